@@ -1,0 +1,53 @@
+# Hanoi Exchange — every set-up step a newcomer needs is behind `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HANOIX := $(VENV)/bin/hanoix
+STAMP := $(VENV)/.installed
+HOME_DIR ?= .hanoix
+PYTEST_ARGS ?=
+
+.PHONY: demo install test test-setup lint format typecheck lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: install, initialise the node's home (SQLite + blob folder + treaty data), serve
+demo: install
+	$(HANOIX) --home $(HOME_DIR) init
+	$(HANOIX) --home $(HOME_DIR) serve
+
+## make test: install what the tests need, then run every test
+test: install test-setup
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+test-setup:
+	@bash scripts/test-setup.sh
+
+lint: install
+	$(VENV)/bin/ruff check hanoix tests benchmarks
+	$(VENV)/bin/ruff format --check hanoix tests benchmarks
+
+format: install
+	$(VENV)/bin/ruff format hanoix tests benchmarks
+	$(VENV)/bin/ruff check --fix hanoix tests benchmarks
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+## make lock: re-pin every dependency (direct and transitive) after changing pyproject.toml
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install --quiet --upgrade pip
+	.lockenv/bin/pip install --quiet '.[test]'
+	.lockenv/bin/pip freeze --exclude hanoix > constraints.txt
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,3 @@
+from hanoix.cli.main import run
+
+run()

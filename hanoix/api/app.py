@@ -1,0 +1,29 @@
+"""The node's HTTP application: the REST API under ``/api/v1``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+import hanoix
+from hanoix.api import health, problems
+from hanoix.api.problems import PROBLEM_RESPONSES
+from hanoix.services.node import Node
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(node: Node) -> FastAPI:
+    """Build the application for one node. No global state: two apps never share a node."""
+    app = FastAPI(
+        title="Hanoi Exchange",
+        version=hanoix.__version__,
+        summary="A State's node for cooperation under the UN Convention against Cybercrime",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        responses=PROBLEM_RESPONSES,
+    )
+    app.state.node = node
+    problems.install(app)
+    app.include_router(health.router, prefix=API_PREFIX)
+    return app

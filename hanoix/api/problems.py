@@ -1,0 +1,96 @@
+"""Errors as RFC 9457 problem documents (``application/problem+json``), mapped in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hanoix.errors import HanoixError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://hanoix.invalid/problems/"
+
+
+class ProblemItem(BaseModel):
+    field: str | None = Field(default=None, description="the input field concerned")
+    article: str | None = Field(default=None, description="the Convention article, e.g. Art. 42(3)")
+    message: str
+
+
+class ProblemDocument(BaseModel):
+    """RFC 9457 problem details, with the list of precise findings."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    problems: list[ProblemItem] = Field(default_factory=list)
+
+
+def problem_response(
+    status: int, code: str, detail: str, problems: list[dict[str, Any]] | None = None
+) -> JSONResponse:
+    body = ProblemDocument(
+        type=PROBLEM_TYPE_BASE + code,
+        title=code.replace("-", " "),
+        status=status,
+        detail=detail,
+        problems=[ProblemItem(**p) for p in problems or []],
+    )
+    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _hanoix_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HanoixError)
+    return problem_response(
+        exc.http_status, exc.code, exc.message, [p.as_dict() for p in exc.problems]
+    )
+
+
+def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {
+            "field": ".".join(str(part) for part in error["loc"] if part != "body") or None,
+            "message": error["msg"],
+        }
+        for error in exc.errors()
+    ]
+    return problem_response(422, "invalid-input", "the request does not match its schema", problems)
+
+
+def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated"}.get(
+        exc.status_code, "http-error"
+    )
+    response = problem_response(exc.status_code, code, str(exc.detail))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(HanoixError, _hanoix_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+
+# Documented on every route that can fail, so the OpenAPI document says what clients will get.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": ProblemDocument,
+        "content": {PROBLEM_MEDIA_TYPE: {}},
+        "description": text,
+    }
+    for status, text in (
+        (400, "the input is wrong; the detail says what to fix"),
+        (404, "not found"),
+        (422, "the input does not match the schema, or the answer is no"),
+    )
+}

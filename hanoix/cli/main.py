@@ -1,0 +1,60 @@
+"""Entry point of ``hanoix``: registers the command groups and maps errors to exit codes.
+
+Exit codes are a contract (see DESIGN.md): 0 success, 1 the answer is "no", 2 wrong usage or
+unreadable input. No :class:`~hanoix.errors.HanoixError` ever reaches the user as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+import typer.main
+
+from hanoix.cli import commands  # noqa: F401  (registers the command groups on the app)
+from hanoix.cli.app import app
+from hanoix.cli.output import human, to_json
+from hanoix.errors import HanoixError
+
+
+def _print_error(error: HanoixError) -> None:
+    human.print(f"[bold red]error:[/] {error.message}", markup=True, highlight=False)
+    for problem in error.problems:
+        where = " ".join(part for part in (problem.article, problem.field) if part)
+        prefix = f"{where}: " if where else ""
+        human.print(f"  - {prefix}{problem.message}", markup=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with ``argv`` and return the exit code (for tests and ``run``)."""
+    command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = command.main(args=args, prog_name="hanoix", standalone_mode=False)
+    except HanoixError as error:
+        _print_error(error)
+        if "--json" in args:
+            sys.stdout.write(to_json(error.as_dict()) + "\n")
+        return error.exit_code
+    except typer.Exit as done:
+        return done.exit_code
+    except typer.Abort:
+        human.print("aborted", markup=False)
+        return 2
+    except typer.TyperException as error:
+        # Typer's own usage errors (unknown option, missing argument): show them as Typer would.
+        show = getattr(error, "show", None)
+        if callable(show):
+            show(file=sys.stderr)
+        else:
+            human.print(f"error: {error}", markup=False)
+        return 2
+    except KeyboardInterrupt:
+        human.print("interrupted", markup=False)
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Node configuration: defaults that need nothing, environment variables, an optional TOML file.
+
+All of a node's state lives under one home directory (``--home DIR``, ``HANOIX_HOME``, default
+``./.hanoix``): the SQLite database, the blob folder, keys, and the optional ``hanoix.toml``.
+Two homes never share anything, so several nodes can run side by side.
+
+Precedence, highest first: explicit arguments, ``HANOIX_*`` environment variables, the TOML file
+(``HANOIX_CONFIG`` or ``HOME/hanoix.toml``), the defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hanoix.errors import ConfigurationError
+
+DEFAULT_HOME = Path(".hanoix")
+CONFIG_FILE_NAME = "hanoix.toml"
+
+
+class Settings(BaseModel):
+    """Everything a node needs to start. Immutable once built."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    home: Path = Field(description="the node's home directory; all its state lives here")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file HOME/hanoix.db"
+    )
+    blob_dir: Path | None = Field(default=None, description="blob folder; default HOME/blobs")
+    host: str = Field(default="127.0.0.1", description="address the HTTP server binds to")
+    port: int = Field(default=8470, ge=0, le=65535, description="port of the HTTP server")
+    log_level: str = Field(default="info", description="debug, info, warning or error")
+    log_json: bool = Field(default=False, description="write logs as JSON lines")
+    state: str | None = Field(default=None, description="ISO 3166-1 alpha-3 code of the State")
+    origin: str | None = Field(default=None, description="the node's origin name (ledger, peers)")
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'hanoix.db').resolve()}"
+
+    @property
+    def effective_blob_dir(self) -> Path:
+        return self.blob_dir if self.blob_dir is not None else self.home / "blobs"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+
+_ENV_FIELDS = {
+    "HANOIX_DATABASE_URL": "database_url",
+    "HANOIX_BLOB_DIR": "blob_dir",
+    "HANOIX_HOST": "host",
+    "HANOIX_PORT": "port",
+    "HANOIX_LOG_LEVEL": "log_level",
+    "HANOIX_LOG_JSON": "log_json",
+    "HANOIX_STATE": "state",
+    "HANOIX_ORIGIN": "origin",
+}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read configuration file {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"configuration file {path} is not valid TOML: {exc}") from exc
+    section = data.get("hanoix", data)
+    if not isinstance(section, dict):
+        raise ConfigurationError(f"configuration file {path}: [hanoix] must be a table")
+    return dict(section)
+
+
+def load_settings(
+    home: Path | str | None = None,
+    environ: dict[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build the settings from arguments, environment and the optional TOML file."""
+    env = dict(os.environ if environ is None else environ)
+    home_path = Path(home) if home is not None else Path(env.get("HANOIX_HOME") or DEFAULT_HOME)
+
+    values: dict[str, Any] = {}
+    config_file = env.get("HANOIX_CONFIG")
+    toml_path = Path(config_file) if config_file else home_path / CONFIG_FILE_NAME
+    if config_file or toml_path.is_file():
+        values.update(_read_toml(toml_path))
+        values.pop("home", None)  # the home is chosen before the file is read
+    for variable, name in _ENV_FIELDS.items():
+        if env.get(variable):
+            values[name] = env[variable]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    values["home"] = home_path
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise ConfigurationError(f"configuration {where}: {first['msg']}") from exc

@@ -1,0 +1,88 @@
+"""The composition root: one node's settings, database, blob folder and clock.
+
+Everything that does I/O for a node hangs off a :class:`Node`; the CLI, the API and tests build
+one and pass it down. Nothing is created at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hanoix.clock import Clock, SystemClock
+from hanoix.config import Settings
+from hanoix.errors import ConfigurationError
+from hanoix.store import migrate
+from hanoix.store.db import make_engine, session_factory, unit_of_work
+
+# Steps run once when a home is initialised (after the schema exists), registered by the
+# modules that need them (for example: load the shipped treaty status).
+InitStep = Callable[["Node", Session], dict[str, Any] | None]
+_init_steps: list[tuple[str, InitStep]] = []
+
+
+def register_init_step(name: str, step: InitStep) -> None:
+    if all(existing != name for existing, _ in _init_steps):
+        _init_steps.append((name, step))
+
+
+@dataclass
+class Node:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock = field(default_factory=SystemClock)
+
+    @classmethod
+    def open(cls, settings: Settings, clock: Clock | None = None) -> Node:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.effective_database_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            clock=clock or SystemClock(),
+        )
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        with unit_of_work(self.sessions) as session:
+            yield session
+
+    def upgrade_schema(self) -> None:
+        try:
+            migrate.upgrade(self.engine)
+        except OperationalError as exc:
+            raise ConfigurationError(
+                f"cannot reach the database {self.engine.url.render_as_string()}: "
+                f"{exc.orig}; check HANOIX_DATABASE_URL"
+            ) from exc
+
+    def initialise(self) -> dict[str, Any]:
+        """Create the schema and the blob folder, then run the registered init steps."""
+        # Import for its side effect: modules register their init steps when loaded.
+        from hanoix.services import registry  # noqa: F401
+
+        self.upgrade_schema()
+        self.settings.effective_blob_dir.mkdir(parents=True, exist_ok=True)
+        summary: dict[str, Any] = {
+            "home": str(self.settings.home.resolve()),
+            "database": self.engine.url.render_as_string(hide_password=True),
+            "blobs": str(self.settings.effective_blob_dir.resolve()),
+            "schema": migrate.current_revision(self.engine),
+        }
+        for name, step in _init_steps:
+            with self.unit_of_work() as session:
+                outcome = step(self, session)
+            if outcome is not None:
+                summary[name] = outcome
+        return summary
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,6 @@
+"""Imports every service module that registers init steps or API routes.
+
+Adding a capability means adding its import here, not editing a dispatcher.
+"""
+
+from __future__ import annotations

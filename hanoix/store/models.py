@@ -1,0 +1,11 @@
+"""Every table of the node, gathered so Alembic sees one metadata.
+
+Each adapter module defines its own tables next to the code that uses them; add its import here.
+"""
+
+from __future__ import annotations
+
+from hanoix.store import meta  # noqa: F401  (registers the tables on Base.metadata)
+from hanoix.store.db import Base
+
+metadata = Base.metadata

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Services the tests need, started if they are not running. Idempotent; needs no input.
+set -euo pipefail
+
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    echo "test-setup: starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start || true
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+fi
+pg_isready -q -h 127.0.0.1 -p 5432 || echo "test-setup: PostgreSQL is not reachable; its tests will fail in CI" >&2
