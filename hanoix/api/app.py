@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 import hanoix
 from hanoix.api import health, problems
+from hanoix.api.logging_middleware import RequestLogMiddleware
 from hanoix.api.problems import PROBLEM_RESPONSES
 from hanoix.services.node import Node
 
@@ -25,5 +26,6 @@ def create_app(node: Node) -> FastAPI:
     )
     app.state.node = node
     problems.install(app)
+    app.add_middleware(RequestLogMiddleware)
     app.include_router(health.router, prefix=API_PREFIX)
     return app

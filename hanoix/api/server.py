@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import socket
+import sys
 
 import uvicorn
 
-from hanoix.api.app import create_app
+from hanoix.api.app import API_PREFIX, create_app
 from hanoix.config import Settings
 from hanoix.errors import ConfigurationError
 from hanoix.logs import configure_logging, get_logger
 from hanoix.services.node import Node
 
 
-def _require_loopback(host: str) -> None:
+def require_loopback(host: str) -> None:
+    """Plain HTTP never leaves the machine: TLS comes with federation and a proxy."""
     try:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -21,19 +25,40 @@ def _require_loopback(host: str) -> None:
     if not loopback:
         raise ConfigurationError(
             f"refusing to bind {host}: plain HTTP is served on loopback only "
-            "(put a TLS-terminating proxy in front, or bind 127.0.0.1)"
+            "(bind 127.0.0.1 and put a TLS-terminating proxy in front)"
         )
+
+
+def _require_free_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigurationError(
+                    f"port {port} on {host} is already in use: stop the other server or "
+                    f"choose another with --port (or HANOIX_PORT)"
+                ) from exc
+            raise ConfigurationError(f"cannot bind {host}:{port}: {exc.strerror}") from exc
 
 
 def serve_node(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
-    _require_loopback(bind_host)
+    require_loopback(bind_host)
+    _require_free_port(bind_host, bind_port)
     configure_logging(settings.log_level, settings.log_json)
     node = Node.open(settings)
     node.initialise()
-    log = get_logger("hanoix.server")
-    log.info("node.start", url=f"http://{bind_host}:{bind_port}/", home=str(settings.home))
+    url = f"http://{bind_host}:{bind_port}/"
+    get_logger("hanoix.server").info("node.start", url=url, home=str(settings.home.resolve()))
+    # The URL is the one thing a person starting the demo needs to see.
+    print(
+        f"Hanoi Exchange node at {url}  (API: {url.rstrip('/')}{API_PREFIX}/docs)",
+        file=sys.stderr,
+        flush=True,
+    )
     uvicorn.run(
         create_app(node),
         host=bind_host,
