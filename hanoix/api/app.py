@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 import hanoix
 from hanoix.api import health, problems
 from hanoix.api.logging_middleware import RequestLogMiddleware
 from hanoix.api.problems import PROBLEM_RESPONSES
 from hanoix.services.node import Node
+from hanoix.web import pages
 
 API_PREFIX = "/api/v1"
 
@@ -28,4 +30,6 @@ def create_app(node: Node) -> FastAPI:
     problems.install(app)
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health.router, prefix=API_PREFIX)
+    app.mount("/static", StaticFiles(directory=pages.WEB_DIR / "static"), name="static")
+    app.include_router(pages.router)
     return app
