@@ -51,7 +51,7 @@ def test_serve_starts_prints_its_url_and_answers_health(tmp_path: Path) -> None:
     assert (tmp_path / "home" / "hanoix.db").is_file()
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.org"])  # noqa: S104
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.org"])
 def test_serve_refuses_to_bind_beyond_loopback(host: str) -> None:
     with pytest.raises(ConfigurationError, match="loopback"):
         require_loopback(host)
