@@ -3,3 +3,4 @@
 from __future__ import annotations
 
 from hanoix.cli import node  # noqa: F401
+from hanoix.cli import users  # noqa: F401

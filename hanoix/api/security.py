@@ -1,0 +1,46 @@
+"""Authentication for every API route: a bearer API token or a web session cookie."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from hanoix.api.deps import get_node
+from hanoix.errors import AuthenticationError, PermissionDeniedError
+from hanoix.services import auth
+from hanoix.services.auth import Principal
+from hanoix.services.node import Node
+
+SESSION_COOKIE = "hanoix_session"
+_bearer = HTTPBearer(auto_error=False, description="an API token: hxt_<id>_<secret>")
+
+
+def current_principal(
+    request: Request,
+    node: Annotated[Node, Depends(get_node)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller, from ``Authorization: Bearer`` or the session cookie; 401 otherwise."""
+    with node.unit_of_work() as session:
+        if credentials is not None:
+            return auth.authenticate_token(session, node.clock, credentials.credentials)
+        session_id = request.cookies.get(SESSION_COOKIE)
+        if session_id:
+            return auth.resume_session(session, node.clock, session_id)
+    raise AuthenticationError("sign in, or send an API token as 'Authorization: Bearer ...'")
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_role(*roles: str) -> object:
+    """A dependency that lets through only callers holding one of ``roles``."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.roles.intersection(roles):
+            raise PermissionDeniedError(f"this needs one of the roles: {', '.join(roles)}")
+        return principal
+
+    return Depends(check)
