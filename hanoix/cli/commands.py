@@ -2,5 +2,8 @@
 
 from __future__ import annotations
 
-from hanoix.cli import node  # noqa: F401
-from hanoix.cli import users  # noqa: F401
+from hanoix.cli import (
+    convention,  # noqa: F401
+    node,  # noqa: F401
+    users,  # noqa: F401
+)

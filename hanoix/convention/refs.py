@@ -19,6 +19,24 @@ class Basis(StrEnum):
     RECALLED = "recalled"  # [R]: recalled from the adopted text, not checked
     INFERRED = "inferred"  # [INFERRED]: deduced from the model clause (UNTOC, UNCAC)
 
+    @property
+    def label(self) -> str:
+        """The label FACTS.md writes for this basis, e.g. ``[V-2]``."""
+        return _LABELS[self]
+
+    @property
+    def needs_review(self) -> bool:
+        """True unless the rule was checked against the treaty text or the depositary."""
+        return self is not Basis.VERIFIED
+
+
+_LABELS = {
+    Basis.VERIFIED: "[V]",
+    Basis.SECONDARY: "[V-2]",
+    Basis.RECALLED: "[R]",
+    Basis.INFERRED: "[INFERRED]",
+}
+
 
 _ART_PATTERN = re.compile(
     r"^\s*(?:Art(?:icle)?\.?\s*)?(?P<article>\d+)"
@@ -79,3 +97,15 @@ class Art:
     @property
     def whole_article(self) -> Art:
         return Art(self.article)
+
+    def covers(self, other: Art) -> bool:
+        """True if ``other`` is this reference or lies inside it.
+
+        ``Art(40, 15)`` covers ``Art(40, 15, "c")`` and itself, not ``Art(40)`` nor
+        ``Art(40, 16)``.
+        """
+        parts = (self.article, self.paragraph, self.point, self.subpoint)
+        others = (other.article, other.paragraph, other.point, other.subpoint)
+        return all(
+            mine is None or mine == theirs for mine, theirs in zip(parts, others, strict=True)
+        )
