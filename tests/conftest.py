@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from sqlalchemy import Engine
 
+from hanoix.cli import output
 from hanoix.cli.main import main as cli_main
 from hanoix.clock import FixedClock
 from hanoix.config import Settings, load_settings
@@ -118,6 +119,8 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.delenv("HANOIX_HOME", raising=False)
     monkeypatch.delenv("HANOIX_DATABASE_URL", raising=False)
     monkeypatch.setenv("COLUMNS", "200")
+    # The console is made at import, maybe before COLUMNS was set: widen it for every run.
+    monkeypatch.setattr(output.human, "width", 200)
 
     def run(*args: str) -> CliResult:
         capsys.readouterr()
