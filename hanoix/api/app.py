@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import hanoix
-from hanoix.api import auth, convention, health, problems
+from hanoix.api import auth, convention, health, problems, treaty
 from hanoix.api.logging_middleware import RequestLogMiddleware
 from hanoix.api.problems import PROBLEM_RESPONSES
 from hanoix.services.node import Node
@@ -32,6 +32,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(health.router, prefix=API_PREFIX)
     app.include_router(convention.router, prefix=API_PREFIX)
     app.include_router(auth.router, prefix=API_PREFIX)
+    app.include_router(treaty.router, prefix=API_PREFIX)
     app.mount("/static", StaticFiles(directory=pages.WEB_DIR / "static"), name="static")
     app.include_router(pages.router)
     return app

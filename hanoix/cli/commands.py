@@ -5,5 +5,6 @@ from __future__ import annotations
 from hanoix.cli import (
     convention,  # noqa: F401
     node,  # noqa: F401
+    treaty,  # noqa: F401
     users,  # noqa: F401
 )

@@ -5,7 +5,7 @@ Each adapter module defines its own tables next to the code that uses them; add 
 
 from __future__ import annotations
 
-from hanoix.store import auth, meta  # noqa: F401  (registers the tables on Base.metadata)
+from hanoix.store import auth, meta, treaty  # noqa: F401  (registers the tables on Base.metadata)
 from hanoix.store.db import Base
 
 metadata = Base.metadata

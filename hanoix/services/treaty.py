@@ -1,0 +1,360 @@
+"""Treaty status use cases: load, query, import and export the node's treaty data.
+
+Imports are atomic: the file is read and parsed completely, merged with what is stored and the
+result validated as a whole before anything is written; the write is one transaction. So a file
+with one bad line changes nothing.
+
+Import modes (docs/treaty-data.md):
+
+* CSV, merge (default): the file's rows are added to the stored data; a row identical to a stored
+  one (same participant, action and date) is already known and skipped; anything contradicting
+  the stored data (a second ratification, a second signature) is refused. The dataset keeps its
+  date and stated gaps unless ``as_of`` is given.
+* UN XML (default): the depositary's table is authoritative for signatures and instruments, so it
+  replaces every stored signature and instrument; denunciations, withdrawals of reservations and
+  declarations (which the table does not carry) are kept. The data is then as of the file's
+  download day (``as_of``, default today) and claims no gaps.
+* ``replace=True`` (either format): the file becomes the whole of the treaty data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from hanoix.clock import today
+from hanoix.errors import ConflictError, FileFormatError, InputError
+from hanoix.services.node import Node, register_init_step
+from hanoix.store import migrate
+from hanoix.store import treaty as store
+from hanoix.treaty.actions import INSTRUMENT_KINDS, ActionKind, Declaration, TreatyAction
+from hanoix.treaty.csv_format import format_csv, parse_csv
+from hanoix.treaty.dataset import DatasetInfo, TreatyData, data_warnings
+from hanoix.treaty.shipped import shipped_data
+from hanoix.treaty.status import (
+    Applicability,
+    ParticipantStatus,
+    StatusSummary,
+    TreatyStatus,
+    validate,
+)
+from hanoix.treaty.un_xml import SOURCE_LABEL, parse_un_xml
+
+# Files larger than this are not a treaty status table (the official XML is a few hundred kB).
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+_TABLE_KINDS = frozenset({ActionKind.SIGNATURE, *INSTRUMENT_KINDS})
+
+
+class ImportFormat(StrEnum):
+    CSV = "csv"
+    UN_XML = "un-xml"
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """The Convention's status on a date, with what the reader must know about the data."""
+
+    summary: StatusSummary
+    warnings: tuple[str, ...]
+    dataset: DatasetInfo
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.summary.as_dict(),
+            "fortieth_deposit": (
+                self.summary.fortieth_deposit.isoformat() if self.summary.fortieth_deposit else None
+            ),
+            "warnings": list(self.warnings),
+            "dataset": self.dataset.as_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class ParticipantReport:
+    status: ParticipantStatus
+    warnings: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.status.as_dict(), "warnings": list(self.warnings)}
+
+
+@dataclass(frozen=True)
+class ApplicabilityReport:
+    answer: Applicability
+    warnings: tuple[str, ...]
+
+    @property
+    def applies(self) -> bool:
+        return self.answer.applies
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.answer.as_dict(), "warnings": list(self.warnings)}
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import changed."""
+
+    file: str
+    format: ImportFormat
+    mode: str
+    read: int  # actions and declarations in the file
+    added: int
+    removed: int
+    unchanged: int
+    actions: int  # stored after the import
+    declarations: int
+    as_of: date | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "format": self.format.value,
+            "mode": self.mode,
+            "read": self.read,
+            "added": self.added,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "actions": self.actions,
+            "declarations": self.declarations,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+        }
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def load_shipped(node: Node, session: Session) -> dict[str, Any] | None:
+    """Init step: load the shipped treaty status into an empty node (nothing otherwise)."""
+    if not store.is_empty(session):
+        return None
+    data = shipped_data()
+    validate(data.actions, data.declarations)
+    stamped = replace(data, info=replace(data.info, imported_at=node.clock.now()))
+    store.replace(session, stamped, mode="shipped")
+    return {
+        "loaded": "shipped",
+        "actions": len(data.actions),
+        "as_of": data.info.as_of.isoformat() if data.info.as_of else None,
+    }
+
+
+register_init_step("treaty", load_shipped)
+
+
+def ensure_ready(node: Node) -> None:
+    """Make a home usable for treaty commands: initialise it if new, load the shipped data."""
+    try:
+        revision = migrate.current_revision(node.engine)
+    except OperationalError:
+        revision = None  # initialise() reports an unreachable database clearly
+    if revision != migrate.head_revision():
+        node.initialise()
+        return
+    with node.unit_of_work() as session:
+        load_shipped(node, session)
+
+
+def current_data(node: Node) -> TreatyData:
+    with node.unit_of_work() as session:
+        return store.load(session)
+
+
+def _on(node: Node, on: date | None) -> date:
+    return on if on is not None else today(node.clock)
+
+
+def _warnings(node: Node, data: TreatyData) -> tuple[str, ...]:
+    return tuple(data_warnings(data, today(node.clock)))
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+
+def status(node: Node, on: date | None = None) -> StatusReport:
+    """The Convention's status on ``on`` (default: the node's today)."""
+    data = current_data(node)
+    summary = TreatyStatus(data.actions, data.declarations).summary(_on(node, on))
+    return StatusReport(summary, _warnings(node, data), data.info)
+
+
+def participant(node: Node, code: str, on: date | None = None) -> ParticipantReport:
+    """One participant's actions, declarations and standing."""
+    data = current_data(node)
+    result = TreatyStatus(data.actions, data.declarations).participant(code, _on(node, on))
+    return ParticipantReport(result, _warnings(node, data))
+
+
+def applies(node: Node, a: str, b: str, on: date | None = None) -> ApplicabilityReport:
+    """Whether the Convention binds both ``a`` and ``b`` on ``on``, with the reasons."""
+    data = current_data(node)
+    answer = TreatyStatus(data.actions, data.declarations).applies(a, b, _on(node, on))
+    return ApplicabilityReport(answer, _warnings(node, data))
+
+
+def treaty_status(node: Node) -> tuple[TreatyStatus, TreatyData]:
+    """The computed status and the data behind it (for charts)."""
+    data = current_data(node)
+    return TreatyStatus(data.actions, data.declarations), data
+
+
+# --- import and export -----------------------------------------------------------------------
+
+
+def read_import_file(path: Path) -> bytes:
+    """The bytes of an import file, or an :class:`InputError` that says what is wrong."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise InputError(
+                f"{path} is {size} bytes; a treaty status file is far smaller "
+                f"(limit {MAX_IMPORT_BYTES})"
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _decode_csv(content: bytes, name: str) -> str:
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise FileFormatError(
+            f"{name} line {line}: not UTF-8 text (save the file as UTF-8)"
+        ) from None
+
+
+def import_bytes(
+    node: Node,
+    content: bytes,
+    fmt: ImportFormat,
+    *,
+    name: str,
+    replace_all: bool = False,
+    as_of: date | None = None,
+) -> ImportSummary:
+    """Import treaty data from ``content`` (read from the file ``name``), all or nothing."""
+    if fmt is ImportFormat.CSV:
+        actions, declarations = parse_csv(_decode_csv(content, name), source_name=name)
+    else:
+        actions, declarations = parse_un_xml(content, source_name=name), []
+    read = len(actions) + len(declarations)
+    now = node.clock.now()
+    with node.unit_of_work() as session:
+        old = store.load(session)
+        new, mode = _merge(old, actions, declarations, fmt, replace_all, name)
+        validate(new.actions, new.declarations)
+        if fmt is ImportFormat.UN_XML or replace_all:
+            info = DatasetInfo(
+                source=SOURCE_LABEL if fmt is ImportFormat.UN_XML else name,
+                as_of=as_of or now.date(),
+                format=fmt.value,
+                imported_at=now,
+                imported_from=name,
+                gaps=None,
+            )
+        else:
+            info = replace(
+                old.info, as_of=as_of or old.info.as_of, imported_at=now, imported_from=name
+            )
+        new = replace(new, info=info)
+        store.replace(session, new, mode=mode)
+    old_keys = {a.key for a in old.actions} | {d.key for d in old.declarations}
+    new_keys = {a.key for a in new.actions} | {d.key for d in new.declarations}
+    return ImportSummary(
+        file=name,
+        format=fmt,
+        mode=mode,
+        read=read,
+        added=len(new_keys - old_keys),
+        removed=len(old_keys - new_keys),
+        unchanged=len(old_keys & new_keys),
+        actions=len(new.actions),
+        declarations=len(new.declarations),
+        as_of=info.as_of,
+    )
+
+
+def _merge(
+    old: TreatyData,
+    actions: list[TreatyAction],
+    declarations: list[Declaration],
+    fmt: ImportFormat,
+    replace_all: bool,
+    name: str,
+) -> tuple[TreatyData, str]:
+    if replace_all:
+        return TreatyData(tuple(actions), tuple(declarations), old.info), "replace"
+    if fmt is ImportFormat.UN_XML:
+        kept = tuple(a for a in old.actions if a.kind not in _TABLE_KINDS)
+        return TreatyData((*actions, *kept), old.declarations, old.info), "replace-table"
+    known = {a.key for a in old.actions}
+    known_declarations = {d.key for d in old.declarations}
+    added = tuple(a for a in actions if a.key not in known)
+    added_declarations = tuple(d for d in declarations if d.key not in known_declarations)
+    if len(added) + len(added_declarations) < len(actions) + len(declarations):
+        # Identical rows already stored are known facts; but a row twice in the file is an error.
+        _refuse_repeats(actions, declarations, name)
+    return (
+        TreatyData((*old.actions, *added), (*old.declarations, *added_declarations), old.info),
+        "merge",
+    )
+
+
+def _refuse_repeats(
+    actions: list[TreatyAction], declarations: list[Declaration], name: str
+) -> None:
+    seen: dict[tuple[object, ...], str | None] = {}
+    keyed: list[tuple[tuple[object, ...], str | None]] = [(a.key, a.origin) for a in actions]
+    keyed += [(d.key, d.origin) for d in declarations]
+    for key, origin in keyed:
+        if key in seen:
+            raise ConflictError(
+                f"{origin or name}: duplicate of {seen[key] or 'an earlier row'} "
+                f"({key[0]} {key[1]} on {key[2]})"
+            )
+        seen[key] = origin
+
+
+def import_file(
+    node: Node,
+    path: Path,
+    fmt: ImportFormat,
+    *,
+    replace_all: bool = False,
+    as_of: date | None = None,
+) -> ImportSummary:
+    """Read ``path`` and import it (see :func:`import_bytes`)."""
+    return import_bytes(
+        node, read_import_file(path), fmt, name=path.name, replace_all=replace_all, as_of=as_of
+    )
+
+
+def export(node: Node, fmt: ExportFormat) -> str:
+    """The stored treaty data as CSV (the import format) or JSON (with the dataset facts)."""
+    data = current_data(node)
+    if fmt is ExportFormat.CSV:
+        return format_csv(data.actions, data.declarations)
+    document = {
+        "dataset": data.info.as_dict(),
+        "actions": [a.as_dict() for a in data.actions],
+        "declarations": [d.as_dict() for d in data.declarations],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,163 @@
+"""The UN Treaty Collection's status XML: the sample, tolerance of extra elements, loud failures.
+
+``data/untc-sample-xviii-16.xml`` is ``shared/data/untc-sample-xviii-16.xml``: a sample built in
+the depositary's layout from the verified rows (not a copy of the official file).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from hanoix.errors import FileFormatError
+from hanoix.treaty.actions import ActionKind, SourceBasis
+from hanoix.treaty.csv_format import parse_csv
+from hanoix.treaty.shipped import shipped_csv
+from hanoix.treaty.status import validate
+from hanoix.treaty.un_xml import parse_un_date, parse_un_xml
+
+SAMPLE = Path(__file__).parent / "data" / "untc-sample-xviii-16.xml"
+
+
+def table(rows: str, *, around: str = "") -> bytes:
+    """A status document in the depositary's layout with ``rows`` (ISO-8859-1 encoded)."""
+    return (
+        '<?xml version="1.0" encoding="ISO-8859-1"?>\n<Treaty>'
+        f"{around}<Participants><Table><TGroup><Tbody><Rows>{rows}</Rows></Tbody></TGroup>"
+        "</Table></Participants></Treaty>"
+    ).encode("iso-8859-1")
+
+
+def row(*entries: str) -> str:
+    return "<Row>" + "".join(f"<Entry>{entry}</Entry>" for entry in entries) + "</Row>"
+
+
+def test_the_sample_reads_as_the_31_verified_signatures() -> None:
+    actions = parse_un_xml(SAMPLE.read_bytes(), source_name=SAMPLE.name)
+    assert len(actions) == 31
+    assert {a.kind for a in actions} == {ActionKind.SIGNATURE}
+    assert {a.date for a in actions} == {date(2025, 10, 25)}
+    assert all(a.basis is SourceBasis.VERIFIED for a in actions)
+    codes = [a.participant for a in actions]
+    assert codes[0] == "DZA"
+    assert {"CIV", "CZE", "PRK", "COD", "EUU", "IRN", "GNB", "BRN"} <= set(codes)
+    validate(actions)
+
+
+def test_the_sample_agrees_with_the_verified_rows_of_the_shipped_csv() -> None:
+    shipped, _ = parse_csv(shipped_csv())
+    verified = {(a.participant, a.kind, a.date) for a in shipped if a.basis is SourceBasis.VERIFIED}
+    from_xml = {(a.participant, a.kind, a.date) for a in parse_un_xml(SAMPLE.read_bytes())}
+    assert from_xml == verified
+
+
+@pytest.mark.parametrize(
+    ("cell", "kind"),
+    [
+        ("3 Mar 2027", ActionKind.RATIFICATION),
+        ("3 Mar\t 2027 A", ActionKind.ACCEPTANCE),
+        ("3 Mar 2027 AA", ActionKind.APPROVAL),
+        ("3 Mar 2027 a", ActionKind.ACCESSION),
+        ("3 Mar 2027 d", ActionKind.SUCCESSION),
+    ],
+)
+def test_instrument_marks_give_the_kind(cell: str, kind: ActionKind) -> None:
+    signature = "" if kind in {ActionKind.ACCESSION, ActionKind.SUCCESSION} else "25 Oct 2025"
+    actions = parse_un_xml(table(row("Ghana", signature, cell)))
+    assert actions[-1].kind is kind
+    assert actions[-1].date == date(2027, 3, 3)
+    assert actions[-1].participant == "GHA"
+
+
+def test_extra_elements_footnotes_and_headings_are_tolerated() -> None:
+    document = (
+        '<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+        '<Treaty lang="en"><Header><Title>UN Convention against Cybercrime</Title></Header>'
+        "<Status><Signatories>72</Signatories></Status>"
+        "<Participants><Table frame='all'><TGroup cols='3'><Colspec colname='c1'/>"
+        "<Thead><Row><Entry>Participant</Entry><Entry>Signature</Entry></Row></Thead>"
+        "<Tbody><Rows>"
+        + row("Participant", "Signature", "Ratification")
+        + "<Row rowsep='1'><Entry>Belgium<superscript>3</superscript></Entry>"
+        "<Entry>25 Oct\t 2025</Entry><Entry><emphasis>2 Feb 2027</emphasis></Entry>"
+        "<Note>ignored</Note></Row>"
+        + row("Côte d&#x27;Ivoire", "25 Oct 2025", "")
+        + row("Netherlands (Kingdom of the)4, 5", "26 Oct 2025", "", "")
+        + "</Rows></Tbody></TGroup></Table></Participants>"
+        "<Declarations><Text>Upon ratification: ...</Text></Declarations></Treaty>"
+    ).encode("iso-8859-1")
+    actions = parse_un_xml(document)
+    assert [(a.participant, a.kind.value, a.date.isoformat()) for a in actions] == [
+        ("BEL", "signature", "2025-10-25"),
+        ("BEL", "ratification", "2027-02-02"),
+        ("CIV", "signature", "2025-10-25"),
+        ("NLD", "signature", "2025-10-26"),
+    ]
+
+
+def test_a_bracketed_date_is_read_and_its_special_case_noted() -> None:
+    actions = parse_un_xml(table(row("Ghana", "[25 Oct 2025]", "")))
+    assert actions[0].date == date(2025, 10, 25)
+    assert actions[0].source is not None
+    assert "brackets" in actions[0].source
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("25 Oct\t 2025", (date(2025, 10, 25), None, False)),
+        ("1 September 2026 a", (date(2026, 9, 1), "a", False)),
+        ("[2 Feb 2027 AA]", (date(2027, 2, 2), "AA", True)),
+    ],
+)
+def test_un_dates(text: str, expected: tuple[date, str | None, bool]) -> None:
+    assert parse_un_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "expected"),
+    [
+        (row("Ghana", "25 Octobre 2025", ""), "unknown month"),
+        (row("Ghana", "2025-10-25", ""), "is not a date like '25 Oct 2025'"),
+        (row("Ghana", "31 Feb 2026", ""), "not a calendar date"),
+        (row("Ghana", "25 Oct 2025", "3 Mar 2027 x"), "is not a date"),
+        (row("Ghana", "25 Oct 2025 a", ""), "carries an instrument mark"),
+        (row("Ghana", "[25 Oct 2025", ""), "unbalanced bracket"),
+        (row("Narnia", "25 Oct 2025", ""), "unknown participant name 'Narnia'"),
+        (row("Ghana", "", ""), "neither a signature nor an instrument"),
+        (row("Ghana"), "1 Entry element"),
+        (row("Ghana", "25 Oct 2025", "", "12 Dec 2027"), "unexpected extra column"),
+        (row("", "25 Oct 2025", ""), "name is empty"),
+    ],
+)
+def test_a_row_that_does_not_parse_is_refused_naming_it(bad_row: str, expected: str) -> None:
+    document = table(row("Austria", "25 Oct 2025", "") + bad_row)
+    with pytest.raises(FileFormatError) as caught:
+        parse_un_xml(document, source_name="status.xml")
+    assert "status.xml row 2" in caught.value.message
+    assert expected in caught.value.message
+
+
+def test_the_row_names_its_participant() -> None:
+    with pytest.raises(FileFormatError, match=r"row 1 \(Ghana\)"):
+        parse_un_xml(table(row("Ghana", "tomorrow", "")))
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        (b"<Treaty><Participants>", "not well-formed XML"),
+        (b"<Status><Rows/></Status>", "root element is <Status>"),
+        (b"<Treaty><Participants/></Treaty>", "no participant rows"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE Treaty [<!ENTITY a "aaaa">]><Treaty>&a;</Treaty>',
+            "DOCTYPE",
+        ),
+        ("<!doctype Treaty><Treaty/>".encode("utf-16"), "DOCTYPE"),
+    ],
+)
+def test_documents_that_are_not_a_status_table_are_refused(document: bytes, expected: str) -> None:
+    with pytest.raises(FileFormatError, match=expected):
+        parse_un_xml(document, source_name="x.xml")
