@@ -1,0 +1,717 @@
+"""The lifecycle engine: creating a request's copy, taking steps, and the events they produce.
+
+Every function here is pure. It takes a request value, an actor, the time (from the caller's
+clock) and what the step carries, and returns a :class:`Step`: the new request value and the
+domain event to record. The service layer stores the new version and turns the event into a
+custody event (:meth:`RequestEvent.custody_event`) in the same unit of work.
+
+The order of checks is fixed, so callers and tests can rely on which error comes first:
+visibility (not found), state (:class:`~hanoix.errors.TransitionError`), authorisation
+(:class:`~hanoix.errors.PermissionDeniedError`), then what the step carries
+(:class:`~hanoix.errors.InputError`, :class:`~hanoix.errors.RuleViolationError`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from hanoix.convention import RequestKind
+from hanoix.errors import ConflictError, InputError, Problem, RuleViolationError, TransitionError
+from hanoix.ledger.events import CustodyEvent, EventKind
+from hanoix.requests import rulebook
+from hanoix.requests.authorisation import authorise, authorise_actor, check_visible
+from hanoix.requests.conditions import (
+    ConditionSet,
+    DeleteBy,
+    RetentionConsent,
+    UseConsent,
+    statutory_conditions,
+)
+from hanoix.requests.localtime import local_date, require_utc
+from hanoix.requests.model import (
+    Channel,
+    CooperationRequest,
+    HistoryEntry,
+    LegalBasis,
+    Party,
+    Postponement,
+    Preservation,
+    PreservationExtension,
+    Refusal,
+    Side,
+    Status,
+    Transfer,
+    present,
+)
+from hanoix.requests.payloads import (
+    ConditionsAttachment,
+    ExecutionReport,
+    FollowUpLink,
+    Payload,
+    RequestEdit,
+)
+from hanoix.requests.personal import personal_field
+from hanoix.requests.references import RequestReference, make_reference
+from hanoix.requests.roles import Action, Actor, NodeActor, User, actor_authority, actor_id
+from hanoix.requests.rulebook import ContentValue
+from hanoix.requests.transitions import (
+    ENTRY_POINTS_BY_ACTION,
+    TRANSITIONS_BY_ACTION,
+    Transition,
+    possible_actions,
+)
+from hanoix.requests.validation import ValidationReport
+
+IdSource = Callable[[], str]
+"""Where new request ids come from (the service passes a UUID source; tests a counter)."""
+
+
+@dataclass(frozen=True)
+class RequestEvent:
+    """What happened to a request in one step: the domain event of that step.
+
+    It holds no personal data (notes stay in the request's history), so it can be logged and
+    written to the custody ledger as it is.
+    """
+
+    request_id: str
+    reference: RequestReference
+    kind: EventKind
+    action: Action
+    from_status: Status | None
+    to_status: Status
+    side: Side
+    actor: str
+    authority: str
+    at: datetime
+    details: Mapping[str, str] = field(default_factory=dict)
+
+    def custody_event(self) -> CustodyEvent:
+        """This event as the custody event the ledger records."""
+        details: dict[str, Any] = {
+            "action": self.action.value,
+            "from": self.from_status.value if self.from_status else None,
+            "to": self.to_status.value,
+            "side": self.side.value,
+        }
+        details.update(self.details)
+        return CustodyEvent(
+            kind=self.kind,
+            actor=self.actor,
+            authority=self.authority,
+            at=self.at,
+            subject={"request": str(self.reference)},
+            details=details,
+        )
+
+
+@dataclass(frozen=True)
+class Step:
+    """The result of a step: the request after it and the event it produced."""
+
+    request: CooperationRequest
+    event: RequestEvent
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """What a drafter supplies to open a new outgoing request."""
+
+    kind: RequestKind
+    requesting: Party
+    requested: Party
+    channel: Channel
+    language: str
+    proceeding: str = personal_field()
+    contents: Mapping[str, ContentValue] = personal_field(default_factory=dict)
+    urgent: bool = False
+    restricted: bool = False
+    legal_basis_other: str | None = None
+    convention_offence: bool | None = None
+    dual_criminality: bool | None = None
+    preservation_days: int | None = None
+    suggested_deadline: date | None = None
+    owner: str | None = None
+    follows_up: RequestReference | None = None
+
+
+@dataclass(frozen=True)
+class IncomingRequest:
+    """What arrives with a request from another State (or is typed in from paper).
+
+    ``handled_by`` is the local authority that receives it (the central authority, or the
+    24/7 point of contact for what comes through the network).
+    """
+
+    reference: RequestReference
+    kind: RequestKind
+    requesting: Party
+    requested: Party
+    handled_by: str
+    channel: Channel
+    language: str
+    proceeding: str = personal_field()
+    contents: Mapping[str, ContentValue] = personal_field(default_factory=dict)
+    urgent: bool = False
+    restricted: bool = False
+    legal_basis_other: str | None = None
+    convention_offence: bool | None = None
+    dual_criminality: bool | None = None
+    preservation_days: int | None = None
+    suggested_deadline: date | None = None
+    follows_up: RequestReference | None = None
+
+
+def _entry(
+    request: CooperationRequest,
+    action: Action,
+    from_status: Status | None,
+    side: Side,
+    actor: Actor,
+    at: datetime,
+    note: str | None,
+    details: Mapping[str, str],
+) -> tuple[CooperationRequest, HistoryEntry]:
+    entry = HistoryEntry(
+        seq=request.version + 1,
+        action=action,
+        from_status=from_status,
+        to_status=request.status,
+        at=at,
+        side=side,
+        actor=actor_id(actor),
+        authority=actor_authority(actor),
+        note=note,
+        details=dict(details),
+    )
+    recorded = replace(request, history=(*request.history, entry), version=request.version + 1)
+    return recorded, entry
+
+
+def _event(request: CooperationRequest, entry: HistoryEntry, kind: EventKind) -> RequestEvent:
+    return RequestEvent(
+        request_id=request.id,
+        reference=request.reference,
+        kind=kind,
+        action=entry.action,
+        from_status=entry.from_status,
+        to_status=entry.to_status,
+        side=entry.side,
+        actor=entry.actor,
+        authority=entry.authority,
+        at=entry.at,
+        details=entry.details,
+    )
+
+
+def _legal_basis_text(request: CooperationRequest) -> str:
+    if request.legal_basis is LegalBasis.OTHER and request.legal_basis_other:
+        return request.legal_basis_other
+    return f"UN Convention against Cybercrime, {rulebook.legal_basis_article(request.kind)}"
+
+
+def draft_request(
+    spec: NewRequest, *, author: User, at: datetime, new_id: IdSource, sequence: int
+) -> Step:
+    """Open a new outgoing request as a draft of ``author``'s authority.
+
+    ``sequence`` is the next number of the requesting State's counter for the local year
+    (:func:`hanoix.requests.references.reference_year` tells the store which year).
+    Conditions that apply by law (Arts 40(19), 36(3)) are in place from the start.
+    """
+    at = require_utc(at, what="time of drafting")
+    if author.authority is None or author.authority.state != spec.requesting.state:
+        raise InputError(
+            f"a request is drafted for the user's own State; {spec.requesting.state} is not "
+            f"the State of {author.id}"
+        )
+    if spec.requesting.state == spec.requested.state:
+        raise InputError("the requested State must be another State than the requesting one")
+    entry_point = ENTRY_POINTS_BY_ACTION[Action.CREATE]
+    request = CooperationRequest(
+        id=new_id(),
+        reference=make_reference(spec.requesting.state, at, spec.requesting.zone, sequence),
+        kind=spec.kind,
+        side=Side.REQUESTING,
+        requesting=spec.requesting,
+        requested=spec.requested,
+        handled_by=author.authority.code,
+        status=entry_point.target,
+        created_at=at,
+        channel=spec.channel,
+        language=spec.language,
+        proceeding=spec.proceeding,
+        contents=dict(spec.contents),
+        urgent=spec.urgent,
+        restricted=spec.restricted,
+        legal_basis=LegalBasis.OTHER if spec.legal_basis_other else LegalBasis.CONVENTION,
+        legal_basis_other=spec.legal_basis_other,
+        convention_offence=spec.convention_offence,
+        dual_criminality=spec.dual_criminality,
+        preservation_days=spec.preservation_days,
+        suggested_deadline=spec.suggested_deadline,
+        owner=spec.owner or author.id,
+        drafted_by=author.id,
+        authors=frozenset({author.id}),
+        follows_up=spec.follows_up,
+        conditions=ConditionSet(conditions=statutory_conditions(spec.proceeding)),
+    )
+    authorise(author, Action.CREATE, request)
+    details = {"kind": str(spec.kind), "requested_state": spec.requested.state}
+    if spec.follows_up is not None:
+        details["follows_up"] = str(spec.follows_up)
+    recorded, entry = _entry(
+        request, Action.CREATE, None, Side.REQUESTING, author, at, None, details
+    )
+    return Step(recorded, _event(recorded, entry, entry_point.event))
+
+
+def register_incoming(
+    spec: IncomingRequest, *, actor: User | NodeActor, at: datetime, new_id: IdSource
+) -> Step:
+    """Create the requested side's copy of a request that arrived, in state ``received``.
+
+    The node's inbox registers with a :class:`~hanoix.requests.roles.NodeActor`; a clerk
+    typing in a request that came on paper registers as a user.
+    """
+    at = require_utc(at, what="time of receipt")
+    entry_point = ENTRY_POINTS_BY_ACTION[Action.REGISTER]
+    request = CooperationRequest(
+        id=new_id(),
+        reference=spec.reference,
+        kind=spec.kind,
+        side=Side.REQUESTED,
+        requesting=spec.requesting,
+        requested=spec.requested,
+        handled_by=spec.handled_by,
+        status=entry_point.target,
+        created_at=at,
+        channel=spec.channel,
+        language=spec.language,
+        proceeding=spec.proceeding,
+        contents=dict(spec.contents),
+        urgent=spec.urgent,
+        restricted=spec.restricted,
+        legal_basis=LegalBasis.OTHER if spec.legal_basis_other else LegalBasis.CONVENTION,
+        legal_basis_other=spec.legal_basis_other,
+        convention_offence=spec.convention_offence,
+        dual_criminality=spec.dual_criminality,
+        preservation_days=spec.preservation_days,
+        suggested_deadline=spec.suggested_deadline,
+        follows_up=spec.follows_up,
+        conditions=ConditionSet(conditions=statutory_conditions(spec.proceeding)),
+    )
+    if spec.requesting.state == spec.requested.state:
+        raise InputError("the requesting and requested States of a request must differ")
+    authorise_actor(actor, Action.REGISTER, request)
+    details = {"kind": str(spec.kind), "requesting_state": spec.requesting.state}
+    if spec.follows_up is not None:
+        details["follows_up"] = str(spec.follows_up)
+    recorded, entry = _entry(
+        request, Action.REGISTER, None, Side.REQUESTED, actor, at, None, details
+    )
+    return Step(recorded, _event(recorded, entry, entry_point.event))
+
+
+# --- taking a step ------------------------------------------------------------------------
+
+
+def _check_state(request: CooperationRequest, transition: Transition) -> None:
+    if request.status in transition.sources:
+        return
+    options = possible_actions(request.status)
+    listed = ", ".join(a.value for a in options) if options else "none"
+    raise TransitionError(
+        f"cannot '{transition.action.value}' request {request.reference}: it is "
+        f"'{request.status.value}'; possible steps from '{request.status.value}': {listed}",
+    )
+
+
+def _check_payload(transition: Transition, payload: Payload | None) -> None:
+    if payload is None:
+        if transition.payload_required:
+            names = " or ".join(t.__name__ for t in transition.payload)
+            raise InputError(f"'{transition.action.value}' needs its details ({names})")
+        return
+    if not transition.payload or not isinstance(payload, transition.payload):
+        raise InputError(
+            f"'{transition.action.value}' does not take {type(payload).__name__} details"
+        )
+
+
+def _check_report(request: CooperationRequest, transition: Transition, report: Any) -> None:
+    if not transition.needs_valid:
+        return
+    if not isinstance(report, ValidationReport):
+        raise RuleViolationError(
+            f"'{transition.action.value}' needs the request validated first (validate and pass "
+            "the report)"
+        )
+    if report.request_id != request.id or report.version != request.version:
+        raise ConflictError(
+            f"the validation report is for another version of request {request.reference}; "
+            "validate it again"
+        )
+    report.raise_for_errors()
+
+
+def _transfer(request: CooperationRequest, transition: Transition, at: datetime) -> Transfer:
+    sender = request.party(transition.side)
+    receiver = request.party(transition.side.other)
+    return Transfer(
+        at=at,
+        from_state=sender.state,
+        to_state=receiver.state,
+        what=transition.action.value,
+        legal_basis=_legal_basis_text(request),
+    )
+
+
+Effect = Callable[
+    [CooperationRequest, Any, Actor, datetime], tuple[CooperationRequest, dict[str, str]]
+]
+
+
+def _edit(
+    request: CooperationRequest, edit: RequestEdit, actor: Actor, at: datetime
+) -> tuple[CooperationRequest, dict[str, str]]:
+    contents = dict(request.contents)
+    for name, value in edit.contents.items():
+        if present(value):
+            contents[name] = value
+        else:
+            contents.pop(name, None)
+    changed = sorted(
+        name
+        for name in (
+            "proceeding",
+            "language",
+            "channel",
+            "urgent",
+            "restricted",
+            "legal_basis_other",
+            "convention_offence",
+            "dual_criminality",
+            "preservation_days",
+            "suggested_deadline",
+            "owner",
+        )
+        if getattr(edit, name) is not None
+    )
+    updates: dict[str, Any] = {name: getattr(edit, name) for name in changed}
+    if edit.proceeding is not None:
+        # The statutory use limit follows the proceeding the request is made for.
+        kept = tuple(c for c in request.conditions.conditions if not getattr(c, "statutory", False))
+        updates["conditions"] = replace(
+            request.conditions, conditions=statutory_conditions(edit.proceeding) + kept
+        )
+    if "legal_basis_other" in updates:
+        updates["legal_basis"] = (
+            LegalBasis.OTHER if (edit.legal_basis_other or "").strip() else LegalBasis.CONVENTION
+        )
+        updates["legal_basis_other"] = (edit.legal_basis_other or "").strip() or None
+    author = actor_id(actor)
+    edited = replace(request, contents=contents, authors=request.authors | {author}, **updates)
+    fields = changed + (["contents:" + ",".join(sorted(edit.contents))] if edit.contents else [])
+    return edited, {"changed": ";".join(fields)}
+
+
+def _postpone(
+    request: CooperationRequest, decision: Postponement, actor: Actor, at: datetime
+) -> tuple[CooperationRequest, dict[str, str]]:
+    if not decision.reason.strip():
+        raise RuleViolationError(
+            f"a postponement must give its reason ({rulebook.postponement_article()})",
+            problems=[
+                Problem(
+                    "say why execution is postponed",
+                    field="reason",
+                    article=str(rulebook.postponement_article()),
+                )
+            ],
+        )
+    today = local_date(at, request.requested.zone)
+    if decision.until <= today:
+        raise InputError(
+            f"a postponement runs until a later date than today ({today.isoformat()} in "
+            f"{request.requested.state}); got {decision.until.isoformat()}"
+        )
+    return replace(request, postponement=decision), {"until": decision.until.isoformat()}
+
+
+def _refuse(
+    request: CooperationRequest, refusal: Refusal, actor: Actor, at: datetime
+) -> tuple[CooperationRequest, dict[str, str]]:
+    # The convention engine reports missing, ruled-out (bank secrecy) and unknown grounds.
+    problems = rulebook.check_refusal_grounds(request.kind, refusal.grounds)
+    if not refusal.reasons.strip():
+        problems.append(
+            Problem(
+                "reasons must be given for any refusal",
+                field="reasons",
+                article=str(rulebook.reasons_article(request.kind)),
+            )
+        )
+    if problems:
+        raise RuleViolationError(
+            f"refusal of {request.reference} not accepted: {problems[0].message}",
+            problems=problems,
+        )
+    return replace(request, refusal=refusal), {"grounds": ",".join(refusal.grounds)}
+
+
+def _execute(
+    request: CooperationRequest, report: ExecutionReport | None, actor: Actor, at: datetime
+) -> tuple[CooperationRequest, dict[str, str]]:
+    if not rulebook.is_preservation(request.kind) or request.preservation is not None:
+        return request, {}
+    zone = request.requested.zone
+    starts_on = (report.preserved_on if report else None) or local_date(at, zone)
+    minimum = rulebook.preservation_minimum_days(request.kind)
+    days = max(request.preservation_days or minimum, minimum)
+    preservation = Preservation(starts_on=starts_on, zone=zone, days=days)
+    details = {
+        "preserved_on": starts_on.isoformat(),
+        "days": str(days),
+        "expires_at": preservation.expires_at().isoformat(),
+    }
+    return replace(request, preservation=preservation), details
+
+
+def _extend(
+    request: CooperationRequest, extension: PreservationExtension, actor: Actor, at: datetime
+) -> tuple[CooperationRequest, dict[str, str]]:
+    preservation = request.preservation
+    if preservation is None:
+        raise InputError(
+            f"request {request.reference} holds no running preservation to extend "
+            "(only an executed preservation request does)"
+        )
+    if extension.days < 1:
+        raise InputError(f"an extension adds at least one day, got {extension.days}")
+    if at >= preservation.expires_at() and not request.follow_ups:
+        raise RuleViolationError(
+            f"the preservation of {request.reference} ended at "
+            f"{preservation.expires_at().isoformat()}; an extension is asked before the period "
+            f"ends ({rulebook.extension_article()})",
+            problems=[
+                Problem(
+                    "the preservation period has already ended",
+                    field="days",
+                    article=str(rulebook.extension_article()),
+                )
+            ],
+        )
+    extended = replace(preservation, extensions=(*preservation.extensions, extension))
+    details = {"days": str(extension.days), "expires_at": extended.expires_at().isoformat()}
+    return replace(request, preservation=extended), details
+
+
+def _attach(
+    request: CooperationRequest, attachment: ConditionsAttachment, actor: Actor, at: datetime
+) -> tuple[CooperationRequest, dict[str, str]]:
+    if not attachment.conditions:
+        raise InputError("attach at least one condition")
+    zones = (request.requesting.zone, request.requested.zone)
+    # A deletion date is read in both calendars (see DeleteBy), whatever zone the caller gave.
+    conditions = tuple(
+        replace(c, zones=zones) if isinstance(c, DeleteBy) else c for c in attachment.conditions
+    )
+    codes = ",".join(c.code for c in conditions)
+    return replace(request, conditions=request.conditions.attach(conditions)), {"conditions": codes}
+
+
+def _consent(
+    request: CooperationRequest,
+    consent: UseConsent | RetentionConsent,
+    actor: Actor,
+    at: datetime,
+) -> tuple[CooperationRequest, dict[str, str]]:
+    if not consent.granted_by.strip():
+        raise InputError("a consent names the authority that granted it")
+    details = {"written": str(consent.written).lower()}
+    if isinstance(consent, UseConsent):
+        details["use"] = consent.action.value
+        if consent.recipient:
+            details["recipient"] = consent.recipient
+    else:
+        details["retain_until"] = consent.until.isoformat()
+    return replace(request, conditions=request.conditions.consent(consent)), details
+
+
+def _link(
+    request: CooperationRequest, link: FollowUpLink, actor: Actor, at: datetime
+) -> tuple[CooperationRequest, dict[str, str]]:
+    if not rulebook.is_preservation(request.kind):
+        raise InputError(
+            f"only a preservation request is followed up by an MLA request; {request.reference} "
+            f"is '{request.kind}'"
+        )
+    if link.reference in request.follow_ups or link.reference == request.reference:
+        raise InputError(f"{link.reference} is already linked to {request.reference}")
+    follow_ups = (*request.follow_ups, link.reference)
+    return replace(request, follow_ups=follow_ups), {"follow_up": str(link.reference)}
+
+
+def _no_effect(
+    request: CooperationRequest, payload: Any, actor: Actor, at: datetime
+) -> tuple[CooperationRequest, dict[str, str]]:
+    return request, {}
+
+
+def _approve(
+    request: CooperationRequest, payload: Any, actor: Actor, at: datetime
+) -> tuple[CooperationRequest, dict[str, str]]:
+    return replace(request, approved_by=actor_id(actor)), {}
+
+
+def _unapprove(
+    request: CooperationRequest, payload: Any, actor: Actor, at: datetime
+) -> tuple[CooperationRequest, dict[str, str]]:
+    return replace(request, approved_by=None), {}
+
+
+def _resume(
+    request: CooperationRequest, payload: Any, actor: Actor, at: datetime
+) -> tuple[CooperationRequest, dict[str, str]]:
+    return replace(request, postponement=None), {}
+
+
+_EFFECTS: dict[Action, Effect] = {
+    Action.EDIT: _edit,
+    Action.RETURN_TO_DRAFT: _unapprove,
+    Action.APPROVE: _approve,
+    Action.POSTPONE: _postpone,
+    Action.RESUME: _resume,
+    Action.EXECUTE_PARTIALLY: _execute,
+    Action.EXECUTE: _execute,
+    Action.REFUSE: _refuse,
+    Action.EXTEND_PRESERVATION: _extend,
+    Action.ATTACH_CONDITIONS: _attach,
+    Action.CONSENT_TO_USE: _consent,
+    Action.LINK_FOLLOW_UP: _link,
+}
+
+
+def apply(
+    request: CooperationRequest,
+    action: Action,
+    actor: Actor,
+    at: datetime,
+    *,
+    payload: Payload | None = None,
+    note: str | None = None,
+    report: ValidationReport | None = None,
+) -> Step:
+    """Take lifecycle step ``action`` on ``request`` as ``actor`` at ``at``.
+
+    ``payload`` carries what the step needs (see the transition table), ``note`` the free-text
+    reason some steps require, ``report`` a current validation report for the steps that send
+    or approve. Returns the new request and the step's event; raises without changing anything
+    otherwise.
+    """
+    transition = TRANSITIONS_BY_ACTION.get(action)
+    if transition is None:
+        raise InputError(f"'{action.value}' is not a lifecycle step")
+    at = require_utc(at, what="time of the step")
+    if isinstance(actor, User):
+        check_visible(actor, request)
+    _check_state(request, transition)
+    authorise_actor(actor, action, request)
+    _check_payload(transition, payload)
+    if transition.needs_note and not (note or "").strip():
+        raise InputError(f"'{action.value}' needs a note saying why")
+    _check_report(request, transition, report)
+
+    before = request.status
+    changed, details = _EFFECTS.get(action, _no_effect)(request, payload, actor, at)
+    changed = replace(changed, status=transition.leads_to(before))
+    if transition.transfers_personal_data:
+        changed = replace(
+            changed, transfers=(*changed.transfers, _transfer(changed, transition, at))
+        )
+    recorded, entry = _entry(
+        changed, action, before, transition.side, actor, at, (note or "").strip() or None, details
+    )
+    return Step(recorded, _event(recorded, entry, transition.event))
+
+
+# --- preservation followed by MLA ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The result of :func:`create_follow_up_mla`: the new draft and the linked preservation."""
+
+    mla: Step
+    preservation: Step
+
+
+def create_follow_up_mla(
+    preservation: CooperationRequest,
+    *,
+    author: User,
+    at: datetime,
+    new_id: IdSource,
+    sequence: int,
+    kind: RequestKind | None = None,
+    contents: Mapping[str, ContentValue] | None = None,
+) -> FollowUp:
+    """Draft the MLA request that follows up a preservation, and link the two, in one call.
+
+    The new draft carries the preservation's reference (``follows_up``) and every content the
+    preservation already states under a name the MLA kind also requires; ``contents`` adds or
+    overrides. ``kind`` defaults to the first follow-up the convention module declares for a
+    preservation (the Art. 44 request for access to stored data, which is what Art. 42(1)
+    announces); another declared follow-up (a general MLA request) may be chosen instead.
+    Once the requested State has received the MLA request, the preservation is held until a
+    decision on it (Art. 42(8)); :mod:`hanoix.requests.deadlines` applies that.
+    """
+    if preservation.side is not Side.REQUESTING:
+        raise InputError("a follow-up request is drafted on the requesting side's copy")
+    if not rulebook.is_preservation(preservation.kind):
+        raise InputError(
+            f"only a preservation request is followed up by an MLA request; "
+            f"{preservation.reference} is '{preservation.kind}'"
+        )
+    allowed = rulebook.follow_up_kinds(preservation.kind)
+    follow_up_kind = kind if kind is not None else allowed[0]
+    if follow_up_kind not in allowed:
+        raise InputError(
+            f"a '{preservation.kind}' request is followed up by one of: "
+            f"{', '.join(str(k) for k in allowed)}; not '{follow_up_kind}'"
+        )
+    wanted = rulebook.content_names(follow_up_kind)
+    carried = {k: v for k, v in preservation.contents.items() if k in wanted}
+    if "preservation_reference" in wanted:
+        # The follow-up names the preservation it builds on (Art. 44: "including data
+        # preserved under Art. 42").
+        carried["preservation_reference"] = str(preservation.reference)
+    carried.update(contents or {})
+    spec = NewRequest(
+        kind=follow_up_kind,
+        requesting=preservation.requesting,
+        requested=preservation.requested,
+        channel=Channel.CENTRAL_AUTHORITY,
+        language=preservation.language,
+        proceeding=preservation.proceeding,
+        contents=carried,
+        urgent=False,
+        restricted=preservation.restricted,
+        legal_basis_other=preservation.legal_basis_other,
+        convention_offence=preservation.convention_offence,
+        dual_criminality=preservation.dual_criminality,
+        follows_up=preservation.reference,
+    )
+    mla = draft_request(spec, author=author, at=at, new_id=new_id, sequence=sequence)
+    linked = apply(
+        preservation,
+        Action.LINK_FOLLOW_UP,
+        author,
+        at,
+        payload=FollowUpLink(reference=mla.request.reference),
+    )
+    return FollowUp(mla=mla, preservation=linked)
