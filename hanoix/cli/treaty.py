@@ -58,6 +58,17 @@ def _warn(warnings: tuple[str, ...] | list[str]) -> None:
         human.print(f"[yellow]warning:[/] {escape(warning)}", markup=True, highlight=False)
 
 
+def _warn_briefly(warnings: tuple[str, ...] | list[str]) -> None:
+    # Answers other than `status` carry the warnings in their JSON; people get one line.
+    if warnings:
+        human.print(
+            "[yellow]warning:[/] the treaty data is partial or dated; "
+            "`hanoix treaty status` says what is missing and how to refresh it",
+            markup=True,
+            highlight=False,
+        )
+
+
 @treaty_app.command("status")
 def status_command(ctx: typer.Context, on: OnOption = None, as_json: JsonOption = False) -> None:
     """The Convention's status: signatories, parties, instruments counted, entry into force."""
@@ -123,7 +134,7 @@ def participant_command(
         out.print(f"  {p.finding.message}", markup=False)
 
     report(result, as_json, render)
-    _warn(result.warnings)
+    _warn_briefly(result.warnings)
 
 
 @treaty_app.command("applies")
@@ -152,7 +163,7 @@ def applies_command(
             out.print(f"  - {reason.message}{where}", markup=False)
 
     report(result, as_json, render)
-    _warn(result.warnings)
+    _warn_briefly(result.warnings)
     if not answer.applies:
         raise typer.Exit(1)
 
@@ -250,4 +261,4 @@ def chart_command(
         as_json,
         lambda out: out.print(f"wrote {output}", markup=False),
     )
-    _warn(warnings)
+    _warn_briefly(warnings)

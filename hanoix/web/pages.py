@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 import hanoix
 from hanoix.api.deps import get_node
+from hanoix.services import treaty
 from hanoix.services.node import Node
 from hanoix.store import migrate
 
@@ -28,5 +29,6 @@ def home(request: Request, node: Annotated[Node, Depends(get_node)]) -> HTMLResp
         "schema": migrate.current_revision(node.engine),
         "state": node.settings.state,
         "origin": node.settings.origin,
+        "treaty": treaty.status(node),
     }
     return templates.TemplateResponse(request, "index.html", context)

@@ -14,4 +14,6 @@ def test_home_page_describes_the_node(node: Node) -> None:
     assert "text/html" in response.headers["content-type"]
     assert "Hanoi Exchange" in response.text
     assert node.engine.dialect.name in response.text
+    assert "Instruments counted" in response.text
+    assert "0 of 40" in response.text
     assert css.status_code == 200
