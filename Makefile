@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOME_DIR ?= .hanoix
 PYTEST_ARGS ?=
 
-.PHONY: demo install test test-setup lint format typecheck lock clean
+.PHONY: demo install test test-setup lint format typecheck lock clean openapi
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ format: install
 
 typecheck: install
 	$(VENV)/bin/mypy
+
+## make openapi: regenerate docs/openapi.json from the application (commit the result)
+openapi: install
+	$(PY) scripts/openapi.py
 
 ## make lock: re-pin every dependency (direct and transitive) after changing pyproject.toml
 lock:

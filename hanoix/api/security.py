@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -35,12 +36,16 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_role(*roles: str) -> object:
-    """A dependency that lets through only callers holding one of ``roles``."""
+def require_roles(*roles: str) -> Callable[[Principal, Node], Principal]:
+    """A dependency admitting callers who hold one of ``roles`` and, when the node's State is
+    configured, belong to it (a node serves one State)."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    def check(principal: CurrentPrincipal, node: Annotated[Node, Depends(get_node)]) -> Principal:
         if not principal.roles.intersection(roles):
             raise PermissionDeniedError(f"this needs one of the roles: {', '.join(roles)}")
+        own_state = node.settings.state
+        if own_state is not None and principal.state not in (None, own_state):
+            raise PermissionDeniedError(f"this is for the users of {own_state}'s authorities")
         return principal
 
-    return Depends(check)
+    return check

@@ -7,8 +7,6 @@ import ipaddress
 import socket
 import sys
 
-import uvicorn
-
 from hanoix.api.app import API_PREFIX, create_app
 from hanoix.config import Settings
 from hanoix.errors import ConfigurationError
@@ -43,7 +41,12 @@ def _require_free_port(host: str, port: int) -> None:
             raise ConfigurationError(f"cannot bind {host}:{port}: {exc.strerror}") from exc
 
 
-def serve_node(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+def serve_node(
+    settings: Settings,
+    host: str | None = None,
+    port: int | None = None,
+    worker: bool | None = None,
+) -> None:
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
     require_loopback(bind_host)
@@ -59,11 +62,16 @@ def serve_node(settings: Settings, host: str | None = None, port: int | None = N
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(
+    from hanoix.federation import serving
+    from hanoix.federation.settings import load_federation_settings
+
+    # The app, plus the federation TLS listener and delivery worker as configured.
+    serving.run(
+        node,
         create_app(node),
         host=bind_host,
         port=bind_port,
         log_level=settings.log_level,
-        access_log=False,
-        server_header=False,
+        settings=load_federation_settings(settings),
+        worker=worker,
     )

@@ -2,15 +2,55 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.core
+import typer.main
 
 from hanoix.config import Settings, load_settings
 
+# Command groups by name, as "module:attribute" of their Typer app. A group's module (and all
+# it imports: the database layer, the web framework, cryptography) is loaded only when that
+# group is used, so `hanoix evidence verify` does not pay for the API's start-up.
+COMMAND_GROUPS = {
+    "authority": "hanoix.cli.users:authority_app",
+    "convention": "hanoix.cli.convention:convention_app",
+    "directory": "hanoix.cli.federation:directory_app",
+    "evidence": "hanoix.cli.evidence:evidence_app",
+    "federation": "hanoix.cli.federation:federation_app",
+    "keys": "hanoix.cli.keys:keys_app",
+    "ledger": "hanoix.cli.ledger:ledger_app",
+    "node": "hanoix.cli.federation:node_app",
+    "request": "hanoix.cli.requests:request_app",
+    "treaty": "hanoix.cli.treaty:treaty_app",
+    "user": "hanoix.cli.users:user_app",
+}
+
+
+class LazyRootGroup(typer.core.TyperGroup):
+    """The root command: its own commands, plus the groups of :data:`COMMAND_GROUPS`."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        return sorted({*super().list_commands(ctx), *COMMAND_GROUPS})
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> typer.core.TyperGroup | None:  # type: ignore[override]
+        found = super().get_command(ctx, cmd_name)
+        if found is None and cmd_name in COMMAND_GROUPS:
+            module_name, attribute = COMMAND_GROUPS[cmd_name].split(":")
+            sub_app = getattr(importlib.import_module(module_name), attribute)
+            group = typer.main.get_group(sub_app)
+            group.name = cmd_name
+            self.commands[cmd_name] = group
+            return group
+        return found  # type: ignore[return-value]
+
+
 app = typer.Typer(
+    cls=LazyRootGroup,
     name="hanoix",
     help="Hanoi Exchange: a State's node for cooperation under the UN Convention against "
     "Cybercrime.",

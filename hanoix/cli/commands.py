@@ -1,10 +1,5 @@
-"""Registers every command group on the root app; one import per group."""
+"""Registers the root's own commands; command groups are loaded lazily (see cli/app.py)."""
 
 from __future__ import annotations
 
-from hanoix.cli import (
-    convention,  # noqa: F401
-    node,  # noqa: F401
-    treaty,  # noqa: F401
-    users,  # noqa: F401
-)
+from hanoix.cli import node  # noqa: F401

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hanoix.cli.app import JsonOption, app
+from hanoix.cli.app import JsonOption
 from hanoix.cli.output import report
 from hanoix.convention import (
     Basis,
@@ -35,7 +35,6 @@ convention_app = typer.Typer(
     "and basis of every rule.",
     no_args_is_help=True,
 )
-app.add_typer(convention_app, name="convention")
 
 # Basis shown in colour so the rules that still need checking stand out.
 _BASIS_STYLE = {

@@ -8,12 +8,13 @@ import typer
 
 from hanoix.cli.app import JsonOption, app, state
 from hanoix.cli.output import report
-from hanoix.services.node import Node
 
 
 @app.command("init")
 def init(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Create the node's home: database schema, blob folder, treaty data."""
+    from hanoix.services.node import Node
+
     summary = Node.open(state(ctx).settings).initialise()
     report(
         summary,
@@ -30,8 +31,16 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address to bind (loopback by default).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind (default 8470).")] = None,
+    worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run the federation delivery worker in this process (default: federation.toml).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Start the node's HTTP server (API and web UI)."""
     from hanoix.api.server import serve_node
 
-    serve_node(state(ctx).settings, host=host, port=port)
+    serve_node(state(ctx).settings, host=host, port=port, worker=worker)

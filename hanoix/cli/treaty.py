@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from hanoix.cli.app import JsonOption, app, state
+from hanoix.cli.app import JsonOption, state
 from hanoix.cli.output import human, report
 from hanoix.errors import InputError
 from hanoix.services import treaty as service
@@ -29,7 +29,6 @@ treaty_app = typer.Typer(
     help="Treaty status: signatures, ratifications, entry into force (Art. 65).",
     no_args_is_help=True,
 )
-app.add_typer(treaty_app, name="treaty")
 
 OnOption = Annotated[
     str | None,

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hanoix.cli.app import JsonOption, app, state
+from hanoix.cli.app import JsonOption, state
 from hanoix.cli.output import human, report
 from hanoix.errors import InputError
 from hanoix.services import auth
@@ -18,8 +18,6 @@ from hanoix.services.node import Node
 
 authority_app = typer.Typer(help="The authorities this node serves.", no_args_is_help=True)
 user_app = typer.Typer(help="Users, their roles and API tokens.", no_args_is_help=True)
-app.add_typer(authority_app, name="authority")
-app.add_typer(user_app, name="user")
 
 
 def _node(ctx: typer.Context) -> Node:

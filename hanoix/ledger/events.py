@@ -6,6 +6,8 @@ through the ledger service; the ledger hashes their canonical bytes into its Mer
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -13,7 +15,65 @@ from typing import Any
 
 import rfc8785
 
-from hanoix.errors import InputError
+from hanoix.errors import InputError, Problem
+from hanoix.ledger.errors import MalformedEntryError
+
+#: The longest actor, authority or subject value accepted (identifiers, not prose).
+MAX_NAME_LENGTH = 256
+#: The largest canonical entry accepted: custody events are small; content never goes here.
+MAX_ENTRY_BYTES = 64 * 1024
+_FIELDS = ("kind", "actor", "authority", "at", "subject", "details")
+
+
+_SAFE_INTEGER = 2**53 - 1
+_FIRST_SURROGATE = "\ud800"
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``json.dumps`` writes ``value`` exactly as RFC 8785 does.
+
+    True for objects, arrays, booleans, null, integers within +/-(2**53 - 1), and strings whose
+    characters all lie below U+D800: there, UTF-16 code-unit order (RFC 8785's key order) is
+    code-point order (Python's), and both escape exactly '"', '\\' and the controls below
+    U+0020 (as \\b \\t \\n \\f \\r, else \\u00xx). Floats, subclasses (enums) and
+    anything else take the reference implementation.
+    """
+    texts: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            texts.append(item)
+        elif kind is dict:
+            for key, child in item.items():
+                if type(key) is not str:
+                    return False
+                texts.append(key)
+                stack.append(child)
+        elif kind is list:
+            stack.extend(item)
+        elif kind is int:
+            if not -_SAFE_INTEGER <= item <= _SAFE_INTEGER:
+                return False
+        elif item is not None and kind is not bool:
+            return False
+    joined = "".join(texts)
+    return not joined or max(joined) < _FIRST_SURROGATE
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 (JCS) bytes of a JSON value.
+
+    Appends are dominated by canonicalisation, so values that the standard library already
+    writes canonically take that (C) path; everything else goes through ``rfc8785``. The two
+    are checked byte for byte against each other in tests/ledger/test_events.py.
+    """
+    if _plain(value):
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode("utf-8")
+    return bytes(rfc8785.dumps(value))
 
 
 class EventKind(StrEnum):
@@ -75,4 +135,138 @@ class CustodyEvent:
 
     def canonical_bytes(self) -> bytes:
         """The RFC 8785 canonical JSON of the event: the bytes that become the Merkle leaf."""
-        return bytes(rfc8785.dumps(self.as_dict()))
+        return canonical_json(self.as_dict())
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CustodyEvent:
+        """Read an event from its JSON form (as :meth:`as_dict` writes it).
+
+        Raises :class:`~hanoix.ledger.errors.MalformedEntryError` listing every bad field.
+        """
+        if not isinstance(data, Mapping):
+            raise MalformedEntryError("a custody event is a JSON object")
+        problems: list[Problem] = []
+
+        def bad(name: str, message: str) -> None:
+            problems.append(Problem(message=message, field=name))
+
+        for name in data:
+            if name not in _FIELDS:
+                bad(str(name), f"unknown field (expected {', '.join(_FIELDS)})")
+        kind = data.get("kind")
+        if kind is None:
+            bad("kind", "missing: what happened, e.g. package.sealed")
+        elif kind not in {k.value for k in EventKind}:
+            bad(
+                "kind",
+                f"{kind!r} is not a custody event kind; expected one of "
+                + ", ".join(k.value for k in EventKind),
+            )
+        names: dict[str, str] = {}
+        for name, meaning in (("actor", "who did it"), ("authority", "on whose behalf")):
+            value = data.get(name)
+            if not isinstance(value, str) or not value.strip():
+                bad(name, f"missing or empty: {meaning}, as a non-empty string")
+            elif len(value) > MAX_NAME_LENGTH:
+                bad(name, f"longer than {MAX_NAME_LENGTH} characters")
+            else:
+                names[name] = value
+        at = _read_time(data.get("at"), bad)
+        subject = data.get("subject")
+        if not isinstance(subject, Mapping) or not subject:
+            bad(
+                "subject",
+                'missing: the object concerned, e.g. {"package": "sha256:..."} '
+                'or {"request": "AUT-2026-0001"}',
+            )
+        else:
+            for key, value in subject.items():
+                if not isinstance(value, str) or not value.strip():
+                    bad(f"subject.{key}", "must be a non-empty string")
+                elif len(value) > MAX_NAME_LENGTH or len(key) > MAX_NAME_LENGTH:
+                    bad(f"subject.{key}", f"longer than {MAX_NAME_LENGTH} characters")
+        details = data.get("details", {})
+        if not isinstance(details, Mapping):
+            bad("details", "must be a JSON object")
+        if problems:
+            first = problems[0]
+            raise MalformedEntryError(
+                f"custody event field '{first.field}': {first.message}", problems=problems
+            )
+        assert at is not None and isinstance(subject, Mapping) and isinstance(details, Mapping)
+        event = cls(
+            kind=EventKind(str(kind)),
+            actor=names["actor"],
+            authority=names["authority"],
+            at=at,
+            subject={str(k): str(v) for k, v in subject.items()},
+            details=dict(details),
+        )
+        try:
+            encoded = event.canonical_bytes()
+        except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+            raise MalformedEntryError(
+                f"custody event field 'details': not representable as canonical JSON ({exc})",
+                problems=[Problem(message=str(exc), field="details")],
+            ) from None
+        if len(encoded) > MAX_ENTRY_BYTES:
+            raise MalformedEntryError(
+                f"custody event field 'details': the event is {len(encoded)} bytes as canonical "
+                f"JSON; the limit is {MAX_ENTRY_BYTES} (keep content out of the ledger)",
+                problems=[Problem(message="too large", field="details")],
+            )
+        return event
+
+
+def _read_time(value: Any, bad: Callable[[str, str], None]) -> datetime | None:
+    if not isinstance(value, str):
+        bad("at", "missing: when it happened, as an RFC 3339 time such as 2026-11-23T12:00:00Z")
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        bad("at", f"{value!r} is not an RFC 3339 time such as 2026-11-23T12:00:00Z")
+        return None
+    if "T" not in value or parsed.tzinfo is None:
+        bad("at", f"{value!r} needs a date, a time and a zone (Z or +HH:MM)")
+        return None
+    return parsed.astimezone(UTC)
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise MalformedEntryError(f"the JSON object has the key {key!r} twice")
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise MalformedEntryError(f"{name} is not a JSON number")
+
+
+def load_events(data: bytes | str, *, source: str = "input") -> list[CustodyEvent]:
+    """Read one custody event (a JSON object) or several (an array of objects).
+
+    Duplicate keys, NaN and Infinity are refused: an entry has exactly one canonical form.
+    """
+    try:
+        parsed = json.loads(
+            data, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
+        )
+    except MalformedEntryError as exc:
+        raise MalformedEntryError(f"{source}: {exc.message}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise MalformedEntryError(f"{source} is not valid JSON: {exc}") from None
+    items = parsed if isinstance(parsed, list) else [parsed]
+    if not items:
+        raise MalformedEntryError(f"{source} holds an empty list: no custody event to record")
+    events: list[CustodyEvent] = []
+    for position, item in enumerate(items):
+        try:
+            events.append(CustodyEvent.from_dict(item))
+        except MalformedEntryError as exc:
+            where = f"{source}, event {position}" if isinstance(parsed, list) else source
+            raise MalformedEntryError(f"{where}: {exc.message}", problems=exc.problems) from None
+    return events

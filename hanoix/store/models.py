@@ -5,7 +5,14 @@ Each adapter module defines its own tables next to the code that uses them; add 
 
 from __future__ import annotations
 
-from hanoix.store import auth, meta, treaty  # noqa: F401  (registers the tables on Base.metadata)
+from hanoix.store import (  # noqa: F401  (registers the tables on Base.metadata)
+    auth,
+    federation,  # federation: outbox, inbox, receipts, directory, transfers
+    ledger,
+    meta,
+    requests,  # cooperation requests, steps, counters, keys
+    treaty,
+)
 from hanoix.store.db import Base
 
 metadata = Base.metadata

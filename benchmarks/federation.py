@@ -1,0 +1,208 @@
+"""Federation benchmark: two real nodes on loopback (not a test).
+
+Prints, for the given sizes (defaults are the issue's: 10,000 messages, 1,000 queued, 1 GiB):
+
+1. small messages: messages per second and p50/p99 end-to-end latency (from the moment a
+   message is queued to the moment its signed receipt is kept by the sender);
+2. urgent messages sent while ordinary ones are queued: their p50/p99 latency;
+3. an evidence package transfer: throughput, and its ratio to a plain ``curl`` download of the
+   same file from a local static server (``python -m http.server``).
+
+    .venv/bin/python -m benchmarks.federation --messages 2000 --queued 500 --transfer-mib 256
+
+The nodes are ``hanoix serve`` processes with their own homes (SQLite) in a temporary folder;
+messages are queued by this process into the sender's database, the sender's in-server worker
+delivers them. The harness is the one the multi-node tests use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hanoix.clock import SystemClock
+from hanoix.evidence import keys, seal
+from hanoix.evidence.streams import Source
+from hanoix.services.federation import Message
+from hanoix.store import federation as store
+from tests.federation.multinode import Cluster, NodeProcess, free_port, start_cluster, wait_until
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _queue(sender: NodeProcess, recipient: NodeProcess, count: int, *, urgent: bool) -> list[str]:
+    ids: list[str] = []
+    federation = sender.federation
+    step = 1 if urgent else 200
+    for start in range(0, count, step):
+        with sender.node.unit_of_work() as session:
+            for n in range(start, min(count, start + step)):
+                message = Message(recipient.origin, "federation.ping", {"n": n}, urgent=urgent)
+                ids.append(federation.enqueue(session, message).header.id)
+        if urgent:
+            time.sleep(0.01)
+    return ids
+
+
+def _results(sender: NodeProcess, ids: list[str]) -> list[store.OutboxItem]:
+    wanted = set(ids)
+    with sender.node.unit_of_work() as session:
+        return [i for i in store.list_outbox(session, limit=10**7) if i.envelope_id in wanted]
+
+
+def _wait(sender: NodeProcess, ids: list[str], timeout: float) -> list[store.OutboxItem]:
+    def done() -> bool:
+        items = _results(sender, ids)
+        return len(items) == len(ids) and all(i.status == store.DELIVERED for i in items)
+
+    if not wait_until(done, timeout, 0.5):
+        raise SystemExit(f"not delivered within {timeout}s\n{sender.log_tail()}")
+    return _results(sender, ids)
+
+
+def _latencies(items: list[store.OutboxItem]) -> list[float]:
+    return [(i.delivered_at - i.created_at).total_seconds() for i in items if i.delivered_at]
+
+
+def small_messages(cluster: Cluster, count: int) -> None:
+    sender, recipient = cluster["aut"], cluster["vnm"]
+    started = time.monotonic()
+    ids = _queue(sender, recipient, count, urgent=False)
+    items = _wait(sender, ids, timeout=max(120.0, count / 20))
+    elapsed = time.monotonic() - started
+    latencies = _latencies(items)
+    print(
+        f"small messages: {count} in {elapsed:.1f} s = {count / elapsed:.0f} msg/s; "
+        f"end-to-end p50 {_percentile(latencies, 0.5) * 1000:.0f} ms, "
+        f"p99 {_percentile(latencies, 0.99) * 1000:.0f} ms"
+    )
+
+
+def urgent_messages(cluster: Cluster, queued: int, urgent: int) -> None:
+    sender, recipient = cluster["aut"], cluster["vnm"]
+    ordinary = _queue(sender, recipient, queued, urgent=False)
+    ids = _queue(sender, recipient, urgent, urgent=True)
+    items = _wait(sender, ids, timeout=120.0)
+    latencies = _latencies(items)
+    still_queued = sum(1 for i in _results(sender, ordinary) if i.status == store.PENDING)
+    print(
+        f"urgent messages: {urgent} sent behind {queued} ordinary ones; end-to-end "
+        f"p50 {_percentile(latencies, 0.5) * 1000:.0f} ms, "
+        f"p99 {_percentile(latencies, 0.99) * 1000:.0f} ms "
+        f"({still_queued} ordinary still queued when the last urgent one was delivered)"
+    )
+    _wait(sender, ordinary, timeout=max(120.0, queued / 20))
+
+
+def _package(path: Path, size: int) -> None:
+    signing, decryption = keys.generate("Benchmark", "AUT")
+    chunk = os.urandom(1024 * 1024)
+
+    class Repeat(io.RawIOBase):
+        def __init__(self) -> None:
+            self.left = size
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+            n = min(len(buffer), self.left, len(chunk))
+            buffer[:n] = chunk[:n]
+            self.left -= n
+            return n
+
+    source = Source("data.bin", Repeat, datetime.now(UTC), size)
+    with path.open("wb") as out:
+        seal([source], out, signer=signing, recipients=[decryption.public], clock=SystemClock())
+
+
+def curl_seconds(folder: Path, name: str) -> float:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(1.0)
+        started = time.monotonic()
+        subprocess.run(
+            ["curl", "-sS", "-o", "/dev/null", f"http://127.0.0.1:{port}/{name}"], check=True
+        )
+        return time.monotonic() - started
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def transfer(cluster: Cluster, size: int, work: Path) -> None:
+    sender, recipient = cluster["aut"], cluster["vnm"]
+    folder = work / "static"
+    folder.mkdir()
+    package = folder / "package.hxev"
+    _package(package, size)
+    actual = package.stat().st_size
+    curl = curl_seconds(folder, package.name)
+    started = time.monotonic()
+    with sender.node.unit_of_work() as session:
+        envelope_id = sender.federation.send_package(session, recipient.origin, package).header.id
+    queued = time.monotonic()
+    _wait(sender, [envelope_id], timeout=3600)
+    total = time.monotonic() - started
+    wire = time.monotonic() - queued
+    mib = actual / 2**20
+    print(
+        f"evidence transfer: {mib:.0f} MiB; queueing (verify + store) {queued - started:.1f} s; "
+        f"delivery (chunks + verify on arrival + receipt) {wire:.1f} s = {mib / wire:.0f} MiB/s; "
+        f"end to end {mib / total:.0f} MiB/s; curl {curl:.2f} s = {mib / curl:.0f} MiB/s; "
+        f"delivery / curl time ratio {wire / curl:.1f}x"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--queued", type=int, default=1_000)
+    parser.add_argument("--urgent", type=int, default=100)
+    parser.add_argument("--transfer-mib", type=int, default=1024)
+    parser.add_argument("--keep", action="store_true", help="keep the nodes' homes")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="hanoix-bench-"))
+    cluster = start_cluster(
+        work,
+        ["aut", "vnm"],
+        federation={
+            "poll_interval": 0.05,
+            "witness_interval": 30,
+            "batch": 32,
+            "concurrency": 4,
+            "read_timeout": 120,
+            "lease": 600,
+        },
+    )
+    try:
+        print(f"two nodes on loopback, {os.cpu_count()} cores, SQLite homes in {work}")
+        small_messages(cluster, args.messages)
+        urgent_messages(cluster, args.queued, args.urgent)
+        if args.transfer_mib:
+            transfer(cluster, args.transfer_mib * 2**20, work)
+    finally:
+        cluster.stop()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,244 @@
+"""Federation over HTTP.
+
+* ``/federation/v1``: the node-to-node API. Envelopes authenticate themselves (signature and
+  directory); on the TLS listener the connection is also mutually authenticated.
+* ``/api/v1/federation``: what people use: the 24/7 view (urgent messages first), its
+  acknowledgement, and the node's federation status.
+
+Routes only parse, call the service and render; the service decides.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from hanoix.api.deps import get_node
+from hanoix.api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, problem_response
+from hanoix.api.security import require_roles
+from hanoix.errors import HanoixError
+from hanoix.federation import codec
+from hanoix.federation.envelope import MAX_ENVELOPE_BYTES
+from hanoix.federation.errors import EnvelopeRejectedError, Reason, TransferError
+from hanoix.services.auth import Principal
+from hanoix.services.federation import Federation, urgent_inbox
+from hanoix.services.node import Node
+
+FEDERATION_PREFIX = "/federation/v1"
+MAX_CHUNK_BYTES = 64 * 1024 * 1024
+_ID = r"^[0-9a-f]{32}$"
+
+peer_router = APIRouter(prefix=FEDERATION_PREFIX, tags=["federation (node to node)"])
+user_router = APIRouter(prefix="/federation", tags=["federation"])
+
+_STATUS = {
+    Reason.MALFORMED: 400,
+    Reason.TOO_LARGE: 413,
+    Reason.WRONG_RECIPIENT: 400,
+    Reason.UNKNOWN_SENDER: 403,
+    Reason.UNKNOWN_KEY: 403,
+    Reason.REVOKED_KEY: 403,
+    Reason.KEY_NOT_VALID: 403,
+    Reason.BAD_SIGNATURE: 403,
+    Reason.REPLAY: 409,
+    Reason.TRANSFER_INCOMPLETE: 409,
+}
+
+
+def _federation(request: Request, node: Annotated[Node, Depends(get_node)]) -> Federation:
+    # One service per app: it reads federation.toml once, not on every request.
+    federation = getattr(request.app.state, "federation", None)
+    if not isinstance(federation, Federation) or federation.node is not node:
+        federation = Federation(node)
+        request.app.state.federation = federation
+    return federation
+
+
+FederationDep = Annotated[Federation, Depends(_federation)]
+
+
+def rejection_response(rejection: EnvelopeRejectedError) -> JSONResponse:
+    status = _STATUS.get(rejection.reason, 422)
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + "envelope-rejected",
+        "title": "envelope rejected",
+        "status": status,
+        "detail": rejection.detail,
+        "reason": rejection.reason.value,
+        "retryable": rejection.retryable,
+        "envelope_id": rejection.envelope_id,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+async def _read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it is longer than ``limit`` (reading stops there)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for piece in request.stream():
+        body += piece
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+@peer_router.post(
+    "/envelopes",
+    summary="Deliver one envelope; answered with the receiver's signed receipt",
+    responses={
+        200: {"description": "taken (or taken before: duplicate is true); the receipt"},
+        400: {"description": "malformed"},
+        403: {"description": "unknown sender or key, revoked key, bad signature"},
+        409: {"description": "replay with other content, or an incomplete transfer"},
+        413: {"description": "larger than 1 MiB"},
+        422: {"description": "expired, future-dated, undecryptable, refused by its handler"},
+    },
+)
+async def post_envelope(request: Request, federation: FederationDep) -> Response:
+    data = await _read_limited(request, MAX_ENVELOPE_BYTES)
+    if data is None:
+        rejection = EnvelopeRejectedError(
+            Reason.TOO_LARGE, f"the body is larger than {MAX_ENVELOPE_BYTES} bytes"
+        )
+        await run_in_threadpool(federation.record_rejection, rejection, b"")
+        return rejection_response(rejection)
+    try:
+        result = await run_in_threadpool(federation.process_inbound, data)
+    except EnvelopeRejectedError as rejection:
+        return rejection_response(rejection)
+    return JSONResponse(result.as_dict())
+
+
+@peer_router.head("/transfers/{transfer_id}", summary="How many bytes of a transfer are held")
+async def transfer_offset(
+    federation: FederationDep, transfer_id: Annotated[str, PathParam(pattern=_ID)]
+) -> Response:
+    offset = await run_in_threadpool(federation.transfer_offset, transfer_id)
+    return Response(status_code=200, headers={"Hanoix-Offset": str(offset)})
+
+
+@peer_router.put(
+    "/transfers/{transfer_id}",
+    summary="Append one chunk of an evidence package at ?offset=",
+    responses={409: {"description": "the offset is not the one held; the body says which"}},
+)
+async def put_chunk(
+    request: Request,
+    federation: FederationDep,
+    transfer_id: Annotated[str, PathParam(pattern=_ID)],
+    offset: Annotated[int, Query(ge=0)],
+) -> Response:
+    data = await _read_limited(request, MAX_CHUNK_BYTES)
+    if data is None:
+        return problem_response(
+            413, "chunk-too-large", f"a chunk is at most {MAX_CHUNK_BYTES} bytes"
+        )
+    headers = request.headers
+    try:
+        total = int(headers.get("hanoix-transfer-size", ""))
+    except ValueError:
+        return problem_response(400, "transfer-invalid", "Hanoix-Transfer-Size is required")
+    try:
+        held = await run_in_threadpool(
+            lambda: federation.put_chunk(
+                transfer_id,
+                offset=offset,
+                total=total,
+                sha256=headers.get("hanoix-transfer-sha256", ""),
+                sender=headers.get("hanoix-sender", ""),
+                chunks=iter([data]),
+            )
+        )
+    except TransferError as exc:
+        return JSONResponse(
+            {**exc.as_dict(), "status": exc.http_status},
+            status_code=exc.http_status,
+            media_type=PROBLEM_MEDIA_TYPE,
+        )
+    except codec.FieldError as exc:
+        return problem_response(400, "transfer-invalid", str(exc))
+    return JSONResponse({"offset": held}, headers={"Hanoix-Offset": str(held)})
+
+
+@peer_router.get("/checkpoint", summary="This node's signed ledger checkpoint, for witnessing")
+async def checkpoint(
+    federation: FederationDep,
+    since: Annotated[int, Query(ge=0, description="the size the caller saw last")] = 0,
+    witness: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any]:
+    result: dict[str, Any] = await run_in_threadpool(federation.checkpoint_for, since, witness)
+    return result
+
+
+@peer_router.post("/witness", summary="Exchange cosignatures: ours of yours, yours of ours")
+async def witness(request: Request, federation: FederationDep) -> Response:
+    data = await _read_limited(request, 256 * 1024)
+    if data is None:
+        return problem_response(413, "too-large", "the witness exchange is at most 256 KiB")
+    try:
+        body = codec.json_object(data, "body")
+        result = await run_in_threadpool(federation.accept_witness, body)
+    except codec.FieldError as exc:
+        return problem_response(400, "invalid-input", str(exc))
+    except HanoixError as exc:
+        return problem_response(exc.http_status, exc.code, exc.message)
+    return JSONResponse(result)
+
+
+@peer_router.get("/identity", summary="This node's directory entry (public keys, certificate)")
+async def identity(federation: FederationDep) -> dict[str, Any]:
+    entry = await run_in_threadpool(federation.own_entry)
+    return entry.as_dict()
+
+
+# --- for people ---------------------------------------------------------------------------
+
+# Incoming messages are case material: read by those who handle cooperation, acknowledged by
+# those on duty for it; the node's plumbing (peers, queues) by those who run or audit it.
+InboxReader = Annotated[
+    Principal, Depends(require_roles("drafter", "approver", "officer_24_7", "auditor"))
+]
+InboxHandler = Annotated[Principal, Depends(require_roles("officer_24_7", "drafter"))]
+NodeOverseer = Annotated[
+    Principal, Depends(require_roles("administrator", "officer_24_7", "auditor"))
+]
+
+
+@user_router.get("/inbox", summary="The 24/7 view: received messages, urgent ones first")
+def inbox(
+    node: Annotated[Node, Depends(get_node)],
+    _caller: InboxReader,
+    all_messages: Annotated[bool, Query(alias="all")] = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    with node.unit_of_work() as session:
+        return [
+            m.as_dict() for m in urgent_inbox(session, pending_only=not all_messages, limit=limit)
+        ]
+
+
+@user_router.post("/inbox/{envelope_id}/acknowledge", summary="Mark a message as seen")
+def acknowledge(
+    federation: FederationDep,
+    caller: InboxHandler,
+    envelope_id: Annotated[str, PathParam(pattern=_ID)],
+) -> dict[str, Any]:
+    changed = federation.acknowledge(envelope_id, caller.username)
+    return {"envelope_id": envelope_id, "acknowledged": True, "changed": changed}
+
+
+@user_router.get("/status", summary="Directory, peers, outbox and inbox counts")
+def status(federation: FederationDep, _caller: NodeOverseer) -> dict[str, Any]:
+    return federation.status()
+
+
+def install(app: Any, api_prefix: str) -> None:
+    """Mount both routers on ``app`` (the node-to-node API at the root)."""
+    app.include_router(peer_router)
+    app.include_router(user_router, prefix=api_prefix)

@@ -1,0 +1,479 @@
+"""``hanoix request``: cooperation requests from the command line, on the same services as the
+API.
+
+Who acts: every command that reads or changes requests acts as a user of the node's user store,
+named with ``--as USERNAME`` or the ``HANOIX_USER`` environment variable; the user's roles and
+authority decide, exactly as for an API token. ``request schema`` needs no user, and
+``request validate`` needs one only when the file does not name its ``requesting_state`` (and
+the node has no ``HANOIX_STATE``).
+
+Input files are the API's request document (``hanoix request schema KIND`` prints its JSON
+Schema). Exit codes: 0 success; 1 the answer is no (``validate``: the request is not valid; a
+step the Convention or the lifecycle refuses; not allowed); 2 unreadable input or wrong usage.
+State changes apply to the request's current version; ``--if-version N`` makes a change
+conditional on version N, as the API's If-Match does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from hanoix.api.request_models import (
+    DeadlineOut,
+    HistoryOut,
+    RequestDocument,
+    RequestOut,
+    SummaryOut,
+    ValidationOut,
+    kind_schema,
+    parse_date_field,
+    to_draft,
+)
+from hanoix.cli.app import JsonOption, state
+from hanoix.cli.output import report, to_json
+from hanoix.convention import RequestKind
+from hanoix.errors import FileFormatError, InputError, Problem, UsageError
+from hanoix.requests import Action, ExecutionReport, Postponement, Refusal, Status, User
+from hanoix.services import requests as service
+from hanoix.services.node import Node
+from hanoix.store.requests import ListFilter
+
+request_app = typer.Typer(
+    help="Cooperation requests: draft, validate, approve, send, answer, track.",
+    no_args_is_help=True,
+)
+
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        envvar="HANOIX_USER",
+        help="The user to act as (a username of this node; or set HANOIX_USER).",
+        show_default=False,
+    ),
+]
+VersionOption = Annotated[
+    int | None,
+    typer.Option("--if-version", help="Only if the request is still at this version."),
+]
+NoteOption = Annotated[str | None, typer.Option(help="Why (some steps require it).")]
+KINDS = ", ".join(k.value for k in RequestKind)
+
+
+@contextmanager
+def _node(ctx: typer.Context) -> Iterator[Node]:
+    node = Node.open(state(ctx).settings)
+    try:
+        node.initialise()
+        yield node
+    finally:
+        node.close()
+
+
+def _acting(node: Node, username: str | None) -> User:
+    if not username:
+        raise UsageError("say who acts: --as USERNAME, or set HANOIX_USER")
+    return service.user_named(node, username)
+
+
+def _kind(value: str) -> RequestKind:
+    try:
+        return RequestKind(value)
+    except ValueError:
+        raise UsageError(f"--kind: unknown kind {value!r}; the kinds are: {KINDS}") from None
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read it ({exc})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FileFormatError(
+            f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+
+
+def _schema_problems(error: ValidationError) -> list[Problem]:
+    return [
+        Problem(
+            f"{item['msg']}",
+            field=".".join(str(part) for part in item["loc"]) or None,
+        )
+        for item in error.errors()
+    ]
+
+
+def _document(path: Path, kind: RequestKind | None = None) -> RequestDocument:
+    data = _read_json(path)
+    if isinstance(data, dict) and kind is not None:
+        given = data.setdefault("kind", kind.value)
+        if given != kind.value:
+            raise UsageError(f"--kind {kind.value} but {path} is a '{given}' request")
+    try:
+        return RequestDocument.model_validate(data)
+    except ValidationError as error:
+        problems = _schema_problems(error)
+        first = problems[0]
+        raise InputError(
+            f"{path}: {first.field}: {first.message}"
+            if first.field
+            else f"{path}: {first.message}",
+            problems=problems,
+        ) from None
+
+
+def _show(out: Console, shown: RequestOut) -> None:
+    out.print(
+        f"{shown.reference}  {shown.kind}  {shown.status}  (version {shown.version})",
+        markup=False,
+    )
+    out.print(
+        f"  {shown.requesting.state} ({shown.requesting.authority}) -> "
+        f"{shown.requested.state} ({shown.requested.authority}), {shown.side} side, "
+        f"handled by {shown.handled_by}",
+        markup=False,
+    )
+    if shown.possible_actions:
+        out.print(f"  next steps: {', '.join(shown.possible_actions)}", markup=False)
+    for deadline in shown.deadlines:
+        out.print(
+            f"  deadline {deadline.kind}: {deadline.due or 'held'} ({deadline.state})"
+            f"{' ' + deadline.article if deadline.article else ''}",
+            markup=False,
+        )
+    validation = shown.validation
+    if validation is not None:
+        _validation(out, validation)
+
+
+def _validation(out: Console, validation: ValidationOut) -> None:
+    out.print("  valid" if validation.valid else "  NOT valid", markup=False)
+    for label, items in (("error", validation.problems), ("warning", validation.warnings)):
+        for item in items:
+            where = " ".join(part for part in (item.article, item.field) if part)
+            out.print(f"  - {label}: {where + ': ' if where else ''}{item.message}", markup=False)
+
+
+def _render_request(request: RequestOut, as_json: bool) -> None:
+    report(request.model_dump(), as_json, lambda out: _show(out, request))
+
+
+@request_app.command("schema")
+def schema(kind: Annotated[str, typer.Argument(help=f"One of: {KINDS}")]) -> None:
+    """Print the JSON Schema of a request of KIND: the input format of --from-file."""
+    typer.echo(to_json(kind_schema(_kind(kind))))
+
+
+@request_app.command("validate")
+def validate(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A request document (JSON).")],
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Validate a request document; exit 0 if valid, 1 if not (every problem named)."""
+    data = _read_json(file)
+    kind = data.get("kind") if isinstance(data, dict) else None
+    try:
+        document = RequestDocument.model_validate(data)
+        draft = to_draft(document)
+    except ValidationError as error:
+        answer = ValidationOut(valid=False, kind=kind, problems=[], warnings=[]).model_dump() | {
+            "problems": [p.as_dict() for p in _schema_problems(error)]
+        }
+    except InputError as error:
+        answer = ValidationOut(valid=False, kind=kind, problems=[], warnings=[]).model_dump() | {
+            "problems": [p.as_dict() for p in error.problems]
+        }
+    else:
+        with _node(ctx) as node:
+            user = _acting(node, as_user) if as_user else None
+            result = service.validate_draft(node, draft, user=user)
+        answer = ValidationOut.of(result.report, kind=result.kind.value, stored=False).model_dump()
+    answer.pop("version", None)
+    shown = ValidationOut.model_validate(answer)
+    report(answer, as_json, lambda out: _validation(out, shown))
+    if not answer["valid"]:
+        raise typer.Exit(1)
+
+
+@request_app.command("new")
+def new(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Option("--kind", help=f"One of: {KINDS}")],
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", help="The request document (JSON).")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Requested State (without --from-file).")
+    ] = None,
+    language: Annotated[str, typer.Option(help="Language (without --from-file).")] = "en",
+    idempotency_key: Annotated[
+        str | None, typer.Option(help="Retry safely: the same key gives the same request.")
+    ] = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Draft a new request, from a file or as an empty draft to --to a State."""
+    chosen = _kind(kind)
+    if from_file is not None:
+        document = _document(from_file, chosen)
+    elif to is not None:
+        document = RequestDocument(kind=chosen.value, requested_state=to, language=language)
+    else:
+        raise UsageError("give --from-file FILE, or --to STATE for an empty draft")
+    draft = to_draft(document)
+    with _node(ctx) as node:
+        created = service.create(
+            node, _acting(node, as_user), draft, idempotency_key=idempotency_key
+        )
+    _render_request(RequestOut.of(created.request, [], created.report), as_json)
+
+
+@request_app.command("list")
+def list_(
+    ctx: typer.Context,
+    kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
+    state_code: Annotated[str | None, typer.Option("--state", help="Either party's State.")] = None,
+    status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
+    side: Annotated[str | None, typer.Option(help="requesting or requested.")] = None,
+    deadline_before: Annotated[
+        str | None, typer.Option(help="Next deadline before this date (YYYY-MM-DD, UTC).")
+    ] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue ones.")] = False,
+    limit: Annotated[int, typer.Option(help="Page size.")] = 50,
+    cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page.")] = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the requests you may see, newest first."""
+    if kind is not None:
+        _kind(kind)
+    if status is not None and status not in {s.value for s in Status}:
+        raise UsageError(f"--status: unknown status {status!r}")
+    if side is not None and side not in ("requesting", "requested"):
+        raise UsageError("--side: requesting or requested")
+    problems: list[Problem] = []
+    before = parse_date_field(deadline_before, "--deadline-before", None, problems)
+    if problems:
+        raise UsageError(f"--deadline-before: {problems[0].message}")
+    with _node(ctx) as node:
+        filters = ListFilter(
+            kind=kind,
+            state=state_code,
+            status=status,
+            side=side,
+            deadline_before=datetime.combine(before, datetime.min.time(), UTC) if before else None,
+            overdue_at=node.clock.now() if overdue else None,
+        )
+        page = service.list_requests(
+            node, _acting(node, as_user), filters, limit=limit, cursor=cursor
+        )
+    rows = [SummaryOut.of(r) for r in page.items]
+
+    def render(out: Console) -> None:
+        table = Table("reference", "kind", "status", "parties", "next deadline", "version")
+        for r in rows:
+            table.add_row(
+                r.reference,
+                r.kind,
+                r.status,
+                f"{r.requesting_state}->{r.requested_state}",
+                r.next_deadline or "",
+                str(r.version),
+            )
+        out.print(table)
+        if page.next_cursor:
+            out.print(f"more: --cursor {page.next_cursor}", markup=False)
+
+    report(
+        {"items": [r.model_dump() for r in rows], "next_cursor": page.next_cursor},
+        as_json,
+        render,
+    )
+
+
+@request_app.command("show")
+def show(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="e.g. AUT-2026-000123")],
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a request, its contents and its open deadlines."""
+    with _node(ctx) as node:
+        shown = service.show(node, _acting(node, as_user), reference)
+    _render_request(RequestOut.of(shown.request, shown.deadlines), as_json)
+
+
+def _step(
+    ctx: typer.Context,
+    reference: str,
+    action: Action,
+    as_user: str | None,
+    as_json: bool,
+    version: int | None,
+    **kwargs: Any,
+) -> None:
+    with _node(ctx) as node:
+        changed = service.take_step(
+            node, _acting(node, as_user), reference, action, expected_version=version, **kwargs
+        )
+    _render_request(RequestOut.of(changed), as_json)
+
+
+def _simple(action: Action, help_text: str) -> None:
+    def command(
+        ctx: typer.Context,
+        reference: Annotated[str, typer.Argument(help="e.g. AUT-2026-000123")],
+        note: NoteOption = None,
+        if_version: VersionOption = None,
+        as_user: AsOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        _step(ctx, reference, action, as_user, as_json, if_version, note=note)
+
+    command.__doc__ = help_text
+    request_app.command(action.value.replace("_", "-"))(command)
+
+
+_simple(Action.SUBMIT, "Submit a draft for approval (it must be valid).")
+_simple(Action.APPROVE, "Approve a submitted request (four-eyes: not its author).")
+_simple(Action.SEND, "Send an approved request to the requested State.")
+_simple(Action.ACKNOWLEDGE, "Acknowledge a received request.")
+_simple(Action.START_EXECUTION, "Start executing an acknowledged request.")
+_simple(Action.WITHDRAW, "Withdraw a request (--note says why).")
+_simple(Action.CLOSE, "Close a request that was executed, refused or withdrawn.")
+
+
+@request_app.command("answer")
+def answer(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="e.g. VNM-2026-000042")],
+    summary: Annotated[str, typer.Option(help="What was done or provided.")] = "",
+    partial: Annotated[bool, typer.Option("--partial", help="Executed in part.")] = False,
+    preserved_on: Annotated[
+        str | None, typer.Option(help="Preservation: the local date data was preserved.")
+    ] = None,
+    note: NoteOption = None,
+    if_version: VersionOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer a request in execution: executed (or, with --partial, executed in part)."""
+    problems: list[Problem] = []
+    day = parse_date_field(preserved_on, "preserved_on", None, problems)
+    if problems:
+        raise InputError(f"--preserved-on: {problems[0].message}", problems=problems)
+    action = Action.EXECUTE_PARTIALLY if partial else Action.EXECUTE
+    payload = ExecutionReport(preserved_on=day, summary=summary)
+    _step(ctx, reference, action, as_user, as_json, if_version, payload=payload, note=note)
+
+
+@request_app.command("refuse")
+def refuse(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="e.g. VNM-2026-000042")],
+    ground: Annotated[
+        list[str] | None,
+        typer.Option("--ground", help="A ground of refusal of the kind (repeatable)."),
+    ] = None,
+    reasons: Annotated[str, typer.Option(help="The reasons (mandatory).")] = "",
+    consulted: Annotated[
+        bool, typer.Option("--consulted", help="The States consulted first.")
+    ] = False,
+    if_version: VersionOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Refuse a request, with grounds from the kind's list and reasons."""
+    payload = Refusal(grounds=tuple(ground or ()), reasons=reasons, consulted=consulted)
+    _step(ctx, reference, Action.REFUSE, as_user, as_json, if_version, payload=payload)
+
+
+@request_app.command("postpone")
+def postpone(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="e.g. VNM-2026-000042")],
+    until: Annotated[str, typer.Option(help="Postponed until (YYYY-MM-DD).")],
+    reason: Annotated[str, typer.Option(help="Why (mandatory).")] = "",
+    consulted: Annotated[bool, typer.Option("--consulted")] = False,
+    if_version: VersionOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Postpone execution until a date, with the reason."""
+    problems: list[Problem] = []
+    day = parse_date_field(until, "until", None, problems)
+    if day is None:
+        raise InputError(f"--until: {problems[0].message}", problems=problems)
+    payload = Postponement(until=day, reason=reason, consulted=consulted)
+    _step(ctx, reference, Action.POSTPONE, as_user, as_json, if_version, payload=payload)
+
+
+@request_app.command("history")
+def history(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="e.g. AUT-2026-000123")],
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every step's custody event with its inclusion proof in the ledger."""
+    with _node(ctx) as node:
+        found = service.history(node, _acting(node, as_user), reference)
+    shown = HistoryOut.model_validate(found.as_dict())
+
+    def render(out: Console) -> None:
+        out.print(
+            f"{shown.reference}: {len(shown.steps)} steps, proved against the ledger's "
+            f"checkpoint of size {shown.tree_size}",
+            markup=False,
+        )
+        for s in shown.steps:
+            proved = "proved" if s.entry_matches else "ENTRY DOES NOT MATCH ITS PROOF"
+            out.print(
+                f"  {s.seq:>3} {s.at} {s.action:<24} {s.from_status or '-'} -> {s.to_status} "
+                f"by {s.actor} ({s.authority}); ledger entry {s.ledger_index}, {proved}",
+                markup=False,
+            )
+
+    report(shown.model_dump(), as_json, render)
+    if not all(s.entry_matches for s in shown.steps):
+        raise typer.Exit(1)
+
+
+@request_app.command("deadlines")
+def deadlines(
+    ctx: typer.Context,
+    within_days: Annotated[int | None, typer.Option(help="Only those due within N days.")] = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Open deadlines of the requests you may see: overdue first, then the soonest."""
+    with _node(ctx) as node:
+        within = timedelta(days=within_days) if within_days is not None else None
+        found = service.deadlines(node, _acting(node, as_user), within=within)
+    rows = [DeadlineOut.of(s) for s in found]
+
+    def render(out: Console) -> None:
+        table = Table("reference", "deadline", "due (UTC)", "state", "article")
+        for d in rows:
+            table.add_row(d.reference, d.kind, d.due or "held", d.state, d.article or d.basis)
+        out.print(table)
+
+    report([d.model_dump() for d in rows], as_json, render)

@@ -1,0 +1,44 @@
+"""The stream shapes the core reads and writes; adapters pass real files, tests pass BytesIO."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+class Readable(Protocol):
+    """A source of bytes: files opened with ``open(path, "rb", buffering=0)``, ``BytesIO``."""
+
+    def readinto(self, buffer: memoryview, /) -> int | None: ...
+
+    def close(self) -> None: ...
+
+
+class Writable(Protocol):
+    def write(self, data: memoryview, /) -> int | None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file to seal: its path inside the package, how to open it, its modification time,
+    and the size the caller saw (a file whose size changes while sealed is refused)."""
+
+    path: str
+    open: Callable[[], Readable]
+    modified: datetime
+    size: int | None = None
+
+
+def read_fully(stream: Readable, view: memoryview) -> int:
+    """Fill ``view`` as far as the stream allows; return the bytes read (short only at EOF)."""
+    filled = 0
+    while filled < len(view):
+        n = stream.readinto(view[filled:])
+        if not n:
+            break
+        filled += n
+    return filled

@@ -1,0 +1,406 @@
+"""Envelopes: every message between nodes, signed and encrypted (pure: seal and open).
+
+Choice: **encrypt, then sign everything, with the header bound into the encryption.**
+
+* The payload (canonical JSON) is encrypted with AES-256-GCM under a fresh random content key;
+  the content key is wrapped for the recipient's X25519 key with the evidence module's key
+  wrapping (ephemeral X25519 + HKDF-SHA256 + AES-256-GCM). The AEAD's associated data is the
+  SHA-256 of the canonical header, so the ciphertext cannot be moved under another header:
+  changing sender, recipient, type, id, times, in-reply-to, urgency or key ids breaks it.
+* The sender's Ed25519 key signs ``"hanoix-envelope/1 signature\\n" || RFC 8785(every member
+  but the signature)``, ciphertext included. A receiver therefore checks who sent an envelope,
+  and to whom, before it spends anything on decryption; and because the header is bound into the
+  AEAD, nobody can strip the signature and re-sign the ciphertext as their own (the sender's
+  name is in the associated data).
+
+Wire format (one JSON object, at most :data:`MAX_ENVELOPE_BYTES`)::
+
+    {"format": "hanoix-envelope/1", "id": "<32 hex>", "sender": ORIGIN, "recipient": ORIGIN,
+     "type": "request.submit", "urgent": false, "created": T, "expires": T,
+     "in_reply_to": "<32 hex>" | null, "sender_key": "<key id>", "recipient_key": "<key id>",
+     "ephemeral": B64(32), "wrapped_key": B64(48), "ciphertext": B64, "signature": B64(64)}
+
+Replays (an id already seen) are the receiver's store's business: see the federation service.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from hanoix.evidence import crypto
+from hanoix.evidence.errors import BadSignatureError
+from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey, SigningKey
+from hanoix.federation import codec
+from hanoix.federation.codec import FieldError
+from hanoix.federation.directory import Directory
+from hanoix.federation.errors import EnvelopeRejectedError, Reason
+
+ENVELOPE_FORMAT = "hanoix-envelope/1"
+SIGNATURE_CONTEXT = b"hanoix-envelope/1 signature\n"
+HEADER_CONTEXT = b"hanoix-envelope/1 header\n"
+MAX_ENVELOPE_BYTES = 1024 * 1024
+MAX_PAYLOAD_BYTES = 700 * 1024
+DEFAULT_MAX_SKEW = timedelta(minutes=5)
+MAX_LIFETIME = timedelta(days=30)
+ZERO_NONCE = bytes(12)
+
+_ID = re.compile(r"^[0-9a-f]{32}$")
+_TYPE = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$")
+_HEADER_FIELDS = {
+    "format",
+    "id",
+    "sender",
+    "recipient",
+    "type",
+    "urgent",
+    "created",
+    "expires",
+    "in_reply_to",
+    "sender_key",
+    "recipient_key",
+    "ephemeral",
+    "wrapped_key",
+}
+_FIELDS = _HEADER_FIELDS | {"ciphertext", "signature"}
+
+
+def new_envelope_id(random: Callable[[int], bytes] = os.urandom) -> str:
+    return random(16).hex()
+
+
+def check_type(name: str) -> str:
+    if len(name) > 100 or not _TYPE.match(name):
+        raise ValueError(
+            f"message type {name!r} must be dotted lower-case words, such as request.submit"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class EnvelopeHeader:
+    """Everything about an envelope that is not its payload; all of it is signed."""
+
+    id: str
+    sender: str
+    recipient: str
+    type: str
+    created: datetime
+    expires: datetime
+    in_reply_to: str | None = None
+    urgent: bool = False
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise ValueError("an envelope id is 32 lower-case hex digits")
+        if self.in_reply_to is not None and not _ID.match(self.in_reply_to):
+            raise ValueError("in_reply_to is an envelope id: 32 lower-case hex digits")
+        check_type(self.type)
+        codec.check_origin(self.sender)
+        codec.check_origin(self.recipient)
+        if self.created.tzinfo is None or self.expires.tzinfo is None:
+            raise ValueError("envelope times are timezone-aware")
+        if not self.created < self.expires <= self.created + MAX_LIFETIME:
+            raise ValueError(f"an envelope expires after its creation, within {MAX_LIFETIME}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "sender": self.sender,
+            "recipient": self.recipient,
+            "type": self.type,
+            "urgent": self.urgent,
+            "created": codec.format_time(self.created),
+            "expires": codec.format_time(self.expires),
+            "in_reply_to": self.in_reply_to,
+        }
+
+
+@dataclass(frozen=True)
+class SealedEnvelope:
+    """An envelope ready to send: its header, its bytes and their SHA-256 (hex)."""
+
+    header: EnvelopeHeader
+    data: bytes
+    digest: str
+
+
+@dataclass(frozen=True)
+class ParsedEnvelope:
+    """An envelope read but not yet trusted: nothing in it is believed until steps 3-6 pass."""
+
+    header: EnvelopeHeader
+    sender_key: str
+    recipient_key: str
+    ephemeral: bytes
+    wrapped_key: bytes
+    ciphertext: bytes
+    signature: bytes
+    fields: dict[str, Any]
+    digest: str
+
+
+@dataclass(frozen=True)
+class OpenedEnvelope:
+    """A verified, decrypted envelope: what handlers receive."""
+
+    header: EnvelopeHeader
+    payload: dict[str, Any]
+    digest: str
+    sender_key: str
+
+    @property
+    def id(self) -> str:
+        return self.header.id
+
+    @property
+    def sender(self) -> str:
+        return self.header.sender
+
+    @property
+    def type(self) -> str:
+        return self.header.type
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _aad(header_fields: dict[str, Any]) -> bytes:
+    return hashlib.sha256(HEADER_CONTEXT + codec.canonical(header_fields)).digest()
+
+
+def _signed(fields: dict[str, Any]) -> bytes:
+    return SIGNATURE_CONTEXT + codec.canonical(
+        {k: v for k, v in fields.items() if k != "signature"}
+    )
+
+
+def seal_envelope(
+    header: EnvelopeHeader,
+    payload: dict[str, Any],
+    *,
+    signer: SigningKey,
+    recipient_key: PublicKey,
+    random: Callable[[int], bytes] = os.urandom,
+) -> SealedEnvelope:
+    """Encrypt ``payload`` for ``recipient_key`` and sign the whole envelope with ``signer``."""
+    if recipient_key.kind is not KeyKind.ENCRYPTION:
+        raise ValueError("an envelope is encrypted to an X25519 encryption key")
+    plaintext = codec.canonical(payload)
+    if len(plaintext) > MAX_PAYLOAD_BYTES:
+        raise ValueError(
+            f"the payload is {len(plaintext)} bytes; at most {MAX_PAYLOAD_BYTES} travel in an "
+            "envelope (send evidence as a package transfer)"
+        )
+    content_key = random(32)
+    ephemeral, wrapped = crypto.wrap(content_key, recipient_key.raw, random(32))
+    fields: dict[str, Any] = {
+        "format": ENVELOPE_FORMAT,
+        **header.as_dict(),
+        "sender_key": signer.public.key_id,
+        "recipient_key": recipient_key.key_id,
+        "ephemeral": codec.b64(ephemeral),
+        "wrapped_key": codec.b64(wrapped),
+    }
+    ciphertext = AESGCM(content_key).encrypt(ZERO_NONCE, plaintext, _aad(fields))
+    fields["ciphertext"] = codec.b64(ciphertext)
+    fields["signature"] = codec.b64(signer.sign(_signed(fields)))
+    data = codec.canonical(fields)
+    return SealedEnvelope(header, data, digest(data))
+
+
+def read_envelope(data: bytes) -> ParsedEnvelope:
+    """Step 1: the bytes are a well-formed envelope of bounded size. Nothing is trusted yet."""
+    if len(data) > MAX_ENVELOPE_BYTES:
+        raise EnvelopeRejectedError(
+            Reason.TOO_LARGE, f"the envelope is larger than {MAX_ENVELOPE_BYTES} bytes"
+        )
+    envelope_id: str | None = None
+    try:
+        fields = codec.json_object(data, "envelope")
+        raw_id = fields.get("id")
+        envelope_id = raw_id if isinstance(raw_id, str) and _ID.match(raw_id) else None
+        codec.members(fields, _FIELDS, set(), "envelope")
+        if fields["format"] != ENVELOPE_FORMAT:
+            raise FieldError("format", f"must be {ENVELOPE_FORMAT}")
+        in_reply_to = fields["in_reply_to"]
+        if in_reply_to is not None and not isinstance(in_reply_to, str):
+            raise FieldError("in_reply_to", "must be an envelope id or null")
+        try:
+            header = EnvelopeHeader(
+                id=codec.text(fields, "id", max_length=32),
+                sender=codec.origin(fields, "sender"),
+                recipient=codec.origin(fields, "recipient"),
+                type=codec.text(fields, "type", max_length=100),
+                created=codec.time(fields, "created"),
+                expires=codec.time(fields, "expires"),
+                in_reply_to=in_reply_to,
+                urgent=codec.boolean(fields, "urgent"),
+            )
+        except ValueError as exc:
+            if isinstance(exc, FieldError):
+                raise
+            raise FieldError("header", str(exc)) from None
+        parsed = ParsedEnvelope(
+            header=header,
+            sender_key=codec.hex_text(fields, "sender_key", length=16),
+            recipient_key=codec.hex_text(fields, "recipient_key", length=16),
+            ephemeral=codec.unb64(fields, "ephemeral", size=32),
+            wrapped_key=codec.unb64(fields, "wrapped_key", size=48),
+            ciphertext=codec.unb64(fields, "ciphertext", max_size=MAX_ENVELOPE_BYTES),
+            signature=codec.unb64(fields, "signature", size=64),
+            fields=fields,
+            digest=digest(data),
+        )
+    except FieldError as exc:
+        raise EnvelopeRejectedError(
+            Reason.MALFORMED, f"envelope step 1: {exc}", envelope_id=envelope_id
+        ) from None
+    return parsed
+
+
+def verify_signature(envelope: ParsedEnvelope, sender_key: PublicKey) -> None:
+    """Step 4: the sender's key signed every member of the envelope."""
+    if sender_key.key_id != envelope.sender_key:
+        raise EnvelopeRejectedError(
+            Reason.UNKNOWN_KEY,
+            f"envelope step 4: signed with key {envelope.sender_key}, not {sender_key.key_id}",
+            envelope_id=envelope.header.id,
+        )
+    try:
+        message = _signed(envelope.fields)
+    except (TypeError, ValueError) as exc:
+        raise EnvelopeRejectedError(
+            Reason.MALFORMED,
+            f"envelope step 4: not canonical JSON ({exc})",
+            envelope_id=envelope.header.id,
+        ) from None
+    try:
+        sender_key.check_signature(envelope.signature, message)
+    except BadSignatureError:
+        raise EnvelopeRejectedError(
+            Reason.BAD_SIGNATURE,
+            f"envelope step 4: the signature of {envelope.header.sender} (key "
+            f"{envelope.sender_key}) does not verify: the envelope was altered or forged",
+            envelope_id=envelope.header.id,
+        ) from None
+
+
+def check_time(header: EnvelopeHeader, now: datetime, max_skew: timedelta) -> None:
+    """Step 5: created no later than now + skew; not expired (with the same tolerance)."""
+    if header.created > now + max_skew:
+        raise EnvelopeRejectedError(
+            Reason.FUTURE_DATED,
+            f"envelope step 5: created at {codec.format_time(header.created)}, but it is "
+            f"{codec.format_time(now)} here (allowed skew {int(max_skew.total_seconds())} s): "
+            "check the sender's clock",
+            envelope_id=header.id,
+        )
+    if header.expires + max_skew <= now:
+        raise EnvelopeRejectedError(
+            Reason.EXPIRED,
+            f"envelope step 5: expired at {codec.format_time(header.expires)} "
+            f"(it is {codec.format_time(now)} here)",
+            envelope_id=header.id,
+        )
+
+
+def decrypt(envelope: ParsedEnvelope, key: DecryptionKey) -> dict[str, Any]:
+    """Step 6: unwrap the content key with ``key`` and decrypt the payload (a JSON object)."""
+    header_fields = {k: v for k, v in envelope.fields.items() if k in _HEADER_FIELDS}
+    try:
+        content_key = crypto.unwrap(key.private, envelope.ephemeral, envelope.wrapped_key)
+        plaintext = AESGCM(content_key).decrypt(
+            ZERO_NONCE, envelope.ciphertext, _aad(header_fields)
+        )
+    except (crypto.WrapError, InvalidTag):
+        raise EnvelopeRejectedError(
+            Reason.UNDECRYPTABLE,
+            f"envelope step 6: the payload does not decrypt with key {key.public.key_id}",
+            envelope_id=envelope.header.id,
+        ) from None
+    try:
+        return codec.json_object(plaintext, "payload")
+    except FieldError as exc:
+        raise EnvelopeRejectedError(
+            Reason.BAD_PAYLOAD, f"envelope step 6: {exc}", envelope_id=envelope.header.id
+        ) from None
+
+
+def sender_key(envelope: ParsedEnvelope, directory: Directory, now: datetime) -> PublicKey:
+    """Step 3: the sender is in the directory and signed with a key it lists, usable now."""
+    header = envelope.header
+    entry = directory.node(header.sender)
+    if entry is None:
+        raise EnvelopeRejectedError(
+            Reason.UNKNOWN_SENDER,
+            f"envelope step 3: the directory (serial {directory.serial}) lists no node "
+            f"{header.sender!r}",
+            envelope_id=header.id,
+        )
+    key = entry.find_key(KeyKind.SIGNING, envelope.sender_key)
+    if key is None:
+        raise EnvelopeRejectedError(
+            Reason.UNKNOWN_KEY,
+            f"envelope step 3: {header.sender!r} has no signing key {envelope.sender_key} in "
+            f"the directory (serial {directory.serial})",
+            envelope_id=header.id,
+        )
+    problem = key.problem_at(now)
+    if problem is not None:
+        reason = Reason.REVOKED_KEY if key.revoked is not None else Reason.KEY_NOT_VALID
+        raise EnvelopeRejectedError(
+            reason, f"envelope step 3: {header.sender!r}: {problem}", envelope_id=header.id
+        )
+    return key.public(entry.origin, entry.state)
+
+
+def open_envelope(
+    data: bytes,
+    *,
+    recipient: str,
+    directory: Directory,
+    decryption_key: Callable[[str], DecryptionKey | None],
+    now: datetime,
+    max_skew: timedelta = DEFAULT_MAX_SKEW,
+) -> OpenedEnvelope:
+    """Verify and decrypt an envelope for ``recipient``. Steps, each raising
+    :class:`EnvelopeRejectedError` with its reason:
+
+    1. well-formed and not too large;
+    2. addressed to ``recipient``;
+    3. from a node of the directory, signed with a key it lists and that is usable now;
+    4. the signature verifies;
+    5. not future-dated beyond ``max_skew``, not expired;
+    6. the payload decrypts with this node's key named in the envelope.
+    """
+    parsed = read_envelope(data)
+    header = parsed.header
+    if header.recipient != recipient:
+        raise EnvelopeRejectedError(
+            Reason.WRONG_RECIPIENT,
+            f"envelope step 2: addressed to {header.recipient!r}, this node is {recipient!r}",
+            envelope_id=header.id,
+        )
+    key = sender_key(parsed, directory, now)
+    verify_signature(parsed, key)
+    check_time(header, now, max_skew)
+    own = decryption_key(parsed.recipient_key)
+    if own is None:
+        raise EnvelopeRejectedError(
+            Reason.UNDECRYPTABLE,
+            f"envelope step 6: encrypted to key {parsed.recipient_key}, which this node does "
+            "not hold",
+            envelope_id=header.id,
+        )
+    payload = decrypt(parsed, own)
+    return OpenedEnvelope(header, payload, parsed.digest, parsed.sender_key)

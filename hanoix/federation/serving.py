@@ -1,0 +1,131 @@
+"""Running a node with federation: the HTTP servers and the delivery worker, as role flags.
+
+``hanoix serve`` runs, in one process:
+
+* the node's application on its loopback port (plain HTTP; the federation routes are there too,
+  for tests and the demo);
+* with ``tls = true`` in ``federation.toml``, a second listener serving only ``/federation/v1``
+  over HTTPS with mutual TLS: the node's certificate, client certificates required and accepted
+  only from the directory's nodes (``HOME/federation/peers.pem``, rewritten on each directory
+  import; a restart picks up removed certificates, while envelope signatures are checked
+  against the current directory on every message anyway);
+* unless disabled (``--no-worker``, ``worker = false``), the delivery worker in a thread.
+
+``hanoix federation worker`` runs the worker alone (the same code, another process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import threading
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from hanoix.federation.directory import certificates
+from hanoix.federation.settings import FederationSettings
+from hanoix.federation.transport import server_context
+from hanoix.logs import get_logger
+from hanoix.services.node import Node
+
+_log = get_logger("hanoix.federation.serving")
+
+
+def federation_app(node: Node) -> FastAPI:
+    """An application with the node-to-node API only (for the TLS listener)."""
+    from hanoix.api import problems
+    from hanoix.api.federation import peer_router
+
+    app = FastAPI(title="Hanoi Exchange federation", docs_url=None, redoc_url=None)
+    app.state.node = node
+    problems.install(app)
+    app.include_router(peer_router)
+    return app
+
+
+def tls_context(node: Node) -> ssl.SSLContext:
+    from hanoix.services.federation import Federation
+
+    federation = Federation(node)
+    with node.unit_of_work() as session:
+        directory = federation.directory(session)
+    peers = list(certificates(directory)) if directory is not None else []
+    identity = federation.identity()
+    if identity.tls.certificate_pem not in peers:
+        peers.append(identity.tls.certificate_pem)  # the node's own tools may call it
+    if directory is not None:
+        federation.write_peer_certificates(directory)
+    return server_context(identity.tls, peers)
+
+
+def start_worker(
+    node: Node, settings: FederationSettings
+) -> tuple[threading.Event, threading.Thread]:
+    from hanoix.federation.worker import Worker
+    from hanoix.services.federation import Federation
+
+    stop = threading.Event()
+    worker = Worker(Federation(node, settings))
+
+    def loop() -> None:
+        try:
+            worker.run(stop)
+        finally:
+            worker.close()
+
+    thread = threading.Thread(target=loop, name="hanoix-federation-worker", daemon=True)
+    thread.start()
+    return stop, thread
+
+
+async def _serve_all(servers: list[uvicorn.Server]) -> None:
+    async def watch() -> None:
+        # Each server handles the signals; when one is told to stop, stop them all.
+        while not any(server.should_exit for server in servers):
+            await asyncio.sleep(0.2)
+        for server in servers:
+            server.should_exit = True
+
+    await asyncio.gather(watch(), *(server.serve() for server in servers))
+
+
+def run(
+    node: Node,
+    app: FastAPI,
+    *,
+    host: str,
+    port: int,
+    log_level: str,
+    settings: FederationSettings,
+    worker: bool | None = None,
+) -> None:
+    """Serve ``app`` (and the TLS listener, and the worker, as configured) until stopped."""
+    common: dict[str, Any] = {"log_level": log_level, "access_log": False, "server_header": False}
+    servers = [uvicorn.Server(uvicorn.Config(app, host=host, port=port, **common))]
+    if settings.tls:
+        context = tls_context(node)
+        config = uvicorn.Config(
+            federation_app(node),
+            host=settings.tls_host,
+            port=settings.tls_port,
+            ssl_context_factory=lambda _config, _default: context,
+            **common,
+        )
+        servers.append(uvicorn.Server(config))
+        _log.info("federation.tls_listener", url=f"https://{settings.tls_host}:{settings.tls_port}")
+    run_worker = settings.worker if worker is None else worker
+    stop: threading.Event | None = None
+    thread: threading.Thread | None = None
+    if run_worker:
+        stop, thread = start_worker(node, settings)
+    try:
+        asyncio.run(_serve_all(servers))
+    finally:
+        if stop is not None and thread is not None:
+            stop.set()
+            from hanoix.services.federation import outbox_signal
+
+            outbox_signal.set()
+            thread.join(timeout=10)

@@ -1,0 +1,450 @@
+"""The delivery worker: takes due envelopes from the outbox and delivers them until a signed
+receipt comes back.
+
+* Order: urgent first, then in the order queued (``priority, seq``).
+* Claims are leased (``lease`` seconds), so several workers (one in ``hanoix serve``, one
+  standalone) can share a queue; a worker that dies mid-delivery leaves a lease that expires.
+  Delivering twice is harmless: the receiver de-duplicates by envelope id.
+* A failed attempt is retried after ``min(cap, base * 2**(attempts-1))`` seconds, of which a
+  random share ``jitter`` is taken off (so peers coming back are not hit by every sender at
+  once); a ``Retry-After`` from the peer is honoured when longer. Retries stop when the
+  envelope expires, or when the peer refuses it for a reason that will not change (a bad
+  signature, a revoked key, a malformed envelope); every outcome is logged with the reason.
+* Evidence packages go first, in resumable chunks: the worker asks the peer how much it holds
+  (``HEAD``) and sends the rest, so a transfer broken at 90 % resumes at 90 %.
+* After a successful contact the worker exchanges ledger checkpoints with the peer (at most
+  every ``witness_interval`` seconds per peer): each cosigns the other's, and a split view is
+  recorded and logged as critical.
+"""
+
+from __future__ import annotations
+
+import json
+import random as _random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from hanoix.errors import HanoixError
+from hanoix.evidence.keys import KeyKind
+from hanoix.federation import codec
+from hanoix.federation.client import PeerClient, RawResponse
+from hanoix.federation.directory import NodeEntry
+from hanoix.federation.errors import DeliveryError, Reason, ReceiptError
+from hanoix.federation.receipts import parse_receipt, verify_receipt
+from hanoix.federation.settings import FederationSettings
+from hanoix.ledger.errors import SplitViewError
+from hanoix.logs import get_logger
+from hanoix.services import custody
+from hanoix.services.federation import Federation, outbox_signal
+from hanoix.store import federation as store
+from hanoix.store.blobs import FileBlobStore
+
+_log = get_logger("hanoix.federation.worker")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, in seconds."""
+
+    base: float = 2.0
+    cap: float = 600.0
+    jitter: float = 0.5
+
+    @classmethod
+    def from_settings(cls, settings: FederationSettings) -> RetryPolicy:
+        return cls(settings.backoff_base, settings.backoff_cap, settings.backoff_jitter)
+
+    def delay(self, attempts: int, rng: _random.Random, retry_after: float | None = None) -> float:
+        """Seconds to wait after the ``attempts``-th failed attempt (1 for the first)."""
+        ceiling = min(self.cap, self.base * float(2 ** max(0, min(attempts - 1, 62))))
+        wait: float = ceiling * (1.0 - self.jitter * rng.random())
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, self.cap))
+        return wait
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt came to."""
+
+    kind: str  # "delivered" | "retry" | "failed"
+    detail: str
+    receipt: dict[str, Any] | None = None
+    retry_after: float | None = None
+
+
+def _retry_after(response: RawResponse) -> float | None:
+    value = response.headers.get("retry-after") or response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def classify(response: RawResponse) -> Outcome:
+    """Map a peer's answer to an envelope onto an outcome (the receipt is checked later)."""
+    if response.ok:
+        try:
+            body = codec.json_object(response.body, "answer")
+            receipt = body.get("receipt")
+            if not isinstance(receipt, dict):
+                raise codec.FieldError("receipt", "missing")
+        except codec.FieldError as exc:
+            return Outcome(
+                "retry", f"the peer answered {response.status} without a receipt ({exc})"
+            )
+        return Outcome("delivered", "receipt received", receipt=receipt)
+    reason: Reason | None = None
+    detail = f"the peer answered {response.status}"
+    try:
+        problem = codec.json_object(response.body, "problem")
+        reason = Reason(str(problem.get("reason")))
+        detail = f"{detail} ({reason.value}): {str(problem.get('detail', ''))[:500]}"
+    except (codec.FieldError, ValueError):
+        pass
+    if response.status == 413:
+        return Outcome("failed", f"{detail}: the envelope is too large for the peer")
+    if reason is not None and not reason.retryable:
+        return Outcome("failed", detail)
+    return Outcome("retry", detail, retry_after=_retry_after(response))
+
+
+ClientFactory = Callable[[NodeEntry], PeerClient]
+
+
+class Worker:
+    """Delivers the outbox of one node. ``run`` loops until ``stop`` is set."""
+
+    def __init__(
+        self,
+        federation: Federation,
+        *,
+        client_factory: ClientFactory | None = None,
+        rng: _random.Random | None = None,
+    ) -> None:
+        self.federation = federation
+        self.node = federation.node
+        self.settings = federation.settings
+        self.policy = RetryPolicy.from_settings(self.settings)
+        self.rng = rng or _random.Random()  # noqa: S311  (jitter, not a secret)
+        self._client_factory = client_factory or self._make_client
+        self._clients: dict[tuple[str, str, str | None], PeerClient] = {}
+        self._clients_lock = threading.Lock()
+        self._last_witness: dict[str, float] = {}
+        self._witness_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.settings.concurrency, thread_name_prefix="hanoix-delivery"
+        )
+
+    # clients
+
+    def _make_client(self, entry: NodeEntry) -> PeerClient:
+        identity = self.federation.identity()
+        return PeerClient(
+            entry.base_url,
+            tls=identity.tls,
+            peer_certificate=entry.tls_certificate,
+            pin=entry.tls_sha256,
+            connect_timeout=self.settings.connect_timeout,
+            read_timeout=self.settings.read_timeout,
+        )
+
+    def client(self, entry: NodeEntry) -> PeerClient:
+        key = (entry.origin, entry.base_url, entry.tls_sha256)
+        with self._clients_lock:
+            found = self._clients.get(key)
+            if found is None:
+                found = self._client_factory(entry)
+                self._clients[key] = found
+            return found
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        with self._clients_lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
+
+    # the loop
+
+    def run(self, stop: threading.Event) -> None:
+        _log.info("federation.worker_started", concurrency=self.settings.concurrency)
+        while not stop.is_set():
+            try:
+                taken = self.run_once()
+            except Exception:  # noqa: BLE001  (the loop must survive a bad round; it is logged)
+                _log.exception("federation.worker_round_failed")
+                taken = 0
+            if taken == 0:
+                outbox_signal.wait(self._idle_wait())
+                outbox_signal.clear()
+        _log.info("federation.worker_stopped")
+
+    def _idle_wait(self) -> float:
+        with self.node.unit_of_work() as session:
+            due = store.next_due(session)
+        if due is None:
+            return self.settings.poll_interval
+        seconds = (due - self.node.clock.now()).total_seconds()
+        return min(self.settings.poll_interval, max(0.0, seconds))
+
+    def run_once(self) -> int:
+        """Claim one batch of due envelopes and deliver them; return how many were taken."""
+        now = self.node.clock.now()
+        with self.node.unit_of_work() as session:
+            items = store.claim_due(session, now, self._lease_end(now), self.settings.batch)
+        if not items:
+            return 0
+        if len(items) == 1 or self.settings.concurrency == 1:
+            for item in items:
+                self.deliver(item)
+        else:
+            list(self._pool.map(self.deliver, items))
+        return len(items)
+
+    def drain(self, max_rounds: int = 1_000_000) -> int:
+        """Deliver until nothing is due now; return how many attempts were made."""
+        total = 0
+        for _ in range(max_rounds):
+            taken = self.run_once()
+            if taken == 0:
+                break
+            total += taken
+        return total
+
+    def _lease_end(self, now: datetime) -> datetime:
+        return now + timedelta(seconds=self.settings.lease)
+
+    # one delivery
+
+    def deliver(self, item: store.OutboxItem) -> Outcome:
+        """One attempt for one envelope; records the outcome; never raises."""
+        try:
+            outcome = self._attempt(item)
+        except DeliveryError as exc:
+            outcome = Outcome("retry", exc.message)
+        except HanoixError as exc:
+            outcome = Outcome("retry", f"{type(exc).__name__}: {exc.message}")
+        except Exception as exc:  # noqa: BLE001  (a bug must not lose the envelope: retry it)
+            _log.exception("federation.delivery_crashed", envelope=item.envelope_id)
+            outcome = Outcome("retry", f"internal error: {type(exc).__name__}: {exc}")
+        self._record(item, outcome)
+        return outcome
+
+    def _attempt(self, item: store.OutboxItem) -> Outcome:
+        now = self.node.clock.now()
+        if now >= item.expires_at:
+            return Outcome("failed", f"expired at {codec.format_time(item.expires_at)} undelivered")
+        with self.node.unit_of_work() as session:
+            directory = self.federation.require_directory(session)
+        entry = directory.node(item.recipient)
+        if entry is None:
+            return Outcome(
+                "retry", f"the directory (serial {directory.serial}) lists no {item.recipient!r}"
+            )
+        recipient_key = json.loads(item.envelope).get("recipient_key")
+        listed = entry.find_key(KeyKind.ENCRYPTION, str(recipient_key))
+        if listed is not None and listed.revoked is not None:
+            return Outcome(
+                "failed",
+                f"the key {listed.key_id} this envelope is encrypted to has been revoked; "
+                "send the message again",
+            )
+        client = self.client(entry)
+        if item.transfer_id is not None:
+            self._upload(item, client)
+        response = client.post_envelope(item.envelope)
+        outcome = classify(response)
+        if outcome.kind == "delivered":
+            assert outcome.receipt is not None
+            try:
+                receipt = parse_receipt(outcome.receipt)
+                verify_receipt(
+                    receipt,
+                    envelope_id=item.envelope_id,
+                    envelope_sha256=item.digest,
+                    sender=self.federation.identity().origin,
+                    recipient=item.recipient,
+                    directory=directory,
+                )
+            except ReceiptError as exc:
+                return Outcome("retry", f"the peer's receipt does not verify: {exc.message}")
+            with self.node.unit_of_work() as session:
+                self.federation.record_delivery(session, item, receipt, outcome.receipt)
+            self._maybe_witness(entry, client)
+        return outcome
+
+    def _record(self, item: store.OutboxItem, outcome: Outcome) -> None:
+        log = dict(envelope=item.envelope_id, to=item.recipient, type=item.type, urgent=item.urgent)
+        if outcome.kind == "delivered":
+            _log.info("federation.delivered", attempts=item.attempts + 1, **log)
+            return
+        with self.node.unit_of_work() as session:
+            if outcome.kind == "failed":
+                store.mark_failed(session, item.envelope_id, outcome.detail)
+                _log.error("federation.delivery_failed", reason=outcome.detail, **log)
+                return
+            delay = self.policy.delay(item.attempts + 1, self.rng, outcome.retry_after)
+            next_at = self.node.clock.now() + timedelta(seconds=delay)
+            attempts = store.mark_retry(session, item.envelope_id, outcome.detail, next_at)
+        _log.warning(
+            "federation.delivery_retry",
+            reason=outcome.detail,
+            attempts=attempts,
+            retry_in=round(delay, 3),
+            **log,
+        )
+
+    # evidence transfer
+
+    def _upload(self, item: store.OutboxItem, client: PeerClient) -> None:
+        assert item.transfer_id is not None
+        with self.node.unit_of_work() as session:
+            transfer = store.get_transfer(session, item.transfer_id)
+        if transfer is None or transfer.blob_key is None:
+            raise DeliveryError(f"transfer {item.transfer_id} of the outbox is missing")
+        head = client.transfer_offset(transfer.id)
+        if not head.ok and head.status != 404:
+            raise DeliveryError(
+                f"the peer answered {head.status} to HEAD of the transfer", status=head.status
+            )
+        try:
+            offset = int(head.headers.get("hanoix-offset", "0")) if head.ok else 0
+        except ValueError:
+            raise DeliveryError("the peer's Hanoix-Offset is not a number") from None
+        if not 0 <= offset <= transfer.size:
+            raise DeliveryError(
+                f"the peer claims {offset} bytes of a {transfer.size}-byte transfer"
+            )
+        if offset:
+            _log.info(
+                "federation.transfer_resumed",
+                transfer=transfer.id,
+                offset=offset,
+                size=transfer.size,
+            )
+        sender = self.federation.identity().origin
+        blobs = FileBlobStore(self.node.settings.effective_blob_dir)
+        with blobs.get(transfer.blob_key) as handle:
+            handle.seek(offset)
+            while offset < transfer.size:
+                data = handle.read(self.settings.chunk_size)
+                if not data:
+                    raise DeliveryError(f"the blob {transfer.blob_key} is shorter than recorded")
+                response = client.put_chunk(
+                    transfer.id,
+                    offset=offset,
+                    total=transfer.size,
+                    sha256=transfer.sha256,
+                    sender=sender,
+                    data=data,
+                )
+                if response.status == 409:
+                    # The peer holds another offset (an earlier attempt got further): resume there.
+                    try:
+                        offset = int(codec.json_object(response.body, "problem")["offset"])
+                    except (codec.FieldError, KeyError, TypeError, ValueError):
+                        raise DeliveryError("the peer refused the chunk's offset") from None
+                    handle.seek(offset)
+                    continue
+                if not response.ok:
+                    raise DeliveryError(
+                        f"the peer answered {response.status} to a chunk", status=response.status
+                    )
+                offset += len(data)
+                now = self.node.clock.now()
+                with self.node.unit_of_work() as session:
+                    store.update_transfer(session, transfer.id, now, offset=offset)
+                    store.renew_lease(session, item.envelope_id, self._lease_end(now))
+
+    # witnessing
+
+    def _maybe_witness(self, entry: NodeEntry, client: PeerClient) -> None:
+        if entry.ledger_verifier is None or entry.witness_verifier is None:
+            return
+        now = time.monotonic()
+        with self._witness_lock:
+            last = self._last_witness.get(entry.origin)
+            if last is not None and now - last < self.settings.witness_interval:
+                return
+            self._last_witness[entry.origin] = now
+        try:
+            self.exchange_checkpoints(entry, client)
+        except SplitViewError as split:
+            _log.critical("federation.split_view", peer=entry.origin, reason=split.evidence.reason)
+        except (HanoixError, DeliveryError) as exc:
+            _log.warning("federation.witness_failed", peer=entry.origin, reason=exc.message)
+
+    def exchange_checkpoints(self, entry: NodeEntry, client: PeerClient) -> dict[str, Any]:
+        """Cosign the peer's checkpoint and have it cosign ours (one round trip each way)."""
+        ledger = custody.CustodyLedger(self.node)
+        log_key = entry.ledger_verifier
+        assert log_key is not None
+        last = ledger.last_witnessed(entry.origin)
+        since = 0 if last is None else last.tree_size
+        own_origin = self.federation.identity().origin
+        response = client.get_checkpoint(since, own_origin)
+        if not response.ok:
+            raise DeliveryError(
+                f"the peer answered {response.status} to GET checkpoint", status=response.status
+            )
+        try:
+            answer = codec.json_object(response.body, "checkpoint answer")
+            note = codec.text(answer, "checkpoint", max_length=65536, multiline=True)
+            raw_proof = answer.get("consistency", [])
+            if not isinstance(raw_proof, list):
+                raise codec.FieldError("consistency", "must be a list")
+            proof = [bytes.fromhex(str(h)) for h in raw_proof]
+            seen = answer.get("witnessed_size")
+        except (codec.FieldError, ValueError) as exc:
+            raise DeliveryError(f"the peer's checkpoint answer is malformed: {exc}") from None
+        witnessed = ledger.witness(note, log_key, proof)
+        own = ledger.checkpoint()
+        own_proof: list[str] = []
+        if isinstance(seen, int) and not isinstance(seen, bool) and 0 < seen < own.size:
+            own_proof = [h.hex() for h in ledger.prove_consistency(seen, own.size).consistency_path]
+        body = json.dumps(
+            {
+                "witness": own_origin,
+                "cosigned": witnessed.cosigned_note,
+                "checkpoint": own.note,
+                "consistency": own_proof,
+            }
+        ).encode()
+        reply = client.post_witness(body)
+        if not reply.ok:
+            raise DeliveryError(
+                f"the peer answered {reply.status} to our checkpoint", status=reply.status
+            )
+        try:
+            cosigned = codec.text(
+                codec.json_object(reply.body, "witness answer"),
+                "cosigned",
+                max_length=65536,
+                multiline=True,
+            )
+        except codec.FieldError as exc:
+            raise DeliveryError(f"the peer's cosignature answer is malformed: {exc}") from None
+        verifier = entry.witness_verifier
+        assert verifier is not None
+        from hanoix.ledger.witness import verify_cosignatures
+
+        if verify_cosignatures(cosigned, [verifier]):
+            with self.node.unit_of_work() as session:
+                store.add_cosignature(
+                    session, entry.origin, own.size, cosigned, self.node.clock.now()
+                )
+        _log.info(
+            "federation.checkpoints_exchanged",
+            peer=entry.origin,
+            peer_size=witnessed.checkpoint.size,
+            own_size=own.size,
+        )
+        return {"peer": witnessed.as_dict(), "own_size": own.size}

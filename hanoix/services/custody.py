@@ -1,0 +1,657 @@
+"""The custody ledger service: the one interface through which every module records custody.
+
+Recording happens inside the caller's unit of work, so a change and its custody entry commit
+together or not at all::
+
+    from hanoix.services import custody
+
+    with node.unit_of_work() as session:
+        package = ...  # the state change
+        custody.record(session, CustodyEvent(EventKind.PACKAGE_SEALED, ...), clock=node.clock)
+
+Everything else (signed checkpoints, proofs, verifying the whole log, witnessing peers) is on
+:class:`CustodyLedger`, built from a :class:`~hanoix.services.node.Node`. The log signs with an
+Ed25519 key kept in ``keys/ledger.key`` (mode 0600, made on first use or by ``hanoix init``)
+under the node's origin: ``settings.origin`` if set, else one derived from the home once and
+remembered in the database (a log's origin never changes). The node cosigns peers' checkpoints
+with a second key, ``keys/witness.key``, named ``<origin>/witness``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+)
+from sqlalchemy.orm import Session
+
+from hanoix.clock import Clock, SystemClock
+from hanoix.config import Settings
+from hanoix.errors import ConfigurationError, Problem
+from hanoix.ledger.checkpoint import (
+    Checkpoint,
+    NoteSigner,
+    NoteVerifier,
+    SignedCheckpoint,
+    check_key_name,
+    open_checkpoint,
+    sign_checkpoint,
+)
+from hanoix.ledger.errors import (
+    CheckpointError,
+    InvalidProofError,
+    LogInconsistencyError,
+    MalformedKeyError,
+    ProofRangeError,
+    SplitViewError,
+)
+from hanoix.ledger.events import CustodyEvent, EventKind
+from hanoix.ledger.merkle import (
+    consistency_proof,
+    leaf_and_inclusion_proof,
+    root_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+from hanoix.ledger.proofs import ConsistencyProof, InclusionProof
+from hanoix.ledger.witness import (
+    CosignatureVerifier,
+    Cosigner,
+    SplitViewEvidence,
+    WitnessedCheckpoint,
+    check_same_view,
+    witness_checkpoint,
+)
+from hanoix.logs import get_logger
+from hanoix.services.node import Node, register_init_step
+from hanoix.store import ledger as store
+from hanoix.store.meta import get_meta, set_meta
+
+LEDGER_KEY_FILE = "ledger.key"
+WITNESS_KEY_FILE = "witness.key"
+ORIGIN_META_KEY = "ledger.origin"
+
+_log = get_logger(__name__)
+
+
+# --- recording: the interface every module uses ---------------------------------------------------
+
+
+def record(session: Session, event: CustodyEvent, *, clock: Clock | None = None) -> int:
+    """Append ``event`` to the custody ledger in the caller's unit of work; return its index.
+
+    Nothing is committed here: the entry commits with the caller's transaction, or not at all.
+    ``clock`` stamps the time the log received it (the event's own ``at`` is in the entry).
+    """
+    return record_many(session, [event], clock=clock)[0]
+
+
+def record_many(
+    session: Session, events: Sequence[CustodyEvent], *, clock: Clock | None = None
+) -> list[int]:
+    """Append several events, in order, as one batch (one lock, two bulk inserts)."""
+    if not events:
+        return []
+    received = (clock or SystemClock()).now()
+    result = store.append_many(
+        session,
+        [event.canonical_bytes() for event in events],
+        received,
+        subjects=[event.subject for event in events],
+    )
+    return list(result.indices)
+
+
+# --- identity: origin and keys --------------------------------------------------------------------
+
+
+def _load_key(path: Path) -> Ed25519PrivateKey:
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise ConfigurationError(
+            f"the key file {path} can be read by others (mode {mode:o}); run: chmod 600 {path}"
+        )
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise ConfigurationError(f"the key file {path} is not a PEM private key: {exc}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ConfigurationError(f"the key file {path} does not hold an Ed25519 key")
+    return key
+
+
+def load_or_create_key(path: Path) -> Ed25519PrivateKey:
+    """Read the Ed25519 key at ``path``, or make one there (mode 0600, atomically)."""
+    if path.exists():
+        return _load_key(path)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(pem)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # link() fails if another process made the key first: then theirs is the key.
+        os.link(temporary, path)
+    except FileExistsError:
+        return _load_key(path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+    return key
+
+
+def derived_origin(settings: Settings) -> str:
+    """An origin for a node that has none configured: stable for its home, unique in practice."""
+    tag = hashlib.sha256(str(settings.home.resolve()).encode()).hexdigest()[:16]
+    return f"{(settings.state or 'node').lower()}.hanoix.invalid/ledger/{tag}"
+
+
+def ledger_origin(settings: Settings, session: Session) -> str:
+    """The log's origin: fixed the first time the ledger is used, then never changed."""
+    configured = settings.origin
+    if configured:
+        try:
+            check_key_name(configured)
+        except MalformedKeyError as exc:
+            raise ConfigurationError(f"configuration origin: {exc.message}") from None
+    stored = get_meta(session, ORIGIN_META_KEY)
+    if stored is None:
+        origin = configured or derived_origin(settings)
+        set_meta(session, ORIGIN_META_KEY, origin)
+        return origin
+    if configured and configured != stored:
+        raise ConfigurationError(
+            f"configuration origin: this node's ledger is {stored!r} and cannot be renamed "
+            f"{configured!r}; its checkpoints are signed under that name"
+        )
+    return stored
+
+
+@dataclass(frozen=True)
+class LogIdentity:
+    """The log's origin, its checkpoint signer, and the node's witness cosigner."""
+
+    origin: str
+    signer: NoteSigner
+    cosigner: Cosigner
+
+    @property
+    def verifier(self) -> NoteVerifier:
+        return self.signer.verifier()
+
+    @property
+    def witness_verifier(self) -> CosignatureVerifier:
+        return self.cosigner.verifier()
+
+
+def load_identity(settings: Settings, session: Session) -> LogIdentity:
+    origin = ledger_origin(settings, session)
+    signer = NoteSigner(origin, load_or_create_key(settings.keys_dir / LEDGER_KEY_FILE))
+    cosigner = Cosigner(
+        f"{origin}/witness", load_or_create_key(settings.keys_dir / WITNESS_KEY_FILE)
+    )
+    return LogIdentity(origin, signer, cosigner)
+
+
+def _init_ledger(node: Node, session: Session) -> dict[str, Any]:
+    identity = load_identity(node.settings, session)
+    return {
+        "origin": identity.origin,
+        "vkey": identity.verifier.vkey,
+        "witness_vkey": identity.witness_verifier.vkey,
+    }
+
+
+register_init_step("ledger", _init_ledger)
+
+
+# --- reading and verifying ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One entry of the log, as exported: the canonical bytes and where they sit."""
+
+    index: int
+    leaf_hash: bytes
+    entry: bytes
+    appended_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "leaf_hash": self.leaf_hash.hex(),
+            "appended_at": self.appended_at.isoformat().replace("+00:00", "Z"),
+            "entry": json.loads(self.entry),
+        }
+
+
+@dataclass(frozen=True)
+class LedgerReport:
+    """The outcome of recomputing the whole log and checking every stored checkpoint."""
+
+    origin: str
+    tree_size: int
+    root_hash: bytes
+    entries: int
+    nodes_checked: int
+    checkpoints_checked: int
+    problems: tuple[Problem, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "tree_size": self.tree_size,
+            "root_hash": self.root_hash.hex(),
+            "entries": self.entries,
+            "nodes_checked": self.nodes_checked,
+            "checkpoints_checked": self.checkpoints_checked,
+            "verified": not self.problems,
+            "problems": [problem.as_dict() for problem in self.problems],
+        }
+
+
+def _damaged(what: str, cause: InvalidProofError) -> LogInconsistencyError:
+    return LogInconsistencyError(
+        f"the stored tree does not prove {what} against the checkpoint the log signed "
+        f"({cause.message}): the database was changed; run 'hanoix ledger verify'"
+    )
+
+
+class CustodyLedger:
+    """The node's custody ledger: append, sign checkpoints, prove, verify, witness peers.
+
+    Each method is one use case with its own unit of work, except :func:`record`, which joins
+    the caller's.
+    """
+
+    # Verifying a note is deterministic: remember the node's own notes once verified.
+    _VERIFIED_CACHE = 4096
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+        self._identity: LogIdentity | None = None
+        self._verified: dict[str, SignedCheckpoint] = {}
+
+    # identity
+
+    @property
+    def identity(self) -> LogIdentity:
+        if self._identity is None:
+            with self._node.unit_of_work() as session:
+                self._identity = load_identity(self._node.settings, session)
+        return self._identity
+
+    @property
+    def origin(self) -> str:
+        return self.identity.origin
+
+    @property
+    def verifier(self) -> NoteVerifier:
+        """The log's public key: what a court needs to check this node's proofs."""
+        return self.identity.verifier
+
+    @property
+    def witness_verifier(self) -> CosignatureVerifier:
+        return self.identity.witness_verifier
+
+    @property
+    def _clock(self) -> Clock:
+        return self._node.clock
+
+    # writing
+
+    def append(self, events: Sequence[CustodyEvent]) -> store.AppendResult:
+        """Append events in a unit of work of their own (the CLI's ``ledger append``)."""
+        with self._node.unit_of_work() as session:
+            return store.append_many(
+                session,
+                [event.canonical_bytes() for event in events],
+                self._clock.now(),
+                subjects=[event.subject for event in events],
+            )
+
+    # checkpoints
+
+    def head(self) -> store.TreeHead:
+        with self._node.unit_of_work() as session:
+            return store.tree_head(session)
+
+    def checkpoint(self, size: int | None = None) -> SignedCheckpoint:
+        """The signed checkpoint of the tree at ``size`` (default: now), signing it if new."""
+        with self._node.unit_of_work() as session:
+            return self._checkpoint(session, size)
+
+    def checkpoints(self) -> list[SignedCheckpoint]:
+        with self._node.unit_of_work() as session:
+            return [self._open_own(stored) for stored in store.list_checkpoints(session)]
+
+    def _open_own(self, stored: store.StoredCheckpoint) -> SignedCheckpoint:
+        signed = self._verified.get(stored.note)
+        if signed is None:
+            try:
+                signed = open_checkpoint(stored.note, self.verifier)
+            except CheckpointError as exc:
+                raise LogInconsistencyError(
+                    f"the stored checkpoint of size {stored.tree_size} does not verify with the "
+                    f"log's key: {exc.message}"
+                ) from None
+            if len(self._verified) >= self._VERIFIED_CACHE:
+                self._verified.clear()
+            self._verified[stored.note] = signed
+        if signed.size != stored.tree_size or signed.root_hash != stored.root_hash:
+            raise LogInconsistencyError(
+                f"the stored checkpoint of size {stored.tree_size} does not match its signed note"
+            )
+        return signed
+
+    def _checkpoint(
+        self, session: Session, size: int | None, head: store.TreeHead | None = None
+    ) -> SignedCheckpoint:
+        if head is None:
+            head, stored = store.head_with_checkpoint(session, size)
+            size = head.size if size is None else size
+        else:
+            size = head.size if size is None else size
+            stored = store.get_checkpoint(session, size)
+        if not 0 <= size <= head.size:
+            raise ProofRangeError(
+                f"the log holds {head.size} entries: there is no tree of size {size} to sign"
+            )
+        if stored is not None:
+            return self._open_own(stored)
+        tree = store.StoredTree(session)
+        root = root_hash(tree, size)
+        if size == head.size and root != head.root_hash:
+            raise LogInconsistencyError(
+                f"the stored tree does not give the stored root of size {size}: refusing to sign"
+            )
+        # A log must never sign a tree inconsistent with one it signed before. Every signed
+        # checkpoint is proved consistent with the latest one, so checking against the latest
+        # is checking against all; the proof binds the new root to the signed one, which a
+        # tampered node cannot fake.
+        latest = store.latest_checkpoint(session)
+        if latest is not None:
+            signed = self._open_own(latest)
+            if signed.size > head.size:
+                raise LogInconsistencyError(
+                    f"the log signed a tree of size {signed.size} but holds {head.size} entries"
+                )
+            (low, low_root), (high, high_root) = sorted(
+                [(size, root), (signed.size, signed.root_hash)]
+            )
+            try:
+                verify_consistency(
+                    low, high, low_root, high_root, consistency_proof(tree, low, high)
+                )
+            except (InvalidProofError, LogInconsistencyError) as exc:
+                raise LogInconsistencyError(
+                    f"the stored tree no longer agrees with the checkpoint the log signed at "
+                    f"size {signed.size} ({exc.message}): refusing to sign; "
+                    "run 'hanoix ledger verify'"
+                ) from None
+        checkpoint = sign_checkpoint(Checkpoint(self.origin, size, root), self.identity.signer)
+        store.add_checkpoint(session, size, root, checkpoint.note, self._clock.now())
+        return checkpoint
+
+    # proofs
+
+    def prove_inclusion(self, index: int, size: int | None = None) -> InclusionProof:
+        """Entry ``index`` is in the tree of ``size`` (default: now), with its checkpoint."""
+        with self._node.unit_of_work() as session:
+            head, stored = store.head_with_checkpoint(session, size)
+            size = head.size if size is None else size
+            if size > head.size:
+                raise ProofRangeError(
+                    f"the log holds {head.size} entries: there is no tree of size {size} yet"
+                )
+            if index < 0 or index >= size:
+                raise ProofRangeError(
+                    f"entry {index} is not in the tree of size {size} "
+                    f"(its entries are 0 to {size - 1})"
+                    if size
+                    else "the log is empty: there is no entry to prove"
+                )
+            if stored is not None:
+                checkpoint = self._open_own(stored)
+            else:
+                checkpoint = self._checkpoint(session, size, head)
+            leaf, path = leaf_and_inclusion_proof(store.StoredTree(session), index, size)
+            # Never hand out a proof that does not verify: if it does not, the stored tree no
+            # longer matches what the log signed (about the log, not this proof), and nothing
+            # signed in this unit of work is kept.
+            try:
+                verify_inclusion(leaf, index, size, path, checkpoint.root_hash)
+            except InvalidProofError as exc:
+                raise _damaged(f"entry {index} in size {size}", exc) from None
+        return InclusionProof(index, size, leaf, checkpoint.root_hash, tuple(path), checkpoint.note)
+
+    def prove_consistency(self, old_size: int, new_size: int | None = None) -> ConsistencyProof:
+        """The tree of ``old_size`` is a prefix of the tree of ``new_size`` (default: now)."""
+        with self._node.unit_of_work() as session:
+            head = store.tree_head(session)
+            new_size = head.size if new_size is None else new_size
+            if new_size > head.size:
+                raise ProofRangeError(
+                    f"the log holds {head.size} entries: there is no tree of size {new_size} yet"
+                )
+            if not 0 <= old_size <= new_size:
+                raise ProofRangeError(
+                    f"no consistency proof from size {old_size} to size {new_size}: "
+                    "the first size must be between 0 and the second"
+                )
+            first = self._checkpoint(session, old_size, head)
+            second = self._checkpoint(session, new_size, head)
+            path = consistency_proof(store.StoredTree(session), old_size, new_size)
+            try:
+                verify_consistency(old_size, new_size, first.root_hash, second.root_hash, path)
+            except InvalidProofError as exc:
+                raise _damaged(f"sizes {old_size} to {new_size}", exc) from None
+        return ConsistencyProof(
+            old_size,
+            new_size,
+            first.root_hash,
+            second.root_hash,
+            tuple(path),
+            first.note,
+            second.note,
+        )
+
+    # the whole log
+
+    def entries(self, start: int = 0, stop: int | None = None) -> Iterator[LedgerEntry]:
+        """The entries ``start <= index < stop`` in order (read a chunk at a time)."""
+        with self._node.unit_of_work() as session:
+            for row in store.iter_entries(session, start, stop):
+                yield LedgerEntry(row.index, row.leaf_hash, row.entry, row.appended_at)
+
+    def history(self, name: str, value: str) -> list[LedgerEntry]:
+        """Every entry about one object, in order: ``history("package", "sha256:...")`` is a
+        package's chain of custody, ``history("request", "AUT-2026-0042")`` a request's life.
+
+        Read through an index; each entry can then be proved with :meth:`prove_inclusion`.
+        """
+        with self._node.unit_of_work() as session:
+            rows = store.entries_about(session, name, value)
+        return [LedgerEntry(r.index, r.leaf_hash, r.entry, r.appended_at) for r in rows]
+
+    def verify(self) -> LedgerReport:
+        """Recompute the whole log and check it against every stored checkpoint.
+
+        Raises :class:`LogInconsistencyError` listing every problem found; returns the report
+        when there is none.
+        """
+        verifier = self.verifier
+        with self._node.unit_of_work() as session:
+            stored = store.list_checkpoints(session)
+            result = store.recompute(session, [c.tree_size for c in stored])
+        problems = list(result.problems)
+        for checkpoint in stored:
+            where = f"checkpoint of size {checkpoint.tree_size}"
+            try:
+                signed = open_checkpoint(checkpoint.note, verifier)
+            except CheckpointError as exc:
+                problems.append(Problem(message=f"{where}: {exc.message}", field="checkpoints"))
+                continue
+            if signed.size != checkpoint.tree_size or signed.root_hash != checkpoint.root_hash:
+                problems.append(
+                    Problem(message=f"{where}: its row differs from its note", field="checkpoints")
+                )
+            recomputed = result.roots.get(checkpoint.tree_size)
+            if recomputed is not None and recomputed != signed.root_hash:
+                problems.append(
+                    Problem(
+                        message=f"{where}: the log signed root {signed.root_hash.hex()} but its "
+                        f"entries now give {recomputed.hex()}: the log was changed after signing",
+                        field="checkpoints",
+                    )
+                )
+        report = LedgerReport(
+            origin=self.origin,
+            tree_size=result.tree_size,
+            root_hash=result.root_hash,
+            entries=result.entries,
+            nodes_checked=result.nodes_checked,
+            checkpoints_checked=len(stored),
+            problems=tuple(problems),
+        )
+        if problems:
+            total = len(problems) - len(result.problems) + result.problems_total
+            raise LogInconsistencyError(
+                f"the custody ledger {self.origin} does not verify: {total} problem(s); "
+                f"first: {problems[0].message}",
+                problems=problems,
+            )
+        return report
+
+    # witnessing
+
+    def witness(
+        self,
+        note: str | bytes,
+        log_key: NoteVerifier,
+        consistency_path: Sequence[bytes] = (),
+    ) -> WitnessedCheckpoint:
+        """Check a peer log's checkpoint against the last one seen from it and cosign it.
+
+        ``consistency_path`` leads from the last checkpoint seen (see :meth:`last_witnessed`)
+        to this one. A split view is recorded (evidence table and a custody event in this
+        node's own ledger), logged as critical, and raised as :class:`SplitViewError`.
+        """
+        now = self._clock.now()
+        found: SplitViewError | None = None
+        with self._node.unit_of_work() as session:
+            incoming = open_checkpoint(note, log_key)
+            last = store.last_witnessed(session, incoming.origin)
+            previous = self._open_seen(last, log_key) if last is not None else None
+            try:
+                if previous is not None and incoming.size < previous.size:
+                    # Older than the last: still a split view if it contradicts one we saw.
+                    same = store.witnessed_at(session, incoming.origin, incoming.size)
+                    if same is not None:
+                        check_same_view(self._open_seen(same, log_key), incoming)
+                result = witness_checkpoint(
+                    self.identity.cosigner,
+                    note,
+                    log_key,
+                    previous=previous,
+                    consistency_proof=consistency_path,
+                    now=now,
+                )
+            except SplitViewError as split:
+                found = split
+            else:
+                store.save_witnessed(
+                    session,
+                    store.WitnessedRecord(
+                        origin=incoming.origin,
+                        tree_size=incoming.size,
+                        root_hash=incoming.root_hash,
+                        note=result.checkpoint.note,
+                        cosigned_note=result.cosigned_note,
+                        seen_at=now,
+                    ),
+                )
+                record(
+                    session, self._event(EventKind.CHECKPOINT_COSIGNED, result), clock=self._clock
+                )
+                return result
+        # The unit of work above wrote nothing of this call; the evidence gets one of its own.
+        assert found is not None
+        with self._node.unit_of_work() as session:
+            store.add_split_view(session, found.evidence, now)
+            record(session, self._split_event(found.evidence, now), clock=self._clock)
+        _log.critical(
+            "split view detected",
+            origin=found.evidence.origin,
+            first_size=found.evidence.first_size,
+            second_size=found.evidence.second_size,
+            reason=found.evidence.reason,
+        )
+        raise found
+
+    def last_witnessed(self, origin: str) -> store.WitnessedRecord | None:
+        with self._node.unit_of_work() as session:
+            return store.last_witnessed(session, origin)
+
+    def split_views(self) -> list[store.StoredSplitView]:
+        with self._node.unit_of_work() as session:
+            return store.list_split_views(session)
+
+    def _open_seen(self, seen: store.WitnessedRecord, log_key: NoteVerifier) -> SignedCheckpoint:
+        try:
+            return open_checkpoint(seen.note, log_key)
+        except CheckpointError as exc:
+            raise CheckpointError(
+                f"the checkpoint of {seen.origin!r} at size {seen.tree_size} kept from an "
+                f"earlier visit does not verify with the key given ({exc.message}); "
+                "is it the right key for this log?"
+            ) from None
+
+    def _event(self, kind: EventKind, witnessed: WitnessedCheckpoint) -> CustodyEvent:
+        checkpoint = witnessed.checkpoint
+        return CustodyEvent(
+            kind=kind,
+            actor=self.identity.cosigner.name,
+            authority=self._node.settings.state or self.origin,
+            at=witnessed.cosignature.time,
+            subject={"log": checkpoint.origin, "tree_size": str(checkpoint.size)},
+            details={
+                "root_hash": checkpoint.root_hash.hex(),
+                "cosignature": witnessed.cosignature.note_signature().line().rstrip("\n"),
+            },
+        )
+
+    def _split_event(self, evidence: SplitViewEvidence, now: datetime) -> CustodyEvent:
+        return CustodyEvent(
+            kind=EventKind.SPLIT_VIEW_DETECTED,
+            actor=self.identity.cosigner.name,
+            authority=self._node.settings.state or self.origin,
+            at=now,
+            subject={"log": evidence.origin},
+            details={
+                "first_size": evidence.first_size,
+                "second_size": evidence.second_size,
+                "reason": evidence.reason,
+                "evidence_sha256": hashlib.sha256(rfc8785.dumps(evidence.as_dict())).hexdigest(),
+            },
+        )

@@ -1,0 +1,505 @@
+"""Evidence packages on a real file system, and their custody events on a node.
+
+The pure core (:mod:`hanoix.evidence`) works on streams; this adapter walks folders into
+sources, writes packages atomically, opens packages into a staging folder that is renamed into
+place only once every check has passed, reads key files, and, when a node is given, records
+each operation as a custody event in the same unit of work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from hanoix.clock import Clock
+from hanoix.errors import Problem
+from hanoix.evidence import keys as keyfiles
+from hanoix.evidence.errors import (
+    KeyFileError,
+    OutputError,
+    PackageVerificationError,
+    SourceError,
+)
+from hanoix.evidence.format import DEFAULT_CHUNK_SIZE
+from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey, SigningKey
+from hanoix.evidence.manifest import FileEntry
+from hanoix.evidence.open import OpenedPackage, open_package
+from hanoix.evidence.provenance import provenance_graph
+from hanoix.evidence.seal import SealedPackage, seal
+from hanoix.evidence.streams import Readable, Source, Writable
+from hanoix.evidence.verify import PackageReport, VerifiedPackage, verify
+from hanoix.ledger.events import CustodyEvent, EventKind
+from hanoix.store.blobs import atomic_file
+
+if TYPE_CHECKING:  # the node (SQLAlchemy, Alembic) is only needed when one is given
+    from hanoix.services.node import Node
+
+Progress = Callable[[int], None]
+
+
+# --- keys -----------------------------------------------------------------------------------
+
+
+def _read_key(path: Path, role: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError as exc:
+        raise KeyFileError(f"{role}: no such key file {path}") from exc
+    except IsADirectoryError as exc:
+        raise KeyFileError(f"{role}: {path} is a folder, not a key file") from exc
+    except OSError as exc:
+        raise KeyFileError(f"{role}: cannot read {path}: {exc.strerror}") from exc
+
+
+PassphrasePrompt = Callable[[], bytes]
+
+
+def key_is_protected(path: Path, role: str) -> bool:
+    """Whether the private key file at ``path`` needs a passphrase."""
+    return keyfiles.is_protected(_read_key(path, role))
+
+
+def _passphrase(data: bytes, given: bytes | None, ask: PassphrasePrompt | None) -> bytes | None:
+    """The passphrase to use: the one given, else asked for only if the key is protected."""
+    if given is None and ask is not None and keyfiles.is_protected(data):
+        return ask()
+    return given
+
+
+def load_signing_key(
+    path: Path,
+    passphrase: bytes | None = None,
+    *,
+    ask: PassphrasePrompt | None = None,
+    role: str = "--sign-key",
+) -> SigningKey:
+    data = _read_key(path, role)
+    return keyfiles.parse_signing_key(
+        data, _passphrase(data, passphrase, ask), source=f"{role} {path}", role=role
+    )
+
+
+def load_decryption_key(
+    path: Path,
+    passphrase: bytes | None = None,
+    *,
+    ask: PassphrasePrompt | None = None,
+    role: str = "--key",
+) -> DecryptionKey:
+    data = _read_key(path, role)
+    return keyfiles.parse_decryption_key(
+        data, _passphrase(data, passphrase, ask), source=f"{role} {path}", role=role
+    )
+
+
+def load_public_key(path: Path, kind: KeyKind, role: str) -> PublicKey:
+    return keyfiles.parse_public(_read_key(path, role), kind, source=f"{role} {path}", role=role)
+
+
+def write_key_set(
+    out_dir: Path,
+    *,
+    authority: str | None,
+    state: str | None,
+    passphrase: bytes | None,
+) -> dict[str, Any]:
+    """Create DIR/{signing,encryption}.{key,pub}; private files 0600; refuse to overwrite."""
+    signing, encryption = keyfiles.generate(authority, state)
+    files: list[tuple[Path, str, int]] = []
+    for stem, private in (("signing", signing), ("encryption", encryption)):
+        files.append((out_dir / f"{stem}.key", keyfiles.dump_private(private, passphrase), 0o600))
+        files.append((out_dir / f"{stem}.pub", keyfiles.dump_public(private.public), 0o644))
+    existing = [str(p) for p, _, _ in files if p.exists()]
+    if existing:
+        raise OutputError(f"{existing[0]} exists already; keys are never overwritten")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise OutputError(f"cannot create {out_dir}: {exc.strerror}") from exc
+    written: list[Path] = []
+    try:
+        for path, text, mode in files:
+            with atomic_file(path) as handle:
+                os.fchmod(handle.fileno(), mode)
+                handle.write(text.encode("utf-8"))
+            written.append(path)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return {
+        "directory": str(out_dir),
+        "signing_key_id": signing.public.key_id,
+        "encryption_key_id": encryption.public.key_id,
+        "authority": authority,
+        "state": state,
+        "protected": passphrase is not None,
+        "files": [str(p) for p, _, _ in files],
+    }
+
+
+# --- sources --------------------------------------------------------------------------------
+
+
+def _modified(info: os.stat_result) -> datetime:
+    return datetime.fromtimestamp(info.st_mtime_ns / 1e9, UTC)
+
+
+def _open_source(path: Path) -> Readable:
+    return path.open("rb", buffering=0)
+
+
+def _source(path: Path, name: str) -> Source:
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
+    if stat.S_ISLNK(info.st_mode):
+        raise SourceError(f"{path} is a symbolic link; seal the file it points to, not the link")
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceError(f"{path} is not a regular file (a device, socket or pipe)")
+    # Open once now, so an unreadable file stops the command before any output is written.
+    try:
+        _open_source(path).close()
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
+    return Source(name, lambda: _open_source(path), _modified(info), info.st_size)
+
+
+def collect_sources(paths: Sequence[Path]) -> list[Source]:
+    """Files to seal, in a stable order: each PATH in turn; a folder's files sorted by path,
+    named ``FOLDER/relative/path`` (the folder's own name first)."""
+    if not paths:
+        raise SourceError("give at least one file or folder to seal")
+    sources: list[Source] = []
+    for given in paths:
+        path = Path(given)
+        try:
+            info = path.lstat()
+        except FileNotFoundError as exc:
+            raise SourceError(f"{path}: no such file or folder") from exc
+        except OSError as exc:
+            raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
+        top = path.resolve().name or "root"
+        if not stat.S_ISDIR(info.st_mode):
+            sources.append(_source(path, top))
+            continue
+
+        def refuse(error: OSError) -> None:
+            raise SourceError(f"cannot read folder {error.filename}: {error.strerror}") from error
+
+        found: list[tuple[str, Path]] = []
+        for folder, dirs, names in os.walk(path, onerror=refuse):
+            dirs.sort()
+            for dirname in dirs:
+                if (Path(folder) / dirname).is_symlink():
+                    raise SourceError(
+                        f"{Path(folder) / dirname} is a symbolic link; "
+                        "seal the folder it points to, not the link"
+                    )
+            for name in names:
+                full = Path(folder) / name
+                found.append(((Path(top) / full.relative_to(path)).as_posix(), full))
+        for name, full in sorted(found):
+            sources.append(_source(full, name))
+    return sources
+
+
+# --- seal, verify, open ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who runs an operation, for custody events: a person and the authority they act for."""
+
+    name: str
+    authority: str
+
+
+def _record(
+    node: Node | None,
+    kind: EventKind,
+    actor: Actor,
+    package_id: str,
+    details: dict[str, Any],
+) -> None:
+    if node is None:
+        return
+    from hanoix.services import custody
+
+    event = CustodyEvent(
+        kind=kind,
+        actor=actor.name,
+        authority=actor.authority,
+        at=node.clock.now(),
+        subject={"package": package_id},
+        details=details,
+    )
+    with node.unit_of_work() as session:
+        custody.record(session, event, clock=node.clock)
+
+
+def seal_files(
+    sources: Sequence[Source],
+    out: Path,
+    *,
+    signer: SigningKey,
+    recipients: Sequence[PublicKey],
+    clock: Clock,
+    request: str | None = None,
+    note: str | None = None,
+    examiner: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: Progress | None = None,
+    node: Node | None = None,
+    actor: Actor | None = None,
+) -> SealedPackage:
+    """Seal ``sources`` (see :func:`collect_sources`) into ``out``, written atomically."""
+    with atomic_file(out) as handle:
+        sealed = seal(
+            sources,
+            handle,
+            signer=signer,
+            recipients=recipients,
+            clock=clock,
+            request=request,
+            note=note,
+            examiner=examiner,
+            chunk_size=chunk_size,
+            progress=progress,
+        )
+    if node is not None:
+        who = actor or Actor("hanoix", signer.authority or signer.public.key_id)
+        _record(
+            node,
+            EventKind.PACKAGE_SEALED,
+            who,
+            sealed.package_id,
+            {
+                "request": sealed.header.request,
+                "files": sealed.summary.files,
+                "bytes": sealed.summary.plaintext_bytes,
+                "signer": signer.public.key_id,
+                "recipients": [r.key_id for r in recipients],
+            },
+        )
+    return sealed
+
+
+def _open_package_file(path: Path) -> BinaryIO:
+    try:
+        return Path(path).open("rb")
+    except FileNotFoundError as exc:
+        raise SourceError(f"{path}: no such package file") from exc
+    except IsADirectoryError as exc:
+        raise SourceError(f"{path} is a folder, not a package file") from exc
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def verify_file(
+    path: Path,
+    *,
+    sender: PublicKey | None = None,
+    progress: Progress | None = None,
+    node: Node | None = None,
+    actor: Actor | None = None,
+) -> VerifiedPackage:
+    """Verify a package file. With a node, the verification is recorded whatever its outcome
+    (``details.verified`` says which), as long as the package could be identified."""
+    with _open_package_file(path) as handle:
+        try:
+            verified = verify(handle, sender=sender, progress=progress)
+        except PackageVerificationError as failure:
+            report = failure.report
+            if node is not None and report is not None and report.package_id is not None:
+                _record_verification(node, actor, report, failure.problems)
+            raise
+    if node is not None:
+        _record_verification(node, actor, verified.report, ())
+    return verified
+
+
+def _record_verification(
+    node: Node, actor: Actor | None, report: PackageReport, problems: Sequence[Problem]
+) -> None:
+    assert report.package_id is not None
+    _record(
+        node,
+        EventKind.PACKAGE_VERIFIED,
+        actor or Actor("hanoix", node.settings.origin or node.settings.state or "local"),
+        report.package_id,
+        {
+            "verified": not problems,
+            "problems": [p.message for p in problems],
+            "signer": report.signer.key_id if report.signer else None,
+        },
+    )
+
+
+def package_events(node: Node, package_id: str) -> list[CustodyEvent]:
+    """The custody events this node's ledger holds about one package, in log order."""
+    from hanoix.services.custody import CustodyLedger
+
+    found = []
+    for entry in CustodyLedger(node).entries():
+        event = CustodyEvent.from_dict(json.loads(entry.entry))
+        if event.subject.get("package") == package_id:
+            found.append(event)
+    return found
+
+
+class DirectorySink:
+    """Stages opened files in a hidden sibling of the target folder; ``commit`` moves them in.
+
+    Nothing appears in the target folder until every check has passed; an existing file is
+    never overwritten (checked before anything is written, and again by ``link`` on commit).
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = Path(target)
+        if self.target.exists() and not self.target.is_dir():
+            raise OutputError(f"{self.target} exists and is not a folder")
+        parent = self.target.resolve().parent
+        if not parent.is_dir():
+            raise OutputError(f"cannot open into {self.target}: {parent} does not exist")
+        try:
+            self.staging = Path(
+                tempfile.mkdtemp(prefix=f".{self.target.name}.opening-", dir=parent)
+            )
+        except OSError as exc:
+            raise OutputError(f"cannot write into {parent}: {exc.strerror}") from exc
+
+    def check_free(self, files: Sequence[str]) -> None:
+        for name in files:
+            if (self.target / name).exists():
+                raise OutputError(f"{self.target / name} exists already; open into a new folder")
+
+    def create(self, path: str) -> Writable:
+        self.check_free([path])  # fail before decrypting the rest, not at the very end
+        staged = self.staging / path
+        try:
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            return staged.open("xb", buffering=0)
+        except OSError as exc:
+            raise OutputError(f"cannot write {staged}: {exc.strerror}") from exc
+
+    def commit(self, files: Sequence[FileEntry]) -> None:
+        try:
+            for entry in files:
+                stamp = entry.modified.timestamp()
+                os.utime(self.staging / entry.path, (stamp, stamp))
+            if not self.target.exists():
+                self.staging.rename(self.target)
+                return
+            self.check_free([f.path for f in files])
+            for entry in files:
+                final = self.target / entry.path
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.link(self.staging / entry.path, final)
+        except OSError as exc:
+            raise OutputError(f"cannot move the opened files into {self.target}: {exc}") from exc
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def open_file(
+    path: Path,
+    key: DecryptionKey,
+    out_dir: Path,
+    *,
+    sender: PublicKey | None = None,
+    progress: Progress | None = None,
+    node: Node | None = None,
+    actor: Actor | None = None,
+) -> OpenedPackage:
+    """Open a package file into ``out_dir``; nothing lands there unless every check holds."""
+    with _open_package_file(path) as handle:
+        sink = DirectorySink(out_dir)
+        opened = open_package(handle, key, sink, sender=sender, progress=progress)
+    if node is not None:
+        who = actor or Actor("hanoix", key.authority or key.public.key_id)
+        _record(
+            node,
+            EventKind.PACKAGE_OPENED,
+            who,
+            opened.package_id,
+            {"recipient": key.public.key_id, "files": len(opened.manifest.files)},
+        )
+    return opened
+
+
+class _Discard:
+    def write(self, data: memoryview, /) -> int:
+        return len(data)
+
+    def close(self) -> None:
+        pass
+
+
+class _DiscardSink:
+    """A sink that keeps nothing: for checks that need the digests, not the files."""
+
+    def create(self, path: str) -> Writable:
+        return _Discard()
+
+    def commit(self, files: Sequence[FileEntry]) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+def record_sent(node: Node, package_id: str, actor: Actor, to: Sequence[str]) -> None:
+    """Record that a package left this node for ``to`` (authorities or node origins)."""
+    _record(node, EventKind.PACKAGE_SENT, actor, package_id, {"to": list(to)})
+
+
+def file_sha256(path: Path) -> str:
+    hasher = hashlib.sha256()
+    with _open_package_file(path) as handle:
+        while block := handle.read(1024 * 1024):
+            hasher.update(block)
+    return hasher.hexdigest()
+
+
+def provenance_file(
+    path: Path,
+    *,
+    key: DecryptionKey | None = None,
+    sender: PublicKey | None = None,
+    node: Node | None = None,
+) -> dict[str, Any]:
+    """The CASE/UCO graph of a package file. The package is verified first; with a key it is
+    also decrypted and every digest checked (nothing is kept) so the graph lists each file.
+    With a node, the custody events its ledger holds about the package are included."""
+    report: PackageReport
+    manifest = None
+    if key is None:
+        report = verify_file(path, sender=sender).report
+    else:
+        # Decrypt and check every digest, keeping nothing: the graph needs the manifest only.
+        with _open_package_file(path) as handle:
+            opened = open_package(handle, key, _DiscardSink(), sender=sender)
+        report, manifest = opened.report, opened.manifest
+    assert report.package_id is not None
+    events = package_events(node, report.package_id) if node is not None else []
+    return provenance_graph(
+        report,
+        package_name=Path(path).name,
+        package_sha256=file_sha256(path),
+        manifest=manifest,
+        events=events,
+    )

@@ -1,0 +1,859 @@
+"""Cooperation requests: the use cases the API and the CLI share.
+
+Every use case that changes a request is one unit of work, in this order::
+
+    load (visible to the user, or not found) -> domain step (hanoix.requests.apply)
+    -> save the new version if the stored one is still the version read (else 412)
+    -> custody.record(the step's event) -> the step's row with its ledger index -> commit
+
+so a state change and its custody entry commit together or not at all. Reading use cases go
+through the same visibility rule: a request of another State, or another authority's
+restricted one, answers exactly like a missing one.
+
+Who acts is a :class:`hanoix.requests.User`, made from the node's user store
+(:func:`user_for_principal` for the API, :func:`user_named` for the CLI). Profiles of the
+requested States (:func:`state_profile`) come from the node's treaty data: languages and
+reservations a State notified, where known; see ``docs/api.md`` for the assumptions made when a
+State notified nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pycountry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hanoix.convention import NotificationKind, RequestKind, kind_spec
+from hanoix.convention.kinds import Channel as KindChannel
+from hanoix.errors import (
+    InputError,
+    PermissionDeniedError,
+    Problem,
+    UnknownStateError,
+)
+from hanoix.ledger.events import CustodyEvent
+from hanoix.ledger.merkle import leaf_hash
+from hanoix.ledger.proofs import InclusionProof
+from hanoix.requests import (
+    Action,
+    Applies,
+    Authority,
+    AuthorityKind,
+    Channel,
+    CooperationRequest,
+    Counterpart,
+    DeadlineStatus,
+    IncomingRequest,
+    IntendedUse,
+    NewRequest,
+    NodeActor,
+    Party,
+    Payload,
+    RequestReference,
+    Role,
+    StateProfile,
+    Step,
+    UseAction,
+    User,
+    ValidationReport,
+    apply,
+    authorise,
+    check_use,
+    check_visible,
+    create_follow_up_mla,
+    deadlines_due,
+    deadlines_for,
+    draft_request,
+    not_found,
+    reference_year,
+    register_incoming,
+    validate,
+)
+from hanoix.requests.authorisation import allowed_roles
+from hanoix.requests.references import check_state_code
+from hanoix.requests.rulebook import ContentValue
+from hanoix.requests.transitions import TRANSITIONS_BY_ACTION
+from hanoix.services import custody
+from hanoix.services.auth import Principal
+from hanoix.services.custody import CustodyLedger
+from hanoix.services.node import Node
+from hanoix.store import requests as store
+from hanoix.store import treaty as treaty_store
+from hanoix.store.auth import AuthorityRow, UserRow
+from hanoix.store.requests import ListFilter, Page, StaleVersionError, StoredStep, Visibility
+from hanoix.treaty.participants import lookup
+from hanoix.treaty.status import TreatyStatus
+
+__all__ = [
+    "AUTHENTIC_LANGUAGES",
+    "IDEMPOTENCY_LIFETIME",
+    "MAX_PAGE",
+    "Created",
+    "DraftInput",
+    "DraftValidation",
+    "History",
+    "HistoryStep",
+    "IdempotencyKeyReusedError",
+    "ListFilter",
+    "Page",
+    "StaleVersionError",
+    "check_intended_use",
+    "create",
+    "deadlines",
+    "default_channel",
+    "follow_up",
+    "history",
+    "list_requests",
+    "record_counterpart_step",
+    "register",
+    "require_role",
+    "show",
+    "state_profile",
+    "state_zone",
+    "take_step",
+    "user_for_principal",
+    "user_named",
+    "validate_draft",
+    "validate_request",
+]
+
+#: The Convention's authentic languages (FACTS §13.17), assumed accepted by a State that has
+#: notified no languages under Art. 40(14) in the node's treaty data.
+AUTHENTIC_LANGUAGES = frozenset({"ar", "en", "es", "fr", "ru", "zh"})
+#: How long the answer to a creation is kept for its Idempotency-Key.
+IDEMPOTENCY_LIFETIME = timedelta(hours=24)
+#: The largest page a list returns.
+MAX_PAGE = 500
+
+
+class IdempotencyKeyReusedError(InputError):
+    """The Idempotency-Key was used before with a different request body (HTTP 422)."""
+
+    http_status = 422
+    code = "idempotency-key-reused"
+
+
+# --- who acts -------------------------------------------------------------------------------
+
+
+def _user(session: Session, row: UserRow) -> User:
+    authority = None
+    if row.authority_code is not None:
+        found = session.get(AuthorityRow, row.authority_code)
+        if found is None:  # a foreign key guards this; fail closed all the same
+            raise PermissionDeniedError(
+                f"user {row.username}: authority {row.authority_code} is gone"
+            )
+        authority = Authority(found.code, found.state, AuthorityKind(found.kind))
+    return User(row.username, authority, frozenset(Role(r) for r in row.roles.split()))
+
+
+def user_for_principal(node: Node, principal: Principal) -> User:
+    """The requests domain's view of an authenticated caller (the API's principal): roles as
+    :class:`~hanoix.requests.Role`, the authority with its kind from the authorities table."""
+    with node.unit_of_work() as session:
+        authority = None
+        if principal.authority is not None:
+            found = session.get(AuthorityRow, principal.authority)
+            if found is None:
+                raise PermissionDeniedError(
+                    f"user {principal.username}: authority {principal.authority} is gone"
+                )
+            authority = Authority(found.code, found.state, AuthorityKind(found.kind))
+    return User(principal.username, authority, frozenset(Role(r) for r in principal.roles))
+
+
+def user_named(node: Node, username: str) -> User:
+    """The active user ``username`` of this node's user store (the CLI's ``--as``)."""
+    with node.unit_of_work() as session:
+        row = session.scalar(select(UserRow).where(UserRow.username == username))
+        if row is None or not row.active:
+            raise InputError(
+                f"no active user named {username!r} on this node; list them with "
+                "'hanoix user list', or add one with 'hanoix user add'"
+            )
+        return _user(session, row)
+
+
+def require_role(user: User, action: Action) -> Authority:
+    """The role check of :func:`authorise` for use cases that concern no single request;
+    returns the authority the user acts for."""
+    roles = allowed_roles(action)
+    if not user.has_any(roles):
+        if user.roles <= {Role.ADMINISTRATOR}:
+            raise PermissionDeniedError(
+                "administrators run the node and see no case content; "
+                f"'{action.value}' needs one of the roles: {', '.join(sorted(roles))}"
+            )
+        raise PermissionDeniedError(
+            f"'{action.value}' needs one of the roles: {', '.join(sorted(roles))}"
+        )
+    if user.authority is None:
+        raise PermissionDeniedError(f"{user.id} acts for no authority")
+    return user.authority
+
+
+# --- States: profiles and the Convention's applicability ------------------------------------
+
+
+def _zone_tables() -> list[Path]:
+    return [Path(base) / "zone.tab" for base in zoneinfo.TZPATH]
+
+
+@cache
+def _zones_by_country() -> dict[str, str]:
+    zones: dict[str, str] = {}
+    for table in _zone_tables():
+        if not table.is_file():
+            continue
+        for line in table.read_text(encoding="utf-8").splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            parts = line.split("\t")
+            if len(parts) >= 3:
+                zones.setdefault(parts[0], parts[2])
+        break
+    return zones
+
+
+def state_zone(state: str) -> str:
+    """The IANA zone a State's periods are counted in: the first zone the tz database lists
+    for the country (a State spanning zones should set its own; ``UTC`` if none is known)."""
+    country = pycountry.countries.get(alpha_3=state)
+    if country is None:
+        return "UTC"
+    return _zones_by_country().get(country.alpha_2, "UTC")
+
+
+def _language_codes(text: str) -> set[str]:
+    codes: set[str] = set()
+    for token in text.replace(";", ",").replace(" and ", ",").split(","):
+        word = token.strip()
+        if not word:
+            continue
+        if len(word) == 2 and word.isalpha():
+            codes.add(word.lower())
+            continue
+        language = pycountry.languages.get(name=word.title())
+        code = getattr(language, "alpha_2", None) if language is not None else None
+        if code:
+            codes.add(str(code))
+    return codes
+
+
+def _profile(status: TreatyStatus, state: str) -> StateProfile:
+    languages: set[str] = set()
+    reservations: set[NotificationKind] = set()
+    central: str | None = None
+    contact: str | None = None
+    for declaration in status.declarations:
+        if declaration.participant != state:
+            continue
+        if declaration.kind is NotificationKind.LANGUAGES:
+            languages |= _language_codes(declaration.text)
+        elif declaration.kind.value.startswith("reservation-"):
+            reservations.add(declaration.kind)
+        elif declaration.kind is NotificationKind.CENTRAL_AUTHORITY and declaration.text:
+            central = declaration.text.strip()
+        elif declaration.kind is NotificationKind.CONTACT_24_7 and declaration.text:
+            contact = declaration.text.strip()
+    return StateProfile(
+        state=state,
+        zone=state_zone(state),
+        languages=frozenset(languages or AUTHENTIC_LANGUAGES),
+        channels=(Channel.CENTRAL_AUTHORITY, Channel.DIPLOMATIC),
+        reservations=frozenset(reservations),
+        central_authority=central,
+        contact_24_7=contact,
+    )
+
+
+@dataclass(frozen=True)
+class _Treaty:
+    status: TreatyStatus
+
+    def profile(self, state: str) -> StateProfile:
+        return _profile(self.status, state)
+
+    def applies(self) -> Applies:
+        def answer(requesting: str, requested: str, on: date) -> tuple[bool, list[str]]:
+            result = self.status.applies(requesting, requested, on)
+            return result.applies, [reason.message for reason in result.reasons]
+
+        return answer
+
+
+def _treaty(session: Session) -> _Treaty:
+    data = treaty_store.load(session)
+    return _Treaty(TreatyStatus(data.actions, data.declarations))
+
+
+def state_profile(node: Node, state: str) -> StateProfile:
+    """What ``state`` has declared that matters for requests sent to it."""
+    _known_state(state, "state")
+    with node.unit_of_work() as session:
+        return _treaty(session).profile(state)
+
+
+def _known_state(code: str, field_name: str) -> str:
+    try:
+        check_state_code(code, what=field_name)
+        return lookup(code).code
+    except UnknownStateError as exc:
+        raise InputError(exc.message, problems=[Problem(exc.message, field=field_name)]) from None
+    except InputError as exc:
+        raise InputError(exc.message, problems=[Problem(exc.message, field=field_name)]) from None
+
+
+def _validate(
+    session: Session, request: CooperationRequest, at: datetime, treaty: _Treaty | None = None
+) -> ValidationReport:
+    treaty = treaty or _treaty(session)
+    return validate(request, treaty.profile(request.requested.state), treaty.applies(), at)
+
+
+# --- drafting -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    """What a drafter supplies for a new request (the API body and the CLI's file map onto it).
+
+    ``requesting_state`` may be left out: it is the acting user's State. ``channel`` and
+    ``requested_authority`` default from the kind and the requested State's profile.
+    """
+
+    kind: RequestKind
+    requested_state: str
+    language: str
+    proceeding: str = ""
+    contents: Mapping[str, ContentValue] = field(default_factory=dict)
+    requesting_state: str | None = None
+    requested_authority: str | None = None
+    channel: Channel | None = None
+    urgent: bool = False
+    restricted: bool = False
+    legal_basis_other: str | None = None
+    convention_offence: bool | None = None
+    dual_criminality: bool | None = None
+    preservation_days: int | None = None
+    suggested_deadline: date | None = None
+    owner: str | None = None
+
+    def fingerprint(self) -> str:
+        """A digest of the whole input: the same body under one Idempotency-Key has the same."""
+        data = asdict(self)
+        data["contents"] = {
+            k: list(v) if isinstance(v, tuple) else v for k, v in self.contents.items()
+        }
+        text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def default_channel(draft: DraftInput, profile: StateProfile | None = None) -> Channel:
+    """The channel a request travels by when the drafter names none: the kind's (the 24/7
+    network for preservation, and for urgent requests of kinds it may carry), else the
+    requested State's preferred channel (central authorities by default)."""
+    if draft.channel is not None:
+        return draft.channel
+    declared = kind_spec(draft.kind).channel
+    if declared is KindChannel.CONTACT_24_7 or (declared is KindChannel.EITHER and draft.urgent):
+        return Channel.CONTACT_24_7
+    if declared is KindChannel.COMPETENT_AUTHORITIES:
+        return Channel.COMPETENT_AUTHORITIES
+    return profile.preferred_channel if profile is not None else Channel.CENTRAL_AUTHORITY
+
+
+def _requested_authority(draft: DraftInput, channel: Channel, profile: StateProfile) -> str:
+    if draft.requested_authority:
+        return draft.requested_authority
+    if channel is Channel.CONTACT_24_7:
+        return profile.contact_24_7 or f"{profile.state}-247"
+    return profile.central_authority or f"{profile.state}-CA"
+
+
+def _new_request(
+    treaty: _Treaty, authority: Authority, draft: DraftInput
+) -> tuple[NewRequest, StateProfile]:
+    requested = _known_state(draft.requested_state, "requested_state")
+    if draft.requesting_state is not None and draft.requesting_state != authority.state:
+        message = (
+            f"you act for {authority.code} of {authority.state}; a request is drafted for your "
+            f"own State, not {draft.requesting_state}"
+        )
+        raise InputError(message, problems=[Problem(message, field="requesting_state")])
+    profile = treaty.profile(requested)
+    own = treaty.profile(authority.state)
+    channel = default_channel(draft, profile)
+    spec = NewRequest(
+        kind=draft.kind,
+        requesting=Party(authority.state, authority.code, own.zone),
+        requested=Party(requested, _requested_authority(draft, channel, profile), profile.zone),
+        channel=channel,
+        language=draft.language,
+        proceeding=draft.proceeding,
+        contents=dict(draft.contents),
+        urgent=draft.urgent,
+        restricted=draft.restricted,
+        legal_basis_other=(draft.legal_basis_other or "").strip() or None,
+        convention_offence=draft.convention_offence,
+        dual_criminality=draft.dual_criminality,
+        preservation_days=draft.preservation_days,
+        suggested_deadline=draft.suggested_deadline,
+        owner=draft.owner,
+    )
+    return spec, profile
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Created:
+    """A created request, its validation report, and whether this answer is a replay of the
+    first answer given under the same Idempotency-Key."""
+
+    request: CooperationRequest
+    report: ValidationReport
+    replayed: bool = False
+
+
+def create(
+    node: Node, user: User, draft: DraftInput, *, idempotency_key: str | None = None
+) -> Created:
+    """Draft a new outgoing request for ``user``'s authority; validate it (the report is
+    returned, a draft may still be incomplete); record it in the ledger.
+
+    With ``idempotency_key``, a retry with the same body returns the first answer and creates
+    nothing; the same key with another body is :class:`IdempotencyKeyReusedError`.
+    """
+    authority = require_role(user, Action.CREATE)
+    now = node.clock.now()
+    fingerprint = draft.fingerprint()
+    with node.unit_of_work() as session:
+        treaty = _treaty(session)
+        if idempotency_key is not None:
+            answer = store.find_answer(session, user.id, idempotency_key, now)
+            if answer is not None:
+                if answer.fingerprint != fingerprint:
+                    raise IdempotencyKeyReusedError(
+                        "this Idempotency-Key was used for a different request body; use a new "
+                        "key for a new request",
+                        problems=[
+                            Problem("used before with another body", field="Idempotency-Key")
+                        ],
+                    )
+                first = answer.request
+                return Created(first, _validate(session, first, first.created_at, treaty), True)
+        spec, _ = _new_request(treaty, authority, draft)
+        year = reference_year(now, spec.requesting.zone)
+        sequence = store.next_sequence(session, spec.requesting.state, year)
+        step = draft_request(spec, author=user, at=now, new_id=_new_id, sequence=sequence)
+        _insert(session, node, step)
+        if idempotency_key is not None:
+            store.save_answer(
+                session,
+                username=user.id,
+                key=idempotency_key,
+                fingerprint=fingerprint,
+                request=step.request,
+                status_code=201,
+                now=now,
+                expires_at=now + IDEMPOTENCY_LIFETIME,
+            )
+        return Created(step.request, _validate(session, step.request, now, treaty))
+
+
+@dataclass(frozen=True)
+class DraftValidation:
+    """The validation of a document that is not stored: the kind and the findings."""
+
+    kind: RequestKind
+    report: ValidationReport
+
+    @property
+    def valid(self) -> bool:
+        return not self.report.has_errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "kind": self.kind.value,
+            "problems": [p.as_dict() for p in self.report.errors],
+            "warnings": [p.as_dict() for p in self.report.warnings],
+        }
+
+
+def validate_draft(node: Node, draft: DraftInput, *, user: User | None = None) -> DraftValidation:
+    """Validate a request document without storing anything.
+
+    The requesting State is the document's, else the user's, else the node's configured State.
+    Validation needs a request value, so the draft is built in memory with a stand-in author of
+    that State; it is never stored and has no reference of its own.
+    """
+    if user is not None:
+        require_role(user, Action.VIEW)
+    state = draft.requesting_state
+    if state is None and user is not None and user.authority is not None:
+        state = user.authority.state
+    state = state or node.settings.state
+    if state is None:
+        message = (
+            "say which State requests: put requesting_state in the document, act as a user "
+            "(--as or HANOIX_USER), or configure the node's State (HANOIX_STATE)"
+        )
+        raise InputError(message, problems=[Problem(message, field="requesting_state")])
+    state = _known_state(state, "requesting_state")
+    author = User(
+        "validator",
+        Authority(f"{state}-CA", state, AuthorityKind.CENTRAL_AUTHORITY),
+        frozenset({Role.DRAFTER}),
+    )
+    assert author.authority is not None
+    now = node.clock.now()
+    with node.unit_of_work() as session:
+        treaty = _treaty(session)
+        spec, _ = _new_request(treaty, author.authority, draft)
+        request = draft_request(spec, author=author, at=now, new_id=_new_id, sequence=1).request
+        return DraftValidation(draft.kind, _validate(session, request, now, treaty))
+
+
+# --- saving steps ---------------------------------------------------------------------------
+
+
+def _next_deadline(session: Session, request: CooperationRequest) -> datetime | None:
+    others = store.follow_ups_of(session, str(request.reference)) if request.preservation else []
+    dues = [d.due for d in deadlines_for(request, others) if d.due is not None]
+    return min(dues) if dues else None
+
+
+def _record(
+    session: Session, node: Node, steps: Sequence[Step]
+) -> list[tuple[int, dict[str, Any]]]:
+    events: list[CustodyEvent] = [s.event.custody_event() for s in steps]
+    indices = custody.record_many(session, events, clock=node.clock)
+    return [(i, e.as_dict()) for i, e in zip(indices, events, strict=True)]
+
+
+def _refresh_linked(session: Session, request: CooperationRequest) -> None:
+    """A follow-up changed: the preservation it follows up may now be held or released."""
+    if request.follows_up is None:
+        return
+    preservation = store.load(session, str(request.follows_up))
+    if preservation is not None:
+        store.set_next_deadline(session, preservation.id, _next_deadline(session, preservation))
+
+
+def _insert(session: Session, node: Node, step: Step) -> None:
+    request = step.request
+    store.insert_request(session, request, next_deadline=_next_deadline(session, request))
+    store.add_steps(session, request, 0, _record(session, node, [step]))
+    _refresh_linked(session, request)
+
+
+def _update(session: Session, node: Node, before: CooperationRequest, step: Step) -> None:
+    request = step.request
+    store.update_request(
+        session,
+        request,
+        expected_version=before.version,
+        next_deadline=_next_deadline(session, request),
+    )
+    store.add_steps(session, request, before.version, _record(session, node, [step]))
+    _refresh_linked(session, request)
+
+
+def _load_visible(session: Session, user: User, reference: str) -> CooperationRequest:
+    try:
+        parsed = str(RequestReference.parse(reference))
+    except InputError:
+        # A malformed reference is a reference this node does not hold: the same answer.
+        raise not_found(reference) from None
+    request = store.load(session, parsed)
+    if request is None:
+        raise not_found(reference)
+    check_visible(user, request)
+    return request
+
+
+def _check_version(request: CooperationRequest, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != request.version:
+        raise StaleVersionError(
+            f"request {request.reference} is at version {request.version}, not "
+            f"{expected_version}: read it again and retry"
+        )
+
+
+def take_step(
+    node: Node,
+    user: User,
+    reference: str,
+    action: Action,
+    *,
+    expected_version: int | None,
+    payload: Payload | None = None,
+    note: str | None = None,
+) -> CooperationRequest:
+    """Take lifecycle step ``action`` on request ``reference`` as ``user``, in one unit of work.
+
+    ``expected_version`` is the version the caller last read (the API's If-Match); a request
+    that moved on since is :class:`StaleVersionError`. Steps that need a valid request
+    (submit, approve, send) are validated here, against the current version.
+    """
+    if action not in TRANSITIONS_BY_ACTION:
+        raise InputError(f"'{action.value}' is not a lifecycle step")
+    now = node.clock.now()
+    with node.unit_of_work() as session:
+        request = _load_visible(session, user, reference)
+        _check_version(request, expected_version)
+        report = None
+        if TRANSITIONS_BY_ACTION[action].needs_valid:
+            report = _validate(session, request, now)
+        step = apply(request, action, user, now, payload=payload, note=note, report=report)
+        _update(session, node, request, step)
+        return step.request
+
+
+def record_counterpart_step(
+    node: Node,
+    reference: str,
+    action: Action,
+    actor: Counterpart | NodeActor,
+    *,
+    at: datetime,
+    payload: Payload | None = None,
+    note: str | None = None,
+) -> CooperationRequest:
+    """Record on this node a step the other State took (its signed message arrived), or an
+    automatic step of the node itself. For the federation inbox; no user is involved, so the
+    domain's actor rules (:func:`hanoix.requests.authorise_actor`) decide."""
+    with node.unit_of_work() as session:
+        request = store.load(session, str(RequestReference.parse(reference)))
+        if request is None:
+            raise not_found(reference)
+        step = apply(request, action, actor, at, payload=payload, note=note)
+        _update(session, node, request, step)
+        return step.request
+
+
+def register(node: Node, actor: User | NodeActor, incoming: IncomingRequest) -> CooperationRequest:
+    """Register a request that arrived from another State (the inbox, or a clerk typing in one
+    that came on paper) as this node's ``received`` copy."""
+    if isinstance(actor, User):
+        authority = require_role(actor, Action.REGISTER)
+        if incoming.handled_by != authority.code:
+            raise PermissionDeniedError(
+                f"you act for {authority.code}; register requests for your own authority"
+            )
+    now = node.clock.now()
+    with node.unit_of_work() as session:
+        step = register_incoming(incoming, actor=actor, at=now, new_id=_new_id)
+        _insert(session, node, step)
+        return step.request
+
+
+@dataclass(frozen=True)
+class FollowUpResult:
+    """The follow-up MLA draft and the preservation it is now linked to."""
+
+    mla: CooperationRequest
+    preservation: CooperationRequest
+    report: ValidationReport
+
+
+def follow_up(
+    node: Node,
+    user: User,
+    reference: str,
+    *,
+    expected_version: int | None,
+    kind: RequestKind | None = None,
+    contents: Mapping[str, ContentValue] | None = None,
+) -> FollowUpResult:
+    """Draft the MLA request that follows up preservation ``reference`` and link the two, in
+    one unit of work (two custody events)."""
+    authority = require_role(user, Action.CREATE)
+    now = node.clock.now()
+    with node.unit_of_work() as session:
+        preservation = _load_visible(session, user, reference)
+        _check_version(preservation, expected_version)
+        year = reference_year(now, preservation.requesting.zone)
+        sequence = store.next_sequence(session, authority.state, year)
+        result = create_follow_up_mla(
+            preservation,
+            author=user,
+            at=now,
+            new_id=_new_id,
+            sequence=sequence,
+            kind=kind,
+            contents=contents,
+        )
+        _insert(session, node, result.mla)
+        _update(session, node, preservation, result.preservation)
+        mla = result.mla.request
+        return FollowUpResult(mla, result.preservation.request, _validate(session, mla, now))
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A request as its reader may see it, with its open deadlines at ``now``."""
+
+    request: CooperationRequest
+    deadlines: list[DeadlineStatus]
+
+
+def show(node: Node, user: User, reference: str) -> Shown:
+    """The request with its contents (personal data: only for those allowed to read it)."""
+    now = node.clock.now()
+    with node.unit_of_work() as session:
+        request = _load_visible(session, user, reference)
+        authorise(user, Action.READ_CONTENT, request)
+        others = (
+            store.follow_ups_of(session, str(request.reference)) if request.preservation else []
+        )
+    statuses = deadlines_due([request, *others], now)
+    return Shown(request, [s for s in statuses if s.deadline.request_id == request.id])
+
+
+def validate_request(node: Node, user: User, reference: str) -> ValidationReport:
+    """Validate the current version of a stored request (the report names that version)."""
+    now = node.clock.now()
+    with node.unit_of_work() as session:
+        request = _load_visible(session, user, reference)
+        authorise(user, Action.READ_CONTENT, request)
+        return _validate(session, request, now)
+
+
+def list_requests(
+    node: Node, user: User, filters: ListFilter, *, limit: int = 50, cursor: str | None = None
+) -> Page:
+    """A page of the requests ``user`` may see, newest first; ``cursor`` continues a list."""
+    authority = require_role(user, Action.VIEW)
+    if not 1 <= limit <= MAX_PAGE:
+        raise InputError(
+            f"limit: ask for 1 to {MAX_PAGE} requests per page, not {limit}",
+            problems=[Problem(f"between 1 and {MAX_PAGE}", field="limit")],
+        )
+    with node.unit_of_work() as session:
+        return store.list_requests(
+            session,
+            Visibility(authority.state, authority.code),
+            filters,
+            limit=limit,
+            cursor=cursor,
+        )
+
+
+def deadlines(node: Node, user: User, *, within: timedelta | None = None) -> list[DeadlineStatus]:
+    """Every open deadline of the requests ``user`` may see: overdue first, then soonest."""
+    authority = require_role(user, Action.VIEW)
+    now = node.clock.now()
+    with node.unit_of_work() as session:
+        found, linked = store.with_deadlines(
+            session,
+            Visibility(authority.state, authority.code),
+            now + within if within is not None else None,
+        )
+    ids = {r.id for r in found}
+    return [
+        s
+        for s in deadlines_due([*found, *linked], now, within=within)
+        if s.deadline.request_id in ids
+    ]
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    """One step with its custody event and the proof that the ledger holds that event."""
+
+    step: StoredStep
+    proof: InclusionProof
+    entry_matches: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.step.seq,
+            "action": self.step.action,
+            "from_status": self.step.from_status,
+            "to_status": self.step.to_status,
+            "side": self.step.side,
+            "actor": self.step.actor,
+            "authority": self.step.authority,
+            "at": self.step.at.isoformat().replace("+00:00", "Z"),
+            "ledger_index": self.step.ledger_index,
+            "event": self.step.event,
+            "entry_matches": self.entry_matches,
+            "proof": self.proof.as_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class History:
+    """A request's recorded steps, each proved against one signed checkpoint of the ledger."""
+
+    reference: str
+    version: int
+    tree_size: int
+    steps: list[HistoryStep]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "version": self.version,
+            "tree_size": self.tree_size,
+            "steps": [s.as_dict() for s in self.steps],
+        }
+
+
+def history(node: Node, user: User, reference: str) -> History:
+    """The custody events of every step of a request, with their inclusion proofs.
+
+    Each proof is checked before it is handed out (the ledger never gives a proof that does
+    not verify), and ``entry_matches`` says the stored event hashes to the proved leaf.
+    """
+    with node.unit_of_work() as session:
+        request = _load_visible(session, user, reference)
+        authorise(user, Action.READ_HISTORY, request)
+        stored = store.steps(session, request.id)
+    ledger = CustodyLedger(node)
+    size = ledger.head().size
+    proved = []
+    for step in stored:
+        proof = ledger.prove_inclusion(step.ledger_index, size)
+        entry = CustodyEvent.from_dict(step.event).canonical_bytes()
+        proved.append(HistoryStep(step, proof, leaf_hash(entry) == proof.leaf_hash))
+    return History(str(request.reference), request.version, size, proved)
+
+
+_USE_ACTIONS = {
+    UseAction.OPEN: Action.OPEN_EVIDENCE,
+    UseAction.EXPORT: Action.EXPORT_EVIDENCE,
+    UseAction.FORWARD: Action.FORWARD_EVIDENCE,
+    UseAction.USE_IN_PROCEEDING: Action.USE_IN_PROCEEDING,
+}
+
+
+def check_intended_use(node: Node, user: User, reference: str, use: IntendedUse) -> None:
+    """Raise unless ``user`` may make ``use`` of what was received for request ``reference``:
+    their role (:func:`authorise`), then the conditions on use and the consents given
+    (:func:`hanoix.requests.check_use`, each refusal naming its condition and article)."""
+    now = node.clock.now()
+    with node.unit_of_work() as session:
+        request = _load_visible(session, user, reference)
+    authorise(user, _USE_ACTIONS[use.action], request)
+    check_use(request.conditions, use, now)

@@ -1,0 +1,350 @@
+"""Blob storage for evidence packages: one small interface, two real stores.
+
+* :class:`FileBlobStore`: the node's blob folder (the default). Content-addressed by the
+  SHA-256 of the bytes, written to a temporary file, fsynced, renamed into place and the
+  folder fsynced: a blob is either whole or absent, and the same bytes are stored once.
+* :class:`S3BlobStore`: any S3-compatible object store (boto3): SeaweedFS, MinIO, Ceph, a
+  cloud's. Path-style addressing; each object is written once (``If-None-Match: *``) with its
+  SHA-256 checksum, which the server checks.
+
+Keys are ``sha256:<64 hex digits>``. :func:`atomic_file` is the same temp+fsync+rename step
+for any output file (packages written by the CLI, opened evidence).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, BinaryIO, Protocol, cast
+
+from hanoix.errors import ConflictError, InputError, NotFoundError
+
+_KEY = re.compile(r"^sha256:([0-9a-f]{64})$")
+_COPY_BUFFER = 1024 * 1024
+
+
+class BlobStore(Protocol):
+    """Where packages are kept. Every method is safe to call from several processes."""
+
+    def put(self, stream: IO[bytes]) -> str:
+        """Store the stream's bytes; return their key ``sha256:<hex>`` (idempotent)."""
+        ...
+
+    def get(self, key: str) -> BinaryIO:
+        """Open the blob for reading (the caller closes it). Raises NotFoundError."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None:
+        """Remove the blob; deleting a missing blob is not an error."""
+        ...
+
+
+def check_key(key: str) -> str:
+    """The hex digest of a valid key, or an input error naming the expected form."""
+    match = _KEY.match(key)
+    if match is None:
+        raise InputError(f"blob key {key!r} is not of the form sha256:<64 lower-case hex digits>")
+    return match.group(1)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _SyncAhead:
+    """Starts write-back while the writer is still producing: every ``every`` bytes an
+    ``fdatasync`` runs in a helper thread (one at a time), so the final ``fsync`` of a large
+    file finds little left to do instead of stalling for the whole file."""
+
+    def __init__(self, handle: BinaryIO, every: int = 64 * 1024 * 1024) -> None:
+        self._handle = handle
+        self._every = every
+        self._pending = 0
+        self._thread: threading.Thread | None = None
+        self._error: OSError | None = None
+
+    def write(self, data: Any) -> int:
+        written = self._handle.write(data)
+        self._pending += written
+        if self._pending >= self._every and (self._thread is None or not self._thread.is_alive()):
+            self._pending = 0
+            self._handle.flush()
+            self._thread = threading.Thread(target=self._sync, daemon=True)
+            self._thread.start()
+        return written
+
+    def fileno(self) -> int:
+        return self._handle.fileno()
+
+    def flush(self) -> None:
+        self._handle.flush()
+
+    def _sync(self) -> None:
+        try:
+            os.fdatasync(self._handle.fileno())
+        except OSError as exc:
+            self._error = exc
+
+    def finish(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+
+@contextlib.contextmanager
+def atomic_file(target: Path, *, overwrite: bool = False) -> Iterator[BinaryIO]:
+    """Write ``target`` atomically: into a temporary sibling, fsynced, then renamed.
+
+    If the block raises, the temporary file is removed and ``target`` is untouched. Large
+    files are synced progressively while they are written (see :class:`_SyncAhead`).
+    """
+    target = Path(target)
+    if not overwrite and target.exists():
+        raise ConflictError(f"{target} exists already; choose another output path")
+    parent = target.parent
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise InputError(f"cannot write into {parent}: {exc.strerror}") from exc
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            writer = _SyncAhead(handle)
+            yield cast(BinaryIO, writer)
+            writer.finish()
+        if overwrite:
+            temp.replace(target)
+        else:
+            # link() fails if the target appeared meanwhile: no silent overwrite in a race.
+            try:
+                os.link(temp, target)
+            except FileExistsError as exc:
+                raise ConflictError(f"{target} exists already; choose another output path") from exc
+            temp.unlink()
+        _fsync_dir(parent)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise
+
+
+class FileBlobStore:
+    """Blobs as files under ``root/sha256/<2 hex>/<62 hex>``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        digest = check_key(key)
+        return self.root / "sha256" / digest[:2] / digest[2:]
+
+    def put(self, stream: IO[bytes]) -> str:
+        staging = self.root / "tmp"
+        staging.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(prefix="blob.", dir=staging)
+        temp = Path(temp_name)
+        try:
+            hasher = hashlib.sha256()
+            with os.fdopen(fd, "wb") as handle:
+                while chunk := stream.read(_COPY_BUFFER):
+                    hasher.update(chunk)
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            key = "sha256:" + hasher.hexdigest()
+            final = self._path(key)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            if final.exists():
+                temp.unlink()
+            else:
+                temp.replace(final)
+                _fsync_dir(final.parent)
+            return key
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+            raise
+
+    def get(self, key: str) -> BinaryIO:
+        try:
+            return self._path(key).open("rb")
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"no blob {key} in {self.root}") from exc
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._path(key).unlink()
+
+
+class S3BlobStore:
+    """Blobs as objects ``<prefix>sha256/<hex>`` in one bucket of an S3-compatible store.
+
+    The bytes are first spooled to a temporary file (hashing them) because the key is their
+    digest; then written once with their SHA-256 checksum, in parts above ``part_size``.
+    """
+
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        endpoint_url: str | None = None,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        region: str = "us-east-1",
+        prefix: str = "",
+        part_size: int = 64 * 1024 * 1024,
+        client: Any = None,
+    ) -> None:
+        if client is None:
+            import boto3
+            from botocore.config import Config
+
+            client = boto3.client(
+                "s3",
+                endpoint_url=endpoint_url,
+                aws_access_key_id=access_key,
+                aws_secret_access_key=secret_key,
+                region_name=region,
+                config=Config(
+                    s3={"addressing_style": "path"},
+                    retries={"max_attempts": 3, "mode": "standard"},
+                    request_checksum_calculation="when_required",
+                    response_checksum_validation="when_required",
+                ),
+            )
+        if part_size < 5 * 1024 * 1024:
+            raise InputError("S3 parts must be at least 5 MiB")
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix
+        self.part_size = part_size
+
+    def _object(self, key: str) -> str:
+        return f"{self.prefix}sha256/{check_key(key)}"
+
+    def _error_code(self, exc: Exception) -> str:
+        response = getattr(exc, "response", None) or {}
+        return str(response.get("Error", {}).get("Code", ""))
+
+    def put(self, stream: IO[bytes]) -> str:
+        from botocore.exceptions import ClientError
+
+        with tempfile.TemporaryFile() as spool:
+            hasher = hashlib.sha256()
+            size = 0
+            while chunk := stream.read(_COPY_BUFFER):
+                hasher.update(chunk)
+                spool.write(chunk)
+                size += len(chunk)
+            key = "sha256:" + hasher.hexdigest()
+            name = self._object(key)
+            if self.exists(key):
+                return key
+            spool.seek(0)
+            try:
+                if size <= self.part_size:
+                    self.client.put_object(
+                        Bucket=self.bucket,
+                        Key=name,
+                        Body=spool.read(),
+                        ChecksumSHA256=base64.b64encode(hasher.digest()).decode(),
+                        IfNoneMatch="*",
+                    )
+                else:
+                    self._put_parts(name, spool)
+            except ClientError as exc:
+                # Someone stored the same bytes first: same key, same content.
+                if self._error_code(exc) in {"PreconditionFailed", "ConditionalRequestConflict"}:
+                    return key
+                raise
+        return key
+
+    def _put_parts(self, name: str, spool: IO[bytes]) -> None:
+        upload = self.client.create_multipart_upload(
+            Bucket=self.bucket, Key=name, ChecksumAlgorithm="SHA256"
+        )
+        upload_id = upload["UploadId"]
+        parts = []
+        try:
+            number = 1
+            while body := spool.read(self.part_size):
+                checksum = base64.b64encode(hashlib.sha256(body).digest()).decode()
+                answer = self.client.upload_part(
+                    Bucket=self.bucket,
+                    Key=name,
+                    UploadId=upload_id,
+                    PartNumber=number,
+                    Body=body,
+                    ChecksumSHA256=checksum,
+                )
+                parts.append(
+                    {"PartNumber": number, "ETag": answer["ETag"], "ChecksumSHA256": checksum}
+                )
+                number += 1
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=name,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": parts},
+                IfNoneMatch="*",
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload_id)
+            raise
+
+    def get(self, key: str) -> BinaryIO:
+        """A seekable local copy of the blob (verification needs to seek)."""
+        from botocore.exceptions import ClientError
+
+        name = self._object(key)
+        copy = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, who closes it
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=name)
+            body = answer["Body"]
+            shutil.copyfileobj(body, copy, _COPY_BUFFER)
+            body.close()
+            copy.seek(0)
+        except ClientError as exc:
+            copy.close()
+            if self._error_code(exc) in {"NoSuchKey", "404", "NotFound"}:
+                raise NotFoundError(f"no blob {key} in bucket {self.bucket}") from exc
+            raise
+        except BaseException:
+            copy.close()
+            raise
+        return copy
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._object(key))
+        except ClientError as exc:
+            if self._error_code(exc) in {"NoSuchKey", "404", "NotFound"}:
+                return False
+            raise
+        return True
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._object(key))

@@ -1,0 +1,696 @@
+"""Tables of federation: outbox, inbox, receipts, directory versions, transfers, cosignatures.
+
+* ``federation_outbox``: envelopes to send, sealed in the transaction of the change that caused
+  them (so one is sent if and only if that change commits); ordered by priority then sequence;
+  retried with backoff; a lease lets several workers share the queue safely.
+* ``federation_inbox``: envelopes taken, unique by envelope id: the row is written in the same
+  transaction as the handler's effect, so a message takes effect exactly once.
+* ``federation_receipts``: the receivers' signed receipts, kept by the sender as proof.
+* ``federation_directory``: every directory version imported; the highest serial is in force.
+* ``federation_transfers``: resumable evidence transfers, in both directions.
+* ``federation_cosignatures``: peers' cosignatures of this node's checkpoints.
+
+Functions take the caller's session and never commit. No ORM object leaves this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from hanoix.store.db import Base, UTCDateTime
+
+PRIORITY_URGENT = 0
+PRIORITY_NORMAL = 10
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+OUTBOX_STATES = (PENDING, DELIVERED, FAILED)
+
+
+class OutboxRow(Base):
+    __tablename__ = "federation_outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    envelope_id: Mapped[str] = mapped_column(String(32), unique=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(100))
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    priority: Mapped[int] = mapped_column(Integer)
+    in_reply_to: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(64))
+    transfer_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (
+        Index("ix_federation_outbox_due", "status", "priority", "next_attempt_at", "seq"),
+    )
+
+
+class InboxRow(Base):
+    __tablename__ = "federation_inbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    envelope_id: Mapped[str] = mapped_column(String(32), unique=True)
+    sender: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(100))
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    in_reply_to: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    digest: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    receipt: Mapped[str] = mapped_column(Text)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+    __table_args__ = (Index("ix_federation_inbox_view", "acknowledged_at", "urgent", "seq"),)
+
+
+class ReceiptRow(Base):
+    __tablename__ = "federation_receipts"
+
+    envelope_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    digest: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    receipt: Mapped[str] = mapped_column(Text)
+
+
+class DirectoryRow(Base):
+    __tablename__ = "federation_directory"
+
+    serial: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    digest: Mapped[str] = mapped_column(String(64))
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TransferRow(Base):
+    __tablename__ = "federation_transfers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    peer: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    blob_key: Mapped[str | None] = mapped_column(String(71), nullable=True)
+    package_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CosignatureRow(Base):
+    __tablename__ = "federation_cosignatures"
+
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    cosigned_note: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# --- outbox ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    seq: int
+    envelope_id: str
+    recipient: str
+    type: str
+    urgent: bool
+    in_reply_to: str | None
+    envelope: bytes
+    digest: str
+    transfer_id: str | None
+    created_at: datetime
+    expires_at: datetime
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    delivered_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "envelope_id": self.envelope_id,
+            "recipient": self.recipient,
+            "type": self.type,
+            "urgent": self.urgent,
+            "in_reply_to": self.in_reply_to,
+            "transfer_id": self.transfer_id,
+            "created_at": self.created_at,
+            "expires_at": self.expires_at,
+            "status": self.status,
+            "attempts": self.attempts,
+            "next_attempt_at": self.next_attempt_at,
+            "last_error": self.last_error,
+            "delivered_at": self.delivered_at,
+        }
+
+
+def _outbox_item(row: OutboxRow) -> OutboxItem:
+    return OutboxItem(
+        seq=row.seq,
+        envelope_id=row.envelope_id,
+        recipient=row.recipient,
+        type=row.type,
+        urgent=row.urgent,
+        in_reply_to=row.in_reply_to,
+        envelope=row.envelope,
+        digest=row.digest,
+        transfer_id=row.transfer_id,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        status=row.status,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        delivered_at=row.delivered_at,
+    )
+
+
+def add_outbox(
+    session: Session,
+    *,
+    envelope_id: str,
+    recipient: str,
+    type: str,
+    urgent: bool,
+    in_reply_to: str | None,
+    envelope: bytes,
+    digest: str,
+    created_at: datetime,
+    expires_at: datetime,
+    transfer_id: str | None = None,
+) -> None:
+    session.add(
+        OutboxRow(
+            envelope_id=envelope_id,
+            recipient=recipient,
+            type=type,
+            urgent=urgent,
+            priority=PRIORITY_URGENT if urgent else PRIORITY_NORMAL,
+            in_reply_to=in_reply_to,
+            envelope=envelope,
+            digest=digest,
+            transfer_id=transfer_id,
+            created_at=created_at,
+            expires_at=expires_at,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=created_at,
+        )
+    )
+
+
+def claim_due(
+    session: Session, now: datetime, lease_until: datetime, limit: int
+) -> list[OutboxItem]:
+    """Take up to ``limit`` pending envelopes that are due and not leased, urgent first, then
+    in the order they were queued; lease them until ``lease_until``.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent workers take disjoint
+    sets; on SQLite the write lock serialises claims.
+    """
+    query = (
+        select(OutboxRow)
+        .where(
+            OutboxRow.status == PENDING,
+            OutboxRow.next_attempt_at <= now,
+            (OutboxRow.lease_until.is_(None)) | (OutboxRow.lease_until <= now),
+        )
+        .order_by(OutboxRow.priority, OutboxRow.seq)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.lease_until = lease_until
+    session.flush()
+    return [_outbox_item(row) for row in rows]
+
+
+def _row(session: Session, envelope_id: str) -> OutboxRow:
+    row = session.scalar(select(OutboxRow).where(OutboxRow.envelope_id == envelope_id))
+    if row is None:
+        raise LookupError(f"no outbox envelope {envelope_id}")
+    return row
+
+
+def get_outbox(session: Session, envelope_id: str) -> OutboxItem | None:
+    row = session.scalar(select(OutboxRow).where(OutboxRow.envelope_id == envelope_id))
+    return None if row is None else _outbox_item(row)
+
+
+def renew_lease(session: Session, envelope_id: str, lease_until: datetime) -> None:
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.envelope_id == envelope_id)
+        .values(lease_until=lease_until)
+    )
+
+
+def mark_delivered(session: Session, envelope_id: str, at: datetime) -> bool:
+    """Mark delivered; False when it already was (another worker got there first)."""
+    row = _row(session, envelope_id)
+    if row.status == DELIVERED:
+        return False
+    row.status = DELIVERED
+    row.attempts += 1
+    row.delivered_at = at
+    row.lease_until = None
+    row.last_error = None
+    return True
+
+
+def mark_retry(session: Session, envelope_id: str, error: str, next_attempt_at: datetime) -> int:
+    """Record a failed attempt and when to try again; return the number of attempts so far."""
+    row = _row(session, envelope_id)
+    if row.status != PENDING:
+        return row.attempts
+    row.attempts += 1
+    row.last_error = error[:2000]
+    row.next_attempt_at = next_attempt_at
+    row.lease_until = None
+    return row.attempts
+
+
+def mark_failed(session: Session, envelope_id: str, error: str) -> None:
+    row = _row(session, envelope_id)
+    if row.status != PENDING:
+        return
+    row.attempts += 1
+    row.status = FAILED
+    row.last_error = error[:2000]
+    row.lease_until = None
+
+
+def requeue(session: Session, envelope_id: str, now: datetime) -> None:
+    """Put a failed envelope back in the queue (an operator's decision, after a fix)."""
+    row = _row(session, envelope_id)
+    if row.status == FAILED:
+        row.status = PENDING
+        row.next_attempt_at = now
+        row.lease_until = None
+
+
+def next_due(session: Session) -> datetime | None:
+    return session.scalar(
+        select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.status == PENDING)
+    )
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    counts = {state: 0 for state in OUTBOX_STATES}
+    for status, count in session.execute(
+        select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+    ):
+        counts[status] = count
+    return counts
+
+
+def list_outbox(
+    session: Session, status: str | None = None, limit: int = 100, recipient: str | None = None
+) -> list[OutboxItem]:
+    query = select(OutboxRow).order_by(OutboxRow.priority, OutboxRow.seq).limit(limit)
+    if status is not None:
+        query = query.where(OutboxRow.status == status)
+    if recipient is not None:
+        query = query.where(OutboxRow.recipient == recipient)
+    return [_outbox_item(row) for row in session.scalars(query)]
+
+
+# --- inbox ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    seq: int
+    envelope_id: str
+    sender: str
+    type: str
+    urgent: bool
+    in_reply_to: str | None
+    created_at: datetime
+    expires_at: datetime
+    received_at: datetime
+    digest: str
+    payload: str
+    receipt: str
+    duplicates: int
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+def _inbox_item(row: InboxRow) -> InboxItem:
+    return InboxItem(
+        seq=row.seq,
+        envelope_id=row.envelope_id,
+        sender=row.sender,
+        type=row.type,
+        urgent=row.urgent,
+        in_reply_to=row.in_reply_to,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        received_at=row.received_at,
+        digest=row.digest,
+        payload=row.payload,
+        receipt=row.receipt,
+        duplicates=row.duplicates,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
+    )
+
+
+def get_inbox(session: Session, envelope_id: str) -> InboxItem | None:
+    row = session.scalar(select(InboxRow).where(InboxRow.envelope_id == envelope_id))
+    return None if row is None else _inbox_item(row)
+
+
+def add_inbox(
+    session: Session,
+    *,
+    envelope_id: str,
+    sender: str,
+    type: str,
+    urgent: bool,
+    in_reply_to: str | None,
+    created_at: datetime,
+    expires_at: datetime,
+    received_at: datetime,
+    digest: str,
+    payload: str,
+    receipt: str,
+) -> None:
+    """Insert the inbox row; flushed at once so a concurrent duplicate fails here."""
+    session.add(
+        InboxRow(
+            envelope_id=envelope_id,
+            sender=sender,
+            type=type,
+            urgent=urgent,
+            in_reply_to=in_reply_to,
+            created_at=created_at,
+            expires_at=expires_at,
+            received_at=received_at,
+            digest=digest,
+            payload=payload,
+            receipt=receipt,
+            duplicates=0,
+        )
+    )
+    session.flush()
+
+
+def count_duplicate(session: Session, envelope_id: str) -> None:
+    session.execute(
+        update(InboxRow)
+        .where(InboxRow.envelope_id == envelope_id)
+        .values(duplicates=InboxRow.duplicates + 1)
+    )
+
+
+def list_inbox(
+    session: Session,
+    *,
+    pending_only: bool = True,
+    urgent_only: bool = False,
+    limit: int = 100,
+) -> list[InboxItem]:
+    """Messages for the 24/7 view: urgent first, then in the order they arrived."""
+    query = select(InboxRow).order_by(InboxRow.urgent.desc(), InboxRow.seq).limit(limit)
+    if pending_only:
+        query = query.where(InboxRow.acknowledged_at.is_(None))
+    if urgent_only:
+        query = query.where(InboxRow.urgent.is_(True))
+    return [_inbox_item(row) for row in session.scalars(query)]
+
+
+def acknowledge(session: Session, envelope_id: str, by: str, at: datetime) -> bool:
+    """Mark a message seen by a person; False when it was already acknowledged."""
+    row = session.scalar(select(InboxRow).where(InboxRow.envelope_id == envelope_id))
+    if row is None:
+        raise LookupError(envelope_id)
+    if row.acknowledged_at is not None:
+        return False
+    row.acknowledged_at = at
+    row.acknowledged_by = by[:100]
+    return True
+
+
+def inbox_counts(session: Session) -> dict[str, int]:
+    total = session.scalar(select(func.count()).select_from(InboxRow)) or 0
+    pending_urgent = (
+        session.scalar(
+            select(func.count())
+            .select_from(InboxRow)
+            .where(InboxRow.urgent.is_(True), InboxRow.acknowledged_at.is_(None))
+        )
+        or 0
+    )
+    duplicates = session.scalar(select(func.coalesce(func.sum(InboxRow.duplicates), 0))) or 0
+    return {"received": total, "urgent_unacknowledged": pending_urgent, "duplicates": duplicates}
+
+
+# --- receipts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredReceipt:
+    envelope_id: str
+    recipient: str
+    digest: str
+    received_at: datetime
+    stored_at: datetime
+    receipt: str
+
+
+def add_receipt(
+    session: Session,
+    *,
+    envelope_id: str,
+    recipient: str,
+    digest: str,
+    received_at: datetime,
+    stored_at: datetime,
+    receipt: str,
+) -> bool:
+    """Keep a receipt; False when one is already kept for the envelope."""
+    if session.get(ReceiptRow, envelope_id) is not None:
+        return False
+    session.add(
+        ReceiptRow(
+            envelope_id=envelope_id,
+            recipient=recipient,
+            digest=digest,
+            received_at=received_at,
+            stored_at=stored_at,
+            receipt=receipt,
+        )
+    )
+    return True
+
+
+def get_receipt(session: Session, envelope_id: str) -> StoredReceipt | None:
+    row = session.get(ReceiptRow, envelope_id)
+    if row is None:
+        return None
+    return StoredReceipt(
+        row.envelope_id, row.recipient, row.digest, row.received_at, row.stored_at, row.receipt
+    )
+
+
+# --- directory ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredDirectory:
+    serial: int
+    issued_at: datetime
+    imported_at: datetime
+    digest: str
+    document: bytes
+
+
+def add_directory(
+    session: Session,
+    *,
+    serial: int,
+    issued_at: datetime,
+    imported_at: datetime,
+    digest: str,
+    document: bytes,
+) -> None:
+    session.add(
+        DirectoryRow(
+            serial=serial,
+            issued_at=issued_at,
+            imported_at=imported_at,
+            digest=digest,
+            document=document,
+        )
+    )
+    session.flush()
+
+
+def latest_directory(session: Session) -> StoredDirectory | None:
+    row = session.scalar(select(DirectoryRow).order_by(DirectoryRow.serial.desc()).limit(1))
+    if row is None:
+        return None
+    return StoredDirectory(row.serial, row.issued_at, row.imported_at, row.digest, row.document)
+
+
+def directory_serials(session: Session) -> list[int]:
+    return list(session.scalars(select(DirectoryRow.serial).order_by(DirectoryRow.serial)))
+
+
+# --- transfers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transfer:
+    id: str
+    direction: str
+    peer: str
+    sha256: str
+    size: int
+    offset: int
+    status: str
+    blob_key: str | None
+    package_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _transfer(row: TransferRow) -> Transfer:
+    return Transfer(
+        row.id,
+        row.direction,
+        row.peer,
+        row.sha256,
+        row.size,
+        row.offset,
+        row.status,
+        row.blob_key,
+        row.package_id,
+        row.created_at,
+        row.updated_at,
+    )
+
+
+def add_transfer(
+    session: Session,
+    *,
+    id: str,
+    direction: str,
+    peer: str,
+    sha256: str,
+    size: int,
+    now: datetime,
+    blob_key: str | None = None,
+    package_id: str | None = None,
+) -> Transfer:
+    row = TransferRow(
+        id=id,
+        direction=direction,
+        peer=peer,
+        sha256=sha256,
+        size=size,
+        offset=0,
+        status="open",
+        blob_key=blob_key,
+        package_id=package_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return _transfer(row)
+
+
+def get_transfer(
+    session: Session, transfer_id: str, *, for_update: bool = False
+) -> Transfer | None:
+    query = select(TransferRow).where(TransferRow.id == transfer_id)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = session.scalar(query)
+    return None if row is None else _transfer(row)
+
+
+def update_transfer(session: Session, transfer_id: str, now: datetime, **values: Any) -> None:
+    allowed = {"offset", "status", "blob_key", "package_id"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValueError(f"cannot update {', '.join(sorted(unknown))} of a transfer")
+    session.execute(
+        update(TransferRow).where(TransferRow.id == transfer_id).values(updated_at=now, **values)
+    )
+
+
+def list_transfers(session: Session, direction: str | None = None) -> list[Transfer]:
+    query = select(TransferRow).order_by(TransferRow.created_at)
+    if direction is not None:
+        query = query.where(TransferRow.direction == direction)
+    return [_transfer(row) for row in session.scalars(query)]
+
+
+# --- cosignatures of our checkpoints --------------------------------------------------------
+
+
+def add_cosignature(
+    session: Session, witness: str, tree_size: int, cosigned_note: str, at: datetime
+) -> bool:
+    if session.get(CosignatureRow, (witness, tree_size)) is not None:
+        return False
+    session.add(
+        CosignatureRow(
+            witness=witness, tree_size=tree_size, cosigned_note=cosigned_note, received_at=at
+        )
+    )
+    return True
+
+
+def list_cosignatures(
+    session: Session, witness: str | None = None
+) -> Sequence[tuple[str, int, str]]:
+    query = select(CosignatureRow).order_by(CosignatureRow.witness, CosignatureRow.tree_size)
+    if witness is not None:
+        query = query.where(CosignatureRow.witness == witness)
+    return [(row.witness, row.tree_size, row.cosigned_note) for row in session.scalars(query)]

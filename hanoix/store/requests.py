@@ -1,0 +1,972 @@
+"""Cooperation requests in the node's database: current versions, steps, conditions, counters,
+idempotency keys.
+
+Layout (SQLite and PostgreSQL alike; every time is UTC, see :class:`~hanoix.store.db.UTCDateTime`):
+
+* ``requests``: one row per request copy held by this node, at its current version. The whole
+  value is the JSON ``document`` (written and read by :func:`encode_request` and
+  :func:`decode_request`, nothing else); the columns next to it repeat what lists filter and
+  sort on (kind, States, status, handling authority, next deadline, times) and the ``version``
+  that is the optimistic-lock token.
+* ``request_steps``: one row per recorded step (seq 1..version), with the index of its custody
+  event in the ledger, so the history can be proved entry by entry.
+* ``request_conditions``: the conditions on use and the consents of each request as they stand
+  (rewritten with every version), queryable without opening the documents.
+* ``request_sequences``: one counter per requesting State and local year, for references.
+* ``idempotency_keys``: the first answer to a creation made with an ``Idempotency-Key``, per
+  user, so a retry gets the same answer and a different body under the same key is refused.
+
+Nothing here commits: every function runs in the caller's unit of work. No ORM row leaves this
+module; callers get domain values (:class:`~hanoix.requests.CooperationRequest`) or the plain
+dataclasses below.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    and_,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from hanoix.convention import RequestKind
+from hanoix.convention.refs import Art
+from hanoix.errors import ConflictError, InputError
+from hanoix.requests import (
+    Action,
+    Channel,
+    ConditionSet,
+    Consent,
+    CooperationRequest,
+    DeleteBy,
+    HistoryEntry,
+    KeepConfidential,
+    LegalBasis,
+    NoOnwardTransfer,
+    Party,
+    Postponement,
+    Preservation,
+    PreservationExtension,
+    Refusal,
+    RequestReference,
+    RetentionConsent,
+    Side,
+    Status,
+    Transfer,
+    UseAction,
+    UseCondition,
+    UseConsent,
+    UseOnlyForProceeding,
+)
+from hanoix.requests.rulebook import ContentValue
+from hanoix.store.db import Base, UTCDateTime
+
+#: The version of the JSON document layout; a reader refuses a layout it does not know.
+DOCUMENT_FORMAT = 1
+
+
+# --- tables ---------------------------------------------------------------------------------
+
+
+class RequestRow(Base):
+    __tablename__ = "requests"
+    __table_args__ = (
+        # The list's order and cursor (newest first) within what a user may see.
+        Index("ix_requests_local_state_created", "local_state", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    side: Mapped[str] = mapped_column(String(12))
+    # The State of the node's own party (visibility: users see their State's copies only).
+    local_state: Mapped[str] = mapped_column(String(3))
+    requesting_state: Mapped[str] = mapped_column(String(3), index=True)
+    requested_state: Mapped[str] = mapped_column(String(3), index=True)
+    status: Mapped[str] = mapped_column(String(40), index=True)
+    handled_by: Mapped[str] = mapped_column(String(64), index=True)
+    restricted: Mapped[bool] = mapped_column(Boolean)
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    next_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    follows_up: Mapped[str | None] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RequestStepRow(Base):
+    __tablename__ = "request_steps"
+
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(40))
+    to_status: Mapped[str] = mapped_column(String(40))
+    side: Mapped[str] = mapped_column(String(12))
+    actor: Mapped[str] = mapped_column(String(256))
+    authority: Mapped[str] = mapped_column(String(256))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ledger_index: Mapped[int] = mapped_column(Integer)
+    # The custody event as the ledger recorded it (its canonical form is the Merkle leaf).
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RequestConditionRow(Base):
+    __tablename__ = "request_conditions"
+
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    category: Mapped[str] = mapped_column(String(12), primary_key=True)  # condition | consent
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    article: Mapped[str | None] = mapped_column(String(40))
+    statutory: Mapped[bool] = mapped_column(Boolean)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RequestSequenceRow(Base):
+    __tablename__ = "request_sequences"
+
+    state: Mapped[str] = mapped_column(String(3), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class IdempotencyKeyRow(Base):
+    __tablename__ = "idempotency_keys"
+
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str] = mapped_column(String(32))
+    status_code: Mapped[int] = mapped_column(Integer)
+    # The request as the first answer showed it (a document of the same layout as requests').
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+REQUEST_TABLES = (
+    "requests",
+    "request_steps",
+    "request_conditions",
+    "request_sequences",
+    "idempotency_keys",
+)
+
+
+# --- the document: CooperationRequest <-> JSON ----------------------------------------------
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _date(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _datetime(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _content(value: ContentValue) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _content_back(value: Any) -> ContentValue:
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    if isinstance(value, bool | str):
+        return value
+    raise InputError(f"stored request content of type {type(value).__name__} is not readable")
+
+
+def _party(party: Party) -> dict[str, str]:
+    return {"state": party.state, "authority": party.authority, "zone": party.zone}
+
+
+def _party_back(data: Mapping[str, Any]) -> Party:
+    return Party(state=data["state"], authority=data["authority"], zone=data["zone"])
+
+
+def encode_condition(condition: UseCondition) -> dict[str, Any]:
+    """A condition on use as JSON, tagged with its code."""
+    if isinstance(condition, UseOnlyForProceeding):
+        return {
+            "type": condition.code,
+            "proceeding": condition.proceeding,
+            "statutory": condition.statutory,
+        }
+    if isinstance(condition, NoOnwardTransfer):
+        return {
+            "type": condition.code,
+            "written": condition.written,
+            "statutory": condition.statutory,
+        }
+    if isinstance(condition, KeepConfidential):
+        return {"type": condition.code}
+    return {"type": condition.code, "on": condition.on.isoformat(), "zones": list(condition.zones)}
+
+
+def decode_condition(data: Mapping[str, Any]) -> UseCondition:
+    """The inverse of :func:`encode_condition`."""
+    kind = data["type"]
+    if kind == "use-only-for-proceeding":
+        return UseOnlyForProceeding(proceeding=data["proceeding"], statutory=data["statutory"])
+    if kind == "no-onward-transfer":
+        return NoOnwardTransfer(written=data["written"], statutory=data["statutory"])
+    if kind == "keep-confidential":
+        return KeepConfidential()
+    if kind == "delete-by":
+        return DeleteBy(on=date.fromisoformat(data["on"]), zones=tuple(data["zones"]))
+    raise InputError(f"stored condition type {kind!r} is not known to this version")
+
+
+def encode_consent(consent: Consent) -> dict[str, Any]:
+    """A consent as JSON, tagged ``use`` or ``retention``."""
+    common = {
+        "granted_by": consent.granted_by,
+        "granted_at": consent.granted_at.isoformat(),
+        "written": consent.written,
+        "letter": consent.letter,
+    }
+    if isinstance(consent, UseConsent):
+        return {
+            "type": "use",
+            "action": consent.action.value,
+            "proceeding": consent.proceeding,
+            "recipient": consent.recipient,
+            **common,
+        }
+    return {"type": "retention", "until": consent.until.isoformat(), **common}
+
+
+def decode_consent(data: Mapping[str, Any]) -> Consent:
+    """The inverse of :func:`encode_consent`."""
+    if data["type"] == "use":
+        return UseConsent(
+            action=UseAction(data["action"]),
+            granted_by=data["granted_by"],
+            granted_at=_datetime(data["granted_at"]),
+            proceeding=data["proceeding"],
+            recipient=data["recipient"],
+            written=data["written"],
+            letter=data["letter"],
+        )
+    if data["type"] == "retention":
+        return RetentionConsent(
+            until=date.fromisoformat(data["until"]),
+            granted_by=data["granted_by"],
+            granted_at=_datetime(data["granted_at"]),
+            written=data["written"],
+            letter=data["letter"],
+        )
+    raise InputError(f"stored consent type {data['type']!r} is not known to this version")
+
+
+def _entry(entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "action": entry.action.value,
+        "from_status": entry.from_status.value if entry.from_status else None,
+        "to_status": entry.to_status.value,
+        "at": entry.at.isoformat(),
+        "side": entry.side.value,
+        "actor": entry.actor,
+        "authority": entry.authority,
+        "note": entry.note,
+        "details": dict(entry.details),
+    }
+
+
+def _entry_back(data: Mapping[str, Any]) -> HistoryEntry:
+    return HistoryEntry(
+        seq=data["seq"],
+        action=Action(data["action"]),
+        from_status=Status(data["from_status"]) if data["from_status"] else None,
+        to_status=Status(data["to_status"]),
+        at=_datetime(data["at"]),
+        side=Side(data["side"]),
+        actor=data["actor"],
+        authority=data["authority"],
+        note=data["note"],
+        details=dict(data["details"]),
+    )
+
+
+def encode_request(request: CooperationRequest) -> dict[str, Any]:
+    """The whole request as a JSON document (personal data included: it is the record)."""
+    preservation = request.preservation
+    return {
+        "format": DOCUMENT_FORMAT,
+        "id": request.id,
+        "reference": str(request.reference),
+        "kind": request.kind.value,
+        "side": request.side.value,
+        "requesting": _party(request.requesting),
+        "requested": _party(request.requested),
+        "handled_by": request.handled_by,
+        "status": request.status.value,
+        "created_at": request.created_at.isoformat(),
+        "channel": request.channel.value,
+        "language": request.language,
+        "proceeding": request.proceeding,
+        "contents": {name: _content(value) for name, value in request.contents.items()},
+        "urgent": request.urgent,
+        "restricted": request.restricted,
+        "legal_basis": request.legal_basis.value,
+        "legal_basis_other": request.legal_basis_other,
+        "convention_offence": request.convention_offence,
+        "dual_criminality": request.dual_criminality,
+        "preservation_days": request.preservation_days,
+        "suggested_deadline": _iso(request.suggested_deadline),
+        "owner": request.owner,
+        "drafted_by": request.drafted_by,
+        "authors": sorted(request.authors),
+        "approved_by": request.approved_by,
+        "follows_up": str(request.follows_up) if request.follows_up else None,
+        "follow_ups": [str(r) for r in request.follow_ups],
+        "preservation": None
+        if preservation is None
+        else {
+            "starts_on": preservation.starts_on.isoformat(),
+            "zone": preservation.zone,
+            "days": preservation.days,
+            "extensions": [{"days": e.days, "reason": e.reason} for e in preservation.extensions],
+        },
+        "conditions": [encode_condition(c) for c in request.conditions.conditions],
+        "consents": [encode_consent(c) for c in request.conditions.consents],
+        "refusal": None
+        if request.refusal is None
+        else {
+            "grounds": list(request.refusal.grounds),
+            "reasons": request.refusal.reasons,
+            "consulted": request.refusal.consulted,
+        },
+        "postponement": None
+        if request.postponement is None
+        else {
+            "until": request.postponement.until.isoformat(),
+            "reason": request.postponement.reason,
+            "consulted": request.postponement.consulted,
+        },
+        "transfers": [
+            {
+                "at": t.at.isoformat(),
+                "from_state": t.from_state,
+                "to_state": t.to_state,
+                "what": t.what,
+                "legal_basis": t.legal_basis,
+                "article": str(t.article),
+            }
+            for t in request.transfers
+        ],
+        "history": [_entry(e) for e in request.history],
+        "version": request.version,
+    }
+
+
+def decode_request(data: Mapping[str, Any]) -> CooperationRequest:
+    """The inverse of :func:`encode_request`: the stored document as the domain value."""
+    if data.get("format") != DOCUMENT_FORMAT:
+        raise InputError(
+            f"stored request document has layout {data.get('format')!r}; this version reads "
+            f"layout {DOCUMENT_FORMAT}"
+        )
+    preservation = data["preservation"]
+    refusal = data["refusal"]
+    postponement = data["postponement"]
+    return CooperationRequest(
+        id=data["id"],
+        reference=RequestReference.parse(data["reference"]),
+        kind=RequestKind(data["kind"]),
+        side=Side(data["side"]),
+        requesting=_party_back(data["requesting"]),
+        requested=_party_back(data["requested"]),
+        handled_by=data["handled_by"],
+        status=Status(data["status"]),
+        created_at=_datetime(data["created_at"]),
+        channel=Channel(data["channel"]),
+        language=data["language"],
+        proceeding=data["proceeding"],
+        contents={name: _content_back(value) for name, value in data["contents"].items()},
+        urgent=data["urgent"],
+        restricted=data["restricted"],
+        legal_basis=LegalBasis(data["legal_basis"]),
+        legal_basis_other=data["legal_basis_other"],
+        convention_offence=data["convention_offence"],
+        dual_criminality=data["dual_criminality"],
+        preservation_days=data["preservation_days"],
+        suggested_deadline=_date(data["suggested_deadline"]),
+        owner=data["owner"],
+        drafted_by=data["drafted_by"],
+        authors=frozenset(data["authors"]),
+        approved_by=data["approved_by"],
+        follows_up=RequestReference.parse(data["follows_up"]) if data["follows_up"] else None,
+        follow_ups=tuple(RequestReference.parse(r) for r in data["follow_ups"]),
+        preservation=None
+        if preservation is None
+        else Preservation(
+            starts_on=date.fromisoformat(preservation["starts_on"]),
+            zone=preservation["zone"],
+            days=preservation["days"],
+            extensions=tuple(
+                PreservationExtension(days=e["days"], reason=e["reason"])
+                for e in preservation["extensions"]
+            ),
+        ),
+        conditions=ConditionSet(
+            conditions=tuple(decode_condition(c) for c in data["conditions"]),
+            consents=tuple(decode_consent(c) for c in data["consents"]),
+        ),
+        refusal=None
+        if refusal is None
+        else Refusal(
+            grounds=tuple(refusal["grounds"]),
+            reasons=refusal["reasons"],
+            consulted=refusal["consulted"],
+        ),
+        postponement=None
+        if postponement is None
+        else Postponement(
+            until=date.fromisoformat(postponement["until"]),
+            reason=postponement["reason"],
+            consulted=postponement["consulted"],
+        ),
+        transfers=tuple(
+            Transfer(
+                at=_datetime(t["at"]),
+                from_state=t["from_state"],
+                to_state=t["to_state"],
+                what=t["what"],
+                legal_basis=t["legal_basis"],
+                article=Art.parse(t["article"]),
+            )
+            for t in data["transfers"]
+        ),
+        history=tuple(_entry_back(e) for e in data["history"]),
+        version=data["version"],
+    )
+
+
+# --- counters -------------------------------------------------------------------------------
+
+
+def next_sequence(session: Session, state: str, year: int) -> int:
+    """Take the next number of ``state``'s counter for ``year`` (1 for a new year).
+
+    One statement (an upsert returning the new value) on both databases, so two writers never
+    get the same number: the row lock (PostgreSQL) or the write lock (SQLite) orders them.
+    """
+    table = RequestSequenceRow.__table__
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    statement = (
+        module.insert(table)
+        .values(state=state, year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=["state", "year"],
+            set_={"last_value": table.c.last_value + 1},
+        )
+        .returning(table.c.last_value)
+    )
+    value = session.execute(statement).scalar_one()
+    return int(value)
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+def row_values(request: CooperationRequest, next_deadline: datetime | None) -> dict[str, Any]:
+    """The ``requests`` row of ``request`` (without its id): list columns and document."""
+    updated_at = request.history[-1].at if request.history else request.created_at
+    return {
+        "reference": str(request.reference),
+        "kind": request.kind.value,
+        "side": request.side.value,
+        "local_state": request.local.state,
+        "requesting_state": request.requesting.state,
+        "requested_state": request.requested.state,
+        "status": request.status.value,
+        "handled_by": request.handled_by,
+        "restricted": request.restricted,
+        "urgent": request.urgent,
+        "next_deadline": next_deadline,
+        "follows_up": str(request.follows_up) if request.follows_up else None,
+        "created_at": request.created_at,
+        "updated_at": updated_at,
+        "version": request.version,
+        "document": encode_request(request),
+    }
+
+
+def _replace_conditions(session: Session, request: CooperationRequest) -> None:
+    session.execute(delete(RequestConditionRow).where(RequestConditionRow.request_id == request.id))
+    rows: list[dict[str, Any]] = [
+        {
+            "request_id": request.id,
+            "category": "condition",
+            "position": i,
+            "code": c.code,
+            "article": str(c.article),
+            "statutory": bool(getattr(c, "statutory", False)),
+            "document": encode_condition(c),
+        }
+        for i, c in enumerate(request.conditions.conditions)
+    ]
+    rows.extend(
+        {
+            "request_id": request.id,
+            "category": "consent",
+            "position": i,
+            "code": f"consent-{'use' if isinstance(c, UseConsent) else 'retention'}",
+            "article": None,
+            "statutory": False,
+            "document": encode_consent(c),
+        }
+        for i, c in enumerate(request.conditions.consents)
+    )
+    if rows:
+        session.execute(insert(RequestConditionRow), rows)
+
+
+def add_steps(
+    session: Session,
+    request: CooperationRequest,
+    since: int,
+    recorded: Sequence[tuple[int, dict[str, Any]]],
+) -> None:
+    """Record the steps of ``request`` after version ``since``, each with the index and the
+    content of its custody event in the ledger."""
+    entries = [e for e in request.history if e.seq > since]
+    if len(entries) != len(recorded):
+        raise ValueError(
+            f"{len(entries)} new step(s) of {request.reference} but {len(recorded)} ledger "
+            "entries: every step is recorded in the ledger"
+        )
+    session.execute(
+        insert(RequestStepRow),
+        [
+            {
+                "request_id": request.id,
+                "seq": entry.seq,
+                "action": entry.action.value,
+                "from_status": entry.from_status.value if entry.from_status else None,
+                "to_status": entry.to_status.value,
+                "side": entry.side.value,
+                "actor": entry.actor,
+                "authority": entry.authority,
+                "at": entry.at,
+                "ledger_index": index,
+                "event": event,
+            }
+            for entry, (index, event) in zip(entries, recorded, strict=True)
+        ],
+    )
+
+
+def insert_request(
+    session: Session, request: CooperationRequest, *, next_deadline: datetime | None
+) -> None:
+    """Store a new request copy (its steps follow with :func:`add_steps`).
+
+    A second copy with the same reference on this node is a :class:`ConflictError`.
+    """
+    existing = session.scalar(
+        select(RequestRow.id).where(RequestRow.reference == str(request.reference))
+    )
+    if existing is not None:
+        raise ConflictError(f"request {request.reference} is already held by this node")
+    session.add(RequestRow(id=request.id, **row_values(request, next_deadline)))
+    try:
+        session.flush()
+    except IntegrityError:
+        raise ConflictError(f"request {request.reference} is already held by this node") from None
+    _replace_conditions(session, request)
+
+
+class StaleVersionError(ConflictError):
+    """The request changed since the caller read it: read it again and retry (HTTP 412)."""
+
+    http_status = 412
+    code = "precondition-failed"
+
+
+def update_request(
+    session: Session,
+    request: CooperationRequest,
+    *,
+    expected_version: int,
+    next_deadline: datetime | None,
+) -> None:
+    """Store the new version of ``request`` if the stored one is still ``expected_version``.
+
+    The compare-and-set is one UPDATE; if another writer got there first nothing is written
+    and :class:`StaleVersionError` is raised (the caller's unit of work then rolls back). The
+    new steps follow with :func:`add_steps`.
+    """
+    values = row_values(request, next_deadline)
+    result = session.execute(
+        update(RequestRow)
+        .where(RequestRow.id == request.id, RequestRow.version == expected_version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise StaleVersionError(
+            f"request {request.reference} changed since version {expected_version} was read; "
+            "read it again and retry"
+        )
+    _replace_conditions(session, request)
+
+
+def set_next_deadline(session: Session, request_id: str, due: datetime | None) -> None:
+    """Refresh the derived deadline column (a linked request changed); not a new version."""
+    session.execute(
+        update(RequestRow)
+        .where(RequestRow.id == request_id)
+        .values(next_deadline=due)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def load(session: Session, reference: str) -> CooperationRequest | None:
+    """The current version of the request with ``reference``, or ``None``."""
+    document = session.scalar(select(RequestRow.document).where(RequestRow.reference == reference))
+    return None if document is None else decode_request(document)
+
+
+def load_many(session: Session, references: Sequence[str]) -> list[CooperationRequest]:
+    """The requests among ``references`` that this node holds."""
+    if not references:
+        return []
+    documents = session.scalars(
+        select(RequestRow.document).where(RequestRow.reference.in_(list(references)))
+    )
+    return [decode_request(d) for d in documents]
+
+
+def follow_ups_of(session: Session, reference: str) -> list[CooperationRequest]:
+    """The requests on this node that follow up ``reference``."""
+    documents = session.scalars(
+        select(RequestRow.document).where(RequestRow.follows_up == reference)
+    )
+    return [decode_request(d) for d in documents]
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredStep:
+    """One recorded step of a request and where its custody event sits in the ledger."""
+
+    seq: int
+    action: str
+    from_status: str | None
+    to_status: str
+    side: str
+    actor: str
+    authority: str
+    at: datetime
+    ledger_index: int
+    event: dict[str, Any]
+
+
+def steps(session: Session, request_id: str) -> list[StoredStep]:
+    """The recorded steps of a request, in order."""
+    rows = session.scalars(
+        select(RequestStepRow)
+        .where(RequestStepRow.request_id == request_id)
+        .order_by(RequestStepRow.seq)
+    )
+    return [
+        StoredStep(
+            seq=r.seq,
+            action=r.action,
+            from_status=r.from_status,
+            to_status=r.to_status,
+            side=r.side,
+            actor=r.actor,
+            authority=r.authority,
+            at=r.at,
+            ledger_index=r.ledger_index,
+            event=dict(r.event),
+        )
+        for r in rows
+    ]
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What a user may see, as the store filters it (the same rule as
+    :func:`hanoix.requests.check_visible`): copies held for the user's State, and restricted
+    ones only when handled by the user's authority."""
+
+    state: str
+    authority: str
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """Filters of a request list; ``None`` filters nothing."""
+
+    kind: str | None = None
+    state: str | None = None  # either party's State
+    status: str | None = None
+    side: str | None = None
+    deadline_before: datetime | None = None
+    overdue_at: datetime | None = None  # next deadline at or before this instant
+
+
+@dataclass(frozen=True)
+class RequestSummary:
+    """A row of a request list: what the indexed columns say, without personal data."""
+
+    id: str
+    reference: str
+    kind: str
+    side: str
+    requesting_state: str
+    requested_state: str
+    status: str
+    handled_by: str
+    restricted: bool
+    urgent: bool
+    next_deadline: datetime | None
+    follows_up: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list and the cursor of the next (``None`` on the last page)."""
+
+    items: list[RequestSummary]
+    next_cursor: str | None
+
+
+def encode_cursor(created_at: datetime, request_id: str) -> str:
+    """An opaque cursor: the sort key of the last row shown."""
+    raw = json.dumps([created_at.isoformat(), request_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The sort key in ``cursor``; InputError for anything this node did not hand out."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, request_id = json.loads(raw)
+        at = datetime.fromisoformat(created)
+        if not isinstance(request_id, str) or at.tzinfo is None:
+            raise ValueError("bad cursor")
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InputError(
+            "cursor: not a cursor this node handed out; use the next_cursor of a previous page, "
+            "or omit it for the first page"
+        ) from None
+    return at, request_id
+
+
+def _visible(visibility: Visibility) -> Any:
+    return and_(
+        RequestRow.local_state == visibility.state,
+        or_(RequestRow.restricted == false(), RequestRow.handled_by == visibility.authority),
+    )
+
+
+def _filtered(query: Select[Any], filters: ListFilter) -> Select[Any]:
+    if filters.kind is not None:
+        query = query.where(RequestRow.kind == filters.kind)
+    if filters.state is not None:
+        query = query.where(
+            or_(
+                RequestRow.requesting_state == filters.state,
+                RequestRow.requested_state == filters.state,
+            )
+        )
+    if filters.status is not None:
+        query = query.where(RequestRow.status == filters.status)
+    if filters.side is not None:
+        query = query.where(RequestRow.side == filters.side)
+    if filters.deadline_before is not None:
+        query = query.where(RequestRow.next_deadline < filters.deadline_before)
+    if filters.overdue_at is not None:
+        query = query.where(RequestRow.next_deadline <= filters.overdue_at)
+    return query
+
+
+def list_requests(
+    session: Session,
+    visibility: Visibility,
+    filters: ListFilter,
+    *,
+    limit: int,
+    cursor: str | None = None,
+) -> Page:
+    """A page of the requests ``visibility`` allows, newest first (keyset pagination).
+
+    The order is ``(created_at, id)`` descending: both never change, so a cursor stays exact
+    while requests are created or updated between pages (no row is skipped or shown twice).
+    """
+    columns = [c for c in RequestRow.__table__.columns if c.name != "document"]
+    query: Select[Any] = select(*columns).where(_visible(visibility))
+    query = _filtered(query, filters)
+    if cursor is not None:
+        created_at, request_id = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                RequestRow.created_at < created_at,
+                and_(RequestRow.created_at == created_at, RequestRow.id < request_id),
+            )
+        )
+    query = query.order_by(RequestRow.created_at.desc(), RequestRow.id.desc()).limit(limit + 1)
+    rows = session.execute(query).mappings().all()
+    items = [
+        RequestSummary(
+            id=r["id"],
+            reference=r["reference"],
+            kind=r["kind"],
+            side=r["side"],
+            requesting_state=r["requesting_state"],
+            requested_state=r["requested_state"],
+            status=r["status"],
+            handled_by=r["handled_by"],
+            restricted=r["restricted"],
+            urgent=r["urgent"],
+            next_deadline=r["next_deadline"],
+            follows_up=r["follows_up"],
+            created_at=r["created_at"],
+            updated_at=r["updated_at"],
+            version=r["version"],
+        )
+        for r in rows[:limit]
+    ]
+    more = len(rows) > limit
+    next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if more and items else None
+    return Page(items, next_cursor)
+
+
+def with_deadlines(
+    session: Session, visibility: Visibility, before: datetime | None
+) -> tuple[list[CooperationRequest], list[CooperationRequest]]:
+    """The visible requests with a deadline (before ``before`` if given), for the deadline
+    engine; and, apart, the requests that follow them up (a preservation's hold depends on
+    its follow-up)."""
+    query = select(RequestRow.document).where(
+        _visible(visibility), RequestRow.next_deadline.is_not(None)
+    )
+    if before is not None:
+        query = query.where(RequestRow.next_deadline < before)
+    found = [decode_request(d) for d in session.scalars(query)]
+    held = [str(r.reference) for r in found if r.preservation is not None]
+    linked: list[CooperationRequest] = []
+    if held:
+        documents = session.scalars(
+            select(RequestRow.document).where(RequestRow.follows_up.in_(held))
+        )
+        linked = [decode_request(d) for d in documents]
+    return found, linked
+
+
+def count(session: Session) -> int:
+    """How many request copies this node holds."""
+    return int(session.scalar(select(func.count()).select_from(RequestRow)) or 0)
+
+
+# --- idempotency ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """The first answer given to a creation under an idempotency key."""
+
+    fingerprint: str
+    reference: str
+    status_code: int
+    request: CooperationRequest
+    expires_at: datetime
+
+
+def find_answer(session: Session, username: str, key: str, now: datetime) -> StoredAnswer | None:
+    """The answer stored for ``username``'s ``key``; an expired one is forgotten."""
+    row = session.get(IdempotencyKeyRow, (username, key))
+    if row is None:
+        return None
+    if row.expires_at <= now:
+        session.delete(row)
+        session.flush()
+        return None
+    return StoredAnswer(
+        fingerprint=row.fingerprint,
+        reference=row.reference,
+        status_code=row.status_code,
+        request=decode_request(row.response),
+        expires_at=row.expires_at,
+    )
+
+
+def save_answer(
+    session: Session,
+    *,
+    username: str,
+    key: str,
+    fingerprint: str,
+    request: CooperationRequest,
+    status_code: int,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    """Keep the answer to a creation under ``key``. Another creation that stored the same key
+    first (a concurrent retry) makes this one fail with :class:`ConflictError`."""
+    session.add(
+        IdempotencyKeyRow(
+            username=username,
+            key=key,
+            fingerprint=fingerprint,
+            reference=str(request.reference),
+            status_code=status_code,
+            response=encode_request(request),
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        raise ConflictError(
+            "another request with the same Idempotency-Key is being processed; retry in a moment"
+        ) from None

@@ -1,0 +1,75 @@
+"""``hanoix directory``, ``hanoix node`` and ``hanoix federation`` end to end in one process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _home(cli: Any, tmp_path: Path, name: str, state: str, port: int) -> Path:
+    home = tmp_path / name
+    home.mkdir()
+    (home / "hanoix.toml").write_text(
+        f'state = "{state}"\norigin = "{name}.hanoix.test"\nport = {port}\n'
+    )
+    assert cli("--home", home, "init", "--json").exit_code == 0
+    return home
+
+
+def test_directory_sign_trust_import_show_export_and_send(cli: Any, tmp_path: Path) -> None:
+    authority = tmp_path / "authority"
+    assert cli("keys", "new", "--out", authority, "--json").exit_code == 0
+    aut = _home(cli, tmp_path, "aut", "AUT", 18470)
+    vnm = _home(cli, tmp_path, "vnm", "VNM", 18471)
+    entries = []
+    for home in (aut, vnm):
+        identity = cli("--home", home, "node", "identity", "--json")
+        assert identity.exit_code == 0, identity.stderr
+        entry = identity.json()
+        assert {k["type"] for k in entry["keys"]} == {"ed25519", "x25519"}
+        for key in entry["keys"]:
+            key["not_before"] = "2026-01-01T00:00:00Z"
+        entries.append(entry)
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps({"serial": 1, "nodes": entries}))
+    signed = tmp_path / "directory.json"
+    result = cli(
+        "directory", "sign", draft, "--key", authority / "signing.key", "--out", signed, "--json"
+    )
+    assert result.exit_code == 0, result.stderr
+
+    # Without the trust anchor the directory cannot be imported.
+    refused = cli("--home", aut, "directory", "import", signed)
+    assert refused.exit_code == 2 and "trust anchor" in refused.stderr
+    for home in (aut, vnm):
+        assert cli("--home", home, "directory", "trust", authority / "signing.pub").exit_code == 0
+        imported = cli("--home", home, "directory", "import", signed, "--json")
+        assert imported.exit_code == 0, imported.stderr
+        assert imported.json()["serial"] == 1
+    again = cli("--home", aut, "directory", "import", signed)
+    assert again.exit_code == 1 and "not newer" in again.stderr
+
+    shown = cli("--home", aut, "directory", "show", "--json").json()
+    assert [n["origin"] for n in shown["nodes"]] == ["aut.hanoix.test", "vnm.hanoix.test"]
+    exported = cli("--home", aut, "directory", "export")
+    assert json.loads(exported.stdout) == json.loads(signed.read_text())
+
+    sent = cli(
+        "--home", aut, "federation", "send", "--to", "vnm.hanoix.test",
+        "--text", "preserve", "--urgent", "--json",
+    )  # fmt: skip
+    assert sent.exit_code == 0, sent.stderr
+    outbox = cli("--home", aut, "federation", "outbox", "--json").json()
+    assert [(o["envelope_id"], o["status"], o["urgent"]) for o in outbox] == [
+        (sent.json()["envelope_id"], "pending", True)
+    ]
+    status = cli("--home", aut, "federation", "status", "--json").json()
+    assert status["directory_serial"] == 1 and status["outbox"]["pending"] == 1
+    unknown = cli("--home", aut, "federation", "send", "--to", "nobody.test", "--text", "x")
+    assert unknown.exit_code == 2 and "lists no node" in unknown.stderr
+
+    rotated = cli("--home", aut, "node", "rotate-keys", "--json")
+    assert rotated.exit_code == 0 and rotated.json()["generation"] == 2
+    identity = cli("--home", aut, "node", "identity", "--json").json()
+    assert len(identity["keys"]) == 4

@@ -1,0 +1,204 @@
+"""``hanoix request``: the same use cases as the API, acting as a user of the node (--as or
+HANOIX_USER); JSON on stdout; exit 0 yes, 1 no, 2 unusable input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hanoix.config import load_settings
+from hanoix.convention import RequestKind, kind_spec
+from hanoix.ledger.events import CustodyEvent
+from hanoix.ledger.proofs import InclusionProof
+from hanoix.services.custody import CustodyLedger
+from hanoix.services.node import Node
+from tests.services.requests_world import document, incoming, populate
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "home"
+    node = Node.open(load_settings(path, environ={}))
+    node.initialise()
+    populate(node)
+    node.close()
+    yield path
+
+
+@pytest.fixture
+def run(cli: Any, home: Path) -> Any:
+    def call(*args: str) -> Any:
+        return cli("--home", str(home), "request", *args)
+
+    return call
+
+
+def write(tmp_path: Path, body: Any, name: str = "request.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(body), encoding="utf-8")
+    return path
+
+
+def test_the_schema_of_a_kind_is_the_documented_input_format(run: Any) -> None:
+    result = run("schema", "preservation")
+    assert result.exit_code == 0
+    schema = result.json()
+    assert schema["properties"]["kind"]["const"] == "preservation"
+    contents = schema["properties"]["contents"]["properties"]
+    assert {name: c["x-article"] for name, c in contents.items()}["custodian_or_location"] == str(
+        kind_spec(RequestKind.PRESERVATION).content("custodian_or_location").art
+    )
+    unknown = run("schema", "warrant")
+    assert unknown.exit_code == 2 and "mla, preservation" in unknown.stderr
+
+
+def test_validate_answers_with_exit_codes_and_json(run: Any, tmp_path: Path) -> None:
+    complete = write(tmp_path, document(requesting_state="AUT"))
+    valid = run("validate", str(complete), "--json")
+    assert valid.exit_code == 0, valid.stderr
+    assert valid.json()["valid"] is True and valid.json()["kind"] == "mla"
+    assert valid.json()["problems"] == []
+
+    body = document(RequestKind.PRESERVATION, requesting_state="AUT")
+    del body["contents"]["data_to_preserve"]
+    incomplete = run("validate", str(write(tmp_path, body)), "--json")
+    assert incomplete.exit_code == 1
+    assert incomplete.json() == {
+        "valid": False,
+        "kind": "preservation",
+        "problems": [
+            {
+                "field": "data_to_preserve",
+                "article": str(kind_spec(RequestKind.PRESERVATION).content("data_to_preserve").art),
+                "message": incomplete.json()["problems"][0]["message"],
+            }
+        ],
+        "warnings": incomplete.json()["warnings"],
+    }
+    human = run("validate", str(write(tmp_path, body)))
+    assert human.exit_code == 1 and "Art. 42(3)(c) data_to_preserve" in human.stderr
+
+    for overrides, field in (
+        ({"kind": "warrant"}, "kind"),
+        ({"suggested_deadline": "1 March 2027"}, "suggested_deadline"),
+        ({"requested_state": "XXA"}, "requested_state"),
+        ({"urgent": "yes"}, "urgent"),
+    ):
+        bad = run("validate", str(write(tmp_path, {**body, **overrides})), "--json")
+        assert bad.exit_code == 1, (overrides, bad.stderr)
+        assert bad.json()["valid"] is False
+        assert field in [p["field"] for p in bad.json()["problems"]]
+
+    not_json = tmp_path / "broken.json"
+    not_json.write_text("{kind: mla", encoding="utf-8")
+    assert run("validate", str(not_json), "--json").exit_code == 2
+    assert run("validate", str(tmp_path / "absent.json")).exit_code == 2
+    # Without requesting_state the State of the acting user is taken; without either, usage.
+    anonymous = write(tmp_path, document())
+    assert run("validate", str(anonymous), "--as", "drafter").exit_code == 0
+    assert run("validate", str(anonymous)).exit_code == 2
+
+
+def test_a_request_from_draft_to_sent_with_its_proved_history(
+    run: Any, tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, document())
+    created = run("new", "--kind", "mla", "--from-file", str(path), "--as", "drafter", "--json")
+    assert created.exit_code == 0, created.stderr
+    reference = created.json()["reference"]
+    assert created.json()["validation"]["valid"] is True
+    monkeypatch.setenv("HANOIX_USER", "drafter")
+    assert run("submit", reference, "--json").exit_code == 0
+    stale = run("approve", reference, "--as", "approver", "--if-version", "9")
+    assert stale.exit_code == 2 and "version" in stale.stderr
+    assert run("approve", reference, "--as", "approver", "--if-version", "2").exit_code == 0
+    sent = run("send", reference, "--json")
+    assert sent.exit_code == 0 and sent.json()["status"] == "sent"
+    listed = run("list", "--status", "sent", "--json", "--as", "auditor")
+    assert [i["reference"] for i in listed.json()["items"]] == [reference]
+    history = run("history", reference, "--json", "--as", "auditor")
+    assert history.exit_code == 0
+    steps = history.json()["steps"]
+    assert [s["action"] for s in steps] == ["create", "submit", "approve", "send"]
+    node = Node.open(load_settings(home, environ={}))
+    try:
+        verifier = CustodyLedger(node).verifier
+    finally:
+        node.close()
+    for s in steps:
+        InclusionProof.from_dict(s["proof"]).verify(
+            verifier, entry=CustodyEvent.from_dict(s["event"]).canonical_bytes()
+        )
+    shown = run("show", reference, "--as", "vnm-clerk")
+    assert shown.exit_code == 2 and f"request {reference} not found" in shown.stderr
+
+
+def test_four_eyes_and_who_acts(run: Any, tmp_path: Path) -> None:
+    path = write(tmp_path, document())
+    reference = run(
+        "new", "--kind", "mla", "--from-file", str(path), "--as", "both", "--json"
+    ).json()["reference"]
+    assert run("submit", reference, "--as", "both").exit_code == 0
+    refused = run("approve", reference, "--as", "both")
+    assert refused.exit_code == 1 and "four-eyes" in refused.stderr
+    assert run("approve", reference).exit_code == 2  # nobody named
+    assert run("approve", reference, "--as", "nobody").exit_code == 2
+    assert run("new", "--kind", "mla", "--to", "VNM", "--as", "auditor").exit_code == 1
+    empty = run("new", "--kind", "preservation", "--to", "VNM", "--as", "drafter", "--json")
+    assert empty.exit_code == 0
+    assert {p["field"] for p in empty.json()["validation"]["problems"]} >= {"data_to_preserve"}
+    assert run("new", "--kind", "warrant", "--to", "VNM", "--as", "drafter").exit_code == 2
+    mismatch = run("new", "--kind", "preservation", "--from-file", str(path), "--as", "drafter")
+    assert mismatch.exit_code == 2
+
+
+def test_answering_refusing_and_postponing_on_the_requested_side(run: Any, home: Path) -> None:
+    node = Node.open(load_settings(home, environ={}))
+    try:
+        received = str(incoming(node, "received").reference)
+        working = str(incoming(node, "in_execution").reference)
+        acknowledged = str(incoming(node, "acknowledged").reference)
+    finally:
+        node.close()
+    no_grounds = run("refuse", received, "--reasons", "", "--as", "approver")
+    assert no_grounds.exit_code == 1
+    assert "Art. 40" in no_grounds.stderr and "grounds" in no_grounds.stderr
+    refused = run(
+        "refuse",
+        received,
+        "--ground",
+        "non-conformity",
+        "--reasons",
+        "unclear",
+        "--as",
+        "approver",
+        "--json",
+    )
+    assert refused.exit_code == 0 and refused.json()["status"] == "refused"
+    answered = run("answer", working, "--summary", "records sent", "--as", "examiner", "--json")
+    assert answered.exit_code == 0 and answered.json()["status"] == "executed"
+    bad_date = run(
+        "postpone", acknowledged, "--until", "soon", "--reason", "trial", "--as", "approver"
+    )
+    assert bad_date.exit_code == 2
+    postponed = run(
+        "postpone",
+        acknowledged,
+        "--until",
+        "2027-06-01",
+        "--reason",
+        "trial",
+        "--as",
+        "approver",
+        "--json",
+    )
+    assert postponed.exit_code == 0 and postponed.json()["status"] == "postponed"
+    deadlines = run("deadlines", "--as", "auditor", "--json")
+    assert deadlines.exit_code == 0
+    assert [d["kind"] for d in deadlines.json()] == ["postponed-until"]
+    closed = run("close", received, "--as", "drafter")
+    assert closed.exit_code == 1 and "requesting" in closed.stderr

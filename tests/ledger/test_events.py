@@ -1,0 +1,161 @@
+"""Custody events as ledger entries: canonical bytes, and bad input named field by field."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hanoix.ledger.errors import MalformedEntryError
+from hanoix.ledger.events import CustodyEvent, EventKind, canonical_json, load_events
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.integers(min_value=-(2**53), max_value=2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+    | st.text(alphabet=st.characters(max_codepoint=0x7F)),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5)
+    ),
+    max_leaves=25,
+)
+
+
+def good() -> dict[str, Any]:
+    return {
+        "kind": "package.sealed",
+        "actor": "examiner:ngo.van.a",
+        "authority": "VNM-MPS-A05",
+        "at": "2026-11-23T09:30:00Z",
+        "subject": {"package": "sha256:" + "ab" * 32},
+        "details": {"bytes": 50331648, "chunks": 12},
+    }
+
+
+@settings(max_examples=1000, deadline=None)
+@given(value=json_values)
+def test_the_fast_canonical_path_writes_the_reference_bytes(value: Any) -> None:
+    try:
+        expected = bytes(rfc8785.dumps(value))
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError) as reference_error:
+        with pytest.raises(type(reference_error)):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"\u00e9": 1, "e": 2, "\u20ac": 3, "z": 4, "\x7f": 5, "\ud7ff": 6},
+        {"\x00\x01\x1f": '\b\t\n\f\r"\\/\x7f\u2028'},
+        {"big": 2**53 - 1, "small": -(2**53 - 1), "list": [True, False, None, [], {}]},
+        {"\U0001f600": 1, "\ufb01": 2},  # astral vs high BMP: UTF-16 order differs
+        {"pi": 3.14159, "e": 1e21, "tiny": 5e-324, "neg": -0.0},
+    ],
+)
+def test_canonical_edge_cases_match_the_reference(value: Any) -> None:
+    assert canonical_json(value) == bytes(rfc8785.dumps(value))
+
+
+def test_the_canonical_form_is_rfc_8785() -> None:
+    event = CustodyEvent.from_dict(good())
+    assert event.canonical_bytes() == (
+        b'{"actor":"examiner:ngo.van.a","at":"2026-11-23T09:30:00Z","authority":"VNM-MPS-A05",'
+        b'"details":{"bytes":50331648,"chunks":12},"kind":"package.sealed",'
+        b'"subject":{"package":"sha256:' + b"ab" * 32 + b'"}}'
+    )
+
+
+def test_events_round_trip_and_times_are_normalised_to_utc() -> None:
+    data = good()
+    data["at"] = "2026-11-23T16:30:00.250000+07:00"
+    event = CustodyEvent.from_dict(data)
+    assert event.at == datetime(2026, 11, 23, 9, 30, 0, 250000, tzinfo=UTC)
+    assert event.as_dict()["at"] == "2026-11-23T09:30:00.250000Z"
+    assert CustodyEvent.from_dict(event.as_dict()) == event
+    hanoi = CustodyEvent(
+        EventKind.REQUEST_SENT,
+        "clerk",
+        "VNM-CA",
+        datetime(2026, 1, 1, 7, tzinfo=timezone(timedelta(hours=7))),
+        {"request": "VNM-2026-0001"},
+    )
+    assert json.loads(hanoi.canonical_bytes())["at"] == "2026-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"kind": "package.teleported"}, "kind"),
+        ({"kind": None}, "kind"),
+        ({"actor": ""}, "actor"),
+        ({"actor": "   "}, "actor"),
+        ({"authority": 7}, "authority"),
+        ({"actor": "x" * 300}, "actor"),
+        ({"at": "2026-11-23"}, "at"),
+        ({"at": "2026-11-23T09:30:00"}, "at"),
+        ({"at": "yesterday"}, "at"),
+        ({"at": 1764000000}, "at"),
+        ({"subject": {}}, "subject"),
+        ({"subject": "sha256:ab"}, "subject"),
+        ({"subject": {"package": ""}}, "subject.package"),
+        ({"subject": {"package": 5}}, "subject.package"),
+        ({"details": []}, "details"),
+        ({"details": {"big": 2**60}}, "details"),
+        ({"details": {"blob": "x" * 70_000}}, "details"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_each_bad_field_is_named(change: dict[str, Any], field: str) -> None:
+    data = {**good(), **change}
+    if change.get("kind", "") is None:
+        del data["kind"]
+    with pytest.raises(MalformedEntryError) as caught:
+        CustodyEvent.from_dict(data)
+    assert field in {problem.field for problem in caught.value.problems}
+    assert field in caught.value.message or len(caught.value.problems) > 1
+    assert caught.value.exit_code == 2
+
+
+def test_every_bad_field_is_reported_at_once() -> None:
+    with pytest.raises(MalformedEntryError) as caught:
+        CustodyEvent.from_dict({"kind": "nope", "subject": {}})
+    assert {p.field for p in caught.value.problems} >= {"kind", "actor", "authority", "at"}
+
+
+def test_load_events_reads_one_or_many() -> None:
+    assert len(load_events(json.dumps(good()))) == 1
+    assert len(load_events(json.dumps([good(), good()]))) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{", "not valid JSON"),
+        ("[]", "empty list"),
+        ('{"kind": "package.sealed", "kind": "package.sent"}', "twice"),
+        ('{"details": {"x": NaN}}', "NaN"),
+        ("42", "JSON object"),
+        (b"\xff\xfe", "not valid JSON"),
+    ],
+)
+def test_load_events_refuses_what_has_no_single_canonical_form(
+    text: str | bytes, message: str
+) -> None:
+    with pytest.raises(MalformedEntryError, match=message):
+        load_events(text, source="event.json")
+
+
+def test_an_event_in_a_list_is_named_by_position() -> None:
+    bad = {**good(), "actor": ""}
+    with pytest.raises(MalformedEntryError, match="event 1"):
+        load_events(json.dumps([good(), bad]), source="events.json")

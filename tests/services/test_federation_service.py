@@ -1,0 +1,483 @@
+"""Federation use cases on both databases: outbox atomicity, exactly-once effect, receipts,
+replays, revoked and rotated keys, skew, retries with backoff, transfers, witnessing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from hanoix.errors import InputError
+from hanoix.evidence.keys import KeyKind
+from hanoix.federation.directory import revoke_key
+from hanoix.federation.errors import EnvelopeRejectedError, Reason, UnknownPeerError
+from hanoix.federation.handlers import registry
+from hanoix.ledger.events import EventKind
+from hanoix.services import custody
+from hanoix.services.federation import Message, urgent_inbox
+from hanoix.store import federation as store
+from hanoix.store.meta import NodeMeta, get_meta, set_meta
+from tests.federation.builders import (
+    Network,
+    Router,
+    make_network,
+    settled,
+    worker_for,
+    write_package,
+)
+
+
+@pytest.fixture
+def net(tmp_path: Path, db_url: str) -> Iterator[Network]:
+    """Two nodes: ``a`` on the database under test, ``b`` on SQLite."""
+    network = make_network(tmp_path, ["a", "b"], db_urls={"a": db_url})
+    yield network
+    network.close()
+
+
+def send(net: Network, frm: str, to: str, text: str = "hello", **kwargs: object) -> str:
+    member = net[frm]
+    with member.node.unit_of_work() as session:
+        sealed = member.federation.enqueue(
+            session,
+            Message(net[to].origin, "federation.notice", {"text": text}, **kwargs),  # type: ignore[arg-type]
+        )
+    return sealed.header.id
+
+
+def outbox(net: Network, name: str) -> dict[str, store.OutboxItem]:
+    with net[name].node.unit_of_work() as session:
+        return {i.envelope_id: i for i in store.list_outbox(session, limit=10_000)}
+
+
+def inbox(net: Network, name: str) -> list[store.InboxItem]:
+    with net[name].node.unit_of_work() as session:
+        return store.list_inbox(session, pending_only=False, limit=10_000)
+
+
+def events(net: Network, name: str, kind: EventKind) -> list[dict[str, object]]:
+    found = []
+    for entry in custody.CustodyLedger(net[name].node).entries():
+        data = json.loads(entry.entry)
+        if data["kind"] == kind.value:
+            found.append(data)
+    return found
+
+
+# --- the outbox commits with the change that caused it -----------------------------------------
+
+
+def test_a_message_is_queued_only_if_the_callers_transaction_commits(net: Network) -> None:
+    a = net["a"]
+
+    class BoomError(Exception):
+        pass
+
+    with pytest.raises(BoomError), a.node.unit_of_work() as session:
+        set_meta(session, "case.state", "sent")
+        a.federation.enqueue(session, Message(net["b"].origin, "federation.ping"))
+        raise BoomError
+    with a.node.unit_of_work() as session:
+        assert get_meta(session, "case.state") is None
+    assert outbox(net, "a") == {}
+    envelope_id = send(net, "a", "b")
+    assert list(outbox(net, "a")) == [envelope_id]
+
+
+def test_delivery_takes_effect_once_and_keeps_a_verified_receipt(net: Network) -> None:
+    router = Router(net)
+    envelope_id = send(net, "a", "b", "please preserve", urgent=True)
+    assert worker_for(net["a"], router).drain() == 1
+    item = outbox(net, "a")[envelope_id]
+    assert item.status == store.DELIVERED and item.attempts == 1
+    with net["a"].node.unit_of_work() as session:
+        kept = store.get_receipt(session, envelope_id)
+    assert kept is not None and kept.digest == item.digest
+    received = inbox(net, "b")
+    assert [(m.envelope_id, m.urgent) for m in received] == [(envelope_id, True)]
+    assert json.loads(received[0].payload) == {"text": "please preserve"}
+    assert json.loads(kept.receipt) == json.loads(received[0].receipt)
+
+
+def test_a_repeated_envelope_has_no_second_effect_and_gets_the_same_receipt(net: Network) -> None:
+    envelope_id = send(net, "a", "b")
+    data = outbox(net, "a")[envelope_id].envelope
+    b = net["b"].federation
+    first = b.process_inbound(data)
+    second = b.process_inbound(data)
+    assert not first.duplicate and second.duplicate
+    assert first.receipt == second.receipt
+    assert len(inbox(net, "b")) == 1 and inbox(net, "b")[0].duplicates == 1
+    replays = events(net, "b", EventKind.ENVELOPE_REJECTED)
+    assert [e["details"]["reason"] for e in replays] == ["replay"]  # type: ignore[index]
+
+
+def test_a_seen_id_with_other_content_is_rejected_as_a_replay(net: Network) -> None:
+    first = send(net, "a", "b", "one")
+    second = send(net, "a", "b", "two")
+    items = outbox(net, "a")
+    b = net["b"].federation
+    b.process_inbound(items[first].envelope)
+    # Re-seal the second message under the first one's id: validly signed, but a replay.
+    a = net["a"]
+    from hanoix.federation.envelope import read_envelope, seal_envelope
+
+    header = replace(read_envelope(items[second].envelope).header, id=first)
+    with a.node.unit_of_work() as session:
+        directory = a.federation.require_directory(session)
+    forged = seal_envelope(
+        header,
+        {"text": "two"},
+        signer=a.federation.identity().signing_key(directory, a.clock.now()),
+        recipient_key=b.identity().generations[0].decryption.public,
+    ).data
+    with pytest.raises(EnvelopeRejectedError) as caught:
+        b.process_inbound(forged)
+    assert caught.value.reason is Reason.REPLAY
+    assert len(inbox(net, "b")) == 1
+
+
+# --- keys: revocation and rotation ------------------------------------------------------------
+
+
+def test_a_revoked_sender_key_is_refused_recorded_and_not_retried(net: Network) -> None:
+    router = Router(net)
+    envelope_id = send(net, "a", "b")
+    a_key = net["a"].federation.identity().generations[0].signing.public.key_id
+    assert net.directory is not None
+    net.publish(revoke_key(net.directory, net["a"].origin, a_key, net["a"].clock.now(), "stolen"))
+    worker_for(net["a"], router).drain()
+    item = outbox(net, "a")[envelope_id]
+    assert item.status == store.FAILED and "revoked" in (item.last_error or "")
+    assert inbox(net, "b") == []
+    rejected = events(net, "b", EventKind.ENVELOPE_REJECTED)
+    assert rejected[-1]["details"]["reason"] == "revoked-key"  # type: ignore[index]
+    # Nor can it send anything new: none of its signing keys is usable.
+    with pytest.raises(InputError), net["a"].node.unit_of_work() as session:
+        net["a"].federation.enqueue(session, Message(net["b"].origin, "federation.ping"))
+
+
+def test_no_message_is_sealed_to_a_peer_whose_encryption_key_is_revoked(net: Network) -> None:
+    b_key = net["b"].federation.identity().generations[0].decryption.public.key_id
+    assert net.directory is not None
+    net.publish(revoke_key(net.directory, net["b"].origin, b_key, net["a"].clock.now()))
+    with pytest.raises(UnknownPeerError, match="no usable encryption key"):
+        send(net, "a", "b")
+
+
+def test_rotated_keys_are_used_once_listed_and_old_envelopes_still_open(net: Network) -> None:
+    router = Router(net)
+    before = send(net, "a", "b", "before")
+    for name in ("a", "b"):
+        net[name].federation.rotate_keys()
+    # Not yet in the directory: the old generation still signs and receives.
+    pending = send(net, "a", "b", "pending")
+    net.publish()  # now lists both generations of both nodes
+    after = send(net, "a", "b", "after")
+    worker_for(net["a"], router).drain()
+    items = outbox(net, "a")
+    assert all(items[i].status == store.DELIVERED for i in (before, pending, after))
+    from hanoix.federation.envelope import read_envelope
+
+    newest_a = net["a"].federation.identity().generations[-1].signing.public.key_id
+    newest_b = net["b"].federation.identity().generations[-1].decryption.public.key_id
+    fields = json.loads(items[after].envelope)
+    assert (fields["sender_key"], fields["recipient_key"]) == (newest_a, newest_b)
+    assert read_envelope(items[before].envelope).sender_key != newest_a
+
+
+# --- time ---------------------------------------------------------------------------------
+
+
+def test_a_sender_clock_ahead_beyond_the_skew_is_retried_until_the_receiver_catches_up(
+    net: Network,
+) -> None:
+    router = Router(net)
+    net["a"].clock.advance(timedelta(minutes=10))
+    envelope_id = send(net, "a", "b")
+    worker_for(net["a"], router).drain()
+    item = outbox(net, "a")[envelope_id]
+    assert item.status == store.PENDING and "future-dated" in (item.last_error or "")
+    net["b"].clock.advance(timedelta(minutes=10))
+    net["a"].clock.advance(timedelta(hours=1))
+    worker_for(net["a"], router).drain()
+    assert outbox(net, "a")[envelope_id].status == store.DELIVERED
+
+
+def test_an_envelope_that_expires_in_the_queue_is_failed_not_sent(net: Network) -> None:
+    router = Router(net)
+    envelope_id = send(net, "a", "b", ttl=timedelta(minutes=1))
+    net["a"].clock.advance(timedelta(minutes=2))
+    worker_for(net["a"], router).drain()
+    item = outbox(net, "a")[envelope_id]
+    assert item.status == store.FAILED and "expired" in (item.last_error or "")
+    assert router.calls == []
+
+
+# --- faults and retries -----------------------------------------------------------------------
+
+
+def _fail_with(response: httpx.Response | Exception, times: int) -> object:
+    left = [times]
+
+    def fault(request: httpx.Request) -> httpx.Response | None:
+        if left[0] <= 0:
+            return None
+        left[0] -= 1
+        if isinstance(response, Exception):
+            raise response
+        return response
+
+    return fault
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        httpx.Response(500, text="internal error"),
+        httpx.Response(503, headers={"Retry-After": "30"}),
+        httpx.Response(200, content=b"\x00garbage\xff"),
+        httpx.Response(200, content=b"{" + b" " * (2 * 1024 * 1024) + b"}"),
+        httpx.ConnectError("connection refused"),
+        httpx.ReadTimeout("too slow"),
+    ],
+    ids=["500", "503-retry-after", "garbage", "huge", "unreachable", "slow"],
+)
+def test_transient_faults_are_retried_with_backoff_and_delivered_once(
+    net: Network, fault: httpx.Response | Exception
+) -> None:
+    router = Router(net)
+    router.faults.append(_fail_with(fault, 2))  # type: ignore[arg-type]
+    envelope_id = send(net, "a", "b")
+    worker = worker_for(net["a"], router)
+    a = net["a"]
+    delays = []
+    for _ in range(2):
+        start = a.clock.now()
+        worker.drain()
+        item = outbox(net, "a")[envelope_id]
+        assert item.status == store.PENDING and item.last_error
+        delays.append((item.next_attempt_at - start).total_seconds())
+        a.clock.advance(item.next_attempt_at - start)
+    worker.drain()
+    assert outbox(net, "a")[envelope_id].status == store.DELIVERED
+    assert len(inbox(net, "b")) == 1
+    base = worker.policy.base
+    if isinstance(fault, httpx.Response) and fault.status_code == 503:
+        assert delays == [30.0, 30.0]
+    else:
+        assert base * 0.5 <= delays[0] <= base
+        assert base <= delays[1] <= 2 * base
+
+
+def test_backoff_grows_to_its_cap_with_jitter() -> None:
+    import random
+
+    from hanoix.federation.worker import RetryPolicy
+
+    policy = RetryPolicy(base=2.0, cap=60.0, jitter=0.5)
+    rng = random.Random(3)
+    for attempt, ceiling in [(1, 2.0), (2, 4.0), (3, 8.0), (5, 32.0), (6, 60.0), (40, 60.0)]:
+        delays = [policy.delay(attempt, rng) for _ in range(200)]
+        assert all(ceiling * 0.5 <= d <= ceiling for d in delays)
+        assert max(delays) - min(delays) > ceiling * 0.3  # really jittered
+    assert RetryPolicy(jitter=0.0).delay(3, rng) == 8.0
+
+
+def test_urgent_messages_go_before_everything_queued(net: Network) -> None:
+    router = Router(net)
+    ordinary = [send(net, "a", "b", f"n{i}") for i in range(5)]
+    urgent = send(net, "a", "b", "preserve now", urgent=True)
+    with net["a"].node.unit_of_work() as session:
+        first = store.claim_due(session, net["a"].clock.now(), net["a"].clock.now(), 1)
+    assert [i.envelope_id for i in first] == [urgent]
+    worker_for(net["a"], router).drain()
+    view = [m.envelope_id for m in _view(net, "b")]
+    assert view[0] == urgent and sorted(view[1:]) == sorted(ordinary)
+
+
+def _view(net: Network, name: str) -> list[object]:
+    with net[name].node.unit_of_work() as session:
+        return urgent_inbox(session)  # type: ignore[return-value]
+
+
+def test_an_unknown_type_and_a_refusing_handler_are_rejected_permanently(net: Network) -> None:
+    router = Router(net)
+
+    def refuse(node: object, session: object, envelope: object) -> None:
+        raise InputError("the request reference is unknown here")
+
+    registry.register("test.refused", refuse)
+    try:
+        a = net["a"]
+        with a.node.unit_of_work() as session:
+            refused = a.federation.enqueue(
+                session, Message(net["b"].origin, "test.refused", {})
+            ).header.id
+            unknown = a.federation.enqueue(
+                session, Message(net["b"].origin, "test.nobody-handles", {})
+            ).header.id
+        worker_for(a, router).drain()
+    finally:
+        registry.unregister("test.refused")
+    items = outbox(net, "a")
+    assert items[refused].status == store.FAILED and "bad-payload" in (
+        items[refused].last_error or ""
+    )
+    assert items[unknown].status == store.FAILED and "unknown-type" in (
+        items[unknown].last_error or ""
+    )
+    assert inbox(net, "b") == []
+
+
+def test_a_handler_effect_and_the_inbox_row_commit_together(net: Network) -> None:
+    calls = []
+
+    def effect(node: object, session: object, envelope: object) -> None:
+        from sqlalchemy.orm import Session
+
+        assert isinstance(session, Session)
+        session.add(NodeMeta(key="effect", value="done"))
+        calls.append(1)
+        raise RuntimeError("crash after the effect, before commit")
+
+    registry.register("test.crash", effect)
+    try:
+        a = net["a"]
+        with a.node.unit_of_work() as session:
+            data = a.federation.enqueue(session, Message(net["b"].origin, "test.crash", {})).data
+        with pytest.raises(RuntimeError):
+            net["b"].federation.process_inbound(data)
+    finally:
+        registry.unregister("test.crash")
+    with net["b"].node.unit_of_work() as session:
+        assert session.scalar(select(NodeMeta).where(NodeMeta.key == "effect")) is None
+    assert inbox(net, "b") == [] and calls == [1]
+
+
+# --- evidence transfers -------------------------------------------------------------------------
+
+
+def test_a_transfer_broken_at_90_percent_resumes_at_90_percent(
+    net: Network, tmp_path: Path
+) -> None:
+    router = Router(net)
+    package = write_package(tmp_path, 200_000, 21)
+    size = package.stat().st_size
+    puts: list[int] = []
+
+    def break_late(request: httpx.Request) -> httpx.Response | None:
+        if request.method == "PUT":
+            offset = int(request.url.params["offset"])
+            puts.append(offset)
+            if offset >= size * 0.9 and len([p for p in puts if p == offset]) == 1:
+                raise httpx.RemoteProtocolError("connection lost")
+        return None
+
+    router.faults.append(break_late)
+    a = net["a"]
+    with a.node.unit_of_work() as session:
+        envelope_id = a.federation.send_package(session, net["b"].origin, package).header.id
+    worker = worker_for(a, router)
+    # Ten chunks (the smallest chunk size the settings allow is 1 KiB).
+    worker.settings = worker.settings.model_copy(update={"chunk_size": size // 10 + 1})
+    worker.drain()
+    assert outbox(net, "a")[envelope_id].status == store.PENDING
+    a.clock.advance(timedelta(minutes=1))
+    worker.drain()
+    assert outbox(net, "a")[envelope_id].status == store.DELIVERED
+    broken = next(p for p in puts if p >= size * 0.9)
+    assert puts.count(broken) == 2  # resent once, from where it broke
+    assert all(puts.count(p) == 1 for p in puts if p != broken)
+    assert len(events(net, "b", EventKind.PACKAGE_RECEIVED)) == 1
+    assert len(events(net, "a", EventKind.PACKAGE_SENT)) == 1
+    with net["b"].node.unit_of_work() as session:
+        (transfer,) = store.list_transfers(session, "in")
+    assert transfer.status == "verified" and transfer.blob_key is not None
+
+
+def test_a_corrupted_package_is_not_acknowledged(net: Network, tmp_path: Path) -> None:
+    router = Router(net)
+    package = write_package(tmp_path, 20_000, 22)
+
+    def corrupt(request: httpx.Request) -> httpx.Response | None:
+        if request.method == "PUT":
+            body = bytearray(request.read())
+            body[len(body) // 2] ^= 0xFF
+            request.stream = httpx.ByteStream(bytes(body))  # type: ignore[assignment]
+            request._content = bytes(body)
+        return None
+
+    router.faults.append(corrupt)
+    a = net["a"]
+    with a.node.unit_of_work() as session:
+        envelope_id = a.federation.send_package(session, net["b"].origin, package).header.id
+    worker_for(a, router).drain()
+    item = outbox(net, "a")[envelope_id]
+    assert item.status == store.FAILED and "package-not-verified" in (item.last_error or "")
+    assert events(net, "b", EventKind.PACKAGE_RECEIVED) == []
+    assert events(net, "a", EventKind.PACKAGE_SENT) == []
+
+
+# --- witnessing -------------------------------------------------------------------------------
+
+
+def test_contact_exchanges_cosigned_checkpoints_both_ways(net: Network) -> None:
+    router = Router(net)
+    send(net, "a", "b")
+    worker_for(net["a"], router).drain()
+    a_origin, b_origin = net["a"].origin, net["b"].origin
+    assert custody.CustodyLedger(net["a"].node).last_witnessed(b_origin) is not None
+    assert custody.CustodyLedger(net["b"].node).last_witnessed(a_origin) is not None
+    with net["a"].node.unit_of_work() as session:
+        assert [w for w, _, _ in store.list_cosignatures(session)] == [b_origin]
+    assert events(net, "a", EventKind.CHECKPOINT_COSIGNED)
+
+
+def test_a_peer_showing_a_forked_log_is_reported_as_a_split_view(net: Network) -> None:
+    from hanoix.ledger.checkpoint import Checkpoint, NoteSigner, sign_checkpoint
+    from hanoix.services.custody import LEDGER_KEY_FILE, load_or_create_key
+
+    router = Router(net)
+    send(net, "a", "b", "one")
+    worker = worker_for(net["a"], router)
+    worker.drain()  # a has now seen b's log at some size
+    b = net["b"]
+    seen = custody.CustodyLedger(net["a"].node).last_witnessed(b.origin)
+    assert seen is not None
+    key = load_or_create_key(b.node.settings.keys_dir / LEDGER_KEY_FILE)
+    forged = sign_checkpoint(
+        Checkpoint(b.origin, seen.tree_size, b"\x07" * 32), NoteSigner(b.origin, key)
+    )
+
+    def fork(request: httpx.Request) -> httpx.Response | None:
+        if request.method == "GET" and request.url.path.endswith("/checkpoint"):
+            return httpx.Response(200, json={"checkpoint": forged.note, "consistency": []})
+        return None
+
+    router.faults.append(fork)
+    send(net, "a", "b", "two")
+    worker.drain()
+    views = custody.CustodyLedger(net["a"].node).split_views()
+    assert len(views) == 1 and views[0].evidence.origin == b.origin
+    assert events(net, "a", EventKind.SPLIT_VIEW_DETECTED)
+    assert net["a"].federation.status()["split_views"] == 1
+
+
+def test_enqueue_refuses_unknown_peers(net: Network) -> None:
+    with pytest.raises(UnknownPeerError), net["a"].node.unit_of_work() as session:
+        net["a"].federation.enqueue(session, Message("nobody.test", "federation.ping"))
+
+
+def test_directory_entry_lists_keys_certificate_and_ledger(net: Network) -> None:
+    entry = net["a"].federation.own_entry()
+    kinds = sorted(k.kind.value for k in entry.keys)
+    assert kinds == ["ed25519", "x25519"]
+    assert entry.tls_sha256 is not None and entry.ledger_vkey and entry.witness_vkey
+    assert settled(entry).find_key(KeyKind.SIGNING, entry.keys[0].key_id) is not None

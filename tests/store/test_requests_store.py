@@ -1,0 +1,287 @@
+"""The request tables on SQLite and PostgreSQL: the document round trip, counters, the
+optimistic lock, keyset pages, visibility filtering and idempotency answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hanoix.convention import RequestKind
+from hanoix.errors import ConflictError, InputError
+from hanoix.requests import (
+    Action,
+    ConditionSet,
+    DeleteBy,
+    KeepConfidential,
+    NoOnwardTransfer,
+    Postponement,
+    Preservation,
+    PreservationExtension,
+    Refusal,
+    RequestReference,
+    RetentionConsent,
+    UseAction,
+    UseConsent,
+    UseOnlyForProceeding,
+)
+from hanoix.store import requests as store
+from hanoix.store.db import session_factory, unit_of_work
+from hanoix.store.models import metadata
+from tests.requests.builders import AUT_APPROVER, FROM_VNM, T0, drafted, received, sent, step
+
+T1 = T0 + timedelta(days=1)
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+def rich_request() -> store.CooperationRequest:
+    """A request with every optional part filled in, to catch any field the codec forgets."""
+    request = sent(
+        RequestKind.PRESERVATION, preservation_days=90, suggested_deadline=date(2026, 3, 1)
+    )
+    request = step(request, Action.RECEIVE, FROM_VNM, T1)
+    return replace(
+        request,
+        contents={**request.contents, "assistance_purposes": ("take-evidence", "serve-documents")},
+        follows_up=RequestReference("AUT", 2025, 7),
+        follow_ups=(RequestReference("AUT", 2026, 9),),
+        preservation=Preservation(
+            starts_on=date(2026, 2, 10),
+            zone="Asia/Ho_Chi_Minh",
+            days=90,
+            extensions=(PreservationExtension(days=30, reason="more time"),),
+        ),
+        conditions=ConditionSet(
+            conditions=(
+                UseOnlyForProceeding(proceeding="P-1", statutory=True),
+                NoOnwardTransfer(written=True),
+                KeepConfidential(),
+                DeleteBy(on=date(2027, 1, 31), zones=("Europe/Vienna", "Asia/Ho_Chi_Minh")),
+            ),
+            consents=(
+                UseConsent(
+                    action=UseAction.FORWARD,
+                    granted_by="VNM-CA",
+                    granted_at=T1,
+                    recipient="ZAF",
+                    written=True,
+                    letter="L-1",
+                ),
+                RetentionConsent(until=date(2027, 6, 30), granted_by="VNM-CA", granted_at=T1),
+            ),
+        ),
+        refusal=Refusal(grounds=("persecution",), reasons="why", consulted=True),
+        postponement=Postponement(until=date(2026, 5, 1), reason="ongoing trial", consulted=True),
+        owner="aut.drafter",
+        approved_by=AUT_APPROVER.id,
+        restricted=True,
+        urgent=True,
+    )
+
+
+def test_the_migration_creates_exactly_the_tables_the_store_declares(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diffs = compare_metadata(context, metadata)
+    ours = [d for d in diffs if any(t in repr(d) for t in store.REQUEST_TABLES)]
+    assert ours == []
+
+
+def test_a_request_survives_the_document_round_trip_unchanged() -> None:
+    request = rich_request()
+    assert store.decode_request(store.encode_request(request)) == request
+    assert store.decode_request(store.encode_request(received(sent()))) == received(sent())
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    contents=st.dictionaries(
+        st.from_regex(r"[a-z]{1,12}", fullmatch=True),
+        st.one_of(
+            st.text(max_size=40),
+            st.booleans(),
+            st.lists(st.text(max_size=10), max_size=3).map(tuple),
+        ),
+        max_size=6,
+    ),
+    note=st.one_of(st.none(), st.text(max_size=60)),
+)
+def test_any_contents_and_notes_round_trip(contents: dict[str, object], note: str | None) -> None:
+    request = replace(drafted(), contents=contents)
+    entry = replace(request.history[0], note=note)
+    request = replace(request, history=(entry,))
+    assert store.decode_request(store.encode_request(request)) == request
+
+
+def test_a_document_of_an_unknown_layout_is_refused() -> None:
+    document = store.encode_request(drafted())
+    document["format"] = 99
+    with pytest.raises(InputError, match="layout 99"):
+        store.decode_request(document)
+
+
+def test_counters_run_per_state_and_year(sessions: sessionmaker[Session]) -> None:
+    with unit_of_work(sessions) as session:
+        got = [
+            store.next_sequence(session, "AUT", 2026),
+            store.next_sequence(session, "AUT", 2026),
+            store.next_sequence(session, "AUT", 2027),
+            store.next_sequence(session, "VNM", 2026),
+            store.next_sequence(session, "AUT", 2026),
+        ]
+    assert got == [1, 2, 1, 1, 3]
+
+
+def _save(session: Session, request: store.CooperationRequest, since: int = 0) -> None:
+    recorded = [(i, {"n": i}) for i in range(since, request.version)]
+    store.add_steps(session, request, since, recorded)
+
+
+def test_a_new_version_is_written_only_over_the_version_read(
+    sessions: sessionmaker[Session],
+) -> None:
+    request = drafted()
+    with unit_of_work(sessions) as session:
+        store.insert_request(session, request, next_deadline=None)
+        _save(session, request)
+    submitted = replace(
+        request, version=2, history=(*request.history, replace(request.history[0], seq=2))
+    )
+    with pytest.raises(store.StaleVersionError), unit_of_work(sessions) as session:
+        store.update_request(session, submitted, expected_version=5, next_deadline=None)
+    with unit_of_work(sessions) as session:
+        assert store.load(session, str(request.reference)) == request
+        store.update_request(session, submitted, expected_version=1, next_deadline=T1)
+        _save(session, submitted, since=1)
+    with unit_of_work(sessions) as session:
+        assert store.load(session, str(request.reference)) == submitted
+        assert [s.seq for s in store.steps(session, request.id)] == [1, 2]
+    with pytest.raises(ConflictError, match="already held"), unit_of_work(sessions) as session:
+        store.insert_request(session, replace(request, id="another-id"), next_deadline=None)
+
+
+@pytest.fixture
+def listed(sessions: sessionmaker[Session]) -> Iterator[list[store.CooperationRequest]]:
+    made = []
+    with unit_of_work(sessions) as session:
+        for i in range(7):
+            request = drafted(
+                RequestKind.PRESERVATION if i % 2 else RequestKind.MLA,
+                at=T0 + timedelta(minutes=i // 2),  # pairs share a creation time
+                sequence=i + 1,
+                restricted=i == 6,
+            )
+            request = replace(request, id=f"id-{i}", handled_by="AUT-OTHER" if i == 6 else "AUT-CA")
+            store.insert_request(session, request, next_deadline=T0 + timedelta(days=i))
+            made.append(request)
+    yield made
+
+
+def test_keyset_pages_cover_every_visible_row_once_newest_first(
+    sessions: sessionmaker[Session], listed: list[store.CooperationRequest]
+) -> None:
+    visibility = store.Visibility("AUT", "AUT-CA")
+    seen: list[str] = []
+    cursor = None
+    with unit_of_work(sessions) as session:
+        while True:
+            page = store.list_requests(
+                session, visibility, store.ListFilter(), limit=2, cursor=cursor
+            )
+            seen += [r.id for r in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        assert seen == ["id-5", "id-4", "id-3", "id-2", "id-1", "id-0"]
+        mine = store.list_requests(
+            session, store.Visibility("AUT", "AUT-OTHER"), store.ListFilter(), limit=10
+        )
+        assert mine.items[0].id == "id-6"
+        other_state = store.list_requests(
+            session, store.Visibility("VNM", "VNM-CA"), store.ListFilter(), limit=10
+        )
+        assert other_state.items == []
+        kinds = store.list_requests(
+            session, visibility, store.ListFilter(kind="preservation"), limit=10
+        )
+        assert [r.id for r in kinds.items] == ["id-5", "id-3", "id-1"]
+        soon = store.list_requests(
+            session, visibility, store.ListFilter(deadline_before=T0 + timedelta(days=2)), limit=10
+        )
+        assert [r.id for r in soon.items] == ["id-1", "id-0"]
+        assert soon.items[0].next_deadline == T0 + timedelta(days=1)
+        assert soon.items[0].next_deadline.tzinfo is not None
+
+
+def test_a_cursor_the_node_did_not_hand_out_is_refused(sessions: sessionmaker[Session]) -> None:
+    with pytest.raises(InputError, match="cursor"), unit_of_work(sessions) as session:
+        store.list_requests(
+            session,
+            store.Visibility("AUT", "AUT-CA"),
+            store.ListFilter(),
+            limit=5,
+            cursor="bm90IGpzb24",
+        )
+
+
+def test_an_idempotency_answer_is_kept_per_user_and_forgotten_when_expired(
+    sessions: sessionmaker[Session],
+) -> None:
+    request = drafted()
+    with unit_of_work(sessions) as session:
+        store.save_answer(
+            session,
+            username="u",
+            key="k",
+            fingerprint="f" * 64,
+            request=request,
+            status_code=201,
+            now=T0,
+            expires_at=T1,
+        )
+    with unit_of_work(sessions) as session:
+        answer = store.find_answer(session, "u", "k", T0 + timedelta(hours=1))
+        assert answer is not None and answer.request == request and answer.expires_at == T1
+        assert store.find_answer(session, "v", "k", T0) is None
+    with pytest.raises(ConflictError), unit_of_work(sessions) as session:
+        store.save_answer(
+            session,
+            username="u",
+            key="k",
+            fingerprint="0" * 64,
+            request=request,
+            status_code=201,
+            now=T0,
+            expires_at=T1,
+        )
+    with unit_of_work(sessions) as session:
+        assert store.find_answer(session, "u", "k", T1) is None
+    with unit_of_work(sessions) as session:
+        assert store.find_answer(session, "u", "k", T0) is None
+
+
+def test_times_come_back_in_utc_on_both_databases(sessions: sessionmaker[Session]) -> None:
+    request = drafted(at=datetime(2026, 3, 29, 0, 30, tzinfo=UTC))
+    with unit_of_work(sessions) as session:
+        store.insert_request(
+            session, request, next_deadline=datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+        )
+    with unit_of_work(sessions) as session:
+        page = store.list_requests(
+            session, store.Visibility("AUT", "AUT-CA"), store.ListFilter(), limit=1
+        )
+    row = page.items[0]
+    assert row.created_at == request.created_at and row.created_at.utcoffset() == timedelta(0)
+    assert row.next_deadline == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
