@@ -350,12 +350,10 @@ def package_events(node: Node, package_id: str) -> list[CustodyEvent]:
     """The custody events this node's ledger holds about one package, in log order."""
     from hanoix.services.custody import CustodyLedger
 
-    found = []
-    for entry in CustodyLedger(node).entries():
-        event = CustodyEvent.from_dict(json.loads(entry.entry))
-        if event.subject.get("package") == package_id:
-            found.append(event)
-    return found
+    return [
+        CustodyEvent.from_dict(json.loads(entry.entry))
+        for entry in CustodyLedger(node).history("package", package_id)
+    ]
 
 
 class DirectorySink:
