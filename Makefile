@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 HANOIX := $(VENV)/bin/hanoix
 STAMP := $(VENV)/.installed
 HOME_DIR ?= .hanoix
+DEMO_DIR ?= .hanoix-demo
 PYTEST_ARGS ?=
 
 .PHONY: demo install test test-setup lint format typecheck lock clean openapi
@@ -18,10 +19,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-## make demo: install, initialise the node's home (SQLite + blob folder + treaty data), serve
+## make demo: install, then three nodes (Viet Nam, Austria, South Africa) on loopback, each with
+## its own home under $(DEMO_DIR), play one case end to end and keep serving until Ctrl-C
 demo: install
-	$(HANOIX) --home $(HOME_DIR) init
-	$(HANOIX) --home $(HOME_DIR) serve
+	$(HANOIX) demo --dir $(DEMO_DIR)
 
 ## make test: install what the tests need, then run every test
 test: install test-setup

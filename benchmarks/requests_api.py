@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 import psycopg
 import uvicorn
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from hanoix.api.app import create_app
 from hanoix.clock import SystemClock
@@ -95,6 +95,12 @@ def seed(node: Node, count: int) -> None:
         session.execute(
             insert(store.RequestSequenceRow).values(state="AUT", year=2026, last_value=count)
         )
+    # A bulk load leaves the planner's statistics empty until autovacuum gets to the table;
+    # without them the filtered lists are planned badly (3-4x slower). A live node's tables
+    # grow slowly and are analysed as they do: measure that.
+    with node.engine.connect() as connection:
+        connection.execute(text("ANALYZE requests"))
+        connection.commit()
 
 
 def _flush(node: Node, rows: list[dict[str, Any]]) -> None:

@@ -6,7 +6,17 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import hanoix
-from hanoix.api import auth, convention, federation, health, ledger, problems, requests, treaty
+from hanoix.api import (
+    auth,
+    convention,
+    federation,
+    health,
+    ledger,
+    problems,
+    requests,
+    security,
+    treaty,
+)
 from hanoix.api.logging_middleware import RequestLogMiddleware
 from hanoix.api.problems import PROBLEM_RESPONSES
 from hanoix.services.node import Node
@@ -36,6 +46,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(ledger.router, prefix=API_PREFIX)
     app.include_router(requests.router, prefix=API_PREFIX)
     federation.install(app, API_PREFIX)
+    security.document_security(app)
     app.mount("/static", StaticFiles(directory=pages.WEB_DIR / "static"), name="static")
     app.include_router(pages.router)
     return app

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hanoix.api.deps import get_node
+from hanoix.api.problems import problem_doc
 from hanoix.api.security import SESSION_COOKIE, CurrentPrincipal
 from hanoix.services import auth
 from hanoix.services.auth import SESSION_LIFETIME, Principal
@@ -53,7 +54,12 @@ class IssuedToken(BaseModel):
     token: str = Field(description="shown once: store it now")
 
 
-@router.post("/login", response_model=Me, summary="Sign in; sets a session cookie")
+@router.post(
+    "/login",
+    response_model=Me,
+    summary="Sign in; sets a session cookie",
+    responses={401: problem_doc("wrong username or password")},
+)
 def login(
     body: Credentials,
     request: Request,

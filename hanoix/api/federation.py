@@ -10,12 +10,18 @@ Routes only parse, call the service and render; the service decides.
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import contextlib
+import json
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hanoix.api.deps import get_node
 from hanoix.api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, problem_response
@@ -115,7 +121,58 @@ async def post_envelope(request: Request, federation: FederationDep) -> Response
     return JSONResponse(result.as_dict())
 
 
-@peer_router.head("/transfers/{transfer_id}", summary="How many bytes of a transfer are held")
+MAX_BATCH_ENVELOPES = 256
+MAX_BATCH_BYTES = 8 * 1024 * 1024
+
+
+@peer_router.post(
+    "/envelopes/batch",
+    summary="Deliver several envelopes at once; each answered as by POST /envelopes",
+    responses={
+        200: {
+            "description": "one result per envelope, in order: {status, receipt, duplicate} "
+            "or a problem with its reason"
+        },
+        400: {"description": "not a batch"},
+        413: {"description": "more than 256 envelopes or 8 MiB"},
+    },
+)
+async def post_envelopes(request: Request, federation: FederationDep) -> Response:
+    """Body: ``{"envelopes": [B64(envelope bytes), ...]}``. The envelopes are taken in one
+    transaction (each in a savepoint): one commit for the lot, and every receipt answered
+    is for an effect already durable."""
+    data = await _read_limited(request, MAX_BATCH_BYTES)
+    if data is None:
+        return problem_response(413, "too-large", f"a batch is at most {MAX_BATCH_BYTES} bytes")
+    try:
+        raw = codec.json_object(data, "batch").get("envelopes")
+        if not isinstance(raw, list) or not raw or not all(isinstance(e, str) for e in raw):
+            raise codec.FieldError("envelopes", "must be a non-empty list of base64 strings")
+        if len(raw) > MAX_BATCH_ENVELOPES:
+            return problem_response(
+                413, "too-large", f"a batch is at most {MAX_BATCH_ENVELOPES} envelopes"
+            )
+        envelopes = [base64.b64decode(e, validate=True) for e in raw]
+    except (codec.FieldError, ValueError) as exc:
+        return problem_response(400, "invalid-input", f"not a batch of envelopes: {exc}")
+    results = await run_in_threadpool(federation.process_inbound_batch, envelopes)
+    answers: list[dict[str, Any]] = []
+    for result in results:
+        if result is None:
+            answers.append({"status": 500, "detail": "internal error", "retryable": True})
+        elif isinstance(result, EnvelopeRejectedError):
+            answers.append(json.loads(bytes(rejection_response(result).body)))
+        else:
+            answers.append({"status": 200, **result.as_dict()})
+    return JSONResponse({"results": answers})
+
+
+@peer_router.head(
+    "/transfers/{transfer_id}",
+    summary="How many bytes of a transfer are held (the Hanoix-Offset header; no body)",
+    response_class=Response,
+    responses={200: {"description": "the offset held, in the Hanoix-Offset header"}},
+)
 async def transfer_offset(
     federation: FederationDep, transfer_id: Annotated[str, PathParam(pattern=_ID)]
 ) -> Response:
@@ -123,10 +180,57 @@ async def transfer_offset(
     return Response(status_code=200, headers={"Hanoix-Offset": str(offset)})
 
 
+@peer_router.post(
+    "/transfers/{transfer_id}",
+    summary="Announce a transfer with its signed evidence.package envelope; answers the offset",
+    responses={
+        200: {"description": "the transfer is open; the offset held (body and Hanoix-Offset)"},
+        403: {"description": "unknown sender or key, revoked key, bad signature"},
+        422: {"description": "not an evidence.package envelope for this transfer, or expired"},
+    },
+)
+async def announce_transfer(
+    request: Request,
+    federation: FederationDep,
+    transfer_id: Annotated[str, PathParam(pattern=_ID)],
+) -> Response:
+    data = await _read_limited(request, MAX_ENVELOPE_BYTES)
+    if data is None:
+        return rejection_response(
+            EnvelopeRejectedError(
+                Reason.TOO_LARGE, f"the body is larger than {MAX_ENVELOPE_BYTES} bytes"
+            )
+        )
+    try:
+        held = await run_in_threadpool(federation.announce_transfer, transfer_id, data)
+    except EnvelopeRejectedError as rejection:
+        await run_in_threadpool(federation.record_rejection, rejection, data)
+        return rejection_response(rejection)
+    except TransferError as exc:
+        return _transfer_problem(exc)
+    return JSONResponse({"offset": held}, headers={"Hanoix-Offset": str(held)})
+
+
+def _transfer_problem(exc: TransferError) -> JSONResponse:
+    return JSONResponse(
+        {**exc.as_dict(), "status": exc.http_status},
+        status_code=exc.http_status,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+# The body is handed to the file in blocks of this size, each written (and hashed) in a thread
+# while the next one is read from the socket.
+_WRITE_BLOCK = 4 * 1024 * 1024
+
+
 @peer_router.put(
     "/transfers/{transfer_id}",
-    summary="Append one chunk of an evidence package at ?offset=",
-    responses={409: {"description": "the offset is not the one held; the body says which"}},
+    summary="Append one chunk of an announced evidence transfer at ?offset=",
+    responses={
+        403: {"description": "no signed envelope announced this transfer"},
+        409: {"description": "the offset is not the one held; the body says which"},
+    },
 )
 async def put_chunk(
     request: Request,
@@ -134,35 +238,62 @@ async def put_chunk(
     transfer_id: Annotated[str, PathParam(pattern=_ID)],
     offset: Annotated[int, Query(ge=0)],
 ) -> Response:
-    data = await _read_limited(request, MAX_CHUNK_BYTES)
-    if data is None:
+    headers = request.headers
+    declared = headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_CHUNK_BYTES:
         return problem_response(
             413, "chunk-too-large", f"a chunk is at most {MAX_CHUNK_BYTES} bytes"
         )
-    headers = request.headers
     try:
         total = int(headers.get("hanoix-transfer-size", ""))
     except ValueError:
         return problem_response(400, "transfer-invalid", "Hanoix-Transfer-Size is required")
     try:
-        held = await run_in_threadpool(
-            lambda: federation.put_chunk(
+        writer = await run_in_threadpool(
+            lambda: federation.begin_chunk(
                 transfer_id,
                 offset=offset,
                 total=total,
                 sha256=headers.get("hanoix-transfer-sha256", ""),
                 sender=headers.get("hanoix-sender", ""),
-                chunks=iter([data]),
             )
         )
     except TransferError as exc:
-        return JSONResponse(
-            {**exc.as_dict(), "status": exc.http_status},
-            status_code=exc.http_status,
-            media_type=PROBLEM_MEDIA_TYPE,
-        )
+        return _transfer_problem(exc)
     except codec.FieldError as exc:
         return problem_response(400, "transfer-invalid", str(exc))
+    # Streamed to the file as it arrives: never the whole chunk in memory.
+    finished = False
+    try:
+        received = 0
+        block = bytearray()
+        pending: asyncio.Future[None] | None = None
+        async for piece in request.stream():
+            received += len(piece)
+            if received > MAX_CHUNK_BYTES:
+                return problem_response(
+                    413, "chunk-too-large", f"a chunk is at most {MAX_CHUNK_BYTES} bytes"
+                )
+            block += piece
+            if len(block) >= _WRITE_BLOCK:
+                if pending is not None:
+                    await pending
+                pending = asyncio.ensure_future(run_in_threadpool(writer.write, block))
+                block = bytearray()
+        if pending is not None:
+            await pending
+        if block:
+            await run_in_threadpool(writer.write, block)
+        finished = True
+        held = await run_in_threadpool(writer.finish)
+    except TransferError as exc:
+        return _transfer_problem(exc)
+    finally:
+        if not finished:
+            if pending is not None and not pending.done():
+                with contextlib.suppress(Exception):
+                    await pending
+            writer.abort()
     return JSONResponse({"offset": held}, headers={"Hanoix-Offset": str(held)})
 
 
@@ -238,7 +369,40 @@ def status(federation: FederationDep, _caller: NodeOverseer) -> dict[str, Any]:
     return federation.status()
 
 
+_CHUNK_PATH = re.compile(FEDERATION_PREFIX + r"/transfers/([0-9a-f]{32})")
+
+
+class ChunkStreamMiddleware:
+    """Pure ASGI: hands ``PUT /federation/v1/transfers/{id}`` straight to :func:`put_chunk`.
+
+    A chunk arrives as thousands of body messages; the application's request-logging
+    middleware (a ``BaseHTTPMiddleware``) wraps every one of them in a task group, which
+    cost more CPU than writing and hashing the bytes. Everything else passes through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "PUT":
+            match = _CHUNK_PATH.fullmatch(scope["path"])
+            if match is not None:
+                request = Request(scope, receive)
+                response = await self._chunk(request, match.group(1))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _chunk(request: Request, transfer_id: str) -> Response:
+        raw = request.query_params.get("offset", "")
+        if not raw.isdigit():
+            return problem_response(422, "invalid-input", "?offset= must be a whole number")
+        node = request.app.state.node
+        return await put_chunk(request, _federation(request, node), transfer_id, int(raw))
+
+
 def install(app: Any, api_prefix: str) -> None:
     """Mount both routers on ``app`` (the node-to-node API at the root)."""
     app.include_router(peer_router)
     app.include_router(user_router, prefix=api_prefix)
+    app.add_middleware(ChunkStreamMiddleware)

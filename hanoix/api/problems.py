@@ -81,13 +81,21 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
 
-# Documented on every route that can fail, so the OpenAPI document says what clients will get.
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {
+def problem_doc(text: str) -> dict[str, Any]:
+    """An OpenAPI response entry for a problem document: its schema under the media type the
+    node really sends (``application/problem+json``), so clients and checks can read it."""
+    return {
         "model": ProblemDocument,
-        "content": {PROBLEM_MEDIA_TYPE: {}},
+        "content": {
+            PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}
+        },
         "description": text,
     }
+
+
+# Documented on every route that can fail, so the OpenAPI document says what clients will get.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: problem_doc(text)
     for status, text in (
         (400, "the input is wrong; the detail says what to fix"),
         (404, "not found"),

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 
 from hanoix.api.deps import get_node
-from hanoix.api.problems import PROBLEM_MEDIA_TYPE, ProblemDocument
+from hanoix.api.problems import problem_doc
 from hanoix.api.request_models import (
     ConditionsIn,
     DeleteByIn,
@@ -43,7 +43,6 @@ from hanoix.api.request_models import (
     NoteIn,
     PageOut,
     PostponeIn,
-    ProblemOut,
     RefuseIn,
     RequestDocument,
     RequestOut,
@@ -103,7 +102,7 @@ Responses = dict[int | str, dict[str, Any]]
 
 
 def _problem(text: str) -> dict[str, Any]:
-    return {"model": ProblemDocument, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": text}
+    return problem_doc(text)
 
 
 _AUTH: Responses = {401: _problem("not signed in"), 403: _problem("signed in, but not allowed")}
@@ -282,19 +281,16 @@ def create_request(
     "/validate",
     response_model=ValidationOut,
     summary="Validate a request document without storing it",
+    description="A document that can be read as a request gets its findings (`valid`, "
+    "`problems`, `warnings`); one that cannot (an unknown kind, a date not written "
+    "YYYY-MM-DD, an unknown State, a content the kind does not have) gets the same 400 problem "
+    "document as `POST /requests`, each problem with its field and article.",
     responses=_AUTH,
 )
 def validate_document(body: RequestDocument, user: UserDep, node: NodeDep) -> ValidationOut:
-    try:
-        draft = to_draft(body)
-    except InputError as error:
-        # The document cannot be read as a request: that is an answer too ("not valid").
-        return ValidationOut(
-            valid=False,
-            kind=body.kind,
-            problems=[ProblemOut(**p.as_dict()) for p in error.problems],
-            warnings=[],
-        )
+    # Unusable input is refused as it is on creation (400), not answered as "not valid": the
+    # document then does not match its own schema (kind, dates), and a 200 would accept it.
+    draft = to_draft(body)
     result = service.validate_draft(node, draft, user=user)
     return ValidationOut.of(result.report, kind=result.kind.value, stored=False)
 

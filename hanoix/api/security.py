@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Iterable, Iterator
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hanoix.api.deps import get_node
+from hanoix.api.problems import problem_doc
 from hanoix.errors import AuthenticationError, PermissionDeniedError
 from hanoix.services import auth
 from hanoix.services.auth import Principal
@@ -48,4 +51,34 @@ def require_roles(*roles: str) -> Callable[[Principal, Node], Principal]:
             raise PermissionDeniedError(f"this is for the users of {own_state}'s authorities")
         return principal
 
+    check.needs_roles = True  # type: ignore[attr-defined]
     return check
+
+
+def _calls(dependant: Dependant) -> Iterator[Any]:
+    for dependency in dependant.dependencies:
+        yield dependency.call
+        yield from _calls(dependency)
+
+
+def _routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        # FastAPI keeps an included router whole (not flattened into the app's routes).
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _routes(included.routes)
+
+
+def document_security(app: FastAPI) -> None:
+    """Document the answers authentication adds to a route: ``401`` on every route that needs
+    a caller, ``403`` where the caller needs a role. Derived from each route's dependencies,
+    so the OpenAPI document cannot forget one. Call once every router is included."""
+
+    for route in _routes(app.routes):
+        calls = list(_calls(route.dependant))
+        if current_principal in calls:
+            route.responses.setdefault(401, problem_doc("not signed in"))
+        if any(getattr(call, "needs_roles", False) for call in calls):
+            route.responses.setdefault(403, problem_doc("signed in, but not allowed"))

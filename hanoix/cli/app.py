@@ -19,8 +19,10 @@ from hanoix.config import Settings, load_settings
 COMMAND_GROUPS = {
     "authority": "hanoix.cli.users:authority_app",
     "convention": "hanoix.cli.convention:convention_app",
+    "demo": "hanoix.cli.demo:demo_app",
     "directory": "hanoix.cli.federation:directory_app",
     "evidence": "hanoix.cli.evidence:evidence_app",
+    "exchange": "hanoix.cli.exchange:exchange_app",
     "federation": "hanoix.cli.federation:federation_app",
     "keys": "hanoix.cli.keys:keys_app",
     "ledger": "hanoix.cli.ledger:ledger_app",

@@ -6,6 +6,7 @@ unreadable input. No :class:`~hanoix.errors.HanoixError` ever reaches the user a
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -16,6 +17,7 @@ from hanoix.cli import commands  # noqa: F401  (registers the command groups on 
 from hanoix.cli.app import app
 from hanoix.cli.output import human, to_json
 from hanoix.errors import HanoixError
+from hanoix.logs import configure_logging
 
 
 def _print_error(error: HanoixError) -> None:
@@ -31,6 +33,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        # Logs go to stderr from the first line on, so that stdout carries only the report;
+        # commands that run a node's workers raise the level from the node's settings.
+        configure_logging(
+            os.environ.get("HANOIX_LOG_LEVEL") or "warning",
+            as_json=os.environ.get("HANOIX_LOG_JSON", "").lower() in {"1", "true", "yes"},
+        )
         result = command.main(args=args, prog_name="hanoix", standalone_mode=False)
     except HanoixError as error:
         _print_error(error)

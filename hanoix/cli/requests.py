@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,7 +43,27 @@ from hanoix.cli.app import JsonOption, state
 from hanoix.cli.output import report, to_json
 from hanoix.convention import RequestKind
 from hanoix.errors import FileFormatError, InputError, Problem, UsageError
-from hanoix.requests import Action, ExecutionReport, Postponement, Refusal, Status, User
+from hanoix.logs import configure_logging
+from hanoix.requests import (
+    Action,
+    ConditionsAttachment,
+    DeleteBy,
+    ExecutionReport,
+    IntendedUse,
+    KeepConfidential,
+    NoOnwardTransfer,
+    Payload,
+    Postponement,
+    PreservationExtension,
+    Refusal,
+    RetentionConsent,
+    Status,
+    UseAction,
+    UseCondition,
+    UseConsent,
+    UseOnlyForProceeding,
+    User,
+)
 from hanoix.services import requests as service
 from hanoix.services.node import Node
 from hanoix.store.requests import ListFilter
@@ -72,7 +92,10 @@ KINDS = ", ".join(k.value for k in RequestKind)
 
 @contextmanager
 def _node(ctx: typer.Context) -> Iterator[Node]:
-    node = Node.open(state(ctx).settings)
+    settings = state(ctx).settings
+    # The node's log lines (the exchange's, for one) go to stderr: stdout is the answer (--json).
+    configure_logging(settings.log_level, settings.log_json)
+    node = Node.open(settings)
     try:
         node.initialise()
         yield node
@@ -477,3 +500,224 @@ def deadlines(
         out.print(table)
 
     report([d.model_dump() for d in rows], as_json, render)
+
+
+# --- preservations and conditions on use ----------------------------------------------------
+
+USES = ", ".join(u.value for u in UseAction)
+
+
+def _use_action(value: str, option: str) -> UseAction:
+    try:
+        return UseAction(value)
+    except ValueError:
+        raise UsageError(f"{option}: {value!r} is not one of: {USES}") from None
+
+
+def _day(value: str, option: str) -> date:
+    problems: list[Problem] = []
+    day = parse_date_field(value, option.removeprefix("--"), None, problems)
+    if day is None:
+        raise InputError(f"{option}: {problems[0].message}", problems=problems)
+    return day
+
+
+@request_app.command("extend-preservation")
+def extend_preservation(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="e.g. VNM-2026-000042")],
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Days added (Art. 42(9)).")],
+    reason: Annotated[str, typer.Option(help="Why.")] = "",
+    note: NoteOption = None,
+    if_version: VersionOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Extend a preservation this node executed by --days more days, before it ends."""
+    payload = PreservationExtension(days=days, reason=reason)
+    _step(
+        ctx,
+        reference,
+        Action.EXTEND_PRESERVATION,
+        as_user,
+        as_json,
+        if_version,
+        payload=payload,
+        note=note,
+    )
+
+
+@request_app.command("follow-up")
+def follow_up(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="The preservation, e.g. AUT-2026-000123")],
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help="The follow-up's kind (default: stored-data-access)."),
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from-file", help="Contents of the follow-up (JSON object), if any."),
+    ] = None,
+    if_version: VersionOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Draft the MLA request that follows up a preservation (Art. 42(8)) and link the two."""
+    chosen = _kind(kind) if kind is not None else None
+    contents: dict[str, Any] = {}
+    if from_file is not None:
+        data = _read_json(from_file)
+        if not isinstance(data, dict) or not all(
+            isinstance(v, str | bool | list) for v in data.values()
+        ):
+            raise InputError(
+                f"{from_file}: a JSON object of contents, each a text, a list or true/false"
+            )
+        contents = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    with _node(ctx) as node:
+        result = service.follow_up(
+            node,
+            _acting(node, as_user),
+            reference,
+            expected_version=if_version,
+            kind=chosen,
+            contents=contents,
+        )
+    _render_request(RequestOut.of(result.mla, [], result.report), as_json)
+
+
+@request_app.command("attach-conditions")
+def attach_conditions(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="e.g. VNM-2026-000042")],
+    use_only_for: Annotated[
+        str | None, typer.Option(help="Use only for this proceeding (Art. 40(19)).")
+    ] = None,
+    no_onward_transfer: Annotated[
+        bool, typer.Option("--no-onward-transfer", help="No transfer on (Art. 36(3)).")
+    ] = False,
+    in_writing: Annotated[
+        bool, typer.Option("--in-writing", help="Onward transfer only with written consent.")
+    ] = False,
+    keep_confidential: Annotated[
+        bool, typer.Option("--keep-confidential", help="Keep confidential (Art. 40(20)).")
+    ] = False,
+    delete_by: Annotated[
+        str | None, typer.Option(help="Delete by this date, YYYY-MM-DD (Art. 36(1)(b)).")
+    ] = None,
+    note: NoteOption = None,
+    if_version: VersionOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Attach conditions on the use of what this node provides (the requested side)."""
+    conditions: list[UseCondition] = []
+    if use_only_for:
+        conditions.append(UseOnlyForProceeding(proceeding=use_only_for))
+    if no_onward_transfer or in_writing:
+        conditions.append(NoOnwardTransfer(written=in_writing))
+    if keep_confidential:
+        conditions.append(KeepConfidential())
+    if delete_by is not None:
+        conditions.append(DeleteBy(on=_day(delete_by, "--delete-by")))
+    if not conditions:
+        raise UsageError(
+            "name at least one condition: --use-only-for, --no-onward-transfer, "
+            "--keep-confidential, --delete-by"
+        )
+    payload = ConditionsAttachment(tuple(conditions))
+    _step(
+        ctx,
+        reference,
+        Action.ATTACH_CONDITIONS,
+        as_user,
+        as_json,
+        if_version,
+        payload=payload,
+        note=note,
+    )
+
+
+@request_app.command("consent-to-use")
+def consent_to_use(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="e.g. VNM-2026-000042")],
+    use: Annotated[
+        str | None, typer.Option("--use", help=f"Consent to this use: {USES} (Art. 40(19)).")
+    ] = None,
+    retain_until: Annotated[
+        str | None,
+        typer.Option(help="Or: consent to keeping it until this date, YYYY-MM-DD."),
+    ] = None,
+    proceeding: Annotated[str | None, typer.Option(help="The proceeding consented to.")] = None,
+    recipient: Annotated[str | None, typer.Option(help="The recipient consented to.")] = None,
+    written: Annotated[bool, typer.Option("--written", help="The consent is in writing.")] = False,
+    letter: Annotated[str | None, typer.Option(help="The reference of that writing.")] = None,
+    note: NoteOption = None,
+    if_version: VersionOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record this State's consent to one use (--use) or a later deletion (--retain-until)."""
+    if (use is None) == (retain_until is None):
+        raise UsageError("give either --use ACTION or --retain-until DATE")
+    with _node(ctx) as node:
+        user = _acting(node, as_user)
+        granted_by = user.authority.code if user.authority is not None else user.id
+        now = node.clock.now()
+        payload: Payload
+        if use is not None:
+            payload = UseConsent(
+                action=_use_action(use, "--use"),
+                granted_by=granted_by,
+                granted_at=now,
+                proceeding=proceeding,
+                recipient=recipient,
+                written=written,
+                letter=letter,
+            )
+        else:
+            assert retain_until is not None
+            payload = RetentionConsent(
+                until=_day(retain_until, "--retain-until"),
+                granted_by=granted_by,
+                granted_at=now,
+                written=written,
+                letter=letter,
+            )
+        changed = service.take_step(
+            node,
+            user,
+            reference,
+            Action.CONSENT_TO_USE,
+            expected_version=if_version,
+            payload=payload,
+            note=note,
+        )
+    _render_request(RequestOut.of(changed), as_json)
+
+
+@request_app.command("check-use")
+def check_use(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="e.g. AUT-2026-000123")],
+    use: Annotated[str, typer.Option("--use", help=f"What you want to do: {USES}.")],
+    proceeding: Annotated[
+        str | None, typer.Option(help="The proceeding (for use_in_proceeding).")
+    ] = None,
+    recipient: Annotated[str | None, typer.Option(help="The recipient (for forward).")] = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """May I make this use of what was received? Exit 0 yes; 1 no, naming each condition
+    that forbids it and its article. Every answer is recorded in the custody ledger."""
+    intended = IntendedUse(_use_action(use, "--use"), proceeding=proceeding, recipient=recipient)
+    with _node(ctx) as node:
+        service.check_intended_use(node, _acting(node, as_user), reference, intended)
+    answer = {"allowed": True, "action": intended.action.value, "reference": reference}
+    report(
+        answer,
+        as_json,
+        lambda out: out.print(f"{reference}: {intended.action.value} is allowed", markup=False),
+    )

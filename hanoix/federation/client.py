@@ -9,8 +9,10 @@ The worker (:mod:`hanoix.federation.worker`) maps responses onto delivery outcom
 
 from __future__ import annotations
 
+import base64
+import json
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,7 +98,7 @@ class PeerClient:
         method: str,
         path: str,
         *,
-        content: bytes | None = None,
+        content: bytes | Iterable[bytes] | None = None,
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> RawResponse:
@@ -132,8 +134,26 @@ class PeerClient:
             "POST", "/envelopes", content=data, headers={"Content-Type": ENVELOPE_MEDIA_TYPE}
         )
 
+    def post_envelopes(self, envelopes: list[bytes]) -> RawResponse:
+        """Several envelopes in one request (``POST /envelopes/batch``)."""
+        body = json.dumps(
+            {"envelopes": [base64.b64encode(e).decode("ascii") for e in envelopes]}
+        ).encode()
+        return self.request(
+            "POST", "/envelopes/batch", content=body, headers={"Content-Type": "application/json"}
+        )
+
     def transfer_offset(self, transfer_id: str) -> RawResponse:
         return self.request("HEAD", f"/transfers/{transfer_id}")
+
+    def announce_transfer(self, transfer_id: str, envelope: bytes) -> RawResponse:
+        """Open (or look up) a transfer with its signed envelope; answers Hanoix-Offset."""
+        return self.request(
+            "POST",
+            f"/transfers/{transfer_id}",
+            content=envelope,
+            headers={"Content-Type": ENVELOPE_MEDIA_TYPE},
+        )
 
     def put_chunk(
         self,
@@ -143,19 +163,24 @@ class PeerClient:
         total: int,
         sha256: str,
         sender: str,
-        data: bytes,
+        data: bytes | Iterable[bytes],
+        length: int | None = None,
     ) -> RawResponse:
+        """One chunk; ``data`` may be an iterable of pieces (streamed, with ``length``)."""
+        headers = {
+            "Content-Type": "application/octet-stream",
+            "Hanoix-Transfer-Size": str(total),
+            "Hanoix-Transfer-Sha256": sha256,
+            "Hanoix-Sender": sender,
+        }
+        if length is not None:
+            headers["Content-Length"] = str(length)
         return self.request(
             "PUT",
             f"/transfers/{transfer_id}",
             content=data,
             params={"offset": offset},
-            headers={
-                "Content-Type": "application/octet-stream",
-                "Hanoix-Transfer-Size": str(total),
-                "Hanoix-Transfer-Sha256": sha256,
-                "Hanoix-Sender": sender,
-            },
+            headers=headers,
         )
 
     def get_checkpoint(self, since: int, witness: str) -> RawResponse:

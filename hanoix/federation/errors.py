@@ -149,3 +149,10 @@ class TransferConflictError(TransferError):
 
     http_status = 409
     code = "transfer-offset"
+
+
+class TransferNotAnnouncedError(TransferError):
+    """A chunk for a transfer no signed envelope from a directory-listed sender announced."""
+
+    http_status = 403
+    code = "transfer-not-announced"

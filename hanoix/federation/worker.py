@@ -19,23 +19,27 @@ receipt comes back.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random as _random
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, BinaryIO
+
+from sqlalchemy.orm import Session
 
 from hanoix.errors import HanoixError
 from hanoix.evidence.keys import KeyKind
 from hanoix.federation import codec
 from hanoix.federation.client import PeerClient, RawResponse
-from hanoix.federation.directory import NodeEntry
+from hanoix.federation.directory import Directory, NodeEntry
 from hanoix.federation.errors import DeliveryError, Reason, ReceiptError
-from hanoix.federation.receipts import parse_receipt, verify_receipt
+from hanoix.federation.receipts import Receipt, parse_receipt, verify_receipt
 from hanoix.federation.settings import FederationSettings
 from hanoix.ledger.errors import SplitViewError
 from hanoix.logs import get_logger
@@ -118,6 +122,38 @@ def classify(response: RawResponse) -> Outcome:
 
 ClientFactory = Callable[[NodeEntry], PeerClient]
 
+_PIECE = 1024 * 1024
+_BATCH_ENVELOPES = 64
+_BATCH_BYTES = 4 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def _no_autoflush(session: Session, enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    with session.no_autoflush:
+        yield
+
+
+class _RefusedError(Exception):
+    """The peer refused a transfer's announcement for a reason that will not change."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.detail)
+        self.outcome = outcome
+
+
+def _pieces(handle: BinaryIO, length: int, name: str) -> Iterator[bytes]:
+    """``length`` bytes of ``handle`` from where it stands, in pieces (a streamed body)."""
+    left = length
+    while left > 0:
+        data = handle.read(min(_PIECE, left))
+        if not data:
+            raise DeliveryError(f"the blob {name} is shorter than recorded")
+        left -= len(data)
+        yield data
+
 
 class Worker:
     """Delivers the outbox of one node. ``run`` loops until ``stop`` is set."""
@@ -142,6 +178,14 @@ class Worker:
         self._pool = ThreadPoolExecutor(
             max_workers=self.settings.concurrency, thread_name_prefix="hanoix-delivery"
         )
+        # Evidence transfers run apart, so that a long upload never holds up a round of small
+        # (or urgent) envelopes; a round records its outcomes in one transaction.
+        self._transfers = ThreadPoolExecutor(
+            max_workers=max(1, self.settings.concurrency // 2),
+            thread_name_prefix="hanoix-transfer",
+        )
+        self._in_flight: set[str] = set()
+        self._in_flight_lock = threading.Lock()
 
     # clients
 
@@ -167,6 +211,7 @@ class Worker:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        self._transfers.shutdown(wait=True)
         with self._clients_lock:
             for client in self._clients.values():
                 client.close()
@@ -195,25 +240,194 @@ class Worker:
         seconds = (due - self.node.clock.now()).total_seconds()
         return min(self.settings.poll_interval, max(0.0, seconds))
 
-    def run_once(self) -> int:
-        """Claim one batch of due envelopes and deliver them; return how many were taken."""
-        now = self.node.clock.now()
-        with self.node.unit_of_work() as session:
-            items = store.claim_due(session, now, self._lease_end(now), self.settings.batch)
+    def run_once(self, *, wait_transfers: bool = False) -> int:
+        """Claim one batch of due envelopes and deliver them; return how many were taken.
+
+        Small envelopes go several to a request, ``concurrency`` requests in flight over each
+        peer's kept-alive connections; each request's outcomes are recorded in one
+        transaction as soon as it completes, and then urgent envelopes that became due in the
+        meantime are sent at once rather than after the round. Envelopes with an evidence
+        transfer go to their own threads and record their outcome alone; the round does not
+        wait for them unless ``wait_transfers``.
+        """
+        items, directory = self._claim(urgent_only=False)
         if not items:
             return 0
-        if len(items) == 1 or self.settings.concurrency == 1:
-            for item in items:
-                self.deliver(item)
+        taken = len(items)
+        small, uploads = self._split(items)
+        units = self._units(small)
+        if self.settings.concurrency == 1:
+            for unit in units:
+                self._record_all(self._unit_outcomes(unit, directory))
         else:
-            list(self._pool.map(self.deliver, items))
-        return len(items)
+            running = {self._pool.submit(self._unit_outcomes, unit, directory) for unit in units}
+            while running:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    self._record_all(future.result())
+                if running:
+                    urgent, _ = self._claim(urgent_only=True)
+                    taken += len(urgent)
+                    more, transfers = self._split(urgent)
+                    uploads += transfers
+                    running |= {
+                        self._pool.submit(self._unit_outcomes, unit, directory)
+                        for unit in self._units(more)
+                    }
+        if wait_transfers:
+            for upload in uploads:
+                upload.result()
+        return taken
+
+    def _claim(self, *, urgent_only: bool) -> tuple[list[store.OutboxItem], Directory | None]:
+        now = self.node.clock.now()
+        with self.node.unit_of_work() as session:
+            items = store.claim_due(
+                session, now, self._lease_end(now), self.settings.batch, urgent_only=urgent_only
+            )
+            directory = self.federation.directory(session) if items else None
+        return items, directory
+
+    def _split(
+        self, items: list[store.OutboxItem]
+    ) -> tuple[list[store.OutboxItem], list[Future[Outcome]]]:
+        """Small envelopes to deliver now; transfers handed to their own threads."""
+        small: list[store.OutboxItem] = []
+        uploads: list[Future[Outcome]] = []
+        with self._in_flight_lock:
+            for item in items:
+                if item.envelope_id in self._in_flight:
+                    continue  # a transfer of this worker still running (its lease ran out)
+                if item.transfer_id is None:
+                    small.append(item)
+                else:
+                    self._in_flight.add(item.envelope_id)
+                    uploads.append(self._transfers.submit(self._deliver_transfer, item))
+        return small, uploads
+
+    def _units(self, items: list[store.OutboxItem]) -> list[list[store.OutboxItem]]:
+        """Split a round into requests: per peer, several envelopes per request (at most
+        ``_BATCH_ENVELOPES`` and ``_BATCH_BYTES``), spread over ``concurrency`` requests in
+        flight, kept in queue order (urgent ones first)."""
+        by_peer: dict[str, list[store.OutboxItem]] = {}
+        for item in items:
+            by_peer.setdefault(item.recipient, []).append(item)
+        units: list[list[store.OutboxItem]] = []
+        for group in by_peer.values():
+            per_request = max(1, min(_BATCH_ENVELOPES, -(-len(group) // self.settings.concurrency)))
+            unit: list[store.OutboxItem] = []
+            size = 0
+            for item in group:
+                if unit and (len(unit) >= per_request or size + len(item.envelope) > _BATCH_BYTES):
+                    units.append(unit)
+                    unit, size = [], 0
+                unit.append(item)
+                size += len(item.envelope)
+            if unit:
+                units.append(unit)
+        return units
+
+    def _unit_outcomes(
+        self, unit: list[store.OutboxItem], directory: Directory | None
+    ) -> list[tuple[store.OutboxItem, Outcome, Receipt | None]]:
+        if len(unit) == 1:
+            return [self._outcome(unit[0], directory)]
+        try:
+            return self._attempt_batch(unit, directory)
+        except DeliveryError as exc:
+            detail = exc.message
+        except HanoixError as exc:
+            detail = f"{type(exc).__name__}: {exc.message}"
+        except Exception as exc:  # noqa: BLE001  (a bug must not lose envelopes: retry them)
+            _log.exception("federation.delivery_crashed", envelopes=len(unit))
+            detail = f"internal error: {type(exc).__name__}: {exc}"
+        return [(item, Outcome("retry", detail), None) for item in unit]
+
+    def _attempt_batch(
+        self, unit: list[store.OutboxItem], directory: Directory | None
+    ) -> list[tuple[store.OutboxItem, Outcome, Receipt | None]]:
+        """Several envelopes to one peer in one request; each gets its own outcome."""
+        if directory is None:
+            with self.node.unit_of_work() as session:
+                directory = self.federation.require_directory(session)
+        now = self.node.clock.now()
+        results: list[tuple[store.OutboxItem, Outcome, Receipt | None]] = []
+        entry = directory.node(unit[0].recipient)
+        sendable: list[store.OutboxItem] = []
+        for item in unit:
+            if now >= item.expires_at or entry is None:
+                results.append(self._outcome(item, directory))  # expired, or not listed
+                continue
+            recipient_key = json.loads(item.envelope).get("recipient_key")
+            listed = entry.find_key(KeyKind.ENCRYPTION, str(recipient_key))
+            if listed is not None and listed.revoked is not None:
+                results.append(self._outcome(item, directory))
+                continue
+            sendable.append(item)
+        if not sendable or entry is None:
+            return results
+        client = self.client(entry)
+        response = client.post_envelopes([item.envelope for item in sendable])
+        if response.status in (404, 405):  # a peer without batches: one request each
+            return results + [self._outcome(item, directory) for item in sendable]
+        if not response.ok:
+            outcome = Outcome(
+                "retry",
+                f"the peer answered {response.status} to a batch",
+                retry_after=_retry_after(response),
+            )
+            return results + [(item, outcome, None) for item in sendable]
+        try:
+            answers = codec.json_object(response.body, "batch answer").get("results")
+            if not isinstance(answers, list) or len(answers) != len(sendable):
+                raise codec.FieldError("results", "must be one result per envelope")
+        except codec.FieldError as exc:
+            outcome = Outcome("retry", f"the peer's answer to a batch is malformed: {exc}")
+            return results + [(item, outcome, None) for item in sendable]
+        origin = self.federation.identity().origin
+        delivered = False
+        for item, answer in zip(sendable, answers, strict=True):
+            status = answer.get("status") if isinstance(answer, dict) else None
+            if not isinstance(status, int) or isinstance(status, bool):
+                results.append((item, Outcome("retry", "the peer's result is malformed"), None))
+                continue
+            outcome = classify(RawResponse(status, json.dumps(answer).encode()))
+            if outcome.kind != "delivered":
+                results.append((item, outcome, None))
+                continue
+            assert outcome.receipt is not None
+            try:
+                receipt = parse_receipt(outcome.receipt)
+                verify_receipt(
+                    receipt,
+                    envelope_id=item.envelope_id,
+                    envelope_sha256=item.digest,
+                    sender=origin,
+                    recipient=item.recipient,
+                    directory=directory,
+                )
+            except ReceiptError as exc:
+                failed = Outcome("retry", f"the peer's receipt does not verify: {exc.message}")
+                results.append((item, failed, None))
+                continue
+            delivered = True
+            results.append((item, outcome, receipt))
+        if delivered:
+            self._maybe_witness(entry, client)
+        return results
+
+    def _deliver_transfer(self, item: store.OutboxItem) -> Outcome:
+        try:
+            return self.deliver(item)
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.discard(item.envelope_id)
 
     def drain(self, max_rounds: int = 1_000_000) -> int:
         """Deliver until nothing is due now; return how many attempts were made."""
         total = 0
         for _ in range(max_rounds):
-            taken = self.run_once()
+            taken = self.run_once(wait_transfers=True)
             if taken == 0:
                 break
             total += taken
@@ -226,29 +440,42 @@ class Worker:
 
     def deliver(self, item: store.OutboxItem) -> Outcome:
         """One attempt for one envelope; records the outcome; never raises."""
+        item, outcome, receipt = self._outcome(item, None)
+        self._record_all([(item, outcome, receipt)])
+        return outcome
+
+    def _outcome(
+        self, item: store.OutboxItem, directory: Directory | None
+    ) -> tuple[store.OutboxItem, Outcome, Receipt | None]:
+        """One attempt, not yet recorded: the outcome and, when delivered, the checked
+        receipt. Never raises."""
         try:
-            outcome = self._attempt(item)
+            outcome, receipt = self._attempt(item, directory)
         except DeliveryError as exc:
-            outcome = Outcome("retry", exc.message)
+            outcome, receipt = Outcome("retry", exc.message), None
         except HanoixError as exc:
-            outcome = Outcome("retry", f"{type(exc).__name__}: {exc.message}")
+            outcome, receipt = Outcome("retry", f"{type(exc).__name__}: {exc.message}"), None
         except Exception as exc:  # noqa: BLE001  (a bug must not lose the envelope: retry it)
             _log.exception("federation.delivery_crashed", envelope=item.envelope_id)
             outcome = Outcome("retry", f"internal error: {type(exc).__name__}: {exc}")
-        self._record(item, outcome)
-        return outcome
+            receipt = None
+        return item, outcome, receipt
 
-    def _attempt(self, item: store.OutboxItem) -> Outcome:
+    def _attempt(
+        self, item: store.OutboxItem, directory: Directory | None = None
+    ) -> tuple[Outcome, Receipt | None]:
         now = self.node.clock.now()
         if now >= item.expires_at:
-            return Outcome("failed", f"expired at {codec.format_time(item.expires_at)} undelivered")
-        with self.node.unit_of_work() as session:
-            directory = self.federation.require_directory(session)
+            expired = f"expired at {codec.format_time(item.expires_at)} undelivered"
+            return Outcome("failed", expired), None
+        if directory is None:
+            with self.node.unit_of_work() as session:
+                directory = self.federation.require_directory(session)
         entry = directory.node(item.recipient)
         if entry is None:
             return Outcome(
                 "retry", f"the directory (serial {directory.serial}) lists no {item.recipient!r}"
-            )
+            ), None
         recipient_key = json.loads(item.envelope).get("recipient_key")
         listed = entry.find_key(KeyKind.ENCRYPTION, str(recipient_key))
         if listed is not None and listed.revoked is not None:
@@ -256,51 +483,80 @@ class Worker:
                 "failed",
                 f"the key {listed.key_id} this envelope is encrypted to has been revoked; "
                 "send the message again",
-            )
+            ), None
         client = self.client(entry)
         if item.transfer_id is not None:
-            self._upload(item, client)
+            try:
+                self._upload(item, client)
+            except _RefusedError as refused:
+                return refused.outcome, None
         response = client.post_envelope(item.envelope)
         outcome = classify(response)
-        if outcome.kind == "delivered":
-            assert outcome.receipt is not None
-            try:
-                receipt = parse_receipt(outcome.receipt)
-                verify_receipt(
-                    receipt,
-                    envelope_id=item.envelope_id,
-                    envelope_sha256=item.digest,
-                    sender=self.federation.identity().origin,
-                    recipient=item.recipient,
-                    directory=directory,
-                )
-            except ReceiptError as exc:
-                return Outcome("retry", f"the peer's receipt does not verify: {exc.message}")
-            with self.node.unit_of_work() as session:
-                self.federation.record_delivery(session, item, receipt, outcome.receipt)
-            self._maybe_witness(entry, client)
-        return outcome
+        if outcome.kind != "delivered":
+            return outcome, None
+        assert outcome.receipt is not None
+        try:
+            receipt = parse_receipt(outcome.receipt)
+            verify_receipt(
+                receipt,
+                envelope_id=item.envelope_id,
+                envelope_sha256=item.digest,
+                sender=self.federation.identity().origin,
+                recipient=item.recipient,
+                directory=directory,
+            )
+        except ReceiptError as exc:
+            return Outcome("retry", f"the peer's receipt does not verify: {exc.message}"), None
+        self._maybe_witness(entry, client)
+        return outcome, receipt
 
-    def _record(self, item: store.OutboxItem, outcome: Outcome) -> None:
-        log = dict(envelope=item.envelope_id, to=item.recipient, type=item.type, urgent=item.urgent)
-        if outcome.kind == "delivered":
-            _log.info("federation.delivered", attempts=item.attempts + 1, **log)
+    def _record_all(self, results: list[tuple[store.OutboxItem, Outcome, Receipt | None]]) -> None:
+        """Keep the receipts and record every outcome, in one transaction. Until it commits
+        nothing is lost: an envelope not marked delivered is sent again and the peer answers
+        the repeat with the same receipt."""
+        if not results:
             return
-        with self.node.unit_of_work() as session:
-            if outcome.kind == "failed":
-                store.mark_failed(session, item.envelope_id, outcome.detail)
-                _log.error("federation.delivery_failed", reason=outcome.detail, **log)
-                return
-            delay = self.policy.delay(item.attempts + 1, self.rng, outcome.retry_after)
-            next_at = self.node.clock.now() + timedelta(seconds=delay)
-            attempts = store.mark_retry(session, item.envelope_id, outcome.detail, next_at)
-        _log.warning(
-            "federation.delivery_retry",
-            reason=outcome.detail,
-            attempts=attempts,
-            retry_in=round(delay, 3),
-            **log,
-        )
+        logs: list[Callable[[], None]] = []
+        # Small envelopes only touch their outbox and receipt rows (distinct per envelope):
+        # their inserts and updates can wait for one flush at commit, instead of a flush
+        # before each lookup. A transfer's delivery (custody records) keeps the usual flushes.
+        batched = all(item.transfer_id is None for item, _, _ in results)
+        with self.node.unit_of_work() as session, _no_autoflush(session, batched):
+            for item, outcome, receipt in results:
+                log = dict(
+                    envelope=item.envelope_id, to=item.recipient, type=item.type, urgent=item.urgent
+                )
+                if outcome.kind == "delivered":
+                    assert receipt is not None and outcome.receipt is not None
+                    self.federation.record_delivery(session, item, receipt, outcome.receipt)
+                    logs.append(
+                        partial(
+                            _log.info, "federation.delivered", attempts=item.attempts + 1, **log
+                        )
+                    )
+                elif outcome.kind == "failed":
+                    store.mark_failed(session, item.envelope_id, outcome.detail)
+                    logs.append(
+                        partial(
+                            _log.error, "federation.delivery_failed", reason=outcome.detail, **log
+                        )
+                    )
+                else:
+                    delay = self.policy.delay(item.attempts + 1, self.rng, outcome.retry_after)
+                    next_at = self.node.clock.now() + timedelta(seconds=delay)
+                    attempts = store.mark_retry(session, item.envelope_id, outcome.detail, next_at)
+                    logs.append(
+                        partial(
+                            _log.warning,
+                            "federation.delivery_retry",
+                            reason=outcome.detail,
+                            attempts=attempts,
+                            retry_in=round(delay, 3),
+                            **log,
+                        )
+                    )
+        for emit in logs:
+            emit()
 
     # evidence transfer
 
@@ -310,13 +566,20 @@ class Worker:
             transfer = store.get_transfer(session, item.transfer_id)
         if transfer is None or transfer.blob_key is None:
             raise DeliveryError(f"transfer {item.transfer_id} of the outbox is missing")
-        head = client.transfer_offset(transfer.id)
-        if not head.ok and head.status != 404:
+        # The transfer is announced by its signed envelope (the peer accepts no chunk of a
+        # transfer it cannot attribute to a directory-listed sender); the answer is the offset
+        # the peer holds durably.
+        head = client.announce_transfer(transfer.id, item.envelope)
+        if not head.ok:
+            outcome = classify(head)
+            if outcome.kind == "failed":
+                raise _RefusedError(outcome)
             raise DeliveryError(
-                f"the peer answered {head.status} to HEAD of the transfer", status=head.status
+                f"the peer answered {head.status} to the transfer's announcement: {outcome.detail}",
+                status=head.status,
             )
         try:
-            offset = int(head.headers.get("hanoix-offset", "0")) if head.ok else 0
+            offset = int(head.headers.get("hanoix-offset", "0"))
         except ValueError:
             raise DeliveryError("the peer's Hanoix-Offset is not a number") from None
         if not 0 <= offset <= transfer.size:
@@ -333,18 +596,17 @@ class Worker:
         sender = self.federation.identity().origin
         blobs = FileBlobStore(self.node.settings.effective_blob_dir)
         with blobs.get(transfer.blob_key) as handle:
-            handle.seek(offset)
             while offset < transfer.size:
-                data = handle.read(self.settings.chunk_size)
-                if not data:
-                    raise DeliveryError(f"the blob {transfer.blob_key} is shorter than recorded")
+                length = min(self.settings.chunk_size, transfer.size - offset)
+                handle.seek(offset)
                 response = client.put_chunk(
                     transfer.id,
                     offset=offset,
                     total=transfer.size,
                     sha256=transfer.sha256,
                     sender=sender,
-                    data=data,
+                    data=_pieces(handle, length, transfer.blob_key),
+                    length=length,
                 )
                 if response.status == 409:
                     # The peer holds another offset (an earlier attempt got further): resume there.
@@ -352,13 +614,12 @@ class Worker:
                         offset = int(codec.json_object(response.body, "problem")["offset"])
                     except (codec.FieldError, KeyError, TypeError, ValueError):
                         raise DeliveryError("the peer refused the chunk's offset") from None
-                    handle.seek(offset)
                     continue
                 if not response.ok:
                     raise DeliveryError(
                         f"the peer answered {response.status} to a chunk", status=response.status
                     )
-                offset += len(data)
+                offset += length
                 now = self.node.clock.now()
                 with self.node.unit_of_work() as session:
                     store.update_transfer(session, transfer.id, now, offset=offset)

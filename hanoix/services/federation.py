@@ -65,6 +65,7 @@ from hanoix.federation.errors import (
     Reason,
     TransferConflictError,
     TransferError,
+    TransferNotAnnouncedError,
     UnknownPeerError,
 )
 from hanoix.federation.handlers import HandlerRegistry, load_plugins, registry
@@ -143,6 +144,167 @@ def after_commit(session: Session, action: Callable[[], None]) -> None:
 
 # Wakes workers of this process when an envelope is queued (others poll).
 outbox_signal = threading.Event()
+
+
+# --- incoming transfers: hashed while written ------------------------------------------------
+
+_inbound_lock = threading.Lock()
+_staged_hashes: dict[Path, tuple[int, Any]] = {}
+_staged_locks: dict[Path, threading.Lock] = {}
+
+
+def _transfer_lock(path: Path) -> threading.Lock:
+    """One writer per staged file in this process (two chunks at one offset cannot interleave)."""
+    with _lock:
+        return _staged_locks.setdefault(path, threading.Lock())
+
+
+def _staged_hasher(path: Path, offset: int) -> Any:
+    """A SHA-256 of the first ``offset`` bytes of ``path``: the one kept while receiving, or
+    (after a restart, or a truncation) computed again from the file."""
+    with _lock:
+        kept = _staged_hashes.pop(path, None)
+    if kept is not None and kept[0] == offset:
+        return kept[1]
+    hasher = hashlib.sha256()
+    left = offset
+    with contextlib.suppress(FileNotFoundError), path.open("rb") as handle:
+        while left > 0 and (block := handle.read(min(left, 8 * 1024 * 1024))):
+            hasher.update(block)
+            left -= len(block)
+    return hasher
+
+
+def _staged_sha256(path: Path, size: int) -> str:
+    hasher = _staged_hasher(path, size)
+    digest: str = hasher.hexdigest()
+    with _lock:
+        _staged_hashes[path] = (size, hasher)
+    return digest
+
+
+def _drop_staged(path: Path) -> None:
+    with _lock:
+        _staged_hashes.pop(path, None)
+        _staged_locks.pop(path, None)
+        _held.pop(path, None)
+        _sync_ahead.pop(path, None)
+    path.unlink(missing_ok=True)
+
+
+# Bytes received are fsynced and their offset recorded at least every CHECKPOINT bytes and at
+# the end of the transfer. In between, the offset answered to the sender ("held") may count
+# bytes not yet on disk: after a crash the transfer resumes from the last recorded offset, and
+# nothing is lost, since no receipt is signed before the whole file is on disk and verified.
+CHECKPOINT_BYTES = 256 * 1024 * 1024
+_held: dict[Path, int] = {}
+_sync_ahead: dict[Path, threading.Thread] = {}
+
+
+def _held_offset(path: Path, recorded: int) -> int:
+    """What this process holds of a staged file: past the recorded (durable) offset when
+    chunks were taken since the last checkpoint, and the file still has them."""
+    with _lock:
+        held = _held.get(path)
+    if held is None or held <= recorded:
+        return recorded
+    try:
+        return held if path.stat().st_size >= held else recorded
+    except FileNotFoundError:
+        return recorded
+
+
+def _start_sync_ahead(path: Path) -> None:
+    """Start the write-back of what was written (one fdatasync at a time, in a thread), so
+    that the fsync of the next checkpoint finds little left to do."""
+
+    def sync() -> None:
+        with contextlib.suppress(OSError):
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
+
+    with _lock:
+        running = _sync_ahead.get(path)
+        if running is not None and running.is_alive():
+            return
+        thread = threading.Thread(target=sync, name="hanoix-sync-ahead", daemon=True)
+        _sync_ahead[path] = thread
+    thread.start()
+
+
+class ChunkWriter:
+    """One chunk of an incoming transfer being appended (see :meth:`Federation.begin_chunk`).
+
+    The bytes go straight to the staged file and into its running SHA-256 (so verification
+    never reads them again). :meth:`finish` fsyncs and records the offset at each checkpoint
+    (:data:`CHECKPOINT_BYTES`) and at the end, so the recorded offset never counts a byte
+    that is not on disk. Holds the transfer's lock until finished or aborted.
+    """
+
+    def __init__(
+        self,
+        federation: Federation,
+        transfer: store.Transfer,
+        path: Path,
+        lock: threading.Lock,
+        held: int,
+    ) -> None:
+        self.federation = federation
+        self.transfer = transfer
+        self.path = path
+        self._lock = lock
+        self.written = held
+        self._hasher = _staged_hasher(path, held)
+        self._handle = path.open("ab")
+        self._done = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += len(data)
+        if self.written > self.transfer.size:
+            raise TransferError(
+                f"transfer {self.transfer.id}: more bytes than the {self.transfer.size} announced"
+            )
+        self._handle.write(data)
+        self._hasher.update(data)
+
+    def finish(self) -> int:
+        try:
+            self._handle.flush()
+            checkpoint = (
+                self.written >= self.transfer.size
+                or self.written - self.transfer.offset >= CHECKPOINT_BYTES
+            )
+            if checkpoint:
+                os.fsync(self._handle.fileno())
+            self._handle.close()
+            if checkpoint:
+                node = self.federation.node
+                with node.unit_of_work() as session:
+                    store.update_transfer(
+                        session, self.transfer.id, node.clock.now(), offset=self.written
+                    )
+            else:
+                _start_sync_ahead(self.path)
+            with _lock:
+                _staged_hashes[self.path] = (self.written, self._hasher)
+                _held[self.path] = self.written
+            return self.written
+        finally:
+            self._release()
+
+    def abort(self) -> None:
+        # What was written past the offset held is dropped at the next chunk or announcement.
+        self._release()
+
+    def _release(self) -> None:
+        if not self._done:
+            self._done = True
+            if not self._handle.closed:
+                self._handle.close()
+            self._lock.release()
 
 
 # --- the service ----------------------------------------------------------------------------
@@ -226,13 +388,18 @@ class Federation:
     # directory
 
     def directory(self, session: Session) -> Directory | None:
+        # Every envelope asks: look at the digest in force, and load the document only when
+        # it is not the one parsed already.
+        digest = store.latest_directory_digest(session)
+        if digest is None:
+            return None
+        with _lock:
+            cached = _directories.get(digest)
+        if cached is not None:
+            return cached
         stored = store.latest_directory(session)
         if stored is None:
             return None
-        with _lock:
-            cached = _directories.get(stored.digest)
-        if cached is not None:
-            return cached
         # Verified on import; parsed again here from what was stored (it was signed).
         directory = open_directory(stored.document, self.trust_anchor())
         with _lock:
@@ -444,89 +611,156 @@ class Federation:
         """
         try:
             try:
-                return self._inbound(data)
+                with self._writer():
+                    return self._inbound(data)
             except IntegrityError:
                 # A concurrent delivery of the same envelope won the race: answer as a repeat.
-                return self._inbound(data)
+                with self._writer():
+                    return self._inbound(data)
         except EnvelopeRejectedError as rejection:
             self.record_rejection(rejection, data)
             raise
 
-    def _inbound(self, data: bytes) -> InboundResult:
-        now = self.node.clock.now()
-        parsed = read_envelope(data)
-        header = parsed.header
-        with self.node.unit_of_work() as session:
-            identity = self.identity(session)
-            if header.recipient != identity.origin:
-                raise EnvelopeRejectedError(
-                    Reason.WRONG_RECIPIENT,
-                    f"envelope step 2: addressed to {header.recipient!r}, this node is "
-                    f"{identity.origin!r}",
-                    envelope_id=header.id,
-                )
+    def process_inbound_batch(
+        self, items: list[bytes]
+    ) -> list[InboundResult | EnvelopeRejectedError | None]:
+        """Take several envelopes in **one** transaction, each in a savepoint of its own: an
+        envelope refused rolls back only its own writes. Nothing is answered before the
+        transaction commits, so every receipt returned is for an effect that is durable, and
+        a repeat finds the row as with single deliveries (exactly-once effect unchanged).
+        Rejections are recorded in the ledger afterwards, as for single deliveries. ``None``
+        stands for an internal error (the sender retries that envelope)."""
+        results: list[InboundResult | EnvelopeRejectedError | None] = [None] * len(items)
+        headers: dict[int, EnvelopeHeader] = {}
+        alone: list[int] = []
+        with self._writer(), self.node.unit_of_work() as session:
+            if self.node.engine.dialect.name == "sqlite":
+                # pysqlite starts transactions lazily, and a SAVEPOINT opened outside one
+                # would commit on release: open the transaction (and take the lock) first.
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             directory = self.directory(session)
-            if directory is None:
-                raise EnvelopeRejectedError(
-                    Reason.UNKNOWN_SENDER,
-                    "envelope step 3: this node has no directory yet",
-                    envelope_id=header.id,
-                )
-            verify_signature(parsed, sender_key(parsed, directory, now))
-            existing = store.get_inbox(session, header.id)
-            if existing is not None:
-                return self._repeat(session, parsed.digest, existing)
-            check_time(header, now, self.settings.skew)
-            own = identity.decryption_key(parsed.recipient_key)
-            if own is None:
-                raise EnvelopeRejectedError(
-                    Reason.UNDECRYPTABLE,
-                    f"envelope step 6: encrypted to key {parsed.recipient_key}, which this node "
-                    "does not hold",
-                    envelope_id=header.id,
-                )
-            opened = OpenedEnvelope(header, decrypt(parsed, own), parsed.digest, parsed.sender_key)
-            message_type = self.handlers.get(header.type)
-            if message_type is None:
-                raise EnvelopeRejectedError(
-                    Reason.UNKNOWN_TYPE,
-                    f"this node handles no message type {header.type!r}",
-                    envelope_id=header.id,
-                )
-            receipt = sign_receipt(header, parsed.digest, now, identity.signing_key(directory, now))
-            receipt_dict = receipt.as_dict()
-            store.add_inbox(
-                session,
-                envelope_id=header.id,
-                sender=header.sender,
-                type=header.type,
-                urgent=header.urgent,
-                in_reply_to=header.in_reply_to,
-                created_at=header.created,
-                expires_at=header.expires,
-                received_at=now,
-                digest=parsed.digest,
-                payload=json.dumps(opened.payload, sort_keys=True, ensure_ascii=False),
-                receipt=json.dumps(receipt_dict, sort_keys=True),
-            )
+            for index, data in enumerate(items):
+                try:
+                    with session.begin_nested():
+                        results[index], headers[index] = self._take(session, data, directory)
+                except EnvelopeRejectedError as rejection:
+                    results[index] = rejection
+                except IntegrityError:
+                    alone.append(index)  # a concurrent delivery of it won: answered below
+                except Exception:  # noqa: BLE001  (one bad envelope must not fail the rest)
+                    _log.exception("federation.inbound_crashed", index=index)
+                    alone.append(index)
+        for index, result in enumerate(results):
+            if isinstance(result, EnvelopeRejectedError):
+                self.record_rejection(result, items[index])
+            elif isinstance(result, InboundResult):
+                self._taken(headers[index], result)
+        for index in alone:
             try:
-                message_type.handler(self.node, session, opened)
-            except EnvelopeRejectedError:
-                raise
-            except HanoixError as refusal:
-                raise EnvelopeRejectedError(
-                    Reason.BAD_PAYLOAD,
-                    f"the {header.type} handler refused it: {refusal.message}",
-                    envelope_id=header.id,
-                ) from None
-        if header.urgent:
+                results[index] = self.process_inbound(items[index])
+            except EnvelopeRejectedError as rejection:
+                results[index] = rejection
+            except Exception:  # noqa: BLE001  (answered as an internal error: retried)
+                _log.exception("federation.inbound_crashed", index=index)
+        return results
+
+    @contextlib.contextmanager
+    def _writer(self) -> Iterator[None]:
+        """On SQLite, one inbox transaction at a time per process: SQLite takes one writer
+        anyway, and threads queued on a lock resume at once, where SQLite's busy handler
+        would have them sleep for milliseconds between tries."""
+        if self.node.engine.dialect.name != "sqlite":
+            yield
+            return
+        with _inbound_lock:
+            yield
+
+    def _inbound(self, data: bytes) -> InboundResult:
+        with self.node.unit_of_work() as session:
+            result, header = self._take(session, data)
+        self._taken(header, result)
+        return result
+
+    def _taken(self, header: EnvelopeHeader, result: InboundResult) -> None:
+        if header.urgent and not result.duplicate:
             _log.warning(
                 "federation.urgent_received",
                 envelope=header.id,
                 sender=header.sender,
                 type=header.type,
             )
-        return InboundResult(receipt_dict, False, header.id)
+
+    def _take(
+        self, session: Session, data: bytes, directory: Directory | None = None
+    ) -> tuple[InboundResult, EnvelopeHeader]:
+        """Steps 1 to 8 and the effect, in the caller's transaction (never commits).
+        ``directory``: the one in force, when the caller looked it up in this transaction."""
+        now = self.node.clock.now()
+        parsed = read_envelope(data)
+        header = parsed.header
+        identity = self.identity(session)
+        if header.recipient != identity.origin:
+            raise EnvelopeRejectedError(
+                Reason.WRONG_RECIPIENT,
+                f"envelope step 2: addressed to {header.recipient!r}, this node is "
+                f"{identity.origin!r}",
+                envelope_id=header.id,
+            )
+        directory = directory or self.directory(session)
+        if directory is None:
+            raise EnvelopeRejectedError(
+                Reason.UNKNOWN_SENDER,
+                "envelope step 3: this node has no directory yet",
+                envelope_id=header.id,
+            )
+        verify_signature(parsed, sender_key(parsed, directory, now))
+        existing = store.get_inbox(session, header.id)
+        if existing is not None:
+            return self._repeat(session, parsed.digest, existing), header
+        check_time(header, now, self.settings.skew)
+        own = identity.decryption_key(parsed.recipient_key)
+        if own is None:
+            raise EnvelopeRejectedError(
+                Reason.UNDECRYPTABLE,
+                f"envelope step 6: encrypted to key {parsed.recipient_key}, which this node "
+                "does not hold",
+                envelope_id=header.id,
+            )
+        opened = OpenedEnvelope(header, decrypt(parsed, own), parsed.digest, parsed.sender_key)
+        message_type = self.handlers.get(header.type)
+        if message_type is None:
+            raise EnvelopeRejectedError(
+                Reason.UNKNOWN_TYPE,
+                f"this node handles no message type {header.type!r}",
+                envelope_id=header.id,
+            )
+        receipt = sign_receipt(header, parsed.digest, now, identity.signing_key(directory, now))
+        receipt_dict = receipt.as_dict()
+        store.add_inbox(
+            session,
+            envelope_id=header.id,
+            sender=header.sender,
+            type=header.type,
+            urgent=header.urgent,
+            in_reply_to=header.in_reply_to,
+            created_at=header.created,
+            expires_at=header.expires,
+            received_at=now,
+            digest=parsed.digest,
+            payload=json.dumps(opened.payload, sort_keys=True, ensure_ascii=False),
+            receipt=json.dumps(receipt_dict, sort_keys=True),
+        )
+        try:
+            message_type.handler(self.node, session, opened)
+        except EnvelopeRejectedError:
+            raise
+        except HanoixError as refusal:
+            raise EnvelopeRejectedError(
+                Reason.BAD_PAYLOAD,
+                f"the {header.type} handler refused it: {refusal.message}",
+                envelope_id=header.id,
+            ) from None
+        return InboundResult(receipt_dict, False, header.id), header
 
     def _repeat(self, session: Session, digest: str, existing: store.InboxItem) -> InboundResult:
         if existing.digest != digest:
@@ -610,15 +844,140 @@ class Federation:
             transfer = store.get_transfer(session, transfer_id)
         if transfer is None or transfer.direction != "in":
             return 0
-        self._truncate(path, transfer.offset)
-        return transfer.offset
+        held = _held_offset(path, transfer.offset)
+        self._truncate(path, held, locked=False)
+        return held
 
     @staticmethod
-    def _truncate(path: Path, offset: int) -> None:
-        # Bytes past the recorded offset were written but never acknowledged: drop them.
-        with contextlib.suppress(FileNotFoundError):
-            if path.stat().st_size > offset:
-                os.truncate(path, offset)
+    def _truncate(path: Path, offset: int, *, locked: bool = True) -> None:
+        # Bytes past the recorded offset were written but never acknowledged: drop them (not
+        # while a chunk is being written: its bytes are past the offset until it finishes).
+        lock = _transfer_lock(path)
+        if not locked and not lock.acquire(blocking=False):
+            return
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_size > offset:
+                    os.truncate(path, offset)
+        finally:
+            if not locked:
+                lock.release()
+
+    def announce_transfer(self, transfer_id: str, data: bytes) -> int:
+        """A peer announces a transfer with its signed ``evidence.package`` envelope, before
+        any chunk: the envelope must pass every check up to decryption (addressed here, a
+        directory-listed sender and key, a good signature, in time) and its payload name this
+        transfer. Opens the transfer (the size and SHA-256 come from the signed payload) or
+        checks it matches the one open; returns the offset held. The envelope itself is *not*
+        taken here: it is delivered afterwards like any other."""
+        self.staged_file(transfer_id)
+        now = self.node.clock.now()
+        parsed = read_envelope(data)
+        header = parsed.header
+        with self.node.unit_of_work() as session:
+            identity = self.identity(session)
+            if header.recipient != identity.origin:
+                raise EnvelopeRejectedError(
+                    Reason.WRONG_RECIPIENT,
+                    f"transfer announcement addressed to {header.recipient!r}",
+                    envelope_id=header.id,
+                )
+            directory = self.directory(session)
+            if directory is None:
+                raise EnvelopeRejectedError(
+                    Reason.UNKNOWN_SENDER, "this node has no directory yet", envelope_id=header.id
+                )
+        verify_signature(parsed, sender_key(parsed, directory, now))
+        check_time(header, now, self.settings.skew)
+        if header.type != PACKAGE:
+            raise EnvelopeRejectedError(
+                Reason.BAD_PAYLOAD,
+                f"a transfer is announced by an {PACKAGE} envelope, not {header.type!r}",
+                envelope_id=header.id,
+            )
+        own = identity.decryption_key(parsed.recipient_key)
+        if own is None:
+            raise EnvelopeRejectedError(
+                Reason.UNDECRYPTABLE,
+                f"encrypted to key {parsed.recipient_key}, which this node does not hold",
+                envelope_id=header.id,
+            )
+        payload = decrypt(parsed, own)
+        try:
+            announced = codec.hex_text(payload, "transfer", length=32)
+            sha256 = codec.hex_text(payload, "sha256", length=64)
+            size = codec.integer(payload, "size", low=1, high=self.settings.max_transfer_bytes)
+        except codec.FieldError as exc:
+            raise EnvelopeRejectedError(
+                Reason.BAD_PAYLOAD, str(exc), envelope_id=header.id
+            ) from None
+        if announced != transfer_id:
+            raise EnvelopeRejectedError(
+                Reason.BAD_PAYLOAD,
+                f"the envelope announces transfer {announced}, not {transfer_id}",
+                envelope_id=header.id,
+            )
+        with self.node.unit_of_work() as session:
+            transfer = store.get_transfer(session, transfer_id, for_update=True)
+            if transfer is None:
+                transfer = store.add_transfer(
+                    session,
+                    id=transfer_id,
+                    direction="in",
+                    peer=header.sender,
+                    sha256=sha256,
+                    size=size,
+                    now=now,
+                )
+            elif (transfer.direction, transfer.peer, transfer.sha256, transfer.size) != (
+                "in",
+                header.sender,
+                sha256,
+                size,
+            ):
+                raise TransferError(f"transfer {transfer_id} was started with other parameters")
+        path = self.staged_file(transfer_id)
+        held = _held_offset(path, transfer.offset)
+        self._truncate(path, held, locked=False)
+        return held
+
+    def begin_chunk(
+        self, transfer_id: str, *, offset: int, total: int, sha256: str, sender: str
+    ) -> ChunkWriter:
+        """Start appending one chunk at ``offset`` of an announced transfer. Write the body
+        with :meth:`ChunkWriter.write` as it arrives, then :meth:`ChunkWriter.finish`."""
+        path = self.staged_file(transfer_id)
+        if not 0 < total <= self.settings.max_transfer_bytes:
+            raise TransferError(f"a transfer is from 1 to {self.settings.max_transfer_bytes} bytes")
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise TransferError("Hanoix-Transfer-Sha256 must be 64 lower-case hex digits")
+        codec.check_origin(sender)
+        lock = _transfer_lock(path)
+        lock.acquire()
+        try:
+            with self.node.unit_of_work() as session:
+                transfer = store.get_transfer(session, transfer_id)
+            if transfer is None or transfer.direction != "in":
+                raise TransferNotAnnouncedError(
+                    f"transfer {transfer_id} was not announced: POST its signed envelope to "
+                    f"/federation/v1/transfers/{transfer_id} first"
+                )
+            if (transfer.peer, transfer.sha256, transfer.size) != (sender, sha256, total):
+                raise TransferError(f"transfer {transfer_id} was started with other parameters")
+            if transfer.status != "open":
+                raise TransferError(f"transfer {transfer_id} is {transfer.status}")
+            held = _held_offset(path, transfer.offset)
+            if offset != held:
+                raise TransferConflictError(
+                    f"transfer {transfer_id} holds {held} bytes; send from there",
+                    offset=held,
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._truncate(path, held)
+            return ChunkWriter(self, transfer, path, lock, held)
+        except BaseException:
+            lock.release()
+            raise
 
     def put_chunk(
         self,
@@ -631,54 +990,16 @@ class Federation:
         chunks: Iterator[bytes],
     ) -> int:
         """Append one chunk at ``offset``; return the new durable offset."""
-        path = self.staged_file(transfer_id)
-        if not 0 < total <= self.settings.max_transfer_bytes:
-            raise TransferError(f"a transfer is from 1 to {self.settings.max_transfer_bytes} bytes")
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise TransferError("Hanoix-Transfer-Sha256 must be 64 lower-case hex digits")
-        codec.check_origin(sender)
-        now = self.node.clock.now()
-        with self.node.unit_of_work() as session:
-            transfer = store.get_transfer(session, transfer_id, for_update=True)
-            if transfer is None:
-                if self.require_directory(session).node(sender) is None:
-                    raise TransferError(f"the directory lists no node {sender!r}")
-                transfer = store.add_transfer(
-                    session,
-                    id=transfer_id,
-                    direction="in",
-                    peer=sender,
-                    sha256=sha256,
-                    size=total,
-                    now=now,
-                )
-            if (transfer.direction, transfer.peer, transfer.sha256, transfer.size) != (
-                "in",
-                sender,
-                sha256,
-                total,
-            ):
-                raise TransferError(f"transfer {transfer_id} was started with other parameters")
-            if offset != transfer.offset:
-                raise TransferConflictError(
-                    f"transfer {transfer_id} holds {transfer.offset} bytes; send from there",
-                    offset=transfer.offset,
-                )
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._truncate(path, transfer.offset)
-            written = transfer.offset
-            with path.open("ab") as handle:
-                for piece in chunks:
-                    written += len(piece)
-                    if written > total:
-                        raise TransferError(
-                            f"transfer {transfer_id}: more bytes than the {total} announced"
-                        )
-                    handle.write(piece)
-                handle.flush()
-                os.fsync(handle.fileno())
-            store.update_transfer(session, transfer_id, now, offset=written)
-        return written
+        writer = self.begin_chunk(
+            transfer_id, offset=offset, total=total, sha256=sha256, sender=sender
+        )
+        try:
+            for piece in chunks:
+                writer.write(piece)
+        except BaseException:
+            writer.abort()
+            raise
+        return writer.finish()
 
     def complete_transfer(self, session: Session, envelope: OpenedEnvelope) -> None:
         """The ``evidence.package`` handler: check the staged package, verify it, keep it."""
@@ -711,11 +1032,9 @@ class Federation:
                 f"transfer {transfer_id} holds {held} of {size} bytes: send the rest first",
                 envelope_id=envelope.id,
             )
-        hasher = hashlib.sha256()
         with path.open("rb") as handle:
-            while block := handle.read(1024 * 1024):
-                hasher.update(block)
-            if hasher.hexdigest() != sha256:
+            # Hashed while it was received (read again only after a restart of this node).
+            if _staged_sha256(path, size) != sha256:
                 store.update_transfer(session, transfer_id, self.node.clock.now(), status="failed")
                 raise EnvelopeRejectedError(
                     Reason.PACKAGE_NOT_VERIFIED,
@@ -737,8 +1056,11 @@ class Federation:
                     f"the package received is {verified.package_id}, not {package_id}",
                     envelope_id=envelope.id,
                 )
-            handle.seek(0)
-            blob_key = FileBlobStore(self.node.settings.effective_blob_dir).put(handle)
+            # The staged file is durable and its digest known: link it into the blob store
+            # rather than copy it (a copy only across file systems).
+            blob_key = FileBlobStore(self.node.settings.effective_blob_dir).adopt(
+                path, "sha256:" + sha256
+            )
         now = self.node.clock.now()
         store.update_transfer(
             session, transfer_id, now, status="verified", blob_key=blob_key, package_id=package_id
@@ -762,7 +1084,7 @@ class Federation:
             ),
             clock=self.node.clock,
         )
-        after_commit(session, lambda: path.unlink(missing_ok=True))
+        after_commit(session, lambda: _drop_staged(path))
 
     # witnessing, serving side
 

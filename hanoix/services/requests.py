@@ -23,12 +23,14 @@ import hashlib
 import json
 import uuid
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import pycountry
 from sqlalchemy import select
@@ -42,7 +44,7 @@ from hanoix.errors import (
     Problem,
     UnknownStateError,
 )
-from hanoix.ledger.events import CustodyEvent
+from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.ledger.merkle import leaf_hash
 from hanoix.ledger.proofs import InclusionProof
 from hanoix.requests import (
@@ -54,6 +56,7 @@ from hanoix.requests import (
     CooperationRequest,
     Counterpart,
     DeadlineStatus,
+    FollowUpLink,
     IncomingRequest,
     IntendedUse,
     NewRequest,
@@ -65,6 +68,7 @@ from hanoix.requests import (
     StateProfile,
     Step,
     UseAction,
+    UseDeniedError,
     User,
     ValidationReport,
     apply,
@@ -282,9 +286,13 @@ def _profile(status: TreatyStatus, state: str) -> StateProfile:
 @dataclass(frozen=True)
 class _Treaty:
     status: TreatyStatus
+    _profiles: dict[str, StateProfile] = field(default_factory=dict, compare=False, repr=False)
 
     def profile(self, state: str) -> StateProfile:
-        return _profile(self.status, state)
+        known = self._profiles.get(state)
+        if known is None:
+            known = self._profiles[state] = _profile(self.status, state)
+        return known
 
     def applies(self) -> Applies:
         def answer(requesting: str, requested: str, on: date) -> tuple[bool, list[str]]:
@@ -294,9 +302,25 @@ class _Treaty:
         return answer
 
 
+# The treaty data of each node's database, read once and again only after an import: keyed by
+# the engine (one per node), checked against the store's generation marker on every use, so an
+# import by this process or another (``hanoix treaty import`` while the server runs) is seen
+# by the next request. The marker is read before the data: a cached entry is never older
+# than its marker.
+_treaties: WeakKeyDictionary[Any, tuple[tuple[int, int], _Treaty]] = WeakKeyDictionary()
+
+
 def _treaty(session: Session) -> _Treaty:
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    marker = treaty_store.generation(session)
+    cached = _treaties.get(engine)
+    if cached is not None and cached[0] == marker:
+        return cached[1]
     data = treaty_store.load(session)
-    return _Treaty(TreatyStatus(data.actions, data.declarations))
+    treaty = _Treaty(TreatyStatus(data.actions, data.declarations))
+    _treaties[engine] = (marker, treaty)
+    return treaty
 
 
 def state_profile(node: Node, state: str) -> StateProfile:
@@ -623,6 +647,8 @@ def take_step(
             report = _validate(session, request, now)
         step = apply(request, action, user, now, payload=payload, note=note, report=report)
         _update(session, node, request, step)
+        # The other State's node learns of the step in the same unit of work (or not at all).
+        _exchange.after_step(node, session, step.request, payload, note)
         return step.request
 
 
@@ -635,22 +661,40 @@ def record_counterpart_step(
     at: datetime,
     payload: Payload | None = None,
     note: str | None = None,
+    session: Session | None = None,
 ) -> CooperationRequest:
     """Record on this node a step the other State took (its signed message arrived), or an
     automatic step of the node itself. For the federation inbox; no user is involved, so the
-    domain's actor rules (:func:`hanoix.requests.authorise_actor`) decide."""
-    with node.unit_of_work() as session:
-        request = store.load(session, str(RequestReference.parse(reference)))
+    domain's actor rules (:func:`hanoix.requests.authorise_actor`) decide. With ``session``
+    (the inbox transaction) it joins that unit of work instead of opening one."""
+    with _joined(node, session) as unit:
+        request = store.load(unit, str(RequestReference.parse(reference)))
         if request is None:
             raise not_found(reference)
         step = apply(request, action, actor, at, payload=payload, note=note)
-        _update(session, node, request, step)
+        _update(unit, node, request, step)
         return step.request
 
 
-def register(node: Node, actor: User | NodeActor, incoming: IncomingRequest) -> CooperationRequest:
+@contextmanager
+def _joined(node: Node, session: Session | None) -> Iterator[Session]:
+    if session is not None:
+        yield session
+        return
+    with node.unit_of_work() as own:
+        yield own
+
+
+def register(
+    node: Node,
+    actor: User | NodeActor,
+    incoming: IncomingRequest,
+    *,
+    session: Session | None = None,
+) -> CooperationRequest:
     """Register a request that arrived from another State (the inbox, or a clerk typing in one
-    that came on paper) as this node's ``received`` copy."""
+    that came on paper) as this node's ``received`` copy. With ``session`` (the inbox
+    transaction) it joins that unit of work."""
     if isinstance(actor, User):
         authority = require_role(actor, Action.REGISTER)
         if incoming.handled_by != authority.code:
@@ -658,9 +702,9 @@ def register(node: Node, actor: User | NodeActor, incoming: IncomingRequest) -> 
                 f"you act for {authority.code}; register requests for your own authority"
             )
     now = node.clock.now()
-    with node.unit_of_work() as session:
+    with _joined(node, session) as unit:
         step = register_incoming(incoming, actor=actor, at=now, new_id=_new_id)
-        _insert(session, node, step)
+        _insert(unit, node, step)
         return step.request
 
 
@@ -702,6 +746,8 @@ def follow_up(
         )
         _insert(session, node, result.mla)
         _update(session, node, preservation, result.preservation)
+        link = FollowUpLink(reference=result.mla.request.reference)
+        _exchange.after_step(node, session, result.preservation.request, link, None)
         mla = result.mla.request
         return FollowUpResult(mla, result.preservation.request, _validate(session, mla, now))
 
@@ -856,4 +902,45 @@ def check_intended_use(node: Node, user: User, reference: str, use: IntendedUse)
     with node.unit_of_work() as session:
         request = _load_visible(session, user, reference)
     authorise(user, _USE_ACTIONS[use.action], request)
-    check_use(request.conditions, use, now)
+    try:
+        check_use(request.conditions, use, now)
+    except UseDeniedError as refused:
+        _record_use(node, user, request, use, refused)
+        raise
+    _record_use(node, user, request, use, None)
+
+
+def _record_use(
+    node: Node,
+    user: User,
+    request: CooperationRequest,
+    use: IntendedUse,
+    refused: UseDeniedError | None,
+) -> None:
+    """Every decision on a use of received material goes into the custody ledger, refusals
+    included: they commit on their own, since the refused use itself changes nothing."""
+    details: dict[str, Any] = {
+        "step": "use-checked",
+        "use": use.action.value,
+        "outcome": "refused" if refused else "allowed",
+    }
+    if use.recipient:
+        details["recipient"] = use.recipient
+    if refused is not None:
+        details["conditions"] = [p.field for p in refused.problems if p.field]
+        details["articles"] = [p.article for p in refused.problems if p.article]
+    event = CustodyEvent(
+        kind=EventKind.REQUEST_CHANGED,
+        actor=user.id,
+        authority=user.authority.code if user.authority else "node",
+        at=node.clock.now(),
+        subject={"request": str(request.reference)},
+        details=details,
+    )
+    with node.unit_of_work() as session:
+        custody.record(session, event, clock=node.clock)
+
+
+# Last, because it imports this module: the request.* message types and the hook that tells
+# the other State's node about each step (see hanoix/services/exchange.py).
+from hanoix.services import exchange as _exchange  # noqa: E402

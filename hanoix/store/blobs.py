@@ -182,6 +182,26 @@ class FileBlobStore:
                 temp.unlink()
             raise
 
+    def adopt(self, path: Path, key: str) -> str:
+        """Store the file at ``path``, already durable (fsynced) and whose SHA-256 the caller
+        computed as it wrote it, under ``key``: hard-linked into place, no copy (copied, and
+        hashed again, when the blob folder is on another file system). ``path`` stays."""
+        final = self._path(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, final)
+        except FileExistsError:
+            return key
+        except OSError:
+            with path.open("rb") as handle:
+                copied = self.put(handle)
+            if copied != key:
+                self.delete(copied)
+                raise InputError(f"{path} does not hash to {key}") from None
+            return key
+        _fsync_dir(final.parent)
+        return key
+
     def get(self, key: str) -> BinaryIO:
         try:
             return self._path(key).open("rb")

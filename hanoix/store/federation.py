@@ -28,6 +28,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    case,
     func,
     select,
     update,
@@ -236,10 +237,16 @@ def add_outbox(
 
 
 def claim_due(
-    session: Session, now: datetime, lease_until: datetime, limit: int
+    session: Session,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    *,
+    urgent_only: bool = False,
 ) -> list[OutboxItem]:
     """Take up to ``limit`` pending envelopes that are due and not leased, urgent first, then
-    in the order they were queued; lease them until ``lease_until``.
+    in the order they were queued; lease them until ``lease_until``. ``urgent_only``: only
+    urgent ones (the worker asks between the requests of a round).
 
     On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent workers take disjoint
     sets; on SQLite the write lock serialises claims.
@@ -254,6 +261,8 @@ def claim_due(
         .order_by(OutboxRow.priority, OutboxRow.seq)
         .limit(limit)
     )
+    if urgent_only:
+        query = query.where(OutboxRow.priority == PRIORITY_URGENT)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list(session.scalars(query))
@@ -328,9 +337,16 @@ def requeue(session: Session, envelope_id: str, now: datetime) -> None:
 
 
 def next_due(session: Session) -> datetime | None:
-    return session.scalar(
-        select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.status == PENDING)
+    """When the next pending envelope can be claimed: when due, or when its lease ends."""
+    leased = (OutboxRow.lease_until.is_not(None)) & (
+        OutboxRow.lease_until > OutboxRow.next_attempt_at
     )
+    due: datetime | None = session.scalar(
+        select(
+            func.min(case((leased, OutboxRow.lease_until), else_=OutboxRow.next_attempt_at))
+        ).where(OutboxRow.status == PENDING)
+    )
+    return due
 
 
 def outbox_counts(session: Session) -> dict[str, int]:
@@ -571,6 +587,11 @@ def latest_directory(session: Session) -> StoredDirectory | None:
     if row is None:
         return None
     return StoredDirectory(row.serial, row.issued_at, row.imported_at, row.digest, row.document)
+
+
+def latest_directory_digest(session: Session) -> str | None:
+    """The SHA-256 of the directory in force, without loading the document."""
+    return session.scalar(select(DirectoryRow.digest).order_by(DirectoryRow.serial.desc()).limit(1))
 
 
 def directory_serials(session: Session) -> list[int]:

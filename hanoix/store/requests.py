@@ -96,6 +96,20 @@ class RequestRow(Base):
     __table_args__ = (
         # The list's order and cursor (newest first) within what a user may see.
         Index("ix_requests_local_state_created", "local_state", "created_at", "id"),
+        # The common filter (kind, status, either party's State), one per party column
+        # (migration 0008_requests_index).
+        *(
+            Index(
+                f"ix_requests_filter_{party}",
+                "local_state",
+                "kind",
+                "status",
+                f"{party}_state",
+                "created_at",
+                "id",
+            )
+            for party in ("requesting", "requested")
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -63,6 +63,16 @@ def is_empty(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(TreatyDatasetRow)) == 0
 
 
+def generation(session: Session) -> tuple[int, int]:
+    """A marker that changes whenever the treaty data does: :func:`replace` records a dataset
+    row for every import and none is ever deleted, so the count of committed imports (with the
+    latest id) moves with each one, whichever process made it. Cheap: for caches."""
+    count, latest = session.execute(
+        select(func.count(), func.coalesce(func.max(TreatyDatasetRow.id), 0))
+    ).one()
+    return int(count), int(latest)
+
+
 def load(session: Session) -> TreatyData:
     """The stored actions, declarations and the description of the latest dataset."""
     actions = tuple(

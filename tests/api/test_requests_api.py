@@ -303,10 +303,12 @@ def test_validation_over_http_names_each_missing_content(
         assert [(p["field"], p["article"]) for p in answer["problems"]] == [
             (name, str(kind_spec(kind).content(name).art))
         ]
+    # An unusable document is refused as on creation (400), not answered "not valid".
     unknown = client.post(
         f"{BASE}/validate", json={**document(kind), "kind": "warrant"}, headers=as_("drafter")
-    ).json()
-    assert unknown["valid"] is False and unknown["problems"][0]["field"] == "kind"
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["problems"][0]["field"] == "kind"
 
 
 def test_the_schema_of_a_kind_documents_each_content_with_its_article(client: TestClient) -> None:

@@ -14,15 +14,18 @@ from hanoix.config import load_settings
 from hanoix.convention import RequestKind, kind_spec
 from hanoix.ledger.events import CustodyEvent
 from hanoix.ledger.proofs import InclusionProof
+from hanoix.requests import Action, ConditionsAttachment, KeepConfidential
+from hanoix.services import requests as service
 from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
-from tests.services.requests_world import document, incoming, populate
+from tests.services.requests_world import FROM_VNM, document, incoming, outgoing, populate
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
+def home(tmp_path: Path, db_url: str) -> Iterator[Path]:
+    """A node's home on each database (SQLite, PostgreSQL), with the world's users."""
     path = tmp_path / "home"
-    node = Node.open(load_settings(path, environ={}))
+    node = Node.open(load_settings(path, environ={}, database_url=db_url))
     node.initialise()
     populate(node)
     node.close()
@@ -30,7 +33,16 @@ def home(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
-def run(cli: Any, home: Path) -> Any:
+def open_node(home: Path, db_url: str) -> Any:
+    """The same node as the CLI's, opened in the test (close it)."""
+    return lambda: Node.open(load_settings(home, environ={}, database_url=db_url))
+
+
+@pytest.fixture
+def run(cli: Any, home: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    # The CLI finds the database as an operator's shell would: HANOIX_DATABASE_URL.
+    monkeypatch.setenv("HANOIX_DATABASE_URL", db_url)
+
     def call(*args: str) -> Any:
         return cli("--home", str(home), "request", *args)
 
@@ -104,7 +116,7 @@ def test_validate_answers_with_exit_codes_and_json(run: Any, tmp_path: Path) -> 
 
 
 def test_a_request_from_draft_to_sent_with_its_proved_history(
-    run: Any, tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+    run: Any, tmp_path: Path, open_node: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write(tmp_path, document())
     created = run("new", "--kind", "mla", "--from-file", str(path), "--as", "drafter", "--json")
@@ -124,7 +136,7 @@ def test_a_request_from_draft_to_sent_with_its_proved_history(
     assert history.exit_code == 0
     steps = history.json()["steps"]
     assert [s["action"] for s in steps] == ["create", "submit", "approve", "send"]
-    node = Node.open(load_settings(home, environ={}))
+    node = open_node()
     try:
         verifier = CustodyLedger(node).verifier
     finally:
@@ -156,8 +168,8 @@ def test_four_eyes_and_who_acts(run: Any, tmp_path: Path) -> None:
     assert mismatch.exit_code == 2
 
 
-def test_answering_refusing_and_postponing_on_the_requested_side(run: Any, home: Path) -> None:
-    node = Node.open(load_settings(home, environ={}))
+def test_answering_refusing_and_postponing_on_the_requested_side(run: Any, open_node: Any) -> None:
+    node = open_node()
     try:
         received = str(incoming(node, "received").reference)
         working = str(incoming(node, "in_execution").reference)
@@ -202,3 +214,113 @@ def test_answering_refusing_and_postponing_on_the_requested_side(run: Any, home:
     assert [d["kind"] for d in deadlines.json()] == ["postponed-until"]
     closed = run("close", received, "--as", "drafter")
     assert closed.exit_code == 1 and "requesting" in closed.stderr
+
+
+def test_a_preservation_is_extended_and_followed_up_from_the_command_line(
+    run: Any, open_node: Any, tmp_path: Path
+) -> None:
+    node = open_node()
+    try:
+        executed = incoming(node, "executed", kind=RequestKind.PRESERVATION)
+        ours = outgoing(node, "executed", kind=RequestKind.PRESERVATION, author="drafter")
+    finally:
+        node.close()
+    assert executed.preservation is not None
+    received = str(executed.reference)
+    extended = run(
+        "extend-preservation", received, "--days", "30", "--reason", "trial", "--as", "drafter",
+        "--json",
+    )  # fmt: skip
+    assert extended.exit_code == 0, extended.stderr
+    assert extended.json()["preservation"]["extensions"] == [{"days": 30, "reason": "trial"}]
+    assert extended.json()["preservation"]["total_days"] == executed.preservation.days + 30
+    stale = run(
+        "extend-preservation", received, "--days", "5", "--if-version", "1", "--as", "drafter"
+    )
+    assert stale.exit_code == 2 and "version" in stale.stderr
+    assert run("extend-preservation", received, "--days", "0", "--as", "drafter").exit_code == 2
+    # An examiner may not extend (the table's roles); the answer is no, not a usage error.
+    assert run("extend-preservation", received, "--days", "5", "--as", "examiner").exit_code == 1
+
+    preservation = str(ours.reference)
+    followed = run("follow-up", preservation, "--as", "drafter", "--json")
+    assert followed.exit_code == 0, followed.stderr
+    mla = followed.json()
+    assert mla["kind"] == "stored-data-access" and mla["status"] == "draft"
+    assert mla["follows_up"] == preservation
+    assert mla["validation"] is not None
+    shown = run("show", preservation, "--as", "auditor", "--json").json()
+    assert shown["follow_ups"] == [mla["reference"]]
+    assert run("follow-up", preservation, "--kind", "warrant", "--as", "drafter").exit_code == 2
+    not_contents = write(tmp_path, ["a", "list"], "contents.json")
+    assert (
+        run(
+            "follow-up", preservation, "--from-file", str(not_contents), "--as", "drafter"
+        ).exit_code
+        == 2
+    )
+    assert run("follow-up", preservation, "--as", "auditor").exit_code == 1
+
+
+def test_conditions_on_use_are_attached_checked_and_consented_from_the_command_line(
+    run: Any, open_node: Any
+) -> None:
+    node = open_node()
+    try:
+        working = str(incoming(node, "in_execution").reference)
+        received = outgoing(node, "executed", author="drafter")
+        received = service.record_counterpart_step(
+            node,
+            str(received.reference),
+            Action.ATTACH_CONDITIONS,
+            FROM_VNM,
+            at=node.clock.now(),
+            payload=ConditionsAttachment((KeepConfidential(),)),
+        )
+    finally:
+        node.close()
+    # The requested side (this node executes Viet Nam's request) attaches conditions...
+    attached = run(
+        "attach-conditions", working, "--keep-confidential", "--delete-by", "2027-01-31",
+        "--as", "approver", "--json",
+    )  # fmt: skip
+    assert attached.exit_code == 0, attached.stderr
+    assert [c["type"] for c in attached.json()["conditions"]][-2:] == [
+        "keep-confidential",
+        "delete-by",
+    ]
+    assert run("attach-conditions", working, "--as", "approver").exit_code == 2
+    bad_day = run("attach-conditions", working, "--delete-by", "soon", "--as", "approver")
+    assert bad_day.exit_code == 2 and "YYYY-MM-DD" in bad_day.stderr
+    assert (
+        run("attach-conditions", working, "--keep-confidential", "--as", "drafter").exit_code == 1
+    )
+    # ... and consents to a use, or to keeping the material longer.
+    consent = run(
+        "consent-to-use", working, "--use", "export", "--written", "--letter", "L-1",
+        "--as", "approver", "--json",
+    )  # fmt: skip
+    assert consent.exit_code == 0, consent.stderr
+    assert consent.json()["consents"][0]["granted_by"] == "AUT-CA"
+    retention = run(
+        "consent-to-use", working, "--retain-until", "2027-06-30", "--as", "approver", "--json"
+    )
+    assert retention.exit_code == 0, retention.stderr
+    assert len(retention.json()["consents"]) == 2
+    both = run("consent-to-use", working, "--use", "open", "--retain-until", "2027-06-30")
+    assert both.exit_code == 2
+    assert run("consent-to-use", working, "--use", "sell", "--as", "approver").exit_code == 2
+
+    # The requesting side checks a use of what it received against the conditions.
+    reference = str(received.reference)
+    opened = run("check-use", reference, "--use", "open", "--as", "examiner", "--json")
+    assert opened.exit_code == 0, opened.stderr
+    assert opened.json() == {"allowed": True, "action": "open", "reference": reference}
+    denied = run("check-use", reference, "--use", "export", "--as", "examiner")
+    assert denied.exit_code == 1
+    assert "Art. 40(20)" in denied.stderr
+    forward = run(
+        "check-use", reference, "--use", "forward", "--recipient", "ZAF", "--as", "approver"
+    )
+    assert forward.exit_code == 1 and "Art. 36(3)" in forward.stderr
+    assert run("check-use", reference, "--use", "open", "--as", "vnm-clerk").exit_code == 2

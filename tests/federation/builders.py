@@ -3,6 +3,7 @@ transport that routes a peer client's calls to another in-process node's service
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 from collections.abc import Callable, Sequence
@@ -164,12 +165,28 @@ class Router:
         path = request.url.path.removeprefix("/federation/v1")
         body = request.read()
         try:
+            if request.method == "POST" and path == "/envelopes/batch":
+                from hanoix.api.federation import rejection_response
+
+                envelopes = [base64.b64decode(e) for e in json.loads(body)["envelopes"]]
+                answers: list[dict[str, Any]] = []
+                for result in federation.process_inbound_batch(envelopes):
+                    if result is None:
+                        answers.append({"status": 500})
+                    elif isinstance(result, EnvelopeRejectedError):
+                        answers.append(json.loads(rejection_response(result).body))
+                    else:
+                        answers.append({"status": 200, **result.as_dict()})
+                return httpx.Response(200, json={"results": answers})
             if request.method == "POST" and path == "/envelopes":
                 return httpx.Response(200, json=federation.process_inbound(body).as_dict())
             if path.startswith("/transfers/"):
                 transfer_id = path.rsplit("/", 1)[1]
                 if request.method == "HEAD":
                     offset = federation.transfer_offset(transfer_id)
+                    return httpx.Response(200, headers={"Hanoix-Offset": str(offset)})
+                if request.method == "POST":
+                    offset = federation.announce_transfer(transfer_id, body)
                     return httpx.Response(200, headers={"Hanoix-Offset": str(offset)})
                 held = federation.put_chunk(
                     transfer_id,

@@ -3,9 +3,11 @@ every change, optimistic locking, idempotent creation, visibility, deadlines and
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -451,6 +453,33 @@ def test_conditions_on_use_are_enforced_until_consent(world: Node) -> None:
     service.check_intended_use(world, examiner, str(request.reference), export)
 
 
+def test_every_decision_on_a_use_is_in_the_ledger_refusals_included(world: Node) -> None:
+    request = outgoing(world, "executed", author="drafter")
+    request = service.record_counterpart_step(
+        world,
+        str(request.reference),
+        Action.ATTACH_CONDITIONS,
+        FROM_VNM,
+        at=world.clock.now(),
+        payload=ConditionsAttachment((KeepConfidential(),)),
+    )
+    examiner = user(world, "examiner")
+    before = ledger_size(world)
+    with pytest.raises(UseDeniedError):
+        service.check_intended_use(
+            world, examiner, str(request.reference), IntendedUse(UseAction.EXPORT)
+        )
+    service.check_intended_use(world, examiner, str(request.reference), IntendedUse(UseAction.OPEN))
+    history = CustodyLedger(world).history("request", str(request.reference))
+    decisions = [CustodyEvent.from_dict(json.loads(e.entry)).details for e in history][-2:]
+    assert ledger_size(world) == before + 2
+    assert decisions[0]["use"] == "export"
+    assert decisions[0]["outcome"] == "refused"
+    assert decisions[0]["conditions"] == ["keep-confidential"]
+    assert decisions[0]["articles"] == ["Art. 40(20)"]
+    assert decisions[1] == {"step": "use-checked", "use": "open", "outcome": "allowed"}
+
+
 def test_validating_a_document_stores_nothing(world: Node) -> None:
     contents = dict(draft(RequestKind.PRESERVATION).contents)
     del contents["data_to_preserve"]
@@ -474,3 +503,32 @@ def test_a_state_profile_reads_the_notified_languages(world: Node) -> None:
     assert profile.zone == "Asia/Ho_Chi_Minh"
     assert profile.languages == service.AUTHENTIC_LANGUAGES
     assert service.state_zone("AUT") == "Europe/Vienna"
+
+
+def test_the_treaty_data_is_read_once_and_again_after_an_import(
+    world: Node, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hanoix.services import treaty
+    from hanoix.store import treaty as treaty_store
+    from tests.services.test_treaty_service import SHIPPED_STATES, ratifications
+
+    loads: list[int] = []
+    real_load = treaty_store.load
+
+    def counting_load(session: Any) -> Any:
+        loads.append(1)
+        return real_load(session)
+
+    monkeypatch.setattr(treaty_store, "load", counting_load)
+    clock.advance(datetime(2027, 7, 1, 9, 0, tzinfo=UTC) - clock.now())
+    drafter = user(world, "drafter")
+    before = [service.create(world, drafter, draft()).report for _ in range(3)]
+    assert len(loads) == 1  # three creations (and their validations), one read
+    assert all(r.warnings and r.warnings[0].article == "Art. 65" for r in before)
+    # Forty States ratify, Austria and Viet Nam among them (in force from 31 May 2027).
+    treaty.import_bytes(world, ratifications(SHIPPED_STATES), treaty.ImportFormat.CSV, name="r.csv")
+    after = service.create(world, drafter, draft()).report
+    assert [w.article for w in after.warnings] == []
+    service.create(world, drafter, draft())
+    # The import read the data once itself; requests read it once more, after it.
+    assert len(loads) == 3

@@ -285,3 +285,39 @@ def test_times_come_back_in_utc_on_both_databases(sessions: sessionmaker[Session
     row = page.items[0]
     assert row.created_at == request.created_at and row.created_at.utcoffset() == timedelta(0)
     assert row.next_deadline == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+
+
+def test_the_common_filter_has_its_composite_indexes_and_0008_goes_back_down(
+    engine: Engine,
+) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from hanoix.store import migrate
+
+    def filter_indexes() -> dict[str, list[str | None]]:
+        return {
+            i["name"]: i["column_names"]
+            for i in inspect(engine).get_indexes("requests")
+            if str(i["name"]).startswith("ix_requests_filter_")
+        }
+
+    expected = {
+        f"ix_requests_filter_{party}": [
+            "local_state",
+            "kind",
+            "status",
+            f"{party}_state",
+            "created_at",
+            "id",
+        ]
+        for party in ("requesting", "requested")
+    }
+    assert filter_indexes() == expected
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007_requests")
+    assert filter_indexes() == {}
+    migrate.upgrade(engine)
+    assert filter_indexes() == expected

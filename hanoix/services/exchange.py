@@ -1,0 +1,714 @@
+"""Requests over federation: the two copies of a request kept in step between two nodes.
+
+Three message types, each registered with the federation's handler registry:
+
+* ``request.sent``: the requesting node sends it in the unit of work of the ``send`` step. The
+  requested node registers its copy (``received``, actor ``STATE:federation``) and answers, in
+  the same inbox transaction, with the ``receive`` step.
+* ``request.step``: every later step taken on one side (acknowledge, execute, refuse,
+  withdraw, close, extend a preservation, link a follow-up...) is sent to the other side,
+  which records it with the counterpart as actor
+  (:func:`hanoix.services.requests.record_counterpart_step`).
+  Each carries ``seq``, the number of that side's network steps so far; a receiver applies
+  exactly the next one, ignores one it already holds, and asks the sender to retry one that
+  overtook its predecessor (no ordering is promised between envelopes).
+* evidence: the requested side seals a package (to the requesting authority's encryption key,
+  exchanged in ``request.sent``) and queues it with
+  :meth:`~hanoix.services.federation.Federation.send_package`; the built-in
+  ``evidence.package`` handler verifies it on arrival. Its envelope names the request, which is
+  how the requesting side finds what was returned for a request (:func:`received_evidence`).
+
+The counterpart is vouched for by the envelope: its signature was checked against the
+directory, and the directory says which State and authorities the sending node serves.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hanoix.convention import RequestKind
+from hanoix.errors import InputError, NotFoundError, PermissionDeniedError
+from hanoix.evidence import keys as keyfiles
+from hanoix.evidence.keys import KeyKind, PublicKey
+from hanoix.evidence.verify import verify as verify_package
+from hanoix.federation import codec
+from hanoix.federation.directory import NodeEntry
+from hanoix.federation.envelope import OpenedEnvelope
+from hanoix.federation.errors import EnvelopeRejectedError, Reason
+from hanoix.federation.handlers import registry
+from hanoix.logs import get_logger
+from hanoix.requests import (
+    Action,
+    Channel,
+    ConditionsAttachment,
+    CooperationRequest,
+    Counterpart,
+    ExecutionReport,
+    FollowUpLink,
+    IncomingRequest,
+    NodeActor,
+    Party,
+    Payload,
+    Postponement,
+    PreservationExtension,
+    Refusal,
+    RequestReference,
+    Side,
+    User,
+    authorise,
+    not_found,
+)
+from hanoix.requests.conditions import Consent, RetentionConsent, UseConsent
+from hanoix.services import auth
+from hanoix.services import requests as service
+from hanoix.services.federation import PACKAGE, Federation, Message
+from hanoix.services.node import Node
+from hanoix.store import requests as request_store
+from hanoix.store.blobs import FileBlobStore
+from hanoix.store.federation import InboxRow, get_transfer
+
+_log = get_logger("hanoix.exchange")
+
+REQUEST_SENT = "request.sent"
+REQUEST_STEP = "request.step"
+#: The name of the node actor that registers requests arriving over the network.
+FEDERATION_ACTOR = "federation"
+#: Where an authority's evidence key set lives in a node's home (``hanoix keys new --out``).
+AUTHORITY_KEYS = Path("keys") / "authorities"
+MAX_NOTE = 4000
+
+
+def authority_keys_dir(node: Node, code: str) -> Path:
+    """The folder of authority ``code``'s evidence keys: ``HOME/keys/authorities/CODE``."""
+    return node.settings.home / AUTHORITY_KEYS / code
+
+
+# --- finding the other node ------------------------------------------------------------------
+
+
+def _peer(federation: Federation, session: Session, state: str, authority: str) -> NodeEntry | None:
+    """The directory's node for ``state``: the one serving ``authority`` if several do."""
+    directory = federation.directory(session)
+    if directory is None:
+        return None
+    own = federation.identity(session).origin
+    candidates = [n for n in directory.nodes if n.state == state and n.origin != own]
+    for entry in candidates:
+        if any(a.code == authority for a in entry.authorities):
+            return entry
+    return candidates[0] if candidates else None
+
+
+def _sender_entry(federation: Federation, session: Session, envelope: OpenedEnvelope) -> NodeEntry:
+    entry = federation.require_directory(session).node(envelope.sender)
+    if entry is None:  # the signature was checked against this directory; fail closed anyway
+        raise _bad(envelope, f"the directory lists no node {envelope.sender!r}")
+    return entry
+
+
+def _vouched_authority(entry: NodeEntry, authority: str, envelope: OpenedEnvelope) -> str:
+    """The sender speaks for ``authority`` only if the directory lists it for that node."""
+    if entry.authorities and all(a.code != authority for a in entry.authorities):
+        raise _bad(
+            envelope,
+            f"{entry.origin} does not serve authority {authority!r} according to the directory",
+        )
+    return authority
+
+
+def _bad(envelope: OpenedEnvelope, message: str) -> EnvelopeRejectedError:
+    return EnvelopeRejectedError(Reason.BAD_PAYLOAD, message, envelope_id=envelope.id)
+
+
+# --- payloads as JSON ------------------------------------------------------------------------
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def encode_payload(payload: Payload | None) -> dict[str, Any] | None:
+    """A step's payload as JSON, tagged with its type (``None`` stays ``None``)."""
+    if payload is None:
+        return None
+    if isinstance(payload, Refusal):
+        return {
+            "type": "refusal",
+            "grounds": list(payload.grounds),
+            "reasons": payload.reasons,
+            "consulted": payload.consulted,
+        }
+    if isinstance(payload, Postponement):
+        return {
+            "type": "postponement",
+            "until": payload.until.isoformat(),
+            "reason": payload.reason,
+            "consulted": payload.consulted,
+        }
+    if isinstance(payload, ExecutionReport):
+        return {
+            "type": "execution",
+            "preserved_on": _iso(payload.preserved_on),
+            "summary": payload.summary,
+        }
+    if isinstance(payload, PreservationExtension):
+        return {"type": "extension", "days": payload.days, "reason": payload.reason}
+    if isinstance(payload, ConditionsAttachment):
+        return {
+            "type": "conditions",
+            "conditions": [request_store.encode_condition(c) for c in payload.conditions],
+        }
+    if isinstance(payload, UseConsent | RetentionConsent):
+        return {"type": "consent", "consent": request_store.encode_consent(payload)}
+    if isinstance(payload, FollowUpLink):
+        return {"type": "follow-up", "reference": str(payload.reference)}
+    raise InputError(f"a {type(payload).__name__} is not sent to the other State")
+
+
+def decode_payload(data: Any) -> Payload | None:
+    """The inverse of :func:`encode_payload`; raises :class:`InputError` on anything else."""
+    if data is None:
+        return None
+    try:
+        kind = data["type"]
+        if kind == "refusal":
+            return Refusal(
+                grounds=tuple(str(g) for g in data["grounds"]),
+                reasons=str(data["reasons"]),
+                consulted=bool(data["consulted"]),
+            )
+        if kind == "postponement":
+            return Postponement(
+                until=date.fromisoformat(data["until"]),
+                reason=str(data["reason"]),
+                consulted=bool(data["consulted"]),
+            )
+        if kind == "execution":
+            preserved = data["preserved_on"]
+            return ExecutionReport(
+                preserved_on=None if preserved is None else date.fromisoformat(preserved),
+                summary=str(data["summary"]),
+            )
+        if kind == "extension":
+            return PreservationExtension(days=int(data["days"]), reason=str(data["reason"]))
+        if kind == "conditions":
+            return ConditionsAttachment(
+                tuple(request_store.decode_condition(c) for c in data["conditions"])
+            )
+        if kind == "consent":
+            consent: Consent = request_store.decode_consent(data["consent"])
+            return consent
+        if kind == "follow-up":
+            return FollowUpLink(reference=RequestReference.parse(data["reference"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"step payload: {exc}") from None
+    raise InputError(f"step payload of unknown type {data.get('type')!r}")
+
+
+def _party(party: Party) -> dict[str, str]:
+    return {"state": party.state, "authority": party.authority, "zone": party.zone}
+
+
+def _party_back(data: Mapping[str, Any]) -> Party:
+    return Party(str(data["state"]), str(data["authority"]), str(data["zone"]))
+
+
+def _document(request: CooperationRequest) -> dict[str, Any]:
+    """What travels with a sent request: everything the requested State's copy needs."""
+    return {
+        "kind": request.kind.value,
+        "requesting": _party(request.requesting),
+        "requested": _party(request.requested),
+        "channel": request.channel.value,
+        "language": request.language,
+        "proceeding": request.proceeding,
+        "contents": {
+            k: list(v) if isinstance(v, tuple) else v for k, v in request.contents.items()
+        },
+        "urgent": request.urgent,
+        "restricted": request.restricted,
+        "legal_basis_other": request.legal_basis_other,
+        "convention_offence": request.convention_offence,
+        "dual_criminality": request.dual_criminality,
+        "preservation_days": request.preservation_days,
+        "suggested_deadline": _iso(request.suggested_deadline),
+        "follows_up": str(request.follows_up) if request.follows_up else None,
+    }
+
+
+def _incoming(
+    reference: RequestReference, data: Mapping[str, Any], handled_by: str
+) -> IncomingRequest:
+    contents = {
+        str(k): tuple(str(x) for x in v) if isinstance(v, list) else v
+        for k, v in dict(data["contents"]).items()
+    }
+    for name, value in contents.items():
+        if not isinstance(value, str | bool | tuple):
+            raise InputError(f"content {name!r} is neither text, a list nor a yes/no")
+    deadline = data.get("suggested_deadline")
+    follows_up = data.get("follows_up")
+    days = data.get("preservation_days")
+    return IncomingRequest(
+        reference=reference,
+        kind=RequestKind(data["kind"]),
+        requesting=_party_back(data["requesting"]),
+        requested=_party_back(data["requested"]),
+        handled_by=handled_by,
+        channel=Channel(data["channel"]),
+        language=str(data["language"]),
+        proceeding=str(data["proceeding"]),
+        contents=contents,
+        urgent=bool(data["urgent"]),
+        restricted=bool(data["restricted"]),
+        legal_basis_other=data.get("legal_basis_other"),
+        convention_offence=data.get("convention_offence"),
+        dual_criminality=data.get("dual_criminality"),
+        preservation_days=None if days is None else int(days),
+        suggested_deadline=None if deadline is None else date.fromisoformat(deadline),
+        follows_up=None if follows_up is None else RequestReference.parse(follows_up),
+    )
+
+
+# --- sending: hooked into the request use cases ----------------------------------------------
+
+
+def _came_over_network(request: CooperationRequest) -> bool:
+    first = request.history[0] if request.history else None
+    return first is not None and first.actor == f"{request.requested.state}:{FEDERATION_ACTOR}"
+
+
+def _network_seq(request: CooperationRequest, side: Side) -> int:
+    """How many of ``side``'s steps on this copy travel (or travelled) over the network.
+
+    On the requesting side, only the steps after ``send`` (the draft's life is local); on the
+    requested side every step of its own, its registration standing for ``receive``. The
+    other copy records them as ``side``'s steps: the two counts meet.
+    """
+    entries = list(request.history)
+    if side is Side.REQUESTING and request.side is Side.REQUESTING:
+        sent = [i for i, e in enumerate(entries) if e.action is Action.SEND]
+        if not sent:
+            return 0
+        entries = entries[sent[0] + 1 :]
+    return sum(1 for e in entries if e.side is side)
+
+
+def after_step(
+    node: Node,
+    session: Session,
+    request: CooperationRequest,
+    payload: Payload | None,
+    note: str | None,
+) -> None:
+    """Queue, in the caller's unit of work, the message that tells the other State about the
+    step just recorded on ``request`` (its last history entry), if the other State's node is
+    in the directory and holds (or is about to hold) its copy. Called by
+    :mod:`hanoix.services.requests` for steps taken by this node's users."""
+    entry = request.history[-1]
+    if entry.side is not request.side:
+        return  # a counterpart's step, recorded here: never echoed back
+    federation = Federation(node)
+    counterpart = request.counterpart
+    if request.side is Side.REQUESTING:
+        if entry.action is Action.SEND:
+            _send_request(federation, session, request, entry.at)
+            return
+        if not any(e.action is Action.SEND for e in request.history):
+            return  # still a local draft
+    elif not _came_over_network(request):
+        return  # registered from paper: the answer goes back the way the request came
+    peer = _peer(federation, session, counterpart.state, counterpart.authority)
+    if peer is None:
+        _log.info("exchange.no_peer", reference=str(request.reference), state=counterpart.state)
+        return
+    message = {
+        "reference": str(request.reference),
+        "action": entry.action.value,
+        "seq": _network_seq(request, request.side),
+        "side": request.side.value,
+        "at": codec.format_time(entry.at),
+        "authority": request.handled_by,
+        "note": note,
+        "payload": encode_payload(payload),
+    }
+    federation.enqueue(session, Message(peer.origin, REQUEST_STEP, message, urgent=request.urgent))
+
+
+def _send_request(
+    federation: Federation, session: Session, request: CooperationRequest, at: datetime
+) -> None:
+    requested = request.requested
+    peer = _peer(federation, session, requested.state, requested.authority)
+    if peer is None:
+        # No node of that State on the network: the request travels another way (paper,
+        # diplomatic channel); its copy here still records the sending.
+        _log.info(
+            "exchange.not_on_network", reference=str(request.reference), state=requested.state
+        )
+        return
+    key_file = authority_keys_dir(federation.node, request.handled_by) / "encryption.pub"
+    evidence_key = key_file.read_text("utf-8") if key_file.is_file() else None
+    payload = {
+        "reference": str(request.reference),
+        "sent_at": codec.format_time(at),
+        "authority": request.handled_by,
+        "document": _document(request),
+        "evidence_key": evidence_key,
+    }
+    federation.enqueue(session, Message(peer.origin, REQUEST_SENT, payload, urgent=request.urgent))
+
+
+# --- receiving -------------------------------------------------------------------------------
+
+
+def _local_authority(session: Session, state: str, named: str, channel: Channel) -> str:
+    """The local authority that handles an arriving request: the one named if it is ours and
+    of the kind the channel implies, else ours of that kind, else the one named if ours."""
+    wanted = "contact-24-7" if channel is Channel.CONTACT_24_7 else "central-authority"
+    ours = [a for a in auth.list_authorities(session) if a.state == state]
+    for authority in ours:
+        if authority.code == named and authority.kind == wanted:
+            return authority.code
+    for authority in ours:
+        if authority.kind == wanted:
+            return authority.code
+    for authority in ours:
+        if authority.code == named:
+            return authority.code
+    raise InputError(f"this node serves no authority of {state} to take a {channel.value} request")
+
+
+def _on_request_sent(node: Node, session: Session, envelope: OpenedEnvelope) -> None:
+    payload = envelope.payload
+    federation = Federation(node)
+    try:
+        codec.members(
+            payload,
+            {"reference", "sent_at", "authority", "document", "evidence_key"},
+            set(),
+            "payload",
+        )
+        reference = RequestReference.parse(codec.text(payload, "reference", max_length=40))
+        codec.time(payload, "sent_at")
+        authority = codec.text(payload, "authority", max_length=64)
+        document = payload["document"]
+        if not isinstance(document, dict):
+            raise codec.FieldError("document", "must be an object")
+        if payload["evidence_key"] is not None:
+            keyfiles.parse_public(
+                codec.text(payload, "evidence_key", max_length=4000, multiline=True).encode(),
+                KeyKind.ENCRYPTION,
+                source="request.sent evidence_key",
+                role="evidence_key",
+            )
+    except (codec.FieldError, InputError) as exc:
+        raise _bad(envelope, str(exc)) from None
+    sender = _sender_entry(federation, session, envelope)
+    own = federation.require_directory(session).node(envelope.header.recipient)
+    own_state = own.state if own is not None else node.settings.state
+    try:
+        requesting = _party_back(document["requesting"])
+        requested = _party_back(document["requested"])
+        channel = Channel(document["channel"])
+    except (KeyError, TypeError, ValueError, InputError) as exc:
+        raise _bad(envelope, f"document: {exc}") from None
+    if requesting.state != sender.state or reference.state != sender.state:
+        # A node speaks for its own State, and a reference is the requesting State's.
+        raise _bad(
+            envelope,
+            f"{sender.origin} speaks for {sender.state}: it cannot send {reference} for "
+            f"{requesting.state}",
+        )
+    _vouched_authority(sender, authority, envelope)
+    if own_state is None or requested.state != own_state:
+        raise _bad(envelope, f"the request is addressed to {requested.state}, not this node")
+    if request_store.load(session, str(reference)) is not None:
+        return  # already registered (a re-send under a new envelope): no second copy
+    handled_by = _local_authority(session, own_state, requested.authority, channel)
+    try:
+        incoming = _incoming(reference, document, handled_by)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _bad(envelope, f"document: {exc}") from None
+    actor = NodeActor(own_state, FEDERATION_ACTOR)
+    registered = service.register(node, actor, incoming, session=session)
+    _log.warning(
+        "exchange.request_received",
+        reference=str(reference),
+        sender=envelope.sender,
+        urgent=registered.urgent,
+        handled_by=handled_by,
+    )
+    # The requested State's receipt (``receive``), recorded on the requesting copy.
+    answer = {
+        "reference": str(reference),
+        "action": Action.RECEIVE.value,
+        "seq": _network_seq(registered, Side.REQUESTED),
+        "side": Side.REQUESTED.value,
+        "at": codec.format_time(registered.created_at),
+        "authority": handled_by,
+        "note": None,
+        "payload": None,
+    }
+    federation.enqueue(
+        session,
+        Message(envelope.sender, REQUEST_STEP, answer, in_reply_to=envelope.id, urgent=False),
+    )
+
+
+def _on_request_step(node: Node, session: Session, envelope: OpenedEnvelope) -> None:
+    payload = envelope.payload
+    federation = Federation(node)
+    try:
+        codec.members(
+            payload,
+            {"reference", "action", "seq", "side", "at", "authority", "note", "payload"},
+            set(),
+            "payload",
+        )
+        reference = str(RequestReference.parse(codec.text(payload, "reference", max_length=40)))
+        action = Action(codec.text(payload, "action", max_length=40))
+        seq = codec.integer(payload, "seq", low=1, high=1_000_000)
+        side = Side(codec.text(payload, "side", max_length=20))
+        at = codec.time(payload, "at")
+        authority = codec.text(payload, "authority", max_length=64)
+        note = codec.optional_text(payload, "note", max_length=MAX_NOTE)
+        step_payload = decode_payload(payload["payload"])
+    except (codec.FieldError, InputError, ValueError) as exc:
+        raise _bad(envelope, str(exc)) from None
+    sender = _sender_entry(federation, session, envelope)
+    _vouched_authority(sender, authority, envelope)
+    request = request_store.load(session, reference)
+    if request is None or request.counterpart.state != sender.state or side is request.side:
+        # Not a request this node shares with the sender: the same answer as a missing one.
+        raise _bad(envelope, not_found(reference).message)
+    held = _network_seq(request, side)
+    if seq <= held:
+        return  # already recorded (exactly once per step, whatever the envelope)
+    if seq > held + 1:
+        # It overtook an earlier step still on its way; the sender tries again later.
+        raise EnvelopeRejectedError(
+            Reason.TRANSFER_INCOMPLETE,
+            f"step {seq} of {reference} arrived before step {held + 1}: send that one first",
+            envelope_id=envelope.id,
+        )
+    now = node.clock.now()
+    try:
+        service.record_counterpart_step(
+            node,
+            reference,
+            action,
+            Counterpart(sender.state, authority),
+            at=min(at, now),
+            payload=step_payload,
+            note=note,
+            session=session,
+        )
+    except request_store.StaleVersionError:
+        # A local user changed this copy at the same moment: take the step again later.
+        raise EnvelopeRejectedError(
+            Reason.TRANSFER_INCOMPLETE,
+            f"request {reference} changed while step {seq} was recorded: send it again",
+            envelope_id=envelope.id,
+        ) from None
+
+
+registry.register(
+    REQUEST_SENT,
+    _on_request_sent,
+    description="a cooperation request sent by the requesting State (registered as received)",
+)
+registry.register(
+    REQUEST_STEP,
+    _on_request_step,
+    description="a step the other State took on a request both nodes hold",
+)
+
+
+# --- evidence returned for a request ---------------------------------------------------------
+
+
+def _requests_sent_to_us(session: Session, reference: str) -> list[tuple[str, dict[str, Any]]]:
+    rows = session.scalars(
+        select(InboxRow).where(InboxRow.type == REQUEST_SENT).order_by(InboxRow.seq)
+    )
+    found = []
+    for row in rows:
+        payload = json.loads(row.payload)
+        if payload.get("reference") == reference:
+            found.append((row.sender, payload))
+    return found
+
+
+def requesting_authority_key(node: Node, user: User, reference: str) -> PublicKey:
+    """The encryption key the requesting authority gave with request ``reference``: what the
+    requested side seals returned evidence to."""
+    with node.unit_of_work() as session:
+        request = request_store.load(session, reference)
+        if request is None:
+            raise not_found(reference)
+        authorise(user, Action.READ_CONTENT, request)
+        sent = _requests_sent_to_us(session, reference)
+    for _, payload in reversed(sent):
+        if payload.get("evidence_key"):
+            return keyfiles.parse_public(
+                str(payload["evidence_key"]).encode(),
+                KeyKind.ENCRYPTION,
+                source=f"the evidence key sent with {reference}",
+                role="evidence_key",
+            )
+    raise NotFoundError(
+        f"the requesting authority sent no evidence key with {reference}; ask it for its "
+        "encryption.pub and seal with 'hanoix evidence pack --to FILE'"
+    )
+
+
+@dataclass(frozen=True)
+class SentEvidence:
+    """A package queued for the requesting State: what it is and the envelope announcing it."""
+
+    reference: str
+    package_id: str
+    envelope_id: str
+    recipient: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "reference": self.reference,
+            "package_id": self.package_id,
+            "envelope_id": self.envelope_id,
+            "recipient": self.recipient,
+        }
+
+
+_RETURNABLE = {"in_execution", "partially_executed", "executed"}
+
+
+def send_evidence(node: Node, user: User, reference: str, package: Path) -> SentEvidence:
+    """Send the evidence package ``package`` (sealed for request ``reference``) to the
+    requesting State's node, as the requested side's ``user``, in one unit of work."""
+    try:
+        with package.open("rb") as handle:
+            verified = verify_package(handle)
+    except OSError as exc:
+        raise InputError(f"cannot read the package {package}: {exc.strerror}") from None
+    header_request = verified.header.request
+    if header_request != reference:
+        raise InputError(
+            f"the package answers request {header_request or '(none)'}, not {reference}: seal it "
+            f"with --request {reference}"
+        )
+    with node.unit_of_work() as session:
+        request = request_store.load(session, reference)
+        if request is None:
+            raise not_found(reference)
+        authorise(user, Action.EXECUTE_PARTIALLY, request)
+        if request.status.value not in _RETURNABLE:
+            raise PermissionDeniedError(
+                f"request {reference} is '{request.status.value}': evidence is returned once "
+                "execution has started"
+            )
+        senders = [s for s, _ in _requests_sent_to_us(session, reference)]
+        federation = Federation(node)
+        if senders:
+            recipient = senders[-1]
+        else:
+            requesting = request.requesting
+            peer = _peer(federation, session, requesting.state, requesting.authority)
+            if peer is None:
+                raise NotFoundError(
+                    f"no node of {requesting.state} in the directory: hand the package over "
+                    "another way"
+                )
+            recipient = peer.origin
+        sealed = federation.send_package(session, recipient, package)
+    return SentEvidence(reference, verified.package_id, sealed.header.id, recipient)
+
+
+@dataclass(frozen=True)
+class ReceivedEvidence:
+    """A package the other State returned for a request, verified on arrival."""
+
+    reference: str
+    package_id: str
+    sha256: str
+    size: int
+    sender: str
+    received_at: datetime
+    envelope_id: str
+    blob_key: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "package_id": self.package_id,
+            "sha256": self.sha256,
+            "size": self.size,
+            "sender": self.sender,
+            "received_at": codec.format_time(self.received_at),
+            "envelope_id": self.envelope_id,
+        }
+
+
+def received_evidence(node: Node, user: User, reference: str) -> list[ReceivedEvidence]:
+    """The packages received (and verified on arrival) for request ``reference``."""
+    with node.unit_of_work() as session:
+        request = request_store.load(session, reference)
+        if request is None:
+            raise not_found(reference)
+        authorise(user, Action.READ_CONTENT, request)
+        federation = Federation(node)
+        directory = federation.directory(session)
+        rows = session.scalars(
+            select(InboxRow).where(InboxRow.type == PACKAGE).order_by(InboxRow.seq)
+        ).all()
+        found = []
+        for row in rows:
+            payload = json.loads(row.payload)
+            if payload.get("request") != reference:
+                continue
+            entry = directory.node(row.sender) if directory is not None else None
+            if entry is None or entry.state != request.counterpart.state:
+                continue
+            transfer = get_transfer(session, str(payload["transfer"]))
+            if transfer is None or transfer.blob_key is None:
+                continue
+            found.append(
+                ReceivedEvidence(
+                    reference,
+                    str(payload["package_id"]),
+                    str(payload["sha256"]),
+                    int(payload["size"]),
+                    row.sender,
+                    row.received_at,
+                    row.envelope_id,
+                    transfer.blob_key,
+                )
+            )
+    return found
+
+
+def export_evidence(
+    node: Node, user: User, reference: str, package_id: str, out: Path
+) -> ReceivedEvidence:
+    """Copy a package received for ``reference`` out of the blob store to ``out``."""
+    for item in received_evidence(node, user, reference):
+        if item.package_id == package_id:
+            if out.exists():
+                raise InputError(f"{out} exists already; choose a new file name")
+            with FileBlobStore(node.settings.effective_blob_dir).get(item.blob_key) as source:
+                temporary = out.with_name(f".{out.name}.part")
+                with temporary.open("wb") as target:
+                    shutil.copyfileobj(source, target, 1024 * 1024)
+                temporary.replace(out)
+            return item
+    raise NotFoundError(f"no package {package_id} was received for request {reference}")

@@ -1,0 +1,378 @@
+"""Requests over federation, on three in-process nodes (Austria, Viet Nam, South Africa): a
+sent request is registered on the requested node, each later step is recorded on both copies,
+evidence returned for a request arrives verified and opens, and the third node sees nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hanoix.convention import RequestKind
+from hanoix.errors import NotFoundError
+from hanoix.federation.errors import EnvelopeRejectedError, Reason
+from hanoix.requests import Action, Channel, ExecutionReport, Status
+from hanoix.services import auth, custody, exchange
+from hanoix.services import requests as service
+from hanoix.services.evidence import (
+    collect_sources,
+    load_decryption_key,
+    load_signing_key,
+    open_file,
+    seal_files,
+    verify_file,
+    write_key_set,
+)
+from hanoix.services.federation import Message
+from hanoix.store import federation as fed_store
+from hanoix.store import requests as request_store
+from tests.federation.builders import Member, Network, Router, make_network, worker_for
+from tests.services.requests_world import draft
+
+STATES = {"a": "AUT", "v": "VNM", "z": "ZAF"}
+USERS = {  # username: (role, authority suffix)
+    "drafter": ("drafter", "CA"),
+    "approver": ("approver", "CA"),
+    "officer": ("officer_24_7", "247"),
+    "examiner": ("examiner", "CA"),
+}
+
+
+@pytest.fixture
+def net(tmp_path: Path) -> Iterator[Network]:
+    network = make_network(tmp_path, list(STATES), states=tuple(STATES.values()))
+    for name, state in STATES.items():
+        node = network[name].node
+        with node.unit_of_work() as session:
+            for suffix, kind in (("CA", "central-authority"), ("247", "contact-24-7")):
+                code = f"{state}-{suffix}"
+                auth.add_authority(session, node.clock, auth.Authority(code, code, kind, state))
+            for username, (role, suffix) in USERS.items():
+                auth.add_user(
+                    session,
+                    node.clock,
+                    username=username,
+                    display_name=username,
+                    roles={role},
+                    authority=f"{state}-{suffix}",
+                    password=None,
+                )
+    # Entries now list the authorities: publish again so peers can vouch for them.
+    network.publish()
+    yield network
+    network.close()
+
+
+def deliver(net: Network) -> None:
+    """Run every node's worker until no outbox has anything left to send."""
+    router = Router(net)
+    for _ in range(6):
+        if sum(worker_for(net[name], router).drain() for name in STATES) == 0:
+            return
+
+
+def take(member: Member, who: str, reference: str, action: Action, **kwargs: object) -> None:
+    user = service.user_named(member.node, who)
+    service.take_step(
+        member.node,
+        user,
+        reference,
+        action,
+        expected_version=None,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def load(member: Member, reference: str) -> object:
+    with member.node.unit_of_work() as session:
+        return request_store.load(session, reference)
+
+
+def sent_mla(net: Network) -> str:
+    a = net["a"]
+    created = service.create(a.node, service.user_named(a.node, "drafter"), draft())
+    reference = str(created.request.reference)
+    take(a, "drafter", reference, Action.SUBMIT)
+    take(a, "approver", reference, Action.APPROVE)
+    take(a, "drafter", reference, Action.SEND)
+    return reference
+
+
+def test_a_sent_request_is_received_on_the_requested_node_and_acknowledged_back(
+    net: Network,
+) -> None:
+    reference = sent_mla(net)
+    deliver(net)
+    on_vnm = load(net["v"], reference)
+    assert on_vnm is not None
+    assert on_vnm.status is Status.RECEIVED  # type: ignore[attr-defined]
+    assert on_vnm.handled_by == "VNM-CA"  # type: ignore[attr-defined]
+    assert on_vnm.history[0].actor == "VNM:federation"  # type: ignore[attr-defined]
+    on_aut = load(net["a"], reference)
+    assert on_aut.status is Status.RECEIVED  # type: ignore[attr-defined]
+    assert on_aut.history[-1].actor == "VNM:VNM-CA"  # type: ignore[attr-defined]
+
+
+def test_each_step_is_recorded_on_both_copies_once_and_in_order(net: Network) -> None:
+    reference = sent_mla(net)
+    deliver(net)
+    v = net["v"]
+    take(v, "drafter", reference, Action.ACKNOWLEDGE)
+    take(v, "examiner", reference, Action.START_EXECUTION)
+    take(v, "examiner", reference, Action.EXECUTE, payload=ExecutionReport(summary="done"))
+    deliver(net)
+    take(net["a"], "drafter", reference, Action.CLOSE)
+    deliver(net)
+    aut, vnm = load(net["a"], reference), load(v, reference)
+    assert aut.status is vnm.status is Status.CLOSED  # type: ignore[attr-defined]
+    actions = [e.action.value for e in aut.history]  # type: ignore[attr-defined]
+    assert actions[-5:] == ["receive", "acknowledge", "start_execution", "execute", "close"]
+    assert [e.action.value for e in vnm.history] == [  # type: ignore[attr-defined]
+        "register",
+        "acknowledge",
+        "start_execution",
+        "execute",
+        "close",
+    ]
+    assert vnm.history[-1].actor == "AUT:AUT-CA"  # type: ignore[attr-defined]
+
+
+def test_a_step_that_overtakes_its_predecessor_is_retried_not_lost(net: Network) -> None:
+    reference = sent_mla(net)
+    deliver(net)
+    v = net["v"]
+    take(v, "drafter", reference, Action.ACKNOWLEDGE)
+    take(v, "examiner", reference, Action.START_EXECUTION)
+    with v.node.unit_of_work() as session:
+        queued = fed_store.list_outbox(session, limit=100)
+    steps = [i for i in queued if i.type == "request.step"]
+    assert len(steps) == 3  # receive (delivered), acknowledge, start_execution
+    later = steps[-1]
+    with pytest.raises(EnvelopeRejectedError) as refused:
+        net["a"].federation.process_inbound(later.envelope)
+    assert refused.value.reason is Reason.TRANSFER_INCOMPLETE and refused.value.retryable
+    deliver(net)
+    assert load(net["a"], reference).status is Status.IN_EXECUTION  # type: ignore[attr-defined]
+
+
+def test_evidence_returned_for_a_request_is_verified_attached_and_opens(
+    net: Network, tmp_path: Path
+) -> None:
+    a, v = net["a"], net["v"]
+    aut_keys = exchange.authority_keys_dir(a.node, "AUT-CA")
+    write_key_set(aut_keys, authority="AUT-CA", state="AUT", passphrase=None)
+    vnm_keys = tmp_path / "vnm-ca-keys"
+    write_key_set(vnm_keys, authority="VNM-CA", state="VNM", passphrase=None)
+    reference = sent_mla(net)
+    deliver(net)
+    take(v, "drafter", reference, Action.ACKNOWLEDGE)
+    take(v, "examiner", reference, Action.START_EXECUTION)
+    examiner = service.user_named(v.node, "examiner")
+    recipient = exchange.requesting_authority_key(v.node, examiner, reference)
+    evidence = tmp_path / "mailbox"
+    evidence.mkdir()
+    (evidence / "mailbox.mbox").write_text("From: someone\n\nhello\n")
+    package = tmp_path / "returned.hxp"
+    seal_files(
+        collect_sources([evidence]),
+        package,
+        signer=load_signing_key(vnm_keys / "signing.key"),
+        recipients=[recipient],
+        clock=v.clock,
+        request=reference,
+        node=v.node,
+    )
+    sent = exchange.send_evidence(v.node, examiner, reference, package)
+    deliver(net)
+    aut_examiner = service.user_named(a.node, "examiner")
+    received = exchange.received_evidence(a.node, aut_examiner, reference)
+    assert [r.package_id for r in received] == [sent.package_id]
+    copy = tmp_path / "copy.hxp"
+    exchange.export_evidence(a.node, aut_examiner, reference, sent.package_id, copy)
+    assert verify_file(copy, node=a.node).package_id == sent.package_id
+    opened = open_file(copy, load_decryption_key(aut_keys / "encryption.key"), tmp_path / "out")
+    assert [f.path for f in opened.manifest.files] == ["mailbox/mailbox.mbox"]
+    assert (tmp_path / "out" / "mailbox" / "mailbox.mbox").read_text().endswith("hello\n")
+    # The requesting side's examiner of another State's node cannot list them.
+    with pytest.raises(NotFoundError):
+        exchange.received_evidence(v.node, examiner, "AUT-2026-999999")
+
+
+def test_a_preservation_then_its_follow_up_reach_the_right_authorities(net: Network) -> None:
+    a, v = net["a"], net["v"]
+    officer = service.user_named(a.node, "officer")
+    spec = draft(
+        RequestKind.PRESERVATION,
+        requested_authority="VNM-247",
+        channel=Channel.CONTACT_24_7,
+        urgent=True,
+    )
+    preservation = str(service.create(a.node, officer, spec).request.reference)
+    take(a, "officer", preservation, Action.SUBMIT)
+    with a.node.unit_of_work() as session:
+        auth.add_user(
+            session,
+            a.node.clock,
+            username="duty-approver",
+            display_name="duty",
+            roles={"approver"},
+            authority="AUT-247",
+            password=None,
+        )
+    take(a, "duty-approver", preservation, Action.APPROVE)
+    take(a, "officer", preservation, Action.SEND)
+    deliver(net)
+    assert load(v, preservation).handled_by == "VNM-247"  # type: ignore[attr-defined]
+    take(v, "officer", preservation, Action.ACKNOWLEDGE)
+    take(v, "officer", preservation, Action.START_EXECUTION)
+    take(v, "officer", preservation, Action.EXECUTE, payload=ExecutionReport())
+    deliver(net)
+    aut_copy = load(a, preservation)
+    assert aut_copy.status is Status.EXECUTED  # type: ignore[attr-defined]
+    assert aut_copy.preservation == load(v, preservation).preservation  # type: ignore[attr-defined]
+    follow = service.follow_up(a.node, officer, preservation, expected_version=None)
+    deliver(net)
+    assert load(v, preservation).follow_ups == (follow.mla.reference,)  # type: ignore[attr-defined]
+
+
+def test_the_third_node_sees_nothing(net: Network) -> None:
+    reference = sent_mla(net)
+    deliver(net)
+    take(net["v"], "drafter", reference, Action.ACKNOWLEDGE)
+    deliver(net)
+    z = net["z"]
+    assert load(z, reference) is None
+    with z.node.unit_of_work() as session:
+        assert request_store.count(session) == 0
+        assert fed_store.list_inbox(session, pending_only=False, limit=100) == []
+    entries = [json.loads(e.entry) for e in custody.CustodyLedger(z.node).entries()]
+    assert reference not in json.dumps(entries)
+
+
+def test_a_step_for_a_request_the_receiver_does_not_share_is_refused(net: Network) -> None:
+    reference = sent_mla(net)
+    deliver(net)
+    z = net["z"]
+    with z.node.unit_of_work() as session:
+        queued = z.federation.enqueue(
+            session,
+            Message(
+                net["a"].origin,
+                "request.step",
+                {
+                    "reference": reference,
+                    "action": "refuse",
+                    "seq": 2,
+                    "side": "requested",
+                    "at": "2026-11-23T12:00:00Z",
+                    "authority": "ZAF-CA",
+                    "note": None,
+                    "payload": None,
+                },
+            ),
+        )
+    with pytest.raises(EnvelopeRejectedError) as refused:
+        net["a"].federation.process_inbound(queued.data)
+    assert refused.value.reason is Reason.BAD_PAYLOAD
+    assert load(net["a"], reference).status is Status.RECEIVED  # type: ignore[attr-defined]
+
+
+def test_a_request_to_a_state_without_a_node_is_sent_off_the_network(net: Network) -> None:
+    a = net["a"]
+    drafter = service.user_named(a.node, "drafter")
+    created = service.create(a.node, drafter, draft(requested_state="BRA"))
+    reference = str(created.request.reference)
+    take(a, "drafter", reference, Action.SUBMIT)
+    take(a, "approver", reference, Action.APPROVE)
+    take(a, "drafter", reference, Action.SEND)
+    assert load(a, reference).status is Status.SENT  # type: ignore[attr-defined]
+    with a.node.unit_of_work() as session:
+        assert fed_store.list_outbox(session, limit=100) == []
+
+
+def test_a_request_registered_from_paper_is_answered_off_the_network(net: Network) -> None:
+    from tests.services.requests_world import incoming
+
+    # Registered by a clerk (or the node) from a letter, not by the federation inbox.
+    request = incoming(net["a"].node, "received", handled_by="AUT-CA")
+    take(net["a"], "drafter", str(request.reference), Action.ACKNOWLEDGE)
+    with net["a"].node.unit_of_work() as session:
+        assert fed_store.list_outbox(session, limit=100) == []
+
+
+def test_the_command_line_returns_lists_and_exports_evidence(
+    net: Network, tmp_path: Path, cli: Any
+) -> None:
+    a, v = net["a"], net["v"]
+    aut_keys = exchange.authority_keys_dir(a.node, "AUT-CA")
+    write_key_set(aut_keys, authority="AUT-CA", state="AUT", passphrase=None)
+    vnm_keys = tmp_path / "vnm-ca-keys"
+    write_key_set(vnm_keys, authority="VNM-CA", state="VNM", passphrase=None)
+    reference = sent_mla(net)
+    deliver(net)
+    take(v, "drafter", reference, Action.ACKNOWLEDGE)
+    take(v, "examiner", reference, Action.START_EXECUTION)
+    vnm, aut = ("--home", str(v.node.settings.home)), ("--home", str(a.node.settings.home))
+    key = tmp_path / "aut-ca.pub"
+    wrote = cli(*vnm, "exchange", "evidence-key", reference, "-o", key, "--as", "examiner")
+    assert wrote.exit_code == 0, wrote.stderr
+    (tmp_path / "logs.txt").write_text("login records\n")
+    package = tmp_path / "returned.hxp"
+    packed = cli(
+        "evidence", "pack", tmp_path / "logs.txt", "--sign-key", vnm_keys / "signing.key",
+        "--to", key, "--request", reference, "-o", package,
+    )  # fmt: skip
+    assert packed.exit_code == 0, packed.stderr
+    sent = cli(*vnm, "exchange", "send-evidence", reference, package, "--as", "examiner", "--json")
+    assert sent.exit_code == 0, sent.stderr
+    # The command ran on the real clock: bring the nodes' fixed clocks up to it.
+    for member in net.members.values():
+        member.clock.advance(datetime.now(UTC) - member.clock.now() + timedelta(minutes=1))
+    deliver(net)
+    listed = cli(*aut, "exchange", "received", reference, "--as", "drafter", "--json")
+    assert [p["package_id"] for p in listed.json()] == [sent.json()["package_id"]]
+    copy = tmp_path / "copy.hxp"
+    exported = cli(
+        *aut, "exchange", "export", reference, sent.json()["package_id"], "-o", copy,
+        "--as", "drafter",
+    )  # fmt: skip
+    assert exported.exit_code == 0, exported.stderr
+    opened = cli(
+        "evidence", "open", copy, "--key", aut_keys / "encryption.key", "-o", tmp_path / "out"
+    )
+    assert opened.exit_code == 0, opened.stderr
+    assert (tmp_path / "out" / "logs.txt").read_text() == "login records\n"
+    # Another State's user, or a request this node does not hold: the same "not found".
+    missing = cli(*aut, "exchange", "received", "AUT-2026-999999", "--as", "drafter")
+    assert missing.exit_code == 2 and "not found" in missing.stderr
+
+
+def test_a_node_cannot_send_a_request_in_another_states_name(net: Network) -> None:
+    reference = sent_mla(net)
+    with net["a"].node.unit_of_work() as session:
+        sent = [i for i in fed_store.list_outbox(session, limit=100) if i.type == "request.sent"]
+    assert len(sent) == 1
+    z = net["z"]
+    forged = {  # South Africa's node claims Austria's reference
+        "reference": reference,
+        "sent_at": "2026-11-23T12:00:00Z",
+        "authority": "ZAF-CA",
+        "document": {
+            "requesting": {"state": "ZAF", "authority": "ZAF-CA", "zone": "Africa/Johannesburg"},
+            "requested": {"state": "VNM", "authority": "VNM-CA", "zone": "Asia/Ho_Chi_Minh"},
+            "channel": "central-authority",
+        },
+        "evidence_key": None,
+    }
+    with z.node.unit_of_work() as session:
+        queued = z.federation.enqueue(
+            session, Message(net["v"].origin, exchange.REQUEST_SENT, forged)
+        )
+    with pytest.raises(EnvelopeRejectedError) as refused:
+        net["v"].federation.process_inbound(queued.data)
+    assert refused.value.reason is Reason.BAD_PAYLOAD
+    assert f"cannot send {reference}" in refused.value.detail
