@@ -50,9 +50,7 @@ from hanoix.services.evidence import (
     collect_sources,
     load_decryption_key,
     load_signing_key,
-    open_file,
     seal_files,
-    verify_file,
     write_key_set,
 )
 from hanoix.services.federation import Federation
@@ -623,19 +621,18 @@ class Demo:
         officer = request_service.user_named(node, "officer")
         folder = self.root / "aut-received"
         folder.mkdir()
-        copy = folder / f"{mla}.hxp"
-        exchange.export_evidence(node, officer, mla, received.package_id, copy)
-        who = Actor("officer", member.authority("247"))
-        verified = verify_file(copy, node=node, actor=who)
-        opened = open_file(
-            copy,
+        opened = exchange.open_evidence(
+            node,
+            officer,
+            mla,
+            received.package_id,
             load_decryption_key(member.keys("247") / "encryption.key"),
             folder / "opened",
-            node=node,
-            actor=who,
+            actor=Actor("officer", member.authority("247")),
         )
         names = ", ".join(f.path for f in opened.manifest.files)
-        signer = verified.header.sender.authority
+        header = opened.report.header
+        signer = header.sender.authority if header is not None else "unknown"
         return f"signed by {signer}; {len(opened.manifest.files)} files ({names}) in {folder}"
 
     def _third_node_sees_nothing(self, *references: str) -> str:

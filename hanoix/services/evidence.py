@@ -425,8 +425,25 @@ def open_file(
 ) -> OpenedPackage:
     """Open a package file into ``out_dir``; nothing lands there unless every check holds."""
     with _open_package_file(path) as handle:
-        sink = DirectorySink(out_dir)
-        opened = open_package(handle, key, sink, sender=sender, progress=progress)
+        return open_stream(
+            handle, key, out_dir, sender=sender, progress=progress, node=node, actor=actor
+        )
+
+
+def open_stream(
+    handle: BinaryIO,
+    key: DecryptionKey,
+    out_dir: Path,
+    *,
+    sender: PublicKey | None = None,
+    progress: Progress | None = None,
+    node: Node | None = None,
+    actor: Actor | None = None,
+) -> OpenedPackage:
+    """Open a package read from ``handle`` (a file, a blob) into ``out_dir``, as
+    :func:`open_file` does."""
+    sink = DirectorySink(out_dir)
+    opened = open_package(handle, key, sink, sender=sender, progress=progress)
     if node is not None:
         who = actor or Actor("hanoix", key.authority or key.public.key_id)
         _record(

@@ -38,7 +38,8 @@ from sqlalchemy.orm import Session
 from hanoix.convention import RequestKind
 from hanoix.errors import InputError, NotFoundError, PermissionDeniedError
 from hanoix.evidence import keys as keyfiles
-from hanoix.evidence.keys import KeyKind, PublicKey
+from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey
+from hanoix.evidence.open import OpenedPackage
 from hanoix.evidence.verify import verify as verify_package
 from hanoix.federation import codec
 from hanoix.federation.directory import NodeEntry
@@ -55,6 +56,7 @@ from hanoix.requests import (
     ExecutionReport,
     FollowUpLink,
     IncomingRequest,
+    IntendedUse,
     NodeActor,
     Party,
     Payload,
@@ -63,6 +65,7 @@ from hanoix.requests import (
     Refusal,
     RequestReference,
     Side,
+    UseAction,
     User,
     authorise,
     not_found,
@@ -70,6 +73,7 @@ from hanoix.requests import (
 from hanoix.requests.conditions import Consent, RetentionConsent, UseConsent
 from hanoix.services import auth
 from hanoix.services import requests as service
+from hanoix.services.evidence import Actor, open_stream
 from hanoix.services.federation import PACKAGE, Federation, Message
 from hanoix.services.node import Node
 from hanoix.store import requests as request_store
@@ -697,18 +701,54 @@ def received_evidence(node: Node, user: User, reference: str) -> list[ReceivedEv
     return found
 
 
+def open_evidence(
+    node: Node,
+    user: User,
+    reference: str,
+    package_id: str,
+    key: DecryptionKey,
+    out: Path,
+    *,
+    actor: Actor | None = None,
+) -> OpenedPackage:
+    """Open a package received for ``reference`` straight from the blob store into ``out``.
+
+    Opening is a use of received material: the conditions attached to the request are checked
+    first (and the decision recorded), then the package is verified and decrypted, and the
+    opening is recorded as a custody event.
+    """
+    from hanoix.services.requests import check_intended_use
+
+    check_intended_use(node, user, reference, IntendedUse(UseAction.OPEN))
+    item = _received_package(node, user, reference, package_id)
+    with FileBlobStore(node.settings.effective_blob_dir).get(item.blob_key) as source:
+        return open_stream(source, key, out, node=node, actor=actor)
+
+
+def _received_package(node: Node, user: User, reference: str, package_id: str) -> ReceivedEvidence:
+    for item in received_evidence(node, user, reference):
+        if item.package_id == package_id:
+            return item
+    raise NotFoundError(f"no package {package_id} was received for request {reference}")
+
+
 def export_evidence(
     node: Node, user: User, reference: str, package_id: str, out: Path
 ) -> ReceivedEvidence:
-    """Copy a package received for ``reference`` out of the blob store to ``out``."""
-    for item in received_evidence(node, user, reference):
-        if item.package_id == package_id:
-            if out.exists():
-                raise InputError(f"{out} exists already; choose a new file name")
-            with FileBlobStore(node.settings.effective_blob_dir).get(item.blob_key) as source:
-                temporary = out.with_name(f".{out.name}.part")
-                with temporary.open("wb") as target:
-                    shutil.copyfileobj(source, target, 1024 * 1024)
-                temporary.replace(out)
-            return item
-    raise NotFoundError(f"no package {package_id} was received for request {reference}")
+    """Copy a package received for ``reference`` out of the blob store to ``out``.
+
+    Exporting is a use of received material: the conditions attached to the request are
+    checked first, and the decision goes into the custody ledger either way.
+    """
+    from hanoix.services.requests import check_intended_use
+
+    check_intended_use(node, user, reference, IntendedUse(UseAction.EXPORT))
+    item = _received_package(node, user, reference, package_id)
+    if out.exists():
+        raise InputError(f"{out} exists already; choose a new file name")
+    with FileBlobStore(node.settings.effective_blob_dir).get(item.blob_key) as source:
+        temporary = out.with_name(f".{out.name}.part")
+        with temporary.open("wb") as target:
+            shutil.copyfileobj(source, target, 1024 * 1024)
+        temporary.replace(out)
+    return item

@@ -15,7 +15,15 @@ import pytest
 from hanoix.convention import RequestKind
 from hanoix.errors import NotFoundError
 from hanoix.federation.errors import EnvelopeRejectedError, Reason
-from hanoix.requests import Action, Channel, ExecutionReport, Status
+from hanoix.requests import (
+    Action,
+    Channel,
+    ConditionsAttachment,
+    ExecutionReport,
+    KeepConfidential,
+    Status,
+    UseDeniedError,
+)
 from hanoix.services import auth, custody, exchange
 from hanoix.services import requests as service
 from hanoix.services.evidence import (
@@ -200,6 +208,20 @@ def test_evidence_returned_for_a_request_is_verified_attached_and_opens(
     # The requesting side's examiner of another State's node cannot list them.
     with pytest.raises(NotFoundError):
         exchange.received_evidence(v.node, examiner, "AUT-2026-999999")
+    # Once Viet Nam asks that the material be kept confidential, Austria may no longer take a
+    # copy out: the export is refused, naming the condition, and nothing is written.
+    take(
+        v,
+        "approver",
+        reference,
+        Action.ATTACH_CONDITIONS,
+        payload=ConditionsAttachment((KeepConfidential(),)),
+    )
+    deliver(net)
+    second = tmp_path / "second.hxp"
+    with pytest.raises(UseDeniedError, match=r"Art\. 40\(20\)"):
+        exchange.export_evidence(a.node, aut_examiner, reference, sent.package_id, second)
+    assert not second.exists()
 
 
 def test_a_preservation_then_its_follow_up_reach_the_right_authorities(net: Network) -> None:
@@ -338,7 +360,7 @@ def test_the_command_line_returns_lists_and_exports_evidence(
     copy = tmp_path / "copy.hxp"
     exported = cli(
         *aut, "exchange", "export", reference, sent.json()["package_id"], "-o", copy,
-        "--as", "drafter",
+        "--as", "examiner",
     )  # fmt: skip
     assert exported.exit_code == 0, exported.stderr
     opened = cli(
