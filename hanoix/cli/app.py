@@ -5,13 +5,16 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import typer.core
 import typer.main
 
-from hanoix.config import Settings, load_settings
+if TYPE_CHECKING:
+    # pydantic is loaded only by the commands that read the node's settings.
+    from hanoix.config import Settings
+
 
 # Command groups by name, as "module:attribute" of their Typer app. A group's module (and all
 # it imports: the database layer, the web framework, cryptography) is loaded only when that
@@ -73,6 +76,8 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from hanoix.config import load_settings
+
             self._settings = load_settings(self.home)
         return self._settings
 
