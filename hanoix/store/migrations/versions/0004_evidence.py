@@ -1,4 +1,8 @@
-"""Evidence packages: stored packages and their metadata.
+"""Evidence packages: no table of their own.
+
+Packages live in the blob store (content-addressed, see hanoix/store/blobs.py) and their
+custody in the ledger (the ``ledger_subjects`` index finds one package's history), so this
+revision changes nothing. It stays in the chain because later revisions name it.
 
 Revision ID: 0004_evidence
 Revises: 0003_ledger
@@ -7,9 +11,6 @@ Create Date: 2026-11-23
 
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
-
 revision = "0004_evidence"
 down_revision = "0003_ledger"
 branch_labels = None
@@ -17,8 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass  # PLACEHOLDER: filled in by the module that owns these tables
+    """Nothing to create: see the module docstring."""
 
 
 def downgrade() -> None:
-    pass
+    """Nothing to drop."""
