@@ -41,11 +41,7 @@ Reference = Annotated[str, typer.Argument(help="The request's reference, e.g. AU
 
 @contextmanager
 def _node(ctx: typer.Context) -> Iterator[Node]:
-    from hanoix.logs import configure_logging
-
-    settings = state(ctx).settings
-    configure_logging(settings.log_level, settings.log_json)
-    node = Node.open(settings)
+    node = Node.open(state(ctx).settings)
     try:
         node.initialise()
         yield node

@@ -43,7 +43,6 @@ from hanoix.cli.app import JsonOption, state
 from hanoix.cli.output import report, to_json
 from hanoix.convention import RequestKind
 from hanoix.errors import FileFormatError, InputError, Problem, UsageError
-from hanoix.logs import configure_logging
 from hanoix.requests import (
     Action,
     ConditionsAttachment,
@@ -92,10 +91,7 @@ KINDS = ", ".join(k.value for k in RequestKind)
 
 @contextmanager
 def _node(ctx: typer.Context) -> Iterator[Node]:
-    settings = state(ctx).settings
-    # The node's log lines (the exchange's, for one) go to stderr: stdout is the answer (--json).
-    configure_logging(settings.log_level, settings.log_json)
-    node = Node.open(settings)
+    node = Node.open(state(ctx).settings)
     try:
         node.initialise()
         yield node

@@ -213,6 +213,53 @@ def _legal_basis_text(request: CooperationRequest) -> str:
     return f"UN Convention against Cybercrime, {rulebook.legal_basis_article(request.kind)}"
 
 
+def _opened(
+    spec: NewRequest | IncomingRequest,
+    at: datetime,
+    *,
+    id: str,
+    reference: RequestReference,
+    side: Side,
+    handled_by: str,
+    status: Status,
+    owner: str | None = None,
+    drafted_by: str | None = None,
+    authors: frozenset[str] = frozenset(),
+) -> CooperationRequest:
+    """A request as either side opens it: the spec's fields, plus what only that side knows.
+
+    Conditions that apply by law (Arts 40(19), 36(3)) are in place from the start.
+    """
+    return CooperationRequest(
+        id=id,
+        reference=reference,
+        side=side,
+        handled_by=handled_by,
+        status=status,
+        owner=owner,
+        drafted_by=drafted_by,
+        authors=authors,
+        kind=spec.kind,
+        requesting=spec.requesting,
+        requested=spec.requested,
+        created_at=at,
+        channel=spec.channel,
+        language=spec.language,
+        proceeding=spec.proceeding,
+        contents=dict(spec.contents),
+        urgent=spec.urgent,
+        restricted=spec.restricted,
+        legal_basis=LegalBasis.OTHER if spec.legal_basis_other else LegalBasis.CONVENTION,
+        legal_basis_other=spec.legal_basis_other,
+        convention_offence=spec.convention_offence,
+        dual_criminality=spec.dual_criminality,
+        preservation_days=spec.preservation_days,
+        suggested_deadline=spec.suggested_deadline,
+        follows_up=spec.follows_up,
+        conditions=ConditionSet(conditions=statutory_conditions(spec.proceeding)),
+    )
+
+
 def draft_request(
     spec: NewRequest, *, author: User, at: datetime, new_id: IdSource, sequence: int
 ) -> Step:
@@ -231,33 +278,17 @@ def draft_request(
     if spec.requesting.state == spec.requested.state:
         raise InputError("the requested State must be another State than the requesting one")
     entry_point = ENTRY_POINTS_BY_ACTION[Action.CREATE]
-    request = CooperationRequest(
+    request = _opened(
+        spec,
+        at,
         id=new_id(),
         reference=make_reference(spec.requesting.state, at, spec.requesting.zone, sequence),
-        kind=spec.kind,
         side=Side.REQUESTING,
-        requesting=spec.requesting,
-        requested=spec.requested,
         handled_by=author.authority.code,
         status=entry_point.target,
-        created_at=at,
-        channel=spec.channel,
-        language=spec.language,
-        proceeding=spec.proceeding,
-        contents=dict(spec.contents),
-        urgent=spec.urgent,
-        restricted=spec.restricted,
-        legal_basis=LegalBasis.OTHER if spec.legal_basis_other else LegalBasis.CONVENTION,
-        legal_basis_other=spec.legal_basis_other,
-        convention_offence=spec.convention_offence,
-        dual_criminality=spec.dual_criminality,
-        preservation_days=spec.preservation_days,
-        suggested_deadline=spec.suggested_deadline,
         owner=spec.owner or author.id,
         drafted_by=author.id,
         authors=frozenset({author.id}),
-        follows_up=spec.follows_up,
-        conditions=ConditionSet(conditions=statutory_conditions(spec.proceeding)),
     )
     authorise(author, Action.CREATE, request)
     details = {"kind": str(spec.kind), "requested_state": spec.requested.state}
@@ -279,30 +310,14 @@ def register_incoming(
     """
     at = require_utc(at, what="time of receipt")
     entry_point = ENTRY_POINTS_BY_ACTION[Action.REGISTER]
-    request = CooperationRequest(
+    request = _opened(
+        spec,
+        at,
         id=new_id(),
         reference=spec.reference,
-        kind=spec.kind,
         side=Side.REQUESTED,
-        requesting=spec.requesting,
-        requested=spec.requested,
         handled_by=spec.handled_by,
         status=entry_point.target,
-        created_at=at,
-        channel=spec.channel,
-        language=spec.language,
-        proceeding=spec.proceeding,
-        contents=dict(spec.contents),
-        urgent=spec.urgent,
-        restricted=spec.restricted,
-        legal_basis=LegalBasis.OTHER if spec.legal_basis_other else LegalBasis.CONVENTION,
-        legal_basis_other=spec.legal_basis_other,
-        convention_offence=spec.convention_offence,
-        dual_criminality=spec.dual_criminality,
-        preservation_days=spec.preservation_days,
-        suggested_deadline=spec.suggested_deadline,
-        follows_up=spec.follows_up,
-        conditions=ConditionSet(conditions=statutory_conditions(spec.proceeding)),
     )
     if spec.requesting.state == spec.requested.state:
         raise InputError("the requesting and requested States of a request must differ")
