@@ -7,8 +7,15 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
-import structlog
+if TYPE_CHECKING:
+    import structlog
+
+# structlog (and the asyncio and rich it loads) costs a command about 50 ms to import, so it is
+# imported, and configured, only when something asks for a logger: the configuration asked
+# for waits here until then.
+_pending: tuple[int, bool] | None = None
 
 
 class _CurrentStderr:
@@ -26,11 +33,26 @@ class _CurrentStderr:
 
 
 def configure_logging(level: str = "info", as_json: bool = False) -> None:
+    """Log at ``level`` and above to stderr, as JSON lines if ``as_json``."""
+    global _pending
     numeric = logging.getLevelNamesMapping().get(level.upper())
     if numeric is None:
         from hanoix.errors import ConfigurationError
 
         raise ConfigurationError(f"unknown log level {level!r}: use debug, info, warning or error")
+    _pending = (numeric, as_json)
+    if "structlog" in sys.modules:
+        _apply_pending()
+
+
+def _apply_pending() -> None:
+    global _pending
+    if _pending is None:
+        return
+    import structlog
+
+    numeric, as_json = _pending
+    _pending = None
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
     )
@@ -48,5 +70,8 @@ def configure_logging(level: str = "info", as_json: bool = False) -> None:
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    import structlog
+
+    _apply_pending()
     logger: structlog.stdlib.BoundLogger = structlog.get_logger(name)
     return logger

@@ -11,7 +11,9 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-log = structlog.get_logger("hanoix.http")
+from hanoix.logs import get_logger
+
+log = get_logger("hanoix.http")
 
 
 class RequestLogMiddleware(BaseHTTPMiddleware):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.core
@@ -16,42 +16,98 @@ if TYPE_CHECKING:
     from hanoix.config import Settings
 
 
-# Command groups by name, as "module:attribute" of their Typer app. A group's module (and all
-# it imports: the database layer, the web framework, cryptography) is loaded only when that
-# group is used, so `hanoix evidence verify` does not pay for the API's start-up.
+@dataclass(frozen=True)
+class CommandGroup:
+    """A command group: where its Typer app is ("module:attribute") and its one-line help."""
+
+    target: str
+    help: str
+
+
+# The command groups. A group's module (and all it imports: the database layer, the web
+# framework, cryptography) is loaded only when that group is used, so `hanoix evidence verify`
+# does not pay for the API's start-up; the help lives here so that `hanoix --help` loads none.
 COMMAND_GROUPS = {
-    "authority": "hanoix.cli.users:authority_app",
-    "convention": "hanoix.cli.convention:convention_app",
-    "demo": "hanoix.cli.demo:demo_app",
-    "directory": "hanoix.cli.federation:directory_app",
-    "evidence": "hanoix.cli.evidence:evidence_app",
-    "exchange": "hanoix.cli.exchange:exchange_app",
-    "federation": "hanoix.cli.federation:federation_app",
-    "keys": "hanoix.cli.keys:keys_app",
-    "ledger": "hanoix.cli.ledger:ledger_app",
-    "node": "hanoix.cli.federation:node_app",
-    "request": "hanoix.cli.requests:request_app",
-    "treaty": "hanoix.cli.treaty:treaty_app",
-    "user": "hanoix.cli.users:user_app",
+    "authority": CommandGroup(
+        "hanoix.cli.users:authority_app", "The authorities this node serves."
+    ),
+    "convention": CommandGroup(
+        "hanoix.cli.convention:convention_app",
+        "The Convention as data: articles, kinds of request, notifications, with the article "
+        "and basis of every rule.",
+    ),
+    "demo": CommandGroup(
+        "hanoix.cli.demo:demo_app",
+        "Three nodes (Viet Nam, Austria, South Africa) on loopback, and one case between them.",
+    ),
+    "directory": CommandGroup(
+        "hanoix.cli.federation:directory_app",
+        "The signed directory of nodes: who is who, their keys and addresses.",
+    ),
+    "evidence": CommandGroup(
+        "hanoix.cli.evidence:evidence_app",
+        "Evidence packages: sealed, encrypted, verifiable offline.",
+    ),
+    "exchange": CommandGroup(
+        "hanoix.cli.exchange:exchange_app",
+        "Evidence returned for requests over the network: the key to seal to, send, list, export.",
+    ),
+    "federation": CommandGroup(
+        "hanoix.cli.federation:federation_app",
+        "Envelopes between nodes: outbox, inbox (24/7 view), delivery worker.",
+    ),
+    "keys": CommandGroup(
+        "hanoix.cli.keys:keys_app",
+        "Authority key sets: Ed25519 to sign packages, X25519 to receive them.",
+    ),
+    "ledger": CommandGroup(
+        "hanoix.cli.ledger:ledger_app",
+        "The custody ledger: a tamper-evident log of custody events, with signed checkpoints "
+        "and proofs.",
+    ),
+    "node": CommandGroup("hanoix.cli.federation:node_app", "This node's identity in the network."),
+    "request": CommandGroup(
+        "hanoix.cli.requests:request_app",
+        "Cooperation requests: draft, validate, approve, send, answer, track.",
+    ),
+    "treaty": CommandGroup(
+        "hanoix.cli.treaty:treaty_app",
+        "Treaty status: signatures, ratifications, entry into force (Art. 65).",
+    ),
+    "user": CommandGroup("hanoix.cli.users:user_app", "Users, their roles and API tokens."),
 }
 
 
 class LazyRootGroup(typer.core.TyperGroup):
     """The root command: its own commands, plus the groups of :data:`COMMAND_GROUPS`."""
 
+    _listing = False
+
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
         return sorted({*super().list_commands(ctx), *COMMAND_GROUPS})
 
+    def format_help(self, ctx: typer.Context, formatter: Any) -> None:  # type: ignore[override]
+        # Listing the groups needs their help, not their modules.
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
     def get_command(self, ctx: typer.Context, cmd_name: str) -> typer.core.TyperGroup | None:  # type: ignore[override]
         found = super().get_command(ctx, cmd_name)
-        if found is None and cmd_name in COMMAND_GROUPS:
-            module_name, attribute = COMMAND_GROUPS[cmd_name].split(":")
-            sub_app = getattr(importlib.import_module(module_name), attribute)
-            group = typer.main.get_group(sub_app)
-            group.name = cmd_name
-            self.commands[cmd_name] = group
-            return group
-        return found  # type: ignore[return-value]
+        if found is not None or cmd_name not in COMMAND_GROUPS:
+            return found  # type: ignore[return-value]
+        declared = COMMAND_GROUPS[cmd_name]
+        if self._listing:
+            return typer.core.TyperGroup(name=cmd_name, help=declared.help)
+        module_name, attribute = declared.target.split(":")
+        sub_app = getattr(importlib.import_module(module_name), attribute)
+        group = typer.main.get_group(sub_app)
+        group.name = cmd_name
+        group.help = declared.help
+        self.commands[cmd_name] = group
+        return group
 
 
 app = typer.Typer(

@@ -31,8 +31,6 @@ from hanoix.convention.notifications import NOTIFICATIONS
 
 convention_app = typer.Typer(
     name="convention",
-    help="The Convention as data: articles, kinds of request, notifications, with the article "
-    "and basis of every rule.",
     no_args_is_help=True,
 )
 

@@ -12,7 +12,6 @@ from hanoix.cli.app import JsonOption
 from hanoix.cli.output import human, report
 
 demo_app = typer.Typer(
-    help="Three nodes (Viet Nam, Austria, South Africa) on loopback, and one case between them.",
     invoke_without_command=True,
     no_args_is_help=False,
     subcommand_metavar="",  # one command, no subcommands

@@ -16,14 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from hanoix.cli.app import JsonOption, state
 from hanoix.cli.keys import PassphraseStdinOption, read_passphrase
@@ -34,15 +26,13 @@ from hanoix.evidence.format import DEFAULT_CHUNK_SIZE, format_time
 from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey, SigningKey
 from hanoix.evidence.verify import PackageReport
 from hanoix.services import evidence
-from hanoix.store.blobs import atomic_file
+from hanoix.store.files import atomic_file
 
 if TYPE_CHECKING:
     # The database layer is loaded only when a command runs against a node.
     from hanoix.services.node import Node
 
-evidence_app = typer.Typer(
-    help="Evidence packages: sealed, encrypted, verifiable offline.", no_args_is_help=True
-)
+evidence_app = typer.Typer(no_args_is_help=True)
 
 # A bar for what takes long enough to watch: any input on a terminal above this size, and
 # any input at all above the larger one (the final line then lands in logs).
@@ -67,6 +57,15 @@ def _progress(label: str, total: int, wanted: bool) -> Iterator[Callable[[int], 
     if not show:
         yield None
         return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     with Progress(
         TextColumn(label),
         BarColumn(),

@@ -23,7 +23,6 @@ from hanoix.requests import User
 from hanoix.services.node import Node
 
 exchange_app = typer.Typer(
-    help="Evidence returned for requests over the network: the key to seal to, send, list, export.",
     no_args_is_help=True,
 )
 
@@ -70,7 +69,7 @@ def evidence_key(
     from hanoix.evidence import keys as keyfiles
     from hanoix.evidence.errors import OutputError
     from hanoix.services import exchange
-    from hanoix.store.blobs import atomic_file
+    from hanoix.store.files import atomic_file
 
     with _node(ctx) as node:
         user = _user(node, username)

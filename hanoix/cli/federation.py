@@ -31,12 +31,10 @@ from hanoix.services.node import Node
 from hanoix.store import federation as store
 
 directory_app = typer.Typer(
-    help="The signed directory of nodes: who is who, their keys and addresses.",
     no_args_is_help=True,
 )
-node_app = typer.Typer(help="This node's identity in the network.", no_args_is_help=True)
+node_app = typer.Typer(no_args_is_help=True)
 federation_app = typer.Typer(
-    help="Envelopes between nodes: outbox, inbox (24/7 view), delivery worker.",
     no_args_is_help=True,
 )
 

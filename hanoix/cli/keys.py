@@ -16,7 +16,6 @@ from hanoix.evidence.errors import KeyFileError
 from hanoix.services import evidence
 
 keys_app = typer.Typer(
-    help="Authority key sets: Ed25519 to sign packages, X25519 to receive them.",
     no_args_is_help=True,
 )
 

@@ -30,8 +30,6 @@ from hanoix.services.node import Node
 from hanoix.store import migrate
 
 ledger_app = typer.Typer(
-    help="The custody ledger: a tamper-evident log of custody events, with signed checkpoints "
-    "and proofs.",
     no_args_is_help=True,
 )
 

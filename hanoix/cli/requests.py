@@ -68,7 +68,6 @@ from hanoix.services.node import Node
 from hanoix.store.requests import ListFilter
 
 request_app = typer.Typer(
-    help="Cooperation requests: draft, validate, approve, send, answer, track.",
     no_args_is_help=True,
 )
 

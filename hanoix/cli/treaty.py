@@ -26,7 +26,6 @@ from hanoix.services.node import Node
 from hanoix.treaty.actions import parse_date
 
 treaty_app = typer.Typer(
-    help="Treaty status: signatures, ratifications, entry into force (Art. 65).",
     no_args_is_help=True,
 )
 

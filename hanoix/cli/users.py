@@ -16,8 +16,8 @@ from hanoix.errors import InputError
 from hanoix.services import auth
 from hanoix.services.node import Node
 
-authority_app = typer.Typer(help="The authorities this node serves.", no_args_is_help=True)
-user_app = typer.Typer(help="Users, their roles and API tokens.", no_args_is_help=True)
+authority_app = typer.Typer(no_args_is_help=True)
+user_app = typer.Typer(no_args_is_help=True)
 
 
 def _node(ctx: typer.Context) -> Node:

@@ -28,7 +28,7 @@ from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey, SigningKey
 from hanoix.evidence.manifest import FileEntry, Manifest
 from hanoix.evidence.open import OpenedPackage, Sink, open_package
 from hanoix.evidence.seal import SealedPackage, seal
-from hanoix.evidence.streams import Readable, Source, Writable
+from hanoix.evidence.streams import Readable, Source, Writable, WritableFile
 from hanoix.evidence.verify import PackageReport, VerifiedPackage, verify
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "UnsupportedVersionError",
     "VerifiedPackage",
     "Writable",
+    "WritableFile",
     "open_package",
     "seal",
     "verify",

@@ -28,7 +28,7 @@ from hanoix.evidence.format import TAG_SIZE, MalformedError
 from hanoix.evidence.keys import DecryptionKey, PublicKey
 from hanoix.evidence.manifest import FileEntry, Manifest, parse_manifest
 from hanoix.evidence.pipeline import Pipeline
-from hanoix.evidence.streams import Readable, Writable, read_fully
+from hanoix.evidence.streams import Readable, WritableFile, read_fully
 from hanoix.evidence.verify import (
     PackageReport,
     Structure,
@@ -44,7 +44,7 @@ class Sink(Protocol):
     """Where opened files go: staged by ``create``, released by ``commit``, undone by
     ``abort``. ``commit`` is called only after every check has passed."""
 
-    def create(self, path: str) -> Writable: ...
+    def create(self, path: str) -> WritableFile: ...
 
     def commit(self, files: Sequence[FileEntry]) -> None: ...
 
@@ -228,7 +228,7 @@ def _decrypt_into(
         for number, a, b in chunk.segments:
             hashers[number].update(plain[a:b])
 
-    writer: list[Writable] = []
+    writer: list[WritableFile] = []
     next_file = [0]
 
     def advance_to(number: int) -> None:

@@ -13,7 +13,6 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import BinaryIO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -42,7 +41,7 @@ from hanoix.evidence.format import (
 from hanoix.evidence.keys import KeyKind, PublicKey, SigningKey
 from hanoix.evidence.manifest import FileEntry, Manifest, layout_problem, path_problem
 from hanoix.evidence.pipeline import Pipeline
-from hanoix.evidence.streams import Readable, Source, read_fully
+from hanoix.evidence.streams import Readable, Source, Writable, read_fully
 
 GENERATOR = "hanoix 0.1.0"
 _POOL_SLOTS = 6
@@ -101,7 +100,7 @@ def _check_options(
 
 def seal(
     sources: Sequence[Source],
-    out: BinaryIO,
+    out: Writable,
     *,
     signer: SigningKey,
     recipients: Sequence[PublicKey],

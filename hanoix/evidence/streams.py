@@ -17,7 +17,13 @@ class Readable(Protocol):
 
 
 class Writable(Protocol):
-    def write(self, data: memoryview, /) -> int | None: ...
+    """Where a package is written: a file, ``BytesIO``, the store's streaming writer."""
+
+    def write(self, data: bytes | bytearray | memoryview, /) -> int | None: ...
+
+
+class WritableFile(Writable, Protocol):
+    """One opened file: written, then closed once complete."""
 
     def close(self) -> None: ...
 

@@ -32,7 +32,7 @@ from hanoix.federation.transport import (
     check_base_url,
     make_certificate,
 )
-from hanoix.store.blobs import atomic_file
+from hanoix.store.files import atomic_file
 
 KEY_DIR = "federation"
 _GENERATION = re.compile(r"^signing-([1-9][0-9]{0,5})\.key$")

@@ -35,10 +35,10 @@ from hanoix.evidence.manifest import FileEntry
 from hanoix.evidence.open import OpenedPackage, open_package
 from hanoix.evidence.provenance import provenance_graph
 from hanoix.evidence.seal import SealedPackage, seal
-from hanoix.evidence.streams import Readable, Source, Writable
+from hanoix.evidence.streams import Readable, Source, WritableFile
 from hanoix.evidence.verify import PackageReport, VerifiedPackage, verify
 from hanoix.ledger.events import CustodyEvent, EventKind
-from hanoix.store.blobs import atomic_file
+from hanoix.store.files import StreamingWriter, atomic_file, fsync_dir
 
 if TYPE_CHECKING:  # the node (SQLAlchemy, Alembic) is only needed when one is given
     from hanoix.services.node import Node
@@ -356,6 +356,22 @@ def package_events(node: Node, package_id: str) -> list[CustodyEvent]:
     ]
 
 
+class _StagedFile:
+    """An opened file being written into the staging folder; complete and fsynced on close."""
+
+    def __init__(self, writer: StreamingWriter) -> None:
+        self._writer = writer
+
+    def write(self, data: bytes | bytearray | memoryview, /) -> int:
+        return self._writer.write(data)
+
+    def close(self) -> None:
+        try:
+            self._writer.finish()
+        finally:
+            self._writer.close()
+
+
 class DirectorySink:
     """Stages opened files in a hidden sibling of the target folder; ``commit`` moves them in.
 
@@ -382,28 +398,37 @@ class DirectorySink:
             if (self.target / name).exists():
                 raise OutputError(f"{self.target / name} exists already; open into a new folder")
 
-    def create(self, path: str) -> Writable:
+    def create(self, path: str) -> WritableFile:
         self.check_free([path])  # fail before decrypting the rest, not at the very end
         staged = self.staging / path
         try:
             staged.parent.mkdir(parents=True, exist_ok=True)
-            return staged.open("xb", buffering=0)
+            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError as exc:
             raise OutputError(f"cannot write {staged}: {exc.strerror}") from exc
+        return _StagedFile(StreamingWriter(fd, staged, name=str(self.target / path)))
 
     def commit(self, files: Sequence[FileEntry]) -> None:
+        """Move the staged files into the target folder. Each file was fsynced when it was
+        closed; the folders holding them are fsynced here, before and after the move."""
         try:
             for entry in files:
                 stamp = entry.modified.timestamp()
                 os.utime(self.staging / entry.path, (stamp, stamp))
+            folders = {(self.staging / entry.path).parent for entry in files}
+            for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+                fsync_dir(folder)
             if not self.target.exists():
                 self.staging.rename(self.target)
+                fsync_dir(self.target.resolve().parent)
                 return
             self.check_free([f.path for f in files])
             for entry in files:
                 final = self.target / entry.path
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.link(self.staging / entry.path, final)
+            for folder in {(self.target / entry.path).parent for entry in files}:
+                fsync_dir(folder)
         except OSError as exc:
             raise OutputError(f"cannot move the opened files into {self.target}: {exc}") from exc
         finally:
@@ -457,7 +482,7 @@ def open_stream(
 
 
 class _Discard:
-    def write(self, data: memoryview, /) -> int:
+    def write(self, data: bytes | bytearray | memoryview, /) -> int:
         return len(data)
 
     def close(self) -> None:
@@ -467,7 +492,7 @@ class _Discard:
 class _DiscardSink:
     """A sink that keeps nothing: for checks that need the digests, not the files."""
 
-    def create(self, path: str) -> Writable:
+    def create(self, path: str) -> WritableFile:
         return _Discard()
 
     def commit(self, files: Sequence[FileEntry]) -> None:

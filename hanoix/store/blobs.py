@@ -7,8 +7,8 @@
   cloud's. Path-style addressing; each object is written once (``If-None-Match: *``) with its
   SHA-256 checksum, which the server checks.
 
-Keys are ``sha256:<64 hex digits>``. :func:`atomic_file` is the same temp+fsync+rename step
-for any output file (packages written by the CLI, opened evidence).
+Keys are ``sha256:<64 hex digits>``. Output files outside the store (packages written by the
+CLI, opened evidence) are written by :mod:`hanoix.store.files`.
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ import os
 import re
 import shutil
 import tempfile
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Protocol, cast
+from typing import IO, Any, BinaryIO, Protocol
 
-from hanoix.errors import ConflictError, InputError, NotFoundError
+from hanoix.errors import InputError, NotFoundError
+from hanoix.store.files import fsync_dir
 
 _KEY = re.compile(r"^sha256:([0-9a-f]{64})$")
 _COPY_BUFFER = 1024 * 1024
@@ -55,94 +54,6 @@ def check_key(key: str) -> str:
     if match is None:
         raise InputError(f"blob key {key!r} is not of the form sha256:<64 lower-case hex digits>")
     return match.group(1)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class _SyncAhead:
-    """Starts write-back while the writer is still producing: every ``every`` bytes an
-    ``fdatasync`` runs in a helper thread (one at a time), so the final ``fsync`` of a large
-    file finds little left to do instead of stalling for the whole file."""
-
-    def __init__(self, handle: BinaryIO, every: int = 64 * 1024 * 1024) -> None:
-        self._handle = handle
-        self._every = every
-        self._pending = 0
-        self._thread: threading.Thread | None = None
-        self._error: OSError | None = None
-
-    def write(self, data: Any) -> int:
-        written = self._handle.write(data)
-        self._pending += written
-        if self._pending >= self._every and (self._thread is None or not self._thread.is_alive()):
-            self._pending = 0
-            self._handle.flush()
-            self._thread = threading.Thread(target=self._sync, daemon=True)
-            self._thread.start()
-        return written
-
-    def fileno(self) -> int:
-        return self._handle.fileno()
-
-    def flush(self) -> None:
-        self._handle.flush()
-
-    def _sync(self) -> None:
-        try:
-            os.fdatasync(self._handle.fileno())
-        except OSError as exc:
-            self._error = exc
-
-    def finish(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-
-
-@contextlib.contextmanager
-def atomic_file(target: Path, *, overwrite: bool = False) -> Iterator[BinaryIO]:
-    """Write ``target`` atomically: into a temporary sibling, fsynced, then renamed.
-
-    If the block raises, the temporary file is removed and ``target`` is untouched. Large
-    files are synced progressively while they are written (see :class:`_SyncAhead`).
-    """
-    target = Path(target)
-    if not overwrite and target.exists():
-        raise ConflictError(f"{target} exists already; choose another output path")
-    parent = target.parent
-    try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise InputError(f"cannot write into {parent}: {exc.strerror}") from exc
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            writer = _SyncAhead(handle)
-            yield cast(BinaryIO, writer)
-            writer.finish()
-        if overwrite:
-            temp.replace(target)
-        else:
-            # link() fails if the target appeared meanwhile: no silent overwrite in a race.
-            try:
-                os.link(temp, target)
-            except FileExistsError as exc:
-                raise ConflictError(f"{target} exists already; choose another output path") from exc
-            temp.unlink()
-        _fsync_dir(parent)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-        raise
 
 
 class FileBlobStore:
@@ -175,7 +86,7 @@ class FileBlobStore:
                 temp.unlink()
             else:
                 temp.replace(final)
-                _fsync_dir(final.parent)
+                fsync_dir(final.parent)
             return key
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -199,7 +110,7 @@ class FileBlobStore:
                 self.delete(copied)
                 raise InputError(f"{path} does not hash to {key}") from None
             return key
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         return key
 
     def get(self, key: str) -> BinaryIO:

@@ -28,3 +28,39 @@ def test_bad_config_file_is_a_clear_error(cli: Any, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "port" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_root_help_lists_every_group_without_loading_any() -> None:
+    import subprocess
+    import sys
+
+    from hanoix.cli.app import COMMAND_GROUPS
+
+    modules = sorted({group.target.split(":")[0] for group in COMMAND_GROUPS.values()})
+    script = (
+        "import sys\n"
+        "from hanoix.cli.main import main\n"
+        "code = main(['--help'])\n"
+        f"print('LOADED', [m for m in {modules!r} if m in sys.modules])\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+        check=True,
+        timeout=60,
+    )
+    assert "LOADED []" in done.stdout
+    for name, group in COMMAND_GROUPS.items():
+        assert f"{name} " in done.stdout
+        assert group.help.split(":")[0] in done.stdout
+
+
+def test_a_group_shows_its_declared_help(cli: Any) -> None:
+    from hanoix.cli.app import COMMAND_GROUPS
+
+    result = cli("evidence", "--help")
+    assert result.exit_code == 0
+    assert COMMAND_GROUPS["evidence"].help in result.stdout + result.stderr

@@ -20,7 +20,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from hanoix.errors import ConflictError, InputError, NotFoundError
-from hanoix.store.blobs import BlobStore, FileBlobStore, S3BlobStore, atomic_file
+from hanoix.store.blobs import BlobStore, FileBlobStore, S3BlobStore
+from hanoix.store.files import atomic_file
 
 DATA = random.Random(1).randbytes(300_000)
 DIGEST = "sha256:" + hashlib.sha256(DATA).hexdigest()

@@ -1,0 +1,113 @@
+"""Evidence packages on the file system: large files through the streaming writer, durable
+opened files, nothing left behind when opening fails."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hanoix.clock import FixedClock
+from hanoix.evidence import PackageVerificationError
+from hanoix.services import evidence
+from hanoix.store import files
+from tests.evidence.helpers import WHEN, authority
+
+SENDER = authority(11)
+RECEIVER = authority(12, "Police", "VNM")
+
+
+def _seal(folder: Path, package: Path) -> None:
+    evidence.seal_files(
+        evidence.collect_sources([folder]),
+        package,
+        signer=SENDER.signing,
+        recipients=[RECEIVER.recipient],
+        clock=FixedClock(WHEN),
+    )
+
+
+def test_files_larger_than_a_block_round_trip(tmp_path: Path) -> None:
+    source = tmp_path / "case"
+    (source / "disk").mkdir(parents=True)
+    big = random.Random(1).randbytes(files.BLOCK_SIZE + 3 * 1024 * 1024 + 5)
+    (source / "disk" / "image.dd").write_bytes(big)
+    (source / "notes.txt").write_text("seized 2026-11-20")
+    package = tmp_path / "case.hxp"
+    _seal(source, package)
+    evidence.verify_file(package)
+    opened = evidence.open_file(package, RECEIVER.decryption, tmp_path / "out")
+    assert (tmp_path / "out" / "case" / "disk" / "image.dd").read_bytes() == big
+    assert (tmp_path / "out" / "case" / "notes.txt").read_text() == "seized 2026-11-20"
+    assert [f.path for f in opened.manifest.files] == ["case/disk/image.dd", "case/notes.txt"]
+
+
+def test_every_opened_file_is_fsynced_before_it_is_put_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "case"
+    source.mkdir()
+    for name in ("a.txt", "b.txt", "c.bin"):
+        (source / name).write_bytes(name.encode() * 1000)
+    package = tmp_path / "case.hxp"
+    _seal(source, package)
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def spy(fd: int) -> None:
+        synced.append(str(Path(f"/proc/self/fd/{fd}").readlink()))
+        real_fsync(fd)
+
+    monkeypatch.setattr(files.os, "fsync", spy)
+    evidence.open_file(package, RECEIVER.decryption, tmp_path / "out")
+    synced_names = {Path(p).name for p in synced}
+    assert {"a.txt", "b.txt", "c.bin"} <= synced_names
+    # They were fsynced while still staged, then the staging folder became the target.
+    assert all(".out.opening-" in p for p in synced if Path(p).name in {"a.txt", "c.bin"})
+    assert sorted(p.name for p in (tmp_path / "out" / "case").iterdir()) == [
+        "a.txt",
+        "b.txt",
+        "c.bin",
+    ]
+
+
+def test_a_tampered_large_package_leaves_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "case"
+    source.mkdir()
+    (source / "image.dd").write_bytes(random.Random(2).randbytes(files.BLOCK_SIZE + 10))
+    package = tmp_path / "case.hxp"
+    _seal(source, package)
+    data = bytearray(package.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    package.write_bytes(bytes(data))
+    with pytest.raises(PackageVerificationError, match="chunk"):
+        evidence.open_file(package, RECEIVER.decryption, tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "case.hxp"]
+
+
+def test_open_into_an_existing_folder_adds_files_and_syncs_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "case"
+    source.mkdir()
+    (source / "a.txt").write_text("a")
+    package = tmp_path / "case.hxp"
+    _seal(source, package)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "earlier.txt").write_text("kept")
+    synced_dirs: list[str] = []
+    real_fsync_dir = evidence.fsync_dir
+
+    def spy(path: Any) -> None:
+        synced_dirs.append(str(path))
+        real_fsync_dir(path)
+
+    monkeypatch.setattr(evidence, "fsync_dir", spy)
+    evidence.open_file(package, RECEIVER.decryption, out)
+    assert (out / "case" / "a.txt").read_text() == "a"
+    assert (out / "earlier.txt").read_text() == "kept"
+    assert str(out / "case") in synced_dirs

@@ -1,0 +1,54 @@
+"""Logging: configured up front, structlog loaded only when a logger is asked for."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from hanoix.errors import ConfigurationError
+from hanoix.logs import configure_logging, get_logger
+
+
+def test_an_unknown_level_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="unknown log level 'loud'"):
+        configure_logging("loud")
+
+
+def test_lines_at_or_above_the_level_reach_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("warning")
+    log = get_logger("hanoix.test")
+    log.info("quiet.event")
+    log.warning("loud.event", case="AUT-2026-0001")
+    err = capsys.readouterr().err
+    assert "loud.event" in err
+    assert "AUT-2026-0001" in err
+    assert "quiet.event" not in err
+
+
+def test_a_level_set_after_structlog_was_loaded_applies_at_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    log = get_logger("hanoix.test")
+    configure_logging("error", as_json=True)
+    log.warning("hidden.event")
+    log.error("shown.event")
+    err = capsys.readouterr().err
+    assert '"event": "shown.event"' in err
+    assert "hidden.event" not in err
+    configure_logging("warning")
+
+
+def test_commands_that_log_nothing_do_not_load_structlog() -> None:
+    script = (
+        "import sys\n"
+        "from hanoix.cli.main import main\n"
+        "code = main(['evidence', 'verify', '--help'])\n"
+        "print('STRUCTLOG', 'structlog' in sys.modules)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "STRUCTLOG False" in done.stdout
