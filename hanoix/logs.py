@@ -5,7 +5,6 @@ Never log secrets, keys, passwords or evidence content: log identifiers and dige
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,8 @@ if TYPE_CHECKING:
 # imported, and configured, only when something asks for a logger: the configuration asked
 # for waits here until then.
 _pending: tuple[int, bool] | None = None
+# The standard library's level numbers (logging.DEBUG...), without importing logging for them.
+_LEVELS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40, "critical": 50}
 
 
 class _CurrentStderr:
@@ -35,7 +36,7 @@ class _CurrentStderr:
 def configure_logging(level: str = "info", as_json: bool = False) -> None:
     """Log at ``level`` and above to stderr, as JSON lines if ``as_json``."""
     global _pending
-    numeric = logging.getLevelNamesMapping().get(level.upper())
+    numeric = _LEVELS.get(level.lower())
     if numeric is None:
         from hanoix.errors import ConfigurationError
 

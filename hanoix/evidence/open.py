@@ -27,7 +27,7 @@ from hanoix.evidence.errors import NotAddressedError, PackageVerificationError
 from hanoix.evidence.format import TAG_SIZE, MalformedError
 from hanoix.evidence.keys import DecryptionKey, PublicKey
 from hanoix.evidence.manifest import FileEntry, Manifest, parse_manifest
-from hanoix.evidence.pipeline import Pipeline
+from hanoix.evidence.pipeline import Pipeline, buffer_slots
 from hanoix.evidence.streams import Readable, WritableFile, read_fully
 from hanoix.evidence.verify import (
     PackageReport,
@@ -36,8 +36,6 @@ from hanoix.evidence.verify import (
     raise_problems,
     read_structure,
 )
-
-_POOL_SLOTS = 6
 
 
 class Sink(Protocol):
@@ -250,7 +248,7 @@ def _decrypt_into(
     pipeline: Pipeline[_Chunk] = Pipeline([check_and_decrypt, hash_files, write_files])
     pool = pipeline.pool(
         _Slot(bytearray(header.chunk_size + TAG_SIZE), bytearray(header.chunk_size))
-        for _ in range(_POOL_SLOTS)
+        for _ in range(buffer_slots(header.chunk_size))
     )
     try:
         pipeline.run(produce)

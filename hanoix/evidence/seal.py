@@ -40,11 +40,10 @@ from hanoix.evidence.format import (
 )
 from hanoix.evidence.keys import KeyKind, PublicKey, SigningKey
 from hanoix.evidence.manifest import FileEntry, Manifest, layout_problem, path_problem
-from hanoix.evidence.pipeline import Pipeline
+from hanoix.evidence.pipeline import Pipeline, buffer_slots
 from hanoix.evidence.streams import Readable, Source, Writable, read_fully
 
 GENERATOR = "hanoix 0.1.0"
-_POOL_SLOTS = 6
 
 
 @dataclass(frozen=True)
@@ -215,7 +214,8 @@ def seal(
 
     pipeline: Pipeline[_Chunk] = Pipeline([_hash, _encrypt, _write])
     pool = pipeline.pool(
-        _Slot(bytearray(chunk_size), bytearray(chunk_size + TAG_SIZE)) for _ in range(_POOL_SLOTS)
+        _Slot(bytearray(chunk_size), bytearray(chunk_size + TAG_SIZE))
+        for _ in range(buffer_slots(chunk_size))
     )
     pipeline.run(produce)
 

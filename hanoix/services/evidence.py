@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from hanoix.clock import Clock
 from hanoix.errors import Problem
@@ -33,15 +33,19 @@ from hanoix.evidence.format import DEFAULT_CHUNK_SIZE
 from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey, SigningKey
 from hanoix.evidence.manifest import FileEntry
 from hanoix.evidence.open import OpenedPackage, open_package
-from hanoix.evidence.provenance import provenance_graph
 from hanoix.evidence.seal import SealedPackage, seal
 from hanoix.evidence.streams import Readable, Source, WritableFile
 from hanoix.evidence.verify import PackageReport, VerifiedPackage, verify
-from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.store.files import StreamingWriter, atomic_file, fsync_dir
 
-if TYPE_CHECKING:  # the node (SQLAlchemy, Alembic) is only needed when one is given
+if TYPE_CHECKING:
+    # The node (SQLAlchemy, Alembic) and the ledger are loaded only when a node is given:
+    # standalone, `hanoix evidence pack` starts without them.
+    from hanoix.ledger.events import CustodyEvent
     from hanoix.services.node import Node
+
+# The custody events of packages, by their EventKind value.
+PackageEvent = Literal["package.sealed", "package.sent", "package.verified", "package.opened"]
 
 Progress = Callable[[int], None]
 
@@ -227,17 +231,18 @@ class Actor:
 
 def _record(
     node: Node | None,
-    kind: EventKind,
+    kind: PackageEvent,
     actor: Actor,
     package_id: str,
     details: dict[str, Any],
 ) -> None:
     if node is None:
         return
+    from hanoix.ledger.events import CustodyEvent, EventKind
     from hanoix.services import custody
 
     event = CustodyEvent(
-        kind=kind,
+        kind=EventKind(kind),
         actor=actor.name,
         authority=actor.authority,
         at=node.clock.now(),
@@ -281,7 +286,7 @@ def seal_files(
         who = actor or Actor("hanoix", signer.authority or signer.public.key_id)
         _record(
             node,
-            EventKind.PACKAGE_SEALED,
+            "package.sealed",
             who,
             sealed.package_id,
             {
@@ -335,7 +340,7 @@ def _record_verification(
     assert report.package_id is not None
     _record(
         node,
-        EventKind.PACKAGE_VERIFIED,
+        "package.verified",
         actor or Actor("hanoix", node.settings.origin or node.settings.state or "local"),
         report.package_id,
         {
@@ -348,6 +353,7 @@ def _record_verification(
 
 def package_events(node: Node, package_id: str) -> list[CustodyEvent]:
     """The custody events this node's ledger holds about one package, in log order."""
+    from hanoix.ledger.events import CustodyEvent
     from hanoix.services.custody import CustodyLedger
 
     return [
@@ -473,7 +479,7 @@ def open_stream(
         who = actor or Actor("hanoix", key.authority or key.public.key_id)
         _record(
             node,
-            EventKind.PACKAGE_OPENED,
+            "package.opened",
             who,
             opened.package_id,
             {"recipient": key.public.key_id, "files": len(opened.manifest.files)},
@@ -504,7 +510,7 @@ class _DiscardSink:
 
 def record_sent(node: Node, package_id: str, actor: Actor, to: Sequence[str]) -> None:
     """Record that a package left this node for ``to`` (authorities or node origins)."""
-    _record(node, EventKind.PACKAGE_SENT, actor, package_id, {"to": list(to)})
+    _record(node, "package.sent", actor, package_id, {"to": list(to)})
 
 
 def file_sha256(path: Path) -> str:
@@ -536,6 +542,8 @@ def provenance_file(
         report, manifest = opened.report, opened.manifest
     assert report.package_id is not None
     events = package_events(node, report.package_id) if node is not None else []
+    from hanoix.evidence.provenance import provenance_graph
+
     return provenance_graph(
         report,
         package_name=Path(path).name,
