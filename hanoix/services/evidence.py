@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, cast
 
 from hanoix.clock import Clock
 from hanoix.errors import Problem
@@ -36,6 +36,7 @@ from hanoix.evidence.open import OpenedPackage, open_package
 from hanoix.evidence.seal import SealedPackage, seal
 from hanoix.evidence.streams import Readable, Source, WritableFile
 from hanoix.evidence.verify import PackageReport, VerifiedPackage, verify
+from hanoix.store import leased
 from hanoix.store.files import StreamingWriter, atomic_file, fsync_dir
 
 if TYPE_CHECKING:
@@ -159,7 +160,7 @@ def _modified(info: os.stat_result) -> datetime:
 
 
 def _open_source(path: Path) -> Readable:
-    return path.open("rb", buffering=0)
+    return cast(Readable, leased.open_for_reading(path))
 
 
 def _source(path: Path, name: str) -> Source:
@@ -173,7 +174,7 @@ def _source(path: Path, name: str) -> Source:
         raise SourceError(f"{path} is not a regular file (a device, socket or pipe)")
     # Open once now, so an unreadable file stops the command before any output is written.
     try:
-        _open_source(path).close()
+        os.close(os.open(path, os.O_RDONLY))
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
     return Source(name, lambda: _open_source(path), _modified(info), info.st_size)
@@ -184,6 +185,7 @@ def collect_sources(paths: Sequence[Path]) -> list[Source]:
     named ``FOLDER/relative/path`` (the folder's own name first)."""
     if not paths:
         raise SourceError("give at least one file or folder to seal")
+    leased.prepare()
     sources: list[Source] = []
     for given in paths:
         path = Path(given)
@@ -301,8 +303,11 @@ def seal_files(
 
 
 def _open_package_file(path: Path) -> BinaryIO:
+    leased.prepare()
+    if Path(path).is_dir():
+        raise SourceError(f"{path} is a folder, not a package file")
     try:
-        return Path(path).open("rb")
+        return cast(BinaryIO, leased.open_for_reading(path))
     except FileNotFoundError as exc:
         raise SourceError(f"{path}: no such package file") from exc
     except IsADirectoryError as exc:
