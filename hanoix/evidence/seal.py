@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -70,6 +72,13 @@ class _Chunk:
     length: int = 0
     segments: list[tuple[int, int, int]] = field(default_factory=list)  # (file, start, end)
     final: bool = False
+    # The chunk's plaintext when a source lent it whole (see Source.open), else None: the
+    # plaintext is then in slot.plain.
+    lent: memoryview | None = None
+
+    @property
+    def plain(self) -> memoryview:
+        return self.lent if self.lent is not None else memoryview(self.slot.plain)
 
 
 def _check_options(
@@ -145,31 +154,66 @@ def seal(
     written = [len(start)]
     aead = AESGCM(payload_key)
 
+    # Streams that lent chunks stay open until the last stage is done with their last chunk:
+    # (stream, index of the last chunk holding its bytes), in order.
+    lending: deque[tuple[Readable, int]] = deque()
+    lending_lock = threading.Lock()
+
+    def close_lenders(done: int) -> None:
+        with lending_lock:
+            while lending and lending[0][1] <= done:
+                lending.popleft()[0].close()
+
     def produce(emit: Callable[[_Chunk], None]) -> None:
         index = 0
         current = _Chunk(0, _take_slot())
         pending: _Chunk | None = None
+
+        def next_chunk() -> None:
+            nonlocal index, current, pending
+            if pending is not None:
+                emit(pending)
+            pending = current
+            index += 1
+            if index >= MAX_CHUNKS:
+                raise SourceError("the input is too large for one package")
+            current = _Chunk(index, _take_slot())
+
         for number, source in enumerate(sources):
             stream = _open(source)
+            lend = getattr(stream, "lend", None)
+            lent_any = False
             try:
                 while True:
-                    view = memoryview(current.slot.plain)[current.length :]
-                    n = _read(stream, view, source)
+                    if lend is not None and current.length == 0:
+                        lent = _lend(lend, chunk_size, source)
+                        if len(lent) == chunk_size:
+                            # A whole chunk of this file: hashed and encrypted where it lies.
+                            current.lent, current.length = lent, chunk_size
+                            current.segments.append((number, 0, chunk_size))
+                            sizes[number] += chunk_size
+                            lent_any = True
+                            next_chunk()
+                            continue
+                        n = len(lent)  # the file's tail: copied, the next file follows it
+                        current.slot.plain[:n] = lent
+                        lent.release()
+                    else:
+                        view = memoryview(current.slot.plain)[current.length :]
+                        n = _read(stream, view, source)
                     if n == 0:
                         break
                     current.segments.append((number, current.length, current.length + n))
                     current.length += n
                     sizes[number] += n
                     if current.length == chunk_size:
-                        if pending is not None:
-                            emit(pending)
-                        pending = current
-                        index += 1
-                        if index >= MAX_CHUNKS:
-                            raise SourceError("the input is too large for one package")
-                        current = _Chunk(index, _take_slot())
+                        next_chunk()
             finally:
-                stream.close()
+                if lent_any:
+                    with lending_lock:
+                        lending.append((stream, index if current.length else index - 1))
+                else:
+                    stream.close()
             if source.size is not None and sizes[number] != source.size:
                 raise SourceError(
                     f"{source.path} changed while it was being sealed "
@@ -189,7 +233,7 @@ def seal(
         return pool.get()
 
     def _hash(chunk: _Chunk) -> None:
-        view = memoryview(chunk.slot.plain)
+        view = chunk.plain
         for number, a, b in chunk.segments:
             hashers[number].update(view[a:b])
 
@@ -197,7 +241,7 @@ def seal(
         n = chunk.length
         aead.encrypt_into(
             crypto.chunk_nonce(header.nonce_prefix, chunk.index, chunk.final),
-            memoryview(chunk.slot.plain)[:n],
+            chunk.plain[:n],
             crypto.chunk_aad(header_hash, chunk.index, chunk.final),
             memoryview(chunk.slot.cipher)[: n + TAG_SIZE],
         )
@@ -208,6 +252,9 @@ def seal(
     def _write(chunk: _Chunk) -> None:
         out.write(memoryview(chunk.slot.cipher)[: chunk.length + TAG_SIZE])
         written[0] += chunk.length + TAG_SIZE
+        if chunk.lent is not None:
+            chunk.lent.release()
+        close_lenders(chunk.index)
         pool.put(chunk.slot)
         if progress is not None:
             progress(chunk.length)
@@ -217,7 +264,11 @@ def seal(
         _Slot(bytearray(chunk_size), bytearray(chunk_size + TAG_SIZE))
         for _ in range(buffer_slots(chunk_size))
     )
-    pipeline.run(produce)
+    try:
+        pipeline.run(produce)
+    finally:
+        # Every thread has stopped: nothing touches what the streams lent any more.
+        close_lenders(MAX_CHUNKS)
 
     manifest = Manifest(
         files=tuple(
@@ -253,6 +304,13 @@ def seal(
 def _open(source: Source) -> Readable:
     try:
         return source.open()
+    except OSError as exc:
+        raise SourceError(f"cannot read {source.path}: {exc.strerror or exc}") from exc
+
+
+def _lend(lend: Callable[[int], memoryview], size: int, source: Source) -> memoryview:
+    try:
+        return lend(size)
     except OSError as exc:
         raise SourceError(f"cannot read {source.path}: {exc.strerror or exc}") from exc
 

@@ -31,7 +31,12 @@ class WritableFile(Writable, Protocol):
 @dataclass(frozen=True)
 class Source:
     """One file to seal: its path inside the package, how to open it, its modification time,
-    and the size the caller saw (a file whose size changes while sealed is refused)."""
+    and the size the caller saw (a file whose size changes while sealed is refused).
+
+    The stream ``open`` returns may also offer ``lend(size) -> memoryview``: the next bytes
+    as a view that stays valid until the stream is closed (a memory map). ``seal`` then
+    hashes and encrypts whole chunks where they lie instead of copying them, and closes the
+    stream only once every stage is done with them."""
 
     path: str
     open: Callable[[], Readable]

@@ -125,10 +125,7 @@ class LeasedReader(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         if self.broken:
-            raise LeaseBrokenError(
-                f"{self.path} was opened for writing by another program while it was being "
-                "read; nothing was kept: try again once nothing writes to it"
-            )
+            raise self._broken_error()
         target = memoryview(buffer).cast("B")
         start = min(self._position, len(self._view))
         count = min(len(target), len(self._view) - start)
@@ -136,12 +133,34 @@ class LeasedReader(io.RawIOBase):
         self._position = start + count
         return count
 
+    def lend(self, size: int) -> memoryview:
+        """The next ``size`` bytes (fewer at the end) as a view of the map, without a copy.
+
+        The view must be released, and nothing may read it after :meth:`close`: closing
+        gives the lease back, after which the file may change under the map.
+        """
+        if self.broken:
+            raise self._broken_error()
+        start = min(self._position, len(self._view))
+        end = min(start + size, len(self._view))
+        self._position = end
+        return self._view[start:end]
+
+    def _broken_error(self) -> LeaseBrokenError:
+        return LeaseBrokenError(
+            f"{self.path} was opened for writing by another program while it was being "
+            "read; nothing was kept: try again once nothing writes to it"
+        )
+
     def close(self) -> None:
         if self.closed:
             return
         try:
             self._view.release()
-            self._mapping.close()
+            with contextlib.suppress(BufferError):
+                # A lent view still referenced (a pipeline stopped by an error) keeps the
+                # map until it is collected; nothing reads it any more.
+                self._mapping.close()
             # Only now may the program waiting for the lease go on.
             with contextlib.suppress(OSError):
                 fcntl.fcntl(self.fd, _F_SETLEASE, fcntl.F_UNLCK)

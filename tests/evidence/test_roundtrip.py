@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
 
 import pytest
 from hypothesis import assume, given, settings
@@ -251,3 +252,77 @@ def test_any_set_of_files_round_trips(files: dict[str, bytes]) -> None:
     package, _ = seal_bytes(files, SENDER, [RECEIVER])
     _, sink = open_bytes(package, RECEIVER, sender=SENDER.sender)
     assert sink.committed == files
+
+
+class _LendingStream(io.BytesIO):
+    """A stream that lends its bytes as views (as a memory-mapped file does) and checks that
+    it is closed once, only after every view it lent was released."""
+
+    def __init__(self, data: bytes, log: list[str], name: str) -> None:
+        super().__init__(data)
+        self.log, self.name = log, name
+        self.outstanding: list[memoryview] = []
+        self._whole = memoryview(data)
+
+    def lend(self, size: int) -> memoryview:
+        start = self.tell()
+        view = self._whole[start : start + size]
+        self.seek(start + len(view))
+        self.outstanding.append(view)
+        return view
+
+    def close(self) -> None:
+        if not self.closed:
+            assert all(_released(v) for v in self.outstanding), self.name
+            self.log.append(self.name)
+        super().close()
+
+
+def _released(view: memoryview) -> bool:
+    try:
+        len(view)
+    except ValueError:
+        return True
+    return False
+
+
+LENDING_SIZES = [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 2 * CHUNK + 5, 0, CHUNK]
+
+
+@pytest.mark.parametrize("lenders", ["all", "none", "alternate"])
+def test_lent_chunks_give_the_same_package_and_every_stream_is_closed_once(
+    lenders: str,
+) -> None:
+    files = {f"f{i}.bin": random.Random(i).randbytes(size) for i, size in enumerate(LENDING_SIZES)}
+    expected, _ = seal_bytes(files, SENDER, [RECEIVER])
+    closed: list[str] = []
+
+    def opener(i: int, name: str, data: bytes) -> Callable[[], io.BytesIO]:
+        lends = lenders == "all" or (lenders == "alternate" and i % 2 == 0)
+        if lends:
+            return lambda: _LendingStream(data, closed, name)
+        return lambda: io.BytesIO(data)
+
+    lending_sources = [
+        Source(name, opener(i, name, data), MODIFIED, len(data))
+        for i, (name, data) in enumerate(files.items())
+    ]
+    out = io.BytesIO()
+    seal(
+        lending_sources,
+        out,
+        signer=SENDER.signing,
+        recipients=[RECEIVER.recipient],
+        clock=FixedClock(WHEN),
+        random=rng_source(7),
+        request="AUT-2026-0001",
+        note="seized 2026-11-20",
+        chunk_size=CHUNK,
+    )
+    assert out.getvalue() == expected
+    lent_names = [
+        s.path
+        for i, s in enumerate(lending_sources)
+        if lenders == "all" or (lenders == "alternate" and i % 2 == 0)
+    ]
+    assert sorted(closed) == sorted(lent_names)
