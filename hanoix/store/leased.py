@@ -26,12 +26,20 @@ import os
 import signal
 import stat
 import threading
+from collections import deque
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from hanoix.errors import InputError
 
+# Pages read through the map count in the process's resident memory until it lets go of
+# them (MADV_DONTNEED; the page cache keeps them): every _RELEASE_EVERY bytes it does, up to
+# the first view lent out and not yet released.
+_RELEASE_EVERY = 16 * 1024 * 1024
+# A file not yet in the page cache would be read a page fault at a time: the kernel is asked
+# to read ahead (MADV_WILLNEED) this far beyond the position, as read() would.
+_READ_AHEAD = 64 * 1024 * 1024
 _F_SETLEASE = getattr(fcntl, "F_SETLEASE", 1024)
 _F_GETLEASE = getattr(fcntl, "F_GETLEASE", 1025)
 _SIGIO = getattr(signal, "SIGIO", None)
@@ -105,6 +113,10 @@ class LeasedReader(io.RawIOBase):
         self._mapping = mapping
         self._view = memoryview(mapping)
         self._position = 0
+        self._released_to = 0
+        self._read_ahead_to = 0
+        self._lent: deque[tuple[int, memoryview]] = deque()  # (offset, view), in order
+        self._read_ahead(0)
 
     def readable(self) -> bool:
         return True
@@ -121,6 +133,14 @@ class LeasedReader(io.RawIOBase):
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
         base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: len(self._view)}
         self._position = max(0, base[whence] + offset)
+        # Reading goes on from here: pages before it may be let go of again, and the pages
+        # after it are to be read ahead.
+        page = self._position - self._position % mmap.PAGESIZE
+        self._released_to = min(self._released_to, page)
+        self._lent.clear()
+        if not page <= self._read_ahead_to <= page + _READ_AHEAD:
+            self._read_ahead_to = page
+        self._read_ahead(self._position)
         return self._position
 
     def readinto(self, buffer: Any) -> int:
@@ -130,8 +150,32 @@ class LeasedReader(io.RawIOBase):
         start = min(self._position, len(self._view))
         count = min(len(target), len(self._view) - start)
         target[:count] = self._view[start : start + count]
-        self._position = start + count
+        self._advance(start + count)
         return count
+
+    def _read_ahead(self, position: int) -> None:
+        if position + _READ_AHEAD // 2 < self._read_ahead_to:
+            return
+        start = max(position - position % mmap.PAGESIZE, self._read_ahead_to)
+        length = min(_READ_AHEAD, len(self._view) - start)
+        if length > 0:
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                self._mapping.madvise(mmap.MADV_WILLNEED, start, length)
+        self._read_ahead_to = start + max(length, 0)
+
+    def _advance(self, position: int) -> None:
+        self._position = position
+        self._read_ahead(position)
+        while self._lent and _released(self._lent[0][1]):
+            self._lent.popleft()
+        upto = self._lent[0][0] if self._lent else position
+        upto -= upto % mmap.PAGESIZE
+        if upto - self._released_to >= _RELEASE_EVERY:
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                self._mapping.madvise(
+                    mmap.MADV_DONTNEED, self._released_to, upto - self._released_to
+                )
+            self._released_to = upto
 
     def lend(self, size: int) -> memoryview:
         """The next ``size`` bytes (fewer at the end) as a view of the map, without a copy.
@@ -143,8 +187,10 @@ class LeasedReader(io.RawIOBase):
             raise self._broken_error()
         start = min(self._position, len(self._view))
         end = min(start + size, len(self._view))
-        self._position = end
-        return self._view[start:end]
+        view = self._view[start:end]
+        self._lent.append((start, view))
+        self._advance(end)
+        return view
 
     def _broken_error(self) -> LeaseBrokenError:
         return LeaseBrokenError(
@@ -168,6 +214,14 @@ class LeasedReader(io.RawIOBase):
             os.close(self.fd)
         finally:
             super().close()
+
+
+def _released(view: memoryview) -> bool:
+    try:
+        view.nbytes  # noqa: B018 - raises once the view is released
+    except ValueError:
+        return True
+    return False
 
 
 def open_for_reading(path: Path) -> io.RawIOBase:

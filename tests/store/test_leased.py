@@ -148,3 +148,56 @@ def test_sealing_stops_cleanly_when_a_source_is_opened_for_writing(tmp_path: Pat
     out, _ = writers[0].communicate(timeout=30)
     assert out.startswith("opened after")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case"]
+
+
+def _resident_file_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssFile:"):
+            return int(line.split()[1])
+    raise AssertionError("no RssFile in /proc/self/status")
+
+
+def test_a_view_still_lent_keeps_the_pages_from_it_on(tmp_path: Path) -> None:
+    size = 96 * 1024 * 1024
+    path = tmp_path / "large.bin"
+    with path.open("wb") as out:
+        for _ in range(size // (1024 * 1024)):
+            out.write(os.urandom(1024 * 1024))
+    before = _resident_file_kib()
+    peak = 0
+    with open_for_reading(path) as reader:
+        assert isinstance(reader, LeasedReader)
+        held = reader.lend(1024 * 1024)  # one view kept to the end pins only its own pages
+        while True:
+            view = reader.lend(1024 * 1024)
+            if not len(view):
+                view.release()
+                break
+            bytes(view[::4096])  # touch every page, as hashing does
+            view.release()
+            peak = max(peak, _resident_file_kib() - before)
+        assert bytes(held[:4]) == path.read_bytes()[:4]
+        held.release()
+    # The view lent first is still in use: nothing after its start may be let go of.
+    assert peak > 64 * 1024
+
+
+def test_pages_are_let_go_of_once_the_views_over_them_are_released(tmp_path: Path) -> None:
+    size = 96 * 1024 * 1024
+    path = tmp_path / "large.bin"
+    with path.open("wb") as out:
+        for _ in range(size // (1024 * 1024)):
+            out.write(os.urandom(1024 * 1024))
+    before = _resident_file_kib()
+    peak = 0
+    with open_for_reading(path) as reader:
+        assert isinstance(reader, LeasedReader)
+        while True:
+            view = reader.lend(1024 * 1024)
+            if not len(view):
+                view.release()
+                break
+            bytes(view[::4096])
+            view.release()
+            peak = max(peak, _resident_file_kib() - before)
+    assert peak < 40 * 1024, f"{peak} KiB of the file stayed resident"
