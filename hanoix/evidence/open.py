@@ -73,6 +73,15 @@ class _Chunk:
     length: int  # ciphertext length
     final: bool
     segments: list[tuple[int, int, int]] = field(default_factory=list)
+    # The ciphertext where the package stream lent it (a memory map), else None: it is then
+    # in slot.cipher.
+    lent: memoryview | None = None
+
+    @property
+    def cipher(self) -> memoryview:
+        if self.lent is not None:
+            return self.lent
+        return memoryview(self.slot.cipher)[: self.length]
 
 
 def open_package(
@@ -179,13 +188,20 @@ def _decrypt_into(
 
     def produce(emit: Callable[[_Chunk], None]) -> None:
         package.seek(st.payload_start)
+        lend = getattr(package, "lend", None)
         number, left = 0, files[0].size if files else 0
         for index, (_offset, length) in enumerate(chunk_spans(header, trailer, st.payload_start)):
             slot = pool.get()
-            view = memoryview(slot.cipher)[:length]
-            if read_fully(cast(Readable, package), view) != length:
-                raise _problem(st, f"step 11: chunk {index} is truncated", f"chunk {index}")
             chunk = _Chunk(index, slot, length, index == last)
+            if lend is not None:
+                chunk.lent = lend(length)
+                got = len(chunk.lent)
+            else:
+                got = read_fully(cast(Readable, package), memoryview(slot.cipher)[:length])
+            if got != length:
+                if chunk.lent is not None:
+                    chunk.lent.release()
+                raise _problem(st, f"step 11: chunk {index} is truncated", f"chunk {index}")
             pos, end = 0, length - TAG_SIZE
             while pos < end:
                 while left == 0:
@@ -198,7 +214,14 @@ def _decrypt_into(
             emit(chunk)
 
     def check_and_decrypt(chunk: _Chunk) -> None:
-        cipher = memoryview(chunk.slot.cipher)[: chunk.length]
+        try:
+            _check_and_decrypt(chunk)
+        finally:
+            if chunk.lent is not None:
+                chunk.lent.release()  # the ciphertext is not needed after this stage
+
+    def _check_and_decrypt(chunk: _Chunk) -> None:
+        cipher = chunk.cipher
         hasher = crypto.leaf_hasher()
         hasher.update(cipher)
         if not crypto.equal(bytes(hasher.digest()), trailer.leaf(chunk.index)):

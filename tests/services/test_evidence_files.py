@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hanoix.clock import FixedClock
-from hanoix.evidence import PackageVerificationError
+from hanoix.evidence import EvidenceInputError, PackageVerificationError
 from hanoix.services import evidence
 from hanoix.store import files
 from tests.evidence.helpers import WHEN, authority
@@ -111,3 +111,32 @@ def test_open_into_an_existing_folder_adds_files_and_syncs_them(
     assert (out / "case" / "a.txt").read_text() == "a"
     assert (out / "earlier.txt").read_text() == "kept"
     assert str(out / "case") in synced_dirs
+
+
+@pytest.mark.parametrize("where", [0.001, 0.3, 0.7, 0.9999])
+def test_a_package_file_altered_anywhere_opens_nothing(tmp_path: Path, where: float) -> None:
+    source = tmp_path / "case"
+    source.mkdir()
+    (source / "a.bin").write_bytes(random.Random(3).randbytes(3 * 1024 * 1024 + 7))
+    (source / "b.txt").write_text("b")
+    package = tmp_path / "case.hxp"
+    _seal(source, package)
+    data = bytearray(package.read_bytes())
+    data[int(len(data) * where)] ^= 0x40
+    package.write_bytes(bytes(data))
+    with pytest.raises((PackageVerificationError, EvidenceInputError)):
+        evidence.open_file(package, RECEIVER.decryption, tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "case.hxp"]
+
+
+def test_a_truncated_package_file_opens_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "case"
+    source.mkdir()
+    (source / "a.bin").write_bytes(random.Random(4).randbytes(2 * 1024 * 1024))
+    package = tmp_path / "case.hxp"
+    _seal(source, package)
+    data = package.read_bytes()
+    package.write_bytes(data[: len(data) // 2] + data[-4096:])
+    with pytest.raises((PackageVerificationError, EvidenceInputError)):
+        evidence.open_file(package, RECEIVER.decryption, tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "case.hxp"]
