@@ -402,7 +402,18 @@ def _entry(row: Any) -> StoredEntry:
     return StoredEntry(int(row.idx), bytes(row.leaf_hash), bytes(row.entry), row.appended_at)
 
 
+# Indices and sizes are BIGINT columns: a number beyond them (asked for through the API or
+# the CLI) names nothing stored, and must not reach the database driver, which would refuse it.
+_BIGINT_MAX = 2**63 - 1
+
+
+def _storable(number: int) -> bool:
+    return 0 <= number <= _BIGINT_MAX
+
+
 def get_entry(session: Session, index: int) -> StoredEntry | None:
+    if not _storable(index):
+        return None
     row = (
         _connection(session)
         .execute(select(entries_table).where(entries_table.c.idx == index))
@@ -474,6 +485,8 @@ def add_checkpoint(
 
 
 def get_checkpoint(session: Session, tree_size: int) -> StoredCheckpoint | None:
+    if not _storable(tree_size):
+        return None
     row = (
         _connection(session)
         .execute(select(checkpoints_table).where(checkpoints_table.c.tree_size == tree_size))
@@ -487,6 +500,8 @@ def head_with_checkpoint(
 ) -> tuple[TreeHead, StoredCheckpoint | None]:
     """The head and the stored checkpoint of ``tree_size`` (default: the head's), in one query."""
     head, checkpoint = head_table.alias("h"), checkpoints_table.alias("c")
+    if tree_size is not None and not _storable(tree_size):
+        tree_size = -1  # no checkpoint has it; the caller compares it with the head's size
     wanted = head.c.tree_size if tree_size is None else tree_size
     row = (
         _connection(session)
@@ -556,6 +571,8 @@ def last_witnessed(session: Session, origin: str) -> WitnessedRecord | None:
 
 
 def witnessed_at(session: Session, origin: str, tree_size: int) -> WitnessedRecord | None:
+    if not _storable(tree_size):
+        return None
     row = (
         _connection(session)
         .execute(

@@ -82,6 +82,10 @@ def test_proofs_need_a_caller_and_verify(client: TestClient, node: Node) -> None
         "inclusion?index=3&size=2",
         "inclusion?index=0&size=7",
         "consistency?from=4&to=3",
+        # beyond any integer the database holds: still a problem document, not a 500
+        "inclusion?index=0&size=18446744073709551616",
+        "inclusion?index=18446744073709551616",
+        "consistency?from=0&to=18446744073709551616",
     ],
 )
 def test_impossible_proofs_are_problems(client: TestClient, node: Node, query: str) -> None:
