@@ -10,9 +10,9 @@ other program that opens the file for writing or truncates it is made to wait (o
 if it does not wait), and this process is sent ``SIGIO``. The handler marks the lease broken;
 the next read raises :class:`LeaseBrokenError`, the caller stops, and :meth:`close` gives the
 lease back, only then letting the other program go on. A file that cannot be leased (open for
-writing elsewhere, another owner, a network file system, a thread other than the main one,
-which cannot install signal handlers) is read with ``read()`` as before: :func:`open_for_reading`
-decides, once :func:`prepare` was called from the main thread.
+writing elsewhere, another owner, a network file system), or any file in a process whose main
+thread has not called :func:`prepare` (only the main thread can install the handler), is read
+with ``read()`` as before: :func:`open_for_reading` decides.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ class _Leases:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Reentrant: the handler runs in the main thread, possibly inside watch() or forget().
+        self._lock = threading.RLock()
         self._held: dict[int, LeasedReader] = {}
         self._previous: Any = None
         self.ready = False
