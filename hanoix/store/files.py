@@ -193,7 +193,7 @@ class StreamingWriter:
         self._unsynced += self._block_size
         if self._unsynced >= _SYNC_EVERY:
             self._unsynced = 0
-            os.fdatasync(self._fd)
+            getattr(os, "fdatasync", os.fsync)(self._fd)
             if hasattr(os, "posix_fadvise"):
                 os.posix_fadvise(self._fd, 0, offset + self._block_size, os.POSIX_FADV_DONTNEED)
 
