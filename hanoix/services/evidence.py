@@ -304,8 +304,6 @@ def seal_files(
 
 def _open_package_file(path: Path) -> BinaryIO:
     leased.prepare()
-    if Path(path).is_dir():
-        raise SourceError(f"{path} is a folder, not a package file")
     try:
         return cast(BinaryIO, leased.open_for_reading(path))
     except FileNotFoundError as exc:

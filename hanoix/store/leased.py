@@ -230,13 +230,10 @@ def open_for_reading(path: Path) -> io.RawIOBase:
     mapped, else an ordinary unbuffered file. Raises ``OSError`` as ``open`` does."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
-        reader = _leased(fd, Path(path))
-    except BaseException:
+        return _leased(fd, Path(path)) or io.FileIO(fd, "rb", closefd=True)
+    except BaseException:  # a folder (IsADirectoryError from FileIO), a failed lease
         os.close(fd)
         raise
-    if reader is not None:
-        return reader
-    return io.FileIO(fd, "rb", closefd=True)
 
 
 def _leased(fd: int, path: Path) -> LeasedReader | None:

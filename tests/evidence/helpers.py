@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from hanoix.clock import FixedClock
 from hanoix.evidence import keys, open_package, seal, verify
@@ -112,3 +113,24 @@ def open_bytes(
     sink = MemorySink()
     opened = open_package(io.BytesIO(package), who.decryption, sink, sender=sender)
     return opened, sink
+
+
+def seal_folder(
+    folder: Path,
+    package: Path,
+    sender: Authority,
+    recipient: Authority,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Seal a folder on disk into a package file, as `hanoix evidence pack` does."""
+    from hanoix.services import evidence
+
+    evidence.seal_files(
+        evidence.collect_sources([folder]),
+        package,
+        signer=sender.signing,
+        recipients=[recipient.recipient],
+        clock=FixedClock(WHEN),
+        progress=progress,
+    )

@@ -10,24 +10,17 @@ from typing import Any
 
 import pytest
 
-from hanoix.clock import FixedClock
 from hanoix.evidence import EvidenceInputError, PackageVerificationError
 from hanoix.services import evidence
 from hanoix.store import files
-from tests.evidence.helpers import WHEN, authority
+from tests.evidence.helpers import authority, seal_folder
 
 SENDER = authority(11)
 RECEIVER = authority(12, "Police", "VNM")
 
 
 def _seal(folder: Path, package: Path) -> None:
-    evidence.seal_files(
-        evidence.collect_sources([folder]),
-        package,
-        signer=SENDER.signing,
-        recipients=[RECEIVER.recipient],
-        clock=FixedClock(WHEN),
-    )
+    seal_folder(folder, package, SENDER, RECEIVER)
 
 
 def test_files_larger_than_a_block_round_trip(tmp_path: Path) -> None:
@@ -140,3 +133,11 @@ def test_a_truncated_package_file_opens_nothing(tmp_path: Path) -> None:
     with pytest.raises((PackageVerificationError, EvidenceInputError)):
         evidence.open_file(package, RECEIVER.decryption, tmp_path / "out")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "case.hxp"]
+
+
+def test_a_folder_given_as_the_package_is_named(tmp_path: Path) -> None:
+    with pytest.raises(EvidenceInputError, match="is a folder, not a package file"):
+        evidence.verify_file(tmp_path)
+    with pytest.raises(EvidenceInputError, match="is a folder, not a package file"):
+        evidence.open_file(tmp_path, RECEIVER.decryption, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []

@@ -14,11 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from hanoix.clock import FixedClock
-from hanoix.services import evidence
 from hanoix.store import leased
 from hanoix.store.leased import LeaseBrokenError, LeasedReader, open_for_reading
-from tests.evidence.helpers import WHEN, authority
+from tests.evidence.helpers import authority, seal_folder
 
 DATA = random.Random(7).randbytes(3 * 1024 * 1024 + 11)
 
@@ -137,14 +135,7 @@ def test_sealing_stops_cleanly_when_a_source_is_opened_for_writing(tmp_path: Pat
 
     package = tmp_path / "case.hxp"
     with pytest.raises(LeaseBrokenError, match=r"image\.dd was opened for writing"):
-        evidence.seal_files(
-            evidence.collect_sources([source]),
-            package,
-            signer=sender.signing,
-            recipients=[receiver.recipient],
-            clock=FixedClock(WHEN),
-            progress=on_progress,
-        )
+        seal_folder(source, package, sender, receiver, progress=on_progress)
     out, _ = writers[0].communicate(timeout=30)
     assert out.startswith("opened after")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case"]
@@ -190,3 +181,11 @@ def test_pages_are_let_go_of_once_the_views_over_them_are_released(tmp_path: Pat
 def test_a_view_still_lent_keeps_the_pages_from_it_on(tmp_path: Path) -> None:
     # The view lent first is still in use: nothing after its start may be let go of.
     assert _peak_resident_while_lending(tmp_path, hold_first=True) > 64 * 1024
+
+
+def test_a_folder_is_refused_without_leaking_its_descriptor(tmp_path: Path) -> None:
+    before = len(list(Path("/proc/self/fd").iterdir()))
+    for _ in range(3):
+        with pytest.raises(IsADirectoryError):
+            open_for_reading(tmp_path)
+    assert len(list(Path("/proc/self/fd").iterdir())) == before
