@@ -82,6 +82,8 @@ def main() -> int:
     env = {
         k: v for k, v in os.environ.items() if k not in {"PYTHONDONTWRITEBYTECODE", "HANOIX_HOME"}
     }
+    if args.dir is not None:
+        args.dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="hanoix-bench-", dir=args.dir))
     try:
         source = work / "input.bin"
