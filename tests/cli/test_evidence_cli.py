@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -331,3 +332,32 @@ def test_a_missing_package_or_a_folder_is_an_input_error(cli: Any, world: World)
     assert folder.exit_code == 2
     assert "is a folder" in folder.stderr
     assert folder.json()["error"] == "evidence-source"
+
+
+def test_progress_bar_shows_bytes_for_large_inputs_unless_turned_off(
+    cli: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hanoix.cli import evidence as evidence_commands
+
+    # What counts as large is lowered so that a 5 KiB input draws the bar on a non-terminal.
+    monkeypatch.setattr(evidence_commands, "_BAR_ALWAYS", 1024)
+    monkeypatch.setattr(evidence_commands.human, "width", 120)
+
+    package = world.root / "with-bar.hxp"
+    shown = cli(
+        "evidence", "pack", world.evidence, "--sign-key", world.sender / "signing.key",
+        "--to", world.receiver / "encryption.pub", "--chunk-size", "1024", "-o", package,
+    )  # fmt: skip
+    assert shown.exit_code == 0, shown.stderr
+    bar = next(line for line in shown.stderr.splitlines() if line.startswith("sealing"))
+    # Bytes done of bytes in all, then the speed ("?" until the bar has two samples).
+    assert re.search(r" 4\.9/4\.9 KiB ([\d.]+ [kMG]?B/s|\?) ", bar), bar
+
+    opened = cli("evidence", "open", package, "--key", world.receiver / "encryption.key",
+                 "-o", world.root / "opened")  # fmt: skip
+    assert opened.exit_code == 0, opened.stderr
+    assert any(line.startswith("opening") for line in opened.stderr.splitlines())
+
+    quiet = cli("evidence", "verify", package, "--no-progress")
+    assert quiet.exit_code == 0, quiet.stderr
+    assert not any(line.startswith("verifying") for line in quiet.stderr.splitlines())
