@@ -38,8 +38,12 @@ from hanoix.errors import InputError
 # the first view lent out and not yet released.
 _RELEASE_EVERY = 16 * 1024 * 1024
 # A file not yet in the page cache would be read a page fault at a time: the kernel is asked
-# to read ahead (MADV_WILLNEED) this far beyond the position, as read() would.
-_READ_AHEAD = 64 * 1024 * 1024
+# to read ahead (MADV_WILLNEED) this far beyond the position, as read() would. The position
+# is the producer's, already a pipeline's worth of chunks ahead of the hashing, so a short
+# step suffices; 64 MiB steps made packing a cold 1 GiB file 0.4 s slower (1.8 s against
+# 1.4 s, medians of 5), the disk serving each burst of reads while the package's writes
+# waited behind it.
+_READ_AHEAD = 4 * 1024 * 1024
 _F_SETLEASE = getattr(fcntl, "F_SETLEASE", 1024)
 _F_GETLEASE = getattr(fcntl, "F_GETLEASE", 1025)
 _SIGIO = getattr(signal, "SIGIO", None)
