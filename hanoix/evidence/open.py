@@ -15,6 +15,7 @@ every step holds, and aborted (everything it wrote removed) otherwise.
 from __future__ import annotations
 
 import hashlib
+import mmap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol, cast
@@ -27,7 +28,7 @@ from hanoix.evidence.errors import NotAddressedError, PackageVerificationError
 from hanoix.evidence.format import TAG_SIZE, MalformedError
 from hanoix.evidence.keys import DecryptionKey, PublicKey
 from hanoix.evidence.manifest import FileEntry, Manifest, parse_manifest
-from hanoix.evidence.pipeline import Pipeline, buffer_slots
+from hanoix.evidence.pipeline import Pipeline, buffer_slots, chunk_buffer
 from hanoix.evidence.streams import Readable, WritableFile, read_fully
 from hanoix.evidence.verify import (
     PackageReport,
@@ -62,8 +63,8 @@ class OpenedPackage:
 
 @dataclass
 class _Slot:
-    cipher: bytearray
-    plain: bytearray
+    cipher: mmap.mmap
+    plain: mmap.mmap
 
 
 @dataclass
@@ -270,7 +271,7 @@ def _decrypt_into(
 
     pipeline: Pipeline[_Chunk] = Pipeline([check_and_decrypt, hash_files, write_files])
     pool = pipeline.pool(
-        _Slot(bytearray(header.chunk_size + TAG_SIZE), bytearray(header.chunk_size))
+        _Slot(chunk_buffer(header.chunk_size + TAG_SIZE), chunk_buffer(header.chunk_size))
         for _ in range(buffer_slots(header.chunk_size))
     )
     try:

@@ -9,6 +9,7 @@ encrypted manifest, the summary and the Ed25519 signature close the package.
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import threading
 from collections import deque
@@ -42,7 +43,7 @@ from hanoix.evidence.format import (
 )
 from hanoix.evidence.keys import KeyKind, PublicKey, SigningKey
 from hanoix.evidence.manifest import FileEntry, Manifest, layout_problem, path_problem
-from hanoix.evidence.pipeline import Pipeline, buffer_slots
+from hanoix.evidence.pipeline import Pipeline, buffer_slots, chunk_buffer
 from hanoix.evidence.streams import Readable, Source, Writable, read_fully
 
 GENERATOR = "hanoix 0.1.0"
@@ -61,8 +62,8 @@ class SealedPackage:
 
 @dataclass
 class _Slot:
-    plain: bytearray
-    cipher: bytearray
+    plain: mmap.mmap
+    cipher: mmap.mmap
 
 
 @dataclass
@@ -261,7 +262,7 @@ def seal(
 
     pipeline: Pipeline[_Chunk] = Pipeline([_hash, _encrypt, _write])
     pool = pipeline.pool(
-        _Slot(bytearray(chunk_size), bytearray(chunk_size + TAG_SIZE))
+        _Slot(chunk_buffer(chunk_size), chunk_buffer(chunk_size + TAG_SIZE))
         for _ in range(buffer_slots(chunk_size))
     )
     try:
