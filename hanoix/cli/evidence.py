@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -34,10 +35,13 @@ if TYPE_CHECKING:
 
 evidence_app = typer.Typer(no_args_is_help=True)
 
-# A bar for what takes long enough to watch: any input on a terminal above this size, and
-# any input at all above the larger one (the final line then lands in logs).
+# A bar for what takes long enough to watch on a terminal; where nobody watches (a pipe, a
+# log), no bar, but one line with the size and the speed once a large input is done. The bar
+# would print only its final state there anyway, after loading rich's live display and
+# running its refresh thread beside the work: 15 ms to 20 ms before the first chunk.
 _BAR_ON_TERMINAL = 16 * 1024 * 1024
-_BAR_ALWAYS = 1024 * 1024 * 1024
+_LINE_IN_LOGS = 1024 * 1024 * 1024
+_BINARY_UNITS = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"]
 
 SenderKeyOption = Annotated[
     Path | None,
@@ -47,16 +51,29 @@ SenderKeyOption = Annotated[
     ),
 ]
 ProgressOption = Annotated[
-    bool, typer.Option("--progress/--no-progress", help="Show a progress bar for large inputs.")
+    bool,
+    typer.Option(
+        "--progress/--no-progress",
+        help="Show a progress bar on a terminal (16 MiB or more); elsewhere, the size and "
+        "speed on one line when done (1 GiB or more).",
+    ),
 ]
 
 
 @contextmanager
 def _progress(label: str, total: int, wanted: bool) -> Iterator[Callable[[int], None] | None]:
-    show = wanted and ((human.is_terminal and total >= _BAR_ON_TERMINAL) or total >= _BAR_ALWAYS)
-    if not show:
+    if wanted and human.is_terminal and total >= _BAR_ON_TERMINAL:
+        with _bar(label, total) as tick:
+            yield tick
+    elif wanted and not human.is_terminal and total >= _LINE_IN_LOGS:
+        with _line_when_done(label) as tick:
+            yield tick
+    else:
         yield None
-        return
+
+
+@contextmanager
+def _bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -76,6 +93,31 @@ def _progress(label: str, total: int, wanted: bool) -> Iterator[Callable[[int], 
     ) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+@contextmanager
+def _line_when_done(label: str) -> Iterator[Callable[[int], None]]:
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done  # called by one thread only: the pipeline's last stage
+        done += n
+
+    started = time.monotonic()
+    yield tick
+    elapsed = max(time.monotonic() - started, 1e-6)
+    human.print(
+        f"{label} {_binary_size(done)} in {elapsed:.1f} s ({_binary_size(done / elapsed)}/s)",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _binary_size(size: float) -> str:
+    from rich.filesize import pick_unit_and_suffix
+
+    unit, suffix = pick_unit_and_suffix(int(size), _BINARY_UNITS, 1024)
+    return f"{size / unit:.1f} {suffix}"
 
 
 def _node(ctx: typer.Context) -> Node | None:

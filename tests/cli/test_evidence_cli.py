@@ -334,14 +334,14 @@ def test_a_missing_package_or_a_folder_is_an_input_error(cli: Any, world: World)
     assert folder.json()["error"] == "evidence-source"
 
 
-def test_progress_bar_shows_bytes_for_large_inputs_unless_turned_off(
+def test_progress_bar_on_a_terminal_shows_bytes_and_speed_unless_turned_off(
     cli: Any, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hanoix.cli import evidence as evidence_commands
 
-    # What counts as large is lowered so that a 5 KiB input draws the bar on a non-terminal.
-    monkeypatch.setattr(evidence_commands, "_BAR_ALWAYS", 1024)
-    monkeypatch.setattr(evidence_commands.human, "width", 120)
+    # What counts as large is lowered so that a 5 KiB input draws the bar.
+    monkeypatch.setattr(evidence_commands, "_BAR_ON_TERMINAL", 1024)
+    monkeypatch.setattr(evidence_commands.human, "_force_terminal", True)
 
     package = world.root / "with-bar.hxp"
     shown = cli(
@@ -349,15 +349,38 @@ def test_progress_bar_shows_bytes_for_large_inputs_unless_turned_off(
         "--to", world.receiver / "encryption.pub", "--chunk-size", "1024", "-o", package,
     )  # fmt: skip
     assert shown.exit_code == 0, shown.stderr
-    bar = next(line for line in shown.stderr.splitlines() if line.startswith("sealing"))
     # Bytes done of bytes in all, then the speed ("?" until the bar has two samples).
-    assert re.search(r" 4\.9/4\.9 KiB ([\d.]+ [kMG]?B/s|\?) ", bar), bar
+    assert re.search(r"sealing .*━.* 4\.9/4\.9 KiB ([\d.]+ [kMG]?B/s|\?) ", shown.stderr)
 
     opened = cli("evidence", "open", package, "--key", world.receiver / "encryption.key",
                  "-o", world.root / "opened")  # fmt: skip
     assert opened.exit_code == 0, opened.stderr
-    assert any(line.startswith("opening") for line in opened.stderr.splitlines())
+    assert "opening" in opened.stderr
 
     quiet = cli("evidence", "verify", package, "--no-progress")
     assert quiet.exit_code == 0, quiet.stderr
-    assert not any(line.startswith("verifying") for line in quiet.stderr.splitlines())
+    assert "verifying" not in quiet.stderr
+
+
+def test_progress_off_a_terminal_is_one_line_with_size_and_speed_for_large_inputs(
+    cli: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hanoix.cli import evidence as evidence_commands
+
+    package = world.package(cli)  # 5 KiB: below the size that earns a line
+    verified = cli("evidence", "verify", package)
+    assert verified.exit_code == 0, verified.stderr
+    assert "verifying" not in verified.stderr
+
+    monkeypatch.setattr(evidence_commands, "_LINE_IN_LOGS", 1024)
+    verified = cli("evidence", "verify", package)
+    assert verified.exit_code == 0, verified.stderr
+    lines = [line for line in verified.stderr.splitlines() if line.startswith("verifying")]
+    assert len(lines) == 1, verified.stderr
+    assert re.fullmatch(r"verifying [\d.]+ KiB in [\d.]+ s \([\d.]+ [KMG]?i?B/s\)", lines[0])
+    assert "━" not in verified.stderr
+
+    failed = cli("evidence", "open", package, "--key", world.outsider / "encryption.key",
+                 "-o", world.root / "not-for-us")  # fmt: skip
+    assert failed.exit_code == 1
+    assert "opening" not in failed.stderr  # no speed reported for work that failed
