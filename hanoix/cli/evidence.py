@@ -100,7 +100,7 @@ def _line_when_done(label: str) -> Iterator[Callable[[int], None]]:
     done = 0
 
     def tick(n: int) -> None:
-        nonlocal done  # called by one thread only: the pipeline's last stage
+        nonlocal done  # one thread calls it: a pipeline's last stage, or verify's loop
         done += n
 
     started = time.monotonic()
