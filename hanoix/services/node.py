@@ -7,7 +7,7 @@ one and pass it down. Nothing is created at import.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from hanoix.clock import Clock, SystemClock
 from hanoix.config import Settings
 from hanoix.errors import ConfigurationError
 from hanoix.store import migrate
-from hanoix.store.db import make_engine, session_factory, unit_of_work
+from hanoix.store.db import make_engine, session_factory, setup_lock, unit_of_work
 
 # Steps run once when a home is initialised (after the schema exists), registered by the
 # modules that need them (for example: load the shipped treaty status).
@@ -59,30 +59,38 @@ class Node:
         try:
             migrate.upgrade(self.engine)
         except OperationalError as exc:
-            raise ConfigurationError(
-                f"cannot reach the database {self.engine.url.render_as_string()}: "
-                f"{exc.orig}; check HANOIX_DATABASE_URL"
-            ) from exc
+            raise self._unreachable(exc) from exc
 
     def initialise(self) -> dict[str, Any]:
         """Create the schema and the blob folder, then run the registered init steps."""
         # Import for its side effect: modules register their init steps when loaded.
         from hanoix.services import registry  # noqa: F401
 
-        self.upgrade_schema()
-        self.settings.effective_blob_dir.mkdir(parents=True, exist_ok=True)
-        summary: dict[str, Any] = {
-            "home": str(self.settings.home.resolve()),
-            "database": self.engine.url.render_as_string(hide_password=True),
-            "blobs": str(self.settings.effective_blob_dir.resolve()),
-            "schema": migrate.current_revision(self.engine),
-        }
-        for name, step in _init_steps:
-            with self.unit_of_work() as session:
-                outcome = step(self, session)
-            if outcome is not None:
-                summary[name] = outcome
+        with ExitStack() as held:
+            try:
+                held.enter_context(setup_lock(self.engine, self.settings.home))
+            except OperationalError as exc:
+                raise self._unreachable(exc) from exc
+            self.upgrade_schema()
+            self.settings.effective_blob_dir.mkdir(parents=True, exist_ok=True)
+            summary: dict[str, Any] = {
+                "home": str(self.settings.home.resolve()),
+                "database": self.engine.url.render_as_string(hide_password=True),
+                "blobs": str(self.settings.effective_blob_dir.resolve()),
+                "schema": migrate.current_revision(self.engine),
+            }
+            for name, step in _init_steps:
+                with self.unit_of_work() as session:
+                    outcome = step(self, session)
+                if outcome is not None:
+                    summary[name] = outcome
         return summary
+
+    def _unreachable(self, error: OperationalError) -> ConfigurationError:
+        return ConfigurationError(
+            f"cannot reach the database {self.engine.url.render_as_string()}: "
+            f"{error.orig}; check HANOIX_DATABASE_URL"
+        )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -160,11 +160,12 @@ def ensure_ready(node: Node) -> None:
         revision = migrate.current_revision(node.engine)
     except OperationalError:
         revision = None  # initialise() reports an unreachable database clearly
-    if revision != migrate.head_revision():
-        node.initialise()
-        return
-    with node.unit_of_work() as session:
-        load_shipped(node, session)
+    if revision == migrate.head_revision():
+        with node.unit_of_work() as session:
+            if not store.is_empty(session):
+                return
+    # Under the node's setup lock: another command starting at the same moment waits.
+    node.initialise()
 
 
 def current_data(node: Node) -> TreatyData:

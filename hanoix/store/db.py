@@ -7,12 +7,14 @@ import: engines are made by the caller that owns them.
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -96,3 +98,37 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# Any fixed number: the key of the PostgreSQL advisory lock held while a node's database is set
+# up. Advisory locks are per database, so nodes on different databases never wait for each other.
+_SETUP_LOCK_KEY = 0x68616E6F6978  # "hanoix"
+
+
+@contextmanager
+def setup_lock(engine: Engine, home: Path) -> Iterator[None]:
+    """Let one process at a time create, upgrade or first fill a node's database.
+
+    Without it, two commands started together on a new home both found the schema missing and
+    both created it (the second failed: "table already exists"), or both loaded the shipped
+    treaty data. A lock file in the home serialises processes sharing the home; a PostgreSQL
+    advisory lock also serialises nodes on other machines sharing one database.
+    """
+    with (home / ".setup.lock").open("a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            if engine.dialect.name != "postgresql":
+                yield
+                return
+            with engine.connect() as connection:
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _SETUP_LOCK_KEY})
+                connection.commit()
+                try:
+                    yield
+                finally:
+                    connection.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": _SETUP_LOCK_KEY}
+                    )
+                    connection.commit()
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)

@@ -1,0 +1,78 @@
+"""Setting up a node: several processes starting at once on a new home or a new database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from hanoix.store import migrate
+from hanoix.store.db import make_engine
+from hanoix.store.treaty import TreatyDatasetRow
+from tests.conftest import _pg_admin, _pg_url
+
+STARTED_TOGETHER = 4
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
+    """An empty database (no schema): None for SQLite, where it lives in the shared home."""
+    if request.param == "sqlite":
+        yield None
+        return
+    request.getfixturevalue("pg_template")  # skips when PostgreSQL is not reachable
+    name = f"hanoix_e_{uuid.uuid4().hex[:12]}"
+    with _pg_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        with _pg_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_commands_started_together_set_up_a_new_node_once(
+    new_database: str | None, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HANOIX_")}
+    if new_database is None:
+        homes = [tmp_path / "home"] * STARTED_TOGETHER  # one home: the lock file serialises
+    else:
+        # One database, a home each, as API workers on several machines: PostgreSQL's
+        # advisory lock serialises them.
+        homes = [tmp_path / f"home-{i}" for i in range(STARTED_TOGETHER)]
+        env["HANOIX_DATABASE_URL"] = new_database
+    command = [sys.executable, "-m", "hanoix", "--home"]
+    children = [
+        subprocess.Popen(
+            [*command, str(home), "treaty", "status", "--json"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for home in homes
+    ]
+    outcomes = [
+        (child.wait(timeout=120), child.stderr.read() if child.stderr else "") for child in children
+    ]
+
+    for code, stderr in outcomes:
+        assert code == 0, stderr
+        assert "Traceback" not in stderr
+    url = new_database or f"sqlite:///{homes[0] / 'hanoix.db'}"
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            loaded = connection.scalar(select(func.count()).select_from(TreatyDatasetRow))
+            revisions = connection.scalars(text("SELECT version_num FROM alembic_version")).all()
+    finally:
+        engine.dispose()
+    assert loaded == 1  # the shipped treaty data, once
+    assert revisions == [migrate.head_revision()]
