@@ -6,6 +6,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,10 +67,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         engine.dispose()
         yield url
         return
-    template = request.getfixturevalue("pg_template")
+    with pg_database(template=request.getfixturevalue("pg_template")) as url:
+        yield url
+
+
+@contextmanager
+def pg_database(*, template: str | None) -> Iterator[str]:
+    """A PostgreSQL database of its own, copied from ``template`` (or empty), then dropped."""
     name = f"hanoix_t_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with _pg_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        admin.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield _pg_url(name)
     finally:

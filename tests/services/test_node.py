@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from sqlalchemy import func, select, text
 from hanoix.store import migrate
 from hanoix.store.db import make_engine
 from hanoix.store.treaty import TreatyDatasetRow
-from tests.conftest import _pg_admin, _pg_url
+from tests.conftest import pg_database
 
 STARTED_TOGETHER = 4
 
@@ -27,14 +26,8 @@ def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield None
         return
     request.getfixturevalue("pg_template")  # skips when PostgreSQL is not reachable
-    name = f"hanoix_e_{uuid.uuid4().hex[:12]}"
-    with _pg_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield _pg_url(name)
-    finally:
-        with _pg_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with pg_database(template=None) as url:
+        yield url
 
 
 def test_commands_started_together_set_up_a_new_node_once(
