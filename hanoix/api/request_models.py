@@ -791,3 +791,15 @@ class HistoryOut(BaseModel):
 class UseOut(BaseModel):
     allowed: Literal[True]
     action: str
+
+
+class ReceivedEvidenceOut(BaseModel):
+    """A package the other State returned for a request, verified when it arrived."""
+
+    reference: str
+    package_id: str = Field(description="the package's id (sha256: of its signed part)")
+    sha256: str = Field(description="SHA-256 of the whole package file, hex")
+    size: int = Field(description="the package file's size in bytes")
+    sender: str = Field(description="the node that sent it")
+    received_at: str
+    envelope_id: str

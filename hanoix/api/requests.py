@@ -17,13 +17,15 @@ postponed annotations: the generated routes' body types must be real objects for
 
 from __future__ import annotations
 
+import base64
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, BinaryIO, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from hanoix.api.deps import get_node
 from hanoix.api.problems import problem_doc
@@ -43,6 +45,7 @@ from hanoix.api.request_models import (
     NoteIn,
     PageOut,
     PostponeIn,
+    ReceivedEvidenceOut,
     RefuseIn,
     RequestDocument,
     RequestOut,
@@ -469,6 +472,71 @@ def check_use(reference: str, body: UseIn, user: UserDep, node: NodeDep) -> UseO
         raise InputError(error.message, problems=[Problem(error.message, field="action")]) from None
     service.check_intended_use(node, user, reference, use)
     return UseOut(allowed=True, action=body.action)
+
+
+# --- evidence returned for a request -------------------------------------------------------
+
+_PACKAGE_DOWNLOAD: Responses = {
+    200: {
+        "description": "the package file, as received and verified",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    },
+    **_READ,
+    403: _problem("not allowed, or a condition on the use of the material forbids a copy"),
+    404: _problem("no such request, or no such package received for it"),
+}
+_DOWNLOAD_CHUNK = 1024 * 1024
+
+
+@router.get(
+    "/{reference}/evidence",
+    response_model=list[ReceivedEvidenceOut],
+    summary="The packages the other State returned for this request, verified on arrival",
+    responses=_READ,
+)
+def list_received_evidence(
+    reference: str, user: UserDep, node: NodeDep
+) -> list[ReceivedEvidenceOut]:
+    from hanoix.services import exchange
+
+    found = exchange.received_evidence(node, user, reference)
+    return [ReceivedEvidenceOut.model_validate(item.as_dict()) for item in found]
+
+
+@router.get(
+    "/{reference}/evidence/{package_id}",
+    response_class=StreamingResponse,
+    summary="Take a copy of a received package (a use of the material: its conditions apply, "
+    "and the decision is recorded in the custody ledger)",
+    responses=_PACKAGE_DOWNLOAD,
+)
+def download_received_evidence(
+    reference: str, package_id: str, user: UserDep, node: NodeDep
+) -> StreamingResponse:
+    from hanoix.services import exchange
+
+    item, stream = exchange.release_evidence(node, user, reference, package_id)
+    digest = base64.b64encode(bytes.fromhex(item.sha256)).decode()
+    return StreamingResponse(
+        _read_through(stream),
+        media_type="application/octet-stream",
+        headers={
+            "Content-Length": str(item.size),
+            "Content-Disposition": f'attachment; filename="{_package_file_name(item.package_id)}"',
+            "ETag": f'"{item.sha256}"',
+            "Repr-Digest": f"sha-256=:{digest}:",  # RFC 9530: the client can check what it got
+        },
+    )
+
+
+def _read_through(stream: BinaryIO) -> Iterator[bytes]:
+    with stream:
+        while block := stream.read(_DOWNLOAD_CHUNK):
+            yield block
+
+
+def _package_file_name(package_id: str) -> str:
+    return f"{package_id.removeprefix('sha256:')[:16]}.hxp"
 
 
 # --- lifecycle steps, one route per step of the table ---------------------------------------

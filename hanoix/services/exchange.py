@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -79,6 +79,7 @@ from hanoix.services.node import Node
 from hanoix.store import requests as request_store
 from hanoix.store.blobs import FileBlobStore
 from hanoix.store.federation import InboxRow, get_transfer
+from hanoix.store.files import atomic_file
 
 _log = get_logger("hanoix.exchange")
 
@@ -732,23 +733,30 @@ def _received_package(node: Node, user: User, reference: str, package_id: str) -
     raise NotFoundError(f"no package {package_id} was received for request {reference}")
 
 
-def export_evidence(
-    node: Node, user: User, reference: str, package_id: str, out: Path
-) -> ReceivedEvidence:
-    """Copy a package received for ``reference`` out of the blob store to ``out``.
+def release_evidence(
+    node: Node, user: User, reference: str, package_id: str
+) -> tuple[ReceivedEvidence, BinaryIO]:
+    """A package received for ``reference``, and its bytes, for a copy to leave the node.
 
-    Exporting is a use of received material: the conditions attached to the request are
-    checked first, and the decision goes into the custody ledger either way.
+    Taking a copy out is a use of received material: the conditions attached to the request
+    are checked first, and the decision goes into the custody ledger either way. The caller
+    closes the stream.
     """
     from hanoix.services.requests import check_intended_use
 
     check_intended_use(node, user, reference, IntendedUse(UseAction.EXPORT))
     item = _received_package(node, user, reference, package_id)
+    return item, FileBlobStore(node.settings.effective_blob_dir).get(item.blob_key)
+
+
+def export_evidence(
+    node: Node, user: User, reference: str, package_id: str, out: Path
+) -> ReceivedEvidence:
+    """Copy a package received for ``reference`` out of the blob store to ``out``, whole and
+    fsynced or not at all (see :func:`release_evidence` for what is checked first)."""
     if out.exists():
         raise InputError(f"{out} exists already; choose a new file name")
-    with FileBlobStore(node.settings.effective_blob_dir).get(item.blob_key) as source:
-        temporary = out.with_name(f".{out.name}.part")
-        with temporary.open("wb") as target:
-            shutil.copyfileobj(source, target, 1024 * 1024)
-        temporary.replace(out)
+    item, source = release_evidence(node, user, reference, package_id)
+    with source, atomic_file(out) as target:
+        shutil.copyfileobj(source, target, 1024 * 1024)
     return item

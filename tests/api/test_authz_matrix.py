@@ -93,6 +93,15 @@ def inc(status: str, body: Any = None, kind: RequestKind = RequestKind.MLA) -> S
     return lambda node: on(incoming(node, status, kind=kind), body)
 
 
+def no_package(setup: Setup) -> Setup:
+    def call(node: Node) -> Call:
+        made = setup(node)
+        made.path["package_id"] = "sha256:" + "0" * 64
+        return made
+
+    return call
+
+
 _serial = itertools.count(1)
 
 
@@ -183,6 +192,15 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     ("POST", "/api/v1/requests/{reference}/uses"): (
         out("executed", {"action": "open"}),
         expect("DAOE", admin=404),
+    ),
+    ("GET", "/api/v1/requests/{reference}/evidence"): (
+        out("executed"),
+        expect("DAOEUX", admin=404),
+    ),
+    # No package was received here: whoever may take a copy out learns that (404).
+    ("GET", "/api/v1/requests/{reference}/evidence/{package_id}"): (
+        no_package(out("executed")),
+        expect("AE", 404, admin=404),
     ),
     ("POST", "/api/v1/requests/{reference}/follow-up"): (
         out("sent", kind=RequestKind.PRESERVATION),

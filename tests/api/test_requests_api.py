@@ -4,6 +4,8 @@ errors that name the field and the article, lists with filters and cursors, and 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,10 +18,13 @@ from hanoix.api.app import create_app
 from hanoix.convention import RequestKind, kind_spec
 from hanoix.ledger.events import CustodyEvent
 from hanoix.ledger.proofs import InclusionProof
-from hanoix.requests import Action
+from hanoix.requests import Action, ConditionsAttachment, KeepConfidential
 from hanoix.services.custody import CustodyLedger
+from hanoix.services.evidence import load_decryption_key, open_file
 from hanoix.services.node import Node
+from tests.federation.builders import Network
 from tests.requests.builders import required_contents
+from tests.services.exchange_world import deliver, exchange_network, return_evidence, take
 from tests.services.requests_world import document, incoming, outgoing, populate, token
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
@@ -373,3 +378,54 @@ def test_the_committed_openapi_document_is_the_served_one(client: TestClient) ->
     served = client.get("/api/v1/openapi.json").json()
     committed = json.loads(OPENAPI.read_text(encoding="utf-8"))
     assert served == committed, "docs/openapi.json is stale: run 'make openapi' and commit it"
+
+
+@pytest.fixture
+def net(tmp_path: Path) -> Iterator[Network]:
+    network = exchange_network(tmp_path)
+    yield network
+    network.close()
+
+
+def test_evidence_returned_for_a_request_is_listed_and_taken_out_whole_under_its_conditions(
+    net: Network, tmp_path: Path
+) -> None:
+    a, v = net["a"], net["v"]
+    returned = return_evidence(net, tmp_path)
+    reference, package_id = returned.reference, returned.sent.package_id
+    client = TestClient(create_app(a.node))
+    examiner, drafter = token(a.node, "examiner"), token(a.node, "drafter")
+
+    listed = client.get(f"/api/v1/requests/{reference}/evidence", headers=drafter)
+    assert listed.status_code == 200, listed.text
+    [item] = listed.json()
+    assert item["package_id"] == package_id
+    assert "blob_key" not in item  # where the node keeps it is nobody's business
+
+    url = f"/api/v1/requests/{reference}/evidence/{package_id}"
+    got = client.get(url, headers=examiner)
+    assert got.status_code == 200, got.text
+    assert got.headers["content-type"] == "application/octet-stream"
+    assert got.headers["content-disposition"].startswith('attachment; filename="')
+    assert len(got.content) == item["size"] == int(got.headers["content-length"])
+    digest = hashlib.sha256(got.content).digest()
+    assert digest.hex() == item["sha256"]
+    assert got.headers["repr-digest"] == f"sha-256=:{base64.b64encode(digest).decode()}:"
+    copy = tmp_path / "copy.hxp"
+    copy.write_bytes(got.content)
+    key = load_decryption_key(returned.aut_keys / "encryption.key")
+    open_file(copy, key, tmp_path / "out")
+    assert (tmp_path / "out" / "mailbox" / "mailbox.mbox").read_text().endswith("hello\n")
+
+    missing = client.get(url.replace(package_id, "sha256:" + "0" * 64), headers=examiner)
+    assert missing.status_code == 404, missing.text
+
+    # A drafter may list what came back but not take a copy out; nor may anyone once Viet Nam
+    # asks that the material be kept confidential (Art. 40(20)).
+    assert client.get(url, headers=drafter).status_code == 403
+    take(v, "approver", reference, Action.ATTACH_CONDITIONS,
+         payload=ConditionsAttachment((KeepConfidential(),)))  # fmt: skip
+    deliver(net)
+    refused = client.get(url, headers=examiner)
+    assert refused.status_code == 403, refused.text
+    assert "Art. 40(20)" in refused.json()["detail"]

@@ -27,87 +27,35 @@ from hanoix.requests import (
 from hanoix.services import auth, custody, exchange
 from hanoix.services import requests as service
 from hanoix.services.evidence import (
-    collect_sources,
     load_decryption_key,
-    load_signing_key,
     open_file,
-    seal_files,
     verify_file,
-    write_key_set,
 )
 from hanoix.services.federation import Message
 from hanoix.store import federation as fed_store
 from hanoix.store import requests as request_store
-from tests.federation.builders import Member, Network, Router, make_network, worker_for
+from tests.federation.builders import Member, Network
+from tests.services.exchange_world import (
+    deliver,
+    exchange_network,
+    executing_mla,
+    return_evidence,
+    sent_mla,
+    take,
+)
 from tests.services.requests_world import draft
-
-STATES = {"a": "AUT", "v": "VNM", "z": "ZAF"}
-USERS = {  # username: (role, authority suffix)
-    "drafter": ("drafter", "CA"),
-    "approver": ("approver", "CA"),
-    "officer": ("officer_24_7", "247"),
-    "examiner": ("examiner", "CA"),
-}
 
 
 @pytest.fixture
 def net(tmp_path: Path) -> Iterator[Network]:
-    network = make_network(tmp_path, list(STATES), states=tuple(STATES.values()))
-    for name, state in STATES.items():
-        node = network[name].node
-        with node.unit_of_work() as session:
-            for suffix, kind in (("CA", "central-authority"), ("247", "contact-24-7")):
-                code = f"{state}-{suffix}"
-                auth.add_authority(session, node.clock, auth.Authority(code, code, kind, state))
-            for username, (role, suffix) in USERS.items():
-                auth.add_user(
-                    session,
-                    node.clock,
-                    username=username,
-                    display_name=username,
-                    roles={role},
-                    authority=f"{state}-{suffix}",
-                    password=None,
-                )
-    # Entries now list the authorities: publish again so peers can vouch for them.
-    network.publish()
+    network = exchange_network(tmp_path)
     yield network
     network.close()
-
-
-def deliver(net: Network) -> None:
-    """Run every node's worker until no outbox has anything left to send."""
-    router = Router(net)
-    for _ in range(6):
-        if sum(worker_for(net[name], router).drain() for name in STATES) == 0:
-            return
-
-
-def take(member: Member, who: str, reference: str, action: Action, **kwargs: object) -> None:
-    user = service.user_named(member.node, who)
-    service.take_step(
-        member.node,
-        user,
-        reference,
-        action,
-        expected_version=None,
-        **kwargs,  # type: ignore[arg-type]
-    )
 
 
 def load(member: Member, reference: str) -> object:
     with member.node.unit_of_work() as session:
         return request_store.load(session, reference)
-
-
-def sent_mla(net: Network) -> str:
-    a = net["a"]
-    created = service.create(a.node, service.user_named(a.node, "drafter"), draft())
-    reference = str(created.request.reference)
-    take(a, "drafter", reference, Action.SUBMIT)
-    take(a, "approver", reference, Action.APPROVE)
-    take(a, "drafter", reference, Action.SEND)
-    return reference
 
 
 def test_a_sent_request_is_received_on_the_requested_node_and_acknowledged_back(
@@ -171,31 +119,9 @@ def test_evidence_returned_for_a_request_is_verified_attached_and_opens(
     net: Network, tmp_path: Path
 ) -> None:
     a, v = net["a"], net["v"]
-    aut_keys = exchange.authority_keys_dir(a.node, "AUT-CA")
-    write_key_set(aut_keys, authority="AUT-CA", state="AUT", passphrase=None)
-    vnm_keys = tmp_path / "vnm-ca-keys"
-    write_key_set(vnm_keys, authority="VNM-CA", state="VNM", passphrase=None)
-    reference = sent_mla(net)
-    deliver(net)
-    take(v, "drafter", reference, Action.ACKNOWLEDGE)
-    take(v, "examiner", reference, Action.START_EXECUTION)
+    returned = return_evidence(net, tmp_path)
+    reference, sent, aut_keys = returned.reference, returned.sent, returned.aut_keys
     examiner = service.user_named(v.node, "examiner")
-    recipient = exchange.requesting_authority_key(v.node, examiner, reference)
-    evidence = tmp_path / "mailbox"
-    evidence.mkdir()
-    (evidence / "mailbox.mbox").write_text("From: someone\n\nhello\n")
-    package = tmp_path / "returned.hxp"
-    seal_files(
-        collect_sources([evidence]),
-        package,
-        signer=load_signing_key(vnm_keys / "signing.key"),
-        recipients=[recipient],
-        clock=v.clock,
-        request=reference,
-        node=v.node,
-    )
-    sent = exchange.send_evidence(v.node, examiner, reference, package)
-    deliver(net)
     aut_examiner = service.user_named(a.node, "examiner")
     received = exchange.received_evidence(a.node, aut_examiner, reference)
     assert [r.package_id for r in received] == [sent.package_id]
@@ -330,14 +256,8 @@ def test_the_command_line_returns_lists_and_exports_evidence(
     net: Network, tmp_path: Path, cli: Any
 ) -> None:
     a, v = net["a"], net["v"]
-    aut_keys = exchange.authority_keys_dir(a.node, "AUT-CA")
-    write_key_set(aut_keys, authority="AUT-CA", state="AUT", passphrase=None)
-    vnm_keys = tmp_path / "vnm-ca-keys"
-    write_key_set(vnm_keys, authority="VNM-CA", state="VNM", passphrase=None)
-    reference = sent_mla(net)
-    deliver(net)
-    take(v, "drafter", reference, Action.ACKNOWLEDGE)
-    take(v, "examiner", reference, Action.START_EXECUTION)
+    execution = executing_mla(net, tmp_path)
+    reference, aut_keys, vnm_keys = execution.reference, execution.aut_keys, execution.vnm_keys
     vnm, aut = ("--home", str(v.node.settings.home)), ("--home", str(a.node.settings.home))
     key = tmp_path / "aut-ca.pub"
     wrote = cli(*vnm, "exchange", "evidence-key", reference, "-o", key, "--as", "examiner")
