@@ -32,7 +32,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hanoix.convention import RequestKind
@@ -78,7 +77,7 @@ from hanoix.services.federation import PACKAGE, Federation, Message
 from hanoix.services.node import Node
 from hanoix.store import requests as request_store
 from hanoix.store.blobs import FileBlobStore
-from hanoix.store.federation import InboxRow, get_transfer
+from hanoix.store.federation import get_transfer, inbox_for_request, link_inbox_to_request
 from hanoix.store.files import atomic_file
 
 _log = get_logger("hanoix.exchange")
@@ -437,6 +436,7 @@ def _on_request_sent(node: Node, session: Session, envelope: OpenedEnvelope) -> 
     _vouched_authority(sender, authority, envelope)
     if own_state is None or requested.state != own_state:
         raise _bad(envelope, f"the request is addressed to {requested.state}, not this node")
+    link_inbox_to_request(session, envelope.id, str(reference))
     if request_store.load(session, str(reference)) is not None:
         return  # already registered (a re-send under a new envelope): no second copy
     handled_by = _local_authority(session, own_state, requested.authority, channel)
@@ -543,15 +543,10 @@ registry.register(
 
 
 def _requests_sent_to_us(session: Session, reference: str) -> list[tuple[str, dict[str, Any]]]:
-    rows = session.scalars(
-        select(InboxRow).where(InboxRow.type == REQUEST_SENT).order_by(InboxRow.seq)
-    )
-    found = []
-    for row in rows:
-        payload = json.loads(row.payload)
-        if payload.get("reference") == reference:
-            found.append((row.sender, payload))
-    return found
+    return [
+        (row.sender, json.loads(row.payload))
+        for row in inbox_for_request(session, reference, REQUEST_SENT)
+    ]
 
 
 def requesting_authority_key(node: Node, user: User, reference: str) -> PublicKey:
@@ -673,14 +668,9 @@ def received_evidence(node: Node, user: User, reference: str) -> list[ReceivedEv
         authorise(user, Action.READ_CONTENT, request)
         federation = Federation(node)
         directory = federation.directory(session)
-        rows = session.scalars(
-            select(InboxRow).where(InboxRow.type == PACKAGE).order_by(InboxRow.seq)
-        ).all()
         found = []
-        for row in rows:
+        for row in inbox_for_request(session, reference, PACKAGE):
             payload = json.loads(row.payload)
-            if payload.get("request") != reference:
-                continue
             entry = directory.node(row.sender) if directory is not None else None
             if entry is None or entry.state != request.counterpart.state:
                 continue

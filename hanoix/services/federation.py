@@ -1012,6 +1012,7 @@ class Federation:
             sha256 = codec.hex_text(payload, "sha256", length=64)
             size = codec.integer(payload, "size", low=1, high=self.settings.max_transfer_bytes)
             package_id = codec.text(payload, "package_id", max_length=80)
+            request = codec.optional_text(payload, "request", max_length=100)
         except codec.FieldError as exc:
             raise EnvelopeRejectedError(
                 Reason.BAD_PAYLOAD, str(exc), envelope_id=envelope.id
@@ -1065,6 +1066,8 @@ class Federation:
         store.update_transfer(
             session, transfer_id, now, status="verified", blob_key=blob_key, package_id=package_id
         )
+        if request is not None:
+            store.link_inbox_to_request(session, envelope.id, request)
         custody.record(
             session,
             CustodyEvent(

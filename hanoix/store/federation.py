@@ -91,8 +91,14 @@ class InboxRow(Base):
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # The request a message is about, where its handler says so (evidence returned for a
+    # request): finding what came for one request then reads only its rows.
+    request_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
-    __table_args__ = (Index("ix_federation_inbox_view", "acknowledged_at", "urgent", "seq"),)
+    __table_args__ = (
+        Index("ix_federation_inbox_view", "acknowledged_at", "urgent", "seq"),
+        Index("ix_federation_inbox_request", "request_reference", "type", "seq"),
+    )
 
 
 class ReceiptRow(Base):
@@ -449,6 +455,25 @@ def add_inbox(
         )
     )
     session.flush()
+
+
+def link_inbox_to_request(session: Session, envelope_id: str, reference: str) -> None:
+    """Record that the message ``envelope_id`` is about request ``reference``."""
+    session.execute(
+        update(InboxRow)
+        .where(InboxRow.envelope_id == envelope_id)
+        .values(request_reference=reference)
+    )
+
+
+def inbox_for_request(session: Session, reference: str, type: str) -> list[InboxItem]:
+    """The messages of ``type`` about request ``reference``, in the order they arrived."""
+    rows = session.scalars(
+        select(InboxRow)
+        .where(InboxRow.request_reference == reference, InboxRow.type == type)
+        .order_by(InboxRow.seq)
+    )
+    return [_inbox_item(row) for row in rows]
 
 
 def count_duplicate(session: Session, envelope_id: str) -> None:

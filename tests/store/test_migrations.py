@@ -1,9 +1,19 @@
 from __future__ import annotations
 
-from sqlalchemy import Engine, inspect
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, column, insert, inspect, select, table
 
 from hanoix.store import migrate
+from hanoix.store.db import make_engine
 from hanoix.store.models import metadata
+from tests.conftest import pg_database
 
 
 def test_schema_is_at_head_after_upgrade(engine: Engine) -> None:
@@ -15,6 +25,67 @@ def test_migrations_create_every_table_the_models_declare(engine: Engine) -> Non
     assert set(metadata.tables) <= tables
 
 
+def test_the_migrations_build_exactly_the_schema_the_models_declare(engine: Engine) -> None:
+    # A column, index or constraint added to a model without a migration (or the reverse).
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
 def test_upgrade_twice_is_harmless(engine: Engine) -> None:
     migrate.upgrade(engine)
     assert migrate.current_revision(engine) == migrate.head_revision()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a database with no schema at all."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+        yield engine
+        engine.dispose()
+        return
+    request.getfixturevalue("pg_template")  # skips when PostgreSQL is not reachable
+    with pg_database(template=None) as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
+def test_inbox_messages_received_before_0009_are_linked_to_their_request(
+    empty_engine: Engine,
+) -> None:
+    migrate.upgrade(empty_engine, "0008_requests_index")
+    at = datetime(2026, 11, 30, tzinfo=UTC)
+    inbox = table(
+        "federation_inbox",
+        *(column(name) for name in ("envelope_id", "sender", "type", "urgent", "created_at")),
+        *(column(name) for name in ("expires_at", "received_at", "digest", "payload")),
+        *(column(name) for name in ("receipt", "duplicates", "request_reference")),
+    )
+    payloads = {
+        "evidence.package": {"transfer": "t", "request": "AUT-2026-000001"},
+        "request.sent": {"reference": "AUT-2026-000002", "document": {}},
+        "request.step": {"reference": "AUT-2026-000003", "action": "receive"},
+        "node.hello": {"request": "AUT-2026-000004"},
+    }
+    with empty_engine.begin() as connection:
+        for number, (kind, payload) in enumerate(payloads.items()):
+            connection.execute(
+                insert(inbox).values(
+                    envelope_id=f"{number:032x}", sender="vnm.example", type=kind, urgent=False,
+                    created_at=at, expires_at=at, received_at=at, digest="0" * 64,
+                    payload=json.dumps(payload), receipt="{}", duplicates=0,
+                )
+            )  # fmt: skip
+
+    migrate.upgrade(empty_engine)
+
+    with empty_engine.connect() as connection:
+        linked = dict(connection.execute(select(inbox.c.type, inbox.c.request_reference)).all())
+    # Only the types whose handlers link a message to a request, from the member that names it.
+    assert linked == {
+        "evidence.package": "AUT-2026-000001",
+        "request.sent": "AUT-2026-000002",
+        "request.step": None,
+        "node.hello": None,
+    }
