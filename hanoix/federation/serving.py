@@ -7,8 +7,8 @@
 * with ``tls = true`` in ``federation.toml``, a second listener serving only ``/federation/v1``
   over HTTPS with mutual TLS: the node's certificate, client certificates required and accepted
   only from the directory's nodes (``HOME/federation/peers.pem``, rewritten on each directory
-  import; a restart picks up removed certificates, while envelope signatures are checked
-  against the current directory on every message anyway);
+  import and followed by the running listener: a node added is accepted, one removed refused,
+  from the next handshake);
 * unless disabled (``--no-worker``, ``worker = false``), the delivery worker in a thread.
 
 ``hanoix federation worker`` runs the worker alone (the same code, another process).
@@ -24,9 +24,8 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-from hanoix.federation.directory import certificates
 from hanoix.federation.settings import FederationSettings
-from hanoix.federation.transport import server_context
+from hanoix.federation.transport import FollowingServerContext
 from hanoix.logs import get_logger
 from hanoix.services.node import Node
 
@@ -46,18 +45,16 @@ def federation_app(node: Node) -> FastAPI:
 
 
 def tls_context(node: Node) -> ssl.SSLContext:
+    """The TLS listener's context: it accepts the nodes of the directory in force, also after
+    a directory import while it runs (see :class:`FollowingServerContext`)."""
     from hanoix.services.federation import Federation
 
     federation = Federation(node)
     with node.unit_of_work() as session:
         directory = federation.directory(session)
-    peers = list(certificates(directory)) if directory is not None else []
-    identity = federation.identity()
-    if identity.tls.certificate_pem not in peers:
-        peers.append(identity.tls.certificate_pem)  # the node's own tools may call it
     if directory is not None:
         federation.write_peer_certificates(directory)
-    return server_context(identity.tls, peers)
+    return FollowingServerContext(federation.identity().tls, federation.peers_file()).listening
 
 
 def start_worker(

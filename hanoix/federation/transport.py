@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import ssl
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,6 +30,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from hanoix.federation.errors import FederationConfigError
+from hanoix.logs import get_logger
+
+_log = get_logger(__name__)
 
 TLS_KEY_FILE = "tls.key"
 TLS_CERT_FILE = "tls.crt"
@@ -169,3 +173,58 @@ def server_context(identity: TlsIdentity, peer_certificates: list[str]) -> ssl.S
     context.load_cert_chain(identity.cert_file, identity.key_file)
     context.load_verify_locations(cadata="".join(peer_certificates))
     return context
+
+
+class FollowingServerContext:
+    """The TLS listener's context, following the files that say whom to accept.
+
+    A context is fixed once a listener runs on it, but a directory import (another process)
+    rewrites the peers' certificates, and a node that joined must not wait for every listener
+    to restart, nor a removed one stay accepted until then. So the listening context hands
+    each handshake to the context built from the files as they are now (its SNI callback sets
+    the connection's context, which OpenSSL consults for the peer's certificate); the files are
+    checked with a ``stat`` per handshake and a new context built only when they changed. A
+    file that does not make a valid context is logged and the last good context kept.
+    """
+
+    def __init__(self, identity: TlsIdentity, peers_file: Path) -> None:
+        self._identity = identity
+        self._peers_file = peers_file
+        self._lock = threading.Lock()
+        self._version = self._files_version()
+        self._current = self._build()
+        self.listening = self._build()
+        self.listening.sni_callback = self._choose
+
+    def current(self) -> ssl.SSLContext:
+        version = self._files_version()
+        with self._lock:
+            if version != self._version:
+                try:
+                    self._current = self._build()
+                except (OSError, ssl.SSLError, FederationConfigError) as exc:
+                    _log.error("federation.tls_reload_failed", error=str(exc))
+                self._version = version
+            return self._current
+
+    def _choose(
+        self, connection: ssl.SSLObject | ssl.SSLSocket, _name: str | None, _ctx: ssl.SSLContext
+    ) -> None:
+        connection.context = self.current()
+
+    def _build(self) -> ssl.SSLContext:
+        peers = self._peers_file.read_text("ascii") if self._peers_file.exists() else ""
+        own = self._identity.certificate_pem
+        # The node's own tools may call its listener.
+        return server_context(self._identity, [peers, own] if own not in peers else [peers])
+
+    def _files_version(self) -> tuple[tuple[int, int, int], ...]:
+        version = []
+        for path in (self._peers_file, self._identity.cert_file, self._identity.key_file):
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                version.append((0, 0, 0))
+            else:
+                version.append((info.st_ino, info.st_mtime_ns, info.st_size))
+        return tuple(version)

@@ -1,0 +1,118 @@
+"""The TLS listener's context follows the directory's certificates while it runs: a node added
+by a directory import is accepted and one removed refused, without a restart."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from hanoix.federation.transport import (
+    FollowingServerContext,
+    TlsIdentity,
+    client_context,
+    make_certificate,
+)
+
+WELCOME = b"welcome"
+
+
+def _identity(folder: Path, origin: str) -> TlsIdentity:
+    folder.mkdir()
+    key_pem, cert_pem = make_certificate(origin, datetime.now(UTC))
+    key_file, cert_file = folder / "tls.key", folder / "tls.crt"
+    key_file.write_bytes(key_pem)
+    key_file.chmod(0o600)
+    cert_file.write_bytes(cert_pem)
+    return TlsIdentity(key_file, cert_file)
+
+
+def _publish(peers_file: Path, *nodes: TlsIdentity) -> None:
+    """What a directory import does: the peers' certificates, replaced in one step."""
+    temporary = peers_file.with_name(".peers.tmp")
+    temporary.write_text("".join(node.certificate_pem for node in nodes), "ascii")
+    temporary.replace(peers_file)
+
+
+@contextmanager
+def _listener(context: ssl.SSLContext) -> Iterator[int]:
+    """A TLS server on loopback that greets each client it accepts; yields its port."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.settimeout(5)
+                try:
+                    with context.wrap_socket(connection, server_side=True) as tls:
+                        tls.sendall(WELCOME)
+                except (ssl.SSLError, OSError):
+                    pass  # a client refused: the handshake fails, as it should
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
+
+
+def _greeted(port: int, client: TlsIdentity, server: TlsIdentity) -> bool:
+    context = client_context(client, server.certificate_pem)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        try:
+            with context.wrap_socket(raw) as tls:
+                return tls.recv(len(WELCOME)) == WELCOME
+        except (ssl.SSLError, ConnectionError):
+            return False  # TLS 1.3: a refused client certificate shows on the first read
+
+
+@pytest.fixture
+def nodes(tmp_path: Path) -> tuple[TlsIdentity, TlsIdentity, TlsIdentity]:
+    return (
+        _identity(tmp_path / "listener", "zaf.example"),
+        _identity(tmp_path / "aut", "aut.example"),
+        _identity(tmp_path / "vnm", "vnm.example"),
+    )
+
+
+def test_the_listener_follows_the_directorys_certificates_without_a_restart(
+    nodes: tuple[TlsIdentity, TlsIdentity, TlsIdentity], tmp_path: Path
+) -> None:
+    listener, aut, vnm = nodes
+    peers = tmp_path / "peers.pem"
+    _publish(peers, aut)
+    with _listener(FollowingServerContext(listener, peers).listening) as port:
+        assert _greeted(port, aut, listener)
+        assert not _greeted(port, vnm, listener)  # not in the directory (yet)
+        _publish(peers, aut, vnm)  # an import adds Viet Nam's node
+        assert _greeted(port, vnm, listener)
+        _publish(peers, vnm)  # a later one removes Austria's
+        assert not _greeted(port, aut, listener)
+        assert _greeted(port, vnm, listener)
+
+
+def test_peers_that_make_no_valid_context_leave_the_last_good_one_in_force(
+    nodes: tuple[TlsIdentity, TlsIdentity, TlsIdentity], tmp_path: Path
+) -> None:
+    listener, aut, vnm = nodes
+    peers = tmp_path / "peers.pem"
+    _publish(peers, aut)
+    with _listener(FollowingServerContext(listener, peers).listening) as port:
+        peers.write_text("-----BEGIN CERTIFICATE-----\nnot a certificate\n", "ascii")
+        assert _greeted(port, aut, listener)
+        assert not _greeted(port, vnm, listener)
