@@ -8,6 +8,7 @@ import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -81,38 +82,47 @@ def _greeted(port: int, client: TlsIdentity, server: TlsIdentity) -> bool:
             return False  # TLS 1.3: a refused client certificate shows on the first read
 
 
+@dataclass
+class Listening:
+    """A listener that accepts Austria's node; Viet Nam's is not in the directory yet."""
+
+    peers: Path
+    port: int
+    listener: TlsIdentity
+    aut: TlsIdentity
+    vnm: TlsIdentity
+
+    def greets(self, client: TlsIdentity) -> bool:
+        return _greeted(self.port, client, self.listener)
+
+
 @pytest.fixture
-def nodes(tmp_path: Path) -> tuple[TlsIdentity, TlsIdentity, TlsIdentity]:
-    return (
-        _identity(tmp_path / "listener", "zaf.example"),
-        _identity(tmp_path / "aut", "aut.example"),
-        _identity(tmp_path / "vnm", "vnm.example"),
-    )
+def listening(tmp_path: Path) -> Iterator[Listening]:
+    listener = _identity(tmp_path / "listener", "zaf.example")
+    aut = _identity(tmp_path / "aut", "aut.example")
+    vnm = _identity(tmp_path / "vnm", "vnm.example")
+    peers = tmp_path / "peers.pem"
+    _publish(peers, aut)
+    with _listener(FollowingServerContext(listener, peers).listening) as port:
+        yield Listening(peers, port, listener, aut, vnm)
 
 
 def test_the_listener_follows_the_directorys_certificates_without_a_restart(
-    nodes: tuple[TlsIdentity, TlsIdentity, TlsIdentity], tmp_path: Path
+    listening: Listening,
 ) -> None:
-    listener, aut, vnm = nodes
-    peers = tmp_path / "peers.pem"
-    _publish(peers, aut)
-    with _listener(FollowingServerContext(listener, peers).listening) as port:
-        assert _greeted(port, aut, listener)
-        assert not _greeted(port, vnm, listener)  # not in the directory (yet)
-        _publish(peers, aut, vnm)  # an import adds Viet Nam's node
-        assert _greeted(port, vnm, listener)
-        _publish(peers, vnm)  # a later one removes Austria's
-        assert not _greeted(port, aut, listener)
-        assert _greeted(port, vnm, listener)
+    aut, vnm = listening.aut, listening.vnm
+    assert listening.greets(aut)
+    assert not listening.greets(vnm)  # not in the directory (yet)
+    _publish(listening.peers, aut, vnm)  # an import adds Viet Nam's node
+    assert listening.greets(vnm)
+    _publish(listening.peers, vnm)  # a later one removes Austria's
+    assert not listening.greets(aut)
+    assert listening.greets(vnm)
 
 
 def test_peers_that_make_no_valid_context_leave_the_last_good_one_in_force(
-    nodes: tuple[TlsIdentity, TlsIdentity, TlsIdentity], tmp_path: Path
+    listening: Listening,
 ) -> None:
-    listener, aut, vnm = nodes
-    peers = tmp_path / "peers.pem"
-    _publish(peers, aut)
-    with _listener(FollowingServerContext(listener, peers).listening) as port:
-        peers.write_text("-----BEGIN CERTIFICATE-----\nnot a certificate\n", "ascii")
-        assert _greeted(port, aut, listener)
-        assert not _greeted(port, vnm, listener)
+    listening.peers.write_text("-----BEGIN CERTIFICATE-----\nnot a certificate\n", "ascii")
+    assert listening.greets(listening.aut)
+    assert not listening.greets(listening.vnm)
