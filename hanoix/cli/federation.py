@@ -1,7 +1,8 @@
 """``hanoix directory``, ``hanoix node`` and ``hanoix federation``: talking to other nodes.
 
 * ``hanoix directory trust|import|export|show|sign``: the signed directory of nodes;
-* ``hanoix node identity|rotate-keys``: this node's entry for the directory, its keys;
+* ``hanoix node identity|rotate-keys|rotate-tls``: this node's entry for the directory, its
+  keys, its TLS certificate;
 * ``hanoix federation status|outbox|inbox|ack|retry|send|send-package|worker``.
 """
 
@@ -75,6 +76,7 @@ def _directory_summary(directory: Directory) -> dict[str, Any]:
                     for k in n.keys
                 ],
                 "tls_sha256": n.tls_sha256,
+                "tls_next_sha256": n.tls_pins[1] if len(n.tls_pins) > 1 else None,
             }
             for n in directory.nodes
         ],
@@ -207,6 +209,8 @@ def node_identity(ctx: typer.Context, as_json: JsonOption = False) -> None:
             out.print(f"  {k['type']} {k['key_id']}", markup=False)
         if "tls" in entry:
             out.print(f"  tls sha256 {entry['tls']['sha256']}", markup=False)
+            if "next" in entry["tls"]:
+                out.print(f"  tls next sha256 {entry['tls']['next']['sha256']}", markup=False)
 
     report(entry, as_json, render)
 
@@ -221,6 +225,20 @@ def node_rotate(ctx: typer.Context, as_json: JsonOption = False) -> None:
         lambda out: out.print(
             f"key generation {result['generation']}: signing {result['signing_key_id']}, "
             f"encryption {result['encryption_key_id']}; {result['next_step']}",
+            markup=False,
+        ),
+    )
+
+
+@node_app.command("rotate-tls")
+def node_rotate_tls(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Make the node's next TLS certificate; it is presented once the directory lists it."""
+    result = _federation(ctx).rotate_tls()
+    report(
+        result,
+        as_json,
+        lambda out: out.print(
+            f"next TLS certificate sha256 {result['tls_next_sha256']}; {result['next_step']}",
             markup=False,
         ),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,18 +50,19 @@ class PeerClient:
         *,
         tls: TlsIdentity | None = None,
         peer_certificate: str | None = None,
-        pin: str | None = None,
+        pins: Collection[str] = (),
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
         max_response: int = MAX_RESPONSE_BYTES,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.pin = pin
+        # The SHA-256 of each certificate the peer may present (two during a rotation).
+        self.pins = frozenset(pins)
         self.max_response = max_response
         verify: ssl.SSLContext | bool = False
         if self.base_url.startswith("https://") and transport is None:
-            if tls is None or peer_certificate is None or pin is None:
+            if tls is None or peer_certificate is None or not self.pins:
                 raise FederationConfigError(
                     f"{self.base_url}: HTTPS to a peer needs this node's TLS identity and the "
                     "peer's certificate pinned in the directory"
@@ -82,12 +83,12 @@ class PeerClient:
         self._client.close()
 
     def _check_pin(self, response: httpx.Response) -> None:
-        if self.pin is None or not self.base_url.startswith("https://"):
+        if not self.pins or not self.base_url.startswith("https://"):
             return
         stream = response.extensions.get("network_stream")
         ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
         der = ssl_object.getpeercert(True) if ssl_object is not None else None
-        if der is None or der_fingerprint(der) != self.pin:
+        if der is None or der_fingerprint(der) not in self.pins:
             raise DeliveryError(
                 f"{self.base_url} presented a TLS certificate that is not the one pinned in the "
                 "directory"

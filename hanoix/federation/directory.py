@@ -19,12 +19,15 @@ file may be pretty-printed. An entry::
      "authorities": [{"code": "AUT-MOJ", "name": "...", "kind": "central-authority"}],
      "keys": [{"type": "ed25519" | "x25519", "key": "<base64>", "key_id": "<16 hex>",
                "not_before": T, "not_after": T?, "revoked": T?, "revocation_reason": "..."?}],
-     "tls": {"sha256": "<64 hex>", "certificate": "<PEM>"}?,
+     "tls": {"sha256": "<64 hex>", "certificate": "<PEM>",
+             "next": {"sha256": "<64 hex>", "certificate": "<PEM>"}?}?,
      "ledger": {"vkey": "<note vkey>", "witness_vkey": "<cosignature vkey>"}?}
 
 Key rotation: an entry lists several keys of a kind with overlapping validity; senders use the
 newest usable one, receivers accept any usable one. Revocation: a key with ``revoked`` is never
 used or accepted again, whatever the time an envelope claims (a stolen key can back-date).
+TLS rotation: ``tls.next`` is the certificate the node presents once a directory lists it;
+peers accept either of the two until the node's next entry lists only the new one.
 """
 
 from __future__ import annotations
@@ -164,10 +167,22 @@ class NodeEntry:
     tls_certificate: str | None = None
     ledger_vkey: str | None = None
     witness_vkey: str | None = None
+    # The certificate the node will present once the directory lists it (a TLS rotation);
+    # peers accept either meanwhile.
+    tls_next_certificate: str | None = None
 
     @property
     def tls_sha256(self) -> str | None:
         return None if self.tls_certificate is None else fingerprint(self.tls_certificate)
+
+    @property
+    def tls_certificates(self) -> tuple[str, ...]:
+        """The certificates the node may present: the one in use, and the next one if any."""
+        return tuple(c for c in (self.tls_certificate, self.tls_next_certificate) if c)
+
+    @property
+    def tls_pins(self) -> tuple[str, ...]:
+        return tuple(fingerprint(c) for c in self.tls_certificates)
 
     def find_key(self, kind: KeyKind, wanted: str) -> NodeKey | None:
         for key in self.keys:
@@ -206,7 +221,9 @@ class NodeEntry:
             "keys": [k.as_dict() for k in self.keys],
         }
         if self.tls_certificate is not None:
-            data["tls"] = {"sha256": self.tls_sha256, "certificate": self.tls_certificate}
+            data["tls"] = _tls_dict(self.tls_certificate)
+            if self.tls_next_certificate is not None:
+                data["tls"]["next"] = _tls_dict(self.tls_next_certificate)
         if self.ledger_vkey is not None:
             data["ledger"] = {"vkey": self.ledger_vkey, "witness_vkey": self.witness_vkey}
         return data
@@ -232,19 +249,13 @@ class NodeEntry:
         parsed_keys = tuple(NodeKey.from_dict(k) for k in keys)
         if len({(k.kind, k.key_id) for k in parsed_keys}) != len(parsed_keys):
             raise FieldError("keys", "the same key is listed twice")
-        certificate = None
+        certificate = next_certificate = None
         if data.get("tls") is not None:
-            tls = data["tls"]
-            if not isinstance(tls, dict):
-                raise FieldError("tls", "must be a JSON object")
-            codec.members(tls, {"sha256", "certificate"}, set(), "tls")
-            certificate = codec.text(tls, "certificate", max_length=16384, multiline=True)
-            try:
-                actual = fingerprint(certificate)
-            except FederationConfigError as exc:
-                raise FieldError("tls.certificate", exc.message) from None
-            if codec.hex_text(tls, "sha256", length=64) != actual:
-                raise FieldError("tls.sha256", "does not match the certificate")
+            certificate = _tls_certificate(data["tls"], "tls", {"next"})
+            if data["tls"].get("next") is not None:
+                next_certificate = _tls_certificate(data["tls"]["next"], "tls.next", set())
+                if next_certificate == certificate:
+                    raise FieldError("tls.next", "is the certificate in use")
         ledger_vkey = witness_vkey = None
         if data.get("ledger") is not None:
             ledger = data["ledger"]
@@ -267,7 +278,27 @@ class NodeEntry:
             tls_certificate=certificate,
             ledger_vkey=ledger_vkey,
             witness_vkey=witness_vkey,
+            tls_next_certificate=next_certificate,
         )
+
+
+def _tls_dict(certificate: str) -> dict[str, Any]:
+    return {"sha256": fingerprint(certificate), "certificate": certificate}
+
+
+def _tls_certificate(tls: Any, where: str, optional: set[str]) -> str:
+    """A ``{"sha256", "certificate"}`` member, checked: the certificate's PEM."""
+    if not isinstance(tls, dict):
+        raise FieldError(where, "must be a JSON object")
+    codec.members(tls, {"sha256", "certificate"}, optional, where)
+    certificate = codec.text(tls, "certificate", max_length=16384, multiline=True)
+    try:
+        actual = fingerprint(certificate)
+    except FederationConfigError as exc:
+        raise FieldError(f"{where}.certificate", exc.message) from None
+    if codec.hex_text(tls, "sha256", length=64) != actual:
+        raise FieldError(f"{where}.sha256", "does not match the certificate")
+    return certificate
 
 
 @dataclass(frozen=True)
@@ -418,4 +449,5 @@ def revoke_key(
 
 
 def certificates(directory: Directory) -> Iterable[str]:
-    return [n.tls_certificate for n in directory.nodes if n.tls_certificate is not None]
+    """Every certificate a directory node may present (during a rotation, two of one node)."""
+    return [certificate for n in directory.nodes for certificate in n.tls_certificates]

@@ -4,7 +4,10 @@ Files under ``settings.keys_dir`` (made by ``hanoix init``, private files mode 0
 
 * ``federation/signing-<n>.key|.pub``: Ed25519 key generation ``n`` (evidence key format);
 * ``federation/encryption-<n>.key|.pub``: X25519 key generation ``n``;
-* ``tls.key``, ``tls.crt``: the node's ECDSA P-256 key and self-signed certificate.
+* ``tls.key``, ``tls.crt``: the node's ECDSA P-256 key and self-signed certificate;
+* ``tls-next.key``, ``tls-next.crt``: during a TLS rotation, the next ones. They are listed in
+  the node's entry beside the certificate in use, and put in its place (:func:`promote_tls`)
+  once a directory in force lists them: peers then accept both.
 
 Rotation adds generation ``n+1``; old generations stay, so envelopes already sealed to them can
 still be opened. The node signs with the newest generation the directory lists as usable (so a
@@ -32,7 +35,7 @@ from hanoix.federation.transport import (
     check_base_url,
     make_certificate,
 )
-from hanoix.store.files import atomic_file
+from hanoix.store.files import atomic_file, fsync_dir
 
 KEY_DIR = "federation"
 _GENERATION = re.compile(r"^signing-([1-9][0-9]{0,5})\.key$")
@@ -54,6 +57,7 @@ class NodeIdentity:
     state: str | None
     generations: tuple[KeyGeneration, ...]
     tls: TlsIdentity
+    tls_next: TlsIdentity | None = None
 
     def signing_key(self, directory: Directory | None, now: datetime) -> SigningKey:
         """The newest generation the directory lists as usable; before any directory lists
@@ -102,6 +106,7 @@ class NodeIdentity:
             tls_certificate=self.tls.certificate_pem,
             ledger_vkey=ledger_vkey,
             witness_vkey=witness_vkey,
+            tls_next_certificate=self.tls_next.certificate_pem if self.tls_next else None,
         )
 
 
@@ -149,15 +154,58 @@ def _read(path: Path) -> bytes:
     return path.read_bytes()
 
 
+def _tls_files(settings: Settings, *, following: bool = False) -> TlsIdentity:
+    if following:
+        return TlsIdentity(settings.keys_dir / "tls-next.key", settings.keys_dir / "tls-next.crt")
+    return TlsIdentity(settings.keys_dir / TLS_KEY_FILE, settings.keys_dir / TLS_CERT_FILE)
+
+
 def ensure_tls(settings: Settings, origin: str, now: datetime) -> TlsIdentity:
-    identity = TlsIdentity(settings.keys_dir / TLS_KEY_FILE, settings.keys_dir / TLS_CERT_FILE)
+    identity = _tls_files(settings)
     if not identity.key_file.exists():
-        settings.keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key_pem, cert_pem = make_certificate(origin, now)
-        identity.cert_file.unlink(missing_ok=True)
-        _write(identity.key_file, key_pem.decode("ascii"), 0o600)
-        _write(identity.cert_file, cert_pem.decode("ascii"), 0o644)
+        _make_tls(identity, settings, origin, now)
     return identity
+
+
+def _make_tls(identity: TlsIdentity, settings: Settings, origin: str, now: datetime) -> None:
+    settings.keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key_pem, cert_pem = make_certificate(origin, now)
+    # Left over by an interrupted attempt: made again, together.
+    identity.cert_file.unlink(missing_ok=True)
+    identity.key_file.unlink(missing_ok=True)
+    _write(identity.key_file, key_pem.decode("ascii"), 0o600)
+    _write(identity.cert_file, cert_pem.decode("ascii"), 0o644)
+
+
+def new_tls(settings: Settings, origin: str, now: datetime) -> TlsIdentity:
+    """Start a TLS rotation: make the next key and certificate (the current ones stay in use)."""
+    following = _tls_files(settings, following=True)
+    if following.cert_file.exists():
+        raise FederationConfigError(
+            f"a TLS rotation is under way already: {following.cert_file} waits for a directory "
+            "that lists it (send 'hanoix node identity --json' to the directory authority)"
+        )
+    _make_tls(following, settings, origin, now)
+    return following
+
+
+def promote_tls(settings: Settings, directory: Directory, origin: str) -> bool:
+    """Put the next TLS certificate in use if ``directory`` lists it for this node, so that
+    peers holding that directory accept it. True when it did."""
+    following = _tls_files(settings, following=True)
+    entry = directory.node(origin)
+    if entry is None or not following.cert_file.exists():
+        return False
+    if following.certificate_pem not in entry.tls_certificates:
+        return False
+    current = _tls_files(settings)
+    # Key first: a listener that looks between the two renames finds a key that does not
+    # match its certificate, keeps its last good context, and looks again at the next
+    # handshake.
+    following.key_file.replace(current.key_file)
+    following.cert_file.replace(current.cert_file)
+    fsync_dir(settings.keys_dir)
+    return True
 
 
 def load_identity(settings: Settings, origin: str, *, create: bool = False) -> NodeIdentity:
@@ -183,11 +231,10 @@ def load_identity(settings: Settings, origin: str, *, create: bool = False) -> N
         )
         created = datetime.fromtimestamp(int(signing_path.stat().st_mtime), UTC)
         generations.append(KeyGeneration(number, signing, decryption, created))
-    if create:
-        tls = ensure_tls(settings, origin, now)
-    else:
-        tls = TlsIdentity(settings.keys_dir / TLS_KEY_FILE, settings.keys_dir / TLS_CERT_FILE)
-    return NodeIdentity(origin, settings.state, tuple(generations), tls)
+    tls = ensure_tls(settings, origin, now) if create else _tls_files(settings)
+    following = _tls_files(settings, following=True)
+    tls_next = following if following.cert_file.exists() else None
+    return NodeIdentity(origin, settings.state, tuple(generations), tls, tls_next)
 
 
 def load_trust_anchor(path: Path) -> PublicKey:

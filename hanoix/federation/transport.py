@@ -100,6 +100,12 @@ class TlsIdentity:
     def fingerprint(self) -> str:
         return fingerprint(self.certificate_pem)
 
+    @property
+    def version(self) -> tuple[int, int]:
+        """Changes when the certificate file is replaced (a rotation put in force)."""
+        info = self.cert_file.stat()
+        return info.st_ino, info.st_mtime_ns
+
 
 def make_certificate(
     origin: str, now: datetime, hosts: tuple[str, ...] = ("localhost", "127.0.0.1")
@@ -110,7 +116,16 @@ def make_certificate(
     themselves do not: they pin the certificate.
     """
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, origin[:64])])
+    serial = x509.random_serial_number()
+    # Two certificates of one node are trusted side by side during a rotation. OpenSSL finds
+    # the certificate that vouches for the one presented by name, then by key identifier:
+    # without a name of its own and the identifiers, it picked the other one and refused.
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, origin[:64]),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, format(serial, "x")),
+        ]
+    )
     alt_names: list[x509.GeneralName] = []
     for host in hosts:
         try:
@@ -122,11 +137,15 @@ def make_certificate(
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
+        .serial_number(serial)
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + CERT_VALIDITY)
         .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False
+        )
         .add_extension(
             x509.ExtendedKeyUsage(
                 [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]

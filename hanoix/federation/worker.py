@@ -171,7 +171,9 @@ class Worker:
         self.policy = RetryPolicy.from_settings(self.settings)
         self.rng = rng or _random.Random()  # noqa: S311  (jitter, not a secret)
         self._client_factory = client_factory or self._make_client
-        self._clients: dict[tuple[str, str, str | None], PeerClient] = {}
+        # By peer, the certificates it may present, and our own certificate: a client is
+        # made again when either side's certificate changes.
+        self._clients: dict[tuple[str, str, tuple[str, ...], tuple[int, int]], PeerClient] = {}
         self._clients_lock = threading.Lock()
         self._last_witness: dict[str, float] = {}
         self._witness_lock = threading.Lock()
@@ -194,20 +196,26 @@ class Worker:
         return PeerClient(
             entry.base_url,
             tls=identity.tls,
-            peer_certificate=entry.tls_certificate,
-            pin=entry.tls_sha256,
+            peer_certificate="".join(entry.tls_certificates) or None,
+            pins=entry.tls_pins,
             connect_timeout=self.settings.connect_timeout,
             read_timeout=self.settings.read_timeout,
         )
 
     def client(self, entry: NodeEntry) -> PeerClient:
-        key = (entry.origin, entry.base_url, entry.tls_sha256)
+        key = (entry.origin, entry.base_url, entry.tls_pins, self._own_certificate_version())
         with self._clients_lock:
             found = self._clients.get(key)
             if found is None:
                 found = self._client_factory(entry)
                 self._clients[key] = found
             return found
+
+    def _own_certificate_version(self) -> tuple[int, int]:
+        try:
+            return self.federation.identity().tls.version
+        except FileNotFoundError:
+            return (0, 0)  # no TLS identity: plain HTTP to loopback peers only
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

@@ -69,7 +69,13 @@ from hanoix.federation.errors import (
     UnknownPeerError,
 )
 from hanoix.federation.handlers import HandlerRegistry, load_plugins, registry
-from hanoix.federation.identity import NodeIdentity, load_identity, load_trust_anchor
+from hanoix.federation.identity import (
+    NodeIdentity,
+    load_identity,
+    load_trust_anchor,
+    new_tls,
+    promote_tls,
+)
 from hanoix.federation.identity import new_generation as _new_generation
 from hanoix.federation.receipts import Receipt, sign_receipt
 from hanoix.federation.settings import FederationSettings, load_federation_settings, trust_file
@@ -355,8 +361,7 @@ class Federation:
         with self.node.unit_of_work() as session:
             origin = self.origin(session)
         number = _new_generation(self.node.settings, origin)
-        with _lock:
-            _identities.pop(self.node.settings.keys_dir.resolve(), None)
+        self._forget_identity()
         identity = self.identity()
         generation = next(g for g in identity.generations if g.number == number)
         return {
@@ -365,6 +370,22 @@ class Federation:
             "encryption_key_id": generation.decryption.public.key_id,
             "next_step": "send 'hanoix node identity --json' to the directory authority",
         }
+
+    def rotate_tls(self) -> dict[str, Any]:
+        """Make the next TLS certificate; the node presents it once a directory lists it."""
+        with self.node.unit_of_work() as session:
+            origin = self.origin(session)
+        following = new_tls(self.node.settings, origin, self.node.clock.now())
+        self._forget_identity()
+        return {
+            "tls_next_sha256": following.fingerprint,
+            "next_step": "send 'hanoix node identity --json' to the directory authority; the "
+            "node presents the new certificate once it imports a directory that lists it",
+        }
+
+    def _forget_identity(self) -> None:
+        with _lock:
+            _identities.pop(self.node.settings.keys_dir.resolve(), None)
 
     def base_url(self) -> str:
         if self.settings.base_url:
@@ -426,6 +447,11 @@ class Federation:
         _log.info(
             "federation.directory_imported", serial=directory.serial, nodes=len(directory.nodes)
         )
+        with self.node.unit_of_work() as session:
+            origin = self.origin(session)
+        if promote_tls(self.node.settings, directory, origin):
+            self._forget_identity()
+            _log.warning("federation.tls_rotated", serial=directory.serial)
         return directory
 
     def export_directory(self) -> bytes:

@@ -19,6 +19,7 @@ from hanoix.federation.directory import (
     Directory,
     NodeEntry,
     NodeKey,
+    certificates,
     check_newer,
     open_directory,
     revoke_key,
@@ -38,7 +39,7 @@ from hanoix.federation.errors import (
     ReceiptError,
 )
 from hanoix.federation.receipts import parse_receipt, sign_receipt, verify_receipt
-from hanoix.federation.transport import check_base_url
+from hanoix.federation.transport import check_base_url, fingerprint, make_certificate
 from tests.federation.builders import EPOCH, directory_authority, rng
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -351,11 +352,36 @@ def test_directory_entries_are_checked() -> None:
         sign_directory(twice, authority.signing)
 
 
+def test_an_entry_lists_the_next_tls_certificate_during_a_rotation() -> None:
+    authority = directory_authority()
+    current, following = (make_certificate("aut.test", NOW)[1].decode() for _ in range(2))
+    rotating = replace(A_ENTRY, tls_certificate=current, tls_next_certificate=following)
+    opened = open_directory(
+        sign_directory(replace(DIRECTORY, nodes=(rotating, B_ENTRY)), authority.signing),
+        authority.public,
+    )
+    entry = opened.node("aut.test")
+    assert entry is not None and entry.tls_certificates == (current, following)
+    assert entry.tls_pins == (fingerprint(current), fingerprint(following))
+    assert set(certificates(opened)) == {current, following}  # the listeners accept both
+    # The next certificate must be another one, and its fingerprint must match it.
+    same = replace(DIRECTORY, nodes=(replace(rotating, tls_next_certificate=current), B_ENTRY))
+    with pytest.raises(DirectoryError, match=r"tls\.next: is the certificate in use"):
+        open_directory(sign_directory_unchecked(same, authority), authority.public)
+    body = replace(DIRECTORY, nodes=(rotating, B_ENTRY)).body()
+    body["nodes"][0]["tls"]["next"]["sha256"] = "0" * 64
+    with pytest.raises(DirectoryError, match=r"tls\.next\.sha256"):
+        open_directory(_signed_body(body, authority), authority.public)
+
+
 def sign_directory_unchecked(directory: Directory, authority: object) -> bytes:
     """A signed file whose body the signer did not check (as a careless authority might)."""
+    return _signed_body(directory.body(), authority)
+
+
+def _signed_body(body: dict[str, object], authority: object) -> bytes:
     from hanoix.federation.directory import DIRECTORY_FORMAT, signed_message
 
-    body = directory.body()
     signing = authority.signing  # type: ignore[attr-defined]
     return json.dumps(
         {

@@ -15,13 +15,13 @@ import pytest
 
 from hanoix.federation.client import PeerClient
 from hanoix.federation.directory import revoke_key
-from hanoix.federation.errors import DeliveryError
+from hanoix.federation.errors import DeliveryError, FederationConfigError
 from hanoix.ledger.events import EventKind
 from hanoix.services import custody
 from hanoix.services.federation import Message
 from hanoix.store import federation as store
 from hanoix.store.meta import get_meta
-from tests.federation.builders import write_package
+from tests.federation.builders import settled, write_package
 from tests.federation.multinode import Cluster, NodeProcess, start_cluster, wait_until
 
 pytestmark = pytest.mark.slow
@@ -128,6 +128,41 @@ def test_three_nodes_deliver_answer_and_refuse_bad_envelopes_over_http(trio: Clu
     }
 
 
+def test_a_tls_certificate_rotates_while_the_nodes_run(tmp_path: Path) -> None:
+    cluster = start_cluster(tmp_path, ["aut", "vnm"], tls=True)
+    try:
+        aut, vnm = cluster["aut"], cluster["vnm"]
+        assert cluster.directory is not None
+        old = vnm.federation.identity().tls.fingerprint
+
+        def both_ways(text: str) -> None:
+            there = enqueue(aut, vnm, "federation.notice", {"text": text})
+            back = enqueue(vnm, aut, "federation.notice", {"text": text})
+            assert wait_until(lambda: delivered(aut, [there]), 30), aut.log_tail()
+            assert wait_until(lambda: delivered(vnm, [back]), 30), vnm.log_tail()
+
+        both_ways("before")
+        rotation = vnm.federation.rotate_tls()
+        assert vnm.federation.identity().tls.fingerprint == old  # not before peers know it
+        # The authority lists Viet Nam's next certificate beside the one in use; on importing
+        # that directory Viet Nam's node presents the new one, and Austria's accepts both.
+        cluster.publish(cluster.directory.with_node(settled(vnm.federation.own_entry())))
+        assert vnm.federation.identity().tls.fingerprint == rotation["tls_next_sha256"] != old
+        both_ways("during")
+        # The next directory lists only the new certificate: the running nodes go on.
+        entry = settled(vnm.federation.own_entry())
+        assert entry.tls_pins == (rotation["tls_next_sha256"],)
+        cluster.publish(cluster.directory.with_node(entry))
+        both_ways("after")
+        # Austria's listener no longer accepts the old certificate... (nothing presents it)
+        # ...and a second rotation waits for the first: one next certificate at a time.
+        vnm.federation.rotate_tls()
+        with pytest.raises(FederationConfigError, match="under way"):
+            vnm.federation.rotate_tls()
+    finally:
+        cluster.stop()
+
+
 def test_mutual_tls_pinned_through_the_directory(tmp_path: Path) -> None:
     cluster = start_cluster(tmp_path, ["aut", "vnm"], tls=True)
     try:
@@ -143,7 +178,7 @@ def test_mutual_tls_pinned_through_the_directory(tmp_path: Path) -> None:
             base,
             tls=identity.tls,
             peer_certificate=vnm_cert,
-            pin=vnm.federation.identity().tls.fingerprint,
+            pins={vnm.federation.identity().tls.fingerprint},
         )
         assert pinned.get_checkpoint(0, aut.origin).status == 200
         pinned.close()
@@ -152,7 +187,7 @@ def test_mutual_tls_pinned_through_the_directory(tmp_path: Path) -> None:
             base,
             tls=identity.tls,
             peer_certificate=identity.tls.certificate_pem,
-            pin=identity.tls.fingerprint,
+            pins={identity.tls.fingerprint},
         )
         with pytest.raises(DeliveryError):
             wrong.get_checkpoint(0, aut.origin)
