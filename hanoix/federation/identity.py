@@ -57,6 +57,8 @@ class NodeIdentity:
     state: str | None
     generations: tuple[KeyGeneration, ...]
     tls: TlsIdentity
+    # Where the next certificate lies during a TLS rotation (the files exist only then). Read
+    # when needed, not cached: a rotation is started and put in force by other processes.
     tls_next: TlsIdentity | None = None
 
     def signing_key(self, directory: Directory | None, now: datetime) -> SigningKey:
@@ -106,8 +108,16 @@ class NodeIdentity:
             tls_certificate=self.tls.certificate_pem,
             ledger_vkey=ledger_vkey,
             witness_vkey=witness_vkey,
-            tls_next_certificate=self.tls_next.certificate_pem if self.tls_next else None,
+            tls_next_certificate=self._next_certificate(),
         )
+
+    def _next_certificate(self) -> str | None:
+        if self.tls_next is None:
+            return None
+        try:
+            return self.tls_next.certificate_pem
+        except FileNotFoundError:
+            return None  # no rotation under way, or it was just put in force
 
 
 def _write(path: Path, text: str, mode: int) -> None:
@@ -232,9 +242,9 @@ def load_identity(settings: Settings, origin: str, *, create: bool = False) -> N
         created = datetime.fromtimestamp(int(signing_path.stat().st_mtime), UTC)
         generations.append(KeyGeneration(number, signing, decryption, created))
     tls = ensure_tls(settings, origin, now) if create else _tls_files(settings)
-    following = _tls_files(settings, following=True)
-    tls_next = following if following.cert_file.exists() else None
-    return NodeIdentity(origin, settings.state, tuple(generations), tls, tls_next)
+    return NodeIdentity(
+        origin, settings.state, tuple(generations), tls, _tls_files(settings, following=True)
+    )
 
 
 def load_trust_anchor(path: Path) -> PublicKey:

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -128,6 +129,18 @@ def test_three_nodes_deliver_answer_and_refuse_bad_envelopes_over_http(trio: Clu
     }
 
 
+def served_tls(member: NodeProcess) -> dict[str, Any]:
+    """The ``tls`` member of the entry the running node serves at /federation/v1/identity."""
+    client = PeerClient(f"http://127.0.0.1:{member.port}")
+    try:
+        answer = client.get_identity()
+    finally:
+        client.close()
+    assert answer.status == 200, answer.body[:300]
+    tls: dict[str, Any] = json.loads(answer.body)["tls"]
+    return tls
+
+
 def test_a_tls_certificate_rotates_while_the_nodes_run(tmp_path: Path) -> None:
     cluster = start_cluster(tmp_path, ["aut", "vnm"], tls=True)
     try:
@@ -144,11 +157,15 @@ def test_a_tls_certificate_rotates_while_the_nodes_run(tmp_path: Path) -> None:
         both_ways("before")
         rotation = vnm.federation.rotate_tls()
         assert vnm.federation.identity().tls.fingerprint == old  # not before peers know it
+        # The running node's entry offers the next certificate at once (no restart).
+        assert served_tls(vnm)["next"]["sha256"] == rotation["tls_next_sha256"]
         # The authority lists Viet Nam's next certificate beside the one in use; on importing
         # that directory Viet Nam's node presents the new one, and Austria's accepts both.
         cluster.publish(cluster.directory.with_node(settled(vnm.federation.own_entry())))
         assert vnm.federation.identity().tls.fingerprint == rotation["tls_next_sha256"] != old
         both_ways("during")
+        assert served_tls(vnm)["sha256"] == rotation["tls_next_sha256"]
+        assert "next" not in served_tls(vnm)
         # The next directory lists only the new certificate: the running nodes go on.
         entry = settled(vnm.federation.own_entry())
         assert entry.tls_pins == (rotation["tls_next_sha256"],)
