@@ -33,6 +33,12 @@ class Settings(BaseModel):
         default=None, description="SQLAlchemy URL; default: SQLite file HOME/hanoix.db"
     )
     blob_dir: Path | None = Field(default=None, description="blob folder; default HOME/blobs")
+    blob_url: str | None = Field(
+        default=None,
+        description="s3://BUCKET[/PREFIX][?endpoint=URL&region=R]: keep evidence packages in an "
+        "S3-compatible store instead of the blob folder (credentials from AWS_ACCESS_KEY_ID "
+        "and AWS_SECRET_ACCESS_KEY, never from this file)",
+    )
     host: str = Field(default="127.0.0.1", description="address the HTTP server binds to")
     port: int = Field(default=8470, ge=0, le=65535, description="port of the HTTP server")
     log_level: str = Field(default="info", description="debug, info, warning or error")
@@ -58,6 +64,7 @@ class Settings(BaseModel):
 _ENV_FIELDS = {
     "HANOIX_DATABASE_URL": "database_url",
     "HANOIX_BLOB_DIR": "blob_dir",
+    "HANOIX_BLOB_URL": "blob_url",
     "HANOIX_HOST": "host",
     "HANOIX_PORT": "port",
     "HANOIX_LOG_LEVEL": "log_level",

@@ -46,7 +46,6 @@ from hanoix.logs import get_logger
 from hanoix.services import custody
 from hanoix.services.federation import Federation, outbox_signal
 from hanoix.store import federation as store
-from hanoix.store.blobs import FileBlobStore
 
 _log = get_logger("hanoix.federation.worker")
 
@@ -602,7 +601,7 @@ class Worker:
                 size=transfer.size,
             )
         sender = self.federation.identity().origin
-        blobs = FileBlobStore(self.node.settings.effective_blob_dir)
+        blobs = self.node.blobs
         with blobs.get(transfer.blob_key) as handle:
             while offset < transfer.size:
                 length = min(self.settings.chunk_size, transfer.size - offset)

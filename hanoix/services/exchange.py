@@ -76,7 +76,6 @@ from hanoix.services.evidence import Actor, open_stream
 from hanoix.services.federation import PACKAGE, Federation, Message
 from hanoix.services.node import Node
 from hanoix.store import requests as request_store
-from hanoix.store.blobs import FileBlobStore
 from hanoix.store.federation import get_transfer, inbox_for_request, link_inbox_to_request
 from hanoix.store.files import atomic_file
 
@@ -712,7 +711,7 @@ def open_evidence(
 
     check_intended_use(node, user, reference, IntendedUse(UseAction.OPEN))
     item = _received_package(node, user, reference, package_id)
-    with FileBlobStore(node.settings.effective_blob_dir).get(item.blob_key) as source:
+    with node.blobs.get(item.blob_key) as source:
         return open_stream(source, key, out, node=node, actor=actor)
 
 
@@ -736,7 +735,7 @@ def release_evidence(
 
     check_intended_use(node, user, reference, IntendedUse(UseAction.EXPORT))
     item = _received_package(node, user, reference, package_id)
-    return item, FileBlobStore(node.settings.effective_blob_dir).get(item.blob_key)
+    return item, node.blobs.get(item.blob_key)
 
 
 def export_evidence(

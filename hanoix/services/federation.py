@@ -86,7 +86,6 @@ from hanoix.logs import get_logger
 from hanoix.services import auth, custody
 from hanoix.services.node import Node, register_init_step
 from hanoix.store import federation as store
-from hanoix.store.blobs import FileBlobStore
 
 _log = get_logger("hanoix.federation")
 
@@ -554,7 +553,7 @@ class Federation:
             with package.open("rb") as handle:
                 verified = verify_package(handle)
                 handle.seek(0)
-                blob_key = FileBlobStore(self.node.settings.effective_blob_dir).put(handle)
+                blob_key = self.node.blobs.put(handle)
         except OSError as exc:
             raise EvidenceInputError(f"cannot read the package {package}: {exc.strerror}") from None
         sha256 = blob_key.removeprefix("sha256:")
@@ -1085,9 +1084,7 @@ class Federation:
                 )
             # The staged file is durable and its digest known: link it into the blob store
             # rather than copy it (a copy only across file systems).
-            blob_key = FileBlobStore(self.node.settings.effective_blob_dir).adopt(
-                path, "sha256:" + sha256
-            )
+            blob_key = self.node.blobs.adopt(path, "sha256:" + sha256)
         now = self.node.clock.now()
         store.update_transfer(
             session, transfer_id, now, status="verified", blob_key=blob_key, package_id=package_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine
@@ -19,6 +20,7 @@ from hanoix.clock import Clock, SystemClock
 from hanoix.config import Settings
 from hanoix.errors import ConfigurationError
 from hanoix.store import migrate
+from hanoix.store.blobs import BlobStore, open_blob_store
 from hanoix.store.db import make_engine, session_factory, setup_lock, unit_of_work
 
 # Steps run once when a home is initialised (after the schema exists), registered by the
@@ -55,6 +57,12 @@ class Node:
         with unit_of_work(self.sessions) as session:
             yield session
 
+    @cached_property
+    def blobs(self) -> BlobStore:
+        """Where the node keeps evidence packages: its blob folder, or the S3-compatible store
+        ``blob_url`` names."""
+        return open_blob_store(self.settings.blob_url, self.settings.effective_blob_dir)
+
     def upgrade_schema(self) -> None:
         try:
             migrate.upgrade(self.engine)
@@ -76,7 +84,7 @@ class Node:
             summary: dict[str, Any] = {
                 "home": str(self.settings.home.resolve()),
                 "database": self.engine.url.render_as_string(hide_password=True),
-                "blobs": str(self.settings.effective_blob_dir.resolve()),
+                "blobs": self.settings.blob_url or str(self.settings.effective_blob_dir.resolve()),
                 "schema": migrate.current_revision(self.engine),
             }
             for name, step in _init_steps:

@@ -22,8 +22,9 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Protocol
+from urllib.parse import parse_qs, urlsplit
 
-from hanoix.errors import InputError, NotFoundError
+from hanoix.errors import ConfigurationError, InputError, NotFoundError
 from hanoix.store.files import fsync_dir
 
 _KEY = re.compile(r"^sha256:([0-9a-f]{64})$")
@@ -46,6 +47,40 @@ class BlobStore(Protocol):
     def delete(self, key: str) -> None:
         """Remove the blob; deleting a missing blob is not an error."""
         ...
+
+    def adopt(self, path: Path, key: str) -> str:
+        """Store the durable file at ``path`` whose SHA-256 the caller knows as ``key``."""
+        ...
+
+
+def open_blob_store(url: str | None, folder: Path) -> BlobStore:
+    """The store a node's settings name: the folder, or ``s3://BUCKET[/PREFIX]`` with
+    ``endpoint`` and ``region`` as query parameters (credentials from the environment)."""
+    if not url:
+        return FileBlobStore(folder)
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    unknown = sorted(set(query) - {"endpoint", "region"})
+    if parts.scheme != "s3" or not parts.netloc or unknown or parts.fragment:
+        what = f"unknown parameter {unknown[0]!r}" if unknown else "not an s3:// URL"
+        raise ConfigurationError(
+            f"blob_url {url!r}: {what}; write s3://BUCKET[/PREFIX][?endpoint=URL&region=R]"
+        )
+    if "@" in parts.netloc:
+        raise ConfigurationError(
+            "blob_url: credentials do not belong in the URL (it is shown and logged); set "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        )
+    endpoint = query.get("endpoint", [None])[-1]
+    if endpoint is not None and urlsplit(endpoint).scheme not in {"http", "https"}:
+        raise ConfigurationError(f"blob_url {url!r}: the endpoint must be an http(s) URL")
+    prefix = parts.path.strip("/")
+    return S3BlobStore(
+        parts.netloc,
+        endpoint_url=endpoint,
+        region=query.get("region", ["us-east-1"])[-1],
+        prefix=f"{prefix}/" if prefix else "",
+    )
 
 
 def check_key(key: str) -> str:
@@ -178,8 +213,6 @@ class S3BlobStore:
         return str(response.get("Error", {}).get("Code", ""))
 
     def put(self, stream: IO[bytes]) -> str:
-        from botocore.exceptions import ClientError
-
         with tempfile.TemporaryFile() as spool:
             hasher = hashlib.sha256()
             size = 0
@@ -187,27 +220,34 @@ class S3BlobStore:
                 hasher.update(chunk)
                 spool.write(chunk)
                 size += len(chunk)
-            key = "sha256:" + hasher.hexdigest()
-            name = self._object(key)
-            if self.exists(key):
-                return key
             spool.seek(0)
-            try:
-                if size <= self.part_size:
-                    self.client.put_object(
-                        Bucket=self.bucket,
-                        Key=name,
-                        Body=spool.read(),
-                        ChecksumSHA256=base64.b64encode(hasher.digest()).decode(),
-                        IfNoneMatch="*",
-                    )
-                else:
-                    self._put_parts(name, spool)
-            except ClientError as exc:
-                # Someone stored the same bytes first: same key, same content.
-                if self._error_code(exc) in {"PreconditionFailed", "ConditionalRequestConflict"}:
-                    return key
-                raise
+            return self._store(spool, size, hasher.digest())
+
+    def _store(self, source: IO[bytes], size: int, digest: bytes) -> str:
+        """Write ``size`` bytes from ``source`` (positioned at their start), whose SHA-256 is
+        ``digest``, once; the server checks the checksum."""
+        from botocore.exceptions import ClientError
+
+        key = "sha256:" + digest.hex()
+        name = self._object(key)
+        if self.exists(key):
+            return key
+        try:
+            if size <= self.part_size:
+                self.client.put_object(
+                    Bucket=self.bucket,
+                    Key=name,
+                    Body=source.read(),
+                    ChecksumSHA256=base64.b64encode(digest).decode(),
+                    IfNoneMatch="*",
+                )
+            else:
+                self._put_parts(name, source)
+        except ClientError as exc:
+            # Someone stored the same bytes first: same key, same content.
+            if self._error_code(exc) in {"PreconditionFailed", "ConditionalRequestConflict"}:
+                return key
+            raise
         return key
 
     def _put_parts(self, name: str, spool: IO[bytes]) -> None:
@@ -279,3 +319,14 @@ class S3BlobStore:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._object(key))
+
+    def adopt(self, path: Path, key: str) -> str:
+        """Upload the file at ``path`` from where it lies (no spool), once it is checked to
+        hash to ``key``: the server is told that digest and checks it too."""
+        check_key(key)
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").digest()
+            if "sha256:" + digest.hex() != key:
+                raise InputError(f"{path} does not hash to {key}")
+            handle.seek(0)
+            return self._store(handle, os.fstat(handle.fileno()).st_size, digest)

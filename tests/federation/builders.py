@@ -108,6 +108,7 @@ def make_network(
     names: Sequence[str],
     *,
     db_urls: dict[str, str] | None = None,
+    blob_urls: dict[str, str] | None = None,
     states: Sequence[str] = ("AUT", "VNM", "BRA", "KEN"),
     settings: dict[str, Any] | None = None,
 ) -> Network:
@@ -120,6 +121,7 @@ def make_network(
             home,
             environ={},
             database_url=(db_urls or {}).get(name),
+            blob_url=(blob_urls or {}).get(name),
             state=states[position],
             origin=f"{name}.hanoix.test",
             port=18000 + position,

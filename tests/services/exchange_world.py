@@ -23,9 +23,9 @@ USERS = {  # username: (role, authority suffix)
 }
 
 
-def exchange_network(root: Path) -> Network:
+def exchange_network(root: Path, *, blob_urls: dict[str, str] | None = None) -> Network:
     """The three nodes, each with a central authority and a 24/7 unit and their users."""
-    network = make_network(root, list(STATES), states=tuple(STATES.values()))
+    network = make_network(root, list(STATES), states=tuple(STATES.values()), blob_urls=blob_urls)
     for name, state in STATES.items():
         node = network[name].node
         with node.unit_of_work() as session:

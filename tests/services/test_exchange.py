@@ -34,7 +34,9 @@ from hanoix.services.evidence import (
 from hanoix.services.federation import Message
 from hanoix.store import federation as fed_store
 from hanoix.store import requests as request_store
+from hanoix.store.blobs import S3BlobStore
 from tests.federation.builders import Member, Network
+from tests.seaweedfs import BUCKET
 from tests.services.exchange_world import (
     deliver,
     exchange_network,
@@ -148,6 +150,32 @@ def test_evidence_returned_for_a_request_is_verified_attached_and_opens(
     with pytest.raises(UseDeniedError, match=r"Art\. 40\(20\)"):
         exchange.export_evidence(a.node, aut_examiner, reference, sent.package_id, second)
     assert not second.exists()
+
+
+@pytest.mark.slow
+def test_evidence_returned_to_a_node_on_s3_is_kept_there_and_opens(
+    seaweedfs: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweedfs["access"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweedfs["secret"])
+    prefix = f"node-{tmp_path.name}"
+    url = f"s3://{BUCKET}/{prefix}?endpoint={seaweedfs['endpoint']}"
+    net = exchange_network(tmp_path / "nodes", blob_urls={"a": url})
+    try:
+        a = net["a"]
+        returned = return_evidence(net, tmp_path)
+        examiner = service.user_named(a.node, "examiner")
+        [item] = exchange.received_evidence(a.node, examiner, returned.reference)
+        assert isinstance(a.node.blobs, S3BlobStore) and a.node.blobs.exists(item.blob_key)
+        in_folder = [p for p in a.node.settings.effective_blob_dir.rglob("*") if p.is_file()]
+        assert in_folder == []  # nothing kept in the node's blob folder
+        key = load_decryption_key(returned.aut_keys / "encryption.key")
+        opened = exchange.open_evidence(
+            a.node, examiner, returned.reference, item.package_id, key, tmp_path / "out"
+        )
+        assert [f.path for f in opened.manifest.files] == ["mailbox/mailbox.mbox"]
+    finally:
+        net.close()
 
 
 def test_a_preservation_then_its_follow_up_reach_the_right_authorities(net: Network) -> None:

