@@ -430,7 +430,7 @@ class ConditionsIn(NoteIn):
 
 class UseConsentIn(NoteIn):
     type: Literal["use"]
-    action: Literal["open", "export", "forward", "use_in_proceeding"]
+    action: Literal["open", "export", "forward", "use_in_proceeding", "disclose_exculpatory"]
     proceeding: str | None = Field(default=None, max_length=2000)
     recipient: str | None = Field(default=None, max_length=200)
     written: StrictBool = False
@@ -465,7 +465,7 @@ class FollowUpIn(BaseModel):
 class UseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["open", "export", "forward", "use_in_proceeding"]
+    action: Literal["open", "export", "forward", "use_in_proceeding", "disclose_exculpatory"]
     proceeding: str | None = Field(default=None, max_length=2000)
     recipient: str | None = Field(default=None, max_length=200)
 
@@ -791,6 +791,11 @@ class HistoryOut(BaseModel):
 class UseOut(BaseModel):
     allowed: Literal[True]
     action: str
+    notice: Literal["sent", "by-other-means"] | None = Field(
+        default=None,
+        description="for an exculpatory disclosure (Art. 40(19)): the notice to the requested "
+        "State went to its node, or must be given another way before disclosing",
+    )
 
 
 class ReceivedEvidenceOut(BaseModel):

@@ -470,8 +470,8 @@ def check_use(reference: str, body: UseIn, user: UserDep, node: NodeDep) -> UseO
         )
     except InputError as error:
         raise InputError(error.message, problems=[Problem(error.message, field="action")]) from None
-    service.check_intended_use(node, user, reference, use)
-    return UseOut(allowed=True, action=body.action)
+    decision = service.check_intended_use(node, user, reference, use)
+    return UseOut(allowed=True, action=body.action, notice=decision.notice)
 
 
 # --- evidence returned for a request -------------------------------------------------------

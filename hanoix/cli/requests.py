@@ -699,7 +699,8 @@ def check_use(
     reference: Annotated[str, typer.Argument(help="e.g. AUT-2026-000123")],
     use: Annotated[str, typer.Option("--use", help=f"What you want to do: {USES}.")],
     proceeding: Annotated[
-        str | None, typer.Option(help="The proceeding (for use_in_proceeding).")
+        str | None,
+        typer.Option(help="The proceeding (for use_in_proceeding and disclose_exculpatory)."),
     ] = None,
     recipient: Annotated[str | None, typer.Option(help="The recipient (for forward).")] = None,
     as_user: AsOption = None,
@@ -709,10 +710,23 @@ def check_use(
     that forbids it and its article. Every answer is recorded in the custody ledger."""
     intended = IntendedUse(_use_action(use, "--use"), proceeding=proceeding, recipient=recipient)
     with _node(ctx) as node:
-        service.check_intended_use(node, _acting(node, as_user), reference, intended)
-    answer = {"allowed": True, "action": intended.action.value, "reference": reference}
-    report(
-        answer,
-        as_json,
-        lambda out: out.print(f"{reference}: {intended.action.value} is allowed", markup=False),
-    )
+        decision = service.check_intended_use(node, _acting(node, as_user), reference, intended)
+    answer = {
+        "allowed": True,
+        "action": intended.action.value,
+        "reference": reference,
+        "notice": decision.notice,
+    }
+
+    def render(out: Console) -> None:
+        out.print(f"{reference}: {intended.action.value} is allowed", markup=False)
+        if decision.notice == "sent":
+            out.print("  the requested State's node was notified (Art. 40(19))", markup=False)
+        elif decision.notice == "by-other-means":
+            out.print(
+                "  notify the requested State before disclosing (Art. 40(19)): it is not "
+                "reachable over the network for this request",
+                markup=False,
+            )
+
+    report(answer, as_json, render)

@@ -151,6 +151,17 @@ COOPERATION_SCOPE: tuple[Provision, ...] = (
 )
 
 # The rules of Art. 40 a clerk meets while a request runs, beyond contents and refusal.
+EXCULPATORY_DISCLOSURE = Provision(
+    "exculpatory-disclosure",
+    "the limits on use do not prevent the requesting State from disclosing in its proceedings "
+    "information or evidence that is exculpatory to an accused person; it notifies the "
+    "requested State before the disclosure and consults it if asked, or, where advance notice "
+    "is not possible, informs it without delay",
+    Art(40, 19),
+    R,
+    "UNTOC 18(19) [UNTOC-V]; FACTS.md, (f) Limits on use and (j) spontaneous transmission.",
+)
+
 MLA_PROCEDURE: tuple[Provision, ...] = (
     Provision(
         "written-form",
@@ -180,6 +191,7 @@ MLA_PROCEDURE: tuple[Provision, ...] = (
         Art(40, 19),
         R,
     ),
+    EXCULPATORY_DISCLOSURE,
     Provision(
         "confidentiality",
         "the requesting State may ask that the fact and substance of the request stay "

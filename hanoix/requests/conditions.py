@@ -31,6 +31,9 @@ class UseAction(StrEnum):
     EXPORT = "export"  # take a copy out of the node (to a case file, a court)
     FORWARD = "forward"  # send it on to a third State or an international organisation
     USE_IN_PROCEEDING = "use_in_proceeding"  # rely on it in a named proceeding
+    # Disclose, in this State's proceedings, what is exculpatory to an accused person: allowed
+    # whatever the use limitation, after notifying the requested State (EXCULPATORY_DISCLOSURE).
+    DISCLOSE_EXCULPATORY = "disclose_exculpatory"
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,10 @@ class IntendedUse:
     recipient: str | None = None
 
     def __post_init__(self) -> None:
-        if self.action is UseAction.USE_IN_PROCEEDING and not (self.proceeding or "").strip():
+        if (
+            self.action in (UseAction.USE_IN_PROCEEDING, UseAction.DISCLOSE_EXCULPATORY)
+            and not (self.proceeding or "").strip()
+        ):
             raise InputError("say in which proceeding the material will be used")
         if self.action is UseAction.FORWARD and not (self.recipient or "").strip():
             raise InputError("say to which State or organisation the material would go")
@@ -235,6 +241,8 @@ def _violation(condition: UseCondition, use: IntendedUse, consents: tuple[Consen
         return any(c.covers(use) and (c.written or not written) for c in use_consents)
 
     if isinstance(condition, UseOnlyForProceeding):
+        if use.action is UseAction.DISCLOSE_EXCULPATORY:
+            return False  # the exception to this very paragraph: EXCULPATORY_DISCLOSURE
         if use.action is UseAction.FORWARD:
             # Art. 40(19) forbids transmitting as well as using for other proceedings.
             return not consented()
@@ -248,7 +256,9 @@ def _violation(condition: UseCondition, use: IntendedUse, consents: tuple[Consen
     if isinstance(condition, NoOnwardTransfer):
         return use.action is UseAction.FORWARD and not consented(written=condition.written)
     if isinstance(condition, KeepConfidential):
-        return use.action in (UseAction.EXPORT, UseAction.FORWARD) and not consented()
+        # The exculpatory exception lifts the use limitation only, not confidentiality.
+        shared = (UseAction.EXPORT, UseAction.FORWARD, UseAction.DISCLOSE_EXCULPATORY)
+        return use.action in shared and not consented()
     return False
 
 

@@ -35,6 +35,7 @@ from typing import Any, BinaryIO
 from sqlalchemy.orm import Session
 
 from hanoix.convention import RequestKind
+from hanoix.convention.assistance import EXCULPATORY_DISCLOSURE
 from hanoix.errors import InputError, NotFoundError, PermissionDeniedError
 from hanoix.evidence import keys as keyfiles
 from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey
@@ -73,7 +74,7 @@ from hanoix.requests.conditions import Consent, RetentionConsent, UseConsent
 from hanoix.services import auth
 from hanoix.services import requests as service
 from hanoix.services.evidence import Actor, open_stream
-from hanoix.services.federation import PACKAGE, Federation, Message
+from hanoix.services.federation import NOTICE, PACKAGE, Federation, Message
 from hanoix.services.node import Node
 from hanoix.store import requests as request_store
 from hanoix.store.federation import get_transfer, inbox_for_request, link_inbox_to_request
@@ -536,6 +537,40 @@ registry.register(
     _on_request_step,
     description="a step the other State took on a request both nodes hold",
 )
+
+
+def notify_exculpatory_disclosure(node: Node, request: CooperationRequest, proceeding: str) -> bool:
+    """Queue the notice the requested State must have before an exculpatory disclosure (Art.
+    40(19), EXCULPATORY_DISCLOSURE) as a notice to its node; False when it has none in the
+    directory or the request did not travel over the network: the user gives it another way."""
+    counterpart = request.counterpart
+    with node.unit_of_work() as session:
+        federation = Federation(node)
+        sent = any(e.action is Action.SEND for e in request.history)
+        peer = _peer(federation, session, counterpart.state, counterpart.authority)
+        if peer is None or not sent:
+            return False
+        provision = EXCULPATORY_DISCLOSURE
+        text = (
+            f"Under {provision.art}, {request.requesting.state} gives notice that it will disclose "
+            f"in its proceeding {proceeding!r} information or evidence received for "
+            f"{request.reference} that is exculpatory to an accused person. Ask if you wish "
+            "to be consulted."
+        )
+        federation.enqueue(
+            session,
+            Message(
+                peer.origin,
+                NOTICE,
+                {
+                    "reference": str(request.reference),
+                    "subject": f"Notice of an exculpatory disclosure ({provision.art})",
+                    "text": text,
+                },
+                urgent=True,
+            ),
+        )
+    return True
 
 
 # --- evidence returned for a request ---------------------------------------------------------

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from weakref import WeakKeyDictionary
 
 import pycountry
@@ -37,6 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hanoix.convention import NotificationKind, RequestKind, kind_spec
+from hanoix.convention.assistance import EXCULPATORY_DISCLOSURE
 from hanoix.convention.kinds import Channel as KindChannel
 from hanoix.errors import (
     InputError,
@@ -65,6 +66,7 @@ from hanoix.requests import (
     Payload,
     RequestReference,
     Role,
+    Side,
     StateProfile,
     Step,
     UseAction,
@@ -112,6 +114,7 @@ __all__ = [
     "ListFilter",
     "Page",
     "StaleVersionError",
+    "UseDecision",
     "check_intended_use",
     "create",
     "deadlines",
@@ -891,23 +894,50 @@ _USE_ACTIONS = {
     UseAction.EXPORT: Action.EXPORT_EVIDENCE,
     UseAction.FORWARD: Action.FORWARD_EVIDENCE,
     UseAction.USE_IN_PROCEEDING: Action.USE_IN_PROCEEDING,
+    UseAction.DISCLOSE_EXCULPATORY: Action.USE_IN_PROCEEDING,
 }
 
+Notice = Literal["sent", "by-other-means"]
 
-def check_intended_use(node: Node, user: User, reference: str, use: IntendedUse) -> None:
+
+@dataclass(frozen=True)
+class UseDecision:
+    """A use allowed. ``notice`` says, for an exculpatory disclosure, whether the notice the
+    requested State must have first went to its node ("sent") or must be given another way
+    (it has no node, or the request did not travel over the network)."""
+
+    action: UseAction
+    notice: Notice | None = None
+
+
+def check_intended_use(node: Node, user: User, reference: str, use: IntendedUse) -> UseDecision:
     """Raise unless ``user`` may make ``use`` of what was received for request ``reference``:
     their role (:func:`authorise`), then the conditions on use and the consents given
-    (:func:`hanoix.requests.check_use`, each refusal naming its condition and article)."""
+    (:func:`hanoix.requests.check_use`, each refusal naming its condition and article).
+
+    An exculpatory disclosure (Art. 40(19), EXCULPATORY_DISCLOSURE) that is allowed queues
+    its notice to the requested State's node before the answer is given.
+    """
     now = node.clock.now()
     with node.unit_of_work() as session:
         request = _load_visible(session, user, reference)
     authorise(user, _USE_ACTIONS[use.action], request)
+    if use.action is UseAction.DISCLOSE_EXCULPATORY and request.side is not Side.REQUESTING:
+        raise InputError(
+            f"an exculpatory disclosure ({EXCULPATORY_DISCLOSURE.art}) is made by the requesting "
+            f"State in its proceedings; this node holds {request.reference} as the requested State"
+        )
     try:
         check_use(request.conditions, use, now)
     except UseDeniedError as refused:
         _record_use(node, user, request, use, refused)
         raise
-    _record_use(node, user, request, use, None)
+    notice: Notice | None = None
+    if use.action is UseAction.DISCLOSE_EXCULPATORY:
+        sent = _exchange.notify_exculpatory_disclosure(node, request, use.proceeding or "")
+        notice = "sent" if sent else "by-other-means"
+    _record_use(node, user, request, use, None, notice)
+    return UseDecision(use.action, notice)
 
 
 def _record_use(
@@ -916,6 +946,7 @@ def _record_use(
     request: CooperationRequest,
     use: IntendedUse,
     refused: UseDeniedError | None,
+    notice: Notice | None = None,
 ) -> None:
     """Every decision on a use of received material goes into the custody ledger, refusals
     included: they commit on their own, since the refused use itself changes nothing."""
@@ -926,6 +957,8 @@ def _record_use(
     }
     if use.recipient:
         details["recipient"] = use.recipient
+    if notice is not None:
+        details["notice"] = notice
     if refused is not None:
         details["conditions"] = [p.field for p in refused.problems if p.field]
         details["articles"] = [p.article for p in refused.problems if p.article]

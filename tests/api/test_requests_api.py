@@ -357,7 +357,8 @@ def test_use_of_received_material_is_checked_against_its_conditions(
     request = outgoing(world, "executed")
     url = f"{BASE}/{request.reference}/uses"
     allowed = client.post(url, json={"action": "open"}, headers=as_("examiner"))
-    assert allowed.status_code == 200 and allowed.json() == {"allowed": True, "action": "open"}
+    assert allowed.status_code == 200
+    assert allowed.json() == {"allowed": True, "action": "open", "notice": None}
     denied = client.post(
         url, json={"action": "forward", "recipient": "ZAF"}, headers=as_("approver")
     )

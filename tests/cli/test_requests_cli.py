@@ -315,10 +315,21 @@ def test_conditions_on_use_are_attached_checked_and_consented_from_the_command_l
     reference = str(received.reference)
     opened = run("check-use", reference, "--use", "open", "--as", "examiner", "--json")
     assert opened.exit_code == 0, opened.stderr
-    assert opened.json() == {"allowed": True, "action": "open", "reference": reference}
+    assert opened.json() == {
+        "allowed": True,
+        "action": "open",
+        "reference": reference,
+        "notice": None,  # given only for an exculpatory disclosure
+    }
     denied = run("check-use", reference, "--use", "export", "--as", "examiner")
     assert denied.exit_code == 1
     assert "Art. 40(20)" in denied.stderr
+    # The exculpatory exception lifts the use limitation, not the confidentiality asked for.
+    disclose = run(
+        "check-use", reference, "--use", "disclose_exculpatory", "--proceeding", "LG Wien 7/26",
+        "--as", "examiner",
+    )  # fmt: skip
+    assert disclose.exit_code == 1 and "Art. 40(20)" in disclose.stderr
     forward = run(
         "check-use", reference, "--use", "forward", "--recipient", "ZAF", "--as", "approver"
     )

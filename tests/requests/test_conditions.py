@@ -98,6 +98,29 @@ def test_uses_inside_the_conditions_pass(condition: object, use: IntendedUse) ->
     check_use(ConditionSet(conditions=(condition,)), use, NOW)  # type: ignore[arg-type]
 
 
+def test_an_exculpatory_disclosure_is_the_exception_to_the_use_limitation_only() -> None:
+    # Art. 40(19): exculpatory material may be disclosed in any of the requesting State's
+    # proceedings, even one the request did not state, without the requested State's consent.
+    disclosure = IntendedUse(UseAction.DISCLOSE_EXCULPATORY, proceeding=OTHER_CASE)
+    check_use(ConditionSet(conditions=statutory_conditions(CASE)), disclosure, NOW)
+    # Not an exception to confidentiality, nor to a deletion date.
+    for condition, article in (
+        (KeepConfidential(), "Art. 40(20)"),
+        (DeleteBy(on=date(2026, 5, 31)), "Art. 36(1)(b)"),
+    ):
+        with pytest.raises(UseDeniedError) as caught:
+            check_use(ConditionSet(conditions=(condition,)), disclosure, NOW)  # type: ignore[arg-type]
+        assert [p.article for p in caught.value.problems] == [article]
+    # Confidentiality gives way to a consent to that disclosure.
+    consented = ConditionSet(
+        conditions=(KeepConfidential(),),
+        consents=(_consent(UseAction.DISCLOSE_EXCULPATORY, proceeding=OTHER_CASE),),
+    )
+    check_use(consented, disclosure, NOW)
+    with pytest.raises(InputError, match="in which proceeding"):
+        IntendedUse(UseAction.DISCLOSE_EXCULPATORY)
+
+
 def test_consent_allows_exactly_the_use_it_names() -> None:
     conditions = ConditionSet(conditions=statutory_conditions(CASE))
     other = IntendedUse(UseAction.USE_IN_PROCEEDING, proceeding=OTHER_CASE)

@@ -13,15 +13,18 @@ from typing import Any
 import pytest
 
 from hanoix.convention import RequestKind
-from hanoix.errors import NotFoundError
+from hanoix.errors import InputError, NotFoundError
 from hanoix.federation.errors import EnvelopeRejectedError, Reason
+from hanoix.ledger.events import CustodyEvent
 from hanoix.requests import (
     Action,
     Channel,
     ConditionsAttachment,
     ExecutionReport,
+    IntendedUse,
     KeepConfidential,
     Status,
+    UseAction,
     UseDeniedError,
 )
 from hanoix.services import auth, custody, exchange
@@ -31,7 +34,7 @@ from hanoix.services.evidence import (
     open_file,
     verify_file,
 )
-from hanoix.services.federation import Message
+from hanoix.services.federation import NOTICE, Message
 from hanoix.store import federation as fed_store
 from hanoix.store import requests as request_store
 from hanoix.store.blobs import S3BlobStore
@@ -255,6 +258,44 @@ def test_a_step_for_a_request_the_receiver_does_not_share_is_refused(net: Networ
         net["a"].federation.process_inbound(queued.data)
     assert refused.value.reason is Reason.BAD_PAYLOAD
     assert load(net["a"], reference).status is Status.RECEIVED  # type: ignore[attr-defined]
+
+
+def test_an_exculpatory_disclosure_notifies_the_requested_state_first(net: Network) -> None:
+    a, v = net["a"], net["v"]
+    reference = sent_mla(net)
+    deliver(net)
+    drafter = service.user_named(a.node, "drafter")
+    disclosure = IntendedUse(UseAction.DISCLOSE_EXCULPATORY, proceeding="AUT-LG-Wien-77/26")
+    decision = service.check_intended_use(a.node, drafter, reference, disclosure)
+    assert decision.notice == "sent"
+    deliver(net)
+    with v.node.unit_of_work() as session:
+        inbox = fed_store.list_inbox(session, pending_only=False, limit=100)
+    [notice] = [m for m in inbox if m.type == NOTICE]
+    payload = json.loads(notice.payload)
+    assert payload["reference"] == reference
+    assert "40(19)" in payload["subject"] and "AUT-LG-Wien-77/26" in payload["text"]
+    # The decision and how notice was given are in the custody ledger.
+    history = custody.CustodyLedger(a.node).history("request", reference)
+    assert CustodyEvent.from_dict(json.loads(history[-1].entry)).details == {
+        "step": "use-checked",
+        "use": "disclose_exculpatory",
+        "outcome": "allowed",
+        "notice": "sent",
+    }
+    # Only the requesting State discloses in its proceedings.
+    examiner = service.user_named(v.node, "examiner")
+    with pytest.raises(InputError, match="requested State"):
+        service.check_intended_use(v.node, examiner, reference, disclosure)
+    # A request that did not travel over the network: the user gives notice another way.
+    created = service.create(a.node, drafter, draft(requested_state="BRA"))
+    offline = str(created.request.reference)
+    take(a, "drafter", offline, Action.SUBMIT)
+    take(a, "approver", offline, Action.APPROVE)
+    take(a, "drafter", offline, Action.SEND)
+    assert service.check_intended_use(a.node, drafter, offline, disclosure).notice == (
+        "by-other-means"
+    )
 
 
 def test_a_request_to_a_state_without_a_node_is_sent_off_the_network(net: Network) -> None:
