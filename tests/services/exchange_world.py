@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hanoix.requests import Action
-from hanoix.services import auth, exchange
+from hanoix.services import exchange
 from hanoix.services import requests as service
 from hanoix.services.evidence import collect_sources, load_signing_key, seal_files, write_key_set
 from tests.federation.builders import Member, Network, Router, make_network, worker_for
-from tests.services.requests_world import draft
+from tests.services.requests_world import add_people, draft
 
 STATES = {"a": "AUT", "v": "VNM", "z": "ZAF"}
+AUTHORITY_KINDS = (("CA", "central-authority"), ("247", "contact-24-7"))
 USERS = {  # username: (role, authority suffix)
     "drafter": ("drafter", "CA"),
     "approver": ("approver", "CA"),
@@ -27,21 +28,11 @@ def exchange_network(root: Path, *, blob_urls: dict[str, str] | None = None) -> 
     """The three nodes, each with a central authority and a 24/7 unit and their users."""
     network = make_network(root, list(STATES), states=tuple(STATES.values()), blob_urls=blob_urls)
     for name, state in STATES.items():
-        node = network[name].node
-        with node.unit_of_work() as session:
-            for suffix, kind in (("CA", "central-authority"), ("247", "contact-24-7")):
-                code = f"{state}-{suffix}"
-                auth.add_authority(session, node.clock, auth.Authority(code, code, kind, state))
-            for username, (role, suffix) in USERS.items():
-                auth.add_user(
-                    session,
-                    node.clock,
-                    username=username,
-                    display_name=username,
-                    roles={role},
-                    authority=f"{state}-{suffix}",
-                    password=None,
-                )
+        add_people(
+            network[name].node,
+            [(f"{state}-{suffix}", kind, state) for suffix, kind in AUTHORITY_KINDS],
+            {user: ({role}, f"{state}-{suffix}") for user, (role, suffix) in USERS.items()},
+        )
     # Entries now list the authorities: publish again so peers can vouch for them.
     network.publish()
     return network

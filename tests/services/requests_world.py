@@ -4,6 +4,7 @@ kind, and helpers that walk a request to a given state through the services."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -58,10 +59,19 @@ SAIGON = "Asia/Ho_Chi_Minh"
 
 def populate(node: Node) -> None:
     """Add the world's authorities and users to ``node``."""
+    add_people(node, AUTHORITIES, USERS)
+
+
+def add_people(
+    node: Node,
+    authorities: Iterable[tuple[str, str, str]],
+    users: Mapping[str, tuple[set[str], str | None]],
+) -> None:
+    """Add ``authorities`` (code, kind, State) and ``users`` (name: roles, authority)."""
     with node.unit_of_work() as session:
-        for code, kind, state in AUTHORITIES:
+        for code, kind, state in authorities:
             auth.add_authority(session, node.clock, auth.Authority(code, code, kind, state))
-        for username, (roles, authority) in USERS.items():
+        for username, (roles, authority) in users.items():
             auth.add_user(
                 session,
                 node.clock,
