@@ -96,7 +96,7 @@ class Node:
 
     def _unreachable(self, error: OperationalError) -> ConfigurationError:
         return ConfigurationError(
-            f"cannot reach the database {self.engine.url.render_as_string()}: "
+            f"cannot reach the database {self.engine.url.render_as_string(hide_password=True)}: "
             f"{error.orig}; check HANOIX_DATABASE_URL"
         )
 

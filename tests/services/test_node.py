@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from hanoix.config import load_settings
+from hanoix.errors import ConfigurationError
+from hanoix.services.node import Node
 from hanoix.store import migrate
 from hanoix.store.db import make_engine
 from hanoix.store.treaty import TreatyDatasetRow
@@ -69,3 +72,21 @@ def test_commands_started_together_set_up_a_new_node_once(
         engine.dispose()
     assert loaded == 1  # the shipped treaty data, once
     assert revisions == [migrate.head_revision()]
+
+
+def test_an_unreachable_database_is_named_without_its_password(tmp_path: Path) -> None:
+    settings = load_settings(
+        tmp_path / "home",
+        environ={},
+        database_url="postgresql+psycopg://hanoix:s3cret-pass@127.0.0.1:1/hanoix",
+    )
+    node = Node.open(settings)
+    try:
+        with pytest.raises(ConfigurationError) as caught:
+            node.initialise()
+    finally:
+        node.close()
+    assert "cannot reach the database postgresql+psycopg://hanoix:***@127.0.0.1:1" in str(
+        caught.value
+    )
+    assert "s3cret-pass" not in str(caught.value)
