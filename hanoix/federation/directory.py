@@ -36,6 +36,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from hanoix.evidence.errors import BadSignatureError
@@ -180,8 +181,9 @@ class NodeEntry:
         """The certificates the node may present: the one in use, and the next one if any."""
         return tuple(c for c in (self.tls_certificate, self.tls_next_certificate) if c)
 
-    @property
+    @cached_property
     def tls_pins(self) -> tuple[str, ...]:
+        # Asked for every delivery: the certificates are parsed once per entry.
         return tuple(fingerprint(c) for c in self.tls_certificates)
 
     def find_key(self, kind: KeyKind, wanted: str) -> NodeKey | None:

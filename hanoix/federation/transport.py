@@ -101,10 +101,21 @@ class TlsIdentity:
         return fingerprint(self.certificate_pem)
 
     @property
-    def version(self) -> tuple[int, int]:
+    def version(self) -> FileVersion:
         """Changes when the certificate file is replaced (a rotation put in force)."""
-        info = self.cert_file.stat()
-        return info.st_ino, info.st_mtime_ns
+        return file_version(self.cert_file)
+
+
+FileVersion = tuple[int, int, int]
+
+
+def file_version(path: Path) -> FileVersion:
+    """What changes when a file is written or replaced: (inode, mtime, size); zeros if absent."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return (0, 0, 0)
+    return info.st_ino, info.st_mtime_ns, info.st_size
 
 
 def make_certificate(
@@ -212,7 +223,8 @@ class FollowingServerContext:
         self._lock = threading.Lock()
         self._version = self._files_version()
         self._current = self._build()
-        self.listening = self._build()
+        # The first context both listens and serves until the files change.
+        self.listening = self._current
         self.listening.sni_callback = self._choose
 
     def current(self) -> ssl.SSLContext:
@@ -237,13 +249,6 @@ class FollowingServerContext:
         # The node's own tools may call its listener.
         return server_context(self._identity, [peers, own] if own not in peers else [peers])
 
-    def _files_version(self) -> tuple[tuple[int, int, int], ...]:
-        version = []
-        for path in (self._peers_file, self._identity.cert_file, self._identity.key_file):
-            try:
-                info = path.stat()
-            except FileNotFoundError:
-                version.append((0, 0, 0))
-            else:
-                version.append((info.st_ino, info.st_mtime_ns, info.st_size))
-        return tuple(version)
+    def _files_version(self) -> tuple[FileVersion, ...]:
+        paths = (self._peers_file, self._identity.cert_file, self._identity.key_file)
+        return tuple(file_version(path) for path in paths)

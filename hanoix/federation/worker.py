@@ -41,6 +41,7 @@ from hanoix.federation.directory import Directory, NodeEntry
 from hanoix.federation.errors import DeliveryError, Reason, ReceiptError
 from hanoix.federation.receipts import Receipt, parse_receipt, verify_receipt
 from hanoix.federation.settings import FederationSettings
+from hanoix.federation.transport import FileVersion
 from hanoix.ledger.errors import SplitViewError
 from hanoix.logs import get_logger
 from hanoix.services import custody
@@ -172,7 +173,7 @@ class Worker:
         self._client_factory = client_factory or self._make_client
         # By peer, the certificates it may present, and our own certificate: a client is
         # made again when either side's certificate changes.
-        self._clients: dict[tuple[str, str, tuple[str, ...], tuple[int, int]], PeerClient] = {}
+        self._clients: dict[tuple[str, str, tuple[str, ...], FileVersion], PeerClient] = {}
         self._clients_lock = threading.Lock()
         self._last_witness: dict[str, float] = {}
         self._witness_lock = threading.Lock()
@@ -202,19 +203,14 @@ class Worker:
         )
 
     def client(self, entry: NodeEntry) -> PeerClient:
-        key = (entry.origin, entry.base_url, entry.tls_pins, self._own_certificate_version())
+        # No certificate file (plain HTTP to loopback peers): a version of zeros.
+        key = (entry.origin, entry.base_url, entry.tls_pins, self.federation.identity().tls.version)
         with self._clients_lock:
             found = self._clients.get(key)
             if found is None:
                 found = self._client_factory(entry)
                 self._clients[key] = found
             return found
-
-    def _own_certificate_version(self) -> tuple[int, int]:
-        try:
-            return self.federation.identity().tls.version
-        except FileNotFoundError:
-            return (0, 0)  # no TLS identity: plain HTTP to loopback peers only
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

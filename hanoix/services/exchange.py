@@ -543,12 +543,13 @@ def notify_exculpatory_disclosure(node: Node, request: CooperationRequest, proce
     """Queue the notice the requested State must have before an exculpatory disclosure (Art.
     40(19), EXCULPATORY_DISCLOSURE) as a notice to its node; False when it has none in the
     directory or the request did not travel over the network: the user gives it another way."""
+    if not any(e.action is Action.SEND for e in request.history):
+        return False
     counterpart = request.counterpart
     with node.unit_of_work() as session:
         federation = Federation(node)
-        sent = any(e.action is Action.SEND for e in request.history)
         peer = _peer(federation, session, counterpart.state, counterpart.authority)
-        if peer is None or not sent:
+        if peer is None:
             return False
         provision = EXCULPATORY_DISCLOSURE
         text = (

@@ -434,6 +434,7 @@ class Federation:
         directory = open_directory(data, self.trust_anchor())
         with self.node.unit_of_work() as session:
             check_newer(self.directory(session), directory)
+            origin = self.origin(session)
             store.add_directory(
                 session,
                 serial=directory.serial,
@@ -446,8 +447,6 @@ class Federation:
         _log.info(
             "federation.directory_imported", serial=directory.serial, nodes=len(directory.nodes)
         )
-        with self.node.unit_of_work() as session:
-            origin = self.origin(session)
         if promote_tls(self.node.settings, directory, origin):
             self._forget_identity()
             _log.warning("federation.tls_rotated", serial=directory.serial)
