@@ -124,6 +124,18 @@ def measure(name: str, runs: int, call: Callable[[int], httpx.Response]) -> None
     print(f"{name:<28} {runs / total:8.1f} req/s   p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")
 
 
+def _page_urls(client: httpx.Client, base: str, pages: int) -> list[str]:
+    """The URLs of the first ``pages`` pages of 50, following the cursors: a small seed has
+    fewer pages, and the last page has no ``next_cursor``."""
+    urls = [f"{base}?limit=50"]
+    while len(urls) < pages:
+        cursor = client.get(urls[-1]).json().get("next_cursor")
+        if not cursor:
+            break
+        urls.append(f"{base}?limit=50&cursor={cursor}")
+    return urls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000, help="requests to seed")
@@ -160,15 +172,11 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}/api/v1/requests"
         with httpx.Client(headers=headers, timeout=30) as client:
             measure("list (first page, 50)", args.runs, lambda i: client.get(f"{base}?limit=50"))
-            cursor = client.get(f"{base}?limit=50").json()["next_cursor"]
-            deep = [cursor]
-            for _ in range(40):
-                cursor = client.get(f"{base}?limit=50&cursor={deep[-1]}").json()["next_cursor"]
-                deep.append(cursor)
+            pages = _page_urls(client, base, pages=41)
             measure(
                 "list (cursor pages)",
                 args.runs,
-                lambda i: client.get(f"{base}?limit=50&cursor={deep[i % len(deep)]}"),
+                lambda i: client.get(pages[i % len(pages)]),
             )
             measure(
                 "filter kind+status+state",

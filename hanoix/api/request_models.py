@@ -23,21 +23,25 @@ from hanoix.convention.assistance import ConfiscationMeasure, MlaPurpose
 from hanoix.convention.checks import MEASURE_FIELD, PURPOSES_FIELD
 from hanoix.errors import InputError, Problem, UnknownStateError
 from hanoix.requests import (
+    Authority,
     Channel,
     CooperationRequest,
     DeadlineStatus,
     ExecutionReport,
+    IncomingRequest,
+    Party,
     Postponement,
     PreservationExtension,
     Refusal,
     RequestEdit,
+    RequestReference,
     ValidationReport,
     possible_actions,
     rulebook,
 )
 from hanoix.requests.references import check_state_code
 from hanoix.requests.rulebook import ContentValue
-from hanoix.services.requests import DraftInput
+from hanoix.services.requests import DraftInput, default_channel, state_zone
 from hanoix.store.requests import RequestSummary, encode_condition, encode_consent
 from hanoix.treaty.participants import lookup
 
@@ -166,20 +170,8 @@ def _contents(
     out: dict[str, ContentValue] = {
         name: tuple(value) if isinstance(value, list) else value for name, value in contents.items()
     }
-    if kind is None:
-        return out
-    known = rulebook.content_names(kind) | {PURPOSES_FIELD, MEASURE_FIELD}
-    article = str(rulebook.legal_basis_article(kind))
-    for name in contents:
-        if name not in known:
-            problems.append(
-                Problem(
-                    f"a '{kind.value}' request has no content {name!r}; its contents are: "
-                    f"{', '.join(sorted(rulebook.content_names(kind)))}",
-                    field=f"contents.{name}",
-                    article=article,
-                )
-            )
+    if kind is not None:
+        problems.extend(rulebook.unknown_contents(kind, contents))
     return out
 
 
@@ -220,6 +212,41 @@ def to_draft(document: RequestDocument) -> DraftInput:
         preservation_days=document.preservation_days,
         suggested_deadline=deadline,
         owner=document.owner,
+    )
+
+
+def to_incoming(document: IncomingIn, authority: Authority) -> IncomingRequest:
+    """The received copy of a request that came outside the network (on paper, by e-mail),
+    typed in by a clerk of ``authority``, which handles it; InputError naming every problem."""
+    draft = to_draft(document)
+    try:
+        reference = RequestReference.parse(document.reference)
+    except InputError as error:
+        raise InputError(
+            error.message, problems=[Problem(error.message, field="reference")]
+        ) from None
+    requesting = draft.requesting_state or document.requesting_state
+    return IncomingRequest(
+        reference=reference,
+        kind=draft.kind,
+        requesting=Party(
+            requesting,
+            document.requesting_authority,
+            document.requesting_zone or state_zone(requesting),
+        ),
+        requested=Party(authority.state, authority.code, state_zone(authority.state)),
+        handled_by=authority.code,
+        channel=draft.channel or default_channel(draft),
+        language=draft.language,
+        proceeding=draft.proceeding,
+        contents=draft.contents,
+        urgent=draft.urgent,
+        restricted=draft.restricted,
+        legal_basis_other=draft.legal_basis_other,
+        convention_offence=draft.convention_offence,
+        dual_criminality=draft.dual_criminality,
+        preservation_days=draft.preservation_days,
+        suggested_deadline=draft.suggested_deadline,
     )
 
 

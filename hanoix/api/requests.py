@@ -59,6 +59,7 @@ from hanoix.api.request_models import (
     kind_schema,
     parse_date_field,
     to_draft,
+    to_incoming,
 )
 from hanoix.api.request_models import DeadlineOut as DeadlineOutModel
 from hanoix.api.security import CurrentPrincipal
@@ -70,11 +71,9 @@ from hanoix.requests import (
     ConditionsAttachment,
     DeleteBy,
     FollowUpLink,
-    IncomingRequest,
     IntendedUse,
     KeepConfidential,
     NoOnwardTransfer,
-    Party,
     Payload,
     RequestReference,
     RetentionConsent,
@@ -338,37 +337,7 @@ def get_schema(kind: str) -> dict[str, Any]:
 def register_incoming(
     body: IncomingIn, response: Response, user: UserDep, node: NodeDep
 ) -> RequestOut:
-    authority = service.require_role(user, Action.REGISTER)
-    draft = to_draft(body)
-    try:
-        reference = RequestReference.parse(body.reference)
-    except InputError as error:
-        raise InputError(
-            error.message, problems=[Problem(error.message, field="reference")]
-        ) from None
-    requesting = draft.requesting_state or body.requesting_state
-    incoming = IncomingRequest(
-        reference=reference,
-        kind=draft.kind,
-        requesting=Party(
-            requesting,
-            body.requesting_authority,
-            body.requesting_zone or service.state_zone(requesting),
-        ),
-        requested=Party(authority.state, authority.code, service.state_zone(authority.state)),
-        handled_by=authority.code,
-        channel=draft.channel or service.default_channel(draft),
-        language=draft.language,
-        proceeding=draft.proceeding,
-        contents=draft.contents,
-        urgent=draft.urgent,
-        restricted=draft.restricted,
-        legal_basis_other=draft.legal_basis_other,
-        convention_offence=draft.convention_offence,
-        dual_criminality=draft.dual_criminality,
-        preservation_days=draft.preservation_days,
-        suggested_deadline=draft.suggested_deadline,
-    )
+    incoming = to_incoming(body, service.require_role(user, Action.REGISTER))
     registered = service.register(node, user, incoming)
     response.headers["Location"] = f"/api/v1/requests/{registered.reference}"
     return _render(response, RequestOut.of(registered))
@@ -665,10 +634,13 @@ def _step_route(action: Action, label: str) -> None:
     )
 
 
-for _transition in TRANSITIONS:
+# A step only the node takes (the receipt, recorded when the other State's message arrives)
+# has no route: nobody could take it.
+USER_STEPS = tuple(t for t in TRANSITIONS if not t.automatic)
+for _transition in USER_STEPS:
     _step_route(_transition.action, _transition.label)
 
 
 def step_paths() -> dict[str, Action]:
     """The path of each step's route (relative to the router) and its action."""
-    return {"/{reference}/" + t.action.value.replace("_", "-"): t.action for t in TRANSITIONS}
+    return {"/{reference}/" + t.action.value.replace("_", "-"): t.action for t in USER_STEPS}

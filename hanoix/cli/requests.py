@@ -30,7 +30,9 @@ from rich.table import Table
 
 from hanoix.api.request_models import (
     DeadlineOut,
+    EditIn,
     HistoryOut,
+    IncomingIn,
     RequestDocument,
     RequestOut,
     SummaryOut,
@@ -38,16 +40,19 @@ from hanoix.api.request_models import (
     kind_schema,
     parse_date_field,
     to_draft,
+    to_incoming,
 )
 from hanoix.cli.app import JsonOption, state
 from hanoix.cli.output import report, to_json
 from hanoix.convention import RequestKind
 from hanoix.errors import FileFormatError, InputError, Problem, UsageError
 from hanoix.requests import (
+    TRANSITIONS,
     Action,
     ConditionsAttachment,
     DeleteBy,
     ExecutionReport,
+    FollowUpLink,
     IntendedUse,
     KeepConfidential,
     NoOnwardTransfer,
@@ -55,8 +60,10 @@ from hanoix.requests import (
     Postponement,
     PreservationExtension,
     Refusal,
+    RequestReference,
     RetentionConsent,
     Status,
+    Transition,
     UseAction,
     UseCondition,
     UseConsent,
@@ -85,6 +92,7 @@ VersionOption = Annotated[
     typer.Option("--if-version", help="Only if the request is still at this version."),
 ]
 NoteOption = Annotated[str | None, typer.Option(help="Why (some steps require it).")]
+RequiredNoteOption = Annotated[str | None, typer.Option(help="Why (required for this step).")]
 KINDS = ", ".join(k.value for k in RequestKind)
 
 
@@ -136,6 +144,13 @@ def _schema_problems(error: ValidationError) -> list[Problem]:
     ]
 
 
+def _unusable(path: Path, problems: list[Problem]) -> InputError:
+    first = problems[0]
+    where = f"{first.field}: " if first.field else ""
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return InputError(f"{path}: {where}{first.message}{more}", problems=problems)
+
+
 def _document(path: Path, kind: RequestKind | None = None) -> RequestDocument:
     data = _read_json(path)
     if isinstance(data, dict) and kind is not None:
@@ -145,14 +160,7 @@ def _document(path: Path, kind: RequestKind | None = None) -> RequestDocument:
     try:
         return RequestDocument.model_validate(data)
     except ValidationError as error:
-        problems = _schema_problems(error)
-        first = problems[0]
-        raise InputError(
-            f"{path}: {first.field}: {first.message}"
-            if first.field
-            else f"{path}: {first.message}",
-            problems=problems,
-        ) from None
+        raise _unusable(path, _schema_problems(error)) from None
 
 
 def _show(out: Console, shown: RequestOut) -> None:
@@ -355,7 +363,7 @@ def _step(
     _render_request(RequestOut.of(changed), as_json)
 
 
-def _simple(action: Action, help_text: str) -> None:
+def _simple(transition: Transition, help_text: str) -> None:
     def command(
         ctx: typer.Context,
         reference: Annotated[str, typer.Argument(help="e.g. AUT-2026-000123")],
@@ -364,19 +372,124 @@ def _simple(action: Action, help_text: str) -> None:
         as_user: AsOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        _step(ctx, reference, action, as_user, as_json, if_version, note=note)
+        _step(ctx, reference, transition.action, as_user, as_json, if_version, note=note)
 
     command.__doc__ = help_text
-    request_app.command(action.value.replace("_", "-"))(command)
+    if transition.needs_note:
+        command.__annotations__["note"] = RequiredNoteOption
+    request_app.command(transition.action.value.replace("_", "-"))(command)
 
 
-_simple(Action.SUBMIT, "Submit a draft for approval (it must be valid).")
-_simple(Action.APPROVE, "Approve a submitted request (four-eyes: not its author).")
-_simple(Action.SEND, "Send an approved request to the requested State.")
-_simple(Action.ACKNOWLEDGE, "Acknowledge a received request.")
-_simple(Action.START_EXECUTION, "Start executing an acknowledged request.")
-_simple(Action.WITHDRAW, "Withdraw a request (--note says why).")
-_simple(Action.CLOSE, "Close a request that was executed, refused or withdrawn.")
+# The steps a user takes that carry no payload, only a note: one command each, named as the
+# API's route. Steps with a payload have commands of their own below; the receipt is the
+# node's own step.
+_SIMPLE_HELP = {
+    Action.SUBMIT: "Submit a draft for approval (it must be valid).",
+    Action.RETURN_TO_DRAFT: "Return a submitted or approved request to draft (--note says why).",
+    Action.APPROVE: "Approve a submitted request (four-eyes: not its author).",
+    Action.SEND: "Send an approved request to the requested State.",
+    Action.ACKNOWLEDGE: "Acknowledge a received request.",
+    Action.REQUEST_MORE_INFORMATION: "Ask the requesting State for more information "
+    "(--note says what).",
+    Action.SUPPLY_INFORMATION: "Supply the information the requested State asked for "
+    "(--note gives it).",
+    Action.START_EXECUTION: "Start executing an acknowledged request.",
+    Action.RESUME: "Resume the execution of a postponed request.",
+    Action.WITHDRAW: "Withdraw a request (--note says why).",
+    Action.CLOSE: "Close a request that was executed, refused or withdrawn.",
+}
+for _transition in TRANSITIONS:
+    if not _transition.payload and not _transition.automatic:
+        _simple(_transition, _SIMPLE_HELP.get(_transition.action, _transition.label))
+
+
+@request_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="A draft, e.g. AUT-2026-000123")],
+    from_file: Annotated[
+        Path,
+        typer.Option(
+            "--from-file",
+            help="The changes (JSON): any field of the request document but kind and States; "
+            "absent fields stay as they are, an empty content removes it.",
+        ),
+    ],
+    if_version: VersionOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a draft: its contents, proceeding, legal basis, deadline, flags."""
+    data = _read_json(from_file)
+    try:
+        changes = EditIn.model_validate(data)
+    except ValidationError as error:
+        raise _unusable(from_file, _schema_problems(error)) from None
+    with _node(ctx) as node:
+        user = _acting(node, as_user)
+        changed = service.take_step(
+            node, user, reference, Action.EDIT, expected_version=if_version,
+            payload=changes.payload(),
+        )  # fmt: skip
+        # The drafter's next question is what is still missing: answer it with the edit.
+        checked = service.validate_request(node, user, reference)
+    _render_request(RequestOut.of(changed, [], checked), as_json)
+
+
+@request_app.command("register")
+def register_incoming(
+    ctx: typer.Context,
+    from_file: Annotated[
+        Path,
+        typer.Option(
+            "--from-file",
+            help="The request as received (JSON): the request document with 'reference', "
+            "'requesting_state' and 'requesting_authority' of the requesting State.",
+        ),
+    ],
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register a request that came outside the network (paper, e-mail, diplomatic channels)."""
+    data = _read_json(from_file)
+    try:
+        document = IncomingIn.model_validate(data)
+    except ValidationError as error:
+        raise _unusable(from_file, _schema_problems(error)) from None
+    with _node(ctx) as node:
+        user = _acting(node, as_user)
+        incoming = to_incoming(document, service.require_role(user, Action.REGISTER))
+        registered = service.register(node, user, incoming)
+    _render_request(RequestOut.of(registered), as_json)
+
+
+@request_app.command("link-follow-up")
+def link_follow_up(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="The preservation, e.g. AUT-2026-000123")],
+    follow_up: Annotated[
+        str, typer.Option("--follow-up", help="The MLA request that follows it up.")
+    ],
+    note: NoteOption = None,
+    if_version: VersionOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Link an existing MLA request to the preservation it follows up (Art. 42(8))."""
+    try:
+        link = FollowUpLink(reference=RequestReference.parse(follow_up))
+    except InputError as error:
+        raise UsageError(f"--follow-up: {error.message}") from None
+    _step(
+        ctx,
+        reference,
+        Action.LINK_FOLLOW_UP,
+        as_user,
+        as_json,
+        if_version,
+        payload=link,
+        note=note,
+    )
 
 
 @request_app.command("answer")

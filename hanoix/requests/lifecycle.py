@@ -393,6 +393,9 @@ Effect = Callable[
 def _edit(
     request: CooperationRequest, edit: RequestEdit, actor: Actor, at: datetime
 ) -> tuple[CooperationRequest, dict[str, str]]:
+    unknown = rulebook.unknown_contents(request.kind, edit.contents)
+    if unknown:
+        raise InputError(f"{unknown[0].field}: {unknown[0].message}", problems=unknown)
     contents = dict(request.contents)
     for name, value in edit.contents.items():
         if present(value):

@@ -46,6 +46,23 @@ def content_names(kind: RequestKind) -> frozenset[str]:
     return frozenset(content.name for content in spec(kind).contents)
 
 
+def unknown_contents(kind: RequestKind, names: Iterable[str]) -> list[Problem]:
+    """A problem for each of ``names`` that a request of ``kind`` cannot hold, citing the
+    kind's legal basis: a content of another kind is a mistake, not something to keep."""
+    known = content_names(kind) | {checks.PURPOSES_FIELD, checks.MEASURE_FIELD}
+    article = str(legal_basis_article(kind))
+    return [
+        Problem(
+            f"a '{kind.value}' request has no content {name!r}; its contents are: "
+            f"{', '.join(sorted(content_names(kind)))}",
+            field=f"contents.{name}",
+            article=article,
+        )
+        for name in names
+        if name not in known
+    ]
+
+
 def check_contents(kind: RequestKind, provided: Mapping[str, ContentValue]) -> list[Problem]:
     """Every required content of ``kind`` missing from ``provided`` (the convention engine)."""
     return checks.check_contents(kind, provided)

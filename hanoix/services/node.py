@@ -74,6 +74,7 @@ class Node:
         # Import for its side effect: modules register their init steps when loaded.
         from hanoix.services import registry  # noqa: F401
 
+        self.settings.home.mkdir(parents=True, exist_ok=True)  # the lock file lives there
         with ExitStack() as held:
             try:
                 held.enter_context(setup_lock(self.engine, self.settings.home))

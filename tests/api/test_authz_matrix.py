@@ -221,8 +221,6 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         expect("A", **STEP),
     ),
     ("POST", "/api/v1/requests/{reference}/send"): (out("approved"), expect("DAO", **STEP)),
-    # Receipt is the requested State's step: on the requesting copy nobody here takes it.
-    ("POST", "/api/v1/requests/{reference}/receive"): (out("sent"), expect("", **STEP)),
     ("POST", "/api/v1/requests/{reference}/acknowledge"): (
         inc("received"),
         expect("DAO", **STEP),

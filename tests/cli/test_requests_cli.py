@@ -18,7 +18,14 @@ from hanoix.requests import Action, ConditionsAttachment, KeepConfidential
 from hanoix.services import requests as service
 from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
-from tests.services.requests_world import FROM_VNM, document, incoming, outgoing, populate
+from tests.services.requests_world import (
+    FROM_VNM,
+    PROCEEDING,
+    document,
+    incoming,
+    outgoing,
+    populate,
+)
 
 
 @pytest.fixture
@@ -335,3 +342,144 @@ def test_conditions_on_use_are_attached_checked_and_consented_from_the_command_l
     )
     assert forward.exit_code == 1 and "Art. 36(3)" in forward.stderr
     assert run("check-use", reference, "--use", "open", "--as", "vnm-clerk").exit_code == 2
+
+
+def test_every_lifecycle_step_of_the_api_has_a_command() -> None:
+    import typer.main
+
+    from hanoix.api.requests import step_paths
+    from hanoix.cli.requests import request_app
+
+    commands = set(typer.main.get_group(request_app).commands)
+    # Executed and executed-in-part are one command, `answer [--partial]`.
+    served_by = {Action.EXECUTE: "answer", Action.EXECUTE_PARTIALLY: "answer"}
+    missing = {
+        path: action.value
+        for path, action in step_paths().items()
+        if served_by.get(action, action.value.replace("_", "-")) not in commands
+    }
+    assert missing == {}
+    assert "register" in commands  # POST /requests/incoming
+
+
+def _changes(kind: RequestKind) -> dict[str, Any]:
+    """Everything of a complete document that an edit may change (not the kind or States)."""
+    complete = document(kind)
+    return {k: v for k, v in complete.items() if k not in ("kind", "requested_state")}
+
+
+def test_a_draft_made_with_to_is_completed_and_sent_from_the_command_line(
+    run: Any, tmp_path: Path
+) -> None:
+    empty = run("new", "--kind", "preservation", "--to", "VNM", "--as", "officer", "--json")
+    assert empty.exit_code == 0, empty.stderr
+    reference = empty.json()["reference"]
+    assert empty.json()["validation"]["valid"] is False
+
+    edited = run(
+        "edit", reference, "--from-file",
+        str(write(tmp_path, _changes(RequestKind.PRESERVATION), "changes.json")),
+        "--if-version", "1", "--as", "officer", "--json",
+    )  # fmt: skip
+    assert edited.exit_code == 0, edited.stderr
+    assert edited.json()["version"] == 2
+    assert edited.json()["validation"]["valid"] is True
+    assert edited.json()["proceeding"] == PROCEEDING
+
+    # An edit that is not an edit document is unusable input, named by its field.
+    bad = run(
+        "edit", reference, "--from-file",
+        str(write(tmp_path, {"kind": "mla"}, "bad.json")), "--as", "officer",
+    )  # fmt: skip
+    assert bad.exit_code == 2 and "kind" in bad.stderr
+    unknown = run(
+        "edit", reference, "--from-file",
+        str(write(tmp_path, {"contents": {"colour": "red"}}, "colour.json")), "--as", "officer",
+    )  # fmt: skip
+    assert unknown.exit_code == 2 and "no content 'colour'" in unknown.stderr
+
+    assert run("submit", reference, "--as", "officer").exit_code == 0
+    without_note = run("return-to-draft", reference, "--as", "officer")
+    assert without_note.exit_code == 2 and "needs a note" in without_note.stderr
+    returned = run(
+        "return-to-draft", reference, "--note", "the custodian changed", "--as", "officer",
+        "--json",
+    )  # fmt: skip
+    assert returned.exit_code == 0 and returned.json()["status"] == "draft"
+    assert run("submit", reference, "--as", "officer").exit_code == 0
+    assert run("approve", reference, "--as", "approver").exit_code == 0
+    sent = run("send", reference, "--as", "officer", "--json")
+    assert sent.exit_code == 0 and sent.json()["status"] == "sent"
+
+
+def test_a_request_on_paper_is_registered_and_handled_from_the_command_line(
+    run: Any, tmp_path: Path
+) -> None:
+    paper = document(
+        reference="VNM-2026-000901", requesting_state="VNM", requesting_authority="VNM-CA"
+    )
+    path = write(tmp_path, paper, "paper.json")
+    registered = run("register", "--from-file", str(path), "--as", "drafter", "--json")
+    assert registered.exit_code == 0, registered.stderr
+    shown = registered.json()
+    assert (shown["reference"], shown["status"], shown["side"]) == (
+        "VNM-2026-000901",
+        "received",
+        "requested",
+    )
+    assert (shown["handled_by"], shown["requesting"]["state"]) == ("AUT-CA", "VNM")
+    again = run("register", "--from-file", str(path), "--as", "drafter")
+    assert again.exit_code != 0 and "VNM-2026-000901" in again.stderr
+    assert run("register", "--from-file", str(path), "--as", "auditor").exit_code == 1
+    no_reference = write(tmp_path, document(requesting_state="VNM"), "no-reference.json")
+    missing = run("register", "--from-file", str(no_reference), "--as", "drafter")
+    assert missing.exit_code == 2 and "reference" in missing.stderr
+
+    assert run("acknowledge", "VNM-2026-000901", "--as", "drafter").exit_code == 0
+    asked = run(
+        "request-more-information", "VNM-2026-000901", "--note", "which accounts?",
+        "--as", "drafter", "--json",
+    )  # fmt: skip
+    assert asked.exit_code == 0, asked.stderr
+    assert asked.json()["status"] == "more_information_requested"
+
+
+def test_information_is_supplied_and_a_postponed_request_resumed_from_the_command_line(
+    run: Any, open_node: Any
+) -> None:
+    node = open_node()
+    try:
+        asked = str(outgoing(node, "more_information_requested", author="drafter").reference)
+        postponed = str(incoming(node, "postponed").reference)
+    finally:
+        node.close()
+    assert run("supply-information", asked, "--as", "drafter").exit_code == 2  # a note is needed
+    supplied = run(
+        "supply-information", asked, "--note", "accounts 1 and 2", "--as", "drafter", "--json"
+    )
+    assert supplied.exit_code == 0, supplied.stderr
+    assert supplied.json()["status"] == "acknowledged"
+
+    resumed = run("resume", postponed, "--as", "examiner", "--json")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert resumed.json()["status"] == "in_execution"
+    assert run("resume", postponed, "--as", "examiner").exit_code == 1  # not postponed now
+
+
+def test_an_existing_request_is_linked_to_the_preservation_it_follows_up(
+    run: Any, open_node: Any
+) -> None:
+    node = open_node()
+    try:
+        preservation = str(
+            outgoing(node, "executed", kind=RequestKind.PRESERVATION, author="drafter").reference
+        )
+        mla = str(outgoing(node, "draft", kind=RequestKind.STORED_DATA_ACCESS).reference)
+    finally:
+        node.close()
+    assert (
+        run("link-follow-up", preservation, "--follow-up", "soon", "--as", "drafter").exit_code == 2
+    )
+    linked = run("link-follow-up", preservation, "--follow-up", mla, "--as", "drafter", "--json")
+    assert linked.exit_code == 0, linked.stderr
+    assert linked.json()["follow_ups"] == [mla]

@@ -40,6 +40,7 @@ from hanoix.requests import (
     draft_request,
     possible_actions,
     register_incoming,
+    rulebook,
     validate,
 )
 from hanoix.requests.transitions import TRANSITIONS_BY_ACTION, reachable_states
@@ -239,6 +240,17 @@ def test_whoever_edited_cannot_approve() -> None:
     request = validated_step(request, Action.SUBMIT, AUT_DRAFTER).request
     with pytest.raises(PermissionDeniedError, match="four-eyes"):
         validated_step(request, Action.APPROVE, editor)
+
+
+def test_an_edit_cannot_give_a_draft_a_content_its_kind_does_not_have() -> None:
+    request = drafted()
+    with pytest.raises(InputError, match="no content 'colour'") as refused:
+        apply(
+            request, Action.EDIT, AUT_DRAFTER, T0, payload=RequestEdit(contents={"colour": "red"})
+        )
+    [problem] = refused.value.problems
+    assert problem.field == "contents.colour"
+    assert problem.article == str(rulebook.legal_basis_article(request.kind))
 
 
 def test_returning_to_draft_clears_the_approval() -> None:
