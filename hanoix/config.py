@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hanoix.errors import ConfigurationError
 
@@ -46,6 +46,13 @@ class Settings(BaseModel):
     state: str | None = Field(default=None, description="ISO 3166-1 alpha-3 code of the State")
     origin: str | None = Field(default=None, description="the node's origin name (ledger, peers)")
 
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_database_url(value)
+        return value
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -59,6 +66,23 @@ class Settings(BaseModel):
     @property
     def keys_dir(self) -> Path:
         return self.home / "keys"
+
+
+# The databases a node runs on, by the scheme of their URL (SQLAlchemy's dialect names).
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+_DATABASE_EXAMPLES = "sqlite:///PATH/hanoix.db or postgresql://USER@HOST:5432/DATABASE"
+
+
+def check_database_url(url: str) -> None:
+    """Refuse, with what to write instead, a URL that names no database a node can use."""
+    scheme, separator, rest = url.partition("://")
+    if not separator or not scheme or not rest:
+        raise ValueError(f"{url!r} is not a database URL; write {_DATABASE_EXAMPLES}")
+    if scheme not in DATABASE_SCHEMES:
+        raise ValueError(
+            f"the {scheme!r} database is not supported; a node runs on SQLite or PostgreSQL: "
+            f"write {_DATABASE_EXAMPLES}"
+        )
 
 
 _ENV_FIELDS = {
@@ -85,7 +109,19 @@ def _read_toml(path: Path) -> dict[str, Any]:
     section = data.get("hanoix", data)
     if not isinstance(section, dict):
         raise ConfigurationError(f"configuration file {path}: [hanoix] must be a table")
-    return dict(section)
+    return setting_names(section, _ENV_FIELDS, f"configuration file {path}")
+
+
+def setting_names(values: dict[str, Any], variables: dict[str, str], where: str) -> dict[str, Any]:
+    """``values`` with each key written as its environment variable (``HANOIX_PORT``) read as
+    the setting's name (``port``): a file may use either spelling, not both for one setting."""
+    named: dict[str, Any] = {}
+    for key, value in values.items():
+        name = variables.get(key.upper(), key) if key.upper().startswith("HANOIX_") else key
+        if name in named:
+            raise ConfigurationError(f"{where}: {key} and {name} are the same setting; keep one")
+        named[name] = value
+    return named
 
 
 def load_settings(
@@ -103,6 +139,7 @@ def load_settings(
     if config_file or toml_path.is_file():
         values.update(_read_toml(toml_path))
         values.pop("home", None)  # the home is chosen before the file is read
+        values.pop("HANOIX_HOME", None)
     for variable, name in _ENV_FIELDS.items():
         if env.get(variable):
             values[name] = env[variable]
@@ -111,6 +148,65 @@ def load_settings(
     try:
         return Settings(**values)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "settings"
-        raise ConfigurationError(f"configuration {where}: {first['msg']}") from exc
+        raise ConfigurationError(
+            settings_error(exc, "configuration", sorted(_ENV_FIELDS.values()))
+        ) from None
+
+
+def settings_error(error: ValidationError, what: str, names: list[str]) -> str:
+    """One line saying which setting is wrong and how, for a ValidationError of settings."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or what
+    if first["type"] == "extra_forbidden":
+        return f"{what}: unknown setting {where!r}; the settings are: {', '.join(names)}"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{what} {where}: {message}"
+
+
+def config_file(home: Path, environ: dict[str, str] | None = None) -> Path:
+    """The node's configuration file: ``HANOIX_CONFIG``, else ``HOME/hanoix.toml``."""
+    env = os.environ if environ is None else environ
+    named = env.get("HANOIX_CONFIG")
+    return Path(named) if named else home / CONFIG_FILE_NAME
+
+
+def record_settings(path: Path, values: dict[str, str]) -> dict[str, str]:
+    """Write ``values`` into the configuration file at ``path`` (made if missing), keeping
+    its comments and layout; returns those that were not there yet. A setting the file already
+    gives another value is refused: a node's State or origin is not changed by a command."""
+    import tomlkit  # only ``init`` writes the file
+
+    try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read configuration file {path}: {exc.strerror}") from exc
+    except tomlkit.exceptions.ParseError as exc:
+        raise ConfigurationError(f"configuration file {path} is not valid TOML: {exc}") from exc
+    if document is None:
+        document = tomlkit.document()
+        document.add(tomlkit.comment("Hanoi Exchange node settings (README: Configuration)"))
+    table: Any = document.get("hanoix", document)
+    present = setting_names(dict(table), _ENV_FIELDS, f"configuration file {path}")
+    added: dict[str, str] = {}
+    for name, value in values.items():
+        if name not in present:
+            table[name] = value
+            added[name] = value
+        elif present[name] != value:
+            raise ConfigurationError(
+                f"configuration file {path} already says {name} = {present[name]!r}; "
+                f"edit the file yourself if {value!r} is right"
+            )
+    if added:
+        staged = path.with_name(f".{path.name}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with staged.open("w", encoding="utf-8") as handle:
+                handle.write(tomlkit.dumps(document))
+                handle.flush()
+                os.fsync(handle.fileno())
+            staged.replace(path)
+        except OSError as exc:
+            staged.unlink(missing_ok=True)
+            raise ConfigurationError(f"cannot write configuration file {path}: {exc}") from exc
+    return added

@@ -51,3 +51,73 @@ def test_two_homes_share_nothing(tmp_path: Path) -> None:
     b = load_settings(tmp_path / "b", environ={})
     assert a.effective_database_url != b.effective_database_url
     assert a.effective_blob_dir != b.effective_blob_dir
+
+
+@pytest.mark.parametrize("key", ["port", "HANOIX_PORT", "hanoix_port"])
+def test_the_file_takes_a_setting_by_its_name_or_its_variable(tmp_path: Path, key: str) -> None:
+    (tmp_path / "hanoix.toml").write_text(f'{key} = 8475\nHANOIX_STATE = "AUT"\n')
+    settings = load_settings(tmp_path, environ={})
+    assert (settings.port, settings.state) == (8475, "AUT")
+
+
+def test_one_setting_spelt_both_ways_in_the_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "hanoix.toml").write_text("port = 8475\nHANOIX_PORT = 8476\n")
+    with pytest.raises(ConfigurationError, match="HANOIX_PORT and port are the same setting"):
+        load_settings(tmp_path, environ={})
+
+
+def test_an_unknown_setting_is_named_with_the_known_ones(tmp_path: Path) -> None:
+    (tmp_path / "hanoix.toml").write_text("HANOIX_PROT = 9000\n")
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings(tmp_path, environ={})
+    assert "unknown setting 'HANOIX_PROT'" in refused.value.message
+    assert "database_url" in refused.value.message and "port" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("mysql://x", "the 'mysql' database is not supported"),
+        ("notaurl", "'notaurl' is not a database URL"),
+        ("postgresql://", "is not a database URL"),
+    ],
+)
+def test_a_database_url_the_node_cannot_use_is_refused(tmp_path: Path, url: str, says: str) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings(tmp_path, environ={"HANOIX_DATABASE_URL": url})
+    assert says in refused.value.message
+    assert "sqlite:///" in refused.value.message and "\n" not in refused.value.message
+
+
+def test_every_setting_has_its_variable() -> None:
+    from hanoix.config import _ENV_FIELDS, Settings
+    from hanoix.federation.settings import _ENV, FederationSettings
+
+    assert set(_ENV_FIELDS.values()) == set(Settings.model_fields) - {"home"}
+    assert set(_ENV.values()) == set(FederationSettings.model_fields)
+    assert all(v == "HANOIX_FEDERATION_" + n.upper() for v, n in _ENV.items())
+
+
+def test_federation_variables_are_read_and_a_misspelt_one_is_refused(tmp_path: Path) -> None:
+    from hanoix.federation.errors import FederationConfigError
+    from hanoix.federation.settings import load_federation_settings
+
+    settings = load_settings(tmp_path, environ={})
+    read = load_federation_settings(
+        settings,
+        environ={
+            "HANOIX_FEDERATION_BATCH": "16",
+            "HANOIX_FEDERATION_TTL": "3600",
+            "HANOIX_FEDERATION_MAX_TRANSFER_BYTES": "1048576",
+        },
+    )
+    assert (read.batch, read.ttl, read.max_transfer_bytes) == (16, 3600.0, 1048576)
+    with pytest.raises(
+        FederationConfigError, match="unknown federation setting HANOIX_FEDERATION_BACTH"
+    ):
+        load_federation_settings(settings, environ={"HANOIX_FEDERATION_BACTH": "16"})
+    with pytest.raises(FederationConfigError, match="federation setting batch"):
+        load_federation_settings(settings, environ={"HANOIX_FEDERATION_BATCH": "0"})
+    (tmp_path / "federation.toml").write_text("HANOIX_FEDERATION_TLS_PORT = 9471\nworker = false\n")
+    from_file = load_federation_settings(settings, environ={})
+    assert (from_file.tls_port, from_file.worker) == (9471, False)

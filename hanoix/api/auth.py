@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hanoix.api.deps import get_node
 from hanoix.api.problems import problem_doc
-from hanoix.api.security import SESSION_COOKIE, CurrentPrincipal
+from hanoix.api.security import CurrentPrincipal, session_cookie_name
 from hanoix.services import auth
 from hanoix.services.auth import SESSION_LIFETIME, Principal
 from hanoix.services.node import Node
@@ -70,7 +70,7 @@ def login(
         principal = auth.authenticate_password(session, body.username, body.password)
         session_id = auth.start_session(session, node.clock, principal.user_id)
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(request),
         session_id,
         max_age=int(SESSION_LIFETIME.total_seconds()),
         httponly=True,
@@ -83,12 +83,13 @@ def login(
 
 @router.post("/logout", status_code=204, summary="End the web session")
 def logout(request: Request, node: Annotated[Node, Depends(get_node)]) -> Response:
-    session_id = request.cookies.get(SESSION_COOKIE)
+    cookie = session_cookie_name(request)
+    session_id = request.cookies.get(cookie)
     if session_id:
         with node.unit_of_work() as session:
             auth.end_session(session, session_id)
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(cookie, path="/")
     return response
 
 

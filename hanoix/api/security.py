@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Any
 
@@ -15,9 +16,10 @@ from hanoix.api.problems import problem_doc
 from hanoix.errors import AuthenticationError, PermissionDeniedError
 from hanoix.services import auth
 from hanoix.services.auth import Principal
+from hanoix.services.custody import ledger_origin
 from hanoix.services.node import Node
 
-SESSION_COOKIE = "hanoix_session"
+SESSION_COOKIE_PREFIX = "hanoix_session_"
 _bearer = HTTPBearer(auto_error=False, description="an API token: hxt_<id>_<secret>")
 
 
@@ -30,13 +32,30 @@ def current_principal(
     with node.unit_of_work() as session:
         if credentials is not None:
             return auth.authenticate_token(session, node.clock, credentials.credentials)
-        session_id = request.cookies.get(SESSION_COOKIE)
+        session_id = request.cookies.get(session_cookie_name(request))
         if session_id:
             return auth.resume_session(session, node.clock, session_id)
     raise AuthenticationError("sign in, or send an API token as 'Authorization: Bearer ...'")
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def session_cookie_name(request: Request) -> str:
+    """The name of this node's session cookie: its own, from the ledger's origin.
+
+    Browsers keep cookies per host, not per port: with one name for every node, signing in to
+    a second node on the same host (the demo's three, an operator's test node) signed out of
+    the first. The origin is the node's lasting name, the same for all its API workers.
+    """
+    name = getattr(request.app.state, "session_cookie", None)
+    if not isinstance(name, str):
+        node: Node = request.app.state.node
+        with node.unit_of_work() as session:
+            origin = ledger_origin(node.settings, session)
+        name = SESSION_COOKIE_PREFIX + hashlib.sha256(origin.encode()).hexdigest()[:12]
+        request.app.state.session_cookie = name
+    return name
 
 
 def require_roles(*roles: str) -> Callable[[Principal, Node], Principal]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,6 +16,7 @@ import typer.main
 if TYPE_CHECKING:
     # pydantic is loaded only by the commands that read the node's settings.
     from hanoix.config import Settings
+    from hanoix.services.node import Node
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,10 @@ class CliState:
     home_given: bool = False
     _settings: Settings | None = field(default=None, repr=False)
 
+    def reload(self) -> None:
+        """Read the settings again (after a command changed the configuration file)."""
+        self._settings = None
+
     @property
     def settings(self) -> Settings:
         if self._settings is None:
@@ -151,10 +158,40 @@ HomeOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        import hanoix
+
+        typer.echo(f"hanoix {hanoix.__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def root(ctx: typer.Context, home: HomeOption = None) -> None:
+def root(
+    ctx: typer.Context,
+    home: HomeOption = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
     """Hanoi Exchange command line."""
     ctx.obj = CliState(home=home, home_given=home is not None)
+
+
+@contextmanager
+def open_node(ctx: typer.Context, *, create: bool = True) -> Iterator[Node]:
+    """The node of the chosen home, ready for a command (see ``Node.prepare``), closed after."""
+    from hanoix.services.node import Node
+
+    node = Node.open(state(ctx).settings)
+    try:
+        node.prepare(create=create)
+        yield node
+    finally:
+        node.close()
 
 
 def state(ctx: typer.Context) -> CliState:

@@ -128,7 +128,7 @@ def _node(ctx: typer.Context) -> Node | None:
     from hanoix.services.node import Node
 
     node = Node.open(cli_state.settings)
-    node.initialise()
+    node.prepare()
     return node
 
 

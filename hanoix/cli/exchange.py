@@ -8,15 +8,13 @@ open it. Each command acts as a user of the node (``--as USERNAME`` or ``HANOIX_
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from hanoix.cli.app import JsonOption, state
+from hanoix.cli.app import JsonOption, open_node
 from hanoix.cli.output import report
 from hanoix.errors import UsageError
 from hanoix.requests import User
@@ -36,16 +34,6 @@ AsOption = Annotated[
     ),
 ]
 Reference = Annotated[str, typer.Argument(help="The request's reference, e.g. AUT-2026-000123.")]
-
-
-@contextmanager
-def _node(ctx: typer.Context) -> Iterator[Node]:
-    node = Node.open(state(ctx).settings)
-    try:
-        node.initialise()
-        yield node
-    finally:
-        node.close()
 
 
 def _user(node: Node, username: str | None) -> User:
@@ -71,7 +59,7 @@ def evidence_key(
     from hanoix.services import exchange
     from hanoix.store.files import atomic_file
 
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         user = _user(node, username)
         key = exchange.requesting_authority_key(node, user, reference)
     if out.exists():
@@ -106,7 +94,7 @@ def send_evidence(
     """Send PACKAGE to the requesting State's node as the evidence returned for REFERENCE."""
     from hanoix.services import exchange
 
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         user = _user(node, username)
         sent = exchange.send_evidence(node, user, reference, package)
     report(
@@ -130,7 +118,7 @@ def received(
     """List the packages received (verified on arrival) for REFERENCE."""
     from hanoix.services import exchange
 
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         user = _user(node, username)
         found = exchange.received_evidence(node, user, reference)
 
@@ -160,7 +148,7 @@ def export(
     'hanoix evidence verify/open'."""
     from hanoix.services import exchange
 
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         user = _user(node, username)
         item = exchange.export_evidence(node, user, reference, package_id, out)
     report(

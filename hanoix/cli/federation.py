@@ -46,7 +46,9 @@ def _federation(ctx: typer.Context, log_level: str = "warning") -> Federation:
     settings = state(ctx).settings
     # Logs go to stderr (stdout is for JSON); commands show only warnings and worse.
     configure_logging(log_level, settings.log_json)
-    return Federation(Node.open(settings))
+    node = Node.open(settings)
+    node.prepare()
+    return Federation(node)
 
 
 def _read(path: Path, what: str) -> bytes:

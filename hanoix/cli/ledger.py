@@ -18,7 +18,7 @@ import rfc8785
 import typer
 from rich.console import Console
 
-from hanoix.cli.app import JsonOption, state
+from hanoix.cli.app import JsonOption, open_node, state
 from hanoix.cli.output import report, to_json
 from hanoix.errors import ConfigurationError, FileFormatError, InputError, UsageError
 from hanoix.ledger.checkpoint import NoteVerifier
@@ -26,8 +26,6 @@ from hanoix.ledger.errors import MalformedEntryError, MalformedProofError
 from hanoix.ledger.events import load_events
 from hanoix.ledger.proofs import ConsistencyProof, InclusionProof
 from hanoix.services import custody
-from hanoix.services.node import Node
-from hanoix.store import migrate
 
 ledger_app = typer.Typer(
     no_args_is_help=True,
@@ -38,17 +36,13 @@ ledger_app = typer.Typer(
 def _ledger(ctx: typer.Context, *, create: bool = False) -> Iterator[custody.CustodyLedger]:
     settings = state(ctx).settings
     if not create and settings.database_url is None and not (settings.home / "hanoix.db").is_file():
+        # Checked before opening: opening SQLite would create an empty file at a wrong --home.
         raise ConfigurationError(
             f"no node at {settings.home}: run 'hanoix --home {settings.home} init' first, "
             "or give the right --home"
         )
-    node = Node.open(settings)
-    try:
-        if migrate.current_revision(node.engine) != migrate.head_revision():
-            node.initialise()
+    with open_node(ctx, create=create) as node:
         yield custody.CustodyLedger(node)
-    finally:
-        node.close()
 
 
 def _read_file(path: Path) -> bytes:

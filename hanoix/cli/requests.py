@@ -17,8 +17,6 @@ conditional on version N, as the API's If-Match does.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -42,7 +40,7 @@ from hanoix.api.request_models import (
     to_draft,
     to_incoming,
 )
-from hanoix.cli.app import JsonOption, state
+from hanoix.cli.app import JsonOption, open_node
 from hanoix.cli.output import report, to_json
 from hanoix.convention import RequestKind
 from hanoix.errors import FileFormatError, InputError, Problem, UsageError
@@ -94,16 +92,6 @@ VersionOption = Annotated[
 NoteOption = Annotated[str | None, typer.Option(help="Why (some steps require it).")]
 RequiredNoteOption = Annotated[str | None, typer.Option(help="Why (required for this step).")]
 KINDS = ", ".join(k.value for k in RequestKind)
-
-
-@contextmanager
-def _node(ctx: typer.Context) -> Iterator[Node]:
-    node = Node.open(state(ctx).settings)
-    try:
-        node.initialise()
-        yield node
-    finally:
-        node.close()
 
 
 def _acting(node: Node, username: str | None) -> User:
@@ -227,7 +215,7 @@ def validate(
             "problems": [p.as_dict() for p in error.problems]
         }
     else:
-        with _node(ctx) as node:
+        with open_node(ctx) as node:
             user = _acting(node, as_user) if as_user else None
             result = service.validate_draft(node, draft, user=user)
         answer = ValidationOut.of(result.report, kind=result.kind.value, stored=False).model_dump()
@@ -264,7 +252,7 @@ def new(
     else:
         raise UsageError("give --from-file FILE, or --to STATE for an empty draft")
     draft = to_draft(document)
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         created = service.create(
             node, _acting(node, as_user), draft, idempotency_key=idempotency_key
         )
@@ -298,7 +286,7 @@ def list_(
     before = parse_date_field(deadline_before, "--deadline-before", None, problems)
     if problems:
         raise UsageError(f"--deadline-before: {problems[0].message}")
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         filters = ListFilter(
             kind=kind,
             state=state_code,
@@ -342,7 +330,7 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Show a request, its contents and its open deadlines."""
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         shown = service.show(node, _acting(node, as_user), reference)
     _render_request(RequestOut.of(shown.request, shown.deadlines), as_json)
 
@@ -356,7 +344,7 @@ def _step(
     version: int | None,
     **kwargs: Any,
 ) -> None:
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         changed = service.take_step(
             node, _acting(node, as_user), reference, action, expected_version=version, **kwargs
         )
@@ -425,7 +413,7 @@ def edit(
         changes = EditIn.model_validate(data)
     except ValidationError as error:
         raise _unusable(from_file, _schema_problems(error)) from None
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         user = _acting(node, as_user)
         changed = service.take_step(
             node, user, reference, Action.EDIT, expected_version=if_version,
@@ -456,7 +444,7 @@ def register_incoming(
         document = IncomingIn.model_validate(data)
     except ValidationError as error:
         raise _unusable(from_file, _schema_problems(error)) from None
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         user = _acting(node, as_user)
         incoming = to_incoming(document, service.require_role(user, Action.REGISTER))
         registered = service.register(node, user, incoming)
@@ -565,7 +553,7 @@ def history(
     as_json: JsonOption = False,
 ) -> None:
     """Every step's custody event with its inclusion proof in the ledger."""
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         found = service.history(node, _acting(node, as_user), reference)
     shown = HistoryOut.model_validate(found.as_dict())
 
@@ -596,7 +584,7 @@ def deadlines(
     as_json: JsonOption = False,
 ) -> None:
     """Open deadlines of the requests you may see: overdue first, then the soonest."""
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         within = timedelta(days=within_days) if within_days is not None else None
         found = service.deadlines(node, _acting(node, as_user), within=within)
     rows = [DeadlineOut.of(s) for s in found]
@@ -683,7 +671,7 @@ def follow_up(
                 f"{from_file}: a JSON object of contents, each a text, a list or true/false"
             )
         contents = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         result = service.follow_up(
             node,
             _acting(node, as_user),
@@ -770,7 +758,7 @@ def consent_to_use(
     """Record this State's consent to one use (--use) or a later deletion (--retain-until)."""
     if (use is None) == (retain_until is None):
         raise UsageError("give either --use ACTION or --retain-until DATE")
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         user = _acting(node, as_user)
         granted_by = user.authority.code if user.authority is not None else user.id
         now = node.clock.now()
@@ -822,7 +810,7 @@ def check_use(
     """May I make this use of what was received? Exit 0 yes; 1 no, naming each condition
     that forbids it and its article. Every answer is recorded in the custody ledger."""
     intended = IntendedUse(_use_action(use, "--use"), proceeding=proceeding, recipient=recipient)
-    with _node(ctx) as node:
+    with open_node(ctx) as node:
         decision = service.check_intended_use(node, _acting(node, as_user), reference, intended)
     answer = {
         "allowed": True,

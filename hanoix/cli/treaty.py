@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from hanoix.cli.app import JsonOption, state
+from hanoix.cli.app import JsonOption, open_node
 from hanoix.cli.output import human, report
 from hanoix.errors import InputError
 from hanoix.services import treaty as service
@@ -39,12 +39,9 @@ OnOption = Annotated[
 
 @contextmanager
 def _node(ctx: typer.Context) -> Iterator[Node]:
-    node = Node.open(state(ctx).settings)
-    try:
-        service.ensure_ready(node)
+    with open_node(ctx) as node:
+        service.ensure_loaded(node)
         yield node
-    finally:
-        node.close()
 
 
 def _date(value: str | None, option: str) -> date | None:

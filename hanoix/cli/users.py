@@ -22,7 +22,7 @@ user_app = typer.Typer(no_args_is_help=True)
 
 def _node(ctx: typer.Context) -> Node:
     node = Node.open(state(ctx).settings)
-    node.initialise()
+    node.prepare()
     return node
 
 

@@ -26,12 +26,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hanoix.config import Settings
+from hanoix.config import Settings, setting_names, settings_error
+from hanoix.errors import ConfigurationError
 from hanoix.federation.errors import FederationConfigError
 
 FILE_NAME = "federation.toml"
 TRUST_FILE = "directory-trust.pub"
 
+_ENV_PREFIX = "HANOIX_FEDERATION_"
 _ENV = {
     "HANOIX_FEDERATION_BASE_URL": "base_url",
     "HANOIX_FEDERATION_TLS": "tls",
@@ -47,7 +49,10 @@ _ENV = {
     "HANOIX_FEDERATION_CONNECT_TIMEOUT": "connect_timeout",
     "HANOIX_FEDERATION_READ_TIMEOUT": "read_timeout",
     "HANOIX_FEDERATION_CHUNK_SIZE": "chunk_size",
+    "HANOIX_FEDERATION_BATCH": "batch",
     "HANOIX_FEDERATION_CONCURRENCY": "concurrency",
+    "HANOIX_FEDERATION_TTL": "ttl",
+    "HANOIX_FEDERATION_MAX_TRANSFER_BYTES": "max_transfer_bytes",
     "HANOIX_FEDERATION_WITNESS_INTERVAL": "witness_interval",
     "HANOIX_FEDERATION_PLUGINS": "plugins",
 }
@@ -101,9 +106,17 @@ def load_federation_settings(
     if path.is_file():
         try:
             with path.open("rb") as handle:
-                values.update(tomllib.load(handle))
+                values.update(setting_names(tomllib.load(handle), _ENV, str(path)))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise FederationConfigError(f"cannot read {path}: {exc}") from None
+        except ConfigurationError as exc:
+            raise FederationConfigError(exc.message) from None
+    unknown = sorted(v for v in env if v.startswith(_ENV_PREFIX) and v not in _ENV)
+    if unknown:
+        # A misspelt variable would otherwise be ignored without a word.
+        raise FederationConfigError(
+            f"unknown federation setting {unknown[0]}; the variables are: {', '.join(_ENV)}"
+        )
     for variable, name in _ENV.items():
         value = env.get(variable)
         if value:
@@ -116,9 +129,9 @@ def load_federation_settings(
     try:
         return FederationSettings(**values)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "federation"
-        raise FederationConfigError(f"federation setting {where}: {first['msg']}") from None
+        raise FederationConfigError(
+            settings_error(exc, "federation setting", sorted(_ENV.values()))
+        ) from None
 
 
 def trust_file(settings: Settings) -> Path:

@@ -95,10 +95,44 @@ class Node:
                     summary[name] = outcome
         return summary
 
+    def prepare(self, *, create: bool = True) -> None:
+        """Make the node usable by a command (decision 0006): a new database is created (as
+        ``init`` does) unless ``create`` is false; one at the current schema is used as it is;
+        one behind or ahead of this version is refused, since only ``init`` and ``serve``
+        upgrade a schema."""
+        try:
+            revision = migrate.current_revision(self.engine)
+        except OperationalError as exc:
+            raise self._unreachable(exc) from exc
+        if revision is None:
+            if not create:
+                home = self.settings.home
+                raise ConfigurationError(
+                    f"no node at {home}: run 'hanoix --home {home} init' first, "
+                    "or give the right --home"
+                )
+            self.initialise()
+            return
+        head = migrate.head_revision()
+        if revision == head:
+            return
+        if revision in migrate.known_revisions():
+            raise ConfigurationError(
+                f"the database schema is at revision {revision}, this version of hanoix needs "
+                f"{head}: run 'hanoix --home {self.settings.home} init' to upgrade it "
+                "(back the database up first)"
+            )
+        raise ConfigurationError(
+            f"the database schema is at revision {revision}, which this version of hanoix does "
+            "not know: it was upgraded by a newer version; use that version"
+        )
+
     def _unreachable(self, error: OperationalError) -> ConfigurationError:
+        # The driver's message spans lines; an error is one line.
+        reason = " ".join(str(error.orig).split())
         return ConfigurationError(
             f"cannot reach the database {self.engine.url.render_as_string(hide_password=True)}: "
-            f"{error.orig}; check HANOIX_DATABASE_URL"
+            f"{reason}; check HANOIX_DATABASE_URL"
         )
 
     def close(self) -> None:

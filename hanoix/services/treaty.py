@@ -26,13 +26,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from hanoix.clock import today
 from hanoix.errors import ConflictError, FileFormatError, InputError
 from hanoix.services.node import Node, register_init_step
-from hanoix.store import migrate
 from hanoix.store import treaty as store
 from hanoix.treaty.actions import INSTRUMENT_KINDS, ActionKind, Declaration, TreatyAction
 from hanoix.treaty.csv_format import format_csv, parse_csv
@@ -154,17 +152,12 @@ def load_shipped(node: Node, session: Session) -> dict[str, Any] | None:
 register_init_step("treaty", load_shipped)
 
 
-def ensure_ready(node: Node) -> None:
-    """Make a home usable for treaty commands: initialise it if new, load the shipped data."""
-    try:
-        revision = migrate.current_revision(node.engine)
-    except OperationalError:
-        revision = None  # initialise() reports an unreachable database clearly
-    if revision == migrate.head_revision():
-        with node.unit_of_work() as session:
-            if not store.is_empty(session):
-                return
-    # Under the node's setup lock: another command starting at the same moment waits.
+def ensure_loaded(node: Node) -> None:
+    """Load the shipped treaty data into a prepared node that has none yet (a database made
+    before the data was shipped, or by a test), under the node's setup lock."""
+    with node.unit_of_work() as session:
+        if not store.is_empty(session):
+            return
     node.initialise()
 
 
