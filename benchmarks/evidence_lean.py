@@ -2,9 +2,9 @@
 (``hanoix.services.evidence``), without the CLI's start-up (every command group, SQLAlchemy,
 Alembic, pydantic). Used by ``evidence_throughput.py`` to separate the work from the start-up.
 
-    python benchmarks/evidence_lean.py pack INPUT SIGNING_KEY RECIPIENT_PUB OUTPUT
-    python benchmarks/evidence_lean.py verify PACKAGE
-    python benchmarks/evidence_lean.py open PACKAGE ENCRYPTION_KEY OUTPUT_DIR
+    .venv/bin/python benchmarks/evidence_lean.py pack INPUT SIGNING_KEY RECIPIENT_PUB OUTPUT
+    .venv/bin/python benchmarks/evidence_lean.py verify PACKAGE
+    .venv/bin/python benchmarks/evidence_lean.py open PACKAGE ENCRYPTION_KEY OUTPUT_DIR
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ and leaves the package out of the page cache; the package is read once, untimed,
 input: like is compared with like. The child processes may write
 bytecode caches (as an installed package has), so start-up is measured as deployed.
 
-    .venv/bin/python benchmarks/evidence_throughput.py [--size-mib 1024] [--runs 5] [--dir DIR]
+    .venv/bin/python -m benchmarks.evidence_throughput [--size-mib 1024] [--runs 5] [--dir DIR]
 """
 
 from __future__ import annotations

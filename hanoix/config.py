@@ -40,6 +40,11 @@ class Settings(BaseModel):
         "and AWS_SECRET_ACCESS_KEY, never from this file)",
     )
     host: str = Field(default="127.0.0.1", description="address the HTTP server binds to")
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="comma-separated addresses whose X-Forwarded-Proto and X-Forwarded-For "
+        "headers are believed (the TLS-terminating proxy in front of the node)",
+    )
     port: int = Field(default=8470, ge=0, le=65535, description="port of the HTTP server")
     log_level: str = Field(default="info", description="debug, info, warning or error")
     log_json: bool = Field(default=False, description="write logs as JSON lines")
@@ -90,6 +95,7 @@ _ENV_FIELDS = {
     "HANOIX_BLOB_DIR": "blob_dir",
     "HANOIX_BLOB_URL": "blob_url",
     "HANOIX_HOST": "host",
+    "HANOIX_TRUSTED_PROXIES": "trusted_proxies",
     "HANOIX_PORT": "port",
     "HANOIX_LOG_LEVEL": "log_level",
     "HANOIX_LOG_JSON": "log_json",

@@ -5,8 +5,9 @@ Never log secrets, keys, passwords or evidence content: log identifiers and dige
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import structlog
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
 # imported, and configured, only when something asks for a logger: the configuration asked
 # for waits here until then.
 _pending: tuple[int, bool] | None = None
+# What was asked last, for the standard library's loggers (uvicorn's) to follow suit.
+_chosen: tuple[int, bool] = (20, False)
 # The standard library's level numbers (logging.DEBUG...), without importing logging for them.
 _LEVELS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40, "critical": 50}
 
@@ -35,13 +38,13 @@ class _CurrentStderr:
 
 def configure_logging(level: str = "info", as_json: bool = False) -> None:
     """Log at ``level`` and above to stderr, as JSON lines if ``as_json``."""
-    global _pending
+    global _pending, _chosen
     numeric = _LEVELS.get(level.lower())
     if numeric is None:
         from hanoix.errors import ConfigurationError
 
         raise ConfigurationError(f"unknown log level {level!r}: use debug, info, warning or error")
-    _pending = (numeric, as_json)
+    _pending = _chosen = (numeric, as_json)
     if "structlog" in sys.modules:
         _apply_pending()
 
@@ -54,20 +57,64 @@ def _apply_pending() -> None:
 
     numeric, as_json = _pending
     _pending = None
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
-    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            renderer,
+            _renderer(as_json),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
+
+
+def _renderer(as_json: bool) -> structlog.types.Processor:
+    import structlog
+
+    if as_json:
+        return structlog.processors.JSONRenderer()
+    # Colour codes only for a person at a terminal: a log file or a pipe gets plain text.
+    colours = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    return structlog.dev.ConsoleRenderer(colors=colours)
+
+
+def stdlib_log_config() -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` for libraries that log through the standard library
+    (uvicorn's start and stop lines): rendered as this module renders, JSON lines included."""
+    import structlog
+
+    numeric, as_json = _chosen
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "hanoix": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "processors": [
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    _renderer(as_json),
+                ],
+                "foreign_pre_chain": [
+                    structlog.stdlib.add_logger_name,
+                    structlog.processors.add_log_level,
+                    structlog.processors.TimeStamper(fmt="iso", utc=True),
+                ],
+            }
+        },
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "hanoix",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            name: {"handlers": ["stderr"], "level": numeric, "propagate": False}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
+    }
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -52,3 +52,44 @@ def test_commands_that_log_nothing_do_not_load_structlog() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
     assert "STRUCTLOG False" in done.stdout
+
+
+def test_lines_written_to_a_file_carry_no_colour_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("info")
+    get_logger("hanoix.test").info("plain.event", case="AUT-2026-000001")
+    err = capsys.readouterr().err
+    assert "plain.event" in err and "\x1b[" not in err
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_the_servers_own_lines_are_rendered_as_ours(
+    as_json: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    import logging
+    import logging.config
+
+    from hanoix.logs import stdlib_log_config
+
+    configure_logging("info", as_json=as_json)
+    names = ("uvicorn", "uvicorn.error", "uvicorn.access")
+    saved = {n: (logging.getLogger(n).handlers[:], logging.getLogger(n).level) for n in names}
+    try:
+        logging.config.dictConfig(stdlib_log_config())
+        logging.getLogger("uvicorn.error").info("Started server process [%d]", 42)
+        logging.getLogger("uvicorn.error").debug("below the level")
+    finally:
+        for name, (handlers, level) in saved.items():
+            logging.getLogger(name).handlers[:] = handlers
+            logging.getLogger(name).setLevel(level)
+    [line] = capsys.readouterr().err.splitlines()
+    if as_json:
+        assert json.loads(line) | {"timestamp": "t"} == {
+            "event": "Started server process [42]",
+            "logger": "uvicorn.error",
+            "level": "info",
+            "timestamp": "t",
+        }
+    else:
+        assert "Started server process [42]" in line and "[info" in line and "\x1b[" not in line
+    configure_logging("warning")

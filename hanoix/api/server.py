@@ -56,12 +56,14 @@ def serve_node(
     node.initialise()
     url = f"http://{bind_host}:{bind_port}/"
     get_logger("hanoix.server").info("node.start", url=url, home=str(settings.home.resolve()))
-    # The URL is the one thing a person starting the demo needs to see.
-    print(
-        f"Hanoi Exchange node at {url}  (API: {url.rstrip('/')}{API_PREFIX}/docs)",
-        file=sys.stderr,
-        flush=True,
-    )
+    if not settings.log_json:
+        # The URL is the one thing a person starting the demo needs to see; a log collector
+        # reading JSON lines has it in node.start.
+        print(
+            f"Hanoi Exchange node at {url}  (API: {url.rstrip('/')}{API_PREFIX}/docs)",
+            file=sys.stderr,
+            flush=True,
+        )
     from hanoix.federation import serving
     from hanoix.federation.settings import load_federation_settings
 

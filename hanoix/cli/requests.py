@@ -41,7 +41,7 @@ from hanoix.api.request_models import (
     to_incoming,
 )
 from hanoix.cli.app import JsonOption, open_node
-from hanoix.cli.output import report, to_json
+from hanoix.cli.output import human, report, to_json
 from hanoix.convention import RequestKind
 from hanoix.errors import FileFormatError, InputError, Problem, UsageError
 from hanoix.requests import (
@@ -200,25 +200,34 @@ def validate(
     as_user: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Validate a request document; exit 0 if valid, 1 if not (every problem named)."""
+    """Validate a request document: exit 0 if valid, 1 if not (every gap named with its
+    article), 2 if it cannot be read as a request (an unknown kind or State, a date not written
+    YYYY-MM-DD, a field of the wrong type), as the API answers 400."""
     data = _read_json(file)
     kind = data.get("kind") if isinstance(data, dict) else None
+    unusable: list[Problem] = []
     try:
         document = RequestDocument.model_validate(data)
         draft = to_draft(document)
-    except ValidationError as error:
+    except ValidationError as invalid:
+        unusable = _schema_problems(invalid)
+    except InputError as refused:
+        unusable = list(refused.problems) or [Problem(refused.message)]
+    if unusable:
+        error = _unusable(file, unusable)
+        if not as_json:
+            raise error  # the message, then every problem, each with its field
         answer = ValidationOut(valid=False, kind=kind, problems=[], warnings=[]).model_dump() | {
-            "problems": [p.as_dict() for p in _schema_problems(error)]
+            "problems": [p.as_dict() for p in unusable]
         }
-    except InputError as error:
-        answer = ValidationOut(valid=False, kind=kind, problems=[], warnings=[]).model_dump() | {
-            "problems": [p.as_dict() for p in error.problems]
-        }
-    else:
-        with open_node(ctx) as node:
-            user = _acting(node, as_user) if as_user else None
-            result = service.validate_draft(node, draft, user=user)
-        answer = ValidationOut.of(result.report, kind=result.kind.value, stored=False).model_dump()
+        answer.pop("version", None)
+        report(answer, True, lambda out: None)
+        human.print(f"error: {error.message}", markup=False)
+        raise typer.Exit(2)
+    with open_node(ctx) as node:
+        user = _acting(node, as_user) if as_user else None
+        result = service.validate_draft(node, draft, user=user)
+    answer = ValidationOut.of(result.report, kind=result.kind.value, stored=False).model_dump()
     answer.pop("version", None)
     shown = ValidationOut.model_validate(answer)
     report(answer, as_json, lambda out: _validation(out, shown))

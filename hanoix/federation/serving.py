@@ -26,7 +26,7 @@ from fastapi import FastAPI
 
 from hanoix.federation.settings import FederationSettings
 from hanoix.federation.transport import FollowingServerContext
-from hanoix.logs import get_logger
+from hanoix.logs import get_logger, stdlib_log_config
 from hanoix.services.node import Node
 
 _log = get_logger("hanoix.federation.serving")
@@ -99,8 +99,23 @@ def run(
     worker: bool | None = None,
 ) -> None:
     """Serve ``app`` (and the TLS listener, and the worker, as configured) until stopped."""
-    common: dict[str, Any] = {"log_level": log_level, "access_log": False, "server_header": False}
-    servers = [uvicorn.Server(uvicorn.Config(app, host=host, port=port, **common))]
+    common: dict[str, Any] = {
+        "log_level": log_level,
+        "log_config": stdlib_log_config(),
+        "access_log": False,  # the app logs each request itself (api/logging_middleware.py)
+        "server_header": False,
+    }
+    # Behind the TLS-terminating proxy, the scheme (Secure cookies) and the client's address
+    # (throttles) come from its X-Forwarded-* headers: believed from the proxies named only.
+    app_config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        forwarded_allow_ips=node.settings.trusted_proxies,
+        **common,
+    )
+    servers = [uvicorn.Server(app_config)]
     if settings.tls:
         context = tls_context(node)
         config = uvicorn.Config(

@@ -899,12 +899,16 @@ def with_deadlines(
 ) -> tuple[list[CooperationRequest], list[CooperationRequest]]:
     """The visible requests with a deadline (before ``before`` if given), for the deadline
     engine; and, apart, the requests that follow them up (a preservation's hold depends on
-    its follow-up)."""
-    query = select(RequestRow.document).where(
-        _visible(visibility), RequestRow.next_deadline.is_not(None)
-    )
+    its follow-up). Without ``before``, preservations held by a follow-up come too: their
+    expiry has no due time while held, yet it is an open deadline to show."""
     if before is not None:
-        query = query.where(RequestRow.next_deadline < before)
+        has_deadline = RequestRow.next_deadline < before
+    else:
+        followed_up = select(RequestRow.follows_up).where(RequestRow.follows_up.is_not(None))
+        has_deadline = or_(
+            RequestRow.next_deadline.is_not(None), RequestRow.reference.in_(followed_up)
+        )
+    query = select(RequestRow.document).where(_visible(visibility), has_deadline)
     found = [decode_request(d) for d in session.scalars(query)]
     held = [str(r.reference) for r in found if r.preservation is not None]
     linked: list[CooperationRequest] = []

@@ -7,13 +7,18 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from hanoix.api.server import require_loopback
+from hanoix.config import load_settings
 from hanoix.errors import ConfigurationError
+from hanoix.services import auth
+from hanoix.services.node import Node
 
 
 def _free_port() -> int:
@@ -65,3 +70,55 @@ def test_serve_on_a_busy_port_is_a_clear_error(cli: object, tmp_path: Path) -> N
         result = cli("--home", tmp_path / "h", "serve", "--port", str(port))  # type: ignore[operator]
     assert result.exit_code == 2
     assert "already in use" in result.stderr
+
+
+@contextmanager
+def _serving(home: Path, **env: str) -> Iterator[str]:
+    """``hanoix serve`` on a free loopback port, as a user starts it; yields its base URL."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hanoix", "serve", "--port", str(port), "--no-worker"],
+        env={**os.environ, "HANOIX_HOME": str(home), **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                httpx.get(f"{base}/api/v1/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+@pytest.mark.parametrize(("trusted", "secure"), [(None, True), ("192.0.2.1", False)])
+def test_the_scheme_the_proxy_forwards_is_believed_from_trusted_proxies_only(
+    tmp_path: Path, trusted: str | None, secure: bool
+) -> None:
+    home = tmp_path / "home"
+    node = Node.open(load_settings(home, environ={}))
+    node.initialise()
+    with node.unit_of_work() as session:
+        auth.add_authority(
+            session, node.clock, auth.Authority("AUT-CA", "CA", "central-authority", "AUT")
+        )
+        auth.add_user(
+            session, node.clock, username="lea", display_name="Lea", roles={"drafter"},
+            authority="AUT-CA", password="correct horse battery",
+        )  # fmt: skip
+    node.close()
+    env = {"HANOIX_TRUSTED_PROXIES": trusted} if trusted else {}
+    with _serving(home, **env) as base:
+        signed_in = httpx.post(
+            f"{base}/api/v1/auth/login",
+            json={"username": "lea", "password": "correct horse battery"},
+            headers={"X-Forwarded-Proto": "https"},
+        )
+    assert signed_in.status_code == 200
+    assert ("secure" in signed_in.headers["set-cookie"].lower()) is secure

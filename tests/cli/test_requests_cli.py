@@ -107,10 +107,12 @@ def test_validate_answers_with_exit_codes_and_json(run: Any, tmp_path: Path) -> 
         ({"requested_state": "XXA"}, "requested_state"),
         ({"urgent": "yes"}, "urgent"),
     ):
+        # A document that cannot be read as a request is unusable input (the API's 400).
         bad = run("validate", str(write(tmp_path, {**body, **overrides})), "--json")
-        assert bad.exit_code == 1, (overrides, bad.stderr)
+        assert bad.exit_code == 2, (overrides, bad.stderr)
         assert bad.json()["valid"] is False
         assert field in [p["field"] for p in bad.json()["problems"]]
+        assert f"{field}: " in bad.stderr and len(bad.stderr.splitlines()) == 1
 
     not_json = tmp_path / "broken.json"
     not_json.write_text("{kind: mla", encoding="utf-8")

@@ -410,10 +410,15 @@ def test_a_follow_up_holds_the_preservation_and_both_steps_are_recorded(world: N
     assert [(d.state.value, str(d.deadline.held_by)) for d in shown.deadlines] == [
         ("held", str(mla.reference))
     ]
-    # A held deadline is not due: the list's deadline column and the due list leave it out.
+    # A held deadline is not due: the list's deadline column leaves it out, and a list of what
+    # falls due within a time. The list of open deadlines shows it, as the request does: last.
     page = service.list_requests(world, user(world, "auditor"), ListFilter(kind="preservation"))
     assert [r.next_deadline for r in page.items] == [None]
-    assert service.deadlines(world, user(world, "auditor")) == []
+    listed = service.deadlines(world, user(world, "auditor"))
+    assert listed[-1] == shown.deadlines[0]
+    assert [s.state.value for s in listed] == ["pending"] * (len(listed) - 1) + ["held"]
+    within = service.deadlines(world, user(world, "auditor"), within=timedelta(days=3650))
+    assert shown.deadlines[0] not in within
 
 
 def test_conditions_on_use_are_enforced_until_consent(world: Node) -> None:
