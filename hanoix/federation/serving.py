@@ -99,7 +99,14 @@ def run(
     worker: bool | None = None,
 ) -> None:
     """Serve ``app`` (and the TLS listener, and the worker, as configured) until stopped."""
-    common: dict[str, Any] = {"log_level": log_level, "access_log": False, "server_header": False}
+    # Proxy headers are the application's to read, under the node's trusted_proxies setting
+    # (hanoix.api.app); uvicorn's own default would believe any local peer.
+    common: dict[str, Any] = {
+        "log_level": log_level,
+        "access_log": False,
+        "server_header": False,
+        "proxy_headers": False,
+    }
     servers = [uvicorn.Server(uvicorn.Config(app, host=host, port=port, **common))]
     if settings.tls:
         context = tls_context(node)
