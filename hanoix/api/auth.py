@@ -35,9 +35,8 @@ class Credentials(BaseModel):
 
     username: str = Field(min_length=1, max_length=100)
     password: str = Field(min_length=1, max_length=1000)
-    totp: str | SkipJsonSchema[None] = Field(
+    totp: Annotated[str, Field(pattern=r"^[0-9]{6}$")] | SkipJsonSchema[None] = Field(
         default=None,
-        pattern=r"^[0-9]{6}$",
         description="the 6-digit code of your authenticator app, if your account has one",
         json_schema_extra=_no_default,
     )
@@ -70,9 +69,8 @@ class TokenRequest(BaseModel):
 
     name: str = Field(min_length=1, max_length=100, description="what the token is for")
     # Not nullable: a token that never expires is refused, naming the node's maximum.
-    lifetime_days: int | SkipJsonSchema[None] = Field(
+    lifetime_days: Annotated[int, Field(ge=1)] | SkipJsonSchema[None] = Field(
         default=None,
-        ge=1,
         description="days until it expires; omitted: the node's maximum (token_max_days, "
         "90 unless configured); more than the maximum is refused",
         json_schema_extra=_no_default,
