@@ -85,8 +85,9 @@ def test_an_administrator_cannot_deactivate_themselves(client: TestClient, node:
 
 def test_unlock_after_a_lockout(client: TestClient, node: Node) -> None:
     with node.unit_of_work() as session:
-        for _ in range(node.credentials.policy.lockout_after):
-            node.credentials.record_failure("lan", None, auth.user_id(session, "lan"))
+        lan = auth.user_id(session, "lan")
+    for _ in range(node.credentials.policy.lockout_after):
+        node.credentials.record_failure("lan", None, lan)
     listed = {
         u["username"]: u for u in client.get("/api/v1/users", headers=_token(node, "root")).json()
     }
