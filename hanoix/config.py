@@ -10,11 +10,13 @@ Precedence, highest first: explicit arguments, ``HANOIX_*`` environment variable
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hanoix.errors import ConfigurationError
@@ -40,16 +42,73 @@ class Settings(BaseModel):
         "and AWS_SECRET_ACCESS_KEY, never from this file)",
     )
     host: str = Field(default="127.0.0.1", description="address the HTTP server binds to")
-    trusted_proxies: str = Field(
-        default="127.0.0.1",
-        description="comma-separated addresses whose X-Forwarded-Proto and X-Forwarded-For "
-        "headers are believed (the TLS-terminating proxy in front of the node)",
-    )
     port: int = Field(default=8470, ge=0, le=65535, description="port of the HTTP server")
     log_level: str = Field(default="info", description="debug, info, warning or error")
     log_json: bool = Field(default=False, description="write logs as JSON lines")
     state: str | None = Field(default=None, description="ISO 3166-1 alpha-3 code of the State")
     origin: str | None = Field(default=None, description="the node's origin name (ledger, peers)")
+    token_max_days: int = Field(
+        default=90, ge=1, le=3660, description="the longest an API token may live, in days"
+    )
+    trusted_proxies: tuple[str, ...] = Field(
+        default=("127.0.0.1", "::1"),
+        description="addresses (or networks) of the proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty: the peer's own address counts",
+    )
+    login_limit_account: str = Field(
+        default="5/minute;30/day",
+        description="failed sign-ins allowed per account (limits notation), then 429",
+    )
+    login_limit_address: str = Field(
+        default="20/minute;300/day",
+        description="failed sign-ins allowed per client address (limits notation), then 429",
+    )
+    login_lockout_after: int = Field(
+        default=10, ge=1, description="consecutive failed sign-ins that lock an account"
+    )
+    login_concurrency: int = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 2) // 2),
+        ge=1,
+        description="password checks (argon2) run at once; more wait in the queue",
+    )
+    login_queue: int = Field(
+        default=16, ge=0, description="sign-ins that may wait for a password check; then 503"
+    )
+    totp_required_roles: tuple[str, ...] = Field(
+        default=(),
+        description="roles whose users must sign in with a one-time code (TOTP), e.g. approver",
+    )
+
+    @field_validator("trusted_proxies", "totp_required_roles", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value.strip().lower() == "none":
+                return ()
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (write e.g. 127.0.0.1 or "
+                    "10.0.0.0/8, comma-separated; 'none' for no proxy)"
+                ) from exc
+        return value
+
+    @field_validator("login_limit_account", "login_limit_address")
+    @classmethod
+    def _rate_limits(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a rate such as '5/minute;30/day'") from exc
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -95,12 +154,19 @@ _ENV_FIELDS = {
     "HANOIX_BLOB_DIR": "blob_dir",
     "HANOIX_BLOB_URL": "blob_url",
     "HANOIX_HOST": "host",
-    "HANOIX_TRUSTED_PROXIES": "trusted_proxies",
     "HANOIX_PORT": "port",
     "HANOIX_LOG_LEVEL": "log_level",
     "HANOIX_LOG_JSON": "log_json",
     "HANOIX_STATE": "state",
     "HANOIX_ORIGIN": "origin",
+    "HANOIX_TOKEN_MAX_DAYS": "token_max_days",
+    "HANOIX_TRUSTED_PROXIES": "trusted_proxies",
+    "HANOIX_LOGIN_LIMIT_ACCOUNT": "login_limit_account",
+    "HANOIX_LOGIN_LIMIT_ADDRESS": "login_limit_address",
+    "HANOIX_LOGIN_LOCKOUT_AFTER": "login_lockout_after",
+    "HANOIX_LOGIN_CONCURRENCY": "login_concurrency",
+    "HANOIX_LOGIN_QUEUE": "login_queue",
+    "HANOIX_TOTP_REQUIRED_ROLES": "totp_required_roles",
 }
 
 

@@ -124,6 +124,26 @@ class PermissionDeniedError(HanoixError):
     code = "forbidden"
 
 
+class RetryLaterError(HanoixError):
+    """Not now: too many attempts, or the node is busy. ``retry_after`` is in seconds (the API
+    sends it as ``Retry-After``)."""
+
+    exit_code = 1
+    http_status = 429
+    code = "too-many-attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
+class BusyError(RetryLaterError):
+    """The node has more of this work queued than it takes on at once."""
+
+    http_status = 503
+    code = "busy"
+
+
 # --- the answer is "no" (exit 1) ------------------------------------------------------------
 
 

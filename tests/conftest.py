@@ -138,3 +138,17 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp
         return CliResult(code, out, err)
 
     return run
+
+
+@pytest.fixture
+def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """argon2 at its cheapest, for tests that sign in many times (its cost is beside their
+    point; the node's own parameters are argon2-cffi's defaults)."""
+    from argon2 import PasswordHasher, profiles
+
+    from hanoix.services import auth
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+    auth._dummy_hash.cache_clear()
+    yield
+    auth._dummy_hash.cache_clear()

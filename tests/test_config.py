@@ -121,3 +121,38 @@ def test_federation_variables_are_read_and_a_misspelt_one_is_refused(tmp_path: P
     (tmp_path / "federation.toml").write_text("HANOIX_FEDERATION_TLS_PORT = 9471\nworker = false\n")
     from_file = load_federation_settings(settings, environ={})
     assert (from_file.tls_port, from_file.worker) == (9471, False)
+
+
+def test_credential_settings_from_the_environment_and_the_file(tmp_path: Path) -> None:
+    defaults = load_settings(tmp_path, environ={})
+    assert defaults.token_max_days == 90
+    assert defaults.trusted_proxies == ("127.0.0.1", "::1")
+    assert defaults.totp_required_roles == ()
+    env = {
+        "HANOIX_TOKEN_MAX_DAYS": "30",
+        "HANOIX_TRUSTED_PROXIES": "none",
+        "HANOIX_TOTP_REQUIRED_ROLES": "approver, administrator",
+        "HANOIX_LOGIN_LIMIT_ACCOUNT": "3/minute",
+    }
+    settings = load_settings(tmp_path, environ=env)
+    assert settings.token_max_days == 30
+    assert settings.trusted_proxies == ()
+    assert settings.totp_required_roles == ("approver", "administrator")
+    (tmp_path / "hanoix.toml").write_text('trusted_proxies = ["10.0.0.0/8"]\n', encoding="utf-8")
+    assert load_settings(tmp_path, environ={}).trusted_proxies == ("10.0.0.0/8",)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("HANOIX_TOKEN_MAX_DAYS", "0", "token_max_days"),
+        ("HANOIX_TRUSTED_PROXIES", "proxy.example", "not an IP address"),
+        ("HANOIX_LOGIN_LIMIT_ADDRESS", "lots", "not a rate"),
+        ("HANOIX_LOGIN_QUEUE", "-1", "login_queue"),
+    ],
+)
+def test_bad_credential_settings_are_named(
+    tmp_path: Path, variable: str, value: str, named: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=named):
+        load_settings(tmp_path, environ={variable: value})

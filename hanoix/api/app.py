@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import hanoix
 from hanoix.api import (
@@ -16,6 +17,7 @@ from hanoix.api import (
     requests,
     security,
     treaty,
+    users,
 )
 from hanoix.api.logging_middleware import RequestLogMiddleware
 from hanoix.api.problems import PROBLEM_RESPONSES
@@ -39,9 +41,17 @@ def create_app(node: Node) -> FastAPI:
     app.state.node = node
     problems.install(app)
     app.add_middleware(RequestLogMiddleware)
+    if node.settings.trusted_proxies:
+        # X-Forwarded-For and -Proto are believed from these peers only (the rightmost address
+        # that is not one of them is the client): the sign-in throttle counts that address.
+        # The app does this itself, not uvicorn, so that the one setting rules it everywhere.
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=list(node.settings.trusted_proxies)
+        )
     app.include_router(health.router, prefix=API_PREFIX)
     app.include_router(convention.router, prefix=API_PREFIX)
     app.include_router(auth.router, prefix=API_PREFIX)
+    app.include_router(users.router, prefix=API_PREFIX)
     app.include_router(treaty.router, prefix=API_PREFIX)
     app.include_router(ledger.router, prefix=API_PREFIX)
     app.include_router(requests.router, prefix=API_PREFIX)

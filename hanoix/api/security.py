@@ -23,22 +23,45 @@ SESSION_COOKIE_PREFIX = "hanoix_session_"
 _bearer = HTTPBearer(auto_error=False, description="an API token: hxt_<id>_<secret>")
 
 
-def current_principal(
+def enrolling_principal(
     request: Request,
     node: Annotated[Node, Depends(get_node)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller, from ``Authorization: Bearer`` or the session cookie; 401 otherwise."""
+    """The caller, from ``Authorization: Bearer`` or the session cookie; 401 otherwise. Also
+    a caller who must enrol a second factor first: only the routes that let them do so (and
+    see who they are, and sign out) take this one."""
+    policy = node.credentials.policy
     with node.unit_of_work() as session:
         if credentials is not None:
-            return auth.authenticate_token(session, node.clock, credentials.credentials)
+            return auth.authenticate_token(session, node.clock, credentials.credentials, policy)
         session_id = request.cookies.get(session_cookie_name(request))
         if session_id:
-            return auth.resume_session(session, node.clock, session_id)
+            return auth.resume_session(session, node.clock, session_id, policy)
     raise AuthenticationError("sign in, or send an API token as 'Authorization: Bearer ...'")
 
 
+def current_principal(
+    principal: Annotated[Principal, Depends(enrolling_principal)],
+) -> Principal:
+    """The caller (see :func:`enrolling_principal`), refused with 403 while the node requires
+    a second factor of them that they have not enrolled."""
+    if principal.must_enrol:
+        raise PermissionDeniedError(
+            "this node requires a second factor (TOTP) for your role: sign in on the web, "
+            "enrol one (POST /api/v1/auth/totp) and confirm it with a first code"
+        )
+    return principal
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+EnrollingPrincipal = Annotated[Principal, Depends(enrolling_principal)]
+
+
+def client_address(request: Request) -> str | None:
+    """The address the throttle counts: the peer's, or the one a trusted proxy forwarded
+    (``ProxyHeadersMiddleware`` with the node's ``trusted_proxies`` has set it)."""
+    return request.client.host if request.client is not None else None
 
 
 def session_cookie_name(request: Request) -> str:
@@ -92,12 +115,14 @@ def _routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
 
 def document_security(app: FastAPI) -> None:
     """Document the answers authentication adds to a route: ``401`` on every route that needs
-    a caller, ``403`` where the caller needs a role. Derived from each route's dependencies,
-    so the OpenAPI document cannot forget one. Call once every router is included."""
+    a caller, ``403`` where the caller needs a role or a second factor. Derived from each
+    route's dependencies, so the OpenAPI document cannot forget one. Call once every router
+    is included."""
 
     for route in _routes(app.routes):
         calls = list(_calls(route.dependant))
-        if current_principal in calls:
+        if enrolling_principal in calls:
             route.responses.setdefault(401, problem_doc("not signed in"))
-        if any(getattr(call, "needs_roles", False) for call in calls):
+        # A caller who must enrol a second factor first gets 403 wherever a role would.
+        if current_principal in calls or any(getattr(c, "needs_roles", False) for c in calls):
             route.responses.setdefault(403, problem_doc("signed in, but not allowed"))

@@ -77,7 +77,9 @@ COMMAND_GROUPS = {
         "hanoix.cli.treaty:treaty_app",
         "Treaty status: signatures, ratifications, entry into force (Art. 65).",
     ),
-    "user": CommandGroup("hanoix.cli.users:user_app", "Users, their roles and API tokens."),
+    "user": CommandGroup(
+        "hanoix.cli.users:user_app", "Users: roles, API tokens, second factors, lockouts."
+    ),
 }
 
 

@@ -99,23 +99,16 @@ def run(
     worker: bool | None = None,
 ) -> None:
     """Serve ``app`` (and the TLS listener, and the worker, as configured) until stopped."""
+    # Proxy headers are the application's to read, under the node's trusted_proxies setting
+    # (hanoix.api.app); uvicorn's own default would believe any local peer.
     common: dict[str, Any] = {
         "log_level": log_level,
         "log_config": stdlib_log_config(),
         "access_log": False,  # the app logs each request itself (api/logging_middleware.py)
         "server_header": False,
+        "proxy_headers": False,
     }
-    # Behind the TLS-terminating proxy, the scheme (Secure cookies) and the client's address
-    # (throttles) come from its X-Forwarded-* headers: believed from the proxies named only.
-    app_config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        proxy_headers=True,
-        forwarded_allow_ips=node.settings.trusted_proxies,
-        **common,
-    )
-    servers = [uvicorn.Server(app_config)]
+    servers = [uvicorn.Server(uvicorn.Config(app, host=host, port=port, **common))]
     if settings.tls:
         context = tls_context(node)
         config = uvicorn.Config(

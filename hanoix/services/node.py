@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -22,6 +22,9 @@ from hanoix.errors import ConfigurationError
 from hanoix.store import migrate
 from hanoix.store.blobs import BlobStore, open_blob_store
 from hanoix.store.db import make_engine, session_factory, setup_lock, unit_of_work
+
+if TYPE_CHECKING:
+    from hanoix.services.auth import Credentials
 
 # Steps run once when a home is initialised (after the schema exists), registered by the
 # modules that need them (for example: load the shipped treaty status).
@@ -62,6 +65,13 @@ class Node:
         """Where the node keeps evidence packages: its blob folder, or the S3-compatible store
         ``blob_url`` names."""
         return open_blob_store(self.settings.blob_url, self.settings.effective_blob_dir)
+
+    @cached_property
+    def credentials(self) -> Credentials:
+        """The node's credential policy, sign-in throttle and password gate, for this process."""
+        from hanoix.services.auth import Credentials
+
+        return Credentials(self)
 
     def upgrade_schema(self) -> None:
         try:

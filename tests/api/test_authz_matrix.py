@@ -28,6 +28,7 @@ from hanoix.clock import FixedClock
 from hanoix.config import load_settings
 from hanoix.convention import RequestKind
 from hanoix.requests import CooperationRequest
+from hanoix.services import auth
 from hanoix.services.node import Node
 from tests.services.requests_world import document, incoming, outgoing, populate, token
 
@@ -117,6 +118,31 @@ def paper(node: Node) -> Call:
     return Call(json=body)
 
 
+def someone(node: Node, *, token: bool = False) -> Call:
+    """A user of their own for an administrator's route to act on, so that deactivating or
+    unlocking them changes nobody else's answers."""
+    name = f"someone-{next(_serial)}"
+    with node.unit_of_work() as session:
+        auth.add_user(
+            session,
+            node.clock,
+            username=name,
+            display_name=name,
+            roles={"drafter"},
+            authority="AUT-CA",
+            password=None,
+        )
+        path = {"username": name}
+        if token:
+            issued = auth.issue_token(session, node.clock, auth.user_id(session, name), "t")
+            path["token_id"] = issued.split("_")[1]
+    return Call(path=path)
+
+
+ADMIN_ONLY = expect("M", foreign=403)
+# API tokens may not make credentials: minting a token and the second factor need a session.
+SESSION_ONLY = expect("", foreign=403)
+
 NOTE = {"note": "see the letter of 20 November"}
 # A step: the statuses for a request in the right state. M is 404: an administrator acts for
 # no State, so no request is visible to them.
@@ -143,17 +169,33 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     ("GET", "/api/v1/treaty/applies"): (lambda n: Call(query="a=AUT&b=VNM"), PUBLIC),
     ("GET", "/api/v1/treaty/export"): (nothing, PUBLIC),
     ("GET", "/api/v1/ledger/checkpoint"): (nothing, PUBLIC),
-    # --- signing in: nobody here has a password, so every login fails alike ---
+    # --- signing in: nobody here has a password, so every login fails alike (each call names
+    # another account, so the sign-in throttle stays out of the way) ---
     ("POST", "/api/v1/auth/login"): (
-        lambda n: Call(json={"username": "drafter", "password": "not-the-password"}),
+        lambda n: Call(json={"username": f"nobody-{next(_serial)}", "password": "not-it"}),
         expect("", denied=401, foreign=401),
     ),
     ("POST", "/api/v1/auth/logout"): (nothing, expect("DAOEUMXFN", 204)),
     ("GET", "/api/v1/auth/me"): (nothing, SIGNED_IN),
-    ("POST", "/api/v1/auth/tokens"): (
-        lambda n: Call(json={"name": "matrix"}),
-        expect("DAOEUMXF", 201),
+    ("POST", "/api/v1/auth/tokens"): (lambda n: Call(json={"name": "matrix"}), SESSION_ONLY),
+    ("GET", "/api/v1/auth/tokens"): (nothing, SIGNED_IN),
+    ("DELETE", "/api/v1/auth/tokens/{token_id}"): (
+        lambda n: Call(path={"token_id": "0" * 16}),
+        expect("DAOEUMXF", 404, foreign=404),
     ),
+    ("POST", "/api/v1/auth/totp"): (nothing, SESSION_ONLY),
+    ("POST", "/api/v1/auth/totp/confirm"): (lambda n: Call(json={"code": "000000"}), SESSION_ONLY),
+    # --- the node's users: its administrators only ---
+    ("GET", "/api/v1/users"): (nothing, ADMIN_ONLY),
+    ("POST", "/api/v1/users/{username}/deactivate"): (someone, ADMIN_ONLY),
+    ("POST", "/api/v1/users/{username}/activate"): (someone, ADMIN_ONLY),
+    ("POST", "/api/v1/users/{username}/unlock"): (someone, ADMIN_ONLY),
+    ("GET", "/api/v1/users/{username}/tokens"): (someone, ADMIN_ONLY),
+    ("DELETE", "/api/v1/users/{username}/tokens/{token_id}"): (
+        lambda n: someone(n, token=True),
+        expect("M", 204, foreign=403),
+    ),
+    ("DELETE", "/api/v1/users/{username}/totp"): (someone, ADMIN_ONLY),
     # --- the ledger: proofs for anyone signed in, entries for auditors and administrators ---
     ("GET", "/api/v1/ledger/proof/inclusion"): (lambda n: Call(query="index=0"), SIGNED_IN),
     ("GET", "/api/v1/ledger/proof/consistency"): (lambda n: Call(query="from=1"), SIGNED_IN),

@@ -151,5 +151,7 @@ def test_a_wrong_command_or_option_is_caught() -> None:
     assert problems_of(Shown("x", 1, ("request", "list", "--kid", "mla"))) == [
         "list has no option --kid"
     ]
-    assert problems_of(Shown("x", 1, ("--home", "h", "user", "list/add"))) != []
+    assert problems_of(Shown("x", 1, ("--home", "h", "user", "list/lsit"))) == [
+        "user has no command 'lsit'"
+    ]
     assert problems_of(Shown("x", 1, ("--home", "h", "request", "new", "--kind", "mla"))) == []

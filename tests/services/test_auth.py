@@ -32,8 +32,8 @@ def alice(node: Node) -> auth.Principal:
 
 
 def test_password_sign_in_gives_the_principal_with_state(node: Node, alice: auth.Principal) -> None:
-    with node.unit_of_work() as session:
-        principal = auth.authenticate_password(session, "alice", PASSWORD)
+    principal = auth.sign_in(node, "alice", PASSWORD).principal
+    assert principal.credential == "session"
     assert principal.username == "alice"
     assert principal.state == "AUT"
     assert principal.roles == {"drafter"}
@@ -45,9 +45,9 @@ def test_password_sign_in_gives_the_principal_with_state(node: Node, alice: auth
 def test_wrong_user_or_password_get_the_same_answer(
     node: Node, alice: auth.Principal, username: str, password: str
 ) -> None:
-    with node.unit_of_work() as session, pytest.raises(AuthenticationError) as caught:
-        auth.authenticate_password(session, username, password)
-    assert caught.value.message == "wrong username or password"
+    with pytest.raises(AuthenticationError) as caught:
+        auth.sign_in(node, username, password)
+    assert caught.value.message == auth.SIGN_IN_REFUSED
 
 
 def test_token_round_trip_expiry_and_revocation(
@@ -114,7 +114,7 @@ def test_ended_session_is_gone(node: Node, alice: auth.Principal, clock: FixedCl
     with node.unit_of_work() as session:
         sid = auth.start_session(session, clock, alice.user_id)
     with node.unit_of_work() as session:
-        auth.end_session(session, sid)
+        auth.end_session(session, clock, sid)
     with node.unit_of_work() as session, pytest.raises(AuthenticationError):
         auth.resume_session(session, clock, sid)
 

@@ -89,3 +89,36 @@ def test_inbox_messages_received_before_0009_are_linked_to_their_request(
         "request.step": None,
         "node.hello": None,
     }
+
+
+def test_tokens_without_an_expiry_get_one_at_0010(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0009_inbox_request_link")
+    at = datetime(2026, 11, 30, tzinfo=UTC)
+    users = table("users", *(column(n) for n in ("id", "username", "display_name", "roles")))
+    tokens = table(
+        "api_tokens",
+        *(column(n) for n in ("id", "user_id", "name", "secret_hash", "created_at")),
+        *(column(n) for n in ("expires_at", "revoked_at")),
+    )
+    with empty_engine.begin() as connection:
+        connection.execute(
+            insert(table("users", *(column(n) for n in ("id", "username", "display_name")),
+                         column("roles"), column("active"), column("created_at"))).values(
+                id=1, username="lan", display_name="Lan", roles="drafter", active=True,
+                created_at=at,
+            )
+        )  # fmt: skip
+        for token_id, expires in (("forever", None), ("dated", at)):
+            connection.execute(
+                insert(tokens).values(
+                    id=token_id, user_id=1, name="t", secret_hash="0" * 64, created_at=at,
+                    expires_at=expires,
+                )
+            )  # fmt: skip
+    migrate.upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        rows = dict(connection.execute(select(tokens.c.id, tokens.c.expires_at)).all())
+        failed = connection.execute(select(column("failed_logins")).select_from(users)).scalar()
+    assert rows["forever"] is not None
+    assert str(rows["dated"]).startswith("2026-11-30")
+    assert failed == 0
