@@ -98,6 +98,11 @@ def _refuse_entities(data: bytes) -> None:
             )
 
 
+def _declared_encoding(data: bytes) -> str:
+    found = re.search(rb"""encoding\s*=\s*["']([^"']{0,40})""", data[:200])
+    return found.group(1).decode("ascii", "replace") if found else "?"
+
+
 def parse_un_xml(data: bytes, *, source_name: str = "XML") -> list[TreatyAction]:
     """Read the signatures and instruments of the depositary's status table.
 
@@ -109,6 +114,13 @@ def parse_un_xml(data: bytes, *, source_name: str = "XML") -> list[TreatyAction]
         root = ET.fromstring(data)  # noqa: S314  (DOCTYPE and entities refused above)
     except ET.ParseError as exc:
         raise FileFormatError(f"{source_name} is not well-formed XML: {exc}") from exc
+    except (LookupError, ValueError):
+        # expat reads single-byte encodings and UTF-8/16 only: an unknown encoding raises
+        # LookupError, a multi-byte one (Shift JIS, UTF-32) ValueError.
+        raise FileFormatError(
+            f"{source_name} declares the encoding {_declared_encoding(data)!r}, which cannot be "
+            "read; the depositary's file is ISO-8859-1 (save it as ISO-8859-1 or UTF-8)"
+        ) from None
     if root.tag != "Treaty":
         raise FileFormatError(
             f"{source_name}: the root element is <{root.tag}>, not <Treaty>: is this the UN "

@@ -156,6 +156,10 @@ def test_the_row_names_its_participant() -> None:
             "DOCTYPE",
         ),
         ("<!doctype Treaty><Treaty/>".encode("utf-16"), "DOCTYPE"),
+        # Found by fuzzing (tests/fuzz/corpus/un_xml/): Python's XML parser raises LookupError
+        # for an encoding it does not know and ValueError for a multi-byte one.
+        (b'<?xml version="1.0" encoding="ISO-4429-1"?><Treaty/>', "encoding 'ISO-4429-1'"),
+        (b'<?xml version="1.0" encoding="shift_jis"?><Treaty/>', "encoding 'shift_jis'"),
     ],
 )
 def test_documents_that_are_not_a_status_table_are_refused(document: bytes, expected: str) -> None:
