@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hanoix.errors import HanoixError
+from hanoix.errors import HanoixError, UnavailableError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://hanoix.invalid/problems/"
@@ -47,9 +47,12 @@ def problem_response(
 
 def _hanoix_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HanoixError)
-    return problem_response(
+    response = problem_response(
         exc.http_status, exc.code, exc.message, [p.as_dict() for p in exc.problems]
     )
+    if isinstance(exc, UnavailableError):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
