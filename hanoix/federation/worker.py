@@ -92,6 +92,15 @@ def _retry_after(response: RawResponse) -> float | None:
         return None
 
 
+def _detail(response: RawResponse) -> str:
+    """``": <detail>"`` of a peer's problem document, if it sent one (for the operator)."""
+    try:
+        detail = codec.json_object(response.body, "problem").get("detail")
+    except codec.FieldError:
+        return ""
+    return f": {detail[:300]}" if isinstance(detail, str) and detail else ""
+
+
 def classify(response: RawResponse) -> Outcome:
     """Map a peer's answer to an envelope onto an outcome (the receipt is checked later)."""
     if response.ok:
@@ -633,7 +642,8 @@ class Worker:
                     continue
                 if not response.ok:
                     raise DeliveryError(
-                        f"the peer answered {response.status} to a chunk", status=response.status
+                        f"the peer answered {response.status} to a chunk{_detail(response)}",
+                        status=response.status,
                     )
                 offset += length
                 now = self.node.clock.now()

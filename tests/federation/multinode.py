@@ -179,7 +179,7 @@ def start_cluster(
     nodes: dict[str, NodeProcess] = {}
     for position, name in enumerate(names):
         home = tmp_path / name
-        home.mkdir(parents=True)
+        home.mkdir(parents=True, exist_ok=True)  # a test may have mounted a disk there
         port = free_port()
         tls_port = free_port() if tls else None
         install_trust(home, authority)
