@@ -144,6 +144,31 @@ class BusyError(RetryLaterError):
     code = "busy"
 
 
+# --- the node cannot do it now (exit 2, HTTP 503 or 507): the same call can be made again ---
+
+
+class UnavailableError(HanoixError):
+    """The node's database is unreachable, shutting down or busy.
+
+    The unit of work was rolled back. Only if the connection broke during the commit itself can
+    the change have been made: a retry with the same idempotency key then finds it.
+    """
+
+    exit_code = 2
+    http_status = 503
+    code = "database-unavailable"
+    #: Seconds a client should wait before trying again (the API's ``Retry-After``).
+    retry_after = 5
+
+
+class StorageFullError(UnavailableError):
+    """The disk that holds the node's database or files is full; nothing half-written is kept."""
+
+    http_status = 507
+    code = "storage-full"
+    retry_after = 60
+
+
 # --- the answer is "no" (exit 1) ------------------------------------------------------------
 
 

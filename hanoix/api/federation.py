@@ -24,9 +24,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hanoix.api.deps import get_node
-from hanoix.api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, problem_response
+from hanoix.api.problems import (
+    PROBLEM_MEDIA_TYPE,
+    PROBLEM_TYPE_BASE,
+    error_response,
+    problem_response,
+)
 from hanoix.api.security import require_roles
-from hanoix.errors import HanoixError
+from hanoix.errors import HanoixError, UnavailableError
 from hanoix.federation import codec
 from hanoix.federation.envelope import MAX_ENVELOPE_BYTES
 from hanoix.federation.errors import EnvelopeRejectedError, Reason, TransferError
@@ -262,6 +267,10 @@ async def put_chunk(
         return _transfer_problem(exc)
     except codec.FieldError as exc:
         return problem_response(400, "transfer-invalid", str(exc))
+    except UnavailableError as exc:
+        # This route answers outside the application's exception handlers (see
+        # ChunkStreamMiddleware): a full disk or an unreachable database is said here.
+        return error_response(exc)
     # Streamed to the file as it arrives: never the whole chunk in memory.
     finished = False
     try:
@@ -288,6 +297,8 @@ async def put_chunk(
         held = await run_in_threadpool(writer.finish)
     except TransferError as exc:
         return _transfer_problem(exc)
+    except UnavailableError as exc:
+        return error_response(exc)
     finally:
         if not finished:
             if pending is not None and not pending.done():

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hanoix.errors import HanoixError, RetryLaterError
+from hanoix.errors import HanoixError, RetryLaterError, UnavailableError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://hanoix.invalid/problems/"
@@ -45,14 +45,20 @@ def problem_response(
     return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
 
-def _hanoix_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, HanoixError)
+def error_response(exc: HanoixError) -> JSONResponse:
+    """The problem document for ``exc``, with ``Retry-After`` when the caller is to try again later
+    (for routes that answer outside the exception handlers, such as the chunk stream)."""
     response = problem_response(
         exc.http_status, exc.code, exc.message, [p.as_dict() for p in exc.problems]
     )
-    if isinstance(exc, RetryLaterError):
+    if isinstance(exc, RetryLaterError | UnavailableError):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
+
+
+def _hanoix_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HanoixError)
+    return error_response(exc)
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

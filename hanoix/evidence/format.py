@@ -135,6 +135,9 @@ def strict_json_object(data: bytes, field: str) -> dict[str, Any]:
         )
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedError(f"{field} is not valid JSON: {exc}", field) from exc
+    except RecursionError:
+        # Python's decoder gives up past about a thousand levels; nothing of ours nests so.
+        raise MalformedError(f"{field} is nested too deeply to be read", field) from None
     if not isinstance(value, dict):
         raise MalformedError(f"{field} must be a JSON object", field)
     return value

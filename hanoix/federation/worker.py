@@ -33,7 +33,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
-from hanoix.errors import HanoixError
+from hanoix.errors import HanoixError, UnavailableError
 from hanoix.evidence.keys import KeyKind
 from hanoix.federation import codec
 from hanoix.federation.client import PeerClient, RawResponse
@@ -90,6 +90,15 @@ def _retry_after(response: RawResponse) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+def _detail(response: RawResponse) -> str:
+    """``": <detail>"`` of a peer's problem document, if it sent one (for the operator)."""
+    try:
+        detail = codec.json_object(response.body, "problem").get("detail")
+    except codec.FieldError:
+        return ""
+    return f": {detail[:300]}" if isinstance(detail, str) and detail else ""
 
 
 def classify(response: RawResponse) -> Outcome:
@@ -224,14 +233,27 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         _log.info("federation.worker_started", concurrency=self.settings.concurrency)
+        unavailable = False
         while not stop.is_set():
             try:
                 taken = self.run_once()
+                wait = self._idle_wait() if taken == 0 else 0.0
+                if unavailable:
+                    _log.info("federation.worker_database_back")
+                    unavailable = False
+            except UnavailableError as exc:
+                # The database is down or the disk full: nothing was taken or recorded that
+                # is not leased (claimed envelopes come back when their lease ends). Say so
+                # once, in one line, and try again at the polling pace.
+                if not unavailable:
+                    _log.warning("federation.worker_database_unavailable", reason=exc.message)
+                    unavailable = True
+                wait = self.settings.poll_interval
             except Exception:  # noqa: BLE001  (the loop must survive a bad round; it is logged)
                 _log.exception("federation.worker_round_failed")
-                taken = 0
-            if taken == 0:
-                outbox_signal.wait(self._idle_wait())
+                wait = self.settings.poll_interval
+            if wait > 0:
+                outbox_signal.wait(wait)
                 outbox_signal.clear()
         _log.info("federation.worker_stopped")
 
@@ -620,7 +642,8 @@ class Worker:
                     continue
                 if not response.ok:
                     raise DeliveryError(
-                        f"the peer answered {response.status} to a chunk", status=response.status
+                        f"the peer answered {response.status} to a chunk{_detail(response)}",
+                        status=response.status,
                     )
                 offset += length
                 now = self.node.clock.now()

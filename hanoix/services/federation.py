@@ -19,6 +19,7 @@ back) + de-duplication by envelope id in the same transaction as the handler's e
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -33,7 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hanoix.errors import HanoixError, NotFoundError
+from hanoix.errors import HanoixError, NotFoundError, StorageFullError
 from hanoix.evidence.errors import EvidenceInputError, PackageVerificationError
 from hanoix.evidence.keys import KeyKind
 from hanoix.evidence.verify import verify as verify_package
@@ -240,6 +241,21 @@ def _start_sync_ahead(path: Path) -> None:
     thread.start()
 
 
+@contextlib.contextmanager
+def _disk_full_is_storage_full(transfer_id: str) -> Iterator[None]:
+    """A full disk while a chunk is written is the node's storage full (a 507 the sender
+    retries later), not a crash; the bytes past the offset held are dropped on the next try."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise StorageFullError(
+            f"transfer {transfer_id}: the node's storage is full ({exc.strerror}); the chunk was "
+            "not kept: send it again later"
+        ) from None
+
+
 class ChunkWriter:
     """One chunk of an incoming transfer being appended (see :meth:`Federation.begin_chunk`).
 
@@ -272,19 +288,21 @@ class ChunkWriter:
             raise TransferError(
                 f"transfer {self.transfer.id}: more bytes than the {self.transfer.size} announced"
             )
-        self._handle.write(data)
+        with _disk_full_is_storage_full(self.transfer.id):
+            self._handle.write(data)
         self._hasher.update(data)
 
     def finish(self) -> int:
         try:
-            self._handle.flush()
             checkpoint = (
                 self.written >= self.transfer.size
                 or self.written - self.transfer.offset >= CHECKPOINT_BYTES
             )
-            if checkpoint:
-                os.fsync(self._handle.fileno())
-            self._handle.close()
+            with _disk_full_is_storage_full(self.transfer.id):
+                self._handle.flush()
+                if checkpoint:
+                    os.fsync(self._handle.fileno())
+                self._handle.close()
             if checkpoint:
                 node = self.federation.node
                 with node.unit_of_work() as session:

@@ -8,17 +8,22 @@ import: engines are made by the caller that owns them.
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
+
+from hanoix.errors import StorageFullError, UnavailableError
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -76,6 +81,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with the node's connection settings applied."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("postgresql"):
+        # A server restarted while the node was idle leaves dead connections in the pool: test
+        # each one as it is taken (one round trip) rather than fail the first call after it.
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -88,16 +97,67 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One use case, one transaction: commit on success, roll back on any error."""
+    """One use case, one transaction: commit on success, roll back on any error.
+
+    A database that cannot be reached (or a full disk) surfaces as
+    :class:`~hanoix.errors.UnavailableError` (:class:`~hanoix.errors.StorageFullError`), so
+    that every caller answers it the same way: a 503 (507) problem, a one-line CLI error, a
+    worker that waits and tries again.
+    """
     session = factory()
     try:
         yield session
         session.commit()
+    except DBAPIError as error:
+        with suppress(DBAPIError):
+            session.rollback()
+        unavailable = unavailable_error(error)
+        if unavailable is None:
+            raise
+        raise unavailable from error
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+# SQLite's primary result codes for a database that is busy, unreadable or full right now.
+_SQLITE_UNAVAILABLE = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_CANTOPEN,
+}
+_PG_DISK_FULL = "53100"
+
+
+def unavailable_error(error: DBAPIError) -> UnavailableError | None:
+    """The error to report for ``error`` when it means the database cannot be used right now
+    (unreachable, shut down, busy, or its disk full); ``None`` for any other database error
+    (a bug, a constraint), which must surface as it is."""
+    original = error.orig
+    reason = (
+        str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    )
+    sqlite_code = getattr(original, "sqlite_errorcode", None)
+    if (sqlite_code is not None and sqlite_code & 0xFF == sqlite3.SQLITE_FULL) or getattr(
+        original, "sqlstate", None
+    ) == _PG_DISK_FULL:
+        return StorageFullError(
+            f"the node's storage is full ({reason}); nothing was changed: free some space and "
+            "try again"
+        )
+    transient = (
+        error.connection_invalidated
+        or isinstance(original, psycopg.OperationalError)
+        or (sqlite_code is not None and sqlite_code & 0xFF in _SQLITE_UNAVAILABLE)
+    )
+    if not transient:
+        return None
+    return UnavailableError(
+        f"the node's database is unavailable ({reason}); nothing was changed: try again shortly"
+    )
 
 
 # Any fixed number: the key of the PostgreSQL advisory lock held while a node's database is set

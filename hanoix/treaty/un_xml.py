@@ -59,12 +59,19 @@ class _RowError(Exception):
     """A cell that cannot be read; turned into a FileFormatError naming the row."""
 
 
-def _text(element: ET.Element) -> str:
+# The depositary's entries hold text and footnote marks, one level deep; a file nesting far
+# deeper is not its table (and would exhaust the recursion below).
+MAX_ENTRY_DEPTH = 16
+
+
+def _text(element: ET.Element, depth: int = 0) -> str:
     """An entry's text without its footnote marks (``<superscript>``), whitespace collapsed."""
+    if depth > MAX_ENTRY_DEPTH:
+        raise _RowError(f"the entry nests elements more than {MAX_ENTRY_DEPTH} deep")
     parts = [element.text or ""]
     for child in element:
         if child.tag.lower() not in {"superscript", "sup"}:
-            parts.append(_text(child))
+            parts.append(_text(child, depth + 1))
         parts.append(child.tail or "")
     return " ".join("".join(parts).split())
 
@@ -98,6 +105,11 @@ def _refuse_entities(data: bytes) -> None:
             )
 
 
+def _declared_encoding(data: bytes) -> str:
+    found = re.search(rb"""encoding\s*=\s*["']([^"']{0,40})""", data[:200])
+    return found.group(1).decode("ascii", "replace") if found else "?"
+
+
 def parse_un_xml(data: bytes, *, source_name: str = "XML") -> list[TreatyAction]:
     """Read the signatures and instruments of the depositary's status table.
 
@@ -109,6 +121,13 @@ def parse_un_xml(data: bytes, *, source_name: str = "XML") -> list[TreatyAction]
         root = ET.fromstring(data)  # noqa: S314  (DOCTYPE and entities refused above)
     except ET.ParseError as exc:
         raise FileFormatError(f"{source_name} is not well-formed XML: {exc}") from exc
+    except (LookupError, ValueError):
+        # expat reads single-byte encodings and UTF-8/16 only: an unknown encoding raises
+        # LookupError, a multi-byte one (Shift JIS, UTF-32) ValueError.
+        raise FileFormatError(
+            f"{source_name} declares the encoding {_declared_encoding(data)!r}, which cannot be "
+            "read; the depositary's file is ISO-8859-1 (save it as ISO-8859-1 or UTF-8)"
+        ) from None
     if root.tag != "Treaty":
         raise FileFormatError(
             f"{source_name}: the root element is <{root.tag}>, not <Treaty>: is this the UN "
@@ -119,7 +138,10 @@ def parse_un_xml(data: bytes, *, source_name: str = "XML") -> list[TreatyAction]
         raise FileFormatError(f"{source_name}: no participant rows at Treaty/{ROWS_PATH}")
     actions: list[TreatyAction] = []
     for number, row in enumerate(rows, start=1):
-        entries = [_text(entry) for entry in row.findall("Entry")]
+        try:
+            entries = [_text(entry) for entry in row.findall("Entry")]
+        except _RowError as exc:
+            raise FileFormatError(f"{source_name} row {number}: {exc}") from None
         name = entries[0] if entries else ""
         where = f"{source_name} row {number}" + (f" ({name})" if name else "")
         if number == 1 and name.strip().lower() in _HEADER_NAMES:

@@ -29,3 +29,20 @@ def test_unknown_route_is_problem_json(node: Node) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["status"] == 404
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_problem_with_retry_after(node: Node) -> None:
+    from hanoix.store.db import make_engine, session_factory
+    from tests.federation.multinode import free_port
+
+    # Nothing listens on this port: every unit of work fails to connect, as when the server
+    # is stopped (tests/faults/test_database_outage.py stops a real one).
+    node.sessions = session_factory(make_engine(f"postgresql://x@127.0.0.1:{free_port()}/x"))
+    with TestClient(create_app(node)) as client:
+        response = client.post("/api/v1/auth/login", json={"username": "a", "password": "b"})
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "5"
+    body = response.json()
+    assert body["type"].endswith("/database-unavailable")
+    assert body["detail"].startswith("the node's database is unavailable (")

@@ -80,11 +80,25 @@ def test_preamble_layout() -> None:
         b"[]",
         b'{"chunk_size": NaN}',
         b"\xff",
+        b'{"chunk_size": ' + b"[" * 100_000,  # the decoder's RecursionError, not a crash
     ],
 )
 def test_headers_are_parsed_strictly(header: bytes) -> None:
     with pytest.raises(MalformedError):
         parse_header(header)
+
+
+def test_a_deeply_nested_header_is_a_finding_of_verify_not_a_crash() -> None:
+    import io
+
+    from hanoix.evidence.errors import PackageVerificationError
+    from hanoix.evidence.verify import verify
+
+    # Anyone can write a header: it is parsed before the signature is checked.
+    header = b'{"recipients": ' + b"[" * 100_000
+    package = pack_preamble(len(header)) + header + bytes(32)
+    with pytest.raises(PackageVerificationError, match="step 2: header is nested too deeply"):
+        verify(io.BytesIO(package))
 
 
 def test_summary_rejects_non_canonical_base64_and_booleans() -> None:

@@ -173,25 +173,25 @@ def start_cluster(
     federation: dict[str, Any] | None = None,
     tls: bool = False,
     states: tuple[str, ...] = ("AUT", "VNM", "BRA", "KEN"),
+    database_urls: dict[str, str] | None = None,
 ) -> Cluster:
     authority = directory_authority()
     nodes: dict[str, NodeProcess] = {}
     for position, name in enumerate(names):
         home = tmp_path / name
-        home.mkdir(parents=True)
+        home.mkdir(parents=True, exist_ok=True)  # a test may have mounted a disk there
         port = free_port()
         tls_port = free_port() if tls else None
         install_trust(home, authority)
-        (home / "hanoix.toml").write_text(
-            _toml(
-                {
-                    "state": states[position],
-                    "origin": f"{name}.hanoix.test",
-                    "port": port,
-                    "log_level": "warning",
-                }
-            )
-        )
+        node_options: dict[str, Any] = {
+            "state": states[position],
+            "origin": f"{name}.hanoix.test",
+            "port": port,
+            "log_level": "warning",
+        }
+        if database_urls and name in database_urls:
+            node_options["database_url"] = database_urls[name]
+        (home / "hanoix.toml").write_text(_toml(node_options))
         options: dict[str, Any] = {
             "poll_interval": 0.1,
             "backoff_base": 0.2,

@@ -4,6 +4,8 @@ replays, revoked and rotated keys, skew, retries with backoff, transfers, witnes
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -13,14 +15,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from hanoix.errors import InputError
+from hanoix.errors import InputError, UnavailableError
 from hanoix.evidence.keys import KeyKind
 from hanoix.federation.directory import revoke_key
 from hanoix.federation.errors import EnvelopeRejectedError, Reason, UnknownPeerError
 from hanoix.federation.handlers import registry
 from hanoix.ledger.events import EventKind
 from hanoix.services import custody
-from hanoix.services.federation import Message, urgent_inbox
+from hanoix.services.federation import Message, outbox_signal, urgent_inbox
 from hanoix.store import federation as store
 from hanoix.store.meta import NodeMeta, get_meta, set_meta
 from tests.federation.builders import (
@@ -274,6 +276,53 @@ def test_transient_faults_are_retried_with_backoff_and_delivered_once(
     else:
         assert base * 0.5 <= delays[0] <= base
         assert base <= delays[1] <= 2 * base
+
+
+def test_the_worker_loop_waits_out_an_unavailable_database_then_delivers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The database fails each of the loop's first calls (claiming, and the idle wait that
+    # follows), as a stopped PostgreSQL server does; the loop must not die of it.
+    # tests/faults/test_database_outage.py does it for real with a stopped server.
+    network = make_network(tmp_path, ["a", "b"], settings={"poll_interval": 0.05})
+    try:
+        failures = {"claim_due": 3, "next_due": 3}
+
+        def failing(name: str) -> object:
+            real = getattr(store, name)
+
+            def call(*args: object, **kwargs: object) -> object:
+                if failures[name] > 0:
+                    failures[name] -= 1
+                    raise UnavailableError("the node's database is unavailable (test)")
+                return real(*args, **kwargs)
+
+            return call
+
+        for name in failures:
+            monkeypatch.setattr(store, name, failing(name))
+        worker = worker_for(network["a"], Router(network))
+        stop = threading.Event()
+        loop = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+        loop.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(failures.values()):
+            time.sleep(0.05)  # the loop meets the outage while the outbox is still empty...
+        envelope_id = send(network, "a", "b")  # ...and delivers what comes once it is over
+        while time.monotonic() < deadline and outbox(network, "a")[envelope_id].status != (
+            store.DELIVERED
+        ):
+            time.sleep(0.05)
+        alive = loop.is_alive()
+        stop.set()
+        outbox_signal.set()
+        loop.join(timeout=10)
+        assert alive, "the worker's loop ended when the database was unavailable"
+        assert outbox(network, "a")[envelope_id].status == store.DELIVERED
+        assert failures == {"claim_due": 0, "next_due": 0}
+        assert len(inbox(network, "b")) == 1
+    finally:
+        network.close()
 
 
 def test_backoff_grows_to_its_cap_with_jitter() -> None:

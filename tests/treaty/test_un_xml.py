@@ -140,6 +140,12 @@ def test_a_row_that_does_not_parse_is_refused_naming_it(bad_row: str, expected: 
     assert expected in caught.value.message
 
 
+def test_an_entry_nested_too_deeply_is_refused_naming_its_row() -> None:
+    deep = "<b>" * 5000 + "</b>" * 5000
+    with pytest.raises(FileFormatError, match=r"row 1: the entry nests elements more than 16 deep"):
+        parse_un_xml(table(row(f"Austria{deep}", "25 Oct 2025", "")))
+
+
 def test_the_row_names_its_participant() -> None:
     with pytest.raises(FileFormatError, match=r"row 1 \(Ghana\)"):
         parse_un_xml(table(row("Ghana", "tomorrow", "")))
@@ -156,6 +162,10 @@ def test_the_row_names_its_participant() -> None:
             "DOCTYPE",
         ),
         ("<!doctype Treaty><Treaty/>".encode("utf-16"), "DOCTYPE"),
+        # Found by fuzzing (tests/fuzz/corpus/un_xml/): Python's XML parser raises LookupError
+        # for an encoding it does not know and ValueError for a multi-byte one.
+        (b'<?xml version="1.0" encoding="ISO-4429-1"?><Treaty/>', "encoding 'ISO-4429-1'"),
+        (b'<?xml version="1.0" encoding="shift_jis"?><Treaty/>', "encoding 'shift_jis'"),
     ],
 )
 def test_documents_that_are_not_a_status_table_are_refused(document: bytes, expected: str) -> None:
