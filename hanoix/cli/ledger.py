@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from hanoix.cli.app import JsonOption, open_node, state
-from hanoix.cli.output import report, to_json
+from hanoix.cli.output import human, report, to_json
 from hanoix.errors import ConfigurationError, FileFormatError, InputError, UsageError
 from hanoix.ledger.checkpoint import NoteVerifier
 from hanoix.ledger.errors import MalformedEntryError, MalformedProofError
@@ -112,10 +112,16 @@ def checkpoint_command(
     value = {**signed.as_dict(), "vkey": vkey}
     if as_json:
         report(value, True, lambda out: None)
-    else:
-        # The note itself, byte for byte, so transparency tools can read it from a pipe.
-        sys.stderr.write(signed.note)
-        sys.stderr.flush()
+        return
+    # The note itself, byte for byte, on stdout: transparency tools read it from a pipe
+    # (`hanoix ledger checkpoint > checkpoint`); what a person needs to check it goes to stderr.
+    sys.stdout.write(signed.note)
+    sys.stdout.flush()
+    _lines(
+        human,
+        f"checkpoint of {signed.origin} at tree size {signed.size}; verify it with the key",
+        vkey,
+    )
 
 
 @ledger_app.command("key")

@@ -40,7 +40,7 @@ from hanoix.api.request_models import (
     to_draft,
     to_incoming,
 )
-from hanoix.cli.app import JsonOption, open_node
+from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node
 from hanoix.cli.output import human, report, to_json
 from hanoix.convention import RequestKind
 from hanoix.errors import FileFormatError, InputError, Problem, UsageError
@@ -66,25 +66,14 @@ from hanoix.requests import (
     UseCondition,
     UseConsent,
     UseOnlyForProceeding,
-    User,
 )
 from hanoix.services import requests as service
-from hanoix.services.node import Node
 from hanoix.store.requests import ListFilter
 
 request_app = typer.Typer(
     no_args_is_help=True,
 )
 
-AsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as",
-        envvar="HANOIX_USER",
-        help="The user to act as (a username of this node; or set HANOIX_USER).",
-        show_default=False,
-    ),
-]
 VersionOption = Annotated[
     int | None,
     typer.Option("--if-version", help="Only if the request is still at this version."),
@@ -92,12 +81,6 @@ VersionOption = Annotated[
 NoteOption = Annotated[str | None, typer.Option(help="Why (some steps require it).")]
 RequiredNoteOption = Annotated[str | None, typer.Option(help="Why (required for this step).")]
 KINDS = ", ".join(k.value for k in RequestKind)
-
-
-def _acting(node: Node, username: str | None) -> User:
-    if not username:
-        raise UsageError("say who acts: --as USERNAME, or set HANOIX_USER")
-    return service.user_named(node, username)
 
 
 def _kind(value: str) -> RequestKind:
@@ -225,7 +208,7 @@ def validate(
         human.print(f"error: {error.message}", markup=False)
         raise typer.Exit(2)
     with open_node(ctx) as node:
-        user = _acting(node, as_user) if as_user else None
+        user = acting_user(node, as_user) if as_user else None
         result = service.validate_draft(node, draft, user=user)
     answer = ValidationOut.of(result.report, kind=result.kind.value, stored=False).model_dump()
     answer.pop("version", None)
@@ -263,7 +246,7 @@ def new(
     draft = to_draft(document)
     with open_node(ctx) as node:
         created = service.create(
-            node, _acting(node, as_user), draft, idempotency_key=idempotency_key
+            node, acting_user(node, as_user), draft, idempotency_key=idempotency_key
         )
     _render_request(RequestOut.of(created.request, [], created.report), as_json)
 
@@ -305,7 +288,7 @@ def list_(
             overdue_at=node.clock.now() if overdue else None,
         )
         page = service.list_requests(
-            node, _acting(node, as_user), filters, limit=limit, cursor=cursor
+            node, acting_user(node, as_user), filters, limit=limit, cursor=cursor
         )
     rows = [SummaryOut.of(r) for r in page.items]
 
@@ -340,7 +323,7 @@ def show(
 ) -> None:
     """Show a request, its contents and its open deadlines."""
     with open_node(ctx) as node:
-        shown = service.show(node, _acting(node, as_user), reference)
+        shown = service.show(node, acting_user(node, as_user), reference)
     _render_request(RequestOut.of(shown.request, shown.deadlines), as_json)
 
 
@@ -355,7 +338,7 @@ def _step(
 ) -> None:
     with open_node(ctx) as node:
         changed = service.take_step(
-            node, _acting(node, as_user), reference, action, expected_version=version, **kwargs
+            node, acting_user(node, as_user), reference, action, expected_version=version, **kwargs
         )
     _render_request(RequestOut.of(changed), as_json)
 
@@ -423,7 +406,7 @@ def edit(
     except ValidationError as error:
         raise _unusable(from_file, _schema_problems(error)) from None
     with open_node(ctx) as node:
-        user = _acting(node, as_user)
+        user = acting_user(node, as_user)
         changed = service.take_step(
             node, user, reference, Action.EDIT, expected_version=if_version,
             payload=changes.payload(),
@@ -454,7 +437,7 @@ def register_incoming(
     except ValidationError as error:
         raise _unusable(from_file, _schema_problems(error)) from None
     with open_node(ctx) as node:
-        user = _acting(node, as_user)
+        user = acting_user(node, as_user)
         incoming = to_incoming(document, service.require_role(user, Action.REGISTER))
         registered = service.register(node, user, incoming)
     _render_request(RequestOut.of(registered), as_json)
@@ -563,7 +546,7 @@ def history(
 ) -> None:
     """Every step's custody event with its inclusion proof in the ledger."""
     with open_node(ctx) as node:
-        found = service.history(node, _acting(node, as_user), reference)
+        found = service.history(node, acting_user(node, as_user), reference)
     shown = HistoryOut.model_validate(found.as_dict())
 
     def render(out: Console) -> None:
@@ -595,7 +578,7 @@ def deadlines(
     """Open deadlines of the requests you may see: overdue first, then the soonest."""
     with open_node(ctx) as node:
         within = timedelta(days=within_days) if within_days is not None else None
-        found = service.deadlines(node, _acting(node, as_user), within=within)
+        found = service.deadlines(node, acting_user(node, as_user), within=within)
     rows = [DeadlineOut.of(s) for s in found]
 
     def render(out: Console) -> None:
@@ -683,7 +666,7 @@ def follow_up(
     with open_node(ctx) as node:
         result = service.follow_up(
             node,
-            _acting(node, as_user),
+            acting_user(node, as_user),
             reference,
             expected_version=if_version,
             kind=chosen,
@@ -768,7 +751,7 @@ def consent_to_use(
     if (use is None) == (retain_until is None):
         raise UsageError("give either --use ACTION or --retain-until DATE")
     with open_node(ctx) as node:
-        user = _acting(node, as_user)
+        user = acting_user(node, as_user)
         granted_by = user.authority.code if user.authority is not None else user.id
         now = node.clock.now()
         payload: Payload
@@ -820,7 +803,7 @@ def check_use(
     that forbids it and its article. Every answer is recorded in the custody ledger."""
     intended = IntendedUse(_use_action(use, "--use"), proceeding=proceeding, recipient=recipient)
     with open_node(ctx) as node:
-        decision = service.check_intended_use(node, _acting(node, as_user), reference, intended)
+        decision = service.check_intended_use(node, acting_user(node, as_user), reference, intended)
     answer = {
         "allowed": True,
         "action": intended.action.value,

@@ -34,7 +34,13 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hanoix.errors import HanoixError, NotFoundError, StorageFullError
+from hanoix.errors import (
+    HanoixError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    StorageFullError,
+)
 from hanoix.evidence.errors import EvidenceInputError, PackageVerificationError
 from hanoix.evidence.keys import KeyKind
 from hanoix.evidence.verify import verify as verify_package
@@ -84,9 +90,12 @@ from hanoix.ledger.checkpoint import open_checkpoint
 from hanoix.ledger.errors import CheckpointError, SplitViewError
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.logs import get_logger
+from hanoix.requests import RequestReference, Role, User
 from hanoix.services import auth, custody
 from hanoix.services.node import Node, register_init_step
 from hanoix.store import federation as store
+from hanoix.store import requests as request_store
+from hanoix.store.requests import Visibility
 
 _log = get_logger("hanoix.federation")
 
@@ -1195,12 +1204,27 @@ class Federation:
 
     # the 24/7 view and status
 
-    def acknowledge(self, envelope_id: str, by: str) -> bool:
+    def acknowledge(self, envelope_id: str, user: User) -> bool:
+        """Mark a received message seen, as ``user``; False when it was seen already.
+
+        A message the user may not see answers exactly like a missing one; only its handling
+        authority marks a message about a request seen (see :func:`inbox_view`)."""
+        _require_inbox_role(user, INBOX_HANDLERS, "acknowledge a received message")
         with self.node.unit_of_work() as session:
-            try:
-                return store.acknowledge(session, envelope_id, by, self.node.clock.now())
-            except LookupError:
-                raise NotFoundError(f"no received message {envelope_id}") from None
+            item = _visible_item(self.node, session, user, envelope_id)
+            if item.request_reference is not None:
+                request = request_store.load(session, item.request_reference)
+                if request is not None:
+                    # Visible to the user (checked above, with the requests' own rule): acting
+                    # on it is the handling authority's, as every step on a request is.
+                    authority = user.authority
+                    if authority is None or authority.code != request.handled_by:
+                        raise PermissionDeniedError(
+                            f"message {envelope_id} is about request {request.reference}, "
+                            f"handled by {request.handled_by}; only that authority marks it "
+                            "seen"
+                        )
+            return store.acknowledge(session, envelope_id, user.id, self.node.clock.now())
 
     def status(self) -> dict[str, Any]:
         with self.node.unit_of_work() as session:
@@ -1270,10 +1294,62 @@ class InboxMessage:
         }
 
 
-def urgent_inbox(
-    session: Session, *, pending_only: bool = True, limit: int = 100
+INBOX_READERS = frozenset({Role.DRAFTER, Role.APPROVER, Role.OFFICER_24_7, Role.AUDITOR})
+"""Who reads the 24/7 view: incoming messages are case material, for those who handle
+cooperation (and their auditors); administrators run the node and see no case content."""
+INBOX_HANDLERS = frozenset({Role.OFFICER_24_7, Role.DRAFTER})
+"""Who marks a received message seen: those on duty for cooperation."""
+
+
+def _require_inbox_role(user: User, roles: frozenset[Role], what: str) -> None:
+    if not user.has_any(roles):
+        raise PermissionDeniedError(f"to {what} needs one of the roles: {', '.join(sorted(roles))}")
+
+
+def _inbox_visibility(node: Node, user: User) -> tuple[Visibility, bool] | None:
+    """What of the inbox ``user`` may see: the requests' visibility rule for messages about a
+    request held here, and whether messages about none (pings, free notices, addressed to the
+    node) are theirs too: they are for the node's own State. None: nothing at all."""
+    authority = user.authority
+    if authority is None:
+        return None
+    own_state = node.settings.state
+    return (
+        Visibility(authority.state, authority.code),
+        own_state is None or own_state == authority.state,
+    )
+
+
+def _visible_item(node: Node, session: Session, user: User, envelope_id: str) -> store.InboxItem:
+    seen = _inbox_visibility(node, user)
+    item = None
+    if seen is not None:
+        visibility, unlinked = seen
+        item = store.get_visible_inbox(session, envelope_id, visibility, unlinked=unlinked)
+    if item is None:
+        # Missing, or about a request this user may not see: one answer for both.
+        raise NotFoundError(f"no received message {envelope_id}")
+    return item
+
+
+def inbox_view(
+    node: Node, user: User, *, pending_only: bool = True, limit: int = 100
 ) -> list[InboxMessage]:
-    """The 24/7 view: received messages not yet acknowledged, urgent ones first."""
+    """The 24/7 view as ``user`` may see it: received messages, urgent ones first.
+
+    A message about a request is shown only to those who may see the request (the one rule
+    of :func:`hanoix.requests.check_visible`, applied by the store as
+    :func:`hanoix.store.requests.visible_to`): a restricted request's messages only to its
+    handling authority. ``pending_only`` leaves out those already marked seen."""
+    _require_inbox_role(user, INBOX_READERS, "read the 24/7 view")
+    seen = _inbox_visibility(node, user)
+    if seen is None:
+        return []
+    visibility, unlinked = seen
+    with node.unit_of_work() as session:
+        items = store.list_inbox(
+            session, visibility, unlinked=unlinked, pending_only=pending_only, limit=limit
+        )
     return [
         InboxMessage(
             item.envelope_id,
@@ -1287,7 +1363,7 @@ def urgent_inbox(
             item.acknowledged_by,
             json.loads(item.payload),
         )
-        for item in store.list_inbox(session, pending_only=pending_only, limit=limit)
+        for item in items
     ]
 
 
@@ -1303,8 +1379,16 @@ def _notice(node: Node, session: Session, envelope: OpenedEnvelope) -> None:
     try:
         codec.members(envelope.payload, {"text"}, {"subject", "reference"}, "payload")
         codec.text(envelope.payload, "text", max_length=MAX_NOTICE_TEXT)
+        reference = codec.optional_text(envelope.payload, "reference")
     except codec.FieldError as exc:
         raise EnvelopeRejectedError(Reason.BAD_PAYLOAD, str(exc), envelope_id=envelope.id) from None
+    if reference is not None:
+        # A notice about a request is as confidential as the request: linked, the 24/7 view
+        # shows it only to those who may see that request.
+        with contextlib.suppress(InputError):
+            store.link_inbox_to_request(
+                session, envelope.id, str(RequestReference.parse(reference))
+            )
 
 
 def _package(node: Node, session: Session, envelope: OpenedEnvelope) -> None:

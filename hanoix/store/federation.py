@@ -30,12 +30,14 @@ from sqlalchemy import (
     Text,
     case,
     func,
+    or_,
     select,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hanoix.store.db import Base, UTCDateTime
+from hanoix.store.requests import RequestRow, Visibility, visible_to
 
 PRIORITY_URGENT = 0
 PRIORITY_NORMAL = 10
@@ -395,6 +397,7 @@ class InboxItem:
     duplicates: int
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    request_reference: str | None = None
 
 
 def _inbox_item(row: InboxRow) -> InboxItem:
@@ -414,6 +417,7 @@ def _inbox_item(row: InboxRow) -> InboxItem:
         duplicates=row.duplicates,
         acknowledged_at=row.acknowledged_at,
         acknowledged_by=row.acknowledged_by,
+        request_reference=row.request_reference,
     )
 
 
@@ -484,20 +488,53 @@ def count_duplicate(session: Session, envelope_id: str) -> None:
     )
 
 
+def _seen_by(visibility: Visibility, *, unlinked: bool) -> Any:
+    """Which inbox rows a user may see: a message about a request this node holds when the
+    request is visible to them (the requests' own rule, :func:`visible_to`); a message about
+    no request held here (a ping, a free notice) when ``unlinked``."""
+    held = (
+        select(RequestRow.id)
+        .where(RequestRow.reference == InboxRow.request_reference)
+        .correlate(InboxRow)
+    )
+    about_visible = held.where(visible_to(visibility)).exists()
+    if not unlinked:
+        return about_visible
+    return or_(~held.exists(), about_visible)
+
+
 def list_inbox(
     session: Session,
+    visibility: Visibility | None,
     *,
+    unlinked: bool = False,
     pending_only: bool = True,
     urgent_only: bool = False,
     limit: int = 100,
 ) -> list[InboxItem]:
-    """Messages for the 24/7 view: urgent first, then in the order they arrived."""
+    """Messages for the 24/7 view that ``visibility`` may see (see :func:`_seen_by`): urgent
+    first, then in the order they arrived. ``None`` (said explicitly) is every message, for
+    the node's own plumbing, never for a person's view."""
     query = select(InboxRow).order_by(InboxRow.urgent.desc(), InboxRow.seq).limit(limit)
+    if visibility is not None:
+        query = query.where(_seen_by(visibility, unlinked=unlinked))
     if pending_only:
         query = query.where(InboxRow.acknowledged_at.is_(None))
     if urgent_only:
         query = query.where(InboxRow.urgent.is_(True))
     return [_inbox_item(row) for row in session.scalars(query)]
+
+
+def get_visible_inbox(
+    session: Session, envelope_id: str, visibility: Visibility, *, unlinked: bool
+) -> InboxItem | None:
+    """The message ``envelope_id`` if ``visibility`` may see it, else None (as if missing)."""
+    row = session.scalar(
+        select(InboxRow).where(
+            InboxRow.envelope_id == envelope_id, _seen_by(visibility, unlinked=unlinked)
+        )
+    )
+    return None if row is None else _inbox_item(row)
 
 
 def acknowledge(session: Session, envelope_id: str, by: str, at: datetime) -> bool:

@@ -50,7 +50,7 @@ def statuses(member: NodeProcess) -> dict[str, str]:
 
 def received(member: NodeProcess) -> list[store.InboxItem]:
     with member.node.unit_of_work() as session:
-        return store.list_inbox(session, pending_only=False, limit=100_000)
+        return store.list_inbox(session, None, pending_only=False, limit=100_000)
 
 
 def delivered(member: NodeProcess, ids: list[str]) -> bool:

@@ -7,6 +7,7 @@ SUBPROOF) on Python lists; it shares no code with :mod:`hanoix.ledger.merkle`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from functools import cache
 
 import pytest
@@ -19,10 +20,12 @@ from hanoix.ledger.merkle import (
     NodeID,
     consistency_plan,
     inclusion_plan,
+    leaf_and_inclusion_proof,
     leaf_hash,
     node_hash,
     root_from_inclusion_proof,
     root_from_leaves,
+    root_hash,
     verify_consistency,
     verify_inclusion,
 )
@@ -241,6 +244,87 @@ def test_compact_range_reports_exactly_the_complete_nodes() -> None:
     assert CompactRange.peak_ids(13) == [NodeID(3, 0), NodeID(2, 2), NodeID(0, 12)]
     with pytest.raises(ValueError, match="peaks"):
         CompactRange(3, [b"x" * 32])
+
+
+class _CountingSource:
+    """A node source that counts its calls and can lose the last hash it is asked for."""
+
+    def __init__(self, tree: MemoryTree, *, lose_one: bool = False) -> None:
+        self.tree = tree
+        self.calls = 0
+        self.lose_one = lose_one
+
+    def get_nodes(self, ids: Sequence[NodeID]) -> list[bytes]:
+        self.calls += 1
+        hashes = self.tree.get_nodes(ids)
+        return hashes[:-1] if self.lose_one else hashes
+
+
+def test_leaf_and_inclusion_proof_fetches_both_in_one_call(tree: MemoryTree) -> None:
+    for size in range(1, MAX_SIZE + 1):
+        for index in range(size):
+            source = _CountingSource(tree)
+            leaf, path = leaf_and_inclusion_proof(source, index, size)
+            assert leaf == _h(b"\x00" + LEAVES[index])
+            assert path == brute_path(index, 0, size)
+            assert source.calls == 1
+            verify_inclusion(leaf, index, size, path, brute_mth(0, size))
+
+
+def test_leaf_and_inclusion_proof_refuses_an_index_outside_the_tree(tree: MemoryTree) -> None:
+    with pytest.raises(ProofRangeError):
+        leaf_and_inclusion_proof(tree, 5, 5)
+
+
+def test_a_store_that_answers_too_few_hashes_is_damage(tree: MemoryTree) -> None:
+    with pytest.raises(LogInconsistencyError, match=r"^the tree store answered 3 hashes for 4 "):
+        leaf_and_inclusion_proof(_CountingSource(tree, lose_one=True), 5, 8)
+    with pytest.raises(LogInconsistencyError, match="answered 2 hashes for 3 nodes asked"):
+        root_hash(_CountingSource(tree, lose_one=True), 7)
+
+
+def test_root_hash_of_sizes_zero_and_negative(tree: MemoryTree) -> None:
+    assert root_hash(tree, 0) == EMPTY_ROOT
+    assert root_hash(tree, 1) == brute_mth(0, 1)
+    with pytest.raises(ProofRangeError, match=r"negative size \(-1\)"):
+        root_hash(tree, -1)
+
+
+@pytest.mark.parametrize("resume_at", [0, 1, 2, 5, 8, 13, 32, 63, 64])
+def test_compact_range_extend_resumes_from_stored_peaks(resume_at: int) -> None:
+    hashes = [leaf_hash(data) for data in LEAVES]
+    one_by_one = CompactRange()
+    expected: list[tuple[int, int, bytes]] = []
+    for value in hashes:
+        expected.extend(one_by_one.append(value))
+    first = CompactRange()
+    before = first.extend(hashes[:resume_at])
+    # What the store does: rebuild the edge from its size and peaks, then extend it.
+    resumed = CompactRange(first.size, first.peaks)
+    after = resumed.extend(hashes[resume_at:])
+    assert before + after == expected
+    assert all(
+        value == brute_mth(position << level, (position + 1) << level)
+        for level, position, value in after
+    )
+    assert resumed.size == MAX_SIZE
+    assert resumed.root() == brute_mth(0, MAX_SIZE)
+    assert resumed.peaks == (brute_mth(0, MAX_SIZE),)
+    assert resumed.extend([]) == []
+    assert resumed.size == MAX_SIZE
+
+
+def test_compact_range_peaks_are_the_right_edge() -> None:
+    edge = CompactRange()
+    edge.extend(leaf_hash(data) for data in LEAVES[:13])
+    assert edge.size == 13
+    assert edge.peaks == (brute_mth(0, 8), brute_mth(8, 12), brute_mth(12, 13))
+    assert edge.root() == brute_mth(0, 13)
+    assert CompactRange().root() == EMPTY_ROOT
+    with pytest.raises(ValueError, match=r"^a tree of size 3 has 2 peaks, not 1$"):
+        CompactRange(3, [b"x" * 32])
+    with pytest.raises(ValueError, match=r"^a tree of size -1 "):
+        CompactRange(-1, [b"x" * 32])  # one peak, as many as -1 has bits: still refused
 
 
 # --- bad requests and failing proofs --------------------------------------------------------------

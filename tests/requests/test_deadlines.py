@@ -496,3 +496,275 @@ def test_any_preservation_ends_at_local_midnight_after_its_last_day(
     assert (local.hour, local.minute) == (0, 0)
     assert local.date() == start + timedelta(days=60 + sum(extensions) + 1)
     assert preservation.expires_at().tzinfo is UTC
+
+
+# --- results asserted: the order, the boundaries, who must act and why -----------------------
+
+
+def _suggested(day: date, sequence: int) -> CooperationRequest:
+    """AUT's request to VNM with a suggested execution date (due at the end of the day in
+    Vienna, the requesting State's calendar)."""
+    return sent(suggested_deadline=day, sequence=sequence)
+
+
+def test_the_most_overdue_comes_first_then_the_soonest_whatever_the_input_order() -> None:
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    long_overdue = _suggested(date(2026, 3, 1), 1)
+    just_overdue = _suggested(date(2026, 4, 20), 2)
+    warning = _suggested(date(2026, 5, 5), 3)
+    running = _suggested(date(2026, 7, 1), 4)
+    expected = [
+        ("AUT-2026-000001", DeadlineState.OVERDUE),
+        ("AUT-2026-000002", DeadlineState.OVERDUE),
+        ("AUT-2026-000003", DeadlineState.WARNING),
+        ("AUT-2026-000004", DeadlineState.RUNNING),
+    ]
+    for pool in (
+        [running, warning, just_overdue, long_overdue],
+        [long_overdue, just_overdue, warning, running],
+        [warning, long_overdue, running, just_overdue],
+    ):
+        listed = deadlines_due(pool, now)
+        assert [(str(s.deadline.reference), s.state) for s in listed] == expected
+
+
+def test_deadlines_due_at_the_same_instant_are_listed_by_reference() -> None:
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    same_day = [_suggested(date(2026, 4, 1), n) for n in (9, 7, 8)]
+    listed = deadlines_due(same_day, now)
+    assert [str(s.deadline.reference) for s in listed] == [
+        "AUT-2026-000007",
+        "AUT-2026-000008",
+        "AUT-2026-000009",
+    ]
+    overdue = deadlines_due(same_day, datetime(2026, 5, 1, tzinfo=UTC))
+    assert [str(s.deadline.reference) for s in overdue] == [
+        "AUT-2026-000007",
+        "AUT-2026-000008",
+        "AUT-2026-000009",
+    ]
+
+
+def test_a_held_deadline_comes_after_one_due_long_after_now() -> None:
+    now = datetime(2026, 4, 20, tzinfo=UTC)
+    held_preservation = _requesting_copy_executed(sequence=7)
+    held_mla = step(
+        sent(RequestKind.STORED_DATA_ACCESS, follows_up=held_preservation.reference, sequence=8),
+        Action.RECEIVE,
+        FROM_VNM,
+    )
+    far = _suggested(date(2027, 1, 1), 1)
+    listed = deadlines_due([held_mla, held_preservation, far], now)
+    assert [(str(s.deadline.reference), s.state) for s in listed] == [
+        ("AUT-2026-000001", DeadlineState.RUNNING),
+        ("AUT-2026-000007", DeadlineState.HELD),
+    ]
+
+
+# The suggested date 15 March 2026 ends at midnight in Vienna: 23:00 UTC.
+_DUE_15_MARCH = datetime(2026, 3, 15, 23, 0, tzinfo=UTC)
+
+
+def test_within_keeps_a_deadline_due_exactly_at_its_end_and_drops_one_a_second_later() -> None:
+    request = _suggested(date(2026, 3, 15), 1)
+    now = _DUE_15_MARCH - timedelta(days=20)
+    [kept] = deadlines_due([request], now, within=timedelta(days=20))
+    assert kept.deadline.due == _DUE_15_MARCH
+    assert deadlines_due([request], now, within=timedelta(days=20) - timedelta(seconds=1)) == []
+
+
+def test_within_always_keeps_the_overdue_and_never_the_held() -> None:
+    now = datetime(2026, 4, 20, tzinfo=UTC)
+    overdue = _suggested(date(2026, 3, 15), 1)
+    held_preservation = _requesting_copy_executed(sequence=7)
+    held_mla = step(
+        sent(RequestKind.STORED_DATA_ACCESS, follows_up=held_preservation.reference, sequence=8),
+        Action.RECEIVE,
+        FROM_VNM,
+    )
+    listed = deadlines_due([overdue, held_preservation, held_mla], now, within=timedelta(0))
+    assert [(str(s.deadline.reference), s.state) for s in listed] == [
+        ("AUT-2026-000001", DeadlineState.OVERDUE)
+    ]
+    far = deadlines_due([held_preservation, held_mla], now, within=timedelta(days=10_000))
+    assert far == []
+
+
+@pytest.mark.parametrize(
+    ("before_due", "state"),
+    [
+        (timedelta(days=10, seconds=1), DeadlineState.RUNNING),
+        (timedelta(days=10), DeadlineState.WARNING),  # the window's end is inside it
+        (timedelta(seconds=1), DeadlineState.WARNING),
+        (timedelta(0), DeadlineState.OVERDUE),  # due now is overdue
+        (-timedelta(seconds=1), DeadlineState.OVERDUE),
+    ],
+)
+def test_the_default_window_is_ten_days_and_a_deadline_due_now_is_overdue(
+    before_due: timedelta, state: DeadlineState
+) -> None:
+    [status] = deadlines_due([_suggested(date(2026, 3, 15), 1)], _DUE_15_MARCH - before_due)
+    assert status.state is state
+    assert status.time_left == before_due
+
+
+@pytest.mark.parametrize(
+    ("kind", "due_after", "window"),
+    [
+        (DeadlineKind.URGENT_ACKNOWLEDGEMENT, timedelta(hours=4), timedelta(hours=1)),
+        (DeadlineKind.URGENT_RESPONSE, timedelta(hours=24), timedelta(hours=4)),
+    ],
+)
+def test_urgent_expectations_have_windows_of_their_own(
+    kind: DeadlineKind, due_after: timedelta, window: timedelta
+) -> None:
+    request = sent(urgent=True)
+    due = T0 + due_after
+
+    def state_at(now: datetime) -> DeadlineState:
+        return next(s.state for s in deadlines_due([request], now) if s.deadline.kind is kind)
+
+    assert state_at(due - window - timedelta(seconds=1)) is DeadlineState.RUNNING
+    assert state_at(due - window) is DeadlineState.WARNING
+    assert state_at(due) is DeadlineState.OVERDUE
+    assert DeadlinePolicy().window(kind) == window
+    assert DeadlinePolicy().window(DeadlineKind.SUGGESTED_EXECUTION) == timedelta(days=10)
+
+
+def test_a_policy_of_its_own_changes_the_window() -> None:
+    policy = DeadlinePolicy(warning_window=timedelta(days=30))
+    [status] = deadlines_due(
+        [_suggested(date(2026, 3, 15), 1)], _DUE_15_MARCH - timedelta(days=25), policy=policy
+    )
+    assert status.state is DeadlineState.WARNING
+
+
+_ZONES = {"AUT": "Europe/Vienna", "VNM": "Asia/Ho_Chi_Minh"}
+
+
+def _facts(deadline: Deadline) -> tuple[object, ...]:
+    return (
+        deadline.kind,
+        deadline.request_id,
+        str(deadline.reference),
+        deadline.label,
+        (deadline.owner.kind, deadline.owner.id, deadline.owner.state),
+        str(deadline.article),
+        deadline.basis,
+        dict(deadline.zones),
+    )
+
+
+def test_each_deadline_says_whose_it_is_on_which_request_and_on_what_basis() -> None:
+    urgent = sent(urgent=True, suggested_deadline=date(2026, 3, 15))
+    assert [_facts(d) for d in deadlines_for(urgent)] == [
+        (
+            DeadlineKind.URGENT_ACKNOWLEDGEMENT,
+            "req-1",
+            "AUT-2026-000001",
+            "acknowledge the urgent request",
+            (OwnerKind.AUTHORITY, "VNM-CA", "VNM"),
+            "Art. 41(1)",
+            URGENT_EXPECTATIONS[0].basis,
+            _ZONES,
+        ),
+        (
+            DeadlineKind.URGENT_RESPONSE,
+            "req-1",
+            "AUT-2026-000001",
+            "first answer to the urgent request (executing, preserving, asking, refusing)",
+            (OwnerKind.AUTHORITY, "VNM-CA", "VNM"),
+            "Art. 41(3)",
+            URGENT_EXPECTATIONS[1].basis,
+            _ZONES,
+        ),
+        (
+            DeadlineKind.SUGGESTED_EXECUTION,
+            "req-1",
+            "AUT-2026-000001",
+            "execution date suggested by the requesting State",
+            (OwnerKind.AUTHORITY, "VNM-CA", "VNM"),
+            "Art. 40(25)",  # UNTOC 18(24), shifted by one by the persecution clause
+            "Convention (take full account of the suggested date)",
+            _ZONES,
+        ),
+    ]
+    assert URGENT_EXPECTATIONS[0].basis.startswith("node policy: the Convention sets no")
+    assert "Art. 41(3) lists" in URGENT_EXPECTATIONS[1].basis
+
+    preservation = _requesting_copy_executed()
+    assert [_facts(d) for d in deadlines_for(preservation)] == [
+        (
+            DeadlineKind.PRESERVATION_EXPIRY,
+            "req-1",
+            "AUT-2026-000001",
+            "preservation ends (at least 60 days)",
+            (OwnerKind.USER, "aut.drafter", "AUT"),
+            "Art. 42(8)",
+            "Convention",
+            _ZONES,
+        )
+    ]
+
+
+def test_a_held_preservation_names_the_request_that_holds_it() -> None:
+    preservation = _requesting_copy_executed()
+    mla = step(
+        sent(RequestKind.STORED_DATA_ACCESS, follows_up=preservation.reference, sequence=2),
+        Action.RECEIVE,
+        FROM_VNM,
+    )
+    held = _expiry(preservation, [preservation, mla])
+    assert _facts(held) == (
+        DeadlineKind.PRESERVATION_EXPIRY,
+        "req-1",
+        "AUT-2026-000001",
+        "preservation held until a decision on AUT-2026-000002",
+        (OwnerKind.USER, "aut.drafter", "AUT"),
+        "Art. 42(8)",
+        "Convention",
+        _ZONES,
+    )
+    assert held.held_by == mla.reference
+    assert held.time_left(T0) is None
+    assert held.local_due() == {}
+
+
+def test_postponement_and_deletion_deadlines_name_their_owner_and_basis() -> None:
+    copy = received(sent())
+    copy = step(copy, Action.ACKNOWLEDGE, VNM_CLERK)
+    postponed = step(
+        copy,
+        Action.POSTPONE,
+        VNM_APPROVER,
+        payload=Postponement(until=date(2026, 3, 29), reason="interferes with our case"),
+    )
+    assert [_facts(d) for d in deadlines_for(postponed)] == [
+        (
+            DeadlineKind.POSTPONED_UNTIL,
+            "in-1",
+            "AUT-2026-000001",
+            "postponement ends: resume, refuse or postpone again",
+            (OwnerKind.AUTHORITY, "VNM-CA", "VNM"),  # acknowledging does not take ownership
+            "Art. 40(26)",  # UNTOC 18(25), shifted by one
+            "decision of the requested State",
+            _ZONES,
+        )
+    ]
+    request = step(step(sent(), Action.RECEIVE, FROM_VNM), Action.ACKNOWLEDGE, FROM_VNM)
+    request = step(
+        request,
+        Action.ATTACH_CONDITIONS,
+        FROM_VNM,
+        payload=ConditionsAttachment((DeleteBy(on=date(2026, 12, 31)),)),
+    )
+    [deletion] = deadlines_for(request)
+    assert _facts(deletion)[:5] == (
+        DeadlineKind.DELETE_BY,
+        "req-1",
+        "AUT-2026-000001",
+        "delete what was received",
+        (OwnerKind.USER, "aut.drafter", "AUT"),
+    )
+    assert deletion.basis == "condition of the requested State"
+    assert str(deletion.article) == "Art. 36(1)(b)"

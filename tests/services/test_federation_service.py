@@ -22,7 +22,7 @@ from hanoix.federation.errors import EnvelopeRejectedError, Reason, UnknownPeerE
 from hanoix.federation.handlers import registry
 from hanoix.ledger.events import EventKind
 from hanoix.services import custody
-from hanoix.services.federation import Message, outbox_signal, urgent_inbox
+from hanoix.services.federation import Message, outbox_signal
 from hanoix.store import federation as store
 from hanoix.store.meta import NodeMeta, get_meta, set_meta
 from tests.federation.builders import (
@@ -60,7 +60,7 @@ def outbox(net: Network, name: str) -> dict[str, store.OutboxItem]:
 
 def inbox(net: Network, name: str) -> list[store.InboxItem]:
     with net[name].node.unit_of_work() as session:
-        return store.list_inbox(session, pending_only=False, limit=10_000)
+        return store.list_inbox(session, None, pending_only=False, limit=10_000)
 
 
 def events(net: Network, name: str, kind: EventKind) -> list[dict[str, object]]:
@@ -353,7 +353,7 @@ def test_urgent_messages_go_before_everything_queued(net: Network) -> None:
 
 def _view(net: Network, name: str) -> list[object]:
     with net[name].node.unit_of_work() as session:
-        return urgent_inbox(session)  # type: ignore[return-value]
+        return store.list_inbox(session, None)  # type: ignore[return-value]
 
 
 def test_an_unknown_type_and_a_refusing_handler_are_rejected_permanently(net: Network) -> None:

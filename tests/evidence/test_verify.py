@@ -1,0 +1,197 @@
+"""``verify``'s report with exact answers: which problems, how many, in which field, worded how.
+
+The API and the CLI return these problems as they are, so their count, field and message are
+the contract; the tampering property tests only check that something is found.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+
+from hanoix.errors import Problem
+from hanoix.evidence.errors import EvidenceInputError, PackageVerificationError
+from hanoix.evidence.format import FOOTER_SIZE, TAG_SIZE
+from hanoix.evidence.verify import MAX_CHUNK_PROBLEMS, chunk_spans, verify
+from tests.evidence.helpers import CHUNK, authority, seal_bytes
+
+SENDER = authority(11)
+RECEIVER = authority(12, "Police", "VNM")
+OTHER = authority(13, "Intruder", "XXX")
+
+_rng = random.Random(20)
+BIG = {"disk.img": _rng.randbytes(30 * CHUNK)}
+PACKAGE, SEALED = seal_bytes(BIG, SENDER, [RECEIVER], seed=3)
+EMPTY, _ = seal_bytes({"nothing": b""}, SENDER, [RECEIVER], seed=4)
+
+
+def _spans(package: bytes) -> list[tuple[int, int]]:
+    verified = verify(io.BytesIO(package))
+    return list(chunk_spans(verified.header, verified.trailer, verified.payload_start))
+
+
+SPANS = _spans(PACKAGE)
+
+
+def _problems(package: bytes, **kwargs: object) -> tuple[str, list[tuple[str | None, str]]]:
+    with pytest.raises(PackageVerificationError) as raised:
+        verify(io.BytesIO(package), **kwargs)  # type: ignore[arg-type]
+    problems = raised.value.problems
+    assert all(isinstance(p, Problem) and p.article is None for p in problems)
+    return raised.value.message, [(p.field, p.message) for p in problems]
+
+
+def _with_bad_chunks(count: int) -> bytes:
+    tampered = bytearray(PACKAGE)
+    for offset, _length in SPANS[:count]:
+        tampered[offset + 3] ^= 0x40
+    return bytes(tampered)
+
+
+def test_the_package_has_enough_chunks_for_the_cap() -> None:
+    assert len(SPANS) > MAX_CHUNK_PROBLEMS + 5
+    assert MAX_CHUNK_PROBLEMS == 20
+
+
+def test_an_intact_package_reports_what_it_holds() -> None:
+    progress: list[int] = []
+    verified = verify(io.BytesIO(PACKAGE), sender=SENDER.sender, progress=progress.append)
+    report = verified.report
+    assert report.chunks == len(SPANS)
+    assert report.files == 1
+    assert report.size == len(PACKAGE)
+    assert report.package_id == verified.package_id == SEALED.package_id
+    assert sum(progress) == report.plaintext_bytes
+    assert len(progress) == len(SPANS)
+    assert progress[:-1] == [CHUNK] * (len(SPANS) - 1)
+    as_dict = report.as_dict()
+    assert as_dict["chunks"] == len(SPANS)
+    assert as_dict["package_bytes"] == len(PACKAGE)
+    assert as_dict["request"] == "AUT-2026-0001"
+    assert as_dict["chunk_size"] == CHUNK
+    assert as_dict["signer"]["key_id"] == SENDER.sender.key_id
+    assert [r["key_id"] for r in as_dict["recipients"]] == [RECEIVER.recipient.key_id]
+
+
+@pytest.mark.parametrize("bad", [1, MAX_CHUNK_PROBLEMS - 1, MAX_CHUNK_PROBLEMS])
+def test_up_to_the_cap_every_bad_chunk_is_listed_and_nothing_more(bad: int) -> None:
+    message, problems = _problems(_with_bad_chunks(bad))
+    assert problems == [
+        (
+            f"chunk {i}",
+            f"step 7: chunk {i} does not match its committed hash (altered or reordered)",
+        )
+        for i in range(bad)
+    ]
+    more = f" (and {bad - 1} more problems)" if bad > 1 else ""
+    assert message == (
+        "the package does not verify: step 7: chunk 0 does not match its committed hash "
+        f"(altered or reordered){more}"
+    )
+
+
+@pytest.mark.parametrize("bad", [MAX_CHUNK_PROBLEMS + 1, MAX_CHUNK_PROBLEMS + 5])
+def test_past_the_cap_one_line_counts_the_bad_chunks_not_listed(bad: int) -> None:
+    message, problems = _problems(_with_bad_chunks(bad))
+    assert len(problems) == MAX_CHUNK_PROBLEMS + 1
+    assert [field for field, _ in problems[:MAX_CHUNK_PROBLEMS]] == [
+        f"chunk {i}" for i in range(MAX_CHUNK_PROBLEMS)
+    ]
+    assert problems[-1] == (
+        "chunks",
+        f"step 7: {bad - MAX_CHUNK_PROBLEMS} more chunks do not match",
+    )
+    assert message.endswith(f"(and {MAX_CHUNK_PROBLEMS} more problems)")
+
+
+def _drop_last_chunks(count: int) -> bytes:
+    """The package with its last ``count`` chunks cut out and its trailer and footer kept."""
+    cut_from = SPANS[-count][0]
+    payload_end = SPANS[-1][0] + SPANS[-1][1]
+    return PACKAGE[:cut_from] + PACKAGE[payload_end:]
+
+
+@pytest.mark.parametrize("count", [1, 2, 7])
+def test_truncation_says_how_many_bytes_and_chunks_are_missing(count: int) -> None:
+    missing_bytes = sum(length for _, length in SPANS[-count:])
+    expected = SPANS[-1][0] + SPANS[-1][1] - SPANS[0][0]
+    message, problems = _problems(_drop_last_chunks(count))
+    assert problems == [
+        (
+            "payload",
+            f"step 6: the package is truncated: {missing_bytes} bytes of chunk data are "
+            f"missing ({expected - missing_bytes} of {expected})",
+        ),
+        ("chunks", f"step 7: {count} chunks are missing from the end (truncated)"),
+    ]
+    assert message.endswith("(and 1 more problems)")
+
+
+def test_one_byte_short_misses_the_last_chunk_only() -> None:
+    payload_end = SPANS[-1][0] + SPANS[-1][1]
+    short = PACKAGE[: payload_end - 1] + PACKAGE[payload_end:]
+    _, problems = _problems(short)
+    assert [field for field, _ in problems] == ["payload", "chunks"]
+    assert problems[0][1].startswith("step 6: the package is truncated: 1 bytes of chunk data")
+    assert problems[1][1] == "step 7: 1 chunks are missing from the end (truncated)"
+
+
+def test_extra_chunk_data_is_counted_in_bytes() -> None:
+    payload_end = SPANS[-1][0] + SPANS[-1][1]
+    longer = PACKAGE[:payload_end] + b"\x00" * 33 + PACKAGE[payload_end:]
+    message, problems = _problems(longer)
+    assert problems == [
+        (
+            "payload",
+            "step 6: the package has 33 bytes more chunk data than its summary declares "
+            "(a chunk duplicated or inserted?)",
+        )
+    ]
+    assert message == f"the package does not verify: {problems[0][1]}"
+
+
+def test_an_empty_payload_is_one_empty_chunk_that_verifies() -> None:
+    verified = verify(io.BytesIO(EMPTY), sender=SENDER.sender)
+    assert verified.report.plaintext_bytes is not None
+    spans = _spans(EMPTY)
+    # The manifest travels in the payload, so even "no bytes" of files makes chunks; the last
+    # chunk is at least its tag.
+    assert all(length >= TAG_SIZE for _, length in spans)
+    assert verified.report.chunks == len(spans)
+
+
+def test_a_pinned_sender_that_did_not_sign_is_named_with_both_keys() -> None:
+    _, problems = _problems(PACKAGE, sender=OTHER.sender)
+    assert problems == [
+        (
+            "signature",
+            f"step 4: wrong sender: the package is signed by key {SENDER.sender.describe()}, "
+            f"not by the expected key {OTHER.sender.describe()}",
+        )
+    ]
+
+
+def test_an_encryption_key_given_as_sender_is_refused_before_reading() -> None:
+    with pytest.raises(EvidenceInputError, match=r"^--sender-key must be an Ed25519 signing"):
+        verify(io.BytesIO(PACKAGE), sender=RECEIVER.recipient)
+
+
+def test_a_package_cut_before_its_trailer_names_the_footer() -> None:
+    _, problems = _problems(PACKAGE[: SPANS[0][0] + 3])
+    assert problems == [("footer", "step 3: the package is truncated: it ends before its trailer")]
+
+
+def test_a_footer_claiming_a_longer_trailer_than_the_package_names_the_footer() -> None:
+    footer = bytearray(PACKAGE[-FOOTER_SIZE:])
+    footer[:8] = (len(PACKAGE) * 2).to_bytes(8, "big")
+    _, problems = _problems(PACKAGE[:-FOOTER_SIZE] + bytes(footer))
+    assert problems == [
+        ("footer", "step 3: the footer's trailer length is larger than the package")
+    ]
+
+
+def test_a_header_cut_short_is_named_as_such() -> None:
+    _, problems = _problems(PACKAGE[:40])
+    assert problems == [("header", "step 2: the package is truncated inside its header")]

@@ -1,0 +1,279 @@
+"""The treaty status with known answers: the summary's counts, one participant's report, the
+REIO rule of Art. 67, the projection's rate and the boundaries of a membership."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from hanoix.convention.final_provisions import denunciation_effective
+from hanoix.treaty.actions import ActionKind, TreatyAction
+from hanoix.treaty.status import (
+    REIO_CEASES_WITH_MEMBERS,
+    Reason,
+    Standing,
+    TreatyStatus,
+)
+from tests.treaty.builders import (
+    EU_MEMBERS,
+    OPENING,
+    OTHERS,
+    accede,
+    denounce,
+    ratify,
+    sign,
+    signed_and_ratified,
+)
+
+ON = date(2026, 6, 30)
+
+
+def _world_of_five() -> TreatyStatus:
+    """Five participants in five standings on 30 June 2026 (the Convention not yet in force)."""
+    return TreatyStatus(
+        [
+            sign(OTHERS[0]),  # signed only
+            sign(OTHERS[1]),
+            ratify(OTHERS[1], date(2026, 3, 1)),  # signed and ratified
+            accede(OTHERS[2], date(2026, 4, 1)),  # acceded, never signed
+            sign(OTHERS[3], ON + timedelta(days=1)),  # signs the day after
+            sign(OTHERS[4]),
+            ratify(OTHERS[4], date(2026, 1, 5)),
+            denounce(OTHERS[4], date(2026, 2, 1)),  # effective 2027-02-01: still counted
+        ]
+    )
+
+
+def test_the_summary_counts_signatures_by_the_date_not_instruments() -> None:
+    summary = _world_of_five().summary(ON)
+    # OTHERS[0], [1] and [4] signed by 30 June; the accession is no signature and OTHERS[3]
+    # signs the next day.
+    assert summary.signatories == 3
+    assert summary.parties == 3  # [1], [2] and [4], whose denunciation has not taken effect
+    assert summary.as_dict() == {
+        "on": "2026-06-30",
+        "signatories": 3,
+        "parties": 3,
+        "instruments_counted": 3,
+        "instruments_needed": 40,
+        "instruments_remaining": 37,
+        "entry_into_force": None,
+        "in_force": False,
+    }
+    assert _world_of_five().summary(ON + timedelta(days=1)).signatories == 4
+    assert _world_of_five().summary(OPENING - timedelta(days=1)).signatories == 0
+
+
+def test_a_denounced_participant_is_neither_party_nor_counted_from_the_day_it_takes_effect() -> (
+    None
+):
+    status = _world_of_five()
+    effective = denunciation_effective(date(2026, 2, 1))
+    assert effective == date(2027, 2, 1)
+    before, on_the_day = effective - timedelta(days=1), effective
+    assert (status.summary(before).parties, status.summary(before).instruments_counted) == (3, 3)
+    assert (status.summary(on_the_day).parties, status.summary(on_the_day).instruments_counted) == (
+        2,
+        2,
+    )
+    assert status.participant(OTHERS[4], before).standing is Standing.CONTRACTING
+    assert status.participant(OTHERS[4], on_the_day).standing is Standing.DENOUNCED
+
+
+def test_an_instrument_counts_from_the_day_of_its_deposit() -> None:
+    status = _world_of_five()
+    deposit = date(2026, 4, 1)
+    assert status.summary(deposit).instruments_counted == 3
+    assert status.summary(deposit - timedelta(days=1)).instruments_counted == 2
+    assert status.participant(OTHERS[2], deposit).standing is Standing.CONTRACTING
+    assert status.participant(OTHERS[2], deposit - timedelta(days=1)).standing is (
+        Standing.NOT_SIGNED
+    )
+
+
+def test_the_participant_report_keeps_the_signature_up_to_the_date_asked() -> None:
+    status = _world_of_five()
+    signed = status.participant(OTHERS[1], ON)
+    assert signed.signature == OPENING
+    assert signed.as_dict()["signature"] == "2025-10-25"
+    assert signed.instrument == TreatyAction(OTHERS[1], ActionKind.RATIFICATION, date(2026, 3, 1))
+    assert [a.kind for a in signed.actions] == [ActionKind.SIGNATURE, ActionKind.RATIFICATION]
+    later = status.participant(OTHERS[3], ON)
+    assert (later.signature, later.standing) == (None, Standing.NOT_SIGNED)
+    assert later.actions == (TreatyAction(OTHERS[3], ActionKind.SIGNATURE, ON + timedelta(1)),)
+    assert status.participant(OTHERS[3], ON + timedelta(days=1)).signature == ON + timedelta(1)
+    acceded = status.participant(OTHERS[2], ON)
+    assert acceded.signature is None
+    assert acceded.as_dict()["signature"] is None
+
+
+@pytest.mark.parametrize(
+    ("index", "standing", "reason", "article", "message"),
+    [
+        (
+            0,
+            Standing.SIGNED,
+            Reason.SIGNED_NOT_RATIFIED,
+            "Art. 64",
+            "signed the Convention but had not ratified, accepted or approved it by 2026-06-30",
+        ),
+        (
+            3,
+            Standing.NOT_SIGNED,
+            Reason.NOT_SIGNED,
+            "Art. 64",
+            "has neither signed nor joined the Convention by 2026-06-30",
+        ),
+        (
+            2,
+            Standing.CONTRACTING,
+            Reason.NOT_YET_IN_FORCE_FOR_IT,
+            "Art. 65(1)",
+            "(accession deposited on 2026-04-01) is not yet bound on 2026-06-30: it enters "
+            "into force for it when the Convention enters into force",
+        ),
+    ],
+)
+def test_each_standing_gives_its_reason_and_article(
+    index: int, standing: Standing, reason: Reason, article: str, message: str
+) -> None:
+    record = _world_of_five().participant(OTHERS[index], ON)
+    assert record.standing is standing
+    assert (record.finding.reason, record.finding.article) == (reason, article)
+    assert record.finding.participant == OTHERS[index]
+    assert record.finding.message.endswith(message)
+    assert record.as_dict()["standing"] == standing.value
+
+
+# --- the REIO rule (Art. 67, recalled): the EU ends with its last member ----------------------
+
+EU_APPROVAL = date(2027, 7, 1)
+
+
+def _eu_world(*denunciations: TreatyAction) -> TreatyStatus:
+    return TreatyStatus(
+        [
+            *signed_and_ratified(OTHERS[:39], date(2027, 2, 1)),
+            *signed_and_ratified(EU_MEMBERS, date(2027, 3, 2)),
+            sign("EUU"),
+            TreatyAction("EUU", ActionKind.APPROVAL, EU_APPROVAL),
+            *denunciations,
+        ]
+    )
+
+
+def _every_member_denounces(last_notice: date) -> list[TreatyAction]:
+    """Each EU member denounces, one a day, the last on ``last_notice``."""
+    count = len(EU_MEMBERS)
+    return [
+        denounce(code, last_notice - timedelta(days=count - 1 - i))
+        for i, code in enumerate(EU_MEMBERS)
+    ]
+
+
+def test_the_eu_ceases_to_be_a_party_when_its_last_member_states_denunciation_takes_effect() -> (
+    None
+):
+    assert REIO_CEASES_WITH_MEMBERS.value is True
+    last_notice = date(2030, 6, 1)
+    ends = denunciation_effective(last_notice)  # 2031-06-01
+    status = _eu_world(*_every_member_denounces(last_notice))
+    before = status.participant("EUU", ends - timedelta(days=1))
+    assert before.standing is Standing.PARTY
+    assert before.bound_until == ends - timedelta(days=1)
+    assert before.finding.message.endswith(
+        "(approval deposited on 2027-07-01); its denunciation takes effect on 2031-06-01"
+    )
+    after = status.participant("EUU", ends)
+    assert after.standing is Standing.DENOUNCED
+    assert after.finding.reason is Reason.DENOUNCED
+    assert after.finding.article == "Art. 67(1)"
+    assert after.finding.message == (
+        "European Union ceased to be a party when all its member States had denounced; "
+        "no longer bound from 2031-06-01"
+    )
+    # The day before, the last member and the EU are still parties; the other members are not.
+    assert status.summary(ends - timedelta(days=1)).parties == 39 + 1 + 1
+    assert status.summary(ends).parties == 39
+
+
+def test_the_eu_stays_a_party_while_one_member_state_has_not_denounced() -> None:
+    denunciations = _every_member_denounces(date(2030, 6, 1))[1:]
+    status = _eu_world(*denunciations)
+    record = status.participant("EUU", date(2040, 1, 1))
+    assert record.standing is Standing.PARTY
+    assert record.bound_until is None
+
+
+def test_the_eus_own_earlier_denunciation_keeps_its_own_date() -> None:
+    own = denounce("EUU", date(2029, 1, 10))  # effective 2030-01-10, before the members'
+    status = _eu_world(*_every_member_denounces(date(2030, 6, 1)), own)
+    assert status.participant("EUU", date(2030, 1, 9)).standing is Standing.PARTY
+    record = status.participant("EUU", date(2030, 1, 10))
+    assert record.standing is Standing.DENOUNCED
+    assert record.finding.message.startswith(
+        "European Union denounced the Convention on 2029-01-10; no longer bound from 2030-01-10"
+    )
+
+
+def test_the_eus_own_later_denunciation_gives_way_to_its_last_members() -> None:
+    own = denounce("EUU", date(2031, 1, 10))  # effective 2032-01-10, after the members'
+    status = _eu_world(*_every_member_denounces(date(2030, 6, 1)), own)
+    assert status.participant("EUU", date(2031, 5, 31)).standing is Standing.PARTY
+    assert status.participant("EUU", date(2031, 6, 1)).standing is Standing.DENOUNCED
+    assert status.participant("EUU", date(2031, 5, 31)).bound_until == date(2031, 5, 31)
+
+
+# --- the projection ---------------------------------------------------------------------------
+
+
+def test_the_projection_gives_the_rate_per_year_and_rounds_the_days_up() -> None:
+    actions = [
+        *signed_and_ratified([OTHERS[0]], date(2026, 1, 1)),
+        *signed_and_ratified([OTHERS[1]], date(2026, 1, 4)),
+        *signed_and_ratified([OTHERS[2]], date(2026, 1, 8)),
+        *signed_and_ratified([OTHERS[3]], date(2026, 3, 1)),  # after the date asked: ignored
+    ]
+    projection = TreatyStatus(actions).projection(date(2026, 2, 1))
+    assert projection is not None
+    # Two more instruments in seven days: 2/7 a day, 104.36 a year; 37 missing take
+    # 37 / (2/7) = 129.5 days, rounded up to 130.
+    assert projection.rate_per_year == pytest.approx(2 / 7 * 365.25)
+    assert round(projection.rate_per_year, 2) == 104.36
+    assert projection.fortieth_deposit == date(2026, 1, 8) + timedelta(days=130)
+    assert projection.entry_into_force == date(2026, 5, 18) + timedelta(days=90)
+
+
+def test_the_projection_needs_deposits_on_two_different_days() -> None:
+    same_day = signed_and_ratified(OTHERS[:3], date(2026, 1, 1))
+    assert TreatyStatus(same_day).projection(date(2026, 2, 1)) is None
+    two_days = [*same_day, *signed_and_ratified([OTHERS[3]], date(2026, 1, 2))]
+    projection = TreatyStatus(two_days).projection(date(2026, 2, 1))
+    assert projection is not None
+    # Three more in one day; 36 missing take 12 days.
+    assert projection.rate_per_year == pytest.approx(3 * 365.25)
+    assert projection.fortieth_deposit == date(2026, 1, 14)
+
+
+def test_the_projection_counts_only_instruments_that_still_stand() -> None:
+    actions = [
+        *signed_and_ratified([OTHERS[0]], date(2026, 1, 1)),
+        *signed_and_ratified([OTHERS[1]], date(2026, 1, 11)),
+        denounce(OTHERS[0], date(2026, 1, 20)),  # effective 2027-01-20
+    ]
+    before = TreatyStatus(actions).projection(date(2027, 1, 19))
+    after = TreatyStatus(actions).projection(date(2027, 1, 20))
+    assert before is not None and after is not None
+    assert before.fortieth_deposit == date(2026, 1, 11) + timedelta(days=380)
+    assert after.fortieth_deposit == date(2026, 1, 11) + timedelta(days=390)
+
+
+def test_entry_into_force_is_known_from_the_day_of_the_fortieth_deposit() -> None:
+    fortieth = date(2027, 3, 2)
+    status = TreatyStatus(
+        [*signed_and_ratified(OTHERS[:39], date(2027, 2, 1)), accede(OTHERS[39], fortieth)]
+    )
+    assert status.summary(fortieth).entry_into_force == date(2027, 5, 31)
+    assert status.summary(fortieth - timedelta(days=1)).entry_into_force is None
+    assert status.projection(fortieth) is None
