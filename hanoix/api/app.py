@@ -19,6 +19,7 @@ from hanoix.api import (
     treaty,
     users,
 )
+from hanoix.api.limits import BodyLimitMiddleware
 from hanoix.api.logging_middleware import RequestLogMiddleware
 from hanoix.api.problems import PROBLEM_RESPONSES
 from hanoix.services.node import Node
@@ -59,4 +60,6 @@ def create_app(node: Node) -> FastAPI:
     security.document_security(app)
     app.mount("/static", StaticFiles(directory=pages.WEB_DIR / "static"), name="static")
     app.include_router(pages.router)
+    # Added last, so outermost: a body too large is refused before anything else reads it.
+    app.add_middleware(BodyLimitMiddleware)
     return app

@@ -75,9 +75,12 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated"}.get(
-        exc.status_code, "http-error"
-    )
+    code = {
+        404: "not-found",
+        405: "method-not-allowed",
+        401: "unauthenticated",
+        413: "too-large",
+    }.get(exc.status_code, "http-error")
     response = problem_response(exc.status_code, code, str(exc.detail))
     if exc.headers:
         response.headers.update(exc.headers)
@@ -108,6 +111,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, text in (
         (400, "the input is wrong; the detail says what to fix"),
         (404, "not found"),
+        (413, "the body is larger than the route accepts (docs/api.md, body limits)"),
         (422, "the input does not match the schema, or the answer is no"),
     )
 }

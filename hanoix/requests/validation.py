@@ -26,6 +26,7 @@ from hanoix.convention import DualCriminalityRule, NotificationKind
 from hanoix.convention.refs import Art
 from hanoix.errors import InputError, Problem, RuleViolationError
 from hanoix.requests import rulebook
+from hanoix.requests.limits import size_problems
 from hanoix.requests.localtime import load_zone, local_date, require_utc
 from hanoix.requests.model import Channel, CooperationRequest, LegalBasis
 from hanoix.requests.references import check_state_code
@@ -294,6 +295,7 @@ def validate(
     errors: list[Problem] = []
     warnings: list[Problem] = []
     errors.extend(_contents(request))
+    errors.extend(size_problems(request.contents, request.proceeding, request.legal_basis_other))
     errors.extend(_form(request, profile))
     errors.extend(_periods(request, at))
     warnings.extend(_suggested_deadline(request, at))
