@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hanoix.api.methods import allowed_methods
 from hanoix.errors import HanoixError, RetryLaterError, UnavailableError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -73,7 +74,7 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(422, "invalid-input", "the request does not match its schema", problems)
 
 
-def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {
         404: "not-found",
@@ -81,9 +82,17 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
         401: "unauthenticated",
         413: "too-large",
     }.get(exc.status_code, "http-error")
-    response = problem_response(exc.status_code, code, str(exc.detail))
+    detail = str(exc.detail)
+    allowed: list[str] = []
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route that matched; RFC 9110 wants all.
+        allowed = allowed_methods(request.app, request.url.path)
+        detail = f"{request.method} is not answered here; use {', '.join(allowed)}"
+    response = problem_response(exc.status_code, code, detail)
     if exc.headers:
         response.headers.update(exc.headers)
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(allowed)
     return response
 
 
