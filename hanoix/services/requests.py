@@ -523,6 +523,24 @@ class DraftValidation:
         }
 
 
+def _user_state(user: User | None) -> str | None:
+    return user.authority.state if user is not None and user.authority is not None else None
+
+
+def requesting_state_missing(
+    node: Node, requesting_state: str | None, *, user: User | None = None
+) -> Problem | None:
+    """The problem of a document that names no requesting State when neither the acting user
+    nor the node's configuration gives one; ``None`` when a State is known."""
+    if requesting_state or _user_state(user) or node.settings.state:
+        return None
+    return Problem(
+        "say which State requests: put requesting_state in the document, act as a user "
+        "(--as or HANOIX_USER), or configure the node's State (HANOIX_STATE)",
+        field="requesting_state",
+    )
+
+
 def validate_draft(node: Node, draft: DraftInput, *, user: User | None = None) -> DraftValidation:
     """Validate a request document without storing anything.
 
@@ -532,17 +550,13 @@ def validate_draft(node: Node, draft: DraftInput, *, user: User | None = None) -
     """
     if user is not None:
         require_role(user, Action.VIEW)
-    state = draft.requesting_state
-    if state is None and user is not None and user.authority is not None:
-        state = user.authority.state
-    state = state or node.settings.state
-    if state is None:
-        message = (
-            "say which State requests: put requesting_state in the document, act as a user "
-            "(--as or HANOIX_USER), or configure the node's State (HANOIX_STATE)"
-        )
-        raise InputError(message, problems=[Problem(message, field="requesting_state")])
-    state = _known_state(state, "requesting_state")
+    missing = requesting_state_missing(node, draft.requesting_state, user=user)
+    if missing is not None:
+        raise InputError(missing.message, problems=[missing])
+    state = _known_state(
+        draft.requesting_state or _user_state(user) or node.settings.state or "",
+        "requesting_state",
+    )
     author = User(
         "validator",
         Authority(f"{state}-CA", state, AuthorityKind.CENTRAL_AUTHORITY),
