@@ -60,6 +60,7 @@ from hanoix.requests import (
     FollowUpLink,
     IncomingRequest,
     IntendedUse,
+    LodgedStatement,
     NewRequest,
     NodeActor,
     Party,
@@ -260,30 +261,54 @@ def _language_codes(text: str) -> set[str]:
 
 
 def _profile(status: TreatyStatus, state: str) -> StateProfile:
+    """What ``state`` lodged, as lodged, and what the rules derive from it: the languages it
+    accepts, its reservations, the authorities it designated."""
     languages: set[str] = set()
     reservations: set[NotificationKind] = set()
-    central: str | None = None
-    contact: str | None = None
+    authorities: dict[NotificationKind, str] = {}
+    statements: list[LodgedStatement] = []
     for declaration in status.declarations:
         if declaration.participant != state:
             continue
+        statements.append(
+            LodgedStatement(
+                form=declaration.lodged_form.value,
+                art=declaration.article,
+                kind=declaration.kind,
+                on=declaration.date,
+                text=declaration.text,
+                source=declaration.source,
+            )
+        )
         if declaration.kind is NotificationKind.LANGUAGES:
             languages |= _language_codes(declaration.text)
         elif declaration.kind.value.startswith("reservation-"):
             reservations.add(declaration.kind)
-        elif declaration.kind is NotificationKind.CENTRAL_AUTHORITY and declaration.text:
-            central = declaration.text.strip()
-        elif declaration.kind is NotificationKind.CONTACT_24_7 and declaration.text:
-            contact = declaration.text.strip()
+        elif declaration.kind in _AUTHORITIES and declaration.text:
+            authorities[declaration.kind] = declaration.text.strip()
     return StateProfile(
         state=state,
         zone=state_zone(state),
         languages=frozenset(languages or AUTHENTIC_LANGUAGES),
         channels=(Channel.CENTRAL_AUTHORITY, Channel.DIPLOMATIC),
         reservations=frozenset(reservations),
-        central_authority=central,
-        contact_24_7=contact,
+        central_authority=authorities.get(NotificationKind.CENTRAL_AUTHORITY),
+        contact_24_7=authorities.get(NotificationKind.CONTACT_24_7),
+        extradition_authority=authorities.get(NotificationKind.EXTRADITION_AUTHORITY),
+        prevention_authority=authorities.get(NotificationKind.PREVENTION_AUTHORITY),
+        statements=tuple(statements),
     )
+
+
+# The designations whose text names the authority.
+_AUTHORITIES = frozenset(
+    {
+        NotificationKind.CENTRAL_AUTHORITY,
+        NotificationKind.CONTACT_24_7,
+        NotificationKind.EXTRADITION_AUTHORITY,
+        NotificationKind.PREVENTION_AUTHORITY,
+    }
+)
 
 
 @dataclass(frozen=True)
