@@ -16,7 +16,15 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 
 from hanoix.convention import RequestKind, Requirement, kind_spec
 from hanoix.convention.assistance import ConfiscationMeasure, MlaPurpose
@@ -238,6 +246,68 @@ def to_draft(document: RequestDocument) -> DraftInput:
         suggested_deadline=deadline,
         owner=document.owner,
     )
+
+
+def _envelope_articles() -> dict[str, str]:
+    """The article behind a field of the request document outside its contents, if any."""
+    return {
+        "language": str(rulebook.language_article()),
+        "channel": str(rulebook.channel_article()),
+        "suggested_deadline": str(rulebook.suggested_deadline_article()),
+        "preservation_days": str(rulebook.preservation_period_article()),
+        "convention_offence": str(rulebook.preservation_reservation_article()),
+        "legal_basis_other": str(rulebook.entry_into_force_article()),
+    }
+
+
+def schema_problems(
+    error: ValidationError, model: type[BaseModel] = RequestDocument
+) -> list[Problem]:
+    """Pydantic's findings on a document, each with its field and, where a rule of the
+    Convention is behind the field, its article; a missing field says what it is."""
+    articles = _envelope_articles()
+    problems: list[Problem] = []
+    for item in error.errors():
+        field_name = ".".join(str(part) for part in item["loc"]) or None
+        message = str(item["msg"])
+        top = str(item["loc"][0]) if item["loc"] else ""
+        described = model.model_fields.get(top)
+        if item["type"] == "missing" and described is not None and described.description:
+            message = f"missing: {described.description}"
+        problems.append(Problem(message, field=field_name, article=articles.get(top)))
+    return problems
+
+
+def content_gaps(data: object) -> list[Problem]:
+    """The contents the Convention requires that a document lacks, read from the raw document,
+    so that they are reported with the envelope's problems rather than after them."""
+    if not isinstance(data, Mapping):
+        return []
+    try:
+        kind = RequestKind(str(data.get("kind")))
+    except ValueError:
+        return []
+    contents = data.get("contents", {})
+    if not isinstance(contents, Mapping):
+        return []
+    provided: dict[str, ContentValue] = {
+        str(name): tuple(value) if isinstance(value, list) else value
+        for name, value in contents.items()
+    }
+    return rulebook.check_contents(kind, provided)
+
+
+def all_problems(*groups: list[Problem]) -> list[Problem]:
+    """Every problem of the groups, in order, each once."""
+    seen: set[tuple[str | None, str]] = set()
+    merged: list[Problem] = []
+    for group in groups:
+        for problem in group:
+            key = (problem.field, problem.message)
+            if key not in seen:
+                seen.add(key)
+                merged.append(problem)
+    return merged
 
 
 def to_incoming(document: IncomingIn, authority: Authority) -> IncomingRequest:
@@ -748,6 +818,11 @@ class RequestOut(BaseModel):
                 "grounds": list(request.refusal.grounds),
                 "reasons": request.refusal.reasons,
                 "consulted": request.refusal.consulted,
+                # Grounds the sources contest for this kind: the refusal stands, the doubt shows.
+                "cautions": [
+                    p.as_dict()
+                    for p in rulebook.refusal_cautions(request.kind, request.refusal.grounds)
+                ],
             },
             postponement=None
             if request.postponement is None

@@ -35,8 +35,11 @@ from hanoix.api.request_models import (
     RequestOut,
     SummaryOut,
     ValidationOut,
+    all_problems,
+    content_gaps,
     kind_schema,
     parse_date_field,
+    schema_problems,
     to_draft,
     to_incoming,
 )
@@ -68,6 +71,7 @@ from hanoix.requests import (
     UseOnlyForProceeding,
 )
 from hanoix.services import requests as service
+from hanoix.services.requests import DraftInput
 from hanoix.store.requests import ListFilter
 
 request_app = typer.Typer(
@@ -153,6 +157,9 @@ def _show(out: Console, shown: RequestOut) -> None:
             f"{' ' + deadline.article if deadline.article else ''}",
             markup=False,
         )
+    refusal = shown.refusal or {}
+    for caution in refusal.get("cautions", ()):
+        out.print(f"  caution: {caution['message']}", markup=False)
     validation = shown.validation
     if validation is not None:
         _validation(out, validation)
@@ -188,28 +195,39 @@ def validate(
     YYYY-MM-DD, a field of the wrong type), as the API answers 400."""
     data = _read_json(file)
     kind = data.get("kind") if isinstance(data, dict) else None
+    # One pass: the envelope's problems (fields, States, dates, who requests) come with every
+    # content gap, so a drafter fixes the whole document at once.
     unusable: list[Problem] = []
+    draft: DraftInput | None = None
     try:
-        document = RequestDocument.model_validate(data)
-        draft = to_draft(document)
+        draft = to_draft(RequestDocument.model_validate(data))
     except ValidationError as invalid:
-        unusable = _schema_problems(invalid)
+        unusable = schema_problems(invalid)
     except InputError as refused:
         unusable = list(refused.problems) or [Problem(refused.message)]
-    if unusable:
-        error = _unusable(file, unusable)
+    with open_node(ctx) as node:
+        user = acting_user(node, as_user) if as_user else None
+        named = data.get("requesting_state") if isinstance(data, dict) else None
+        missing = service.requesting_state_missing(
+            node, str(named) if named is not None else None, user=user
+        )
+        if missing is not None:
+            unusable.append(missing)
+        result = None
+        if not unusable and draft is not None:
+            result = service.validate_draft(node, draft, user=user)
+    if result is None:
+        problems = all_problems(unusable, content_gaps(data))
+        error = _unusable(file, problems)
         if not as_json:
             raise error  # the message, then every problem, each with its field
         answer = ValidationOut(valid=False, kind=kind, problems=[], warnings=[]).model_dump() | {
-            "problems": [p.as_dict() for p in unusable]
+            "problems": [p.as_dict() for p in problems]
         }
         answer.pop("version", None)
         report(answer, True, lambda out: None)
         human.print(f"error: {error.message}", markup=False)
         raise typer.Exit(2)
-    with open_node(ctx) as node:
-        user = acting_user(node, as_user) if as_user else None
-        result = service.validate_draft(node, draft, user=user)
     answer = ValidationOut.of(result.report, kind=result.kind.value, stored=False).model_dump()
     answer.pop("version", None)
     shown = ValidationOut.model_validate(answer)

@@ -482,7 +482,12 @@ def _refuse(
             f"refusal of {request.reference} not accepted: {problems[0].message}",
             problems=problems,
         )
-    return replace(request, refusal=refusal), {"grounds": ",".join(refusal.grounds)}
+    details = {"grounds": ",".join(refusal.grounds)}
+    # A contested ground (Art. 42(6) legal system) carries the refusal, with the doubt on record.
+    cautions = rulebook.refusal_cautions(request.kind, refusal.grounds)
+    if cautions:
+        details["contested_grounds"] = "; ".join(p.message for p in cautions)
+    return replace(request, refusal=refusal), details
 
 
 def _execute(
