@@ -8,12 +8,14 @@ from datetime import date, timedelta
 import pytest
 
 from hanoix.convention.final_provisions import denunciation_effective
+from hanoix.errors import ConflictError, InputError
 from hanoix.treaty.actions import ActionKind, TreatyAction
 from hanoix.treaty.status import (
     REIO_CEASES_WITH_MEMBERS,
     Reason,
     Standing,
     TreatyStatus,
+    validate,
 )
 from tests.treaty.builders import (
     EU_MEMBERS,
@@ -277,3 +279,125 @@ def test_entry_into_force_is_known_from_the_day_of_the_fortieth_deposit() -> Non
     assert status.summary(fortieth).entry_into_force == date(2027, 5, 31)
     assert status.summary(fortieth - timedelta(days=1)).entry_into_force is None
     assert status.projection(fortieth) is None
+
+
+# --- validation: the exact problem list (field, article, message) ----------------------------
+
+
+def _problems(
+    actions: list[TreatyAction], error: type[Exception] = InputError
+) -> list[tuple[str | None, str | None, str]]:
+    with pytest.raises(error) as caught:
+        validate(actions)
+    assert type(caught.value) is error  # a ConflictError is an InputError: name the exact one
+    return [(p.field, p.article, p.message) for p in caught.value.problems]
+
+
+def test_a_withdrawal_of_reservation_needs_a_signature_or_an_instrument_before_it() -> None:
+    state = OTHERS[0]
+    withdrawal = TreatyAction(state, ActionKind.WITHDRAWAL_OF_RESERVATION, date(2026, 3, 1))
+    assert _problems([withdrawal]) == [
+        (
+            state,
+            None,
+            f"withdrawal of a reservation by {state} on 2026-03-01, which had neither signed "
+            "nor deposited an instrument then",
+        )
+    ]
+    validate([sign(state), withdrawal])
+    validate([accede(state, date(2026, 2, 1)), withdrawal])
+
+
+def test_a_second_denunciation_is_a_conflict_naming_the_participant() -> None:
+    state = OTHERS[0]
+    actions = [
+        accede(state, date(2026, 2, 1)),
+        denounce(state, date(2027, 1, 1)),
+        denounce(state, date(2027, 6, 1)),
+    ]
+    assert _problems(actions, ConflictError) == [
+        (state, None, f"duplicate denunciation by {state} on 2027-06-01")
+    ]
+
+
+def test_a_denunciation_by_a_non_party_cites_article_67() -> None:
+    state = OTHERS[0]
+    assert _problems([sign(state), denounce(state, date(2027, 1, 1))]) == [
+        (state, "Art. 67(1)", f"denunciation by {state} on 2027-01-01, which is not a party then")
+    ]
+
+
+def test_a_new_instrument_is_allowed_from_the_day_the_denunciation_takes_effect() -> None:
+    state = OTHERS[0]
+    history = [accede(state, date(2026, 2, 1)), denounce(state, date(2027, 1, 1))]
+    validate([*history, accede(state, date(2028, 1, 1))])  # effective 2028-01-01
+    assert _problems([*history, accede(state, date(2027, 12, 31))], ConflictError) == [
+        (
+            state,
+            None,
+            f"duplicate accession by {state} on 2027-12-31: it already deposited its "
+            "instrument of accession on 2026-02-01",
+        )
+    ]
+
+
+def test_every_later_problem_of_a_participant_is_still_found_after_a_duplicate() -> None:
+    state = OTHERS[0]
+    actions = [
+        sign(state),
+        sign(state, date(2026, 1, 5)),
+        ratify(state, date(2026, 3, 1)),
+        ratify(state, date(2026, 4, 1)),
+        denounce(OTHERS[1], date(2026, 5, 1)),
+    ]
+    problems = _problems(actions, ConflictError)
+    assert [(field, article) for field, article, _ in problems] == [
+        (state, None),
+        (state, None),
+        (OTHERS[1], "Art. 67(1)"),
+    ]
+
+
+def test_the_eu_before_its_members_is_named_with_the_recalled_rule() -> None:
+    problems = _problems([sign("EUU"), TreatyAction("EUU", ActionKind.APPROVAL, date(2026, 1, 5))])
+    assert [(field, article) for field, article, _ in problems] == [
+        ("EUU", "Art. 64(2)"),
+        ("EUU", "Art. 64(2)"),
+    ]
+    assert problems[0][2].startswith("EUU signed on 2025-10-25 before any of its member States")
+    assert problems[1][2].startswith(
+        "EUU deposited its instrument on 2026-01-05 before any of its member States"
+    )
+    assert all("recalled, not verified" in message for _, _, message in problems)
+    member = EU_MEMBERS[0]
+    validate(
+        [
+            sign(member),
+            sign("EUU"),
+            ratify(member, date(2026, 1, 5)),
+            TreatyAction("EUU", ActionKind.APPROVAL, date(2026, 1, 5)),
+        ]
+    )
+
+
+def test_a_duplicate_row_names_the_participant_and_both_origins() -> None:
+    state = OTHERS[0]
+    first = TreatyAction(state, ActionKind.SIGNATURE, OPENING, origin="f.csv line 2")
+    again = TreatyAction(state, ActionKind.SIGNATURE, OPENING, origin="f.csv line 9")
+    problems = _problems([first, again], ConflictError)
+    assert problems == [
+        (
+            state,
+            None,
+            f"f.csv line 9: duplicate signature by {state} on 2025-10-25 (also f.csv line 2)",
+        )
+    ]
+    without_origin = _problems([sign(state), sign(state)], ConflictError)
+    assert without_origin == [(state, None, f"duplicate signature by {state} on 2025-10-25")]
+    with pytest.raises(ConflictError, match=r"^the treaty data is not consistent \(1 problem\): "):
+        validate([sign(state), sign(state)])
+    with pytest.raises(
+        InputError, match=r"^the treaty data is not consistent \(2 problems\): "
+    ) as two:
+        validate([denounce(state, date(2027, 1, 1)), denounce(OTHERS[1], date(2027, 1, 1))])
+    assert type(two.value) is InputError
