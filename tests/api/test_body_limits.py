@@ -213,13 +213,16 @@ def served(tmp_path: Path) -> Iterator[tuple[str, int]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while proc.poll() is None and time.monotonic() < deadline:
+        # Two minutes: a loaded machine has been seen to take over 30 s to start a node.
+        deadline = time.monotonic() + 120
+        healthy = False
+        while not healthy and proc.poll() is None and time.monotonic() < deadline:
             try:
-                httpx.get(f"{base}/api/v1/health", timeout=1)
-                break
+                healthy = httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200
             except httpx.TransportError:
                 time.sleep(0.2)
+        if not healthy:
+            pytest.fail(f"the node did not answer on {base} (exit code {proc.poll()})")
         yield base, proc.pid
     finally:
         proc.terminate()
