@@ -250,6 +250,30 @@ def export_command(
             )
 
 
+@ledger_app.command("disclose")
+def disclose_command(
+    ctx: typer.Context,
+    reference: Annotated[
+        str, typer.Argument(help="The request's reference, e.g. AUT-2026-000042.")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """One request's ledger key, for a court: with it the court ties that request's entries
+    to it, offline, and learns nothing of any other request (see docs/ledger.md)."""
+    from hanoix.requests import RequestReference
+
+    canonical = str(RequestReference.parse(reference))
+    with _ledger(ctx) as ledger:
+        disclosure = custody.disclose_request_key(ledger.node, canonical)
+
+    def render(out: Any) -> None:
+        out.print(f"request      {disclosure.reference}", markup=False)
+        out.print(f"pseudonym    {disclosure.pseudonym}", markup=False)
+        out.print(f"request key  {disclosure.request_key.hex()}", markup=False)
+
+    report(disclosure.as_dict(), as_json, render)
+
+
 @ledger_app.command("check-proof")
 def check_proof_command(
     proof_file: Annotated[

@@ -824,6 +824,18 @@ def visible_to(visibility: Visibility) -> Any:
     )
 
 
+def visible_references(
+    session: Session, references: Sequence[str], visibility: Visibility
+) -> set[str]:
+    """Which of ``references`` name a request this node holds that ``visibility`` may see."""
+    if not references:
+        return set()
+    query = select(RequestRow.reference).where(
+        RequestRow.reference.in_(sorted(set(references))), visible_to(visibility)
+    )
+    return set(session.scalars(query))
+
+
 def _filtered(query: Select[Any], filters: ListFilter) -> Select[Any]:
     if filters.kind is not None:
         query = query.where(RequestRow.kind == filters.kind)

@@ -223,3 +223,19 @@ def test_reading_a_home_that_does_not_exist_is_a_usage_error(cli: Any, tmp_path:
     assert result.exit_code == 2
     assert "hanoix --home" in result.stderr
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_disclose_gives_one_requests_key_and_pseudonym(cli: Any, filled: Path) -> None:
+    import hashlib
+    import hmac
+
+    result = cli("--home", filled, "ledger", "disclose", "AUT-2026-000042", "--json")
+    assert result.exit_code == 0, result.stderr
+    shown = result.json()
+    key = bytes.fromhex(shown["request_key"])
+    assert shown["pseudonym"] == (
+        "hmac-sha256:" + hmac.new(key, b"AUT-2026-000042", hashlib.sha256).hexdigest()
+    )
+    other = cli("--home", filled, "ledger", "disclose", "AUT-2026-000043", "--json").json()
+    assert other["request_key"] != shown["request_key"]
+    assert cli("--home", filled, "ledger", "disclose", "not-a-reference").exit_code == 2

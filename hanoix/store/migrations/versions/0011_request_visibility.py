@@ -1,5 +1,7 @@
-"""Federation inbox: every message about a request is linked to it, so that the 24/7 view
-shows it only to those who may see the request.
+"""Request visibility beyond the request routes: the 24/7 inbox and the custody ledger.
+
+1. Federation inbox: every message about a request is linked to it, so that the 24/7 view
+   shows it only to those who may see the request.
 
 Until this revision only ``request.sent`` and ``evidence.package`` messages were linked (0009);
 the view showed every message to every reader, a restricted request's contents included. The
@@ -7,6 +9,11 @@ handlers of ``request.step`` and ``notice`` now link theirs, and messages receiv
 revision get the link from their payloads here. Which authority handles the request is not
 copied onto the message: the view joins the request itself and applies the requests' own
 visibility rule, so it follows the request if that changes.
+
+2. Custody ledger: new entries name requests by a keyed hash (hanoix.ledger.subjects), and
+   ``ledger_request_pseudonyms`` remembers which request each stands for, so the node can say
+   who may read an entry. Entries written before name their requests in clear and stay so (the
+   log is append-only); nothing here rewrites them.
 
 Revision ID: 0011_request_visibility
 Revises: 0010_credentials
@@ -40,6 +47,15 @@ inbox = sa.table(
 
 
 def upgrade() -> None:
+    op.create_table(
+        "ledger_request_pseudonyms",
+        sa.Column("pseudonym", sa.String(256), nullable=False),
+        sa.Column("reference", sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint("pseudonym", name="pk_ledger_request_pseudonyms"),
+    )
+    op.create_index(
+        "ix_ledger_request_pseudonyms_reference", "ledger_request_pseudonyms", ["reference"]
+    )
     connection = op.get_bind()
     rows = connection.execute(
         sa.select(inbox.c.seq, inbox.c.type, inbox.c.payload).where(
@@ -60,6 +76,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_ledger_request_pseudonyms_reference", table_name="ledger_request_pseudonyms")
+    op.drop_table("ledger_request_pseudonyms")
     # The links are harmless to an older schema (the column stays, from 0009); removing them
     # would make the view show those messages to everyone again.
-    pass
