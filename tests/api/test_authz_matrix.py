@@ -208,6 +208,7 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         expect("DOXF", 404, foreign=404),
     ),
     ("GET", "/api/v1/federation/status"): (nothing, expect("OUM", foreign=403)),
+    ("GET", "/api/v1/federation/refusals"): (nothing, expect("UM", denied=403, foreign=403)),
     # --- requests: collection ---
     ("GET", "/api/v1/requests"): (nothing, expect("DAOEUXF")),
     ("POST", "/api/v1/requests"): (
