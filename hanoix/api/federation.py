@@ -389,6 +389,18 @@ def status(federation: FederationDep, _caller: NodeOverseer) -> dict[str, Any]:
     return federation.status()
 
 
+RefusalReader = Annotated[Principal, Depends(require_roles("administrator", "auditor"))]
+
+
+@user_router.get(
+    "/refusals",
+    summary="Envelopes refused from unauthenticated senders, and repeats: counts per sender "
+    "and reason (not in the ledger)",
+)
+def refusals(federation: FederationDep, _caller: RefusalReader) -> list[dict[str, Any]]:
+    return [r.as_dict() for r in federation.refusals()]
+
+
 _CHUNK_PATH = re.compile(FEDERATION_PREFIX + r"/transfers/([0-9a-f]{32})")
 
 

@@ -16,12 +16,14 @@ a served node's memory included.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hanoix.api.problems import problem_response
+from hanoix.api.problems import PROBLEM_MEDIA_TYPE, problem_response
 from hanoix.federation.envelope import MAX_ENVELOPE_BYTES
 
 KIB = 1024
@@ -52,6 +54,9 @@ class RouteLimit:
     limit: int
     what: str
     methods: frozenset[str] | None = None
+    #: Members added to the problem document: on the node-to-node routes, the envelope
+    #: refusal's ``reason`` and ``retryable``, which a sending node's worker reads.
+    extra: tuple[tuple[str, object], ...] = ()
 
     def matches(self, method: str, path: str) -> bool:
         if self.methods is not None and method not in self.methods:
@@ -60,11 +65,17 @@ class RouteLimit:
 
 
 _TRANSFER = r"/federation/v1/transfers/[^/]+"
+_ENVELOPE_REFUSAL = (("reason", "too-large"), ("retryable", False))
 
 ROUTE_LIMITS: tuple[RouteLimit, ...] = (
     RouteLimit(re.compile(r"/api/v1/auth(/.*)?"), AUTH_BODY_BYTES, "a sign-in or token body"),
     RouteLimit(re.compile(r"/api/v1/requests(/.*)?"), REQUEST_BODY_BYTES, "a request body"),
-    RouteLimit(re.compile(r"/federation/v1/envelopes"), ENVELOPE_BODY_BYTES, "an envelope"),
+    RouteLimit(
+        re.compile(r"/federation/v1/envelopes"),
+        ENVELOPE_BODY_BYTES,
+        "an envelope",
+        extra=_ENVELOPE_REFUSAL,
+    ),
     RouteLimit(
         re.compile(r"/federation/v1/envelopes/batch"),
         ENVELOPE_BATCH_BODY_BYTES,
@@ -76,17 +87,29 @@ ROUTE_LIMITS: tuple[RouteLimit, ...] = (
         "a chunk of a transfer",
         methods=frozenset({"PUT"}),
     ),
-    RouteLimit(re.compile(_TRANSFER), ENVELOPE_BODY_BYTES, "a transfer's announcement"),
+    RouteLimit(
+        re.compile(_TRANSFER),
+        ENVELOPE_BODY_BYTES,
+        "a transfer's announcement",
+        extra=_ENVELOPE_REFUSAL,
+    ),
     RouteLimit(re.compile(r"/federation/v1/witness"), WITNESS_BODY_BYTES, "a witness exchange"),
 )
 
 
+_DEFAULT = RouteLimit(re.compile(".*"), DEFAULT_BODY_BYTES, "a body")
+
+
+def route_limit(method: str, path: str) -> RouteLimit:
+    """The limit that applies to ``method path``: the first of :data:`ROUTE_LIMITS` that
+    matches, else the default."""
+    return next((r for r in ROUTE_LIMITS if r.matches(method, path)), _DEFAULT)
+
+
 def limit_for(method: str, path: str) -> tuple[int, str]:
     """The body limit of ``method path`` in bytes, and what the body is (for the message)."""
-    for route in ROUTE_LIMITS:
-        if route.matches(method, path):
-            return route.limit, route.what
-    return DEFAULT_BODY_BYTES, "a body"
+    route = route_limit(method, path)
+    return route.limit, route.what
 
 
 def _declared_length(scope: Scope) -> int | None:
@@ -97,12 +120,16 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int, what: str) -> None:
+async def _refuse(scope: Scope, receive: Receive, send: Send, route: RouteLimit) -> None:
     response = problem_response(
         413,
         "too-large",
-        f"{what} is at most {limit} bytes here; send less (see docs/api.md, body limits)",
+        f"{route.what} is at most {route.limit} bytes here; send less (see docs/api.md, "
+        "body limits)",
     )
+    if route.extra:
+        body = {**json.loads(bytes(response.body)), **dict(route.extra)}
+        response = JSONResponse(body, status_code=413, media_type=PROBLEM_MEDIA_TYPE)
     await response(scope, receive, send)
 
 
@@ -116,10 +143,11 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit, what = limit_for(scope["method"], scope["path"])
+        route = route_limit(scope["method"], scope["path"])
+        limit = route.limit
         declared = _declared_length(scope)
         if declared is not None and declared > limit:
-            await _refuse(scope, receive, send, limit, what)
+            await _refuse(scope, receive, send, route)
             return
         received = 0
         refused = False
@@ -135,7 +163,7 @@ class BodyLimitMiddleware:
                 if received > limit:
                     refused = True
                     if not app_started:
-                        await _refuse(scope, receive, send, limit, what)
+                        await _refuse(scope, receive, send, route)
                     # The application stops reading as if the client had gone: it never holds
                     # more than ``limit`` bytes of this body.
                     return {"type": "http.disconnect"}

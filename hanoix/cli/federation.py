@@ -3,7 +3,7 @@
 * ``hanoix directory trust|import|export|show|sign``: the signed directory of nodes;
 * ``hanoix node identity|rotate-keys|rotate-tls``: this node's entry for the directory, its
   keys, its TLS certificate;
-* ``hanoix federation status|outbox|inbox|ack|retry|send|send-package|worker``.
+* ``hanoix federation status|outbox|inbox|refusals|ack|retry|send|send-package|worker``.
 """
 
 from __future__ import annotations
@@ -322,6 +322,25 @@ def federation_inbox(
             flag = "URGENT " if m["urgent"] else ""
             out.print(
                 f"{m['envelope_id']}  {flag}{m['type']} from {m['sender']}  {m['received_at']}",
+                markup=False,
+            )
+
+    report(items, as_json, render)
+
+
+@federation_app.command("refusals")
+def federation_refusals(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Envelopes refused from senders nobody authenticated, and repeats: counts per sender and
+    reason, with first and last seen (they are not in the ledger: docs/ledger.md)."""
+    items = [r.as_dict() for r in _federation(ctx).refusals()]
+
+    def render(out: Any) -> None:
+        if not items:
+            out.print("no envelope refused without a ledger entry", markup=False)
+        for r in items:
+            out.print(
+                f"{r['sender']}  {r['reason']}  {r['count']} times  "
+                f"{r['first_seen']} .. {r['last_seen']}  ({r['last_detail'][:120]})",
                 markup=False,
             )
 

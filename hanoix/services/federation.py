@@ -66,6 +66,7 @@ from hanoix.federation.envelope import (
     verify_signature,
 )
 from hanoix.federation.errors import (
+    UNAUTHENTICATED_REASONS,
     DirectoryError,
     EnvelopeRejectedError,
     FederationConfigError,
@@ -96,6 +97,7 @@ from hanoix.services.node import Node, register_init_step
 from hanoix.store import federation as store
 from hanoix.store import requests as request_store
 from hanoix.store.requests import Visibility
+from hanoix.store import ledger as ledger_store
 
 _log = get_logger("hanoix.federation")
 
@@ -658,7 +660,8 @@ class Federation:
     def process_inbound(self, data: bytes) -> InboundResult:
         """Verify, de-duplicate, apply and acknowledge one envelope, in one transaction.
 
-        Raises :class:`EnvelopeRejectedError` (recorded in the ledger) when it is refused.
+        Raises :class:`EnvelopeRejectedError` when it is refused (counted, or recorded in the
+        ledger if a node of the directory signed it: :meth:`record_rejection`).
         """
         try:
             try:
@@ -822,18 +825,16 @@ class Federation:
                 envelope_id=existing.envelope_id,
             )
         # The same bytes again: the sender did not get our answer. No effect; same receipt.
+        # Anyone who saw the bytes can send them again, so a repeat is counted, not appended
+        # to the ledger (the envelope's own entry records what it did, once).
         store.count_duplicate(session, existing.envelope_id)
-        custody.record(
+        store.count_refusal(
             session,
-            self._rejection_event(
-                existing.envelope_id,
-                existing.sender,
-                existing.type,
-                Reason.REPLAY,
-                "a repeat of an envelope already received: no effect; the original receipt was "
-                "sent again",
-            ),
-            clock=self.node.clock,
+            existing.sender,
+            Reason.REPLAY.value,
+            f"a repeat of envelope {existing.envelope_id}: no effect; the original receipt was "
+            "sent again",
+            self.node.clock.now(),
         )
         _log.info("federation.duplicate", envelope=existing.envelope_id, sender=existing.sender)
         return InboundResult(json.loads(existing.receipt), True, existing.envelope_id)
@@ -856,7 +857,15 @@ class Federation:
         )
 
     def record_rejection(self, rejection: EnvelopeRejectedError, data: bytes) -> None:
-        """Log the refusal and record it in the ledger (in a transaction of its own)."""
+        """Log the refusal, and keep it where it belongs (in a transaction of its own).
+
+        A refusal before the sender is authenticated (garbage, an unknown or forged sender, a
+        bad signature, an envelope for another node) says nothing about custody and anyone can
+        cause it: it is counted in ``federation_refusals`` per sender and reason, never
+        appended to the ledger. A refusal of an envelope a node of the directory signed is a
+        custody fact about that node's message: it is appended once per envelope and reason,
+        and a repeat of it is counted. docs/ledger.md, "What reaches the ledger".
+        """
         sender = message_type = None
         with contextlib.suppress(EnvelopeRejectedError):
             header = read_envelope(data).header
@@ -867,9 +876,17 @@ class Federation:
             reason=rejection.reason.value,
             envelope=subject,
             sender=sender,
-            detail=rejection.detail,
+            detail=rejection.detail[:300],
         )
+        now = self.node.clock.now()
         with self.node.unit_of_work() as session:
+            if rejection.reason in UNAUTHENTICATED_REASONS or sender is None:
+                known = self._listed_sender(session, sender)
+                store.count_refusal(session, known, rejection.reason.value, rejection.detail, now)
+                return
+            if self._rejection_recorded(session, subject, rejection.reason):
+                store.count_refusal(session, sender, rejection.reason.value, rejection.detail, now)
+                return
             custody.record(
                 session,
                 self._rejection_event(
@@ -877,6 +894,26 @@ class Federation:
                 ),
                 clock=self.node.clock,
             )
+
+    def _listed_sender(self, session: Session, sender: str | None) -> str:
+        """``sender`` if the directory lists it, else :data:`store.UNKNOWN_SENDER`: a name
+        nobody vouched for never becomes a row of its own."""
+        directory = self.directory(session)
+        if sender is None or directory is None or directory.node(sender) is None:
+            return store.UNKNOWN_SENDER
+        return sender
+
+    @staticmethod
+    def _rejection_recorded(session: Session, envelope: str, reason: Reason) -> bool:
+        return any(
+            json.loads(entry.entry).get("details", {}).get("reason") == reason.value
+            for entry in ledger_store.entries_about(session, "envelope", envelope)
+        )
+
+    def refusals(self) -> list[store.Refusal]:
+        """The counts of envelopes refused without a ledger entry, the most recent first."""
+        with self.node.unit_of_work() as session:
+            return store.list_refusals(session)
 
     # transfers, receiving side
 

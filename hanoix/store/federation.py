@@ -9,6 +9,8 @@
 * ``federation_directory``: every directory version imported; the highest serial is in force.
 * ``federation_transfers``: resumable evidence transfers, in both directions.
 * ``federation_cosignatures``: peers' cosignatures of this node's checkpoints.
+* ``federation_refusals``: envelopes refused from senders nobody authenticated (and repeats),
+  counted per sender and reason: bounded, where the append-only ledger is not (docs/ledger.md).
 
 Functions take the caller's session and never commit. No ORM object leaves this module.
 """
@@ -34,6 +36,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hanoix.store.db import Base, UTCDateTime
@@ -101,6 +104,22 @@ class InboxRow(Base):
         Index("ix_federation_inbox_view", "acknowledged_at", "urgent", "seq"),
         Index("ix_federation_inbox_request", "request_reference", "type", "seq"),
     )
+
+
+class RefusalRow(Base):
+    """How many envelopes were refused for one reason from one sender, and when.
+
+    ``sender`` is an origin the directory lists, or :data:`UNKNOWN_SENDER`: a name nobody
+    vouched for is never a key, so the table has at most (nodes + 1) x reasons rows."""
+
+    __tablename__ = "federation_refusals"
+
+    sender: Mapped[str] = mapped_column(String(200), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_detail: Mapped[str] = mapped_column(String(300))
 
 
 class ReceiptRow(Base):
@@ -777,3 +796,67 @@ def list_cosignatures(
     if witness is not None:
         query = query.where(CosignatureRow.witness == witness)
     return [(row.witness, row.tree_size, row.cosigned_note) for row in session.scalars(query)]
+
+
+# --- refusals counted, not logged -------------------------------------------------------------
+
+#: The sender of a refused envelope whose claimed sender is not a node of the directory.
+UNKNOWN_SENDER = "(unknown)"
+_DETAIL_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class Refusal:
+    sender: str
+    reason: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    last_detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sender": self.sender,
+            "reason": self.reason,
+            "count": self.count,
+            "first_seen": self.first_seen.isoformat().replace("+00:00", "Z"),
+            "last_seen": self.last_seen.isoformat().replace("+00:00", "Z"),
+            "last_detail": self.last_detail,
+        }
+
+
+def count_refusal(session: Session, sender: str, reason: str, detail: str, at: datetime) -> None:
+    """Add one to the count of ``reason`` refusals from ``sender`` (one row per pair, made on
+    first sight), in the caller's transaction; concurrent counts do not lose one another."""
+    values = {
+        "sender": sender,
+        "reason": reason,
+        "count": 1,
+        "first_seen": at,
+        "last_seen": at,
+        "last_detail": detail[:_DETAIL_LENGTH],
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(RefusalRow).values(**values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[RefusalRow.sender, RefusalRow.reason],
+            set_={
+                "count": RefusalRow.count + 1,
+                "last_seen": statement.excluded.last_seen,
+                "last_detail": statement.excluded.last_detail,
+            },
+        )
+    )
+
+
+def list_refusals(session: Session) -> list[Refusal]:
+    """Every (sender, reason) count, the most recent first."""
+    rows = session.scalars(
+        select(RefusalRow).order_by(
+            RefusalRow.last_seen.desc(), RefusalRow.sender, RefusalRow.reason
+        )
+    )
+    return [
+        Refusal(r.sender, r.reason, r.count, r.first_seen, r.last_seen, r.last_detail) for r in rows
+    ]

@@ -266,6 +266,7 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # --- the web pages and their static files: public ---
     ("GET", "/"): (nothing, PUBLIC),
     ("GET", "/static/{path}"): (lambda n: Call(path={"path": "hanoix.css"}), PUBLIC),
+    ("GET", "/api/v1/federation/refusals"): (nothing, expect("UM", denied=403, foreign=403)),
     # --- requests: collection ---
     ("GET", "/api/v1/requests"): (nothing, expect("DAOEUXF")),
     ("POST", "/api/v1/requests"): (

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 
 def _home(cli: Any, tmp_path: Path, name: str, state: str, port: int) -> Path:
     home = tmp_path / name
@@ -109,3 +111,31 @@ def test_the_inbox_and_ack_show_a_restricted_item_to_its_handling_authority_only
         assert acked.exit_code == 0 and acked.json()["changed"] is True
     finally:
         net.close()
+
+
+def test_federation_refusals_lists_the_counts_per_sender_and_reason(
+    cli: Any, tmp_path: Path
+) -> None:
+    from hanoix.config import load_settings
+    from hanoix.federation.errors import EnvelopeRejectedError
+    from hanoix.services.federation import Federation
+    from hanoix.services.node import Node
+
+    home = _home(cli, tmp_path, "vnm", "VNM", 18472)
+    empty = cli("--home", home, "federation", "refusals")
+    assert empty.exit_code == 0 and "no envelope refused" in empty.stderr
+    node = Node.open(load_settings(home, environ={}))
+    try:
+        federation = Federation(node)
+        for garbage in (b"one", b"two", b"three"):
+            with pytest.raises(EnvelopeRejectedError):
+                federation.process_inbound(garbage)
+    finally:
+        node.close()
+    listed = cli("--home", home, "federation", "refusals", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    assert [(r["sender"], r["reason"], r["count"]) for r in listed.json()] == [
+        ("(unknown)", "malformed", 3)
+    ]
+    shown = cli("--home", home, "federation", "refusals")
+    assert "(unknown)  malformed  3 times" in shown.stderr

@@ -8,7 +8,7 @@ revision, and statements whose source gives neither, take the notification's own
 so nodes still running the previous revision keep working while workers are upgraded.
 
 Revision ID: 0013_treaty_statements
-Revises: 0010_credentials
+Revises: 0012_federation_refusals
 Create Date: 2026-12-03
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_treaty_statements"
-down_revision = "0011_request_visibility"
+down_revision = "0012_federation_refusals"
 branch_labels = None
 depends_on = None
 
