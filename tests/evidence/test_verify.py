@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import io
 import random
+from pathlib import Path
 
 import pytest
 
 from hanoix.errors import Problem
 from hanoix.evidence.errors import EvidenceInputError, PackageVerificationError
-from hanoix.evidence.format import FOOTER_SIZE, TAG_SIZE
+from hanoix.evidence.format import FOOTER_SIZE, TAG_SIZE, b64encode
+from hanoix.evidence.keys import PublicKey
 from hanoix.evidence.verify import MAX_CHUNK_PROBLEMS, chunk_spans, verify
 from tests.evidence.helpers import CHUNK, authority, seal_bytes
 
@@ -195,3 +197,67 @@ def test_a_footer_claiming_a_longer_trailer_than_the_package_names_the_footer() 
 def test_a_header_cut_short_is_named_as_such() -> None:
     _, problems = _problems(PACKAGE[:40])
     assert problems == [("header", "step 2: the package is truncated inside its header")]
+
+
+def _party(key: PublicKey, authority: str, state: str) -> dict[str, object]:
+    return {"key_id": key.key_id, "key": b64encode(key.raw), "authority": authority, "state": state}
+
+
+def test_the_report_names_signer_and_recipients_with_authority_and_state() -> None:
+    as_dict = verify(io.BytesIO(PACKAGE)).report.as_dict()
+    assert as_dict["signer"] == _party(SENDER.sender, "Ministry of Justice", "AUT")
+    assert as_dict["recipients"] == [_party(RECEIVER.recipient, "Police", "VNM")]
+    assert as_dict["created"] == "2026-11-23T12:00:00Z"
+    assert as_dict["package_id"] == SEALED.package_id
+    assert as_dict["files"] == 1
+    assert as_dict["bytes"] == verify(io.BytesIO(PACKAGE)).report.plaintext_bytes
+
+
+def test_what_a_package_cut_in_its_header_still_reports() -> None:
+    with pytest.raises(PackageVerificationError) as raised:
+        verify(io.BytesIO(PACKAGE[:40]))
+    report = raised.value.report
+    assert report is not None
+    assert report.signer is None
+    assert report.recipients == ()
+    assert report.as_dict() == {
+        "package_id": None,
+        "signer": None,
+        "recipients": [],
+        "request": None,
+        "created": None,
+        "chunk_size": None,
+        "chunks": None,
+        "files": None,
+        "bytes": None,
+        "package_bytes": 40,
+    }
+
+
+class _Unseekable(io.RawIOBase):
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        raise io.UnsupportedOperation("not seekable")
+
+
+def test_a_stream_that_cannot_seek_is_an_input_error() -> None:
+    with pytest.raises(EvidenceInputError, match=r"^the package must be a seekable file$"):
+        verify(_Unseekable())  # type: ignore[arg-type]
+
+
+def test_a_file_on_disk_verifies_through_its_memory_map(tmp_path: Path) -> None:
+    path = tmp_path / "package.hxp"
+    path.write_bytes(_with_bad_chunks(2))
+    with path.open("rb") as stream, pytest.raises(PackageVerificationError) as raised:
+        verify(stream)
+    assert [p.field for p in raised.value.problems] == ["chunk 0", "chunk 1"]
+    path.write_bytes(PACKAGE)
+    progress: list[int] = []
+    with path.open("rb") as stream:
+        verified = verify(stream, progress=progress.append)
+    assert sum(progress) == verified.report.plaintext_bytes

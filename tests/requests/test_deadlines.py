@@ -3,6 +3,7 @@ follow-up MLA request that holds a preservation, urgent expectations, and the du
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -768,3 +769,26 @@ def test_postponement_and_deletion_deadlines_name_their_owner_and_basis() -> Non
     )
     assert deletion.basis == "condition of the requested State"
     assert str(deletion.article) == "Art. 36(1)(b)"
+
+
+def test_on_the_requested_node_a_copy_with_an_owner_puts_its_deadlines_on_that_user() -> None:
+    copy = replace(
+        received(sent(urgent=True, suggested_deadline=date(2026, 3, 15))), owner="vnm.clerk"
+    )
+    owners = {d.kind: (d.owner.kind, d.owner.id, d.owner.state) for d in deadlines_for(copy)}
+    assert owners == {
+        DeadlineKind.URGENT_ACKNOWLEDGEMENT: (OwnerKind.USER, "vnm.clerk", "VNM"),
+        DeadlineKind.URGENT_RESPONSE: (OwnerKind.USER, "vnm.clerk", "VNM"),
+        DeadlineKind.SUGGESTED_EXECUTION: (OwnerKind.USER, "vnm.clerk", "VNM"),
+    }
+    copy = step(copy, Action.ACKNOWLEDGE, VNM_CLERK)
+    postponed = step(
+        copy,
+        Action.POSTPONE,
+        VNM_APPROVER,
+        payload=Postponement(until=date(2026, 3, 29), reason="interferes with our case"),
+    )
+    postponement = next(
+        d for d in deadlines_for(postponed) if d.kind is DeadlineKind.POSTPONED_UNTIL
+    )
+    assert (postponement.owner.kind, postponement.owner.id) == (OwnerKind.USER, "vnm.clerk")

@@ -401,3 +401,47 @@ def test_a_duplicate_row_names_the_participant_and_both_origins() -> None:
     ) as two:
         validate([denounce(state, date(2027, 1, 1)), denounce(OTHERS[1], date(2027, 1, 1))])
     assert type(two.value) is InputError
+
+
+def test_the_answers_as_json_carry_every_field() -> None:
+    fortieth = date(2027, 3, 2)
+    status = TreatyStatus(
+        [*signed_and_ratified(OTHERS[:39], date(2027, 2, 1)), accede(OTHERS[39], fortieth)]
+    )
+    assert status.entry_into_force is not None
+    assert status.entry_into_force.as_dict() == {
+        "fortieth_deposit": "2027-03-02",
+        "date": "2027-05-31",
+    }
+    answer = status.applies(OTHERS[0], OTHERS[50], date(2027, 6, 1))
+    as_dict = answer.as_dict()
+    assert (as_dict["a"], as_dict["b"], as_dict["on"], as_dict["applies"]) == (
+        OTHERS[0],
+        OTHERS[50],
+        "2027-06-01",
+        False,
+    )
+    assert as_dict["reasons"] == [
+        {
+            "reason": "in-force",
+            "participant": OTHERS[0],
+            "article": "Art. 65(1)",
+            "message": answer.reasons[0].message,
+        },
+        {
+            "reason": "not-signed",
+            "participant": OTHERS[50],
+            "article": "Art. 64",
+            "message": answer.reasons[1].message,
+        },
+    ]
+    record = status.participant(OTHERS[39], date(2027, 6, 1)).as_dict()
+    assert (record["standing"], record["in_force_from"], record["bound_until"]) == (
+        "party",
+        "2027-05-31",
+        None,
+    )
+    assert record["instrument"] == accede(OTHERS[39], fortieth).as_dict()
+    assert record["actions"] == [accede(OTHERS[39], fortieth).as_dict()]
+    assert record["declarations"] == []
+    assert record["on"] == "2027-06-01"
