@@ -95,9 +95,9 @@ from hanoix.requests import RequestReference, Role, User
 from hanoix.services import auth, custody
 from hanoix.services.node import Node, register_init_step
 from hanoix.store import federation as store
+from hanoix.store import ledger as ledger_store
 from hanoix.store import requests as request_store
 from hanoix.store.requests import Visibility
-from hanoix.store import ledger as ledger_store
 
 _log = get_logger("hanoix.federation")
 
