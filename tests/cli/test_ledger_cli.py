@@ -255,7 +255,14 @@ def test_an_entry_as_deep_as_the_bound_is_served_and_its_proof_checks(
     details: dict[str, Any] = {"n": 1.5}
     for _ in range(MAX_DEPTH - 2):  # the entry is level 1, details level 2
         details = {"a": details}
-    deep = {**event(0), "details": details}
+    # About a package of VNM-CA (no request), so that VNM-CA's auditor reads it (docs/ledger.md,
+    # "Who reads entries").
+    deep = {
+        **event(0),
+        "kind": "package.sealed",
+        "subject": {"package": "sha256:" + "ab" * 32},
+        "details": details,
+    }
     entry_file = tmp_path / "deep.json"
     entry_file.write_text(json.dumps(deep))
     appended = cli("--home", home, "ledger", "append", entry_file, "--json")
