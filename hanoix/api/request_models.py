@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictInt, StrictStr
 
 from hanoix.convention import RequestKind, Requirement, kind_spec
 from hanoix.convention.assistance import ConfiscationMeasure, MlaPurpose
@@ -43,7 +43,7 @@ from hanoix.requests.references import check_state_code
 from hanoix.requests.rulebook import ContentValue
 from hanoix.services.requests import DraftInput, default_channel, state_zone
 from hanoix.store.requests import RequestSummary, encode_condition, encode_consent
-from hanoix.treaty.participants import lookup
+from hanoix.treaty.participants import all_participants, lookup
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -61,6 +61,13 @@ def _rfc3339(value: datetime) -> str:
 # --- reading input --------------------------------------------------------------------------
 
 
+# The codes the treaty module knows (ISO 3166-1 alpha-3 and EUU): the document lists them,
+# and the handler checks them with a message that says what to write.
+# What RequestReference.parse reads (surrounding spaces are ignored).
+REFERENCE_PATTERN = r"^\s*[A-Z]{3}-[0-9]{4}-[0-9]{6,}\s*$"
+STATE_CODES: list[JsonValue] = [participant.code for participant in all_participants()]
+
+
 class RequestDocument(BaseModel):
     """A new request, as a drafter writes it (the documented input format)."""
 
@@ -71,6 +78,7 @@ class RequestDocument(BaseModel):
         description="the requested State, ISO 3166-1 alpha-3 (e.g. VNM)",
         min_length=1,
         max_length=64,
+        json_schema_extra={"enum": STATE_CODES},
     )
     language: str = Field(
         description="ISO 639-1 language of the request (Art. 40(14): one the requested State "
@@ -90,7 +98,9 @@ class RequestDocument(BaseModel):
         "GET /api/v1/requests/schema/{kind}",
     )
     requesting_state: str | None = Field(
-        default=None, description="the requesting State (default: the acting user's)"
+        default=None,
+        description="the requesting State (default: the acting user's)",
+        json_schema_extra={"enum": [*STATE_CODES, None]},
     )
     requested_authority: str | None = Field(
         default=None,
@@ -475,7 +485,10 @@ ConsentIn = Annotated[UseConsentIn | RetentionConsentIn, Field(discriminator="ty
 
 
 class LinkIn(NoteIn):
-    reference: str = Field(description="the follow-up request's reference, e.g. AUT-2026-000124")
+    reference: str = Field(
+        description="the follow-up request's reference, e.g. AUT-2026-000124",
+        json_schema_extra={"pattern": REFERENCE_PATTERN},
+    )
 
 
 class FollowUpIn(BaseModel):
@@ -502,8 +515,14 @@ class IncomingIn(RequestDocument):
 
     model_config = ConfigDict(extra="forbid", title="IncomingRequest")
 
-    reference: str = Field(description="the requesting State's reference, e.g. AUT-2026-000123")
-    requesting_state: str = Field(description="the requesting State, ISO 3166-1 alpha-3")
+    reference: str = Field(
+        description="the requesting State's reference, e.g. AUT-2026-000123",
+        json_schema_extra={"pattern": REFERENCE_PATTERN},
+    )
+    requesting_state: str = Field(
+        description="the requesting State, ISO 3166-1 alpha-3",
+        json_schema_extra={"enum": STATE_CODES},
+    )
     requesting_authority: str = Field(max_length=64, description="its authority's code")
     requesting_zone: str | None = Field(
         default=None, description="its IANA time zone (default: from the State)"
