@@ -18,23 +18,19 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 
 from hanoix.api.app import create_app
 from hanoix.config import load_settings
 from hanoix.services.node import Node
 from tests.services.requests_world import populate, token
+from tests.serving import served_in_thread
 
 EXAMPLES = int(os.environ.get("HANOIX_CONFORMANCE_EXAMPLES", "5"))
 
@@ -69,27 +65,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     node.initialise()
     populate(node)
     bearer = token(node, "both")["Authorization"]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(node), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{base}/api/v1/openapi.json", timeout=30)
-            break
-        except httpx.TransportError:
-            time.sleep(0.2)
     try:
-        yield base, bearer
+        with served_in_thread(create_app(node), ready_path="/api/v1/openapi.json") as base:
+            yield base, bearer
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
         node.close()
 
 
