@@ -60,6 +60,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(requests.router, prefix=API_PREFIX)
     federation.install(app, API_PREFIX)
     security.document_security(app)
+    security.document_preconditions(app)
     docs.install(app, API_PREFIX)
     app.mount("/static", StaticFiles(directory=pages.WEB_DIR / "static"), name="static")
     app.include_router(pages.router)

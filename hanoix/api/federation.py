@@ -100,9 +100,81 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
+# What the peer routes read from their raw bodies and headers, for the OpenAPI document (the
+# routes read the bytes themselves, to bound them while streaming, so FastAPI cannot see it).
+_ENVELOPE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "one signed envelope (docs/federation.md), at most 1 MiB",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+_BASE64 = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+_BATCH_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "several envelopes, each base64-encoded; at most 8 MiB",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["envelopes"],
+                    "properties": {
+                        "envelopes": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": 256,
+                            "items": {"type": "string", "pattern": _BASE64},
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+_CHUNK_REQUEST: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "the bytes of the transfer from ?offset=, at most the chunk limit",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    },
+    "parameters": [
+        {
+            "name": "Hanoix-Transfer-Size",
+            "in": "header",
+            "required": True,
+            "description": "the whole transfer's size in bytes, as announced",
+            "schema": {"type": "string", "pattern": "^[0-9]{1,19}$"},
+        },
+        {
+            "name": "Hanoix-Transfer-Sha256",
+            "in": "header",
+            "required": True,
+            "description": "the whole transfer's SHA-256, 64 lower-case hex digits, as announced",
+            "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        },
+        {
+            "name": "Hanoix-Sender",
+            "in": "header",
+            "required": True,
+            "description": "the sending node's origin, as in its announcing envelope",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 253},
+        },
+    ],
+}
+_WITNESS_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "a checkpoint and its cosignatures (docs/ledger.md), at most 256 KiB",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+
+
 @peer_router.post(
     "/envelopes",
     summary="Deliver one envelope; answered with the receiver's signed receipt",
+    openapi_extra=_ENVELOPE_BODY,
     responses={
         200: {"description": "taken (or taken before: duplicate is true); the receipt"},
         400: {"description": "malformed"},
@@ -134,6 +206,7 @@ MAX_BATCH_BYTES = 8 * 1024 * 1024
 @peer_router.post(
     "/envelopes/batch",
     summary="Deliver several envelopes at once; each answered as by POST /envelopes",
+    openapi_extra=_BATCH_BODY,
     responses={
         200: {
             "description": "one result per envelope, in order: {status, receipt, duplicate} "
@@ -189,6 +262,7 @@ async def transfer_offset(
 @peer_router.post(
     "/transfers/{transfer_id}",
     summary="Announce a transfer with its signed evidence.package envelope; answers the offset",
+    openapi_extra=_ENVELOPE_BODY,
     responses={
         200: {"description": "the transfer is open; the offset held (body and Hanoix-Offset)"},
         403: {"description": "unknown sender or key, revoked key, bad signature"},
@@ -218,8 +292,16 @@ async def announce_transfer(
 
 
 def _transfer_problem(exc: TransferError) -> JSONResponse:
+    # A problem document (type, title, status, detail) as documented, keeping the members
+    # senders read (error, offset).
+    problem = {
+        "type": PROBLEM_TYPE_BASE + exc.code,
+        "title": exc.code.replace("-", " "),
+        "status": exc.http_status,
+        "detail": exc.message,
+    }
     return JSONResponse(
-        {**exc.as_dict(), "status": exc.http_status},
+        {**exc.as_dict(), **problem},
         status_code=exc.http_status,
         media_type=PROBLEM_MEDIA_TYPE,
     )
@@ -233,6 +315,7 @@ _WRITE_BLOCK = 4 * 1024 * 1024
 @peer_router.put(
     "/transfers/{transfer_id}",
     summary="Append one chunk of an announced evidence transfer at ?offset=",
+    openapi_extra=_CHUNK_REQUEST,
     responses={
         403: {"description": "no signed envelope announced this transfer"},
         409: {"description": "the offset is not the one held; the body says which"},
@@ -319,7 +402,11 @@ async def checkpoint(
     return result
 
 
-@peer_router.post("/witness", summary="Exchange cosignatures: ours of yours, yours of ours")
+@peer_router.post(
+    "/witness",
+    summary="Exchange cosignatures: ours of yours, yours of ours",
+    openapi_extra=_WITNESS_BODY,
+)
 async def witness(request: Request, federation: FederationDep) -> Response:
     data = await _read_limited(request, 256 * 1024)
     if data is None:

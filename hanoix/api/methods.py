@@ -3,7 +3,9 @@
 Starlette answers 405 from the first route whose path matches, so where two routes share a
 path (``GET`` and ``POST /requests`` are two functions) its ``Allow`` named only one of them.
 Here the whole route table is searched (included routers and static mounts too) once per
-application, and the union of the methods of every route matching the path is the answer.
+application, and the answer is the union of the methods of the most specific routes matching
+the path (those with the fewest path parameters: ``/requests/incoming``, not
+``/requests/{reference}``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ _STATIC_METHODS = frozenset({"GET", "HEAD"})
 class _Pattern:
     regex: re.Pattern[str]
     methods: frozenset[str]
+    parameters: int  # how many path parameters: the fewer, the more specific the route
 
 
 def _patterns(routes: Iterable[BaseRoute], prefix: str) -> list[_Pattern]:
@@ -35,10 +38,10 @@ def _patterns(routes: Iterable[BaseRoute], prefix: str) -> list[_Pattern]:
             found.extend(_patterns(included.routes, prefix + context.prefix))
         elif isinstance(route, Route) and route.methods:
             regex, _format, _convertors = compile_path(prefix + route.path)
-            found.append(_Pattern(regex, frozenset(route.methods)))
+            found.append(_Pattern(regex, frozenset(route.methods), len(route.param_convertors)))
         elif isinstance(route, Mount):
             regex = re.compile("^" + re.escape(prefix + route.path) + "/.*$")
-            found.append(_Pattern(regex, _STATIC_METHODS))
+            found.append(_Pattern(regex, _STATIC_METHODS, 1))
     return found
 
 
@@ -49,9 +52,12 @@ def allowed_methods(app: ASGIApp, path: str) -> list[str]:
     if patterns is None:
         patterns = _patterns(app.routes, "")  # type: ignore[attr-defined]
         state.method_patterns = patterns
+    matching = [pattern for pattern in patterns if pattern.regex.match(path)]
+    # /requests/incoming is its own resource, though /requests/{reference} matches it too.
+    fewest = min((pattern.parameters for pattern in matching), default=0)
     methods: set[str] = set()
-    for pattern in patterns:
-        if pattern.regex.match(path):
+    for pattern in matching:
+        if pattern.parameters == fewest:
             methods |= pattern.methods
     if "GET" in methods:
         methods.add("HEAD")

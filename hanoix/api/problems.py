@@ -58,9 +58,19 @@ def error_response(exc: HanoixError) -> JSONResponse:
     return response
 
 
-def _hanoix_error(_request: Request, exc: Exception) -> JSONResponse:
+API_PATH_PREFIX = "/api/"
+
+
+def _hanoix_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HanoixError)
-    return error_response(exc)
+    response = error_response(exc)
+    if response.status_code == 400 and request.url.path.startswith(API_PATH_PREFIX):
+        # Input that reaches a route has passed the schema in the OpenAPI document (FastAPI
+        # answers 422 otherwise): what a route still refuses is well-formed but cannot be
+        # processed (an unknown State, a made-up cursor, a rule of the Convention), which is
+        # 422 (RFC 9110 §15.5.21), as the document says, not 400 (malformed).
+        response = problem_response(422, exc.code, exc.message, [p.as_dict() for p in exc.problems])
+    return response
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

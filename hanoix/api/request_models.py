@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -52,7 +53,7 @@ from hanoix.requests.references import check_state_code
 from hanoix.requests.rulebook import ContentValue
 from hanoix.services.requests import DraftInput, default_channel, state_zone
 from hanoix.store.requests import RequestSummary, encode_condition, encode_consent
-from hanoix.treaty.participants import lookup
+from hanoix.treaty.participants import all_participants, lookup
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -84,6 +85,13 @@ def _rfc3339(value: datetime) -> str:
 # --- reading input --------------------------------------------------------------------------
 
 
+# The codes the treaty module knows (ISO 3166-1 alpha-3 and EUU): the document lists them,
+# and the handler checks them with a message that says what to write.
+# What RequestReference.parse reads (surrounding spaces are ignored).
+REFERENCE_PATTERN = r"^\s*[A-Z]{3}-[0-9]{4}-[0-9]{6,}\s*$"
+STATE_CODES: list[JsonValue] = [participant.code for participant in all_participants()]
+
+
 class RequestDocument(BaseModel):
     """A new request, as a drafter writes it (the documented input format)."""
 
@@ -96,6 +104,7 @@ class RequestDocument(BaseModel):
         description="the requested State, ISO 3166-1 alpha-3 (e.g. VNM)",
         min_length=1,
         max_length=limits.MAX_STATE_CHARS,
+        json_schema_extra={"enum": STATE_CODES},
     )
     language: str = Field(
         description="ISO 639-1 language of the request (Art. 40(14): one the requested State "
@@ -122,6 +131,7 @@ class RequestDocument(BaseModel):
         default=None,
         max_length=limits.MAX_STATE_CHARS,
         description="the requesting State (default: the acting user's)",
+        json_schema_extra={"enum": [*STATE_CODES, None]},
     )
     requested_authority: str | None = Field(
         default=None,
@@ -579,6 +589,7 @@ class LinkIn(NoteIn):
     reference: str = Field(
         max_length=limits.MAX_REFERENCE_CHARS,
         description="the follow-up request's reference, e.g. AUT-2026-000124",
+        json_schema_extra={"pattern": REFERENCE_PATTERN},
     )
 
 
@@ -610,9 +621,12 @@ class IncomingIn(RequestDocument):
     reference: str = Field(
         max_length=limits.MAX_REFERENCE_CHARS,
         description="the requesting State's reference, e.g. AUT-2026-000123",
+        json_schema_extra={"pattern": REFERENCE_PATTERN},
     )
     requesting_state: str = Field(
-        max_length=limits.MAX_STATE_CHARS, description="the requesting State, ISO 3166-1 alpha-3"
+        max_length=limits.MAX_STATE_CHARS,
+        description="the requesting State, ISO 3166-1 alpha-3",
+        json_schema_extra={"enum": STATE_CODES},
     )
     requesting_authority: str = Field(
         max_length=limits.MAX_AUTHORITY_CHARS, description="its authority's code"

@@ -131,12 +131,18 @@ def user_of(principal: CurrentPrincipal, node: NodeDep) -> User:
 UserDep = Annotated[User, Depends(user_of)]
 
 
+# What expected_version reads: a version number, quoted or not, weak or not, or '*'.
+IF_MATCH_PATTERN = r'^(\*|(W/)?"?[0-9]{1,9}"?)$'
+
+
 def expected_version(
     if_match: Annotated[
         str | None,
         Header(
             alias="If-Match",
-            description='the ETag of the request as you read it, e.g. "3" (or * for any)',
+            description='the ETag of the request as you read it, e.g. "3" (or * for any); '
+            "required: without it the answer is 428",
+            pattern=IF_MATCH_PATTERN,
         ),
     ] = None,
 ) -> int | None:

@@ -126,3 +126,31 @@ def document_security(app: FastAPI) -> None:
         # A caller who must enrol a second factor first gets 403 wherever a role would.
         if current_principal in calls or any(getattr(c, "needs_roles", False) for c in calls):
             route.responses.setdefault(403, problem_doc("signed in, but not allowed"))
+
+
+def document_preconditions(app: FastAPI) -> None:
+    """Mark ``If-Match`` required in the OpenAPI document wherever a route reads it.
+
+    The header is declared optional so that its absence reaches ``expected_version``, which
+    answers 428 Precondition Required (RFC 6585) rather than FastAPI's 422; but a caller must
+    send it, and the document says so. Call once every router is included."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                for parameter in operation.get("parameters", []):
+                    if parameter.get("in") == "header" and parameter.get("name") == "If-Match":
+                        parameter["required"] = True
+                        # A header is never null: keep the string branch of `str | None`.
+                        schema = parameter["schema"]
+                        strings = [s for s in schema.pop("anyOf", []) if s.get("type") != "null"]
+                        if strings:
+                            schema.update(strings[0])
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

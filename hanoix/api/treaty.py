@@ -7,9 +7,9 @@ problem+json answer naming the input.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
@@ -20,9 +20,18 @@ from hanoix.treaty.actions import parse_date
 
 router = APIRouter(prefix="/treaty", tags=["treaty"])
 
+DATE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+# ISO 3166-1 alpha-3, or EUU for the European Union (a regional organisation, Art. 64), in
+# any case. Both patterns are documented and checked by the routes themselves, whose answers
+# say what to write (an unknown code is 404, an impossible date 422).
+PARTICIPANT_PATTERN = r"^[A-Za-z]{3}$"
+_PARTICIPANT: dict[str, Any] = {"pattern": PARTICIPANT_PATTERN}
 OnQuery = Annotated[
     str | None,
-    Query(description="the date to answer for, YYYY-MM-DD (default: the node's today)"),
+    Query(
+        description="the date to answer for, YYYY-MM-DD (default: the node's today)",
+        json_schema_extra={"format": "date", "pattern": DATE_PATTERN},
+    ),
 ]
 
 
@@ -127,7 +136,9 @@ def get_status(node: Annotated[Node, Depends(get_node)], on: OnQuery = None) -> 
     summary="A participant's actions, declarations and standing",
 )
 def get_participant(
-    code: str, node: Annotated[Node, Depends(get_node)], on: OnQuery = None
+    code: Annotated[str, Path(description="alpha-3 code or EUU", json_schema_extra=_PARTICIPANT)],
+    node: Annotated[Node, Depends(get_node)],
+    on: OnQuery = None,
 ) -> ParticipantOut:
     result = service.participant(node, code, parse_date(on, "on") if on is not None else None)
     return ParticipantOut.model_validate(result.as_dict())
@@ -140,8 +151,8 @@ def get_participant(
 )
 def get_applies(
     node: Annotated[Node, Depends(get_node)],
-    a: Annotated[str, Query(description="alpha-3 code or EUU")],
-    b: Annotated[str, Query(description="alpha-3 code or EUU")],
+    a: Annotated[str, Query(description="alpha-3 code or EUU", json_schema_extra=_PARTICIPANT)],
+    b: Annotated[str, Query(description="alpha-3 code or EUU", json_schema_extra=_PARTICIPANT)],
     on: OnQuery = None,
 ) -> AppliesOut:
     result = service.applies(node, a, b, parse_date(on, "on") if on is not None else None)

@@ -20,7 +20,9 @@ SEQUENCE_WIDTH = 6
 
 _STATE = re.compile(r"^[A-Z]{3}$")
 _REFERENCE = re.compile(
-    r"^(?P<state>[A-Z]{3})-(?P<year>\d{4})-(?P<sequence>\d{" + str(SEQUENCE_WIDTH) + r",})$"
+    # ASCII digits only (Python's \d also takes other scripts' digits), as the OpenAPI
+    # document's pattern says.
+    r"^(?P<state>[A-Z]{3})-(?P<year>[0-9]{4})-(?P<sequence>[0-9]{" + str(SEQUENCE_WIDTH) + r",})$"
 )
 
 

@@ -147,7 +147,7 @@ def test_a_token_that_never_expires_is_refused_naming_the_maximum(client: TestCl
     _sign_in(client)
     for asked in (None, 91, 100000):
         refused = client.post("/api/v1/auth/tokens", json={"name": "x", "lifetime_days": asked})
-        assert refused.status_code == 400, refused.text
+        assert refused.status_code == 422, refused.text
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert "1 to 90 days" in refused.json()["detail"]
         assert refused.json()["problems"][0]["field"] == "lifetime_days"
@@ -229,7 +229,7 @@ def test_sign_in_with_a_second_factor(client: TestClient, node: Node) -> None:
     secret = enrolled.json()["secret"]
     assert enrolled.json()["uri"].startswith("otpauth://totp/")
     bad = client.post("/api/v1/auth/totp/confirm", json={"code": "000000"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     code = second_factor.code_at(secret, node.clock.now())
     assert client.post("/api/v1/auth/totp/confirm", json={"code": code}).status_code == 204
     assert client.post("/api/v1/auth/totp").status_code == 409

@@ -90,7 +90,7 @@ def test_proofs_need_a_caller_and_verify(client: TestClient, node: Node) -> None
 )
 def test_impossible_proofs_are_problems(client: TestClient, node: Node, query: str) -> None:
     response = client.get(f"/api/v1/ledger/proof/{query}", headers=token(node, "kim"))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["type"].endswith("proof-out-of-range")
 

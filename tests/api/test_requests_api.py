@@ -143,14 +143,14 @@ def test_the_lifecycle_over_http_with_four_eyes(client: TestClient, as_: Any) ->
 @pytest.mark.parametrize(
     ("overrides", "status", "field", "article"),
     [
-        ({"kind": "search-warrant"}, 400, "kind", None),
-        ({"suggested_deadline": "31/12/2026"}, 400, "suggested_deadline", "Art. 40("),
-        ({"suggested_deadline": "20261231"}, 400, "suggested_deadline", "Art. 40("),
-        ({"requested_state": "XYZ"}, 400, "requested_state", None),
-        ({"requested_state": "vnm"}, 400, "requested_state", None),
+        ({"kind": "search-warrant"}, 422, "kind", None),
+        ({"suggested_deadline": "31/12/2026"}, 422, "suggested_deadline", "Art. 40("),
+        ({"suggested_deadline": "20261231"}, 422, "suggested_deadline", "Art. 40("),
+        ({"requested_state": "XYZ"}, 422, "requested_state", None),
+        ({"requested_state": "vnm"}, 422, "requested_state", None),
         ({"preservation_days": "90"}, 422, "preservation_days", None),
         ({"urgent": 1}, 422, "urgent", None),
-        ({"contents": {"shoe_size": "42"}}, 400, "contents.shoe_size", "Art. 40"),
+        ({"contents": {"shoe_size": "42"}}, 422, "contents.shoe_size", "Art. 40"),
     ],
     ids=[
         "unknown-kind",
@@ -215,7 +215,7 @@ def test_a_refusal_without_grounds_names_the_articles(
         json={"until": "2027-13-01", "reason": "trial"},
         headers=as_("approver", **{"If-Match": f'"{request.version}"'}),
     )
-    assert postpone.status_code == 400
+    assert postpone.status_code == 422
     assert postpone.json()["problems"][0]["field"] == "until"
 
 
@@ -269,7 +269,7 @@ def test_lists_filter_and_follow_their_cursor(client: TestClient, as_: Any, worl
         ("cursor=zzz", None),
     ):
         bad = client.get(f"{BASE}?{query}", headers=as_("auditor"))
-        assert bad.status_code == 400, query
+        assert bad.status_code == 422, query
         if field:
             assert bad.json()["problems"][0]["field"] == field
     assert client.get(f"{BASE}?limit=0", headers=as_("auditor")).status_code == 422
@@ -308,11 +308,11 @@ def test_validation_over_http_names_each_missing_content(
         assert [(p["field"], p["article"]) for p in answer["problems"]] == [
             (name, str(kind_spec(kind).content(name).art))
         ]
-    # An unusable document is refused as on creation (400), not answered "not valid".
+    # An unusable document is refused as on creation (422), not answered "not valid".
     unknown = client.post(
         f"{BASE}/validate", json={**document(kind), "kind": "warrant"}, headers=as_("drafter")
     )
-    assert unknown.status_code == 400
+    assert unknown.status_code == 422
     assert unknown.json()["problems"][0]["field"] == "kind"
 
 

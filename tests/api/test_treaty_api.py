@@ -60,7 +60,7 @@ def test_status_on_a_date_after_forty_instruments(client: TestClient, in_force: 
 
 def test_a_bad_date_is_a_problem_document(client: TestClient) -> None:
     response = client.get("/api/v1/treaty/status", params={"on": "2026-13-01"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "on: 2026-13-01 is not a date; write YYYY-MM-DD" in response.json()["detail"]
 

@@ -107,7 +107,7 @@ def test_validate_answers_with_exit_codes_and_json(run: Any, tmp_path: Path) -> 
         ({"requested_state": "XXA"}, "requested_state"),
         ({"urgent": "yes"}, "urgent"),
     ):
-        # A document that cannot be read as a request is unusable input (the API's 400).
+        # A document that cannot be read as a request is unusable input (the API's 422).
         bad = run("validate", str(write(tmp_path, {**body, **overrides})), "--json")
         assert bad.exit_code == 2, (overrides, bad.stderr)
         assert bad.json()["valid"] is False

@@ -9,19 +9,15 @@ chromium, and its absence fails the test.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 
 from hanoix.api.app import create_app
 from hanoix.config import load_settings
 from hanoix.services.node import Node
+from tests.serving import served_in_thread
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 # From /work/shared/ENVIRONMENT.md: the last flag also stops the DNS look-ups Chromium makes
@@ -54,26 +50,10 @@ def served(tmp_path: Path) -> Iterator[str]:
     does not depend on the database: one is enough)."""
     node = Node.open(load_settings(tmp_path / "home", environ={}))
     node.initialise()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(node), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{base}/api/v1/health", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
     try:
-        yield base
+        with served_in_thread(create_app(node)) as base:
+            yield base
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         node.close()
 
 
