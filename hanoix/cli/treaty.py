@@ -20,7 +20,7 @@ from rich.markup import escape
 
 from hanoix.cli.app import JsonOption, open_node
 from hanoix.cli.output import human, report
-from hanoix.errors import InputError
+from hanoix.errors import InputError, UsageError
 from hanoix.services import treaty as service
 from hanoix.services.node import Node
 from hanoix.treaty.actions import parse_date
@@ -116,10 +116,19 @@ def participant_command(
         out.print(f"{who.name} ({who.code}, {who.kind.value})", markup=False)
         for action in p.actions:
             basis = f" [{action.basis.value}]" if action.basis else ""
-            out.print(f"  {action.date.isoformat()}  {action.kind.words}{basis}", markup=False)
+            # A domestic act is said as such: it is not a deposit (Art. 65(1)).
+            what = (
+                f"{action.kind.words} (in its own law; not a deposit)"
+                if action.kind.is_domestic
+                else action.kind.words
+            )
+            out.print(f"  {action.date.isoformat()}  {what}{basis}", markup=False)
         for declaration in p.declarations:
+            # As lodged: "reservation under Art. 9(2)", then what it does, then its text.
+            basis = f" [{declaration.basis.value}]" if declaration.basis else ""
             out.print(
-                f"  {declaration.date.isoformat()}  {declaration.kind.value}: {declaration.text}",
+                f"  {declaration.date.isoformat()}  {declaration.lodged_form.value} under "
+                f"{declaration.article} ({declaration.kind.value}){basis}: {declaration.text}",
                 markup=False,
             )
         if not p.actions and not p.declarations:
@@ -163,6 +172,16 @@ def applies_command(
         raise typer.Exit(1)
 
 
+def _name_pairs(given: list[str]) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in given:
+        name, sep, code = item.rpartition("=")
+        if not sep or not name.strip() or not code.strip():
+            raise UsageError(f"--map {item!r}: write NAME=ISO3, e.g. --map 'Türkiye=TUR'")
+        pairs[name.strip()] = code.strip().upper()
+    return pairs
+
+
 @treaty_app.command("import")
 def import_command(
     ctx: typer.Context,
@@ -183,6 +202,14 @@ def import_command(
         str | None,
         typer.Option("--as-of", help="The day the file was published or downloaded (YYYY-MM-DD)."),
     ] = None,
+    name_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="NAME=ISO3: a participant's name in the depositary's XML that this node does "
+            "not know, and its code (repeatable), e.g. --map 'Türkiye=TUR'.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Import treaty data, all or nothing (docs/treaty-data.md)."""
@@ -190,8 +217,11 @@ def import_command(
         service.ImportFormat.UN_XML if file.suffix.lower() == ".xml" else service.ImportFormat.CSV
     )
     when = _date(as_of, "--as-of")
+    names = _name_pairs(name_map or [])
     with _node(ctx) as node:
-        result = service.import_file(node, file, chosen, replace_all=replace_all, as_of=when)
+        result = service.import_file(
+            node, file, chosen, replace_all=replace_all, as_of=when, names=names
+        )
     report(
         result,
         as_json,

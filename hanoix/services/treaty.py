@@ -20,6 +20,7 @@ Import modes (docs/treaty-data.md):
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -29,7 +30,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hanoix.clock import today
-from hanoix.errors import ConflictError, FileFormatError, InputError
+from hanoix.errors import ConflictError, FileFormatError, InputError, UnknownStateError
 from hanoix.services.node import Node, register_init_step
 from hanoix.store import treaty as store
 from hanoix.treaty.actions import INSTRUMENT_KINDS, ActionKind, Declaration, TreatyAction
@@ -43,7 +44,7 @@ from hanoix.treaty.status import (
     TreatyStatus,
     validate,
 )
-from hanoix.treaty.un_xml import SOURCE_LABEL, parse_un_xml
+from hanoix.treaty.un_xml import SOURCE_LABEL, name_map, parse_un_xml_document
 
 # Files larger than this are not a treaty status table (the official XML is a few hundred kB).
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -243,12 +244,23 @@ def import_bytes(
     name: str,
     replace_all: bool = False,
     as_of: date | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> ImportSummary:
-    """Import treaty data from ``content`` (read from the file ``name``), all or nothing."""
+    """Import treaty data from ``content`` (read from the file ``name``), all or nothing.
+
+    ``names`` maps participant names of the depositary's XML that this node does not know to
+    their codes (``{"Türkiye": "TUR"}``); a name still unknown stops the import, naming it.
+    """
     if fmt is ImportFormat.CSV:
+        if names:
+            raise InputError("--map applies to the depositary's XML (un-xml), not to a CSV")
         actions, declarations = parse_csv(_decode_csv(content, name), source_name=name)
     else:
-        actions, declarations = parse_un_xml(content, source_name=name), []
+        try:
+            mapped = name_map(names or {})
+        except UnknownStateError as exc:
+            raise InputError(f"--map: {exc.message}") from None
+        actions, declarations = parse_un_xml_document(content, source_name=name, names=mapped)
     read = len(actions) + len(declarations)
     now = node.clock.now()
     with node.unit_of_work() as session:
@@ -298,7 +310,11 @@ def _merge(
         return TreatyData(tuple(actions), tuple(declarations), old.info), "replace"
     if fmt is ImportFormat.UN_XML:
         kept = tuple(a for a in old.actions if a.kind not in _TABLE_KINDS)
-        return TreatyData((*actions, *kept), old.declarations, old.info), "replace-table"
+        # Statements read from the depositary's sections join those stored (merged by key).
+        known_statements = {d.key for d in old.declarations}
+        new_statements = tuple(d for d in declarations if d.key not in known_statements)
+        merged = (*old.declarations, *new_statements)
+        return TreatyData((*actions, *kept), merged, old.info), "replace-table"
     known = {a.key for a in old.actions}
     known_declarations = {d.key for d in old.declarations}
     added = tuple(a for a in actions if a.key not in known)
@@ -334,10 +350,17 @@ def import_file(
     *,
     replace_all: bool = False,
     as_of: date | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> ImportSummary:
     """Read ``path`` and import it (see :func:`import_bytes`)."""
     return import_bytes(
-        node, read_import_file(path), fmt, name=path.name, replace_all=replace_all, as_of=as_of
+        node,
+        read_import_file(path),
+        fmt,
+        name=path.name,
+        replace_all=replace_all,
+        as_of=as_of,
+        names=names,
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -184,11 +185,27 @@ def lookup(code: str) -> Participant:
     return state
 
 
-def lookup_name(name: str) -> Participant:
-    """The participant the depositary calls ``name`` (footnote marks are ignored)."""
-    code = _name_index().get(_fold(strip_footnote_marks(name)))
+def fold_name(name: str) -> str:
+    """The form under which ``name`` is matched (case, accents, punctuation and footnote marks
+    ignored): keys of the operator's name map are folded the same way."""
+    return _fold(strip_footnote_marks(name))
+
+
+def lookup_name(name: str, names: Mapping[str, str] | None = None) -> Participant:
+    """The participant the depositary calls ``name`` (footnote marks are ignored).
+
+    ``names`` maps names the operator has identified (folded with :func:`fold_name`) to codes,
+    for a name this node does not know (``--map "Türkiye=TUR"``); it wins over the built-in
+    names. An unknown name raises :class:`UnknownStateError` saying how to map it.
+    """
+    folded = fold_name(name)
+    code = (names or {}).get(folded) or _name_index().get(folded)
     if code is None:
-        raise _unknown(strip_footnote_marks(name), "participant name")
+        shown = strip_footnote_marks(name)
+        error = _unknown(shown, "participant name")
+        raise UnknownStateError(
+            f"{error.message}; if it is a participant, say which with --map '{shown}=ISO3'"
+        )
     return lookup(code)
 
 

@@ -1,8 +1,11 @@
 """The treaty status shipped with Hanoi Exchange, so a new node knows something on day one.
 
-``data/treaty-status.csv`` is a copy of ``shared/data/treaty-status.csv``; its sidecar
-``data/treaty-status.json`` states its date, its source and its gaps (it knows 47 of the 72
-signatories and no ratification). Operators refresh it from the depositary (docs/treaty-data.md).
+``data/treaty-status.csv`` is ``shared/data/treaty-status.csv`` of 2026-12-03 (69 dated
+signatures) with Azerbaijan's reservations at signature, its domestic approval and the
+authorities its law designates, each row naming its source; its sidecar
+``data/treaty-status.json`` states its date, its source and its gaps ("69 of about 77
+signatories known; no instrument deposited as far as known; as of 2026-12-03"). Operators
+refresh it from the depositary (docs/treaty-data.md).
 """
 
 from __future__ import annotations

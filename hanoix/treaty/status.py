@@ -621,8 +621,8 @@ class TreatyStatus:
             for a in acts
         )
         return (
-            f"; reported: {told}, a domestic act, not a deposit with the Secretary-General: it "
-            f"does not count toward the {fp.ENTRY_INTO_FORCE_INSTRUMENTS.value} instruments "
+            f"; {told}: a domestic act, not a deposit with the Secretary-General, so it does "
+            f"not count toward the {fp.ENTRY_INTO_FORCE_INSTRUMENTS.value} instruments "
             f"({fp.ENTRY_INTO_FORCE_INSTRUMENTS.art})"
         )
 

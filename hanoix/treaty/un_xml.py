@@ -8,10 +8,23 @@ approval, `` a`` accession, `` d`` succession; none: ratification). Dates read l
 ``25 Oct 2025``, sometimes with a tab inside; a date in brackets marks a special case explained in
 the depositary's footnotes; names may carry footnote marks as ``<superscript>`` elements.
 
-The parser is tolerant of anything else in the document (headers, footnotes, the declarations
-section, extra attributes and elements) but refuses, naming the row, any row it cannot read, so
-that a partial table is never imported. Declarations and reservations are published as free text
-in other sections and are not read.
+The parser is tolerant of anything else in the document (headers, footnotes, extra attributes
+and elements) but refuses, naming the row, any row it cannot read, so that a partial table is
+never imported. A name it does not know stops the import, naming it; the operator says what it
+is with a name map (``--map "Türkiye=TUR"``).
+
+Declarations and reservations are published as free text in other sections (an element named
+``Declarations``, ``Reservations``, ``DeclarationsReservations``... anywhere outside the table).
+They are read as statements kept as lodged (:class:`~hanoix.treaty.actions.Declaration`): a
+short text that is a participant's name starts that participant's statements; a heading such as
+"Reservations made upon signature:" gives the form and the occasion (so the date: the
+participant's signature or instrument in the table); a paragraph that cites an article
+("Article 63(3)", "Art. 9, paragraph 2") is one statement, its form the first of reservation,
+declaration or notification it names (else the heading's), what it does read from the
+paragraph it invokes. Explanatory text that cites no article is skipped. A statement whose
+participant, date or effect cannot be told stops the import, naming the participant and the
+paragraph. The layout is modelled on the depositary's practice for other treaties; the real
+file of XVIII-16 has not been seen (docs/treaty-data.md).
 
 Entity declarations are refused outright (no DTD is needed to read the table), which closes the
 door to entity-expansion attacks.
@@ -21,11 +34,14 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from datetime import date
 
+from hanoix.convention.notifications import NotificationForm, NotificationKind, kind_invoked
+from hanoix.convention.refs import Art
 from hanoix.errors import FileFormatError, UnknownStateError
-from hanoix.treaty.actions import ActionKind, SourceBasis, TreatyAction
-from hanoix.treaty.participants import lookup_name
+from hanoix.treaty.actions import ActionKind, Declaration, SourceBasis, TreatyAction
+from hanoix.treaty.participants import fold_name, lookup, lookup_name
 
 ROWS_PATH = "Participants/Table/TGroup/Tbody/Rows/Row"
 SOURCE_LABEL = "UN Treaty Collection XVIII-16 status (XML)"
@@ -110,12 +126,35 @@ def _declared_encoding(data: bytes) -> str:
     return found.group(1).decode("ascii", "replace") if found else "?"
 
 
-def parse_un_xml(data: bytes, *, source_name: str = "XML") -> list[TreatyAction]:
+def parse_un_xml(
+    data: bytes, *, source_name: str = "XML", names: Mapping[str, str] | None = None
+) -> list[TreatyAction]:
     """Read the signatures and instruments of the depositary's status table.
 
     Raises :class:`FileFormatError` naming ``source_name`` and the row (1-based, with the
     participant's name when it could be read) of the first row that does not parse.
     """
+    return parse_un_xml_document(data, source_name=source_name, names=names)[0]
+
+
+def name_map(pairs: Mapping[str, str]) -> dict[str, str]:
+    """The operator's ``NAME=ISO3`` pairs, keyed as names are matched; codes are checked."""
+    return {fold_name(name): lookup(code).code for name, code in pairs.items()}
+
+
+def parse_un_xml_document(
+    data: bytes, *, source_name: str = "XML", names: Mapping[str, str] | None = None
+) -> tuple[list[TreatyAction], list[Declaration]]:
+    """The status table's actions and the statements of the declarations sections.
+
+    ``names`` maps folded names (:func:`name_map`) to codes, for names this node does not know.
+    """
+    root = _root(data, source_name)
+    actions = _table(root, source_name, names)
+    return actions, _declarations(root, actions, source_name, names)
+
+
+def _root(data: bytes, source_name: str) -> ET.Element:
     _refuse_entities(data)
     try:
         root = ET.fromstring(data)  # noqa: S314  (DOCTYPE and entities refused above)
@@ -133,6 +172,12 @@ def parse_un_xml(data: bytes, *, source_name: str = "XML") -> list[TreatyAction]
             f"{source_name}: the root element is <{root.tag}>, not <Treaty>: is this the UN "
             "Treaty Collection's status XML (MTDSG)?"
         )
+    return root
+
+
+def _table(
+    root: ET.Element, source_name: str, names: Mapping[str, str] | None
+) -> list[TreatyAction]:
     rows = root.findall(ROWS_PATH)
     if not rows:
         raise FileFormatError(f"{source_name}: no participant rows at Treaty/{ROWS_PATH}")
@@ -147,7 +192,7 @@ def parse_un_xml(data: bytes, *, source_name: str = "XML") -> list[TreatyAction]
         if number == 1 and name.strip().lower() in _HEADER_NAMES:
             continue  # a heading row inside the body
         try:
-            actions.extend(_row(entries, where))
+            actions.extend(_row(entries, where, names))
         except _RowError as exc:
             raise FileFormatError(f"{where}: {exc}") from None
         except UnknownStateError as exc:
@@ -155,7 +200,7 @@ def parse_un_xml(data: bytes, *, source_name: str = "XML") -> list[TreatyAction]
     return actions
 
 
-def _row(entries: list[str], where: str) -> list[TreatyAction]:
+def _row(entries: list[str], where: str, names: Mapping[str, str] | None) -> list[TreatyAction]:
     if len(entries) < 2:
         raise _RowError(
             f"{len(entries)} Entry element(s); a row has the participant, the signature and "
@@ -168,7 +213,7 @@ def _row(entries: list[str], where: str) -> list[TreatyAction]:
     instrument = entries[2] if len(entries) > 2 else ""
     if not name:
         raise _RowError("the participant's name is empty")
-    participant = lookup_name(name)
+    participant = lookup_name(name, names)
     if not signature and not instrument:
         raise _RowError("neither a signature nor an instrument date")
     actions: list[TreatyAction] = []
@@ -188,3 +233,171 @@ def _action(code: str, kind: ActionKind, when: date, bracketed: bool, where: str
     if bracketed:
         source += "; date in brackets in the table (a special case: see the depositary's notes)"
     return TreatyAction(code, kind, when, SourceBasis.VERIFIED, source, origin=where)
+
+
+# --- the declarations sections ---------------------------------------------------------------
+
+_SECTION_TAGS = {
+    "declarations", "reservations", "declarationsreservations", "declarationsandreservations",
+    "reservationsdeclarations", "notifications", "objections",
+}  # fmt: skip
+_HEADING = re.compile(
+    r"^\(?(?P<form>reservations?|declarations?|notifications?)\b.*?\b(?:made|lodged)?\s*"
+    r"upon\s+(?P<occasion>signature|ratification|acceptance|approval|accession|succession)",
+    re.IGNORECASE,
+)
+_ARTICLE = re.compile(
+    r"\bart(?:icle|\.)?\s*(?P<article>\d{1,2})"
+    r"(?:\s*\((?P<paragraph>\d{1,2})\)|,?\s*paragraph\s*(?P<para_word>\d{1,2}))?"
+    r"(?:\s*\((?P<point>[a-z])\))?",
+    re.IGNORECASE,
+)
+_FORMS = (
+    ("reserv", NotificationForm.RESERVATION),
+    ("declar", NotificationForm.DECLARATION),
+    ("notif", NotificationForm.NOTIFICATION),
+)
+# A participant's heading is short; a longer text is a statement or an explanation.
+_MAX_NAME = 80
+DECLARATIONS_SOURCE = f"{SOURCE_LABEL}, declarations and reservations"
+
+
+def _leaf_text(element: ET.Element) -> str | None:
+    """The text of an element that holds text (and footnote marks) only; None for containers."""
+    if any(child.tag.lower() not in {"superscript", "sup"} for child in element):
+        return None
+    try:
+        return _text(element)
+    except _RowError:
+        return None
+
+
+def _sections(root: ET.Element) -> list[ET.Element]:
+    found: list[ET.Element] = []
+    for element in root.iter():
+        if element.tag.lower() in _SECTION_TAGS and not any(
+            element in section.iter() for section in found
+        ):
+            found.append(element)
+    return found
+
+
+_SECTION_TITLE = re.compile(
+    r"^(declarations?|reservations?|notifications?|objections?|communications?)\b", re.I
+)
+
+
+def _as_participant(text: str, names: Mapping[str, str] | None, where: str) -> str | None:
+    """The participant a short heading names; None for other text. A heading that looks like
+    a name (short, no article, not a sentence, not a section title) but is not known stops the
+    import: its statements must not be given to the participant before it."""
+    if len(text) > _MAX_NAME or _ARTICLE.search(text) or _SECTION_TITLE.match(text):
+        return None
+    if text.startswith("(") or text.endswith((".", "…")):
+        return None  # explanatory text, not a name
+    try:
+        return lookup_name(text.rstrip(":"), names).code
+    except UnknownStateError as exc:
+        raise FileFormatError(f"{where}: {exc.message}") from None
+
+
+def _form_of(text: str) -> NotificationForm | None:
+    lowered = text.lower()
+    places = [(lowered.find(stem), form) for stem, form in _FORMS if stem in lowered]
+    return min(places, key=lambda item: item[0])[1] if places else None
+
+
+def _invoked(match: re.Match[str]) -> Art:
+    paragraph = match.group("paragraph") or match.group("para_word")
+    point = match.group("point") if paragraph else None
+    return Art(int(match.group("article")), int(paragraph) if paragraph else None, point)
+
+
+def _declarations(
+    root: ET.Element,
+    actions: list[TreatyAction],
+    source_name: str,
+    names: Mapping[str, str] | None,
+) -> list[Declaration]:
+    dates: dict[tuple[str, str], date] = {}
+    for action in actions:
+        if action.kind is ActionKind.SIGNATURE or action.kind.is_instrument:
+            slot = "signature" if action.kind is ActionKind.SIGNATURE else "instrument"
+            dates[(action.participant, slot)] = action.date
+    statements: list[Declaration] = []
+    for section in _sections(root):
+        participant: str | None = None
+        form: NotificationForm | None = None
+        occasion: str | None = None
+        number = 0
+        for element in section.iter():
+            if element.tag.lower() in {"superscript", "sup"}:
+                continue  # a footnote mark, read with the text it marks
+            text = _leaf_text(element)
+            if not text:
+                continue
+            where = f"{source_name}, declarations after {participant or 'the start'}"
+            heading = _HEADING.match(text)
+            named = None if heading else _as_participant(text, names, where)
+            if named is not None:
+                participant, form, occasion, number = named, None, None, 0
+                continue
+            if heading is not None and not _ARTICLE.search(text):
+                form = _form_of(heading.group("form"))
+                occasion = heading.group("occasion").lower()
+                continue
+            cited = _ARTICLE.search(text)
+            if cited is None:
+                continue  # explanatory text: "(Unless otherwise indicated, ...)"
+            number += 1
+            where = f"{source_name}, declarations of {participant or '?'}, paragraph {number}"
+            statements.append(_statement(text, cited, participant, form, occasion, dates, where))
+    return statements
+
+
+def _statement(
+    text: str,
+    cited: re.Match[str],
+    participant: str | None,
+    heading_form: NotificationForm | None,
+    occasion: str | None,
+    dates: Mapping[tuple[str, str], date],
+    where: str,
+) -> Declaration:
+    if participant is None:
+        raise FileFormatError(
+            f"{where}: a statement citing {cited.group(0)!r} comes before any participant's name"
+        )
+    try:
+        art = _invoked(cited)
+    except ValueError as exc:
+        raise FileFormatError(f"{where}: {cited.group(0)!r} is not an article ({exc})") from None
+    kind = kind_invoked(art)
+    if kind is None:
+        raise FileFormatError(
+            f"{where}: what a statement under {art} does is not known here; import it from a "
+            "CSV row naming its notification code"
+        )
+    form = _form_of(text) or heading_form
+    when = None
+    if occasion == "signature":
+        when = dates.get((participant, "signature"))
+    elif occasion is not None:
+        when = dates.get((participant, "instrument"))
+    if when is None:
+        said = f"upon {occasion}" if occasion else "on no stated occasion"
+        raise FileFormatError(
+            f"{where}: the statement was made {said}, and the table gives {participant} no such "
+            "date"
+        )
+    return Declaration(
+        participant,
+        NotificationKind(kind),
+        when,
+        text,
+        SourceBasis.VERIFIED,
+        DECLARATIONS_SOURCE,
+        where,
+        form,
+        art,
+    )

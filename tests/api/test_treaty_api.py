@@ -16,7 +16,7 @@ from hanoix.services.node import Node
 FORTY = [
     "DZA", "AGO", "AUS", "AUT", "AZE", "BLR", "BEL", "BRA", "BRN", "BFA", "KHM", "CHL", "CHN",
     "CRI", "CIV", "CUB", "CZE", "PRK", "COD", "DJI", "DOM", "ECU", "EGY", "FRA", "GHA", "GRC",
-    "GNB", "IRN", "IRL", "JAM", "VNM", "RUS", "VEN", "NIC", "GBR", "LUX", "POL", "PRT", "SVK",
+    "GNB", "IRN", "IRL", "JAM", "VNM", "RUS", "VEN", "NIC", "ESP", "LUX", "POL", "PRT", "SVK",
     "SVN",
 ]  # fmt: skip
 
@@ -40,13 +40,13 @@ def test_status_defaults_to_the_node_clock(client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["on"] == "2026-11-23"
-    assert body["signatories"] == 47
+    assert body["signatories"] == 69
     assert body["parties"] == 0
     assert body["instruments_counted"] == 0
     assert body["instruments_needed"] == 40
     assert body["entry_into_force"] is None
     assert body["in_force"] is False
-    assert body["dataset"]["as_of"] == "2026-11-23"
+    assert body["dataset"]["as_of"] == "2026-12-03"
     assert any("partial" in w for w in body["warnings"])
 
 
@@ -74,6 +74,24 @@ def test_a_participant(client: TestClient, in_force: Node) -> None:
     assert body["standing"] == "party"
     assert body["in_force_from"] == "2027-05-31"
     assert [a["action"] for a in body["actions"]] == ["signature", "ratification"]
+
+
+def test_azerbaijans_reservations_and_domestic_approval_as_shipped(client: TestClient) -> None:
+    # Issue 12: the shipped data's statements appear in the participant's record, as lodged.
+    body = client.get("/api/v1/treaty/participants/AZE", params={"on": "2026-12-03"}).json()
+    assert body["standing"] == "signed"
+    reservations = [d for d in body["declarations"] if d["form"] == "reservation"]
+    assert [(d["article"], d["kind"]) for d in reservations] == [
+        ("Art. 7(2)", "optional-element"),
+        ("Art. 9(2)", "optional-element"),
+        ("Art. 11(3)", "reservation-misuse-of-devices"),
+        ("Art. 63(3)", "reservation-dispute-settlement"),
+    ]
+    extradition = next(d for d in body["declarations"] if d["kind"] == "extradition-authority")
+    assert (extradition["text"], extradition["basis"]) == ("Ministry of Justice", "reported")
+    domestic = [a for a in body["actions"] if a["action"] == "domestic-approval"]
+    assert [(a["date"], a["basis"]) for a in domestic] == [("2026-02-23", "reported")]
+    assert "not a deposit" in body["message"]
 
 
 def test_an_unknown_participant_is_404_with_a_suggestion(client: TestClient) -> None:
@@ -105,11 +123,11 @@ def test_export_csv_and_json(client: TestClient) -> None:
     assert as_csv.status_code == 200
     assert as_csv.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
-    assert len(rows) == 47
+    assert len(rows) == 77
     assert rows[0].keys() >= {"participant", "action", "date"}
     as_json = client.get("/api/v1/treaty/export", params={"format": "json"})
     assert as_json.headers["content-type"].startswith("application/json")
-    assert len(as_json.json()["actions"]) == 47
+    assert len(as_json.json()["actions"]) == 70
     assert client.get("/api/v1/treaty/export", params={"format": "xml"}).status_code == 422
 
 

@@ -22,7 +22,7 @@ STATUS_KEYS = {
 FORTY = [
     "DZA", "AGO", "AUS", "AUT", "AZE", "BLR", "BEL", "BRA", "BRN", "BFA", "KHM", "CHL", "CHN",
     "CRI", "CIV", "CUB", "CZE", "PRK", "COD", "DJI", "DOM", "ECU", "EGY", "FRA", "GHA", "GRC",
-    "GNB", "IRN", "IRL", "JAM", "VNM", "RUS", "VEN", "NIC", "GBR", "LUX", "POL", "PRT", "SVK",
+    "GNB", "IRN", "IRL", "JAM", "VNM", "RUS", "VEN", "NIC", "ESP", "LUX", "POL", "PRT", "SVK",
     "SVN",
 ]  # fmt: skip
 
@@ -46,7 +46,7 @@ def test_status_works_out_of_the_box_and_reports_json(cli: Any, home: Path) -> N
     body = result.json()
     assert body.keys() >= STATUS_KEYS
     assert body["on"] == "2026-11-23"
-    assert body["signatories"] == 47
+    assert body["signatories"] == 69
     assert body["parties"] == 0
     assert body["instruments_counted"] == 0
     assert body["instruments_needed"] == 40
@@ -63,7 +63,7 @@ def test_status_for_people_goes_to_stderr(cli: Any, home: Path) -> None:
     result = cli("--home", home, "treaty", "status", "--on", "2026-11-23")
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert "signatories          47" in result.stderr
+    assert "signatories          69" in result.stderr
 
 
 @pytest.mark.parametrize("bad", ["2026-13-01", "23/11/2026", "2026-11-23T10:00", "today"])
@@ -84,6 +84,39 @@ def test_participant_json(cli: Any, home: Path) -> None:
     assert body["in_force_from"] is None
     assert [a["action"] for a in body["actions"]] == ["signature"]
     assert body["declarations"] == []
+
+
+def test_a_participant_shows_what_it_lodged_as_lodged(cli: Any, home: Path) -> None:
+    # Issue 12: Azerbaijan's reservations at signature and its approval law, said as such.
+    result = cli("--home", home, "treaty", "participant", "AZE", "--on", "2026-12-03")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "2025-10-25  reservation under Art. 9(2) (optional-element) [verified]: " in result.stderr
+    )
+    assert "reservation under Art. 63(3) (reservation-dispute-settlement)" in result.stderr
+    assert "2026-02-23  domestic approval (in its own law; not a deposit) [reported]" in (
+        result.stderr
+    )
+    assert "not a deposit with the Secretary-General" in result.stderr
+
+
+def test_an_unknown_name_in_the_depositarys_xml_is_named_and_mapped(
+    cli: Any, home: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "status.xml"
+    path.write_bytes(
+        SAMPLE.read_bytes().replace(b"<Entry>Jamaica</Entry>", b"<Entry>Lao PDR</Entry>")
+    )
+    refused = cli("--home", home, "treaty", "import", path)
+    assert refused.exit_code == 2
+    assert "status.xml row 31 (Lao PDR): unknown participant name 'Lao PDR'" in refused.stderr
+    assert "--map 'Lao PDR=ISO3'" in refused.stderr
+    mapped = cli("--home", home, "treaty", "import", path, "--map", "Lao PDR=LAO", "--json")
+    assert mapped.exit_code == 0, mapped.stderr
+    lao = cli("--home", home, "treaty", "participant", "LAO", "--json").json()
+    assert [a["action"] for a in lao["actions"]] == ["signature"]
+    bad = cli("--home", home, "treaty", "import", path, "--map", "Lao PDR")
+    assert bad.exit_code == 2 and "write NAME=ISO3" in bad.stderr
 
 
 def test_an_unknown_state_suggests_the_closest(cli: Any, home: Path) -> None:
@@ -179,7 +212,8 @@ def test_the_un_xml_imports_by_its_suffix(cli: Any, home: Path) -> None:
     assert result.exit_code == 0, result.stderr
     body = result.json()
     assert body["format"] == "un-xml"
-    assert body["unchanged"] == 31
+    # The 31 signatures of the sample, and the domestic act and statements kept beside them.
+    assert body["unchanged"] == 39
     status = cli("--home", home, "treaty", "status", "--on", "2026-11-23", "--json").json()
     assert status["signatories"] == 31
 
@@ -200,11 +234,13 @@ def test_an_unknown_format_is_a_usage_error(cli: Any, home: Path) -> None:
 def test_export_json_and_to_a_file(cli: Any, home: Path, tmp_path: Path) -> None:
     result = cli("--home", home, "treaty", "export", "--format", "json")
     assert result.exit_code == 0
-    assert len(json.loads(result.stdout)["actions"]) == 47
+    assert len(json.loads(result.stdout)["actions"]) == 70
     target = tmp_path / "status.csv"
     written = cli("--home", home, "treaty", "export", "-o", target)
     assert written.exit_code == 0
-    assert target.read_text(encoding="utf-8").startswith("participant,action,date,basis,source\n")
+    assert target.read_text(encoding="utf-8").startswith(
+        "participant,action,date,basis,source,text,article\n"
+    )
 
 
 def test_chart_writes_a_png(cli: Any, home: Path, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hanoix.errors import InputError
 from hanoix.treaty.status import validate
-from hanoix.treaty.un_xml import parse_un_xml
+from hanoix.treaty.un_xml import parse_un_xml_document
 from tests.fuzz.harness import Parse, Target
 
 SAMPLE = Path(__file__).resolve().parents[1] / "treaty" / "data" / "untc-sample-xviii-16.xml"
@@ -36,8 +36,8 @@ def seeds() -> dict[str, bytes]:
 
 def prepare() -> Parse:
     def parse(data: bytes) -> object:
-        actions = parse_un_xml(data, source_name="fuzz.xml")
-        validate(actions)
+        actions, declarations = parse_un_xml_document(data, source_name="fuzz.xml")
+        validate(actions, declarations)
         return actions
 
     return parse

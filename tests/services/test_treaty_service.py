@@ -20,7 +20,7 @@ CSV, XML = service.ImportFormat.CSV, service.ImportFormat.UN_XML
 SHIPPED_STATES = [
     "DZA", "AGO", "AUS", "AUT", "AZE", "BLR", "BEL", "BRA", "BRN", "BFA", "KHM", "CHL", "CHN",
     "CRI", "CIV", "CUB", "CZE", "PRK", "COD", "DJI", "DOM", "ECU", "EGY", "FRA", "GHA", "GRC",
-    "GNB", "IRN", "IRL", "JAM", "VNM", "RUS", "VEN", "NIC", "GBR", "LUX", "POL", "PRT", "SVK",
+    "GNB", "IRN", "IRL", "JAM", "VNM", "RUS", "VEN", "NIC", "ESP", "LUX", "POL", "PRT", "SVK",
     "SVN",
 ]  # fmt: skip
 RATIFIED = date(2027, 3, 2)
@@ -40,12 +40,12 @@ def history(node: Node) -> list[dict[str, object]]:
 def test_a_new_node_holds_the_shipped_status(node: Node) -> None:
     report = service.status(node)
     assert report.summary.on == date(2026, 11, 23)
-    assert report.summary.signatories == 47
+    assert report.summary.signatories == 69
     assert report.summary.parties == 0
     assert report.summary.instruments_counted == 0
     assert report.summary.instruments_needed == 40
     assert report.summary.in_force is False
-    assert report.dataset.as_of == date(2026, 11, 23)
+    assert report.dataset.as_of == date(2026, 12, 3)
     assert [h["mode"] for h in history(node)] == ["shipped"]
 
 
@@ -56,7 +56,7 @@ def test_initialising_twice_does_not_reload(node: Node) -> None:
 
 def test_the_shipped_status_warns_that_it_is_partial_and_how_to_refresh(node: Node) -> None:
     warnings = service.status(node).warnings
-    assert any("partial" in w and "47 of the 72" in w for w in warnings)
+    assert any("partial" in w and "69 of about 77 signatories known" in w for w in warnings)
     assert any("reported by the press" in w for w in warnings)
     assert any("--format un-xml" in w and "XVIII-16.en.xml" in w for w in warnings)
     assert not any("days old" in w for w in warnings)
@@ -65,7 +65,10 @@ def test_the_shipped_status_warns_that_it_is_partial_and_how_to_refresh(node: No
 def test_the_status_warns_once_the_data_is_older_than_30_days(
     node: Node, clock: FixedClock
 ) -> None:
-    clock.advance(timedelta(days=30))
+    # The shipped data is as of 2026-12-03; the node's clock starts earlier.
+    shipped_on = service.status(node).dataset.as_of
+    assert shipped_on == date(2026, 12, 3)
+    clock.advance(shipped_on - clock.now().date() + timedelta(days=30))
     assert not any("days old" in w for w in service.status(node).warnings)
     clock.advance(timedelta(days=1))
     assert any("31 days old" in w for w in service.status(node).warnings)
@@ -73,7 +76,7 @@ def test_the_status_warns_once_the_data_is_older_than_30_days(
 
 def test_a_csv_import_merges_and_brings_the_convention_into_force(node: Node) -> None:
     summary = service.import_bytes(node, ratifications(SHIPPED_STATES), CSV, name="r.csv")
-    assert (summary.added, summary.removed, summary.unchanged) == (40, 0, 47)
+    assert (summary.added, summary.removed, summary.unchanged) == (40, 0, 77)
     assert summary.mode == "merge"
     report = service.status(node, EIF)
     assert report.summary.instruments_counted == 40
@@ -81,7 +84,7 @@ def test_a_csv_import_merges_and_brings_the_convention_into_force(node: Node) ->
     assert report.summary.in_force is True
     assert service.applies(node, "VNM", "FRA", EIF).applies is True
     # The merge keeps the shipped data's date and gaps: still partial.
-    assert report.dataset.as_of == date(2026, 11, 23)
+    assert report.dataset.as_of == date(2026, 12, 3)
     assert any("partial" in w for w in report.warnings)
 
 
@@ -89,7 +92,7 @@ def test_importing_the_same_csv_twice_adds_nothing(node: Node) -> None:
     service.import_bytes(node, ratifications(["VNM"]), CSV, name="r.csv")
     again = service.import_bytes(node, ratifications(["VNM"]), CSV, name="r.csv")
     assert again.added == 0
-    assert again.actions == 48
+    assert again.actions == 71
 
 
 def test_a_conflicting_ratification_is_refused(node: Node) -> None:
@@ -149,18 +152,25 @@ def test_the_un_xml_replaces_the_table_and_keeps_other_acts(node: Node) -> None:
     assert ("VNM", "signature") not in kinds  # reported, not in the depositary's table
     assert ("AUT", "signature") in kinds
     assert ("AUT", "withdrawal-of-reservation") in kinds
-    assert [d.kind.value for d in data.declarations] == ["reservation-dispute-settlement"]
+    austria = [d.kind.value for d in data.declarations if d.participant == "AUT"]
+    assert austria == ["reservation-dispute-settlement"]
+    # The shipped statements and the domestic approval (not in the table) are kept too.
+    assert ("AZE", "domestic-approval") in kinds
+    assert {d.participant for d in data.declarations} == {"AUT", "AZE"}
 
 
 def test_the_un_xml_makes_the_data_complete_and_dated(node: Node) -> None:
     summary = service.import_file(node, SAMPLE, XML, as_of=date(2026, 11, 20))
-    assert (summary.added, summary.removed, summary.unchanged) == (0, 16, 31)
+    # 38 signatures not in the sample's 31 rows go; the domestic act and statements stay.
+    assert (summary.added, summary.removed, summary.unchanged) == (0, 38, 39)
     report = service.status(node)
     assert report.summary.signatories == 31
     assert report.dataset.as_of == date(2026, 11, 20)
     assert report.dataset.gaps is None
     assert report.dataset.imported_from == SAMPLE.name
-    assert report.warnings == ()
+    # What remains unverified is Azerbaijan's domestic approval, reported by the press.
+    assert [w for w in report.warnings if "partial" in w or "days old" in w] == []
+    assert any("1 of the 32 treaty actions are reported" in w for w in report.warnings)
 
 
 def test_a_denunciation_the_table_cannot_support_is_refused(node: Node) -> None:
@@ -183,7 +193,7 @@ def test_replace_makes_the_file_the_whole_data(node: Node) -> None:
     summary = service.import_bytes(
         node, content, CSV, name="only.csv", replace_all=True, as_of=date(2026, 11, 22)
     )
-    assert (summary.added, summary.removed, summary.actions) == (1, 47, 1)
+    assert (summary.added, summary.removed, summary.actions) == (1, 77, 1)
     report = service.status(node, date(2027, 1, 1))
     assert report.summary.parties == 1
     assert report.dataset.gaps is None
@@ -215,9 +225,10 @@ def test_export_csv_reimports_to_the_same_data(node: Node) -> None:
 
 def test_export_json_carries_the_dataset_facts(node: Node) -> None:
     document = json.loads(service.export(node, service.ExportFormat.JSON))
-    assert document["dataset"]["as_of"] == "2026-11-23"
-    assert "47 of the 72" in document["dataset"]["gaps"]
-    assert len(document["actions"]) == 47
+    assert document["dataset"]["as_of"] == "2026-12-03"
+    assert "69 of about 77 signatories known" in document["dataset"]["gaps"]
+    assert len(document["actions"]) == 70
+    assert document["declarations"][0].keys() >= {"form", "article", "kind", "text", "source"}
     assert document["actions"][0].keys() >= {"participant", "action", "date", "basis", "source"}
 
 

@@ -20,26 +20,50 @@ from hanoix.treaty.status import TreatyStatus, validate
 HEADER = "participant,action,date\n"
 
 
-def test_the_shipped_file_reads_as_47_signatures() -> None:
+def test_the_shipped_file_holds_69_dated_signatures_and_azerbaijans_statements() -> None:
     actions, declarations = parse_csv(shipped_csv(), source_name="treaty-status.csv")
-    assert len(actions) == 47
-    assert declarations == []
-    assert {a.kind for a in actions} == {ActionKind.SIGNATURE}
-    assert sum(a.basis is SourceBasis.VERIFIED for a in actions) == 31
-    assert sum(a.basis is SourceBasis.REPORTED for a in actions) == 16
-    assert len({a.participant for a in actions}) == 47
-    assert "EUU" in {a.participant for a in actions}
-    assert all(a.date == date(2025, 10, 25) for a in actions)
-    validate(actions)
+    signatures = [a for a in actions if a.kind is ActionKind.SIGNATURE]
+    assert len(signatures) == len({a.participant for a in signatures}) == 69
+    assert sum(a.basis is SourceBasis.VERIFIED for a in signatures) == 65
+    assert {a.participant for a in signatures if a.basis is SourceBasis.REPORTED} == {
+        "URY", "VEN", "VNM", "ZWE"
+    }  # fmt: skip
+    assert "EUU" in {a.participant for a in signatures}
+    assert {a.date for a in signatures if a.participant in {"MLI", "RWA", "SAU"}} == {
+        date(2025, 10, 26)
+    }
+    # No instrument deposited as far as known; Azerbaijan's approval law is a domestic act.
+    others = [a for a in actions if a.kind is not ActionKind.SIGNATURE]
+    assert [(a.participant, a.kind, a.basis) for a in others] == [
+        ("AZE", ActionKind.DOMESTIC_APPROVAL, SourceBasis.REPORTED)
+    ]
+    assert not any(a.kind.is_instrument for a in actions)
+    # Azerbaijan's reservations at signature, as lodged, each with its paragraph.
+    reservations = [d for d in declarations if d.lodged_form is NotificationForm.RESERVATION]
+    assert [(str(d.article), d.kind) for d in reservations] == [
+        ("Art. 7(2)", NotificationKind.OPTIONAL_ELEMENT),
+        ("Art. 9(2)", NotificationKind.OPTIONAL_ELEMENT),
+        ("Art. 11(3)", NotificationKind.RESERVATION_MISUSE_OF_DEVICES),
+        ("Art. 63(3)", NotificationKind.RESERVATION_DISPUTE_SETTLEMENT),
+    ]
+    assert all(d.date == date(2025, 10, 25) and "013891" in (d.source or "") for d in reservations)
+    # Every row names its source.
+    assert all(a.source for a in actions) and all(d.source for d in declarations)
+    validate(actions, declarations)
 
 
-def test_the_shipped_data_states_its_date_and_gaps() -> None:
+def test_the_shipped_data_says_exactly_what_it_knows_and_does_not() -> None:
     data = shipped_data()
-    assert data.info.as_of == date(2026, 11, 23)
+    assert data.info.as_of == date(2026, 12, 3)
     assert data.info.gaps is not None
-    assert "47 of the 72" in data.info.gaps
-    summary = TreatyStatus(data.actions).summary(date(2026, 11, 23))
-    assert (summary.signatories, summary.parties, summary.instruments_counted) == (47, 0, 0)
+    assert data.info.gaps.startswith(
+        "69 of about 77 signatories known; no instrument deposited as far as known; "
+        "as of 2026-12-03"
+    )
+    # The old sidecar named early ratifiers, mixing domestic acts with deposits.
+    assert "early ratifiers" not in data.info.gaps
+    summary = TreatyStatus(data.actions, data.declarations).summary(date(2026, 12, 3))
+    assert (summary.signatories, summary.parties, summary.instruments_counted) == (69, 0, 0)
 
 
 def test_rows_become_actions_and_declarations() -> None:
@@ -139,12 +163,14 @@ def test_format_then_parse_gives_back_the_same_data() -> None:
     assert again == (actions, declarations)
 
 
-def test_formatting_the_shipped_actions_keeps_the_shipped_columns() -> None:
-    actions, _ = parse_csv(shipped_csv())
-    written = format_csv(actions)
-    assert written.splitlines()[0] == "participant,action,date,basis,source"
+def test_formatting_the_shipped_data_gives_back_the_shipped_file() -> None:
+    actions, declarations = parse_csv(shipped_csv())
+    written = format_csv(actions, declarations)
+    assert written.splitlines()[0] == "participant,action,date,basis,source,text,article"
     rows = sorted(csv.reader(io.StringIO(written)))
     assert rows == sorted(csv.reader(io.StringIO(shipped_csv())))
+    # Actions alone keep the columns of a file of actions.
+    assert format_csv(actions).splitlines()[0] == "participant,action,date,basis,source"
 
 
 # --- statements as lodged (issue 12, item 6) ------------------------------------------------

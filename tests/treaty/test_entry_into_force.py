@@ -228,5 +228,5 @@ def test_a_domestic_approval_is_shown_as_reported_and_never_counted() -> None:
     assert azerbaijan.instrument is None and azerbaijan.in_force_from is None
     message = azerbaijan.finding.message
     assert "approval in its own law on 2026-02-23 (reported: Trend 4156490)" in message
-    assert "not a deposit" in message and "does not count toward the 40" in message
+    assert "not a deposit" in message and "not count toward the 40 instruments" in message
     assert azerbaijan.finding.article == "Art. 64"
