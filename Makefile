@@ -34,6 +34,7 @@ test-setup:
 lint: install
 	$(VENV)/bin/ruff check hanoix tests benchmarks
 	$(VENV)/bin/ruff format --check hanoix tests benchmarks
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff format hanoix tests benchmarks

@@ -10,3 +10,12 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   fi
 fi
 pg_isready -q -h 127.0.0.1 -p 5432 || echo "test-setup: PostgreSQL is not reachable; its tests will fail in CI" >&2
+
+# The browser test of /api/v1/docs (tests/web/test_api_docs_browser.py) drives Debian's
+# chromium; it skips without it on a developer's machine, and fails in CI, where it is installed
+# here. Never `playwright install`: it downloads a browser build from outside the registries.
+if [ ! -x /usr/lib/chromium/chromium ] && [ -n "${CI:-}" ]; then
+  echo "test-setup: installing chromium for the browser tests"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null
+fi

@@ -10,7 +10,9 @@ import hanoix
 from hanoix.api import (
     auth,
     convention,
+    docs,
     federation,
+    headers,
     health,
     ledger,
     problems,
@@ -19,6 +21,7 @@ from hanoix.api import (
     treaty,
     users,
 )
+from hanoix.api.limits import BodyLimitMiddleware
 from hanoix.api.logging_middleware import RequestLogMiddleware
 from hanoix.api.problems import PROBLEM_RESPONSES
 from hanoix.services.node import Node
@@ -34,7 +37,7 @@ def create_app(node: Node) -> FastAPI:
         version=hanoix.__version__,
         summary="A State's node for cooperation under the UN Convention against Cybercrime",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served by hanoix.api.docs, from the node, not a CDN
         redoc_url=None,
         responses=PROBLEM_RESPONSES,
     )
@@ -57,6 +60,11 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(requests.router, prefix=API_PREFIX)
     federation.install(app, API_PREFIX)
     security.document_security(app)
+    docs.install(app, API_PREFIX)
     app.mount("/static", StaticFiles(directory=pages.WEB_DIR / "static"), name="static")
     app.include_router(pages.router)
+    # Added last, so the outermost middleware: a body too large is refused before anything else
+    # reads it. The security headers wrap the whole stack, the 413 and any 500 included.
+    app.add_middleware(BodyLimitMiddleware)
+    headers.install(app)
     return app

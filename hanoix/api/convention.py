@@ -47,7 +47,11 @@ class ArticleOut(BaseModel):
 
 class CitationOut(BaseModel):
     article: ArticleRef
-    basis: Basis
+    basis: Basis = Field(description="how sure the rule is")
+    reference_basis: Basis = Field(
+        description="how sure the reference is: the paragraph cited, or the article's number "
+        "(a verified rule rests only on a verified reference)"
+    )
     source: str = Field(description="where the rule lives in the data")
     text: str
 
@@ -80,6 +84,10 @@ class GroundOut(BaseModel):
     article: ArticleRef
     basis: Basis
     note: str
+    contested: bool = Field(
+        description="the sources disagree on whether this ground exists for the kind; a "
+        "refusal on it stands, with a caution"
+    )
 
 
 class ProvisionOut(BaseModel):

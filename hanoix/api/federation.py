@@ -36,8 +36,9 @@ from hanoix.federation import codec
 from hanoix.federation.envelope import MAX_ENVELOPE_BYTES
 from hanoix.federation.errors import EnvelopeRejectedError, Reason, TransferError
 from hanoix.services.auth import Principal
-from hanoix.services.federation import Federation, urgent_inbox
+from hanoix.services.federation import INBOX_HANDLERS, INBOX_READERS, Federation, inbox_view
 from hanoix.services.node import Node
+from hanoix.services.requests import user_for_principal
 
 FEDERATION_PREFIX = "/federation/v1"
 MAX_CHUNK_BYTES = 64 * 1024 * 1024
@@ -342,42 +343,62 @@ async def identity(federation: FederationDep) -> dict[str, Any]:
 # --- for people ---------------------------------------------------------------------------
 
 # Incoming messages are case material: read by those who handle cooperation, acknowledged by
-# those on duty for it; the node's plumbing (peers, queues) by those who run or audit it.
-InboxReader = Annotated[
-    Principal, Depends(require_roles("drafter", "approver", "officer_24_7", "auditor"))
-]
-InboxHandler = Annotated[Principal, Depends(require_roles("officer_24_7", "drafter"))]
+# those on duty for it (the service applies the requests' visibility rule to each message);
+# the node's plumbing (peers, queues) by those who run or audit it.
+InboxReader = Annotated[Principal, Depends(require_roles(*sorted(INBOX_READERS)))]
+InboxHandler = Annotated[Principal, Depends(require_roles(*sorted(INBOX_HANDLERS)))]
 NodeOverseer = Annotated[
     Principal, Depends(require_roles("administrator", "officer_24_7", "auditor"))
 ]
 
 
-@user_router.get("/inbox", summary="The 24/7 view: received messages, urgent ones first")
+@user_router.get(
+    "/inbox",
+    summary="The 24/7 view: received messages, urgent ones first",
+    description="Only the messages the caller may see: a message about a request is shown to "
+    "those who may see the request (a restricted request's to its handling authority only).",
+)
 def inbox(
     node: Annotated[Node, Depends(get_node)],
-    _caller: InboxReader,
+    caller: InboxReader,
     all_messages: Annotated[bool, Query(alias="all")] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
-    with node.unit_of_work() as session:
-        return [
-            m.as_dict() for m in urgent_inbox(session, pending_only=not all_messages, limit=limit)
-        ]
+    user = user_for_principal(node, caller)
+    return [m.as_dict() for m in inbox_view(node, user, pending_only=not all_messages, limit=limit)]
 
 
-@user_router.post("/inbox/{envelope_id}/acknowledge", summary="Mark a message as seen")
+@user_router.post(
+    "/inbox/{envelope_id}/acknowledge",
+    summary="Mark a message as seen",
+    description="A message the caller may not see answers 404, as a missing one does; a "
+    "message about a request is marked seen by its handling authority only (403 for others).",
+)
 def acknowledge(
     federation: FederationDep,
     caller: InboxHandler,
     envelope_id: Annotated[str, PathParam(pattern=_ID)],
 ) -> dict[str, Any]:
-    changed = federation.acknowledge(envelope_id, caller.username)
+    user = user_for_principal(federation.node, caller)
+    changed = federation.acknowledge(envelope_id, user)
     return {"envelope_id": envelope_id, "acknowledged": True, "changed": changed}
 
 
 @user_router.get("/status", summary="Directory, peers, outbox and inbox counts")
 def status(federation: FederationDep, _caller: NodeOverseer) -> dict[str, Any]:
     return federation.status()
+
+
+RefusalReader = Annotated[Principal, Depends(require_roles("administrator", "auditor"))]
+
+
+@user_router.get(
+    "/refusals",
+    summary="Envelopes refused from unauthenticated senders, and repeats: counts per sender "
+    "and reason (not in the ledger)",
+)
+def refusals(federation: FederationDep, _caller: RefusalReader) -> list[dict[str, Any]]:
+    return [r.as_dict() for r in federation.refusals()]
 
 
 _CHUNK_PATH = re.compile(FEDERATION_PREFIX + r"/transfers/([0-9a-f]{32})")

@@ -2,7 +2,8 @@
 
 The checkpoint is public: it is made to be gossiped to peers and witnesses, and it reveals a size
 and a hash. Proofs need a signed-in caller. The entries themselves name actors, authorities and
-objects, so only auditors and administrators may read them. Errors are problem+json: a proof
+objects, so each caller reads only those the service's read rules allow (auditors: their
+requests and packages; administrators: the log's own events). Errors are problem+json: a proof
 asked past the end of the log is 400, a log that fails its own checks 422.
 """
 
@@ -15,8 +16,10 @@ from pydantic import BaseModel, Field
 
 from hanoix.api.deps import get_node
 from hanoix.api.security import CurrentPrincipal, require_roles
-from hanoix.services.custody import CustodyLedger, LedgerEntry
+from hanoix.services.auth import Principal
+from hanoix.services.custody import CustodyLedger, readable_entries
 from hanoix.services.node import Node
+from hanoix.services.requests import user_for_principal
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 
@@ -67,7 +70,11 @@ class EntryOut(BaseModel):
 
 class EntriesOut(BaseModel):
     tree_size: int
-    entries: list[EntryOut]
+    entries: list[EntryOut] = Field(description="the entries of the range the caller may read")
+    withheld: int = Field(
+        description="how many entries of the range the caller may not read (their leaf hashes "
+        "are in the proofs, their contents are not shown)"
+    )
 
 
 def _ledger(node: Annotated[Node, Depends(get_node)]) -> CustodyLedger:
@@ -123,17 +130,24 @@ def consistency(
 @router.get(
     "/entries",
     response_model=EntriesOut,
-    summary="Entries of the log, in order (auditors and administrators)",
-    dependencies=[Depends(require_roles("auditor", "administrator"))],
+    summary="Entries of the log that the caller may read, in order (auditors, administrators)",
+    description="Auditors read the entries about the requests they may see (a restricted "
+    "request's only its handling authority's auditors), about packages of their authority, and "
+    "about the log and its peers; administrators only the last. See docs/ledger.md.",
 )
 def entries(
     ledger: LedgerDep,
+    node: Annotated[Node, Depends(get_node)],
+    caller: Annotated[Principal, Depends(require_roles("auditor", "administrator"))],
     start: Annotated[int, Query(ge=0, description="the first index")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="how many at most")] = 100,
 ) -> EntriesOut:
     size = ledger.head().size
-    found: list[LedgerEntry] = list(ledger.entries(start, min(start + limit, size)))
+    found = readable_entries(
+        node, user_for_principal(node, caller), start, min(start + limit, size)
+    )
     return EntriesOut(
         tree_size=size,
-        entries=[EntryOut.model_validate(entry.as_dict()) for entry in found],
+        entries=[EntryOut.model_validate(entry.as_dict()) for entry in found.entries],
+        withheld=found.withheld,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hanoix.api.methods import allowed_methods
 from hanoix.errors import HanoixError, RetryLaterError, UnavailableError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -70,17 +72,43 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
         }
         for error in exc.errors()
     ]
+    route = _request.scope.get("route")
+    more = _MORE_FINDINGS.get(getattr(route, "endpoint", None))
+    if more is not None:
+        known = {(p["field"], p["message"]) for p in problems}
+        problems += [p for p in more(exc.body) if (p["field"], p["message"]) not in known]
     return problem_response(422, "invalid-input", "the request does not match its schema", problems)
 
 
-def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+# Routes whose body, when it does not match its schema, still has findings worth giving in the
+# same answer (a request document's content gaps): route function -> findings from the raw body.
+_MORE_FINDINGS: dict[object, Callable[[Any], list[dict[str, Any]]]] = {}
+
+
+def more_findings(endpoint: object, finder: Callable[[Any], list[dict[str, Any]]]) -> None:
+    """Add ``finder``'s findings on the raw body to the 422 answer of the route ``endpoint``."""
+    _MORE_FINDINGS[endpoint] = finder
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated"}.get(
-        exc.status_code, "http-error"
-    )
-    response = problem_response(exc.status_code, code, str(exc.detail))
+    code = {
+        404: "not-found",
+        405: "method-not-allowed",
+        401: "unauthenticated",
+        413: "too-large",
+    }.get(exc.status_code, "http-error")
+    detail = str(exc.detail)
+    allowed: list[str] = []
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route that matched; RFC 9110 wants all.
+        allowed = allowed_methods(request.app, request.url.path)
+        detail = f"{request.method} is not answered here; use {', '.join(allowed)}"
+    response = problem_response(exc.status_code, code, detail)
     if exc.headers:
         response.headers.update(exc.headers)
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(allowed)
     return response
 
 
@@ -108,6 +136,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, text in (
         (400, "the input is wrong; the detail says what to fix"),
         (404, "not found"),
+        (413, "the body is larger than the route accepts (docs/api.md, body limits)"),
         (422, "the input does not match the schema, or the answer is no"),
     )
 }

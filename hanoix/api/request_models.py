@@ -16,7 +16,15 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 
 from hanoix.convention import RequestKind, Requirement, kind_spec
 from hanoix.convention.assistance import ConfiscationMeasure, MlaPurpose
@@ -36,6 +44,7 @@ from hanoix.requests import (
     RequestEdit,
     RequestReference,
     ValidationReport,
+    limits,
     possible_actions,
     rulebook,
 )
@@ -47,9 +56,23 @@ from hanoix.treaty.participants import lookup
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-ContentIn = StrictStr | StrictBool | list[StrictStr]
+ContentText = Annotated[StrictStr, Field(max_length=limits.MAX_CONTENT_CHARS)]
+ContentItem = Annotated[StrictStr, Field(max_length=limits.MAX_CONTENT_ITEM_CHARS)]
+ContentIn = (
+    ContentText
+    | StrictBool
+    | Annotated[list[ContentItem], Field(max_length=limits.MAX_CONTENT_ITEMS)]
+)
+ContentName = Annotated[str, Field(max_length=64)]
+#: A request holds at most as many contents as its kind has (a dozen): 64 is plenty.
+MAX_CONTENTS = 64
 DateText = Annotated[
-    str, Field(description="a calendar date, YYYY-MM-DD", json_schema_extra={"format": "date"})
+    str,
+    Field(
+        max_length=32,
+        description="a calendar date, YYYY-MM-DD",
+        json_schema_extra={"format": "date"},
+    ),
 ]
 KINDS = [k.value for k in RequestKind]
 
@@ -66,35 +89,43 @@ class RequestDocument(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="Request")
 
-    kind: str = Field(description="the kind of request", json_schema_extra={"enum": list(KINDS)})
+    kind: str = Field(
+        max_length=64, description="the kind of request", json_schema_extra={"enum": list(KINDS)}
+    )
     requested_state: str = Field(
         description="the requested State, ISO 3166-1 alpha-3 (e.g. VNM)",
         min_length=1,
-        max_length=64,
+        max_length=limits.MAX_STATE_CHARS,
     )
     language: str = Field(
         description="ISO 639-1 language of the request (Art. 40(14): one the requested State "
         "accepts)",
         min_length=2,
-        max_length=8,
+        max_length=limits.MAX_LANGUAGE_CHARS,
     )
     proceeding: str = Field(
         default="",
-        max_length=2000,
+        max_length=limits.MAX_PROCEEDING_CHARS,
         description="the investigation, prosecution or proceeding the request is made for "
         "(Art. 40(19) limits use to it)",
     )
-    contents: dict[str, ContentIn] = Field(
+    contents: dict[ContentName, ContentIn] = Field(
         default_factory=dict,
+        max_length=MAX_CONTENTS,
         description="the contents the Convention requires for the kind; see "
-        "GET /api/v1/requests/schema/{kind}",
+        "GET /api/v1/requests/schema/{kind}. A text is at most "
+        f"{limits.MAX_CONTENT_CHARS} characters, a list at most {limits.MAX_CONTENT_ITEMS} "
+        f"items of {limits.MAX_CONTENT_ITEM_CHARS}; the whole request's text at most "
+        f"{limits.MAX_REQUEST_TEXT_BYTES} bytes as UTF-8 JSON (docs/requests.md, Sizes)",
     )
     requesting_state: str | None = Field(
-        default=None, description="the requesting State (default: the acting user's)"
+        default=None,
+        max_length=limits.MAX_STATE_CHARS,
+        description="the requesting State (default: the acting user's)",
     )
     requested_authority: str | None = Field(
         default=None,
-        max_length=64,
+        max_length=limits.MAX_AUTHORITY_CHARS,
         description="the authority addressed (default: the requested State's central authority, "
         "or its 24/7 point of contact for the 24/7 channel)",
     )
@@ -107,7 +138,7 @@ class RequestDocument(BaseModel):
     )
     legal_basis_other: str | None = Field(
         default=None,
-        max_length=2000,
+        max_length=limits.MAX_LEGAL_BASIS_CHARS,
         description="another legal basis (bilateral treaty, reciprocity), needed where the "
         "Convention is not in force between the two States",
     )
@@ -123,7 +154,9 @@ class RequestDocument(BaseModel):
     suggested_deadline: DateText | None = Field(
         default=None, description="date by which execution is asked, YYYY-MM-DD"
     )
-    owner: str | None = Field(default=None, max_length=100, description="username in charge")
+    owner: str | None = Field(
+        default=None, max_length=limits.MAX_USERNAME_CHARS, description="username in charge"
+    )
 
 
 def parse_date_field(
@@ -215,6 +248,68 @@ def to_draft(document: RequestDocument) -> DraftInput:
     )
 
 
+def _envelope_articles() -> dict[str, str]:
+    """The article behind a field of the request document outside its contents, if any."""
+    return {
+        "language": str(rulebook.language_article()),
+        "channel": str(rulebook.channel_article()),
+        "suggested_deadline": str(rulebook.suggested_deadline_article()),
+        "preservation_days": str(rulebook.preservation_period_article()),
+        "convention_offence": str(rulebook.preservation_reservation_article()),
+        "legal_basis_other": str(rulebook.entry_into_force_article()),
+    }
+
+
+def schema_problems(
+    error: ValidationError, model: type[BaseModel] = RequestDocument
+) -> list[Problem]:
+    """Pydantic's findings on a document, each with its field and, where a rule of the
+    Convention is behind the field, its article; a missing field says what it is."""
+    articles = _envelope_articles()
+    problems: list[Problem] = []
+    for item in error.errors():
+        field_name = ".".join(str(part) for part in item["loc"]) or None
+        message = str(item["msg"])
+        top = str(item["loc"][0]) if item["loc"] else ""
+        described = model.model_fields.get(top)
+        if item["type"] == "missing" and described is not None and described.description:
+            message = f"missing: {described.description}"
+        problems.append(Problem(message, field=field_name, article=articles.get(top)))
+    return problems
+
+
+def content_gaps(data: object) -> list[Problem]:
+    """The contents the Convention requires that a document lacks, read from the raw document,
+    so that they are reported with the envelope's problems rather than after them."""
+    if not isinstance(data, Mapping):
+        return []
+    try:
+        kind = RequestKind(str(data.get("kind")))
+    except ValueError:
+        return []
+    contents = data.get("contents", {})
+    if not isinstance(contents, Mapping):
+        return []
+    provided: dict[str, ContentValue] = {
+        str(name): tuple(value) if isinstance(value, list) else value
+        for name, value in contents.items()
+    }
+    return rulebook.check_contents(kind, provided)
+
+
+def all_problems(*groups: list[Problem]) -> list[Problem]:
+    """Every problem of the groups, in order, each once."""
+    seen: set[tuple[str | None, str]] = set()
+    merged: list[Problem] = []
+    for group in groups:
+        for problem in group:
+            key = (problem.field, problem.message)
+            if key not in seen:
+                seen.add(key)
+                merged.append(problem)
+    return merged
+
+
 def to_incoming(document: IncomingIn, authority: Authority) -> IncomingRequest:
     """The received copy of a request that came outside the network (on paper, by e-mail),
     typed in by a clerk of ``authority``, which handles it; InputError naming every problem."""
@@ -261,9 +356,13 @@ def _content_schema(kind: RequestKind) -> dict[str, Any]:
         else:
             schema = {
                 "anyOf": [
-                    {"type": "string"},
+                    {"type": "string", "maxLength": limits.MAX_CONTENT_CHARS},
                     {"type": "boolean"},
-                    {"type": "array", "items": {"type": "string"}},
+                    {
+                        "type": "array",
+                        "items": {"type": "string", "maxLength": limits.MAX_CONTENT_ITEM_CHARS},
+                        "maxItems": limits.MAX_CONTENT_ITEMS,
+                    },
                 ]
             }
         requirement = content.requirement.value
@@ -318,7 +417,7 @@ class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str | None = Field(
-        default=None, max_length=4000, description="why (required for some steps)"
+        default=None, max_length=limits.MAX_NOTE_CHARS, description="why (required for some steps)"
     )
 
 
@@ -327,18 +426,18 @@ class EditIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    contents: dict[str, ContentIn] = Field(default_factory=dict)
-    proceeding: str | None = None
-    language: str | None = None
+    contents: dict[ContentName, ContentIn] = Field(default_factory=dict, max_length=MAX_CONTENTS)
+    proceeding: str | None = Field(default=None, max_length=limits.MAX_PROCEEDING_CHARS)
+    language: str | None = Field(default=None, max_length=limits.MAX_LANGUAGE_CHARS)
     channel: Channel | None = None
     urgent: StrictBool | None = None
     restricted: StrictBool | None = None
-    legal_basis_other: str | None = None
+    legal_basis_other: str | None = Field(default=None, max_length=limits.MAX_LEGAL_BASIS_CHARS)
     convention_offence: StrictBool | None = None
     dual_criminality: StrictBool | None = None
     preservation_days: StrictInt | None = Field(default=None, ge=1, le=3650)
     suggested_deadline: DateText | None = None
-    owner: str | None = None
+    owner: str | None = Field(default=None, max_length=limits.MAX_USERNAME_CHARS)
 
     def payload(self, kind: RequestKind | None = None) -> RequestEdit:
         problems: list[Problem] = []
@@ -374,7 +473,7 @@ def _raise(problems: list[Problem]) -> None:
 
 class PostponeIn(NoteIn):
     until: DateText = Field(description="postponed until this date (requested State's calendar)")
-    reason: str = Field(max_length=4000, description="why; mandatory")
+    reason: str = Field(max_length=limits.MAX_NOTE_CHARS, description="why; mandatory")
     consulted: StrictBool = False
 
     def payload(self) -> Postponement:
@@ -388,8 +487,10 @@ class PostponeIn(NoteIn):
 
 
 class RefuseIn(NoteIn):
-    grounds: list[StrictStr] = Field(description="codes of the grounds of refusal of the kind")
-    reasons: str = Field(max_length=4000, description="the reasons; mandatory")
+    grounds: list[Annotated[StrictStr, Field(max_length=limits.MAX_LABEL_CHARS)]] = Field(
+        max_length=limits.MAX_GROUNDS, description="codes of the grounds of refusal of the kind"
+    )
+    reasons: str = Field(max_length=limits.MAX_NOTE_CHARS, description="the reasons; mandatory")
     consulted: StrictBool = False
 
     def payload(self) -> Refusal:
@@ -400,7 +501,7 @@ class ExecuteIn(NoteIn):
     preserved_on: DateText | None = Field(
         default=None, description="for a preservation: the local date the data was preserved"
     )
-    summary: str = Field(default="", max_length=4000)
+    summary: str = Field(default="", max_length=limits.MAX_NOTE_CHARS)
 
     def payload(self) -> ExecutionReport:
         problems: list[Problem] = []
@@ -416,7 +517,7 @@ class ExecuteIn(NoteIn):
 
 class ExtendIn(NoteIn):
     days: StrictInt = Field(ge=1, le=3650, description="days added to the preservation")
-    reason: str = Field(default="", max_length=4000)
+    reason: str = Field(default="", max_length=limits.MAX_NOTE_CHARS)
 
     def payload(self) -> PreservationExtension:
         return PreservationExtension(days=self.days, reason=self.reason)
@@ -425,7 +526,7 @@ class ExtendIn(NoteIn):
 class UseOnlyForProceedingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["use-only-for-proceeding"]
-    proceeding: str = Field(min_length=1, max_length=2000)
+    proceeding: str = Field(min_length=1, max_length=limits.MAX_PROCEEDING_CHARS)
 
 
 class NoOnwardTransferIn(BaseModel):
@@ -452,30 +553,33 @@ ConditionIn = Annotated[
 
 
 class ConditionsIn(NoteIn):
-    conditions: list[ConditionIn] = Field(min_length=1)
+    conditions: list[ConditionIn] = Field(min_length=1, max_length=32)
 
 
 class UseConsentIn(NoteIn):
     type: Literal["use"]
     action: Literal["open", "export", "forward", "use_in_proceeding", "disclose_exculpatory"]
-    proceeding: str | None = Field(default=None, max_length=2000)
-    recipient: str | None = Field(default=None, max_length=200)
+    proceeding: str | None = Field(default=None, max_length=limits.MAX_PROCEEDING_CHARS)
+    recipient: str | None = Field(default=None, max_length=limits.MAX_LABEL_CHARS)
     written: StrictBool = False
-    letter: str | None = Field(default=None, max_length=200)
+    letter: str | None = Field(default=None, max_length=limits.MAX_LABEL_CHARS)
 
 
 class RetentionConsentIn(NoteIn):
     type: Literal["retention"]
     until: DateText
     written: StrictBool = False
-    letter: str | None = Field(default=None, max_length=200)
+    letter: str | None = Field(default=None, max_length=limits.MAX_LABEL_CHARS)
 
 
 ConsentIn = Annotated[UseConsentIn | RetentionConsentIn, Field(discriminator="type")]
 
 
 class LinkIn(NoteIn):
-    reference: str = Field(description="the follow-up request's reference, e.g. AUT-2026-000124")
+    reference: str = Field(
+        max_length=limits.MAX_REFERENCE_CHARS,
+        description="the follow-up request's reference, e.g. AUT-2026-000124",
+    )
 
 
 class FollowUpIn(BaseModel):
@@ -483,18 +587,19 @@ class FollowUpIn(BaseModel):
 
     kind: str | None = Field(
         default=None,
+        max_length=64,
         description="the follow-up's kind (default: access to stored data, Art. 44)",
         json_schema_extra={"enum": list(KINDS)},
     )
-    contents: dict[str, ContentIn] = Field(default_factory=dict)
+    contents: dict[ContentName, ContentIn] = Field(default_factory=dict, max_length=MAX_CONTENTS)
 
 
 class UseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["open", "export", "forward", "use_in_proceeding", "disclose_exculpatory"]
-    proceeding: str | None = Field(default=None, max_length=2000)
-    recipient: str | None = Field(default=None, max_length=200)
+    proceeding: str | None = Field(default=None, max_length=limits.MAX_PROCEEDING_CHARS)
+    recipient: str | None = Field(default=None, max_length=limits.MAX_LABEL_CHARS)
 
 
 class IncomingIn(RequestDocument):
@@ -502,11 +607,20 @@ class IncomingIn(RequestDocument):
 
     model_config = ConfigDict(extra="forbid", title="IncomingRequest")
 
-    reference: str = Field(description="the requesting State's reference, e.g. AUT-2026-000123")
-    requesting_state: str = Field(description="the requesting State, ISO 3166-1 alpha-3")
-    requesting_authority: str = Field(max_length=64, description="its authority's code")
+    reference: str = Field(
+        max_length=limits.MAX_REFERENCE_CHARS,
+        description="the requesting State's reference, e.g. AUT-2026-000123",
+    )
+    requesting_state: str = Field(
+        max_length=limits.MAX_STATE_CHARS, description="the requesting State, ISO 3166-1 alpha-3"
+    )
+    requesting_authority: str = Field(
+        max_length=limits.MAX_AUTHORITY_CHARS, description="its authority's code"
+    )
     requesting_zone: str | None = Field(
-        default=None, description="its IANA time zone (default: from the State)"
+        default=None,
+        max_length=limits.MAX_ZONE_CHARS,
+        description="its IANA time zone (default: from the State)",
     )
 
 
@@ -704,6 +818,11 @@ class RequestOut(BaseModel):
                 "grounds": list(request.refusal.grounds),
                 "reasons": request.refusal.reasons,
                 "consulted": request.refusal.consulted,
+                # Grounds the sources contest for this kind: the refusal stands, the doubt shows.
+                "cautions": [
+                    p.as_dict()
+                    for p in rulebook.refusal_cautions(request.kind, request.refusal.grounds)
+                ],
             },
             postponement=None
             if request.postponement is None

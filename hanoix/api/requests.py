@@ -28,7 +28,7 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from hanoix.api.deps import get_node
-from hanoix.api.problems import problem_doc
+from hanoix.api.problems import more_findings, problem_doc
 from hanoix.api.request_models import (
     ConditionsIn,
     DeleteByIn,
@@ -56,6 +56,8 @@ from hanoix.api.request_models import (
     UseOnlyForProceedingIn,
     UseOut,
     ValidationOut,
+    all_problems,
+    content_gaps,
     kind_schema,
     parse_date_field,
     to_draft,
@@ -286,15 +288,26 @@ def create_request(
     description="A document that can be read as a request gets its findings (`valid`, "
     "`problems`, `warnings`); one that cannot (an unknown kind, a date not written "
     "YYYY-MM-DD, an unknown State, a content the kind does not have) gets the same 400 problem "
-    "document as `POST /requests`, each problem with its field and article.",
+    "document as `POST /requests`, and one that does not match the schema (a field missing) "
+    "the 422 one; both list every problem at once, the envelope's and every content gap, each "
+    "with its field and article.",
     responses=_AUTH,
 )
 def validate_document(body: RequestDocument, user: UserDep, node: NodeDep) -> ValidationOut:
     # Unusable input is refused as it is on creation (400), not answered as "not valid": the
     # document then does not match its own schema (kind, dates), and a 200 would accept it.
-    draft = to_draft(body)
+    # The refusal still lists every content gap, so the drafter sees the whole document's.
+    try:
+        draft = to_draft(body)
+    except InputError as refused:
+        problems = all_problems(list(refused.problems), content_gaps(body.model_dump()))
+        raise InputError(refused.message, problems=problems) from None
     result = service.validate_draft(node, draft, user=user)
     return ValidationOut.of(result.report, kind=result.kind.value, stored=False)
+
+
+# A body that does not match the schema still gets its content gaps in the same 422 answer.
+more_findings(validate_document, lambda body: [p.as_dict() for p in content_gaps(body)])
 
 
 @router.get(

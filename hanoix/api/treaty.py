@@ -60,8 +60,12 @@ class ActionOut(BaseModel):
 
 
 class DeclarationOut(BaseModel):
+    """A reservation, declaration or notification, as it was lodged."""
+
     participant: str
-    kind: str
+    kind: str = Field(description="what it does under the Convention (a notification code)")
+    form: str = Field(description="the form it was lodged in: reservation, declaration, ...")
+    article: str = Field(description="the article and paragraph it invokes, e.g. Art. 9(2)")
     date: str
     text: str
     basis: str | None

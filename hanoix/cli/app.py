@@ -16,6 +16,7 @@ import typer.main
 if TYPE_CHECKING:
     # pydantic is loaded only by the commands that read the node's settings.
     from hanoix.config import Settings
+    from hanoix.requests import User
     from hanoix.services.node import Node
 
 
@@ -158,6 +159,27 @@ HomeOption = Annotated[
 ]
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        envvar="HANOIX_USER",
+        help="The user to act as (a username of this node; or set HANOIX_USER).",
+        show_default=False,
+    ),
+]
+
+
+def acting_user(node: Node, username: str | None) -> User:
+    """The user ``--as`` names (or HANOIX_USER): who acts, seen by the same rules as in the API;
+    a usage error when nobody is named."""
+    from hanoix.errors import UsageError
+    from hanoix.services.requests import user_named
+
+    if not username:
+        raise UsageError("say who acts: --as USERNAME, or set HANOIX_USER")
+    return user_named(node, username)
 
 
 def _print_version(asked: bool) -> None:

@@ -14,34 +14,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hanoix.cli.app import JsonOption, open_node
+from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node
 from hanoix.cli.output import report
-from hanoix.errors import UsageError
-from hanoix.requests import User
-from hanoix.services.node import Node
 
 exchange_app = typer.Typer(
     no_args_is_help=True,
 )
 
-AsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as",
-        envvar="HANOIX_USER",
-        help="The user to act as (a username of this node; or set HANOIX_USER).",
-        show_default=False,
-    ),
-]
 Reference = Annotated[str, typer.Argument(help="The request's reference, e.g. AUT-2026-000123.")]
-
-
-def _user(node: Node, username: str | None) -> User:
-    from hanoix.services import requests as service
-
-    if not username:
-        raise UsageError("say who acts: --as USERNAME, or set HANOIX_USER")
-    return service.user_named(node, username)
 
 
 @exchange_app.command("evidence-key")
@@ -60,7 +40,7 @@ def evidence_key(
     from hanoix.store.files import atomic_file
 
     with open_node(ctx) as node:
-        user = _user(node, username)
+        user = acting_user(node, username)
         key = exchange.requesting_authority_key(node, user, reference)
     if out.exists():
         raise OutputError(f"{out} exists already; choose a new file name")
@@ -95,7 +75,7 @@ def send_evidence(
     from hanoix.services import exchange
 
     with open_node(ctx) as node:
-        user = _user(node, username)
+        user = acting_user(node, username)
         sent = exchange.send_evidence(node, user, reference, package)
     report(
         sent,
@@ -119,7 +99,7 @@ def received(
     from hanoix.services import exchange
 
     with open_node(ctx) as node:
-        user = _user(node, username)
+        user = acting_user(node, username)
         found = exchange.received_evidence(node, user, reference)
 
     def render(console: Console) -> None:
@@ -149,7 +129,7 @@ def export(
     from hanoix.services import exchange
 
     with open_node(ctx) as node:
-        user = _user(node, username)
+        user = acting_user(node, username)
         item = exchange.export_evidence(node, user, reference, package_id, out)
     report(
         {**item.as_dict(), "file": str(out)},

@@ -3,7 +3,7 @@
 * ``hanoix directory trust|import|export|show|sign``: the signed directory of nodes;
 * ``hanoix node identity|rotate-keys|rotate-tls``: this node's entry for the directory, its
   keys, its TLS certificate;
-* ``hanoix federation status|outbox|inbox|ack|retry|send|send-package|worker``.
+* ``hanoix federation status|outbox|inbox|refusals|ack|retry|send|send-package|worker``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hanoix.cli.app import JsonOption, state
+from hanoix.cli.app import AsOption, JsonOption, acting_user, state
 from hanoix.cli.keys import PassphraseStdinOption, read_passphrase
 from hanoix.cli.output import report
 from hanoix.errors import InputError, NotFoundError
@@ -27,7 +27,7 @@ from hanoix.federation import codec
 from hanoix.federation.directory import Directory, parse_body, sign_directory
 from hanoix.federation.settings import trust_file
 from hanoix.services import evidence
-from hanoix.services.federation import Federation, Message, urgent_inbox
+from hanoix.services.federation import Federation, Message, inbox_view
 from hanoix.services.node import Node
 from hanoix.store import federation as store
 
@@ -303,14 +303,19 @@ def federation_inbox(
     ctx: typer.Context,
     all_messages: Annotated[bool, typer.Option("--all", help="Include acknowledged ones.")] = False,
     limit: Annotated[int, typer.Option(min=1, max=10000)] = 100,
+    as_user: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The 24/7 view: received messages not yet acknowledged, urgent ones first."""
+    """The 24/7 view: received messages not yet acknowledged, urgent ones first (those the
+    user may see)."""
     federation = _federation(ctx)
-    with federation.node.unit_of_work() as session:
-        items = [
-            m.as_dict() for m in urgent_inbox(session, pending_only=not all_messages, limit=limit)
-        ]
+    node = federation.node
+    items = [
+        m.as_dict()
+        for m in inbox_view(
+            node, acting_user(node, as_user), pending_only=not all_messages, limit=limit
+        )
+    ]
 
     def render(out: Any) -> None:
         for m in items:
@@ -323,15 +328,35 @@ def federation_inbox(
     report(items, as_json, render)
 
 
+@federation_app.command("refusals")
+def federation_refusals(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Envelopes refused from senders nobody authenticated, and repeats: counts per sender and
+    reason, with first and last seen (they are not in the ledger: docs/ledger.md)."""
+    items = [r.as_dict() for r in _federation(ctx).refusals()]
+
+    def render(out: Any) -> None:
+        if not items:
+            out.print("no envelope refused without a ledger entry", markup=False)
+        for r in items:
+            out.print(
+                f"{r['sender']}  {r['reason']}  {r['count']} times  "
+                f"{r['first_seen']} .. {r['last_seen']}  ({r['last_detail'][:120]})",
+                markup=False,
+            )
+
+    report(items, as_json, render)
+
+
 @federation_app.command("ack")
 def federation_ack(
     ctx: typer.Context,
     envelope_id: Annotated[str, typer.Argument(help="The envelope id of a received message.")],
-    by: Annotated[str, typer.Option("--by", help="Who saw it.")] = "cli",
+    as_user: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Acknowledge a received message on the 24/7 view."""
-    changed = _federation(ctx).acknowledge(envelope_id, by)
+    """Acknowledge a received message on the 24/7 view (its handling authority's users)."""
+    federation = _federation(ctx)
+    changed = federation.acknowledge(envelope_id, acting_user(federation.node, as_user))
     result = {"envelope_id": envelope_id, "changed": changed}
     report(result, as_json, lambda out: out.print(f"acknowledged {envelope_id}", markup=False))
 

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from hanoix.cli.app import JsonOption, open_node, state
-from hanoix.cli.output import report, to_json
+from hanoix.cli.output import human, report, to_json
 from hanoix.errors import ConfigurationError, FileFormatError, InputError, UsageError
 from hanoix.ledger.checkpoint import NoteVerifier
 from hanoix.ledger.errors import MalformedEntryError, MalformedProofError
@@ -112,10 +112,16 @@ def checkpoint_command(
     value = {**signed.as_dict(), "vkey": vkey}
     if as_json:
         report(value, True, lambda out: None)
-    else:
-        # The note itself, byte for byte, so transparency tools can read it from a pipe.
-        sys.stderr.write(signed.note)
-        sys.stderr.flush()
+        return
+    # The note itself, byte for byte, on stdout: transparency tools read it from a pipe
+    # (`hanoix ledger checkpoint > checkpoint`); what a person needs to check it goes to stderr.
+    sys.stdout.write(signed.note)
+    sys.stdout.flush()
+    _lines(
+        human,
+        f"checkpoint of {signed.origin} at tree size {signed.size}; verify it with the key",
+        vkey,
+    )
 
 
 @ledger_app.command("key")
@@ -242,6 +248,30 @@ def export_command(
             sys.stderr.write(
                 f"{entry.index}\t{entry.leaf_hash.hex()}\t{entry.entry.decode('utf-8')}\n"
             )
+
+
+@ledger_app.command("disclose")
+def disclose_command(
+    ctx: typer.Context,
+    reference: Annotated[
+        str, typer.Argument(help="The request's reference, e.g. AUT-2026-000042.")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """One request's ledger key, for a court: with it the court ties that request's entries
+    to it, offline, and learns nothing of any other request (see docs/ledger.md)."""
+    from hanoix.requests import RequestReference
+
+    canonical = str(RequestReference.parse(reference))
+    with _ledger(ctx) as ledger:
+        disclosure = custody.disclose_request_key(ledger.node, canonical)
+
+    def render(out: Any) -> None:
+        out.print(f"request      {disclosure.reference}", markup=False)
+        out.print(f"pseudonym    {disclosure.pseudonym}", markup=False)
+        out.print(f"request key  {disclosure.request_key.hex()}", markup=False)
+
+    report(disclosure.as_dict(), as_json, render)
 
 
 @ledger_app.command("check-proof")

@@ -35,12 +35,15 @@ from hanoix.api.request_models import (
     RequestOut,
     SummaryOut,
     ValidationOut,
+    all_problems,
+    content_gaps,
     kind_schema,
     parse_date_field,
+    schema_problems,
     to_draft,
     to_incoming,
 )
-from hanoix.cli.app import JsonOption, open_node
+from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node
 from hanoix.cli.output import human, report, to_json
 from hanoix.convention import RequestKind
 from hanoix.errors import FileFormatError, InputError, Problem, UsageError
@@ -66,25 +69,15 @@ from hanoix.requests import (
     UseCondition,
     UseConsent,
     UseOnlyForProceeding,
-    User,
 )
 from hanoix.services import requests as service
-from hanoix.services.node import Node
+from hanoix.services.requests import DraftInput
 from hanoix.store.requests import ListFilter
 
 request_app = typer.Typer(
     no_args_is_help=True,
 )
 
-AsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as",
-        envvar="HANOIX_USER",
-        help="The user to act as (a username of this node; or set HANOIX_USER).",
-        show_default=False,
-    ),
-]
 VersionOption = Annotated[
     int | None,
     typer.Option("--if-version", help="Only if the request is still at this version."),
@@ -92,12 +85,6 @@ VersionOption = Annotated[
 NoteOption = Annotated[str | None, typer.Option(help="Why (some steps require it).")]
 RequiredNoteOption = Annotated[str | None, typer.Option(help="Why (required for this step).")]
 KINDS = ", ".join(k.value for k in RequestKind)
-
-
-def _acting(node: Node, username: str | None) -> User:
-    if not username:
-        raise UsageError("say who acts: --as USERNAME, or set HANOIX_USER")
-    return service.user_named(node, username)
 
 
 def _kind(value: str) -> RequestKind:
@@ -170,6 +157,9 @@ def _show(out: Console, shown: RequestOut) -> None:
             f"{' ' + deadline.article if deadline.article else ''}",
             markup=False,
         )
+    refusal = shown.refusal or {}
+    for caution in refusal.get("cautions", ()):
+        out.print(f"  caution: {caution['message']}", markup=False)
     validation = shown.validation
     if validation is not None:
         _validation(out, validation)
@@ -205,28 +195,39 @@ def validate(
     YYYY-MM-DD, a field of the wrong type), as the API answers 400."""
     data = _read_json(file)
     kind = data.get("kind") if isinstance(data, dict) else None
+    # One pass: the envelope's problems (fields, States, dates, who requests) come with every
+    # content gap, so a drafter fixes the whole document at once.
     unusable: list[Problem] = []
+    draft: DraftInput | None = None
     try:
-        document = RequestDocument.model_validate(data)
-        draft = to_draft(document)
+        draft = to_draft(RequestDocument.model_validate(data))
     except ValidationError as invalid:
-        unusable = _schema_problems(invalid)
+        unusable = schema_problems(invalid)
     except InputError as refused:
         unusable = list(refused.problems) or [Problem(refused.message)]
-    if unusable:
-        error = _unusable(file, unusable)
+    with open_node(ctx) as node:
+        user = acting_user(node, as_user) if as_user else None
+        named = data.get("requesting_state") if isinstance(data, dict) else None
+        missing = service.requesting_state_missing(
+            node, str(named) if named is not None else None, user=user
+        )
+        if missing is not None:
+            unusable.append(missing)
+        result = None
+        if not unusable and draft is not None:
+            result = service.validate_draft(node, draft, user=user)
+    if result is None:
+        problems = all_problems(unusable, content_gaps(data))
+        error = _unusable(file, problems)
         if not as_json:
             raise error  # the message, then every problem, each with its field
         answer = ValidationOut(valid=False, kind=kind, problems=[], warnings=[]).model_dump() | {
-            "problems": [p.as_dict() for p in unusable]
+            "problems": [p.as_dict() for p in problems]
         }
         answer.pop("version", None)
         report(answer, True, lambda out: None)
         human.print(f"error: {error.message}", markup=False)
         raise typer.Exit(2)
-    with open_node(ctx) as node:
-        user = _acting(node, as_user) if as_user else None
-        result = service.validate_draft(node, draft, user=user)
     answer = ValidationOut.of(result.report, kind=result.kind.value, stored=False).model_dump()
     answer.pop("version", None)
     shown = ValidationOut.model_validate(answer)
@@ -263,7 +264,7 @@ def new(
     draft = to_draft(document)
     with open_node(ctx) as node:
         created = service.create(
-            node, _acting(node, as_user), draft, idempotency_key=idempotency_key
+            node, acting_user(node, as_user), draft, idempotency_key=idempotency_key
         )
     _render_request(RequestOut.of(created.request, [], created.report), as_json)
 
@@ -305,7 +306,7 @@ def list_(
             overdue_at=node.clock.now() if overdue else None,
         )
         page = service.list_requests(
-            node, _acting(node, as_user), filters, limit=limit, cursor=cursor
+            node, acting_user(node, as_user), filters, limit=limit, cursor=cursor
         )
     rows = [SummaryOut.of(r) for r in page.items]
 
@@ -340,7 +341,7 @@ def show(
 ) -> None:
     """Show a request, its contents and its open deadlines."""
     with open_node(ctx) as node:
-        shown = service.show(node, _acting(node, as_user), reference)
+        shown = service.show(node, acting_user(node, as_user), reference)
     _render_request(RequestOut.of(shown.request, shown.deadlines), as_json)
 
 
@@ -355,7 +356,7 @@ def _step(
 ) -> None:
     with open_node(ctx) as node:
         changed = service.take_step(
-            node, _acting(node, as_user), reference, action, expected_version=version, **kwargs
+            node, acting_user(node, as_user), reference, action, expected_version=version, **kwargs
         )
     _render_request(RequestOut.of(changed), as_json)
 
@@ -423,7 +424,7 @@ def edit(
     except ValidationError as error:
         raise _unusable(from_file, _schema_problems(error)) from None
     with open_node(ctx) as node:
-        user = _acting(node, as_user)
+        user = acting_user(node, as_user)
         changed = service.take_step(
             node, user, reference, Action.EDIT, expected_version=if_version,
             payload=changes.payload(),
@@ -454,7 +455,7 @@ def register_incoming(
     except ValidationError as error:
         raise _unusable(from_file, _schema_problems(error)) from None
     with open_node(ctx) as node:
-        user = _acting(node, as_user)
+        user = acting_user(node, as_user)
         incoming = to_incoming(document, service.require_role(user, Action.REGISTER))
         registered = service.register(node, user, incoming)
     _render_request(RequestOut.of(registered), as_json)
@@ -563,7 +564,7 @@ def history(
 ) -> None:
     """Every step's custody event with its inclusion proof in the ledger."""
     with open_node(ctx) as node:
-        found = service.history(node, _acting(node, as_user), reference)
+        found = service.history(node, acting_user(node, as_user), reference)
     shown = HistoryOut.model_validate(found.as_dict())
 
     def render(out: Console) -> None:
@@ -595,7 +596,7 @@ def deadlines(
     """Open deadlines of the requests you may see: overdue first, then the soonest."""
     with open_node(ctx) as node:
         within = timedelta(days=within_days) if within_days is not None else None
-        found = service.deadlines(node, _acting(node, as_user), within=within)
+        found = service.deadlines(node, acting_user(node, as_user), within=within)
     rows = [DeadlineOut.of(s) for s in found]
 
     def render(out: Console) -> None:
@@ -683,7 +684,7 @@ def follow_up(
     with open_node(ctx) as node:
         result = service.follow_up(
             node,
-            _acting(node, as_user),
+            acting_user(node, as_user),
             reference,
             expected_version=if_version,
             kind=chosen,
@@ -768,7 +769,7 @@ def consent_to_use(
     if (use is None) == (retain_until is None):
         raise UsageError("give either --use ACTION or --retain-until DATE")
     with open_node(ctx) as node:
-        user = _acting(node, as_user)
+        user = acting_user(node, as_user)
         granted_by = user.authority.code if user.authority is not None else user.id
         now = node.clock.now()
         payload: Payload
@@ -820,7 +821,7 @@ def check_use(
     that forbids it and its article. Every answer is recorded in the custody ledger."""
     intended = IntendedUse(_use_action(use, "--use"), proceeding=proceeding, recipient=recipient)
     with open_node(ctx) as node:
-        decision = service.check_intended_use(node, _acting(node, as_user), reference, intended)
+        decision = service.check_intended_use(node, acting_user(node, as_user), reference, intended)
     answer = {
         "allowed": True,
         "action": intended.action.value,

@@ -28,6 +28,7 @@ from hanoix.convention.checks import (
     ensure_refusal_grounds,
     kind_spec,
     kind_specs,
+    refusal_cautions,
 )
 from hanoix.convention.citations import (
     ArticleDetail,
@@ -100,4 +101,5 @@ __all__ = [
     "kind_specs",
     "notification",
     "parse_reference",
+    "refusal_cautions",
 ]

@@ -1,8 +1,10 @@
 """The Convention's nine chapters and sixty-eight articles (FACTS.md §2).
 
 Each article carries two bases: ``basis`` for its number and existence, ``title_basis`` for its
-short title, because several titles are recalled while the number is verified (Art. 17: the
-number is confirmed by Art. 2(m), the title is not).
+short title, because several titles are recalled while the number is verified: Art. 2(m) cites
+the number 17, Art. 3(b) the numbers 23 and 35, the depositary's page "article 64" and the text
+of Art. 65(1), and none of them gives a title. Both must agree with the source table of
+:mod:`hanoix.convention.sources`, which names the source of every fact.
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ _TABLE: tuple[tuple[int, str, Basis, Basis], ...] = (
     (20, "Statute of limitations", R, R),
     (21, "Prosecution, adjudication and sanctions", R, R),
     (22, "Jurisdiction", R, R),
-    (23, "Scope of procedural measures", V, V),
+    (23, "Scope of procedural measures", V, R),
     (24, "Conditions and safeguards", V2, V2),
     (25, "Expedited preservation of stored electronic data", R, R),
     (26, "Expedited preservation and partial disclosure of traffic data", R, R),
@@ -124,7 +126,7 @@ _TABLE: tuple[tuple[int, str, Basis, Basis], ...] = (
     (32, "Establishment of criminal record", R, R),
     (33, "Protection of witnesses", R, R),
     (34, "Assistance to and protection of victims", R, R),
-    (35, "General principles of international cooperation", V, V),
+    (35, "General principles of international cooperation", V, R),
     (36, "Protection of personal data", V2, R),
     (37, "Extradition", R, R),
     (38, "Transfer of sentenced persons", R, R),
@@ -174,9 +176,9 @@ _TABLE: tuple[tuple[int, str, Basis, Basis], ...] = (
     (60, "Effects of the Convention", R, R),
     (61, "Relation with protocols", R, R),
     (62, "Adoption of supplementary protocols", R, R),
-    (63, "Settlement of disputes", R, R),
-    (64, "Signature, ratification, acceptance, approval and accession", V, V),
-    (65, "Entry into force", V, V),
+    (63, "Settlement of disputes", V2, R),
+    (64, "Signature, ratification, acceptance, approval and accession", V, R),
+    (65, "Entry into force", V, R),
     (66, "Amendment", R, R),
     (67, "Denunciation", R, R),
     (68, "Depositary and languages", R, R),

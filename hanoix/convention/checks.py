@@ -175,6 +175,26 @@ def check_refusal_grounds(
     return problems
 
 
+def refusal_cautions(
+    kind: RequestKind | str, codes: Iterable[str], *, registry: KindRegistry = KINDS
+) -> list[Problem]:
+    """What a user refusing ``kind`` on ``codes`` must be told, though the refusal stands:
+    each ground given that the sources contest for this kind (the legal-system ground of
+    preservation and disclosure, Arts 42(6) and 43), with its article and why."""
+    spec = registry.get(kind)
+    given = {code.strip() for code in codes}
+    return [
+        Problem(
+            f"{ground.art}: the ground '{ground.code}' is contested for a {spec.code} request "
+            f"(basis {ground.basis.value}): {ground.note}",
+            GROUNDS_FIELD,
+            str(ground.art),
+        )
+        for ground in spec.refusal_grounds
+        if ground.contested and ground.code in given
+    ]
+
+
 def _paragraph(art: Art) -> Art:
     return Art(art.article, art.paragraph)
 

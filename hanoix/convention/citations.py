@@ -28,6 +28,7 @@ from hanoix.convention.periods import Period
 from hanoix.convention.powers import POWERS, PROCEDURAL_SCOPE, SAFEGUARDS
 from hanoix.convention.refs import Art, Basis
 from hanoix.convention.rules import Provision
+from hanoix.convention.sources import reference_basis
 from hanoix.errors import InputError
 
 
@@ -36,7 +37,10 @@ class Citation:
     """One rule of the data and the article it cites.
 
     ``source`` says where the rule lives (``kind preservation: content necessity``) so a lawyer
-    can find the declaration to correct; ``text`` is the rule in words.
+    can find the declaration to correct; ``text`` is the rule in words. ``basis`` is how sure
+    the rule is; :attr:`reference_basis` how sure the reference itself is (the paragraph, or
+    the article's number), from the source table: a verified rule may rest only on a verified
+    reference.
     """
 
     art: Art
@@ -44,10 +48,15 @@ class Citation:
     source: str
     text: str
 
+    @property
+    def reference_basis(self) -> Basis:
+        return reference_basis(self.art)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "article": str(self.art),
             "basis": self.basis.value,
+            "reference_basis": self.reference_basis.value,
             "source": self.source,
             "text": self.text,
         }

@@ -156,16 +156,38 @@ def _summary_of_facts(art: Art) -> RequiredContent:
 # --- grounds and rules shared by several kinds ----------------------------------------------
 
 
+PRESERVATION_GROUNDS_CONTESTED = (
+    "Contested: one recollection (FACTS.md §5) cross-refers to sovereignty or ordre public, a "
+    "bar in domestic law, the legal system of mutual legal assistance and the persecution "
+    "clause; another to Art. 40(21)(b) and (c) and (22) only, without the legal-system ground, "
+    "which is closer to Budapest Art. 29(5) [BUDAPEST-V]. Until the text settles it, a refusal "
+    "on this ground may not be one the Convention allows."
+)
+
+
 def _preservation_grounds(art: Art) -> tuple[RefusalGround, ...]:
-    """The limited grounds of Art. 42(6) (and Art. 43), cross-referring to Art. 40."""
+    """The limited grounds of Art. 42(6) (and Art. 43), cross-referring to Art. 40.
+
+    Both recollections agree on sovereignty, the domestic-law bar and persecution; only one
+    has the legal-system ground, which is therefore inferred and marked contested.
+    """
     note = (
         f"{art} allows refusal only on limited grounds; the cross-reference to Art. 40(21) and "
         f"the persecution clause is recalled. Verify."
     )
-    return tuple(
+    agreed = tuple(
         RefusalGround(ground.code, ground.description, art, R, note)
-        for ground in (SOVEREIGNTY, DOMESTIC_LAW_BAR, LEGAL_SYSTEM, PERSECUTION)
+        for ground in (SOVEREIGNTY, DOMESTIC_LAW_BAR, PERSECUTION)
     )
+    contested = RefusalGround(
+        LEGAL_SYSTEM.code,
+        LEGAL_SYSTEM.description,
+        art,
+        INF,
+        PRESERVATION_GROUNDS_CONTESTED,
+        contested=True,
+    )
+    return (*agreed[:2], contested, agreed[2])
 
 
 def _own_reasons(art: Art, basis: Basis = INF) -> Provision:

@@ -2,7 +2,9 @@
 
 Each constant carries its article and basis; the small functions here are the only place the
 dates are computed, so that a corrected rule changes every answer at once. Entry into force
-(Art. 65(1)) and the signature window (Art. 64(1)) are verified; the rest is recalled.
+(Art. 65(1)) and the signature window are verified; the rest is recalled. The depositary's page
+cites "article 64" without a paragraph, so the signature rules cite Art. 64 as a whole: that the
+dates are its paragraph 1 is recalled (FACTS.md, corrections of 2026-12-03).
 """
 
 from __future__ import annotations
@@ -80,26 +82,35 @@ def entry_into_force_for(deposit: date, general_date: date) -> date:
 
 # --- signature and accession (Art. 64) ----------------------------------------------------
 
+# The depositary verifies the article and the dates, not the paragraph.
+SIGNATURE_PARAGRAPH_NOTE = (
+    "The depositary's page cites 'article 64' and gives these dates; that they stand in "
+    "paragraph 1 is recalled (UNTOC 36(1) model)."
+)
+
 SIGNATURE_HANOI_FROM: Rule[date] = Rule(
     "signature-hanoi-from",
     date(2025, 10, 25),
     "open for signature in Hanoi from",
-    Art(64, 1),
+    Art(64),
     V,
+    note=SIGNATURE_PARAGRAPH_NOTE,
 )
 SIGNATURE_HANOI_UNTIL: Rule[date] = Rule(
     "signature-hanoi-until",
     date(2025, 10, 26),
     "open for signature in Hanoi until",
-    Art(64, 1),
+    Art(64),
     V,
+    note=SIGNATURE_PARAGRAPH_NOTE,
 )
 SIGNATURE_NEW_YORK_UNTIL: Rule[date] = Rule(
     "signature-new-york-until",
     date(2026, 12, 31),
     "then open for signature at United Nations Headquarters in New York until",
-    Art(64, 1),
+    Art(64),
     V,
+    note=SIGNATURE_PARAGRAPH_NOTE,
 )
 ACCESSION_OPEN: Rule[bool] = Rule(
     "accession-open",
@@ -191,7 +202,8 @@ ARBITRATION_WAIT = Period(
     Bound.EXACT,
     Art(63, 2),
     R,
-    note="UNTOC 35(2) model [UNTOC-V].",
+    note="UNTOC 35(2) model [UNTOC-V]. Indirect support for the paragraph number: Azerbaijan "
+    "lodged a reservation 'under Article 63(3)' [V-2], the opt-out from this paragraph.",
 )
 AUTHENTIC_LANGUAGES: Rule[tuple[str, ...]] = Rule(
     "authentic-languages",

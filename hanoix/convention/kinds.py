@@ -132,10 +132,15 @@ class RefusalGround:
     art: Art
     basis: Basis
     note: str = ""
+    # The sources disagree on whether this ground exists for this kind; ``note`` says how.
+    # A refusal on it is accepted, and the user is told (checks.refusal_cautions).
+    contested: bool = False
 
     def __post_init__(self) -> None:
         if not _KEBAB.match(self.code):
             raise ValueError(f"ground code {self.code!r} must be kebab-case")
+        if self.contested and not self.note:
+            raise ValueError(f"ground {self.code!r}: say in the note why it is contested")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -144,6 +149,7 @@ class RefusalGround:
             "article": str(self.art),
             "basis": self.basis.value,
             "note": self.note,
+            "contested": self.contested,
         }
 
 

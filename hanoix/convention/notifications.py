@@ -36,6 +36,8 @@ class NotificationKind(StrEnum):
     DENUNCIATION = "denunciation"
     CONFISCATION_LAWS = "confiscation-laws"
     PREVENTION_AUTHORITY = "prevention-authority"
+    EXTRADITION_AUTHORITY = "extradition-authority"
+    OPTIONAL_ELEMENT = "optional-element"
 
 
 class NotificationForm(StrEnum):
@@ -120,7 +122,12 @@ class NotificationSpec:
 
 
 _K, _F, _T, _VT = NotificationKind, NotificationForm, Timing, ValueType
-_R, _V, _I = Basis.RECALLED, Basis.VERIFIED, Basis.INFERRED
+_R, _V, _V2, _I = Basis.RECALLED, Basis.VERIFIED, Basis.SECONDARY, Basis.INFERRED
+
+# Seen in the depositary's record as relayed by the Dutch treaty database (record 013891).
+_LODGED_BY_AZE = "Azerbaijan lodged one at signature, 2025-10-25 (Dutch treaty database 013891)"
+# Seen in national law: Azerbaijan's law approving the Convention (signed 23 February 2026).
+_AZE_LAW = "Azerbaijan's law approving the Convention (23 Feb 2026, press: Trend, Report.az)"
 
 
 def _authority(what: str) -> tuple[NotificationField, ...]:
@@ -250,8 +257,9 @@ NOTIFICATIONS: tuple[NotificationSpec, ...] = (
         Art(63, 3),
         _T.AT_SIGNATURE_OR_DEPOSIT,
         (_RESERVATION_TEXT,),
-        _R,
-        note="Modelled on UNTOC 35(3) [UNTOC-V].",
+        _V2,
+        note=f"{_LODGED_BY_AZE}, 'under Article 63(3)' [V-2]; the text of the paragraph is "
+        "recalled (UNTOC 35(3) model [UNTOC-V]).",
     ),
     NotificationSpec(
         _K.WITHDRAWAL_OF_RESERVATION,
@@ -342,12 +350,69 @@ NOTIFICATIONS: tuple[NotificationSpec, ...] = (
         Art(53),
         _T.NOT_STATED,
         _authority("authority"),
-        _I,
-        note="Inferred from UNTOC 31(6) [UNTOC-V]; not confirmed in the UN text.",
+        _V2,
+        note=f"Existence [V-2]: {_AZE_LAW} designates one. The article is recalled (UNTOC "
+        "31(6) model [UNTOC-V]); the paragraph is not known.",
+    ),
+    NotificationSpec(
+        _K.EXTRADITION_AUTHORITY,
+        _F.NOTIFICATION,
+        "Authority for extradition and provisional arrest",
+        "The authority responsible for making or receiving requests for extradition and for "
+        "provisional arrest under the Convention.",
+        Art(37),
+        _T.NOT_STATED,
+        _authority("authority"),
+        _V2,
+        note=f"Existence [V-2]: {_AZE_LAW} designates its Ministry of Justice. Article and "
+        "paragraph recalled (Art. 37; Budapest Art. 24(7) has such a designation "
+        "[BUDAPEST-V]).",
+    ),
+    NotificationSpec(
+        _K.OPTIONAL_ELEMENT,
+        _F.RESERVATION,
+        "Optional element of an offence",
+        "The State's choice of an element the Convention lets it require for an offence "
+        "(Arts 7(2), 8(2), 9(2), 12(2), 14(3)-(4), 15(2)-(4)): the conduct is an offence in its "
+        "law only with that element.",
+        Art(7, 2),
+        _T.AT_SIGNATURE_OR_DEPOSIT,
+        (
+            NotificationField("element", "the article and paragraph invoked", _VT.TEXT),
+            NotificationField("text", "the text lodged", _VT.TEXT),
+        ),
+        _V2,
+        note=f"{_LODGED_BY_AZE}: its choices under Arts 7(2) and 9(2) were lodged as "
+        "reservations [V-2]. Whether the text requires them to be declared is not confirmed. "
+        "A statement of this kind cites the paragraph it invokes.",
     ),
 )
 
+# Paragraphs that let a State require an element of an offence (FACTS.md §4, Arabic text [V]).
+OPTIONAL_ELEMENT_PARAGRAPHS: frozenset[Art] = frozenset(
+    {
+        Art(7, 2), Art(8, 2), Art(9, 2), Art(12, 2), Art(14, 3), Art(14, 4), Art(15, 2),
+        Art(15, 3), Art(15, 4),
+    }
+)  # fmt: skip
+
 _BY_KIND = {spec.kind: spec for spec in NOTIFICATIONS}
+
+
+def kind_invoked(art: Art) -> NotificationKind | None:
+    """What a statement lodged under ``art`` does, read from the paragraph it invokes: an
+    optional element (Art. 7(2)...), or the notification that paragraph asks for (Art. 11(3):
+    the misuse-of-devices reservation). ``None`` when no paragraph known here fits, or when
+    more than one does."""
+    if art in OPTIONAL_ELEMENT_PARAGRAPHS:
+        return NotificationKind.OPTIONAL_ELEMENT
+    fitting = [
+        spec.kind
+        for spec in NOTIFICATIONS
+        if spec.kind is not NotificationKind.OPTIONAL_ELEMENT and spec.art == art
+    ]
+    # Art. 37 alone asks for two things (legal basis, authority): the article cannot tell.
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def notification(kind: NotificationKind | str) -> NotificationSpec:

@@ -3,8 +3,10 @@ and the penalty thresholds that decide what cooperation is available (FACTS.md �
 
 Arts 7-15 are verified against the official Arabic text; Art. 16 exists [V-2] but its detail
 is recalled; Arts 17-19 are recalled in detail. Optional elements ("a State Party may require
-…") narrow an offence; they are not reservations. The one reservation on an offence is
-Art. 11(3).
+…") narrow an offence. States lodge their choice with the depositary, and Azerbaijan lodged its
+choices under Arts 7(2), 9(2) and 11(3) as reservations [V-2, Dutch treaty database 013891]:
+what a State lodged is kept as it was lodged (``hanoix.treaty.actions.Declaration``). The one
+reservation clause on an offence in the text is Art. 11(3).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from hanoix.evidence.format import (
 )
 
 MAX_PATH_BYTES = 4096
+MAX_NAME_BYTES = 255  # one component: the limit of ext4, NTFS (in UTF-16 units), APFS
 MAX_NOTE = 10_000
 
 
@@ -68,42 +69,102 @@ class Manifest:
         )
 
 
+# Names Windows reserves for devices, whatever their extension ("NUL.txt" is the device
+# too, and so is "nul .txt": Windows drops spaces before the dot); the superscript digits
+# count as digits there.
+_DEVICE_NAMES = frozenset(
+    ["con", "prn", "aux", "nul", "conin$", "conout$", "clock$"]
+    + [f"{device}{digit}" for device in ("com", "lpt") for digit in "0123456789\u00b9\u00b2\u00b3"]
+)
+# Characters Windows refuses in a name; ':' would also name a drive ("C:") or an NTFS
+# alternate data stream ("file.txt:stream").
+_WINDOWS_FORBIDDEN = frozenset('<>:"|?*')
+# Unicode categories that change how a name is shown without being visible: controls (Cc),
+# format characters (Cf: the bidi overrides U+202A-U+202E and isolates U+2066-U+2069,
+# zero-width characters, U+FEFF), line and paragraph separators (Zl, Zp), surrogates (Cs).
+_INVISIBLE_CATEGORIES = frozenset(["Cc", "Cf", "Zl", "Zp", "Cs"])
+
+
+def portable_key(path: str) -> str:
+    """The form under which two paths name the same file on a case-insensitive system
+    (Windows, macOS by default): NFC, case-folded, NFC again."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", path).casefold())
+
+
+def _component_problem(part: str) -> str | None:
+    if part in ("", ".", ".."):
+        return "the path has an empty, '.' or '..' component"
+    if len(part.encode("utf-8")) > MAX_NAME_BYTES:
+        return f"the name {part!r} is longer than {MAX_NAME_BYTES} bytes"
+    forbidden = sorted(_WINDOWS_FORBIDDEN.intersection(part))
+    if forbidden:
+        return (
+            f"the name {part!r} contains {forbidden[0]!r} (a drive letter, a stream or a "
+            "character Windows refuses)"
+        )
+    if part.endswith((".", " ")):
+        return f"the name {part!r} ends with a dot or a space"
+    if part.split(".", 1)[0].rstrip(" ").casefold() in _DEVICE_NAMES:
+        return f"the name {part!r} is a device name on Windows"
+    return None
+
+
 def path_problem(path: str) -> str | None:
     """Why ``path`` cannot name a file in a package, or None when it can.
 
-    Relative, ``/``-separated, NFC, no empty, ``.`` or ``..`` component, no backslash and no
-    control character: a path that stays inside the folder it is opened into, on any system.
+    A path that stays inside the folder it is opened into and means the same file on any
+    system: relative, ``/``-separated, NFC; no empty, ``.`` or ``..`` component; no
+    backslash; no control, format (bidi) or separator character; no ``<>:"|?*`` (drive
+    letters, NTFS streams); no Windows device name (``CON``, ``NUL.txt``, ``COM1``...); no
+    component ending in a dot or a space, none longer than 255 UTF-8 bytes.
     """
     if not path:
         return "the path is empty"
     if len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
         return f"the path is longer than {MAX_PATH_BYTES} bytes"
-    if any(ord(c) < 0x20 or ord(c) == 0x7F or 0xD800 <= ord(c) <= 0xDFFF for c in path):
-        return "the path contains a control character or an undecodable byte"
+    invisible = next((c for c in path if unicodedata.category(c) in _INVISIBLE_CATEGORIES), None)
+    if invisible is not None:
+        return (
+            f"the path contains U+{ord(invisible):04X}, a control, format (bidi) or separator "
+            "character, or an undecodable byte"
+        )
     if "\\" in path:
         return "the path contains a backslash"
     if unicodedata.normalize("NFC", path) != path:
         return "the path is not in Unicode NFC form"
     if path.startswith("/"):
         return "the path is absolute"
-    if any(part in ("", ".", "..") for part in path.split("/")):
-        return "the path has an empty, '.' or '..' component"
+    for part in path.split("/"):
+        problem = _component_problem(part)
+        if problem:
+            return problem
     return None
 
 
 def layout_problem(paths: Iterable[str]) -> str | None:
-    """Why these paths cannot be files of one package (duplicates, a file used as a folder)."""
-    seen: set[str] = set()
-    folders: set[str] = set()
+    """Why these paths cannot be files of one package: duplicates, a file used as a folder,
+    compared as a case-insensitive system compares them (see :func:`portable_key`)."""
+    seen: dict[str, str] = {}
+    folders: dict[str, str] = {}
     for path in paths:
-        if path in seen:
-            return f"{path} appears twice"
-        seen.add(path)
-        parts = path.split("/")
-        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
-    clash = sorted(seen & folders)
+        key = portable_key(path)
+        if key in seen:
+            if seen[key] == path:
+                return f"{path} appears twice"
+            return f"{seen[key]} and {path} differ only in case"
+        seen[key] = path
+        parts, keys = path.split("/"), key.split("/")
+        for i in range(1, len(parts)):
+            folder = "/".join(parts[:i])
+            earlier = folders.setdefault("/".join(keys[:i]), folder)
+            if earlier != folder:
+                return f"the folders {earlier} and {folder} differ only in case"
+    clash = sorted(set(seen) & set(folders))
     if clash:
-        return f"{clash[0]} is both a file and a folder"
+        file, folder = seen[clash[0]], folders[clash[0]]
+        if file == folder:
+            return f"{file} is both a file and a folder"
+        return f"{file} is a file and {folder} a folder, which differ only in case"
     return None
 
 

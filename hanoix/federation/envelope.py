@@ -36,6 +36,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from hanoix.errors import InputError
 from hanoix.evidence import crypto
 from hanoix.evidence.errors import BadSignatureError
 from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey, SigningKey
@@ -197,9 +198,12 @@ def seal_envelope(
         raise ValueError("an envelope is encrypted to an X25519 encryption key")
     plaintext = codec.canonical(payload)
     if len(plaintext) > MAX_PAYLOAD_BYTES:
-        raise ValueError(
-            f"the payload is {len(plaintext)} bytes; at most {MAX_PAYLOAD_BYTES} travel in an "
-            "envelope (send evidence as a package transfer)"
+        # Requests are bounded so that this cannot happen (hanoix.requests.limits); should a
+        # message still be too large, it is the caller's input, refused before anything is
+        # queued (a 400 naming the limit), never a server error.
+        raise InputError(
+            f"the message is {len(plaintext)} bytes; at most {MAX_PAYLOAD_BYTES} travel in an "
+            "envelope (send large material as an evidence package)"
         )
     content_key = random(32)
     ephemeral, wrapped = crypto.wrap(content_key, recipient_key.raw, random(32))

@@ -6,8 +6,9 @@ receiving node answers with, so the sender's worker can decide whether a retry m
 * :class:`DirectoryError` (input) and :class:`DirectoryVerificationError` (no): a directory
   document that cannot be read, or that does not verify against the trusted key.
 * :class:`EnvelopeRejectedError` (no): a receiver refuses an envelope: bad signature, unknown
-  sender, revoked key, expired or future-dated, a replay, a payload it cannot use. Recorded in the
-  receiver's ledger; ``retryable`` says whether the sender should try again later.
+  sender, revoked key, expired or future-dated, a replay, a payload it cannot use. Counted by
+  the receiver, or recorded in its ledger when a known node signed the envelope;
+  ``retryable`` says whether the sender should try again later.
 * :class:`DeliveryError`: a delivery attempt failed on the way (peer unreachable, slow, a 5xx,
   garbage in the answer). Always retryable.
 """
@@ -51,6 +52,21 @@ class Reason(StrEnum):
         """
         return self in _RETRYABLE
 
+
+#: Refusals made before the sender is authenticated (the envelope's signature checked against a
+#: key the directory lists for it): anyone can cause them, so they never reach the ledger.
+UNAUTHENTICATED_REASONS = frozenset(
+    {
+        Reason.MALFORMED,
+        Reason.TOO_LARGE,
+        Reason.WRONG_RECIPIENT,
+        Reason.UNKNOWN_SENDER,
+        Reason.UNKNOWN_KEY,
+        Reason.REVOKED_KEY,
+        Reason.KEY_NOT_VALID,
+        Reason.BAD_SIGNATURE,
+    }
+)
 
 _RETRYABLE = frozenset(
     {Reason.UNKNOWN_SENDER, Reason.UNKNOWN_KEY, Reason.FUTURE_DATED, Reason.TRANSFER_INCOMPLETE}

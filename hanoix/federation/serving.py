@@ -34,13 +34,14 @@ _log = get_logger("hanoix.federation.serving")
 
 def federation_app(node: Node) -> FastAPI:
     """An application with the node-to-node API only (for the TLS listener)."""
-    from hanoix.api import problems
+    from hanoix.api import headers, problems
     from hanoix.api.federation import peer_router
 
     app = FastAPI(title="Hanoi Exchange federation", docs_url=None, redoc_url=None)
     app.state.node = node
     problems.install(app)
     app.include_router(peer_router)
+    headers.install(app)
     return app
 
 

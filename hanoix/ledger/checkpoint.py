@@ -14,7 +14,11 @@ Verifier keys travel as *vkeys*: ``<name>+<key ID, hex>+base64(type || public ke
 Go's ``golang.org/x/mod/sumdb/note`` and the transparency-dev tools read.
 
 Parsing and verification fail closed with :class:`~hanoix.ledger.errors.CheckpointError`: the text
-of a note is not looked at until a signature from the expected key has verified.
+of a note is not looked at until a signature from the expected key has verified. A note that
+breaks the syntax (not UTF-8, a control character, no blank line, a line that is not
+``— <name> <signature>``) is refused whole; a signature line whose name or signature no key of
+ours can have (an invisible character in the name, non-canonical base64) is a line of an
+unknown key and is ignored, as the spec requires.
 """
 
 from __future__ import annotations
@@ -83,13 +87,23 @@ def _raw_public_key(key: Ed25519PublicKey) -> bytes:
 
 @dataclass(frozen=True)
 class NoteSignature:
-    """One signature line of a note: the key name, the 4-byte key ID, the signature bytes."""
+    """One signature line of a note: the key name, the 4-byte key ID, the signature bytes.
+
+    A line that has the shape of a signature line but that no key of ours could have
+    written (a name we would refuse, such as one with an invisible character; a signature
+    that is not canonical base64 or is too short) is kept as ``verbatim`` with an empty key
+    ID: it matches no verifier, so it is ignored as the signature of an unknown key, and it
+    is written back unchanged.
+    """
 
     name: str
     key_id: bytes
     signature: bytes
+    verbatim: str | None = None
 
     def line(self) -> str:
+        if self.verbatim is not None:
+            return self.verbatim + "\n"
         encoded = base64.b64encode(self.key_id + self.signature).decode("ascii")
         return f"{SIGNATURE_PREFIX}{self.name} {encoded}\n"
 
@@ -143,15 +157,23 @@ def parse_note(data: str | bytes) -> SignedNote:
         name, space, encoded = line[len(SIGNATURE_PREFIX) :].partition(" ")
         if not space or " " in encoded:
             raise CheckpointError(f"signature line {number} is not '— <name> <signature>'")
-        try:
-            check_key_name(name)
-        except MalformedKeyError as exc:
-            raise CheckpointError(f"signature line {number}: {exc.message}") from None
-        raw = _b64decode(encoded, f"the signature on line {number}")
-        if len(raw) <= KEY_ID_SIZE:
-            raise CheckpointError(f"the signature on line {number} is too short")
-        signatures.append(NoteSignature(name, raw[:KEY_ID_SIZE], raw[KEY_ID_SIZE:]))
+        if not name or not encoded:
+            raise CheckpointError(f"signature line {number} is not '— <name> <signature>'")
+        signatures.append(_read_signature(name, encoded, line))
     return SignedNote(text, tuple(signatures))
+
+
+def _read_signature(name: str, encoded: str, line: str) -> NoteSignature:
+    """One signature line; one that no key of ours can have made is kept as an unknown key's
+    (C2SP: "Verifiers MUST ignore signatures from unknown keys"), not refused with the note."""
+    try:
+        check_key_name(name)
+        raw = _b64decode(encoded, "the signature")
+    except (MalformedKeyError, CheckpointError):
+        return NoteSignature(name, b"", b"", verbatim=line)
+    if len(raw) <= KEY_ID_SIZE:
+        return NoteSignature(name, b"", b"", verbatim=line)
+    return NoteSignature(name, raw[:KEY_ID_SIZE], raw[KEY_ID_SIZE:])
 
 
 class NoteSigner:
@@ -200,6 +222,7 @@ class NoteVerifier:
         return f"{self.name}+{self.key_id.hex()}+{encoded}"
 
     def matches(self, signature: NoteSignature) -> bool:
+        # An unreadable line has an empty key ID: it never matches (see NoteSignature).
         return signature.name == self.name and signature.key_id == self.key_id
 
     def verify_text(self, text: str, signature: NoteSignature) -> None:

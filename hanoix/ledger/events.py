@@ -7,6 +7,7 @@ through the ledger service; the ledger hashes their canonical bytes into its Mer
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +24,10 @@ MAX_NAME_LENGTH = 256
 #: The largest canonical entry accepted: custody events are small; content never goes here.
 MAX_ENTRY_BYTES = 64 * 1024
 _FIELDS = ("kind", "actor", "authority", "at", "subject", "details")
+#: The deepest an entry may nest, the entry object itself being level 1 (``details`` is level
+#: 2): every reader re-derives and serves an entry by recursion, and 32 levels are far beyond
+#: any custody event while far below any reader's recursion limit.
+MAX_DEPTH = 32
 
 
 _SAFE_INTEGER = 2**53 - 1
@@ -76,6 +81,75 @@ def canonical_json(value: Any) -> bytes:
     return bytes(rfc8785.dumps(value))
 
 
+def _number_problem(path: str, value: int | float) -> str | None:
+    """Why the number ``value`` cannot be re-derived from its canonical form, or None."""
+    if isinstance(value, int):
+        if not -_SAFE_INTEGER <= value <= _SAFE_INTEGER:
+            return (
+                f"{path}: the integer {value} is outside I-JSON's exact range "
+                f"(+/-{_SAFE_INTEGER}); write it as a string"
+            )
+        return None
+    if not math.isfinite(value):
+        return f"{path}: {value} is not a JSON number"
+    text = rfc8785.dumps(value)
+    try:
+        again = rfc8785.dumps(json.loads(text))
+    except (rfc8785.CanonicalizationError, ValueError):
+        again = b""
+    if again != text:
+        return (
+            f"{path}: {value!r} is written {text.decode()} in canonical JSON, which does not "
+            "read back as the same number (RFC 8785 re-derivation fails); write it as a string"
+        )
+    return None
+
+
+def _short(path: str) -> str:
+    return path if len(path) <= 60 else f"{path[:28]}...{path[-28:]}"
+
+
+def _field_of(path: str) -> str:
+    # The entry's own member the finding is in: "details" for "details.a.b".
+    parts = path.split(".")
+    return parts[1] if parts[0] == "entry" and len(parts) > 1 else parts[0]
+
+
+def representability_problems(value: Any, path: str = "entry", depth: int = 1) -> list[Problem]:
+    """What in ``value`` (an entry as JSON) could not be re-derived and served: nesting deeper
+    than :data:`MAX_DEPTH`, integers beyond +/-(2**53 - 1), non-finite floats, and floats whose
+    RFC 8785 form reads back as another value (``1e20`` is written ``100000000000000000000``,
+    an integer no re-derivation accepts). Walked without recursion; empty when all is well."""
+    problems: list[Problem] = []
+    stack: list[tuple[Any, str, int]] = [(value, path, depth)]
+    while stack and len(problems) < 10:
+        item, path, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                problems.append(
+                    Problem(
+                        f"{_short(path)}: nested deeper than {MAX_DEPTH} levels (the entry "
+                        "itself is level 1)",
+                        field=_field_of(path),
+                    )
+                )
+                continue
+            children = item.items() if isinstance(item, dict) else enumerate(item)
+            stack.extend((child, f"{path}.{key}", depth + 1) for key, child in children)
+        elif isinstance(item, int | float) and not isinstance(item, bool):
+            message = _number_problem(_short(path), item)
+            if message is not None:
+                problems.append(Problem(message, field=_field_of(path)))
+    return problems
+
+
+def check_representable(value: Any, path: str = "entry", depth: int = 1) -> None:
+    """Raise :class:`MalformedEntryError` naming the first of :func:`representability_problems`."""
+    problems = representability_problems(value, path, depth)
+    if problems:
+        raise MalformedEntryError(f"custody event field {problems[0].message}", problems=problems)
+
+
 class EventKind(StrEnum):
     # evidence packages
     PACKAGE_SEALED = "package.sealed"
@@ -122,6 +196,9 @@ class CustodyEvent:
             raise InputError("a custody event needs an authority (on whose behalf)")
         if not self.subject:
             raise InputError("a custody event needs a subject (package digest or request ref)")
+        # What cannot be re-derived from its canonical bytes, or served back, is refused here,
+        # at append, and not found out later by a court or a reader of the log.
+        check_representable(self.details, "details", 2)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -259,6 +336,10 @@ def load_events(data: bytes | str, *, source: str = "input") -> list[CustodyEven
         raise MalformedEntryError(f"{source}: {exc.message}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise MalformedEntryError(f"{source} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedEntryError(
+            f"{source} is nested too deeply to read (at most {MAX_DEPTH} levels)"
+        ) from None
     items = parsed if isinstance(parsed, list) else [parsed]
     if not items:
         raise MalformedEntryError(f"{source} holds an empty list: no custody event to record")

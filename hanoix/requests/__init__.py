@@ -102,7 +102,13 @@ from hanoix.requests.transitions import (
     mermaid_state_diagram,
     possible_actions,
 )
-from hanoix.requests.validation import Applies, StateProfile, ValidationReport, validate
+from hanoix.requests.validation import (
+    Applies,
+    LodgedStatement,
+    StateProfile,
+    ValidationReport,
+    validate,
+)
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -136,6 +142,7 @@ __all__ = [
     "IntendedUse",
     "KeepConfidential",
     "LegalBasis",
+    "LodgedStatement",
     "NewRequest",
     "NoOnwardTransfer",
     "NodeActor",

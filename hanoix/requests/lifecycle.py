@@ -30,6 +30,7 @@ from hanoix.requests.conditions import (
     UseConsent,
     statutory_conditions,
 )
+from hanoix.requests.limits import check_size
 from hanoix.requests.localtime import local_date, require_utc
 from hanoix.requests.model import (
     Channel,
@@ -277,6 +278,7 @@ def draft_request(
         )
     if spec.requesting.state == spec.requested.state:
         raise InputError("the requested State must be another State than the requesting one")
+    check_size(spec.contents, spec.proceeding, spec.legal_basis_other)
     entry_point = ENTRY_POINTS_BY_ACTION[Action.CREATE]
     request = _opened(
         spec,
@@ -309,6 +311,7 @@ def register_incoming(
     typing in a request that came on paper registers as a user.
     """
     at = require_utc(at, what="time of receipt")
+    check_size(spec.contents, spec.proceeding, spec.legal_basis_other)
     entry_point = ENTRY_POINTS_BY_ACTION[Action.REGISTER]
     request = _opened(
         spec,
@@ -433,6 +436,7 @@ def _edit(
         updates["legal_basis_other"] = (edit.legal_basis_other or "").strip() or None
     author = actor_id(actor)
     edited = replace(request, contents=contents, authors=request.authors | {author}, **updates)
+    check_size(edited.contents, edited.proceeding, edited.legal_basis_other)
     fields = changed + (["contents:" + ",".join(sorted(edit.contents))] if edit.contents else [])
     return edited, {"changed": ";".join(fields)}
 
@@ -478,7 +482,12 @@ def _refuse(
             f"refusal of {request.reference} not accepted: {problems[0].message}",
             problems=problems,
         )
-    return replace(request, refusal=refusal), {"grounds": ",".join(refusal.grounds)}
+    details = {"grounds": ",".join(refusal.grounds)}
+    # A contested ground (Art. 42(6) legal system) carries the refusal, with the doubt on record.
+    cautions = rulebook.refusal_cautions(request.kind, refusal.grounds)
+    if cautions:
+        details["contested_grounds"] = "; ".join(p.message for p in cautions)
+    return replace(request, refusal=refusal), details
 
 
 def _execute(

@@ -73,6 +73,11 @@ def check_refusal_grounds(kind: RequestKind, codes: Iterable[str]) -> list[Probl
     return checks.check_refusal_grounds(kind, codes)
 
 
+def refusal_cautions(kind: RequestKind, codes: Iterable[str]) -> list[Problem]:
+    """Grounds given that the sources contest for ``kind`` (the convention engine)."""
+    return checks.refusal_cautions(kind, codes)
+
+
 def legal_basis_article(kind: RequestKind) -> Art:
     """The main article a kind of request rests on."""
     return spec(kind).legal_basis[0]

@@ -26,6 +26,7 @@ from hanoix.convention import DualCriminalityRule, NotificationKind
 from hanoix.convention.refs import Art
 from hanoix.errors import InputError, Problem, RuleViolationError
 from hanoix.requests import rulebook
+from hanoix.requests.limits import size_problems
 from hanoix.requests.localtime import load_zone, local_date, require_utc
 from hanoix.requests.model import Channel, CooperationRequest, LegalBasis
 from hanoix.requests.references import check_state_code
@@ -34,6 +35,34 @@ Applies = Callable[[str, str, date], tuple[bool, list[str]]]
 """``applies(requesting_state, requested_state, on) -> (in_force, reasons)``: whether the
 Convention applies between two States on a date, and the reasons (the treaty module's
 answer: who ratified when, entry into force, ...)."""
+
+
+@dataclass(frozen=True)
+class LodgedStatement:
+    """A reservation, declaration or notification a State lodged, as it was lodged: its form,
+    the article and paragraph it invokes, its date and text, and what it does (``kind``)."""
+
+    form: str
+    art: Art
+    kind: NotificationKind
+    on: date
+    text: str = ""
+    source: str | None = None
+
+    def cite(self, state: str) -> str:
+        """``"AZE's reservation under Art. 9(2) of 2025-10-25"``: the instrument, for a problem."""
+        return f"{state}'s {self.form} under {self.art} of {self.on.isoformat()}"
+
+    def quoted(self, limit: int = 160) -> str:
+        text = " ".join(self.text.split())
+        return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# What a statement changes for requests: the conduct under the offence it concerns is criminal
+# in that State only on the conditions it lodged, which dual criminality then has to meet.
+CONDITIONS_ON_OFFENCES = frozenset(
+    {NotificationKind.OPTIONAL_ELEMENT, NotificationKind.RESERVATION_MISUSE_OF_DEVICES}
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +75,8 @@ class StateProfile:
     (e.g. ``NotificationKind.RESERVATION_PRESERVATION_DUAL_CRIMINALITY`` for Art. 42(5));
     ``requires_dual_criminality`` whether it requires dual criminality where the Convention
     lets it; ``zone`` its IANA time zone, in which its periods are counted and its times shown.
+    ``statements`` are what it lodged, as lodged, from which the rest is derived where known;
+    ``extradition_authority`` and ``prevention_authority`` the authorities it designated.
     """
 
     state: str
@@ -56,6 +87,9 @@ class StateProfile:
     requires_dual_criminality: bool = False
     central_authority: str | None = None
     contact_24_7: str | None = None
+    extradition_authority: str | None = None
+    prevention_authority: str | None = None
+    statements: tuple[LodgedStatement, ...] = ()
 
     def __post_init__(self) -> None:
         check_state_code(self.state)
@@ -72,6 +106,15 @@ class StateProfile:
     def has_reservation(self, reservation: NotificationKind) -> bool:
         """Whether the State made ``reservation``."""
         return reservation in self.reservations
+
+    def lodged(self, *kinds: NotificationKind) -> tuple[LodgedStatement, ...]:
+        """The statements it lodged that do one of ``kinds``, in date order."""
+        return tuple(item for item in self.statements if item.kind in kinds)
+
+    @property
+    def optional_elements(self) -> tuple[Art, ...]:
+        """The paragraphs of optional elements of offences the State applies (Art. 7(2)...)."""
+        return tuple(item.art for item in self.lodged(NotificationKind.OPTIONAL_ELEMENT))
 
     @property
     def preferred_channel(self) -> Channel:
@@ -263,21 +306,43 @@ def _dual_criminality(
             )
         )
     reservation = rulebook.preservation_reservation_article()
-    if (
-        rulebook.is_preservation(request.kind)
-        and profile.has_reservation(rulebook.PRESERVATION_RESERVATION)
-        and request.convention_offence is not True
-    ):
+    reserved_preservation = rulebook.is_preservation(request.kind) and profile.has_reservation(
+        rulebook.PRESERVATION_RESERVATION
+    )
+    if reserved_preservation and request.convention_offence is not True:
+        lodged = profile.lodged(rulebook.PRESERVATION_RESERVATION)
+        who = lodged[0].cite(profile.state) if lodged else f"{profile.state}'s reservation"
         warnings.append(
             Problem(
-                f"{profile.state} reserved the right to refuse preservation for offences other "
-                "than those established under the Convention where dual criminality will not be "
-                "met at disclosure; say whether the offence is one of Arts 7-21",
+                f"{who}: {profile.state} reserved the right to refuse preservation for offences "
+                "other than those established under the Convention where dual criminality will "
+                "not be met at disclosure; say whether the offence is one of Arts 7-21",
                 field="convention_offence",
-                article=str(reservation),
+                article=str(lodged[0].art if lodged else reservation),
             )
         )
+    # Conditions the State lodged on offences matter wherever dual criminality may be tested.
+    tested = rule is not DualCriminalityRule.NOT_REQUIRED or reserved_preservation
+    if tested:
+        warnings.extend(_conditions_on_offences(profile))
     return errors, warnings
+
+
+def _conditions_on_offences(profile: StateProfile) -> list[Problem]:
+    """One warning per condition a State lodged on an offence, citing its instrument: conduct
+    under that offence is criminal there only on that condition (Art. 35(3) conduct test)."""
+    return [
+        Problem(
+            f"{item.cite(profile.state)}: {profile.state} made conduct under "
+            f"Art. {item.art.article} an offence only on the condition it lodged"
+            + (f' ("{item.quoted()}")' if item.text else "")
+            + "; if the request concerns such conduct, dual criminality is met only where the "
+            "conduct meets that condition",
+            field="dual_criminality",
+            article=str(item.art),
+        )
+        for item in profile.lodged(*CONDITIONS_ON_OFFENCES)
+    ]
 
 
 def validate(
@@ -294,6 +359,7 @@ def validate(
     errors: list[Problem] = []
     warnings: list[Problem] = []
     errors.extend(_contents(request))
+    errors.extend(size_problems(request.contents, request.proceeding, request.legal_basis_other))
     errors.extend(_form(request, profile))
     errors.extend(_periods(request, at))
     warnings.extend(_suggested_deadline(request, at))

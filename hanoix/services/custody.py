@@ -42,7 +42,8 @@ from sqlalchemy.orm import Session
 
 from hanoix.clock import Clock, SystemClock
 from hanoix.config import Settings
-from hanoix.errors import ConfigurationError, Problem
+from hanoix.errors import ConfigurationError, PermissionDeniedError, Problem
+from hanoix.ledger import subjects
 from hanoix.ledger.checkpoint import (
     Checkpoint,
     NoteSigner,
@@ -78,13 +79,16 @@ from hanoix.ledger.witness import (
     witness_checkpoint,
 )
 from hanoix.logs import get_logger
+from hanoix.requests import Role, User
 from hanoix.services.node import Node, register_init_step
 from hanoix.store import ledger as store
 from hanoix.store.meta import get_meta, set_meta
+from hanoix.store.requests import Visibility, visible_references
 
 LEDGER_KEY_FILE = "ledger.key"
 WITNESS_KEY_FILE = "witness.key"
 ORIGIN_META_KEY = "ledger.origin"
+SUBJECT_KEY_META = "ledger.subject_key"
 
 _log = get_logger(__name__)
 
@@ -107,14 +111,76 @@ def record_many(
     """Append several events, in order, as one batch (one lock, two bulk inserts)."""
     if not events:
         return []
-    received = (clock or SystemClock()).now()
+    return list(_append(session, events, (clock or SystemClock()).now()).indices)
+
+
+def _append(
+    session: Session, events: Sequence[CustodyEvent], received: datetime
+) -> store.AppendResult:
+    key = subject_key(session)
+    # Requests are named by their pseudonym (hanoix.ledger.subjects), never in clear.
+    concealed = [subjects.conceal(event, key) for event in events]
     result = store.append_many(
         session,
-        [event.canonical_bytes() for event in events],
+        [event.canonical_bytes() for event in concealed],
         received,
-        subjects=[event.subject for event in events],
+        subjects=[event.subject for event in concealed],
     )
-    return list(result.indices)
+    store.remember_pseudonyms(session, _pseudonyms(events, concealed))
+    return result
+
+
+def _pseudonyms(
+    events: Sequence[CustodyEvent], concealed: Sequence[CustodyEvent]
+) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for event, hidden in zip(events, concealed, strict=True):
+        pairs = [(event.subject, hidden.subject, subjects.REQUEST_SUBJECT)]
+        pairs += [(event.details, hidden.details, name) for name in subjects.REQUEST_DETAILS]
+        for clear, pseudonymous, name in pairs:
+            value, hidden_value = clear.get(name), pseudonymous.get(name)
+            if isinstance(value, str) and isinstance(hidden_value, str) and value != hidden_value:
+                found[hidden_value] = value
+    return found
+
+
+def subject_key(session: Session) -> bytes:
+    """The node's key for request pseudonyms in the ledger (made once, then kept in the
+    database with the requests it hides: whoever reads one reads the other; the API shows
+    neither to those who may not see a request). Never disclosed: a court gets one request's
+    key (:func:`disclose_request_key`)."""
+    stored = get_meta(session, SUBJECT_KEY_META)
+    if stored is not None:
+        return bytes.fromhex(stored)
+    key = secrets.token_bytes(subjects.NODE_KEY_BYTES)
+    set_meta(session, SUBJECT_KEY_META, key.hex())
+    session.flush()
+    return key
+
+
+@dataclass(frozen=True)
+class RequestDisclosure:
+    """What a court needs to tie entries to one request, and nothing about any other."""
+
+    reference: str
+    pseudonym: str
+    request_key: bytes
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "reference": self.reference,
+            "pseudonym": self.pseudonym,
+            "request_key": self.request_key.hex(),
+            "recompute": "HMAC-SHA256(key=request_key, message=UTF-8 reference), lower-case "
+            "hex, prefixed 'hmac-sha256:'",
+        }
+
+
+def disclose_request_key(node: Node, reference: str) -> RequestDisclosure:
+    """One request's key and pseudonym, for a court (see docs/ledger.md, "Who reads entries")."""
+    with node.unit_of_work() as session:
+        key = subjects.request_key(subject_key(session), reference)
+    return RequestDisclosure(reference, subjects.pseudonym_with(key, reference), key)
 
 
 # --- identity: origin and keys --------------------------------------------------------------------
@@ -214,6 +280,7 @@ def load_identity(settings: Settings, session: Session) -> LogIdentity:
 
 def _init_ledger(node: Node, session: Session) -> dict[str, Any]:
     identity = load_identity(node.settings, session)
+    subject_key(session)  # made here, before several writers could race to make it
     return {
         "origin": identity.origin,
         "vkey": identity.verifier.vkey,
@@ -270,6 +337,75 @@ class LedgerReport:
         }
 
 
+#: Entries about the log and its peers, not about any case: for auditors and administrators.
+NODE_EVENTS = frozenset(
+    {EventKind.CHECKPOINT_COSIGNED, EventKind.SPLIT_VIEW_DETECTED, EventKind.ENVELOPE_REJECTED}
+)
+
+
+@dataclass(frozen=True)
+class ReadableEntries:
+    """The entries of a range that a user may read, and how many others the range holds."""
+
+    entries: list[LedgerEntry]
+    withheld: int
+
+
+def readable_entries(node: Node, user: User, start: int, stop: int) -> ReadableEntries:
+    """The entries ``start <= index < stop`` that ``user`` may read (docs/ledger.md, "Who
+    reads entries"):
+
+    * entries about the log and its peers (:data:`NODE_EVENTS`): auditors and administrators;
+    * entries about a request: auditors who may see the request (the requests' one rule,
+      :func:`hanoix.requests.check_visible`: a restricted request's only to its handling
+      authority's auditors);
+    * entries about a package alone: auditors of the authority it was recorded for (or of the
+      State, for the node's own records).
+
+    Administrators read no entry about a case. Whoever may not read an entry does not see it;
+    its leaf hash stays in every proof, so proofs work for everyone as before.
+    """
+    if not user.has_any(frozenset({Role.AUDITOR, Role.ADMINISTRATOR})):
+        raise PermissionDeniedError("reading ledger entries needs one of the roles: auditor")
+    with node.unit_of_work() as session:
+        rows = list(store.iter_entries(session, start, stop))
+        decoded = [json.loads(row.entry) for row in rows]
+        named = [_request_named(entry) for entry in decoded]
+        hidden = [value for value in named if value is not None and subjects.is_pseudonym(value)]
+        references = store.references_of(session, hidden)
+        authority = user.authority
+        visible: set[str] = set()
+        if authority is not None and Role.AUDITOR in user.roles:
+            wanted = [references.get(v, v) for v in named if v is not None]
+            visible = visible_references(
+                session, wanted, Visibility(authority.state, authority.code)
+            )
+    shown: list[LedgerEntry] = []
+    for row, entry, request in zip(rows, decoded, named, strict=True):
+        if _may_read(
+            user, entry, None if request is None else references.get(request, request), visible
+        ):
+            shown.append(LedgerEntry(row.index, row.leaf_hash, row.entry, row.appended_at))
+    return ReadableEntries(shown, len(rows) - len(shown))
+
+
+def _request_named(entry: dict[str, Any]) -> str | None:
+    subject = entry.get("subject")
+    value = subject.get(subjects.REQUEST_SUBJECT) if isinstance(subject, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _may_read(user: User, entry: dict[str, Any], request: str | None, visible: set[str]) -> bool:
+    if entry.get("kind") in NODE_EVENTS:
+        return True  # the caller is an auditor or an administrator
+    authority = user.authority
+    if Role.AUDITOR not in user.roles or authority is None:
+        return False  # administrators run the node and see no case
+    if request is not None:
+        return request in visible
+    return entry.get("authority") in {authority.code, authority.state}
+
+
 def _damaged(what: str, cause: InvalidProofError) -> LogInconsistencyError:
     return LogInconsistencyError(
         f"the stored tree does not prove {what} against the checkpoint the log signed "
@@ -291,6 +427,10 @@ class CustodyLedger:
         self._node = node
         self._identity: LogIdentity | None = None
         self._verified: dict[str, SignedCheckpoint] = {}
+
+    @property
+    def node(self) -> Node:
+        return self._node
 
     # identity
 
@@ -321,7 +461,10 @@ class CustodyLedger:
     # writing
 
     def append(self, events: Sequence[CustodyEvent]) -> store.AppendResult:
-        """Append events in a unit of work of their own (the CLI's ``ledger append``)."""
+        """Append events, exactly as given, in a unit of work of their own (the CLI's
+        ``ledger append``: the operator writes the entry's bytes, and proves them with the same
+        file; a request that must not be named in clear is given by its pseudonym, which
+        ``hanoix ledger disclose`` prints)."""
         with self._node.unit_of_work() as session:
             return store.append_many(
                 session,
@@ -492,6 +635,12 @@ class CustodyLedger:
         """
         with self._node.unit_of_work() as session:
             rows = store.entries_about(session, name, value)
+            if name == subjects.REQUEST_SUBJECT and not subjects.is_pseudonym(value):
+                # Entries since the pseudonyms name it by its pseudonym, earlier ones in clear.
+                hidden = subjects.pseudonym(subject_key(session), value)
+                rows = sorted(
+                    [*rows, *store.entries_about(session, name, hidden)], key=lambda r: r.index
+                )
         return [LedgerEntry(r.index, r.leaf_hash, r.entry, r.appended_at) for r in rows]
 
     def verify(self) -> LedgerReport:

@@ -8,6 +8,8 @@ each operation as a custody event in the same unit of work.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -381,11 +383,111 @@ class _StagedFile:
             self._writer.close()
 
 
+_FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+
+
+class _FolderWalk:
+    """The target folder, walked one component at a time from its own descriptor.
+
+    No symbolic link below the target folder is ever followed: a folder already there that
+    is a link (say ``case`` -> ``/etc``) is refused, not written through, because each
+    component is opened with ``O_NOFOLLOW`` relative to the one before it, and files are
+    linked in by name relative to their folder's descriptor. Descriptors of the folders
+    walked are kept, so that each can be fsynced once and closed.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self._fds: dict[str, int] = {}
+
+    def __enter__(self) -> _FolderWalk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fd in self._fds.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._fds.clear()
+
+    def folder(self, relative: str, *, create: bool) -> int | None:
+        """The descriptor of ``relative`` (``""`` is the target), or None when it does not
+        exist and ``create`` is false. A component that is a link or a file is refused."""
+        if relative in self._fds:
+            return self._fds[relative]
+        if not relative:
+            try:
+                fd = os.open(self.target, _FOLDER_FLAGS)
+            except FileNotFoundError:
+                return None
+            except NotADirectoryError as exc:
+                raise OutputError(f"{self.target} exists and is not a folder") from exc
+        else:
+            head, _, name = relative.rpartition("/")
+            parent = self.folder(head, create=create)
+            if parent is None:
+                return None
+            fd_or_none = self._open_child(parent, name, relative, create=create)
+            if fd_or_none is None:
+                return None
+            fd = fd_or_none
+        self._fds[relative] = fd
+        return fd
+
+    def _open_child(self, parent: int, name: str, relative: str, *, create: bool) -> int | None:
+        shown = self.target / relative
+        for attempt in range(2):
+            try:
+                return os.open(name, _FOLDER_FLAGS | os.O_NOFOLLOW, dir_fd=parent)
+            except FileNotFoundError:
+                if not create or attempt:
+                    return None
+                with contextlib.suppress(FileExistsError):  # made meanwhile: opened below
+                    os.mkdir(name, 0o777, dir_fd=parent)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise OutputError(
+                        f"{shown} is a symbolic link or not a folder; opened files are never "
+                        "written through one: remove it or open into a new folder"
+                    ) from exc
+                raise
+        return None
+
+    def exists(self, path: str) -> bool:
+        """Whether ``path`` names anything already (a dangling link included)."""
+        head, _, name = path.rpartition("/")
+        parent = self.folder(head, create=False)
+        if parent is None:
+            return False
+        try:
+            os.stat(name, dir_fd=parent, follow_symlinks=False)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def link(self, source: Path, path: str) -> None:
+        """Hard-link ``source`` as ``path`` below the target; never replaces anything."""
+        head, _, name = path.rpartition("/")
+        parent = self.folder(head, create=True)
+        if parent is None:  # removed by someone else as it was made
+            raise OutputError(f"cannot create the folder {self.target / head}")
+        try:
+            os.link(source, name, dst_dir_fd=parent, follow_symlinks=False)
+        except FileExistsError as exc:
+            raise OutputError(
+                f"{self.target / path} exists already; open into a new folder"
+            ) from exc
+
+    def sync(self) -> None:
+        for fd in self._fds.values():
+            os.fsync(fd)
+
+
 class DirectorySink:
     """Stages opened files in a hidden sibling of the target folder; ``commit`` moves them in.
 
     Nothing appears in the target folder until every check has passed; an existing file is
-    never overwritten (checked before anything is written, and again by ``link`` on commit).
+    never overwritten (checked before anything is written, and again by ``link`` on commit),
+    and no symbolic link below the target folder is followed (see :class:`_FolderWalk`).
     """
 
     def __init__(self, target: Path) -> None:
@@ -403,9 +505,15 @@ class DirectorySink:
             raise OutputError(f"cannot write into {parent}: {exc.strerror}") from exc
 
     def check_free(self, files: Sequence[str]) -> None:
-        for name in files:
-            if (self.target / name).exists():
-                raise OutputError(f"{self.target / name} exists already; open into a new folder")
+        try:
+            with _FolderWalk(self.target) as walk:
+                for name in files:
+                    if walk.exists(name):
+                        raise OutputError(
+                            f"{self.target / name} exists already; open into a new folder"
+                        )
+        except OSError as exc:
+            raise OutputError(f"cannot read {self.target}: {exc.strerror}") from exc
 
     def create(self, path: str) -> WritableFile:
         self.check_free([path])  # fail before decrypting the rest, not at the very end
@@ -432,12 +540,10 @@ class DirectorySink:
                 fsync_dir(self.target.resolve().parent)
                 return
             self.check_free([f.path for f in files])
-            for entry in files:
-                final = self.target / entry.path
-                final.parent.mkdir(parents=True, exist_ok=True)
-                os.link(self.staging / entry.path, final)
-            for folder in {(self.target / entry.path).parent for entry in files}:
-                fsync_dir(folder)
+            with _FolderWalk(self.target) as walk:
+                for entry in files:
+                    walk.link(self.staging / entry.path, entry.path)
+                walk.sync()
         except OSError as exc:
             raise OutputError(f"cannot move the opened files into {self.target}: {exc}") from exc
         finally:

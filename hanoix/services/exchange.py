@@ -496,6 +496,8 @@ def _on_request_step(node: Node, session: Session, envelope: OpenedEnvelope) -> 
     if request is None or request.counterpart.state != sender.state or side is request.side:
         # Not a request this node shares with the sender: the same answer as a missing one.
         raise _bad(envelope, not_found(reference).message)
+    # The 24/7 view shows the step only to those who may see the request.
+    link_inbox_to_request(session, envelope.id, reference)
     held = _network_seq(request, side)
     if seq <= held:
         return  # already recorded (exactly once per step, whatever the envelope)

@@ -34,7 +34,13 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hanoix.errors import HanoixError, NotFoundError, StorageFullError
+from hanoix.errors import (
+    HanoixError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    StorageFullError,
+)
 from hanoix.evidence.errors import EvidenceInputError, PackageVerificationError
 from hanoix.evidence.keys import KeyKind
 from hanoix.evidence.verify import verify as verify_package
@@ -60,6 +66,7 @@ from hanoix.federation.envelope import (
     verify_signature,
 )
 from hanoix.federation.errors import (
+    UNAUTHENTICATED_REASONS,
     DirectoryError,
     EnvelopeRejectedError,
     FederationConfigError,
@@ -84,9 +91,13 @@ from hanoix.ledger.checkpoint import open_checkpoint
 from hanoix.ledger.errors import CheckpointError, SplitViewError
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.logs import get_logger
+from hanoix.requests import RequestReference, Role, User
 from hanoix.services import auth, custody
 from hanoix.services.node import Node, register_init_step
 from hanoix.store import federation as store
+from hanoix.store import ledger as ledger_store
+from hanoix.store import requests as request_store
+from hanoix.store.requests import Visibility
 
 _log = get_logger("hanoix.federation")
 
@@ -649,7 +660,8 @@ class Federation:
     def process_inbound(self, data: bytes) -> InboundResult:
         """Verify, de-duplicate, apply and acknowledge one envelope, in one transaction.
 
-        Raises :class:`EnvelopeRejectedError` (recorded in the ledger) when it is refused.
+        Raises :class:`EnvelopeRejectedError` when it is refused (counted, or recorded in the
+        ledger if a node of the directory signed it: :meth:`record_rejection`).
         """
         try:
             try:
@@ -813,18 +825,16 @@ class Federation:
                 envelope_id=existing.envelope_id,
             )
         # The same bytes again: the sender did not get our answer. No effect; same receipt.
+        # Anyone who saw the bytes can send them again, so a repeat is counted, not appended
+        # to the ledger (the envelope's own entry records what it did, once).
         store.count_duplicate(session, existing.envelope_id)
-        custody.record(
+        store.count_refusal(
             session,
-            self._rejection_event(
-                existing.envelope_id,
-                existing.sender,
-                existing.type,
-                Reason.REPLAY,
-                "a repeat of an envelope already received: no effect; the original receipt was "
-                "sent again",
-            ),
-            clock=self.node.clock,
+            existing.sender,
+            Reason.REPLAY.value,
+            f"a repeat of envelope {existing.envelope_id}: no effect; the original receipt was "
+            "sent again",
+            self.node.clock.now(),
         )
         _log.info("federation.duplicate", envelope=existing.envelope_id, sender=existing.sender)
         return InboundResult(json.loads(existing.receipt), True, existing.envelope_id)
@@ -847,7 +857,15 @@ class Federation:
         )
 
     def record_rejection(self, rejection: EnvelopeRejectedError, data: bytes) -> None:
-        """Log the refusal and record it in the ledger (in a transaction of its own)."""
+        """Log the refusal, and keep it where it belongs (in a transaction of its own).
+
+        A refusal before the sender is authenticated (garbage, an unknown or forged sender, a
+        bad signature, an envelope for another node) says nothing about custody and anyone can
+        cause it: it is counted in ``federation_refusals`` per sender and reason, never
+        appended to the ledger. A refusal of an envelope a node of the directory signed is a
+        custody fact about that node's message: it is appended once per envelope and reason,
+        and a repeat of it is counted. docs/ledger.md, "What reaches the ledger".
+        """
         sender = message_type = None
         with contextlib.suppress(EnvelopeRejectedError):
             header = read_envelope(data).header
@@ -858,9 +876,17 @@ class Federation:
             reason=rejection.reason.value,
             envelope=subject,
             sender=sender,
-            detail=rejection.detail,
+            detail=rejection.detail[:300],
         )
+        now = self.node.clock.now()
         with self.node.unit_of_work() as session:
+            if rejection.reason in UNAUTHENTICATED_REASONS or sender is None:
+                known = self._listed_sender(session, sender)
+                store.count_refusal(session, known, rejection.reason.value, rejection.detail, now)
+                return
+            if self._rejection_recorded(session, subject, rejection.reason):
+                store.count_refusal(session, sender, rejection.reason.value, rejection.detail, now)
+                return
             custody.record(
                 session,
                 self._rejection_event(
@@ -868,6 +894,26 @@ class Federation:
                 ),
                 clock=self.node.clock,
             )
+
+    def _listed_sender(self, session: Session, sender: str | None) -> str:
+        """``sender`` if the directory lists it, else :data:`store.UNKNOWN_SENDER`: a name
+        nobody vouched for never becomes a row of its own."""
+        directory = self.directory(session)
+        if sender is None or directory is None or directory.node(sender) is None:
+            return store.UNKNOWN_SENDER
+        return sender
+
+    @staticmethod
+    def _rejection_recorded(session: Session, envelope: str, reason: Reason) -> bool:
+        return any(
+            json.loads(entry.entry).get("details", {}).get("reason") == reason.value
+            for entry in ledger_store.entries_about(session, "envelope", envelope)
+        )
+
+    def refusals(self) -> list[store.Refusal]:
+        """The counts of envelopes refused without a ledger entry, the most recent first."""
+        with self.node.unit_of_work() as session:
+            return store.list_refusals(session)
 
     # transfers, receiving side
 
@@ -1195,12 +1241,27 @@ class Federation:
 
     # the 24/7 view and status
 
-    def acknowledge(self, envelope_id: str, by: str) -> bool:
+    def acknowledge(self, envelope_id: str, user: User) -> bool:
+        """Mark a received message seen, as ``user``; False when it was seen already.
+
+        A message the user may not see answers exactly like a missing one; only its handling
+        authority marks a message about a request seen (see :func:`inbox_view`)."""
+        _require_inbox_role(user, INBOX_HANDLERS, "acknowledge a received message")
         with self.node.unit_of_work() as session:
-            try:
-                return store.acknowledge(session, envelope_id, by, self.node.clock.now())
-            except LookupError:
-                raise NotFoundError(f"no received message {envelope_id}") from None
+            item = _visible_item(self.node, session, user, envelope_id)
+            if item.request_reference is not None:
+                request = request_store.load(session, item.request_reference)
+                if request is not None:
+                    # Visible to the user (checked above, with the requests' own rule): acting
+                    # on it is the handling authority's, as every step on a request is.
+                    authority = user.authority
+                    if authority is None or authority.code != request.handled_by:
+                        raise PermissionDeniedError(
+                            f"message {envelope_id} is about request {request.reference}, "
+                            f"handled by {request.handled_by}; only that authority marks it "
+                            "seen"
+                        )
+            return store.acknowledge(session, envelope_id, user.id, self.node.clock.now())
 
     def status(self) -> dict[str, Any]:
         with self.node.unit_of_work() as session:
@@ -1270,10 +1331,62 @@ class InboxMessage:
         }
 
 
-def urgent_inbox(
-    session: Session, *, pending_only: bool = True, limit: int = 100
+INBOX_READERS = frozenset({Role.DRAFTER, Role.APPROVER, Role.OFFICER_24_7, Role.AUDITOR})
+"""Who reads the 24/7 view: incoming messages are case material, for those who handle
+cooperation (and their auditors); administrators run the node and see no case content."""
+INBOX_HANDLERS = frozenset({Role.OFFICER_24_7, Role.DRAFTER})
+"""Who marks a received message seen: those on duty for cooperation."""
+
+
+def _require_inbox_role(user: User, roles: frozenset[Role], what: str) -> None:
+    if not user.has_any(roles):
+        raise PermissionDeniedError(f"to {what} needs one of the roles: {', '.join(sorted(roles))}")
+
+
+def _inbox_visibility(node: Node, user: User) -> tuple[Visibility, bool] | None:
+    """What of the inbox ``user`` may see: the requests' visibility rule for messages about a
+    request held here, and whether messages about none (pings, free notices, addressed to the
+    node) are theirs too: they are for the node's own State. None: nothing at all."""
+    authority = user.authority
+    if authority is None:
+        return None
+    own_state = node.settings.state
+    return (
+        Visibility(authority.state, authority.code),
+        own_state is None or own_state == authority.state,
+    )
+
+
+def _visible_item(node: Node, session: Session, user: User, envelope_id: str) -> store.InboxItem:
+    seen = _inbox_visibility(node, user)
+    item = None
+    if seen is not None:
+        visibility, unlinked = seen
+        item = store.get_visible_inbox(session, envelope_id, visibility, unlinked=unlinked)
+    if item is None:
+        # Missing, or about a request this user may not see: one answer for both.
+        raise NotFoundError(f"no received message {envelope_id}")
+    return item
+
+
+def inbox_view(
+    node: Node, user: User, *, pending_only: bool = True, limit: int = 100
 ) -> list[InboxMessage]:
-    """The 24/7 view: received messages not yet acknowledged, urgent ones first."""
+    """The 24/7 view as ``user`` may see it: received messages, urgent ones first.
+
+    A message about a request is shown only to those who may see the request (the one rule
+    of :func:`hanoix.requests.check_visible`, applied by the store as
+    :func:`hanoix.store.requests.visible_to`): a restricted request's messages only to its
+    handling authority. ``pending_only`` leaves out those already marked seen."""
+    _require_inbox_role(user, INBOX_READERS, "read the 24/7 view")
+    seen = _inbox_visibility(node, user)
+    if seen is None:
+        return []
+    visibility, unlinked = seen
+    with node.unit_of_work() as session:
+        items = store.list_inbox(
+            session, visibility, unlinked=unlinked, pending_only=pending_only, limit=limit
+        )
     return [
         InboxMessage(
             item.envelope_id,
@@ -1287,7 +1400,7 @@ def urgent_inbox(
             item.acknowledged_by,
             json.loads(item.payload),
         )
-        for item in store.list_inbox(session, pending_only=pending_only, limit=limit)
+        for item in items
     ]
 
 
@@ -1303,8 +1416,16 @@ def _notice(node: Node, session: Session, envelope: OpenedEnvelope) -> None:
     try:
         codec.members(envelope.payload, {"text"}, {"subject", "reference"}, "payload")
         codec.text(envelope.payload, "text", max_length=MAX_NOTICE_TEXT)
+        reference = codec.optional_text(envelope.payload, "reference")
     except codec.FieldError as exc:
         raise EnvelopeRejectedError(Reason.BAD_PAYLOAD, str(exc), envelope_id=envelope.id) from None
+    if reference is not None:
+        # A notice about a request is as confidential as the request: linked, the 24/7 view
+        # shows it only to those who may see that request.
+        with contextlib.suppress(InputError):
+            store.link_inbox_to_request(
+                session, envelope.id, str(RequestReference.parse(reference))
+            )
 
 
 def _package(node: Node, session: Session, envelope: OpenedEnvelope) -> None:

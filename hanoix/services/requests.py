@@ -60,6 +60,7 @@ from hanoix.requests import (
     FollowUpLink,
     IncomingRequest,
     IntendedUse,
+    LodgedStatement,
     NewRequest,
     NodeActor,
     Party,
@@ -260,30 +261,54 @@ def _language_codes(text: str) -> set[str]:
 
 
 def _profile(status: TreatyStatus, state: str) -> StateProfile:
+    """What ``state`` lodged, as lodged, and what the rules derive from it: the languages it
+    accepts, its reservations, the authorities it designated."""
     languages: set[str] = set()
     reservations: set[NotificationKind] = set()
-    central: str | None = None
-    contact: str | None = None
+    authorities: dict[NotificationKind, str] = {}
+    statements: list[LodgedStatement] = []
     for declaration in status.declarations:
         if declaration.participant != state:
             continue
+        statements.append(
+            LodgedStatement(
+                form=declaration.lodged_form.value,
+                art=declaration.article,
+                kind=declaration.kind,
+                on=declaration.date,
+                text=declaration.text,
+                source=declaration.source,
+            )
+        )
         if declaration.kind is NotificationKind.LANGUAGES:
             languages |= _language_codes(declaration.text)
         elif declaration.kind.value.startswith("reservation-"):
             reservations.add(declaration.kind)
-        elif declaration.kind is NotificationKind.CENTRAL_AUTHORITY and declaration.text:
-            central = declaration.text.strip()
-        elif declaration.kind is NotificationKind.CONTACT_24_7 and declaration.text:
-            contact = declaration.text.strip()
+        elif declaration.kind in _AUTHORITIES and declaration.text:
+            authorities[declaration.kind] = declaration.text.strip()
     return StateProfile(
         state=state,
         zone=state_zone(state),
         languages=frozenset(languages or AUTHENTIC_LANGUAGES),
         channels=(Channel.CENTRAL_AUTHORITY, Channel.DIPLOMATIC),
         reservations=frozenset(reservations),
-        central_authority=central,
-        contact_24_7=contact,
+        central_authority=authorities.get(NotificationKind.CENTRAL_AUTHORITY),
+        contact_24_7=authorities.get(NotificationKind.CONTACT_24_7),
+        extradition_authority=authorities.get(NotificationKind.EXTRADITION_AUTHORITY),
+        prevention_authority=authorities.get(NotificationKind.PREVENTION_AUTHORITY),
+        statements=tuple(statements),
     )
+
+
+# The designations whose text names the authority.
+_AUTHORITIES = frozenset(
+    {
+        NotificationKind.CENTRAL_AUTHORITY,
+        NotificationKind.CONTACT_24_7,
+        NotificationKind.EXTRADITION_AUTHORITY,
+        NotificationKind.PREVENTION_AUTHORITY,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -523,6 +548,24 @@ class DraftValidation:
         }
 
 
+def _user_state(user: User | None) -> str | None:
+    return user.authority.state if user is not None and user.authority is not None else None
+
+
+def requesting_state_missing(
+    node: Node, requesting_state: str | None, *, user: User | None = None
+) -> Problem | None:
+    """The problem of a document that names no requesting State when neither the acting user
+    nor the node's configuration gives one; ``None`` when a State is known."""
+    if requesting_state or _user_state(user) or node.settings.state:
+        return None
+    return Problem(
+        "say which State requests: put requesting_state in the document, act as a user "
+        "(--as or HANOIX_USER), or configure the node's State (HANOIX_STATE)",
+        field="requesting_state",
+    )
+
+
 def validate_draft(node: Node, draft: DraftInput, *, user: User | None = None) -> DraftValidation:
     """Validate a request document without storing anything.
 
@@ -532,17 +575,13 @@ def validate_draft(node: Node, draft: DraftInput, *, user: User | None = None) -
     """
     if user is not None:
         require_role(user, Action.VIEW)
-    state = draft.requesting_state
-    if state is None and user is not None and user.authority is not None:
-        state = user.authority.state
-    state = state or node.settings.state
-    if state is None:
-        message = (
-            "say which State requests: put requesting_state in the document, act as a user "
-            "(--as or HANOIX_USER), or configure the node's State (HANOIX_STATE)"
-        )
-        raise InputError(message, problems=[Problem(message, field="requesting_state")])
-    state = _known_state(state, "requesting_state")
+    missing = requesting_state_missing(node, draft.requesting_state, user=user)
+    if missing is not None:
+        raise InputError(missing.message, problems=[missing])
+    state = _known_state(
+        draft.requesting_state or _user_state(user) or node.settings.state or "",
+        "requesting_state",
+    )
     author = User(
         "validator",
         Authority(f"{state}-CA", state, AuthorityKind.CENTRAL_AUTHORITY),

@@ -9,6 +9,8 @@
 * ``federation_directory``: every directory version imported; the highest serial is in force.
 * ``federation_transfers``: resumable evidence transfers, in both directions.
 * ``federation_cosignatures``: peers' cosignatures of this node's checkpoints.
+* ``federation_refusals``: envelopes refused from senders nobody authenticated (and repeats),
+  counted per sender and reason: bounded, where the append-only ledger is not (docs/ledger.md).
 
 Functions take the caller's session and never commit. No ORM object leaves this module.
 """
@@ -30,12 +32,15 @@ from sqlalchemy import (
     Text,
     case,
     func,
+    or_,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hanoix.store.db import Base, UTCDateTime
+from hanoix.store.requests import RequestRow, Visibility, visible_to
 
 PRIORITY_URGENT = 0
 PRIORITY_NORMAL = 10
@@ -99,6 +104,22 @@ class InboxRow(Base):
         Index("ix_federation_inbox_view", "acknowledged_at", "urgent", "seq"),
         Index("ix_federation_inbox_request", "request_reference", "type", "seq"),
     )
+
+
+class RefusalRow(Base):
+    """How many envelopes were refused for one reason from one sender, and when.
+
+    ``sender`` is an origin the directory lists, or :data:`UNKNOWN_SENDER`: a name nobody
+    vouched for is never a key, so the table has at most (nodes + 1) x reasons rows."""
+
+    __tablename__ = "federation_refusals"
+
+    sender: Mapped[str] = mapped_column(String(200), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_detail: Mapped[str] = mapped_column(String(300))
 
 
 class ReceiptRow(Base):
@@ -395,6 +416,7 @@ class InboxItem:
     duplicates: int
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    request_reference: str | None = None
 
 
 def _inbox_item(row: InboxRow) -> InboxItem:
@@ -414,6 +436,7 @@ def _inbox_item(row: InboxRow) -> InboxItem:
         duplicates=row.duplicates,
         acknowledged_at=row.acknowledged_at,
         acknowledged_by=row.acknowledged_by,
+        request_reference=row.request_reference,
     )
 
 
@@ -484,20 +507,53 @@ def count_duplicate(session: Session, envelope_id: str) -> None:
     )
 
 
+def _seen_by(visibility: Visibility, *, unlinked: bool) -> Any:
+    """Which inbox rows a user may see: a message about a request this node holds when the
+    request is visible to them (the requests' own rule, :func:`visible_to`); a message about
+    no request held here (a ping, a free notice) when ``unlinked``."""
+    held = (
+        select(RequestRow.id)
+        .where(RequestRow.reference == InboxRow.request_reference)
+        .correlate(InboxRow)
+    )
+    about_visible = held.where(visible_to(visibility)).exists()
+    if not unlinked:
+        return about_visible
+    return or_(~held.exists(), about_visible)
+
+
 def list_inbox(
     session: Session,
+    visibility: Visibility | None,
     *,
+    unlinked: bool = False,
     pending_only: bool = True,
     urgent_only: bool = False,
     limit: int = 100,
 ) -> list[InboxItem]:
-    """Messages for the 24/7 view: urgent first, then in the order they arrived."""
+    """Messages for the 24/7 view that ``visibility`` may see (see :func:`_seen_by`): urgent
+    first, then in the order they arrived. ``None`` (said explicitly) is every message, for
+    the node's own plumbing, never for a person's view."""
     query = select(InboxRow).order_by(InboxRow.urgent.desc(), InboxRow.seq).limit(limit)
+    if visibility is not None:
+        query = query.where(_seen_by(visibility, unlinked=unlinked))
     if pending_only:
         query = query.where(InboxRow.acknowledged_at.is_(None))
     if urgent_only:
         query = query.where(InboxRow.urgent.is_(True))
     return [_inbox_item(row) for row in session.scalars(query)]
+
+
+def get_visible_inbox(
+    session: Session, envelope_id: str, visibility: Visibility, *, unlinked: bool
+) -> InboxItem | None:
+    """The message ``envelope_id`` if ``visibility`` may see it, else None (as if missing)."""
+    row = session.scalar(
+        select(InboxRow).where(
+            InboxRow.envelope_id == envelope_id, _seen_by(visibility, unlinked=unlinked)
+        )
+    )
+    return None if row is None else _inbox_item(row)
 
 
 def acknowledge(session: Session, envelope_id: str, by: str, at: datetime) -> bool:
@@ -740,3 +796,67 @@ def list_cosignatures(
     if witness is not None:
         query = query.where(CosignatureRow.witness == witness)
     return [(row.witness, row.tree_size, row.cosigned_note) for row in session.scalars(query)]
+
+
+# --- refusals counted, not logged -------------------------------------------------------------
+
+#: The sender of a refused envelope whose claimed sender is not a node of the directory.
+UNKNOWN_SENDER = "(unknown)"
+_DETAIL_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class Refusal:
+    sender: str
+    reason: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    last_detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sender": self.sender,
+            "reason": self.reason,
+            "count": self.count,
+            "first_seen": self.first_seen.isoformat().replace("+00:00", "Z"),
+            "last_seen": self.last_seen.isoformat().replace("+00:00", "Z"),
+            "last_detail": self.last_detail,
+        }
+
+
+def count_refusal(session: Session, sender: str, reason: str, detail: str, at: datetime) -> None:
+    """Add one to the count of ``reason`` refusals from ``sender`` (one row per pair, made on
+    first sight), in the caller's transaction; concurrent counts do not lose one another."""
+    values = {
+        "sender": sender,
+        "reason": reason,
+        "count": 1,
+        "first_seen": at,
+        "last_seen": at,
+        "last_detail": detail[:_DETAIL_LENGTH],
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(RefusalRow).values(**values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[RefusalRow.sender, RefusalRow.reason],
+            set_={
+                "count": RefusalRow.count + 1,
+                "last_seen": statement.excluded.last_seen,
+                "last_detail": statement.excluded.last_detail,
+            },
+        )
+    )
+
+
+def list_refusals(session: Session) -> list[Refusal]:
+    """Every (sender, reason) count, the most recent first."""
+    rows = session.scalars(
+        select(RefusalRow).order_by(
+            RefusalRow.last_seen.desc(), RefusalRow.sender, RefusalRow.reason
+        )
+    )
+    return [
+        Refusal(r.sender, r.reason, r.count, r.first_seen, r.last_seen, r.last_detail) for r in rows
+    ]

@@ -93,6 +93,17 @@ subjects_table = Table(
     sqlite_with_rowid=False,
 )
 
+# Which request a pseudonym in the entries stands for (hanoix.ledger.subjects): written with
+# the entry that first names it, so that the node can say who may read an entry (the request's
+# visibility) without ever writing the reference into the log. Not part of the log: proofs and
+# recompute() never read it.
+request_pseudonyms_table = Table(
+    "ledger_request_pseudonyms",
+    Base.metadata,
+    Column("pseudonym", String(MAX_SUBJECT_LENGTH), primary_key=True),
+    Column("reference", String(64), nullable=False, index=True),
+)
+
 head_table = Table(
     "ledger_head",
     Base.metadata,
@@ -420,6 +431,37 @@ def get_entry(session: Session, index: int) -> StoredEntry | None:
         .one_or_none()
     )
     return None if row is None else _entry(row)
+
+
+def remember_pseudonyms(session: Session, pseudonyms: dict[str, str]) -> None:
+    """Record which request each pseudonym stands for (those not recorded yet). Called under
+    the append lock, so two writers never insert the same one."""
+    if not pseudonyms:
+        return
+    conn = _connection(session)
+    known = set(
+        conn.execute(
+            select(request_pseudonyms_table.c.pseudonym).where(
+                request_pseudonyms_table.c.pseudonym.in_(list(pseudonyms))
+            )
+        ).scalars()
+    )
+    new = [{"pseudonym": p, "reference": r} for p, r in pseudonyms.items() if p not in known]
+    if new:
+        conn.execute(insert(request_pseudonyms_table), new)
+
+
+def references_of(session: Session, pseudonyms: Iterable[str]) -> dict[str, str]:
+    """The requests the given pseudonyms stand for (those this node wrote)."""
+    wanted = list(set(pseudonyms))
+    if not wanted:
+        return {}
+    rows = _connection(session).execute(
+        select(request_pseudonyms_table.c.pseudonym, request_pseudonyms_table.c.reference).where(
+            request_pseudonyms_table.c.pseudonym.in_(wanted)
+        )
+    )
+    return {pseudonym: reference for pseudonym, reference in rows}
 
 
 def entries_about(session: Session, name: str, value: str) -> list[StoredEntry]:

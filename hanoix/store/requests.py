@@ -815,11 +815,25 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     return at, request_id
 
 
-def _visible(visibility: Visibility) -> Any:
+def visible_to(visibility: Visibility) -> Any:
+    """The SQL form of :func:`hanoix.requests.check_visible` on :class:`RequestRow`: every list
+    that shows request material (requests, deadlines, the federation inbox) filters by it."""
     return and_(
         RequestRow.local_state == visibility.state,
         or_(RequestRow.restricted == false(), RequestRow.handled_by == visibility.authority),
     )
+
+
+def visible_references(
+    session: Session, references: Sequence[str], visibility: Visibility
+) -> set[str]:
+    """Which of ``references`` name a request this node holds that ``visibility`` may see."""
+    if not references:
+        return set()
+    query = select(RequestRow.reference).where(
+        RequestRow.reference.in_(sorted(set(references))), visible_to(visibility)
+    )
+    return set(session.scalars(query))
 
 
 def _filtered(query: Select[Any], filters: ListFilter) -> Select[Any]:
@@ -857,7 +871,7 @@ def list_requests(
     while requests are created or updated between pages (no row is skipped or shown twice).
     """
     columns = [c for c in RequestRow.__table__.columns if c.name != "document"]
-    query: Select[Any] = select(*columns).where(_visible(visibility))
+    query: Select[Any] = select(*columns).where(visible_to(visibility))
     query = _filtered(query, filters)
     if cursor is not None:
         created_at, request_id = decode_cursor(cursor)
@@ -908,7 +922,7 @@ def with_deadlines(
         has_deadline = or_(
             RequestRow.next_deadline.is_not(None), RequestRow.reference.in_(followed_up)
         )
-    query = select(RequestRow.document).where(_visible(visibility), has_deadline)
+    query = select(RequestRow.document).where(visible_to(visibility), has_deadline)
     found = [decode_request(d) for d in session.scalars(query)]
     held = [str(r.reference) for r in found if r.preservation is not None]
     linked: list[CooperationRequest] = []

@@ -12,7 +12,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, Integer, String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from hanoix.convention.notifications import NotificationKind
+from hanoix.convention.notifications import NotificationForm, NotificationKind
+from hanoix.convention.refs import Art
 from hanoix.store.db import Base, UTCDateTime
 from hanoix.treaty.actions import ActionKind, Declaration, SourceBasis, TreatyAction
 from hanoix.treaty.dataset import DatasetInfo, TreatyData
@@ -39,6 +40,9 @@ class TreatyDeclarationRow(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     basis: Mapped[str | None] = mapped_column(String(20), nullable=True)
     source: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # As lodged: the form (reservation, declaration, notification) and the article invoked.
+    form: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    article: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class TreatyDatasetRow(Base):
@@ -93,6 +97,8 @@ def load(session: Session) -> TreatyData:
             text=row.text,
             basis=SourceBasis(row.basis) if row.basis else None,
             source=row.source,
+            form=NotificationForm(row.form) if row.form else None,
+            art=Art.parse(row.article) if row.article else None,
         )
         for row in session.scalars(select(TreatyDeclarationRow).order_by(TreatyDeclarationRow.id))
     )
@@ -138,6 +144,8 @@ def replace(session: Session, data: TreatyData, *, mode: str) -> None:
             text=d.text,
             basis=d.basis.value if d.basis else None,
             source=d.source,
+            form=d.form.value if d.form else None,
+            article=str(d.art) if d.art else None,
         )
         for d in data.declarations
     )

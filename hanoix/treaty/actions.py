@@ -1,9 +1,18 @@
 """Treaty actions and declarations, as the depositary records them, with their dates.
 
 A :class:`TreatyAction` changes a participant's standing under the Convention (signature, the
-instrument that makes it a party, denunciation, withdrawal of a reservation). A
-:class:`Declaration` is one of the notifications of Part B (``NotificationKind``): a central
-authority, languages, a reservation, the competence of an REIO...
+instrument that makes it a party, denunciation, withdrawal of a reservation). A domestic
+ratification or approval (a parliament's vote, a law signed) is recorded too, as reported, but
+it is not an instrument: only an instrument deposited with the Secretary-General makes a party
+and counts toward the forty of Art. 65(1).
+
+A :class:`Declaration` is what a participant lodged, kept as it was lodged: the form it took
+(reservation, declaration, notification), the article and paragraph it invokes, its date and
+text. What it does under the Convention (``kind``: an optional element of an offence, the
+dispute-settlement reservation, languages, an authority designated...) is read from the
+paragraph invoked (:func:`hanoix.convention.notifications.kind_invoked`) or named outright.
+Azerbaijan lodged its choices of optional elements under Arts 7(2) and 9(2) as reservations:
+they stay reservations here, and the rules read them as optional elements.
 """
 
 from __future__ import annotations
@@ -14,7 +23,8 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from hanoix.convention.notifications import NotificationKind
+from hanoix.convention.notifications import NotificationForm, NotificationKind, notification
+from hanoix.convention.refs import Art
 from hanoix.errors import InputError
 from hanoix.treaty.participants import lookup
 
@@ -30,6 +40,9 @@ class ActionKind(StrEnum):
     SUCCESSION = "succession"
     DENUNCIATION = "denunciation"
     WITHDRAWAL_OF_RESERVATION = "withdrawal-of-reservation"
+    # Acts of a State's own law, reported by its government or press: not deposits.
+    DOMESTIC_RATIFICATION = "domestic-ratification"
+    DOMESTIC_APPROVAL = "domestic-approval"
 
     @property
     def is_instrument(self) -> bool:
@@ -40,6 +53,11 @@ class ActionKind(StrEnum):
     def needs_signature(self) -> bool:
         """Ratification, acceptance and approval confirm a signature; accession replaces one."""
         return self in CONFIRMING_KINDS
+
+    @property
+    def is_domestic(self) -> bool:
+        """An act of the State's own law (a ratification law, an approval), not a deposit."""
+        return self in DOMESTIC_KINDS
 
     @property
     def words(self) -> str:
@@ -58,6 +76,7 @@ INSTRUMENT_KINDS = frozenset(
     }
 )
 CONFIRMING_KINDS = frozenset({ActionKind.RATIFICATION, ActionKind.ACCEPTANCE, ActionKind.APPROVAL})
+DOMESTIC_KINDS = frozenset({ActionKind.DOMESTIC_RATIFICATION, ActionKind.DOMESTIC_APPROVAL})
 
 # Notifications that are treaty actions in their own right; a Declaration never carries them.
 _ACTION_CODES = frozenset(kind.value for kind in ActionKind)
@@ -105,7 +124,12 @@ class TreatyAction:
 
 @dataclass(frozen=True)
 class Declaration:
-    """A notification of Part B made by a participant on a date, with its text if known."""
+    """What a participant lodged on a date, as it was lodged, with its text if known.
+
+    ``kind`` is what it does under the Convention; ``form`` the form it was lodged in and
+    ``art`` the article and paragraph it invokes, when the source says (else the notification's
+    own, see :attr:`lodged_form` and :attr:`article`).
+    """
 
     participant: str
     kind: NotificationKind
@@ -114,6 +138,8 @@ class Declaration:
     basis: SourceBasis | None = None
     source: str | None = None
     origin: str | None = field(default=None, compare=False, repr=False)
+    form: NotificationForm | None = None
+    art: Art | None = None
 
     def __post_init__(self) -> None:
         lookup(self.participant)
@@ -123,14 +149,31 @@ class Declaration:
             raise ValueError(f"{self.kind.value} is a treaty action, not a declaration")
 
     @property
-    def key(self) -> tuple[str, str, dt.date, str]:
-        """Identity of the declaration: the same notification, day and text is the same one."""
-        return (self.participant, self.kind.value, self.date, self.text)
+    def lodged_form(self) -> NotificationForm:
+        """The form it was lodged in: as the source says, else the notification's."""
+        return self.form or notification(self.kind).form
+
+    @property
+    def article(self) -> Art:
+        """The article and paragraph it invokes: as the source says, else the notification's."""
+        return self.art or notification(self.kind).art
+
+    @property
+    def key(self) -> tuple[str, str, dt.date, str, str]:
+        """Identity of the declaration: the same notification, day, text and paragraph invoked
+        is the same one (two optional elements lodged the same day differ by paragraph)."""
+        return (self.participant, self.kind.value, self.date, self.text, str(self.article))
+
+    def describe(self) -> str:
+        """``"reservation under Art. 9(2) of 2025-10-25"``: how a problem cites it."""
+        return f"{self.lodged_form.value} under {self.article} of {self.date.isoformat()}"
 
     def as_dict(self) -> dict[str, str | None]:
         return {
             "participant": self.participant,
             "kind": self.kind.value,
+            "form": self.lodged_form.value,
+            "article": str(self.article),
             "date": self.date.isoformat(),
             "text": self.text,
             "basis": self.basis.value if self.basis else None,
@@ -165,9 +208,9 @@ def parse_kind(text: str) -> ActionKind | NotificationKind:
     for kind in ActionKind:
         if kind.value == value:
             return kind
-    for notification in DECLARATION_KINDS:
-        if notification.value == value:
-            return notification
+    for declared in DECLARATION_KINDS:
+        if declared.value == value:
+            return declared
     known = sorted([*(k.value for k in ActionKind), *(k.value for k in DECLARATION_KINDS)])
     close = difflib.get_close_matches(value.lower(), known, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}? " if close else ""

@@ -6,7 +6,15 @@
   notification of Part B (``central-authority``, ``reservation-dispute-settlement``...), lower case;
 * ``date``: ISO 8601, ``YYYY-MM-DD``;
 * ``basis``: ``verified`` or ``reported`` (empty: not stated); ``source``: free text;
-* ``text``: the text of a declaration (notifications only).
+* ``text``: the text of a declaration (notifications only);
+* ``article``: the article and paragraph a declaration invokes (``Art. 9(2)``).
+
+A declaration is written as it was lodged: ``action`` is its form (``reservation``,
+``declaration``, ``notification``) and ``article`` the paragraph it invokes, from which what it
+does is read (``Art. 9(2)``: an optional element of an offence). Where the paragraph alone
+cannot tell (Art. 37 asks for two things), ``action`` names the notification's code instead.
+Domestic acts (``domestic-ratification``, ``domestic-approval``) are recorded as reported; they
+are not deposits.
 
 Parsing is pure (text in, actions out) and strict: any bad row stops the whole file with an
 error naming its line, so an import applies completely or not at all. See docs/treaty-data.md.
@@ -18,9 +26,11 @@ import csv
 import io
 from collections.abc import Iterable
 
-from hanoix.convention.notifications import NotificationKind
+from hanoix.convention.notifications import NotificationForm, NotificationKind, kind_invoked
+from hanoix.convention.refs import Art
 from hanoix.errors import FileFormatError, HanoixError
 from hanoix.treaty.actions import (
+    DECLARATION_KINDS,
     ActionKind,
     Declaration,
     SourceBasis,
@@ -31,7 +41,16 @@ from hanoix.treaty.actions import (
 from hanoix.treaty.participants import lookup
 
 REQUIRED_COLUMNS = ("participant", "action", "date")
-OPTIONAL_COLUMNS = ("basis", "source", "text")
+OPTIONAL_COLUMNS = ("basis", "source", "text", "article")
+# The forms a declaration is lodged in, as the ``action`` column may write them.
+LODGED_FORMS = {
+    form.value: form
+    for form in (
+        NotificationForm.RESERVATION,
+        NotificationForm.DECLARATION,
+        NotificationForm.NOTIFICATION,
+    )
+}
 HEADER = f"{','.join(REQUIRED_COLUMNS)}"
 
 
@@ -93,12 +112,25 @@ def parse_csv(
     return actions, declarations
 
 
+def _article(text: str, where: str) -> Art | None:
+    if not text.strip():
+        return None
+    try:
+        return Art.parse(text)
+    except ValueError:
+        raise FileFormatError(
+            f"{where}: article {text!r} is not a reference; write it like 'Art. 9(2)'"
+        ) from None
+
+
 def _row(record: dict[str, str], where: str) -> TreatyAction | Declaration:
     code = record["participant"].strip()
     if code != code.upper():
         raise FileFormatError(f"{where}: participant codes are upper case, write {code.upper()}")
     participant = lookup(code)
-    kind = parse_kind(record["action"])
+    action = record["action"].strip()
+    form = LODGED_FORMS.get(action)
+    kind = None if form is not None else parse_kind(action)
     when = parse_date(record["date"], "date")
     basis_text = record.get("basis", "").strip()
     try:
@@ -109,11 +141,39 @@ def _row(record: dict[str, str], where: str) -> TreatyAction | Declaration:
         ) from None
     source = record.get("source", "").strip() or None
     text = record.get("text", "").strip()
+    art = _article(record.get("article", ""), where)
     if isinstance(kind, ActionKind):
-        if text:
-            raise FileFormatError(f"{where}: only a declaration has a text, not a {kind.value}")
+        if text or art:
+            raise FileFormatError(
+                f"{where}: only a declaration has a text or an article, not a {kind.value}"
+            )
         return TreatyAction(participant.code, kind, when, basis, source, origin=where)
-    return Declaration(participant.code, NotificationKind(kind), when, text, basis, source, where)
+    if form is not None:
+        if art is None:
+            raise FileFormatError(
+                f"{where}: a {form.value} names the article and paragraph it invokes in the "
+                "'article' column (e.g. Art. 63(3))"
+            )
+        kind = kind_invoked(art)
+        if kind is None:
+            known = ", ".join(sorted(k.value for k in DECLARATION_KINDS))
+            raise FileFormatError(
+                f"{where}: what a {form.value} under {art} does is not known here; write its "
+                f"code in 'action' instead ({known})"
+            )
+    assert kind is not None
+    return Declaration(
+        participant.code, NotificationKind(kind), when, text, basis, source, where, form, art
+    )
+
+
+def _declaration_columns(declaration: Declaration) -> tuple[str, str]:
+    """(action, article) for a declaration: its form and paragraph when the paragraph tells
+    what it does, else its notification code (and the paragraph, if one was given)."""
+    art, form = declaration.art, declaration.form
+    if form is not None and art is not None and kind_invoked(art) is declaration.kind:
+        return form.value, str(art)
+    return declaration.kind.value, str(art) if art else ""
 
 
 def format_csv(actions: Iterable[TreatyAction], declarations: Iterable[Declaration] = ()) -> str:
@@ -123,11 +183,12 @@ def format_csv(actions: Iterable[TreatyAction], declarations: Iterable[Declarati
     reads the same as the shipped one.
     """
     notes = list(declarations)
-    columns = [*REQUIRED_COLUMNS, "basis", "source", *(("text",) if notes else ())]
+    extra = ("text", "article") if notes else ()
+    columns = [*REQUIRED_COLUMNS, "basis", "source", *extra]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    rows: list[tuple[str, str, str, str, str, str]] = [
+    rows: list[tuple[str, str, str, str, str, str, str]] = [
         (
             a.date.isoformat(),
             a.participant,
@@ -135,20 +196,23 @@ def format_csv(actions: Iterable[TreatyAction], declarations: Iterable[Declarati
             a.basis.value if a.basis else "",
             a.source or "",
             "",
+            "",
         )
         for a in actions
     ]
-    rows += [
-        (
-            d.date.isoformat(),
-            d.participant,
-            d.kind.value,
-            d.basis.value if d.basis else "",
-            d.source or "",
-            d.text,
+    for d in notes:
+        action, article = _declaration_columns(d)
+        rows.append(
+            (
+                d.date.isoformat(),
+                d.participant,
+                action,
+                d.basis.value if d.basis else "",
+                d.source or "",
+                d.text,
+                article,
+            )
         )
-        for d in notes
-    ]
-    for day, code, kind, basis, source, text in sorted(rows):
-        writer.writerow([code, kind, day, basis, source, *((text,) if notes else ())])
+    for day, code, kind, basis, source, text, article in sorted(rows):
+        writer.writerow([code, kind, day, basis, source, *((text, article) if notes else ())])
     return buffer.getvalue()

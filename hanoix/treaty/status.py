@@ -48,6 +48,8 @@ _DAY_ORDER = {
     ActionKind.SUCCESSION: 1,
     ActionKind.WITHDRAWAL_OF_RESERVATION: 2,
     ActionKind.DENUNCIATION: 3,
+    ActionKind.DOMESTIC_RATIFICATION: 4,
+    ActionKind.DOMESTIC_APPROVAL: 4,
 }
 
 
@@ -123,7 +125,7 @@ def validate(actions: Iterable[TreatyAction], declarations: Iterable[Declaration
     for code, own in by_participant.items():
         duplicates |= _check_participant(code, own, by_participant, problems)
 
-    seen_declarations: set[tuple[str, str, date, str]] = set()
+    seen_declarations: set[tuple[str, str, date, str, str]] = set()
     for declaration in declarations:
         if declaration.key in seen_declarations:
             duplicates = True
@@ -551,8 +553,9 @@ class TreatyStatus:
         if standing is Standing.SIGNED:
             return Finding(
                 Reason.SIGNED_NOT_RATIFIED,
-                f"{name} signed the Convention but had not ratified, accepted or approved it "
-                f"by {on.isoformat()}",
+                f"{name} signed the Convention but had not deposited an instrument of "
+                f"ratification, acceptance or approval by {on.isoformat()}"
+                + self._domestic_note(code, on),
                 code,
                 str(fp.ACCESSION_OPEN.art.whole_article),
             )
@@ -600,6 +603,27 @@ class TreatyStatus:
                 if start > self._eif_date()
                 else fp.ENTRY_INTO_FORCE_DELAY.art
             ),
+        )
+
+    def _domestic_note(self, code: str, on: date) -> str:
+        """What a State did in its own law by ``on``, said as such: not a deposit, so it does
+        not count toward the forty (Art. 65(1)) nor start the State's own clock."""
+        acts = [
+            a for a in self.actions if a.participant == code and a.kind.is_domestic and a.date <= on
+        ]
+        if not acts:
+            return ""
+        told = "; ".join(
+            f"{a.kind.words.removeprefix('domestic ')} in its own law on {a.date.isoformat()} "
+            f"({a.basis.value if a.basis else 'basis not stated'}"
+            + (f": {a.source}" if a.source else "")
+            + ")"
+            for a in acts
+        )
+        return (
+            f"; reported: {told}, a domestic act, not a deposit with the Secretary-General: it "
+            f"does not count toward the {fp.ENTRY_INTO_FORCE_INSTRUMENTS.value} instruments "
+            f"({fp.ENTRY_INTO_FORCE_INSTRUMENTS.art})"
         )
 
     def _eif_date(self) -> date:

@@ -13,7 +13,6 @@ import hanoix
 from hanoix.api.deps import get_node
 from hanoix.services import treaty
 from hanoix.services.node import Node
-from hanoix.store import migrate
 
 WEB_DIR = Path(__file__).parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -24,9 +23,9 @@ router = APIRouter(include_in_schema=False)
 def home(request: Request, node: Annotated[Node, Depends(get_node)]) -> HTMLResponse:
     context = {
         "version": hanoix.__version__,
-        "home": node.settings.home.resolve(),
+        # Anyone may read this page: it names no path on the node's disk and no schema
+        # revision: both help an attacker more than a visitor, and the operator has the host.
         "database": node.engine.dialect.name,
-        "schema": migrate.current_revision(node.engine),
         "state": node.settings.state,
         "origin": node.settings.origin,
         "treaty": treaty.status(node),

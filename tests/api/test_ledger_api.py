@@ -36,11 +36,11 @@ def client(node: Node) -> Iterator[TestClient]:
             session,
             [
                 CustodyEvent(
-                    EventKind.REQUEST_CREATED,
-                    "clerk",
+                    EventKind.PACKAGE_SEALED,
+                    "examiner",
                     "VNM-CA",
                     datetime(2026, 11, 23, 10, i, tzinfo=UTC),
-                    {"request": f"VNM-2026-{i:04d}"},
+                    {"package": f"sha256:{i:064x}"},
                 )
                 for i in range(6)
             ],
@@ -102,7 +102,7 @@ def test_entries_are_for_auditors(client: TestClient, node: Node) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["tree_size"] == 6
-    assert [e["index"] for e in body["entries"]] == [2, 3, 4]
-    assert body["entries"][0]["entry"]["subject"] == {"request": "VNM-2026-0002"}
+    assert [e["index"] for e in body["entries"]] == [2, 3, 4] and body["withheld"] == 0
+    assert body["entries"][0]["entry"]["subject"] == {"package": f"sha256:{2:064x}"}
     too_many = client.get("/api/v1/ledger/entries?limit=5000", headers=token(node, "an"))
     assert too_many.status_code == 422

@@ -316,6 +316,25 @@ def test_validation_over_http_names_each_missing_content(
     assert unknown.json()["problems"][0]["field"] == "kind"
 
 
+def test_validation_over_http_lists_envelope_and_content_problems_at_once(
+    client: TestClient, as_: Any
+) -> None:
+    # Issue 12, item 8: a body with only its kind gets every problem in one answer.
+    only_kind = client.post(f"{BASE}/validate", json={"kind": "mla"}, headers=as_("drafter"))
+    assert only_kind.status_code == 422
+    fields = {p["field"] for p in only_kind.json()["problems"]}
+    assert {"requested_state", "language"} <= fields
+    assert set(required_contents(RequestKind.MLA)) <= fields
+    article = {p["field"]: p["article"] for p in only_kind.json()["problems"]}
+    assert article["purpose"] == str(kind_spec(RequestKind.MLA).content("purpose").art)
+    # An unusable document (unknown State) lists its content gaps with it too.
+    body = {**document(RequestKind.MLA), "requested_state": "XXA"}
+    del body["contents"]["purpose"]
+    unknown = client.post(f"{BASE}/validate", json=body, headers=as_("drafter"))
+    assert unknown.status_code == 400
+    assert [p["field"] for p in unknown.json()["problems"]] == ["requested_state", "purpose"]
+
+
 def test_the_schema_of_a_kind_documents_each_content_with_its_article(client: TestClient) -> None:
     schema = client.get(f"{BASE}/schema/preservation").json()
     contents = schema["properties"]["contents"]["properties"]

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 
 def _home(cli: Any, tmp_path: Path, name: str, state: str, port: int) -> Path:
     home = tmp_path / name
@@ -73,3 +75,67 @@ def test_directory_sign_trust_import_show_export_and_send(cli: Any, tmp_path: Pa
     assert rotated.exit_code == 0 and rotated.json()["generation"] == 2
     identity = cli("--home", aut, "node", "identity", "--json").json()
     assert len(identity["keys"]) == 4
+
+
+def test_the_inbox_and_ack_show_a_restricted_item_to_its_handling_authority_only(
+    cli: Any, tmp_path: Path
+) -> None:
+    from tests.services.exchange_world import (
+        SECRET_FACT,
+        add_visibility_people,
+        exchange_network,
+        send_restricted_preservation,
+    )
+
+    net = exchange_network(tmp_path / "net")
+    try:
+        add_visibility_people(net)
+        sent = send_restricted_preservation(net)
+        home = net["v"].node.settings.home
+        nobody = cli("--home", home, "federation", "inbox")
+        assert nobody.exit_code == 2 and "--as" in nobody.stderr
+        clerk = cli("--home", home, "federation", "inbox", "--all", "--as", "drafter", "--json")
+        assert clerk.exit_code == 0, clerk.stderr
+        assert sent.reference not in clerk.stdout and SECRET_FACT not in clerk.stdout
+        silenced = cli("--home", home, "federation", "ack", sent.envelope_id, "--as", "drafter")
+        missing = cli("--home", home, "federation", "ack", "0" * 32, "--as", "drafter")
+        assert silenced.exit_code == missing.exit_code != 0
+        assert silenced.stderr == missing.stderr.replace("0" * 32, sent.envelope_id)
+
+        officer = cli("--home", home, "federation", "inbox", "--as", "officer", "--json")
+        assert [m["envelope_id"] for m in officer.json()][:1] == [sent.envelope_id]
+        assert SECRET_FACT in officer.stdout
+        acked = cli(
+            "--home", home, "federation", "ack", sent.envelope_id, "--as", "officer", "--json"
+        )
+        assert acked.exit_code == 0 and acked.json()["changed"] is True
+    finally:
+        net.close()
+
+
+def test_federation_refusals_lists_the_counts_per_sender_and_reason(
+    cli: Any, tmp_path: Path
+) -> None:
+    from hanoix.config import load_settings
+    from hanoix.federation.errors import EnvelopeRejectedError
+    from hanoix.services.federation import Federation
+    from hanoix.services.node import Node
+
+    home = _home(cli, tmp_path, "vnm", "VNM", 18472)
+    empty = cli("--home", home, "federation", "refusals")
+    assert empty.exit_code == 0 and "no envelope refused" in empty.stderr
+    node = Node.open(load_settings(home, environ={}))
+    try:
+        federation = Federation(node)
+        for garbage in (b"one", b"two", b"three"):
+            with pytest.raises(EnvelopeRejectedError):
+                federation.process_inbound(garbage)
+    finally:
+        node.close()
+    listed = cli("--home", home, "federation", "refusals", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    assert [(r["sender"], r["reason"], r["count"]) for r in listed.json()] == [
+        ("(unknown)", "malformed", 3)
+    ]
+    shown = cli("--home", home, "federation", "refusals")
+    assert "(unknown)  malformed  3 times" in shown.stderr

@@ -97,8 +97,13 @@ def test_checkpoint_prints_a_signed_note(cli: Any, filled: Path) -> None:
     value = result.json()
     signed = open_checkpoint(value["checkpoint"], NoteVerifier.from_vkey(value["vkey"]))
     assert (signed.size, signed.root_hash.hex()) == (5, value["root_hash"])
-    human = cli("--home", filled, "ledger", "checkpoint")
-    assert human.stderr == value["checkpoint"]
+    piped = cli("--home", filled, "ledger", "checkpoint")
+    assert piped.exit_code == 0, piped.stderr
+    # The signed note alone on stdout, byte for byte (for transparency tools in a pipe);
+    # the message for a person, with the key to check it, on stderr.
+    assert piped.stdout == value["checkpoint"]
+    assert value["vkey"] in piped.stderr
+    assert value["checkpoint"] not in piped.stderr
 
 
 def test_prove_prints_a_proof_that_verifies_offline(cli: Any, filled: Path, tmp_path: Path) -> None:
@@ -218,3 +223,82 @@ def test_reading_a_home_that_does_not_exist_is_a_usage_error(cli: Any, tmp_path:
     assert result.exit_code == 2
     assert "hanoix --home" in result.stderr
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_disclose_gives_one_requests_key_and_pseudonym(cli: Any, filled: Path) -> None:
+    import hashlib
+    import hmac
+
+    result = cli("--home", filled, "ledger", "disclose", "AUT-2026-000042", "--json")
+    assert result.exit_code == 0, result.stderr
+    shown = result.json()
+    key = bytes.fromhex(shown["request_key"])
+    assert shown["pseudonym"] == (
+        "hmac-sha256:" + hmac.new(key, b"AUT-2026-000042", hashlib.sha256).hexdigest()
+    )
+    other = cli("--home", filled, "ledger", "disclose", "AUT-2026-000043", "--json").json()
+    assert other["request_key"] != shown["request_key"]
+    assert cli("--home", filled, "ledger", "disclose", "not-a-reference").exit_code == 2
+
+
+def test_an_entry_as_deep_as_the_bound_is_served_and_its_proof_checks(
+    cli: Any, home: Path, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from hanoix.api.app import create_app
+    from hanoix.config import load_settings
+    from hanoix.ledger.events import MAX_DEPTH
+    from hanoix.services import auth
+    from hanoix.services.node import Node
+
+    details: dict[str, Any] = {"n": 1.5}
+    for _ in range(MAX_DEPTH - 2):  # the entry is level 1, details level 2
+        details = {"a": details}
+    # About a package of VNM-CA (no request), so that VNM-CA's auditor reads it (docs/ledger.md,
+    # "Who reads entries").
+    deep = {
+        **event(0),
+        "kind": "package.sealed",
+        "subject": {"package": "sha256:" + "ab" * 32},
+        "details": details,
+    }
+    entry_file = tmp_path / "deep.json"
+    entry_file.write_text(json.dumps(deep))
+    appended = cli("--home", home, "ledger", "append", entry_file, "--json")
+    assert appended.exit_code == 0, appended.stderr
+    too_deep = tmp_path / "too-deep.json"
+    too_deep.write_text(json.dumps({**event(1), "details": {"a": details}}))
+    refused = cli("--home", home, "ledger", "append", too_deep)
+    assert refused.exit_code == 2 and f"deeper than {MAX_DEPTH}" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    node = Node.open(load_settings(home, environ={}))
+    try:
+        with node.unit_of_work() as session:
+            auth.add_authority(
+                session, node.clock, auth.Authority("VNM-CA", "CA", "central-authority", "VNM")
+            )
+            auth.add_user(
+                session, node.clock, username="an", display_name="an", roles={"auditor"},
+                authority="VNM-CA", password=None,
+            )  # fmt: skip
+            issued = auth.issue_token(session, node.clock, auth.user_id(session, "an"), "t")
+        with TestClient(create_app(node)) as client:
+            served = client.get(
+                "/api/v1/ledger/entries", headers={"Authorization": f"Bearer {issued}"}
+            )
+    finally:
+        node.close()
+    assert served.status_code == 200, served.text
+    [item] = [e for e in served.json()["entries"] if e["index"] == 0]
+    assert item["entry"] == deep  # served whole, every level
+
+    proof_file = tmp_path / "proof.json"
+    proof_file.write_text(cli("--home", home, "ledger", "prove", "--index", "0", "--json").stdout)
+    checked = cli(
+        "ledger", "check-proof", proof_file, "--key", vkey(cli, home), "--entry", entry_file,
+        "--json",
+    )  # fmt: skip
+    assert checked.exit_code == 0, checked.stderr
+    assert checked.json()["entry_checked"] is True

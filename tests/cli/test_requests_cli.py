@@ -124,6 +124,35 @@ def test_validate_answers_with_exit_codes_and_json(run: Any, tmp_path: Path) -> 
     assert run("validate", str(anonymous)).exit_code == 2
 
 
+def test_validate_reports_envelope_and_contents_in_one_pass(run: Any, tmp_path: Path) -> None:
+    # Issue 12, item 8: a document with only its kind used to show two envelope problems and
+    # hide every content gap; the requesting State came later, as a separate error.
+    only_kind = write(tmp_path, {"kind": "preservation"})
+    answer = run("validate", str(only_kind), "--json")
+    assert answer.exit_code == 2
+    found = {(p["field"], p["article"]) for p in answer.json()["problems"]}
+    spec = kind_spec(RequestKind.PRESERVATION)
+    mandatory = {(c.name, str(c.art)) for c in spec.contents if c.requirement.value == "mandatory"}
+    assert mandatory <= found
+    assert {("requested_state", None), ("language", "Art. 40(14)")} <= found
+    assert ("requesting_state", None) in found
+    assert len(answer.json()["problems"]) == len(mandatory) + 3
+    language = next(p for p in answer.json()["problems"] if p["field"] == "language")
+    assert language["message"].startswith("missing: ISO 639-1 language of the request")
+
+    # Acting as a user gives the requesting State: it is then not a problem.
+    as_user = run("validate", str(only_kind), "--as", "drafter", "--json")
+    assert "requesting_state" not in {p["field"] for p in as_user.json()["problems"]}
+
+    # A complete envelope with a requesting State missing lists the content gaps with it.
+    body = document(RequestKind.PRESERVATION)
+    del body["contents"]["necessity"]
+    no_state = run("validate", str(write(tmp_path, body)), "--json")
+    assert no_state.exit_code == 2
+    fields = [p["field"] for p in no_state.json()["problems"]]
+    assert fields == ["requesting_state", "necessity"]
+
+
 def test_a_request_from_draft_to_sent_with_its_proved_history(
     run: Any, tmp_path: Path, open_node: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -81,6 +81,10 @@ def test_notifications(client: TestClient) -> None:
     response = client.get(f"{BASE}/notifications")
     assert response.status_code == 200
     body = response.json()
-    assert [n["code"] for n in body][-1] == "prevention-authority"
+    assert [n["code"] for n in body][-3:] == [
+        "prevention-authority",
+        "extradition-authority",
+        "optional-element",
+    ]
     languages = next(n for n in body if n["code"] == "languages")
     assert languages["fields"][0]["type"] == "language-codes"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from hanoix.convention import (
+    Basis,
     KindSpec,
     RequestKind,
     RequiredContent,
@@ -11,7 +12,9 @@ from hanoix.convention import (
     check_refusal_grounds,
     ensure_contents,
     ensure_refusal_grounds,
+    kind_spec,
     kind_specs,
+    refusal_cautions,
 )
 from hanoix.convention.checks import is_missing
 from hanoix.errors import NotFoundError, RuleViolationError
@@ -214,3 +217,34 @@ def test_ensure_refusal_grounds_raises() -> None:
     with pytest.raises(RuleViolationError) as caught:
         ensure_refusal_grounds("mla", ["bank-secrecy"])
     assert caught.value.problems[0].article == "Art. 40(8)"
+
+
+# --- the contested legal-system ground of preservation (issue 12, item 7) -------------------
+
+
+@pytest.mark.parametrize("kind", ["preservation", "traffic-disclosure"])
+def test_the_legal_system_ground_of_preservation_is_inferred_and_contested(kind: str) -> None:
+    ground = next(
+        g for g in kind_spec(kind).refusal_grounds if g.code == "contrary-to-legal-system"
+    )
+    assert ground.basis is Basis.INFERRED
+    assert ground.contested
+    assert "Budapest Art. 29(5)" in ground.note
+    # The grounds both recollections share stay recalled and uncontested.
+    others = [g for g in kind_spec(kind).refusal_grounds if g.code != ground.code]
+    assert others and not any(g.contested for g in others)
+    assert {g.basis for g in others} == {Basis.RECALLED}
+
+
+def test_refusing_a_preservation_on_the_legal_system_is_accepted_with_a_caution() -> None:
+    codes = ["contrary-to-legal-system"]
+    assert check_refusal_grounds("preservation", codes) == []
+    (caution,) = refusal_cautions("preservation", codes)
+    assert caution.article == "Art. 42(6)"
+    assert caution.field == "grounds"
+    assert "contested" in caution.message and "inferred" in caution.message
+
+
+def test_the_legal_system_ground_of_mla_is_not_contested() -> None:
+    assert refusal_cautions("mla", ["contrary-to-legal-system"]) == []
+    assert refusal_cautions("preservation", ["sovereignty-security-ordre-public"]) == []

@@ -15,7 +15,8 @@ def test_articles_json_lists_all_68(cli: Any) -> None:
         "title": "Entry into force",
         "chapter": 9,
         "basis": "verified",
-        "title_basis": "verified",
+        # The depositary quotes Art. 65(1) but gives no title (issue 12, item 1).
+        "title_basis": "recalled",
     }
 
 
@@ -51,6 +52,7 @@ def test_article_json_shows_the_rules_citing_it(cli: Any) -> None:
     assert period == {
         "article": "Art. 42(8)",
         "basis": "recalled",
+        "reference_basis": "recalled",
         "source": "kind preservation: period preservation-minimum",
         "text": period["text"],
     }
@@ -135,7 +137,7 @@ def test_notifications_json(cli: Any) -> None:
     result = cli("convention", "notifications", "--json")
     assert result.exit_code == 0
     rows = result.json()
-    assert len(rows) == 15
+    assert len(rows) == 17
     assert rows[0]["code"] == "central-authority"
     assert rows[0]["article"] == "Art. 40(13)"
     assert rows[0]["timing"] == "at-deposit"

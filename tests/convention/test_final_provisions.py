@@ -41,7 +41,10 @@ def test_signature_window() -> None:
     assert fp.SIGNATURE_HANOI_UNTIL.value == date(2025, 10, 26)
     assert fp.SIGNATURE_NEW_YORK_UNTIL.value == date(2026, 12, 31)
     assert fp.SIGNATURE_NEW_YORK_UNTIL.basis is Basis.VERIFIED
-    assert fp.SIGNATURE_NEW_YORK_UNTIL.art == Art(64, 1)
+    # The depositary says "article 64", without a paragraph (issue 12, item 2).
+    for rule in (fp.SIGNATURE_HANOI_FROM, fp.SIGNATURE_HANOI_UNTIL, fp.SIGNATURE_NEW_YORK_UNTIL):
+        assert (rule.art, rule.basis) == (Art(64), Basis.VERIFIED)
+        assert "paragraph 1 is recalled" in rule.note
     assert not fp.signature_open(date(2025, 10, 24))
     assert fp.signature_open(date(2025, 10, 25))
     assert fp.signature_open(date(2026, 12, 31))

@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 
 from hanoix.convention import Art, Basis, NotificationKind, notification
-from hanoix.convention.notifications import NOTIFICATIONS, NotificationForm, Timing, ValueType
+from hanoix.convention.notifications import (
+    NOTIFICATIONS,
+    NotificationForm,
+    Timing,
+    ValueType,
+    kind_invoked,
+)
 from hanoix.errors import NotFoundError
 
 CODES = {
@@ -22,12 +28,14 @@ CODES = {
     "denunciation",
     "confiscation-laws",
     "prevention-authority",
+    "extradition-authority",
+    "optional-element",
 }
 
 
 def test_the_codes_are_exactly_the_agreed_ones() -> None:
     assert {kind.value for kind in NotificationKind} == CODES
-    assert len(NotificationKind) == 15
+    assert len(NotificationKind) == 17
 
 
 def test_every_kind_has_exactly_one_spec() -> None:
@@ -55,15 +63,53 @@ def test_reservations_and_their_articles() -> None:
         "reservation-misuse-of-devices": (Art(11, 3), Basis.VERIFIED),
         "reservation-real-time-traffic": (Art(23, 3), Basis.RECALLED),
         "reservation-preservation-dual-criminality": (Art(42, 5), Basis.RECALLED),
-        "reservation-dispute-settlement": (Art(63, 3), Basis.RECALLED),
+        # Azerbaijan lodged a reservation "under Article 63(3)" (Dutch treaty database 013891).
+        "reservation-dispute-settlement": (Art(63, 3), Basis.SECONDARY),
+        # Lodged as reservations by Azerbaijan; each statement cites its own paragraph.
+        "optional-element": (Art(7, 2), Basis.SECONDARY),
     }
 
 
 def test_inferred_notifications_are_labelled_inferred() -> None:
     assert notification("confiscation-laws").basis is Basis.INFERRED
     assert notification("confiscation-laws").art == Art(50)
-    assert notification("prevention-authority").basis is Basis.INFERRED
-    assert notification("prevention-authority").art == Art(53)
+
+
+def test_prevention_authority_exists_on_a_secondary_source_with_no_paragraph() -> None:
+    # Azerbaijan's approval law designates one (issue 12, item 4): existence [V-2], no paragraph.
+    spec = notification("prevention-authority")
+    assert spec.basis is Basis.SECONDARY
+    assert spec.art == Art(53)
+    assert "paragraph is not known" in spec.note
+
+
+def test_extradition_authority_is_a_designation_of_its_own() -> None:
+    # Azerbaijan's law designates its Ministry of Justice (issue 12, item 5).
+    spec = notification(NotificationKind.EXTRADITION_AUTHORITY)
+    assert spec.form is NotificationForm.NOTIFICATION
+    assert (spec.art, spec.basis) == (Art(37), Basis.SECONDARY)
+    assert [f.name for f in spec.fields] == ["authority", "contact"]
+    assert "Article and paragraph recalled" in spec.note
+
+
+@pytest.mark.parametrize(
+    ("art", "kind"),
+    [
+        (Art(7, 2), NotificationKind.OPTIONAL_ELEMENT),
+        (Art(9, 2), NotificationKind.OPTIONAL_ELEMENT),
+        (Art(15, 4), NotificationKind.OPTIONAL_ELEMENT),
+        (Art(11, 3), NotificationKind.RESERVATION_MISUSE_OF_DEVICES),
+        (Art(63, 3), NotificationKind.RESERVATION_DISPUTE_SETTLEMENT),
+        (Art(42, 5), NotificationKind.RESERVATION_PRESERVATION_DUAL_CRIMINALITY),
+        (Art(40, 14), NotificationKind.LANGUAGES),
+        (Art(37), None),  # legal basis or authority: the article alone cannot tell
+        (Art(10, 2), None),
+    ],
+)
+def test_what_a_statement_does_is_read_from_the_paragraph_it_invokes(
+    art: Art, kind: NotificationKind | None
+) -> None:
+    assert kind_invoked(art) is kind
 
 
 def test_lifecycle_notifications() -> None:

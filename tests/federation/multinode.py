@@ -102,7 +102,7 @@ class NodeProcess:
         )
         log.close()
 
-    def wait_healthy(self, timeout: float = 30.0) -> None:
+    def wait_healthy(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         url = f"http://127.0.0.1:{self.port}/api/v1/health"
         while time.monotonic() < deadline:

@@ -75,7 +75,7 @@ def test_the_standalone_worker_delivers_once_and_runs_until_interrupted(
     assert json.loads(done.stdout)["attempts"] == 3
     assert {status_of(aut, i) for i in first} == {store.DELIVERED}
     with vnm.node.unit_of_work() as session:
-        taken = store.list_inbox(session, pending_only=False)
+        taken = store.list_inbox(session, None, pending_only=False)
     assert sorted(m.envelope_id for m in taken) == sorted(first)
 
     # Run for a bounded time: it picks up what is queued while it runs, and stops on SIGINT.
@@ -261,6 +261,6 @@ def test_a_batch_takes_each_envelope_once_and_answers_each(quiet_pair: Cluster) 
     assert [r["duplicate"] for r in again] == [True, True, False, True, True]
     assert again[0]["receipt"] == first[0]["receipt"]
     with vnm.node.unit_of_work() as session:
-        taken = store.list_inbox(session, pending_only=False)
+        taken = store.list_inbox(session, None, pending_only=False)
     assert sorted(m.envelope_id for m in taken) == sorted(ids)
     assert httpx.post(url, json={"envelopes": []}).status_code == 400

@@ -159,3 +159,71 @@ def test_an_event_in_a_list_is_named_by_position() -> None:
     bad = {**good(), "actor": ""}
     with pytest.raises(MalformedEntryError, match="event 1"):
         load_events(json.dumps([good(), bad]), source="events.json")
+
+
+def _nested(levels: int) -> dict[str, Any]:
+    """``details`` holding objects so that the entry is ``levels`` deep (the entry is 1)."""
+    inner: dict[str, Any] = {}
+    for _ in range(levels - 2):
+        inner = {"a": inner}
+    return inner
+
+
+def _with_details(details: Any) -> dict[str, Any]:
+    return {
+        "kind": "request.created",
+        "actor": "clerk",
+        "authority": "VNM-CA",
+        "at": "2026-11-23T10:00:00Z",
+        "subject": {"request": "VNM-2026-0001"},
+        "details": details,
+    }
+
+
+def test_an_entry_as_deep_as_the_bound_is_kept_and_one_level_more_is_refused() -> None:
+    from hanoix.ledger.events import MAX_DEPTH
+
+    kept = CustodyEvent.from_dict(_with_details(_nested(MAX_DEPTH)))
+    assert rfc8785.dumps(json.loads(kept.canonical_bytes())) == kept.canonical_bytes()
+    with pytest.raises(MalformedEntryError, match=f"deeper than {MAX_DEPTH}") as refused:
+        CustodyEvent.from_dict(_with_details(_nested(MAX_DEPTH + 1)))
+    assert refused.value.problems[0].field == "details"
+    # The way a court reads a file: parsed from text, hundreds of levels deep, still refused.
+    text = '{"kind": "request.created", "details": ' + "[" * 5000 + "]" * 5000 + "}"
+    with pytest.raises(MalformedEntryError):
+        load_events(text)
+
+
+@pytest.mark.parametrize(
+    ("number", "why"),
+    [
+        (1e20, "does not read back"),
+        (2**53, "I-JSON"),
+        (-(2**53), "I-JSON"),
+        (10**30, "I-JSON"),
+        (float("inf"), "not a JSON number"),
+    ],
+)
+def test_numbers_that_cannot_be_re_derived_are_refused_at_append(number: Any, why: str) -> None:
+    with pytest.raises(MalformedEntryError, match=why) as refused:
+        CustodyEvent(
+            EventKind.REQUEST_CREATED,
+            "clerk",
+            "VNM-CA",
+            datetime(2026, 11, 23, tzinfo=UTC),
+            {"request": "VNM-2026-0001"},
+            {"bytes": [1, {"n": number}]},
+        )
+    assert "details.bytes.1.n" in str(refused.value)
+
+
+@pytest.mark.parametrize("number", [2**53 - 1, -(2**53 - 1), 1.5, 1.0, 1e-7, 0.1])
+def test_numbers_that_re_derive_are_kept_byte_for_byte(number: Any) -> None:
+    event = CustodyEvent.from_dict(_with_details({"n": number}))
+    encoded = event.canonical_bytes()
+    assert rfc8785.dumps(json.loads(encoded)) == encoded
+
+
+def test_a_file_with_1e20_is_refused_naming_the_path() -> None:
+    with pytest.raises(MalformedEntryError, match=r"details\.n"):
+        load_events(json.dumps(_with_details({"n": 1e20})))

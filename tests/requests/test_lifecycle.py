@@ -382,6 +382,16 @@ def test_refusal_with_a_ground_from_the_list_and_reasons() -> None:
     assert outcome.event.details["grounds"] == "sovereignty-security-ordre-public"
 
 
+def test_a_preservation_refused_on_the_contested_ground_records_the_doubt() -> None:
+    # Issue 12, item 7: the legal-system ground of Art. 42(6) is contested; the user is told.
+    outcome = _refuse(
+        received(sent(RequestKind.PRESERVATION)), ("contrary-to-legal-system",), "our system"
+    )
+    assert outcome.request.status is Status.REFUSED
+    caution = outcome.event.details["contested_grounds"]
+    assert caution.startswith("Art. 42(6): the ground 'contrary-to-legal-system' is contested")
+
+
 def test_refusal_without_grounds_is_refused() -> None:
     with pytest.raises(RuleViolationError, match="ground") as caught:
         _refuse(received(sent()), (), "we do not want to")

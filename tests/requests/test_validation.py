@@ -8,12 +8,13 @@ from datetime import date
 
 import pytest
 
-from hanoix.convention import NotificationKind, RequestKind, kind_spec
+from hanoix.convention import Art, NotificationKind, RequestKind, kind_spec
 from hanoix.errors import ConflictError, InputError, RuleViolationError
 from hanoix.requests import (
     Action,
     Channel,
     LegalBasis,
+    LodgedStatement,
     RequestEdit,
     StateProfile,
     apply,
@@ -246,3 +247,51 @@ def test_submitting_needs_a_current_report_without_errors() -> None:
     ).request
     with pytest.raises(ConflictError, match="validate it again"):
         apply(edited, Action.SUBMIT, AUT_DRAFTER, T0, report=stale)
+
+
+# --- the requested State's statements, as lodged (issue 12, item 6) -------------------------
+
+HARM = LodgedStatement(
+    form="reservation",
+    art=Art(9, 2),
+    kind=NotificationKind.OPTIONAL_ELEMENT,
+    on=date(2025, 10, 25),
+    text="criminal liability only where the conduct results in serious harm",
+)
+PRESERVATION_RESERVED = LodgedStatement(
+    form="reservation",
+    art=Art(42, 5),
+    kind=NotificationKind.RESERVATION_PRESERVATION_DUAL_CRIMINALITY,
+    on=date(2026, 3, 1),
+)
+
+
+def test_a_condition_the_state_lodged_on_an_offence_is_cited_where_dual_criminality_counts() -> (
+    None
+):
+    lodged = replace(PROFILES["VNM"], statements=(HARM,))
+    assert lodged.optional_elements == (Art(9, 2),)
+    for kind in (RequestKind.MLA, RequestKind.EXTRADITION):
+        report = validate(drafted(kind), lodged, in_force, T0)
+        [warning] = [p for p in report.warnings if p.article == "Art. 9(2)"]
+        assert warning.field == "dual_criminality"
+        assert warning.message.startswith("VNM's reservation under Art. 9(2) of 2025-10-25: ")
+        assert "serious harm" in warning.message
+    # Preservation tests no dual criminality unless the State reserved under Art. 42(5).
+    preservation = drafted(RequestKind.PRESERVATION)
+    assert validate(preservation, lodged, in_force, T0).warnings == ()
+
+
+def test_a_preservation_to_a_state_that_reserved_cites_its_instrument() -> None:
+    reserved = replace(
+        PROFILES["VNM"],
+        reservations=frozenset({NotificationKind.RESERVATION_PRESERVATION_DUAL_CRIMINALITY}),
+        statements=(HARM, PRESERVATION_RESERVED),
+    )
+    request = replace(drafted(RequestKind.PRESERVATION), convention_offence=None)
+    report = validate(request, reserved, in_force, T0)
+    assert [(p.field, p.article) for p in report.warnings] == [
+        ("convention_offence", "Art. 42(5)"),
+        ("dual_criminality", "Art. 9(2)"),
+    ]
+    assert report.warnings[0].message.startswith("VNM's reservation under Art. 42(5) of 2026-03-01")

@@ -7,11 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hanoix.requests import Action
+from hanoix.convention import RequestKind
+from hanoix.requests import Action, Channel
 from hanoix.services import exchange
 from hanoix.services import requests as service
 from hanoix.services.evidence import collect_sources, load_signing_key, seal_files, write_key_set
+from hanoix.store import federation as fed_store
 from tests.federation.builders import Member, Network, Router, make_network, worker_for
+from tests.requests.builders import complete_contents
 from tests.services.requests_world import add_people, draft
 
 STATES = {"a": "AUT", "v": "VNM", "z": "ZAF"}
@@ -122,3 +125,56 @@ def return_evidence(net: Network, root: Path) -> ReturnedEvidence:
     sent = exchange.send_evidence(v.node, examiner, reference, package)
     deliver(net)
     return ReturnedEvidence(reference, sent, execution.aut_keys)
+
+
+#: What only the restricted request's handling authority may read.
+SECRET_FACT = "the ransom notes name the webmail account quiet-heron@example.vn"
+
+
+@dataclass(frozen=True)
+class Restricted:
+    reference: str
+    envelope_id: str  # the request.sent message on Viet Nam's node
+
+
+def add_visibility_people(net: Network) -> None:
+    """People the visibility tests need besides the world's: an approver of Austria's 24/7 unit
+    (a restricted preservation is approved within its authority), and on Viet Nam's node an
+    auditor of each authority, an administrator, and a user acting for another State's
+    authority."""
+    add_people(net["a"].node, [], {"supervisor": ({"approver"}, "AUT-247")})
+    add_people(
+        net["v"].node,
+        [("AUT-LIAISON", "competent-authority", "AUT")],
+        {
+            "auditor-247": ({"auditor"}, "VNM-247"),
+            "auditor-ca": ({"auditor"}, "VNM-CA"),
+            "admin": ({"administrator"}, None),
+            "liaison": ({"drafter"}, "AUT-LIAISON"),
+        },
+    )
+
+
+def send_restricted_preservation(net: Network) -> Restricted:
+    """Austria's 24/7 officer sends a restricted, urgent preservation to Viet Nam's 24/7 unit,
+    delivered; Viet Nam's node registers it as handled by VNM-247."""
+    a, v = net["a"], net["v"]
+    contents = dict(complete_contents(RequestKind.PRESERVATION))
+    contents["summary_of_facts"] = f"Hospitals were encrypted; {SECRET_FACT}."
+    spec = draft(
+        RequestKind.PRESERVATION,
+        requested_authority="VNM-247",
+        channel=Channel.CONTACT_24_7,
+        urgent=True,
+        restricted=True,
+        contents=contents,
+    )
+    created = service.create(a.node, service.user_named(a.node, "officer"), spec)
+    reference = str(created.request.reference)
+    take(a, "officer", reference, Action.SUBMIT)
+    take(a, "supervisor", reference, Action.APPROVE)
+    take(a, "officer", reference, Action.SEND)
+    deliver(net)
+    with v.node.unit_of_work() as session:
+        (sent,) = fed_store.inbox_for_request(session, reference, "request.sent")
+    return Restricted(reference, sent.envelope_id)

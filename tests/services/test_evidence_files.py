@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import random
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -92,18 +91,68 @@ def test_open_into_an_existing_folder_adds_files_and_syncs_them(
     out = tmp_path / "out"
     out.mkdir()
     (out / "earlier.txt").write_text("kept")
-    synced_dirs: list[str] = []
-    real_fsync_dir = evidence.fsync_dir
+    synced: list[str] = []
+    real_fsync = os.fsync
 
-    def spy(path: Any) -> None:
-        synced_dirs.append(str(path))
-        real_fsync_dir(path)
+    def spy(fd: int) -> None:
+        synced.append(str(Path(f"/proc/self/fd/{fd}").readlink()))
+        real_fsync(fd)
 
-    monkeypatch.setattr(evidence, "fsync_dir", spy)
+    monkeypatch.setattr(os, "fsync", spy)
     evidence.open_file(package, RECEIVER.decryption, out)
     assert (out / "case" / "a.txt").read_text() == "a"
     assert (out / "earlier.txt").read_text() == "kept"
-    assert str(out / "case") in synced_dirs
+    assert str((out / "case").resolve()) in synced
+
+
+def _outside_and_package(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A package of case/sub/a.txt, an existing output folder, and a folder outside it."""
+    source = tmp_path / "case"
+    (source / "sub").mkdir(parents=True)
+    (source / "sub" / "a.txt").write_text("a")
+    package = tmp_path / "case.hxp"
+    _seal(source, package)
+    out = tmp_path / "out"
+    out.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    return package, out, outside
+
+
+@pytest.mark.parametrize("link", ["case", "case/sub"])
+def test_a_symlinked_subfolder_of_an_existing_folder_is_refused(tmp_path: Path, link: str) -> None:
+    package, out, outside = _outside_and_package(tmp_path)
+    (out / link).parent.mkdir(parents=True, exist_ok=True)
+    (out / link).symlink_to(outside, target_is_directory=True)
+    with pytest.raises(EvidenceInputError, match="is a symbolic link or not a folder"):
+        evidence.open_file(package, RECEIVER.decryption, out)
+    assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "case.hxp", "out", "outside"]
+
+
+def test_a_symlink_in_place_of_a_file_is_not_written_through(tmp_path: Path) -> None:
+    package, out, outside = _outside_and_package(tmp_path)
+    (out / "case" / "sub").mkdir(parents=True)
+    (out / "case" / "sub" / "a.txt").symlink_to(outside / "a.txt")  # dangling
+    with pytest.raises(EvidenceInputError, match="exists already"):
+        evidence.open_file(package, RECEIVER.decryption, out)
+    assert list(outside.iterdir()) == []
+
+
+def test_a_symlink_planted_while_opening_is_refused_at_commit(tmp_path: Path) -> None:
+    package, out, outside = _outside_and_package(tmp_path)
+
+    def plant(_done: int) -> None:
+        # After every file was checked free and staged: the moment before the move.
+        if not (out / "case").exists():
+            (out / "case").symlink_to(outside, target_is_directory=True)
+            (outside / "sub").mkdir()
+
+    with pytest.raises(EvidenceInputError, match="is a symbolic link or not a folder"):
+        evidence.open_file(package, RECEIVER.decryption, out, progress=plant)
+    assert [p.name for p in outside.iterdir()] == ["sub"]
+    assert list((outside / "sub").iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "case.hxp", "out", "outside"]
 
 
 @pytest.mark.parametrize("where", [0.001, 0.3, 0.7, 0.9999])

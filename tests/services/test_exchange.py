@@ -227,7 +227,7 @@ def test_the_third_node_sees_nothing(net: Network) -> None:
     assert load(z, reference) is None
     with z.node.unit_of_work() as session:
         assert request_store.count(session) == 0
-        assert fed_store.list_inbox(session, pending_only=False, limit=100) == []
+        assert fed_store.list_inbox(session, None, pending_only=False, limit=100) == []
     entries = [json.loads(e.entry) for e in custody.CustodyLedger(z.node).entries()]
     assert reference not in json.dumps(entries)
 
@@ -270,7 +270,7 @@ def test_an_exculpatory_disclosure_notifies_the_requested_state_first(net: Netwo
     assert decision.notice == "sent"
     deliver(net)
     with v.node.unit_of_work() as session:
-        inbox = fed_store.list_inbox(session, pending_only=False, limit=100)
+        inbox = fed_store.list_inbox(session, None, pending_only=False, limit=100)
     [notice] = [m for m in inbox if m.type == NOTICE]
     payload = json.loads(notice.payload)
     assert payload["reference"] == reference

@@ -22,7 +22,7 @@ from hanoix.federation.errors import EnvelopeRejectedError, Reason, UnknownPeerE
 from hanoix.federation.handlers import registry
 from hanoix.ledger.events import EventKind
 from hanoix.services import custody
-from hanoix.services.federation import Message, outbox_signal, urgent_inbox
+from hanoix.services.federation import Message, outbox_signal
 from hanoix.store import federation as store
 from hanoix.store.meta import NodeMeta, get_meta, set_meta
 from tests.federation.builders import (
@@ -60,7 +60,7 @@ def outbox(net: Network, name: str) -> dict[str, store.OutboxItem]:
 
 def inbox(net: Network, name: str) -> list[store.InboxItem]:
     with net[name].node.unit_of_work() as session:
-        return store.list_inbox(session, pending_only=False, limit=10_000)
+        return store.list_inbox(session, None, pending_only=False, limit=10_000)
 
 
 def events(net: Network, name: str, kind: EventKind) -> list[dict[str, object]]:
@@ -116,8 +116,10 @@ def test_a_repeated_envelope_has_no_second_effect_and_gets_the_same_receipt(net:
     assert not first.duplicate and second.duplicate
     assert first.receipt == second.receipt
     assert len(inbox(net, "b")) == 1 and inbox(net, "b")[0].duplicates == 1
-    replays = events(net, "b", EventKind.ENVELOPE_REJECTED)
-    assert [e["details"]["reason"] for e in replays] == ["replay"]  # type: ignore[index]
+    # Anyone who saw the bytes can send them again: counted, not appended to the ledger.
+    assert events(net, "b", EventKind.ENVELOPE_REJECTED) == []
+    [counted] = net["b"].federation.refusals()
+    assert (counted.sender, counted.reason, counted.count) == (net["a"].origin, "replay", 1)
 
 
 def test_a_seen_id_with_other_content_is_rejected_as_a_replay(net: Network) -> None:
@@ -158,8 +160,10 @@ def test_a_revoked_sender_key_is_refused_recorded_and_not_retried(net: Network) 
     item = outbox(net, "a")[envelope_id]
     assert item.status == store.FAILED and "revoked" in (item.last_error or "")
     assert inbox(net, "b") == []
-    rejected = events(net, "b", EventKind.ENVELOPE_REJECTED)
-    assert rejected[-1]["details"]["reason"] == "revoked-key"  # type: ignore[index]
+    # Refused before the sender is authenticated: counted under the listed sender, not logged.
+    assert events(net, "b", EventKind.ENVELOPE_REJECTED) == []
+    counted = {(r.sender, r.reason) for r in net["b"].federation.refusals()}
+    assert (net["a"].origin, "revoked-key") in counted
     # Nor can it send anything new: none of its signing keys is usable.
     with pytest.raises(InputError), net["a"].node.unit_of_work() as session:
         net["a"].federation.enqueue(session, Message(net["b"].origin, "federation.ping"))
@@ -353,7 +357,7 @@ def test_urgent_messages_go_before_everything_queued(net: Network) -> None:
 
 def _view(net: Network, name: str) -> list[object]:
     with net[name].node.unit_of_work() as session:
-        return urgent_inbox(session)  # type: ignore[return-value]
+        return store.list_inbox(session, None)  # type: ignore[return-value]
 
 
 def test_an_unknown_type_and_a_refusing_handler_are_rejected_permanently(net: Network) -> None:

@@ -537,3 +537,27 @@ def test_the_treaty_data_is_read_once_and_again_after_an_import(
     service.create(world, drafter, draft())
     # The import read the data once itself; requests read it once more, after it.
     assert len(loads) == 3
+
+
+def test_a_state_profile_is_derived_from_what_the_state_lodged(world: Node) -> None:
+    # Issue 12, items 5 and 6: statements kept as lodged; the profile derives what rules need.
+    from hanoix.convention import Art
+    from hanoix.services import treaty
+
+    lodged = (
+        "participant,action,date,basis,source,text,article\n"
+        "AZE,reservation,2025-10-25,verified,Dutch treaty database 013891,security measures,"
+        "Art. 7(2)\n"
+        "AZE,reservation,2025-10-25,verified,Dutch treaty database 013891,serious harm,Art. 9(2)\n"
+        "AZE,extradition-authority,2026-02-23,reported,Trend 4156573,Ministry of Justice,\n"
+        "AZE,central-authority,2026-02-23,reported,Trend 4156573,State Security Service,\n"
+    )
+    treaty.import_bytes(world, lodged.encode(), treaty.ImportFormat.CSV, name="aze.csv")
+    profile = service.state_profile(world, "AZE")
+    assert profile.extradition_authority == "Ministry of Justice"
+    assert profile.central_authority == "State Security Service"
+    assert profile.optional_elements == (Art(7, 2), Art(9, 2))
+    assert [(s.form, str(s.art)) for s in profile.statements][:2] == [
+        ("reservation", "Art. 7(2)"),
+        ("reservation", "Art. 9(2)"),
+    ]

@@ -103,11 +103,11 @@ def test_the_24_7_view_lists_urgent_first_and_hides_acknowledged(engine: Engine)
         _inbox(session, "2" * 32, urgent=True)
         _inbox(session, "3" * 32, urgent=False)
     with unit_of_work(sessions) as session:
-        assert [m.envelope_id[0] for m in store.list_inbox(session)] == ["2", "1", "3"]
+        assert [m.envelope_id[0] for m in store.list_inbox(session, None)] == ["2", "1", "3"]
         assert store.acknowledge(session, "2" * 32, "officer", NOW)
         assert not store.acknowledge(session, "2" * 32, "officer", NOW)
     with unit_of_work(sessions) as session:
-        assert [m.envelope_id[0] for m in store.list_inbox(session)] == ["1", "3"]
+        assert [m.envelope_id[0] for m in store.list_inbox(session, None)] == ["1", "3"]
         assert store.inbox_counts(session)["urgent_unacknowledged"] == 0
 
 

@@ -78,7 +78,7 @@ def test_inbox_messages_received_before_0009_are_linked_to_their_request(
                 )
             )  # fmt: skip
 
-    migrate.upgrade(empty_engine)
+    migrate.upgrade(empty_engine, "0009_inbox_request_link")
 
     with empty_engine.connect() as connection:
         linked = dict(connection.execute(select(inbox.c.type, inbox.c.request_reference)).all())
@@ -122,3 +122,42 @@ def test_tokens_without_an_expiry_get_one_at_0010(empty_engine: Engine) -> None:
     assert rows["forever"] is not None
     assert str(rows["dated"]).startswith("2026-11-30")
     assert failed == 0
+
+
+def test_steps_and_notices_received_before_0011_are_linked_to_their_request(
+    empty_engine: Engine,
+) -> None:
+    migrate.upgrade(empty_engine, "0010_credentials")
+    at = datetime(2026, 11, 30, tzinfo=UTC)
+    inbox = table(
+        "federation_inbox",
+        *(column(name) for name in ("envelope_id", "sender", "type", "urgent", "created_at")),
+        *(column(name) for name in ("expires_at", "received_at", "digest", "payload")),
+        *(column(name) for name in ("receipt", "duplicates", "request_reference")),
+    )
+    payloads = [
+        ("request.step", {"reference": "AUT-2026-000003", "action": "receive"}, None),
+        ("notice", {"reference": "AUT-2026-000004", "text": "about it"}, None),
+        ("notice", {"text": "about nothing"}, None),
+        ("notice", "not an object", None),
+        ("request.sent", {"reference": "AUT-2026-000009"}, "AUT-2026-000002"),
+    ]
+    with empty_engine.begin() as connection:
+        for number, (kind, payload, reference) in enumerate(payloads):
+            connection.execute(
+                insert(inbox).values(
+                    envelope_id=f"{number:032x}", sender="vnm.example", type=kind, urgent=False,
+                    created_at=at, expires_at=at, received_at=at, digest="0" * 64,
+                    payload=json.dumps(payload), receipt="{}", duplicates=0,
+                    request_reference=reference,
+                )
+            )  # fmt: skip
+
+    migrate.upgrade(empty_engine)
+
+    with empty_engine.connect() as connection:
+        linked = connection.execute(
+            select(inbox.c.request_reference).order_by(inbox.c.envelope_id)
+        ).scalars()
+        # A link made before (by 0009 or a handler) is kept as it was.
+        assert list(linked) == ["AUT-2026-000003", "AUT-2026-000004", None, None, "AUT-2026-000002"]

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine, func, inspect, select
 
-from hanoix.convention.notifications import NotificationKind
+from hanoix.convention.notifications import NotificationForm, NotificationKind
+from hanoix.convention.refs import Art
 from hanoix.store import treaty as store
 from hanoix.store.db import session_factory, unit_of_work
 from hanoix.treaty.actions import ActionKind, Declaration, SourceBasis, TreatyAction
@@ -25,7 +26,20 @@ def sample(imported_at: datetime = IMPORTED, source: str = "test") -> TreatyData
             TreatyAction("VNM", ActionKind.RATIFICATION, date(2026, 2, 28)),
             TreatyAction("EUU", ActionKind.SIGNATURE, date(2025, 10, 25), SourceBasis.VERIFIED),
         ),
-        declarations=(Declaration("VNM", NotificationKind.LANGUAGES, date(2026, 2, 28), "vi, en"),),
+        declarations=(
+            Declaration("VNM", NotificationKind.LANGUAGES, date(2026, 2, 28), "vi, en"),
+            # Kept as lodged: a reservation invoking Art. 9(2) (issue 12, item 6).
+            Declaration(
+                "AZE",
+                NotificationKind.OPTIONAL_ELEMENT,
+                date(2025, 10, 25),
+                "serious harm",
+                SourceBasis.VERIFIED,
+                "Dutch treaty database 013891",
+                form=NotificationForm.RESERVATION,
+                art=Art(9, 2),
+            ),
+        ),
         info=DatasetInfo(
             source=source,
             as_of=date(2026, 11, 23),
@@ -56,6 +70,10 @@ def test_replace_then_load_gives_back_the_same_data(engine: Engine) -> None:
         loaded = store.load(session)
         assert not store.is_empty(session)
     assert loaded == sample()
+    assert (loaded.declarations[1].form, loaded.declarations[1].art) == (
+        NotificationForm.RESERVATION,
+        Art(9, 2),
+    )
     assert type(loaded.actions[1].date) is date
     assert loaded.info.imported_at == IMPORTED
     assert loaded.info.imported_at is not None

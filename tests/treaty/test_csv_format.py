@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
 
-from hanoix.convention.notifications import NotificationKind
+from hanoix.convention.notifications import NotificationForm, NotificationKind
+from hanoix.convention.refs import Art
 from hanoix.errors import FileFormatError
 from hanoix.treaty.actions import ActionKind, SourceBasis
 from hanoix.treaty.csv_format import format_csv, parse_csv
@@ -143,3 +145,69 @@ def test_formatting_the_shipped_actions_keeps_the_shipped_columns() -> None:
     assert written.splitlines()[0] == "participant,action,date,basis,source"
     rows = sorted(csv.reader(io.StringIO(written)))
     assert rows == sorted(csv.reader(io.StringIO(shipped_csv())))
+
+
+# --- statements as lodged (issue 12, item 6) ------------------------------------------------
+
+LODGED = (
+    "participant,action,date,basis,source,text,article\n"
+    "AZE,signature,2025-10-25,verified,UNTC,,\n"
+    "AZE,reservation,2025-10-25,verified,Dutch treaty database 013891,serious harm,Art. 9(2)\n"
+    "AZE,reservation,2025-10-25,verified,Dutch treaty database 013891,,Art. 63(3)\n"
+    "AZE,extradition-authority,2026-02-23,reported,Trend,Ministry of Justice,\n"
+    "AZE,domestic-approval,2026-02-23,reported,Trend 4156490,,\n"
+)
+
+
+def test_a_statement_is_kept_as_lodged_and_read_by_the_paragraph_it_invokes() -> None:
+    actions, declarations = parse_csv(LODGED)
+    harm, disputes, extradition = declarations
+    assert (harm.kind, harm.lodged_form, harm.article) == (
+        NotificationKind.OPTIONAL_ELEMENT,
+        NotificationForm.RESERVATION,
+        Art(9, 2),
+    )
+    assert harm.text == "serious harm"
+    assert harm.describe() == "reservation under Art. 9(2) of 2025-10-25"
+    assert disputes.kind is NotificationKind.RESERVATION_DISPUTE_SETTLEMENT
+    # Named by its code: the form and article are the notification's own.
+    assert extradition.kind is NotificationKind.EXTRADITION_AUTHORITY
+    assert (extradition.lodged_form, extradition.article) == (
+        NotificationForm.NOTIFICATION,
+        Art(37),
+    )
+    assert harm.as_dict()["form"] == "reservation" and harm.as_dict()["article"] == "Art. 9(2)"
+    # A domestic approval is an action of the State's own law, not an instrument.
+    domestic = actions[-1]
+    assert domestic.kind is ActionKind.DOMESTIC_APPROVAL
+    assert domestic.kind.is_domestic and not domestic.kind.is_instrument
+
+
+def test_statements_as_lodged_survive_a_round_trip() -> None:
+    actions, declarations = parse_csv(LODGED)
+    again_actions, again_declarations = parse_csv(format_csv(actions, declarations))
+    assert again_actions == actions
+    # Written by date then participant then action; the statements themselves are unchanged.
+    assert sorted(again_declarations, key=lambda d: d.key) == sorted(
+        declarations, key=lambda d: d.key
+    )
+    assert "AZE,reservation,2025-10-25" in format_csv(actions, declarations)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("AZE,reservation,2025-10-25,,,text,", "names the article and paragraph it invokes"),
+        ("AZE,reservation,2025-10-25,,,text,Art. 10(2)", "under Art. 10(2) does is not known"),
+        ("AZE,declaration,2025-10-25,,,text,Art. 37", "write its code in 'action'"),
+        ("AZE,reservation,2025-10-25,,,text,nine", "is not a reference"),
+        ("AZE,signature,2025-10-25,,,,Art. 64", "only a declaration has a text or an article"),
+    ],
+)
+def test_a_statement_that_cannot_be_read_is_refused_naming_its_line(
+    row: str, expected: str
+) -> None:
+    header = "participant,action,date,basis,source,text,article\n"
+    with pytest.raises(FileFormatError, match=re.escape(expected)) as caught:
+        parse_csv(header + row + "\n", source_name="s.csv")
+    assert "s.csv line 2" in caught.value.message

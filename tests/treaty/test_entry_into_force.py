@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from hanoix.convention.final_provisions import denunciation_effective
-from hanoix.treaty.actions import ActionKind, TreatyAction
+from hanoix.treaty.actions import ActionKind, SourceBasis, TreatyAction
 from hanoix.treaty.status import Standing, TreatyStatus
 from tests.treaty.builders import (
     EU_MEMBERS,
@@ -208,3 +208,25 @@ def test_the_projection_uses_the_observed_rate_and_is_none_once_reached() -> Non
     assert projection.entry_into_force == projection.fortieth_deposit + timedelta(days=90)
     assert TreatyStatus(actions[:2]).projection(date(2026, 2, 1)) is None  # one deposit: no rate
     assert TreatyStatus(thirty_nine_then_fortieth()).projection(EIF) is None
+
+
+def test_a_domestic_approval_is_shown_as_reported_and_never_counted() -> None:
+    # Issue 12: Azerbaijan's approval law (23 Feb 2026) is a domestic act, not a deposit.
+    approval = TreatyAction(
+        "AZE",
+        ActionKind.DOMESTIC_APPROVAL,
+        date(2026, 2, 23),
+        SourceBasis.REPORTED,
+        "Trend 4156490",
+    )
+    thirty_nine = signed_and_ratified(OTHERS[:39], date(2027, 2, 1))
+    status = TreatyStatus([*thirty_nine, sign("AZE"), approval])
+    assert status.entry_into_force is None
+    assert status.summary(date(2030, 1, 1)).instruments_counted == 39
+    azerbaijan = status.participant("AZE", date(2026, 12, 3))
+    assert azerbaijan.standing is Standing.SIGNED
+    assert azerbaijan.instrument is None and azerbaijan.in_force_from is None
+    message = azerbaijan.finding.message
+    assert "approval in its own law on 2026-02-23 (reported: Trend 4156490)" in message
+    assert "not a deposit" in message and "does not count toward the 40" in message
+    assert azerbaijan.finding.article == "Art. 64"

@@ -79,7 +79,8 @@ def test_signature_after_the_window_closes_is_refused() -> None:
     validate([sign(STATE, date(2026, 12, 31))])
     with pytest.raises(InputError, match="outside the signature period") as caught:
         validate([sign(STATE, date(2027, 1, 1))])
-    assert caught.value.problems[0].article == "Art. 64(1)"
+    # The depositary says "article 64"; the paragraph is recalled (issue 12, item 2).
+    assert caught.value.problems[0].article == "Art. 64"
 
 
 def test_signature_before_the_opening_is_refused() -> None:

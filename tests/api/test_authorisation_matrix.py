@@ -1,36 +1,60 @@
-"""Every route under /api/v1, called by every role, by an outsider of another authority, by a
-user of another State and by nobody, with the status each must get.
+"""Every route of the application (the API under /api/v1, the node-to-node API under
+/federation/v1, the web pages and their static files), called by every role of the node, by a
+user of another authority of the same State, by a user of another State and by nobody, with a
+restricted request (and an inbox message about it) among the data.
+
+Each answer is checked three ways:
+
+1. its status is the one the matrix gives;
+2. its body leaks nothing of the restricted request, which none of these callers may see: its
+   reference, its ledger pseudonym, its contents, the personal data in it, its inbox message;
+   and nobody without a part in Austria's cases (its administrator, another State's user,
+   nobody) gets any of Austria's references or personal data;
+3. for the routes that take a reference (or an inbox message id), the restricted request's
+   answer is the answer a reference that does not exist gets: same status, same body once the
+   reference itself is put aside (no existence oracle).
 
 The routes are enumerated from the application, so a new route without a row here fails
 :func:`test_every_route_has_a_row`. Each call gets a request freshly walked to the state the
-step starts from, so what decides the answer is who calls, not what happened before.
+step starts from, so what decides the answer is who calls, not what happened before. One
+seeded node serves the whole module.
 
 Columns: D drafter, A approver, O 24/7 officer, E examiner, U auditor (all of AUT-CA), M
 administrator (no authority), X drafter of another Austrian authority (AUT-PROS), F drafter of
-Viet Nam's central authority, N no credentials.
+Viet Nam's central authority, N no credentials. The restricted request is AUT-POC's.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from hanoix.api.app import create_app
 from hanoix.clock import FixedClock
 from hanoix.config import load_settings
 from hanoix.convention import RequestKind
 from hanoix.requests import CooperationRequest
-from hanoix.services import auth
+from hanoix.services import auth, custody
 from hanoix.services.node import Node
-from tests.services.requests_world import document, incoming, outgoing, populate, token
+from hanoix.store import federation as fed_store
+from tests.requests.builders import complete_contents
+from tests.services.requests_world import (
+    add_people,
+    document,
+    incoming,
+    outgoing,
+    populate,
+    token,
+)
 
 PRINCIPALS = {
     "D": "drafter",
@@ -53,6 +77,8 @@ class Call:
     query: str = ""
     json: Any = None
     version: int | None = None
+    content: bytes | None = None  # a raw body (the node-to-node API reads bytes, not JSON)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def expect(
@@ -139,6 +165,17 @@ def someone(node: Node, *, token: bool = False) -> Call:
     return Call(path=path)
 
 
+EVERYONE = "DAOEUMXFN"
+
+
+def raw(body: bytes) -> Setup:
+    return lambda node: Call(content=body)
+
+
+def a_transfer(node: Node) -> Call:
+    return Call(path={"transfer_id": "0" * 32})
+
+
 ADMIN_ONLY = expect("M", foreign=403)
 # API tokens may not make credentials: minting a token and the second factor need a session.
 SESSION_ONLY = expect("", foreign=403)
@@ -152,6 +189,10 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # --- the node, the Convention, the treaty: public ---
     ("GET", "/api/v1/openapi.json"): (nothing, PUBLIC),
     ("GET", "/api/v1/docs"): (nothing, PUBLIC),
+    ("GET", "/static/swagger-ui/{path}"): (
+        lambda n: Call(path={"path": "swagger-ui.css"}),
+        PUBLIC,
+    ),
     ("GET", "/api/v1/health"): (nothing, PUBLIC),
     ("GET", "/api/v1/convention/articles"): (nothing, PUBLIC),
     ("GET", "/api/v1/convention/articles/{number}"): (
@@ -208,6 +249,27 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         expect("DOXF", 404, foreign=404),
     ),
     ("GET", "/api/v1/federation/status"): (nothing, expect("OUM", foreign=403)),
+    # --- the node-to-node API: envelopes authenticate themselves (signature, directory), so a
+    # user's credentials change nothing, and garbage is refused alike for everyone ---
+    ("POST", "/federation/v1/envelopes"): (raw(b"not an envelope"), expect(EVERYONE, 400)),
+    ("POST", "/federation/v1/envelopes/batch"): (raw(b"{}"), expect(EVERYONE, 400)),
+    ("HEAD", "/federation/v1/transfers/{transfer_id}"): (a_transfer, expect(EVERYONE)),
+    ("POST", "/federation/v1/transfers/{transfer_id}"): (
+        lambda n: Call(path=a_transfer(n).path, content=b"not an envelope"),
+        expect(EVERYONE, 400),
+    ),
+    ("PUT", "/federation/v1/transfers/{transfer_id}"): (
+        lambda n: Call(path=a_transfer(n).path, query="offset=0", content=b"x"),
+        expect(EVERYONE, 400),
+    ),
+    ("GET", "/federation/v1/checkpoint"): (nothing, expect(EVERYONE)),
+    ("POST", "/federation/v1/witness"): (raw(b"{}"), expect(EVERYONE, 400)),
+    # This node has no State configured, hence no directory entry: one problem for everyone.
+    ("GET", "/federation/v1/identity"): (nothing, expect(EVERYONE, 400)),
+    # --- the web pages and their static files: public ---
+    ("GET", "/"): (nothing, PUBLIC),
+    ("GET", "/static/{path}"): (lambda n: Call(path={"path": "hanoix.css"}), PUBLIC),
+    ("GET", "/api/v1/federation/refusals"): (nothing, expect("UM", denied=403, foreign=403)),
     # --- requests: collection ---
     ("GET", "/api/v1/requests"): (nothing, expect("DAOEUXF")),
     ("POST", "/api/v1/requests"): (
@@ -320,8 +382,8 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
 }
 
 
-def api_routes(app: FastAPI) -> set[tuple[str, str]]:
-    """Every (method, path) the application answers under /api/v1, routers included."""
+def app_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) the application answers, routers and mounts included."""
     found: set[tuple[str, str]] = set()
 
     def walk(routes: list[BaseRoute], prefix: str) -> None:
@@ -331,16 +393,111 @@ def api_routes(app: FastAPI) -> set[tuple[str, str]]:
                 context = route.include_context  # type: ignore[attr-defined]
                 walk(included.routes, prefix + context.prefix)
             elif isinstance(route, Route):
-                for method in route.methods or ():
-                    if method != "HEAD":
+                methods = route.methods or set()
+                for method in methods:
+                    # HEAD rides along with GET; a route of HEAD alone is a route of its own.
+                    if method != "HEAD" or "GET" not in methods:
                         found.add((method, prefix + route.path))
+            elif isinstance(route, Mount):
+                found.add(("GET", prefix + route.path + "/{path}"))
+            else:
+                raise AssertionError(f"a route of an unknown kind: {route!r}")
 
     walk(app.routes, "")
-    return {r for r in found if r[1].startswith("/api/v1/")}
+    return found
+
+
+# --- what none of these callers may learn ------------------------------------------------------
+
+SECRET_FACTS = "the ransom notes name the mailbox quiet-heron@example.vn"
+SECRET_PERSON = "Tran Van Quiet-Heron"
+OPEN_PERSON = "Lena Open-Kestrel"
+RESTRICTED_ENVELOPE = "7e57" * 8
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """What the module's callers must never read: ``restricted`` by anyone (none of them acts
+    for AUT-POC), ``case`` by those without a part in Austria's cases (M, F, N)."""
+
+    restricted: tuple[str, ...]
+    case: tuple[str, ...]
+    restricted_reference: str
+
+
+def _contents(kind: RequestKind, facts: str, person: str) -> dict[str, Any]:
+    contents: dict[str, Any] = dict(complete_contents(kind))
+    contents["summary_of_facts"] = f"{facts}; the suspect is {person}."
+    return contents
+
+
+def seed(node: Node) -> Secrets:
+    """The data every call meets: AUT-POC's restricted requests (one drafted here, one received
+    with its inbox message), and an open request of AUT-CA with personal data."""
+    restricted = outgoing(
+        node,
+        "draft",
+        author="duty",
+        restricted=True,
+        proceeding="StA Wien 901 Js 77/26 (restricted)",
+        contents=_contents(RequestKind.MLA, SECRET_FACTS, SECRET_PERSON),
+    )
+    received = incoming(
+        node,
+        "received",
+        handled_by="AUT-POC",
+        restricted=True,
+        contents=_contents(RequestKind.MLA, SECRET_FACTS, SECRET_PERSON),
+    )
+    opened = outgoing(
+        node, "sent", contents=_contents(RequestKind.MLA, "an open case", OPEN_PERSON)
+    )
+    with node.unit_of_work() as session:
+        at = node.clock.now()
+        fed_store.add_inbox(
+            session,
+            envelope_id=RESTRICTED_ENVELOPE,
+            sender="vnm.hanoix.test",
+            type="request.sent",
+            urgent=True,
+            in_reply_to=None,
+            created_at=at,
+            expires_at=at,
+            received_at=at,
+            digest="0" * 64,
+            payload=json.dumps(
+                {
+                    "reference": str(received.reference),
+                    "document": {"contents": dict(received.contents)},
+                }
+            ),
+            receipt="{}",
+        )
+        fed_store.link_inbox_to_request(session, RESTRICTED_ENVELOPE, str(received.reference))
+    add_people(node, [], {"poc-auditor": ({"auditor"}, "AUT-POC")})
+    hidden = [str(restricted.reference), str(received.reference)]
+    pseudonyms = [custody.disclose_request_key(node, r).pseudonym for r in hidden]
+    return Secrets(
+        restricted=(*hidden, *pseudonyms, SECRET_FACTS, SECRET_PERSON, RESTRICTED_ENVELOPE),
+        case=(
+            str(opened.reference),
+            custody.disclose_request_key(node, str(opened.reference)).pseudonym,
+            OPEN_PERSON,
+        ),
+        restricted_reference=str(restricted.reference),
+    )
+
+
+@dataclass
+class Matrix:
+    client: TestClient
+    node: Node
+    tokens: dict[str, dict[str, str]]
+    secrets: Secrets
 
 
 @pytest.fixture(scope="module")
-def matrix_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     from datetime import UTC, datetime
 
     home: Path = tmp_path_factory.mktemp("matrix")
@@ -350,45 +507,105 @@ def matrix_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     )
     node.initialise()
     populate(node)
-    yield node
+    secrets = seed(node)
+    tokens = {column: token(node, who) for column, who in PRINCIPALS.items() if who}
+    with TestClient(create_app(node)) as client:
+        yield Matrix(client, node, tokens, secrets)
     node.close()
 
 
-@pytest.fixture(scope="module")
-def matrix(matrix_node: Node) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    tokens = {column: token(matrix_node, who) for column, who in PRINCIPALS.items() if who}
-    outgoing(matrix_node, "sent")  # the ledger holds entries to prove
-    with TestClient(create_app(matrix_node)) as client:
-        yield client, tokens
-
-
-def test_every_route_has_a_row(matrix: tuple[TestClient, Any]) -> None:
-    client, _ = matrix
-    routes = api_routes(client.app)  # type: ignore[arg-type]
+def test_every_route_has_a_row(matrix: Matrix) -> None:
+    routes = app_routes(matrix.client.app)  # type: ignore[arg-type]
     missing = sorted(routes - set(ROWS))
     assert not missing, f"routes without a row in the authorisation matrix: {missing}"
     assert sorted(set(ROWS) - routes) == []
+    # The three faces of the node are all here.
+    assert {p.split("/")[1] for _, p in routes} == {"api", "federation", "", "static"}
+
+
+def call(matrix: Matrix, method: str, template: str, made: Call, column: str) -> Any:
+    url = template.format(**made.path) + (f"?{made.query}" if made.query else "")
+    headers = {**matrix.tokens.get(column, {}), **made.headers}
+    if made.version is not None:
+        headers["If-Match"] = f'"{made.version}"'
+    if made.content is not None:
+        return matrix.client.request(method, url, content=made.content, headers=headers)
+    return matrix.client.request(method, url, json=made.json, headers=headers)
+
+
+def leaks(matrix: Matrix, column: str, text: str) -> list[str]:
+    """The secrets of the module found in ``text``, for the caller of ``column``."""
+    forbidden = list(matrix.secrets.restricted)
+    if column in "MFN":
+        forbidden += matrix.secrets.case
+    return [secret for secret in forbidden if secret in text]
+
+
+def test_the_secrets_are_there_for_the_authority_that_handles_them(matrix: Matrix) -> None:
+    # The leak checks below would pass on a node that held none of it: show that it is held,
+    # and served to those who may see it.
+    secrets, client = matrix.secrets, matrix.client
+    duty, auditor = token(matrix.node, "duty"), token(matrix.node, "poc-auditor")
+    shown = client.get(f"/api/v1/requests/{secrets.restricted_reference}", headers=duty)
+    assert shown.status_code == 200 and SECRET_FACTS in shown.text and SECRET_PERSON in shown.text
+    inbox = client.get("/api/v1/federation/inbox?all=true", headers=duty).text
+    assert RESTRICTED_ENVELOPE in inbox and SECRET_FACTS in inbox
+    entries = client.get("/api/v1/ledger/entries?limit=1000", headers=auditor).text
+    assert all(pseudonym in entries for pseudonym in secrets.restricted[2:4])
+    listed = client.get("/api/v1/requests", headers=matrix.tokens["D"]).text
+    assert all(case in listed for case in secrets.case[:1])
 
 
 CASES = [(route, column) for route in ROWS for column in PRINCIPALS]
 
 
 @pytest.mark.parametrize(("route", "column"), CASES, ids=[f"{m} {p} as {c}" for (m, p), c in CASES])
-def test_the_route_answers_each_caller_as_the_matrix_says(
-    matrix: tuple[TestClient, dict[str, dict[str, str]]],
-    matrix_node: Node,
-    route: tuple[str, str],
-    column: str,
+def test_the_route_answers_each_caller_as_the_matrix_says_and_leaks_nothing(
+    matrix: Matrix, route: tuple[str, str], column: str
 ) -> None:
-    client, tokens = matrix
     method, template = route
     setup, statuses = ROWS[route]
-    call = setup(matrix_node)
-    url = template.format(**call.path) + (f"?{call.query}" if call.query else "")
-    headers = dict(tokens.get(column, {}))
-    if call.version is not None:
-        headers["If-Match"] = f'"{call.version}"'
-    response = client.request(method, url, json=call.json, headers=headers)
+    response = call(matrix, method, template, setup(matrix.node), column)
     assert response.status_code == statuses[column], (
-        f"{method} {url} as {PRINCIPALS[column]}: {response.status_code} {response.text[:300]}"
+        f"{method} {template} as {PRINCIPALS[column]}: {response.status_code} {response.text[:300]}"
     )
+    found = leaks(matrix, column, response.text + json.dumps(dict(response.headers)))
+    assert not found, f"{method} {template} as {PRINCIPALS[column]} leaks {found}"
+
+
+# --- restricted answers as missing ---------------------------------------------------------------
+
+MISSING_REFERENCE = "AUT-2026-888888"
+MISSING_ENVELOPE = "0" * 32
+TAKING_AN_ID = [route for route in ROWS if "{reference}" in route[1] or "{envelope_id}" in route[1]]
+HIDDEN_CASES = [(route, column) for route in TAKING_AN_ID for column in PRINCIPALS]
+
+
+# One body per route (made once, with the module's node): what differs is only the id.
+_BODIES: dict[tuple[str, str], Call] = {}
+
+
+@pytest.mark.parametrize(
+    ("route", "column"), HIDDEN_CASES, ids=[f"{m} {p} as {c}" for (m, p), c in HIDDEN_CASES]
+)
+def test_a_restricted_request_answers_exactly_as_a_missing_one(
+    matrix: Matrix, route: tuple[str, str], column: str
+) -> None:
+    method, template = route
+    if route not in _BODIES:
+        _BODIES[route] = ROWS[route][0](matrix.node)
+    made = _BODIES[route]
+
+    def answer(reference: str, envelope: str) -> tuple[int, str]:
+        path = dict(made.path)
+        if "reference" in path:
+            path["reference"] = reference
+        if "envelope_id" in path:
+            path["envelope_id"] = envelope
+        response = call(matrix, method, template, replace(made, path=path), column)
+        text = response.text.replace(reference, "<id>").replace(envelope, "<id>")
+        return response.status_code, text
+
+    hidden = answer(matrix.secrets.restricted_reference, RESTRICTED_ENVELOPE)
+    missing = answer(MISSING_REFERENCE, MISSING_ENVELOPE)
+    assert hidden == missing, f"{method} {template} as {PRINCIPALS[column]}"
