@@ -119,7 +119,8 @@ def test_the_participant_report_keeps_the_signature_up_to_the_date_asked() -> No
             Standing.SIGNED,
             Reason.SIGNED_NOT_RATIFIED,
             "Art. 64",
-            "signed the Convention but had not ratified, accepted or approved it by 2026-06-30",
+            "signed the Convention but had not deposited an instrument of ratification, "
+            "acceptance or approval by 2026-06-30",
         ),
         (
             3,
