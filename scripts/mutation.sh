@@ -19,7 +19,9 @@ MUTATION_JOBS=${MUTATION_JOBS:-2}
 
 # module, then the tests that hold it (space-separated)
 CORE_MODULES=(
-  "hanoix/ledger/merkle.py|tests/ledger"
+  # tests/ledger/test_events.py is left out: its Hypothesis strategy is reported flaky
+  # (FlakyStrategyDefinition) under mutmut's stats run, and it never touches the tree.
+  "hanoix/ledger/merkle.py|tests/ledger/test_merkle.py tests/ledger/test_tamper.py tests/ledger/test_checkpoint.py tests/ledger/test_witness.py tests/ledger/test_docs_example.py"
   "hanoix/requests/transitions.py|tests/requests"
   "hanoix/requests/deadlines.py|tests/requests"
   "hanoix/treaty/status.py|tests/treaty"

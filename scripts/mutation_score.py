@@ -6,8 +6,9 @@ literals, and every string literal it changes is prose (contains a space), such 
 an error or a report line. A changed literal without a space (a state name, a field name, a
 status, a key, a separator) is a contract, so a surviving change to it counts against the score.
 
-Score = killed / (mutants - message-text survivors). "killed" includes mutants the tests stopped
-by timeout or that crashed the run (mutmut's "timeout" and "segfault"), as mutmut counts them.
+Score = killed / (mutants checked - message-text survivors). "killed" includes mutants the tests
+stopped by timeout or that crashed the run (mutmut's "timeout" and "segfault"), as mutmut counts
+them.
 """
 
 from __future__ import annotations
@@ -67,7 +68,10 @@ def diff_of(name: str) -> str:
 
 def main() -> None:
     module = sys.argv[1]
-    found = statuses()
+    everything = statuses()
+    # A run stopped part-way leaves mutants "not checked": they are counted apart, not as
+    # survivors, and the score is then that of the mutants checked.
+    found = {name: s for name, s in everything.items() if s != "not checked"}
     survivors = {name: s for name, s in found.items() if s not in KILLED}
     message_text: list[str] = []
     counted_survivors: list[str] = []
@@ -87,7 +91,8 @@ def main() -> None:
         json.dumps(
             {
                 "module": module,
-                "mutants": len(found),
+                "mutants": len(everything),
+                "not_checked": len(everything) - len(found),
                 "killed": killed,
                 "survived": len(survivors),
                 "message_text_survivors": len(message_text),

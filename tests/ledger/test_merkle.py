@@ -327,6 +327,118 @@ def test_compact_range_peaks_are_the_right_edge() -> None:
         CompactRange(-1, [b"x" * 32])  # one peak, as many as -1 has bits: still refused
 
 
+@pytest.mark.parametrize(
+    ("old_size", "new_size", "old_root", "new_root", "proof", "error", "message"),
+    [
+        (2, 4, b"x", EMPTY_ROOT, [], InvalidProofError, "the first root hash is not a 32-byte"),
+        (2, 4, EMPTY_ROOT, b"x", [], InvalidProofError, "the second root hash is not a 32-byte"),
+        (
+            2,
+            4,
+            EMPTY_ROOT,
+            EMPTY_ROOT,
+            [EMPTY_ROOT, b"x"],
+            InvalidProofError,
+            "the consistency proof element 1 is not a 32-byte SHA-256 hash",
+        ),
+        (
+            -1,
+            4,
+            EMPTY_ROOT,
+            EMPTY_ROOT,
+            [],
+            InvalidProofError,
+            "no tree of size -1 can be a prefix of a tree of size 4",
+        ),
+        (
+            -1,
+            -1,
+            EMPTY_ROOT,
+            EMPTY_ROOT,
+            [],
+            InvalidProofError,
+            "no tree of size -1 can be a prefix of a tree of size -1",
+        ),
+        (
+            5,
+            4,
+            EMPTY_ROOT,
+            EMPTY_ROOT,
+            [],
+            InvalidProofError,
+            "no tree of size 5 can be a prefix of a tree of size 4",
+        ),
+        (
+            4,
+            4,
+            EMPTY_ROOT,
+            EMPTY_ROOT,
+            [EMPTY_ROOT],
+            InvalidProofError,
+            "a consistency proof between equal sizes must be empty",
+        ),
+        (
+            4,
+            4,
+            EMPTY_ROOT,
+            node_hash(EMPTY_ROOT, EMPTY_ROOT),
+            [],
+            LogInconsistencyError,
+            "two different root hashes for the same tree size 4",
+        ),
+        (
+            0,
+            4,
+            EMPTY_ROOT,
+            EMPTY_ROOT,
+            [EMPTY_ROOT],
+            InvalidProofError,
+            "a consistency proof from the empty tree must be empty",
+        ),
+        (
+            0,
+            4,
+            node_hash(EMPTY_ROOT, EMPTY_ROOT),
+            EMPTY_ROOT,
+            [],
+            InvalidProofError,
+            "the root hash given for the empty tree is not SHA-256('')",
+        ),
+        (
+            2,
+            4,
+            EMPTY_ROOT,
+            EMPTY_ROOT,
+            [],
+            InvalidProofError,
+            "the consistency proof from size 2 to 4 is empty",
+        ),
+    ],
+)
+def test_consistency_failures_say_which_check_failed(
+    old_size: int,
+    new_size: int,
+    old_root: bytes,
+    new_root: bytes,
+    proof: list[bytes],
+    error: type[Exception],
+    message: str,
+) -> None:
+    # A court reads these messages: each names the check that failed.
+    with pytest.raises(error) as caught:
+        verify_consistency(old_size, new_size, old_root, new_root, proof)
+    assert type(caught.value) is error
+    assert str(caught.value).startswith(message)
+
+
+def test_a_tree_reports_the_index_of_each_entry_it_appends() -> None:
+    tree = MemoryTree()
+    assert [tree.append(data) for data in LEAVES[:5]] == [0, 1, 2, 3, 4]
+    assert tree.append_leaf_hash(leaf_hash(LEAVES[5])) == 5
+    assert tree.size == 6
+    assert tree.root() == brute_mth(0, 6)
+
+
 # --- bad requests and failing proofs --------------------------------------------------------------
 
 

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 import pytest
 
 from hanoix.convention.final_provisions import denunciation_effective
+from hanoix.convention.notifications import NotificationKind
 from hanoix.errors import ConflictError, InputError
-from hanoix.treaty.actions import ActionKind, TreatyAction
+from hanoix.treaty.actions import ActionKind, Declaration, TreatyAction
 from hanoix.treaty.status import (
     REIO_CEASES_WITH_MEMBERS,
     Reason,
@@ -118,7 +119,8 @@ def test_the_participant_report_keeps_the_signature_up_to_the_date_asked() -> No
             Standing.SIGNED,
             Reason.SIGNED_NOT_RATIFIED,
             "Art. 64",
-            "signed the Convention but had not ratified, accepted or approved it by 2026-06-30",
+            "signed the Convention but had not deposited an instrument of ratification, "
+            "acceptance or approval by 2026-06-30",
         ),
         (
             3,
@@ -445,3 +447,37 @@ def test_the_answers_as_json_carry_every_field() -> None:
     assert record["actions"] == [accede(OTHERS[39], fortieth).as_dict()]
     assert record["declarations"] == []
     assert record["on"] == "2027-06-01"
+
+
+def test_distinct_declarations_pass_and_a_repeated_one_is_named_once() -> None:
+    state = OTHERS[0]
+    english = Declaration(state, NotificationKind.LANGUAGES, date(2027, 1, 1), "English")
+    french = Declaration(state, NotificationKind.LANGUAGES, date(2027, 2, 1), "French")
+    joined = [accede(state, date(2027, 1, 1))]
+    validate(joined, [english, french])
+    with pytest.raises(ConflictError) as caught:
+        validate(joined, [english, french, english])
+    assert type(caught.value) is ConflictError
+    assert [(p.field, p.message) for p in caught.value.problems] == [
+        (state, f"duplicate declaration languages by {state} on 2027-01-01")
+    ]
+
+
+def test_the_in_force_finding_cites_65_1_for_the_first_forty_and_65_2_after() -> None:
+    late = OTHERS[45]
+    status = TreatyStatus(
+        [
+            *signed_and_ratified(OTHERS[:39], date(2027, 2, 1)),
+            accede(OTHERS[39], date(2027, 3, 2)),
+            accede(late, date(2027, 7, 1)),
+        ]
+    )
+    early = status.participant(OTHERS[0], date(2027, 8, 1)).finding
+    assert (early.reason, early.article) == (Reason.IN_FORCE, "Art. 65(1)")
+    assert early.message.endswith("since 2027-05-31 (ratification deposited on 2027-02-01)")
+    later = status.participant(late, date(2027, 8, 1)).finding
+    assert (later.reason, later.article) == (Reason.IN_FORCE, "Art. 65(2)")
+    assert later.message.endswith("since 2027-07-31 (accession deposited on 2027-07-01)")
+    waiting = status.participant(late, date(2027, 7, 2)).finding
+    assert (waiting.reason, waiting.article) == (Reason.NOT_YET_IN_FORCE_FOR_IT, "Art. 65(2)")
+    assert waiting.message.endswith("it enters into force for it on 2027-07-31")
