@@ -19,7 +19,7 @@ import io
 from collections.abc import Iterable
 
 from hanoix.convention.notifications import NotificationKind
-from hanoix.errors import FileFormatError, HanoixError
+from hanoix.errors import FileFormatError, HanoixError, excerpt
 from hanoix.treaty.actions import (
     ActionKind,
     Declaration,
@@ -53,12 +53,12 @@ def parse_csv(
     if tuple(columns[:3]) != REQUIRED_COLUMNS:
         raise FileFormatError(
             f"{source_name} line 1: the header must start with {HEADER} "
-            f"(got {','.join(header) or 'an empty line'})"
+            f"(got {excerpt(','.join(header)) or 'an empty line'})"
         )
     for name in columns[3:]:
         if name not in OPTIONAL_COLUMNS:
             raise FileFormatError(
-                f"{source_name} line 1: unknown column {name!r} "
+                f"{source_name} line 1: unknown column {excerpt(name)!r} "
                 f"(the optional columns are {', '.join(OPTIONAL_COLUMNS)})"
             )
     if len(set(columns)) != len(columns):
