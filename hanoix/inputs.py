@@ -31,7 +31,7 @@ DEFAULT_LIMIT = 16 * MIB
 MAX_JSON_DEPTH = 64
 
 _KINDS = (
-    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
     (stat.S_ISCHR, "a character device"),
     (stat.S_ISBLK, "a block device"),
@@ -52,7 +52,7 @@ def read_input(path: Path, what: str = "input", *, limit: int = DEFAULT_LIMIT) -
     except FileNotFoundError:
         raise InputError(f"{what} {path}: no such file") from None
     except IsADirectoryError:
-        raise InputError(f"{what} {path} is a folder, not a file") from None
+        raise InputError(f"{what} {path} is a directory, not a file") from None
     except OSError as exc:
         raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
     try:

@@ -58,6 +58,10 @@ KEY_FILE_LIMIT = 64 * 1024
 
 def _read_key(path: Path, role: str) -> bytes:
     # A key file is a few hundred bytes; reading stops well before anything else fills memory.
+    if not Path(path).exists():
+        raise KeyFileError(f"{role}: no such key file {path}")
+    if Path(path).is_dir():
+        raise KeyFileError(f"{role}: {path} is a folder, not a key file")
     try:
         return inputs.read_input(Path(path), f"{role}: key file", limit=KEY_FILE_LIMIT)
     except InputError as exc:

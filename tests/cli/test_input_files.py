@@ -72,7 +72,7 @@ def test_a_folder_is_refused(cli: Any, home: Path, tmp_path: Path) -> None:
     for command in _commands(home, tmp_path):
         result = cli(*command)
         assert result.exit_code == 2, (command, result.stderr)
-        assert "is a folder" in result.stderr, command
+        assert "is a directory" in result.stderr, command
 
 
 def test_a_fifo_is_refused_at_once_not_waited_on(home: Path, tmp_path: Path) -> None:
