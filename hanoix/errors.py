@@ -216,3 +216,15 @@ class ErrorReport:
 def problems_from(mapping: Mapping[str, str]) -> tuple[Problem, ...]:
     """Build problems from ``{field: message}`` pairs (handy for form validation)."""
     return tuple(Problem(message=msg, field=name) for name, msg in mapping.items())
+
+
+#: The most characters a message quotes from an input.
+EXCERPT_CHARS = 80
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """``text`` as a message may quote it: printable, and at most ``limit`` characters."""
+    shown = "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in text[:limit])
+    if len(text) > limit:
+        shown += f"... ({len(text) - limit} more characters)"
+    return shown

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 from datetime import timedelta
@@ -17,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from hanoix import inputs
 from hanoix.cli.app import AsOption, JsonOption, acting_user, state
 from hanoix.cli.keys import PassphraseStdinOption, read_passphrase
 from hanoix.cli.output import report
@@ -52,10 +52,7 @@ def _federation(ctx: typer.Context, log_level: str = "warning") -> Federation:
 
 
 def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
+    return inputs.read_input(path, what)
 
 
 def _directory_summary(directory: Directory) -> dict[str, Any]:
@@ -174,7 +171,7 @@ def directory_sign(
 ) -> None:
     """For the directory authority: sign a directory document."""
     try:
-        body = json.loads(_read(draft, "draft"))
+        body = inputs.load_json(_read(draft, "draft"), str(draft))
     except ValueError as exc:
         raise InputError(f"{draft} is not JSON: {exc}") from None
     if isinstance(body, dict) and "issued" not in body:

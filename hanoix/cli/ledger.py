@@ -7,7 +7,6 @@ index), with nothing appended.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,9 +17,10 @@ import rfc8785
 import typer
 from rich.console import Console
 
+from hanoix import inputs
 from hanoix.cli.app import JsonOption, open_node, state
 from hanoix.cli.output import human, report, to_json
-from hanoix.errors import ConfigurationError, FileFormatError, InputError, UsageError
+from hanoix.errors import ConfigurationError, FileFormatError, InputError, UsageError, excerpt
 from hanoix.ledger.checkpoint import NoteVerifier
 from hanoix.ledger.errors import MalformedEntryError, MalformedProofError
 from hanoix.ledger.events import load_events
@@ -45,11 +45,9 @@ def _ledger(ctx: typer.Context, *, create: bool = False) -> Iterator[custody.Cus
         yield custody.CustodyLedger(node)
 
 
-def _read_file(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise FileFormatError(f"cannot read {path}: {exc.strerror}") from None
+def _read_file(path: Path, what: str = "file") -> bytes:
+    # Entries are at most 64 KiB each and proofs a few KiB: 16 MiB holds any batch.
+    return inputs.read_input(path, what)
 
 
 def _lines(out: Console, *lines: str) -> None:
@@ -334,14 +332,16 @@ def check_proof_command(
 
 def _load_json(path: Path) -> Any:
     try:
-        return json.loads(_read_file(path))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MalformedProofError(f"{path} is not valid JSON: {exc}") from None
+        return inputs.load_json(_read_file(path, "proof"), str(path))
+    except FileFormatError as exc:
+        raise MalformedProofError(exc.message) from None
 
 
 def _canonical_entry(path: Path) -> bytes:
     """The entry's leaf bytes: its RFC 8785 form, whatever the file's spacing or key order."""
     try:
-        return bytes(rfc8785.dumps(json.loads(_read_file(path))))
-    except (json.JSONDecodeError, UnicodeDecodeError, rfc8785.CanonicalizationError) as exc:
-        raise MalformedEntryError(f"{path} is not a JSON entry: {exc}") from None
+        return bytes(rfc8785.dumps(inputs.load_json(_read_file(path, "entry"), str(path))))
+    except FileFormatError as exc:
+        raise MalformedEntryError(exc.message) from None
+    except rfc8785.CanonicalizationError as exc:
+        raise MalformedEntryError(f"{path} is not a JSON entry: {excerpt(str(exc))}") from None

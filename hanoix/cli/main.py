@@ -19,13 +19,31 @@ from hanoix.cli.output import human, to_json
 from hanoix.errors import HanoixError
 from hanoix.logs import configure_logging
 
+#: The longest line an error prints: a message quoting a whole binary file is cut here.
+MAX_ERROR_LINE = 400
+#: The most findings listed under an error (the --json report has them all).
+MAX_PROBLEMS_SHOWN = 50
+
+
+def _line(text: str) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= MAX_ERROR_LINE:
+        return flat
+    return f"{flat[:MAX_ERROR_LINE]}... ({len(flat) - MAX_ERROR_LINE} more characters)"
+
 
 def _print_error(error: HanoixError) -> None:
-    human.print(f"[bold red]error:[/] {error.message}", markup=True, highlight=False)
-    for problem in error.problems:
+    human.print("[bold red]error:[/] ", markup=True, highlight=False, end="")
+    human.print(_line(error.message), markup=False, highlight=False)
+    for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
         where = " ".join(part for part in (problem.article, problem.field) if part)
         prefix = f"{where}: " if where else ""
-        human.print(f"  - {prefix}{problem.message}", markup=False)
+        human.print("  - " + _line(f"{prefix}{problem.message}"), markup=False, highlight=False)
+    if len(error.problems) > MAX_PROBLEMS_SHOWN:
+        human.print(
+            f"  ... and {len(error.problems) - MAX_PROBLEMS_SHOWN} more (--json lists them all)",
+            markup=False,
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,7 +16,6 @@ conditional on version N, as the API's If-Match does.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,6 +25,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from hanoix import inputs
 from hanoix.api.request_models import (
     DeadlineOut,
     EditIn,
@@ -46,7 +46,7 @@ from hanoix.api.request_models import (
 from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node
 from hanoix.cli.output import human, report, to_json
 from hanoix.convention import RequestKind
-from hanoix.errors import FileFormatError, InputError, Problem, UsageError
+from hanoix.errors import InputError, Problem, UsageError
 from hanoix.requests import (
     TRANSITIONS,
     Action,
@@ -94,19 +94,13 @@ def _kind(value: str) -> RequestKind:
         raise UsageError(f"--kind: unknown kind {value!r}; the kinds are: {KINDS}") from None
 
 
+#: A request document is at most about 1 MiB (docs/requests.md, Sizes); a file may hold a few.
+REQUEST_FILE_LIMIT = 4 * 1024 * 1024
+
+
 def _read_json(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read it ({exc})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FileFormatError(
-            f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
+    # A regular file, at most a few request documents long, nested a few levels deep.
+    return inputs.read_json(path, "request document", limit=REQUEST_FILE_LIMIT)
 
 
 def _schema_problems(error: ValidationError) -> list[Problem]:

@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, cast
 
+from hanoix import inputs
 from hanoix.clock import Clock
-from hanoix.errors import Problem
+from hanoix.errors import InputError, Problem
 from hanoix.evidence import keys as keyfiles
 from hanoix.evidence.errors import (
     KeyFileError,
@@ -51,20 +52,22 @@ if TYPE_CHECKING:
 PackageEvent = Literal["package.sealed", "package.sent", "package.verified", "package.opened"]
 
 Progress = Callable[[int], None]
+KEY_FILE_LIMIT = 64 * 1024
 
 
 # --- keys -----------------------------------------------------------------------------------
 
 
 def _read_key(path: Path, role: str) -> bytes:
+    # A key file is a few hundred bytes; reading stops well before anything else fills memory.
+    if not Path(path).exists():
+        raise KeyFileError(f"{role}: no such key file {path}")
+    if Path(path).is_dir():
+        raise KeyFileError(f"{role}: {path} is a folder, not a key file")
     try:
-        return Path(path).read_bytes()
-    except FileNotFoundError as exc:
-        raise KeyFileError(f"{role}: no such key file {path}") from exc
-    except IsADirectoryError as exc:
-        raise KeyFileError(f"{role}: {path} is a folder, not a key file") from exc
-    except OSError as exc:
-        raise KeyFileError(f"{role}: cannot read {path}: {exc.strerror}") from exc
+        return inputs.read_input(Path(path), f"{role}: key file", limit=KEY_FILE_LIMIT)
+    except InputError as exc:
+        raise KeyFileError(exc.message) from None
 
 
 PassphrasePrompt = Callable[[], bytes]

@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hanoix import inputs
 from hanoix.clock import today
 from hanoix.errors import ConflictError, FileFormatError, InputError, UnknownStateError
 from hanoix.services.node import Node, register_init_step
@@ -210,20 +211,7 @@ def treaty_status(node: Node) -> tuple[TreatyStatus, TreatyData]:
 
 def read_import_file(path: Path) -> bytes:
     """The bytes of an import file, or an :class:`InputError` that says what is wrong."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_IMPORT_BYTES:
-            raise InputError(
-                f"{path} is {size} bytes; a treaty status file is far smaller "
-                f"(limit {MAX_IMPORT_BYTES})"
-            )
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not a file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+    return inputs.read_input(path, "treaty status file", limit=MAX_IMPORT_BYTES)
 
 
 def _decode_csv(content: bytes, name: str) -> str:

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 
 from hanoix.convention.notifications import NotificationForm, NotificationKind, kind_invoked
 from hanoix.convention.refs import Art
-from hanoix.errors import FileFormatError, HanoixError
+from hanoix.errors import FileFormatError, HanoixError, excerpt
 from hanoix.treaty.actions import (
     DECLARATION_KINDS,
     ActionKind,
@@ -72,12 +72,12 @@ def parse_csv(
     if tuple(columns[:3]) != REQUIRED_COLUMNS:
         raise FileFormatError(
             f"{source_name} line 1: the header must start with {HEADER} "
-            f"(got {','.join(header) or 'an empty line'})"
+            f"(got {excerpt(','.join(header)) or 'an empty line'})"
         )
     for name in columns[3:]:
         if name not in OPTIONAL_COLUMNS:
             raise FileFormatError(
-                f"{source_name} line 1: unknown column {name!r} "
+                f"{source_name} line 1: unknown column {excerpt(name)!r} "
                 f"(the optional columns are {', '.join(OPTIONAL_COLUMNS)})"
             )
     if len(set(columns)) != len(columns):

@@ -8,7 +8,9 @@ from hanoix.store.models import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through hanoix.store.migrate (or 'hanoix db upgrade')")
+    raise RuntimeError(
+        "run migrations through hanoix.store.migrate (or 'hanoix init', which upgrades)"
+    )
 
 context.configure(
     connection=connection,
