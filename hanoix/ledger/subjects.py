@@ -35,8 +35,9 @@ _REQUEST_KEY_LABEL = b"hanoix ledger request key v1\x00"
 
 #: The subject member that names a request.
 REQUEST_SUBJECT = "request"
-#: The details members that name another request (a follow-up and what it follows up).
-REQUEST_DETAILS = ("follows_up", "follow_up")
+#: The details members that name a request: a package's (sealed or sent for it), a follow-up
+#: and what it follows up.
+REQUEST_DETAILS = ("request", "follows_up", "follow_up")
 
 
 def _check_node_key(node_key: bytes) -> None:

@@ -109,14 +109,17 @@ def record_many(
     session: Session, events: Sequence[CustodyEvent], *, clock: Clock | None = None
 ) -> list[int]:
     """Append several events, in order, as one batch (one lock, two bulk inserts)."""
+    return [index for index, _ in record_entries(session, events, clock=clock)]
+
+
+def record_entries(
+    session: Session, events: Sequence[CustodyEvent], *, clock: Clock | None = None
+) -> list[tuple[int, CustodyEvent]]:
+    """As :func:`record_many`, and each event as the log holds it (requests by pseudonym):
+    what a proof of that entry is checked against."""
     if not events:
         return []
-    return list(_append(session, events, (clock or SystemClock()).now()).indices)
-
-
-def _append(
-    session: Session, events: Sequence[CustodyEvent], received: datetime
-) -> store.AppendResult:
+    received = (clock or SystemClock()).now()
     key = subject_key(session)
     # Requests are named by their pseudonym (hanoix.ledger.subjects), never in clear.
     concealed = [subjects.conceal(event, key) for event in events]
@@ -127,7 +130,7 @@ def _append(
         subjects=[event.subject for event in concealed],
     )
     store.remember_pseudonyms(session, _pseudonyms(events, concealed))
-    return result
+    return list(zip(result.indices, concealed, strict=True))
 
 
 def _pseudonyms(

@@ -609,8 +609,9 @@ def _record(
     session: Session, node: Node, steps: Sequence[Step]
 ) -> list[tuple[int, dict[str, Any]]]:
     events: list[CustodyEvent] = [s.event.custody_event() for s in steps]
-    indices = custody.record_many(session, events, clock=node.clock)
-    return [(i, e.as_dict()) for i, e in zip(indices, events, strict=True)]
+    # Each step keeps its entry as the log holds it, so that its proof checks against it.
+    recorded = custody.record_entries(session, events, clock=node.clock)
+    return [(index, written.as_dict()) for index, written in recorded]
 
 
 def _refresh_linked(session: Session, request: CooperationRequest) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from hanoix.evidence import PackageVerificationError
 from hanoix.ledger.events import CustodyEvent, EventKind
-from hanoix.services import evidence
+from hanoix.services import custody, evidence
 from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
 from tests.evidence.helpers import authority
@@ -56,7 +56,10 @@ def test_seal_send_verify_open_are_recorded(node: Node, tmp_path: Path) -> None:
         EventKind.PACKAGE_VERIFIED,
         EventKind.PACKAGE_OPENED,
     ]
-    assert ours[0].details["request"] == "AUT-2026-0003"
+    # The request it was sealed for, by its pseudonym (docs/ledger.md, "Requests by pseudonym").
+    assert (
+        ours[0].details["request"] == custody.disclose_request_key(node, "AUT-2026-0003").pseudonym
+    )
     assert ours[0].details["files"] == 1
     assert ours[1].details["to"] == ["VNM-CA"]
     assert ours[2].details["verified"] is True

@@ -61,6 +61,19 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, dict
     received = incoming(node, "executed")
     restricted = outgoing(node, "draft", author="duty", restricted=True)
     with node.unit_of_work() as session:
+        # A package sealed for a request names it in its details (hanoix.services.evidence).
+        custody.record(
+            session,
+            CustodyEvent(
+                EventKind.PACKAGE_SEALED,
+                "examiner",
+                "AUT-CA",
+                node.clock.now(),
+                {"package": "sha256:" + "ab" * 32},
+                {"request": str(executed.reference), "files": 1},
+            ),
+        )
+    with node.unit_of_work() as session:
         custody.record(
             session,
             CustodyEvent(

@@ -36,6 +36,7 @@ from hanoix.requests import (
     UseConsent,
     UseDeniedError,
 )
+from hanoix.services import custody
 from hanoix.services import requests as service
 from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
@@ -75,7 +76,9 @@ def test_creating_a_request_stores_it_and_records_one_custody_event(world: Node)
     with world.unit_of_work() as session:
         steps = store.steps(session, request.id)
     assert [(s.action, s.ledger_index) for s in steps] == [("create", 0)]
-    assert steps[0].event["subject"] == {"request": "AUT-2026-000001"}
+    # The step keeps its entry as the ledger holds it: the request by its pseudonym.
+    disclosed = custody.disclose_request_key(world, "AUT-2026-000001")
+    assert steps[0].event["subject"] == {"request": disclosed.pseudonym}
 
 
 def test_a_request_between_states_where_the_convention_is_not_in_force_is_flagged(
