@@ -331,7 +331,7 @@ def test_validation_over_http_lists_envelope_and_content_problems_at_once(
     body = {**document(RequestKind.MLA), "requested_state": "XXA"}
     del body["contents"]["purpose"]
     unknown = client.post(f"{BASE}/validate", json=body, headers=as_("drafter"))
-    assert unknown.status_code == 400
+    assert unknown.status_code == 422  # fits the schema, cannot be used (docs/api.md)
     assert [p["field"] for p in unknown.json()["problems"]] == ["requested_state", "purpose"]
 
 
