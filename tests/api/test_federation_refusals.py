@@ -19,6 +19,7 @@ from hanoix.services import auth, custody
 from hanoix.services.federation import Message
 from hanoix.store import federation as store
 from tests.federation.builders import Network, make_network
+from tests.services.requests_world import add_people, token
 
 
 @pytest.fixture
@@ -51,25 +52,12 @@ def _sealed(net: Network, text: str = "hello") -> bytes:
 def _bearer(net: Network, username: str, roles: set[str], authority: str | None) -> dict[str, str]:
     node = net["b"].node
     with node.unit_of_work() as session:
-        if authority is not None and authority not in {
-            a.code for a in auth.list_authorities(session)
-        }:
-            auth.add_authority(
-                session,
-                node.clock,
-                auth.Authority(authority, authority, "central-authority", "VNM"),
-            )
-        auth.add_user(
-            session,
-            node.clock,
-            username=username,
-            display_name=username,
-            roles=roles,
-            authority=authority,
-            password=None,
-        )
-        secret = auth.issue_token(session, node.clock, auth.user_id(session, username), "t")
-    return {"Authorization": f"Bearer {secret}"}
+        known = {a.code for a in auth.list_authorities(session)}
+    new = (
+        [] if authority is None or authority in known else [(authority, "central-authority", "VNM")]
+    )
+    add_people(node, new, {username: (roles, authority)})
+    return token(node, username)
 
 
 def test_two_hundred_garbage_posts_grow_the_ledger_by_nothing_and_count_200_in_one_row(
