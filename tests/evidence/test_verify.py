@@ -164,6 +164,33 @@ def test_an_empty_payload_is_one_empty_chunk_that_verifies() -> None:
     assert verified.report.chunks == len(spans)
 
 
+def test_a_package_with_all_its_chunk_data_cut_out_is_truncated_not_malformed() -> None:
+    # The payload ends exactly where the header ends: the boundary of step 3's check. The
+    # footer is still right, so every chunk is reported missing, not the footer.
+    header_end, payload_end = SPANS[0][0], SPANS[-1][0] + SPANS[-1][1]
+    expected = payload_end - header_end
+    _, problems = _problems(PACKAGE[:header_end] + PACKAGE[payload_end:])
+    assert problems == [
+        (
+            "payload",
+            f"step 6: the package is truncated: {expected} bytes of chunk data are "
+            f"missing (0 of {expected})",
+        ),
+        ("chunks", f"step 7: {len(SPANS)} chunks are missing from the end (truncated)"),
+    ]
+
+
+def test_a_footer_one_byte_past_the_header_names_the_footer() -> None:
+    header_end, payload_end = SPANS[0][0], SPANS[-1][0] + SPANS[-1][1]
+    cut = bytearray(PACKAGE[:header_end] + PACKAGE[payload_end:])
+    trailer_length = int.from_bytes(cut[-FOOTER_SIZE:][:8], "big")
+    cut[-FOOTER_SIZE : -FOOTER_SIZE + 8] = (trailer_length + 1).to_bytes(8, "big")
+    _, problems = _problems(bytes(cut))
+    assert problems == [
+        ("footer", "step 3: the footer's trailer length is larger than the package")
+    ]
+
+
 def test_a_pinned_sender_that_did_not_sign_is_named_with_both_keys() -> None:
     _, problems = _problems(PACKAGE, sender=OTHER.sender)
     assert problems == [
