@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from hanoix.convention import RequestKind
+from hanoix.federation import request_wire as wire
 from hanoix.requests import Payload
-from hanoix.services import exchange as wire
+from tests.golden import as_golden, read_golden
 from tests.requests import samples
 from tests.requests.builders import incoming
 
@@ -21,17 +21,13 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def _golden_text(name: str) -> str:
-    return (GOLDEN / name).read_text("utf-8")
-
-
-def _as_golden(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    return read_golden(GOLDEN, name)
 
 
 @pytest.mark.parametrize("kind", samples.KINDS, ids=lambda kind: kind.value)
 def test_a_sent_request_of_each_kind_encodes_to_its_golden_file(kind: RequestKind) -> None:
-    encoded = wire._document(samples.sent_request(kind))
-    assert _as_golden(encoded) == _golden_text(f"request-{kind.value}.json")
+    encoded = wire.encode_request(samples.sent_request(kind))
+    assert as_golden(encoded) == _golden_text(f"request-{kind.value}.json")
 
 
 @pytest.mark.parametrize("kind", samples.KINDS, ids=lambda kind: kind.value)
@@ -40,14 +36,14 @@ def test_a_golden_sent_request_of_each_kind_decodes_to_the_received_copy(
 ) -> None:
     request = samples.sent_request(kind)
     data = json.loads(_golden_text(f"request-{kind.value}.json"))
-    decoded = wire._incoming(request.reference, data, "VNM-POC")
+    decoded = wire.decode_request(request.reference, data, "VNM-POC")
     assert decoded == incoming(request, handled_by="VNM-POC")
 
 
 @pytest.mark.parametrize("name", sorted(samples.PAYLOADS))
 def test_a_step_payload_of_each_type_encodes_to_its_golden_file(name: str) -> None:
     encoded = wire.encode_payload(samples.PAYLOADS[name])
-    assert _as_golden(encoded) == _golden_text(f"payload-{name}.json")
+    assert as_golden(encoded) == _golden_text(f"payload-{name}.json")
 
 
 @pytest.mark.parametrize("name", sorted(samples.PAYLOADS))
