@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hanoix.api.request_models import RequestOut
 from hanoix.convention import RequestKind
+from hanoix.documents.request_views import RequestOut
 from hanoix.requests import Action, Refusal, apply
 from tests.requests.builders import T0, VNM_APPROVER, received, sent
 
