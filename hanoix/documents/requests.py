@@ -76,27 +76,16 @@ def schema_id(kind: RequestKind) -> str:
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-
 ContentText = Annotated[StrictStr, Field(max_length=limits.MAX_CONTENT_CHARS)]
-
-
 ContentItem = Annotated[StrictStr, Field(max_length=limits.MAX_CONTENT_ITEM_CHARS)]
-
-
 ContentIn = (
     ContentText
     | StrictBool
     | Annotated[list[ContentItem], Field(max_length=limits.MAX_CONTENT_ITEMS)]
 )
-
-
 ContentName = Annotated[str, Field(max_length=64)]
-
-
 #: A request holds at most as many contents as its kind has (a dozen): 64 is plenty.
 MAX_CONTENTS = 64
-
-
 DateText = Annotated[
     str,
     Field(
@@ -105,20 +94,16 @@ DateText = Annotated[
         json_schema_extra={"format": "date"},
     ),
 ]
-
-
 KINDS = [k.value for k in RequestKind]
 
 
-# --- the documents ------------------------------------------------------------------------
+# --- the documents --------------------------------------------------------------------------------
 
 
 # The codes the treaty module knows (ISO 3166-1 alpha-3 and EUU): the document lists them,
 # and the handler checks them with a message that says what to write.
 # What RequestReference.parse reads (surrounding spaces are ignored).
 REFERENCE_PATTERN = r"^\s*[A-Z]{3}-[0-9]{4}-[0-9]{6,}\s*$"
-
-
 STATE_CODES: list[JsonValue] = [participant.code for participant in all_participants()]
 
 
@@ -277,7 +262,7 @@ class EditIn(BaseModel):
         )
 
 
-# --- reading them ---------------------------------------------------------------------------
+# --- reading them ---------------------------------------------------------------------------------
 
 
 def parse_date_field(
@@ -462,7 +447,7 @@ def to_incoming(document: IncomingIn, authority: Authority) -> IncomingRequest:
     )
 
 
-# --- problems ---------------------------------------------------------------------------------
+# --- problems -------------------------------------------------------------------------------------
 
 
 def _envelope_articles() -> dict[str, str]:
@@ -527,7 +512,7 @@ def all_problems(*groups: list[Problem]) -> list[Problem]:
     return merged
 
 
-# --- the JSON Schema ------------------------------------------------------------------------
+# --- the JSON Schema ------------------------------------------------------------------------------
 
 
 def _content_schema(kind: RequestKind) -> dict[str, Any]:
@@ -596,7 +581,7 @@ def kind_schema(kind: RequestKind) -> dict[str, Any]:
     return schema
 
 
-# --- consents ---------------------------------------------------------------------------------
+# --- consents -------------------------------------------------------------------------------------
 
 
 def granted_consent(

@@ -53,7 +53,7 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-# --- the parties -----------------------------------------------------------------------------
+# --- the parties ----------------------------------------------------------------------------------
 
 
 def encode_party(party: Party) -> dict[str, str]:
@@ -66,7 +66,7 @@ def decode_party(data: Mapping[str, Any]) -> Party:
     return Party(str(data["state"]), str(data["authority"]), str(data["zone"]))
 
 
-# --- conditions on use and consents ----------------------------------------------------------
+# --- conditions on use and consents ---------------------------------------------------------------
 
 
 def _encode_condition(condition: UseCondition) -> dict[str, Any]:
@@ -141,7 +141,7 @@ def _decode_consent(data: Mapping[str, Any]) -> Consent:
     raise InputError(f"consent of unknown type {data['type']!r}")
 
 
-# --- step payloads ---------------------------------------------------------------------------
+# --- step payloads --------------------------------------------------------------------------------
 
 
 def encode_payload(payload: Payload | None) -> dict[str, Any] | None:
@@ -219,7 +219,7 @@ def decode_payload(data: Any) -> Payload | None:
     raise InputError(f"step payload of unknown type {data.get('type')!r}")
 
 
-# --- the request's document ------------------------------------------------------------------
+# --- the request's document -----------------------------------------------------------------------
 
 
 def encode_request(request: CooperationRequest) -> dict[str, Any]:

@@ -221,7 +221,7 @@ def reios_of(code: str) -> list[str]:
     return sorted(reio for reio, members in REIO_MEMBERS.items() if code in members)
 
 
-# --- time zones -------------------------------------------------------------------------
+# --- time zones -----------------------------------------------------------------------------------
 
 
 def _zone_tables() -> list[Path]:
