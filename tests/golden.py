@@ -1,5 +1,10 @@
 """Golden files: a format's encoded value, written once from the code that defines the format,
-against which every later encoding is compared byte for byte."""
+against which every later encoding is compared byte for byte.
+
+A golden file is never rewritten to make a test pass: a change of format is a new version of
+it (its constant raised, with a migration or a documented protocol step), and its golden files
+are new ones beside the old.
+"""
 
 from __future__ import annotations
 
