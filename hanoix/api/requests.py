@@ -32,13 +32,10 @@ from hanoix.api.problems import more_findings, problem_doc
 from hanoix.api.request_models import (
     ConditionsIn,
     DeleteByIn,
-    EditIn,
     ExecuteIn,
     ExtendIn,
     FollowUpIn,
     FollowUpOut,
-    HistoryOut,
-    IncomingIn,
     KeepConfidentialIn,
     LinkIn,
     NoOnwardTransferIn,
@@ -47,25 +44,28 @@ from hanoix.api.request_models import (
     PostponeIn,
     ReceivedEvidenceOut,
     RefuseIn,
-    RequestDocument,
-    RequestOut,
     RetentionConsentIn,
-    SummaryOut,
     UseConsentIn,
     UseIn,
     UseOnlyForProceedingIn,
     UseOut,
-    ValidationOut,
+)
+from hanoix.api.security import CurrentPrincipal
+from hanoix.convention import RequestKind
+from hanoix.documents.request_views import DeadlineOut as DeadlineOutModel
+from hanoix.documents.request_views import HistoryOut, RequestOut, SummaryOut, ValidationOut
+from hanoix.documents.requests import (
+    EditIn,
+    IncomingIn,
+    RequestDocument,
     all_problems,
     content_gaps,
+    granted_consent,
     kind_schema,
     parse_date_field,
     to_draft,
     to_incoming,
 )
-from hanoix.api.request_models import DeadlineOut as DeadlineOutModel
-from hanoix.api.security import CurrentPrincipal
-from hanoix.convention import RequestKind
 from hanoix.errors import InputError, NotFoundError, Problem
 from hanoix.requests import (
     TRANSITIONS,
@@ -78,11 +78,9 @@ from hanoix.requests import (
     NoOnwardTransfer,
     Payload,
     RequestReference,
-    RetentionConsent,
     Status,
     UseAction,
     UseCondition,
-    UseConsent,
     UseOnlyForProceeding,
     User,
 )
@@ -546,13 +544,11 @@ def _condition(item: Any) -> UseCondition:
 
 
 def _consent(body: UseConsentIn | RetentionConsentIn, user: User, node: Node) -> Payload:
-    granted_by = user.authority.code if user.authority is not None else user.id
-    now = node.clock.now()
     if isinstance(body, UseConsentIn):
-        return UseConsent(
-            action=UseAction(body.action),
-            granted_by=granted_by,
-            granted_at=now,
+        return granted_consent(
+            user,
+            node.clock.now(),
+            use=UseAction(body.action),
             proceeding=body.proceeding,
             recipient=body.recipient,
             written=body.written,
@@ -562,8 +558,8 @@ def _consent(body: UseConsentIn | RetentionConsentIn, user: User, node: Node) ->
     until = parse_date_field(body.until, "until", "Art. 36(1)(b)", problems)
     if until is None:
         raise InputError(problems[0].message, problems=problems)
-    return RetentionConsent(
-        until=until, granted_by=granted_by, granted_at=now, written=body.written, letter=body.letter
+    return granted_consent(
+        user, node.clock.now(), until=until, written=body.written, letter=body.letter
     )
 
 

@@ -26,26 +26,30 @@ from rich.console import Console
 from rich.table import Table
 
 from hanoix import inputs
-from hanoix.api.request_models import (
+from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node
+from hanoix.cli.output import human, report, to_json
+from hanoix.convention import RequestKind
+from hanoix.documents.request_views import (
     DeadlineOut,
-    EditIn,
     HistoryOut,
-    IncomingIn,
-    RequestDocument,
     RequestOut,
     SummaryOut,
     ValidationOut,
+)
+from hanoix.documents.requests import (
+    DraftInput,
+    EditIn,
+    IncomingIn,
+    RequestDocument,
     all_problems,
     content_gaps,
+    granted_consent,
     kind_schema,
     parse_date_field,
     schema_problems,
     to_draft,
     to_incoming,
 )
-from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node
-from hanoix.cli.output import human, report, to_json
-from hanoix.convention import RequestKind
 from hanoix.errors import InputError, Problem, UsageError
 from hanoix.requests import (
     TRANSITIONS,
@@ -57,21 +61,17 @@ from hanoix.requests import (
     IntendedUse,
     KeepConfidential,
     NoOnwardTransfer,
-    Payload,
     Postponement,
     PreservationExtension,
     Refusal,
     RequestReference,
-    RetentionConsent,
     Status,
     Transition,
     UseAction,
     UseCondition,
-    UseConsent,
     UseOnlyForProceeding,
 )
 from hanoix.services import requests as service
-from hanoix.services.requests import DraftInput
 from hanoix.store.requests import ListFilter
 
 request_app = typer.Typer(
@@ -103,16 +103,6 @@ def _read_json(path: Path) -> Any:
     return inputs.read_json(path, "request document", limit=REQUEST_FILE_LIMIT)
 
 
-def _schema_problems(error: ValidationError) -> list[Problem]:
-    return [
-        Problem(
-            f"{item['msg']}",
-            field=".".join(str(part) for part in item["loc"]) or None,
-        )
-        for item in error.errors()
-    ]
-
-
 def _unusable(path: Path, problems: list[Problem]) -> InputError:
     first = problems[0]
     where = f"{first.field}: " if first.field else ""
@@ -129,7 +119,7 @@ def _document(path: Path, kind: RequestKind | None = None) -> RequestDocument:
     try:
         return RequestDocument.model_validate(data)
     except ValidationError as error:
-        raise _unusable(path, _schema_problems(error)) from None
+        raise _unusable(path, schema_problems(error)) from None
 
 
 def _show(out: Console, shown: RequestOut) -> None:
@@ -416,7 +406,7 @@ def edit(
     try:
         changes = EditIn.model_validate(data)
     except ValidationError as error:
-        raise _unusable(from_file, _schema_problems(error)) from None
+        raise _unusable(from_file, schema_problems(error, EditIn)) from None
     with open_node(ctx) as node:
         user = acting_user(node, as_user)
         changed = service.take_step(
@@ -447,7 +437,7 @@ def register_incoming(
     try:
         document = IncomingIn.model_validate(data)
     except ValidationError as error:
-        raise _unusable(from_file, _schema_problems(error)) from None
+        raise _unusable(from_file, schema_problems(error, IncomingIn)) from None
     with open_node(ctx) as node:
         user = acting_user(node, as_user)
         incoming = to_incoming(document, service.require_role(user, Action.REGISTER))
@@ -764,28 +754,16 @@ def consent_to_use(
         raise UsageError("give either --use ACTION or --retain-until DATE")
     with open_node(ctx) as node:
         user = acting_user(node, as_user)
-        granted_by = user.authority.code if user.authority is not None else user.id
-        now = node.clock.now()
-        payload: Payload
-        if use is not None:
-            payload = UseConsent(
-                action=_use_action(use, "--use"),
-                granted_by=granted_by,
-                granted_at=now,
-                proceeding=proceeding,
-                recipient=recipient,
-                written=written,
-                letter=letter,
-            )
-        else:
-            assert retain_until is not None
-            payload = RetentionConsent(
-                until=_day(retain_until, "--retain-until"),
-                granted_by=granted_by,
-                granted_at=now,
-                written=written,
-                letter=letter,
-            )
+        payload = granted_consent(
+            user,
+            node.clock.now(),
+            use=_use_action(use, "--use") if use is not None else None,
+            until=_day(retain_until, "--retain-until") if retain_until is not None else None,
+            proceeding=proceeding,
+            recipient=recipient,
+            written=written,
+            letter=letter,
+        )
         changed = service.take_step(
             node,
             user,

@@ -26,22 +26,20 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
-from hanoix.convention import RequestKind
 from hanoix.convention.assistance import EXCULPATORY_DISCLOSURE
 from hanoix.errors import InputError, NotFoundError, PermissionDeniedError
 from hanoix.evidence import keys as keyfiles
 from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey
 from hanoix.evidence.open import OpenedPackage
 from hanoix.evidence.verify import verify as verify_package
-from hanoix.federation import codec
+from hanoix.federation import codec, request_wire
 from hanoix.federation.directory import NodeEntry
 from hanoix.federation.envelope import OpenedEnvelope
 from hanoix.federation.errors import EnvelopeRejectedError, Reason
@@ -50,19 +48,11 @@ from hanoix.logs import get_logger
 from hanoix.requests import (
     Action,
     Channel,
-    ConditionsAttachment,
     CooperationRequest,
     Counterpart,
-    ExecutionReport,
-    FollowUpLink,
-    IncomingRequest,
     IntendedUse,
     NodeActor,
-    Party,
     Payload,
-    Postponement,
-    PreservationExtension,
-    Refusal,
     RequestReference,
     Side,
     UseAction,
@@ -70,7 +60,6 @@ from hanoix.requests import (
     authorise,
     not_found,
 )
-from hanoix.requests.conditions import Consent, RetentionConsent, UseConsent
 from hanoix.services import auth
 from hanoix.services import requests as service
 from hanoix.services.evidence import Actor, open_stream
@@ -133,156 +122,6 @@ def _bad(envelope: OpenedEnvelope, message: str) -> EnvelopeRejectedError:
     return EnvelopeRejectedError(Reason.BAD_PAYLOAD, message, envelope_id=envelope.id)
 
 
-# --- payloads as JSON ------------------------------------------------------------------------
-
-
-def _iso(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def encode_payload(payload: Payload | None) -> dict[str, Any] | None:
-    """A step's payload as JSON, tagged with its type (``None`` stays ``None``)."""
-    if payload is None:
-        return None
-    if isinstance(payload, Refusal):
-        return {
-            "type": "refusal",
-            "grounds": list(payload.grounds),
-            "reasons": payload.reasons,
-            "consulted": payload.consulted,
-        }
-    if isinstance(payload, Postponement):
-        return {
-            "type": "postponement",
-            "until": payload.until.isoformat(),
-            "reason": payload.reason,
-            "consulted": payload.consulted,
-        }
-    if isinstance(payload, ExecutionReport):
-        return {
-            "type": "execution",
-            "preserved_on": _iso(payload.preserved_on),
-            "summary": payload.summary,
-        }
-    if isinstance(payload, PreservationExtension):
-        return {"type": "extension", "days": payload.days, "reason": payload.reason}
-    if isinstance(payload, ConditionsAttachment):
-        return {
-            "type": "conditions",
-            "conditions": [request_store.encode_condition(c) for c in payload.conditions],
-        }
-    if isinstance(payload, UseConsent | RetentionConsent):
-        return {"type": "consent", "consent": request_store.encode_consent(payload)}
-    if isinstance(payload, FollowUpLink):
-        return {"type": "follow-up", "reference": str(payload.reference)}
-    raise InputError(f"a {type(payload).__name__} is not sent to the other State")
-
-
-def decode_payload(data: Any) -> Payload | None:
-    """The inverse of :func:`encode_payload`; raises :class:`InputError` on anything else."""
-    if data is None:
-        return None
-    try:
-        kind = data["type"]
-        if kind == "refusal":
-            return Refusal(
-                grounds=tuple(str(g) for g in data["grounds"]),
-                reasons=str(data["reasons"]),
-                consulted=bool(data["consulted"]),
-            )
-        if kind == "postponement":
-            return Postponement(
-                until=date.fromisoformat(data["until"]),
-                reason=str(data["reason"]),
-                consulted=bool(data["consulted"]),
-            )
-        if kind == "execution":
-            preserved = data["preserved_on"]
-            return ExecutionReport(
-                preserved_on=None if preserved is None else date.fromisoformat(preserved),
-                summary=str(data["summary"]),
-            )
-        if kind == "extension":
-            return PreservationExtension(days=int(data["days"]), reason=str(data["reason"]))
-        if kind == "conditions":
-            return ConditionsAttachment(
-                tuple(request_store.decode_condition(c) for c in data["conditions"])
-            )
-        if kind == "consent":
-            consent: Consent = request_store.decode_consent(data["consent"])
-            return consent
-        if kind == "follow-up":
-            return FollowUpLink(reference=RequestReference.parse(data["reference"]))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"step payload: {exc}") from None
-    raise InputError(f"step payload of unknown type {data.get('type')!r}")
-
-
-def _party(party: Party) -> dict[str, str]:
-    return {"state": party.state, "authority": party.authority, "zone": party.zone}
-
-
-def _party_back(data: Mapping[str, Any]) -> Party:
-    return Party(str(data["state"]), str(data["authority"]), str(data["zone"]))
-
-
-def _document(request: CooperationRequest) -> dict[str, Any]:
-    """What travels with a sent request: everything the requested State's copy needs."""
-    return {
-        "kind": request.kind.value,
-        "requesting": _party(request.requesting),
-        "requested": _party(request.requested),
-        "channel": request.channel.value,
-        "language": request.language,
-        "proceeding": request.proceeding,
-        "contents": {
-            k: list(v) if isinstance(v, tuple) else v for k, v in request.contents.items()
-        },
-        "urgent": request.urgent,
-        "restricted": request.restricted,
-        "legal_basis_other": request.legal_basis_other,
-        "convention_offence": request.convention_offence,
-        "dual_criminality": request.dual_criminality,
-        "preservation_days": request.preservation_days,
-        "suggested_deadline": _iso(request.suggested_deadline),
-        "follows_up": str(request.follows_up) if request.follows_up else None,
-    }
-
-
-def _incoming(
-    reference: RequestReference, data: Mapping[str, Any], handled_by: str
-) -> IncomingRequest:
-    contents = {
-        str(k): tuple(str(x) for x in v) if isinstance(v, list) else v
-        for k, v in dict(data["contents"]).items()
-    }
-    for name, value in contents.items():
-        if not isinstance(value, str | bool | tuple):
-            raise InputError(f"content {name!r} is neither text, a list nor a yes/no")
-    deadline = data.get("suggested_deadline")
-    follows_up = data.get("follows_up")
-    days = data.get("preservation_days")
-    return IncomingRequest(
-        reference=reference,
-        kind=RequestKind(data["kind"]),
-        requesting=_party_back(data["requesting"]),
-        requested=_party_back(data["requested"]),
-        handled_by=handled_by,
-        channel=Channel(data["channel"]),
-        language=str(data["language"]),
-        proceeding=str(data["proceeding"]),
-        contents=contents,
-        urgent=bool(data["urgent"]),
-        restricted=bool(data["restricted"]),
-        legal_basis_other=data.get("legal_basis_other"),
-        convention_offence=data.get("convention_offence"),
-        dual_criminality=data.get("dual_criminality"),
-        preservation_days=None if days is None else int(days),
-        suggested_deadline=None if deadline is None else date.fromisoformat(deadline),
-        follows_up=None if follows_up is None else RequestReference.parse(follows_up),
-    )
-
-
 # --- sending: hooked into the request use cases ----------------------------------------------
 
 
@@ -343,7 +182,7 @@ def after_step(
         "at": codec.format_time(entry.at),
         "authority": request.handled_by,
         "note": note,
-        "payload": encode_payload(payload),
+        "payload": request_wire.encode_payload(payload),
     }
     federation.enqueue(session, Message(peer.origin, REQUEST_STEP, message, urgent=request.urgent))
 
@@ -366,7 +205,7 @@ def _send_request(
         "reference": str(request.reference),
         "sent_at": codec.format_time(at),
         "authority": request.handled_by,
-        "document": _document(request),
+        "document": request_wire.encode_request(request),
         "evidence_key": evidence_key,
     }
     federation.enqueue(session, Message(peer.origin, REQUEST_SENT, payload, urgent=request.urgent))
@@ -421,8 +260,8 @@ def _on_request_sent(node: Node, session: Session, envelope: OpenedEnvelope) -> 
     own = federation.require_directory(session).node(envelope.header.recipient)
     own_state = own.state if own is not None else node.settings.state
     try:
-        requesting = _party_back(document["requesting"])
-        requested = _party_back(document["requested"])
+        requesting = request_wire.decode_party(document["requesting"])
+        requested = request_wire.decode_party(document["requested"])
         channel = Channel(document["channel"])
     except (KeyError, TypeError, ValueError, InputError) as exc:
         raise _bad(envelope, f"document: {exc}") from None
@@ -441,7 +280,7 @@ def _on_request_sent(node: Node, session: Session, envelope: OpenedEnvelope) -> 
         return  # already registered (a re-send under a new envelope): no second copy
     handled_by = _local_authority(session, own_state, requested.authority, channel)
     try:
-        incoming = _incoming(reference, document, handled_by)
+        incoming = request_wire.decode_request(reference, document, handled_by)
     except (KeyError, TypeError, ValueError) as exc:
         raise _bad(envelope, f"document: {exc}") from None
     actor = NodeActor(own_state, FEDERATION_ACTOR)
@@ -487,7 +326,7 @@ def _on_request_step(node: Node, session: Session, envelope: OpenedEnvelope) -> 
         at = codec.time(payload, "at")
         authority = codec.text(payload, "authority", max_length=64)
         note = codec.optional_text(payload, "note", max_length=MAX_NOTE)
-        step_payload = decode_payload(payload["payload"])
+        step_payload = request_wire.decode_payload(payload["payload"])
     except (codec.FieldError, InputError, ValueError) as exc:
         raise _bad(envelope, str(exc)) from None
     sender = _sender_entry(federation, session, envelope)

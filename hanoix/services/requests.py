@@ -19,16 +19,11 @@ State notified nothing.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-import zoneinfo
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any, Literal
 from weakref import WeakKeyDictionary
 
@@ -36,9 +31,9 @@ import pycountry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hanoix.convention import NotificationKind, RequestKind, kind_spec
+from hanoix.convention import NotificationKind, RequestKind
 from hanoix.convention.assistance import EXCULPATORY_DISCLOSURE
-from hanoix.convention.kinds import Channel as KindChannel
+from hanoix.documents.requests import DraftInput, default_channel
 from hanoix.errors import (
     InputError,
     PermissionDeniedError,
@@ -99,7 +94,7 @@ from hanoix.store import requests as store
 from hanoix.store import treaty as treaty_store
 from hanoix.store.auth import AuthorityRow, UserRow
 from hanoix.store.requests import ListFilter, Page, StaleVersionError, StoredStep, Visibility
-from hanoix.treaty.participants import lookup
+from hanoix.treaty.participants import lookup, state_zone
 from hanoix.treaty.status import TreatyStatus
 
 __all__ = [
@@ -213,35 +208,6 @@ def require_role(user: User, action: Action) -> Authority:
 
 
 # --- States: profiles and the Convention's applicability ------------------------------------
-
-
-def _zone_tables() -> list[Path]:
-    return [Path(base) / "zone.tab" for base in zoneinfo.TZPATH]
-
-
-@cache
-def _zones_by_country() -> dict[str, str]:
-    zones: dict[str, str] = {}
-    for table in _zone_tables():
-        if not table.is_file():
-            continue
-        for line in table.read_text(encoding="utf-8").splitlines():
-            if line.startswith("#") or not line.strip():
-                continue
-            parts = line.split("\t")
-            if len(parts) >= 3:
-                zones.setdefault(parts[0], parts[2])
-        break
-    return zones
-
-
-def state_zone(state: str) -> str:
-    """The IANA zone a State's periods are counted in: the first zone the tz database lists
-    for the country (a State spanning zones should set its own; ``UTC`` if none is known)."""
-    country = pycountry.countries.get(alpha_3=state)
-    if country is None:
-        return "UTC"
-    return _zones_by_country().get(country.alpha_2, "UTC")
 
 
 def _language_codes(text: str) -> set[str]:
@@ -376,55 +342,6 @@ def _validate(
 
 
 # --- drafting -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DraftInput:
-    """What a drafter supplies for a new request (the API body and the CLI's file map onto it).
-
-    ``requesting_state`` may be left out: it is the acting user's State. ``channel`` and
-    ``requested_authority`` default from the kind and the requested State's profile.
-    """
-
-    kind: RequestKind
-    requested_state: str
-    language: str
-    proceeding: str = ""
-    contents: Mapping[str, ContentValue] = field(default_factory=dict)
-    requesting_state: str | None = None
-    requested_authority: str | None = None
-    channel: Channel | None = None
-    urgent: bool = False
-    restricted: bool = False
-    legal_basis_other: str | None = None
-    convention_offence: bool | None = None
-    dual_criminality: bool | None = None
-    preservation_days: int | None = None
-    suggested_deadline: date | None = None
-    owner: str | None = None
-
-    def fingerprint(self) -> str:
-        """A digest of the whole input: the same body under one Idempotency-Key has the same."""
-        data = asdict(self)
-        data["contents"] = {
-            k: list(v) if isinstance(v, tuple) else v for k, v in self.contents.items()
-        }
-        text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
-
-
-def default_channel(draft: DraftInput, profile: StateProfile | None = None) -> Channel:
-    """The channel a request travels by when the drafter names none: the kind's (the 24/7
-    network for preservation, and for urgent requests of kinds it may carry), else the
-    requested State's preferred channel (central authorities by default)."""
-    if draft.channel is not None:
-        return draft.channel
-    declared = kind_spec(draft.kind).channel
-    if declared is KindChannel.CONTACT_24_7 or (declared is KindChannel.EITHER and draft.urgent):
-        return Channel.CONTACT_24_7
-    if declared is KindChannel.COMPETENT_AUTHORITIES:
-        return Channel.COMPETENT_AUTHORITIES
-    return profile.preferred_channel if profile is not None else Channel.CENTRAL_AUTHORITY
 
 
 def _requested_authority(draft: DraftInput, channel: Channel, profile: StateProfile) -> str:

@@ -16,10 +16,12 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from pathlib import Path
 
 import pycountry
 
@@ -217,3 +219,35 @@ def reio_members(code: str) -> frozenset[str]:
 def reios_of(code: str) -> list[str]:
     """The REIOs that the State ``code`` is a member of."""
     return sorted(reio for reio, members in REIO_MEMBERS.items() if code in members)
+
+
+# --- time zones -----------------------------------------------------------------------------------
+
+
+def _zone_tables() -> list[Path]:
+    return [Path(base) / "zone.tab" for base in zoneinfo.TZPATH]
+
+
+@cache
+def _zones_by_country() -> dict[str, str]:
+    zones: dict[str, str] = {}
+    for table in _zone_tables():
+        if not table.is_file():
+            continue
+        for line in table.read_text(encoding="utf-8").splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            parts = line.split("\t")
+            if len(parts) >= 3:
+                zones.setdefault(parts[0], parts[2])
+        break
+    return zones
+
+
+def state_zone(state: str) -> str:
+    """The IANA zone a State's periods are counted in: the first zone the tz database lists
+    for the country (a State spanning zones should set its own; ``UTC`` if none is known)."""
+    country = pycountry.countries.get(alpha_3=state)
+    if country is None:
+        return "UTC"
+    return _zones_by_country().get(country.alpha_2, "UTC")

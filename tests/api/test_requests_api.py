@@ -151,6 +151,7 @@ def test_the_lifecycle_over_http_with_four_eyes(client: TestClient, as_: Any) ->
         ({"preservation_days": "90"}, 422, "preservation_days", None),
         ({"urgent": 1}, 422, "urgent", None),
         ({"contents": {"shoe_size": "42"}}, 422, "contents.shoe_size", "Art. 40"),
+        ({"document_version": 2}, 422, "document_version", None),
     ],
     ids=[
         "unknown-kind",
@@ -161,6 +162,7 @@ def test_the_lifecycle_over_http_with_four_eyes(client: TestClient, as_: Any) ->
         "string-number",
         "number-bool",
         "unknown-content",
+        "unknown-document-version",
     ],
 )
 def test_bad_input_is_a_problem_naming_the_field_and_article_and_saves_nothing(

@@ -67,6 +67,7 @@ def test_the_schema_of_a_kind_is_the_documented_input_format(run: Any) -> None:
     assert result.exit_code == 0
     schema = result.json()
     assert schema["properties"]["kind"]["const"] == "preservation"
+    assert schema["$id"] == "urn:hanoix:request-document:1:preservation"
     contents = schema["properties"]["contents"]["properties"]
     assert {name: c["x-article"] for name, c in contents.items()}["custodian_or_location"] == str(
         kind_spec(RequestKind.PRESERVATION).content("custodian_or_location").art
@@ -465,6 +466,9 @@ def test_a_request_on_paper_is_registered_and_handled_from_the_command_line(
     no_reference = write(tmp_path, document(requesting_state="VNM"), "no-reference.json")
     missing = run("register", "--from-file", str(no_reference), "--as", "drafter")
     assert missing.exit_code == 2 and "reference" in missing.stderr
+    # The CLI reads a file's schema problems as the document module words them, as the API's
+    # validation does: a missing field says what it is.
+    assert "reference: missing: the requesting State's reference" in missing.stderr
 
     assert run("acknowledge", "VNM-2026-000901", "--as", "drafter").exit_code == 0
     asked = run(

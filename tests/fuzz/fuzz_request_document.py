@@ -21,9 +21,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from hanoix.api.request_models import RequestDocument, to_draft
 from hanoix.config import load_settings
 from hanoix.convention import RequestKind
+from hanoix.documents.requests import RequestDocument, to_draft
 from hanoix.errors import InputError
 from hanoix.services import requests as service
 from hanoix.services.node import Node
@@ -70,7 +70,7 @@ def prepare() -> Parse:
 
 TARGET = Target(
     name="request_document",
-    reads="request documents (hanoix/api/request_models.py, hanoix/requests/validation.py)",
+    reads="request documents (hanoix/documents/requests.py, hanoix/requests/validation.py)",
     documented=(ValidationError, InputError),
     seeds=seeds,
     prepare=prepare,

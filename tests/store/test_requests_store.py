@@ -5,38 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hanoix.convention import RequestKind
 from hanoix.errors import ConflictError, InputError
-from hanoix.requests import (
-    Action,
-    ConditionSet,
-    DeleteBy,
-    KeepConfidential,
-    NoOnwardTransfer,
-    Postponement,
-    Preservation,
-    PreservationExtension,
-    Refusal,
-    RequestReference,
-    RetentionConsent,
-    UseAction,
-    UseConsent,
-    UseOnlyForProceeding,
-)
 from hanoix.store import requests as store
 from hanoix.store.db import session_factory, unit_of_work
 from hanoix.store.models import metadata
-from tests.requests.builders import AUT_APPROVER, FROM_VNM, T0, drafted, received, sent, step
+from tests.requests.builders import T0, drafted
 
 T1 = T0 + timedelta(days=1)
 
@@ -46,90 +28,12 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine)
 
 
-def rich_request() -> store.CooperationRequest:
-    """A request with every optional part filled in, to catch any field the codec forgets."""
-    request = sent(
-        RequestKind.PRESERVATION, preservation_days=90, suggested_deadline=date(2026, 3, 1)
-    )
-    request = step(request, Action.RECEIVE, FROM_VNM, T1)
-    return replace(
-        request,
-        contents={**request.contents, "assistance_purposes": ("take-evidence", "serve-documents")},
-        follows_up=RequestReference("AUT", 2025, 7),
-        follow_ups=(RequestReference("AUT", 2026, 9),),
-        preservation=Preservation(
-            starts_on=date(2026, 2, 10),
-            zone="Asia/Ho_Chi_Minh",
-            days=90,
-            extensions=(PreservationExtension(days=30, reason="more time"),),
-        ),
-        conditions=ConditionSet(
-            conditions=(
-                UseOnlyForProceeding(proceeding="P-1", statutory=True),
-                NoOnwardTransfer(written=True),
-                KeepConfidential(),
-                DeleteBy(on=date(2027, 1, 31), zones=("Europe/Vienna", "Asia/Ho_Chi_Minh")),
-            ),
-            consents=(
-                UseConsent(
-                    action=UseAction.FORWARD,
-                    granted_by="VNM-CA",
-                    granted_at=T1,
-                    recipient="ZAF",
-                    written=True,
-                    letter="L-1",
-                ),
-                RetentionConsent(until=date(2027, 6, 30), granted_by="VNM-CA", granted_at=T1),
-            ),
-        ),
-        refusal=Refusal(grounds=("persecution",), reasons="why", consulted=True),
-        postponement=Postponement(until=date(2026, 5, 1), reason="ongoing trial", consulted=True),
-        owner="aut.drafter",
-        approved_by=AUT_APPROVER.id,
-        restricted=True,
-        urgent=True,
-    )
-
-
 def test_the_migration_creates_exactly_the_tables_the_store_declares(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diffs = compare_metadata(context, metadata)
     ours = [d for d in diffs if any(t in repr(d) for t in store.REQUEST_TABLES)]
     assert ours == []
-
-
-def test_a_request_survives_the_document_round_trip_unchanged() -> None:
-    request = rich_request()
-    assert store.decode_request(store.encode_request(request)) == request
-    assert store.decode_request(store.encode_request(received(sent()))) == received(sent())
-
-
-@settings(max_examples=50, deadline=None)
-@given(
-    contents=st.dictionaries(
-        st.from_regex(r"[a-z]{1,12}", fullmatch=True),
-        st.one_of(
-            st.text(max_size=40),
-            st.booleans(),
-            st.lists(st.text(max_size=10), max_size=3).map(tuple),
-        ),
-        max_size=6,
-    ),
-    note=st.one_of(st.none(), st.text(max_size=60)),
-)
-def test_any_contents_and_notes_round_trip(contents: dict[str, object], note: str | None) -> None:
-    request = replace(drafted(), contents=contents)
-    entry = replace(request.history[0], note=note)
-    request = replace(request, history=(entry,))
-    assert store.decode_request(store.encode_request(request)) == request
-
-
-def test_a_document_of_an_unknown_layout_is_refused() -> None:
-    document = store.encode_request(drafted())
-    document["format"] = 99
-    with pytest.raises(InputError, match="layout 99"):
-        store.decode_request(document)
 
 
 def test_counters_run_per_state_and_year(sessions: sessionmaker[Session]) -> None:

@@ -1,0 +1,616 @@
+"""The request document: the one format in which a person writes a cooperation request.
+
+One document serves ``POST /api/v1/requests`` and ``/requests/validate``, ``hanoix request new
+--from-file``, ``request validate FILE`` and ``request register``, and the web forms to come;
+:func:`kind_schema` gives it as JSON Schema for a kind (``hanoix request schema KIND``,
+``GET /api/v1/requests/schema/{kind}``), with each content's article. The API and the CLI both
+read it here, so neither borrows the other's.
+
+Structure is checked by pydantic (strict booleans and integers: ``"2"`` is not a number and
+``1`` is not ``true``) and reported by :func:`schema_problems`; what needs the Convention's
+words (an unknown kind, a date written another way, an unknown State, a content the kind does
+not have) is checked by :func:`to_draft`, which reports every problem at once, each with its
+field and, where one applies, its article.
+
+The format is versioned (:data:`DOCUMENT_VERSION`, in the schema's ``$id`` and in a document's
+optional ``document_version``); a document that names no version is read as the current one.
+This module knows the core and pydantic only: no store, service, transport or interface.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
+
+from hanoix.convention import RequestKind, Requirement, kind_spec
+from hanoix.convention.assistance import ConfiscationMeasure, MlaPurpose
+from hanoix.convention.checks import MEASURE_FIELD, PURPOSES_FIELD
+from hanoix.convention.kinds import Channel as KindChannel
+from hanoix.errors import InputError, Problem, UnknownStateError
+from hanoix.requests import (
+    Authority,
+    Channel,
+    IncomingRequest,
+    Party,
+    RequestEdit,
+    RequestReference,
+    RetentionConsent,
+    StateProfile,
+    UseAction,
+    UseConsent,
+    User,
+    limits,
+    rulebook,
+)
+from hanoix.requests.references import check_state_code
+from hanoix.requests.rulebook import ContentValue
+from hanoix.treaty.participants import all_participants, lookup, state_zone
+
+#: The version of the request document. A document may name it (``document_version``); one
+#: that does not is read as this version, so the documents written before it had a number
+#: still read the same.
+DOCUMENT_VERSION = 1
+
+
+def schema_id(kind: RequestKind) -> str:
+    """The ``$id`` of the JSON Schema of a document of ``kind``, naming the version."""
+    return f"urn:hanoix:request-document:{DOCUMENT_VERSION}:{kind.value}"
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+ContentText = Annotated[StrictStr, Field(max_length=limits.MAX_CONTENT_CHARS)]
+ContentItem = Annotated[StrictStr, Field(max_length=limits.MAX_CONTENT_ITEM_CHARS)]
+ContentIn = (
+    ContentText
+    | StrictBool
+    | Annotated[list[ContentItem], Field(max_length=limits.MAX_CONTENT_ITEMS)]
+)
+ContentName = Annotated[str, Field(max_length=64)]
+#: A request holds at most as many contents as its kind has (a dozen): 64 is plenty.
+MAX_CONTENTS = 64
+DateText = Annotated[
+    str,
+    Field(
+        max_length=32,
+        description="a calendar date, YYYY-MM-DD",
+        json_schema_extra={"format": "date"},
+    ),
+]
+KINDS = [k.value for k in RequestKind]
+
+
+# --- the documents --------------------------------------------------------------------------------
+
+
+# The codes the treaty module knows (ISO 3166-1 alpha-3 and EUU): the document lists them,
+# and the handler checks them with a message that says what to write.
+# What RequestReference.parse reads (surrounding spaces are ignored).
+REFERENCE_PATTERN = r"^\s*[A-Z]{3}-[0-9]{4}-[0-9]{6,}\s*$"
+STATE_CODES: list[JsonValue] = [participant.code for participant in all_participants()]
+
+
+class RequestDocument(BaseModel):
+    """A new request, as a drafter writes it (the documented input format)."""
+
+    model_config = ConfigDict(extra="forbid", title="Request")
+
+    kind: str = Field(
+        max_length=64, description="the kind of request", json_schema_extra={"enum": list(KINDS)}
+    )
+    requested_state: str = Field(
+        description="the requested State, ISO 3166-1 alpha-3 (e.g. VNM)",
+        min_length=1,
+        max_length=limits.MAX_STATE_CHARS,
+        json_schema_extra={"enum": STATE_CODES},
+    )
+    language: str = Field(
+        description="ISO 639-1 language of the request (Art. 40(14): one the requested State "
+        "accepts)",
+        min_length=2,
+        max_length=limits.MAX_LANGUAGE_CHARS,
+    )
+    proceeding: str = Field(
+        default="",
+        max_length=limits.MAX_PROCEEDING_CHARS,
+        description="the investigation, prosecution or proceeding the request is made for "
+        "(Art. 40(19) limits use to it)",
+    )
+    contents: dict[ContentName, ContentIn] = Field(
+        default_factory=dict,
+        max_length=MAX_CONTENTS,
+        description="the contents the Convention requires for the kind; see "
+        "GET /api/v1/requests/schema/{kind}. A text is at most "
+        f"{limits.MAX_CONTENT_CHARS} characters, a list at most {limits.MAX_CONTENT_ITEMS} "
+        f"items of {limits.MAX_CONTENT_ITEM_CHARS}; the whole request's text at most "
+        f"{limits.MAX_REQUEST_TEXT_BYTES} bytes as UTF-8 JSON (docs/requests.md, Sizes)",
+    )
+    requesting_state: str | None = Field(
+        default=None,
+        max_length=limits.MAX_STATE_CHARS,
+        description="the requesting State (default: the acting user's)",
+        json_schema_extra={"enum": [*STATE_CODES, None]},
+    )
+    requested_authority: str | None = Field(
+        default=None,
+        max_length=limits.MAX_AUTHORITY_CHARS,
+        description="the authority addressed (default: the requested State's central authority, "
+        "or its 24/7 point of contact for the 24/7 channel)",
+    )
+    channel: Channel | None = Field(
+        default=None, description="how the request travels (default: from the kind)"
+    )
+    urgent: StrictBool = False
+    restricted: StrictBool = Field(
+        default=False, description="visible only to the handling authority"
+    )
+    legal_basis_other: str | None = Field(
+        default=None,
+        max_length=limits.MAX_LEGAL_BASIS_CHARS,
+        description="another legal basis (bilateral treaty, reciprocity), needed where the "
+        "Convention is not in force between the two States",
+    )
+    convention_offence: StrictBool | None = Field(
+        default=None, description="the offence is one established under Arts 7-21 (Art. 42(5))"
+    )
+    dual_criminality: StrictBool | None = Field(
+        default=None, description="the conduct is a crime in both States (Art. 35(3))"
+    )
+    preservation_days: StrictInt | None = Field(
+        default=None, ge=1, le=3650, description="preservation asked for, in days (Art. 42(8))"
+    )
+    suggested_deadline: DateText | None = Field(
+        default=None, description="date by which execution is asked, YYYY-MM-DD"
+    )
+    owner: str | None = Field(
+        default=None, max_length=limits.MAX_USERNAME_CHARS, description="username in charge"
+    )
+    document_version: StrictInt | None = Field(
+        default=None,
+        description=f"the version of this format (default: the current one, {DOCUMENT_VERSION})",
+        json_schema_extra={"enum": [DOCUMENT_VERSION, None]},
+    )
+
+    @field_validator("document_version")
+    @classmethod
+    def _known_version(cls, version: int | None) -> int | None:
+        if version is not None and version != DOCUMENT_VERSION:
+            raise ValueError(
+                f"this node reads version {DOCUMENT_VERSION} of the request document, not {version}"
+            )
+        return version
+
+
+class IncomingIn(RequestDocument):
+    """A request that came from another State outside the network (on paper), typed in."""
+
+    model_config = ConfigDict(extra="forbid", title="IncomingRequest")
+
+    reference: str = Field(
+        max_length=limits.MAX_REFERENCE_CHARS,
+        description="the requesting State's reference, e.g. AUT-2026-000123",
+        json_schema_extra={"pattern": REFERENCE_PATTERN},
+    )
+    requesting_state: str = Field(
+        max_length=limits.MAX_STATE_CHARS,
+        description="the requesting State, ISO 3166-1 alpha-3",
+        json_schema_extra={"enum": STATE_CODES},
+    )
+    requesting_authority: str = Field(
+        max_length=limits.MAX_AUTHORITY_CHARS, description="its authority's code"
+    )
+    requesting_zone: str | None = Field(
+        default=None,
+        max_length=limits.MAX_ZONE_CHARS,
+        description="its IANA time zone (default: from the State)",
+    )
+
+
+class EditIn(BaseModel):
+    """Changes to a draft; absent fields stay as they are, an empty content removes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contents: dict[ContentName, ContentIn] = Field(default_factory=dict, max_length=MAX_CONTENTS)
+    proceeding: str | None = Field(default=None, max_length=limits.MAX_PROCEEDING_CHARS)
+    language: str | None = Field(default=None, max_length=limits.MAX_LANGUAGE_CHARS)
+    channel: Channel | None = None
+    urgent: StrictBool | None = None
+    restricted: StrictBool | None = None
+    legal_basis_other: str | None = Field(default=None, max_length=limits.MAX_LEGAL_BASIS_CHARS)
+    convention_offence: StrictBool | None = None
+    dual_criminality: StrictBool | None = None
+    preservation_days: StrictInt | None = Field(default=None, ge=1, le=3650)
+    suggested_deadline: DateText | None = None
+    owner: str | None = Field(default=None, max_length=limits.MAX_USERNAME_CHARS)
+
+    def payload(self, kind: RequestKind | None = None) -> RequestEdit:
+        problems: list[Problem] = []
+        deadline = _suggested_deadline(self.suggested_deadline, problems)
+        contents = _contents(kind, self.contents, problems)
+        raise_if_problems(problems)
+        return RequestEdit(
+            contents=contents,
+            proceeding=self.proceeding,
+            language=self.language,
+            channel=self.channel,
+            urgent=self.urgent,
+            restricted=self.restricted,
+            legal_basis_other=self.legal_basis_other,
+            convention_offence=self.convention_offence,
+            dual_criminality=self.dual_criminality,
+            preservation_days=self.preservation_days,
+            suggested_deadline=deadline,
+            owner=self.owner,
+        )
+
+
+# --- reading them ---------------------------------------------------------------------------------
+
+
+def parse_date_field(
+    value: str | None, field_name: str, article: str | None, problems: list[Problem]
+) -> date | None:
+    """``value`` as a date written exactly YYYY-MM-DD, or a problem naming the field."""
+    if value is None:
+        return None
+    if _ISO_DATE.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    problems.append(
+        Problem(f"{value!r} is not a date: write YYYY-MM-DD", field=field_name, article=article)
+    )
+    return None
+
+
+def _suggested_deadline(value: str | None, problems: list[Problem]) -> date | None:
+    """The date by which execution is asked, as a document (or a draft's changes) gives it."""
+    return parse_date_field(
+        value, "suggested_deadline", str(rulebook.suggested_deadline_article()), problems
+    )
+
+
+def raise_if_problems(problems: list[Problem]) -> None:
+    """InputError naming the first of ``problems`` and carrying them all, if there are any."""
+    if problems:
+        first = problems[0]
+        raise InputError(f"{first.field}: {first.message}", problems=problems)
+
+
+def _kind(value: str, problems: list[Problem]) -> RequestKind | None:
+    try:
+        return RequestKind(value)
+    except ValueError:
+        problems.append(
+            Problem(f"unknown kind {value!r}; the kinds are: {', '.join(KINDS)}", field="kind")
+        )
+        return None
+
+
+def _state(value: str | None, field_name: str, problems: list[Problem]) -> str | None:
+    if value is None:
+        return None
+    try:
+        check_state_code(value, what=field_name)
+        return lookup(value).code
+    except (UnknownStateError, InputError) as exc:
+        problems.append(Problem(exc.message, field=field_name))
+        return None
+
+
+def _contents(
+    kind: RequestKind | None, contents: Mapping[str, Any], problems: list[Problem]
+) -> dict[str, ContentValue]:
+    out: dict[str, ContentValue] = {
+        name: tuple(value) if isinstance(value, list) else value for name, value in contents.items()
+    }
+    if kind is not None:
+        problems.extend(rulebook.unknown_contents(kind, contents))
+    return out
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    """What a drafter supplies for a new request (the API body and the CLI's file map onto it).
+
+    ``requesting_state`` may be left out: it is the acting user's State. ``channel`` and
+    ``requested_authority`` default from the kind and the requested State's profile.
+    """
+
+    kind: RequestKind
+    requested_state: str
+    language: str
+    proceeding: str = ""
+    contents: Mapping[str, ContentValue] = field(default_factory=dict)
+    requesting_state: str | None = None
+    requested_authority: str | None = None
+    channel: Channel | None = None
+    urgent: bool = False
+    restricted: bool = False
+    legal_basis_other: str | None = None
+    convention_offence: bool | None = None
+    dual_criminality: bool | None = None
+    preservation_days: int | None = None
+    suggested_deadline: date | None = None
+    owner: str | None = None
+
+    def fingerprint(self) -> str:
+        """A digest of the whole input: the same body under one Idempotency-Key has the same."""
+        data = asdict(self)
+        data["contents"] = {
+            k: list(v) if isinstance(v, tuple) else v for k, v in self.contents.items()
+        }
+        text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def default_channel(draft: DraftInput, profile: StateProfile | None = None) -> Channel:
+    """The channel a request travels by when the drafter names none: the kind's (the 24/7
+    network for preservation, and for urgent requests of kinds it may carry), else the
+    requested State's preferred channel (central authorities by default)."""
+    if draft.channel is not None:
+        return draft.channel
+    declared = kind_spec(draft.kind).channel
+    if declared is KindChannel.CONTACT_24_7 or (declared is KindChannel.EITHER and draft.urgent):
+        return Channel.CONTACT_24_7
+    if declared is KindChannel.COMPETENT_AUTHORITIES:
+        return Channel.COMPETENT_AUTHORITIES
+    return profile.preferred_channel if profile is not None else Channel.CENTRAL_AUTHORITY
+
+
+def to_draft(document: RequestDocument) -> DraftInput:
+    """The service's input for ``document``; InputError listing every problem otherwise."""
+    problems: list[Problem] = []
+    kind = _kind(document.kind, problems)
+    requested = _state(document.requested_state, "requested_state", problems)
+    requesting = _state(document.requesting_state, "requesting_state", problems)
+    deadline = _suggested_deadline(document.suggested_deadline, problems)
+    contents = _contents(kind, document.contents, problems)
+    if problems or kind is None or requested is None:
+        first = problems[0]
+        where = f"{first.field}: " if first.field else ""
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InputError(
+            f"the request document is not usable: {where}{first.message}{more}", problems=problems
+        )
+    return DraftInput(
+        kind=kind,
+        requested_state=requested,
+        language=document.language.strip().lower(),
+        proceeding=document.proceeding,
+        contents=contents,
+        requesting_state=requesting,
+        requested_authority=document.requested_authority,
+        channel=document.channel,
+        urgent=document.urgent,
+        restricted=document.restricted,
+        legal_basis_other=document.legal_basis_other,
+        convention_offence=document.convention_offence,
+        dual_criminality=document.dual_criminality,
+        preservation_days=document.preservation_days,
+        suggested_deadline=deadline,
+        owner=document.owner,
+    )
+
+
+def to_incoming(document: IncomingIn, authority: Authority) -> IncomingRequest:
+    """The received copy of a request that came outside the network (on paper, by e-mail),
+    typed in by a clerk of ``authority``, which handles it; InputError naming every problem."""
+    draft = to_draft(document)
+    try:
+        reference = RequestReference.parse(document.reference)
+    except InputError as error:
+        raise InputError(
+            error.message, problems=[Problem(error.message, field="reference")]
+        ) from None
+    requesting = draft.requesting_state or document.requesting_state
+    return IncomingRequest(
+        reference=reference,
+        kind=draft.kind,
+        requesting=Party(
+            requesting,
+            document.requesting_authority,
+            document.requesting_zone or state_zone(requesting),
+        ),
+        requested=Party(authority.state, authority.code, state_zone(authority.state)),
+        handled_by=authority.code,
+        channel=draft.channel or default_channel(draft),
+        language=draft.language,
+        proceeding=draft.proceeding,
+        contents=draft.contents,
+        urgent=draft.urgent,
+        restricted=draft.restricted,
+        legal_basis_other=draft.legal_basis_other,
+        convention_offence=draft.convention_offence,
+        dual_criminality=draft.dual_criminality,
+        preservation_days=draft.preservation_days,
+        suggested_deadline=draft.suggested_deadline,
+    )
+
+
+# --- problems -------------------------------------------------------------------------------------
+
+
+def _envelope_articles() -> dict[str, str]:
+    """The article behind a field of the request document outside its contents, if any."""
+    return {
+        "language": str(rulebook.language_article()),
+        "channel": str(rulebook.channel_article()),
+        "suggested_deadline": str(rulebook.suggested_deadline_article()),
+        "preservation_days": str(rulebook.preservation_period_article()),
+        "convention_offence": str(rulebook.preservation_reservation_article()),
+        "legal_basis_other": str(rulebook.entry_into_force_article()),
+    }
+
+
+def schema_problems(
+    error: ValidationError, model: type[BaseModel] = RequestDocument
+) -> list[Problem]:
+    """Pydantic's findings on a document, each with its field and, where a rule of the
+    Convention is behind the field, its article; a missing field says what it is."""
+    articles = _envelope_articles()
+    problems: list[Problem] = []
+    for item in error.errors():
+        field_name = ".".join(str(part) for part in item["loc"]) or None
+        message = str(item["msg"])
+        top = str(item["loc"][0]) if item["loc"] else ""
+        described = model.model_fields.get(top)
+        if item["type"] == "missing" and described is not None and described.description:
+            message = f"missing: {described.description}"
+        problems.append(Problem(message, field=field_name, article=articles.get(top)))
+    return problems
+
+
+def content_gaps(data: object) -> list[Problem]:
+    """The contents the Convention requires that a document lacks, read from the raw document,
+    so that they are reported with the envelope's problems rather than after them."""
+    if not isinstance(data, Mapping):
+        return []
+    try:
+        kind = RequestKind(str(data.get("kind")))
+    except ValueError:
+        return []
+    contents = data.get("contents", {})
+    if not isinstance(contents, Mapping):
+        return []
+    provided: dict[str, ContentValue] = {
+        str(name): tuple(value) if isinstance(value, list) else value
+        for name, value in contents.items()
+    }
+    return rulebook.check_contents(kind, provided)
+
+
+def all_problems(*groups: list[Problem]) -> list[Problem]:
+    """Every problem of the groups, in order, each once."""
+    seen: set[tuple[str | None, str]] = set()
+    merged: list[Problem] = []
+    for group in groups:
+        for problem in group:
+            key = (problem.field, problem.message)
+            if key not in seen:
+                seen.add(key)
+                merged.append(problem)
+    return merged
+
+
+# --- the JSON Schema ------------------------------------------------------------------------------
+
+
+def _content_schema(kind: RequestKind) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for content in kind_spec(kind).contents:
+        schema: dict[str, Any]
+        if content.name == MEASURE_FIELD:
+            schema = {"type": "string", "enum": [m.value for m in ConfiscationMeasure]}
+        elif content.name.startswith("intent_"):
+            schema = {"type": "boolean"}
+        else:
+            schema = {
+                "anyOf": [
+                    {"type": "string", "maxLength": limits.MAX_CONTENT_CHARS},
+                    {"type": "boolean"},
+                    {
+                        "type": "array",
+                        "items": {"type": "string", "maxLength": limits.MAX_CONTENT_ITEM_CHARS},
+                        "maxItems": limits.MAX_CONTENT_ITEMS,
+                    },
+                ]
+            }
+        requirement = content.requirement.value
+        if content.condition is not None:
+            requirement += f" ({content.condition.description})"
+        schema["description"] = f"{content.description} ({content.art}; {requirement})"
+        schema["x-article"] = str(content.art)
+        schema["x-requirement"] = content.requirement.value
+        properties[content.name] = schema
+    if kind is RequestKind.MLA:
+        properties[PURPOSES_FIELD] = {
+            "type": "array",
+            "items": {"type": "string", "enum": [p.value for p in MlaPurpose]},
+            "description": "the purposes of Art. 40(3) the request serves",
+            "x-article": "Art. 40(3)",
+        }
+    required_somewhere = [
+        c.name
+        for c in kind_spec(kind).contents
+        if c.requirement in (Requirement.MANDATORY, Requirement.CONDITIONAL)
+    ]
+    return {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        "description": "the contents of the kind; a draft may be incomplete, and validation "
+        "names each missing one with its article. Needed for a valid request: "
+        + ", ".join(required_somewhere),
+    }
+
+
+def kind_schema(kind: RequestKind) -> dict[str, Any]:
+    """The JSON Schema of a request of ``kind``: the input format, with each content's
+    article and requirement (``x-article``, ``x-requirement``)."""
+    schema = RequestDocument.model_json_schema()
+    spec = kind_spec(kind)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = schema_id(kind)
+    schema["title"] = f"{spec.title} ({kind.value})"
+    schema["description"] = (
+        f"A request of kind '{kind.value}' ({', '.join(str(a) for a in spec.legal_basis)})."
+    )
+    properties = schema["properties"]
+    properties["kind"] = {"const": kind.value, "description": "the kind of request"}
+    properties["contents"] = _content_schema(kind)
+    return schema
+
+
+# --- consents -------------------------------------------------------------------------------------
+
+
+def granted_consent(
+    user: User,
+    now: datetime,
+    *,
+    use: UseAction | None = None,
+    until: date | None = None,
+    proceeding: str | None = None,
+    recipient: str | None = None,
+    written: bool = False,
+    letter: str | None = None,
+) -> UseConsent | RetentionConsent:
+    """The consent ``user`` records now for their State: to one ``use``, or to keeping the
+    material ``until`` a date (exactly one of the two). It is granted by the user's authority,
+    or by the user where they act for none."""
+    granted_by = user.authority.code if user.authority is not None else user.id
+    if use is not None and until is None:
+        return UseConsent(
+            action=use,
+            granted_by=granted_by,
+            granted_at=now,
+            proceeding=proceeding,
+            recipient=recipient,
+            written=written,
+            letter=letter,
+        )
+    if until is not None and use is None:
+        return RetentionConsent(
+            until=until, granted_by=granted_by, granted_at=now, written=written, letter=letter
+        )
+    raise InputError("a consent is to one use or to keeping the material until a date")

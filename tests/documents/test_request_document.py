@@ -1,0 +1,96 @@
+"""The request document: its version, its JSON Schema, its problems, and the one consent rule
+the API and the CLI share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from hanoix.convention import RequestKind
+from hanoix.documents.requests import (
+    DOCUMENT_VERSION,
+    EditIn,
+    RequestDocument,
+    granted_consent,
+    kind_schema,
+    schema_problems,
+    to_draft,
+)
+from hanoix.errors import InputError
+from hanoix.requests import RetentionConsent, UseAction, UseConsent, rulebook
+from tests.requests.builders import AUT_DRAFTER, T0, user
+from tests.services.requests_world import document
+
+
+def test_a_document_without_a_version_reads_as_the_current_version() -> None:
+    unnumbered = to_draft(RequestDocument.model_validate(document()))
+    numbered = to_draft(RequestDocument.model_validate(document(document_version=DOCUMENT_VERSION)))
+    assert unnumbered == numbered
+
+
+@pytest.mark.parametrize("version", [0, 2, 99])
+def test_a_document_of_another_version_is_refused_naming_it(version: int) -> None:
+    with pytest.raises(ValidationError) as caught:
+        RequestDocument.model_validate(document(document_version=version))
+    [problem] = schema_problems(caught.value)
+    assert problem.field == "document_version"
+    assert f"version {DOCUMENT_VERSION} of the request document, not {version}" in problem.message
+
+
+@pytest.mark.parametrize("kind", list(RequestKind), ids=lambda kind: kind.value)
+def test_the_schema_of_each_kind_names_the_document_version(kind: RequestKind) -> None:
+    schema = kind_schema(kind)
+    assert schema["$id"] == f"urn:hanoix:request-document:{DOCUMENT_VERSION}:{kind.value}"
+    assert schema["properties"]["document_version"]["enum"] == [DOCUMENT_VERSION, None]
+
+
+def test_a_missing_field_says_what_it_is_and_a_field_under_a_rule_names_its_article() -> None:
+    with pytest.raises(ValidationError) as caught:
+        RequestDocument.model_validate({"kind": "mla", "requested_state": "VNM"})
+    [language] = schema_problems(caught.value)
+    assert (language.field, language.article) == ("language", "Art. 40(14)")
+    assert language.message.startswith("missing: ISO 639-1 language of the request")
+
+
+@pytest.mark.parametrize(
+    "parse",
+    [
+        lambda day: to_draft(RequestDocument.model_validate(document(suggested_deadline=day))),
+        lambda day: EditIn(suggested_deadline=day).payload(),
+    ],
+    ids=["document", "edit"],
+)
+def test_a_suggested_date_written_another_way_names_its_field_and_article(parse: Any) -> None:
+    with pytest.raises(InputError) as caught:
+        parse("1/3/2026")
+    [problem] = caught.value.problems
+    assert (problem.field, problem.article) == (
+        "suggested_deadline",
+        str(rulebook.suggested_deadline_article()),
+    )
+
+
+def test_a_consent_is_granted_by_the_users_authority_or_else_by_the_user() -> None:
+    use = granted_consent(AUT_DRAFTER, T0, use=UseAction.FORWARD, recipient="ZAF", written=True)
+    assert use == UseConsent(
+        action=UseAction.FORWARD, granted_by="AUT-CA", granted_at=T0, recipient="ZAF", written=True
+    )
+    nobody = user("someone", None)
+    kept = granted_consent(nobody, T0, until=T0.date(), letter="L-7")
+    assert kept == RetentionConsent(
+        until=T0.date(), granted_by="someone", granted_at=T0, letter="L-7"
+    )
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [{}, {"use": UseAction.OPEN, "until": T0.date()}],
+    ids=["neither", "both"],
+)
+def test_a_consent_is_to_one_use_or_to_keeping_the_material_not_both_or_neither(
+    choice: dict[str, Any],
+) -> None:
+    with pytest.raises(InputError, match="one use or to keeping the material"):
+        granted_consent(AUT_DRAFTER, T0, **choice)
