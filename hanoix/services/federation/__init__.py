@@ -53,20 +53,17 @@ from hanoix.services.federation.messages import (
     registry,
 )
 from hanoix.services.federation.outbox import Outbox
-from hanoix.services.federation.staging import CHECKPOINT_BYTES, ChunkWriter
 from hanoix.services.federation.transfers import Transfers
 from hanoix.services.federation.witnessing import Witnessing
 from hanoix.services.node import Node, register_init_step
 from hanoix.store import federation as store
 
 __all__ = [
-    "CHECKPOINT_BYTES",
     "INBOX_HANDLERS",
     "INBOX_READERS",
     "NOTICE",
     "PACKAGE",
     "PING",
-    "ChunkWriter",
     "Federation",
     "InboundResult",
     "InboxMessage",
