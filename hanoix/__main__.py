@@ -1,3 +1,3 @@
-from hanoix.cli.main import run
+from hanoix.runtime.main import run
 
 run()

@@ -53,7 +53,6 @@ from hanoix.services.evidence import (
     seal_files,
     write_key_set,
 )
-from hanoix.services.federation import Federation
 from hanoix.services.node import Node
 
 DEFAULT_DIR = Path(".hanoix-demo")
@@ -264,12 +263,12 @@ class Demo:
         )
         for info in STATES:
             self.nodes[info.code] = self._make_node(info, authority_key)
-        entries = tuple(Federation(n.node).own_entry() for n in self.nodes.values())
+        entries = tuple(n.node.federation.own_entry() for n in self.nodes.values())
         now = datetime.now(UTC).replace(microsecond=0)
         data = sign_directory(Directory(1, now, entries), authority_key)
         (self.root / "directory.json").write_bytes(data)
         for member in self.nodes.values():
-            Federation(member.node).import_directory(data)
+            member.node.federation.import_directory(data)
         for member in self.nodes.values():
             self._start(member)
         for member in self.nodes.values():

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import Engine
 
 from hanoix.cli import output
-from hanoix.cli.main import main as cli_main
 from hanoix.clock import FixedClock
 from hanoix.config import Settings, load_settings
+from hanoix.runtime.main import main as cli_main
 from hanoix.services.node import Node
 from hanoix.store import migrate
 from hanoix.store.db import make_engine

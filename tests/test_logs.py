@@ -43,7 +43,7 @@ def test_a_level_set_after_structlog_was_loaded_applies_at_once(
 def test_commands_that_log_nothing_do_not_load_structlog() -> None:
     script = (
         "import sys\n"
-        "from hanoix.cli.main import main\n"
+        "from hanoix.runtime.main import main\n"
         "code = main(['evidence', 'verify', '--help'])\n"
         "print('STRUCTLOG', 'structlog' in sys.modules)\n"
         "sys.exit(code)\n"

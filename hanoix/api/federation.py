@@ -61,13 +61,8 @@ _STATUS = {
 }
 
 
-def _federation(request: Request, node: Annotated[Node, Depends(get_node)]) -> Federation:
-    # One service per app: it reads federation.toml once, not on every request.
-    federation = getattr(request.app.state, "federation", None)
-    if not isinstance(federation, Federation) or federation.node is not node:
-        federation = Federation(node)
-        request.app.state.federation = federation
-    return federation
+def _federation(node: Annotated[Node, Depends(get_node)]) -> Federation:
+    return node.federation
 
 
 FederationDep = Annotated[Federation, Depends(_federation)]
@@ -516,8 +511,8 @@ class ChunkStreamMiddleware:
         raw = request.query_params.get("offset", "")
         if not raw.isdigit():
             return problem_response(422, "invalid-input", "?offset= must be a whole number")
-        node = request.app.state.node
-        return await put_chunk(request, _federation(request, node), transfer_id, int(raw))
+        node: Node = request.app.state.node
+        return await put_chunk(request, node.federation, transfer_id, int(raw))
 
 
 def install(app: Any, api_prefix: str) -> None:

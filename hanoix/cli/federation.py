@@ -3,13 +3,13 @@
 * ``hanoix directory trust|import|export|show|sign``: the signed directory of nodes;
 * ``hanoix node identity|rotate-keys|rotate-tls``: this node's entry for the directory, its
   keys, its TLS certificate;
-* ``hanoix federation status|outbox|inbox|refusals|ack|retry|send|send-package|worker``.
+* ``hanoix federation status|outbox|inbox|refusals|ack|retry|send|send-package`` (and
+  ``worker``, which runs a process: :mod:`hanoix.runtime.federation_commands` adds it).
 """
 
 from __future__ import annotations
 
 import sys
-import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,7 +40,8 @@ federation_app = typer.Typer(
 )
 
 
-def _federation(ctx: typer.Context, log_level: str = "warning") -> Federation:
+def open_federation(ctx: typer.Context, log_level: str = "warning") -> Federation:
+    """The federation of the node the root options chose, ready for a command."""
     from hanoix.logs import configure_logging
 
     settings = state(ctx).settings
@@ -48,7 +49,7 @@ def _federation(ctx: typer.Context, log_level: str = "warning") -> Federation:
     configure_logging(log_level, settings.log_json)
     node = Node.open(settings)
     node.prepare()
-    return Federation(node)
+    return node.federation
 
 
 def _read(path: Path, what: str) -> bytes:
@@ -124,7 +125,7 @@ def directory_import(
     as_json: JsonOption = False,
 ) -> None:
     """Verify a directory against the trusted key and put it in force if it is newer."""
-    directory = _federation(ctx).import_directory(_read(file, "directory"))
+    directory = open_federation(ctx).import_directory(_read(file, "directory"))
     summary = _directory_summary(directory)
     report(summary, as_json, _render_directory(summary))
 
@@ -135,7 +136,7 @@ def directory_export(
     out: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
 ) -> None:
     """Write the directory in force, exactly as signed."""
-    data = _federation(ctx).export_directory()
+    data = open_federation(ctx).export_directory()
     if out is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -146,7 +147,7 @@ def directory_export(
 @directory_app.command("show")
 def directory_show(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Show the directory in force: nodes, keys, revocations."""
-    federation = _federation(ctx)
+    federation = open_federation(ctx)
     with federation.node.unit_of_work() as session:
         directory = federation.directory(session)
     if directory is None:
@@ -200,7 +201,7 @@ def directory_sign(
 @node_app.command("identity")
 def node_identity(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """This node's directory entry (public keys, certificate, addresses) for the authority."""
-    entry = _federation(ctx).own_entry().as_dict()
+    entry = open_federation(ctx).own_entry().as_dict()
 
     def render(out: Any) -> None:
         out.print(f"{entry['state']}  {entry['origin']}  {entry['base_url']}", markup=False)
@@ -217,7 +218,7 @@ def node_identity(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @node_app.command("rotate-keys")
 def node_rotate(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Make a new generation of node keys; it is used once the directory lists it."""
-    result = _federation(ctx).rotate_keys()
+    result = open_federation(ctx).rotate_keys()
     report(
         result,
         as_json,
@@ -232,7 +233,7 @@ def node_rotate(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @node_app.command("rotate-tls")
 def node_rotate_tls(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Make the node's next TLS certificate; it is presented once the directory lists it."""
-    result = _federation(ctx).rotate_tls()
+    result = open_federation(ctx).rotate_tls()
     report(
         result,
         as_json,
@@ -249,7 +250,7 @@ def node_rotate_tls(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @federation_app.command("status")
 def federation_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Directory serial, peers, and the outbox and inbox at a glance."""
-    result = _federation(ctx).status()
+    result = open_federation(ctx).status()
 
     def render(out: Any) -> None:
         out.print(
@@ -278,7 +279,7 @@ def federation_outbox(
     """Envelopes queued, delivered or failed (urgent first)."""
     if status is not None and status not in store.OUTBOX_STATES:
         raise InputError(f"--status must be one of {', '.join(store.OUTBOX_STATES)}")
-    federation = _federation(ctx)
+    federation = open_federation(ctx)
     with federation.node.unit_of_work() as session:
         items = [i.as_dict() for i in store.list_outbox(session, status, limit)]
 
@@ -305,7 +306,7 @@ def federation_inbox(
 ) -> None:
     """The 24/7 view: received messages not yet acknowledged, urgent ones first (those the
     user may see)."""
-    federation = _federation(ctx)
+    federation = open_federation(ctx)
     node = federation.node
     items = [
         m.as_dict()
@@ -329,7 +330,7 @@ def federation_inbox(
 def federation_refusals(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Envelopes refused from senders nobody authenticated, and repeats: counts per sender and
     reason, with first and last seen (they are not in the ledger: docs/ledger.md)."""
-    items = [r.as_dict() for r in _federation(ctx).refusals()]
+    items = [r.as_dict() for r in open_federation(ctx).refusals()]
 
     def render(out: Any) -> None:
         if not items:
@@ -352,7 +353,7 @@ def federation_ack(
     as_json: JsonOption = False,
 ) -> None:
     """Acknowledge a received message on the 24/7 view (its handling authority's users)."""
-    federation = _federation(ctx)
+    federation = open_federation(ctx)
     changed = federation.acknowledge(envelope_id, acting_user(federation.node, as_user))
     result = {"envelope_id": envelope_id, "changed": changed}
     report(result, as_json, lambda out: out.print(f"acknowledged {envelope_id}", markup=False))
@@ -365,7 +366,7 @@ def federation_retry(
     as_json: JsonOption = False,
 ) -> None:
     """Queue a failed envelope again (after the cause was fixed)."""
-    federation = _federation(ctx)
+    federation = open_federation(ctx)
     with federation.node.unit_of_work() as session:
         try:
             store.requeue(session, envelope_id, federation.node.clock.now())
@@ -397,7 +398,7 @@ def federation_send(
     if message_type == "federation.notice" and not text:
         raise InputError("a notice needs --text")
     payload = {"text": text} if message_type == "federation.notice" else {}
-    federation = _federation(ctx)
+    federation = open_federation(ctx)
     with federation.node.unit_of_work() as session:
         sealed = federation.enqueue(
             session,
@@ -426,7 +427,7 @@ def federation_send_package(
     as_json: JsonOption = False,
 ) -> None:
     """Queue an evidence package: verified here, sent in resumable chunks, verified there."""
-    federation = _federation(ctx)
+    federation = open_federation(ctx)
     with federation.node.unit_of_work() as session:
         sealed = federation.send_package(
             session, to, package, in_reply_to=in_reply_to, urgent=urgent or None
@@ -437,31 +438,3 @@ def federation_send_package(
         as_json,
         lambda out: out.print(f"queued package as {sealed.header.id}", markup=False),
     )
-
-
-@federation_app.command("worker")
-def federation_worker(
-    ctx: typer.Context,
-    once: Annotated[bool, typer.Option("--once", help="Deliver what is due, then exit.")] = False,
-    as_json: JsonOption = False,
-) -> None:
-    """Run the delivery worker on its own (then run 'hanoix serve --no-worker')."""
-    from hanoix.federation.worker import Worker
-
-    worker = Worker(_federation(ctx, state(ctx).settings.log_level))
-    try:
-        if once:
-            attempts = worker.drain()
-            report(
-                {"attempts": attempts},
-                as_json,
-                lambda out: out.print(f"{attempts} attempt(s)", markup=False),
-            )
-            return
-        stop = threading.Event()
-        try:
-            worker.run(stop)
-        except KeyboardInterrupt:
-            stop.set()
-    finally:
-        worker.close()

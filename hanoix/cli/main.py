@@ -1,4 +1,5 @@
-"""Entry point of ``hanoix``: registers the command groups and maps errors to exit codes.
+"""The CLI's runner: registers the command groups and maps errors to exit codes. The ``hanoix``
+entry point, :mod:`hanoix.runtime.main`, runs it with the commands that start processes.
 
 Exit codes are a contract (see DESIGN.md): 0 success, 1 the answer is "no", 2 wrong usage or
 unreadable input. No :class:`~hanoix.errors.HanoixError` ever reaches the user as a traceback.

@@ -1,4 +1,5 @@
-"""Node-level commands: initialise a home, upgrade the schema, serve HTTP."""
+"""Node-level commands: initialise a home, upgrade the schema (``hanoix serve`` runs a process:
+:mod:`hanoix.runtime.commands` adds it)."""
 
 from __future__ import annotations
 
@@ -88,23 +89,3 @@ def _origin(value: str) -> str:
             "e.g. aut.example.org"
         )
     return name
-
-
-@app.command("serve")
-def serve(
-    ctx: typer.Context,
-    host: Annotated[str | None, typer.Option(help="Address to bind (loopback by default).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to bind (default 8470).")] = None,
-    worker: Annotated[
-        bool | None,
-        typer.Option(
-            "--worker/--no-worker",
-            help="Run the federation delivery worker in this process (default: federation.toml).",
-            show_default=False,
-        ),
-    ] = None,
-) -> None:
-    """Start the node's HTTP server (API and web UI)."""
-    from hanoix.api.server import serve_node
-
-    serve_node(state(ctx).settings, host=host, port=port, worker=worker)

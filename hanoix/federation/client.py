@@ -4,7 +4,7 @@ It knows URLs, headers, TLS and limits; it does not know what an envelope means.
 returns a :class:`RawResponse` (status, bounded body, headers) or raises
 :class:`~hanoix.federation.errors.DeliveryError` when nothing usable came back: the peer is
 unreachable, too slow, its certificate does not match the pin, or its answer is too large.
-The worker (:mod:`hanoix.federation.worker`) maps responses onto delivery outcomes.
+The worker (:mod:`hanoix.runtime.worker`) maps responses onto delivery outcomes.
 """
 
 from __future__ import annotations

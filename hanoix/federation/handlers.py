@@ -1,14 +1,16 @@
 """The message-type registry: which handler runs when an envelope of a type arrives.
 
-A handler is ``(node, session, envelope) -> None``. It runs inside the inbox transaction: its
-writes, the inbox row that de-duplicates the envelope and the signed receipt commit together or
-not at all, so a message takes effect exactly once. A handler that refuses a message raises a
-:class:`~hanoix.errors.HanoixError` (the transaction rolls back, the sender is told why); it
-must not commit, and must not call the network.
+A handler is ``(node, session, envelope) -> None``. The protocol does not know what a node
+is: a registry is generic in it (the node's own, :data:`hanoix.services.federation.registry`,
+is a ``HandlerRegistry[Node]`` and lives with the use cases). A handler runs inside the inbox
+transaction: its writes, the inbox row that de-duplicates the envelope and the signed receipt
+commit together or not at all, so a message takes effect exactly once. A handler that refuses
+a message raises a :class:`~hanoix.errors.HanoixError` (the transaction rolls back, the sender
+is told why); it must not commit, and must not call the network.
 
 Modules add their types by registering them, not by editing a dispatcher::
 
-    from hanoix.federation.handlers import registry
+    from hanoix.services.federation import registry
 
     @registry.handler("request.submit", description="a new cooperation request")
     def receive_request(node: Node, session: Session, envelope: OpenedEnvelope) -> None: ...
@@ -25,43 +27,43 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
 from hanoix.errors import ConfigurationError
 from hanoix.federation.envelope import OpenedEnvelope, check_type
 
-if TYPE_CHECKING:
-    from hanoix.services.node import Node
+Receiver = TypeVar("Receiver")
+"""What a handler acts on: the node that took the envelope, as its use cases know it."""
 
-Handler = Callable[["Node", Session, OpenedEnvelope], None]
+Handler = Callable[[Receiver, Session, OpenedEnvelope], None]
 
 
 @dataclass(frozen=True)
-class MessageType:
+class MessageType(Generic[Receiver]):
     """A registered message type: its handler and whether it is urgent by nature."""
 
     name: str
-    handler: Handler
+    handler: Handler[Receiver]
     urgent: bool = False
     description: str = ""
 
 
-class HandlerRegistry:
-    """Message types by name. One default instance, :data:`registry`, serves the node."""
+class HandlerRegistry(Generic[Receiver]):
+    """Message types by name, handled on a ``Receiver``."""
 
     def __init__(self) -> None:
-        self._types: dict[str, MessageType] = {}
+        self._types: dict[str, MessageType[Receiver]] = {}
 
     def register(
         self,
         name: str,
-        handler: Handler,
+        handler: Handler[Receiver],
         *,
         urgent: bool = False,
         description: str = "",
-    ) -> MessageType:
+    ) -> MessageType[Receiver]:
         """Register ``handler`` for ``name``. Registering the same function again is a no-op
         (modules may be imported twice); another function for a taken name is an error."""
         check_type(name)
@@ -78,31 +80,28 @@ class HandlerRegistry:
 
     def handler(
         self, name: str, *, urgent: bool = False, description: str = ""
-    ) -> Callable[[Handler], Handler]:
+    ) -> Callable[[Handler[Receiver]], Handler[Receiver]]:
         """Decorator form of :meth:`register`."""
 
-        def decorate(function: Handler) -> Handler:
+        def decorate(function: Handler[Receiver]) -> Handler[Receiver]:
             self.register(name, function, urgent=urgent, description=description)
             return function
 
         return decorate
 
-    def get(self, name: str) -> MessageType | None:
+    def get(self, name: str) -> MessageType[Receiver] | None:
         return self._types.get(name)
 
     def is_urgent(self, name: str) -> bool:
         found = self._types.get(name)
         return found is not None and found.urgent
 
-    def types(self) -> list[MessageType]:
+    def types(self) -> list[MessageType[Receiver]]:
         return sorted(self._types.values(), key=lambda t: t.name)
 
     def unregister(self, name: str) -> None:
         """Remove a type (tests that register temporary handlers clean up with this)."""
         self._types.pop(name, None)
-
-
-registry = HandlerRegistry()
 
 
 def load_plugins(modules: Iterable[str]) -> None:

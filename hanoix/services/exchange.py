@@ -43,7 +43,6 @@ from hanoix.federation import codec, request_wire
 from hanoix.federation.directory import NodeEntry
 from hanoix.federation.envelope import OpenedEnvelope
 from hanoix.federation.errors import EnvelopeRejectedError, Reason
-from hanoix.federation.handlers import registry
 from hanoix.logs import get_logger
 from hanoix.requests import (
     Action,
@@ -63,7 +62,7 @@ from hanoix.requests import (
 from hanoix.services import auth
 from hanoix.services import requests as service
 from hanoix.services.evidence import Actor, open_stream
-from hanoix.services.federation import NOTICE, PACKAGE, Federation, Message
+from hanoix.services.federation import NOTICE, PACKAGE, Federation, Message, registry
 from hanoix.services.node import Node
 from hanoix.store import requests as request_store
 from hanoix.store.federation import get_transfer, inbox_for_request, link_inbox_to_request
@@ -160,7 +159,7 @@ def after_step(
     entry = request.history[-1]
     if entry.side is not request.side:
         return  # a counterpart's step, recorded here: never echoed back
-    federation = Federation(node)
+    federation = node.federation
     counterpart = request.counterpart
     if request.side is Side.REQUESTING:
         if entry.action is Action.SEND:
@@ -233,7 +232,7 @@ def _local_authority(session: Session, state: str, named: str, channel: Channel)
 
 def _on_request_sent(node: Node, session: Session, envelope: OpenedEnvelope) -> None:
     payload = envelope.payload
-    federation = Federation(node)
+    federation = node.federation
     try:
         codec.members(
             payload,
@@ -311,7 +310,7 @@ def _on_request_sent(node: Node, session: Session, envelope: OpenedEnvelope) -> 
 
 def _on_request_step(node: Node, session: Session, envelope: OpenedEnvelope) -> None:
     payload = envelope.payload
-    federation = Federation(node)
+    federation = node.federation
     try:
         codec.members(
             payload,
@@ -388,7 +387,7 @@ def notify_exculpatory_disclosure(node: Node, request: CooperationRequest, proce
         return False
     counterpart = request.counterpart
     with node.unit_of_work() as session:
-        federation = Federation(node)
+        federation = node.federation
         peer = _peer(federation, session, counterpart.state, counterpart.authority)
         if peer is None:
             return False
@@ -494,7 +493,7 @@ def send_evidence(node: Node, user: User, reference: str, package: Path) -> Sent
                 "execution has started"
             )
         senders = [s for s, _ in _requests_sent_to_us(session, reference)]
-        federation = Federation(node)
+        federation = node.federation
         if senders:
             recipient = senders[-1]
         else:
@@ -542,7 +541,7 @@ def received_evidence(node: Node, user: User, reference: str) -> list[ReceivedEv
         if request is None:
             raise not_found(reference)
         authorise(user, Action.READ_CONTENT, request)
-        federation = Federation(node)
+        federation = node.federation
         directory = federation.directory(session)
         found = []
         for row in inbox_for_request(session, reference, PACKAGE):

@@ -24,7 +24,10 @@ from hanoix.store.blobs import BlobStore, open_blob_store
 from hanoix.store.db import make_engine, session_factory, setup_lock, unit_of_work
 
 if TYPE_CHECKING:
+    from hanoix.federation.settings import FederationSettings
     from hanoix.services.auth import Credentials
+    from hanoix.services.federation import Federation
+    from hanoix.services.federation.state import FederationState
 
 # Steps run once when a home is initialised (after the schema exists), registered by the
 # modules that need them (for example: load the shipped treaty status).
@@ -43,9 +46,17 @@ class Node:
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
+    federation_settings: FederationSettings | None = None
+    """None: read from ``HOME/federation.toml`` and the environment when first needed."""
 
     @classmethod
-    def open(cls, settings: Settings, clock: Clock | None = None) -> Node:
+    def open(
+        cls,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        federation_settings: FederationSettings | None = None,
+    ) -> Node:
         settings.home.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.effective_database_url)
         return cls(
@@ -53,6 +64,7 @@ class Node:
             engine=engine,
             sessions=session_factory(engine),
             clock=clock or SystemClock(),
+            federation_settings=federation_settings,
         )
 
     @contextmanager
@@ -72,6 +84,21 @@ class Node:
         from hanoix.services.auth import Credentials
 
         return Credentials(self)
+
+    @cached_property
+    def federation_state(self) -> FederationState:
+        """What the node's federation keeps between calls in this process (caches, staged
+        files, locks, the outbox signal)."""
+        from hanoix.services.federation.state import FederationState
+
+        return FederationState()
+
+    @cached_property
+    def federation(self) -> Federation:
+        """The node's federation: its settings read and its plugins loaded once."""
+        from hanoix.services.federation import Federation
+
+        return Federation(self, self.federation_settings)
 
     def upgrade_schema(self) -> None:
         try:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from hanoix.api.app import create_app
 from hanoix.api.docs import SWAGGER_UI_DIR
 from hanoix.api.headers import SECURITY_HEADERS
-from hanoix.federation.serving import federation_app
+from hanoix.runtime.serving import federation_app
 from hanoix.services.node import Node
 
 EXPECTED = {

@@ -17,7 +17,7 @@ import pytest
 import typer
 import typer.main
 
-from hanoix.cli.main import app
+from hanoix.runtime.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

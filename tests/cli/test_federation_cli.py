@@ -118,7 +118,6 @@ def test_federation_refusals_lists_the_counts_per_sender_and_reason(
 ) -> None:
     from hanoix.config import load_settings
     from hanoix.federation.errors import EnvelopeRejectedError
-    from hanoix.services.federation import Federation
     from hanoix.services.node import Node
 
     home = _home(cli, tmp_path, "vnm", "VNM", 18472)
@@ -126,7 +125,7 @@ def test_federation_refusals_lists_the_counts_per_sender_and_reason(
     assert empty.exit_code == 0 and "no envelope refused" in empty.stderr
     node = Node.open(load_settings(home, environ={}))
     try:
-        federation = Federation(node)
+        federation = node.federation
         for garbage in (b"one", b"two", b"three"):
             with pytest.raises(EnvelopeRejectedError):
                 federation.process_inbound(garbage)

@@ -39,7 +39,7 @@ def test_root_help_lists_every_group_without_loading_any() -> None:
     modules = sorted({group.target.split(":")[0] for group in COMMAND_GROUPS.values()})
     script = (
         "import sys\n"
-        "from hanoix.cli.main import main\n"
+        "from hanoix.runtime.main import main\n"
         "code = main(['--help'])\n"
         f"print('LOADED', [m for m in {modules!r} if m in sys.modules])\n"
         "sys.exit(code)\n"

@@ -22,7 +22,7 @@ from hanoix.federation.client import PeerClient
 from hanoix.federation.directory import Directory, NodeEntry, sign_directory
 from hanoix.federation.errors import EnvelopeRejectedError, TransferError
 from hanoix.federation.settings import FederationSettings, trust_file
-from hanoix.federation.worker import Worker
+from hanoix.runtime.worker import Worker
 from hanoix.services.federation import Federation
 from hanoix.services.node import Node
 
@@ -127,12 +127,12 @@ def make_network(
             port=18000 + position,
         )
         clock = FixedClock(WHEN)
-        node = Node.open(node_settings, clock=clock)
-        node.initialise()
         fed_settings = FederationSettings(
             **{"witness_interval": 0.0, "concurrency": 1, **(settings or {})}
         )
-        network.members[name] = Member(name, node, Federation(node, fed_settings), clock)
+        node = Node.open(node_settings, clock=clock, federation_settings=fed_settings)
+        node.initialise()
+        network.members[name] = Member(name, node, node.federation, clock)
     network.publish()
     return network
 

@@ -82,7 +82,7 @@ class NodeProcess:
 
     @property
     def federation(self) -> Federation:
-        return Federation(self.node)
+        return self.node.federation
 
     @property
     def origin(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from hanoix.federation.envelope import OpenedEnvelope
-from hanoix.federation.handlers import registry
+from hanoix.services.federation import registry
 from hanoix.services.node import Node
 from hanoix.store.meta import get_meta, set_meta
 

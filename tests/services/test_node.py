@@ -1,4 +1,5 @@
-"""Setting up a node: several processes starting at once on a new home or a new database."""
+"""Setting up a node: several processes starting at once on a new home or a new database; the
+node's federation, built once from its settings."""
 
 from __future__ import annotations
 
@@ -90,3 +91,59 @@ def test_an_unreachable_database_is_named_without_its_password(tmp_path: Path) -
         caught.value
     )
     assert "s3cret-pass" not in str(caught.value)
+
+
+# --- the node's federation: built once, from its settings ----------------------------------
+
+
+def test_a_node_reads_its_federation_settings_and_loads_its_plugins_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hanoix.services.federation import peers
+
+    loaded: list[tuple[str, ...]] = []
+    monkeypatch.setattr(peers, "load_plugins", lambda names: loaded.append(tuple(names)))
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "federation.toml").write_text(
+        'max_skew = 120\nplugins = ["tests.federation.plugin"]\n', "utf-8"
+    )
+    node = Node.open(load_settings(home, environ={}))
+    try:
+        federation = node.federation
+        (home / "federation.toml").write_text("max_skew = 60\n", "utf-8")
+        assert node.federation is federation
+        assert federation.settings.max_skew == 120.0
+        assert loaded == [("tests.federation.plugin",)]
+    finally:
+        node.close()
+
+
+def test_a_node_given_federation_settings_builds_its_federation_from_them(
+    tmp_path: Path,
+) -> None:
+    from hanoix.federation.settings import FederationSettings
+
+    given = FederationSettings(max_skew=7.0, concurrency=1)
+    node = Node.open(load_settings(tmp_path / "home", environ={}), federation_settings=given)
+    try:
+        assert node.federation.settings is given
+    finally:
+        node.close()
+
+
+def test_two_nodes_in_one_process_share_no_federation_state(tmp_path: Path) -> None:
+    from hanoix.services.federation import Federation
+
+    first = Node.open(load_settings(tmp_path / "first", environ={}))
+    second = Node.open(load_settings(tmp_path / "second", environ={}))
+    try:
+        assert first.federation_state is not second.federation_state
+        assert first.federation.state is first.federation_state
+        # A federation built for a test, with settings of its own, shares its node's state.
+        assert Federation(first, first.federation.settings).state is first.federation_state
+        first.federation_state.outbox_signal.set()
+        assert not second.federation_state.outbox_signal.is_set()
+    finally:
+        first.close()
+        second.close()

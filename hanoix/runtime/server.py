@@ -1,4 +1,5 @@
-"""Run the node's HTTP server with uvicorn."""
+"""Start a node's HTTP server: plain HTTP on loopback only, on a free port, with its
+federation listener and worker (:mod:`hanoix.runtime.serving`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hanoix.api.app import API_PREFIX, create_app
 from hanoix.config import Settings
 from hanoix.errors import ConfigurationError
 from hanoix.logs import configure_logging, get_logger
+from hanoix.runtime import serving
 from hanoix.services.node import Node
 
 
@@ -64,9 +66,6 @@ def serve_node(
             file=sys.stderr,
             flush=True,
         )
-    from hanoix.federation import serving
-    from hanoix.federation.settings import load_federation_settings
-
     # The app, plus the federation TLS listener and delivery worker as configured.
     serving.run(
         node,
@@ -74,6 +73,5 @@ def serve_node(
         host=bind_host,
         port=bind_port,
         log_level=settings.log_level,
-        settings=load_federation_settings(settings),
         worker=worker,
     )

@@ -24,9 +24,11 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-from hanoix.federation.settings import FederationSettings
+from hanoix.api import headers, problems
+from hanoix.api.federation import peer_router
 from hanoix.federation.transport import FollowingServerContext
 from hanoix.logs import get_logger, stdlib_log_config
+from hanoix.runtime.worker import Worker
 from hanoix.services.node import Node
 
 _log = get_logger("hanoix.federation.serving")
@@ -34,9 +36,6 @@ _log = get_logger("hanoix.federation.serving")
 
 def federation_app(node: Node) -> FastAPI:
     """An application with the node-to-node API only (for the TLS listener)."""
-    from hanoix.api import headers, problems
-    from hanoix.api.federation import peer_router
-
     app = FastAPI(title="Hanoi Exchange federation", docs_url=None, redoc_url=None)
     app.state.node = node
     problems.install(app)
@@ -48,9 +47,7 @@ def federation_app(node: Node) -> FastAPI:
 def tls_context(node: Node) -> ssl.SSLContext:
     """The TLS listener's context: it accepts the nodes of the directory in force, also after
     a directory import while it runs (see :class:`FollowingServerContext`)."""
-    from hanoix.services.federation import Federation
-
-    federation = Federation(node)
+    federation = node.federation
     with node.unit_of_work() as session:
         directory = federation.directory(session)
     if directory is not None:
@@ -58,14 +55,9 @@ def tls_context(node: Node) -> ssl.SSLContext:
     return FollowingServerContext(federation.identity().tls, federation.peers_file()).listening
 
 
-def start_worker(
-    node: Node, settings: FederationSettings
-) -> tuple[threading.Event, threading.Thread]:
-    from hanoix.federation.worker import Worker
-    from hanoix.services.federation import Federation
-
+def start_worker(node: Node) -> tuple[threading.Event, threading.Thread]:
     stop = threading.Event()
-    worker = Worker(Federation(node, settings))
+    worker = Worker(node.federation)
 
     def loop() -> None:
         try:
@@ -96,10 +88,11 @@ def run(
     host: str,
     port: int,
     log_level: str,
-    settings: FederationSettings,
     worker: bool | None = None,
 ) -> None:
-    """Serve ``app`` (and the TLS listener, and the worker, as configured) until stopped."""
+    """Serve ``app`` (and the TLS listener, and the worker, as the node's federation settings
+    say) until stopped."""
+    settings = node.federation.settings
     # Proxy headers are the application's to read, under the node's trusted_proxies setting
     # (hanoix.api.app); uvicorn's own default would believe any local peer.
     common: dict[str, Any] = {
@@ -125,13 +118,11 @@ def run(
     stop: threading.Event | None = None
     thread: threading.Thread | None = None
     if run_worker:
-        stop, thread = start_worker(node, settings)
+        stop, thread = start_worker(node)
     try:
         asyncio.run(_serve_all(servers))
     finally:
         if stop is not None and thread is not None:
             stop.set()
-            from hanoix.services.federation import outbox_signal
-
-            outbox_signal.set()
+            node.federation.state.outbox_signal.set()
             thread.join(timeout=10)

@@ -45,7 +45,7 @@ from hanoix.federation.transport import FileVersion
 from hanoix.ledger.errors import SplitViewError
 from hanoix.logs import get_logger
 from hanoix.services import custody
-from hanoix.services.federation import Federation, outbox_signal
+from hanoix.services.federation import Federation
 from hanoix.store import federation as store
 
 _log = get_logger("hanoix.federation.worker")
@@ -253,8 +253,8 @@ class Worker:
                 _log.exception("federation.worker_round_failed")
                 wait = self.settings.poll_interval
             if wait > 0:
-                outbox_signal.wait(wait)
-                outbox_signal.clear()
+                self.federation.state.outbox_signal.wait(wait)
+                self.federation.state.outbox_signal.clear()
         _log.info("federation.worker_stopped")
 
     def _idle_wait(self) -> float:

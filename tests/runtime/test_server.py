@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hanoix.api.server import require_loopback
 from hanoix.config import load_settings
 from hanoix.errors import ConfigurationError
+from hanoix.runtime.server import require_loopback
 from hanoix.services import auth
 from hanoix.services.node import Node
 

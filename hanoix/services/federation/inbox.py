@@ -1,0 +1,440 @@
+"""Receiving: verify, de-duplicate, apply and acknowledge envelopes (one or a batch per
+transaction), keep the refusals where they belong, and the 24/7 view of what was received.
+
+Exactly-once effect = at-least-once delivery (the worker retries until a signed receipt comes
+back) + de-duplication by envelope id in the same transaction as the handler's effect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hanoix.errors import HanoixError, NotFoundError, PermissionDeniedError
+from hanoix.federation import codec
+from hanoix.federation.directory import Directory
+from hanoix.federation.envelope import (
+    EnvelopeHeader,
+    OpenedEnvelope,
+    check_time,
+    decrypt,
+    read_envelope,
+    sender_key,
+    verify_signature,
+)
+from hanoix.federation.errors import UNAUTHENTICATED_REASONS, EnvelopeRejectedError, Reason
+from hanoix.federation.receipts import sign_receipt
+from hanoix.ledger.events import CustodyEvent, EventKind
+from hanoix.logs import get_logger
+from hanoix.requests import Role, User
+from hanoix.services import custody
+from hanoix.services.federation.messages import InboundResult
+from hanoix.services.federation.peers import Peers
+from hanoix.store import federation as store
+from hanoix.store import ledger as ledger_store
+from hanoix.store import requests as request_store
+from hanoix.store.requests import Visibility
+
+if TYPE_CHECKING:
+    from hanoix.services.node import Node
+
+_log = get_logger("hanoix.federation")
+
+
+class Inbox(Peers):
+    """The receiving side of the node's federation."""
+
+    def process_inbound(self, data: bytes) -> InboundResult:
+        """Verify, de-duplicate, apply and acknowledge one envelope, in one transaction.
+
+        Raises :class:`EnvelopeRejectedError` when it is refused (counted, or recorded in the
+        ledger if a node of the directory signed it: :meth:`record_rejection`).
+        """
+        try:
+            try:
+                with self._writer():
+                    return self._inbound(data)
+            except IntegrityError:
+                # A concurrent delivery of the same envelope won the race: answer as a repeat.
+                with self._writer():
+                    return self._inbound(data)
+        except EnvelopeRejectedError as rejection:
+            self.record_rejection(rejection, data)
+            raise
+
+    def process_inbound_batch(
+        self, items: list[bytes]
+    ) -> list[InboundResult | EnvelopeRejectedError | None]:
+        """Take several envelopes in **one** transaction, each in a savepoint of its own: an
+        envelope refused rolls back only its own writes. Nothing is answered before the
+        transaction commits, so every receipt returned is for an effect that is durable, and
+        a repeat finds the row as with single deliveries (exactly-once effect unchanged).
+        Rejections are recorded in the ledger afterwards, as for single deliveries. ``None``
+        stands for an internal error (the sender retries that envelope)."""
+        results: list[InboundResult | EnvelopeRejectedError | None] = [None] * len(items)
+        headers: dict[int, EnvelopeHeader] = {}
+        alone: list[int] = []
+        with self._writer(), self.node.unit_of_work() as session:
+            if self.node.engine.dialect.name == "sqlite":
+                # pysqlite starts transactions lazily, and a SAVEPOINT opened outside one
+                # would commit on release: open the transaction (and take the lock) first.
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            directory = self.directory(session)
+            for index, data in enumerate(items):
+                try:
+                    with session.begin_nested():
+                        results[index], headers[index] = self._take(session, data, directory)
+                except EnvelopeRejectedError as rejection:
+                    results[index] = rejection
+                except IntegrityError:
+                    alone.append(index)  # a concurrent delivery of it won: answered below
+                except Exception:  # noqa: BLE001  (one bad envelope must not fail the rest)
+                    _log.exception("federation.inbound_crashed", index=index)
+                    alone.append(index)
+        for index, result in enumerate(results):
+            if isinstance(result, EnvelopeRejectedError):
+                self.record_rejection(result, items[index])
+            elif isinstance(result, InboundResult):
+                self._taken(headers[index], result)
+        for index in alone:
+            try:
+                results[index] = self.process_inbound(items[index])
+            except EnvelopeRejectedError as rejection:
+                results[index] = rejection
+            except Exception:  # noqa: BLE001  (answered as an internal error: retried)
+                _log.exception("federation.inbound_crashed", index=index)
+        return results
+
+    @contextlib.contextmanager
+    def _writer(self) -> Iterator[None]:
+        """On SQLite, one inbox transaction at a time per process: SQLite takes one writer
+        anyway, and threads queued on a lock resume at once, where SQLite's busy handler
+        would have them sleep for milliseconds between tries."""
+        if self.node.engine.dialect.name != "sqlite":
+            yield
+            return
+        with self.state.inbound_lock:
+            yield
+
+    def _inbound(self, data: bytes) -> InboundResult:
+        with self.node.unit_of_work() as session:
+            result, header = self._take(session, data)
+        self._taken(header, result)
+        return result
+
+    def _taken(self, header: EnvelopeHeader, result: InboundResult) -> None:
+        if header.urgent and not result.duplicate:
+            _log.warning(
+                "federation.urgent_received",
+                envelope=header.id,
+                sender=header.sender,
+                type=header.type,
+            )
+
+    def _take(
+        self, session: Session, data: bytes, directory: Directory | None = None
+    ) -> tuple[InboundResult, EnvelopeHeader]:
+        """Steps 1 to 8 and the effect, in the caller's transaction (never commits).
+        ``directory``: the one in force, when the caller looked it up in this transaction."""
+        now = self.node.clock.now()
+        parsed = read_envelope(data)
+        header = parsed.header
+        identity = self.identity(session)
+        if header.recipient != identity.origin:
+            raise EnvelopeRejectedError(
+                Reason.WRONG_RECIPIENT,
+                f"envelope step 2: addressed to {header.recipient!r}, this node is "
+                f"{identity.origin!r}",
+                envelope_id=header.id,
+            )
+        directory = directory or self.directory(session)
+        if directory is None:
+            raise EnvelopeRejectedError(
+                Reason.UNKNOWN_SENDER,
+                "envelope step 3: this node has no directory yet",
+                envelope_id=header.id,
+            )
+        verify_signature(parsed, sender_key(parsed, directory, now))
+        existing = store.get_inbox(session, header.id)
+        if existing is not None:
+            return self._repeat(session, parsed.digest, existing), header
+        check_time(header, now, self.settings.skew)
+        own = identity.decryption_key(parsed.recipient_key)
+        if own is None:
+            raise EnvelopeRejectedError(
+                Reason.UNDECRYPTABLE,
+                f"envelope step 6: encrypted to key {parsed.recipient_key}, which this node "
+                "does not hold",
+                envelope_id=header.id,
+            )
+        opened = OpenedEnvelope(header, decrypt(parsed, own), parsed.digest, parsed.sender_key)
+        message_type = self.handlers.get(header.type)
+        if message_type is None:
+            raise EnvelopeRejectedError(
+                Reason.UNKNOWN_TYPE,
+                f"this node handles no message type {header.type!r}",
+                envelope_id=header.id,
+            )
+        receipt = sign_receipt(header, parsed.digest, now, identity.signing_key(directory, now))
+        receipt_dict = receipt.as_dict()
+        store.add_inbox(
+            session,
+            envelope_id=header.id,
+            sender=header.sender,
+            type=header.type,
+            urgent=header.urgent,
+            in_reply_to=header.in_reply_to,
+            created_at=header.created,
+            expires_at=header.expires,
+            received_at=now,
+            digest=parsed.digest,
+            payload=json.dumps(opened.payload, sort_keys=True, ensure_ascii=False),
+            receipt=json.dumps(receipt_dict, sort_keys=True),
+        )
+        try:
+            message_type.handler(self.node, session, opened)
+        except EnvelopeRejectedError:
+            raise
+        except HanoixError as refusal:
+            raise EnvelopeRejectedError(
+                Reason.BAD_PAYLOAD,
+                f"the {header.type} handler refused it: {refusal.message}",
+                envelope_id=header.id,
+            ) from None
+        return InboundResult(receipt_dict, False, header.id), header
+
+    def _repeat(self, session: Session, digest: str, existing: store.InboxItem) -> InboundResult:
+        if existing.digest != digest:
+            raise EnvelopeRejectedError(
+                Reason.REPLAY,
+                f"an envelope with id {existing.envelope_id} was already received at "
+                f"{codec.format_time(existing.received_at)} with other content",
+                envelope_id=existing.envelope_id,
+            )
+        # The same bytes again: the sender did not get our answer. No effect; same receipt.
+        # Anyone who saw the bytes can send them again, so a repeat is counted, not appended
+        # to the ledger (the envelope's own entry records what it did, once).
+        store.count_duplicate(session, existing.envelope_id)
+        store.count_refusal(
+            session,
+            existing.sender,
+            Reason.REPLAY.value,
+            f"a repeat of envelope {existing.envelope_id}: no effect; the original receipt was "
+            "sent again",
+            self.node.clock.now(),
+        )
+        _log.info("federation.duplicate", envelope=existing.envelope_id, sender=existing.sender)
+        return InboundResult(json.loads(existing.receipt), True, existing.envelope_id)
+
+    def _rejection_event(
+        self, envelope_id: str, sender: str | None, type: str | None, reason: Reason, detail: str
+    ) -> CustodyEvent:
+        return CustodyEvent(
+            kind=EventKind.ENVELOPE_REJECTED,
+            actor="federation",
+            authority=self.node.settings.state or "node",
+            at=self.node.clock.now(),
+            subject={"envelope": envelope_id},
+            details={
+                "reason": reason.value,
+                "sender": sender,
+                "type": type,
+                "detail": detail[:1000],
+            },
+        )
+
+    def record_rejection(self, rejection: EnvelopeRejectedError, data: bytes) -> None:
+        """Log the refusal, and keep it where it belongs (in a transaction of its own).
+
+        A refusal before the sender is authenticated (garbage, an unknown or forged sender, a
+        bad signature, an envelope for another node) says nothing about custody and anyone can
+        cause it: it is counted in ``federation_refusals`` per sender and reason, never
+        appended to the ledger. A refusal of an envelope a node of the directory signed is a
+        custody fact about that node's message: it is appended once per envelope and reason,
+        and a repeat of it is counted. docs/ledger.md, "What reaches the ledger".
+        """
+        sender = message_type = None
+        with contextlib.suppress(EnvelopeRejectedError):
+            header = read_envelope(data).header
+            sender, message_type = header.sender, header.type
+        subject = rejection.envelope_id or "sha256:" + hashlib.sha256(data).hexdigest()
+        _log.warning(
+            "federation.envelope_rejected",
+            reason=rejection.reason.value,
+            envelope=subject,
+            sender=sender,
+            detail=rejection.detail[:300],
+        )
+        now = self.node.clock.now()
+        with self.node.unit_of_work() as session:
+            if rejection.reason in UNAUTHENTICATED_REASONS or sender is None:
+                known = self._listed_sender(session, sender)
+                store.count_refusal(session, known, rejection.reason.value, rejection.detail, now)
+                return
+            if self._rejection_recorded(session, subject, rejection.reason):
+                store.count_refusal(session, sender, rejection.reason.value, rejection.detail, now)
+                return
+            custody.record(
+                session,
+                self._rejection_event(
+                    subject, sender, message_type, rejection.reason, rejection.detail
+                ),
+                clock=self.node.clock,
+            )
+
+    def _listed_sender(self, session: Session, sender: str | None) -> str:
+        """``sender`` if the directory lists it, else :data:`store.UNKNOWN_SENDER`: a name
+        nobody vouched for never becomes a row of its own."""
+        directory = self.directory(session)
+        if sender is None or directory is None or directory.node(sender) is None:
+            return store.UNKNOWN_SENDER
+        return sender
+
+    @staticmethod
+    def _rejection_recorded(session: Session, envelope: str, reason: Reason) -> bool:
+        return any(
+            json.loads(entry.entry).get("details", {}).get("reason") == reason.value
+            for entry in ledger_store.entries_about(session, "envelope", envelope)
+        )
+
+    def refusals(self) -> list[store.Refusal]:
+        """The counts of envelopes refused without a ledger entry, the most recent first."""
+        with self.node.unit_of_work() as session:
+            return store.list_refusals(session)
+
+    # the 24/7 view
+
+    def acknowledge(self, envelope_id: str, user: User) -> bool:
+        """Mark a received message seen, as ``user``; False when it was seen already.
+
+        A message the user may not see answers exactly like a missing one; only its handling
+        authority marks a message about a request seen (see :func:`inbox_view`)."""
+        _require_inbox_role(user, INBOX_HANDLERS, "acknowledge a received message")
+        with self.node.unit_of_work() as session:
+            item = _visible_item(self.node, session, user, envelope_id)
+            if item.request_reference is not None:
+                request = request_store.load(session, item.request_reference)
+                if request is not None:
+                    # Visible to the user (checked above, with the requests' own rule): acting
+                    # on it is the handling authority's, as every step on a request is.
+                    authority = user.authority
+                    if authority is None or authority.code != request.handled_by:
+                        raise PermissionDeniedError(
+                            f"message {envelope_id} is about request {request.reference}, "
+                            f"handled by {request.handled_by}; only that authority marks it "
+                            "seen"
+                        )
+            return store.acknowledge(session, envelope_id, user.id, self.node.clock.now())
+
+
+@dataclass(frozen=True)
+class InboxMessage:
+    """A received message as the 24/7 view shows it."""
+
+    envelope_id: str
+    sender: str
+    type: str
+    urgent: bool
+    in_reply_to: str | None
+    created_at: datetime
+    received_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    payload: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "envelope_id": self.envelope_id,
+            "sender": self.sender,
+            "type": self.type,
+            "urgent": self.urgent,
+            "in_reply_to": self.in_reply_to,
+            "created_at": codec.format_time(self.created_at),
+            "received_at": codec.format_time(self.received_at),
+            "acknowledged_at": (
+                codec.format_time(self.acknowledged_at) if self.acknowledged_at else None
+            ),
+            "acknowledged_by": self.acknowledged_by,
+            "payload": self.payload,
+        }
+
+
+INBOX_READERS = frozenset({Role.DRAFTER, Role.APPROVER, Role.OFFICER_24_7, Role.AUDITOR})
+"""Who reads the 24/7 view: incoming messages are case material, for those who handle
+cooperation (and their auditors); administrators run the node and see no case content."""
+INBOX_HANDLERS = frozenset({Role.OFFICER_24_7, Role.DRAFTER})
+"""Who marks a received message seen: those on duty for cooperation."""
+
+
+def _require_inbox_role(user: User, roles: frozenset[Role], what: str) -> None:
+    if not user.has_any(roles):
+        raise PermissionDeniedError(f"to {what} needs one of the roles: {', '.join(sorted(roles))}")
+
+
+def _inbox_visibility(node: Node, user: User) -> tuple[Visibility, bool] | None:
+    """What of the inbox ``user`` may see: the requests' visibility rule for messages about a
+    request held here, and whether messages about none (pings, free notices, addressed to the
+    node) are theirs too: they are for the node's own State. None: nothing at all."""
+    authority = user.authority
+    if authority is None:
+        return None
+    own_state = node.settings.state
+    return (
+        Visibility(authority.state, authority.code),
+        own_state is None or own_state == authority.state,
+    )
+
+
+def _visible_item(node: Node, session: Session, user: User, envelope_id: str) -> store.InboxItem:
+    seen = _inbox_visibility(node, user)
+    item = None
+    if seen is not None:
+        visibility, unlinked = seen
+        item = store.get_visible_inbox(session, envelope_id, visibility, unlinked=unlinked)
+    if item is None:
+        # Missing, or about a request this user may not see: one answer for both.
+        raise NotFoundError(f"no received message {envelope_id}")
+    return item
+
+
+def inbox_view(
+    node: Node, user: User, *, pending_only: bool = True, limit: int = 100
+) -> list[InboxMessage]:
+    """The 24/7 view as ``user`` may see it: received messages, urgent ones first.
+
+    A message about a request is shown only to those who may see the request (the one rule
+    of :func:`hanoix.requests.check_visible`, applied by the store as
+    :func:`hanoix.store.requests.visible_to`): a restricted request's messages only to its
+    handling authority. ``pending_only`` leaves out those already marked seen."""
+    _require_inbox_role(user, INBOX_READERS, "read the 24/7 view")
+    seen = _inbox_visibility(node, user)
+    if seen is None:
+        return []
+    visibility, unlinked = seen
+    with node.unit_of_work() as session:
+        items = store.list_inbox(
+            session, visibility, unlinked=unlinked, pending_only=pending_only, limit=limit
+        )
+    return [
+        InboxMessage(
+            item.envelope_id,
+            item.sender,
+            item.type,
+            item.urgent,
+            item.in_reply_to,
+            item.created_at,
+            item.received_at,
+            item.acknowledged_at,
+            item.acknowledged_by,
+            json.loads(item.payload),
+        )
+        for item in items
+    ]

@@ -1,0 +1,137 @@
+"""The delivery worker: transient faults retried with backoff and jitter until delivered once,
+and a loop that outlives an unavailable database."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hanoix.errors import UnavailableError
+from hanoix.runtime.worker import RetryPolicy
+from hanoix.store import federation as store
+from tests.federation.builders import Network, Router, make_network, worker_for
+from tests.services.federation_world import inbox, outbox, send
+
+
+@pytest.fixture
+def net(tmp_path: Path, db_url: str) -> Iterator[Network]:
+    """Two nodes: ``a`` on the database under test, ``b`` on SQLite."""
+    network = make_network(tmp_path, ["a", "b"], db_urls={"a": db_url})
+    yield network
+    network.close()
+
+
+def _fail_with(response: httpx.Response | Exception, times: int) -> object:
+    left = [times]
+
+    def fault(request: httpx.Request) -> httpx.Response | None:
+        if left[0] <= 0:
+            return None
+        left[0] -= 1
+        if isinstance(response, Exception):
+            raise response
+        return response
+
+    return fault
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        httpx.Response(500, text="internal error"),
+        httpx.Response(503, headers={"Retry-After": "30"}),
+        httpx.Response(200, content=b"\x00garbage\xff"),
+        httpx.Response(200, content=b"{" + b" " * (2 * 1024 * 1024) + b"}"),
+        httpx.ConnectError("connection refused"),
+        httpx.ReadTimeout("too slow"),
+    ],
+    ids=["500", "503-retry-after", "garbage", "huge", "unreachable", "slow"],
+)
+def test_transient_faults_are_retried_with_backoff_and_delivered_once(
+    net: Network, fault: httpx.Response | Exception
+) -> None:
+    router = Router(net)
+    router.faults.append(_fail_with(fault, 2))  # type: ignore[arg-type]
+    envelope_id = send(net, "a", "b")
+    worker = worker_for(net["a"], router)
+    a = net["a"]
+    delays = []
+    for _ in range(2):
+        start = a.clock.now()
+        worker.drain()
+        item = outbox(net, "a")[envelope_id]
+        assert item.status == store.PENDING and item.last_error
+        delays.append((item.next_attempt_at - start).total_seconds())
+        a.clock.advance(item.next_attempt_at - start)
+    worker.drain()
+    assert outbox(net, "a")[envelope_id].status == store.DELIVERED
+    assert len(inbox(net, "b")) == 1
+    base = worker.policy.base
+    if isinstance(fault, httpx.Response) and fault.status_code == 503:
+        assert delays == [30.0, 30.0]
+    else:
+        assert base * 0.5 <= delays[0] <= base
+        assert base <= delays[1] <= 2 * base
+
+
+def test_the_worker_loop_waits_out_an_unavailable_database_then_delivers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The database fails each of the loop's first calls (claiming, and the idle wait that
+    # follows), as a stopped PostgreSQL server does; the loop must not die of it.
+    # tests/faults/test_database_outage.py does it for real with a stopped server.
+    network = make_network(tmp_path, ["a", "b"], settings={"poll_interval": 0.05})
+    try:
+        failures = {"claim_due": 3, "next_due": 3}
+
+        def failing(name: str) -> object:
+            real = getattr(store, name)
+
+            def call(*args: object, **kwargs: object) -> object:
+                if failures[name] > 0:
+                    failures[name] -= 1
+                    raise UnavailableError("the node's database is unavailable (test)")
+                return real(*args, **kwargs)
+
+            return call
+
+        for name in failures:
+            monkeypatch.setattr(store, name, failing(name))
+        worker = worker_for(network["a"], Router(network))
+        stop = threading.Event()
+        loop = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+        loop.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(failures.values()):
+            time.sleep(0.05)  # the loop meets the outage while the outbox is still empty...
+        envelope_id = send(network, "a", "b")  # ...and delivers what comes once it is over
+        while time.monotonic() < deadline and outbox(network, "a")[envelope_id].status != (
+            store.DELIVERED
+        ):
+            time.sleep(0.05)
+        alive = loop.is_alive()
+        stop.set()
+        network["a"].node.federation_state.outbox_signal.set()
+        loop.join(timeout=10)
+        assert alive, "the worker's loop ended when the database was unavailable"
+        assert outbox(network, "a")[envelope_id].status == store.DELIVERED
+        assert failures == {"claim_due": 0, "next_due": 0}
+        assert len(inbox(network, "b")) == 1
+    finally:
+        network.close()
+
+
+def test_backoff_grows_to_its_cap_with_jitter() -> None:
+    policy = RetryPolicy(base=2.0, cap=60.0, jitter=0.5)
+    rng = random.Random(3)
+    for attempt, ceiling in [(1, 2.0), (2, 4.0), (3, 8.0), (5, 32.0), (6, 60.0), (40, 60.0)]:
+        delays = [policy.delay(attempt, rng) for _ in range(200)]
+        assert all(ceiling * 0.5 <= d <= ceiling for d in delays)
+        assert max(delays) - min(delays) > ceiling * 0.3  # really jittered
+    assert RetryPolicy(jitter=0.0).delay(3, rng) == 8.0
