@@ -379,7 +379,7 @@ class Federation:
                 origin = self.origin(own)
         else:
             origin = self.origin(session)
-        identity = load_identity(self.node.settings, origin)
+        identity = load_identity(self.node.keys, origin, self.node.settings.state)
         with _lock:
             _identities[key] = identity
         return identity
@@ -388,7 +388,7 @@ class Federation:
         """Make a new key generation; peers accept it once the directory lists it."""
         with self.node.unit_of_work() as session:
             origin = self.origin(session)
-        number = _new_generation(self.node.settings, origin)
+        number = _new_generation(self.node.keys, origin, self.node.settings.state)
         self._forget_identity()
         identity = self.identity()
         generation = next(g for g in identity.generations if g.number == number)
@@ -403,7 +403,7 @@ class Federation:
         """Make the next TLS certificate; the node presents it once a directory lists it."""
         with self.node.unit_of_work() as session:
             origin = self.origin(session)
-        following = new_tls(self.node.settings, origin, self.node.clock.now())
+        following = new_tls(self.node.keys, origin, self.node.clock.now())
         self._forget_identity()
         return {
             "tls_next_sha256": following.fingerprint,
@@ -476,7 +476,7 @@ class Federation:
         _log.info(
             "federation.directory_imported", serial=directory.serial, nodes=len(directory.nodes)
         )
-        if promote_tls(self.node.settings, directory, origin):
+        if promote_tls(self.node.keys, directory, origin):
             self._forget_identity()
             _log.warning("federation.tls_rotated", serial=directory.serial)
         return directory
@@ -1446,7 +1446,7 @@ registry.register(
 
 def _init_federation(node: Node, session: Session) -> dict[str, Any]:
     origin = custody.ledger_origin(node.settings, session)
-    identity = load_identity(node.settings, origin, create=True)
+    identity = load_identity(node.keys, origin, node.settings.state, create=True)
     with _lock:
         _identities.pop(node.settings.keys_dir.resolve(), None)
     newest = max(identity.generations, key=lambda g: g.number)

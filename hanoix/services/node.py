@@ -25,6 +25,7 @@ from hanoix.store.db import make_engine, session_factory, setup_lock, unit_of_wo
 
 if TYPE_CHECKING:
     from hanoix.services.auth import Credentials
+    from hanoix.store.keys import KeyStore
 
 # Steps run once when a home is initialised (after the schema exists), registered by the
 # modules that need them (for example: load the shipped treaty status).
@@ -65,6 +66,14 @@ class Node:
         """Where the node keeps evidence packages: its blob folder, or the S3-compatible store
         ``blob_url`` names."""
         return open_blob_store(self.settings.blob_url, self.settings.effective_blob_dir)
+
+    @cached_property
+    def keys(self) -> KeyStore:
+        """Where the node keeps its private keys (ledger, witness, federation, TLS):
+        ``HOME/keys``."""
+        from hanoix.store.keys import KeyStore  # the key formats load only where keys are used
+
+        return KeyStore(self.settings.keys_dir)
 
     @cached_property
     def credentials(self) -> Credentials:
