@@ -25,6 +25,7 @@ from hanoix.store.db import make_engine, session_factory, setup_lock, unit_of_wo
 
 if TYPE_CHECKING:
     from hanoix.services.auth import Credentials
+    from hanoix.services.requests import RequestEvents
     from hanoix.store.keys import KeyStore
 
 # Steps run once when a home is initialised (after the schema exists), registered by the
@@ -74,6 +75,14 @@ class Node:
         from hanoix.store.keys import KeyStore  # the key formats load only where keys are used
 
         return KeyStore(self.settings.keys_dir)
+
+    @cached_property
+    def request_events(self) -> RequestEvents:
+        """Who hears of the steps this node's users take on requests (the exchange, which tells
+        the other State's node), subscribed in :mod:`hanoix.services.registry`."""
+        from hanoix.services.registry import request_events
+
+        return request_events(self)
 
     @cached_property
     def credentials(self) -> Credentials:
