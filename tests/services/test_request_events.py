@@ -13,7 +13,6 @@ from hanoix.requests import Action, FollowUpLink, IntendedUse, Status, UseAction
 from hanoix.services import requests as service
 from hanoix.services.node import Node
 from hanoix.store import requests as store
-from tests.requests.builders import complete_contents
 from tests.services.requests_world import draft, outgoing, populate, step, user
 
 
@@ -63,13 +62,9 @@ def test_a_follow_up_publishes_the_link_on_the_preservation(world: Node) -> None
     preservation = outgoing(world, "executed", kind=RequestKind.PRESERVATION, author="drafter")
     heard: list[service.StepTaken] = []
     world.request_events.on_step(heard.append)
-    result = service.follow_up(
-        world,
-        user(world, "drafter"),
-        str(preservation.reference),
-        expected_version=preservation.version,
-        contents=complete_contents(RequestKind.STORED_DATA_ACCESS),
-    )
+    drafter = user(world, "drafter")
+    reference = str(preservation.reference)
+    result = service.follow_up(world, drafter, reference, expected_version=preservation.version)
     [link] = heard
     assert link.action is Action.LINK_FOLLOW_UP
     assert link.request.reference == preservation.reference
