@@ -723,6 +723,7 @@ class RequestEvents:
         self._step_listeners.append(listener)
 
     def on_disclosure_notice(self, carrier: NoticeCarrier) -> None:
+        """Ask ``carrier`` to deliver each notice of an exculpatory disclosure."""
         self._notice_carriers.append(carrier)
 
     def step_taken(self, step: StepTaken) -> None:
