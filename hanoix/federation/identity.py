@@ -1,6 +1,7 @@
 """The node's federation identity: its key generations, its TLS certificate, its entry.
 
-Files under ``settings.keys_dir`` (made by ``hanoix init``, private files mode 0600):
+Files in the node's key store (``HOME/keys``, made by ``hanoix init``, private files mode 0600;
+this module reads and writes them through :class:`KeyFiles`, which the store implements):
 
 * ``federation/signing-<n>.key|.pub``: Ed25519 key generation ``n`` (evidence key format);
 * ``federation/encryption-<n>.key|.pub``: X25519 key generation ``n``;
@@ -17,13 +18,12 @@ envelope names.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
-from hanoix.config import Settings
 from hanoix.evidence import keys as keyfiles
 from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey, SigningKey
 from hanoix.federation.directory import AuthorityEntry, Directory, NodeEntry, NodeKey
@@ -35,10 +35,37 @@ from hanoix.federation.transport import (
     check_base_url,
     make_certificate,
 )
-from hanoix.store.files import atomic_file, fsync_dir
 
 KEY_DIR = "federation"
 _GENERATION = re.compile(r"^signing-([1-9][0-9]{0,5})\.key$")
+_TLS_NEXT_KEY_FILE = "tls-next.key"
+_TLS_NEXT_CERT_FILE = "tls-next.crt"
+
+
+class KeyFiles(Protocol):
+    """The node's key files, by name under one folder (:class:`hanoix.store.keys.KeyStore`).
+
+    Writes are whole or nothing and never overwrite; private files are mode 0600, and one that
+    other users may read is refused when read.
+    """
+
+    def path(self, name: str) -> Path: ...
+
+    def exists(self, name: str) -> bool: ...
+
+    def names(self, folder: str) -> list[str]: ...
+
+    def modified(self, name: str) -> float: ...
+
+    def read_private(self, name: str) -> bytes: ...
+
+    def write_private(self, name: str, data: bytes) -> None: ...
+
+    def write_public(self, name: str, data: bytes) -> None: ...
+
+    def remove(self, name: str) -> None: ...
+
+    def replace(self, source: str, target: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -120,131 +147,115 @@ class NodeIdentity:
             return None  # no rotation under way, or it was just put in force
 
 
-def _write(path: Path, text: str, mode: int) -> None:
-    with atomic_file(path) as handle:
-        os.fchmod(handle.fileno(), mode)
-        handle.write(text.encode("utf-8"))
-
-
-def _key_dir(settings: Settings) -> Path:
-    return settings.keys_dir / KEY_DIR
-
-
-def _generation_numbers(settings: Settings) -> list[int]:
-    folder = _key_dir(settings)
-    if not folder.is_dir():
-        return []
+def _generation_numbers(keys: KeyFiles) -> list[int]:
     numbers = []
-    for path in folder.iterdir():
-        match = _GENERATION.match(path.name)
+    for name in keys.names(KEY_DIR):
+        match = _GENERATION.match(name)
         if match:
             numbers.append(int(match.group(1)))
     return sorted(numbers)
 
 
-def new_generation(settings: Settings, origin: str) -> int:
+def new_generation(keys: KeyFiles, origin: str, state: str | None) -> int:
     """Make key generation ``n+1`` (both keys); return ``n+1``. Never overwrites."""
-    folder = _key_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    number = (max(_generation_numbers(settings), default=0)) + 1
-    signing, decryption = keyfiles.generate(origin[:200], settings.state)
+    number = (max(_generation_numbers(keys), default=0)) + 1
+    signing, decryption = keyfiles.generate(origin[:200], state)
     # The encryption pair first: a generation counts once its signing key exists.
     for stem, private in (("encryption", decryption), ("signing", signing)):
-        _write(folder / f"{stem}-{number}.pub", keyfiles.dump_public(private.public), 0o644)
-        _write(folder / f"{stem}-{number}.key", keyfiles.dump_private(private), 0o600)
+        name = f"{KEY_DIR}/{stem}-{number}"
+        keys.write_public(f"{name}.pub", keyfiles.dump_public(private.public).encode("utf-8"))
+        keys.write_private(f"{name}.key", keyfiles.dump_private(private).encode("utf-8"))
     return number
 
 
-def _read(path: Path) -> bytes:
-    mode = path.stat().st_mode & 0o777
-    if path.suffix == ".key" and mode & 0o077:
-        raise FederationConfigError(
-            f"the key file {path} can be read by others (mode {mode:o}); run: chmod 600 {path}"
-        )
-    return path.read_bytes()
-
-
-def _tls_files(settings: Settings, *, following: bool = False) -> TlsIdentity:
+def _tls_names(*, following: bool = False) -> tuple[str, str]:
     if following:
-        return TlsIdentity(settings.keys_dir / "tls-next.key", settings.keys_dir / "tls-next.crt")
-    return TlsIdentity(settings.keys_dir / TLS_KEY_FILE, settings.keys_dir / TLS_CERT_FILE)
+        return _TLS_NEXT_KEY_FILE, _TLS_NEXT_CERT_FILE
+    return TLS_KEY_FILE, TLS_CERT_FILE
 
 
-def ensure_tls(settings: Settings, origin: str, now: datetime) -> TlsIdentity:
-    identity = _tls_files(settings)
-    if not identity.key_file.exists():
-        _make_tls(identity, settings, origin, now)
-    return identity
+def _tls_files(keys: KeyFiles, *, following: bool = False) -> TlsIdentity:
+    key_name, cert_name = _tls_names(following=following)
+    return TlsIdentity(keys.path(key_name), keys.path(cert_name))
 
 
-def _make_tls(identity: TlsIdentity, settings: Settings, origin: str, now: datetime) -> None:
-    settings.keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+def ensure_tls(keys: KeyFiles, origin: str, now: datetime) -> TlsIdentity:
+    if not keys.exists(TLS_KEY_FILE):
+        _make_tls(keys, origin, now)
+    return _tls_files(keys)
+
+
+def _make_tls(keys: KeyFiles, origin: str, now: datetime, *, following: bool = False) -> None:
+    key_name, cert_name = _tls_names(following=following)
     key_pem, cert_pem = make_certificate(origin, now)
     # Left over by an interrupted attempt: made again, together.
-    identity.cert_file.unlink(missing_ok=True)
-    identity.key_file.unlink(missing_ok=True)
-    _write(identity.key_file, key_pem.decode("ascii"), 0o600)
-    _write(identity.cert_file, cert_pem.decode("ascii"), 0o644)
+    keys.remove(cert_name)
+    keys.remove(key_name)
+    keys.write_private(key_name, key_pem)
+    keys.write_public(cert_name, cert_pem)
 
 
-def new_tls(settings: Settings, origin: str, now: datetime) -> TlsIdentity:
+def new_tls(keys: KeyFiles, origin: str, now: datetime) -> TlsIdentity:
     """Start a TLS rotation: make the next key and certificate (the current ones stay in use)."""
-    following = _tls_files(settings, following=True)
+    following = _tls_files(keys, following=True)
     if following.cert_file.exists():
         raise FederationConfigError(
             f"a TLS rotation is under way already: {following.cert_file} waits for a directory "
             "that lists it (send 'hanoix node identity --json' to the directory authority)"
         )
-    _make_tls(following, settings, origin, now)
+    _make_tls(keys, origin, now, following=True)
     return following
 
 
-def promote_tls(settings: Settings, directory: Directory, origin: str) -> bool:
+def promote_tls(keys: KeyFiles, directory: Directory, origin: str) -> bool:
     """Put the next TLS certificate in use if ``directory`` lists it for this node, so that
     peers holding that directory accept it. True when it did."""
-    following = _tls_files(settings, following=True)
+    following = _tls_files(keys, following=True)
     entry = directory.node(origin)
     if entry is None or not following.cert_file.exists():
         return False
     if following.certificate_pem not in entry.tls_certificates:
         return False
-    current = _tls_files(settings)
     # Key first: a listener that looks between the two renames finds a key that does not
     # match its certificate, keeps its last good context, and looks again at the next
     # handshake.
-    following.key_file.replace(current.key_file)
-    following.cert_file.replace(current.cert_file)
-    fsync_dir(settings.keys_dir)
+    keys.replace(_TLS_NEXT_KEY_FILE, TLS_KEY_FILE)
+    keys.replace(_TLS_NEXT_CERT_FILE, TLS_CERT_FILE)
     return True
 
 
-def load_identity(settings: Settings, origin: str, *, create: bool = False) -> NodeIdentity:
+def load_identity(
+    keys: KeyFiles, origin: str, state: str | None, *, create: bool = False
+) -> NodeIdentity:
     """Read the node's keys; with ``create``, make what is missing (``hanoix init``)."""
     now = datetime.now(UTC)
-    if create and not _generation_numbers(settings):
-        new_generation(settings, origin)
-    numbers = _generation_numbers(settings)
+    if create and not _generation_numbers(keys):
+        new_generation(keys, origin, state)
+    numbers = _generation_numbers(keys)
     if not numbers:
         raise FederationConfigError(
-            f"no federation keys under {_key_dir(settings)}: run 'hanoix init'"
+            f"no federation keys under {keys.path(KEY_DIR)}: run 'hanoix init'"
         )
     generations = []
-    folder = _key_dir(settings)
     for number in numbers:
-        signing_path = folder / f"signing-{number}.key"
-        decryption_path = folder / f"encryption-{number}.key"
+        signing_name = f"{KEY_DIR}/signing-{number}.key"
+        decryption_name = f"{KEY_DIR}/encryption-{number}.key"
         signing = keyfiles.parse_signing_key(
-            _read(signing_path), None, source=str(signing_path), role="node signing key"
+            keys.read_private(signing_name),
+            None,
+            source=str(keys.path(signing_name)),
+            role="node signing key",
         )
         decryption = keyfiles.parse_decryption_key(
-            _read(decryption_path), None, source=str(decryption_path), role="node key"
+            keys.read_private(decryption_name),
+            None,
+            source=str(keys.path(decryption_name)),
+            role="node key",
         )
-        created = datetime.fromtimestamp(int(signing_path.stat().st_mtime), UTC)
+        created = datetime.fromtimestamp(int(keys.modified(signing_name)), UTC)
         generations.append(KeyGeneration(number, signing, decryption, created))
-    tls = ensure_tls(settings, origin, now) if create else _tls_files(settings)
-    return NodeIdentity(
-        origin, settings.state, tuple(generations), tls, _tls_files(settings, following=True)
-    )
+    tls = ensure_tls(keys, origin, now) if create else _tls_files(keys)
+    return NodeIdentity(origin, state, tuple(generations), tls, _tls_files(keys, following=True))
 
 
 def load_trust_anchor(path: Path) -> PublicKey:

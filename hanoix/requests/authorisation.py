@@ -9,7 +9,7 @@ Rules, in the order they are checked:
    :data:`~hanoix.requests.roles.READ_AND_USE_PERMISSIONS` for the rest. Administrators hold
    no case permission at all; auditors only read.
 3. A lifecycle step is taken on the node of the side the table names; the other side's steps
-   arrive as its messages, never from a local user.
+   arrive as its messages, never from a local user. Evidence is sent by the requested side.
 4. A user acts only within their authority: anything but reading needs the request to be
    handled by the user's authority.
 5. Four-eyes: whoever drafted or edited a request cannot approve it.
@@ -55,6 +55,11 @@ def allowed_roles(action: Action) -> frozenset[Role]:
     return READ_AND_USE_PERMISSIONS.get(action, frozenset())
 
 
+# Actions that are not lifecycle steps but belong to one side: the requested State returns the
+# evidence it gathered executing the request (Art. 40(17)).
+_SIDE_OF_ACTION = {Action.SEND_EVIDENCE: Side.REQUESTED}
+
+
 def _step_side(action: Action) -> Side | None:
     if action in TRANSITIONS_BY_ACTION:
         return TRANSITIONS_BY_ACTION[action].side
@@ -93,6 +98,12 @@ def authorise(user: User, action: Action, request: CooperationRequest) -> None:
         needed = ", ".join(sorted(roles)) if roles else "no role (not allowed to anyone)"
         raise PermissionDeniedError(f"'{action.value}' needs one of the roles: {needed}")
 
+    owner = _SIDE_OF_ACTION.get(action)
+    if owner is not None and owner is not request.side:
+        raise PermissionDeniedError(
+            f"'{action.value}' is for the {_side_name(owner)} State's node; this node holds the "
+            f"{_side_name(request.side)} side's copy"
+        )
     side = _step_side(action)
     if side is not None and side is not request.side:
         raise PermissionDeniedError(

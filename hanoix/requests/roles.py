@@ -155,6 +155,9 @@ class Action(StrEnum):
     ATTACH_CONDITIONS = "attach_conditions"
     CONSENT_TO_USE = "consent_to_use"
     LINK_FOLLOW_UP = "link_follow_up"
+    # returning what execution gathered (not a step: one request may be answered with several
+    # evidence packages, before and after it is executed)
+    SEND_EVIDENCE = "send_evidence"
     # using what the other State provided (also checked against its conditions: check_use)
     OPEN_EVIDENCE = "open_evidence"
     EXPORT_EVIDENCE = "export_evidence"
@@ -171,6 +174,10 @@ READ_AND_USE_PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_HISTORY: _READERS,
     Action.CREATE: frozenset({Role.DRAFTER, Role.OFFICER_24_7}),
     Action.REGISTER: frozenset({Role.DRAFTER, Role.OFFICER_24_7}),
+    # Returning evidence is part of executing the request under the requested State's law
+    # (Art. 40(17)): the roles that execute it (the steps execute, execute_partially), on the
+    # requested State's node (hanoix.requests.authorisation).
+    Action.SEND_EVIDENCE: _CASEWORKERS,
     Action.OPEN_EVIDENCE: _CASEWORKERS,
     Action.EXPORT_EVIDENCE: frozenset({Role.EXAMINER, Role.APPROVER}),
     # Sending received material on to a third State is a decision, not a clerk's task.

@@ -19,10 +19,8 @@ with a second key, ``keys/witness.key``, named ``<origin>/witness``.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -82,6 +80,7 @@ from hanoix.logs import get_logger
 from hanoix.requests import Role, User
 from hanoix.services.node import Node, register_init_step
 from hanoix.store import ledger as store
+from hanoix.store.keys import KeyStore
 from hanoix.store.meta import get_meta, set_meta
 from hanoix.store.requests import Visibility, visible_references
 
@@ -189,14 +188,9 @@ def disclose_request_key(node: Node, reference: str) -> RequestDisclosure:
 # --- identity: origin and keys --------------------------------------------------------------------
 
 
-def _load_key(path: Path) -> Ed25519PrivateKey:
-    mode = path.stat().st_mode & 0o777
-    if mode & 0o077:
-        raise ConfigurationError(
-            f"the key file {path} can be read by others (mode {mode:o}); run: chmod 600 {path}"
-        )
+def _parse_key(path: Path, pem: bytes) -> Ed25519PrivateKey:
     try:
-        key = load_pem_private_key(path.read_bytes(), password=None)
+        key = load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:
         raise ConfigurationError(f"the key file {path} is not a PEM private key: {exc}") from None
     if not isinstance(key, Ed25519PrivateKey):
@@ -204,28 +198,14 @@ def _load_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
-def load_or_create_key(path: Path) -> Ed25519PrivateKey:
-    """Read the Ed25519 key at ``path``, or make one there (mode 0600, atomically)."""
-    if path.exists():
-        return _load_key(path)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+def _new_key_pem() -> bytes:
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # link() fails if another process made the key first: then theirs is the key.
-        os.link(temporary, path)
-    except FileExistsError:
-        return _load_key(path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-    return key
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+
+
+def load_or_create_key(keys: KeyStore, name: str) -> Ed25519PrivateKey:
+    """Read the Ed25519 key ``name`` in ``keys``, or make one there (mode 0600, atomically)."""
+    return _parse_key(keys.path(name), keys.create_private(name, _new_key_pem))
 
 
 def derived_origin(settings: Settings) -> str:
@@ -272,17 +252,15 @@ class LogIdentity:
         return self.cosigner.verifier()
 
 
-def load_identity(settings: Settings, session: Session) -> LogIdentity:
-    origin = ledger_origin(settings, session)
-    signer = NoteSigner(origin, load_or_create_key(settings.keys_dir / LEDGER_KEY_FILE))
-    cosigner = Cosigner(
-        f"{origin}/witness", load_or_create_key(settings.keys_dir / WITNESS_KEY_FILE)
-    )
+def load_identity(node: Node, session: Session) -> LogIdentity:
+    origin = ledger_origin(node.settings, session)
+    signer = NoteSigner(origin, load_or_create_key(node.keys, LEDGER_KEY_FILE))
+    cosigner = Cosigner(f"{origin}/witness", load_or_create_key(node.keys, WITNESS_KEY_FILE))
     return LogIdentity(origin, signer, cosigner)
 
 
 def _init_ledger(node: Node, session: Session) -> dict[str, Any]:
-    identity = load_identity(node.settings, session)
+    identity = load_identity(node, session)
     subject_key(session)  # made here, before several writers could race to make it
     return {
         "origin": identity.origin,
@@ -441,7 +419,7 @@ class CustodyLedger:
     def identity(self) -> LogIdentity:
         if self._identity is None:
             with self._node.unit_of_work() as session:
-                self._identity = load_identity(self._node.settings, session)
+                self._identity = load_identity(self._node, session)
         return self._identity
 
     @property

@@ -22,18 +22,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, cast
 
-from hanoix import inputs
 from hanoix.clock import Clock
-from hanoix.errors import InputError, Problem
+from hanoix.errors import Problem
 from hanoix.evidence import keys as keyfiles
 from hanoix.evidence.errors import (
-    KeyFileError,
     OutputError,
     PackageVerificationError,
     SourceError,
 )
 from hanoix.evidence.format import DEFAULT_CHUNK_SIZE
-from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey, SigningKey
+from hanoix.evidence.keys import DecryptionKey, PublicKey, SigningKey
 from hanoix.evidence.manifest import FileEntry
 from hanoix.evidence.open import OpenedPackage, open_package
 from hanoix.evidence.seal import SealedPackage, seal
@@ -41,6 +39,14 @@ from hanoix.evidence.streams import Readable, Source, WritableFile
 from hanoix.evidence.verify import PackageReport, VerifiedPackage, verify
 from hanoix.store import leased
 from hanoix.store.files import StreamingWriter, atomic_file, fsync_dir
+from hanoix.store.keys import KeyStore, NewKeyFile
+
+# The loaders of key files a user names, kept in the KeyStore's module with its passphrase rule;
+# the commands reach them here.
+from hanoix.store.keys import key_is_protected as key_is_protected
+from hanoix.store.keys import load_decryption_key as load_decryption_key
+from hanoix.store.keys import load_public_key as load_public_key
+from hanoix.store.keys import load_signing_key as load_signing_key
 
 if TYPE_CHECKING:
     # The node (SQLAlchemy, Alembic) and the ledger are loaded only when a node is given:
@@ -52,67 +58,9 @@ if TYPE_CHECKING:
 PackageEvent = Literal["package.sealed", "package.sent", "package.verified", "package.opened"]
 
 Progress = Callable[[int], None]
-KEY_FILE_LIMIT = 64 * 1024
 
 
 # --- keys -----------------------------------------------------------------------------------
-
-
-def _read_key(path: Path, role: str) -> bytes:
-    # A key file is a few hundred bytes; reading stops well before anything else fills memory.
-    if not Path(path).exists():
-        raise KeyFileError(f"{role}: no such key file {path}")
-    if Path(path).is_dir():
-        raise KeyFileError(f"{role}: {path} is a folder, not a key file")
-    try:
-        return inputs.read_input(Path(path), f"{role}: key file", limit=KEY_FILE_LIMIT)
-    except InputError as exc:
-        raise KeyFileError(exc.message) from None
-
-
-PassphrasePrompt = Callable[[], bytes]
-
-
-def key_is_protected(path: Path, role: str) -> bool:
-    """Whether the private key file at ``path`` needs a passphrase."""
-    return keyfiles.is_protected(_read_key(path, role))
-
-
-def _passphrase(data: bytes, given: bytes | None, ask: PassphrasePrompt | None) -> bytes | None:
-    """The passphrase to use: the one given, else asked for only if the key is protected."""
-    if given is None and ask is not None and keyfiles.is_protected(data):
-        return ask()
-    return given
-
-
-def load_signing_key(
-    path: Path,
-    passphrase: bytes | None = None,
-    *,
-    ask: PassphrasePrompt | None = None,
-    role: str = "--sign-key",
-) -> SigningKey:
-    data = _read_key(path, role)
-    return keyfiles.parse_signing_key(
-        data, _passphrase(data, passphrase, ask), source=f"{role} {path}", role=role
-    )
-
-
-def load_decryption_key(
-    path: Path,
-    passphrase: bytes | None = None,
-    *,
-    ask: PassphrasePrompt | None = None,
-    role: str = "--key",
-) -> DecryptionKey:
-    data = _read_key(path, role)
-    return keyfiles.parse_decryption_key(
-        data, _passphrase(data, passphrase, ask), source=f"{role} {path}", role=role
-    )
-
-
-def load_public_key(path: Path, kind: KeyKind, role: str) -> PublicKey:
-    return keyfiles.parse_public(_read_key(path, role), kind, source=f"{role} {path}", role=role)
 
 
 def write_key_set(
@@ -124,28 +72,13 @@ def write_key_set(
 ) -> dict[str, Any]:
     """Create DIR/{signing,encryption}.{key,pub}; private files 0600; refuse to overwrite."""
     signing, encryption = keyfiles.generate(authority, state)
-    files: list[tuple[Path, str, int]] = []
+    files: list[NewKeyFile] = []
     for stem, private in (("signing", signing), ("encryption", encryption)):
-        files.append((out_dir / f"{stem}.key", keyfiles.dump_private(private, passphrase), 0o600))
-        files.append((out_dir / f"{stem}.pub", keyfiles.dump_public(private.public), 0o644))
-    existing = [str(p) for p, _, _ in files if p.exists()]
-    if existing:
-        raise OutputError(f"{existing[0]} exists already; keys are never overwritten")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError as exc:
-        raise OutputError(f"cannot create {out_dir}: {exc.strerror}") from exc
-    written: list[Path] = []
-    try:
-        for path, text, mode in files:
-            with atomic_file(path) as handle:
-                os.fchmod(handle.fileno(), mode)
-                handle.write(text.encode("utf-8"))
-            written.append(path)
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+        secret = keyfiles.dump_private(private, passphrase).encode("utf-8")
+        files.append(NewKeyFile(f"{stem}.key", secret, private=True))
+        public = keyfiles.dump_public(private.public).encode("utf-8")
+        files.append(NewKeyFile(f"{stem}.pub", public, private=False))
+    KeyStore(out_dir).write_set(files)
     return {
         "directory": str(out_dir),
         "signing_key_id": signing.public.key_id,
@@ -153,7 +86,7 @@ def write_key_set(
         "authority": authority,
         "state": state,
         "protected": passphrase is not None,
-        "files": [str(p) for p, _, _ in files],
+        "files": [str(out_dir / f.name) for f in files],
     }
 
 

@@ -28,6 +28,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -54,6 +55,7 @@ from hanoix.requests import (
     Payload,
     RequestReference,
     Side,
+    Status,
     UseAction,
     User,
     authorise,
@@ -145,6 +147,21 @@ def _network_seq(request: CooperationRequest, side: Side) -> int:
     return sum(1 for e in entries if e.side is side)
 
 
+def subscribe(node: Node, events: service.RequestEvents) -> None:
+    """Listen to ``node``'s requests: tell the other State's node of each step its users take,
+    and carry the notices of exculpatory disclosures (composed in hanoix.services.registry)."""
+    events.on_step(partial(_on_step, node))
+    events.on_disclosure_notice(partial(_carry_notice, node))
+
+
+def _on_step(node: Node, step: service.StepTaken) -> None:
+    after_step(node, step.session, step.request, step.payload, step.note)
+
+
+def _carry_notice(node: Node, notice: service.DisclosureNotice) -> bool:
+    return notify_exculpatory_disclosure(node, notice.request, notice.proceeding)
+
+
 def after_step(
     node: Node,
     session: Session,
@@ -154,8 +171,8 @@ def after_step(
 ) -> None:
     """Queue, in the caller's unit of work, the message that tells the other State about the
     step just recorded on ``request`` (its last history entry), if the other State's node is
-    in the directory and holds (or is about to hold) its copy. Called by
-    :mod:`hanoix.services.requests` for steps taken by this node's users."""
+    in the directory and holds (or is about to hold) its copy. Hears of the steps this node's
+    users take through :func:`subscribe`."""
     entry = request.history[-1]
     if entry.side is not request.side:
         return  # a counterpart's step, recorded here: never echoed back
@@ -465,7 +482,8 @@ class SentEvidence:
         }
 
 
-_RETURNABLE = {"in_execution", "partially_executed", "executed"}
+# Evidence is returned once execution has started: while it runs, in part, or at its end.
+_RETURNABLE = frozenset({Status.IN_EXECUTION, Status.PARTIALLY_EXECUTED, Status.EXECUTED})
 
 
 def send_evidence(node: Node, user: User, reference: str, package: Path) -> SentEvidence:
@@ -483,11 +501,8 @@ def send_evidence(node: Node, user: User, reference: str, package: Path) -> Sent
             f"with --request {reference}"
         )
     with node.unit_of_work() as session:
-        request = request_store.load(session, reference)
-        if request is None:
-            raise not_found(reference)
-        authorise(user, Action.EXECUTE_PARTIALLY, request)
-        if request.status.value not in _RETURNABLE:
+        request = service.load_authorised(session, user, reference, Action.SEND_EVIDENCE)
+        if request.status not in _RETURNABLE:
             raise PermissionDeniedError(
                 f"request {reference} is '{request.status.value}': evidence is returned once "
                 "execution has started"

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from hanoix.services.auth import Credentials
     from hanoix.services.federation import Federation
     from hanoix.services.federation.state import FederationState
+    from hanoix.services.requests import RequestEvents
+    from hanoix.store.keys import KeyStore
 
 # Steps run once when a home is initialised (after the schema exists), registered by the
 # modules that need them (for example: load the shipped treaty status).
@@ -77,6 +79,22 @@ class Node:
         """Where the node keeps evidence packages: its blob folder, or the S3-compatible store
         ``blob_url`` names."""
         return open_blob_store(self.settings.blob_url, self.settings.effective_blob_dir)
+
+    @cached_property
+    def keys(self) -> KeyStore:
+        """Where the node keeps its private keys (ledger, witness, federation, TLS):
+        ``HOME/keys``."""
+        from hanoix.store.keys import KeyStore  # the key formats load only where keys are used
+
+        return KeyStore(self.settings.keys_dir)
+
+    @cached_property
+    def request_events(self) -> RequestEvents:
+        """Who hears of the steps this node's users take on requests (the exchange, which tells
+        the other State's node), subscribed in :mod:`hanoix.services.registry`."""
+        from hanoix.services.registry import request_events
+
+        return request_events(self)
 
     @cached_property
     def credentials(self) -> Credentials:

@@ -1,4 +1,5 @@
-"""Imports every service module that registers init steps or API routes.
+"""Imports every service module that registers init steps or API routes, and subscribes the
+listeners of each node's requests.
 
 Adding a capability means adding its import here, not editing a dispatcher.
 """
@@ -7,7 +8,17 @@ from __future__ import annotations
 
 from hanoix.services import (
     custody,  # noqa: F401  (the ledger's keys and origin on init)
-    exchange,  # noqa: F401  (request.sent and request.step: requests over federation)
+    exchange,  # request.sent and request.step: requests over federation
     federation,  # noqa: F401  (node keys, TLS certificate, message types)
     treaty,  # noqa: F401  (loads the shipped treaty status on init)
 )
+from hanoix.services.node import Node
+from hanoix.services.requests import RequestEvents
+
+
+def request_events(node: Node) -> RequestEvents:
+    """The listeners of ``node``'s requests: the exchange tells the other State's node of each
+    step and carries the notices of exculpatory disclosures."""
+    events = RequestEvents()
+    exchange.subscribe(node, events)
+    return events

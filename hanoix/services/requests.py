@@ -20,7 +20,7 @@ State notified nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -102,6 +102,7 @@ __all__ = [
     "IDEMPOTENCY_LIFETIME",
     "MAX_PAGE",
     "Created",
+    "DisclosureNotice",
     "DraftInput",
     "DraftValidation",
     "History",
@@ -109,7 +110,9 @@ __all__ = [
     "IdempotencyKeyReusedError",
     "ListFilter",
     "Page",
+    "RequestEvents",
     "StaleVersionError",
+    "StepTaken",
     "UseDecision",
     "check_intended_use",
     "create",
@@ -118,6 +121,7 @@ __all__ = [
     "follow_up",
     "history",
     "list_requests",
+    "load_authorised",
     "record_counterpart_step",
     "register",
     "require_role",
@@ -572,12 +576,88 @@ def _load_visible(session: Session, user: User, reference: str) -> CooperationRe
     return request
 
 
+def load_authorised(
+    session: Session, user: User, reference: str, action: Action
+) -> CooperationRequest:
+    """Request ``reference`` if ``user`` may take ``action`` on it; a request they may not see,
+    or a malformed reference, answers exactly like a missing one."""
+    request = _load_visible(session, user, reference)
+    authorise(user, action, request)
+    return request
+
+
 def _check_version(request: CooperationRequest, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != request.version:
         raise StaleVersionError(
             f"request {request.reference} is at version {request.version}, not "
             f"{expected_version}: read it again and retry"
         )
+
+
+# --- who hears of the steps ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepTaken:
+    """A lifecycle step one of this node's users took, published inside its unit of work
+    (``session``), so that what a listener writes commits with the step or not at all.
+    ``request`` is the request after the step (its last history entry is the step)."""
+
+    request: CooperationRequest
+    action: Action
+    user: User
+    session: Session
+    payload: Payload | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class DisclosureNotice:
+    """The notice the requested State must have before the requesting State discloses
+    exculpatory material it received (Art. 40(19), EXCULPATORY_DISCLOSURE)."""
+
+    request: CooperationRequest
+    user: User
+    proceeding: str
+
+
+StepListener = Callable[[StepTaken], None]
+#: Delivers a notice to the other State (True), or cannot (False: the user gives it another way).
+NoticeCarrier = Callable[[DisclosureNotice], bool]
+
+
+class RequestEvents:
+    """Who hears of what this node's users do with requests. A node holds one
+    (:attr:`hanoix.services.node.Node.request_events`), with the listeners that
+    :mod:`hanoix.services.registry` subscribes: this module knows none of them."""
+
+    def __init__(self) -> None:
+        self._step_listeners: list[StepListener] = []
+        self._notice_carriers: list[NoticeCarrier] = []
+
+    def on_step(self, listener: StepListener) -> None:
+        """Call ``listener`` with every step, in the order the steps are taken."""
+        self._step_listeners.append(listener)
+
+    def on_disclosure_notice(self, carrier: NoticeCarrier) -> None:
+        """Ask ``carrier`` to deliver each notice of an exculpatory disclosure."""
+        self._notice_carriers.append(carrier)
+
+    def step_taken(self, step: StepTaken) -> None:
+        for listener in self._step_listeners:
+            listener(step)
+
+    def carry_notice(self, notice: DisclosureNotice) -> bool:
+        """Whether a carrier delivered ``notice`` (the first that can does)."""
+        return any(carry(notice) for carry in self._notice_carriers)
+
+
+def _publish(
+    node: Node, session: Session, user: User, step: Step, payload: Payload | None, note: str | None
+) -> None:
+    request = step.request
+    taken = StepTaken(request, request.history[-1].action, user, session, payload, note)
+    node.request_events.step_taken(taken)
 
 
 def take_step(
@@ -607,8 +687,8 @@ def take_step(
             report = _validate(session, request, now)
         step = apply(request, action, user, now, payload=payload, note=note, report=report)
         _update(session, node, request, step)
-        # The other State's node learns of the step in the same unit of work (or not at all).
-        _exchange.after_step(node, session, step.request, payload, note)
+        # Listeners (the other State's node) learn of the step in the same unit of work.
+        _publish(node, session, user, step, payload, note)
         return step.request
 
 
@@ -707,7 +787,7 @@ def follow_up(
         _insert(session, node, result.mla)
         _update(session, node, preservation, result.preservation)
         link = FollowUpLink(reference=result.mla.request.reference)
-        _exchange.after_step(node, session, result.preservation.request, link, None)
+        _publish(node, session, user, result.preservation, link, None)
         mla = result.mla.request
         return FollowUpResult(mla, result.preservation.request, _validate(session, mla, now))
 
@@ -891,8 +971,8 @@ def check_intended_use(node: Node, user: User, reference: str, use: IntendedUse)
         raise
     notice: Notice | None = None
     if use.action is UseAction.DISCLOSE_EXCULPATORY:
-        sent = _exchange.notify_exculpatory_disclosure(node, request, use.proceeding or "")
-        notice = "sent" if sent else "by-other-means"
+        notice_given = DisclosureNotice(request, user, use.proceeding or "")
+        notice = "sent" if node.request_events.carry_notice(notice_given) else "by-other-means"
     _record_use(node, user, request, use, None, notice)
     return UseDecision(use.action, notice)
 
@@ -929,8 +1009,3 @@ def _record_use(
     )
     with node.unit_of_work() as session:
         custody.record(session, event, clock=node.clock)
-
-
-# Last, because it imports this module: the request.* message types and the hook that tells
-# the other State's node about each step (see hanoix/services/exchange.py).
-from hanoix.services import exchange as _exchange  # noqa: E402

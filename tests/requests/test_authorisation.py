@@ -65,6 +65,7 @@ EXPECTED: dict[Action, tuple[Side | None, set[Role]]] = {
     Action.ATTACH_CONDITIONS: (REQUESTED, {A}),
     Action.CONSENT_TO_USE: (REQUESTED, {A}),
     Action.LINK_FOLLOW_UP: (REQUESTING, {D, A, OFF}),
+    Action.SEND_EVIDENCE: (REQUESTED, {D, A, OFF, E}),
     Action.OPEN_EVIDENCE: (None, {D, A, OFF, E}),
     Action.EXPORT_EVIDENCE: (None, {A, E}),
     Action.FORWARD_EVIDENCE: (None, {A}),

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from hanoix.convention import RequestKind
-from hanoix.errors import InputError, NotFoundError
+from hanoix.errors import InputError, NotFoundError, PermissionDeniedError
 from hanoix.federation.errors import EnvelopeRejectedError, Reason
 from hanoix.ledger.events import CustodyEvent
 from hanoix.requests import (
@@ -153,6 +153,22 @@ def test_evidence_returned_for_a_request_is_verified_attached_and_opens(
     with pytest.raises(UseDeniedError, match=r"Art\. 40\(20\)"):
         exchange.export_evidence(a.node, aut_examiner, reference, sent.package_id, second)
     assert not second.exists()
+
+
+def test_evidence_is_sent_by_the_requested_side_within_the_authority_handling_it(
+    net: Network, tmp_path: Path
+) -> None:
+    a, v, z = net["a"], net["v"], net["z"]
+    returned = return_evidence(net, tmp_path)
+    reference, package = returned.reference, tmp_path / "returned.hxp"
+    with pytest.raises(PermissionDeniedError, match="for the requested State's node"):
+        exchange.send_evidence(a.node, service.user_named(a.node, "examiner"), reference, package)
+    with pytest.raises(PermissionDeniedError, match="handled by VNM-CA"):
+        exchange.send_evidence(v.node, service.user_named(v.node, "officer"), reference, package)
+    # A node that does not hold the request answers as for any missing one.
+    with pytest.raises(NotFoundError) as missing:
+        exchange.send_evidence(z.node, service.user_named(z.node, "examiner"), reference, package)
+    assert missing.value.message == f"request {reference} not found"
 
 
 @pytest.mark.slow

@@ -369,7 +369,7 @@ def test_a_peer_showing_a_forked_log_is_reported_as_a_split_view(net: Network) -
     b = net["b"]
     seen = custody.CustodyLedger(net["a"].node).last_witnessed(b.origin)
     assert seen is not None
-    key = load_or_create_key(b.node.settings.keys_dir / LEDGER_KEY_FILE)
+    key = load_or_create_key(b.node.keys, LEDGER_KEY_FILE)
     forged = sign_checkpoint(
         Checkpoint(b.origin, seen.tree_size, b"\x07" * 32), NoteSigner(b.origin, key)
     )

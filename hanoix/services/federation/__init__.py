@@ -135,7 +135,7 @@ registry.register(
 
 def _init_federation(node: Node, session: Session) -> dict[str, Any]:
     origin = custody.ledger_origin(node.settings, session)
-    identity = load_identity(node.settings, origin, create=True)
+    identity = load_identity(node.keys, origin, node.settings.state, create=True)
     node.federation_state.forget_identity()
     newest = max(identity.generations, key=lambda g: g.number)
     return {

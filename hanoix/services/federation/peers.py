@@ -71,7 +71,7 @@ class Peers:
                 origin = self.origin(own)
         else:
             origin = self.origin(session)
-        identity = load_identity(self.node.settings, origin)
+        identity = load_identity(self.node.keys, origin, self.node.settings.state)
         self.state.keep_identity(identity)
         return identity
 
@@ -79,7 +79,7 @@ class Peers:
         """Make a new key generation; peers accept it once the directory lists it."""
         with self.node.unit_of_work() as session:
             origin = self.origin(session)
-        number = new_generation(self.node.settings, origin)
+        number = new_generation(self.node.keys, origin, self.node.settings.state)
         self.state.forget_identity()
         identity = self.identity()
         generation = next(g for g in identity.generations if g.number == number)
@@ -94,7 +94,7 @@ class Peers:
         """Make the next TLS certificate; the node presents it once a directory lists it."""
         with self.node.unit_of_work() as session:
             origin = self.origin(session)
-        following = new_tls(self.node.settings, origin, self.node.clock.now())
+        following = new_tls(self.node.keys, origin, self.node.clock.now())
         self.state.forget_identity()
         return {
             "tls_next_sha256": following.fingerprint,
@@ -159,7 +159,7 @@ class Peers:
         _log.info(
             "federation.directory_imported", serial=directory.serial, nodes=len(directory.nodes)
         )
-        if promote_tls(self.node.settings, directory, origin):
+        if promote_tls(self.node.keys, directory, origin):
             self.state.forget_identity()
             _log.warning("federation.tls_rotated", serial=directory.serial)
         return directory
