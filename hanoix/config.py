@@ -16,7 +16,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from limits import parse_many
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hanoix.errors import ConfigurationError
@@ -104,6 +103,8 @@ class Settings(BaseModel):
     @field_validator("login_limit_account", "login_limit_address")
     @classmethod
     def _rate_limits(cls, value: str) -> str:
+        from limits import parse_many  # only when a rate is configured: a costly import
+
         try:
             parse_many(value)
         except ValueError as exc:

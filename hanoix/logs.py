@@ -117,9 +117,41 @@ def stdlib_log_config() -> dict[str, Any]:
     }
 
 
-def get_logger(name: str) -> structlog.stdlib.BoundLogger:
-    import structlog
+class Logger:
+    """A named logger that loads structlog at its first event, not when it is made: a module
+    holds one from import time, and a command that logs nothing never pays for structlog."""
 
-    _apply_pending()
-    logger: structlog.stdlib.BoundLogger = structlog.get_logger(name)
-    return logger
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._structlog: structlog.stdlib.BoundLogger | None = None
+
+    def _bound(self) -> structlog.stdlib.BoundLogger:
+        if self._structlog is None:
+            import structlog
+
+            _apply_pending()
+            self._structlog = structlog.get_logger(self.name)
+        return self._structlog
+
+    def debug(self, event: str, **fields: Any) -> None:
+        self._bound().debug(event, **fields)
+
+    def info(self, event: str, **fields: Any) -> None:
+        self._bound().info(event, **fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self._bound().warning(event, **fields)
+
+    def error(self, event: str, **fields: Any) -> None:
+        self._bound().error(event, **fields)
+
+    def critical(self, event: str, **fields: Any) -> None:
+        self._bound().critical(event, **fields)
+
+    def exception(self, event: str, **fields: Any) -> None:
+        """An error with the exception being handled, and its traceback."""
+        self._bound().exception(event, **fields)
+
+
+def get_logger(name: str) -> Logger:
+    return Logger(name)

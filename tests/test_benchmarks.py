@@ -20,6 +20,7 @@ COMMAND = re.compile(r"`(\.venv/bin/python -m benchmarks\.(\w+)[^`]*)`")
 # What makes each run tiny (appended: argparse keeps the last value of an option), and a line
 # of figures each must print.
 TINY = {
+    "command_start": (["--runs", "1"], "treaty status"),
     "evidence_throughput": (["--size-mib", "2", "--runs", "1"], "x openssl"),
     "ledger": (["--entries", "300", "--proofs", "20", "--consistency", "10"], "appends:"),
     "requests_api": (["--count", "120", "--runs", "3"], "create (POST)"),

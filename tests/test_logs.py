@@ -40,6 +40,13 @@ def test_a_level_set_after_structlog_was_loaded_applies_at_once(
     configure_logging("warning")
 
 
+def python(script: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a fresh interpreter, where no test has loaded structlog yet."""
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+
+
 def test_commands_that_log_nothing_do_not_load_structlog() -> None:
     script = (
         "import sys\n"
@@ -48,10 +55,26 @@ def test_commands_that_log_nothing_do_not_load_structlog() -> None:
         "print('STRUCTLOG', 'structlog' in sys.modules)\n"
         "sys.exit(code)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    assert "STRUCTLOG False" in python(script).stdout
+
+
+def test_a_logger_made_at_import_loads_structlog_at_its_first_event() -> None:
+    # Services hold their logger from import time; the commands that load them and log
+    # nothing (request validate, treaty status) must not pay for structlog.
+    script = (
+        "import sys\n"
+        "from hanoix.logs import configure_logging, get_logger\n"
+        "configure_logging('warning')\n"
+        "log = get_logger('hanoix.test')\n"
+        "print('BEFORE', 'structlog' in sys.modules)\n"
+        "log.info('quiet.event')\n"
+        "log.warning('loud.event', case='AUT-2026-000001')\n"
+        "print('AFTER', 'structlog' in sys.modules)\n"
     )
-    assert "STRUCTLOG False" in done.stdout
+    done = python(script)
+    assert "BEFORE False" in done.stdout and "AFTER True" in done.stdout
+    assert "loud.event" in done.stderr and "AUT-2026-000001" in done.stderr
+    assert "quiet.event" not in done.stderr
 
 
 def test_lines_written_to_a_file_carry_no_colour_codes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -33,7 +33,7 @@ def health(node: Annotated[Node, Depends(get_node)]) -> Health:
         database: Literal["ok", "unreachable"] = "ok"
     except Exception:  # noqa: BLE001  (any failure to reach the database means unreachable)
         revision, database = None, "unreachable"
-    current = revision is not None and revision == migrate.head_revision()
+    current = revision is not None and revision == migrate.HEAD_REVISION
     return Health(
         status="ok" if database == "ok" and current else "degraded",
         version=hanoix.__version__,

@@ -16,6 +16,7 @@ conditional on version N, as the API's If-Match does.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hanoix import inputs
-from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node
+from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node, state
 from hanoix.cli.output import human, report, to_json
 from hanoix.convention import RequestKind
 from hanoix.documents.request_views import (
@@ -189,16 +190,19 @@ def validate(
         unusable = schema_problems(invalid)
     except InputError as refused:
         unusable = list(refused.problems) or [Problem(refused.message)]
-    with open_node(ctx) as node:
-        user = acting_user(node, as_user) if as_user else None
+    # The node is opened only for what needs it: the acting user, and the treaty data a
+    # readable document is validated against; an unreadable one is answered without it.
+    needs_node = bool(as_user) or draft is not None
+    with open_node(ctx) if needs_node else nullcontext() as node:
+        user = acting_user(node, as_user) if node is not None and as_user else None
         named = data.get("requesting_state") if isinstance(data, dict) else None
         missing = service.requesting_state_missing(
-            node, str(named) if named is not None else None, user=user
+            state(ctx).settings.state, str(named) if named is not None else None, user=user
         )
         if missing is not None:
             unusable.append(missing)
         result = None
-        if not unusable and draft is not None:
+        if node is not None and not unusable and draft is not None:
             result = service.validate_draft(node, draft, user=user)
     if result is None:
         problems = all_problems(unusable, content_gaps(data))

@@ -168,7 +168,7 @@ class Node:
                 )
             self.initialise()
             return
-        head = migrate.head_revision()
+        head = migrate.HEAD_REVISION
         if revision == head:
             return
         if revision in migrate.known_revisions():

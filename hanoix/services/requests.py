@@ -474,11 +474,12 @@ def _user_state(user: User | None) -> str | None:
 
 
 def requesting_state_missing(
-    node: Node, requesting_state: str | None, *, user: User | None = None
+    node_state: str | None, requesting_state: str | None, *, user: User | None = None
 ) -> Problem | None:
     """The problem of a document that names no requesting State when neither the acting user
-    nor the node's configuration gives one; ``None`` when a State is known."""
-    if requesting_state or _user_state(user) or node.settings.state:
+    nor the node's configured State (``node_state``) gives one; ``None`` when a State is
+    known. Needs no database: ``request validate`` asks it of a file it opens no node for."""
+    if requesting_state or _user_state(user) or node_state:
         return None
     return Problem(
         "say which State requests: put requesting_state in the document, act as a user "
@@ -496,7 +497,7 @@ def validate_draft(node: Node, draft: DraftInput, *, user: User | None = None) -
     """
     if user is not None:
         require_role(user, Action.VIEW)
-    missing = requesting_state_missing(node, draft.requesting_state, user=user)
+    missing = requesting_state_missing(node.settings.state, draft.requesting_state, user=user)
     if missing is not None:
         raise InputError(missing.message, problems=[missing])
     state = _known_state(

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -148,9 +148,12 @@ def unavailable_error(error: DBAPIError) -> UnavailableError | None:
             f"the node's storage is full ({reason}); nothing was changed: free some space and "
             "try again"
         )
+    # psycopg is loaded by the first PostgreSQL connection, so an error it raised finds it
+    # loaded; a node on SQLite never pays for importing it.
+    psycopg = sys.modules.get("psycopg")
     transient = (
         error.connection_invalidated
-        or isinstance(original, psycopg.OperationalError)
+        or (psycopg is not None and isinstance(original, psycopg.OperationalError))
         or (sqlite_code is not None and sqlite_code & 0xFF in _SQLITE_UNAVAILABLE)
     )
     if not transient:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, column, insert, inspect, select, table
+from sqlalchemy import Engine, column, insert, inspect, select, table, text
 
 from hanoix.store import migrate
 from hanoix.store.db import make_engine
@@ -49,6 +49,25 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         engine = make_engine(url)
         yield engine
         engine.dispose()
+
+
+def test_the_head_a_node_expects_is_the_head_of_the_migration_scripts() -> None:
+    # Opening a node compares its database with HEAD_REVISION instead of loading Alembic: a
+    # migration added without moving it would let nodes run on a schema one step behind.
+    assert migrate.head_revision() == migrate.HEAD_REVISION
+    assert migrate.HEAD_REVISION in migrate.known_revisions()
+
+
+def test_the_current_revision_is_read_as_alembic_records_it(empty_engine: Engine) -> None:
+    assert migrate.current_revision(empty_engine) is None  # no schema yet
+    migrate.upgrade(empty_engine, "0008_requests_index")
+    assert migrate.current_revision(empty_engine) == "0008_requests_index"
+    with empty_engine.connect() as connection:
+        recorded = MigrationContext.configure(connection).get_current_revision()
+    assert recorded == "0008_requests_index"
+    with empty_engine.begin() as connection:
+        connection.execute(text("DELETE FROM alembic_version"))
+    assert migrate.current_revision(empty_engine) is None
 
 
 def test_inbox_messages_received_before_0009_are_linked_to_their_request(

@@ -1,0 +1,91 @@
+"""What a command loads before it works: each group, and the database, the web framework and
+the migrations, only when the command needs them (issue 13: commands start in under 0.35 s;
+benchmarks/command_start.py has the figures, this holds the cause without timing anything)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hanoix.config import load_settings
+from hanoix.services.node import Node
+from tests.services.requests_world import document
+
+#: Libraries no command that only reads the node needs: the migrations, the web server, the
+#: S3 client, the charts.
+SERVER_SIDE = ("alembic", "fastapi", "starlette", "uvicorn", "boto3", "matplotlib")
+
+
+def loaded(*args: str | Path) -> tuple[int, set[str]]:
+    """Run ``hanoix ARGS`` in a fresh interpreter: its exit code and the top-level modules it
+    loaded."""
+    script = (
+        "import json, sys\n"
+        "from hanoix.cli.main import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules})]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200"},
+        check=False,
+        timeout=120,
+    )
+    code, modules = json.loads(done.stdout.splitlines()[-1])
+    return code, set(modules)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A node's home, initialised (on SQLite, as a new node's)."""
+    path = tmp_path_factory.mktemp("command-start") / "home"
+    node = Node.open(load_settings(path, environ={}))
+    node.initialise()
+    node.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    "args", [["--version"], ["--help"], ["convention", "--help"], ["convention", "kinds"]]
+)
+def test_commands_without_a_node_load_no_database_and_no_settings(args: list[str]) -> None:
+    code, modules = loaded(*args)
+    assert code == 0
+    assert modules & {"sqlalchemy", "pydantic", "structlog", *SERVER_SIDE} == set()
+
+
+def test_a_command_that_opens_the_node_loads_neither_migrations_nor_web_server(
+    home: Path,
+) -> None:
+    code, modules = loaded("--home", home, "treaty", "status")
+    assert code == 0
+    assert "sqlalchemy" in modules  # it did read the node
+    assert modules & {"psycopg", "structlog", *SERVER_SIDE} == set()
+
+
+def test_validating_a_request_loads_neither_migrations_nor_web_server(
+    home: Path, tmp_path: Path
+) -> None:
+    # Validation reads the node's treaty data (whether the Convention is in force between the
+    # two States on the day), so a readable document opens the node.
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(document(requesting_state="AUT")), encoding="utf-8")
+    code, modules = loaded("--home", home, "request", "validate", request)
+    assert code == 0
+    assert modules & {"psycopg", "structlog", *SERVER_SIDE} == set()
+
+
+def test_a_document_that_is_not_a_request_is_answered_without_a_node(tmp_path: Path) -> None:
+    not_a_request = tmp_path / "request.json"
+    not_a_request.write_text(json.dumps({"kind": "warrant"}), encoding="utf-8")
+    absent_home = tmp_path / "no-node-here"
+    code, modules = loaded("--home", absent_home, "request", "validate", not_a_request)
+    assert code == 2
+    assert not absent_home.exists()  # no database created, none opened
+    assert modules & {"psycopg", *SERVER_SIDE} == set()
