@@ -19,13 +19,10 @@ def _home(cli: Any, tmp_path: Path, name: str, state: str, port: int) -> Path:
     return home
 
 
-def test_directory_sign_trust_import_show_export_and_send(cli: Any, tmp_path: Path) -> None:
-    authority = tmp_path / "authority"
-    assert cli("keys", "new", "--out", authority, "--json").exit_code == 0
-    aut = _home(cli, tmp_path, "aut", "AUT", 18470)
-    vnm = _home(cli, tmp_path, "vnm", "VNM", 18471)
+def _signed_directory(cli: Any, tmp_path: Path, authority: Path, *homes: Path) -> Path:
+    """The directory authority's signed directory listing ``homes``, valid from 2026."""
     entries = []
-    for home in (aut, vnm):
+    for home in homes:
         identity = cli("--home", home, "node", "identity", "--json")
         assert identity.exit_code == 0, identity.stderr
         entry = identity.json()
@@ -40,6 +37,15 @@ def test_directory_sign_trust_import_show_export_and_send(cli: Any, tmp_path: Pa
         "directory", "sign", draft, "--key", authority / "signing.key", "--out", signed, "--json"
     )
     assert result.exit_code == 0, result.stderr
+    return signed
+
+
+def test_directory_sign_trust_import_show_export_and_send(cli: Any, tmp_path: Path) -> None:
+    authority = tmp_path / "authority"
+    assert cli("keys", "new", "--out", authority, "--json").exit_code == 0
+    aut = _home(cli, tmp_path, "aut", "AUT", 18470)
+    vnm = _home(cli, tmp_path, "vnm", "VNM", 18471)
+    signed = _signed_directory(cli, tmp_path, authority, aut, vnm)
 
     # Without the trust anchor the directory cannot be imported.
     refused = cli("--home", aut, "directory", "import", signed)
@@ -75,6 +81,57 @@ def test_directory_sign_trust_import_show_export_and_send(cli: Any, tmp_path: Pa
     assert rotated.exit_code == 0 and rotated.json()["generation"] == 2
     identity = cli("--home", aut, "node", "identity", "--json").json()
     assert len(identity["keys"]) == 4
+
+
+def test_the_commands_print_what_their_json_holds_for_a_person(cli: Any, tmp_path: Path) -> None:
+    authority = tmp_path / "authority"
+    assert cli("keys", "new", "--out", authority, "--json").exit_code == 0
+    aut = _home(cli, tmp_path, "aut", "AUT", 18480)
+    vnm = _home(cli, tmp_path, "vnm", "VNM", 18481)
+    signed = _signed_directory(cli, tmp_path, authority, aut, vnm)
+    for home in (aut, vnm):
+        assert cli("--home", home, "directory", "trust", authority / "signing.pub").exit_code == 0
+        assert cli("--home", home, "directory", "import", signed).exit_code == 0
+
+    listing = cli("--home", aut, "directory", "show").stderr.splitlines()
+    shown = cli("--home", aut, "directory", "show", "--json").json()
+    assert listing[0].startswith("directory serial 1, issued ")
+    first = shown["nodes"][0]
+    assert f"  {first['state']}  {first['origin']}  {first['base_url']}" in listing
+    assert {f"      {k['type']} {k['key_id']}" for k in first["keys"]} <= set(listing)
+
+    entry = cli("--home", aut, "node", "identity", "--json").json()
+    lines = cli("--home", aut, "node", "identity").stderr.splitlines()
+    assert lines[0] == f"{entry['state']}  {entry['origin']}  {entry['base_url']}"
+    assert {f"  {k['type']} {k['key_id']}" for k in entry["keys"]} <= set(lines)
+    assert f"  tls sha256 {entry['tls']['sha256']}" in lines
+    rotated = cli("--home", aut, "node", "rotate-tls")
+    assert rotated.exit_code == 0, rotated.stderr
+    after = cli("--home", aut, "node", "identity", "--json").json()
+    assert (
+        f"  tls next sha256 {after['tls']['next']['sha256']}"
+        in cli("--home", aut, "node", "identity").stderr.splitlines()
+    )
+
+    sent = cli("--home", aut, "federation", "send", "--to", "vnm.hanoix.test", "--text", "x")
+    assert sent.exit_code == 0, sent.stderr
+    outbox = cli("--home", aut, "federation", "outbox", "--json").json()
+    (line,) = cli("--home", aut, "federation", "outbox").stderr.splitlines()
+    assert line.startswith(f"{outbox[0]['envelope_id']}  pending  ")
+    assert "federation.notice -> vnm.hanoix.test  attempts 0" in line
+    status = cli("--home", aut, "federation", "status").stderr.splitlines()
+    assert status[0] == "aut.hanoix.test  directory serial 1"
+    assert status[1] == "  peers: vnm.hanoix.test"
+
+    for args, message in [
+        (("federation", "outbox", "--status", "lost"), "--status must be one of"),
+        (("federation", "send", "--to", "vnm.hanoix.test", "--type", "x"), "--type must be"),
+        (("federation", "send", "--to", "vnm.hanoix.test"), "a notice needs --text"),
+    ]:
+        refused = cli("--home", aut, *args)
+        assert (refused.exit_code, message in refused.stderr) == (2, True), refused.stderr
+    unknown = cli("--home", aut, "federation", "retry", "no-such-envelope")
+    assert unknown.exit_code == 2 and "no outbox envelope no-such-envelope" in unknown.stderr
 
 
 def test_the_inbox_and_ack_show_a_restricted_item_to_its_handling_authority_only(
