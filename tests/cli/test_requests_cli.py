@@ -518,3 +518,57 @@ def test_an_existing_request_is_linked_to_the_preservation_it_follows_up(
     linked = run("link-follow-up", preservation, "--follow-up", mla, "--as", "drafter", "--json")
     assert linked.exit_code == 0, linked.stderr
     assert linked.json()["follow_ups"] == [mla]
+
+
+def test_a_person_reads_the_list_the_history_and_the_deadlines_as_the_json_holds_them(
+    run: Any, tmp_path: Path, open_node: Any
+) -> None:
+    node = open_node()
+    try:
+        acknowledged = str(incoming(node, "acknowledged").reference)
+    finally:
+        node.close()
+    postponed = run(
+        "postpone", acknowledged, "--until", "2027-06-01", "--reason", "trial", "--as", "approver"
+    )
+    assert postponed.exit_code == 0, postponed.stderr
+    path = write(tmp_path, document())
+    created = run("new", "--kind", "mla", "--from-file", str(path), "--as", "drafter", "--json")
+    reference = created.json()["reference"]
+    run("new", "--kind", "mla", "--from-file", str(path), "--as", "drafter")
+    page = run("list", "--limit", "1", "--as", "drafter", "--json").json()
+    listing = run("list", "--limit", "1", "--as", "drafter")
+    assert listing.exit_code == 0, listing.stderr
+    (row,) = page["items"]
+    line = next(x for x in listing.stderr.splitlines() if row["reference"] in x)
+    for cell in (
+        row["kind"],
+        row["status"],
+        f"{row['requesting_state']}->{row['requested_state']}",
+    ):
+        assert cell in line
+    assert f"more: --cursor {page['next_cursor']}" in listing.stderr
+
+    steps = run("history", reference, "--as", "drafter", "--json").json()
+    told = run("history", reference, "--as", "drafter").stderr.splitlines()
+    assert told[0] == (
+        f"{reference}: 1 steps, proved against the ledger's checkpoint of size {steps['tree_size']}"
+    )
+    assert told[1].endswith(f"ledger entry {steps['steps'][0]['ledger_index']}, proved")
+    assert " create " in told[1] and "-> draft by drafter" in told[1]
+
+    due = run("deadlines", "--as", "auditor", "--json").json()
+    shown = run("deadlines", "--as", "auditor").stderr
+    assert [(d["reference"], d["kind"]) for d in due] == [(acknowledged, "postponed-until")]
+    assert acknowledged in shown and "postponed-until" in shown
+    for option, value, message in [
+        ("--status", "lost", "--status: unknown status 'lost'"),
+        ("--side", "both", "--side: requesting or requested"),
+        ("--deadline-before", "tomorrow", "--deadline-before: "),
+        ("--kind", "warrant", "mla, preservation"),
+    ]:
+        refused = run("list", option, value, "--as", "drafter")
+        assert refused.exit_code == 2 and message in refused.stderr, refused.stderr
+    empty = run("new", "--kind", "mla", "--as", "drafter")
+    assert empty.exit_code == 2
+    assert "give --from-file FILE, or --to STATE for an empty draft" in empty.stderr
