@@ -147,3 +147,23 @@ def test_notifications_human(cli: Any) -> None:
     result = cli("convention", "notifications")
     assert result.exit_code == 0
     assert "reservation-misuse-of-devices" in result.stderr
+
+
+def test_an_article_read_by_a_person_names_its_bases_and_each_rule_citing_it(cli: Any) -> None:
+    body = cli("convention", "article", "42", "--json").json()
+    result = cli("convention", "article", "42")
+    assert result.exit_code == 0 and result.stdout == ""
+    first = result.stderr.splitlines()[0]
+    assert first == (
+        f"Art. 42 {body['title']} (Chapter {body['chapter_roman']}, {body['chapter_title']}); "
+        f"number {body['basis']}, title {body['title_basis']}"
+    )
+    assert "Rules citing Art. 42" in result.stderr
+    for rule in body["rules"]:
+        assert rule["article"] in result.stderr
+
+
+def test_an_article_no_rule_cites_says_so(cli: Any) -> None:
+    result = cli("convention", "article", "1")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[-1] == "no rule in the data cites Art. 1"
