@@ -67,3 +67,34 @@ def test_a_bad_state_code_is_a_usage_error(cli: Any, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "alpha-3" in result.stderr
     assert not (tmp_path / "k").exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_passphrase_comes_from_stdin_the_environment_or_a_terminal_prompt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hanoix.cli.keys import PASSPHRASE_ENV, read_passphrase
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    with pytest.raises(KeyFileError, match=r"^--passphrase-stdin: standard input gave no"):
+        read_passphrase(True, purpose="the key")
+    monkeypatch.setenv(PASSPHRASE_ENV, "from the environment")
+    assert read_passphrase(False, purpose="the key") == b"from the environment"
+    monkeypatch.delenv(PASSPHRASE_ENV)
+    with pytest.raises(KeyFileError, match=rf"^the key needs a passphrase: .*{PASSPHRASE_ENV}$"):
+        read_passphrase(False, purpose="the key")
+
+    monkeypatch.setattr("sys.stdin", _Terminal())
+    typed = iter(["one", "two"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(typed))
+    with pytest.raises(KeyFileError, match=r"^the two passphrases differ$"):
+        read_passphrase(False, purpose="the key", confirm=True)
+    typed = iter(["", ""])
+    with pytest.raises(KeyFileError, match=r"^the passphrase is empty$"):
+        read_passphrase(False, purpose="the key", confirm=True)
+    typed = iter(["same", "same"])
+    assert read_passphrase(False, purpose="the key", confirm=True) == b"same"
