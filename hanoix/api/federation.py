@@ -223,9 +223,8 @@ async def post_envelopes(request: Request, federation: FederationDep) -> Respons
         if not isinstance(raw, list) or not raw or not all(isinstance(e, str) for e in raw):
             raise codec.FieldError("envelopes", "must be a non-empty list of base64 strings")
         if len(raw) > MAX_BATCH_ENVELOPES:
-            return problem_response(
-                413, "too-large", f"a batch is at most {MAX_BATCH_ENVELOPES} envelopes"
-            )
+            # The count is part of the batch's schema (maxItems), unlike its size in bytes.
+            raise codec.FieldError("envelopes", f"a batch is at most {MAX_BATCH_ENVELOPES}")
         envelopes = [base64.b64decode(e, validate=True) for e in raw]
     except (codec.FieldError, ValueError) as exc:
         return problem_response(400, "invalid-input", f"not a batch of envelopes: {exc}")

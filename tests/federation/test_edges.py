@@ -264,3 +264,6 @@ def test_a_batch_takes_each_envelope_once_and_answers_each(quiet_pair: Cluster) 
         taken = store.list_inbox(session, None, pending_only=False)
     assert sorted(m.envelope_id for m in taken) == sorted(ids)
     assert httpx.post(url, json={"envelopes": []}).status_code == 400
+    too_many = httpx.post(url, json={"envelopes": ["AAAA"] * 257}, timeout=30)
+    assert too_many.status_code == 400
+    assert "a batch is at most 256" in too_many.json()["detail"]
