@@ -598,9 +598,7 @@ def open_evidence(
     first (and the decision recorded), then the package is verified and decrypted, and the
     opening is recorded as a custody event.
     """
-    from hanoix.services.requests import check_intended_use
-
-    check_intended_use(node, user, reference, IntendedUse(UseAction.OPEN))
+    service.check_intended_use(node, user, reference, IntendedUse(UseAction.OPEN))
     item = _received_package(node, user, reference, package_id)
     with node.blobs.get(item.blob_key) as source:
         return open_stream(source, key, out, node=node, actor=actor)
@@ -622,9 +620,7 @@ def release_evidence(
     are checked first, and the decision goes into the custody ledger either way. The caller
     closes the stream.
     """
-    from hanoix.services.requests import check_intended_use
-
-    check_intended_use(node, user, reference, IntendedUse(UseAction.EXPORT))
+    service.check_intended_use(node, user, reference, IntendedUse(UseAction.EXPORT))
     item = _received_package(node, user, reference, package_id)
     return item, node.blobs.get(item.blob_key)
 

@@ -71,7 +71,9 @@ def test_the_demo_plays_the_case_prints_the_logins_and_stops_on_ctrl_c(tmp_path:
         assert "The case: preservation AUT-" in told and "/api/v1/docs" in told
         process.send_signal(signal.SIGINT)
         _lines_until(process, lines, "Stopping the nodes ...")
-        assert process.wait(timeout=120) == 0
+        # 0 once the demo waits for Ctrl-C; 130 (the CLI's code for an interrupt) when the
+        # signal lands just before that wait begins: the nodes are stopped either way.
+        assert process.wait(timeout=120) in (0, 130)
     finally:
         if process.poll() is None:
             process.kill()
