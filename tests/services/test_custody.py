@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import shutil
 import stat
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +28,7 @@ from hanoix.ledger.errors import (
 )
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.ledger.merkle import EMPTY_ROOT
-from hanoix.ledger.witness import verify_cosignatures
+from hanoix.ledger.witness import verify_cosignatures, witness_checkpoint
 from hanoix.services import custody
 from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
@@ -401,6 +403,85 @@ def test_an_older_conflicting_checkpoint_is_still_a_split_view(
     finally:
         fork.close()
     assert len(witness.split_views()) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_checkpoint_another_process_is_cosigning_is_cosigned_once_without_an_error(
+    node: Node, peer: Node, clock: FixedClock
+) -> None:
+    # Two delivery workers of one node (two processes, one database) contact the same peer
+    # and cosign its checkpoint at the same moment. Each used to find no record of it, and the
+    # second to insert failed on the first's row: the delivery it followed was sent again.
+    witness, log = CustodyLedger(node), CustodyLedger(peer)
+    fill(peer, 2)
+    note = log.checkpoint().note
+    other = Node.open(node.settings, clock=clock)  # the other process
+    outcome: list[object] = []
+    try:
+        with other.unit_of_work() as session:
+            store.lock_appends(session)
+            cosigned = witness_checkpoint(
+                custody.load_identity(other, session).cosigner,
+                note,
+                log.verifier,
+                previous=None,
+                now=clock.now(),
+            )
+            checkpoint = cosigned.checkpoint
+            store.save_witnessed(
+                session,
+                store.WitnessedRecord(
+                    checkpoint.origin,
+                    checkpoint.size,
+                    checkpoint.root_hash,
+                    checkpoint.note,
+                    cosigned.cosigned_note,
+                    clock.now(),
+                ),
+            )
+
+            def cosign() -> None:
+                try:
+                    outcome.append(witness.witness(note, log.verifier))
+                except Exception as exc:  # noqa: BLE001  (kept for the assertion below)
+                    outcome.append(exc)
+
+            racing = threading.Thread(target=cosign)
+            racing.start()
+            # Commit only once this process waits on the other's transaction.
+            assert wait_for_lock_waiter(other), "the second cosigner never waited"
+        racing.join(timeout=30)
+    finally:
+        other.close()
+    [result] = outcome
+    assert not isinstance(result, Exception), result
+    [kept] = [w for w in store_witnessed(node) if w.origin == log.origin]
+    assert kept.tree_size == 2
+    kinds = [entry.as_dict()["entry"]["kind"] for entry in witness.entries()]
+    assert kinds == ["checkpoint.cosigned"]
+    assert witness.verify().tree_size == 1
+
+
+def wait_for_lock_waiter(node: Node) -> bool:
+    """Whether a session of ``node``'s database comes to wait on a lock (within 30 s)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 30
+    with node.engine.connect() as connection:
+        while time.monotonic() < deadline:
+            if connection.execute(waiting).scalar_one():
+                return True
+            connection.rollback()
+            time.sleep(0.02)
+    return False
+
+
+def store_witnessed(node: Node) -> list[store.WitnessedRecord]:
+    with node.unit_of_work() as session:
+        return store.list_witnessed(session)
 
 
 def test_checkpoints_with_a_bad_signature_or_proof_are_refused_and_not_recorded(
