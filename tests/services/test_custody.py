@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import stat
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +33,7 @@ from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
 from hanoix.store import ledger as store
 from hanoix.store.meta import get_meta, set_meta
+from tests.conftest import pg_lock_waiter
 
 AT = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
@@ -450,7 +450,7 @@ def test_a_checkpoint_another_process_is_cosigning_is_cosigned_once_without_an_e
             racing = threading.Thread(target=cosign)
             racing.start()
             # Commit only once this process waits on the other's transaction.
-            assert wait_for_lock_waiter(other), "the second cosigner never waited"
+            assert pg_lock_waiter(other.engine), "the second cosigner never waited"
         racing.join(timeout=30)
     finally:
         other.close()
@@ -461,22 +461,6 @@ def test_a_checkpoint_another_process_is_cosigning_is_cosigned_once_without_an_e
     kinds = [entry.as_dict()["entry"]["kind"] for entry in witness.entries()]
     assert kinds == ["checkpoint.cosigned"]
     assert witness.verify().tree_size == 1
-
-
-def wait_for_lock_waiter(node: Node) -> bool:
-    """Whether a session of ``node``'s database comes to wait on a lock (within 30 s)."""
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    deadline = time.monotonic() + 30
-    with node.engine.connect() as connection:
-        while time.monotonic() < deadline:
-            if connection.execute(waiting).scalar_one():
-                return True
-            connection.rollback()
-            time.sleep(0.02)
-    return False
 
 
 def store_witnessed(node: Node) -> list[store.WitnessedRecord]:
