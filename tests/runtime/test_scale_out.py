@@ -1,15 +1,20 @@
-"""One node scaled out: two API processes and two delivery workers, each with a home of its own
-(as on four machines), sharing one PostgreSQL database and one S3 store (SeaweedFS), send
-requests and an evidence package to a peer node. Every envelope reaches the peer once, is
-delivered by one worker once, and the node's custody ledger stays gapless and verifies."""
+"""One node scaled out: two API processes behind a balancer and two delivery workers, each with
+a home of its own (as on four machines), sharing one PostgreSQL database and one S3 store
+(SeaweedFS), send requests and an evidence package to a peer node and take its answers. Every
+envelope reaches the other side once, is delivered by one worker once, and the node's custody
+ledger stays gapless and verifies."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -142,6 +147,53 @@ def wait_healthy(process: Process, port: int, timeout: float = 60.0) -> None:
         raise TimeoutError(f"{process.name} did not answer:\n{process.tail()}")
 
 
+class Balancer:
+    """What the State puts in front of its API machines, reduced to a TCP balancer on loopback:
+    each connection goes to the next process in turn, and the bytes are passed through."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.ports = ports
+        self.connections: Counter[int] = Counter()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._turn = itertools.count()
+        threading.Thread(target=self._accept, name="balancer", daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            port = self.ports[next(self._turn) % len(self.ports)]
+            try:
+                upstream = socket.create_connection(("127.0.0.1", port), timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            self.connections[port] += 1
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(target=_pass, args=(source, target), daemon=True).start()
+
+    def close(self) -> None:
+        self._listener.close()
+
+    def __repr__(self) -> str:
+        return f"balancer connections by port: {dict(self.connections)}"
+
+
+def _pass(source: socket.socket, target: socket.socket) -> None:
+    """Copy ``source`` to ``target`` until either side closes, then close both."""
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            target.sendall(data)
+    for end in (source, target):
+        with contextlib.suppress(OSError):
+            end.shutdown(socket.SHUT_RDWR)
+        end.close()
+
+
 @dataclass
 class ScaledOut:
     """The sending node (its processes, and a handle on its database from this test) and the
@@ -153,6 +205,7 @@ class ScaledOut:
     workers: list[Process]
     receiver: Process
     setup_home: Path
+    balancer: Balancer
 
     @property
     def processes(self) -> list[Process]:
@@ -163,14 +216,19 @@ class ScaledOut:
 
 
 def _init_node(
-    home: Path, authority: DirectoryAuthority, state: str, port: int, **options: Any
+    home: Path,
+    authority: DirectoryAuthority,
+    state: str,
+    port: int,
+    peers_reach: int,
+    **options: Any,
 ) -> Node:
-    """A node of ``state`` trusting ``authority``, whose peers reach it on ``port``, with its
-    authorities and users."""
+    """A node of ``state`` trusting ``authority``, serving on ``port``, which peers reach on
+    ``peers_reach``, with its authorities and users."""
     install_trust(home, authority)
     settings = {"state": state, "origin": f"{state.lower()}.hanoix.test", "port": port}
     (home / "hanoix.toml").write_text(_toml({**settings, **options}))
-    federation = {**WORKER_OPTIONS, "base_url": f"http://127.0.0.1:{port}"}
+    federation = {**WORKER_OPTIONS, "base_url": f"http://127.0.0.1:{peers_reach}"}
     (home / "federation.toml").write_text(_toml(federation))
     node = Node.open(load_settings(home, environ={}))
     node.initialise()
@@ -197,21 +255,25 @@ def scaled_out(
     api_ports = [free_port() for _ in range(2)]
     receiver_port = free_port()
     with pg_database(template=pg_template) as database_url, ExitStack() as nodes:
+        # Peers reach the node at one address, its balancer's, whichever process answers.
+        balancer = Balancer(api_ports)
+        nodes.callback(balancer.close)
         setup = tmp_path / "aut-setup"
-        # Peers reach the node at one address (a load balancer in production; here the first
-        # API process).
         aut = _init_node(
             setup,
             authority,
             "AUT",
             api_ports[0],
+            balancer.port,
             database_url=database_url,
             blob_url=blob_url,
             log_level="info",
             log_json=True,
         )
         nodes.callback(aut.close)
-        vnm = _init_node(tmp_path / "vnm", authority, "VNM", receiver_port, log_level="warning")
+        vnm = _init_node(
+            tmp_path / "vnm", authority, "VNM", receiver_port, receiver_port, log_level="warning"
+        )
         nodes.callback(vnm.close)
         entries = (settled(aut.federation.own_entry()), settled(vnm.federation.own_entry()))
         signed = authority.sign(Directory(1, WHEN, entries))
@@ -244,6 +306,7 @@ def scaled_out(
             ],
             receiver=Process("vnm", vnm.settings.home, ("serve",)),
             setup_home=setup,
+            balancer=balancer,
         )
         try:
             for process in world.processes:
@@ -358,9 +421,17 @@ def test_two_api_processes_and_two_workers_deliver_each_envelope_once_and_keep_t
     assert sorted(item.envelope_id for item in arrived) == sorted(sent)
     assert [item.envelope_id for item in arrived if item.duplicates] == []
     assert Counter(item.type for item in arrived) == {"request.sent": requests, PACKAGE: 1}
-    # And the peer's answers reached the node once each, through its API processes.
+    # And the peer's answers reached the node once each, through the balancer: both API
+    # processes took some.
     answers = sorted(item.envelope_id for item in _outbox(world.vnm))
     assert sorted(item.envelope_id for item in _inbox(world.aut)) == answers
+    for process, _ in world.apis:
+        taken = [
+            event
+            for event in process.events("http.request")
+            if event["route"].startswith("/federation/v1/envelopes") and event["status"] == 200
+        ]
+        assert taken, f"{process.name} took none of the peer's envelopes; {world.balancer}"
     # Each was delivered by one attempt of one worker, and both workers took part.
     delivered_by = {
         w.name: [e["envelope"] for e in w.events("federation.delivered")] for w in world.workers
