@@ -668,6 +668,10 @@ class Worker:
             _log.critical("federation.split_view", peer=entry.origin, reason=split.evidence.reason)
         except (HanoixError, DeliveryError) as exc:
             _log.warning("federation.witness_failed", peer=entry.origin, reason=exc.message)
+        except Exception:  # noqa: BLE001
+            # The exchange comes after the delivery it follows, which already has its receipt:
+            # a fault here must not send the envelope again (the peer would see a repeat).
+            _log.exception("federation.witness_failed", peer=entry.origin)
 
     def exchange_checkpoints(self, entry: NodeEntry, client: PeerClient) -> dict[str, Any]:
         """Cosign the peer's checkpoint and have it cosign ours (one round trip each way)."""

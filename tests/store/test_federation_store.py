@@ -143,3 +143,18 @@ def test_transfers_record_their_offset(engine: Engine) -> None:
         assert transfer is not None and (transfer.offset, transfer.status) == (7, "open")
         with pytest.raises(ValueError):
             store.update_transfer(session, "f" * 32, NOW, size=1)
+
+
+def test_a_cosignature_brought_back_twice_is_kept_once(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    with unit_of_work(sessions) as session:
+        assert store.add_cosignature(session, "b.test", 7, "first", NOW) is True
+    with unit_of_work(sessions) as session:
+        # Another worker's copy of the same peer's cosignature: no error, nothing replaced.
+        assert store.add_cosignature(session, "b.test", 7, "second", NOW) is False
+        assert store.add_cosignature(session, "b.test", 8, "larger", NOW) is True
+    with unit_of_work(sessions) as session:
+        assert list(store.list_cosignatures(session)) == [
+            ("b.test", 7, "first"),
+            ("b.test", 8, "larger"),
+        ]
