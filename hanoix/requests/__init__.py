@@ -94,7 +94,7 @@ from hanoix.requests.roles import (
     Role,
     User,
 )
-from hanoix.requests.terms import TERM_NAMES, RequestTerms, amend, term_values, terms_of
+from hanoix.requests.terms import TERM_NAMES, RequestTerms, amend
 from hanoix.requests.transitions import (
     ENTRY_POINTS,
     TRANSITIONS,
@@ -196,7 +196,5 @@ __all__ = [
     "reference_year",
     "register_incoming",
     "statutory_conditions",
-    "term_values",
-    "terms_of",
     "validate",
 ]

@@ -57,7 +57,7 @@ from hanoix.requests.payloads import (
 from hanoix.requests.references import RequestReference, make_reference
 from hanoix.requests.roles import Action, Actor, NodeActor, User, actor_authority, actor_id
 from hanoix.requests.rulebook import ContentValue
-from hanoix.requests.terms import RequestTerms, term_values, terms_of
+from hanoix.requests.terms import RequestTerms, amend
 from hanoix.requests.transitions import (
     ENTRY_POINTS_BY_ACTION,
     TRANSITIONS_BY_ACTION,
@@ -228,7 +228,8 @@ def _opened(
         requested=spec.requested,
         created_at=at,
         channel=spec.channel,
-        **term_values(spec.terms),
+        # The copy's own contents, so that it shares no mapping with the caller.
+        terms=replace(spec.terms, contents=dict(spec.terms.contents)),
         legal_basis=LegalBasis.OTHER if spec.terms.legal_basis_other else LegalBasis.CONVENTION,
         follows_up=spec.follows_up,
         conditions=ConditionSet(conditions=statutory_conditions(spec.terms.proceeding)),
@@ -396,7 +397,7 @@ def _edit(
         )
         updates["legal_basis_other"] = (edit.legal_basis_other or "").strip() or None
     author = actor_id(actor)
-    edited = replace(request, contents=contents, authors=request.authors | {author}, **updates)
+    edited = amend(request, contents=contents, authors=request.authors | {author}, **updates)
     check_size(edited.contents, edited.proceeding, edited.legal_basis_other)
     listed = changed + (["contents:" + ",".join(sorted(edit.contents))] if edit.contents else [])
     return edited, {"changed": ";".join(listed)}
@@ -687,7 +688,7 @@ def create_follow_up_mla(
         # The MLA request asks for itself: it is not urgent, and neither a preservation
         # period nor the preservation's deadline carries over.
         terms=replace(
-            terms_of(preservation),
+            preservation.terms,
             contents=carried,
             urgent=False,
             preservation_days=None,

@@ -5,7 +5,8 @@ the proceeding, the contents, the language, the legal basis and the statements a
 around them. Every shape of a request in the core holds them as one value rather than
 repeating them field by field: a new outgoing request (:class:`~hanoix.requests.lifecycle.
 NewRequest`), one that arrived (:class:`~hanoix.requests.lifecycle.IncomingRequest`), the
-document's draft (:class:`hanoix.documents.requests.DraftInput`); a draft's changes
+document's draft (:class:`hanoix.documents.requests.DraftInput`) and each copy of a request
+(:class:`~hanoix.requests.model.CooperationRequest`); a draft's changes
 (:class:`~hanoix.requests.payloads.RequestEdit`) are applied term by term by one function.
 
 Who asks whom, by which channel and for which kind stay outside: each entry point settles them
@@ -13,8 +14,8 @@ its own way (a drafter may leave the channel to the kind, a received request nam
 the sender gave), and the node's own bookkeeping (owner, authors, follow-ups) is not asked of
 the other State.
 
-A new term is declared here, in :class:`CooperationRequest` (which keeps its fields flat; a test
-holds the two declarations equal), in :class:`RequestEdit`, and in the codecs, whose formats
+A new term is declared here, read through a property of :class:`~hanoix.requests.model.
+CooperationRequest`, offered by :class:`RequestEdit`, and written by the codecs, whose formats
 are versioned and so change only on purpose.
 """
 
@@ -57,19 +58,6 @@ class RequestTerms:
 
 #: The names of the terms, in their declared order.
 TERM_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RequestTerms))
-
-
-def term_values(terms: RequestTerms) -> dict[str, Any]:
-    """The terms by name, to build a value that keeps them as fields of its own; the contents
-    are copied, so that value shares no mapping with the caller."""
-    values = {name: getattr(terms, name) for name in TERM_NAMES}
-    values["contents"] = dict(terms.contents)
-    return values
-
-
-def terms_of(value: object) -> RequestTerms:
-    """The terms held, field by field, by ``value`` (a request copy)."""
-    return RequestTerms(**{name: getattr(value, name) for name in TERM_NAMES})
 
 
 _Holder = TypeVar("_Holder", bound="DataclassInstance")

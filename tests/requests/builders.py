@@ -31,7 +31,6 @@ from hanoix.requests import (
     apply,
     draft_request,
     register_incoming,
-    terms_of,
     validate,
 )
 from hanoix.requests.rulebook import ContentValue
@@ -215,7 +214,7 @@ def incoming(request: CooperationRequest, *, handled_by: str | None = None) -> I
         requested=request.requested,
         handled_by=handled_by or request.requested.authority,
         channel=request.channel,
-        terms=terms_of(request),
+        terms=request.terms,
         follows_up=request.follows_up,
     )
 

@@ -1,4 +1,4 @@
-"""A request's terms, declared once: the shapes that hold them, the request copy that keeps them
+"""A request's terms, declared once: the shapes that hold them, the request copy that reads them
 as fields of its own, and a draft's changes applied term by term."""
 
 from __future__ import annotations
@@ -14,17 +14,18 @@ from hanoix.requests import (
     Action,
     Channel,
     CooperationRequest,
+    IncomingRequest,
+    NewRequest,
     RequestEdit,
     RequestTerms,
     amend,
     apply,
+    draft_request,
     loggable,
     personal_field_names,
-    term_values,
-    terms_of,
 )
 from hanoix.requests.personal import WITHHELD, is_personal
-from tests.requests.builders import AUT_DRAFTER, T0, drafted, incoming, new_request, sent
+from tests.requests.builders import AUT_DRAFTER, T0, drafted, new_request, received, sent
 
 # A value for every field a draft's edit may change, each unlike what drafted() holds.
 EDITED: dict[str, Any] = {
@@ -50,17 +51,6 @@ def test_the_terms_that_may_hold_personal_data_are_marked() -> None:
     assert personal_field_names(RequestTerms) == {"proceeding", "contents"}
 
 
-def test_the_request_copy_declares_each_term_as_the_terms_do() -> None:
-    own = {f.name: f for f in fields(CooperationRequest)}
-    for term in fields(RequestTerms):
-        mine = own[term.name]
-        assert (mine.type, is_personal(mine), _default(mine)) == (
-            term.type,
-            is_personal(term),
-            _default(term),
-        ), term.name
-
-
 def test_an_edit_offers_every_term_and_the_channel_and_owner_each_optional() -> None:
     edit = {f.name: f for f in fields(RequestEdit)}
     assert set(edit) == {*TERM_NAMES, "channel", "owner"}
@@ -69,16 +59,36 @@ def test_an_edit_offers_every_term_and_the_channel_and_owner_each_optional() -> 
     assert all(_default(f) is None for name, f in edit.items() if name != "contents")
 
 
-def test_the_terms_of_a_request_are_its_own_fields_and_its_contents_a_copy() -> None:
-    request = drafted(suggested_deadline=date(2026, 3, 1), urgent=True)
-    terms = terms_of(request)
-    assert {name: getattr(request, name) for name in TERM_NAMES} == term_values(terms)
-    assert term_values(terms)["contents"] is not terms.contents
+def test_a_request_reads_its_terms_as_its_own_fields() -> None:
+    request = drafted(suggested_deadline=date(2026, 3, 1), urgent=True, preservation_days=60)
+    assert {name: getattr(request, name) for name in TERM_NAMES} == {
+        name: getattr(request.terms, name) for name in TERM_NAMES
+    }
+
+
+def test_a_drafted_request_shares_no_contents_with_what_it_was_drafted_from() -> None:
+    spec = new_request()
+    request = draft_request(spec, author=AUT_DRAFTER, at=T0, new_id=lambda: "r1", sequence=1)
+    assert request.request.contents == spec.terms.contents
+    assert request.request.contents is not spec.terms.contents
 
 
 def test_the_received_copy_holds_the_terms_that_were_sent() -> None:
     request = sent(preservation_days=None, suggested_deadline=date(2026, 4, 1), restricted=True)
-    assert incoming(request).terms == terms_of(request)
+    assert received(request).terms == request.terms
+
+
+def test_the_view_of_a_request_shows_its_terms_as_its_own_fields() -> None:
+    view = drafted(urgent=True).loggable()
+    assert "terms" not in view
+    assert (view["proceeding"], view["contents"]) == (WITHHELD, WITHHELD)
+    assert (view["urgent"], view["language"]) == (True, "en")
+
+
+def test_every_shape_of_a_request_marks_the_personal_terms() -> None:
+    marked = {"terms.proceeding", "terms.contents"}
+    for shape in (CooperationRequest, NewRequest, IncomingRequest):
+        assert personal_field_names(shape) == marked, shape.__name__
 
 
 def test_amend_gives_the_terms_their_changes_and_the_holder_the_others() -> None:
