@@ -6,8 +6,9 @@ one copy, the requested State's node another, both walking the same lifecycle (s
 Every change returns a new value (``dataclasses.replace``), so the service layer can persist
 the new version and its custody event in one unit of work, or neither.
 
-Fields that can hold personal data are marked with :func:`personal_field` (Art. 36);
-:meth:`CooperationRequest.loggable` is the view for logs.
+Fields that can hold personal data are marked with :func:`personal_field` (Art. 36), those of a
+request's terms in :mod:`hanoix.requests.terms`; :meth:`CooperationRequest.loggable` is the
+view for logs.
 """
 
 from __future__ import annotations

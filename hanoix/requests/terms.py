@@ -69,5 +69,6 @@ def amend(holder: _Holder, **changes: Any) -> _Holder:
     term_changes = {name: value for name, value in changes.items() if name in TERM_NAMES}
     own = {name: value for name, value in changes.items() if name not in TERM_NAMES}
     if term_changes:
+        # getattr: the type of a dataclass in general does not know it has terms.
         own["terms"] = dataclasses.replace(getattr(holder, "terms"), **term_changes)  # noqa: B009
     return dataclasses.replace(holder, **own)

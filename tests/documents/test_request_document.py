@@ -29,6 +29,7 @@ from hanoix.requests import (
     RetentionConsent,
     UseAction,
     UseConsent,
+    personal_field_names,
     rulebook,
 )
 from tests.requests.builders import AUT_DRAFTER, T0, user
@@ -200,3 +201,7 @@ def test_each_change_of_the_document_reaches_the_edit() -> None:
         suggested_deadline=date(2026, 7, 1),
         owner="aut.editor",
     )
+
+
+def test_the_terms_of_a_draft_are_marked_as_personal_where_a_request_s_are() -> None:
+    assert personal_field_names(DraftInput) == {"terms.proceeding", "terms.contents"}
