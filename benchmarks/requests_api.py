@@ -41,7 +41,7 @@ from hanoix.clock import SystemClock
 from hanoix.config import load_settings
 from hanoix.convention import RequestKind
 from hanoix.logs import configure_logging
-from hanoix.requests import Channel, NewRequest, Party, draft_request
+from hanoix.requests import Channel, NewRequest, Party, RequestTerms, draft_request
 from hanoix.services import auth
 from hanoix.services.node import Node
 from hanoix.store import requests as store
@@ -74,10 +74,12 @@ def seed(node: Node, count: int) -> None:
             requesting=Party("AUT", "AUT-CA", "Europe/Vienna"),
             requested=Party(requested, f"{requested}-CA", "UTC"),
             channel=Channel.CENTRAL_AUTHORITY,
-            language="en",
-            proceeding=f"case {i}",
-            contents=contents[kind],
-            legal_basis_other="bilateral treaty",
+            terms=RequestTerms(
+                language="en",
+                proceeding=f"case {i}",
+                contents=contents[kind],
+                legal_basis_other="bilateral treaty",
+            ),
         )
         request = draft_request(
             spec, author=author, at=at, new_id=lambda: str(uuid.uuid4()), sequence=i + 1

@@ -61,7 +61,7 @@ def _full_of_personal_data(secret: str) -> CooperationRequest:
 
 
 def test_the_model_marks_its_personal_fields() -> None:
-    assert personal_field_names(CooperationRequest) == {"proceeding", "contents"}
+    assert personal_field_names(CooperationRequest) == {"terms.proceeding", "terms.contents"}
     assert personal_field_names(HistoryEntry) == {"note"}
     assert personal_field_names(Refusal) == {"reasons"}
     assert personal_field_names(UseOnlyForProceeding) == {"proceeding"}
