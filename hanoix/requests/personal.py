@@ -70,6 +70,9 @@ def loggable(value: Any) -> Any:
     (so a reader knows data exists) and ``None`` when it was empty. Dates and times become ISO
     8601 strings, enums their values, article references their printed form.
     """
+    # An article reference is a dataclass too: it is printed before records are walked.
+    if isinstance(value, Art):
+        return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}
         for f in dataclasses.fields(value):
@@ -85,8 +88,6 @@ def loggable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, timedelta):
         return value.total_seconds()
-    if isinstance(value, Art):
-        return str(value)
     if isinstance(value, Mapping):
         return {str(k): loggable(v) for k, v in value.items()}
     if isinstance(value, frozenset | set):
