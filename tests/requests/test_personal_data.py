@@ -186,7 +186,8 @@ def test_empty_collections_of_every_kind_are_logged_as_none_when_personal() -> N
     class Holder:
         value: object = personal_field(default=None)
 
-    for empty in (None, "", (), [], {}, frozenset(), set()):
+    empties: tuple[object, ...] = (None, "", (), [], {}, frozenset(), set())
+    for empty in empties:
         assert loggable(Holder(empty)) == {"value": None}
     for full in ("a", ("a",), ["a"], {"a": 1}, frozenset({"a"}), {"a"}, 0, False):
         assert loggable(Holder(full)) == {"value": WITHHELD}

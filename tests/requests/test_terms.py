@@ -3,12 +3,13 @@ as fields of its own, and a draft's changes applied term by term."""
 
 from __future__ import annotations
 
-from dataclasses import MISSING, Field, fields
+from dataclasses import MISSING, Field, fields, replace
 from datetime import date
 from typing import Any
 
 import pytest
 
+from hanoix.convention import RequestKind
 from hanoix.requests import (
     TERM_NAMES,
     Action,
@@ -25,6 +26,7 @@ from hanoix.requests import (
     personal_field_names,
 )
 from hanoix.requests.personal import WITHHELD, is_personal
+from hanoix.requests.references import RequestReference
 from tests.requests.builders import AUT_DRAFTER, T0, drafted, new_request, received, sent
 
 # A value for every field a draft's edit may change, each unlike what drafted() holds.
@@ -117,3 +119,15 @@ def test_an_edit_of_one_field_changes_that_field_and_says_so(name: str) -> None:
     assert step.event.details == {"changed": name}
     untouched = [f for f in fields(RequestEdit) if f.name not in (name, "contents")]
     assert all(getattr(step.request, f.name) == getattr(before, f.name) for f in untouched)
+
+
+def test_the_loggable_view_names_the_preservation_followed_up_and_the_follow_ups() -> None:
+    preservation = drafted(RequestKind.PRESERVATION)
+    plain = preservation.loggable()
+    assert (plain["follows_up"], plain["follow_ups"]) == (None, [])
+    first = RequestReference.parse("AUT-2026-000007")
+    second = RequestReference.parse("AUT-2026-000009")
+    linked = replace(preservation, follows_up=first, follow_ups=(first, second))
+    view = linked.loggable()
+    assert view["follows_up"] == "AUT-2026-000007"
+    assert view["follow_ups"] == ["AUT-2026-000007", "AUT-2026-000009"]
