@@ -546,6 +546,8 @@ class Worker:
         # their inserts and updates can wait for one flush at commit, instead of a flush
         # before each lookup. A transfer's delivery (custody records) keeps the usual flushes.
         batched = all(item.transfer_id is None for item, _, _ in results)
+        # Small envelopes delivered are recorded together, in a few statements.
+        delivered: list[tuple[store.OutboxItem, Receipt, dict[str, Any]]] = []
         with self.node.unit_of_work() as session, _no_autoflush(session, batched):
             for item, outcome, receipt in results:
                 log = dict(
@@ -553,7 +555,10 @@ class Worker:
                 )
                 if outcome.kind == "delivered":
                     assert receipt is not None and outcome.receipt is not None
-                    self.federation.record_delivery(session, item, receipt, outcome.receipt)
+                    if item.transfer_id is None:
+                        delivered.append((item, receipt, outcome.receipt))
+                    else:
+                        self.federation.record_delivery(session, item, receipt, outcome.receipt)
                     logs.append(
                         partial(
                             _log.info, "federation.delivered", attempts=item.attempts + 1, **log
@@ -580,6 +585,7 @@ class Worker:
                             **log,
                         )
                     )
+            self.federation.record_deliveries(session, delivered)
         for emit in logs:
             emit()
 

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Text,
     case,
     func,
+    insert,
     or_,
     select,
     update,
@@ -208,6 +209,27 @@ class OutboxItem:
         }
 
 
+_OUTBOX_ITEM_COLUMNS = (
+    OutboxRow.seq,
+    OutboxRow.envelope_id,
+    OutboxRow.recipient,
+    OutboxRow.type,
+    OutboxRow.urgent,
+    OutboxRow.in_reply_to,
+    OutboxRow.envelope,
+    OutboxRow.digest,
+    OutboxRow.transfer_id,
+    OutboxRow.created_at,
+    OutboxRow.expires_at,
+    OutboxRow.status,
+    OutboxRow.attempts,
+    OutboxRow.next_attempt_at,
+    OutboxRow.last_error,
+    OutboxRow.delivered_at,
+)
+"""The columns of :class:`OutboxItem`, in its order."""
+
+
 def _outbox_item(row: OutboxRow) -> OutboxItem:
     return OutboxItem(
         seq=row.seq,
@@ -292,11 +314,17 @@ def claim_due(
         query = query.where(OutboxRow.priority == PRIORITY_URGENT)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = list(session.scalars(query))
-    for row in rows:
-        row.lease_until = lease_until
-    session.flush()
-    return [_outbox_item(row) for row in rows]
+    # Plain rows and one UPDATE for the batch: ORM objects, and an UPDATE per row at flush,
+    # cost more than the claim's own work.
+    rows = session.execute(query.with_only_columns(*_OUTBOX_ITEM_COLUMNS)).all()
+    if rows:
+        session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.seq.in_([row.seq for row in rows]))
+            .values(lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+    return [OutboxItem(*row) for row in rows]
 
 
 def _row(session: Session, envelope_id: str) -> OutboxRow:
@@ -330,6 +358,55 @@ def mark_delivered(session: Session, envelope_id: str, at: datetime) -> bool:
     row.lease_until = None
     row.last_error = None
     return True
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A small envelope's receipt, checked, to keep (:func:`record_deliveries`)."""
+
+    envelope_id: str
+    recipient: str
+    digest: str
+    received_at: datetime
+    receipt: str
+
+
+def record_deliveries(session: Session, delivered: Sequence[Delivered], at: datetime) -> None:
+    """Keep the receipts of envelopes without a transfer and mark them delivered, in three
+    statements for the batch (a receipt kept already stays as it is; a row delivered already
+    is left alone)."""
+    if not delivered:
+        return
+    ids = [item.envelope_id for item in delivered]
+    kept = set(
+        session.scalars(select(ReceiptRow.envelope_id).where(ReceiptRow.envelope_id.in_(ids)))
+    )
+    fresh = [
+        {
+            "envelope_id": item.envelope_id,
+            "recipient": item.recipient,
+            "digest": item.digest,
+            "received_at": item.received_at,
+            "stored_at": at,
+            "receipt": item.receipt,
+        }
+        for item in delivered
+        if item.envelope_id not in kept
+    ]
+    if fresh:
+        session.execute(insert(ReceiptRow), fresh)
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.envelope_id.in_(ids), OutboxRow.status != DELIVERED)
+        .values(
+            status=DELIVERED,
+            attempts=OutboxRow.attempts + 1,
+            delivered_at=at,
+            lease_until=None,
+            last_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def mark_retry(session: Session, envelope_id: str, error: str, next_attempt_at: datetime) -> int:
@@ -445,6 +522,14 @@ def get_inbox(session: Session, envelope_id: str) -> InboxItem | None:
     return None if row is None else _inbox_item(row)
 
 
+def inbox_ids_among(session: Session, envelope_ids: Sequence[str]) -> set[str]:
+    """Which of ``envelope_ids`` were received already (one query for a batch)."""
+    if not envelope_ids:
+        return set()
+    query = select(InboxRow.envelope_id).where(InboxRow.envelope_id.in_(list(envelope_ids)))
+    return set(session.scalars(query))
+
+
 def add_inbox(
     session: Session,
     *,
@@ -460,9 +545,10 @@ def add_inbox(
     payload: str,
     receipt: str,
 ) -> None:
-    """Insert the inbox row; flushed at once so a concurrent duplicate fails here."""
-    session.add(
-        InboxRow(
+    """Insert the inbox row at once (a statement, not an ORM object flushed), so that a
+    concurrent duplicate fails here."""
+    session.execute(
+        insert(InboxRow).values(
             envelope_id=envelope_id,
             sender=sender,
             type=type,
@@ -477,7 +563,6 @@ def add_inbox(
             duplicates=0,
         )
     )
-    session.flush()
 
 
 def link_inbox_to_request(session: Session, envelope_id: str, reference: str) -> None:
@@ -661,6 +746,7 @@ def add_directory(
         )
     )
     session.flush()
+    session.info.pop(_DIRECTORY_IN_FORCE, None)
 
 
 def latest_directory(session: Session) -> StoredDirectory | None:
@@ -670,9 +756,24 @@ def latest_directory(session: Session) -> StoredDirectory | None:
     return StoredDirectory(row.serial, row.issued_at, row.imported_at, row.digest, row.document)
 
 
+_DIRECTORY_IN_FORCE = "hanoix.federation.directory_digest"
+
+
 def latest_directory_digest(session: Session) -> str | None:
-    """The SHA-256 of the directory in force, without loading the document."""
-    return session.scalar(select(DirectoryRow.digest).order_by(DirectoryRow.serial.desc()).limit(1))
+    """The SHA-256 of the directory in force, without loading the document; read once per
+    transaction (a batch of envelopes asks for each one). The query must not flush: it
+    would flush the previous envelope's row, one statement per envelope."""
+    remembered = session.info.get(_DIRECTORY_IN_FORCE)
+    transaction = session.get_transaction()
+    if remembered is not None and transaction is not None and remembered[0] is transaction:
+        digest: str | None = remembered[1]
+        return digest
+    with session.no_autoflush:
+        digest = session.scalar(
+            select(DirectoryRow.digest).order_by(DirectoryRow.serial.desc()).limit(1)
+        )
+    session.info[_DIRECTORY_IN_FORCE] = (session.get_transaction(), digest)
+    return digest
 
 
 def directory_serials(session: Session) -> list[int]:

@@ -24,6 +24,7 @@ from hanoix.federation.directory import Directory
 from hanoix.federation.envelope import (
     EnvelopeHeader,
     OpenedEnvelope,
+    ParsedEnvelope,
     check_time,
     decrypt,
     read_envelope,
@@ -88,10 +89,22 @@ class Inbox(Peers):
                 # would commit on release: open the transaction (and take the lock) first.
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             directory = self.directory(session)
+            parsed: dict[int, ParsedEnvelope] = {}
             for index, data in enumerate(items):
                 try:
+                    parsed[index] = read_envelope(data)
+                except EnvelopeRejectedError as rejection:
+                    results[index] = rejection
+            # One query for the batch instead of one per envelope: which were taken before.
+            received = store.inbox_ids_among(
+                session, [envelope.header.id for envelope in parsed.values()]
+            )
+            for index, envelope in parsed.items():
+                try:
                     with session.begin_nested():
-                        results[index], headers[index] = self._take(session, data, directory)
+                        results[index], headers[index] = self._take(
+                            session, envelope, directory, received
+                        )
                 except EnvelopeRejectedError as rejection:
                     results[index] = rejection
                 except IntegrityError:
@@ -126,7 +139,7 @@ class Inbox(Peers):
 
     def _inbound(self, data: bytes) -> InboundResult:
         with self.node.unit_of_work() as session:
-            result, header = self._take(session, data)
+            result, header = self._take(session, read_envelope(data))
         self._taken(header, result)
         return result
 
@@ -140,12 +153,17 @@ class Inbox(Peers):
             )
 
     def _take(
-        self, session: Session, data: bytes, directory: Directory | None = None
+        self,
+        session: Session,
+        parsed: ParsedEnvelope,
+        directory: Directory | None = None,
+        received: set[str] | None = None,
     ) -> tuple[InboundResult, EnvelopeHeader]:
-        """Steps 1 to 8 and the effect, in the caller's transaction (never commits).
-        ``directory``: the one in force, when the caller looked it up in this transaction."""
+        """Steps 2 to 8 and the effect, in the caller's transaction (never commits), of an
+        envelope read (step 1). ``directory``: the one in force, when the caller looked it up
+        in this transaction; ``received``: the ids of the caller's batch already in the inbox
+        (looked up together), when it did."""
         now = self.node.clock.now()
-        parsed = read_envelope(data)
         header = parsed.header
         identity = self.identity(session)
         if header.recipient != identity.origin:
@@ -163,7 +181,8 @@ class Inbox(Peers):
                 envelope_id=header.id,
             )
         verify_signature(parsed, sender_key(parsed, directory, now))
-        existing = store.get_inbox(session, header.id)
+        maybe_taken = received is None or header.id in received
+        existing = store.get_inbox(session, header.id) if maybe_taken else None
         if existing is not None:
             return self._repeat(session, parsed.digest, existing), header
         check_time(header, now, self.settings.skew)
