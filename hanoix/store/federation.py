@@ -530,6 +530,9 @@ def inbox_ids_among(session: Session, envelope_ids: Sequence[str]) -> set[str]:
     return set(session.scalars(query))
 
 
+_INSERT_INBOX = insert(InboxRow.__table__)
+
+
 def add_inbox(
     session: Session,
     *,
@@ -545,10 +548,12 @@ def add_inbox(
     payload: str,
     receipt: str,
 ) -> None:
-    """Insert the inbox row at once (a statement, not an ORM object flushed), so that a
-    concurrent duplicate fails here."""
-    session.execute(
-        insert(InboxRow).values(
+    """Insert the inbox row at once, so that a concurrent duplicate fails here: one cached
+    Core statement on the session's connection (an ORM object flushed, or an ORM insert,
+    cost several times the statement itself, and every envelope of a batch pays it)."""
+    session.connection().execute(
+        _INSERT_INBOX,
+        dict(
             envelope_id=envelope_id,
             sender=sender,
             type=type,
@@ -561,7 +566,7 @@ def add_inbox(
             payload=payload,
             receipt=receipt,
             duplicates=0,
-        )
+        ),
     )
 
 
