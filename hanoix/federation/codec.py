@@ -53,7 +53,7 @@ def _plain(value: Any) -> bool:
     if kind is list:
         return all(_plain(item) for item in value)
     if kind is int:
-        return -_SAFE_INTEGER <= value <= _SAFE_INTEGER
+        return bool(-_SAFE_INTEGER <= value <= _SAFE_INTEGER)
     return value is None or kind is bool
 
 

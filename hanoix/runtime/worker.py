@@ -233,6 +233,18 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         _log.info("federation.worker_started", concurrency=self.settings.concurrency)
+        lane = threading.Thread(
+            target=self._urgent_lane, args=(stop,), name="hanoix-urgent", daemon=True
+        )
+        lane.start()
+        try:
+            self._ordinary_lane(stop)
+        finally:
+            self.federation.state.urgent_signal.set()
+            lane.join(timeout=10)
+        _log.info("federation.worker_stopped")
+
+    def _ordinary_lane(self, stop: threading.Event) -> None:
         unavailable = False
         while not stop.is_set():
             try:
@@ -255,7 +267,33 @@ class Worker:
             if wait > 0:
                 self.federation.state.outbox_signal.wait(wait)
                 self.federation.state.outbox_signal.clear()
-        _log.info("federation.worker_stopped")
+
+    def _urgent_lane(self, stop: threading.Event) -> None:
+        """Urgent envelopes only, on a thread of their own: they never wait for a round of
+        ordinary ones to come back (the ordinary lane takes them first too, when it claims).
+        Woken at once by an urgent envelope queued in this process; polls otherwise."""
+        signal = self.federation.state.urgent_signal
+        while not stop.is_set():
+            # Cleared before the claim, so that one queued meanwhile is not slept through.
+            signal.clear()
+            try:
+                taken = self.run_urgent_once()
+            except UnavailableError:
+                taken = 0  # the ordinary lane says so in the log
+            except Exception:  # noqa: BLE001  (the lane must survive a bad round; it is logged)
+                _log.exception("federation.urgent_round_failed")
+                taken = 0
+            if taken == 0:
+                signal.wait(self.settings.poll_interval)
+
+    def run_urgent_once(self) -> int:
+        """Claim the urgent envelopes that are due and send them at once, one request per peer
+        (or a few, for many); return how many were taken."""
+        items, directory = self._claim(urgent_only=True)
+        small, _ = self._split(items)
+        for unit in self._units(small, spread=1):
+            self._record_all(self._unit_outcomes(unit, directory))
+        return len(items)
 
     def _idle_wait(self) -> float:
         with self.node.unit_of_work() as session:
@@ -330,16 +368,19 @@ class Worker:
                     uploads.append(self._transfers.submit(self._deliver_transfer, item))
         return small, uploads
 
-    def _units(self, items: list[store.OutboxItem]) -> list[list[store.OutboxItem]]:
+    def _units(
+        self, items: list[store.OutboxItem], spread: int | None = None
+    ) -> list[list[store.OutboxItem]]:
         """Split a round into requests: per peer, several envelopes per request (at most
-        ``_BATCH_ENVELOPES`` and ``_BATCH_BYTES``), spread over ``concurrency`` requests in
-        flight, kept in queue order (urgent ones first)."""
+        ``_BATCH_ENVELOPES`` and ``_BATCH_BYTES``), spread over ``spread`` requests in flight
+        (``concurrency`` unless said), kept in queue order (urgent ones first)."""
+        spread = spread or self.settings.concurrency
         by_peer: dict[str, list[store.OutboxItem]] = {}
         for item in items:
             by_peer.setdefault(item.recipient, []).append(item)
         units: list[list[store.OutboxItem]] = []
         for group in by_peer.values():
-            per_request = max(1, min(_BATCH_ENVELOPES, -(-len(group) // self.settings.concurrency)))
+            per_request = max(1, min(_BATCH_ENVELOPES, -(-len(group) // spread)))
             unit: list[store.OutboxItem] = []
             size = 0
             for item in group:

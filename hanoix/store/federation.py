@@ -317,14 +317,25 @@ def claim_due(
     # Plain rows and one UPDATE for the batch: ORM objects, and an UPDATE per row at flush,
     # cost more than the claim's own work.
     rows = session.execute(query.with_only_columns(*_OUTBOX_ITEM_COLUMNS)).all()
-    if rows:
-        session.execute(
+    if not rows:
+        return []
+    # pysqlite runs the SELECT outside a transaction, so two claimers (the urgent and the
+    # ordinary lane, or two workers) may read the same rows: the UPDATE takes only those
+    # still free, atomically, and says which.
+    taken = set(
+        session.scalars(
             update(OutboxRow)
-            .where(OutboxRow.seq.in_([row.seq for row in rows]))
+            .where(
+                OutboxRow.seq.in_([row.seq for row in rows]),
+                OutboxRow.status == PENDING,
+                (OutboxRow.lease_until.is_(None)) | (OutboxRow.lease_until <= now),
+            )
             .values(lease_until=lease_until)
+            .returning(OutboxRow.seq)
             .execution_options(synchronize_session=False)
         )
-    return [OutboxItem(*row) for row in rows]
+    )
+    return [OutboxItem(**row._mapping) for row in rows if row.seq in taken]
 
 
 def _row(session: Session, envelope_id: str) -> OutboxRow:
@@ -372,16 +383,13 @@ class Delivered:
 
 
 def record_deliveries(session: Session, delivered: Sequence[Delivered], at: datetime) -> None:
-    """Keep the receipts of envelopes without a transfer and mark them delivered, in three
-    statements for the batch (a receipt kept already stays as it is; a row delivered already
-    is left alone)."""
+    """Keep the receipts of envelopes without a transfer and mark them delivered, in two
+    statements for the batch (a receipt kept already, by another worker, stays as it is; a
+    row delivered already is left alone)."""
     if not delivered:
         return
     ids = [item.envelope_id for item in delivered]
-    kept = set(
-        session.scalars(select(ReceiptRow.envelope_id).where(ReceiptRow.envelope_id.in_(ids)))
-    )
-    fresh = [
+    receipts = [
         {
             "envelope_id": item.envelope_id,
             "recipient": item.recipient,
@@ -391,10 +399,12 @@ def record_deliveries(session: Session, delivered: Sequence[Delivered], at: date
             "receipt": item.receipt,
         }
         for item in delivered
-        if item.envelope_id not in kept
     ]
-    if fresh:
-        session.execute(insert(ReceiptRow), fresh)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    keep = dialect.insert(ReceiptRow).on_conflict_do_nothing(
+        index_elements=[ReceiptRow.envelope_id]
+    )
+    session.execute(keep, receipts)
     session.execute(
         update(OutboxRow)
         .where(OutboxRow.envelope_id.in_(ids), OutboxRow.status != DELIVERED)
@@ -530,7 +540,7 @@ def inbox_ids_among(session: Session, envelope_ids: Sequence[str]) -> set[str]:
     return set(session.scalars(query))
 
 
-_INSERT_INBOX = insert(InboxRow.__table__)
+_INSERT_INBOX = insert(InboxRow)
 
 
 def add_inbox(

@@ -79,6 +79,8 @@ class Outbox(Peers):
             transfer_id=message.transfer_id,
         )
         after_commit(session, self.state.outbox_signal.set)
+        if urgent:
+            after_commit(session, self.state.urgent_signal.set)
         return sealed
 
     def send_package(
