@@ -238,7 +238,7 @@ def main() -> None:
     parser.add_argument("--queued", type=int, default=1_000)
     parser.add_argument("--urgent", type=int, default=100)
     parser.add_argument("--transfer-mib", type=int, default=1024)
-    parser.add_argument("--batch", type=int, default=32, help="the nodes' federation batch")
+    parser.add_argument("--batch", type=int, default=256, help="envelopes claimed at once")
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight")
     parser.add_argument("--keep", action="store_true", help="keep the nodes' homes")
     args = parser.parse_args()

@@ -14,6 +14,7 @@ import pytest
 
 from hanoix.errors import UnavailableError
 from hanoix.runtime.worker import RetryPolicy
+from hanoix.services.federation.state import WriterTurns
 from hanoix.store import federation as store
 from tests.federation.builders import Network, Router, make_network, worker_for
 from tests.services.federation_world import inbox, outbox, send
@@ -135,3 +136,48 @@ def test_backoff_grows_to_its_cap_with_jitter() -> None:
         assert all(ceiling * 0.5 <= d <= ceiling for d in delays)
         assert max(delays) - min(delays) > ceiling * 0.3  # really jittered
     assert RetryPolicy(jitter=0.0).delay(3, rng) == 8.0
+
+
+def test_the_urgent_lane_takes_only_urgent_envelopes(net: Network) -> None:
+    ordinary = [send(net, "a", "b", text=f"routine {n}") for n in range(3)]
+    urgent = send(net, "a", "b", text="now", urgent=True)
+    worker = worker_for(net["a"], Router(net))
+    assert worker.run_urgent_once() == 1
+    items = outbox(net, "a")
+    assert items[urgent].status == store.DELIVERED
+    assert [items[envelope].status for envelope in ordinary] == [store.PENDING] * 3
+    assert worker.run_urgent_once() == 0
+    assert worker.run_once() == 3
+
+
+def test_only_an_urgent_envelope_queued_wakes_the_urgent_lane(net: Network) -> None:
+    signal = net["a"].node.federation_state.urgent_signal
+    signal.clear()
+    send(net, "a", "b", text="routine")
+    assert not signal.is_set()
+    send(net, "a", "b", text="now", urgent=True)
+    assert signal.is_set()
+
+
+def test_an_urgent_writer_waiting_takes_the_turn_before_ordinary_ones() -> None:
+    turns = WriterTurns()
+    order: list[str] = []
+    waiting = threading.Semaphore(0)
+
+    def writer(name: str, urgent: bool) -> None:
+        waiting.release()
+        with turns.turn(urgent=urgent):
+            order.append(name)
+
+    with turns.turn(urgent=False):
+        threads = []
+        for name, urgent in (("ordinary", False), ("urgent", True)):
+            thread = threading.Thread(target=writer, args=(name, urgent))
+            thread.start()
+            threads.append(thread)
+            waiting.acquire()
+        while turns.waiting < 2:  # both are blocked on the turn held here
+            time.sleep(0.001)
+    for thread in threads:
+        thread.join(timeout=10)
+    assert order == ["urgent", "ordinary"]

@@ -22,16 +22,20 @@ class WriterTurns:
         self._changed = threading.Condition()
         self._busy = False
         self._urgent_waiting = 0
+        self.waiting = 0
+        """How many writers are waiting for the turn."""
 
     @contextlib.contextmanager
     def turn(self, *, urgent: bool) -> Iterator[None]:
         with self._changed:
             if urgent:
                 self._urgent_waiting += 1
+            self.waiting += 1
             try:
                 while self._busy or (not urgent and self._urgent_waiting):
                     self._changed.wait()
             finally:
+                self.waiting -= 1
                 if urgent:
                     self._urgent_waiting -= 1
             self._busy = True
