@@ -25,7 +25,7 @@ import random as _random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -307,40 +307,31 @@ class Worker:
         """Claim one batch of due envelopes and deliver them; return how many were taken.
 
         Small envelopes go several to a request, ``concurrency`` requests in flight over each
-        peer's kept-alive connections; each request's outcomes are recorded in one
-        transaction as soon as it completes, and then urgent envelopes that became due in the
-        meantime are sent at once rather than after the round. Envelopes with an evidence
-        transfer go to their own threads and record their outcome alone; the round does not
-        wait for them unless ``wait_transfers``.
+        peer's kept-alive connections; the round's outcomes are recorded in one transaction
+        when its requests are back (urgent envelopes do not wait for a round: they have their
+        own lane, :meth:`run_urgent_once`). Envelopes with an evidence transfer go to their
+        own threads and record their outcome alone; the round does not wait for them unless
+        ``wait_transfers``.
         """
         items, directory = self._claim(urgent_only=False)
         if not items:
             return 0
-        taken = len(items)
         small, uploads = self._split(items)
         units = self._units(small)
+        outcomes: list[tuple[store.OutboxItem, Outcome, Receipt | None]] = []
         if self.settings.concurrency == 1:
             for unit in units:
-                self._record_all(self._unit_outcomes(unit, directory))
+                outcomes += self._unit_outcomes(unit, directory)
         else:
-            running = {self._pool.submit(self._unit_outcomes, unit, directory) for unit in units}
-            while running:
-                done, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    self._record_all(future.result())
-                if running:
-                    urgent, _ = self._claim(urgent_only=True)
-                    taken += len(urgent)
-                    more, transfers = self._split(urgent)
-                    uploads += transfers
-                    running |= {
-                        self._pool.submit(self._unit_outcomes, unit, directory)
-                        for unit in self._units(more)
-                    }
+            # One write transaction for the round rather than one per request: every other
+            # writer of the outbox (the API queueing, another worker) waits less for the lock.
+            for future in [self._pool.submit(self._unit_outcomes, u, directory) for u in units]:
+                outcomes += future.result()
+        self._record_all(outcomes)
         if wait_transfers:
             for upload in uploads:
                 upload.result()
-        return taken
+        return len(items)
 
     def _claim(self, *, urgent_only: bool) -> tuple[list[store.OutboxItem], Directory | None]:
         now = self.node.clock.now()

@@ -295,7 +295,7 @@ def claim_due(
 ) -> list[OutboxItem]:
     """Take up to ``limit`` pending envelopes that are due and not leased, urgent first, then
     in the order they were queued; lease them until ``lease_until``. ``urgent_only``: only
-    urgent ones (the worker asks between the requests of a round).
+    urgent ones (the worker's urgent lane).
 
     On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent workers take disjoint
     sets; on SQLite the write lock serialises claims.
