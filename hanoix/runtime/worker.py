@@ -46,6 +46,7 @@ from hanoix.ledger.errors import SplitViewError
 from hanoix.logs import get_logger
 from hanoix.services import custody
 from hanoix.services.federation import Federation
+from hanoix.services.federation.state import sqlite_turn
 from hanoix.store import federation as store
 
 _log = get_logger("hanoix.federation.worker")
@@ -197,6 +198,11 @@ class Worker:
         )
         self._in_flight: set[str] = set()
         self._in_flight_lock = threading.Lock()
+        # The running loop exchanges checkpoints on a thread of its own: an exchange (two
+        # round trips, a proof, a cosignature) held up the delivery that happened to be due
+        # for it, an urgent one too. Direct calls (drain, deliver) keep it inline.
+        self._witness_apart = False
+        self._witnessing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hanoix-witness")
 
     # clients
 
@@ -224,6 +230,7 @@ class Worker:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         self._transfers.shutdown(wait=True)
+        self._witnessing.shutdown(wait=True)
         with self._clients_lock:
             for client in self._clients.values():
                 client.close()
@@ -233,6 +240,7 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         _log.info("federation.worker_started", concurrency=self.settings.concurrency)
+        self._witness_apart = True
         lane = threading.Thread(
             target=self._urgent_lane, args=(stop,), name="hanoix-urgent", daemon=True
         )
@@ -333,9 +341,14 @@ class Worker:
                 upload.result()
         return len(items)
 
+    def _outbox_writer(self, urgent: bool) -> contextlib.AbstractContextManager[None]:
+        """The lanes' write transactions take turns, the urgent lane's first (on SQLite)."""
+        turns = self.federation.state.outbox_turns
+        return sqlite_turn(turns, self.node.engine.dialect.name, urgent=urgent)
+
     def _claim(self, *, urgent_only: bool) -> tuple[list[store.OutboxItem], Directory | None]:
         now = self.node.clock.now()
-        with self.node.unit_of_work() as session:
+        with self._outbox_writer(urgent_only), self.node.unit_of_work() as session:
             items = store.claim_due(
                 session, now, self._lease_end(now), self.settings.batch, urgent_only=urgent_only
             )
@@ -580,7 +593,12 @@ class Worker:
         batched = all(item.transfer_id is None for item, _, _ in results)
         # Small envelopes delivered are recorded together, in a few statements.
         delivered: list[tuple[store.OutboxItem, Receipt, dict[str, Any]]] = []
-        with self.node.unit_of_work() as session, _no_autoflush(session, batched):
+        urgent = any(item.urgent for item, _, _ in results)
+        with (
+            self._outbox_writer(urgent),
+            self.node.unit_of_work() as session,
+            _no_autoflush(session, batched),
+        ):
             for item, outcome, receipt in results:
                 log = dict(
                     envelope=item.envelope_id, to=item.recipient, type=item.type, urgent=item.urgent
@@ -700,12 +718,20 @@ class Worker:
             if last is not None and now - last < self.settings.witness_interval:
                 return
             self._last_witness[entry.origin] = now
+        if self._witness_apart:
+            self._witnessing.submit(self._witness, entry, client)
+        else:
+            self._witness(entry, client)
+
+    def _witness(self, entry: NodeEntry, client: PeerClient) -> None:
         try:
             self.exchange_checkpoints(entry, client)
         except SplitViewError as split:
             _log.critical("federation.split_view", peer=entry.origin, reason=split.evidence.reason)
         except (HanoixError, DeliveryError) as exc:
             _log.warning("federation.witness_failed", peer=entry.origin, reason=exc.message)
+        except Exception:  # noqa: BLE001  (on its own thread, nobody else would log it)
+            _log.exception("federation.witness_crashed", peer=entry.origin)
 
     def exchange_checkpoints(self, entry: NodeEntry, client: PeerClient) -> dict[str, Any]:
         """Cosign the peer's checkpoint and have it cosign ours (one round trip each way)."""

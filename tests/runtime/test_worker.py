@@ -181,3 +181,40 @@ def test_an_urgent_writer_waiting_takes_the_turn_before_ordinary_ones() -> None:
     for thread in threads:
         thread.join(timeout=10)
     assert order == ["urgent", "ordinary"]
+
+
+def test_a_checkpoint_exchange_does_not_hold_up_the_deliveries_after_it(tmp_path: Path) -> None:
+    network = make_network(tmp_path, ["a", "b"], settings={"poll_interval": 0.05})
+    router = Router(network)
+    asked, release = threading.Event(), threading.Event()
+
+    def slow_checkpoint(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/checkpoint"):
+            asked.set()
+            release.wait(timeout=30)
+        return None
+
+    router.faults.append(slow_checkpoint)
+    worker = worker_for(network["a"], router)
+    stop = threading.Event()
+    loop = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    try:
+        loop.start()
+        send(network, "a", "b", text="first contact")
+        assert asked.wait(timeout=30)  # the first delivery starts an exchange of checkpoints...
+        second = send(network, "a", "b", text="the next one")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and outbox(network, "a")[second].status != (
+            store.DELIVERED
+        ):
+            time.sleep(0.05)
+        # ...which is still waiting for the peer when the next envelope is delivered.
+        assert not release.is_set()
+        assert outbox(network, "a")[second].status == store.DELIVERED
+    finally:
+        release.set()
+        stop.set()
+        network["a"].node.federation_state.outbox_signal.set()
+        loop.join(timeout=10)
+        worker.close()
+        network.close()

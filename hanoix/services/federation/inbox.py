@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -41,6 +40,7 @@ from hanoix.requests import Role, User
 from hanoix.services import custody
 from hanoix.services.federation.messages import InboundResult
 from hanoix.services.federation.peers import Peers
+from hanoix.services.federation.state import sqlite_turn
 from hanoix.store import federation as store
 from hanoix.store import ledger as ledger_store
 from hanoix.store import requests as request_store
@@ -157,16 +157,9 @@ class Inbox(Peers):
                 _log.exception("federation.inbound_crashed", index=index)
         return results
 
-    @contextlib.contextmanager
-    def _writer(self, urgent: bool) -> Iterator[None]:
-        """On SQLite, one inbox transaction at a time per process, urgent ones first: SQLite
-        takes one writer anyway, and threads queued on a lock resume at once, where SQLite's
-        busy handler would have them sleep for milliseconds between tries."""
-        if self.node.engine.dialect.name != "sqlite":
-            yield
-            return
-        with self.state.inbound_turns.turn(urgent=urgent):
-            yield
+    def _writer(self, urgent: bool) -> contextlib.AbstractContextManager[None]:
+        """One inbox transaction at a time per process, urgent ones first (on SQLite)."""
+        return sqlite_turn(self.state.inbound_turns, self.node.engine.dialect.name, urgent=urgent)
 
     def _check_one(self, data: bytes) -> _Checked:
         now = self.node.clock.now()

@@ -47,6 +47,19 @@ class WriterTurns:
                 self._changed.notify_all()
 
 
+@contextlib.contextmanager
+def sqlite_turn(turns: WriterTurns, dialect: str, *, urgent: bool) -> Iterator[None]:
+    """On SQLite, take a turn of ``turns`` for a write transaction: SQLite takes one writer
+    anyway, and threads waiting on a condition resume at once, where SQLite's busy handler
+    has them sleep up to 100 ms between tries (an urgent envelope would wait for that). Other
+    databases lock rows, not the file: no turn."""
+    if dialect != "sqlite":
+        yield
+        return
+    with turns.turn(urgent=urgent):
+        yield
+
+
 class FederationState:
     """The node's identity and parsed directories (cached: every envelope needs them), the
     staged files of incoming transfers, the inbox writers' turns, and the outbox signals."""
@@ -57,6 +70,8 @@ class FederationState:
         self._directories: dict[str, Directory] = {}
         self.staged = StagedFiles()
         self.inbound_turns = WriterTurns()
+        self.outbox_turns = WriterTurns()
+        """The delivery workers' write transactions on the outbox (claims and outcomes)."""
         self.outbox_signal = threading.Event()
         """Set when an envelope is queued: wakes the delivery workers of this process (the
         others poll)."""
