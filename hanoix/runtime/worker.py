@@ -202,6 +202,8 @@ class Worker:
         # round trips, a proof, a cosignature) held up the delivery that happened to be due
         # for it, an urgent one too. Direct calls (drain, deliver) keep it inline.
         self._witness_apart = False
+        self._in_round = threading.Event()
+        """Set while the ordinary lane delivers a round (the urgent lane polls meanwhile)."""
         self._witnessing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hanoix-witness")
 
     # clients
@@ -281,18 +283,21 @@ class Worker:
         ordinary ones to come back (the ordinary lane takes them first too, when it claims).
         Woken at once by an urgent envelope queued in this process; polls otherwise."""
         signal = self.federation.state.urgent_signal
+        claim = True
         while not stop.is_set():
             # Cleared before the claim, so that one queued meanwhile is not slept through.
             signal.clear()
-            try:
-                taken = self.run_urgent_once()
-            except UnavailableError:
-                taken = 0  # the ordinary lane says so in the log
-            except Exception:  # noqa: BLE001  (the lane must survive a bad round; it is logged)
-                _log.exception("federation.urgent_round_failed")
-                taken = 0
-            if taken == 0:
-                signal.wait(self.settings.poll_interval)
+            taken = 0
+            # An idle ordinary lane polls as often, urgent envelopes first: this one polls
+            # only while a round keeps the other busy (woken, it claims at once).
+            if claim or self._in_round.is_set():
+                try:
+                    taken = self.run_urgent_once()
+                except UnavailableError:
+                    pass  # the ordinary lane says so in the log
+                except Exception:  # noqa: BLE001  (the lane must outlive a bad round; logged)
+                    _log.exception("federation.urgent_round_failed")
+            claim = taken > 0 or signal.wait(self.settings.poll_interval)
 
     def run_urgent_once(self) -> int:
         """Claim the urgent envelopes that are due and send them at once, one request per peer
@@ -324,18 +329,22 @@ class Worker:
         items, directory = self._claim(urgent_only=False)
         if not items:
             return 0
-        small, uploads = self._split(items)
-        units = self._units(small)
-        outcomes: list[tuple[store.OutboxItem, Outcome, Receipt | None]] = []
-        if self.settings.concurrency == 1:
-            for unit in units:
-                outcomes += self._unit_outcomes(unit, directory)
-        else:
-            # One write transaction for the round rather than one per request: every other
-            # writer of the outbox (the API queueing, another worker) waits less for the lock.
-            for future in [self._pool.submit(self._unit_outcomes, u, directory) for u in units]:
-                outcomes += future.result()
-        self._record_all(outcomes)
+        self._in_round.set()
+        try:
+            small, uploads = self._split(items)
+            units = self._units(small)
+            outcomes: list[tuple[store.OutboxItem, Outcome, Receipt | None]] = []
+            if self.settings.concurrency == 1:
+                for unit in units:
+                    outcomes += self._unit_outcomes(unit, directory)
+            else:
+                # One write transaction for the round rather than one per request: every
+                # other writer of the outbox (the API queueing, another worker) waits less.
+                for future in [self._pool.submit(self._unit_outcomes, u, directory) for u in units]:
+                    outcomes += future.result()
+            self._record_all(outcomes)
+        finally:
+            self._in_round.clear()
         if wait_transfers:
             for upload in uploads:
                 upload.result()
