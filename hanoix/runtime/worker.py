@@ -739,8 +739,11 @@ class Worker:
             _log.critical("federation.split_view", peer=entry.origin, reason=split.evidence.reason)
         except (HanoixError, DeliveryError) as exc:
             _log.warning("federation.witness_failed", peer=entry.origin, reason=exc.message)
-        except Exception:  # noqa: BLE001  (on its own thread, nobody else would log it)
-            _log.exception("federation.witness_crashed", peer=entry.origin)
+        except Exception:  # noqa: BLE001
+            # The exchange comes after the delivery it follows, which already has its receipt:
+            # a fault here must not send the envelope again (the peer would see a repeat); on
+            # its own thread, nobody else would log it either.
+            _log.exception("federation.witness_failed", peer=entry.origin)
 
     def exchange_checkpoints(self, entry: NodeEntry, client: PeerClient) -> dict[str, Any]:
         """Cosign the peer's checkpoint and have it cosign ours (one round trip each way)."""

@@ -895,14 +895,18 @@ def list_transfers(session: Session, direction: str | None = None) -> list[Trans
 def add_cosignature(
     session: Session, witness: str, tree_size: int, cosigned_note: str, at: datetime
 ) -> bool:
-    if session.get(CosignatureRow, (witness, tree_size)) is not None:
-        return False
-    session.add(
-        CosignatureRow(
-            witness=witness, tree_size=tree_size, cosigned_note=cosigned_note, received_at=at
-        )
-    )
-    return True
+    """Keep a peer's cosignature of our checkpoint; False when one of that size is kept.
+
+    One statement that ignores a duplicate: two workers of the node may bring back the same
+    peer's cosignature of the same checkpoint at the same moment."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    kept = session.execute(
+        insert(CosignatureRow)
+        .values(witness=witness, tree_size=tree_size, cosigned_note=cosigned_note, received_at=at)
+        .on_conflict_do_nothing()
+        .returning(CosignatureRow.tree_size)
+    ).scalar_one_or_none()
+    return kept is not None
 
 
 def list_cosignatures(

@@ -218,3 +218,31 @@ def test_a_checkpoint_exchange_does_not_hold_up_the_deliveries_after_it(tmp_path
         loop.join(timeout=10)
         worker.close()
         network.close()
+
+
+def test_a_fault_in_the_checkpoint_exchange_does_not_send_the_delivered_envelope_again(
+    net: Network,
+) -> None:
+    # The exchange follows a delivery whose receipt is already in hand. A fault there that
+    # is no delivery error (a database conflict with another worker of the node, a bug) must
+    # leave the envelope delivered, not send it a second time.
+    router = Router(net)
+
+    def broken_checkpoint(request: httpx.Request) -> httpx.Response | None:
+        if request.method == "GET" and request.url.path.endswith("/checkpoint"):
+            raise RuntimeError("the checkpoint exchange broke")
+        return None
+
+    router.faults.append(broken_checkpoint)
+    # Two envelopes to one peer go in one request (the batched path), a third alone.
+    batched = [send(net, "a", "b", f"sent in a round {n}") for n in range(2)]
+    worker = worker_for(net["a"], router)
+    assert worker.drain() == 2
+    for envelope_id in batched:
+        item = outbox(net, "a")[envelope_id]
+        assert (item.status, item.attempts) == (store.DELIVERED, 1)
+    alone = send(net, "a", "b", "sent alone")
+    assert worker.deliver(outbox(net, "a")[alone]).kind == "delivered"
+    assert outbox(net, "a")[alone].attempts == 1
+    received = {m.envelope_id: m.duplicates for m in inbox(net, "b")}
+    assert received == dict.fromkeys([*batched, alone], 0)

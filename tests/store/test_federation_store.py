@@ -195,3 +195,18 @@ def test_deliveries_are_recorded_once_for_a_batch(engine: Engine) -> None:
     assert items[one].status == items[two].status == store.DELIVERED
     assert (items[one].attempts, items[one].delivered_at) == (1, NOW)
     assert items[two].delivered_at == NOW + timedelta(seconds=1)
+
+
+def test_a_cosignature_brought_back_twice_is_kept_once(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    with unit_of_work(sessions) as session:
+        assert store.add_cosignature(session, "b.test", 7, "first", NOW) is True
+    with unit_of_work(sessions) as session:
+        # Another worker's copy of the same peer's cosignature: no error, nothing replaced.
+        assert store.add_cosignature(session, "b.test", 7, "second", NOW) is False
+        assert store.add_cosignature(session, "b.test", 8, "larger", NOW) is True
+    with unit_of_work(sessions) as session:
+        assert list(store.list_cosignatures(session)) == [
+            ("b.test", 7, "first"),
+            ("b.test", 8, "larger"),
+        ]
