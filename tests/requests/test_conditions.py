@@ -187,3 +187,52 @@ def test_attaching_the_same_condition_twice_keeps_one() -> None:
 def test_uses_and_consents_must_say_where(build: object) -> None:
     with pytest.raises(InputError):
         build()  # type: ignore[operator]
+
+
+def test_a_deletion_date_still_ahead_does_not_stop_the_other_conditions_being_checked() -> None:
+    # A "delete by" condition is checked on its own and the loop goes on: stopping there would
+    # let every condition after it through (fail open).
+    conditions = ConditionSet(
+        conditions=(DeleteBy(date(2026, 12, 31)), *statutory_conditions(CASE))
+    )
+    check_use(conditions, IntendedUse(UseAction.USE_IN_PROCEEDING, proceeding=CASE), NOW)
+    with pytest.raises(UseDeniedError) as caught:
+        check_use(conditions, IntendedUse(UseAction.FORWARD, recipient="DEU"), NOW)
+    assert caught.value.message == (
+        "use not permitted: condition 'use-only-for-proceeding' (Art. 40(19)): use only for the "
+        "proceeding stated in the request; 'forward' needs the requested State's prior consent, "
+        "recorded as a consent step (and 1 more)"
+    )
+    assert [(p.field, p.article) for p in caught.value.problems] == [
+        ("use-only-for-proceeding", "Art. 40(19)"),
+        ("no-onward-transfer", "Art. 36(3)"),
+    ]
+
+
+def test_one_broken_condition_is_named_alone_with_the_action_in_words() -> None:
+    conditions = ConditionSet(conditions=statutory_conditions(CASE))
+    use = IntendedUse(UseAction.USE_IN_PROCEEDING, proceeding=OTHER_CASE)
+    with pytest.raises(UseDeniedError) as caught:
+        check_use(conditions, use, NOW)
+    assert caught.value.message == (
+        "use not permitted: condition 'use-only-for-proceeding' (Art. 40(19)): use only for the "
+        "proceeding stated in the request; 'use in proceeding' needs the requested State's "
+        "prior consent, recorded as a consent step"
+    )
+
+
+def test_past_its_deletion_date_the_material_may_not_be_used_at_all() -> None:
+    conditions = ConditionSet(conditions=(DeleteBy(date(2026, 5, 31)),))
+    with pytest.raises(UseDeniedError) as caught:
+        check_use(conditions, IntendedUse(UseAction.OPEN), NOW)
+    assert [(p.field, p.article) for p in caught.value.problems] == [("delete-by", "Art. 36(1)(b)")]
+    assert caught.value.message == (
+        "use not permitted: condition 'delete-by' (Art. 36(1)(b)): the material had to be "
+        "deleted by 2026-05-31; no use is allowed after that without the sender's consent to "
+        "keep it"
+    )
+
+
+def test_the_time_of_use_must_be_aware() -> None:
+    with pytest.raises(InputError, match=r"^the time of use must be timezone-aware"):
+        check_use(ConditionSet(conditions=()), IntendedUse(UseAction.OPEN), datetime(2026, 6, 1))

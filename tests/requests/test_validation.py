@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from hanoix.convention import Art, NotificationKind, RequestKind, kind_spec
-from hanoix.errors import ConflictError, InputError, RuleViolationError
+from hanoix.errors import ConflictError, InputError, Problem, RuleViolationError
 from hanoix.requests import (
     Action,
     Channel,
@@ -295,3 +295,57 @@ def test_a_preservation_to_a_state_that_reserved_cites_its_instrument() -> None:
         ("dual_criminality", "Art. 9(2)"),
     ]
     assert report.warnings[0].message.startswith("VNM's reservation under Art. 42(5) of 2026-03-01")
+
+
+def test_dual_criminality_findings_say_what_to_do_in_full() -> None:
+    extradition = drafted(RequestKind.EXTRADITION)
+    assert (
+        validate(amend(extradition, dual_criminality=True), PROFILES["VNM"], in_force, T0).warnings
+        == ()
+    )
+    refused = validate(amend(extradition, dual_criminality=False), PROFILES["VNM"], in_force, T0)
+    assert refused.errors == (
+        Problem(
+            "dual criminality is required for this kind of request and the request states it "
+            "is not met",
+            field="dual_criminality",
+            article="Art. 37(1)",
+        ),
+    )
+    unstated = validate(amend(extradition, dual_criminality=None), PROFILES["VNM"], in_force, T0)
+    assert unstated.errors == ()
+    assert unstated.warnings == (
+        Problem(
+            "dual criminality is required for this kind of request: state whether the conduct "
+            "is a crime in both States",
+            field="dual_criminality",
+            article="Art. 37(1)",
+        ),
+    )
+    strict = replace(PROFILES["VNM"], requires_dual_criminality=True)
+    report = validate(amend(drafted(), dual_criminality=False), strict, in_force, T0)
+    assert report.warnings == (
+        Problem(
+            "VNM requires dual criminality and may refuse unless the conduct is a crime in both "
+            "States (whatever it is called there)",
+            field="dual_criminality",
+            article="Art. 40(9)",
+        ),
+    )
+
+
+def test_a_reservation_on_preservation_without_its_instrument_cites_art_42_5() -> None:
+    reserved = replace(
+        PROFILES["VNM"],
+        reservations=frozenset({NotificationKind.RESERVATION_PRESERVATION_DUAL_CRIMINALITY}),
+    )
+    request = amend(drafted(RequestKind.PRESERVATION), convention_offence=None)
+    assert validate(request, reserved, in_force, T0).warnings == (
+        Problem(
+            "VNM's reservation: VNM reserved the right to refuse preservation for offences other "
+            "than those established under the Convention where dual criminality will not be met "
+            "at disclosure; say whether the offence is one of Arts 7-21",
+            field="convention_offence",
+            article="Art. 42(5)",
+        ),
+    )
