@@ -9,6 +9,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hanoix.ledger.checkpoint import (
+    MAX_NOTE_BYTES,
+    MAX_SIGNATURES,
     Checkpoint,
     NoteSigner,
     NoteVerifier,
@@ -308,3 +310,121 @@ def test_malformed_proof_documents_are_input_errors(data: object) -> None:
         InclusionProof.from_dict(data)
     with pytest.raises(MalformedProofError):
         ConsistencyProof.from_dict(data)
+
+
+# --- each refusal of the formats named exactly, at its boundary -------------------------------
+
+
+def _vkey_with(key: bytes, name: str = "PeterNeumann", signature_type: int = 1) -> str:
+    key_hex = key_id(name, signature_type, key).hex()
+    return f"{name}+{key_hex}+" + base64.b64encode(bytes([signature_type]) + key).decode()
+
+
+def test_each_way_a_verifier_key_is_malformed_is_named() -> None:
+    assert NoteVerifier.from_vkey(GO_VKEY).vkey == GO_VKEY
+    name, key_hex, encoded = GO_VKEY.split("+", 2)
+    cases = {
+        f"{name}+{key_hex}": r"^a verifier key reads <name>\+<key id, 8 hex>\+<base64 key>$",
+        f"{name}+{key_hex.upper()}+{encoded}": r"^the key ID of a verifier key is 8 lower-case "
+        r"hex digits$",
+        # A character outside the alphabet is refused, not skipped.
+        f"{name}+{key_hex}+{encoded[:10]}*{encoded[11:]}": r"^the key of a verifier key is not "
+        r"valid base64$",
+        f"{name}+{key_hex}+" + base64.b64encode(b"\x01" + b"k" * 31).decode(): r"^the verifier "
+        r"key is not an Ed25519 key of signature type 0x01$",
+        f"{name}+00000000+{encoded}": r"^the key ID of the verifier key does not match its key$",
+        f"Peter Neumann+{key_hex}+{encoded}": r"^key name 'Peter Neumann' is not usable: it must "
+        r"be non-empty, printable, and contain neither spaces nor '\+'$",
+    }
+    for vkey, message in cases.items():
+        with pytest.raises(MalformedKeyError, match=message):
+            NoteVerifier.from_vkey(vkey)
+    # A key whose base64 holds '+' splits on the first two '+' only.
+    for seed in range(64):
+        key = Ed25519PrivateKey.from_private_bytes(bytes([seed]) * 32)
+        raw = key.public_key().public_bytes_raw()
+        vkey = _vkey_with(raw)
+        if "+" in vkey.split("+", 2)[2]:
+            assert NoteVerifier.from_vkey(vkey).vkey == vkey
+            break
+    else:
+        pytest.fail("no key of the 64 tried has a '+' in its base64")
+
+
+@pytest.mark.parametrize("name", ["", "with space", "with+plus", "tab\tname", "bell\x07"])
+def test_an_unusable_key_name_is_refused(name: str) -> None:
+    with pytest.raises(MalformedKeyError, match=r"is not usable: it must be non-empty, printable"):
+        NoteSigner(name, Ed25519PrivateKey.generate())
+
+
+def test_a_note_of_exactly_the_largest_size_is_read_and_one_byte_more_is_not() -> None:
+    signature = GO_SIGNATURE_LINE
+    filler = "x" * (MAX_NOTE_BYTES - len((GO_TEXT + "\n" + signature).encode()) - 1) + "\n"
+    note = GO_TEXT + filler + "\n" + signature
+    assert len(note.encode()) == MAX_NOTE_BYTES
+    assert parse_note(note).text == GO_TEXT + filler
+    assert parse_note(note.encode()).text == GO_TEXT + filler
+    too_large = rf"^the note is larger than {MAX_NOTE_BYTES} bytes$"
+    with pytest.raises(CheckpointError, match=too_large):
+        parse_note("y" + note)
+    with pytest.raises(CheckpointError, match=too_large):
+        parse_note(("y" + note).encode())
+
+
+def test_a_note_may_carry_the_most_signatures_and_no_more() -> None:
+    line = GO_SIGNATURE_LINE
+    most = GO_TEXT + "\n" + line * MAX_SIGNATURES
+    assert len(parse_note(most).signatures) == MAX_SIGNATURES
+    with pytest.raises(
+        CheckpointError, match=rf"^the note has more than {MAX_SIGNATURES} signatures$"
+    ):
+        parse_note(most + line)
+
+
+def test_a_bad_signature_line_is_named_by_its_number_from_one() -> None:
+    second = GO_TEXT + "\n" + GO_SIGNATURE_LINE + "— PeterNeumann\n"
+    with pytest.raises(CheckpointError, match=r"^signature line 2 is not '— <name> <signature>'$"):
+        parse_note(second)
+    with pytest.raises(CheckpointError, match=r"^signature line 1 is not '— <name> <signature>'$"):
+        parse_note(GO_TEXT + "\n" + "—  x08go\n")
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        "x08g",  # four bytes: a key ID and no signature
+        "x08go/ZJkx==",  # not canonical: the last character has bits that are dropped
+        "@@@@",  # not base64
+    ],
+)
+def test_a_signature_no_key_of_ours_made_is_kept_verbatim_under_no_key(encoded: str) -> None:
+    line = f"— PeterNeumann {encoded}"
+    (signature,) = parse_note(GO_TEXT + "\n" + line + "\n").signatures
+    assert (signature.name, signature.key_id, signature.signature) == ("PeterNeumann", b"", b"")
+    assert signature.line() == line + "\n"
+    assert not NoteVerifier.from_vkey(GO_VKEY).matches(signature)
+
+
+def test_a_signature_one_byte_longer_than_a_key_id_is_read() -> None:
+    encoded = base64.b64encode(b"\xc7\x4f\x20\xa3\x01").decode()
+    (signature,) = parse_note(f"{GO_TEXT}\n— PeterNeumann {encoded}\n").signatures
+    assert (signature.key_id, signature.signature) == (b"\xc7\x4f\x20\xa3", b"\x01")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"origin": ""}, "a checkpoint origin is one non-empty line"),
+        ({"origin": "a\nb"}, "a checkpoint origin is one non-empty line"),
+        ({"size": -1}, "a checkpoint size is at least 0"),
+        ({"root_hash": ROOT[:31]}, "a checkpoint root hash is 32 bytes"),
+        ({"extensions": ("",)}, "checkpoint extension lines are non-empty single lines"),
+        ({"extensions": ("a\nb",)}, "checkpoint extension lines are non-empty single lines"),
+    ],
+)
+def test_a_checkpoint_that_cannot_be_written_is_refused(
+    kwargs: dict[str, object], message: str
+) -> None:
+    fields: dict[str, object] = {"origin": ORIGIN, "size": 3, "root_hash": ROOT} | kwargs
+    with pytest.raises(ValueError, match=rf"^{message}$"):
+        Checkpoint(**fields)  # type: ignore[arg-type]
