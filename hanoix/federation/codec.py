@@ -14,7 +14,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-import rfc8785
+from hanoix.ledger.events import canonical_json
 
 _ORIGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$")
 _STATE = re.compile(r"^[A-Z]{3}$")
@@ -30,43 +30,12 @@ class FieldError(ValueError):
         self.message = message
 
 
-_SAFE_INTEGER = 2**53 - 1
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _plain(value: Any) -> bool:
-    """Whether ``json.dumps`` with sorted keys writes ``value`` exactly as RFC 8785 does.
-
-    It does for null, booleans, integers of the safe range, strings without surrogates, and
-    arrays and objects of those whose keys sort the same by code point as by UTF-16 code unit
-    (true below U+D800). Floats, subclasses (enums) and anything else go the long way."""
-    kind = type(value)
-    if kind is str:
-        return _SURROGATE.search(value) is None
-    if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or not (key.isascii() or max(key) < "\ud800"):
-                return False
-            if not _plain(item):
-                return False
-        return True
-    if kind is list:
-        return all(_plain(item) for item in value)
-    if kind is int:
-        return bool(-_SAFE_INTEGER <= value <= _SAFE_INTEGER)
-    return value is None or kind is bool
-
-
 def canonical(value: Any) -> bytes:
-    """RFC 8785 canonical JSON of ``value``.
-
-    Every envelope, receipt and signature check canonicalises several times, and the pure
-    Python ``rfc8785`` costs about 80 us a time here: values ``json.dumps`` writes identically
-    (nearly all of them) take its C encoder instead; the rest, and every error, stay with
-    ``rfc8785``. tests/federation/test_codec_canonical.py holds the two to the same bytes."""
-    if _plain(value):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    return bytes(rfc8785.dumps(value))
+    """RFC 8785 canonical JSON of ``value``: the custody ledger's (the standard library's C
+    encoder where it writes the same bytes, ``rfc8785`` for the rest and for every error), so
+    that a signature between nodes and an entry of the ledger are canonicalised alike.
+    tests/federation/test_codec_canonical.py holds it to ``rfc8785`` for what travels."""
+    return canonical_json(value)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -227,3 +227,28 @@ def test_numbers_that_re_derive_are_kept_byte_for_byte(number: Any) -> None:
 def test_a_file_with_1e20_is_refused_naming_the_path() -> None:
     with pytest.raises(MalformedEntryError, match=r"details\.n"):
         load_events(json.dumps(_with_details({"n": 1e20})))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {1: "a key that is not a string"},
+        {"a": 2**53},
+        {"a": -(2**53)},
+        [2**63],
+        {"\ud800": 1},
+        "\udfff",
+    ],
+)
+def test_what_the_fast_path_must_not_take_fails_as_the_reference_does(value: Any) -> None:
+    # json.dumps would write each of these (a key made a string, an integer past I-JSON, a lone
+    # surrogate left for the encoder); RFC 8785 refuses them, and so must canonical_json.
+    with pytest.raises(ValueError) as reference:
+        rfc8785.dumps(value)
+    with pytest.raises(type(reference.value)):
+        canonical_json(value)
+
+
+def test_the_largest_exact_integers_take_either_path_to_the_same_bytes() -> None:
+    for value in (2**53 - 1, -(2**53 - 1), {"n": [2**53 - 1, -(2**53 - 1), 0, True, None]}):
+        assert canonical_json(value) == bytes(rfc8785.dumps(value))
