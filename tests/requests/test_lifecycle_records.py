@@ -1,0 +1,99 @@
+"""What the lifecycle writes into a request's history for the steps that carry dates, and the
+exact refusals of those steps (hanoix.requests.lifecycle): the history is the audit trail, so
+its details are asserted, not only the state reached. Dates checked by hand: 60 days from
+10 February 2026 end with local 11 April in Hanoi (UTC+7), 17:00 UTC."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from hanoix.convention import RequestKind
+from hanoix.errors import InputError, Problem, RuleViolationError
+from hanoix.requests import (
+    Action,
+    CooperationRequest,
+    ExecutionReport,
+    Postponement,
+    PreservationExtension,
+)
+from tests.requests.builders import FROM_VNM, T0, VNM_APPROVER, VNM_CLERK, received, sent, step
+
+
+def _started_preservation() -> CooperationRequest:
+    request = sent(RequestKind.PRESERVATION)
+    for action in (Action.RECEIVE, Action.ACKNOWLEDGE, Action.START_EXECUTION):
+        request = step(request, action, FROM_VNM)
+    return request
+
+
+def test_an_executed_preservation_records_its_start_its_days_and_its_end() -> None:
+    assert T0.date() == date(2026, 2, 10)
+    executed = step(_started_preservation(), Action.EXECUTE, FROM_VNM)
+    assert executed.history[-1].details == {
+        "preserved_on": "2026-02-10",
+        "days": "60",
+        "expires_at": "2026-04-11T17:00:00+00:00",
+    }
+
+
+def test_the_day_the_data_was_preserved_counts_when_the_report_gives_it() -> None:
+    report = ExecutionReport(preserved_on=date(2026, 2, 8))
+    executed = step(_started_preservation(), Action.EXECUTE, FROM_VNM, payload=report)
+    assert executed.history[-1].details == {
+        "preserved_on": "2026-02-08",
+        "days": "60",
+        "expires_at": "2026-04-09T17:00:00+00:00",
+    }
+
+
+def test_an_extension_records_its_days_and_the_new_end() -> None:
+    executed = step(_started_preservation(), Action.EXECUTE, FROM_VNM)
+    extended = step(
+        executed, Action.EXTEND_PRESERVATION, FROM_VNM, payload=PreservationExtension(1)
+    )
+    assert extended.history[-1].details == {
+        "days": "1",
+        "expires_at": "2026-04-12T17:00:00+00:00",
+    }
+
+
+def test_an_extension_of_no_day_is_refused() -> None:
+    executed = step(_started_preservation(), Action.EXECUTE, FROM_VNM)
+    with pytest.raises(InputError, match=r"^an extension adds at least one day, got 0$"):
+        step(executed, Action.EXTEND_PRESERVATION, FROM_VNM, payload=PreservationExtension(0))
+
+
+def test_an_extension_is_asked_before_the_period_ends_to_the_instant() -> None:
+    executed = step(_started_preservation(), Action.EXECUTE, FROM_VNM)
+    ends = T0.replace(month=4, day=11, hour=17)
+    last_moment = ends - timedelta(microseconds=1)
+    step(
+        executed,
+        Action.EXTEND_PRESERVATION,
+        FROM_VNM,
+        last_moment,
+        payload=PreservationExtension(5),
+    )
+    with pytest.raises(RuleViolationError) as refused:
+        step(executed, Action.EXTEND_PRESERVATION, FROM_VNM, ends, payload=PreservationExtension(5))
+    assert list(refused.value.problems) == [
+        Problem("the preservation period has already ended", field="days", article="Art. 42(9)")
+    ]
+
+
+def test_a_postponement_without_a_reason_is_refused_citing_its_rule() -> None:
+    request = received(sent())
+    for action in (Action.ACKNOWLEDGE, Action.START_EXECUTION):
+        request = step(request, action, VNM_CLERK)
+    decision = Postponement(until=date(2026, 3, 1), reason="  ")
+    with pytest.raises(RuleViolationError) as refused:
+        step(request, Action.POSTPONE, VNM_APPROVER, payload=decision)
+    assert list(refused.value.problems) == [
+        Problem("say why execution is postponed", field="reason", article="Art. 40(26)")
+    ]
+    postponed = step(
+        request, Action.POSTPONE, VNM_APPROVER, payload=Postponement(date(2026, 3, 1), "trial")
+    )
+    assert postponed.history[-1].details == {"until": "2026-03-01"}
