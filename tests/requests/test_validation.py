@@ -4,7 +4,7 @@ and whether the Convention applies between the two States."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -17,6 +17,7 @@ from hanoix.requests import (
     LodgedStatement,
     RequestEdit,
     StateProfile,
+    ValidationReport,
     amend,
     apply,
     validate,
@@ -349,3 +350,67 @@ def test_a_reservation_on_preservation_without_its_instrument_cites_art_42_5() -
             article="Art. 42(5)",
         ),
     )
+
+
+def test_a_lodged_text_is_quoted_whole_up_to_its_limit_and_cut_with_an_ellipsis_past_it() -> None:
+    def lodged(text: str) -> LodgedStatement:
+        kind = NotificationKind.OPTIONAL_ELEMENT
+        return LodgedStatement("declaration", Art(11, 3), kind, date(2025, 10, 25), text)
+
+    assert lodged("  one \n two  ").quoted() == "one two"
+    exact = "a" * 160
+    assert lodged(exact).quoted() == exact
+    assert lodged("b" * 161).quoted() == "b" * 159 + "…"
+    # The cut keeps no space before the ellipsis.
+    assert lodged("c" * 150 + " " * 9 + "d" * 10).quoted(limit=152) == "c" * 150 + "…"
+
+
+def test_the_error_that_stops_a_request_names_the_first_problem_its_article_and_the_rest() -> None:
+    one = Problem("the proceeding is missing", field="proceeding", article="Art. 40(15)")
+    two = Problem(
+        "Art. 40(14): the language is not accepted", field="language", article="Art. 40(14)"
+    )
+    with pytest.raises(RuleViolationError) as alone:
+        ValidationReport("r1", 1, errors=(one,)).raise_for_errors()
+    assert alone.value.message == "the request is not valid: Art. 40(15): the proceeding is missing"
+    with pytest.raises(RuleViolationError) as both:
+        ValidationReport("r1", 1, errors=(two, one)).raise_for_errors()
+    # A message that already starts with its article is not given it twice.
+    assert both.value.message == (
+        "the request is not valid: Art. 40(14): the language is not accepted (and 1 more)"
+    )
+    assert list(both.value.problems) == [two, one]
+    without = Problem("something else", field="x")
+    with pytest.raises(RuleViolationError, match=r"^the request is not valid: something else$"):
+        ValidationReport("r1", 1, errors=(without,)).raise_for_errors()
+    ValidationReport("r1", 1, warnings=(one,)).raise_for_errors()
+
+
+def test_a_suggested_date_of_today_is_not_in_the_future() -> None:
+    today = T0.date()  # 09:00 UTC is the same day in Vienna
+    report = validate(amend(drafted(), suggested_deadline=today), PROFILES["VNM"], in_force, T0)
+    assert report.warnings == (
+        Problem(
+            f"the suggested date {today.isoformat()} is not in the future",
+            field="suggested_deadline",
+            article="Art. 40(25)",
+        ),
+    )
+    tomorrow = amend(drafted(), suggested_deadline=today + timedelta(days=1))
+    assert validate(tomorrow, PROFILES["VNM"], in_force, T0).warnings == ()
+
+
+def test_the_proceeding_and_the_other_legal_basis_are_held_to_their_lengths() -> None:
+    long = "x" * 2001
+    report = validate(
+        amend(drafted(), proceeding=long, legal_basis_other=long), PROFILES["VNM"], in_force, T0
+    )
+    assert [(p.field, p.message) for p in report.errors] == [
+        ("proceeding", "is 2001 characters; at most 2000"),
+        ("legal_basis_other", "is 2001 characters; at most 2000"),
+    ]
+
+
+def test_the_time_of_validation_must_be_aware() -> None:
+    with pytest.raises(InputError, match=r"^the time of validation must be timezone-aware"):
+        validate(drafted(), PROFILES["VNM"], in_force, T0.replace(tzinfo=None))
