@@ -296,8 +296,11 @@ class CustodyEvent:
 
 
 def _read_time(value: Any, bad: Callable[[str, str], None]) -> datetime | None:
-    if not isinstance(value, str):
+    if value is None:
         bad("at", "missing: when it happened, as an RFC 3339 time such as 2026-11-23T12:00:00Z")
+        return None
+    if not isinstance(value, str):
+        bad("at", f"{value!r} is not a string: write an RFC 3339 time such as 2026-11-23T12:00:00Z")
         return None
     try:
         parsed = datetime.fromisoformat(value)

@@ -12,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hanoix.ledger.errors import MalformedEntryError
-from hanoix.ledger.events import CustodyEvent, EventKind, canonical_json, load_events
+from hanoix.ledger.events import (
+    MAX_NAME_LENGTH,
+    CustodyEvent,
+    EventKind,
+    canonical_json,
+    load_events,
+)
 
 json_values = st.recursive(
     st.none()
@@ -252,3 +258,95 @@ def test_what_the_fast_path_must_not_take_fails_as_the_reference_does(value: Any
 def test_the_largest_exact_integers_take_either_path_to_the_same_bytes() -> None:
     for value in (2**53 - 1, -(2**53 - 1), {"n": [2**53 - 1, -(2**53 - 1), 0, True, None]}):
         assert canonical_json(value) == bytes(rfc8785.dumps(value))
+
+
+_ALL_KINDS = ", ".join(kind.value for kind in EventKind)
+
+
+@pytest.mark.parametrize(
+    ("change", "problems"),
+    [
+        (
+            {"kind": "package.teleported"},
+            [
+                (
+                    "kind",
+                    "'package.teleported' is not a custody event kind; expected one of "
+                    + _ALL_KINDS,
+                )
+            ],
+        ),
+        ({"kind": None}, [("kind", "missing: what happened, e.g. package.sealed")]),
+        ({"actor": ""}, [("actor", "missing or empty: who did it, as a non-empty string")]),
+        (
+            {"authority": 7},
+            [("authority", "missing or empty: on whose behalf, as a non-empty string")],
+        ),
+        ({"actor": "x" * (MAX_NAME_LENGTH + 1)}, [("actor", "longer than 256 characters")]),
+        (
+            {"at": "2026-11-23"},
+            [("at", "'2026-11-23' needs a date, a time and a zone (Z or +HH:MM)")],
+        ),
+        (
+            {"at": "yesterday"},
+            [("at", "'yesterday' is not an RFC 3339 time such as 2026-11-23T12:00:00Z")],
+        ),
+        (
+            {"at": None},
+            [("at", "missing: when it happened, as an RFC 3339 time such as 2026-11-23T12:00:00Z")],
+        ),
+        (
+            {"at": 1764000000},
+            [
+                (
+                    "at",
+                    "1764000000 is not a string: write an RFC 3339 time such as "
+                    "2026-11-23T12:00:00Z",
+                )
+            ],
+        ),
+        (
+            {"subject": {}},
+            [
+                (
+                    "subject",
+                    'missing: the object concerned, e.g. {"package": "sha256:..."} or '
+                    '{"request": "AUT-2026-0001"}',
+                )
+            ],
+        ),
+        ({"subject": {"package": ""}}, [("subject.package", "must be a non-empty string")]),
+        (
+            {"subject": {"package": "x" * (MAX_NAME_LENGTH + 1)}},
+            [("subject.package", "longer than 256 characters")],
+        ),
+        (
+            {"subject": {"p" * (MAX_NAME_LENGTH + 1): "x"}},
+            [(f"subject.{'p' * 257}", "longer than 256 characters")],
+        ),
+        ({"details": []}, [("details", "must be a JSON object")]),
+        ({"details": {"blob": "x" * 70_000}}, [("details", "too large")]),
+        (
+            {"colour": "red"},
+            [("colour", "unknown field (expected kind, actor, authority, at, subject, details)")],
+        ),
+    ],
+)
+def test_each_bad_field_is_named_with_what_to_write(
+    change: dict[str, Any], problems: list[tuple[str, str]]
+) -> None:
+    data = {**good(), **change}
+    if "kind" in change and change["kind"] is None:
+        del data["kind"]
+    with pytest.raises(MalformedEntryError) as caught:
+        CustodyEvent.from_dict(data)
+    assert [(p.field, p.message) for p in caught.value.problems] == problems
+    first_field, first_message = problems[0]
+    if first_field != "details":
+        assert caught.value.message == f"custody event field {first_field!r}: {first_message}"
+
+
+def test_names_of_the_largest_length_are_kept() -> None:
+    name = "x" * MAX_NAME_LENGTH
+    event = CustodyEvent.from_dict({**good(), "actor": name, "subject": {name: name}})
+    assert event.actor == name
