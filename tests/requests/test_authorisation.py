@@ -12,13 +12,16 @@ from hanoix.requests import (
     Side,
     amend,
     authorise,
+    authorise_actor,
     not_found,
 )
-from hanoix.requests.roles import READ_ACTIONS
+from hanoix.requests.roles import READ_ACTIONS, Counterpart
 from tests.requests.builders import (
     AUT_CA,
     AUT_DRAFTER,
+    AUT_NODE,
     AUT_POC,
+    FROM_VNM,
     VNM_CA,
     drafted,
     received,
@@ -157,3 +160,43 @@ def test_four_eyes_in_authorise() -> None:
 def test_denials_name_the_roles_needed() -> None:
     with pytest.raises(PermissionDeniedError, match="approver"):
         authorise(user("x", AUT_CA, Role.DRAFTER), Action.APPROVE, COPIES[REQUESTING])
+
+
+# --- the exact refusals: what the API and CLI show the person refused -------------------------
+
+
+def test_a_request_another_state_holds_is_not_found_by_its_reference() -> None:
+    request = sent()
+    outsider = user("vnm.reader", VNM_CA, Role.AUDITOR)
+    with pytest.raises(NotFoundError, match=rf"^request {request.reference} not found$"):
+        authorise(outsider, Action.VIEW, request)
+
+
+def test_returning_evidence_belongs_to_the_requested_states_node() -> None:
+    request = sent()
+    with pytest.raises(
+        PermissionDeniedError,
+        match=r"^'send_evidence' is for the requested State's node; this node holds the "
+        r"requesting side's copy$",
+    ):
+        authorise(AUT_DRAFTER, Action.SEND_EVIDENCE, request)
+
+
+def test_a_counterpart_or_the_node_is_refused_in_words() -> None:
+    request = sent()
+    with pytest.raises(PermissionDeniedError, match=r"^'view' is not a lifecycle step$"):
+        authorise_actor(FROM_VNM, Action.VIEW, request)
+    with pytest.raises(
+        PermissionDeniedError,
+        match=r"^'withdraw' is taken by the requesting State, which is this node's side; VNM "
+        r"cannot take it$",
+    ):
+        authorise_actor(FROM_VNM, Action.WITHDRAW, request)
+    not_a_party = rf"^ZAF is not a party to request {request.reference}$"
+    with pytest.raises(PermissionDeniedError, match=not_a_party):
+        authorise_actor(Counterpart("ZAF", "ZAF-CA"), Action.ACKNOWLEDGE, request)
+    with pytest.raises(
+        PermissionDeniedError,
+        match=r"^'withdraw' must be taken by a person; the node takes only automatic steps$",
+    ):
+        authorise_actor(AUT_NODE, Action.WITHDRAW, request)
