@@ -27,7 +27,7 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +46,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -536,6 +537,29 @@ def _filtered(query: Select[Any], filters: ListFilter) -> Select[Any]:
     return query
 
 
+_NEWEST_FIRST = (RequestRow.created_at.desc(), RequestRow.id.desc())
+
+
+def _either_party(query: Select[Any], filters: ListFilter, state: str, rows: int) -> Select[Any]:
+    """``query`` filtered with ``state`` as either party, as two ordered ranges merged: one of
+    each party's composite index (kind, status, State, then the list's order), each cut at
+    ``rows``. Written as an OR of the two columns, PostgreSQL walks the newest-first index
+    instead and filters out every row of another kind, status or State (3,000 rows read for a
+    page of 50 in the benchmark's data)."""
+    others = replace(filters, state=None)
+    requesting = _filtered(query, others).where(RequestRow.requesting_state == state)
+    # A request with the State on both sides is the first range's already.
+    requested = _filtered(query, others).where(
+        RequestRow.requested_state == state, RequestRow.requesting_state != state
+    )
+    ranges = [
+        select(branch.order_by(*_NEWEST_FIRST).limit(rows).subquery())
+        for branch in (requesting, requested)
+    ]
+    merged = union_all(*ranges).subquery()
+    return select(merged).order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(rows)
+
+
 def list_requests(
     session: Session,
     visibility: Visibility,
@@ -551,7 +575,6 @@ def list_requests(
     """
     columns = [c for c in RequestRow.__table__.columns if c.name != "document"]
     query: Select[Any] = select(*columns).where(visible_to(visibility))
-    query = _filtered(query, filters)
     if cursor is not None:
         created_at, request_id = decode_cursor(cursor)
         query = query.where(
@@ -560,7 +583,11 @@ def list_requests(
                 and_(RequestRow.created_at == created_at, RequestRow.id < request_id),
             )
         )
-    query = query.order_by(RequestRow.created_at.desc(), RequestRow.id.desc()).limit(limit + 1)
+    state = filters.state
+    if state is not None and filters.kind is not None and filters.status is not None:
+        query = _either_party(query, filters, state, limit + 1)
+    else:
+        query = _filtered(query, filters).order_by(*_NEWEST_FIRST).limit(limit + 1)
     rows = session.execute(query).mappings().all()
     items = [
         RequestSummary(
