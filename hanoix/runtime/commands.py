@@ -29,7 +29,7 @@ def serve(
         typer.Option(
             min=1,
             help="API processes sharing the port (one per core uses them all); the federation "
-            "listener and delivery worker run once, in the first.",
+            "listener and delivery worker run once, in the process that starts them.",
         ),
     ] = 1,
 ) -> None:

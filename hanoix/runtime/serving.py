@@ -12,7 +12,8 @@
 * unless disabled (``--no-worker``, ``worker = false``), the delivery worker in a thread.
 
 With ``--workers N`` (N > 1) the application is served by N processes on the one port
-(:func:`run_processes`); the TLS listener and the delivery worker stay in the first process.
+(:func:`run_processes`); the TLS listener and the delivery worker run once, in the process
+that starts and supervises them.
 
 ``hanoix federation worker`` runs the worker alone (the same code, another process).
 """
