@@ -51,7 +51,14 @@ from hanoix.errors import (
 )
 from hanoix.services import second_factor
 from hanoix.services.second_factor import Enrolment, SecretBox
-from hanoix.store.auth import ApiTokenRow, AuthorityRow, SessionRow, UserRow
+from hanoix.store.auth import (
+    ApiTokenRow,
+    AuthorityRow,
+    SessionRow,
+    UserRow,
+    note_token_use,
+    token_holder,
+)
 from hanoix.store.throttle import DatabaseStorage
 
 if TYPE_CHECKING:
@@ -537,26 +544,31 @@ def authenticate_token(
     if not token.startswith(TOKEN_PREFIX) or token.count("_") < 2:
         raise failure
     token_id, _, secret = token.removeprefix(TOKEN_PREFIX).partition("_")
-    # Every API call comes here: the token, its user and the user's authority in one round
-    # trip (the authority is then in the session's identity map for _principal).
-    found = session.execute(
-        select(ApiTokenRow, UserRow, AuthorityRow)
-        .join(UserRow, UserRow.id == ApiTokenRow.user_id)
-        .outerjoin(AuthorityRow, AuthorityRow.code == UserRow.authority_code)
-        .where(ApiTokenRow.id == token_id)
-    ).first()
-    row, user = (found[0], found[1]) if found is not None else (None, None)
-    expected = row.secret_hash if row is not None else _digest("")
-    if not hmac.compare_digest(expected, _digest(secret)) or row is None:
+    # Every API call comes here: one prepared query for the token, its user and authority.
+    holder = token_holder(session, token_id)
+    expected = holder.secret_hash if holder is not None else _digest("")
+    if not hmac.compare_digest(expected, _digest(secret)) or holder is None:
         raise failure
     now = clock.now()
-    if row.revoked_at is not None or _expires(row, policy) <= now:
+    expires = min(holder.expires_at, holder.created_at + policy.token_max_lifetime)
+    if holder.revoked_at is not None or expires <= now:
         raise failure
-    if user is None or not user.active:
+    if not holder.active:
         raise failure
-    if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RECORDED_EVERY:
-        row.last_used_at = now
-    return _principal(session, user, credential="token", policy=policy)
+    if holder.last_used_at is None or now - holder.last_used_at >= TOKEN_USE_RECORDED_EVERY:
+        note_token_use(session, token_id, now)
+    roles = frozenset(holder.roles.split())
+    return Principal(
+        user_id=holder.user_id,
+        username=holder.username,
+        display_name=holder.display_name,
+        authority=holder.authority_code,
+        state=holder.authority_state,
+        authority_kind=holder.authority_kind,
+        roles=roles,
+        credential="token",
+        must_enrol=policy.needs_second_factor(roles) and holder.totp_confirmed_at is None,
+    )
 
 
 def list_tokens(

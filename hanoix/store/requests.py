@@ -588,7 +588,8 @@ def list_requests(
         query = _either_party(query, filters, state, limit + 1)
     else:
         query = _filtered(query, filters).order_by(*_NEWEST_FIRST).limit(limit + 1)
-    rows = session.execute(query).mappings().all()
+    # Columns, not entities: run on the connection, past the ORM's handling of a statement.
+    rows = session.connection().execute(query).mappings().all()
     items = [
         RequestSummary(
             id=r["id"],
