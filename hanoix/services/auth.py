@@ -268,17 +268,42 @@ def _principal(
         authority = session.get(AuthorityRow, user.authority_code)
         if authority is not None:
             state, kind = authority.state, authority.kind
-    roles = frozenset(user.roles.split())
+    return _principal_of(
+        user.id,
+        user.username,
+        user.display_name,
+        user.roles,
+        user.totp_confirmed_at,
+        (user.authority_code, state, kind),
+        credential=credential,
+        policy=policy,
+    )
+
+
+def _principal_of(
+    user_id: int,
+    username: str,
+    display_name: str,
+    roles_text: str,
+    totp_confirmed_at: datetime | None,
+    authority: tuple[str | None, str | None, str | None],
+    *,
+    credential: str,
+    policy: CredentialPolicy,
+) -> Principal:
+    """The principal of a user as stored; ``authority``: its code, State and kind."""
+    roles = frozenset(roles_text.split())
+    code, state, kind = authority
     return Principal(
-        user_id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        authority=user.authority_code,
+        user_id=user_id,
+        username=username,
+        display_name=display_name,
+        authority=code,
         state=state,
         authority_kind=kind,
         roles=roles,
         credential=credential,
-        must_enrol=policy.needs_second_factor(roles) and user.totp_confirmed_at is None,
+        must_enrol=policy.needs_second_factor(roles) and totp_confirmed_at is None,
     )
 
 
@@ -557,17 +582,15 @@ def authenticate_token(
         raise failure
     if holder.last_used_at is None or now - holder.last_used_at >= TOKEN_USE_RECORDED_EVERY:
         note_token_use(session, token_id, now)
-    roles = frozenset(holder.roles.split())
-    return Principal(
-        user_id=holder.user_id,
-        username=holder.username,
-        display_name=holder.display_name,
-        authority=holder.authority_code,
-        state=holder.authority_state,
-        authority_kind=holder.authority_kind,
-        roles=roles,
+    return _principal_of(
+        holder.user_id,
+        holder.username,
+        holder.display_name,
+        holder.roles,
+        holder.totp_confirmed_at,
+        (holder.authority_code, holder.authority_state, holder.authority_kind),
         credential="token",
-        must_enrol=policy.needs_second_factor(roles) and holder.totp_confirmed_at is None,
+        policy=policy,
     )
 
 
