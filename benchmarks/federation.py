@@ -238,6 +238,8 @@ def main() -> None:
     parser.add_argument("--queued", type=int, default=1_000)
     parser.add_argument("--urgent", type=int, default=100)
     parser.add_argument("--transfer-mib", type=int, default=1024)
+    parser.add_argument("--batch", type=int, default=256, help="envelopes claimed at once")
+    parser.add_argument("--concurrency", type=int, default=4, help="requests in flight")
     parser.add_argument("--keep", action="store_true", help="keep the nodes' homes")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hanoix-bench-"))
@@ -247,14 +249,17 @@ def main() -> None:
         federation={
             "poll_interval": 0.05,
             "witness_interval": 30,
-            "batch": 32,
-            "concurrency": 4,
+            "batch": args.batch,
+            "concurrency": args.concurrency,
             "read_timeout": 120,
             "lease": 600,
         },
     )
     try:
-        print(f"two nodes on loopback, {os.cpu_count()} cores, SQLite homes in {work}")
+        print(
+            f"two nodes on loopback, {os.cpu_count()} cores, SQLite homes in {work}; "
+            f"batch {args.batch}, concurrency {args.concurrency}"
+        )
         small_messages(cluster, args.messages)
         urgent_messages(cluster, args.queued, args.urgent)
         if args.transfer_mib:

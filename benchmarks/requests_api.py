@@ -50,7 +50,14 @@ from hanoix.clock import SystemClock
 from hanoix.config import load_settings
 from hanoix.convention import RequestKind
 from hanoix.logs import configure_logging
-from hanoix.requests import Channel, NewRequest, Party, RequestReference, draft_request
+from hanoix.requests import (
+    Channel,
+    NewRequest,
+    Party,
+    RequestReference,
+    RequestTerms,
+    draft_request,
+)
 from hanoix.services import auth
 from hanoix.services.node import Node
 from hanoix.store import requests as store
@@ -83,10 +90,12 @@ def seed(node: Node, count: int) -> None:
                 requesting=Party("AUT", "AUT-CA", "Europe/Vienna"),
                 requested=Party(requested, f"{requested}-CA", "UTC"),
                 channel=Channel.CENTRAL_AUTHORITY,
-                language="en",
-                proceeding="case",
-                contents=complete_contents(kind),
-                legal_basis_other="bilateral treaty",
+                terms=RequestTerms(
+                    language="en",
+                    proceeding="case",
+                    contents=complete_contents(kind),
+                    legal_basis_other="bilateral treaty",
+                ),
             ),
             author=author,
             at=start,
@@ -105,7 +114,7 @@ def seed(node: Node, count: int) -> None:
             id=str(uuid.uuid4()),
             reference=RequestReference("AUT", 2026, i + 1),
             created_at=at,
-            proceeding=f"case {i}",
+            terms=replace(template.terms, proceeding=f"case {i}"),
             history=tuple(replace(entry, at=at) for entry in template.history),
         )
         status = ["draft", "sent", "received", "executed"][i % 4]

@@ -760,13 +760,18 @@ def check(on_step: Report | None = None, notice: Notice | None = None) -> Outcom
             demo.stop()
 
 
-def wait_for_interrupt(demo: Demo) -> None:
-    """Block until Ctrl-C or SIGTERM, or until a node stops on its own."""
+def wait_for_interrupt(demo: Demo, on_waiting: Callable[[], None] | None = None) -> None:
+    """Block until Ctrl-C or SIGTERM, or until a node stops on its own.
+
+    `on_waiting` runs once the handlers are in place: a prompt printed before them would let a
+    Ctrl-C pressed at once reach the CLI's own interrupt path instead of ending the wait."""
     stop = threading.Event()
     handlers = {
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
     }
     try:
+        if on_waiting is not None:
+            on_waiting()
         while not stop.is_set():
             if any(
                 m.process is not None and m.process.poll() is not None for m in demo.nodes.values()

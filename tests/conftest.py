@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from hanoix.cli import output
 from hanoix.clock import FixedClock
@@ -84,6 +85,23 @@ def pg_database(*, template: str | None) -> Iterator[str]:
     finally:
         with _pg_admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pg_lock_waiter(engine: Engine, timeout: float = 30.0) -> bool:
+    """Whether a session of ``engine``'s PostgreSQL database comes to wait on a lock within
+    ``timeout`` seconds: how a test knows that a thread has reached the lock another holds."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + timeout
+    with engine.connect() as connection:
+        while time.monotonic() < deadline:
+            if connection.execute(waiting).scalar_one():
+                return True
+            connection.rollback()
+            time.sleep(0.02)
+    return False
 
 
 @pytest.fixture

@@ -86,8 +86,12 @@ def demo(
         outcome = Outcome(demo_run.results)
         _finish(outcome, as_json)
         _print_logins(demo_run)
-        human.print("The nodes keep running; press Ctrl-C to stop them.", markup=False)
-        wait_for_interrupt(demo_run)
+        wait_for_interrupt(
+            demo_run,
+            on_waiting=lambda: human.print(
+                "The nodes keep running; press Ctrl-C to stop them.", markup=False
+            ),
+        )
     finally:
         human.print("Stopping the nodes ...", markup=False)
         demo_run.stop()

@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -45,12 +45,14 @@ from hanoix.convention.checks import MEASURE_FIELD, PURPOSES_FIELD
 from hanoix.convention.kinds import Channel as KindChannel
 from hanoix.errors import InputError, Problem, UnknownStateError
 from hanoix.requests import (
+    TERM_NAMES,
     Authority,
     Channel,
     IncomingRequest,
     Party,
     RequestEdit,
     RequestReference,
+    RequestTerms,
     RetentionConsent,
     StateProfile,
     UseAction,
@@ -246,20 +248,9 @@ class EditIn(BaseModel):
         deadline = _suggested_deadline(self.suggested_deadline, problems)
         contents = _contents(kind, self.contents, problems)
         raise_if_problems(problems)
-        return RequestEdit(
-            contents=contents,
-            proceeding=self.proceeding,
-            language=self.language,
-            channel=self.channel,
-            urgent=self.urgent,
-            restricted=self.restricted,
-            legal_basis_other=self.legal_basis_other,
-            convention_offence=self.convention_offence,
-            dual_criminality=self.dual_criminality,
-            preservation_days=self.preservation_days,
-            suggested_deadline=deadline,
-            owner=self.owner,
-        )
+        # The edit's fields are this document's, by name; only the two read above differ.
+        values = self.model_dump(exclude={"contents", "suggested_deadline"})
+        return RequestEdit(contents=contents, suggested_deadline=deadline, **values)
 
 
 # --- reading them ---------------------------------------------------------------------------------
@@ -330,7 +321,8 @@ def _contents(
 
 @dataclass(frozen=True)
 class DraftInput:
-    """What a drafter supplies for a new request (the API body and the CLI's file map onto it).
+    """What a drafter supplies for a new request (the API body and the CLI's file map onto it):
+    its kind, the requested State and its terms.
 
     ``requesting_state`` may be left out: it is the acting user's State. ``channel`` and
     ``requested_authority`` default from the kind and the requested State's profile.
@@ -338,26 +330,20 @@ class DraftInput:
 
     kind: RequestKind
     requested_state: str
-    language: str
-    proceeding: str = ""
-    contents: Mapping[str, ContentValue] = field(default_factory=dict)
+    terms: RequestTerms
     requesting_state: str | None = None
     requested_authority: str | None = None
     channel: Channel | None = None
-    urgent: bool = False
-    restricted: bool = False
-    legal_basis_other: str | None = None
-    convention_offence: bool | None = None
-    dual_criminality: bool | None = None
-    preservation_days: int | None = None
-    suggested_deadline: date | None = None
     owner: str | None = None
 
     def fingerprint(self) -> str:
         """A digest of the whole input: the same body under one Idempotency-Key has the same."""
+        # The terms are digested as fields of the input, as they were before they were a value
+        # of their own: a retry across that change still matches the answer stored for it.
         data = asdict(self)
+        data.update(data.pop("terms"))
         data["contents"] = {
-            k: list(v) if isinstance(v, tuple) else v for k, v in self.contents.items()
+            k: list(v) if isinstance(v, tuple) else v for k, v in self.terms.contents.items()
         }
         text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
@@ -370,7 +356,8 @@ def default_channel(draft: DraftInput, profile: StateProfile | None = None) -> C
     if draft.channel is not None:
         return draft.channel
     declared = kind_spec(draft.kind).channel
-    if declared is KindChannel.CONTACT_24_7 or (declared is KindChannel.EITHER and draft.urgent):
+    urgent = draft.terms.urgent
+    if declared is KindChannel.CONTACT_24_7 or (declared is KindChannel.EITHER and urgent):
         return Channel.CONTACT_24_7
     if declared is KindChannel.COMPETENT_AUTHORITIES:
         return Channel.COMPETENT_AUTHORITIES
@@ -392,22 +379,21 @@ def to_draft(document: RequestDocument) -> DraftInput:
         raise InputError(
             f"the request document is not usable: {where}{first.message}{more}", problems=problems
         )
+    # The terms are the document's fields of the same names, but for the three read above.
+    read = {"language", "contents", "suggested_deadline"}
+    terms = RequestTerms(
+        **{name: getattr(document, name) for name in TERM_NAMES if name not in read},
+        language=document.language.strip().lower(),
+        contents=contents,
+        suggested_deadline=deadline,
+    )
     return DraftInput(
         kind=kind,
         requested_state=requested,
-        language=document.language.strip().lower(),
-        proceeding=document.proceeding,
-        contents=contents,
+        terms=terms,
         requesting_state=requesting,
         requested_authority=document.requested_authority,
         channel=document.channel,
-        urgent=document.urgent,
-        restricted=document.restricted,
-        legal_basis_other=document.legal_basis_other,
-        convention_offence=document.convention_offence,
-        dual_criminality=document.dual_criminality,
-        preservation_days=document.preservation_days,
-        suggested_deadline=deadline,
         owner=document.owner,
     )
 
@@ -434,16 +420,7 @@ def to_incoming(document: IncomingIn, authority: Authority) -> IncomingRequest:
         requested=Party(authority.state, authority.code, state_zone(authority.state)),
         handled_by=authority.code,
         channel=draft.channel or default_channel(draft),
-        language=draft.language,
-        proceeding=draft.proceeding,
-        contents=draft.contents,
-        urgent=draft.urgent,
-        restricted=draft.restricted,
-        legal_basis_other=draft.legal_basis_other,
-        convention_offence=draft.convention_offence,
-        dual_criminality=draft.dual_criminality,
-        preservation_days=draft.preservation_days,
-        suggested_deadline=draft.suggested_deadline,
+        terms=draft.terms,
     )
 
 

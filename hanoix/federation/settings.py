@@ -80,7 +80,7 @@ class FederationSettings(BaseModel):
     connect_timeout: float = Field(default=5.0, gt=0, description="seconds to connect")
     read_timeout: float = Field(default=30.0, gt=0, description="seconds to wait for an answer")
     chunk_size: int = Field(default=64 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
-    batch: int = Field(default=64, ge=1, le=1000, description="envelopes claimed at once")
+    batch: int = Field(default=256, ge=1, le=1000, description="envelopes claimed at once")
     concurrency: int = Field(default=4, ge=1, le=64, description="deliveries in parallel")
     witness_interval: float = Field(
         default=30.0, ge=0, description="least seconds between checkpoint exchanges with a peer"

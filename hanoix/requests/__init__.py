@@ -94,6 +94,7 @@ from hanoix.requests.roles import (
     Role,
     User,
 )
+from hanoix.requests.terms import TERM_NAMES, RequestTerms, amend
 from hanoix.requests.transitions import (
     ENTRY_POINTS,
     TRANSITIONS,
@@ -113,6 +114,7 @@ from hanoix.requests.validation import (
 __all__ = [
     "DEFAULT_POLICY",
     "ENTRY_POINTS",
+    "TERM_NAMES",
     "TRANSITIONS",
     "URGENT_EXPECTATIONS",
     "Action",
@@ -157,6 +159,7 @@ __all__ = [
     "RequestEdit",
     "RequestEvent",
     "RequestReference",
+    "RequestTerms",
     "RetentionConsent",
     "Role",
     "Side",
@@ -173,6 +176,7 @@ __all__ = [
     "UseOnlyForProceeding",
     "User",
     "ValidationReport",
+    "amend",
     "apply",
     "authorise",
     "authorise_actor",

@@ -18,8 +18,9 @@ The deadlines:
 * **urgent expectations** (Art. 41): for urgent requests, an acknowledgement and a first answer
   within the times of :data:`URGENT_EXPECTATIONS`. These are this node's policy: the
   Convention asks for immediate assistance but sets no response time.
-* **suggested execution date** (Art. 40(24), recalled): the date the requesting State asked
-  for, with reasons, in the request.
+* **suggested execution date** (Art. 40(25), recalled: UNTOC 18(24) shifted by one by the
+  persecution clause, as the rulebook's ``execute-promptly`` provision says): the date the
+  requesting State asked for, with reasons, in the request.
 * **end of a postponement**: the date until which execution was postponed.
 * **deletion date**: a ``delete-by`` condition on what was received (Art. 36(1)(b)).
 """

@@ -14,8 +14,8 @@ visibility (not found), state (:class:`~hanoix.errors.TransitionError`), authori
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
 from typing import Any
 
 from hanoix.convention import RequestKind
@@ -54,10 +54,10 @@ from hanoix.requests.payloads import (
     Payload,
     RequestEdit,
 )
-from hanoix.requests.personal import personal_field
 from hanoix.requests.references import RequestReference, make_reference
 from hanoix.requests.roles import Action, Actor, NodeActor, User, actor_authority, actor_id
 from hanoix.requests.rulebook import ContentValue
+from hanoix.requests.terms import RequestTerms, amend
 from hanoix.requests.transitions import (
     ENTRY_POINTS_BY_ACTION,
     TRANSITIONS_BY_ACTION,
@@ -119,22 +119,14 @@ class Step:
 
 @dataclass(frozen=True)
 class NewRequest:
-    """What a drafter supplies to open a new outgoing request."""
+    """What a drafter supplies to open a new outgoing request: its kind, the parties, the
+    channel and its terms; ``owner`` is the user in charge (default: the drafter)."""
 
     kind: RequestKind
     requesting: Party
     requested: Party
     channel: Channel
-    language: str
-    proceeding: str = personal_field()
-    contents: Mapping[str, ContentValue] = personal_field(default_factory=dict)
-    urgent: bool = False
-    restricted: bool = False
-    legal_basis_other: str | None = None
-    convention_offence: bool | None = None
-    dual_criminality: bool | None = None
-    preservation_days: int | None = None
-    suggested_deadline: date | None = None
+    terms: RequestTerms
     owner: str | None = None
     follows_up: RequestReference | None = None
 
@@ -153,16 +145,7 @@ class IncomingRequest:
     requested: Party
     handled_by: str
     channel: Channel
-    language: str
-    proceeding: str = personal_field()
-    contents: Mapping[str, ContentValue] = personal_field(default_factory=dict)
-    urgent: bool = False
-    restricted: bool = False
-    legal_basis_other: str | None = None
-    convention_offence: bool | None = None
-    dual_criminality: bool | None = None
-    preservation_days: int | None = None
-    suggested_deadline: date | None = None
+    terms: RequestTerms
     follows_up: RequestReference | None = None
 
 
@@ -245,19 +228,11 @@ def _opened(
         requested=spec.requested,
         created_at=at,
         channel=spec.channel,
-        language=spec.language,
-        proceeding=spec.proceeding,
-        contents=dict(spec.contents),
-        urgent=spec.urgent,
-        restricted=spec.restricted,
-        legal_basis=LegalBasis.OTHER if spec.legal_basis_other else LegalBasis.CONVENTION,
-        legal_basis_other=spec.legal_basis_other,
-        convention_offence=spec.convention_offence,
-        dual_criminality=spec.dual_criminality,
-        preservation_days=spec.preservation_days,
-        suggested_deadline=spec.suggested_deadline,
+        # The copy's own contents, so that it shares no mapping with the caller.
+        terms=replace(spec.terms, contents=dict(spec.terms.contents)),
+        legal_basis=LegalBasis.OTHER if spec.terms.legal_basis_other else LegalBasis.CONVENTION,
         follows_up=spec.follows_up,
-        conditions=ConditionSet(conditions=statutory_conditions(spec.proceeding)),
+        conditions=ConditionSet(conditions=statutory_conditions(spec.terms.proceeding)),
     )
 
 
@@ -278,7 +253,7 @@ def draft_request(
         )
     if spec.requesting.state == spec.requested.state:
         raise InputError("the requested State must be another State than the requesting one")
-    check_size(spec.contents, spec.proceeding, spec.legal_basis_other)
+    check_size(spec.terms.contents, spec.terms.proceeding, spec.terms.legal_basis_other)
     entry_point = ENTRY_POINTS_BY_ACTION[Action.CREATE]
     request = _opened(
         spec,
@@ -311,7 +286,7 @@ def register_incoming(
     typing in a request that came on paper registers as a user.
     """
     at = require_utc(at, what="time of receipt")
-    check_size(spec.contents, spec.proceeding, spec.legal_basis_other)
+    check_size(spec.terms.contents, spec.terms.proceeding, spec.terms.legal_basis_other)
     entry_point = ENTRY_POINTS_BY_ACTION[Action.REGISTER]
     request = _opened(
         spec,
@@ -405,22 +380,9 @@ def _edit(
             contents[name] = value
         else:
             contents.pop(name, None)
+    # Every field of the edit but the contents (merged above) replaces the request's own.
     changed = sorted(
-        name
-        for name in (
-            "proceeding",
-            "language",
-            "channel",
-            "urgent",
-            "restricted",
-            "legal_basis_other",
-            "convention_offence",
-            "dual_criminality",
-            "preservation_days",
-            "suggested_deadline",
-            "owner",
-        )
-        if getattr(edit, name) is not None
+        f.name for f in fields(edit) if f.name != "contents" and getattr(edit, f.name) is not None
     )
     updates: dict[str, Any] = {name: getattr(edit, name) for name in changed}
     if edit.proceeding is not None:
@@ -435,10 +397,10 @@ def _edit(
         )
         updates["legal_basis_other"] = (edit.legal_basis_other or "").strip() or None
     author = actor_id(actor)
-    edited = replace(request, contents=contents, authors=request.authors | {author}, **updates)
+    edited = amend(request, contents=contents, authors=request.authors | {author}, **updates)
     check_size(edited.contents, edited.proceeding, edited.legal_basis_other)
-    fields = changed + (["contents:" + ",".join(sorted(edit.contents))] if edit.contents else [])
-    return edited, {"changed": ";".join(fields)}
+    listed = changed + (["contents:" + ",".join(sorted(edit.contents))] if edit.contents else [])
+    return edited, {"changed": ";".join(listed)}
 
 
 def _postpone(
@@ -723,14 +685,15 @@ def create_follow_up_mla(
         requesting=preservation.requesting,
         requested=preservation.requested,
         channel=Channel.CENTRAL_AUTHORITY,
-        language=preservation.language,
-        proceeding=preservation.proceeding,
-        contents=carried,
-        urgent=False,
-        restricted=preservation.restricted,
-        legal_basis_other=preservation.legal_basis_other,
-        convention_offence=preservation.convention_offence,
-        dual_criminality=preservation.dual_criminality,
+        # The MLA request asks for itself: it is not urgent, and neither a preservation
+        # period nor the preservation's deadline carries over.
+        terms=replace(
+            preservation.terms,
+            contents=carried,
+            urgent=False,
+            preservation_days=None,
+            suggested_deadline=None,
+        ),
         follows_up=preservation.reference,
     )
     mla = draft_request(spec, author=author, at=at, new_id=new_id, sequence=sequence)

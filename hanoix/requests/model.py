@@ -6,8 +6,9 @@ one copy, the requested State's node another, both walking the same lifecycle (s
 Every change returns a new value (``dataclasses.replace``), so the service layer can persist
 the new version and its custody event in one unit of work, or neither.
 
-Fields that can hold personal data are marked with :func:`personal_field` (Art. 36);
-:meth:`CooperationRequest.loggable` is the view for logs.
+Fields that can hold personal data are marked with :func:`personal_field` (Art. 36), those of a
+request's terms in :mod:`hanoix.requests.terms`; :meth:`CooperationRequest.loggable` is the
+view for logs.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from hanoix.requests.personal import loggable, personal_field
 from hanoix.requests.references import RequestReference
 from hanoix.requests.roles import Action
 from hanoix.requests.rulebook import ContentValue
+from hanoix.requests.terms import RequestTerms
 
 
 def present(value: ContentValue) -> bool:
@@ -199,19 +201,9 @@ class CooperationRequest:
     status: Status
     created_at: datetime
     channel: Channel
-    language: str
-    proceeding: str = personal_field()
-    contents: Mapping[str, ContentValue] = personal_field(default_factory=dict)
-    urgent: bool = False
-    restricted: bool = False
+    terms: RequestTerms
+    # Follows the terms' legal_basis_other: the Convention unless another basis is named.
     legal_basis: LegalBasis = LegalBasis.CONVENTION
-    legal_basis_other: str | None = None
-    # Whether the offence is one established under the Convention (Arts 7-21); Art. 42(5).
-    convention_offence: bool | None = None
-    # The requesting side's statement that the conduct is a crime in both States (Art. 35(3)).
-    dual_criminality: bool | None = None
-    preservation_days: int | None = None
-    suggested_deadline: date | None = None
     owner: str | None = None
     drafted_by: str | None = None
     authors: frozenset[str] = frozenset()
@@ -225,6 +217,48 @@ class CooperationRequest:
     transfers: tuple[Transfer, ...] = ()
     history: tuple[HistoryEntry, ...] = ()
     version: int = 0
+
+    # The terms read as the request's own, as every reader of a request has always had them;
+    # they change through the terms (hanoix.requests.terms.amend), never one by one.
+    @property
+    def language(self) -> str:
+        return self.terms.language
+
+    @property
+    def proceeding(self) -> str:
+        return self.terms.proceeding
+
+    @property
+    def contents(self) -> Mapping[str, ContentValue]:
+        return self.terms.contents
+
+    @property
+    def urgent(self) -> bool:
+        return self.terms.urgent
+
+    @property
+    def restricted(self) -> bool:
+        return self.terms.restricted
+
+    @property
+    def legal_basis_other(self) -> str | None:
+        return self.terms.legal_basis_other
+
+    @property
+    def convention_offence(self) -> bool | None:
+        return self.terms.convention_offence
+
+    @property
+    def dual_criminality(self) -> bool | None:
+        return self.terms.dual_criminality
+
+    @property
+    def preservation_days(self) -> int | None:
+        return self.terms.preservation_days
+
+    @property
+    def suggested_deadline(self) -> date | None:
+        return self.terms.suggested_deadline
 
     @property
     def local(self) -> Party:
@@ -247,6 +281,8 @@ class CooperationRequest:
         something); ``contents_present`` lists which contents exist, not what they say.
         """
         view: dict[str, Any] = loggable(self)
+        # The terms appear as the request's own fields, as they did before they were a value.
+        view.update(view.pop("terms"))
         view["reference"] = str(self.reference)
         view["follows_up"] = str(self.follows_up) if self.follows_up else None
         view["follow_ups"] = [str(r) for r in self.follow_ups]

@@ -21,7 +21,12 @@ from hanoix.requests.rulebook import ContentValue
 @dataclass(frozen=True)
 class RequestEdit:
     """Changes to a draft. ``None`` leaves a field as it is; ``contents`` entries replace the
-    entries of the same name, and an empty value (blank, ``False``, ``()``) removes one."""
+    entries of the same name, and an empty value (blank, ``False``, ``()``) removes one.
+
+    Its fields are the terms (:class:`~hanoix.requests.terms.RequestTerms`, with the same
+    personal-data marks), the channel and the owner, each optional; the lifecycle applies
+    whichever are set, by name, so a field added here is applied without more code.
+    """
 
     contents: Mapping[str, ContentValue] = personal_field(default_factory=dict)
     proceeding: str | None = personal_field(default=None)

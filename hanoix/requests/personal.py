@@ -12,6 +12,7 @@ summary of facts names no one.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -36,8 +37,22 @@ def is_personal(f: dataclasses.Field[Any]) -> bool:
 
 
 def personal_field_names(cls: type[Any]) -> frozenset[str]:
-    """Names of the fields of dataclass ``cls`` marked as personal data."""
-    return frozenset(f.name for f in dataclasses.fields(cls) if is_personal(f))
+    """Names of the fields of dataclass ``cls`` marked as personal data.
+
+    A field that always holds a dataclass (a request's ``terms``) is searched too, its marked
+    fields named by their path (``terms.proceeding``): what is marked there is personal data of
+    ``cls`` as much as its own fields are. Optional values and collections are records of
+    their own, asked about by their own type.
+    """
+    hints = typing.get_type_hints(cls)
+    names: set[str] = set()
+    for f in dataclasses.fields(cls):
+        if is_personal(f):
+            names.add(f.name)
+        held = hints[f.name]
+        if isinstance(held, type) and dataclasses.is_dataclass(held):
+            names.update(f"{f.name}.{name}" for name in personal_field_names(held))
+    return frozenset(names)
 
 
 def _empty(value: Any) -> bool:
@@ -55,6 +70,9 @@ def loggable(value: Any) -> Any:
     (so a reader knows data exists) and ``None`` when it was empty. Dates and times become ISO
     8601 strings, enums their values, article references their printed form.
     """
+    # An article reference is a dataclass too: it is printed before records are walked.
+    if isinstance(value, Art):
+        return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}
         for f in dataclasses.fields(value):
@@ -70,8 +88,6 @@ def loggable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, timedelta):
         return value.total_seconds()
-    if isinstance(value, Art):
-        return str(value)
     if isinstance(value, Mapping):
         return {str(k): loggable(v) for k, v in value.items()}
     if isinstance(value, frozenset | set):

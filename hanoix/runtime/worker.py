@@ -25,7 +25,7 @@ import random as _random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -46,6 +46,7 @@ from hanoix.ledger.errors import SplitViewError
 from hanoix.logs import get_logger
 from hanoix.services import custody
 from hanoix.services.federation import Federation
+from hanoix.services.federation.state import sqlite_turn
 from hanoix.store import federation as store
 
 _log = get_logger("hanoix.federation.worker")
@@ -197,6 +198,13 @@ class Worker:
         )
         self._in_flight: set[str] = set()
         self._in_flight_lock = threading.Lock()
+        # The running loop exchanges checkpoints on a thread of its own: an exchange (two
+        # round trips, a proof, a cosignature) held up the delivery that happened to be due
+        # for it, an urgent one too. Direct calls (drain, deliver) keep it inline.
+        self._witness_apart = False
+        self._in_round = threading.Event()
+        """Set while the ordinary lane delivers a round (the urgent lane polls meanwhile)."""
+        self._witnessing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hanoix-witness")
 
     # clients
 
@@ -224,6 +232,7 @@ class Worker:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         self._transfers.shutdown(wait=True)
+        self._witnessing.shutdown(wait=True)
         with self._clients_lock:
             for client in self._clients.values():
                 client.close()
@@ -233,6 +242,19 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         _log.info("federation.worker_started", concurrency=self.settings.concurrency)
+        self._witness_apart = True
+        lane = threading.Thread(
+            target=self._urgent_lane, args=(stop,), name="hanoix-urgent", daemon=True
+        )
+        lane.start()
+        try:
+            self._ordinary_lane(stop)
+        finally:
+            self.federation.state.urgent_signal.set()
+            lane.join(timeout=10)
+        _log.info("federation.worker_stopped")
+
+    def _ordinary_lane(self, stop: threading.Event) -> None:
         unavailable = False
         while not stop.is_set():
             try:
@@ -255,7 +277,36 @@ class Worker:
             if wait > 0:
                 self.federation.state.outbox_signal.wait(wait)
                 self.federation.state.outbox_signal.clear()
-        _log.info("federation.worker_stopped")
+
+    def _urgent_lane(self, stop: threading.Event) -> None:
+        """Urgent envelopes only, on a thread of their own: they never wait for a round of
+        ordinary ones to come back (the ordinary lane takes them first too, when it claims).
+        Woken at once by an urgent envelope queued in this process; polls otherwise."""
+        signal = self.federation.state.urgent_signal
+        claim = True
+        while not stop.is_set():
+            # Cleared before the claim, so that one queued meanwhile is not slept through.
+            signal.clear()
+            taken = 0
+            # An idle ordinary lane polls as often, urgent envelopes first: this one polls
+            # only while a round keeps the other busy (woken, it claims at once).
+            if claim or self._in_round.is_set():
+                try:
+                    taken = self.run_urgent_once()
+                except UnavailableError:
+                    pass  # the ordinary lane says so in the log
+                except Exception:  # noqa: BLE001  (the lane must outlive a bad round; logged)
+                    _log.exception("federation.urgent_round_failed")
+            claim = taken > 0 or signal.wait(self.settings.poll_interval)
+
+    def run_urgent_once(self) -> int:
+        """Claim the urgent envelopes that are due and send them at once, one request per peer
+        (or a few, for many); return how many were taken."""
+        items, directory = self._claim(urgent_only=True)
+        small, _ = self._split(items)
+        for unit in self._units(small, spread=1):
+            self._record_all(self._unit_outcomes(unit, directory))
+        return len(items)
 
     def _idle_wait(self) -> float:
         with self.node.unit_of_work() as session:
@@ -269,44 +320,44 @@ class Worker:
         """Claim one batch of due envelopes and deliver them; return how many were taken.
 
         Small envelopes go several to a request, ``concurrency`` requests in flight over each
-        peer's kept-alive connections; each request's outcomes are recorded in one
-        transaction as soon as it completes, and then urgent envelopes that became due in the
-        meantime are sent at once rather than after the round. Envelopes with an evidence
-        transfer go to their own threads and record their outcome alone; the round does not
-        wait for them unless ``wait_transfers``.
+        peer's kept-alive connections; the round's outcomes are recorded in one transaction
+        when its requests are back (urgent envelopes do not wait for a round: they have their
+        own lane, :meth:`run_urgent_once`). Envelopes with an evidence transfer go to their
+        own threads and record their outcome alone; the round does not wait for them unless
+        ``wait_transfers``.
         """
         items, directory = self._claim(urgent_only=False)
         if not items:
             return 0
-        taken = len(items)
-        small, uploads = self._split(items)
-        units = self._units(small)
-        if self.settings.concurrency == 1:
-            for unit in units:
-                self._record_all(self._unit_outcomes(unit, directory))
-        else:
-            running = {self._pool.submit(self._unit_outcomes, unit, directory) for unit in units}
-            while running:
-                done, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    self._record_all(future.result())
-                if running:
-                    urgent, _ = self._claim(urgent_only=True)
-                    taken += len(urgent)
-                    more, transfers = self._split(urgent)
-                    uploads += transfers
-                    running |= {
-                        self._pool.submit(self._unit_outcomes, unit, directory)
-                        for unit in self._units(more)
-                    }
+        self._in_round.set()
+        try:
+            small, uploads = self._split(items)
+            units = self._units(small)
+            outcomes: list[tuple[store.OutboxItem, Outcome, Receipt | None]] = []
+            if self.settings.concurrency == 1:
+                for unit in units:
+                    outcomes += self._unit_outcomes(unit, directory)
+            else:
+                # One write transaction for the round rather than one per request: every
+                # other writer of the outbox (the API queueing, another worker) waits less.
+                for future in [self._pool.submit(self._unit_outcomes, u, directory) for u in units]:
+                    outcomes += future.result()
+            self._record_all(outcomes)
+        finally:
+            self._in_round.clear()
         if wait_transfers:
             for upload in uploads:
                 upload.result()
-        return taken
+        return len(items)
+
+    def _outbox_writer(self, urgent: bool) -> contextlib.AbstractContextManager[None]:
+        """The lanes' write transactions take turns, the urgent lane's first (on SQLite)."""
+        turns = self.federation.state.outbox_turns
+        return sqlite_turn(turns, self.node.engine.dialect.name, urgent=urgent)
 
     def _claim(self, *, urgent_only: bool) -> tuple[list[store.OutboxItem], Directory | None]:
         now = self.node.clock.now()
-        with self.node.unit_of_work() as session:
+        with self._outbox_writer(urgent_only), self.node.unit_of_work() as session:
             items = store.claim_due(
                 session, now, self._lease_end(now), self.settings.batch, urgent_only=urgent_only
             )
@@ -330,16 +381,19 @@ class Worker:
                     uploads.append(self._transfers.submit(self._deliver_transfer, item))
         return small, uploads
 
-    def _units(self, items: list[store.OutboxItem]) -> list[list[store.OutboxItem]]:
+    def _units(
+        self, items: list[store.OutboxItem], spread: int | None = None
+    ) -> list[list[store.OutboxItem]]:
         """Split a round into requests: per peer, several envelopes per request (at most
-        ``_BATCH_ENVELOPES`` and ``_BATCH_BYTES``), spread over ``concurrency`` requests in
-        flight, kept in queue order (urgent ones first)."""
+        ``_BATCH_ENVELOPES`` and ``_BATCH_BYTES``), spread over ``spread`` requests in flight
+        (``concurrency`` unless said), kept in queue order (urgent ones first)."""
+        spread = spread or self.settings.concurrency
         by_peer: dict[str, list[store.OutboxItem]] = {}
         for item in items:
             by_peer.setdefault(item.recipient, []).append(item)
         units: list[list[store.OutboxItem]] = []
         for group in by_peer.values():
-            per_request = max(1, min(_BATCH_ENVELOPES, -(-len(group) // self.settings.concurrency)))
+            per_request = max(1, min(_BATCH_ENVELOPES, -(-len(group) // spread)))
             unit: list[store.OutboxItem] = []
             size = 0
             for item in group:
@@ -546,14 +600,24 @@ class Worker:
         # their inserts and updates can wait for one flush at commit, instead of a flush
         # before each lookup. A transfer's delivery (custody records) keeps the usual flushes.
         batched = all(item.transfer_id is None for item, _, _ in results)
-        with self.node.unit_of_work() as session, _no_autoflush(session, batched):
+        # Small envelopes delivered are recorded together, in a few statements.
+        delivered: list[tuple[store.OutboxItem, Receipt, dict[str, Any]]] = []
+        urgent = any(item.urgent for item, _, _ in results)
+        with (
+            self._outbox_writer(urgent),
+            self.node.unit_of_work() as session,
+            _no_autoflush(session, batched),
+        ):
             for item, outcome, receipt in results:
                 log = dict(
                     envelope=item.envelope_id, to=item.recipient, type=item.type, urgent=item.urgent
                 )
                 if outcome.kind == "delivered":
                     assert receipt is not None and outcome.receipt is not None
-                    self.federation.record_delivery(session, item, receipt, outcome.receipt)
+                    if item.transfer_id is None:
+                        delivered.append((item, receipt, outcome.receipt))
+                    else:
+                        self.federation.record_delivery(session, item, receipt, outcome.receipt)
                     logs.append(
                         partial(
                             _log.info, "federation.delivered", attempts=item.attempts + 1, **log
@@ -580,6 +644,7 @@ class Worker:
                             **log,
                         )
                     )
+            self.federation.record_deliveries(session, delivered)
         for emit in logs:
             emit()
 
@@ -662,12 +727,23 @@ class Worker:
             if last is not None and now - last < self.settings.witness_interval:
                 return
             self._last_witness[entry.origin] = now
+        if self._witness_apart:
+            self._witnessing.submit(self._witness, entry, client)
+        else:
+            self._witness(entry, client)
+
+    def _witness(self, entry: NodeEntry, client: PeerClient) -> None:
         try:
             self.exchange_checkpoints(entry, client)
         except SplitViewError as split:
             _log.critical("federation.split_view", peer=entry.origin, reason=split.evidence.reason)
         except (HanoixError, DeliveryError) as exc:
             _log.warning("federation.witness_failed", peer=entry.origin, reason=exc.message)
+        except Exception:  # noqa: BLE001
+            # The exchange comes after the delivery it follows, which already has its receipt:
+            # a fault here must not send the envelope again (the peer would see a repeat); on
+            # its own thread, nobody else would log it either.
+            _log.exception("federation.witness_failed", peer=entry.origin)
 
     def exchange_checkpoints(self, entry: NodeEntry, client: PeerClient) -> dict[str, Any]:
         """Cosign the peer's checkpoint and have it cosign ours (one round trip each way)."""

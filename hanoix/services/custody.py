@@ -691,6 +691,9 @@ class CustodyLedger:
         found: SplitViewError | None = None
         with self._node.unit_of_work() as session:
             incoming = open_checkpoint(note, log_key)
+            # Several processes of this node witness the same peers (each delivery worker
+            # does, after a contact): one at a time, each deciding on what the last kept.
+            store.lock_appends(session)
             last = store.last_witnessed(session, incoming.origin)
             previous = self._open_seen(last, log_key) if last is not None else None
             try:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from weakref import WeakKeyDictionary
@@ -387,16 +387,9 @@ def _new_request(
         requesting=Party(authority.state, authority.code, own.zone),
         requested=Party(requested, _requested_authority(draft, channel, profile), profile.zone),
         channel=channel,
-        language=draft.language,
-        proceeding=draft.proceeding,
-        contents=dict(draft.contents),
-        urgent=draft.urgent,
-        restricted=draft.restricted,
-        legal_basis_other=(draft.legal_basis_other or "").strip() or None,
-        convention_offence=draft.convention_offence,
-        dual_criminality=draft.dual_criminality,
-        preservation_days=draft.preservation_days,
-        suggested_deadline=draft.suggested_deadline,
+        terms=replace(
+            draft.terms, legal_basis_other=(draft.terms.legal_basis_other or "").strip() or None
+        ),
         owner=draft.owner,
     )
     return spec, profile

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Text,
     case,
     func,
+    insert,
     or_,
     select,
     update,
@@ -208,6 +209,27 @@ class OutboxItem:
         }
 
 
+_OUTBOX_ITEM_COLUMNS = (
+    OutboxRow.seq,
+    OutboxRow.envelope_id,
+    OutboxRow.recipient,
+    OutboxRow.type,
+    OutboxRow.urgent,
+    OutboxRow.in_reply_to,
+    OutboxRow.envelope,
+    OutboxRow.digest,
+    OutboxRow.transfer_id,
+    OutboxRow.created_at,
+    OutboxRow.expires_at,
+    OutboxRow.status,
+    OutboxRow.attempts,
+    OutboxRow.next_attempt_at,
+    OutboxRow.last_error,
+    OutboxRow.delivered_at,
+)
+"""The columns of :class:`OutboxItem`, in its order."""
+
+
 def _outbox_item(row: OutboxRow) -> OutboxItem:
     return OutboxItem(
         seq=row.seq,
@@ -273,7 +295,7 @@ def claim_due(
 ) -> list[OutboxItem]:
     """Take up to ``limit`` pending envelopes that are due and not leased, urgent first, then
     in the order they were queued; lease them until ``lease_until``. ``urgent_only``: only
-    urgent ones (the worker asks between the requests of a round).
+    urgent ones (the worker's urgent lane).
 
     On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent workers take disjoint
     sets; on SQLite the write lock serialises claims.
@@ -292,11 +314,28 @@ def claim_due(
         query = query.where(OutboxRow.priority == PRIORITY_URGENT)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = list(session.scalars(query))
-    for row in rows:
-        row.lease_until = lease_until
-    session.flush()
-    return [_outbox_item(row) for row in rows]
+    # Plain rows and one UPDATE for the batch: ORM objects, and an UPDATE per row at flush,
+    # cost more than the claim's own work.
+    rows = session.execute(query.with_only_columns(*_OUTBOX_ITEM_COLUMNS)).all()
+    if not rows:
+        return []
+    # pysqlite runs the SELECT outside a transaction, so two claimers (the urgent and the
+    # ordinary lane, or two workers) may read the same rows: the UPDATE takes only those
+    # still free, atomically, and says which.
+    taken = set(
+        session.scalars(
+            update(OutboxRow)
+            .where(
+                OutboxRow.seq.in_([row.seq for row in rows]),
+                OutboxRow.status == PENDING,
+                (OutboxRow.lease_until.is_(None)) | (OutboxRow.lease_until <= now),
+            )
+            .values(lease_until=lease_until)
+            .returning(OutboxRow.seq)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    return [OutboxItem(**row._mapping) for row in rows if row.seq in taken]
 
 
 def _row(session: Session, envelope_id: str) -> OutboxRow:
@@ -330,6 +369,54 @@ def mark_delivered(session: Session, envelope_id: str, at: datetime) -> bool:
     row.lease_until = None
     row.last_error = None
     return True
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A small envelope's receipt, checked, to keep (:func:`record_deliveries`)."""
+
+    envelope_id: str
+    recipient: str
+    digest: str
+    received_at: datetime
+    receipt: str
+
+
+def record_deliveries(session: Session, delivered: Sequence[Delivered], at: datetime) -> None:
+    """Keep the receipts of envelopes without a transfer and mark them delivered, in two
+    statements for the batch (a receipt kept already, by another worker, stays as it is; a
+    row delivered already is left alone)."""
+    if not delivered:
+        return
+    ids = [item.envelope_id for item in delivered]
+    receipts = [
+        {
+            "envelope_id": item.envelope_id,
+            "recipient": item.recipient,
+            "digest": item.digest,
+            "received_at": item.received_at,
+            "stored_at": at,
+            "receipt": item.receipt,
+        }
+        for item in delivered
+    ]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    keep = dialect.insert(ReceiptRow).on_conflict_do_nothing(
+        index_elements=[ReceiptRow.envelope_id]
+    )
+    session.execute(keep, receipts)
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.envelope_id.in_(ids), OutboxRow.status != DELIVERED)
+        .values(
+            status=DELIVERED,
+            attempts=OutboxRow.attempts + 1,
+            delivered_at=at,
+            lease_until=None,
+            last_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def mark_retry(session: Session, envelope_id: str, error: str, next_attempt_at: datetime) -> int:
@@ -445,6 +532,17 @@ def get_inbox(session: Session, envelope_id: str) -> InboxItem | None:
     return None if row is None else _inbox_item(row)
 
 
+def inbox_ids_among(session: Session, envelope_ids: Sequence[str]) -> set[str]:
+    """Which of ``envelope_ids`` were received already (one query for a batch)."""
+    if not envelope_ids:
+        return set()
+    query = select(InboxRow.envelope_id).where(InboxRow.envelope_id.in_(list(envelope_ids)))
+    return set(session.scalars(query))
+
+
+_INSERT_INBOX = insert(InboxRow)
+
+
 def add_inbox(
     session: Session,
     *,
@@ -460,9 +558,12 @@ def add_inbox(
     payload: str,
     receipt: str,
 ) -> None:
-    """Insert the inbox row; flushed at once so a concurrent duplicate fails here."""
-    session.add(
-        InboxRow(
+    """Insert the inbox row at once, so that a concurrent duplicate fails here: one cached
+    Core statement on the session's connection (an ORM object flushed, or an ORM insert,
+    cost several times the statement itself, and every envelope of a batch pays it)."""
+    session.connection().execute(
+        _INSERT_INBOX,
+        dict(
             envelope_id=envelope_id,
             sender=sender,
             type=type,
@@ -475,9 +576,8 @@ def add_inbox(
             payload=payload,
             receipt=receipt,
             duplicates=0,
-        )
+        ),
     )
-    session.flush()
 
 
 def link_inbox_to_request(session: Session, envelope_id: str, reference: str) -> None:
@@ -661,6 +761,7 @@ def add_directory(
         )
     )
     session.flush()
+    session.info.pop(_DIRECTORY_IN_FORCE, None)
 
 
 def latest_directory(session: Session) -> StoredDirectory | None:
@@ -670,9 +771,24 @@ def latest_directory(session: Session) -> StoredDirectory | None:
     return StoredDirectory(row.serial, row.issued_at, row.imported_at, row.digest, row.document)
 
 
+_DIRECTORY_IN_FORCE = "hanoix.federation.directory_digest"
+
+
 def latest_directory_digest(session: Session) -> str | None:
-    """The SHA-256 of the directory in force, without loading the document."""
-    return session.scalar(select(DirectoryRow.digest).order_by(DirectoryRow.serial.desc()).limit(1))
+    """The SHA-256 of the directory in force, without loading the document; read once per
+    transaction (a batch of envelopes asks for each one). The query must not flush: it
+    would flush the previous envelope's row, one statement per envelope."""
+    remembered = session.info.get(_DIRECTORY_IN_FORCE)
+    transaction = session.get_transaction()
+    if remembered is not None and transaction is not None and remembered[0] is transaction:
+        digest: str | None = remembered[1]
+        return digest
+    with session.no_autoflush:
+        digest = session.scalar(
+            select(DirectoryRow.digest).order_by(DirectoryRow.serial.desc()).limit(1)
+        )
+    session.info[_DIRECTORY_IN_FORCE] = (session.get_transaction(), digest)
+    return digest
 
 
 def directory_serials(session: Session) -> list[int]:
@@ -779,14 +895,18 @@ def list_transfers(session: Session, direction: str | None = None) -> list[Trans
 def add_cosignature(
     session: Session, witness: str, tree_size: int, cosigned_note: str, at: datetime
 ) -> bool:
-    if session.get(CosignatureRow, (witness, tree_size)) is not None:
-        return False
-    session.add(
-        CosignatureRow(
-            witness=witness, tree_size=tree_size, cosigned_note=cosigned_note, received_at=at
-        )
-    )
-    return True
+    """Keep a peer's cosignature of our checkpoint; False when one of that size is kept.
+
+    One statement that ignores a duplicate: two workers of the node may bring back the same
+    peer's cosignature of the same checkpoint at the same moment."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    kept = session.execute(
+        insert(CosignatureRow)
+        .values(witness=witness, tree_size=tree_size, cosigned_note=cosigned_note, received_at=at)
+        .on_conflict_do_nothing()
+        .returning(CosignatureRow.tree_size)
+    ).scalar_one_or_none()
+    return kept is not None
 
 
 def list_cosignatures(

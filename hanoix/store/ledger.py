@@ -303,6 +303,15 @@ def _lock_head(conn: Connection) -> TreeHead:
     return TreeHead(int(row.tree_size), bytes(row.root_hash))
 
 
+def lock_appends(session: Session) -> TreeHead:
+    """Take the append lock now, for the rest of the caller's transaction, and return the head.
+
+    For a use case that reads, decides, then appends (witnessing a peer's checkpoint: the last
+    one seen decides whether the new one is cosigned): holding the lock from the read on, no
+    other process of the node can write the same decision between them."""
+    return _lock_head(_connection(session))
+
+
 def append_many(
     session: Session,
     entries: Sequence[bytes],

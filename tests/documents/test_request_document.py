@@ -3,6 +3,8 @@ the API and the CLI share."""
 
 from __future__ import annotations
 
+from dataclasses import fields
+from datetime import date
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from pydantic import ValidationError
 from hanoix.convention import RequestKind
 from hanoix.documents.requests import (
     DOCUMENT_VERSION,
+    DraftInput,
     EditIn,
     RequestDocument,
     granted_consent,
@@ -19,7 +22,16 @@ from hanoix.documents.requests import (
     to_draft,
 )
 from hanoix.errors import InputError
-from hanoix.requests import RetentionConsent, UseAction, UseConsent, rulebook
+from hanoix.requests import (
+    Channel,
+    RequestEdit,
+    RequestTerms,
+    RetentionConsent,
+    UseAction,
+    UseConsent,
+    personal_field_names,
+    rulebook,
+)
 from tests.requests.builders import AUT_DRAFTER, T0, user
 from tests.services.requests_world import document
 
@@ -94,3 +106,102 @@ def test_a_consent_is_to_one_use_or_to_keeping_the_material_not_both_or_neither(
 ) -> None:
     with pytest.raises(InputError, match="one use or to keeping the material"):
         granted_consent(AUT_DRAFTER, T0, **choice)
+
+
+def test_the_fingerprint_of_a_draft_is_the_one_stored_answers_were_keyed_on() -> None:
+    # Digests taken before the terms were a value of their own: an Idempotency-Key retried
+    # across that change must still find its first answer.
+    full = DraftInput(
+        kind=RequestKind.MLA,
+        requested_state="VNM",
+        terms=RequestTerms(
+            language="en",
+            proceeding="Case 7/2026",
+            contents={"facts": "x", "items": ("a", "b"), "intent_x": True},
+            urgent=True,
+            restricted=False,
+            legal_basis_other="Treaty",
+            convention_offence=True,
+            dual_criminality=None,
+            preservation_days=90,
+            suggested_deadline=date(2027, 1, 31),
+        ),
+        requesting_state="AUT",
+        requested_authority="VNM-CA",
+        channel=Channel.CENTRAL_AUTHORITY,
+        owner="alice",
+    )
+    bare = DraftInput(
+        kind=RequestKind.PRESERVATION,
+        requested_state="VNM",
+        terms=RequestTerms(language="en", proceeding=""),
+    )
+    assert full.fingerprint() == "2ccc6971a71f162b698c0489ea9896da7d58d532f303e8291c9900d3895f47aa"
+    assert bare.fingerprint() == "f85972ee71edda8c42dab676eb640948b648eac615e93393b285b6ce6053f3cf"
+
+
+def test_a_draft_reads_its_terms_from_the_document() -> None:
+    terms = to_draft(
+        RequestDocument.model_validate(
+            document(
+                language=" FR ",
+                urgent=True,
+                restricted=True,
+                preservation_days=30,
+                suggested_deadline="2026-05-04",
+                convention_offence=False,
+                dual_criminality=False,
+                legal_basis_other="reciprocity",
+            )
+        )
+    ).terms
+    assert (terms.language, terms.urgent, terms.restricted, terms.preservation_days) == (
+        "fr",
+        True,
+        True,
+        30,
+    )
+    assert terms.suggested_deadline == date(2026, 5, 4)
+    assert (terms.convention_offence, terms.dual_criminality) == (False, False)
+    assert terms.legal_basis_other == "reciprocity"
+
+
+def test_the_changes_document_names_exactly_the_fields_of_an_edit() -> None:
+    assert set(EditIn.model_fields) == {f.name for f in fields(RequestEdit)}
+
+
+def test_each_change_of_the_document_reaches_the_edit() -> None:
+    changes = EditIn.model_validate(
+        {
+            "contents": {"summary_of_facts": "more"},
+            "proceeding": "p",
+            "language": "fr",
+            "channel": "diplomatic",
+            "urgent": True,
+            "restricted": False,
+            "legal_basis_other": "treaty",
+            "convention_offence": True,
+            "dual_criminality": False,
+            "preservation_days": 7,
+            "suggested_deadline": "2026-07-01",
+            "owner": "aut.editor",
+        }
+    )
+    assert changes.payload(RequestKind.MLA) == RequestEdit(
+        contents={"summary_of_facts": "more"},
+        proceeding="p",
+        language="fr",
+        channel=Channel.DIPLOMATIC,
+        urgent=True,
+        restricted=False,
+        legal_basis_other="treaty",
+        convention_offence=True,
+        dual_criminality=False,
+        preservation_days=7,
+        suggested_deadline=date(2026, 7, 1),
+        owner="aut.editor",
+    )
+
+
+def test_the_terms_of_a_draft_are_marked_as_personal_where_a_request_s_are() -> None:
+    assert personal_field_names(DraftInput) == {"terms.proceeding", "terms.contents"}

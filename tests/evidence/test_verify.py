@@ -7,16 +7,18 @@ the contract; the tampering property tests only check that something is found.
 from __future__ import annotations
 
 import io
+import mmap
 import random
 from pathlib import Path
 
+import blake3
 import pytest
 
 from hanoix.errors import Problem
 from hanoix.evidence.errors import EvidenceInputError, PackageVerificationError
-from hanoix.evidence.format import FOOTER_SIZE, TAG_SIZE, b64encode
+from hanoix.evidence.format import FOOTER_SIZE, PREAMBLE_SIZE, TAG_SIZE, b64encode, chunk_count
 from hanoix.evidence.keys import PublicKey
-from hanoix.evidence.verify import MAX_CHUNK_PROBLEMS, chunk_spans, verify
+from hanoix.evidence.verify import MAX_CHUNK_PROBLEMS, _Mapped, chunk_spans, verify
 from tests.evidence.helpers import CHUNK, authority, seal_bytes
 
 SENDER = authority(11)
@@ -288,3 +290,146 @@ def test_a_file_on_disk_verifies_through_its_memory_map(tmp_path: Path) -> None:
     with path.open("rb") as stream:
         verified = verify(stream, progress=progress.append)
     assert sum(progress) == verified.report.plaintext_bytes
+
+
+# --- the field and wording of each step's problem: what the API and the CLI hand on ---------
+
+
+def _trailer_start(package: bytes) -> int:
+    return SPANS[-1][0] + SPANS[-1][1]
+
+
+def test_a_header_length_out_of_range_is_named_on_the_preamble() -> None:
+    tampered = bytearray(PACKAGE)
+    tampered[12:16] = (1).to_bytes(4, "big")  # the preamble's header length, below its minimum
+    _, problems = _problems(bytes(tampered))
+    assert problems == [("preamble", "step 1: header length 1 is out of range")]
+
+
+def test_a_header_that_is_not_json_is_named_on_the_header() -> None:
+    tampered = bytearray(PACKAGE)
+    tampered[PREAMBLE_SIZE] = ord("[")  # the header's opening brace
+    _, problems = _problems(bytes(tampered))
+    assert [field for field, _ in problems] == ["header"]
+    assert problems[0][1].startswith("step 2: header ")
+
+
+def test_an_altered_signature_is_named_with_the_key_the_header_gives() -> None:
+    tampered = bytearray(PACKAGE)
+    tampered[-FOOTER_SIZE - 1] ^= 0x01  # the signature's last byte
+    _, problems = _problems(bytes(tampered))
+    assert problems == [
+        (
+            "signature",
+            "step 4: the signature does not verify with the sender key in the header "
+            f"({SENDER.sender.key_id}): the header or trailer was altered",
+        )
+    ]
+
+
+def test_an_altered_chunk_hash_breaks_the_signature_the_root_and_that_chunk() -> None:
+    tampered = bytearray(PACKAGE)
+    start = _trailer_start(PACKAGE)
+    summary_length = int.from_bytes(tampered[start : start + 4], "big")
+    tampered[start + 4 + summary_length] ^= 0x01  # the first byte of chunk 0's committed hash
+    _, problems = _problems(bytes(tampered))
+    assert [field for field, _ in problems] == ["signature", "trailer", "chunk 0"]
+    assert problems[1] == (
+        "trailer",
+        "step 5: the chunk hashes do not add up to the committed Merkle root",
+    )
+    assert problems[2] == (
+        "chunk 0",
+        "step 7: chunk 0 does not match its committed hash (altered or reordered)",
+    )
+
+
+def test_a_byte_count_that_makes_another_number_of_chunks_stops_before_the_chunks() -> None:
+    verified = verify(io.BytesIO(PACKAGE))
+    summary = verified.trailer.summary
+    declared = f'"bytes":{summary.plaintext_bytes}'.encode()
+    smaller = summary.plaintext_bytes // 10 ** (len(str(summary.plaintext_bytes)) - 1)
+    forged = f'"bytes":{smaller}'.ljust(len(declared)).encode()
+    # Same length, so the trailer still parses: spaces are allowed around JSON members.
+    assert PACKAGE.count(declared) == 1
+    expected = chunk_count(smaller, CHUNK)
+    assert expected != summary.chunks
+    _, problems = _problems(PACKAGE.replace(declared, forged))
+    # Layout (step 6) failed, so no chunk is hashed against it (no step 7).
+    assert problems[0][0] == "signature"
+    assert problems[1:] == [
+        (
+            "trailer",
+            f"step 6: {smaller} bytes in chunks of {CHUNK} make {expected} chunks, but the "
+            f"summary says {summary.chunks}",
+        )
+    ]
+
+
+def test_a_package_that_is_a_header_and_a_footer_is_read_up_to_its_empty_trailer() -> None:
+    # Exactly header + footer: the footer is present, so step 3 reads it and finds no trailer.
+    footer = bytearray(PACKAGE[-FOOTER_SIZE:])
+    footer[:8] = (0).to_bytes(8, "big")
+    _, problems = _problems(PACKAGE[: SPANS[0][0]] + bytes(footer))
+    assert problems == [("trailer", "step 3: the trailer is too short for its summary length")]
+
+
+def test_a_package_cut_in_its_trailer_still_reports_its_size_and_header() -> None:
+    cut = PACKAGE[: SPANS[0][0] + 3]
+    with pytest.raises(PackageVerificationError) as raised:
+        verify(io.BytesIO(cut))
+    report = raised.value.report
+    assert report is not None
+    assert report.size == len(cut)
+    assert report.header is not None
+    assert report.as_dict()["signer"] == _party(SENDER.sender, "Ministry of Justice", "AUT")
+    assert report.as_dict()["package_id"] is None
+
+
+# --- the memory map: what verify hashes is read in place, and dropped once hashed -----------
+
+
+def _resident_bytes_of(path: Path) -> int:
+    """The resident size of this process's mapping of ``path`` (from /proc/self/smaps)."""
+    sizes = []
+    inside = False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split()
+        if head and "-" in head[0] and len(head) >= 5:
+            inside = len(head) >= 6 and head[-1] == str(path)
+        elif inside and head and head[0] == "Rss:":
+            sizes.append(int(head[1]) * 1024)
+    assert len(sizes) == 1, f"{path} is mapped {len(sizes)} times"
+    return sizes[0]
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux /proc")
+def test_a_mapped_file_is_hashed_in_place_and_its_pages_dropped_behind(tmp_path: Path) -> None:
+    data = random.Random(5).randbytes(4096 * mmap.PAGESIZE + 123)
+    path = tmp_path / "package.hxp"
+    path.write_bytes(data)
+    with path.open("rb") as stream:
+        mapped = _Mapped(stream)
+        try:
+            assert mapped.mapping is not None
+            with pytest.raises(TypeError):
+                mapped.mapping[0] = 0  # read-only: verify can never write to evidence
+            assert _resident_bytes_of(path) == 0  # nothing read yet
+            hasher = blake3.blake3()
+            step = CHUNK + TAG_SIZE  # spans that straddle pages, as chunks do
+            for offset in range(0, len(data), step):
+                assert mapped.hash(hasher, offset, min(step, len(data) - offset))
+            assert hasher.digest() == blake3.blake3(data).digest()
+            # Every whole page hashed was dropped. The kernel may map the file in large folios
+            # (2 MiB here) when the last page is read, so the bound is a quarter of the file, not
+            # one page; keeping every page (no drop, or a wrong range) leaves the whole file.
+            assert _resident_bytes_of(path) <= len(data) // 4
+        finally:
+            mapped.close()
+
+
+def test_a_stream_without_a_file_is_hashed_from_reads_not_a_map() -> None:
+    mapped = _Mapped(io.BytesIO(PACKAGE))
+    assert mapped.mapping is None
+    assert mapped.hash(blake3.blake3(), 0, 10) is False
+    mapped.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from hanoix.ledger.checkpoint import (
     Checkpoint,
+    NoteSignature,
     NoteSigner,
     SignedCheckpoint,
     key_id,
@@ -28,6 +30,8 @@ from hanoix.ledger.merkle import MemoryTree
 from hanoix.ledger.witness import (
     CosignatureVerifier,
     Cosigner,
+    check_same_view,
+    cosigned_message,
     require_cosignatures,
     verify_cosignatures,
     witness_checkpoint,
@@ -220,4 +224,127 @@ def test_checkpoints_with_a_wrong_key_or_origin_are_refused(log: Log, witness: C
             previous=None,
             now=NOW,
             origin="another.example/log",
+        )
+
+
+# --- each refusal named exactly, the bounds of a cosignature's time, and the records' dicts --
+
+
+def test_a_cosignature_time_runs_from_zero_to_two_to_the_63_minus_one() -> None:
+    assert cosigned_message("x\n", 0) == b"cosignature/v1\ntime 0\nx\n"
+    assert cosigned_message("x\n", 2**63 - 1).startswith(
+        b"cosignature/v1\ntime 9223372036854775807\n"
+    )
+    for impossible in (-1, 2**63):
+        with pytest.raises(
+            ValueError, match=r"^a cosignature timestamp is between 0 and 2\*\*63 - 1$"
+        ):
+            cosigned_message("x\n", impossible)
+
+
+def _cosigned(log: Log, witness: Cosigner) -> tuple[str, NoteSignature]:
+    result = witness_checkpoint(
+        witness, log.checkpoint(), log.signer.verifier(), previous=None, now=NOW
+    )
+    return parse_note(log.checkpoint()).text, result.cosignature.note_signature()
+
+
+def test_a_cosignature_read_back_is_the_one_made(log: Log, witness: Cosigner) -> None:
+    text, line = _cosigned(log, witness)
+    assert line.signature[:8] == int(NOW.timestamp()).to_bytes(8, "big")
+    read = witness.verifier().cosignature(text, line)
+    assert (read.name, read.key_id, read.timestamp) == (
+        witness.name,
+        witness.key_id,
+        int(NOW.timestamp()),
+    )
+    assert read.signature == line.signature[8:]
+    assert read.note_signature() == line
+    witness.verifier().verify_text(text, line)
+    assert read.as_dict() == {
+        "witness": witness.name,
+        "key_id": witness.key_id.hex(),
+        "time": "2026-11-23T12:00:00Z",
+        "signature_line": line.line().rstrip("\n"),
+    }
+
+
+def test_each_way_a_cosignature_fails_is_named(log: Log, witness: Cosigner) -> None:
+    text, line = _cosigned(log, witness)
+    verifier = witness.verifier()
+    name = re.escape(witness.name)
+    other = Cosigner("mex.hanoix.invalid/witness", Ed25519PrivateKey.generate())
+    with pytest.raises(CheckpointError, match=rf"^the cosignature is not from the witness {name}$"):
+        verifier.cosignature(text, other.cosign(text, 1).note_signature())
+    with pytest.raises(CheckpointError, match=rf"^the cosignature of {name} is not 72 bytes long$"):
+        verifier.cosignature(text, NoteSignature(line.name, line.key_id, line.signature[:-1]))
+    impossible = (2**63).to_bytes(8, "big") + line.signature[8:]
+    with pytest.raises(
+        CheckpointError, match=rf"^the cosignature of {name} has an impossible timestamp$"
+    ):
+        verifier.cosignature(text, NoteSignature(line.name, line.key_id, impossible))
+    # The largest possible time is read, then the signature checked (and found wrong).
+    largest = (2**63 - 1).to_bytes(8, "big") + line.signature[8:]
+    does_not_verify = rf"^the cosignature of {name} \(key {witness.key_id.hex()}\) does not verify$"
+    with pytest.raises(CheckpointError, match=does_not_verify):
+        verifier.cosignature(text, NoteSignature(line.name, line.key_id, largest))
+    with pytest.raises(CheckpointError, match=does_not_verify):
+        verifier.verify_text(text + "changed\n", line)
+
+
+def test_cosignatures_are_found_on_a_note_already_parsed(log: Log, witness: Cosigner) -> None:
+    cosigned = witness_checkpoint(
+        witness, log.checkpoint(), log.signer.verifier(), previous=None, now=NOW
+    ).cosigned_note
+    found = verify_cosignatures(parse_note(cosigned), [witness.verifier()])
+    assert [c.timestamp for c in found] == [int(NOW.timestamp())]
+
+
+def test_the_evidence_of_a_split_view_reads_as_it_was_found(log: Log, witness: Cosigner) -> None:
+    first = seen(log, log.checkpoint())
+    fork = log.fork(2, "rewritten c")
+    with pytest.raises(SplitViewError) as caught:
+        check_same_view(first, seen(log, fork.checkpoint()), [b"\x01" * 32])
+    assert caught.value.evidence.as_dict() == {
+        "origin": log.signer.name,
+        "first_size": 3,
+        "second_size": 3,
+        "first_checkpoint": log.checkpoint(),
+        "second_checkpoint": fork.checkpoint(),
+        # Of equal sizes the roots are compared: a proof offered is not evidence.
+        "consistency_proof": [],
+        "reason": "two different root hashes for the same tree size 3",
+    }
+
+
+def test_checkpoints_of_two_logs_or_in_the_wrong_order_are_not_compared(
+    log: Log, witness: Cosigner
+) -> None:
+    other = Log(NoteSigner("zaf.hanoix.invalid/ledger", Ed25519PrivateKey.generate()))
+    other.append("a")
+    ours, theirs = seen(log, log.checkpoint()), seen(other, other.checkpoint())
+    with pytest.raises(
+        CheckpointError,
+        match=r"^checkpoints of two logs \('aut.hanoix.invalid/ledger', "
+        r"'zaf.hanoix.invalid/ledger'\) cannot be compared$",
+    ):
+        check_same_view(ours, theirs)
+    small = seen(log, log.checkpoint(1))
+    with pytest.raises(ValueError, match=r"^check_same_view wants the smaller checkpoint first$"):
+        check_same_view(ours, small)
+    with pytest.raises(
+        CheckpointError,
+        match=r"^witness step 2: the previous checkpoint is of 'zaf.hanoix.invalid/ledger', "
+        r"not of 'aut.hanoix.invalid/ledger'$",
+    ):
+        witness_checkpoint(
+            witness, log.checkpoint(), log.signer.verifier(), previous=theirs, now=NOW
+        )
+    with pytest.raises(ValueError, match=r"^the witness needs a timezone-aware time$"):
+        witness_checkpoint(
+            witness,
+            log.checkpoint(),
+            log.signer.verifier(),
+            previous=None,
+            now=NOW.replace(tzinfo=None),
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,10 +22,12 @@ from hanoix.requests import (
     NewRequest,
     NodeActor,
     Party,
+    RequestTerms,
     Role,
     StateProfile,
     Step,
     User,
+    amend,
     apply,
     draft_request,
     register_incoming,
@@ -149,13 +150,15 @@ def new_request(
         requesting=requesting,
         requested=requested,
         channel=channel_for(kind),
-        language="en",
-        proceeding=PROCEEDING,
-        contents=dict(complete_contents(kind) if contents is None else contents),
-        dual_criminality=True,
-        convention_offence=True,
+        terms=RequestTerms(
+            language="en",
+            proceeding=PROCEEDING,
+            contents=dict(complete_contents(kind) if contents is None else contents),
+            dual_criminality=True,
+            convention_offence=True,
+        ),
     )
-    return replace(spec, **overrides)
+    return amend(spec, **overrides)
 
 
 def drafted(
@@ -211,16 +214,7 @@ def incoming(request: CooperationRequest, *, handled_by: str | None = None) -> I
         requested=request.requested,
         handled_by=handled_by or request.requested.authority,
         channel=request.channel,
-        language=request.language,
-        proceeding=request.proceeding,
-        contents=dict(request.contents),
-        urgent=request.urgent,
-        restricted=request.restricted,
-        legal_basis_other=request.legal_basis_other,
-        convention_offence=request.convention_offence,
-        dual_criminality=request.dual_criminality,
-        preservation_days=request.preservation_days,
-        suggested_deadline=request.suggested_deadline,
+        terms=request.terms,
         follows_up=request.follows_up,
     )
 

@@ -32,6 +32,7 @@ from hanoix.requests import (
     UseCondition,
     UseConsent,
     UseOnlyForProceeding,
+    amend,
 )
 from hanoix.requests.conditions import Consent
 from tests.requests.builders import AUT_APPROVER, FROM_VNM, T0, received, sent, step
@@ -87,7 +88,7 @@ def sent_request(kind: RequestKind) -> CooperationRequest:
     }
     if kind is RequestKind.MLA:
         contents["assistance_purposes"] = ("take-evidence", "serve-documents")
-    return replace(
+    return amend(
         request,
         contents=contents,
         proceeding="AUT-StA-Wien-123/26 against Nguyễn Văn A",

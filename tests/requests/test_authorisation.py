@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from hanoix.errors import NotFoundError, PermissionDeniedError
@@ -12,6 +10,7 @@ from hanoix.requests import (
     CooperationRequest,
     Role,
     Side,
+    amend,
     authorise,
     not_found,
 )
@@ -120,7 +119,7 @@ def test_requests_of_another_state_answer_like_missing_ones() -> None:
 
 
 def test_restricted_requests_of_another_authority_answer_like_missing_ones() -> None:
-    restricted = replace(COPIES[REQUESTING], restricted=True)
+    restricted = amend(COPIES[REQUESTING], restricted=True)
     officer = user("aut.officer", AUT_POC, Role.OFFICER_24_7, Role.AUDITOR)
     for action in (Action.VIEW, Action.READ_CONTENT, Action.EDIT):
         with pytest.raises(NotFoundError) as caught:

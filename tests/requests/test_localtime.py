@@ -16,6 +16,7 @@ from hanoix.requests.localtime import (
     local_date,
     period_end,
     period_end_from,
+    require_utc,
 )
 
 ZONES = ["Europe/Vienna", "Asia/Ho_Chi_Minh", "Africa/Johannesburg"]
@@ -80,5 +81,18 @@ def test_unknown_zone_is_an_input_error() -> None:
 
 
 def test_negative_period_is_refused() -> None:
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"^a period cannot be negative, got -1 days$"):
         period_end(date(2026, 1, 1), -1, "UTC")
+
+
+def test_a_time_is_converted_to_utc_and_a_naive_one_refused_naming_what_it_is() -> None:
+    vienna = datetime(2026, 7, 1, 12, 0, tzinfo=ZoneInfo("Europe/Vienna"))
+    converted = require_utc(vienna)
+    assert converted == datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
+    assert converted.tzinfo is UTC
+    with pytest.raises(
+        InputError, match=r"^the time must be timezone-aware \(UTC\), got 2026-07-01T12:00:00$"
+    ):
+        require_utc(datetime(2026, 7, 1, 12, 0))
+    with pytest.raises(InputError, match=r"^the step's time must be timezone-aware"):
+        require_utc(datetime(2026, 7, 1, 12, 0), what="step's time")

@@ -3,14 +3,17 @@ legal basis."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hanoix.convention import RequestKind
+from hanoix.convention.refs import Art
 from hanoix.requests import (
     Action,
     ConditionsAttachment,
@@ -27,7 +30,7 @@ from hanoix.requests import (
     loggable,
     personal_field_names,
 )
-from hanoix.requests.personal import WITHHELD
+from hanoix.requests.personal import WITHHELD, is_personal, personal_field
 from tests.requests.builders import (
     FROM_VNM,
     T0,
@@ -61,7 +64,7 @@ def _full_of_personal_data(secret: str) -> CooperationRequest:
 
 
 def test_the_model_marks_its_personal_fields() -> None:
-    assert personal_field_names(CooperationRequest) == {"proceeding", "contents"}
+    assert personal_field_names(CooperationRequest) == {"terms.proceeding", "terms.contents"}
     assert personal_field_names(HistoryEntry) == {"note"}
     assert personal_field_names(Refusal) == {"reasons"}
     assert personal_field_names(UseOnlyForProceeding) == {"proceeding"}
@@ -143,3 +146,74 @@ def test_transfers_record_their_legal_basis() -> None:
         FROM_VNM,
     )
     assert received_results.transfers[-1].from_state == "VNM"
+
+
+# --- the marks themselves, on a record declared inside the test (a mark made at import time is
+# made before any test runs, so no test would notice it gone) ----------------------------------
+
+
+def test_a_field_declared_personal_is_marked_and_keeps_what_else_it_was_given() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Note:
+        author: str
+        text: str = personal_field(default="", metadata={"source": "clerk"})
+        tags: tuple[str, ...] = personal_field(default=())
+        count: int = personal_field(default=0)
+
+    by_name = {f.name: f for f in dataclasses.fields(Note)}
+    assert is_personal(by_name["text"]) and is_personal(by_name["tags"])
+    assert not is_personal(by_name["author"])
+    assert by_name["text"].metadata["source"] == "clerk"
+    assert (by_name["text"].default, by_name["tags"].default) == ("", ())
+    assert personal_field_names(Note) == {"text", "tags", "count"}
+    # Withheld when it holds something, None when empty; a number is never "empty".
+    assert loggable(Note("anna", "met the suspect", (), 0)) == {
+        "author": "anna",
+        "text": WITHHELD,
+        "tags": None,
+        "count": WITHHELD,
+    }
+    assert loggable(Note("anna", "", ("x",), 3)) == {
+        "author": "anna",
+        "text": None,
+        "tags": WITHHELD,
+        "count": WITHHELD,
+    }
+
+
+def test_empty_collections_of_every_kind_are_logged_as_none_when_personal() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Holder:
+        value: object = personal_field(default=None)
+
+    empties: tuple[object, ...] = (None, "", (), [], {}, frozenset(), set())
+    for empty in empties:
+        assert loggable(Holder(empty)) == {"value": None}
+    for full in ("a", ("a",), ["a"], {"a": 1}, frozenset({"a"}), {"a"}, 0, False):
+        assert loggable(Holder(full)) == {"value": WITHHELD}
+
+
+def test_a_loggable_copy_makes_every_kind_of_value_json_ready() -> None:
+    value = {
+        "set": {3, 1, 2},
+        7: date(2026, 1, 2),
+        "when": datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
+        "zone": ZoneInfo("Europe/Vienna"),
+        "wait": timedelta(seconds=90),
+        "article": Art(40, 25),
+        "kind": RequestKind.MLA,
+        "list": [None, True, 1.5, "text"],
+        "nested": {"inner": (1, 2)},
+    }
+    assert loggable(value) == {
+        "set": [1, 2, 3],
+        "7": "2026-01-02",
+        "when": "2026-01-02T03:04:00+00:00",
+        "zone": "Europe/Vienna",
+        "wait": 90.0,
+        "article": "Art. 40(25)",
+        "kind": "mla",
+        "list": [None, True, 1.5, "text"],
+        "nested": {"inner": [1, 2]},
+    }
+    json.dumps(loggable(value))

@@ -9,7 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hanoix.errors import InputError
-from hanoix.requests.references import RequestReference, make_reference, reference_year
+from hanoix.requests.references import (
+    RequestReference,
+    check_state_code,
+    make_reference,
+    reference_year,
+)
 
 
 def test_reference_prints_state_year_and_six_digit_sequence() -> None:
@@ -59,3 +64,28 @@ def test_year_is_the_requesting_states_local_year() -> None:
 def test_naive_time_is_refused() -> None:
     with pytest.raises(InputError, match="timezone-aware"):
         reference_year(datetime(2026, 1, 1), "Europe/Vienna")
+
+
+def test_each_part_out_of_range_is_named_with_what_it_got() -> None:
+    assert str(RequestReference("AUT", 1000, 1)) == "AUT-1000-000001"
+    assert str(RequestReference("AUT", 9999, 1)) == "AUT-9999-000001"
+    with pytest.raises(InputError, match=r"^a reference year has four digits, got 10000$"):
+        RequestReference("AUT", 10000, 1)
+    with pytest.raises(InputError, match=r"^a reference year has four digits, got 999$"):
+        RequestReference("AUT", 999, 1)
+    with pytest.raises(InputError, match=r"^a reference sequence starts at 1, got 0$"):
+        RequestReference("AUT", 2026, 0)
+    with pytest.raises(
+        InputError,
+        match=r"^requesting State 'Aut' is not an ISO 3166-1 alpha-3 code: write three capital "
+        r"letters, like 'AUT' or 'VNM'$",
+    ):
+        RequestReference("Aut", 2026, 1)
+
+
+def test_a_state_code_is_checked_by_its_shape_and_named_as_the_caller_says() -> None:
+    assert check_state_code("VNM") == "VNM"
+    with pytest.raises(InputError, match=r"^State 'VN' is not an ISO 3166-1 alpha-3 code"):
+        check_state_code("VN")
+    with pytest.raises(InputError, match=r"^requested State 'vnm' is not"):
+        check_state_code("vnm", what="requested State")

@@ -17,6 +17,7 @@ from hanoix.requests import (
     LodgedStatement,
     RequestEdit,
     StateProfile,
+    amend,
     apply,
     validate,
 )
@@ -51,7 +52,7 @@ def test_a_request_missing_one_required_content_names_it_and_its_article(
     kind: RequestKind, name: str
 ) -> None:
     request = drafted(kind)
-    request = replace(request, contents={k: v for k, v in request.contents.items() if k != name})
+    request = amend(request, contents={k: v for k, v in request.contents.items() if k != name})
     report = validate(request, PROFILES["VNM"], in_force, T0)
     expected = kind_spec(kind).content(name)
     assert [(p.field, p.article) for p in report.errors] == [(name, str(expected.art))]
@@ -66,13 +67,13 @@ def test_a_request_missing_one_required_content_names_it_and_its_article(
 @pytest.mark.parametrize(("kind", "name"), OPTIONAL_ONE, ids=lambda v: str(v))
 def test_contents_asked_only_where_possible_are_never_errors(kind: RequestKind, name: str) -> None:
     request = drafted(kind)
-    request = replace(request, contents={k: v for k, v in request.contents.items() if k != name})
+    request = amend(request, contents={k: v for k, v in request.contents.items() if k != name})
     assert validate(request, PROFILES["VNM"], in_force, T0).errors == ()
 
 
 def test_a_preservation_that_does_not_announce_the_follow_up_is_incomplete() -> None:
     request = drafted(RequestKind.PRESERVATION)
-    request = replace(request, contents={**request.contents, "intent_to_request_mla": False})
+    request = amend(request, contents={**request.contents, "intent_to_request_mla": False})
     report = validate(request, PROFILES["VNM"], in_force, T0)
     assert [p.field for p in report.errors] == ["intent_to_request_mla"]
 
@@ -80,21 +81,21 @@ def test_a_preservation_that_does_not_announce_the_follow_up_is_incomplete() -> 
 def test_service_of_documents_alone_needs_no_summary_of_facts() -> None:
     request = drafted(RequestKind.MLA)
     contents = {k: v for k, v in request.contents.items() if k != "summary_of_facts"}
-    only_service = replace(
+    only_service = amend(
         request, contents={**contents, "assistance_purposes": ("serve-judicial-documents",)}
     )
     assert validate(only_service, PROFILES["VNM"], in_force, T0).errors == ()
 
 
 def test_language_not_accepted_by_the_requested_state_is_an_error_citing_40_14() -> None:
-    request = replace(drafted(), language="de")
+    request = amend(drafted(), language="de")
     report = validate(request, PROFILES["VNM"], in_force, T0)
     assert [(p.field, p.article) for p in report.errors] == [("language", "Art. 40(14)")]
     assert "vi" in report.errors[0].message
 
 
 def test_language_codes_compare_without_case() -> None:
-    assert validate(replace(drafted(), language="EN"), PROFILES["VNM"], in_force, T0).errors == ()
+    assert validate(amend(drafted(), language="EN"), PROFILES["VNM"], in_force, T0).errors == ()
 
 
 def test_channel_must_be_one_the_requested_state_accepts() -> None:
@@ -122,19 +123,18 @@ def test_interpol_only_for_urgent_requests_where_agreed() -> None:
     agreed = replace(PROFILES["VNM"], channels=(Channel.CENTRAL_AUTHORITY, Channel.INTERPOL))
     request = replace(drafted(), channel=Channel.INTERPOL)
     assert [p.field for p in validate(request, agreed, in_force, T0).errors] == ["channel"]
-    assert validate(replace(request, urgent=True), agreed, in_force, T0).errors == ()
+    assert validate(amend(request, urgent=True), agreed, in_force, T0).errors == ()
     assert [
-        p.field
-        for p in validate(replace(request, urgent=True), PROFILES["VNM"], in_force, T0).errors
+        p.field for p in validate(amend(request, urgent=True), PROFILES["VNM"], in_force, T0).errors
     ] == ["channel"]
 
 
 def test_preservation_shorter_than_the_minimum_is_an_error_citing_42_8() -> None:
-    request = replace(drafted(RequestKind.PRESERVATION), preservation_days=30)
+    request = amend(drafted(RequestKind.PRESERVATION), preservation_days=30)
     report = validate(request, PROFILES["VNM"], in_force, T0)
     assert [(p.field, p.article) for p in report.errors] == [("preservation_days", "Art. 42(8)")]
     assert "60" in report.errors[0].message
-    longer = replace(request, preservation_days=90)
+    longer = amend(request, preservation_days=90)
     assert validate(longer, PROFILES["VNM"], in_force, T0).errors == ()
 
 
@@ -147,7 +147,7 @@ def test_convention_not_in_force_is_a_warning_and_needs_another_legal_basis() ->
     assert report.warnings[0].article == "Art. 65"
     assert [p.field for p in report.errors] == ["legal_basis_other"]
 
-    other = replace(
+    other = amend(
         request,
         legal_basis=LegalBasis.OTHER,
         legal_basis_other="AUT-VNM bilateral MLA treaty of 2019",
@@ -171,19 +171,19 @@ def test_applies_is_asked_for_the_requesting_states_local_date() -> None:
 def test_requested_state_requiring_dual_criminality_warns_when_not_stated() -> None:
     strict = replace(PROFILES["VNM"], requires_dual_criminality=True)
     assert validate(drafted(), strict, in_force, T0).warnings == ()
-    report = validate(replace(drafted(), dual_criminality=None), strict, in_force, T0)
+    report = validate(amend(drafted(), dual_criminality=None), strict, in_force, T0)
     assert [(p.field, p.article) for p in report.warnings] == [("dual_criminality", "Art. 40(9)")]
     assert report.errors == ()
 
 
 def test_extradition_requires_dual_criminality() -> None:
-    request = replace(drafted(RequestKind.EXTRADITION), dual_criminality=False)
+    request = amend(drafted(RequestKind.EXTRADITION), dual_criminality=False)
     report = validate(request, PROFILES["VNM"], in_force, T0)
     assert [(p.field, p.article) for p in report.errors] == [("dual_criminality", "Art. 37(1)")]
 
 
 def test_preservation_needs_no_dual_criminality_unless_reserved_under_42_5() -> None:
-    request = replace(
+    request = amend(
         drafted(RequestKind.PRESERVATION), dual_criminality=False, convention_offence=False
     )
     assert validate(request, PROFILES["VNM"], in_force, T0).warnings == ()
@@ -193,23 +193,23 @@ def test_preservation_needs_no_dual_criminality_unless_reserved_under_42_5() -> 
     )
     report = validate(request, reserved, in_force, T0)
     assert [(p.field, p.article) for p in report.warnings] == [("convention_offence", "Art. 42(5)")]
-    ok = replace(request, convention_offence=True)
+    ok = amend(request, convention_offence=True)
     assert validate(ok, reserved, in_force, T0).warnings == ()
 
 
 def test_missing_proceeding_is_an_error() -> None:
-    report = validate(replace(drafted(), proceeding=" "), PROFILES["VNM"], in_force, T0)
+    report = validate(amend(drafted(), proceeding=" "), PROFILES["VNM"], in_force, T0)
     assert [(p.field, p.article) for p in report.errors] == [("proceeding", "Art. 40(19)")]
 
 
 def test_suggested_date_in_the_past_is_a_warning() -> None:
-    request = replace(drafted(), suggested_deadline=date(2026, 2, 1))
+    request = amend(drafted(), suggested_deadline=date(2026, 2, 1))
     report = validate(request, PROFILES["VNM"], in_force, T0)
     assert [p.field for p in report.warnings] == ["suggested_deadline"]
 
 
 def test_every_finding_is_reported_at_once() -> None:
-    request = replace(drafted(), language="de", channel=Channel.DIPLOMATIC, contents={})
+    request = amend(drafted(), language="de", channel=Channel.DIPLOMATIC, contents={})
     report = validate(request, PROFILES["VNM"], not_in_force, T0)
     fields = [p.field for p in report.errors]
     assert {"language", "channel", "legal_basis_other", "requesting_authority"} <= set(fields)
@@ -232,7 +232,7 @@ def test_submitting_needs_a_current_report_without_errors() -> None:
     request = drafted()
     with pytest.raises(RuleViolationError, match="validated first"):
         apply(request, Action.SUBMIT, AUT_DRAFTER, T0)
-    bad = replace(request, language="de")
+    bad = amend(request, language="de")
     with pytest.raises(RuleViolationError, match=r"Art\. 40\(14\)"):
         apply(
             bad,
@@ -288,7 +288,7 @@ def test_a_preservation_to_a_state_that_reserved_cites_its_instrument() -> None:
         reservations=frozenset({NotificationKind.RESERVATION_PRESERVATION_DUAL_CRIMINALITY}),
         statements=(HARM, PRESERVATION_RESERVED),
     )
-    request = replace(drafted(RequestKind.PRESERVATION), convention_offence=None)
+    request = amend(drafted(RequestKind.PRESERVATION), convention_offence=None)
     report = validate(request, reserved, in_force, T0)
     assert [(p.field, p.article) for p in report.warnings] == [
         ("convention_offence", "Art. 42(5)"),

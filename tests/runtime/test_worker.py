@@ -14,6 +14,7 @@ import pytest
 
 from hanoix.errors import UnavailableError
 from hanoix.runtime.worker import RetryPolicy
+from hanoix.services.federation.state import WriterTurns
 from hanoix.store import federation as store
 from tests.federation.builders import Network, Router, make_network, worker_for
 from tests.services.federation_world import inbox, outbox, send
@@ -135,3 +136,113 @@ def test_backoff_grows_to_its_cap_with_jitter() -> None:
         assert all(ceiling * 0.5 <= d <= ceiling for d in delays)
         assert max(delays) - min(delays) > ceiling * 0.3  # really jittered
     assert RetryPolicy(jitter=0.0).delay(3, rng) == 8.0
+
+
+def test_the_urgent_lane_takes_only_urgent_envelopes(net: Network) -> None:
+    ordinary = [send(net, "a", "b", text=f"routine {n}") for n in range(3)]
+    urgent = send(net, "a", "b", text="now", urgent=True)
+    worker = worker_for(net["a"], Router(net))
+    assert worker.run_urgent_once() == 1
+    items = outbox(net, "a")
+    assert items[urgent].status == store.DELIVERED
+    assert [items[envelope].status for envelope in ordinary] == [store.PENDING] * 3
+    assert worker.run_urgent_once() == 0
+    assert worker.run_once() == 3
+
+
+def test_only_an_urgent_envelope_queued_wakes_the_urgent_lane(net: Network) -> None:
+    signal = net["a"].node.federation_state.urgent_signal
+    signal.clear()
+    send(net, "a", "b", text="routine")
+    assert not signal.is_set()
+    send(net, "a", "b", text="now", urgent=True)
+    assert signal.is_set()
+
+
+def test_an_urgent_writer_waiting_takes_the_turn_before_ordinary_ones() -> None:
+    turns = WriterTurns()
+    order: list[str] = []
+    waiting = threading.Semaphore(0)
+
+    def writer(name: str, urgent: bool) -> None:
+        waiting.release()
+        with turns.turn(urgent=urgent):
+            order.append(name)
+
+    with turns.turn(urgent=False):
+        threads = []
+        for name, urgent in (("ordinary", False), ("urgent", True)):
+            thread = threading.Thread(target=writer, args=(name, urgent))
+            thread.start()
+            threads.append(thread)
+            waiting.acquire()
+        while turns.waiting < 2:  # both are blocked on the turn held here
+            time.sleep(0.001)
+    for thread in threads:
+        thread.join(timeout=10)
+    assert order == ["urgent", "ordinary"]
+
+
+def test_a_checkpoint_exchange_does_not_hold_up_the_deliveries_after_it(tmp_path: Path) -> None:
+    network = make_network(tmp_path, ["a", "b"], settings={"poll_interval": 0.05})
+    router = Router(network)
+    asked, release = threading.Event(), threading.Event()
+
+    def slow_checkpoint(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/checkpoint"):
+            asked.set()
+            release.wait(timeout=30)
+        return None
+
+    router.faults.append(slow_checkpoint)
+    worker = worker_for(network["a"], router)
+    stop = threading.Event()
+    loop = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    try:
+        loop.start()
+        send(network, "a", "b", text="first contact")
+        assert asked.wait(timeout=30)  # the first delivery starts an exchange of checkpoints...
+        second = send(network, "a", "b", text="the next one")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and outbox(network, "a")[second].status != (
+            store.DELIVERED
+        ):
+            time.sleep(0.05)
+        # ...which is still waiting for the peer when the next envelope is delivered.
+        assert not release.is_set()
+        assert outbox(network, "a")[second].status == store.DELIVERED
+    finally:
+        release.set()
+        stop.set()
+        network["a"].node.federation_state.outbox_signal.set()
+        loop.join(timeout=10)
+        worker.close()
+        network.close()
+
+
+def test_a_fault_in_the_checkpoint_exchange_does_not_send_the_delivered_envelope_again(
+    net: Network,
+) -> None:
+    # The exchange follows a delivery whose receipt is already in hand. A fault there that
+    # is no delivery error (a database conflict with another worker of the node, a bug) must
+    # leave the envelope delivered, not send it a second time.
+    router = Router(net)
+
+    def broken_checkpoint(request: httpx.Request) -> httpx.Response | None:
+        if request.method == "GET" and request.url.path.endswith("/checkpoint"):
+            raise RuntimeError("the checkpoint exchange broke")
+        return None
+
+    router.faults.append(broken_checkpoint)
+    # Two envelopes to one peer go in one request (the batched path), a third alone.
+    batched = [send(net, "a", "b", f"sent in a round {n}") for n in range(2)]
+    worker = worker_for(net["a"], router)
+    assert worker.drain() == 2
+    for envelope_id in batched:
+        item = outbox(net, "a")[envelope_id]
+        assert (item.status, item.attempts) == (store.DELIVERED, 1)
+    alone = send(net, "a", "b", "sent alone")
+    assert worker.deliver(outbox(net, "a")[alone]).kind == "delivered"
+    assert outbox(net, "a")[alone].attempts == 1
+    received = {m.envelope_id: m.duplicates for m in inbox(net, "b")}
+    assert received == dict.fromkeys([*batched, alone], 0)

@@ -19,7 +19,9 @@ from hanoix.requests import (
     Party,
     Postponement,
     RequestReference,
+    RequestTerms,
     User,
+    amend,
 )
 from hanoix.services import auth
 from hanoix.services import requests as service
@@ -118,16 +120,18 @@ def draft(kind: RequestKind = RequestKind.MLA, **overrides: Any) -> service.Draf
     spec = service.DraftInput(
         kind=kind,
         requested_state="VNM",
-        language="en",
-        proceeding=PROCEEDING,
-        contents=complete_contents(kind),
+        terms=RequestTerms(
+            language="en",
+            proceeding=PROCEEDING,
+            contents=complete_contents(kind),
+            legal_basis_other=OTHER_BASIS,
+            dual_criminality=True,
+            convention_offence=True,
+        ),
         channel=None,
-        legal_basis_other=OTHER_BASIS,
-        dual_criminality=True,
-        convention_offence=True,
     )
     spec = replace(spec, channel=service.default_channel(spec))
-    return replace(spec, **overrides)
+    return amend(spec, **overrides)
 
 
 def step(
@@ -198,14 +202,16 @@ def incoming(
         requested=Party("AUT", handled_by, VIENNA),
         handled_by=handled_by,
         channel=channel_for(kind),
-        language="en",
-        proceeding="Hanoi People's Procuracy 77/2026",
-        contents=contents,
-        legal_basis_other=OTHER_BASIS,
-        dual_criminality=True,
-        convention_offence=True,
+        terms=RequestTerms(
+            language="en",
+            proceeding="Hanoi People's Procuracy 77/2026",
+            contents=contents,
+            legal_basis_other=OTHER_BASIS,
+            dual_criminality=True,
+            convention_offence=True,
+        ),
     )
-    spec = replace(spec, **overrides)
+    spec = amend(spec, **overrides)
     request = service.register(node, NodeActor("AUT"), spec)
     paths: dict[str, list[tuple[str, Action]]] = {
         "received": [],

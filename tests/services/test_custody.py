@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import stat
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,12 +27,13 @@ from hanoix.ledger.errors import (
 )
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.ledger.merkle import EMPTY_ROOT
-from hanoix.ledger.witness import verify_cosignatures
+from hanoix.ledger.witness import verify_cosignatures, witness_checkpoint
 from hanoix.services import custody
 from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
 from hanoix.store import ledger as store
 from hanoix.store.meta import get_meta, set_meta
+from tests.conftest import pg_lock_waiter
 
 AT = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
@@ -401,6 +403,69 @@ def test_an_older_conflicting_checkpoint_is_still_a_split_view(
     finally:
         fork.close()
     assert len(witness.split_views()) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_checkpoint_another_process_is_cosigning_is_cosigned_once_without_an_error(
+    node: Node, peer: Node, clock: FixedClock
+) -> None:
+    # Two delivery workers of one node (two processes, one database) contact the same peer
+    # and cosign its checkpoint at the same moment. Each used to find no record of it, and the
+    # second to insert failed on the first's row: the delivery it followed was sent again.
+    witness, log = CustodyLedger(node), CustodyLedger(peer)
+    fill(peer, 2)
+    note = log.checkpoint().note
+    other = Node.open(node.settings, clock=clock)  # the other process
+    outcome: list[object] = []
+    try:
+        with other.unit_of_work() as session:
+            store.lock_appends(session)
+            cosigned = witness_checkpoint(
+                custody.load_identity(other, session).cosigner,
+                note,
+                log.verifier,
+                previous=None,
+                now=clock.now(),
+            )
+            checkpoint = cosigned.checkpoint
+            store.save_witnessed(
+                session,
+                store.WitnessedRecord(
+                    checkpoint.origin,
+                    checkpoint.size,
+                    checkpoint.root_hash,
+                    checkpoint.note,
+                    cosigned.cosigned_note,
+                    clock.now(),
+                ),
+            )
+
+            def cosign() -> None:
+                try:
+                    outcome.append(witness.witness(note, log.verifier))
+                except Exception as exc:  # noqa: BLE001  (kept for the assertion below)
+                    outcome.append(exc)
+
+            racing = threading.Thread(target=cosign)
+            racing.start()
+            # Commit only once this process waits on the other's transaction.
+            assert pg_lock_waiter(other.engine), "the second cosigner never waited"
+        racing.join(timeout=30)
+    finally:
+        other.close()
+    [result] = outcome
+    assert not isinstance(result, Exception), result
+    [kept] = [w for w in store_witnessed(node) if w.origin == log.origin]
+    assert kept.tree_size == 2
+    kinds = [entry.as_dict()["entry"]["kind"] for entry in witness.entries()]
+    assert kinds == ["checkpoint.cosigned"]
+    assert witness.verify().tree_size == 1
+
+
+def store_witnessed(node: Node) -> list[store.WitnessedRecord]:
+    with node.unit_of_work() as session:
+        return store.list_witnessed(session)
 
 
 def test_checkpoints_with_a_bad_signature_or_proof_are_refused_and_not_recorded(

@@ -3,7 +3,6 @@ larger one is refused when drafted, edited or validated, naming the field, never
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 
 from hanoix.errors import InputError, RuleViolationError
 from hanoix.federation.envelope import MAX_PAYLOAD_BYTES
-from hanoix.requests import Action, RequestEdit, Status, limits
+from hanoix.requests import Action, RequestEdit, Status, amend, limits
 from hanoix.services import requests as service
 from hanoix.services.exchange import REQUEST_SENT
 from hanoix.services.requests import DraftInput
@@ -33,7 +32,8 @@ def net(tmp_path: Path) -> Iterator[Network]:
 
 
 def _text_bytes(request: DraftInput) -> int:
-    values = [*request.contents.values(), request.proceeding, request.legal_basis_other or ""]
+    terms = request.terms
+    values = [*terms.contents.values(), terms.proceeding, terms.legal_basis_other or ""]
     return sum(
         len(
             json.dumps(
@@ -50,12 +50,12 @@ def largest_draft() -> DraftInput:
     base = draft()
     proceeding = "p" * limits.MAX_PROCEEDING_CHARS
     other = "o" * limits.MAX_LEGAL_BASIS_CHARS
-    contents = dict(base.contents)
+    contents = dict(base.terms.contents)
     names = [name for name, value in contents.items() if isinstance(value, str)]
     for name in names:
         contents[name] = "x"  # every content present, as a valid request needs
     room = limits.MAX_REQUEST_TEXT_BYTES - _text_bytes(
-        dataclasses.replace(base, contents=contents, proceeding=proceeding, legal_basis_other=other)
+        amend(base, contents=contents, proceeding=proceeding, legal_basis_other=other)
     )
     for name in names:
         # Fill each text with four-byte characters, the last one topped up with ASCII.
@@ -66,11 +66,9 @@ def largest_draft() -> DraftInput:
         if room == 0:
             break
     assert room == 0, "the kind has too few contents to reach the bound"
-    result = dataclasses.replace(
-        base, contents=contents, proceeding=proceeding, legal_basis_other=other
-    )
+    result = amend(base, contents=contents, proceeding=proceeding, legal_basis_other=other)
     assert _text_bytes(result) == limits.MAX_REQUEST_TEXT_BYTES
-    assert limits.size_problems(result.contents, proceeding, other) == []
+    assert limits.size_problems(result.terms.contents, proceeding, other) == []
     return result
 
 
@@ -93,16 +91,16 @@ def test_the_largest_request_the_bounds_allow_is_sent_and_arrives_whole(net: Net
     with net["v"].node.unit_of_work() as session:
         arrived = request_store.load(session, reference)
     assert arrived is not None and arrived.status is Status.RECEIVED
-    assert dict(arrived.contents) == dict(sent.contents)
-    assert arrived.proceeding == sent.proceeding
-    assert arrived.legal_basis_other == sent.legal_basis_other
+    assert dict(arrived.contents) == dict(sent.terms.contents)
+    assert arrived.proceeding == sent.terms.proceeding
+    assert arrived.legal_basis_other == sent.terms.legal_basis_other
     # The margin left for what travels besides the text: the bound is not a near miss.
     assert limits.MAX_REQUEST_TEXT_BYTES + 64 * 1024 < MAX_PAYLOAD_BYTES
 
 
 def test_one_byte_more_is_refused_at_create_naming_the_largest_field(net: Network) -> None:
     largest = largest_draft()
-    contents = dict(largest.contents)
+    contents = dict(largest.terms.contents)
     name = next(
         n for n, v in contents.items() if isinstance(v, str) and len(v) < limits.MAX_CONTENT_CHARS
     )
@@ -112,7 +110,7 @@ def test_one_byte_more_is_refused_at_create_naming_the_largest_field(net: Networ
         service.create(
             member.node,
             service.user_named(member.node, "drafter"),
-            dataclasses.replace(largest, contents=contents),
+            amend(largest, contents=contents),
         )
     [problem] = refused.value.problems
     assert problem.field is not None and problem.field.startswith("contents.")
@@ -120,7 +118,7 @@ def test_one_byte_more_is_refused_at_create_naming_the_largest_field(net: Networ
     with pytest.raises(InputError, match="too large to send"):
         service.validate_draft(
             member.node,
-            dataclasses.replace(largest, contents=contents),
+            amend(largest, contents=contents),
             user=service.user_named(member.node, "drafter"),
         )
 

@@ -31,6 +31,7 @@ from hanoix.requests import (
     PreservationExtension,
     Refusal,
     RequestEdit,
+    RequestTerms,
     Status,
     UseAction,
     UseConsent,
@@ -171,12 +172,14 @@ def test_both_sides_walk_the_same_states(world: Node, tmp_path: Path, clock: Fix
             requested=replace(sent.requested, authority="VNM-CA"),
             handled_by="VNM-CA",
             channel=sent.channel,
-            language=sent.language,
-            proceeding=sent.proceeding,
-            contents=dict(sent.contents),
-            legal_basis_other=sent.legal_basis_other,
-            dual_criminality=True,
-            convention_offence=True,
+            terms=RequestTerms(
+                language=sent.language,
+                proceeding=sent.proceeding,
+                contents=dict(sent.contents),
+                legal_basis_other=sent.legal_basis_other,
+                dual_criminality=True,
+                convention_offence=True,
+            ),
         )
         theirs = service.register(vnm, NodeActor("VNM"), mirror)
         ours = service.record_counterpart_step(
@@ -257,7 +260,7 @@ def test_a_step_the_state_does_not_allow_names_the_possible_ones(world: Node) ->
 def test_submitting_an_incomplete_request_names_each_missing_content_and_article(
     world: Node,
 ) -> None:
-    contents = dict(draft().contents)
+    contents = dict(draft().terms.contents)
     del contents["summary_of_facts"]
     request = service.create(world, user(world, "drafter"), draft(contents=contents)).request
     with pytest.raises(RuleViolationError) as caught:
@@ -489,7 +492,7 @@ def test_every_decision_on_a_use_is_in_the_ledger_refusals_included(world: Node)
 
 
 def test_validating_a_document_stores_nothing(world: Node) -> None:
-    contents = dict(draft(RequestKind.PRESERVATION).contents)
+    contents = dict(draft(RequestKind.PRESERVATION).terms.contents)
     del contents["data_to_preserve"]
     result = service.validate_draft(
         world, draft(RequestKind.PRESERVATION, contents=contents, requesting_state="AUT")

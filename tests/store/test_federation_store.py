@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -143,3 +143,70 @@ def test_transfers_record_their_offset(engine: Engine) -> None:
         assert transfer is not None and (transfer.offset, transfer.status) == (7, "open")
         with pytest.raises(ValueError):
             store.update_transfer(session, "f" * 32, NOW, size=1)
+
+
+def test_two_claims_that_read_the_same_rows_take_each_row_once(engine: Engine) -> None:
+    # The second claim runs between the first one's SELECT and its UPDATE, as another lane or
+    # worker can (pysqlite reads outside a transaction; PostgreSQL skips the locked rows).
+    sessions = session_factory(engine)
+    with unit_of_work(sessions) as session:
+        queued = {_queue(session, n) for n in range(1, 5)}
+    lease = NOW + timedelta(minutes=1)
+    other: list[str] = []
+    done = [False]
+
+    def claim_in_between(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        if done[0] or not statement.lstrip().startswith("SELECT"):
+            return
+        if "federation_outbox" in statement:
+            done[0] = True
+            with unit_of_work(sessions) as between:
+                other.extend(i.envelope_id for i in store.claim_due(between, NOW, lease, 10))
+
+    event.listen(engine, "after_cursor_execute", claim_in_between)
+    try:
+        with unit_of_work(sessions) as session:
+            first = [i.envelope_id for i in store.claim_due(session, NOW, lease, 10)]
+    finally:
+        event.remove(engine, "after_cursor_execute", claim_in_between)
+    assert done[0]
+    assert not set(first) & set(other)
+    assert set(first) | set(other) == queued
+
+
+def test_deliveries_are_recorded_once_for_a_batch(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    with unit_of_work(sessions) as session:
+        one, two = _queue(session, 1), _queue(session, 2)
+    first = [store.Delivered(one, "b.test", "0" * 64, NOW, '{"n": 1}')]
+    with unit_of_work(sessions) as session:
+        store.record_deliveries(session, first, NOW)
+    # Again, with another: a receipt kept already stays; a row delivered already is left.
+    again = [
+        store.Delivered(one, "b.test", "0" * 64, NOW, '{"n": "other"}'),
+        store.Delivered(two, "b.test", "0" * 64, NOW, '{"n": 2}'),
+    ]
+    with unit_of_work(sessions) as session:
+        store.record_deliveries(session, again, NOW + timedelta(seconds=1))
+    with unit_of_work(sessions) as session:
+        receipt = store.get_receipt(session, one)
+        assert receipt is not None and receipt.receipt == '{"n": 1}'
+        items = {i.envelope_id: i for i in store.list_outbox(session, limit=10)}
+    assert items[one].status == items[two].status == store.DELIVERED
+    assert (items[one].attempts, items[one].delivered_at) == (1, NOW)
+    assert items[two].delivered_at == NOW + timedelta(seconds=1)
+
+
+def test_a_cosignature_brought_back_twice_is_kept_once(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    with unit_of_work(sessions) as session:
+        assert store.add_cosignature(session, "b.test", 7, "first", NOW) is True
+    with unit_of_work(sessions) as session:
+        # Another worker's copy of the same peer's cosignature: no error, nothing replaced.
+        assert store.add_cosignature(session, "b.test", 7, "second", NOW) is False
+        assert store.add_cosignature(session, "b.test", 8, "larger", NOW) is True
+    with unit_of_work(sessions) as session:
+        assert list(store.list_cosignatures(session)) == [
+            ("b.test", 7, "first"),
+            ("b.test", 8, "larger"),
+        ]

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from hanoix.convention import RequestKind
 from hanoix.errors import InputError
+from hanoix.requests import amend
 from hanoix.store import request_codec as codec
 from tests.golden import as_golden, read_golden
 from tests.requests import samples
@@ -78,7 +79,7 @@ def test_a_request_survives_the_document_round_trip_unchanged(kind: RequestKind)
     note=st.one_of(st.none(), st.text(max_size=60)),
 )
 def test_any_contents_and_notes_round_trip(contents: dict[str, object], note: str | None) -> None:
-    request = replace(drafted(), contents=contents)
+    request = amend(drafted(), contents=contents)
     entry = replace(request.history[0], note=note)
     request = replace(request, history=(entry,))
     assert codec.decode_request(codec.encode_request(request)) == request

@@ -152,13 +152,13 @@ def test_kind_status_and_either_party_s_state_page_like_the_rows_say(
                     RequestKind.MLA if (i // 4) % 2 else RequestKind.PRESERVATION,
                     at=T0 + timedelta(minutes=i // 3),  # threes share a creation time
                     sequence=i + 1,
+                    restricted=i % 7 == 0,
                 ),
                 id=f"id-{i:02}",
                 side=side,
                 requesting=Party(requesting, f"{requesting}-CA", "UTC"),
                 requested=Party(requested, f"{requested}-CA", "UTC"),
                 status=Status.DRAFT if i % 5 == 0 else Status.SENT,
-                restricted=i % 7 == 0,
                 handled_by="AUT-OTHER" if i % 7 == 0 else "AUT-CA",
             )
             store.insert_request(session, request, next_deadline=None)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from hanoix.federation.directory import Directory
 from hanoix.federation.envelope import (
     EnvelopeHeader,
     OpenedEnvelope,
+    ParsedEnvelope,
     check_time,
     decrypt,
     read_envelope,
@@ -31,6 +31,8 @@ from hanoix.federation.envelope import (
     verify_signature,
 )
 from hanoix.federation.errors import UNAUTHENTICATED_REASONS, EnvelopeRejectedError, Reason
+from hanoix.federation.handlers import Handler
+from hanoix.federation.identity import NodeIdentity
 from hanoix.federation.receipts import sign_receipt
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.logs import get_logger
@@ -38,6 +40,7 @@ from hanoix.requests import Role, User
 from hanoix.services import custody
 from hanoix.services.federation.messages import InboundResult
 from hanoix.services.federation.peers import Peers
+from hanoix.services.federation.state import sqlite_turn
 from hanoix.store import federation as store
 from hanoix.store import ledger as ledger_store
 from hanoix.store import requests as request_store
@@ -47,6 +50,23 @@ if TYPE_CHECKING:
     from hanoix.services.node import Node
 
 _log = get_logger("hanoix.federation")
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """An envelope read and authenticated (steps 1 to 4), with what steps 6 to 8 came to:
+    opened, its handler and its signed receipt, or the refusal to answer if it is no repeat."""
+
+    parsed: ParsedEnvelope
+    now: datetime
+    opened: OpenedEnvelope | None = None
+    handler: Handler[Node] | None = None
+    receipt: dict[str, Any] | None = None
+    refusal: EnvelopeRejectedError | None = None
+
+    @property
+    def header(self) -> EnvelopeHeader:
+        return self.parsed.header
 
 
 class Inbox(Peers):
@@ -59,13 +79,14 @@ class Inbox(Peers):
         ledger if a node of the directory signed it: :meth:`record_rejection`).
         """
         try:
+            checked = self._check_one(data)
             try:
-                with self._writer():
-                    return self._inbound(data)
+                with self._writer(checked.header.urgent):
+                    return self._inbound(checked)
             except IntegrityError:
                 # A concurrent delivery of the same envelope won the race: answer as a repeat.
-                with self._writer():
-                    return self._inbound(data)
+                with self._writer(checked.header.urgent):
+                    return self._inbound(checked)
         except EnvelopeRejectedError as rejection:
             self.record_rejection(rejection, data)
             raise
@@ -78,20 +99,41 @@ class Inbox(Peers):
         transaction commits, so every receipt returned is for an effect that is durable, and
         a repeat finds the row as with single deliveries (exactly-once effect unchanged).
         Rejections are recorded in the ledger afterwards, as for single deliveries. ``None``
-        stands for an internal error (the sender retries that envelope)."""
+        stands for an internal error (the sender retries that envelope).
+
+        The signatures, decryptions and receipts are worked out before the transaction (they
+        depend on no row), so that the write turn lasts only as long as the writes: an urgent
+        batch waiting for it is not held up by another batch's cryptography."""
         results: list[InboundResult | EnvelopeRejectedError | None] = [None] * len(items)
-        headers: dict[int, EnvelopeHeader] = {}
+        checked: dict[int, _Checked] = {}
         alone: list[int] = []
-        with self._writer(), self.node.unit_of_work() as session:
+        now = self.node.clock.now()
+        with self.node.unit_of_work() as session:
+            identity, directory = self.identity(session), self.directory(session)
+        for index, data in enumerate(items):
+            try:
+                checked[index] = self._check(data, identity, directory, now)
+            except EnvelopeRejectedError as rejection:
+                results[index] = rejection
+            except Exception:  # noqa: BLE001  (one bad envelope must not fail the rest)
+                _log.exception("federation.inbound_crashed", index=index)
+                alone.append(index)
+        urgent = any(envelope.header.urgent for envelope in checked.values())
+        taken: list[int] = []
+        with self._writer(urgent), self.node.unit_of_work() as session:
             if self.node.engine.dialect.name == "sqlite":
                 # pysqlite starts transactions lazily, and a SAVEPOINT opened outside one
                 # would commit on release: open the transaction (and take the lock) first.
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-            directory = self.directory(session)
-            for index, data in enumerate(items):
+            # One query for the batch instead of one per envelope: which were taken before.
+            received = store.inbox_ids_among(
+                session, [envelope.header.id for envelope in checked.values()]
+            )
+            for index, envelope in checked.items():
                 try:
                     with session.begin_nested():
-                        results[index], headers[index] = self._take(session, data, directory)
+                        results[index] = self._apply(session, envelope, received)
+                    taken.append(index)
                 except EnvelopeRejectedError as rejection:
                     results[index] = rejection
                 except IntegrityError:
@@ -102,8 +144,10 @@ class Inbox(Peers):
         for index, result in enumerate(results):
             if isinstance(result, EnvelopeRejectedError):
                 self.record_rejection(result, items[index])
-            elif isinstance(result, InboundResult):
-                self._taken(headers[index], result)
+        for index in taken:
+            result = results[index]
+            if isinstance(result, InboundResult):
+                self._taken(checked[index].header, result)
         for index in alone:
             try:
                 results[index] = self.process_inbound(items[index])
@@ -113,21 +157,20 @@ class Inbox(Peers):
                 _log.exception("federation.inbound_crashed", index=index)
         return results
 
-    @contextlib.contextmanager
-    def _writer(self) -> Iterator[None]:
-        """On SQLite, one inbox transaction at a time per process: SQLite takes one writer
-        anyway, and threads queued on a lock resume at once, where SQLite's busy handler
-        would have them sleep for milliseconds between tries."""
-        if self.node.engine.dialect.name != "sqlite":
-            yield
-            return
-        with self.state.inbound_lock:
-            yield
+    def _writer(self, urgent: bool) -> contextlib.AbstractContextManager[None]:
+        """One inbox transaction at a time per process, urgent ones first (on SQLite)."""
+        return sqlite_turn(self.state.inbound_turns, self.node.engine.dialect.name, urgent=urgent)
 
-    def _inbound(self, data: bytes) -> InboundResult:
+    def _check_one(self, data: bytes) -> _Checked:
+        now = self.node.clock.now()
         with self.node.unit_of_work() as session:
-            result, header = self._take(session, data)
-        self._taken(header, result)
+            identity, directory = self.identity(session), self.directory(session)
+        return self._check(data, identity, directory, now)
+
+    def _inbound(self, checked: _Checked) -> InboundResult:
+        with self.node.unit_of_work() as session:
+            result = self._apply(session, checked, None)
+        self._taken(checked.header, result)
         return result
 
     def _taken(self, header: EnvelopeHeader, result: InboundResult) -> None:
@@ -139,15 +182,15 @@ class Inbox(Peers):
                 type=header.type,
             )
 
-    def _take(
-        self, session: Session, data: bytes, directory: Directory | None = None
-    ) -> tuple[InboundResult, EnvelopeHeader]:
-        """Steps 1 to 8 and the effect, in the caller's transaction (never commits).
-        ``directory``: the one in force, when the caller looked it up in this transaction."""
-        now = self.node.clock.now()
+    def _check(
+        self, data: bytes, identity: NodeIdentity, directory: Directory | None, now: datetime
+    ) -> _Checked:
+        """Steps 1 to 4, which raise; then steps 6 to 8 and the receipt, worked out but kept
+        (a refusal among them is raised by :meth:`_apply` only if the envelope is no repeat:
+        a repeat is answered with its first receipt, whatever its times say now). Reads no
+        row and writes nothing."""
         parsed = read_envelope(data)
         header = parsed.header
-        identity = self.identity(session)
         if header.recipient != identity.origin:
             raise EnvelopeRejectedError(
                 Reason.WRONG_RECIPIENT,
@@ -155,7 +198,6 @@ class Inbox(Peers):
                 f"{identity.origin!r}",
                 envelope_id=header.id,
             )
-        directory = directory or self.directory(session)
         if directory is None:
             raise EnvelopeRejectedError(
                 Reason.UNKNOWN_SENDER,
@@ -163,28 +205,46 @@ class Inbox(Peers):
                 envelope_id=header.id,
             )
         verify_signature(parsed, sender_key(parsed, directory, now))
-        existing = store.get_inbox(session, header.id)
-        if existing is not None:
-            return self._repeat(session, parsed.digest, existing), header
-        check_time(header, now, self.settings.skew)
-        own = identity.decryption_key(parsed.recipient_key)
-        if own is None:
-            raise EnvelopeRejectedError(
-                Reason.UNDECRYPTABLE,
-                f"envelope step 6: encrypted to key {parsed.recipient_key}, which this node "
-                "does not hold",
-                envelope_id=header.id,
-            )
-        opened = OpenedEnvelope(header, decrypt(parsed, own), parsed.digest, parsed.sender_key)
-        message_type = self.handlers.get(header.type)
-        if message_type is None:
-            raise EnvelopeRejectedError(
-                Reason.UNKNOWN_TYPE,
-                f"this node handles no message type {header.type!r}",
-                envelope_id=header.id,
-            )
+        try:
+            check_time(header, now, self.settings.skew)
+            own = identity.decryption_key(parsed.recipient_key)
+            if own is None:
+                raise EnvelopeRejectedError(
+                    Reason.UNDECRYPTABLE,
+                    f"envelope step 6: encrypted to key {parsed.recipient_key}, which this "
+                    "node does not hold",
+                    envelope_id=header.id,
+                )
+            opened = OpenedEnvelope(header, decrypt(parsed, own), parsed.digest, parsed.sender_key)
+            message_type = self.handlers.get(header.type)
+            if message_type is None:
+                raise EnvelopeRejectedError(
+                    Reason.UNKNOWN_TYPE,
+                    f"this node handles no message type {header.type!r}",
+                    envelope_id=header.id,
+                )
+        except EnvelopeRejectedError as refusal:
+            return _Checked(parsed, now, refusal=refusal)
         receipt = sign_receipt(header, parsed.digest, now, identity.signing_key(directory, now))
-        receipt_dict = receipt.as_dict()
+        return _Checked(parsed, now, opened, message_type.handler, receipt.as_dict())
+
+    def _apply(
+        self, session: Session, checked: _Checked, received: set[str] | None
+    ) -> InboundResult:
+        """Step 5 and the effect, in the caller's transaction (never commits): a repeat is
+        answered with its first receipt; otherwise the refusal :meth:`_check` kept is raised,
+        or the inbox row, the handler's writes and the receipt go in together.
+        ``received``: the ids of the caller's batch already in the inbox (looked up
+        together), when it did."""
+        parsed, header = checked.parsed, checked.header
+        maybe_taken = received is None or header.id in received
+        existing = store.get_inbox(session, header.id) if maybe_taken else None
+        if existing is not None:
+            return self._repeat(session, parsed.digest, existing)
+        if checked.refusal is not None:
+            raise checked.refusal
+        assert checked.opened is not None and checked.handler is not None
+        assert checked.receipt is not None
         store.add_inbox(
             session,
             envelope_id=header.id,
@@ -194,13 +254,13 @@ class Inbox(Peers):
             in_reply_to=header.in_reply_to,
             created_at=header.created,
             expires_at=header.expires,
-            received_at=now,
+            received_at=checked.now,
             digest=parsed.digest,
-            payload=json.dumps(opened.payload, sort_keys=True, ensure_ascii=False),
-            receipt=json.dumps(receipt_dict, sort_keys=True),
+            payload=json.dumps(checked.opened.payload, sort_keys=True, ensure_ascii=False),
+            receipt=json.dumps(checked.receipt, sort_keys=True),
         )
         try:
-            message_type.handler(self.node, session, opened)
+            checked.handler(self.node, session, checked.opened)
         except EnvelopeRejectedError:
             raise
         except HanoixError as refusal:
@@ -209,7 +269,7 @@ class Inbox(Peers):
                 f"the {header.type} handler refused it: {refusal.message}",
                 envelope_id=header.id,
             ) from None
-        return InboundResult(receipt_dict, False, header.id), header
+        return InboundResult(checked.receipt, False, header.id)
 
     def _repeat(self, session: Session, digest: str, existing: store.InboxItem) -> InboundResult:
         if existing.digest != digest:

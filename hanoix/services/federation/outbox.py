@@ -79,6 +79,8 @@ class Outbox(Peers):
             transfer_id=message.transfer_id,
         )
         after_commit(session, self.state.outbox_signal.set)
+        if urgent:
+            after_commit(session, self.state.urgent_signal.set)
         return sealed
 
     def send_package(
@@ -130,6 +132,29 @@ class Outbox(Peers):
                 urgent=urgent,
                 transfer_id=transfer_id,
             ),
+        )
+
+    def record_deliveries(
+        self, session: Session, delivered: list[tuple[store.OutboxItem, Receipt, dict[str, Any]]]
+    ) -> None:
+        """Keep the receipts of envelopes without a transfer and mark them delivered, in a
+        few statements for the whole batch (a transfer's delivery has more to record:
+        :meth:`record_delivery`)."""
+        if any(item.transfer_id is not None for item, _, _ in delivered):
+            raise ValueError("an envelope with a transfer is recorded by record_delivery")
+        store.record_deliveries(
+            session,
+            [
+                store.Delivered(
+                    envelope_id=item.envelope_id,
+                    recipient=item.recipient,
+                    digest=item.digest,
+                    received_at=receipt.received,
+                    receipt=json.dumps(raw, sort_keys=True),
+                )
+                for item, receipt, raw in delivered
+            ],
+            self.node.clock.now(),
         )
 
     def record_delivery(
