@@ -26,6 +26,7 @@ from typing import Annotated, Any, BinaryIO, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from hanoix.api.deps import get_node
 from hanoix.api.problems import more_findings, problem_doc
@@ -121,9 +122,13 @@ _CHANGE: Responses = {
 }
 
 
-def user_of(principal: CurrentPrincipal, node: NodeDep) -> User:
-    """The caller as the requests domain sees them."""
-    return service.user_for_principal(node, principal)
+async def user_of(principal: CurrentPrincipal, node: NodeDep) -> User:
+    """The caller as the requests domain sees them: from the principal as authenticated, in
+    the event loop; in a worker thread only when their authority must be read again."""
+    known = service.user_from_principal(principal)
+    if known is not None:
+        return known
+    return await run_in_threadpool(service.user_for_principal, node, principal)
 
 
 UserDep = Annotated[User, Depends(user_of)]
@@ -206,7 +211,6 @@ def _instant(value: str | None, field_name: str) -> datetime | None:
 )
 def list_requests(
     request: Request,
-    response: Response,
     user: UserDep,
     node: NodeDep,
     kind: Annotated[
@@ -239,7 +243,7 @@ def list_requests(
     cursor: Annotated[
         str | None, Query(max_length=500, description="next_cursor of the previous page")
     ] = None,
-) -> PageOut:
+) -> Response:
     filters = ListFilter(
         kind=_choice(kind, [k.value for k in RequestKind], "kind"),
         state=state,
@@ -249,10 +253,14 @@ def list_requests(
         overdue_at=node.clock.now() if overdue else None,
     )
     page = service.list_requests(node, user, filters, limit=limit, cursor=cursor)
+    out = PageOut(items=[SummaryOut.of(r) for r in page.items], next_cursor=page.next_cursor)
+    # Serialised here, once: returned as a model, it would be validated again against
+    # response_model (which still documents it) before being written.
+    answer = Response(out.model_dump_json(), media_type="application/json")
     if page.next_cursor is not None:
         following = request.url.include_query_params(cursor=page.next_cursor)
-        response.headers["Link"] = f'<{following}>; rel="next"'
-    return PageOut(items=[SummaryOut.of(r) for r in page.items], next_cursor=page.next_cursor)
+        answer.headers["Link"] = f'<{following}>; rel="next"'
+    return answer
 
 
 @router.post(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -32,7 +32,8 @@ def enrolling_principal(
     a caller who must enrol a second factor first: only the routes that let them do so (and
     see who they are, and sign out) take this one."""
     policy = node.credentials.policy
-    with node.unit_of_work() as session:
+    # One query and at most one row written: no transaction around them (Node.reading).
+    with node.reading() as session:
         if credentials is not None:
             return auth.authenticate_token(session, node.clock, credentials.credentials, policy)
         session_id = request.cookies.get(session_cookie_name(request))
@@ -41,11 +42,12 @@ def enrolling_principal(
     raise AuthenticationError("sign in, or send an API token as 'Authorization: Bearer ...'")
 
 
-def current_principal(
+async def current_principal(
     principal: Annotated[Principal, Depends(enrolling_principal)],
 ) -> Principal:
     """The caller (see :func:`enrolling_principal`), refused with 403 while the node requires
-    a second factor of them that they have not enrolled."""
+    a second factor of them that they have not enrolled. (async: no I/O, so no worker
+    thread.)"""
     if principal.must_enrol:
         raise PermissionDeniedError(
             "this node requires a second factor (TOTP) for your role: sign in on the web, "
@@ -81,11 +83,13 @@ def session_cookie_name(request: Request) -> str:
     return name
 
 
-def require_roles(*roles: str) -> Callable[[Principal, Node], Principal]:
+def require_roles(*roles: str) -> Callable[[Principal, Node], Awaitable[Principal]]:
     """A dependency admitting callers who hold one of ``roles`` and, when the node's State is
     configured, belong to it (a node serves one State)."""
 
-    def check(principal: CurrentPrincipal, node: Annotated[Node, Depends(get_node)]) -> Principal:
+    async def check(
+        principal: CurrentPrincipal, node: Annotated[Node, Depends(get_node)]
+    ) -> Principal:
         if not principal.roles.intersection(roles):
             raise PermissionDeniedError(f"this needs one of the roles: {', '.join(roles)}")
         own_state = node.settings.state

@@ -24,8 +24,16 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="API processes sharing the port (one per core uses them all); the federation "
+            "listener and delivery worker run once, in the process that starts them.",
+        ),
+    ] = 1,
 ) -> None:
     """Start the node's HTTP server (API and web UI)."""
     from hanoix.runtime.server import serve_node
 
-    serve_node(state(ctx).settings, host=host, port=port, worker=worker)
+    serve_node(state(ctx).settings, host=host, port=port, worker=worker, workers=workers)

@@ -48,7 +48,10 @@ def serve_node(
     host: str | None = None,
     port: int | None = None,
     worker: bool | None = None,
+    workers: int = 1,
 ) -> None:
+    if workers < 1:
+        raise ConfigurationError(f"--workers {workers}: serve with 1 API process or more")
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
     require_loopback(bind_host)
@@ -67,6 +70,16 @@ def serve_node(
             flush=True,
         )
     # The app, plus the federation TLS listener and delivery worker as configured.
+    if workers > 1:
+        serving.run_processes(
+            node,
+            host=bind_host,
+            port=bind_port,
+            log_level=settings.log_level,
+            workers=workers,
+            worker=worker,
+        )
+        return
     serving.run(
         node,
         create_app(node),

@@ -11,6 +11,10 @@
   from the next handshake);
 * unless disabled (``--no-worker``, ``worker = false``), the delivery worker in a thread.
 
+With ``--workers N`` (N > 1) the application is served by N processes on the one port
+(:func:`run_processes`); the TLS listener and the delivery worker run once, in the process
+that starts and supervises them.
+
 ``hanoix federation worker`` runs the worker alone (the same code, another process).
 """
 
@@ -19,15 +23,19 @@ from __future__ import annotations
 import asyncio
 import ssl
 import threading
+from functools import partial
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
 
 from hanoix.api import headers, problems
+from hanoix.api.app import create_app
 from hanoix.api.federation import peer_router
+from hanoix.config import Settings
 from hanoix.federation.transport import FollowingServerContext
-from hanoix.logs import get_logger, stdlib_log_config
+from hanoix.logs import configure_logging, get_logger, stdlib_log_config
 from hanoix.runtime.worker import Worker
 from hanoix.services.node import Node
 
@@ -81,6 +89,50 @@ async def _serve_all(servers: list[uvicorn.Server]) -> None:
     await asyncio.gather(watch(), *(server.serve() for server in servers))
 
 
+def _common(log_level: str) -> dict[str, Any]:
+    # Proxy headers are the application's to read, under the node's trusted_proxies setting
+    # (hanoix.api.app); uvicorn's own default would believe any local peer.
+    return {
+        "log_level": log_level,
+        "log_config": stdlib_log_config(),
+        "access_log": False,  # the app logs each request itself (api/logging_middleware.py)
+        "server_header": False,
+        "proxy_headers": False,
+    }
+
+
+def _tls_server(node: Node, common: dict[str, Any]) -> uvicorn.Server | None:
+    settings = node.federation.settings
+    if not settings.tls:
+        return None
+    context = tls_context(node)
+    config = uvicorn.Config(
+        federation_app(node),
+        host=settings.tls_host,
+        port=settings.tls_port,
+        ssl_context_factory=lambda _config, _default: context,
+        **common,
+    )
+    _log.info("federation.tls_listener", url=f"https://{settings.tls_host}:{settings.tls_port}")
+    return uvicorn.Server(config)
+
+
+def _start_delivery(
+    node: Node, worker: bool | None
+) -> tuple[threading.Event | None, threading.Thread | None]:
+    run_worker = node.federation.settings.worker if worker is None else worker
+    return start_worker(node) if run_worker else (None, None)
+
+
+def _stop_delivery(
+    node: Node, stop: threading.Event | None, thread: threading.Thread | None
+) -> None:
+    if stop is not None and thread is not None:
+        stop.set()
+        node.federation.state.outbox_signal.set()
+        thread.join(timeout=10)
+
+
 def run(
     node: Node,
     app: FastAPI,
@@ -92,37 +144,69 @@ def run(
 ) -> None:
     """Serve ``app`` (and the TLS listener, and the worker, as the node's federation settings
     say) until stopped."""
-    settings = node.federation.settings
-    # Proxy headers are the application's to read, under the node's trusted_proxies setting
-    # (hanoix.api.app); uvicorn's own default would believe any local peer.
-    common: dict[str, Any] = {
-        "log_level": log_level,
-        "log_config": stdlib_log_config(),
-        "access_log": False,  # the app logs each request itself (api/logging_middleware.py)
-        "server_header": False,
-        "proxy_headers": False,
-    }
+    common = _common(log_level)
     servers = [uvicorn.Server(uvicorn.Config(app, host=host, port=port, **common))]
-    if settings.tls:
-        context = tls_context(node)
-        config = uvicorn.Config(
-            federation_app(node),
-            host=settings.tls_host,
-            port=settings.tls_port,
-            ssl_context_factory=lambda _config, _default: context,
-            **common,
-        )
-        servers.append(uvicorn.Server(config))
-        _log.info("federation.tls_listener", url=f"https://{settings.tls_host}:{settings.tls_port}")
-    run_worker = settings.worker if worker is None else worker
-    stop: threading.Event | None = None
-    thread: threading.Thread | None = None
-    if run_worker:
-        stop, thread = start_worker(node)
+    tls = _tls_server(node, common)
+    if tls is not None:
+        servers.append(tls)
+    stop, thread = _start_delivery(node, worker)
+    # The event loop uvicorn itself would run (uvloop, where installed), not asyncio's own.
+    loop_factory = servers[0].config.get_loop_factory()
     try:
-        asyncio.run(_serve_all(servers))
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runner.run(_serve_all(servers))
     finally:
-        if stop is not None and thread is not None:
-            stop.set()
-            node.federation.state.outbox_signal.set()
-            thread.join(timeout=10)
+        _stop_delivery(node, stop, thread)
+
+
+def worker_app(settings: Settings) -> FastAPI:
+    """The application of one API process of :func:`run_processes`. The process is a fresh
+    interpreter: it sets up logging and opens the node again (the parent upgraded the schema)."""
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(Node.open(settings))
+
+
+def run_processes(
+    node: Node,
+    *,
+    host: str,
+    port: int,
+    log_level: str,
+    workers: int,
+    worker: bool | None = None,
+) -> None:
+    """Serve the node's application from ``workers`` processes sharing one listening socket,
+    until stopped; uvicorn's supervisor replaces a process that dies.
+
+    One Python process runs on one core at a time (the GIL): several use the machine's cores.
+    The node keeps nothing between calls that the processes would have to share (the database
+    holds it all), as for several API machines behind a load balancer. The TLS listener and
+    the delivery worker stay one each, in this process, as ``run`` has them."""
+    common = _common(log_level)
+    # The application travels to each process as the recipe to build it (spawned processes
+    # receive their configuration pickled; an application with its engine cannot be).
+    config = uvicorn.Config(
+        partial(worker_app, node.settings),
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        **common,
+    )
+    listening = config.bind_socket()
+    tls = _tls_server(node, common)
+    tls_thread: threading.Thread | None = None
+    if tls is not None:
+        tls_thread = threading.Thread(
+            target=asyncio.run, args=(tls.serve(),), name="hanoix-federation-tls", daemon=True
+        )
+        tls_thread.start()
+    stop, thread = _start_delivery(node, worker)
+    try:
+        Multiprocess(config, sockets=[listening]).run()
+    finally:
+        if tls is not None and tls_thread is not None:
+            tls.should_exit = True
+            tls_thread.join(timeout=10)
+        _stop_delivery(node, stop, thread)
+        listening.close()

@@ -51,7 +51,14 @@ from hanoix.errors import (
 )
 from hanoix.services import second_factor
 from hanoix.services.second_factor import Enrolment, SecretBox
-from hanoix.store.auth import ApiTokenRow, AuthorityRow, SessionRow, UserRow
+from hanoix.store.auth import (
+    ApiTokenRow,
+    AuthorityRow,
+    SessionRow,
+    UserRow,
+    note_token_use,
+    token_holder,
+)
 from hanoix.store.throttle import DatabaseStorage
 
 if TYPE_CHECKING:
@@ -61,6 +68,9 @@ TOKEN_PREFIX = "hxt_"  # noqa: S105  (a public marker, not a secret)
 SESSION_LIFETIME = timedelta(hours=8)
 SESSION_IDLE_LIMIT = timedelta(minutes=30)
 DEFAULT_TOKEN_MAX_LIFETIME = timedelta(days=90)
+# A token's last use is written at most this often: writing it on every call made each read a
+# write transaction (an UPDATE and a flush of the write-ahead log per call).
+TOKEN_USE_RECORDED_EVERY = timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 12
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 _AUTHORITY_CODE = re.compile(r"^[A-Z]{3}-[A-Z0-9-]{2,60}$")
@@ -103,6 +113,9 @@ class Principal:
     roles: frozenset[str]
     credential: str = "token"
     must_enrol: bool = False
+    authority_kind: str | None = None
+    """The kind of the user's authority as read when they were authenticated; ``None`` when
+    they have none, or it is gone, or the principal was made without reading it."""
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
@@ -250,20 +263,47 @@ def _principal(
     credential: str,
     policy: CredentialPolicy = DEFAULT_POLICY,
 ) -> Principal:
-    state = None
+    state = kind = None
     if user.authority_code is not None:
         authority = session.get(AuthorityRow, user.authority_code)
-        state = authority.state if authority else None
-    roles = frozenset(user.roles.split())
+        if authority is not None:
+            state, kind = authority.state, authority.kind
+    return _principal_of(
+        user.id,
+        user.username,
+        user.display_name,
+        user.roles,
+        user.totp_confirmed_at,
+        (user.authority_code, state, kind),
+        credential=credential,
+        policy=policy,
+    )
+
+
+def _principal_of(
+    user_id: int,
+    username: str,
+    display_name: str,
+    roles_text: str,
+    totp_confirmed_at: datetime | None,
+    authority: tuple[str | None, str | None, str | None],
+    *,
+    credential: str,
+    policy: CredentialPolicy,
+) -> Principal:
+    """The principal of a user as stored; ``authority``: its code, State and kind."""
+    roles = frozenset(roles_text.split())
+    code, state, kind = authority
     return Principal(
-        user_id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        authority=user.authority_code,
+        user_id=user_id,
+        username=username,
+        display_name=display_name,
+        authority=code,
         state=state,
+        authority_kind=kind,
         roles=roles,
         credential=credential,
-        must_enrol=policy.needs_second_factor(roles) and user.totp_confirmed_at is None,
+        must_enrol=policy.needs_second_factor(roles) and totp_confirmed_at is None,
     )
 
 
@@ -529,18 +569,29 @@ def authenticate_token(
     if not token.startswith(TOKEN_PREFIX) or token.count("_") < 2:
         raise failure
     token_id, _, secret = token.removeprefix(TOKEN_PREFIX).partition("_")
-    row = session.get(ApiTokenRow, token_id)
-    expected = row.secret_hash if row is not None else _digest("")
-    if not hmac.compare_digest(expected, _digest(secret)) or row is None:
+    # Every API call comes here: one prepared query for the token, its user and authority.
+    holder = token_holder(session, token_id)
+    expected = holder.secret_hash if holder is not None else _digest("")
+    if not hmac.compare_digest(expected, _digest(secret)) or holder is None:
         raise failure
     now = clock.now()
-    if row.revoked_at is not None or _expires(row, policy) <= now:
+    expires = min(holder.expires_at, holder.created_at + policy.token_max_lifetime)
+    if holder.revoked_at is not None or expires <= now:
         raise failure
-    user = session.get(UserRow, row.user_id)
-    if user is None or not user.active:
+    if not holder.active:
         raise failure
-    row.last_used_at = now
-    return _principal(session, user, credential="token", policy=policy)
+    if holder.last_used_at is None or now - holder.last_used_at >= TOKEN_USE_RECORDED_EVERY:
+        note_token_use(session, token_id, now)
+    return _principal_of(
+        holder.user_id,
+        holder.username,
+        holder.display_name,
+        holder.roles,
+        holder.totp_confirmed_at,
+        (holder.authority_code, holder.authority_state, holder.authority_kind),
+        credential="token",
+        policy=policy,
+    )
 
 
 def list_tokens(

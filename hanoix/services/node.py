@@ -21,7 +21,13 @@ from hanoix.config import Settings
 from hanoix.errors import ConfigurationError
 from hanoix.store import migrate
 from hanoix.store.blobs import BlobStore, open_blob_store
-from hanoix.store.db import make_engine, session_factory, setup_lock, unit_of_work
+from hanoix.store.db import (
+    make_engine,
+    reading_factory,
+    session_factory,
+    setup_lock,
+    unit_of_work,
+)
 
 if TYPE_CHECKING:
     from hanoix.federation.settings import FederationSettings
@@ -73,6 +79,18 @@ class Node:
     def unit_of_work(self) -> Iterator[Session]:
         with unit_of_work(self.sessions) as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """Like :meth:`unit_of_work`, for a use case that reads (each statement consistent on
+        its own) or writes one row: without a transaction around it, so without the round
+        trips that begin and end one (see :func:`hanoix.store.db.reading_factory`)."""
+        with unit_of_work(self._reading_sessions) as session:
+            yield session
+
+    @cached_property
+    def _reading_sessions(self) -> sessionmaker[Session]:
+        return reading_factory(self.engine)
 
     @cached_property
     def blobs(self) -> BlobStore:

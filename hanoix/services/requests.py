@@ -166,19 +166,32 @@ def _user(session: Session, row: UserRow) -> User:
     return User(row.username, authority, frozenset(Role(r) for r in row.roles.split()))
 
 
+def user_from_principal(principal: Principal) -> User | None:
+    """The caller as :func:`user_for_principal` sees them, from what their authentication read
+    (no I/O); ``None`` when their authority must be read from the authorities table."""
+    roles = frozenset(Role(r) for r in principal.roles)
+    code, state, kind = principal.authority, principal.state, principal.authority_kind
+    if code is None:
+        return User(principal.username, None, roles)
+    if state is not None and kind is not None:
+        return User(principal.username, Authority(code, state, AuthorityKind(kind)), roles)
+    return None
+
+
 def user_for_principal(node: Node, principal: Principal) -> User:
     """The requests domain's view of an authenticated caller (the API's principal): roles as
     :class:`~hanoix.requests.Role`, the authority with its kind from the authorities table."""
+    known = user_from_principal(principal)
+    if known is not None:
+        return known  # read with the credential in this call's authentication
+    roles = frozenset(Role(r) for r in principal.roles)
+    code = principal.authority
     with node.unit_of_work() as session:
-        authority = None
-        if principal.authority is not None:
-            found = session.get(AuthorityRow, principal.authority)
-            if found is None:
-                raise PermissionDeniedError(
-                    f"user {principal.username}: authority {principal.authority} is gone"
-                )
-            authority = Authority(found.code, found.state, AuthorityKind(found.kind))
-    return User(principal.username, authority, frozenset(Role(r) for r in principal.roles))
+        found = session.get(AuthorityRow, code)
+        if found is None:
+            raise PermissionDeniedError(f"user {principal.username}: authority {code} is gone")
+        authority = Authority(found.code, found.state, AuthorityKind(found.kind))
+    return User(principal.username, authority, roles)
 
 
 def user_named(node: Node, username: str) -> User:
@@ -829,7 +842,7 @@ def list_requests(
             f"limit: ask for 1 to {MAX_PAGE} requests per page, not {limit}",
             problems=[Problem(f"between 1 and {MAX_PAGE}", field="limit")],
         )
-    with node.unit_of_work() as session:
+    with node.reading() as session:  # one query: its own snapshot is the page's
         return store.list_requests(
             session,
             Visibility(authority.state, authority.code),

@@ -8,10 +8,21 @@ digests too, so a username mistyped as a password is not kept.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    bindparam,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hanoix.store.db import Base, UTCDateTime
 
@@ -85,3 +96,68 @@ class LoginThrottleRow(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     hits: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """An API token with what authenticating a call by it needs: its user and their
+    authority (``None``: the user has none, or it is gone)."""
+
+    secret_hash: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    user_id: int
+    username: str
+    display_name: str
+    active: bool
+    roles: str
+    authority_code: str | None
+    totp_confirmed_at: datetime | None
+    authority_state: str | None
+    authority_kind: str | None
+
+
+_tokens, _users, _authorities = ApiTokenRow.__table__, UserRow.__table__, AuthorityRow.__table__
+# Built once and run on the connection: every API call runs it, and building the statement
+# and passing it through the ORM session cost more than running it.
+_TOKEN_HOLDER = (
+    select(
+        _tokens.c.secret_hash,
+        _tokens.c.created_at,
+        _tokens.c.expires_at,
+        _tokens.c.revoked_at,
+        _tokens.c.last_used_at,
+        _users.c.id.label("user_id"),
+        _users.c.username,
+        _users.c.display_name,
+        _users.c.active,
+        _users.c.roles,
+        _users.c.authority_code,
+        _users.c.totp_confirmed_at,
+        _authorities.c.state.label("authority_state"),
+        _authorities.c.kind.label("authority_kind"),
+    )
+    .select_from(
+        _tokens.join(_users, _users.c.id == _tokens.c.user_id).outerjoin(
+            _authorities, _authorities.c.code == _users.c.authority_code
+        )
+    )
+    .where(_tokens.c.id == bindparam("token_id"))
+)
+_NOTE_TOKEN_USE = (
+    update(ApiTokenRow)
+    .where(ApiTokenRow.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("at"))
+)
+
+
+def token_holder(session: Session, token_id: str) -> TokenHolder | None:
+    """The token ``token_id`` with its user and their authority, in one query."""
+    row = session.connection().execute(_TOKEN_HOLDER, {"token_id": token_id}).first()
+    return TokenHolder(**row._mapping) if row is not None else None
+
+
+def note_token_use(session: Session, token_id: str, at: datetime) -> None:
+    session.connection().execute(_NOTE_TOKEN_USE, {"token_id": token_id, "at": at})

@@ -85,6 +85,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # A server restarted while the node was idle leaves dead connections in the pool: test
         # each one as it is taken (one round trip) rather than fail the first call after it.
         kwargs.setdefault("pool_pre_ping", True)
+        # Room for as many calls at once as an API process runs under load: past the pool's
+        # size every connection handed back is closed, and the next opens a new server
+        # process. The default (5) made eight concurrent clients open a connection per call.
+        kwargs.setdefault("pool_size", 16)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -120,6 +124,14 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def reading_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for use cases that read, or write one row, with no transaction around them:
+    each statement is its own (autocommit). A read then costs its query alone, not a BEGIN and
+    a COMMIT besides, each a round trip to the database server. Give :func:`unit_of_work` a
+    session of these only where one statement's own snapshot is consistency enough."""
+    return session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
 
 
 # SQLite's primary result codes for a database that is busy, unreadable or full right now.

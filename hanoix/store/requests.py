@@ -26,9 +26,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -40,17 +41,20 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     delete,
     false,
     func,
     insert,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import BindParameter
 
 from hanoix.errors import ConflictError, InputError
 from hanoix.requests import CooperationRequest, UseConsent
@@ -497,9 +501,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 def visible_to(visibility: Visibility) -> Any:
     """The SQL form of :func:`hanoix.requests.check_visible` on :class:`RequestRow`: every list
     that shows request material (requests, deadlines, the federation inbox) filters by it."""
+    return _visible(visibility.state, visibility.authority)
+
+
+def _visible(state: Any, authority: Any) -> Any:
+    """:func:`visible_to` for values or statement parameters."""
     return and_(
-        RequestRow.local_state == visibility.state,
-        or_(RequestRow.restricted == false(), RequestRow.handled_by == visibility.authority),
+        RequestRow.local_state == state,
+        or_(RequestRow.restricted == false(), RequestRow.handled_by == authority),
     )
 
 
@@ -515,25 +524,81 @@ def visible_references(
     return set(session.scalars(query))
 
 
-def _filtered(query: Select[Any], filters: ListFilter) -> Select[Any]:
-    if filters.kind is not None:
-        query = query.where(RequestRow.kind == filters.kind)
-    if filters.state is not None:
+# The list's filters other than the State, each as its condition on a statement parameter.
+_CONDITIONS: dict[str, Callable[[Any], Any]] = {
+    "kind": lambda value: RequestRow.kind == value,
+    "status": lambda value: RequestRow.status == value,
+    "side": lambda value: RequestRow.side == value,
+    "deadline_before": lambda value: RequestRow.next_deadline < value,
+    "overdue_at": lambda value: RequestRow.next_deadline <= value,
+}
+_NEWEST_FIRST = (RequestRow.created_at.desc(), RequestRow.id.desc())
+
+
+def _list_parameters(
+    visibility: Visibility, filters: ListFilter, cursor: str | None
+) -> dict[str, Any]:
+    given: dict[str, Any] = {
+        "visible_state": visibility.state,
+        "visible_authority": visibility.authority,
+    }
+    for name in (*_CONDITIONS, "state"):
+        value = getattr(filters, name)
+        if value is not None:
+            given[name] = value
+    if cursor is not None:
+        given["after_created_at"], given["after_id"] = decode_cursor(cursor)
+    return given
+
+
+@lru_cache(maxsize=256)
+def _list_statement(given: frozenset[str], rows: int) -> Select[Any]:
+    """The list's statement for the parameters named ``given`` (names, not values), cut at
+    ``rows``: built once for each combination, since building one (and, for the State filter,
+    its union of two subqueries) cost the API more than PostgreSQL spent running it."""
+    columns = [c for c in RequestRow.__table__.columns if c.name != "document"]
+    query = select(*columns).where(
+        _visible(bindparam("visible_state"), bindparam("visible_authority"))
+    )
+    if "after_created_at" in given:
+        after: BindParameter[datetime] = bindparam("after_created_at")
         query = query.where(
             or_(
-                RequestRow.requesting_state == filters.state,
-                RequestRow.requested_state == filters.state,
+                RequestRow.created_at < after,
+                and_(RequestRow.created_at == after, RequestRow.id < bindparam("after_id")),
             )
         )
-    if filters.status is not None:
-        query = query.where(RequestRow.status == filters.status)
-    if filters.side is not None:
-        query = query.where(RequestRow.side == filters.side)
-    if filters.deadline_before is not None:
-        query = query.where(RequestRow.next_deadline < filters.deadline_before)
-    if filters.overdue_at is not None:
-        query = query.where(RequestRow.next_deadline <= filters.overdue_at)
-    return query
+    for name, condition in _CONDITIONS.items():
+        if name in given:
+            query = query.where(condition(bindparam(name)))
+    if "state" not in given:
+        return query.order_by(*_NEWEST_FIRST).limit(rows)
+    state: BindParameter[str] = bindparam("state")
+    if "kind" in given and "status" in given:
+        return _either_party(query, state, rows)
+    query = query.where(
+        or_(RequestRow.requesting_state == state, RequestRow.requested_state == state)
+    )
+    return query.order_by(*_NEWEST_FIRST).limit(rows)
+
+
+def _either_party(query: Select[Any], state: Any, rows: int) -> Select[Any]:
+    """``query`` filtered with ``state`` as either party, as two ordered ranges merged: one of
+    each party's composite index (kind, status, State, then the list's order), each cut at
+    ``rows``. Written as an OR of the two columns, PostgreSQL walks the newest-first index
+    instead and filters out every row of another kind, status or State (3,000 rows read for a
+    page of 50 in the benchmark's data)."""
+    requesting = query.where(RequestRow.requesting_state == state)
+    # A request with the State on both sides is the first range's already.
+    requested = query.where(
+        RequestRow.requested_state == state, RequestRow.requesting_state != state
+    )
+    ranges = [
+        select(branch.order_by(*_NEWEST_FIRST).limit(rows).subquery())
+        for branch in (requesting, requested)
+    ]
+    merged = union_all(*ranges).subquery()
+    return select(merged).order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(rows)
 
 
 def list_requests(
@@ -549,19 +614,10 @@ def list_requests(
     The order is ``(created_at, id)`` descending: both never change, so a cursor stays exact
     while requests are created or updated between pages (no row is skipped or shown twice).
     """
-    columns = [c for c in RequestRow.__table__.columns if c.name != "document"]
-    query: Select[Any] = select(*columns).where(visible_to(visibility))
-    query = _filtered(query, filters)
-    if cursor is not None:
-        created_at, request_id = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                RequestRow.created_at < created_at,
-                and_(RequestRow.created_at == created_at, RequestRow.id < request_id),
-            )
-        )
-    query = query.order_by(RequestRow.created_at.desc(), RequestRow.id.desc()).limit(limit + 1)
-    rows = session.execute(query).mappings().all()
+    given = _list_parameters(visibility, filters, cursor)
+    statement = _list_statement(frozenset(given), limit + 1)
+    # Columns, not entities: run on the connection, past the ORM's handling of a statement.
+    rows = session.connection().execute(statement, given).mappings().all()
     items = [
         RequestSummary(
             id=r["id"],

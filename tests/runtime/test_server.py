@@ -122,3 +122,48 @@ def test_the_scheme_the_proxy_forwards_is_believed_from_trusted_proxies_only(
         )
     assert signed_in.status_code == 200
     assert ("secure" in signed_in.headers["set-cookie"].lower()) is secure
+
+
+def _api_processes(parent: int) -> list[int]:
+    """The processes ``parent`` spawned to serve the API (not multiprocessing's helper)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return [
+        int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+
+
+def test_serve_with_workers_answers_from_that_many_processes_and_stops_them(
+    tmp_path: Path,
+) -> None:
+    port = _free_port()
+    command = ["serve", "--port", str(port), "--no-worker", "--workers", "2"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hanoix", *command],
+        env={**os.environ, "HANOIX_HOME": str(tmp_path / "home")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        answers: list[int] = []
+        while proc.poll() is None and time.monotonic() < deadline and len(answers) < 20:
+            try:
+                answers.append(httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code)
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert answers == [200] * 20
+        workers = _api_processes(proc.pid)
+        assert len(workers) == 2
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_serve_with_no_workers_is_a_usage_error(cli: object, tmp_path: Path) -> None:
+    result = cli("--home", tmp_path / "h", "serve", "--workers", "0")  # type: ignore[operator]
+    assert result.exit_code == 2
+    assert "--workers" in result.stderr

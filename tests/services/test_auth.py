@@ -64,6 +64,33 @@ def test_token_round_trip_expiry_and_revocation(
         auth.authenticate_token(session, clock, token)
 
 
+def test_a_token_authenticates_with_its_user_s_authority_and_notes_its_use_once_a_minute(
+    node: Node, alice: auth.Principal, clock: FixedClock
+) -> None:
+    with node.unit_of_work() as session:
+        token = auth.issue_token(session, clock, alice.user_id, "ci", timedelta(days=1))
+    first_use = clock.now()
+
+    def use() -> auth.Principal:
+        with node.reading() as session:
+            return auth.authenticate_token(session, clock, token)
+
+    def last_used() -> object:
+        with node.unit_of_work() as session:
+            return auth.list_tokens(session, clock, alice.user_id)[0].last_used_at
+
+    principal = use()
+    assert (principal.authority, principal.state) == ("AUT-CA", "AUT")
+    assert principal.authority_kind == "central-authority"
+    assert last_used() == first_use
+    clock.advance(auth.TOKEN_USE_RECORDED_EVERY - timedelta(seconds=1))
+    use()
+    assert last_used() == first_use  # a read is not a write each time
+    clock.advance(timedelta(seconds=1))
+    use()
+    assert last_used() == clock.now()
+
+
 def test_revoked_token_is_refused(node: Node, alice: auth.Principal, clock: FixedClock) -> None:
     with node.unit_of_work() as session:
         token = auth.issue_token(session, clock, alice.user_id, "ci")

@@ -37,7 +37,7 @@ from hanoix.requests import (
     UseConsent,
     UseDeniedError,
 )
-from hanoix.services import custody
+from hanoix.services import auth, custody
 from hanoix.services import requests as service
 from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
@@ -568,3 +568,22 @@ def test_a_state_profile_is_derived_from_what_the_state_lodged(world: Node) -> N
         ("reservation", "Art. 7(2)"),
         ("reservation", "Art. 9(2)"),
     ]
+
+
+def test_the_caller_s_authority_comes_from_their_authentication_or_is_read_again(
+    world: Node,
+) -> None:
+    with world.unit_of_work() as session:
+        token = auth.issue_token(session, world.clock, auth.user_id(session, "drafter"), "t")
+    with world.reading() as session:
+        principal = auth.authenticate_token(session, world.clock, token)
+    expected = user(world, "drafter")
+    assert service.user_from_principal(principal) == expected
+    assert service.user_for_principal(world, principal) == expected
+    # A principal made without the authority's kind has it read from the authorities table,
+    # and an authority gone since is refused.
+    bare = replace(principal, authority_kind=None)
+    assert service.user_from_principal(bare) is None
+    assert service.user_for_principal(world, bare) == expected
+    with pytest.raises(PermissionDeniedError, match="authority AUT-XX is gone"):
+        service.user_for_principal(world, replace(bare, authority="AUT-XX"))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hanoix.convention import RequestKind
 from hanoix.errors import ConflictError, InputError
+from hanoix.requests import Party, Side, Status
 from hanoix.store import requests as store
 from hanoix.store.db import session_factory, unit_of_work
 from hanoix.store.models import metadata
@@ -127,6 +128,63 @@ def test_keyset_pages_cover_every_visible_row_once_newest_first(
         assert [r.id for r in soon.items] == ["id-1", "id-0"]
         assert soon.items[0].next_deadline == T0 + timedelta(days=1)
         assert soon.items[0].next_deadline.tzinfo is not None
+
+
+# (side, requesting State, requested State): AUT's node holds every row.
+_PARTIES = [
+    (Side.REQUESTING, "AUT", "VNM"),
+    (Side.REQUESTED, "VNM", "AUT"),
+    (Side.REQUESTING, "AUT", "AUT"),  # the State on both sides
+    (Side.REQUESTING, "AUT", "ZAF"),
+]
+
+
+@pytest.mark.parametrize("state", ["AUT", "VNM", "ZAF", "BRA"])
+def test_kind_status_and_either_party_s_state_page_like_the_rows_say(
+    sessions: sessionmaker[Session], state: str
+) -> None:
+    made = []
+    with unit_of_work(sessions) as session:
+        for i in range(48):
+            side, requesting, requested = _PARTIES[i % 4]
+            request = replace(
+                drafted(
+                    RequestKind.MLA if (i // 4) % 2 else RequestKind.PRESERVATION,
+                    at=T0 + timedelta(minutes=i // 3),  # threes share a creation time
+                    sequence=i + 1,
+                    restricted=i % 7 == 0,
+                ),
+                id=f"id-{i:02}",
+                side=side,
+                requesting=Party(requesting, f"{requesting}-CA", "UTC"),
+                requested=Party(requested, f"{requested}-CA", "UTC"),
+                status=Status.DRAFT if i % 5 == 0 else Status.SENT,
+                handled_by="AUT-OTHER" if i % 7 == 0 else "AUT-CA",
+            )
+            store.insert_request(session, request, next_deadline=None)
+            made.append(request)
+    expected = [
+        r.id
+        for r in sorted(made, key=lambda r: (r.created_at, r.id), reverse=True)
+        if r.kind is RequestKind.MLA
+        and r.status is Status.SENT
+        and state in (r.requesting.state, r.requested.state)
+        and not r.restricted
+    ]
+    filters = store.ListFilter(kind="mla", status="sent", state=state)
+    seen: list[str] = []
+    cursor = None
+    with unit_of_work(sessions) as session:
+        while True:
+            page = store.list_requests(
+                session, store.Visibility("AUT", "AUT-CA"), filters, limit=2, cursor=cursor
+            )
+            seen += [r.id for r in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+    assert seen == expected
+    assert (len(expected) > 0) is (state != "BRA")
 
 
 def test_a_cursor_the_node_did_not_hand_out_is_refused(sessions: sessionmaker[Session]) -> None:
