@@ -76,7 +76,9 @@ def fingerprint(certificate_pem: str | bytes) -> str:
     data = certificate_pem.encode() if isinstance(certificate_pem, str) else certificate_pem
     try:
         certificate = x509.load_pem_x509_certificate(data)
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
+        # InvalidVersion is not a ValueError: a certificate of version 14 came through as an
+        # uncaught exception until the directory fuzzer found it.
         raise FederationConfigError("the TLS certificate is not a PEM X.509 certificate") from None
     return certificate.fingerprint(hashes.SHA256()).hex()
 

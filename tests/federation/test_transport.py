@@ -3,6 +3,8 @@ by a directory import is accepted and one removed refused, without a restart."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import socket
 import ssl
 import threading
@@ -13,11 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
+from hanoix.federation.errors import FederationConfigError
 from hanoix.federation.transport import (
     FollowingServerContext,
     TlsIdentity,
     client_context,
+    fingerprint,
     make_certificate,
 )
 
@@ -126,3 +132,23 @@ def test_peers_that_make_no_valid_context_leave_the_last_good_one_in_force(
     listening.peers.write_text("-----BEGIN CERTIFICATE-----\nnot a certificate\n", "ascii")
     assert listening.greets(listening.aut)
     assert not listening.greets(listening.vnm)
+
+
+def test_a_certificate_of_an_unknown_x509_version_is_refused_as_not_a_certificate() -> None:
+    # Found by the directory fuzzer: cryptography's InvalidVersion is not a ValueError, and it
+    # escaped the directory's parser as an uncaught exception.
+    _, pem = make_certificate("aut.hanoix.invalid", datetime.now(UTC))
+    der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+    version_3 = b"\xa0\x03\x02\x01\x02"  # [0] EXPLICIT INTEGER 2, i.e. X.509 v3
+    assert der.count(version_3) == 1
+    forged = der.replace(version_3, b"\xa0\x03\x02\x01\x0e")
+    forged_pem = (
+        b"-----BEGIN CERTIFICATE-----\n"
+        + base64.encodebytes(forged)
+        + b"-----END CERTIFICATE-----\n"
+    )
+    with pytest.raises(
+        FederationConfigError, match=r"^the TLS certificate is not a PEM X\.509 certificate$"
+    ):
+        fingerprint(forged_pem)
+    assert fingerprint(pem) == hashlib.sha256(der).hexdigest()
