@@ -133,6 +133,10 @@ def classify(response: RawResponse) -> Outcome:
 ClientFactory = Callable[[NodeEntry], PeerClient]
 
 _PIECE = 1024 * 1024
+# How often the urgent lane looks for urgent envelopes queued by another process while a round
+# keeps the ordinary lane busy (one in this process wakes it at once): the poll interval
+# (a second by default) was most of an urgent envelope's wait behind a queue.
+URGENT_POLL_IN_ROUND = 0.01
 _BATCH_ENVELOPES = 64
 _BATCH_BYTES = 4 * 1024 * 1024
 
@@ -297,7 +301,12 @@ class Worker:
                     pass  # the ordinary lane says so in the log
                 except Exception:  # noqa: BLE001  (the lane must outlive a bad round; logged)
                     _log.exception("federation.urgent_round_failed")
-            claim = taken > 0 or signal.wait(self.settings.poll_interval)
+            claim = taken > 0 or signal.wait(self._urgent_wait())
+
+    def _urgent_wait(self) -> float:
+        if self._in_round.is_set():
+            return min(URGENT_POLL_IN_ROUND, self.settings.poll_interval)
+        return self.settings.poll_interval
 
     def run_urgent_once(self) -> int:
         """Claim the urgent envelopes that are due and send them at once, one request per peer

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from hanoix.errors import UnavailableError
-from hanoix.runtime.worker import RetryPolicy
+from hanoix.runtime.worker import URGENT_POLL_IN_ROUND, RetryPolicy
 from hanoix.services.federation.state import WriterTurns
 from hanoix.store import federation as store
 from tests.federation.builders import Network, Router, make_network, worker_for
@@ -157,6 +157,24 @@ def test_only_an_urgent_envelope_queued_wakes_the_urgent_lane(net: Network) -> N
     assert not signal.is_set()
     send(net, "a", "b", text="now", urgent=True)
     assert signal.is_set()
+
+
+def test_the_urgent_lane_looks_often_only_while_a_round_is_in_flight(net: Network) -> None:
+    router = Router(net)
+    worker = worker_for(net["a"], router)
+    waits_in_flight: list[float] = []
+
+    def during_the_round(request: httpx.Request) -> httpx.Response | None:
+        waits_in_flight.append(worker._urgent_wait())
+        return None
+
+    router.faults.append(during_the_round)
+    send(net, "a", "b", text="routine")
+    idle = worker._urgent_wait()
+    assert worker.run_once() == 1
+    assert idle == worker.settings.poll_interval > URGENT_POLL_IN_ROUND
+    assert waits_in_flight and set(waits_in_flight) == {URGENT_POLL_IN_ROUND}
+    assert worker._urgent_wait() == worker.settings.poll_interval
 
 
 def test_an_urgent_writer_waiting_takes_the_turn_before_ordinary_ones() -> None:
