@@ -177,6 +177,35 @@ def test_the_urgent_lane_looks_often_only_while_a_round_is_in_flight(net: Networ
     assert worker._urgent_wait() == worker.settings.poll_interval
 
 
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_an_urgent_envelope_claimed_with_a_round_is_recorded_before_the_round_ends(
+    net: Network, concurrency: int
+) -> None:
+    router = Router(net)
+    worker = worker_for(net["a"], router)
+    worker.settings = worker.settings.model_copy(update={"concurrency": concurrency})
+    ordinary = [send(net, "a", "b", text=f"routine {n}") for n in range(4)]
+    urgent = send(net, "a", "b", text="now", urgent=True)
+    seen_by_the_round: list[str] = []
+
+    def ordinary_request(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/envelopes/batch"):
+            # The round's request waits (boundedly) for the urgent one to be recorded.
+            for _ in range(500):
+                if outbox(net, "a")[urgent].status == store.DELIVERED:
+                    break
+                time.sleep(0.01)
+            seen_by_the_round.append(outbox(net, "a")[urgent].status)
+        return None
+
+    router.faults.append(ordinary_request)
+    assert worker.run_once() == 5
+    assert seen_by_the_round and set(seen_by_the_round) == {store.DELIVERED}
+    items = outbox(net, "a")
+    assert [items[envelope].status for envelope in [*ordinary, urgent]] == [store.DELIVERED] * 5
+    assert len(inbox(net, "b")) == 5
+
+
 def test_an_urgent_writer_waiting_takes_the_turn_before_ordinary_ones() -> None:
     turns = WriterTurns()
     order: list[str] = []
