@@ -302,10 +302,86 @@ class _Mapped:
             self.mapping.close()
 
 
+class StreamedLeaves:
+    """The BLAKE3 leaf hashes of a package's chunks, worked out from its bytes as they arrive
+    in order (a receiver writing the package to disk), so that :func:`verify` need not read
+    the chunks again.
+
+    Until the trailer is known, where the payload ends is not: every span of ``chunk_size``
+    plus the tag after the header is hashed as if it were a whole chunk. :func:`verify` takes
+    a streamed hash only for a chunk whose offset and length match the package's layout
+    exactly, and hashes the others (the last chunk, a span that ran into the trailer) from the
+    file. A stream that is not a package, or a header that does not parse, leaves no hashes:
+    the verification from the file reports what is wrong. The caller answers for the bytes
+    given here being the bytes of the file verified.
+    """
+
+    def __init__(self) -> None:
+        self.offset = 0
+        self._head = bytearray()
+        self._unusable = False
+        self._payload_start = 0
+        self._span = 0
+        self._in_span = 0
+        self._hasher: blake3.blake3 | None = None
+        self._leaves: list[bytes] = []
+
+    def update(self, data: bytes | bytearray | memoryview) -> None:
+        with memoryview(data) as view:
+            self.offset += len(view)
+            if self._unusable:
+                return
+            rest = view if self._span else self._read_head(view)
+            while len(rest):
+                if self._hasher is None:
+                    self._hasher = crypto.leaf_hasher()
+                take = min(len(rest), self._span - self._in_span)
+                self._hasher.update(rest[:take])
+                self._in_span += take
+                rest = rest[take:]
+                if self._in_span == self._span:
+                    self._leaves.append(bytes(self._hasher.digest()))
+                    self._hasher = None
+                    self._in_span = 0
+
+    def _read_head(self, view: memoryview) -> memoryview:
+        """Gather the preamble and header (small: no chunk is hashed until they are known)."""
+        wanted = PREAMBLE_SIZE
+        if len(self._head) >= PREAMBLE_SIZE:
+            wanted = self._payload_start
+        take = max(0, wanted - len(self._head))
+        self._head += view[:take]
+        rest = view[take:]
+        if len(self._head) < wanted:
+            return rest[:0]
+        try:
+            if not self._payload_start:
+                self._payload_start = PREAMBLE_SIZE + parse_preamble(bytes(self._head))
+                return self._read_head(rest)
+            header = parse_header(bytes(self._head[PREAMBLE_SIZE:]))
+        except (MalformedError, EvidenceInputError):
+            self._unusable = True
+            return rest[:0]
+        self._span = header.chunk_size + TAG_SIZE
+        self._head = bytearray()
+        return rest
+
+    def leaf(self, index: int, offset: int, length: int, payload_start: int) -> bytes | None:
+        """The streamed hash of chunk ``index`` at ``offset`` if it was hashed as a whole."""
+        if self._unusable or not self._span or payload_start != self._payload_start:
+            return None
+        if length != self._span or index >= len(self._leaves):
+            return None
+        if offset != payload_start + index * self._span:
+            return None
+        return self._leaves[index]
+
+
 def _check_chunks(
     stream: BinaryIO,
     st: Structure,
     progress: Callable[[int], None] | None,
+    streamed: StreamedLeaves | None = None,
 ) -> None:
     """Step 7: hash every chunk present and compare with its committed hash."""
     assert st.header is not None and st.trailer is not None
@@ -319,10 +395,15 @@ def _check_chunks(
             if offset + length > st.payload_end:
                 missing += 1
                 continue
-            hasher = crypto.leaf_hasher(max_threads=-1)
-            if not mapped.hash(hasher, offset, length):
-                hasher.update(_read_at(stream, offset, length))
-            if not crypto.equal(bytes(hasher.digest()), st.trailer.leaf(index)):
+            digest = None
+            if streamed is not None:
+                digest = streamed.leaf(index, offset, length, st.payload_start)
+            if digest is None:
+                hasher = crypto.leaf_hasher(max_threads=-1)
+                if not mapped.hash(hasher, offset, length):
+                    hasher.update(_read_at(stream, offset, length))
+                digest = bytes(hasher.digest())
+            if not crypto.equal(digest, st.trailer.leaf(index)):
                 bad.append(index)
             if progress is not None:
                 progress(length - TAG_SIZE)
@@ -359,16 +440,23 @@ def verify(
     *,
     sender: PublicKey | None = None,
     progress: Callable[[int], None] | None = None,
+    streamed: StreamedLeaves | None = None,
 ) -> VerifiedPackage:
     """Verify ``package`` (a seekable binary stream) without any private key.
 
-    With ``sender``, the package must be signed by exactly that key. Returns the verified
-    package; raises :class:`PackageVerificationError` listing every failed check, or an
-    input error when the stream is not a package of a version this software reads.
+    With ``sender``, the package must be signed by exactly that key. With ``streamed`` (the
+    package's bytes as they were written), chunks already hashed are not read again. Returns
+    the verified package; raises :class:`PackageVerificationError` listing every failed check,
+    or an input error when the stream is not a package of a version this software reads.
     """
     st = read_structure(package, sender)
     if st.trailer is not None and st.header is not None and st.layout_ok:
-        _check_chunks(package, st, progress)
+        if streamed is not None and streamed.offset != st.report.size:
+            raise EvidenceInputError(
+                f"the streamed hashes cover {streamed.offset} bytes, the package has "
+                f"{st.report.size}: they are not of this file"
+            )
+        _check_chunks(package, st, progress, streamed)
     raise_problems(st)
     assert st.header is not None and st.trailer is not None
     return VerifiedPackage(st.report, st.header, st.trailer, st.header_hash, st.payload_start)

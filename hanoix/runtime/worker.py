@@ -133,6 +133,10 @@ def classify(response: RawResponse) -> Outcome:
 ClientFactory = Callable[[NodeEntry], PeerClient]
 
 _PIECE = 1024 * 1024
+# How often the urgent lane looks for urgent envelopes queued by another process while a round
+# keeps the ordinary lane busy (one in this process wakes it at once): the poll interval
+# (a second by default) was most of an urgent envelope's wait behind a queue.
+URGENT_POLL_IN_ROUND = 0.01
 _BATCH_ENVELOPES = 64
 _BATCH_BYTES = 4 * 1024 * 1024
 
@@ -297,7 +301,12 @@ class Worker:
                     pass  # the ordinary lane says so in the log
                 except Exception:  # noqa: BLE001  (the lane must outlive a bad round; logged)
                     _log.exception("federation.urgent_round_failed")
-            claim = taken > 0 or signal.wait(self.settings.poll_interval)
+            claim = taken > 0 or signal.wait(self._urgent_wait())
+
+    def _urgent_wait(self) -> float:
+        if self._in_round.is_set():
+            return min(URGENT_POLL_IN_ROUND, self.settings.poll_interval)
+        return self.settings.poll_interval
 
     def run_urgent_once(self) -> int:
         """Claim the urgent envelopes that are due and send them at once, one request per peer
@@ -305,8 +314,13 @@ class Worker:
         items, directory = self._claim(urgent_only=True)
         small, _ = self._split(items)
         for unit in self._units(small, spread=1):
-            self._record_all(self._unit_outcomes(unit, directory))
+            self._deliver_and_record(unit, directory)
         return len(items)
+
+    def _deliver_and_record(
+        self, unit: list[store.OutboxItem], directory: Directory | None
+    ) -> None:
+        self._record_all(self._unit_outcomes(unit, directory))
 
     def _idle_wait(self) -> float:
         with self.node.unit_of_work() as session:
@@ -332,16 +346,28 @@ class Worker:
         self._in_round.set()
         try:
             small, uploads = self._split(items)
-            units = self._units(small)
+            # Urgent envelopes claimed with a round go in requests of their own, recorded as
+            # soon as they are back: in a round's requests they waited for the slowest of them
+            # and for the round's write (a fifth of a second behind a full round).
+            urgent = [item for item in small if item.urgent]
+            units = self._units([item for item in small if not item.urgent])
             outcomes: list[tuple[store.OutboxItem, Outcome, Receipt | None]] = []
             if self.settings.concurrency == 1:
+                for unit in self._units(urgent, spread=1):
+                    self._record_all(self._unit_outcomes(unit, directory))
                 for unit in units:
                     outcomes += self._unit_outcomes(unit, directory)
             else:
+                urgent_rounds = [
+                    self._pool.submit(self._deliver_and_record, unit, directory)
+                    for unit in self._units(urgent, spread=1)
+                ]
                 # One write transaction for the round rather than one per request: every
                 # other writer of the outbox (the API queueing, another worker) waits less.
                 for future in [self._pool.submit(self._unit_outcomes, u, directory) for u in units]:
                     outcomes += future.result()
+                for future in urgent_rounds:
+                    future.result()
             self._record_all(outcomes)
         finally:
             self._in_round.clear()

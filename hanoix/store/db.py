@@ -1,7 +1,8 @@
 """Database engine, schema base and units of work.
 
-SQLite is the embedded default (WAL journal, foreign keys on, a busy timeout so that several
-processes on one home wait rather than fail); PostgreSQL is used by URL. Nothing here runs at
+SQLite is the embedded default (WAL journal, foreign keys on, writers that take the write lock
+before their first write and retry every millisecond or two, so that several processes on one
+home wait briefly rather than fail); PostgreSQL is used by URL. Nothing here runs at
 import: engines are made by the caller that owns them.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -65,6 +67,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+# How long a writer waits for SQLite's write lock before the database counts as unavailable.
+SQLITE_LOCK_WAIT_MS = 30_000
+# Between tries for the write lock: short, since write transactions are short; SQLite's own
+# busy handler sleeps up to 100 ms between tries, which an urgent message felt in full.
+_LOCK_RETRY_SECONDS = (0.001, 0.002)
+
+_WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     try:
@@ -72,9 +83,49 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
         cursor.execute("PRAGMA foreign_keys=ON")
         # FULL: a committed custody entry must survive a power cut, not only a killed process.
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # For what still waits in the busy handler: a read that meets a WAL being reset, or a
+        # write that does not begin with one of _WRITE_STATEMENTS.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_LOCK_WAIT_MS}")
     finally:
         cursor.close()
+
+
+def take_sqlite_write_lock(dbapi_connection: sqlite3.Connection) -> None:
+    """Begin an IMMEDIATE transaction (SQLite's write lock taken now, not at the first write),
+    trying again every millisecond or two while another connection, of this process or
+    another, holds it. After :data:`SQLITE_LOCK_WAIT_MS` the "database is locked" error is
+    raised as it is (the database counts as unavailable)."""
+    deadline = time.monotonic() + SQLITE_LOCK_WAIT_MS / 1000
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA busy_timeout=0")
+        try:
+            tries = 0
+            while True:
+                try:
+                    cursor.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise
+                time.sleep(_LOCK_RETRY_SECONDS[min(tries, 1)])
+                tries += 1
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_LOCK_WAIT_MS}")
+    finally:
+        cursor.close()
+
+
+def _write_lock_before_writing(conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+    # pysqlite opens a deferred transaction at the first write, which then waits for the lock
+    # in the busy handler; reads before it ran outside a transaction, so no snapshot is held
+    # and taking the lock first changes nothing they saw.
+    if statement.lstrip()[:9].upper().startswith(_WRITE_STATEMENTS):
+        dbapi_connection = conn.connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            take_sqlite_write_lock(dbapi_connection)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -92,6 +143,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "before_cursor_execute", _write_lock_before_writing)
     return engine
 
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from hanoix.errors import UnavailableError
-from hanoix.runtime.worker import RetryPolicy
+from hanoix.runtime.worker import URGENT_POLL_IN_ROUND, RetryPolicy
 from hanoix.services.federation.state import WriterTurns
 from hanoix.store import federation as store
 from tests.federation.builders import Network, Router, make_network, worker_for
@@ -157,6 +157,53 @@ def test_only_an_urgent_envelope_queued_wakes_the_urgent_lane(net: Network) -> N
     assert not signal.is_set()
     send(net, "a", "b", text="now", urgent=True)
     assert signal.is_set()
+
+
+def test_the_urgent_lane_looks_often_only_while_a_round_is_in_flight(net: Network) -> None:
+    router = Router(net)
+    worker = worker_for(net["a"], router)
+    waits_in_flight: list[float] = []
+
+    def during_the_round(request: httpx.Request) -> httpx.Response | None:
+        waits_in_flight.append(worker._urgent_wait())
+        return None
+
+    router.faults.append(during_the_round)
+    send(net, "a", "b", text="routine")
+    idle = worker._urgent_wait()
+    assert worker.run_once() == 1
+    assert idle == worker.settings.poll_interval > URGENT_POLL_IN_ROUND
+    assert waits_in_flight and set(waits_in_flight) == {URGENT_POLL_IN_ROUND}
+    assert worker._urgent_wait() == worker.settings.poll_interval
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_an_urgent_envelope_claimed_with_a_round_is_recorded_before_the_round_ends(
+    net: Network, concurrency: int
+) -> None:
+    router = Router(net)
+    worker = worker_for(net["a"], router)
+    worker.settings = worker.settings.model_copy(update={"concurrency": concurrency})
+    ordinary = [send(net, "a", "b", text=f"routine {n}") for n in range(4)]
+    urgent = send(net, "a", "b", text="now", urgent=True)
+    seen_by_the_round: list[str] = []
+
+    def ordinary_request(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/envelopes/batch"):
+            # The round's request waits (boundedly) for the urgent one to be recorded.
+            for _ in range(500):
+                if outbox(net, "a")[urgent].status == store.DELIVERED:
+                    break
+                time.sleep(0.01)
+            seen_by_the_round.append(outbox(net, "a")[urgent].status)
+        return None
+
+    router.faults.append(ordinary_request)
+    assert worker.run_once() == 5
+    assert seen_by_the_round and set(seen_by_the_round) == {store.DELIVERED}
+    items = outbox(net, "a")
+    assert [items[envelope].status for envelope in [*ordinary, urgent]] == [store.DELIVERED] * 5
+    assert len(inbox(net, "b")) == 5
 
 
 def test_an_urgent_writer_waiting_takes_the_turn_before_ordinary_ones() -> None:

@@ -5,22 +5,25 @@ tests/runtime/test_worker.py)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 
 from hanoix.errors import InputError
+from hanoix.evidence import crypto
 from hanoix.evidence.keys import KeyKind
 from hanoix.federation.directory import revoke_key
 from hanoix.federation.errors import EnvelopeRejectedError, Reason, UnknownPeerError
 from hanoix.ledger.events import EventKind
 from hanoix.services import custody
-from hanoix.services.federation import Message, registry
+from hanoix.services.federation import Message, registry, transfers
+from hanoix.services.federation.staging import StagedFiles
 from hanoix.store import federation as store
 from hanoix.store.meta import NodeMeta, get_meta, set_meta
 from tests.federation.builders import (
@@ -341,6 +344,83 @@ def test_a_corrupted_package_is_not_acknowledged(net: Network, tmp_path: Path) -
     assert item.status == store.FAILED and "package-not-verified" in (item.last_error or "")
     assert events(net, "b", EventKind.PACKAGE_RECEIVED) == []
     assert events(net, "a", EventKind.PACKAGE_SENT) == []
+
+
+def _send_in_chunks(net: Network, tmp_path: Path, before: Callable[[httpx.Request], None]) -> str:
+    """Send a package from a to b in ten chunks, calling ``before`` with each request."""
+    router = Router(net)
+    package = write_package(tmp_path, 200_000, 23)
+
+    def call_before(request: httpx.Request) -> httpx.Response | None:
+        before(request)
+        return None
+
+    router.faults.append(call_before)
+    with net["a"].node.unit_of_work() as session:
+        envelope_id = net["a"].federation.send_package(session, net["b"].origin, package).header.id
+    worker = worker_for(net["a"], router)
+    chunk_size = package.stat().st_size // 10 + 1
+    worker.settings = worker.settings.model_copy(update={"chunk_size": chunk_size})
+    worker.drain()
+    return envelope_id
+
+
+def test_a_package_is_verified_from_the_hashes_taken_as_it_arrived(
+    net: Network, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole_chunks_read: list[int] = []
+    receiving: list[bool] = []
+    real_leaf_hasher = crypto.leaf_hasher
+    real_verify = transfers.verify_package
+
+    def counting_leaf_hasher(max_threads: int = 1) -> object:
+        # verify hashes a chunk read from the file on every core (max_threads=-1).
+        if receiving and max_threads == -1:
+            whole_chunks_read.append(1)
+        return real_leaf_hasher(max_threads)
+
+    def receiver_verify(*args: Any, **kwargs: Any) -> Any:
+        receiving.append(True)
+        try:
+            return real_verify(*args, **kwargs)
+        finally:
+            receiving.clear()
+
+    monkeypatch.setattr(crypto, "leaf_hasher", counting_leaf_hasher)
+    monkeypatch.setattr(transfers, "verify_package", receiver_verify)
+    envelope_id = _send_in_chunks(net, tmp_path, lambda request: None)
+    assert outbox(net, "a")[envelope_id].status == store.DELIVERED
+    assert len(events(net, "b", EventKind.PACKAGE_RECEIVED)) == 1
+    # Only the last chunk, shorter than the spans hashed as they arrived, is read again.
+    assert whole_chunks_read == [1]
+
+
+def test_a_receiver_restarted_before_the_package_hashes_what_it_holds_again(
+    net: Network, tmp_path: Path
+) -> None:
+    b = net["b"]
+    chunks: list[httpx.Request] = []
+    restarted: list[bool] = []
+
+    def restart_and_rot_after_the_chunks(request: httpx.Request) -> None:
+        if request.method == "PUT":
+            chunks.append(request)
+        elif chunks and not restarted:
+            restarted.append(True)
+            # What this process knew is lost; a byte of a chunk already received rots.
+            b.node.federation_state.staged = StagedFiles()
+            (staged,) = (b.node.settings.home / "federation" / "incoming").glob("*.part")
+            with staged.open("r+b") as handle:
+                handle.seek(staged.stat().st_size // 2)
+                byte = handle.read(1)
+                handle.seek(-1, 1)
+                handle.write(bytes([byte[0] ^ 0xFF]))
+
+    envelope_id = _send_in_chunks(net, tmp_path, restart_and_rot_after_the_chunks)
+    assert restarted
+    item = outbox(net, "a")[envelope_id]
+    assert item.status == store.FAILED and "package-not-verified" in (item.last_error or "")
+    assert events(net, "b", EventKind.PACKAGE_RECEIVED) == []
 
 
 # --- witnessing -------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from hanoix.services.federation.state import sqlite_turn
 from hanoix.store import federation as store
 from hanoix.store import ledger as ledger_store
 from hanoix.store import requests as request_store
+from hanoix.store.db import take_sqlite_write_lock
 from hanoix.store.requests import Visibility
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ class Inbox(Peers):
             if self.node.engine.dialect.name == "sqlite":
                 # pysqlite starts transactions lazily, and a SAVEPOINT opened outside one
                 # would commit on release: open the transaction (and take the lock) first.
-                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+                take_sqlite_write_lock(session.connection().connection.dbapi_connection)
             # One query for the batch instead of one per envelope: which were taken before.
             received = store.inbox_ids_among(
                 session, [envelope.header.id for envelope in checked.values()]

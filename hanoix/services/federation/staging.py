@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hanoix.errors import StorageFullError
+from hanoix.evidence.verify import StreamedLeaves
 from hanoix.federation.errors import TransferError
 from hanoix.store import federation as store
 
@@ -28,14 +29,27 @@ if TYPE_CHECKING:
 CHECKPOINT_BYTES = 256 * 1024 * 1024
 
 
+class Digests:
+    """What is worked out from a staged file's bytes as they are written: its SHA-256 and the
+    leaf hashes of the package's chunks (so that neither needs the file read again)."""
+
+    def __init__(self) -> None:
+        self.sha256: Any = hashlib.sha256()
+        self.leaves = StreamedLeaves()
+
+    def update(self, data: bytes | bytearray | memoryview) -> None:
+        self.sha256.update(data)
+        self.leaves.update(data)
+
+
 class StagedFiles:
     """What this process knows of the staged files of a node beyond the database: a lock per
-    file, the running SHA-256 of what was written, the offset held past the last checkpoint,
+    file, the running digests of what was written, the offset held past the last checkpoint,
     and the write-back started ahead of the next fsync."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._hashes: dict[Path, tuple[int, Any]] = {}
+        self._hashes: dict[Path, tuple[int, Digests]] = {}
         self._locks: dict[Path, threading.Lock] = {}
         self._held: dict[Path, int] = {}
         self._sync_ahead: dict[Path, threading.Thread] = {}
@@ -45,32 +59,32 @@ class StagedFiles:
         with self._lock:
             return self._locks.setdefault(path, threading.Lock())
 
-    def hasher(self, path: Path, offset: int) -> Any:
-        """A SHA-256 of the first ``offset`` bytes of ``path``: the one kept while receiving,
-        or (after a restart, or a truncation) computed again from the file."""
+    def digests(self, path: Path, offset: int) -> Digests:
+        """The digests of the first ``offset`` bytes of ``path``: the ones kept while
+        receiving, or (after a restart, or a truncation) computed again from the file."""
         with self._lock:
             kept = self._hashes.pop(path, None)
         if kept is not None and kept[0] == offset:
             return kept[1]
-        hasher = hashlib.sha256()
+        digests = Digests()
         left = offset
         with contextlib.suppress(FileNotFoundError), path.open("rb") as handle:
             while left > 0 and (block := handle.read(min(left, 8 * 1024 * 1024))):
-                hasher.update(block)
+                digests.update(block)
                 left -= len(block)
-        return hasher
+        return digests
 
-    def sha256(self, path: Path, size: int) -> str:
-        hasher = self.hasher(path, size)
-        digest: str = hasher.hexdigest()
+    def received(self, path: Path, size: int) -> Digests:
+        """The digests of a whole staged file of ``size`` bytes (kept for a second look)."""
+        digests = self.digests(path, size)
         with self._lock:
-            self._hashes[path] = (size, hasher)
-        return digest
+            self._hashes[path] = (size, digests)
+        return digests
 
-    def written(self, path: Path, offset: int, hasher: Any) -> None:
-        """``path`` holds ``offset`` bytes, hashed so far by ``hasher``."""
+    def written(self, path: Path, offset: int, digests: Digests) -> None:
+        """``path`` holds ``offset`` bytes, hashed so far into ``digests``."""
         with self._lock:
-            self._hashes[path] = (offset, hasher)
+            self._hashes[path] = (offset, digests)
             self._held[path] = offset
 
     def drop(self, path: Path) -> None:
@@ -133,7 +147,7 @@ class ChunkWriter:
     """One chunk of an incoming transfer being appended (see
     :meth:`~hanoix.services.federation.transfers.Transfers.begin_chunk`).
 
-    The bytes go straight to the staged file and into its running SHA-256 (so verification
+    The bytes go straight to the staged file and into its running digests (so verification
     never reads them again). :meth:`finish` fsyncs and records the offset at each checkpoint
     (:data:`CHECKPOINT_BYTES`) and at the end, so the recorded offset never counts a byte
     that is not on disk. Holds the transfer's lock until finished or aborted.
@@ -154,7 +168,7 @@ class ChunkWriter:
         self.path = path
         self._lock = lock
         self.written = held
-        self._hasher = staged.hasher(path, held)
+        self._digests = staged.digests(path, held)
         self._handle = path.open("ab")
         self._done = False
 
@@ -166,7 +180,7 @@ class ChunkWriter:
             )
         with _disk_full_is_storage_full(self.transfer.id):
             self._handle.write(data)
-        self._hasher.update(data)
+        self._digests.update(data)
 
     def finish(self) -> int:
         try:
@@ -186,7 +200,7 @@ class ChunkWriter:
                     )
             else:
                 self.staged.start_sync_ahead(self.path)
-            self.staged.written(self.path, self.written, self._hasher)
+            self.staged.written(self.path, self.written, self._digests)
             return self.written
         finally:
             self._release()

@@ -244,8 +244,10 @@ class Transfers(Peers):
                 envelope_id=envelope.id,
             )
         with path.open("rb") as handle:
-            # Hashed while it was received (read again only after a restart of this node).
-            if self.state.staged.sha256(path, size) != sha256:
+            # Hashed while it was received, SHA-256 and chunks alike (read again only after a
+            # restart of this node).
+            digests = self.state.staged.received(path, size)
+            if digests.sha256.hexdigest() != sha256:
                 store.update_transfer(session, transfer_id, self.node.clock.now(), status="failed")
                 raise EnvelopeRejectedError(
                     Reason.PACKAGE_NOT_VERIFIED,
@@ -254,7 +256,7 @@ class Transfers(Peers):
                 )
             handle.seek(0)
             try:
-                verified = verify_package(handle)
+                verified = verify_package(handle, streamed=digests.leaves)
             except (PackageVerificationError, EvidenceInputError) as exc:
                 raise EnvelopeRejectedError(
                     Reason.PACKAGE_NOT_VERIFIED,
