@@ -366,8 +366,8 @@ class Worker:
                 # other writer of the outbox (the API queueing, another worker) waits less.
                 for future in [self._pool.submit(self._unit_outcomes, u, directory) for u in units]:
                     outcomes += future.result()
-                for future in urgent_rounds:
-                    future.result()
+                for pending in urgent_rounds:
+                    pending.result()
             self._record_all(outcomes)
         finally:
             self._in_round.clear()

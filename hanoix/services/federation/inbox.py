@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -125,7 +126,9 @@ class Inbox(Peers):
             if self.node.engine.dialect.name == "sqlite":
                 # pysqlite starts transactions lazily, and a SAVEPOINT opened outside one
                 # would commit on release: open the transaction (and take the lock) first.
-                take_sqlite_write_lock(session.connection().connection.dbapi_connection)
+                raw = session.connection().connection.dbapi_connection
+                assert isinstance(raw, sqlite3.Connection)
+                take_sqlite_write_lock(raw)
             # One query for the batch instead of one per envelope: which were taken before.
             received = store.inbox_ids_among(
                 session, [envelope.header.id for envelope in checked.values()]
