@@ -5,6 +5,7 @@ its details are asserted, not only the state reached. Dates checked by hand: 60 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -13,12 +14,29 @@ from hanoix.convention import RequestKind
 from hanoix.errors import InputError, Problem, RuleViolationError
 from hanoix.requests import (
     Action,
+    Channel,
     CooperationRequest,
     ExecutionReport,
     Postponement,
     PreservationExtension,
+    Side,
+    create_follow_up_mla,
+    register_incoming,
 )
-from tests.requests.builders import FROM_VNM, T0, VNM_APPROVER, VNM_CLERK, received, sent, step
+from hanoix.requests.references import RequestReference
+from tests.requests.builders import (
+    AUT_DRAFTER,
+    FROM_VNM,
+    T0,
+    VNM_APPROVER,
+    VNM_CLERK,
+    VNM_NODE,
+    ids,
+    incoming,
+    received,
+    sent,
+    step,
+)
 
 
 def _started_preservation() -> CooperationRequest:
@@ -97,3 +115,60 @@ def test_a_postponement_without_a_reason_is_refused_citing_its_rule() -> None:
         request, Action.POSTPONE, VNM_APPROVER, payload=Postponement(date(2026, 3, 1), "trial")
     )
     assert postponed.history[-1].details == {"until": "2026-03-01"}
+
+
+def test_a_registered_request_records_its_kind_its_sender_and_what_it_follows_up() -> None:
+    copy = received(sent())
+    (entry,) = copy.history
+    assert (entry.action, entry.side, entry.from_status) == (Action.REGISTER, Side.REQUESTED, None)
+    assert entry.details == {"kind": "mla", "requesting_state": "AUT"}
+    preservation = RequestReference.parse("AUT-2026-000042")
+    follow_up = received(replace(sent(), follows_up=preservation))
+    assert follow_up.history[0].details == {
+        "kind": "mla",
+        "requesting_state": "AUT",
+        "follows_up": "AUT-2026-000042",
+    }
+
+
+def test_a_request_between_one_state_and_itself_or_too_long_is_not_registered() -> None:
+    spec = incoming(sent())
+    to_itself = replace(spec, requested=replace(spec.requested, state="AUT"))
+    with pytest.raises(
+        InputError, match=r"^the requesting and requested States of a request must differ$"
+    ):
+        register_incoming(to_itself, actor=VNM_NODE, at=T0, new_id=ids("in"))
+    too_long = replace(spec, terms=replace(spec.terms, proceeding="p" * 2001))
+    with pytest.raises(InputError, match=r"^the request is too large to send: proceeding: "):
+        register_incoming(too_long, actor=VNM_NODE, at=T0, new_id=ids("in"))
+    with pytest.raises(InputError, match=r"^the time of receipt must be timezone-aware"):
+        register_incoming(spec, actor=VNM_NODE, at=T0.replace(tzinfo=None), new_id=ids("in"))
+
+
+def test_the_follow_up_carries_the_preservations_terms_but_not_its_urgency_or_period() -> None:
+    preservation = sent(
+        RequestKind.PRESERVATION,
+        urgent=True,
+        restricted=True,
+        language="vi",
+        legal_basis_other="bilateral treaty of 1990",
+        convention_offence=True,
+        dual_criminality=True,
+        preservation_days=90,
+    )
+    follow_up = create_follow_up_mla(
+        preservation, author=AUT_DRAFTER, at=T0, new_id=ids("mla"), sequence=2
+    )
+    mla = follow_up.mla.request
+    assert mla.channel is Channel.CENTRAL_AUTHORITY
+    assert (mla.urgent, mla.preservation_days, mla.suggested_deadline) == (False, None, None)
+    assert (mla.restricted, mla.language, mla.proceeding) == (True, "vi", preservation.proceeding)
+    assert mla.legal_basis_other == "bilateral treaty of 1990"
+    assert (mla.convention_offence, mla.dual_criminality) == (True, True)
+    assert mla.follows_up == preservation.reference
+    with pytest.raises(
+        InputError, match=r"^a follow-up request is drafted on the requesting side's copy$"
+    ):
+        create_follow_up_mla(
+            received(preservation), author=AUT_DRAFTER, at=T0, new_id=ids("mla"), sequence=3
+        )
