@@ -15,11 +15,16 @@ from hanoix.errors import InputError, Problem, RuleViolationError
 from hanoix.requests import (
     Action,
     Channel,
+    ConditionsAttachment,
     CooperationRequest,
     ExecutionReport,
+    FollowUpLink,
+    LegalBasis,
+    NoOnwardTransfer,
     Postponement,
     PreservationExtension,
     Side,
+    UseOnlyForProceeding,
     create_follow_up_mla,
     register_incoming,
 )
@@ -27,10 +32,12 @@ from hanoix.requests.references import RequestReference
 from tests.requests.builders import (
     AUT_DRAFTER,
     FROM_VNM,
+    PROCEEDING,
     T0,
     VNM_APPROVER,
     VNM_CLERK,
     VNM_NODE,
+    drafted,
     ids,
     incoming,
     received,
@@ -172,3 +179,57 @@ def test_the_follow_up_carries_the_preservations_terms_but_not_its_urgency_or_pe
         create_follow_up_mla(
             received(preservation), author=AUT_DRAFTER, at=T0, new_id=ids("mla"), sequence=3
         )
+
+
+def _acknowledged_copy() -> CooperationRequest:
+    return step(received(sent()), Action.ACKNOWLEDGE, VNM_CLERK)
+
+
+def test_attached_conditions_are_recorded_by_their_codes() -> None:
+    conditions = (UseOnlyForProceeding(PROCEEDING), NoOnwardTransfer())
+    attached = step(
+        _acknowledged_copy(),
+        Action.ATTACH_CONDITIONS,
+        VNM_APPROVER,
+        payload=ConditionsAttachment(conditions),
+    )
+    assert attached.history[-1].details == {
+        "conditions": "use-only-for-proceeding,no-onward-transfer"
+    }
+    with pytest.raises(InputError, match=r"^attach at least one condition$"):
+        step(
+            _acknowledged_copy(),
+            Action.ATTACH_CONDITIONS,
+            VNM_APPROVER,
+            payload=ConditionsAttachment(()),
+        )
+
+
+def test_a_draft_records_who_drafted_it_when_and_on_which_basis() -> None:
+    plain = drafted()
+    assert (plain.drafted_by, plain.created_at, plain.legal_basis) == (
+        AUT_DRAFTER.id,
+        T0,
+        LegalBasis.CONVENTION,
+    )
+    other = drafted(legal_basis_other="bilateral treaty of 1990")
+    assert other.legal_basis is LegalBasis.OTHER
+    with pytest.raises(InputError, match=r"^the request is too large to send: proceeding: "):
+        drafted(proceeding="p" * 2001)
+    with pytest.raises(InputError, match=r"^the request is too large to send: legal_basis_other: "):
+        drafted(legal_basis_other="b" * 2001)
+    with pytest.raises(InputError, match=r"^the time of drafting must be timezone-aware"):
+        drafted(at=T0.replace(tzinfo=None))
+
+
+def test_a_follow_up_is_linked_once_and_never_to_the_preservation_itself() -> None:
+    preservation = sent(RequestKind.PRESERVATION)
+    mla = RequestReference.parse("AUT-2026-000077")
+    linked = step(
+        preservation, Action.LINK_FOLLOW_UP, AUT_DRAFTER, payload=FollowUpLink(reference=mla)
+    )
+    assert linked.history[-1].details == {"follow_up": "AUT-2026-000077"}
+    assert linked.follow_ups == (mla,)
+    for again in (mla, preservation.reference):
+        with pytest.raises(InputError, match=rf"^{again} is already linked to "):
+            step(linked, Action.LINK_FOLLOW_UP, AUT_DRAFTER, payload=FollowUpLink(reference=again))
