@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import blake3
 import pytest
@@ -11,6 +15,7 @@ import pytest
 from hanoix.evidence import crypto, keys, open_package
 from hanoix.evidence.format import (
     MAGIC,
+    PREAMBLE_SIZE,
     MalformedError,
     chunk_count,
     pack_preamble,
@@ -140,3 +145,118 @@ def test_the_published_vector_verifies_and_opens_with_the_published_keys() -> No
         sink = MemorySink()
         open_package(handle, recipient, sink, sender=sender)
     assert sink.committed == {"hello.txt": b"hello\n"}
+
+
+# --- each refusal of the header named with its field (what verify reports at step 2) --------
+
+
+def _header_of_a_sealed_package() -> dict[str, Any]:
+    package, _ = seal_bytes({"a": b"x"}, authority(1), [authority(2, "Police", "VNM")])
+    length = parse_preamble(package[:PREAMBLE_SIZE])
+    header: dict[str, Any] = json.loads(package[PREAMBLE_SIZE : PREAMBLE_SIZE + length])
+    return header
+
+
+def _recipients(count: int) -> Callable[[dict[str, Any]], None]:
+    def change(header: dict[str, Any]) -> None:
+        first = header["recipients"][0]
+        header["recipients"] = [
+            dict(first, key=base64.b64encode(bytes([i]) * 32).decode()) for i in range(count)
+        ]
+
+    return change
+
+
+_KEY_B64 = "must be 32 bytes in canonical base64"
+_ONE_TO_64 = "header.recipients must list 1 to 64 recipients"
+
+
+@pytest.mark.parametrize(
+    ("change", "message", "field"),
+    [
+        (lambda h: h.update(chunk_size=3072), "header.chunk_size must be a power of two", "header"),
+        (
+            lambda h: h.update(chunk_size=2**25),
+            "header.chunk_size must be an integer from 1024 to 16777216",
+            "header",
+        ),
+        (
+            lambda h: h.update(recipients=[]),
+            "header.recipients must list 1 to 64 recipients",
+            "header",
+        ),
+        (_recipients(65), "header.recipients must list 1 to 64 recipients", "header"),
+        (
+            lambda h: h.update(recipients=h["recipients"] * 2),
+            "header.recipients names the same key twice",
+            "header",
+        ),
+        (
+            lambda h: h.update(salt="AAAA"),
+            "header.salt must be 16 bytes in canonical base64",
+            "header.salt",
+        ),
+        (
+            lambda h: h.update(nonce_prefix="AAAA"),
+            "header.nonce_prefix must be 7 bytes in canonical base64",
+            "header.nonce_prefix",
+        ),
+        (
+            lambda h: h.update(created="2026-11-23T12:00:00+00:00"),
+            "header.created must be an RFC 3339 UTC time ending in Z",
+            "header.created",
+        ),
+        (
+            lambda h: h.update(request=5),
+            "header.request must be a non-empty string (<= 1000)",
+            "header",
+        ),
+        (lambda h: h.update(sender="x"), "header.sender must be an object", "header.sender"),
+        (
+            lambda h: h["sender"].update(state="aut"),
+            "header.sender.state must be an ISO 3166-1 alpha-3 code or null",
+            "header.sender",
+        ),
+        (
+            lambda h: h["sender"].update(key="AAAA"),
+            f"header.sender.key {_KEY_B64}",
+            "header.sender.key",
+        ),
+        (
+            lambda h: h["recipients"][0].update(key="AAAA"),
+            f"header.recipients[0].key {_KEY_B64}",
+            "header.recipients[0].key",
+        ),
+        (
+            lambda h: h["recipients"][0].update(ephemeral="AAAA"),
+            f"header.recipients[0].ephemeral {_KEY_B64}",
+            "header.recipients[0].ephemeral",
+        ),
+        (
+            lambda h: h["recipients"][0].update(wrapped_key="AAAA"),
+            "header.recipients[0].wrapped_key must be 48 bytes in canonical base64",
+            "header.recipients[0].wrapped_key",
+        ),
+        (
+            lambda h: h["recipients"][0].update(colour="red"),
+            "header.recipients[0] has unknown members colour",
+            "header.recipients[0]",
+        ),
+        (lambda h: h.update(colour="red"), "header has unknown members colour", "header"),
+        (lambda h: h.pop("salt"), "header lacks salt", "header"),
+    ],
+)
+def test_each_refusal_of_a_header_names_its_field(
+    change: Callable[[dict[str, Any]], None], message: str, field: str
+) -> None:
+    header = _header_of_a_sealed_package()
+    change(header)
+    with pytest.raises(MalformedError) as refused:
+        parse_header(json.dumps(header).encode())
+    assert (refused.value.message, refused.value.field) == (message, field)
+
+
+def test_a_header_may_name_as_many_recipients_as_the_format_allows() -> None:
+    header = _header_of_a_sealed_package()
+    _recipients(64)(header)
+    assert len(parse_header(json.dumps(header).encode()).recipients) == 64
