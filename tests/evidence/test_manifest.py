@@ -4,14 +4,23 @@ same file on Linux, macOS and Windows; the sealer and the opener both hold the r
 from __future__ import annotations
 
 import importlib
+import json
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hanoix.evidence import PackageVerificationError, SourceError
-from hanoix.evidence.manifest import layout_problem, path_problem, portable_key
+from hanoix.evidence.format import MalformedError
+from hanoix.evidence.manifest import (
+    MAX_NOTE,
+    layout_problem,
+    parse_manifest,
+    path_problem,
+    portable_key,
+)
 from tests.evidence.helpers import authority, open_bytes, seal_bytes
 
 # The module, not the function that hanoix.evidence exports under the same name.
@@ -158,3 +167,109 @@ def test_an_accepted_path_stays_inside_and_has_one_spelling(path: str) -> None:
     assert not path.startswith("/") and "\\" not in path
     assert not any(p.endswith((".", " ")) for p in parts)
     assert portable_key(portable_key(path)) == portable_key(path)
+
+
+# --- each refusal of a manifest named exactly (what open reports for a package's manifest) ---
+
+
+def _manifest(**changes: Any) -> dict[str, Any]:
+    entry = {
+        "path": "disk/a.img",
+        "size": 5,
+        "modified": "2026-01-02T03:04:05.678000Z",
+        "sha256": "ab" * 32,
+    }
+    manifest: dict[str, Any] = {
+        "files": [entry],
+        "note": "seized",
+        "examiner": "ngo",
+        "generator": "hanoix",
+    }
+    for key, value in changes.items():
+        if key.startswith("file_"):
+            entry[key.removeprefix("file_")] = value
+        else:
+            manifest[key] = value
+    return manifest
+
+
+def _refusal(manifest: dict[str, Any]) -> tuple[str, str | None]:
+    with pytest.raises(MalformedError) as refused:
+        parse_manifest(json.dumps(manifest).encode())
+    return refused.value.message, refused.value.field
+
+
+def test_a_manifest_is_read_with_what_it_says() -> None:
+    read = parse_manifest(json.dumps(_manifest()).encode())
+    assert (read.note, read.examiner, read.generator) == ("seized", "ngo", "hanoix")
+    (entry,) = read.files
+    assert (entry.path, entry.size, entry.sha256) == ("disk/a.img", 5, b"\xab" * 32)
+    longest = parse_manifest(json.dumps(_manifest(note="n" * MAX_NOTE, examiner=None)).encode())
+    assert (len(longest.note or ""), longest.examiner) == (MAX_NOTE, None)
+    assert parse_manifest(json.dumps(_manifest(note=None)).encode()).note is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "message", "field"),
+    [
+        ({"files": {}}, "manifest.files must be a list", "manifest"),
+        ({"files": [5]}, "manifest.files[0] must be an object", "manifest"),
+        (
+            {"file_path": "../x"},
+            "manifest.files[0].path '../x': the path has an empty, '.' or '..' component",
+            "manifest",
+        ),
+        ({"file_path": 5}, "manifest.files[0].path 5: the path is not a string", "manifest"),
+        (
+            {"file_sha256": "AB" * 32},
+            "manifest.files[0].sha256 must be 64 lower-case hex digits",
+            "manifest",
+        ),
+        (
+            {"file_sha256": "ab" * 31},
+            "manifest.files[0].sha256 must be 64 lower-case hex digits",
+            "manifest",
+        ),
+        ({"file_sha256": "zz" * 32}, "manifest.files[0].sha256 is not hex", "manifest"),
+        (
+            {"file_size": -1},
+            "manifest.files[0].size must be an integer from 0 to 9223372036854775807",
+            "manifest.files[0]",
+        ),
+        (
+            {"file_modified": "yesterday"},
+            "manifest.files[0].modified must be an RFC 3339 UTC time ending in Z",
+            "manifest.files[0].modified",
+        ),
+        (
+            {"file_colour": "red"},
+            "manifest.files[0] has unknown members colour",
+            "manifest.files[0]",
+        ),
+        (
+            {"note": ""},
+            f"manifest.note must be null or a non-empty string of at most {MAX_NOTE} characters",
+            "manifest",
+        ),
+        (
+            {"note": "n" * (MAX_NOTE + 1)},
+            f"manifest.note must be null or a non-empty string of at most {MAX_NOTE} characters",
+            "manifest",
+        ),
+        (
+            {"generator": None},
+            "manifest.generator must be a non-empty string (<= 1000)",
+            "manifest",
+        ),
+    ],
+)
+def test_each_refusal_of_a_manifest_names_what_is_wrong(
+    changes: dict[str, Any], message: str, field: str
+) -> None:
+    assert _refusal(_manifest(**changes)) == (message, field)
+
+
+def test_a_file_listed_twice_is_refused_by_its_path() -> None:
+    manifest = _manifest()
+    manifest["files"] = manifest["files"] * 2
+    assert _refusal(manifest) == ("manifest.files: disk/a.img appears twice", "manifest")
