@@ -13,11 +13,13 @@ from hypothesis import strategies as st
 
 from hanoix.ledger.errors import MalformedEntryError
 from hanoix.ledger.events import (
+    MAX_ENTRY_BYTES,
     MAX_NAME_LENGTH,
     CustodyEvent,
     EventKind,
     canonical_json,
     load_events,
+    representability_problems,
 )
 
 json_values = st.recursive(
@@ -350,3 +352,48 @@ def test_names_of_the_largest_length_are_kept() -> None:
     name = "x" * MAX_NAME_LENGTH
     event = CustodyEvent.from_dict({**good(), "actor": name, "subject": {name: name}})
     assert event.actor == name
+
+
+def test_details_may_be_left_out_and_are_then_empty() -> None:
+    data = good()
+    del data["details"]
+    assert CustodyEvent.from_dict(data).details == {}
+
+
+def test_details_no_canonical_form_can_write_are_refused_on_details() -> None:
+    with pytest.raises(MalformedEntryError) as caught:
+        CustodyEvent.from_dict({**good(), "details": {"note": "\ud800"}})
+    assert caught.value.message.startswith(
+        "custody event field 'details': not representable as canonical JSON ("
+    )
+    (problem,) = caught.value.problems
+    assert problem.field == "details"
+    assert problem.message and problem.message in caught.value.message
+
+
+def test_an_event_of_exactly_the_largest_size_is_kept_and_one_byte_more_is_not() -> None:
+    def sized(blob: str) -> dict[str, Any]:
+        return {**good(), "details": {"blob": blob}}
+
+    base = len(CustodyEvent.from_dict(sized("")).canonical_bytes())
+    largest = CustodyEvent.from_dict(sized("x" * (MAX_ENTRY_BYTES - base)))
+    assert len(largest.canonical_bytes()) == MAX_ENTRY_BYTES
+    with pytest.raises(MalformedEntryError) as caught:
+        CustodyEvent.from_dict(sized("x" * (MAX_ENTRY_BYTES - base + 1)))
+    assert caught.value.message == (
+        f"custody event field 'details': the event is {MAX_ENTRY_BYTES + 1} bytes as canonical "
+        f"JSON; the limit is {MAX_ENTRY_BYTES} (keep content out of the ledger)"
+    )
+
+
+def test_a_finding_deep_in_an_entry_names_its_member_and_a_short_path() -> None:
+    key = "k" * 70
+    path = f"entry.details.{key}"
+    (problem,) = representability_problems({"details": {key: 2**60}})
+    assert problem.field == "details"
+    assert problem.message.startswith(f"{path[:28]}...{path[-28:]}: the integer {2**60} ")
+    fits = "k" * (60 - len("entry.details."))
+    (short,) = representability_problems({"details": {fits: 2**60}})
+    assert short.message.startswith(f"entry.details.{fits}: the integer")
+    (top,) = representability_problems(2**60)
+    assert (top.field, top.message.split(":")[0]) == ("entry", "entry")
