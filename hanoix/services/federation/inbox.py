@@ -124,8 +124,9 @@ class Inbox(Peers):
         taken: list[int] = []
         with self._writer(urgent), self.node.unit_of_work() as session:
             if self.node.engine.dialect.name == "sqlite":
-                # pysqlite starts transactions lazily, and a SAVEPOINT opened outside one
-                # would commit on release: open the transaction (and take the lock) first.
+                # Taken before the lookup below, not left to the write lock the store takes at
+                # the first write: which envelopes were taken before must be read under the lock,
+                # or another process could take one between that read and these writes.
                 raw = session.connection().connection.dbapi_connection
                 assert isinstance(raw, sqlite3.Connection)
                 take_sqlite_write_lock(raw)
