@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from hanoix.convention.notifications import NotificationForm, NotificationKind
 from hanoix.convention.refs import Art
 from hanoix.errors import FileFormatError
-from hanoix.treaty.actions import ActionKind, SourceBasis
+from hanoix.treaty.actions import ActionKind, Declaration, SourceBasis, TreatyAction
 from hanoix.treaty.csv_format import format_csv, parse_csv
 from hanoix.treaty.shipped import shipped_csv, shipped_data
 from hanoix.treaty.status import TreatyStatus, validate
@@ -237,3 +238,116 @@ def test_a_statement_that_cannot_be_read_is_refused_naming_its_line(
     with pytest.raises(FileFormatError, match=re.escape(expected)) as caught:
         parse_csv(header + row + "\n", source_name="s.csv")
     assert "s.csv line 2" in caught.value.message
+
+
+# --- what the tests above left open (mutation run of csv_format.py, issue 20) ----------------
+
+
+def test_a_bad_date_is_refused_naming_the_line_and_the_column() -> None:
+    with pytest.raises(FileFormatError) as caught:
+        parse_csv(HEADER + "AUT,signature,25/10/2025\n", source_name="f.csv")
+    assert caught.value.message == "f.csv line 2: date: 25/10/2025 is not a date; write YYYY-MM-DD"
+
+
+def test_a_file_given_no_name_is_called_csv() -> None:
+    with pytest.raises(FileFormatError) as caught:
+        parse_csv(HEADER + "AUT,signature\n")
+    assert caught.value.message == "CSV line 2: 2 fields where the header has 3"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # A quote closed in the middle of a field: refused, not read as best it can be.
+        ('"participant"x,action,date\n', "f.csv line 1: ',' expected after '\"'"),
+        (HEADER + 'AUT,"signature"x,2025-10-25\n', "f.csv line 2: ',' expected after '\"'"),
+        # A quote never closed runs to the end of the file.
+        (HEADER + "AUT,signature,2025-10-25\n" + '"VNM,signature,2025-10-25\n', None),
+    ],
+)
+def test_a_broken_quote_is_refused_naming_its_line(text: str, message: str | None) -> None:
+    with pytest.raises(FileFormatError) as caught:
+        parse_csv(text, source_name="f.csv")
+    assert caught.value.message == (message or "f.csv line 3: unexpected end of data")
+
+
+def test_rows_are_identified_by_where_they_were_read() -> None:
+    actions, declarations = parse_csv(LODGED, source_name="s.csv")
+    assert [a.origin for a in actions] == ["s.csv line 2", "s.csv line 6"]
+    assert [d.origin for d in declarations] == ["s.csv line 3", "s.csv line 4", "s.csv line 5"]
+
+
+def test_a_file_without_a_source_column_has_no_sources() -> None:
+    actions, _ = parse_csv(HEADER + "AUT,signature,2025-10-25\n")
+    assert (actions[0].source, actions[0].basis) == (None, None)
+
+
+def test_a_blank_line_in_the_middle_is_skipped_and_the_rows_after_it_are_read() -> None:
+    actions, _ = parse_csv(HEADER + "AUT,signature,2025-10-25\n\n , , \nVNM,signature,2025-10-25\n")
+    assert [a.participant for a in actions] == ["AUT", "VNM"]
+
+
+def test_lines_may_end_in_cr_lf_or_cr_and_a_quoted_field_keeps_its_line_break() -> None:
+    crlf = 'participant,action,date,source\r\nAUT,signature,2025-10-25,"two\r\nlines"\r\n'
+    actions, _ = parse_csv(crlf)
+    assert actions[0].source == "two\r\nlines"
+    cr = "participant,action,date\rAUT,signature,2025-10-25\rVNM,signature,2025-10-25\r"
+    assert [a.participant for a in parse_csv(cr)[0]] == ["AUT", "VNM"]
+
+
+def test_a_statement_whose_paragraph_tells_nothing_lists_the_codes_to_write_instead() -> None:
+    header = "participant,action,date,basis,source,text,article\n"
+    with pytest.raises(FileFormatError) as caught:
+        parse_csv(header + "AZE,reservation,2025-10-25,,,text,Art. 10(2)\n", source_name="s.csv")
+    message = caught.value.message
+    assert message.startswith(
+        "s.csv line 2: what a reservation under Art. 10(2) does is not known here; write its "
+        "code in 'action' instead ("
+    )
+    listed = message.removesuffix(")").rsplit("(", 1)[1].split(", ")
+    assert listed == sorted(listed)
+    assert {"central-authority", "extradition-authority", "languages", "optional-element"} <= set(
+        listed
+    )
+    assert "signature" not in listed and "denunciation" not in listed
+
+
+def test_actions_are_written_by_date_then_participant_with_lf_line_ends() -> None:
+    actions = [
+        TreatyAction(
+            "VNM", ActionKind.SIGNATURE, date(2025, 10, 25), SourceBasis.REPORTED, "press"
+        ),
+        TreatyAction("AZE", ActionKind.DOMESTIC_APPROVAL, date(2026, 2, 23)),
+        TreatyAction("AUT", ActionKind.SIGNATURE, date(2025, 10, 25), SourceBasis.VERIFIED),
+    ]
+    assert format_csv(actions) == (
+        "participant,action,date,basis,source\n"
+        "AUT,signature,2025-10-25,verified,\n"
+        "VNM,signature,2025-10-25,reported,press\n"
+        "AZE,domestic-approval,2026-02-23,,\n"
+    )
+
+
+def test_a_statement_is_written_by_its_form_only_when_its_paragraph_says_what_it_does() -> None:
+    extradition = Declaration(
+        "AZE", NotificationKind.EXTRADITION_AUTHORITY, date(2026, 2, 23), "Ministry of Justice"
+    )
+    # Art. 37 asks for two authorities: the paragraph alone cannot tell which, so the code.
+    named = replace(extradition, art=Art(37))
+    lodged_as_declaration = replace(named, form=NotificationForm.DECLARATION)
+    # Art. 63(3) tells what it does, but a statement named by its code keeps its code.
+    disputes = Declaration(
+        "AZE", NotificationKind.RESERVATION_DISPUTE_SETTLEMENT, date(2025, 10, 25), art=Art(63, 3)
+    )
+    lodged = replace(disputes, form=NotificationForm.RESERVATION)
+    written = [
+        format_csv([], [d]).splitlines()[1]
+        for d in (extradition, named, lodged_as_declaration, disputes, lodged)
+    ]
+    assert written == [
+        "AZE,extradition-authority,2026-02-23,,,Ministry of Justice,",
+        "AZE,extradition-authority,2026-02-23,,,Ministry of Justice,Art. 37",
+        "AZE,extradition-authority,2026-02-23,,,Ministry of Justice,Art. 37",
+        "AZE,reservation-dispute-settlement,2025-10-25,,,,Art. 63(3)",
+        "AZE,reservation,2025-10-25,,,,Art. 63(3)",
+    ]
