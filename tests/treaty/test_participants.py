@@ -12,6 +12,8 @@ from hanoix.errors import UnknownStateError
 from hanoix.treaty.participants import (
     Participant,
     ParticipantKind,
+    _zone_tables,
+    _zones_by_country,
     all_participants,
     is_known,
     lookup,
@@ -187,3 +189,21 @@ def test_a_states_zone_is_the_first_the_tz_database_lists_for_it() -> None:
     # Bouvet Island has an ISO code but no line in zone.tab; XXX is no country at all.
     assert state_zone("BVT") == "UTC"
     assert state_zone("XXX") == "UTC"
+
+
+@pytest.mark.skipif(
+    not any((Path(base) / "zone.tab").is_file() for base in zoneinfo.TZPATH),
+    reason="no tz database zone.tab on this machine",
+)
+def test_the_zone_table_is_read_afresh_from_the_tz_database_path() -> None:
+    # The table is computed once and cached; read it here without the cache.
+    tables = _zone_tables()
+    assert [t.name for t in tables] == ["zone.tab"] * len(zoneinfo.TZPATH)
+    assert [str(t.parent) for t in tables] == list(zoneinfo.TZPATH)
+    zones = _zones_by_country.__wrapped__()
+    assert (zones["VN"], zones["AT"], zones["US"]) == (
+        "Asia/Ho_Chi_Minh",
+        "Europe/Vienna",
+        "America/New_York",
+    )
+    assert "BV" not in zones

@@ -6,6 +6,7 @@ the depositary's layout from the verified rows (not a copy of the official file)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from hanoix.convention.notifications import NotificationForm, NotificationKind
 from hanoix.errors import FileFormatError, UnknownStateError
-from hanoix.treaty.actions import ActionKind, SourceBasis
+from hanoix.treaty.actions import ActionKind, Declaration, SourceBasis
 from hanoix.treaty.csv_format import parse_csv
 from hanoix.treaty.shipped import shipped_csv
 from hanoix.treaty.status import validate
@@ -279,3 +280,257 @@ def test_an_unknown_name_fails_naming_it_and_a_map_says_what_it_is() -> None:
 def test_a_map_to_an_unknown_code_is_refused() -> None:
     with pytest.raises(UnknownStateError, match="XXQ"):
         name_map({"Ruritania": "XXQ"})
+
+
+# --- what the tests above left open (mutation run of un_xml.py, issue 20) --------------------
+
+LABEL = "UN Treaty Collection XVIII-16 status (XML)"
+BRACKETS = "; date in brackets in the table (a special case: see the depositary's notes)"
+GHANA = row("Ghana", "25 Oct 2025", "3 Mar 2027")
+
+
+def refusal(document: bytes, source_name: str | None = None) -> str:
+    with pytest.raises(FileFormatError) as caught:
+        if source_name is None:
+            parse_un_xml_document(document)
+        else:
+            parse_un_xml_document(document, source_name=source_name)
+    return caught.value.message
+
+
+def test_each_action_names_its_source_and_its_row() -> None:
+    actions = parse_un_xml(
+        table(GHANA + row("Austria", "[26 Oct 2025]", "[2 Feb 2027 AA]")), source_name="s.xml"
+    )
+    assert [(a.participant, a.kind, a.source, a.origin) for a in actions] == [
+        ("GHA", ActionKind.SIGNATURE, LABEL, "s.xml row 1 (Ghana)"),
+        ("GHA", ActionKind.RATIFICATION, LABEL, "s.xml row 1 (Ghana)"),
+        ("AUT", ActionKind.SIGNATURE, LABEL + BRACKETS, "s.xml row 2 (Austria)"),
+        ("AUT", ActionKind.APPROVAL, LABEL + BRACKETS, "s.xml row 2 (Austria)"),
+    ]
+
+
+def test_a_row_of_a_name_and_a_signature_only_is_read() -> None:
+    actions = parse_un_xml(table(row("Ghana", "25 Oct 2025")))
+    assert [(a.participant, a.kind, a.date) for a in actions] == [
+        ("GHA", ActionKind.SIGNATURE, date(2025, 10, 25))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "message"),
+    [
+        (
+            "<Row/>",
+            "s.xml row 2: 0 Entry element(s); a row has the participant, the signature and the "
+            "instrument",
+        ),
+        (row("", "25 Oct 2025", ""), "s.xml row 2: the participant's name is empty"),
+        (
+            row("Ghana", "25 Oct 2025", "[3 Mar 2027 A] a"),
+            "s.xml row 2 (Ghana): two type marks in '[3 Mar 2027 A] a'",
+        ),
+    ],
+)
+def test_a_bad_row_is_refused_in_exact_words(bad_row: str, message: str) -> None:
+    assert refusal(table(row("Austria", "25 Oct 2025") + bad_row), source_name="s.xml") == message
+
+
+@pytest.mark.parametrize("tag", ["superscript", "sup", "SUP", "Superscript"])
+def test_a_footnote_mark_on_a_date_is_not_part_of_the_date(tag: str) -> None:
+    cell = f"25 Oct 2025<{tag}>4</{tag}>"
+    actions = parse_un_xml(table(row("Ghana", cell, f"3 Mar 2027<{tag}>5</{tag}> a")))
+    assert [(a.kind, a.date) for a in actions] == [
+        (ActionKind.SIGNATURE, date(2025, 10, 25)),
+        (ActionKind.ACCESSION, date(2027, 3, 3)),
+    ]
+
+
+def test_an_entry_may_nest_elements_16_deep_and_not_17() -> None:
+    def nested(levels: int) -> str:
+        return "<b>" * levels + "Ghana" + "</b>" * levels
+
+    actions = parse_un_xml(table(row(nested(16), "25 Oct 2025")))
+    assert [a.participant for a in actions] == ["GHA"]
+    assert refusal(table(row(nested(17), "25 Oct 2025")), source_name="s.xml") == (
+        "s.xml row 1: the entry nests elements more than 16 deep"
+    )
+
+
+def test_a_file_given_no_name_is_called_xml() -> None:
+    with pytest.raises(FileFormatError) as caught:
+        parse_un_xml(b"<Treaty><Participants/></Treaty>")
+    assert caught.value.message == (
+        "XML: no participant rows at Treaty/Participants/Table/TGroup/Tbody/Rows/Row"
+    )
+    assert refusal(b"<Status/>").startswith("XML: the root element is <Status>, not <Treaty>")
+
+
+def test_entities_without_a_doctype_are_refused_too() -> None:
+    message = refusal(b'<?xml version="1.0"?><!ENTITY a "aaaa"><Treaty/>', source_name="x.xml")
+    assert message == (
+        "the XML file declares a DOCTYPE or entities, which the depositary's status file never "
+        "does; refusing it (entity expansion is a known attack)"
+    )
+
+
+UNREADABLE = (
+    "which cannot be read; the depositary's file is ISO-8859-1 (save it as ISO-8859-1 or UTF-8)"
+)
+
+
+@pytest.mark.parametrize(
+    ("document", "shown"),
+    [
+        # Only the first 200 bytes are searched for the declaration.
+        (b'<?xml version="1.0"' + b" " * 300 + b'encoding="shift_jis"?><Treaty/>', "?"),
+        (b'<?xml version="1.0"' + b" " * 171 + b'encoding="shift_jis"?><Treaty/>', ""),
+    ],
+)
+def test_an_unreadable_encoding_is_named_as_declared(document: bytes, shown: str) -> None:
+    assert refusal(document, source_name="x.xml") == (
+        f"x.xml declares the encoding {shown!r}, {UNREADABLE}"
+    )
+
+
+# The declarations sections: Ghana signed and ratified (GHANA above).
+
+
+def declarations(
+    section: str, rows: str = GHANA, names: Mapping[str, str] | None = None
+) -> list[Declaration]:
+    document = with_declarations(section, rows)
+    return parse_un_xml_document(document, source_name="s", names=names)[1]
+
+
+def test_statements_are_numbered_per_participant_and_name_their_source() -> None:
+    statements = declarations(
+        "<Declarations><Name>Ghana</Name><Text>Reservations made upon signature:</Text>"
+        "<Text>Under Article 7(2): only with intent.</Text>"
+        "<Text>Under Article 9(2): serious harm.</Text>"
+        "<Name>Austria</Name><Text>Reservations made upon signature:</Text>"
+        "<Text>Under Article 63(3): disputes.</Text></Declarations>",
+        GHANA + row("Austria", "26 Oct 2025"),
+    )
+    assert [(d.participant, d.date, d.origin) for d in statements] == [
+        ("GHA", date(2025, 10, 25), "s, declarations of GHA, paragraph 1"),
+        ("GHA", date(2025, 10, 25), "s, declarations of GHA, paragraph 2"),
+        ("AUT", date(2025, 10, 26), "s, declarations of AUT, paragraph 1"),
+    ]
+    assert {d.source for d in statements} == {f"{LABEL}, declarations and reservations"}
+
+
+def test_a_statement_upon_ratification_takes_the_date_of_the_instrument() -> None:
+    statements = declarations(
+        "<Declarations><Name>Ghana</Name><Text>Declarations made upon ratification:</Text>"
+        "<Text>Under Article 9(2): serious harm</Text></Declarations>"
+    )
+    assert [(d.date, d.form, d.kind) for d in statements] == [
+        (date(2027, 3, 3), NotificationForm.DECLARATION, NotificationKind.OPTIONAL_ELEMENT)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        (
+            "Declaration: Ghana makes a reservation under Article 63(3) by this declaration.",
+            "declaration",
+        ),
+        ("Reservation under Article 63(3), and a declaration on it.", "reservation"),
+        ("Notification under Article 63(3), not a declaration.", "notification"),
+    ],
+)
+def test_a_statement_takes_the_first_form_it_names(text: str, form: str) -> None:
+    statements = declarations(
+        f"<Declarations><Name>Ghana</Name><Text>Declarations made upon signature:</Text>"
+        f"<Text>{text}</Text></Declarations>"
+    )
+    assert [(d.form, d.kind) for d in statements] == [
+        (NotificationForm(form), NotificationKind.RESERVATION_DISPUTE_SETTLEMENT)
+    ]
+
+
+def test_footnote_marks_names_known_by_the_map_and_texts_that_are_no_names() -> None:
+    statements = declarations(
+        "<Declarations><Title>Declarations and Reservations</Title>"
+        "<Name>Lao PDR<sup>2</sup>:</Name>"
+        "<Text>(see the note on Lao PDR)</Text>"
+        "<Text>Reservations made upon signature:</Text>"
+        "<Text>In accord&#8230;</Text>"
+        "<Text>Under Article 7(2)<sup>3</sup>: only with intent</Text></Declarations>",
+        row("Lao PDR", "25 Oct 2025"),
+        names=name_map({"Lao PDR": "LAO"}),
+    )
+    assert [(d.participant, str(d.article), d.text) for d in statements] == [
+        ("LAO", "Art. 7(2)", "Under Article 7(2): only with intent")
+    ]
+
+
+def test_a_section_inside_a_section_is_read_once() -> None:
+    statements = declarations(
+        "<Declarations><Reservations><Name>Ghana</Name>"
+        "<Text>Reservations made upon signature:</Text>"
+        "<Text>Under Article 63(3): disputes.</Text></Reservations></Declarations>"
+    )
+    assert len(statements) == 1
+
+
+@pytest.mark.parametrize(("length", "refused"), [(80, True), (81, False)])
+def test_a_short_text_that_is_no_known_name_stops_the_import_and_a_longer_one_is_prose(
+    length: int, refused: bool
+) -> None:
+    text = ("Explanatory text " * 6)[: length - 1] + "x"
+    assert len(text) == length
+    section = f"<Declarations><Name>Ghana</Name><Text>{text}</Text></Declarations>"
+    if refused:
+        assert refusal(with_declarations(section, GHANA), source_name="s").startswith(
+            f"s, declarations after GHA: unknown participant name '{text}'"
+        )
+    else:
+        assert declarations(section) == []
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        (
+            "<Declarations><Text>Under Article 7(2): only with intent</Text></Declarations>",
+            "s, declarations of ?, paragraph 1: a statement citing 'Article 7(2)' comes before "
+            "any participant's name",
+        ),
+        (
+            "<Declarations><Name>Ruritania:</Name></Declarations>",
+            "s, declarations after the start: unknown participant name 'Ruritania': use an ISO "
+            "3166-1 alpha-3 code (e.g. VNM) or EUU for the European Union; did you mean MRT "
+            "(Mauritania), LTU (Lithuania), ROU (Romania)?; if it is a participant, say which "
+            "with --map 'Ruritania=ISO3'",
+        ),
+        (
+            "<Declarations><Name>Ghana</Name><Text>Under Article 9(2): harm</Text></Declarations>",
+            "s, declarations of GHA, paragraph 1: the statement was made on no stated occasion, "
+            "and the table gives GHA no such date",
+        ),
+        (
+            "<Declarations><Name>Ghana</Name><Text>Under Article 0(2): harm</Text></Declarations>",
+            "s, declarations of GHA, paragraph 1: 'Article 0(2)' is not an article (article "
+            "numbers start at 1, got 0)",
+        ),
+        (
+            "<Declarations><Name>Ghana</Name><Text>Under Article 11(1)(a): devices</Text>"
+            "</Declarations>",
+            "s, declarations of GHA, paragraph 1: what a statement under Art. 11(1)(a) does is "
+            "not known here; import it from a CSV row naming its notification code",
+        ),
+        (
+            "<Declarations><Name>Ghana</Name><Text>Under Article 11 (a): devices</Text>"
+            "</Declarations>",
+            "s, declarations of GHA, paragraph 1: what a statement under Art. 11 does is not "
+            "known here; import it from a CSV row naming its notification code",
+        ),
+    ],
+)
+def test_a_statement_that_cannot_be_told_is_refused_in_exact_words(
+    section: str, message: str
+) -> None:
+    assert refusal(with_declarations(section, GHANA), source_name="s") == message
