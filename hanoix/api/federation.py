@@ -301,11 +301,6 @@ def _transfer_problem(exc: TransferError) -> JSONResponse:
     )
 
 
-# The body is handed to the file in blocks of this size, each written (and hashed) in a thread
-# while the next one is read from the socket.
-_WRITE_BLOCK = 4 * 1024 * 1024
-
-
 @peer_router.put(
     "/transfers/{transfer_id}",
     summary="Append one chunk of an announced evidence transfer at ?offset=",
@@ -352,8 +347,9 @@ async def put_chunk(
     # Streamed to the file as it arrives: never the whole chunk in memory.
     finished = False
     try:
+        # Gathered into blocks, each written (and hashed) in a thread while the next one is
+        # read from the socket.
         received = 0
-        block = bytearray()
         pending: asyncio.Future[None] | None = None
         async for piece in request.stream():
             received += len(piece)
@@ -361,16 +357,15 @@ async def put_chunk(
                 return problem_response(
                     413, "chunk-too-large", f"a chunk is at most {MAX_CHUNK_BYTES} bytes"
                 )
-            block += piece
-            if len(block) >= _WRITE_BLOCK:
+            for block in writer.gather(piece):
                 if pending is not None:
                     await pending
                 pending = asyncio.ensure_future(run_in_threadpool(writer.write, block))
-                block = bytearray()
         if pending is not None:
             await pending
-        if block:
-            await run_in_threadpool(writer.write, block)
+        last = writer.rest()
+        if last is not None:
+            await run_in_threadpool(writer.write, last)
         finished = True
         held = await run_in_threadpool(writer.finish)
     except TransferError as exc:
