@@ -23,6 +23,7 @@ import mmap
 import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,8 @@ class StagedFiles:
         self._buffers: list[mmap.mmap] = []
         # Cleared when the file system takes the O_DIRECT open but refuses the writes.
         self.direct = bool(O_DIRECT)
+        # Where the chunk writers' blocks are written and a part of them hashed.
+        self.helpers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hanoix-staged")
 
     def buffer(self) -> mmap.mmap:
         """A page-aligned buffer of :data:`BLOCK_SIZE` bytes (one kept, or a new one)."""
@@ -270,9 +273,18 @@ class ChunkWriter:
             raise ValueError(f"a block at {block.start} written at {self.written}")
         try:
             with block.data() as data:
+                # The write waits for the disk while this thread takes the SHA-256 and another
+                # the BLAKE3 of the package's chunks: none waits for the others (and the
+                # buffer is not given back before all three are done).
+                writing = self.staged.helpers.submit(self._pwrite, data, block.start)
+                leaves = self.staged.helpers.submit(self._digests.leaves.update, data)
+                try:
+                    self._digests.sha256.update(data)
+                finally:
+                    wait((writing, leaves))
                 with _disk_full_is_storage_full(self.transfer.id):
-                    self._pwrite(data, block.start)
-                self._digests.update(data)
+                    writing.result()
+                leaves.result()
                 self.written += len(data)
         finally:
             self.staged.give_back(block.buffer)
