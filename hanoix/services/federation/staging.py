@@ -40,7 +40,7 @@ CHECKPOINT_BYTES = 256 * 1024 * 1024
 # A chunk's body is written (and hashed) in blocks of this size, in a thread while the next
 # one is gathered; a few blocks are kept for the next chunks.
 BLOCK_SIZE = 4 * 1024 * 1024
-_KEPT_BLOCKS = 4
+_KEPT_BLOCKS = 6
 
 Bytes = bytes | bytearray | memoryview
 
