@@ -216,9 +216,11 @@ def transfer(cluster: Cluster, size: int, work: Path) -> None:
     with sender.node.unit_of_work() as session:
         envelope_id = sender.federation.send_package(session, recipient.origin, package).header.id
     queued = time.monotonic()
+    cpu = [_cpu_seconds(sender), _cpu_seconds(recipient)]
     _wait(sender, [envelope_id], timeout=3600)
     total = time.monotonic() - started
     wire = time.monotonic() - queued
+    used = [_cpu_seconds(sender) - cpu[0], _cpu_seconds(recipient) - cpu[1]]
     mib = actual / 2**20
     print(
         f"evidence transfer: {mib:.0f} MiB; queueing (verify + store) {queued - started:.1f} s; "
@@ -229,6 +231,12 @@ def transfer(cluster: Cluster, size: int, work: Path) -> None:
         f"  curl to a file (+ fsync) {curl:.2f} s = {mib / curl:.0f} MiB/s: "
         f"delivery / curl time ratio {wire / curl:.1f}x; curl to /dev/null {curl_null:.2f} s "
         f"= {mib / curl_null:.0f} MiB/s: ratio {wire / curl_null:.1f}x"
+    )
+    # The delivery's CPU does not depend on what else the machine is doing (its time does).
+    gib = actual / 2**30
+    print(
+        f"  CPU per GiB delivered: sender node {used[0] / gib:.2f} s, receiving node "
+        f"{used[1] / gib:.2f} s; load average {os.getloadavg()[0]:.1f}"
     )
 
 

@@ -15,6 +15,9 @@ import base64
 import contextlib
 import json
 import re
+from collections import deque
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -301,9 +304,23 @@ def _transfer_problem(exc: TransferError) -> JSONResponse:
     )
 
 
-# The body is handed to the file in blocks of this size, each written (and hashed) in a thread
-# while the next one is read from the socket.
-_WRITE_BLOCK = 4 * 1024 * 1024
+# Blocks of a chunk waiting for the writer (each written after the one before it) before the
+# body is read on: the writer's delays, on a busy machine, do not stop the socket at once.
+_WRITES_AHEAD = 3
+
+
+def _write_after(
+    writes: deque[asyncio.Future[None]], write: Callable[[], None]
+) -> asyncio.Future[None]:
+    """Run ``write`` in a thread once the last of ``writes`` is done (not if it failed)."""
+    previous = writes[-1] if writes else None
+
+    async def run() -> None:
+        if previous is not None:
+            await previous
+        await run_in_threadpool(write)
+
+    return asyncio.ensure_future(run())
 
 
 @peer_router.put(
@@ -351,26 +368,26 @@ async def put_chunk(
         return error_response(exc)
     # Streamed to the file as it arrives: never the whole chunk in memory.
     finished = False
+    writes: deque[asyncio.Future[None]] = deque()
     try:
+        # Gathered into blocks, each written (and hashed) in a thread, in order, while the
+        # next ones are read from the socket.
         received = 0
-        block = bytearray()
-        pending: asyncio.Future[None] | None = None
         async for piece in request.stream():
             received += len(piece)
             if received > MAX_CHUNK_BYTES:
                 return problem_response(
                     413, "chunk-too-large", f"a chunk is at most {MAX_CHUNK_BYTES} bytes"
                 )
-            block += piece
-            if len(block) >= _WRITE_BLOCK:
-                if pending is not None:
-                    await pending
-                pending = asyncio.ensure_future(run_in_threadpool(writer.write, block))
-                block = bytearray()
-        if pending is not None:
-            await pending
-        if block:
-            await run_in_threadpool(writer.write, block)
+            for block in writer.gather(piece):
+                if len(writes) == _WRITES_AHEAD:
+                    await writes.popleft()
+                writes.append(_write_after(writes, partial(writer.write, block)))
+        last = writer.rest()
+        if last is not None:
+            writes.append(_write_after(writes, partial(writer.write, last)))
+        if writes:
+            await writes[-1]
         finished = True
         held = await run_in_threadpool(writer.finish)
     except TransferError as exc:
@@ -379,9 +396,10 @@ async def put_chunk(
         return error_response(exc)
     finally:
         if not finished:
-            if pending is not None and not pending.done():
+            if writes:
+                # The last write waits for those before it.
                 with contextlib.suppress(Exception):
-                    await pending
+                    await writes[-1]
             writer.abort()
     return JSONResponse({"offset": held}, headers={"Hanoix-Offset": str(held)})
 

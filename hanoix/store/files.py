@@ -23,9 +23,9 @@ from hanoix.errors import ConflictError, InputError
 BLOCK_SIZE = 8 * 1024 * 1024
 # O_DIRECT wants buffer addresses, offsets and lengths aligned to the device's logical block
 # (512 or 4096 bytes); mmap's buffers are page-aligned and BLOCK_SIZE is a multiple of 4096.
-_ALIGNMENT = 4096
+ALIGNMENT = 4096
 _SYNC_EVERY = 64 * 1024 * 1024
-_O_DIRECT = getattr(os, "O_DIRECT", 0)
+O_DIRECT = getattr(os, "O_DIRECT", 0)
 
 Bytes = bytes | bytearray | memoryview
 
@@ -72,14 +72,14 @@ class StreamingWriter:
         depth: int = 2,
         direct: bool = True,
     ) -> None:
-        if block_size <= 0 or block_size % _ALIGNMENT:
-            raise ValueError(f"block_size must be a positive multiple of {_ALIGNMENT}")
+        if block_size <= 0 or block_size % ALIGNMENT:
+            raise ValueError(f"block_size must be a positive multiple of {ALIGNMENT}")
         self._fd = fd
         self._path = Path(path)
         self._name = name or str(path)
         self._block_size = block_size
         self._depth = depth
-        self._want_direct = direct and _O_DIRECT != 0
+        self._want_direct = direct and O_DIRECT != 0
         self._direct_fd: int | None = None
         self._current = mmap.mmap(-1, block_size)
         self._buffers = [self._current]
@@ -116,7 +116,7 @@ class StreamingWriter:
         self._raise_helper_error()
         try:
             with memoryview(self._current) as block:
-                _pwrite_all(self._fd, block[: self._filled], self._offset)
+                pwrite_all(self._fd, block[: self._filled], self._offset)
             self._offset += self._filled
             self._filled = 0
             os.fsync(self._fd)
@@ -153,7 +153,7 @@ class StreamingWriter:
     def _start_helper(self) -> None:
         if self._want_direct:
             try:
-                self._direct_fd = os.open(self._path, os.O_WRONLY | _O_DIRECT)
+                self._direct_fd = os.open(self._path, os.O_WRONLY | O_DIRECT)
             except OSError:
                 self._direct_fd = None  # refused by this file system: the page cache it is
         for _ in range(self._depth):
@@ -181,7 +181,7 @@ class StreamingWriter:
         with memoryview(block) as view:
             if self._direct_fd is not None:
                 try:
-                    _pwrite_all(self._direct_fd, view, offset)
+                    pwrite_all(self._direct_fd, view, offset)
                     return
                 except OSError as exc:
                     if exc.errno != errno.EINVAL:
@@ -189,7 +189,7 @@ class StreamingWriter:
                     # The file system took the open but refuses the write: use the page cache.
                     os.close(self._direct_fd)
                     self._direct_fd = None
-            _pwrite_all(self._fd, view, offset)
+            pwrite_all(self._fd, view, offset)
         self._unsynced += self._block_size
         if self._unsynced >= _SYNC_EVERY:
             self._unsynced = 0
@@ -215,7 +215,7 @@ class StreamingWriter:
         return OutputWriteError(f"cannot write {self._name}: {error.strerror or error}")
 
 
-def _pwrite_all(fd: int, view: memoryview, offset: int) -> None:
+def pwrite_all(fd: int, view: memoryview, offset: int) -> None:
     done = 0
     while done < len(view):
         written = os.pwrite(fd, view[done:], offset + done)

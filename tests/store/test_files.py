@@ -58,7 +58,7 @@ def test_every_size_arrives_whole(tmp_path: Path, size: int, direct: bool) -> No
 def test_large_files_are_written_with_o_direct(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not files._O_DIRECT:
+    if not files.O_DIRECT:
         pytest.skip("this platform has no O_DIRECT")
     opened: list[int] = []
     real_open = os.open
@@ -72,7 +72,7 @@ def test_large_files_are_written_with_o_direct(
     path = tmp_path / "big.bin"
     _write_file(path, data)
     assert path.read_bytes() == data
-    assert any(flags & files._O_DIRECT for flags in opened)
+    assert any(flags & files.O_DIRECT for flags in opened)
 
 
 def test_a_small_file_starts_no_helper_thread(tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_a_file_system_that_refuses_o_direct_gets_the_page_cache(
     real_open = os.open
 
     def refuse_direct(path: Any, flags: int, *args: Any) -> int:
-        if flags & files._O_DIRECT and files._O_DIRECT:
+        if flags & files.O_DIRECT and files.O_DIRECT:
             raise OSError(errno.EINVAL, "Invalid argument")
         return real_open(path, flags, *args)
 
@@ -112,7 +112,7 @@ def test_a_direct_write_refused_midway_falls_back(
 
     def remember(path: Any, flags: int, *args: Any) -> int:
         fd = real_open(path, flags, *args)
-        if files._O_DIRECT and flags & files._O_DIRECT:
+        if files.O_DIRECT and flags & files.O_DIRECT:
             direct_fds.add(fd)
         return fd
 

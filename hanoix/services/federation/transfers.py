@@ -205,7 +205,11 @@ class Transfers(Peers):
         )
         try:
             for piece in chunks:
-                writer.write(piece)
+                for block in writer.gather(piece):
+                    writer.write(block)
+            last = writer.rest()
+            if last is not None:
+                writer.write(last)
         except BaseException:
             writer.abort()
             raise
