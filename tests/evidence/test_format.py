@@ -17,11 +17,15 @@ from hanoix.evidence.format import (
     MAGIC,
     PREAMBLE_SIZE,
     MalformedError,
+    Summary,
+    Trailer,
     chunk_count,
     pack_preamble,
+    pack_trailer_body,
     parse_header,
     parse_preamble,
     parse_summary,
+    parse_trailer,
     payload_length,
 )
 from hanoix.evidence.keys import KeyKind
@@ -260,3 +264,248 @@ def test_a_header_may_name_as_many_recipients_as_the_format_allows() -> None:
     header = _header_of_a_sealed_package()
     _recipients(64)(header)
     assert len(parse_header(json.dumps(header).encode()).recipients) == 64
+
+
+# --- the summary and the trailer, parsed strictly (what verify reports at step 3) -----------
+
+_ROOT = bytes(range(32))
+_ROOT_B64 = base64.b64encode(_ROOT).decode()
+
+
+def _summary_json(**changes: Any) -> bytes:
+    members: dict[str, Any] = {"bytes": 5, "chunks": 2, "files": 1, "root": _ROOT_B64}
+    members.update(changes)
+    return json.dumps(members).encode()
+
+
+def _refusal(parse: Callable[[bytes], object], data: bytes) -> tuple[str, str]:
+    with pytest.raises(MalformedError) as refused:
+        parse(data)
+    return refused.value.message, refused.value.field
+
+
+def test_a_summary_is_encoded_canonically_and_read_back_whole() -> None:
+    summary = Summary(chunks=3, plaintext_bytes=2049, files=2, root=_ROOT)
+    encoded = summary.encode()
+    assert encoded == b'{"bytes":2049,"chunks":3,"files":2,"root":"%s"}' % _ROOT_B64.encode()
+    assert parse_summary(encoded) == summary
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [
+        ("chunks", 1),
+        ("chunks", 2**32 - 1),
+        ("bytes", 0),
+        ("bytes", 2**63 - 1),
+        ("files", 0),
+        ("files", 2**32 - 1),
+    ],
+)
+def test_a_summary_accepts_each_count_at_its_bounds(member: str, value: int) -> None:
+    parsed = parse_summary(_summary_json(**{member: value}))
+    assert parsed == Summary(
+        chunks=value if member == "chunks" else 2,
+        plaintext_bytes=value if member == "bytes" else 5,
+        files=value if member == "files" else 1,
+        root=_ROOT,
+    )
+
+
+_COUNT = {
+    "chunks": "summary.chunks must be an integer from 1 to 4294967295",
+    "bytes": "summary.bytes must be an integer from 0 to 9223372036854775807",
+    "files": "summary.files must be an integer from 0 to 4294967295",
+}
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [
+        ("chunks", 0),
+        ("chunks", 2**32),
+        ("chunks", True),
+        ("chunks", 2.0),
+        ("bytes", -1),
+        ("bytes", 2**63),
+        ("files", -1),
+        ("files", 2**32),
+    ],
+)
+def test_a_summary_refuses_each_count_out_of_its_range(member: str, value: object) -> None:
+    data = _summary_json(**{member: value})
+    assert _refusal(parse_summary, data) == (_COUNT[member], "summary")
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "field"),
+    [
+        (_summary_json(root=5), "summary.root must be a base64 string", "summary.root"),
+        (
+            _summary_json(root="A" * 43 + "!"),
+            "summary.root is not valid base64",
+            "summary.root",
+        ),
+        (
+            # a character outside the alphabet is refused, not skipped over
+            _summary_json(root=_ROOT_B64[:20] + "!" + _ROOT_B64[20:]),
+            "summary.root is not valid base64",
+            "summary.root",
+        ),
+        (_summary_json(root="é" * 44), "summary.root is not valid base64", "summary.root"),
+        (
+            _summary_json(root="A" * 43 + "B"),
+            "summary.root must be 32 bytes in canonical base64",
+            "summary.root",
+        ),
+        (
+            _summary_json(root="AAAA"),
+            "summary.root must be 32 bytes in canonical base64",
+            "summary.root",
+        ),
+        (
+            _summary_json(root=base64.b64encode(bytes(33)).decode()),
+            "summary.root must be 32 bytes in canonical base64",
+            "summary.root",
+        ),
+        (
+            _summary_json(colour="red"),
+            "summary has unknown members colour",
+            "summary",
+        ),
+        (b'{"chunks": 1}', "summary lacks bytes, files, root", "summary"),
+        (b"[1]", "summary must be a JSON object", "summary"),
+        (
+            _summary_json()[:-1] + b', "chunks": 2}',
+            "summary is not valid JSON: duplicate member 'chunks'",
+            "summary",
+        ),
+        (
+            _summary_json().replace(b'"bytes": 5', b'"bytes": NaN'),
+            "summary is not valid JSON: NaN is not allowed",
+            "summary",
+        ),
+        (
+            _summary_json().replace(b'"bytes": 5', b'"bytes": -Infinity'),
+            "summary is not valid JSON: -Infinity is not allowed",
+            "summary",
+        ),
+        (
+            b"\xff{}",
+            "summary is not valid JSON: 'utf-8' codec can't decode byte 0xff in position 0: "
+            "invalid start byte",
+            "summary",
+        ),
+        (
+            b"[" * 100_000,
+            "summary is nested too deeply to be read",
+            "summary",
+        ),
+    ],
+)
+def test_each_refusal_of_a_summary_names_its_field(data: bytes, message: str, field: str) -> None:
+    assert _refusal(parse_summary, data) == (message, field)
+
+
+def _trailer(
+    summary: bytes | None = None,
+    leaves: bytes | None = None,
+    manifest: bytes = bytes(range(16, 40)),
+    signature: bytes = bytes(range(100, 164)),
+) -> tuple[bytes, bytes]:
+    """A trailer built by hand from the layout: (its bytes, the body the signature covers)."""
+    summary = _summary_json() if summary is None else summary
+    leaves = bytes(range(64)) if leaves is None else leaves
+    body = (
+        len(summary).to_bytes(4, "big")
+        + summary
+        + leaves
+        + len(manifest).to_bytes(4, "big")
+        + manifest
+    )
+    return body + signature, body
+
+
+def test_a_trailer_is_split_into_its_fields() -> None:
+    data, body = _trailer()
+    trailer = parse_trailer(data)
+    assert trailer == Trailer(
+        summary=Summary(chunks=2, plaintext_bytes=5, files=1, root=_ROOT),
+        leaves=bytes(range(64)),
+        manifest=bytes(range(16, 40)),
+        signature=bytes(range(100, 164)),
+        body=body,
+    )
+    assert (trailer.leaf(0), trailer.leaf(1)) == (bytes(range(32)), bytes(range(32, 64)))
+
+
+def test_a_trailer_body_is_packed_as_it_is_parsed() -> None:
+    summary = Summary(chunks=2, plaintext_bytes=5, files=1, root=_ROOT)
+    data, body = _trailer(summary=summary.encode())
+    assert pack_trailer_body(summary, bytes(range(64)), bytes(range(16, 40))) == body
+    assert parse_trailer(data).body == body
+
+
+def test_a_trailer_takes_a_summary_and_a_manifest_at_their_largest() -> None:
+    summary = _summary_json()
+    summary += b" " * (4096 - len(summary))  # JSON allows trailing white space
+    manifest = bytes(16)
+    data, _ = _trailer(summary=summary, manifest=manifest)
+    trailer = parse_trailer(data)
+    assert (trailer.summary.chunks, trailer.manifest) == (2, manifest)
+
+
+def _declaring(length: int, then: bytes = b"") -> bytes:
+    return length.to_bytes(4, "big") + then
+
+
+_SUMMARY = _summary_json()
+_LEAVES = bytes(64)
+_AFTER_LEAVES = _declaring(len(_SUMMARY), _SUMMARY) + _LEAVES
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "the trailer is too short for its summary length"),
+        (b"\x00\x00\x00", "the trailer is too short for its summary length"),
+        (_declaring(1), "summary length 1 is out of range"),
+        (_declaring(4097), "summary length 4097 is out of range"),
+        # in range, so the length is accepted and what follows is found missing
+        (_declaring(4096), "the trailer is too short for its summary"),
+        (_declaring(len(_SUMMARY), _SUMMARY[:-1]), "the trailer is too short for its summary"),
+        (
+            _declaring(len(_SUMMARY), _SUMMARY + bytes(63)),
+            "the trailer is too short for its chunk hashes",
+        ),
+        (_AFTER_LEAVES + b"\x00\x00\x00", "the trailer is too short for its manifest length"),
+        (_AFTER_LEAVES + _declaring(15, bytes(15)), "manifest length 15 is out of range"),
+        (
+            _AFTER_LEAVES + _declaring(256 * 1024 * 1024 + 1),
+            "manifest length 268435457 is out of range",
+        ),
+        (
+            _AFTER_LEAVES + _declaring(256 * 1024 * 1024),
+            "the trailer is too short for its manifest",
+        ),
+        (_AFTER_LEAVES + _declaring(16, bytes(15)), "the trailer is too short for its manifest"),
+        (
+            _AFTER_LEAVES + _declaring(16, bytes(16 + 63)),
+            "the trailer is too short for its signature",
+        ),
+        (
+            _AFTER_LEAVES + _declaring(16, bytes(16 + 64 + 3)),
+            "the trailer has 3 bytes more than its fields",
+        ),
+    ],
+)
+def test_each_refusal_of_a_trailer_says_what_is_missing_or_extra(data: bytes, message: str) -> None:
+    assert _refusal(parse_trailer, data) == (message, "trailer")
+
+
+def test_a_trailer_with_the_smallest_summary_reads_it() -> None:
+    # a summary of two bytes is in range: it is parsed, and found to lack every member
+    assert _refusal(parse_trailer, _declaring(2, b"{}")) == (
+        "summary lacks bytes, chunks, files, root",
+        "summary",
+    )
