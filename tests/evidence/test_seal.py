@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 
 from hanoix.clock import FixedClock
 from hanoix.evidence import seal
-from hanoix.evidence.errors import EvidenceInputError
+from hanoix.evidence.errors import EvidenceInputError, SourceError
 from hanoix.evidence.keys import KeyKind, PublicKey
-from tests.evidence.helpers import WHEN, authority, rng_source, sources
+from hanoix.evidence.streams import Source
+from tests.evidence.helpers import MODIFIED, WHEN, authority, rng_source, sources
 
 
 def test_a_low_order_recipient_key_is_an_input_error_naming_the_key() -> None:
@@ -31,3 +33,129 @@ def test_a_low_order_recipient_key_is_an_input_error_naming_the_key() -> None:
         "the X25519 agreement gave an all-zero secret (a low-order key)"
     )
     assert out.getvalue() == b""
+
+
+def _seal(recipients: list[PublicKey], chunk_size: int = 1024) -> int:
+    out = io.BytesIO()
+    sealed = seal(
+        sources({"a": b"x" * 3000}),
+        out,
+        signer=authority(1).signing,
+        recipients=recipients,
+        clock=FixedClock(WHEN),
+        random=rng_source(7),
+        chunk_size=chunk_size,
+    )
+    assert sealed.size == len(out.getvalue())
+    return sealed.summary.chunks
+
+
+@pytest.mark.parametrize(("chunk_size", "chunks"), [(1024, 3), (2048, 2), (16 * 1024 * 1024, 1)])
+def test_each_chunk_size_the_format_allows_seals(chunk_size: int, chunks: int) -> None:
+    assert _seal([authority(2).recipient], chunk_size) == chunks
+
+
+@pytest.mark.parametrize("chunk_size", [0, 512, 1023, 1536, 3072, 32 * 1024 * 1024])
+def test_a_chunk_size_the_format_does_not_allow_is_refused(chunk_size: int) -> None:
+    with pytest.raises(EvidenceInputError) as refused:
+        _seal([authority(2).recipient], chunk_size)
+    assert str(refused.value) == "chunk size must be a power of two from 1024 to 16777216"
+
+
+def _recipients(count: int) -> list[PublicKey]:
+    return [PublicKey(KeyKind.ENCRYPTION, authority(100 + i).recipient.raw) for i in range(count)]
+
+
+def test_a_package_may_be_sealed_for_64_recipients_not_65() -> None:
+    assert _seal(_recipients(64)) == 3
+    with pytest.raises(EvidenceInputError) as refused:
+        _seal(_recipients(65))
+    assert str(refused.value) == "a package has at most 64 recipients"
+
+
+@pytest.mark.parametrize(
+    ("recipients", "message"),
+    [
+        ([], "a package needs at least one recipient (--to PUBKEY)"),
+        (
+            [authority(2).recipient, authority(2).recipient],
+            "the same recipient key is given twice",
+        ),
+        (
+            [authority(2).recipient, authority(3).sender],
+            "a recipient must be an X25519 encryption public key",
+        ),
+    ],
+)
+def test_each_refusal_of_the_recipients_is_named(recipients: list[PublicKey], message: str) -> None:
+    with pytest.raises(EvidenceInputError) as refused:
+        _seal(recipients)
+    assert str(refused.value) == message
+
+
+class _Failing(io.BytesIO):
+    """A stream whose reads (or loans, with ``lend``) fail with ``error``."""
+
+    def __init__(self, error: OSError, *, lends: bool = False) -> None:
+        super().__init__(b"data")
+        self.error = error
+        if lends:
+            self.lend = self._lend
+
+    def readinto(self, buffer: Any, /) -> int:
+        raise self.error
+
+    def _lend(self, size: int) -> memoryview:
+        raise self.error
+
+
+def _seal_sources(files: list[Source]) -> None:
+    seal(
+        files,
+        io.BytesIO(),
+        signer=authority(1).signing,
+        recipients=[authority(2).recipient],
+        clock=FixedClock(WHEN),
+        random=rng_source(7),
+    )
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (
+            [Source("/etc/passwd", lambda: io.BytesIO(b"x"), MODIFIED)],
+            "cannot seal '/etc/passwd': the path is absolute",
+        ),
+        (
+            sources({"a": b"1", "a/b": b"2"}),
+            "cannot seal these files together: a is both a file and a folder",
+        ),
+        (
+            [Source("log.txt", lambda: io.BytesIO(b"longer than announced"), MODIFIED, 5)],
+            "log.txt changed while it was being sealed (5 bytes expected, 21 read); seal it again",
+        ),
+        (
+            [Source("disk/a", lambda: _Failing(OSError(5, "Input/output error")), MODIFIED)],
+            "cannot read disk/a: Input/output error",
+        ),
+        (
+            [Source("disk/b", lambda: _Failing(OSError("device gone")), MODIFIED)],
+            "cannot read disk/b: device gone",
+        ),
+        (
+            [
+                Source(
+                    "disk/c",
+                    lambda: _Failing(OSError(5, "Input/output error"), lends=True),
+                    MODIFIED,
+                )
+            ],
+            "cannot read disk/c: Input/output error",
+        ),
+    ],
+)
+def test_each_refusal_of_a_source_names_the_file(files: list[Source], message: str) -> None:
+    with pytest.raises(SourceError) as refused:
+        _seal_sources(files)
+    assert str(refused.value) == message
