@@ -13,6 +13,7 @@ import blake3
 import pytest
 
 from hanoix.evidence import crypto, keys, open_package
+from hanoix.evidence.errors import NotAPackageError, UnsupportedVersionError
 from hanoix.evidence.format import (
     MAGIC,
     PREAMBLE_SIZE,
@@ -20,8 +21,10 @@ from hanoix.evidence.format import (
     Summary,
     Trailer,
     chunk_count,
+    pack_footer,
     pack_preamble,
     pack_trailer_body,
+    parse_footer,
     parse_header,
     parse_preamble,
     parse_summary,
@@ -173,6 +176,7 @@ def _recipients(count: int) -> Callable[[dict[str, Any]], None]:
 
 _KEY_B64 = "must be 32 bytes in canonical base64"
 _ONE_TO_64 = "header.recipients must list 1 to 64 recipients"
+_REQUEST_TEXT = "header.request must be a non-empty string (<= 1000)"
 
 
 @pytest.mark.parametrize(
@@ -212,8 +216,20 @@ _ONE_TO_64 = "header.recipients must list 1 to 64 recipients"
         ),
         (
             lambda h: h.update(request=5),
-            "header.request must be a non-empty string (<= 1000)",
+            _REQUEST_TEXT,
             "header",
+        ),
+        (lambda h: h.update(request=""), _REQUEST_TEXT, "header"),
+        (lambda h: h.update(request="R" * 1001), _REQUEST_TEXT, "header"),
+        (
+            lambda h: h["sender"].update(authority=""),
+            "header.sender.authority must be a non-empty string (<= 1000)",
+            "header.sender",
+        ),
+        (
+            lambda h: h["recipients"][0].update(authority=5),
+            "header.recipients[0].authority must be a non-empty string (<= 1000)",
+            "header.recipients[0]",
         ),
         (lambda h: h.update(sender="x"), "header.sender must be an object", "header.sender"),
         (
@@ -258,6 +274,41 @@ def test_each_refusal_of_a_header_names_its_field(
     with pytest.raises(MalformedError) as refused:
         parse_header(json.dumps(header).encode())
     assert (refused.value.message, refused.value.field) == (message, field)
+
+
+@pytest.mark.parametrize(
+    ("created", "why"),
+    [
+        ("2026-13-01T00:00:00Z", "is not an RFC 3339 time"),
+        ("2026-11-23T12:00:00.000Z", "is not in canonical form"),
+    ],
+)
+def test_a_creation_time_not_in_canonical_rfc_3339_is_named(created: str, why: str) -> None:
+    header = _header_of_a_sealed_package()
+    header["created"] = created
+    assert _refusal(parse_header, json.dumps(header).encode()) == (
+        f"header.created {why}: {created!r}",
+        "header.created",
+    )
+
+
+def test_a_header_takes_texts_up_to_their_limit_and_parties_without_a_name() -> None:
+    header = _header_of_a_sealed_package()
+    header["request"] = "R" * 1000
+    header["sender"].update(authority=None, state=None)
+    parsed = parse_header(json.dumps(header).encode())
+    assert parsed.request == "R" * 1000
+    assert (parsed.sender.authority, parsed.sender.state) == (None, None)
+    assert parsed.recipients[0].recipient.authority == "Police"
+
+
+def test_a_malformed_error_reads_as_its_message() -> None:
+    error = MalformedError("summary lacks root", "summary")
+    assert (str(error), error.message, error.field) == (
+        "summary lacks root",
+        "summary lacks root",
+        "summary",
+    )
 
 
 def test_a_header_may_name_as_many_recipients_as_the_format_allows() -> None:
@@ -508,4 +559,51 @@ def test_a_trailer_with_the_smallest_summary_reads_it() -> None:
     assert _refusal(parse_trailer, _declaring(2, b"{}")) == (
         "summary lacks bytes, chunks, files, root",
         "summary",
+    )
+
+
+# --- preamble and footer ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("length", [2, 1024 * 1024])
+def test_a_preamble_declares_a_header_of_2_bytes_to_1_mib(length: int) -> None:
+    assert parse_preamble(pack_preamble(length)) == length
+
+
+@pytest.mark.parametrize("length", [0, 1, 1024 * 1024 + 1])
+def test_a_preamble_declaring_a_header_out_of_range_is_malformed(length: int) -> None:
+    assert _refusal(parse_preamble, pack_preamble(length)) == (
+        f"header length {length} is out of range",
+        "preamble",
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [b"", MAGIC, MAGIC + b"\x00\x01", b"PK\x03\x04" + bytes(12), b"x" + MAGIC + bytes(8)]
+)
+def test_what_does_not_start_as_a_package_is_not_one(data: bytes) -> None:
+    with pytest.raises(NotAPackageError) as refused:
+        parse_preamble(data)
+    assert str(refused.value) == "not a Hanoi Exchange evidence package (its first bytes differ)"
+
+
+def test_a_preamble_with_unknown_flags_is_an_unsupported_version() -> None:
+    data = MAGIC + b"\x00\x01" + b"\x00\x05" + b"\x00\x00\x01\x00"
+    with pytest.raises(UnsupportedVersionError) as refused:
+        parse_preamble(data)
+    assert str(refused.value) == (
+        "evidence package uses format flags 0x0005 that this hanoix does not know"
+    )
+
+
+def test_a_footer_gives_the_trailer_length_before_its_end_marker() -> None:
+    footer = pack_footer(1234)
+    assert footer == b"\x00" * 6 + b"\x04\xd2" + b"HXEV-END"
+    assert parse_footer(footer) == 1234
+
+
+def test_a_footer_without_its_end_marker_is_malformed() -> None:
+    assert _refusal(parse_footer, bytes(8) + b"HXEV-EN!") == (
+        "the package is truncated or has trailing bytes: its end marker is missing",
+        "footer",
     )
