@@ -1,0 +1,159 @@
+"""open_package's own steps (8-12), each refusal with its class, whole message and field.
+
+A package is re-made here the way its sender could make it (header, manifest and signature
+all by the sender's key), so that verification (steps 1-7) passes and only the step under test
+fails; the sink is then aborted and nothing committed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+import pytest
+
+from hanoix.evidence import crypto, open_package
+from hanoix.evidence.errors import NotAddressedError, PackageVerificationError
+from hanoix.evidence.format import FOOTER_SIZE, Header, pack_footer, pack_preamble
+from hanoix.evidence.format import pack_trailer_body as pack_body
+from hanoix.evidence.manifest import Manifest
+from hanoix.evidence.verify import verify
+from tests.evidence.helpers import MemorySink, authority, open_bytes, seal_bytes
+
+SENDER = authority(1)
+RECEIVER = authority(2, "Police", "VNM")
+FILES = {"a": b"alpha" * 300, "b/c": b"", "d": b"delta" * 10}
+
+
+def _sealed() -> bytes:
+    package, _ = seal_bytes(FILES, SENDER, [RECEIVER, authority(4)])
+    return package
+
+
+def _remake(package: bytes, header: Header | None = None, manifest: bytes | None = None) -> bytes:
+    """``package`` with another header or manifest (plaintext), signed again by its sender."""
+    verified = verify(io.BytesIO(package))
+    trailer = verified.trailer
+    new_header = header or verified.header
+    encoded = new_header.encode()
+    head = pack_preamble(len(encoded)) + encoded
+    header_hash = crypto.header_digest(head)
+    sealed_manifest = trailer.manifest
+    if manifest is not None:
+        stanza = verified.header.recipients[0]
+        key = crypto.unwrap(RECEIVER.decryption.private, stanza.ephemeral, stanza.wrapped_key)
+        _, manifest_key = crypto.derive_keys(key, new_header.salt)
+        sealed_manifest = crypto.encrypt_manifest(manifest_key, header_hash, manifest)
+    payload_end = len(package) - FOOTER_SIZE - len(trailer.body) - len(trailer.signature)
+    payload = package[verified.payload_start : payload_end]
+    body = pack_body(trailer.summary, trailer.leaves, sealed_manifest)
+    signature = SENDER.signing.sign(crypto.signed_message(header_hash, body))
+    return head + payload + body + signature + pack_footer(len(body) + len(signature))
+
+
+def _manifest(change: dict[str, object] | None = None, index: int = 0) -> bytes:
+    opened, _ = open_bytes(_sealed(), RECEIVER)
+    files = list(opened.manifest.files)
+    if change:
+        files[index] = dataclasses.replace(files[index], **change)  # type: ignore[arg-type]
+    return Manifest(tuple(files), opened.manifest.note, None, opened.manifest.generator).encode()
+
+
+def _refused(package: bytes) -> tuple[str, list[tuple[str | None, str]], MemorySink]:
+    sink = MemorySink()
+    with pytest.raises(PackageVerificationError) as refused:
+        open_package(io.BytesIO(package), RECEIVER.decryption, sink, sender=SENDER.sender)
+    assert (sink.aborted, sink.committed) == (True, None)
+    problems = [(p.field, p.message) for p in refused.value.problems]
+    assert refused.value.report is not None
+    return str(refused.value), problems, sink
+
+
+def test_a_package_remade_unchanged_still_opens() -> None:
+    # the remaking above is sound: only what a test changes makes a package fail
+    opened, sink = open_bytes(_remake(_sealed(), manifest=_manifest()), RECEIVER, SENDER.sender)
+    assert sink.committed == FILES
+    assert [f.path for f in opened.manifest.files] == ["a", "b/c", "d"]
+
+
+def test_a_package_not_addressed_to_the_key_names_its_recipients() -> None:
+    stranger = authority(5, "Customs", "AUT")
+    sink = MemorySink()
+    with pytest.raises(NotAddressedError) as refused:
+        open_package(io.BytesIO(_sealed()), stranger.decryption, sink)
+    assert str(refused.value) == (
+        f"the package is not addressed to key {stranger.recipient.key_id}; its recipients are: "
+        f"{RECEIVER.recipient.key_id} (Police, VNM), "
+        f"{authority(4).recipient.key_id} (Ministry of Justice, AUT)"
+    )
+    assert refused.value.report is not None
+    assert (sink.aborted, sink.committed) == (True, None)
+
+
+def test_a_content_key_that_does_not_unwrap_is_step_9() -> None:
+    package = _sealed()
+    header = verify(io.BytesIO(package)).header
+    mine = header.recipients[0]
+    broken = dataclasses.replace(mine, wrapped_key=bytes(48))
+    message, problems, _ = _refused(
+        _remake(package, dataclasses.replace(header, recipients=(broken, header.recipients[1])))
+    )
+    step = f"step 9: the content key wrapped for {RECEIVER.recipient.key_id} does not open"
+    assert message == f"the package does not open: {step}"
+    assert problems == [("header", step)]
+
+
+def test_a_manifest_that_does_not_decrypt_is_step_10() -> None:
+    package = _sealed()
+    header = verify(io.BytesIO(package)).header
+    message, problems, _ = _refused(_remake(package, dataclasses.replace(header, salt=bytes(16))))
+    assert message == "the package does not open: step 10: the manifest does not decrypt"
+    assert problems == [("manifest", "step 10: the manifest does not decrypt")]
+
+
+def test_a_manifest_that_does_not_parse_is_step_10() -> None:
+    message, problems, _ = _refused(_remake(_sealed(), manifest=b"[]"))
+    assert message == "the package does not open: step 10: manifest must be a JSON object"
+    assert problems == [("manifest", "step 10: manifest must be a JSON object")]
+
+
+@pytest.mark.parametrize(
+    ("change", "index", "says"),
+    [
+        ({"size": 1501}, 0, "3 files of 1551 bytes, the summary 3 of 1550"),
+        ({"size": 0}, 2, "3 files of 1500 bytes, the summary 3 of 1550"),
+    ],
+)
+def test_a_manifest_that_disagrees_with_the_summary_is_step_10(
+    change: dict[str, object], index: int, says: str
+) -> None:
+    message, problems, _ = _refused(_remake(_sealed(), manifest=_manifest(change, index)))
+    step = f"step 10: the manifest lists {says}"
+    assert (message, problems) == (f"the package does not open: {step}", [("manifest", step)])
+
+
+def test_a_manifest_listing_another_number_of_files_is_step_10() -> None:
+    opened, _ = open_bytes(_sealed(), RECEIVER)
+    a, c, d = opened.manifest.files
+    merged = dataclasses.replace(a, size=a.size + d.size)
+    manifest = Manifest((merged, c), opened.manifest.note, None, "hanoix").encode()
+    _, problems, _ = _refused(_remake(_sealed(), manifest=manifest))
+    assert problems == [
+        ("manifest", "step 10: the manifest lists 2 files of 1550 bytes, the summary 3 of 1550")
+    ]
+
+
+def test_a_file_whose_digest_differs_is_step_12_naming_the_file() -> None:
+    message, problems, _ = _refused(
+        _remake(_sealed(), manifest=_manifest({"sha256": bytes(32)}, 2))
+    )
+    assert message == "the package does not verify: step 12: d does not match its SHA-256 digest"
+    assert problems == [("d", "step 12: d does not match its SHA-256 digest")]
+
+
+def test_opening_reports_the_progress_of_each_chunk() -> None:
+    progress: list[int] = []
+    sink = MemorySink()
+    open_package(io.BytesIO(_sealed()), RECEIVER.decryption, sink, progress=progress.append)
+    assert progress == [1024, 1550 - 1024]
+    assert sink.committed == FILES
