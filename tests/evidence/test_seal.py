@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 from typing import Any
 
@@ -109,7 +110,7 @@ class _Failing(io.BytesIO):
         raise self.error
 
 
-def _seal_sources(files: list[Source]) -> None:
+def _seal_sources(files: list[Source], chunk_size: int = 1024) -> None:
     seal(
         files,
         io.BytesIO(),
@@ -117,6 +118,7 @@ def _seal_sources(files: list[Source]) -> None:
         recipients=[authority(2).recipient],
         clock=FixedClock(WHEN),
         random=rng_source(7),
+        chunk_size=chunk_size,
     )
 
 
@@ -159,3 +161,55 @@ def test_each_refusal_of_a_source_names_the_file(files: list[Source], message: s
     with pytest.raises(SourceError) as refused:
         _seal_sources(files)
     assert str(refused.value) == message
+
+
+class _Lender(io.BytesIO):
+    """A stream that lends its bytes as views, as a memory map does, logging what it does."""
+
+    def __init__(self, data: bytes, log: list[str]) -> None:
+        super().__init__(data)
+        self.log, self._whole = log, memoryview(data)
+
+    def lend(self, size: int) -> memoryview:
+        start = self.tell()
+        self.seek(start + size)
+        self.log.append(f"lent {len(self._whole[start : start + size])}")
+        return self._whole[start : start + size]
+
+    def close(self) -> None:
+        if not self.closed:
+            self.log.append("closed")
+        super().close()
+
+
+def test_a_lending_stream_is_closed_once_its_last_chunk_is_written() -> None:
+    log: list[str] = []
+    files = [
+        Source("a", lambda: _Lender(b"a" * 2048, log), MODIFIED, 2048),
+        Source("b", lambda: io.BytesIO(b"b" * 1024), MODIFIED, 1024),
+    ]
+    seal(
+        files,
+        io.BytesIO(),
+        signer=authority(1).signing,
+        recipients=[authority(2).recipient],
+        clock=FixedClock(WHEN),
+        random=rng_source(7),
+        chunk_size=1024,
+        progress=lambda n: log.append(f"wrote {n}"),
+    )
+    lent = [entry for entry in log if entry.startswith("lent")]
+    assert lent == ["lent 1024", "lent 1024", "lent 0"]  # whole chunks, then its end
+    written = [entry for entry in log if not entry.startswith("lent")]
+    # closed by the writer as it writes the stream's last chunk (1), before it reports it
+    assert written == ["wrote 1024", "closed", "wrote 1024", "wrote 1024"]
+
+
+def test_an_input_of_more_chunks_than_a_package_holds_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 2**32 - 1 chunks cannot be sealed in a test; the same guard with a limit of 3.
+    monkeypatch.setattr(importlib.import_module("hanoix.evidence.seal"), "MAX_CHUNKS", 3)
+    with pytest.raises(SourceError) as refused:
+        _seal_sources(sources({"big": b"x" * (3 * 1024 + 1)}))
+    assert str(refused.value) == "the input is too large for one package"
