@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import io
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -110,7 +111,9 @@ class _Failing(io.BytesIO):
         raise self.error
 
 
-def _seal_sources(files: list[Source], chunk_size: int = 1024) -> None:
+def _seal_sources(
+    files: list[Source], chunk_size: int = 1024, progress: Callable[[int], None] | None = None
+) -> None:
     seal(
         files,
         io.BytesIO(),
@@ -119,6 +122,7 @@ def _seal_sources(files: list[Source], chunk_size: int = 1024) -> None:
         clock=FixedClock(WHEN),
         random=rng_source(7),
         chunk_size=chunk_size,
+        progress=progress,
     )
 
 
@@ -188,16 +192,7 @@ def test_a_lending_stream_is_closed_once_its_last_chunk_is_written() -> None:
         Source("a", lambda: _Lender(b"a" * 2048, log), MODIFIED, 2048),
         Source("b", lambda: io.BytesIO(b"b" * 1024), MODIFIED, 1024),
     ]
-    seal(
-        files,
-        io.BytesIO(),
-        signer=authority(1).signing,
-        recipients=[authority(2).recipient],
-        clock=FixedClock(WHEN),
-        random=rng_source(7),
-        chunk_size=1024,
-        progress=lambda n: log.append(f"wrote {n}"),
-    )
+    _seal_sources(files, progress=lambda n: log.append(f"wrote {n}"))
     lent = [entry for entry in log if entry.startswith("lent")]
     assert lent == ["lent 1024", "lent 1024", "lent 0"]  # whole chunks, then its end
     written = [entry for entry in log if not entry.startswith("lent")]
