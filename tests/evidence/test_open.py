@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -157,3 +159,74 @@ def test_opening_reports_the_progress_of_each_chunk() -> None:
     open_package(io.BytesIO(_sealed()), RECEIVER.decryption, sink, progress=progress.append)
     assert progress == [1024, 1550 - 1024]
     assert sink.committed == FILES
+
+
+class _Lending(io.BytesIO):
+    """A package file lending its bytes as views (as a memory map does); from lend number
+    ``short_at`` on, it has shrunk by a byte (changed on disk after it was verified)."""
+
+    def __init__(self, data: bytes, short_at: int | None = None) -> None:
+        super().__init__(data)
+        self._whole, self.short_at = memoryview(data), short_at
+        self.lent: list[memoryview] = []
+        self.sizes: list[int] = []
+
+    def lend(self, size: int) -> memoryview:
+        start = self.tell()
+        cut = 1 if self.short_at is not None and len(self.lent) >= self.short_at else 0
+        view = self._whole[start : start + size - cut]
+        self.seek(start + len(view))
+        self.lent.append(view)
+        self.sizes.append(len(view))
+        return view
+
+
+class _Shrinking(io.BytesIO):
+    """A package file that ends early when read into a buffer for the ``at``-th time."""
+
+    def __init__(self, data: bytes, at: int) -> None:
+        super().__init__(data)
+        self.reads, self.at = 0, at
+
+    def readinto(self, buffer: Any, /) -> int:
+        self.reads += 1
+        return 0 if self.reads == self.at else super().readinto(buffer)
+
+
+def _released(views: list[memoryview]) -> bool:
+    def gone(view: memoryview) -> bool:
+        try:
+            len(view)
+        except ValueError:
+            return True
+        return False
+
+    return all(gone(view) for view in views)
+
+
+def test_a_lending_package_is_opened_from_its_views_and_each_is_released() -> None:
+    package = _Lending(_sealed())
+    sink = MemorySink()
+    open_package(package, RECEIVER.decryption, sink, sender=SENDER.sender)
+    assert sink.committed == FILES
+    assert package.sizes == [1024 + 16, 1550 - 1024 + 16]
+    assert _released(package.lent)
+
+
+@pytest.mark.parametrize(
+    "package", [lambda data: _Lending(data, short_at=1), lambda data: _Shrinking(data, at=2)]
+)
+def test_a_package_that_shrinks_after_verification_is_truncated_at_step_11(
+    package: Callable[[bytes], io.BytesIO],
+) -> None:
+    stream = package(_sealed())
+    sink = MemorySink()
+    with pytest.raises(PackageVerificationError) as refused:
+        open_package(stream, RECEIVER.decryption, sink, sender=SENDER.sender)
+    assert str(refused.value) == "the package does not open: step 11: chunk 1 is truncated"
+    assert [(p.field, p.message) for p in refused.value.problems] == [
+        ("chunk 1", "step 11: chunk 1 is truncated")
+    ]
+    assert (sink.aborted, sink.committed) == (True, None)
+    # the view found short is released at once (one lent before it may still be queued)
+    assert _released(getattr(stream, "lent", [])[-1:])
