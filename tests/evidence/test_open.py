@@ -20,7 +20,7 @@ from hanoix.evidence.format import FOOTER_SIZE, Header, pack_footer, pack_preamb
 from hanoix.evidence.format import pack_trailer_body as pack_body
 from hanoix.evidence.manifest import Manifest
 from hanoix.evidence.verify import verify
-from tests.evidence.helpers import MemorySink, authority, open_bytes, seal_bytes
+from tests.evidence.helpers import MemorySink, authority, open_bytes, released, seal_bytes
 
 SENDER = authority(1)
 RECEIVER = authority(2, "Police", "VNM")
@@ -193,24 +193,13 @@ class _Shrinking(io.BytesIO):
         return 0 if self.reads == self.at else super().readinto(buffer)
 
 
-def _released(views: list[memoryview]) -> bool:
-    def gone(view: memoryview) -> bool:
-        try:
-            len(view)
-        except ValueError:
-            return True
-        return False
-
-    return all(gone(view) for view in views)
-
-
 def test_a_lending_package_is_opened_from_its_views_and_each_is_released() -> None:
     package = _Lending(_sealed())
     sink = MemorySink()
     open_package(package, RECEIVER.decryption, sink, sender=SENDER.sender)
     assert sink.committed == FILES
     assert package.sizes == [1024 + 16, 1550 - 1024 + 16]
-    assert _released(package.lent)
+    assert all(released(view) for view in package.lent)
 
 
 @pytest.mark.parametrize(
@@ -229,4 +218,4 @@ def test_a_package_that_shrinks_after_verification_is_truncated_at_step_11(
     ]
     assert (sink.aborted, sink.committed) == (True, None)
     # the view found short is released at once (one lent before it may still be queued)
-    assert _released(getattr(stream, "lent", [])[-1:])
+    assert all(released(view) for view in getattr(stream, "lent", [])[-1:])
