@@ -186,18 +186,45 @@ class _Lender(io.BytesIO):
         super().close()
 
 
-def test_a_lending_stream_is_closed_once_its_last_chunk_is_written() -> None:
+@pytest.mark.parametrize(
+    ("size", "lent", "written"),
+    [
+        # closed by the writer as it writes the last chunk holding its bytes, before it
+        # reports that chunk: chunk 1 (its end falls on a chunk boundary) ...
+        (2048, ["lent 1024", "lent 1024", "lent 0"], ["w", "closed", "w", "w"]),
+        # ... or chunk 2, where its last 5 bytes were copied, the next file after them
+        (2053, ["lent 1024", "lent 1024", "lent 5"], ["w", "w", "closed", "w", "w"]),
+    ],
+)
+def test_a_lending_stream_is_closed_once_its_last_chunk_is_written(
+    size: int, lent: list[str], written: list[str]
+) -> None:
     log: list[str] = []
     files = [
-        Source("a", lambda: _Lender(b"a" * 2048, log), MODIFIED, 2048),
+        Source("a", lambda: _Lender(b"a" * size, log), MODIFIED, size),
         Source("b", lambda: io.BytesIO(b"b" * 1024), MODIFIED, 1024),
     ]
     _seal_sources(files, progress=lambda n: log.append(f"wrote {n}"))
-    lent = [entry for entry in log if entry.startswith("lent")]
-    assert lent == ["lent 1024", "lent 1024", "lent 0"]  # whole chunks, then its end
-    written = [entry for entry in log if not entry.startswith("lent")]
-    # closed by the writer as it writes the stream's last chunk (1), before it reports it
-    assert written == ["wrote 1024", "closed", "wrote 1024", "wrote 1024"]
+    assert [entry for entry in log if entry.startswith("lent")] == lent
+    events = [entry for entry in log if not entry.startswith("lent")]
+    assert [e if e == "closed" else "w" for e in events] == written
+    assert sum(int(e.split()[1]) for e in events if e != "closed") == size + 1024
+
+
+def test_a_lending_stream_is_closed_when_a_later_source_fails() -> None:
+    log: list[str] = []
+
+    def refuse() -> io.BytesIO:
+        raise PermissionError(13, "Permission denied")
+
+    files = [
+        Source("a", lambda: _Lender(b"a" * 2048, log), MODIFIED, 2048),
+        Source("locked", refuse, MODIFIED, 1),
+    ]
+    with pytest.raises(SourceError) as refused:
+        _seal_sources(files)
+    assert str(refused.value) == "cannot read locked: Permission denied"
+    assert log.count("closed") == 1
 
 
 def test_an_input_of_more_chunks_than_a_package_holds_is_refused(
