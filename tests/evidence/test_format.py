@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from hanoix.evidence.format import (
     Summary,
     Trailer,
     chunk_count,
+    format_time,
     pack_footer,
     pack_preamble,
     pack_trailer_body,
@@ -607,3 +610,25 @@ def test_a_footer_without_its_end_marker_is_malformed() -> None:
         "the package is truncated or has trailing bytes: its end marker is missing",
         "footer",
     )
+
+
+def test_a_naive_time_cannot_be_written_into_a_package() -> None:
+    with pytest.raises(ValueError, match=r"^times in a package must be timezone-aware$"):
+        format_time(datetime(2026, 11, 23, 12, 0))
+
+
+def test_times_are_written_in_utc_whatever_the_machine_s_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A node in Viet Nam may run with its local zone; a package always says UTC.
+    monkeypatch.setenv("TZ", "Asia/Ho_Chi_Minh")
+    time.tzset()
+    try:
+        at = datetime(2026, 11, 23, 19, 0, tzinfo=timezone(timedelta(hours=7)))
+        assert format_time(at) == "2026-11-23T12:00:00Z"
+        assert format_time(datetime(2026, 11, 23, 12, 0, 0, 5, tzinfo=UTC)) == (
+            "2026-11-23T12:00:00.000005Z"
+        )
+    finally:
+        monkeypatch.undo()
+        time.tzset()

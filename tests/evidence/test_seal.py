@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import io
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from hanoix.evidence import seal
 from hanoix.evidence.errors import EvidenceInputError, SourceError
 from hanoix.evidence.keys import KeyKind, PublicKey
 from hanoix.evidence.streams import Source
-from tests.evidence.helpers import MODIFIED, WHEN, authority, rng_source, sources
+from tests.evidence.helpers import MODIFIED, WHEN, authority, open_bytes, rng_source, sources
 
 
 def test_a_low_order_recipient_key_is_an_input_error_naming_the_key() -> None:
@@ -235,3 +236,30 @@ def test_an_input_of_more_chunks_than_a_package_holds_is_refused(
     with pytest.raises(SourceError) as refused:
         _seal_sources(sources({"big": b"x" * (3 * 1024 + 1)}))
     assert str(refused.value) == "the input is too large for one package"
+
+
+def test_what_seal_returns_is_the_manifest_it_sealed_with_its_examiner() -> None:
+    out = io.BytesIO()
+    sealed = seal(
+        sources({"a": b"x" * 3000, "b": b""}),
+        out,
+        signer=authority(1).signing,
+        recipients=[authority(2).recipient],
+        clock=FixedClock(WHEN),
+        random=rng_source(7),
+        examiner="Examiner Nguyen",
+        note="seized",
+        chunk_size=1024,
+    )
+    manifest = sealed.manifest
+    assert (manifest.examiner, manifest.note, manifest.generator) == (
+        "Examiner Nguyen",
+        "seized",
+        "hanoix 0.1.0",
+    )
+    assert [(f.path, f.size, f.sha256) for f in manifest.files] == [
+        ("a", 3000, hashlib.sha256(b"x" * 3000).digest()),
+        ("b", 0, hashlib.sha256(b"").digest()),
+    ]
+    opened, _ = open_bytes(out.getvalue(), authority(2))
+    assert opened.manifest == manifest
