@@ -219,3 +219,40 @@ def test_a_package_that_shrinks_after_verification_is_truncated_at_step_11(
     assert (sink.aborted, sink.committed) == (True, None)
     # the view found short is released at once (one lent before it may still be queued)
     assert all(released(view) for view in getattr(stream, "lent", [])[-1:])
+
+
+class _Altering(io.BytesIO):
+    """A package file whose bytes change (same length) when read into a buffer for the
+    ``at``-th time: altered on disk after it was verified."""
+
+    def __init__(self, data: bytes, at: int) -> None:
+        super().__init__(data)
+        self.reads, self.at = 0, at
+
+    def readinto(self, buffer: Any, /) -> int:
+        self.reads += 1
+        n = super().readinto(buffer)
+        if self.reads == self.at:
+            buffer[0] ^= 1
+        return n
+
+
+def test_a_chunk_altered_after_verification_is_caught_by_its_commitment() -> None:
+    sink = MemorySink()
+    with pytest.raises(PackageVerificationError) as refused:
+        open_package(_Altering(_sealed(), at=2), RECEIVER.decryption, sink)
+    step = "step 7: chunk 1 does not match its committed hash"
+    assert str(refused.value) == f"the package does not open: {step}"
+    assert [(p.field, p.message) for p in refused.value.problems] == [("chunk 1", step)]
+    assert (sink.aborted, sink.committed) == (True, None)
+
+
+def test_chunks_bound_to_another_header_do_not_decrypt_at_step_11() -> None:
+    # The sender re-makes the header (another request) and the manifest under it; the
+    # chunks stay bound to the header they were sealed under.
+    package = _sealed()
+    header = dataclasses.replace(verify(io.BytesIO(package)).header, request="AUT-2026-0002")
+    message, problems, _ = _refused(_remake(package, header, manifest=_manifest()))
+    step = "step 11: chunk 0 does not decrypt (altered, moved or re-signed)"
+    assert message == f"the package does not open: {step}"
+    assert problems == [("chunk 0", step)]
