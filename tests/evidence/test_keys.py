@@ -312,3 +312,12 @@ def test_a_decryption_key_names_its_file_in_its_refusals() -> None:
     assert str(refused.value) == (
         "mine.key is not a hanoix private key (format: hanoix-private-key/1)"
     )
+
+
+def test_a_private_key_file_that_is_not_text_names_its_file() -> None:
+    assert _refusal(_private(), b"\xff\xfe") == "e.key is not a hanoix key file (not UTF-8 text)"
+    with pytest.raises(KeyFileError) as refused:
+        keys.parse_signing_key(b"format: x/1\n", None, source="sign.key")
+    assert str(refused.value) == (
+        "sign.key is not a hanoix private key (format: hanoix-private-key/1)"
+    )

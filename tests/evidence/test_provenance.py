@@ -183,3 +183,33 @@ def test_a_report_without_header_or_trailer_has_no_provenance() -> None:
         ValueError, match=r"^provenance needs a package whose header and trailer were read$"
     ):
         provenance_graph(PackageReport(size=40), package_name="p", package_sha256="00" * 32)
+
+
+def test_a_report_whose_trailer_was_not_read_has_no_provenance() -> None:
+    package, _ = seal_bytes({"a": b"x"}, SENDER, [RECEIVER])
+    header = verify_bytes(package).header
+    with pytest.raises(
+        ValueError, match=r"^provenance needs a package whose header and trailer were read$"
+    ):
+        provenance_graph(
+            PackageReport(size=len(package), header=header),
+            package_name="p",
+            package_sha256="00" * 32,
+        )
+
+
+def test_a_file_at_the_top_of_the_package_is_named_by_its_path() -> None:
+    package, sealed = seal_bytes({"top.txt": b"x", "d/e/f.txt": b"y"}, SENDER, [RECEIVER])
+    opened, _ = open_bytes(package, RECEIVER)
+    nodes = _nodes(
+        provenance_graph(
+            opened.report, package_name="p", package_sha256="00" * 32, manifest=opened.manifest
+        )
+    )
+    names = {
+        path: nodes[_iri(sealed.package_id, "file", path)]["uco-core:hasFacet"][0][
+            "uco-observable:fileName"
+        ]
+        for path in ("top.txt", "d/e/f.txt")
+    }
+    assert names == {"top.txt": "top.txt", "d/e/f.txt": "f.txt"}
