@@ -53,7 +53,9 @@ def _seal(recipients: list[PublicKey], chunk_size: int = 1024) -> int:
     return sealed.summary.chunks
 
 
-@pytest.mark.parametrize(("chunk_size", "chunks"), [(1024, 3), (2048, 2), (16 * 1024 * 1024, 1)])
+@pytest.mark.parametrize(
+    ("chunk_size", "chunks"), [(1024, 3), (2048, 2), (2 * 1024 * 1024, 1), (16 * 1024 * 1024, 1)]
+)
 def test_each_chunk_size_the_format_allows_seals(chunk_size: int, chunks: int) -> None:
     assert _seal([authority(2).recipient], chunk_size) == chunks
 
