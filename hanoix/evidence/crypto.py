@@ -76,20 +76,28 @@ def decrypt_manifest(manifest_key: bytes, header_hash: bytes, ciphertext: bytes)
 # --- key wrapping ---------------------------------------------------------------------------
 
 
+_LOW_ORDER = "the X25519 agreement gave an all-zero secret (a low-order key)"
+
+
 def _wrap_key_for(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -> bytes:
     if not any(shared):
         # A low-order recipient key gives an all-zero secret: refuse, as RFC 7748 advises.
-        raise WrapError("the X25519 agreement gave an all-zero secret (a low-order key)")
+        # OpenSSL refuses it already inside exchange(); this holds for any other backend.
+        raise WrapError(_LOW_ORDER)
     return _hkdf(shared, ephemeral_public + recipient_public, WRAP_INFO)
 
 
 def wrap(
     content_key: bytes, recipient_public: bytes, ephemeral_secret: bytes
 ) -> tuple[bytes, bytes]:
-    """Wrap ``content_key`` for one recipient; return (ephemeral public key, wrapped key)."""
+    """Wrap ``content_key`` for one recipient; return (ephemeral public key, wrapped key).
+    Raises :class:`WrapError` for a low-order recipient key."""
     ephemeral = X25519PrivateKey.from_private_bytes(ephemeral_secret)
     ephemeral_public = ephemeral.public_key().public_bytes_raw()
-    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_public))
+    try:
+        shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_public))
+    except ValueError as exc:  # OpenSSL's own refusal of the all-zero secret
+        raise WrapError(_LOW_ORDER) from exc
     key = _wrap_key_for(shared, ephemeral_public, recipient_public)
     return ephemeral_public, AESGCM(key).encrypt(ZERO_NONCE, content_key, None)
 

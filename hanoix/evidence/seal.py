@@ -132,7 +132,12 @@ def seal(
     content_key = random(KEY_SIZE)
     stanzas = []
     for recipient in recipients:
-        ephemeral, wrapped = crypto.wrap(content_key, recipient.raw, random(KEY_SIZE))
+        try:
+            ephemeral, wrapped = crypto.wrap(content_key, recipient.raw, random(KEY_SIZE))
+        except crypto.WrapError as exc:
+            raise EvidenceInputError(
+                f"recipient key {recipient.key_id} cannot be used: {exc}"
+            ) from exc
         stanzas.append(RecipientStanza(recipient.party(), ephemeral, wrapped))
     header = Header(
         chunk_size=chunk_size,

@@ -134,3 +134,12 @@ def seal_folder(
         clock=FixedClock(WHEN),
         progress=progress,
     )
+
+
+def released(view: memoryview) -> bool:
+    """Whether a lent view was released (any use of a released view raises ValueError)."""
+    try:
+        len(view)
+    except ValueError:
+        return True
+    return False

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +15,23 @@ import blake3
 import pytest
 
 from hanoix.evidence import crypto, keys, open_package
+from hanoix.evidence.errors import NotAPackageError, UnsupportedVersionError
 from hanoix.evidence.format import (
     MAGIC,
     PREAMBLE_SIZE,
     MalformedError,
+    Summary,
+    Trailer,
     chunk_count,
+    format_time,
+    pack_footer,
     pack_preamble,
+    pack_trailer_body,
+    parse_footer,
     parse_header,
     parse_preamble,
     parse_summary,
+    parse_trailer,
     payload_length,
 )
 from hanoix.evidence.keys import KeyKind
@@ -169,6 +179,7 @@ def _recipients(count: int) -> Callable[[dict[str, Any]], None]:
 
 _KEY_B64 = "must be 32 bytes in canonical base64"
 _ONE_TO_64 = "header.recipients must list 1 to 64 recipients"
+_REQUEST_TEXT = "header.request must be a non-empty string (<= 1000)"
 
 
 @pytest.mark.parametrize(
@@ -208,8 +219,20 @@ _ONE_TO_64 = "header.recipients must list 1 to 64 recipients"
         ),
         (
             lambda h: h.update(request=5),
-            "header.request must be a non-empty string (<= 1000)",
+            _REQUEST_TEXT,
             "header",
+        ),
+        (lambda h: h.update(request=""), _REQUEST_TEXT, "header"),
+        (lambda h: h.update(request="R" * 1001), _REQUEST_TEXT, "header"),
+        (
+            lambda h: h["sender"].update(authority=""),
+            "header.sender.authority must be a non-empty string (<= 1000)",
+            "header.sender",
+        ),
+        (
+            lambda h: h["recipients"][0].update(authority=5),
+            "header.recipients[0].authority must be a non-empty string (<= 1000)",
+            "header.recipients[0]",
         ),
         (lambda h: h.update(sender="x"), "header.sender must be an object", "header.sender"),
         (
@@ -256,7 +279,356 @@ def test_each_refusal_of_a_header_names_its_field(
     assert (refused.value.message, refused.value.field) == (message, field)
 
 
+@pytest.mark.parametrize(
+    ("created", "why"),
+    [
+        ("2026-13-01T00:00:00Z", "is not an RFC 3339 time"),
+        ("2026-11-23T12:00:00.000Z", "is not in canonical form"),
+    ],
+)
+def test_a_creation_time_not_in_canonical_rfc_3339_is_named(created: str, why: str) -> None:
+    header = _header_of_a_sealed_package()
+    header["created"] = created
+    assert _refusal(parse_header, json.dumps(header).encode()) == (
+        f"header.created {why}: {created!r}",
+        "header.created",
+    )
+
+
+def test_a_header_takes_texts_up_to_their_limit_and_parties_without_a_name() -> None:
+    header = _header_of_a_sealed_package()
+    header["request"] = "R" * 1000
+    header["sender"].update(authority=None, state=None)
+    parsed = parse_header(json.dumps(header).encode())
+    assert parsed.request == "R" * 1000
+    assert (parsed.sender.authority, parsed.sender.state) == (None, None)
+    assert parsed.recipients[0].recipient.authority == "Police"
+
+
+def test_a_malformed_error_reads_as_its_message() -> None:
+    error = MalformedError("summary lacks root", "summary")
+    assert (str(error), error.message, error.field) == (
+        "summary lacks root",
+        "summary lacks root",
+        "summary",
+    )
+
+
 def test_a_header_may_name_as_many_recipients_as_the_format_allows() -> None:
     header = _header_of_a_sealed_package()
     _recipients(64)(header)
     assert len(parse_header(json.dumps(header).encode()).recipients) == 64
+
+
+# --- the summary and the trailer, parsed strictly (what verify reports at step 3) -----------
+
+_ROOT = bytes(range(32))
+_ROOT_B64 = base64.b64encode(_ROOT).decode()
+
+
+def _summary_json(**changes: Any) -> bytes:
+    members: dict[str, Any] = {"bytes": 5, "chunks": 2, "files": 1, "root": _ROOT_B64}
+    members.update(changes)
+    return json.dumps(members).encode()
+
+
+def _refusal(parse: Callable[[bytes], object], data: bytes) -> tuple[str, str]:
+    with pytest.raises(MalformedError) as refused:
+        parse(data)
+    return refused.value.message, refused.value.field
+
+
+def test_a_summary_is_encoded_canonically_and_read_back_whole() -> None:
+    summary = Summary(chunks=3, plaintext_bytes=2049, files=2, root=_ROOT)
+    encoded = summary.encode()
+    assert encoded == b'{"bytes":2049,"chunks":3,"files":2,"root":"%s"}' % _ROOT_B64.encode()
+    assert parse_summary(encoded) == summary
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [
+        ("chunks", 1),
+        ("chunks", 2**32 - 1),
+        ("bytes", 0),
+        ("bytes", 2**63 - 1),
+        ("files", 0),
+        ("files", 2**32 - 1),
+    ],
+)
+def test_a_summary_accepts_each_count_at_its_bounds(member: str, value: int) -> None:
+    parsed = parse_summary(_summary_json(**{member: value}))
+    assert parsed == Summary(
+        chunks=value if member == "chunks" else 2,
+        plaintext_bytes=value if member == "bytes" else 5,
+        files=value if member == "files" else 1,
+        root=_ROOT,
+    )
+
+
+_COUNT = {
+    "chunks": "summary.chunks must be an integer from 1 to 4294967295",
+    "bytes": "summary.bytes must be an integer from 0 to 9223372036854775807",
+    "files": "summary.files must be an integer from 0 to 4294967295",
+}
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [
+        ("chunks", 0),
+        ("chunks", 2**32),
+        ("chunks", True),
+        ("chunks", 2.0),
+        ("bytes", -1),
+        ("bytes", 2**63),
+        ("files", -1),
+        ("files", 2**32),
+    ],
+)
+def test_a_summary_refuses_each_count_out_of_its_range(member: str, value: object) -> None:
+    data = _summary_json(**{member: value})
+    assert _refusal(parse_summary, data) == (_COUNT[member], "summary")
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "field"),
+    [
+        (_summary_json(root=5), "summary.root must be a base64 string", "summary.root"),
+        (
+            _summary_json(root="A" * 43 + "!"),
+            "summary.root is not valid base64",
+            "summary.root",
+        ),
+        (
+            # a character outside the alphabet is refused, not skipped over
+            _summary_json(root=_ROOT_B64[:20] + "!" + _ROOT_B64[20:]),
+            "summary.root is not valid base64",
+            "summary.root",
+        ),
+        (_summary_json(root="é" * 44), "summary.root is not valid base64", "summary.root"),
+        (
+            _summary_json(root="A" * 43 + "B"),
+            "summary.root must be 32 bytes in canonical base64",
+            "summary.root",
+        ),
+        (
+            _summary_json(root="AAAA"),
+            "summary.root must be 32 bytes in canonical base64",
+            "summary.root",
+        ),
+        (
+            _summary_json(root=base64.b64encode(bytes(33)).decode()),
+            "summary.root must be 32 bytes in canonical base64",
+            "summary.root",
+        ),
+        (
+            _summary_json(colour="red"),
+            "summary has unknown members colour",
+            "summary",
+        ),
+        (b'{"chunks": 1}', "summary lacks bytes, files, root", "summary"),
+        (b"[1]", "summary must be a JSON object", "summary"),
+        (
+            _summary_json()[:-1] + b', "chunks": 2}',
+            "summary is not valid JSON: duplicate member 'chunks'",
+            "summary",
+        ),
+        (
+            _summary_json().replace(b'"bytes": 5', b'"bytes": NaN'),
+            "summary is not valid JSON: NaN is not allowed",
+            "summary",
+        ),
+        (
+            _summary_json().replace(b'"bytes": 5', b'"bytes": -Infinity'),
+            "summary is not valid JSON: -Infinity is not allowed",
+            "summary",
+        ),
+        (
+            b"\xff{}",
+            "summary is not valid JSON: 'utf-8' codec can't decode byte 0xff in position 0: "
+            "invalid start byte",
+            "summary",
+        ),
+        (
+            b"[" * 100_000,
+            "summary is nested too deeply to be read",
+            "summary",
+        ),
+    ],
+)
+def test_each_refusal_of_a_summary_names_its_field(data: bytes, message: str, field: str) -> None:
+    assert _refusal(parse_summary, data) == (message, field)
+
+
+def _trailer(
+    summary: bytes | None = None,
+    leaves: bytes | None = None,
+    manifest: bytes = bytes(range(16, 40)),
+    signature: bytes = bytes(range(100, 164)),
+) -> tuple[bytes, bytes]:
+    """A trailer built by hand from the layout: (its bytes, the body the signature covers)."""
+    summary = _summary_json() if summary is None else summary
+    leaves = bytes(range(64)) if leaves is None else leaves
+    body = (
+        len(summary).to_bytes(4, "big")
+        + summary
+        + leaves
+        + len(manifest).to_bytes(4, "big")
+        + manifest
+    )
+    return body + signature, body
+
+
+def test_a_trailer_is_split_into_its_fields() -> None:
+    data, body = _trailer()
+    trailer = parse_trailer(data)
+    assert trailer == Trailer(
+        summary=Summary(chunks=2, plaintext_bytes=5, files=1, root=_ROOT),
+        leaves=bytes(range(64)),
+        manifest=bytes(range(16, 40)),
+        signature=bytes(range(100, 164)),
+        body=body,
+    )
+    assert (trailer.leaf(0), trailer.leaf(1)) == (bytes(range(32)), bytes(range(32, 64)))
+
+
+def test_a_trailer_body_is_packed_as_it_is_parsed() -> None:
+    summary = Summary(chunks=2, plaintext_bytes=5, files=1, root=_ROOT)
+    data, body = _trailer(summary=summary.encode())
+    assert pack_trailer_body(summary, bytes(range(64)), bytes(range(16, 40))) == body
+    assert parse_trailer(data).body == body
+
+
+def test_a_trailer_takes_a_summary_and_a_manifest_at_their_largest() -> None:
+    summary = _summary_json()
+    summary += b" " * (4096 - len(summary))  # JSON allows trailing white space
+    manifest = bytes(16)
+    data, _ = _trailer(summary=summary, manifest=manifest)
+    trailer = parse_trailer(data)
+    assert (trailer.summary.chunks, trailer.manifest) == (2, manifest)
+
+
+def _declaring(length: int, then: bytes = b"") -> bytes:
+    return length.to_bytes(4, "big") + then
+
+
+_SUMMARY = _summary_json()
+_LEAVES = bytes(64)
+_AFTER_LEAVES = _declaring(len(_SUMMARY), _SUMMARY) + _LEAVES
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "the trailer is too short for its summary length"),
+        (b"\x00\x00\x00", "the trailer is too short for its summary length"),
+        (_declaring(1), "summary length 1 is out of range"),
+        (_declaring(4097), "summary length 4097 is out of range"),
+        # in range, so the length is accepted and what follows is found missing
+        (_declaring(4096), "the trailer is too short for its summary"),
+        (_declaring(len(_SUMMARY), _SUMMARY[:-1]), "the trailer is too short for its summary"),
+        (
+            _declaring(len(_SUMMARY), _SUMMARY + bytes(63)),
+            "the trailer is too short for its chunk hashes",
+        ),
+        (_AFTER_LEAVES + b"\x00\x00\x00", "the trailer is too short for its manifest length"),
+        (_AFTER_LEAVES + _declaring(15, bytes(15)), "manifest length 15 is out of range"),
+        (
+            _AFTER_LEAVES + _declaring(256 * 1024 * 1024 + 1),
+            "manifest length 268435457 is out of range",
+        ),
+        (
+            _AFTER_LEAVES + _declaring(256 * 1024 * 1024),
+            "the trailer is too short for its manifest",
+        ),
+        (_AFTER_LEAVES + _declaring(16, bytes(15)), "the trailer is too short for its manifest"),
+        (
+            _AFTER_LEAVES + _declaring(16, bytes(16 + 63)),
+            "the trailer is too short for its signature",
+        ),
+        (
+            _AFTER_LEAVES + _declaring(16, bytes(16 + 64 + 3)),
+            "the trailer has 3 bytes more than its fields",
+        ),
+    ],
+)
+def test_each_refusal_of_a_trailer_says_what_is_missing_or_extra(data: bytes, message: str) -> None:
+    assert _refusal(parse_trailer, data) == (message, "trailer")
+
+
+def test_a_trailer_with_the_smallest_summary_reads_it() -> None:
+    # a summary of two bytes is in range: it is parsed, and found to lack every member
+    assert _refusal(parse_trailer, _declaring(2, b"{}")) == (
+        "summary lacks bytes, chunks, files, root",
+        "summary",
+    )
+
+
+# --- preamble and footer ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("length", [2, 1024 * 1024])
+def test_a_preamble_declares_a_header_of_2_bytes_to_1_mib(length: int) -> None:
+    assert parse_preamble(pack_preamble(length)) == length
+
+
+@pytest.mark.parametrize("length", [0, 1, 1024 * 1024 + 1])
+def test_a_preamble_declaring_a_header_out_of_range_is_malformed(length: int) -> None:
+    assert _refusal(parse_preamble, pack_preamble(length)) == (
+        f"header length {length} is out of range",
+        "preamble",
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [b"", MAGIC, MAGIC + b"\x00\x01", b"PK\x03\x04" + bytes(12), b"x" + MAGIC + bytes(8)]
+)
+def test_what_does_not_start_as_a_package_is_not_one(data: bytes) -> None:
+    with pytest.raises(NotAPackageError) as refused:
+        parse_preamble(data)
+    assert str(refused.value) == "not a Hanoi Exchange evidence package (its first bytes differ)"
+
+
+def test_a_preamble_with_unknown_flags_is_an_unsupported_version() -> None:
+    data = MAGIC + b"\x00\x01" + b"\x00\x05" + b"\x00\x00\x01\x00"
+    with pytest.raises(UnsupportedVersionError) as refused:
+        parse_preamble(data)
+    assert str(refused.value) == (
+        "evidence package uses format flags 0x0005 that this hanoix does not know"
+    )
+
+
+def test_a_footer_gives_the_trailer_length_before_its_end_marker() -> None:
+    footer = pack_footer(1234)
+    assert footer == b"\x00" * 6 + b"\x04\xd2" + b"HXEV-END"
+    assert parse_footer(footer) == 1234
+
+
+def test_a_footer_without_its_end_marker_is_malformed() -> None:
+    assert _refusal(parse_footer, bytes(8) + b"HXEV-EN!") == (
+        "the package is truncated or has trailing bytes: its end marker is missing",
+        "footer",
+    )
+
+
+def test_a_naive_time_cannot_be_written_into_a_package() -> None:
+    with pytest.raises(ValueError, match=r"^times in a package must be timezone-aware$"):
+        format_time(datetime(2026, 11, 23, 12, 0))
+
+
+def test_times_are_written_in_utc_whatever_the_machine_s_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A node in Viet Nam may run with its local zone; a package always says UTC.
+    monkeypatch.setenv("TZ", "Asia/Ho_Chi_Minh")
+    time.tzset()
+    try:
+        at = datetime(2026, 11, 23, 19, 0, tzinfo=timezone(timedelta(hours=7)))
+        assert format_time(at) == "2026-11-23T12:00:00Z"
+        assert format_time(datetime(2026, 11, 23, 12, 0, 0, 5, tzinfo=UTC)) == (
+            "2026-11-23T12:00:00.000005Z"
+        )
+    finally:
+        monkeypatch.undo()
+        time.tzset()

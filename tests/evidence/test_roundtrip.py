@@ -30,6 +30,7 @@ from tests.evidence.helpers import (
     WHEN,
     authority,
     open_bytes,
+    released,
     rng_source,
     seal_bytes,
     sources,
@@ -273,17 +274,9 @@ class _LendingStream(io.BytesIO):
 
     def close(self) -> None:
         if not self.closed:
-            assert all(_released(v) for v in self.outstanding), self.name
+            assert all(released(v) for v in self.outstanding), self.name
             self.log.append(self.name)
         super().close()
-
-
-def _released(view: memoryview) -> bool:
-    try:
-        len(view)
-    except ValueError:
-        return True
-    return False
 
 
 LENDING_SIZES = [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 2 * CHUNK + 5, 0, CHUNK]
