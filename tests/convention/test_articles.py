@@ -5,6 +5,7 @@ import itertools
 import pytest
 
 from hanoix.convention import ARTICLES, CHAPTERS, Basis, article, articles, chapter
+from hanoix.convention.articles import _chapter_of
 from hanoix.errors import NotFoundError
 
 
@@ -65,3 +66,25 @@ def test_articles_of_one_chapter() -> None:
 def test_unknown_chapter_is_not_found() -> None:
     with pytest.raises(NotFoundError, match="chapters 1 to 9; got 10"):
         articles(chapter=10)
+
+
+def test_a_chapter_reads_as_a_plain_dict() -> None:
+    # FACTS.md §2 and §6: Chapter V, International cooperation, Arts 35-52; structure [V-2].
+    assert chapter(5).as_dict() == {
+        "number": 5,
+        "roman": "V",
+        "title": "International cooperation",
+        "first_article": 35,
+        "last_article": 52,
+        "basis": "secondary",
+    }
+
+
+def test_the_chapter_of_an_article_is_found_from_the_boundaries() -> None:
+    # _chapter_of places the articles at import, where mutation testing cannot see it.
+    assert _chapter_of(1) == 1
+    assert _chapter_of(22) == 3  # FACTS.md §2: Chapter III is Art. 22 alone
+    assert _chapter_of(53) == 6
+    assert _chapter_of(68) == 9
+    with pytest.raises(ValueError, match=r"^article 69 lies in no chapter$"):
+        _chapter_of(69)

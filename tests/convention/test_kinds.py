@@ -34,6 +34,7 @@ from hanoix.convention.assistance import (
 )
 from hanoix.convention.checks import PREDICATES
 from hanoix.convention.cooperation import KINDS
+from hanoix.convention.kinds import suggest
 from hanoix.errors import NotFoundError
 
 CODES = [
@@ -263,3 +264,121 @@ def test_a_kind_is_declared_once() -> None:
 
 def _spec_fields(spec: KindSpec) -> dict[str, object]:
     return {name: getattr(spec, name) for name in KindSpec.__dataclass_fields__}
+
+
+# --- guards and plain forms, with declarations built in the tests -----------------------
+# The declarations of cooperation.py are checked when imported, where mutation testing cannot
+# see the checks: these build their own specs from the MLA one and check each rule by calling.
+
+
+def _mla_with(**overrides: object) -> KindSpec:
+    return KindSpec(**{**_spec_fields(kind_spec("mla")), **overrides})  # type: ignore[arg-type]
+
+
+def test_a_well_formed_declaration_is_accepted_as_given() -> None:
+    mla = kind_spec("mla")
+    assert _mla_with() == mla
+    unrefusable = _mla_with(refusal_grounds=(), excluded_grounds=(), refusal_reasons=None)
+    assert unrefusable.refusal_reasons is None
+
+
+def test_each_malformed_declaration_is_refused_with_its_reason() -> None:
+    with pytest.raises(ValueError, match=r"^kind mla: give at least one article as legal basis$"):
+        _mla_with(legal_basis=())
+    twice = (_content(), _content())
+    with pytest.raises(
+        ValueError,
+        match=re.escape("kind mla: content names repeat: ['summary_of_facts', 'summary_of_facts']"),
+    ):
+        _mla_with(contents=twice)
+    ground = RefusalGround("bank-secrecy", "bank secrecy", Art(40, 8), Basis.RECALLED)
+    with pytest.raises(ValueError, match=r"^kind mla: a ground is listed twice or both allowed"):
+        _mla_with(refusal_grounds=(ground, ground), excluded_grounds=())
+    with pytest.raises(ValueError, match=r"^kind mla: refusable kinds need the reasons rule$"):
+        _mla_with(refusal_reasons=None)
+
+
+def test_a_ground_code_is_kebab_case_and_a_contested_ground_says_why() -> None:
+    with pytest.raises(
+        ValueError, match=re.escape("ground code 'Bank_secrecy' must be kebab-case")
+    ):
+        RefusalGround("Bank_secrecy", "bank secrecy", Art(40, 8), Basis.RECALLED)
+    with pytest.raises(
+        ValueError, match=re.escape("ground 'legal-system': say in the note why it is contested")
+    ):
+        RefusalGround(
+            "legal-system", "legal system", Art(40, 21, "d"), Basis.INFERRED, contested=True
+        )
+    # FACTS.md, corrections of 2026-12-03: the legal-system ground for preservations is contested.
+    contested = RefusalGround(
+        "legal-system",
+        "contrary to the legal system",
+        Art(40, 21, "d"),
+        Basis.INFERRED,
+        "closer to Budapest 29(5) without it",
+        contested=True,
+    )
+    assert contested.as_dict() == {
+        "code": "legal-system",
+        "description": "contrary to the legal system",
+        "article": "Art. 40(21)(d)",
+        "basis": "inferred",
+        "note": "closer to Budapest 29(5) without it",
+        "contested": True,
+    }
+
+
+def test_the_preservation_declaration_reads_as_a_plain_dict() -> None:
+    # FACTS.md §6.7: Art. 42 rests on the Art. 25 preservation; 42(4) no dual criminality;
+    # 42(1) follow-up by an MLA request for access (Art. 44); §6.6: 24/7 network 41(3)(b).
+    shown = kind_spec("preservation").as_dict()
+    assert shown["legal_basis"] == ["Art. 42", "Art. 25"]
+    assert shown["channel_article"] == "Art. 41(3)(b)"
+    assert shown["dual_criminality"]["rule"] == "not-required"
+    assert shown["dual_criminality"]["article"] == "Art. 42(4)"
+    assert shown["related"][0] == {
+        "kind": "stored-data-access",
+        "relation": "follow-up",
+        "article": "Art. 42(1)",
+        "basis": "recalled",
+    }
+    # FACTS.md §6.5 (h): reasons for any refusal, UNTOC 18(23), shifted to 40(24).
+    assert shown["refusal_reasons"]["article"] == "Art. 40(24)"
+    assert shown["refusal_reasons"]["code"] == "reasons-required"
+
+
+def test_a_dual_criminality_rule_reads_as_a_plain_dict() -> None:
+    rule = DualCriminality(DualCriminalityRule.NOT_REQUIRED, Art(42, 4), Basis.RECALLED)
+    assert rule.as_dict() == {
+        "rule": "not-required",
+        "article": "Art. 42(4)",
+        "basis": "recalled",
+        "note": "",
+    }
+
+
+def test_an_unknown_content_lists_the_contents_of_the_kind() -> None:
+    spec = _mla_with(contents=(_content(), _content(name="purpose")))
+    with pytest.raises(NotFoundError) as caught:
+        spec.content("facts")
+    assert caught.value.message == (
+        "a mla request has no content 'facts'; it has: summary_of_facts, purpose"
+    )
+
+
+def test_a_registry_gives_back_what_was_registered() -> None:
+    mla = kind_spec("mla")
+    registry = KindRegistry([mla])
+    assert registry.get("mla") is mla
+    assert registry.get(RequestKind.MLA) is mla
+    with pytest.raises(NotFoundError) as caught:
+        registry.get("zzz")
+    assert caught.value.message == "unknown kind of request 'zzz'; valid kinds: mla"
+
+
+def test_suggestions_match_whole_codes_then_parts_longer_than_three_letters() -> None:
+    options = ["api-key-rotation", "data-wipe-request"]
+    assert suggest("api-key-rotatoin", options) == "api-key-rotation"
+    assert suggest("wipe", options) == "data-wipe-request"  # a part of four letters
+    assert suggest("key", options) is None  # parts of three letters are not matched alone
+    assert suggest("requxxt", options) is None  # a part must be at least 75% alike

@@ -8,6 +8,7 @@ from hanoix.convention.notifications import (
     NotificationForm,
     Timing,
     ValueType,
+    _authority,
     kind_invoked,
 )
 from hanoix.errors import NotFoundError
@@ -122,3 +123,35 @@ def test_lifecycle_notifications() -> None:
 def test_unknown_notification_lists_the_codes() -> None:
     with pytest.raises(NotFoundError, match="unknown notification 'langs'; valid codes: "):
         notification("langs")
+
+
+def test_an_unknown_notification_lists_every_valid_code_in_order() -> None:
+    with pytest.raises(NotFoundError) as caught:
+        notification("langs")
+    assert str(caught.value) == (
+        "unknown notification 'langs'; valid codes: central-authority, languages, contact-24-7, "
+        "extradition-legal-basis, reservation-misuse-of-devices, reservation-real-time-traffic, "
+        "reservation-preservation-dual-criminality, reservation-dispute-settlement, "
+        "withdrawal-of-reservation, reio-competence, amendment-proposal, amendment-acceptance, "
+        "denunciation, confiscation-laws, prevention-authority, extradition-authority, "
+        "optional-element"
+    )
+
+
+def test_a_designated_authority_is_notified_by_name_and_contact() -> None:
+    # FACTS.md §9.3 row 1: the central authority for MLA is notified at deposit (Art. 40(13)).
+    # _authority builds the specs at import, where mutation testing cannot see it: called here.
+    assert [field.as_dict() for field in _authority("central authority")] == [
+        {
+            "name": "authority",
+            "description": "name of the central authority",
+            "type": "text",
+            "required": True,
+        },
+        {
+            "name": "contact",
+            "description": "how to reach the central authority",
+            "type": "contact",
+            "required": True,
+        },
+    ]

@@ -62,3 +62,35 @@ def test_extradition_threshold_is_one_year_in_both_states() -> None:
     assert meets_extradition_threshold(12, 24)
     assert not meets_extradition_threshold(12, 11)
     assert not meets_extradition_threshold(6, None)
+
+
+def test_an_offence_reads_as_a_plain_dict_with_its_optional_elements() -> None:
+    # FACTS.md §4, Art. 9 [V] (Arabic): 9(2) may require serious harm; no reservation.
+    assert offence(9).as_dict() == {
+        "code": "data-interference",
+        "article": "Art. 9",
+        "title": "Interference with electronic data",
+        "description": "Intentional damaging, deletion, deterioration, alteration or suppression "
+        "of electronic data without right.",
+        "role": "offence",
+        "basis": "verified",
+        "optional_elements": [
+            {
+                "article": "Art. 9(2)",
+                "description": "that the conduct results in serious harm",
+                "basis": "verified",
+            }
+        ],
+        "reservation_permitted": False,
+        "reservation": None,
+        "note": "",
+    }
+
+
+def test_the_reservation_of_article_11_shows_in_the_plain_dict() -> None:
+    # FACTS.md §4 and §9.2: 11(3) allows a reservation, except for trade in the 1(a)(ii) items.
+    shown = offence(11).as_dict()
+    assert (shown["reservation_permitted"], shown["reservation"]) == (True, "Art. 11(3)")
+    assert shown["optional_elements"] == []
+    assert shown["note"].startswith("Art. 11(2): no liability for authorized testing")
+    assert "11(1)(a)(ii)" in shown["note"]

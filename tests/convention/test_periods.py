@@ -42,3 +42,8 @@ def test_a_period_reads_in_words() -> None:
     assert str(_period(60, TimeUnit.DAYS, Bound.MINIMUM)) == "at least 60 days"
     assert str(_period(1, TimeUnit.YEARS)) == "1 year"
     assert str(_period(90, TimeUnit.DAYS, Bound.MAXIMUM)) == "at most 90 days"
+
+
+def test_months_stay_months_when_converted() -> None:
+    # FACTS.md §9.1: Art. 63 gives 6 months to agree on arbitration, counted in months.
+    assert _period(6, TimeUnit.MONTHS).in_months() == 6

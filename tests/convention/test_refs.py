@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from hanoix.convention import Art, Basis
 
 
@@ -21,3 +25,35 @@ def test_basis_labels_match_the_facts_file() -> None:
     assert [b.label for b in Basis] == ["[V]", "[V-2]", "[R]", "[INFERRED]"]
     assert not Basis.VERIFIED.needs_review
     assert all(b.needs_review for b in Basis if b is not Basis.VERIFIED)
+
+
+def test_a_reference_prints_down_to_the_sub_point() -> None:
+    # FACTS.md §9.2: the reservation of Art. 11(3) keeps trade in the items of 1(a)(ii).
+    assert str(Art(11, 1, "a", "ii")) == "Art. 11(1)(a)(ii)"
+    assert str(Art(40, 15, "c")) == "Art. 40(15)(c)"
+    assert str(Art(2)) == "Art. 2"
+
+
+def test_a_reference_is_parsed_down_to_the_sub_point() -> None:
+    assert Art.parse("Art. 11(1)(a)(ii)") == Art(11, 1, "a", "ii")
+    assert Art.parse("article 42") == Art(42)
+    assert Art.parse("40(15)(c)") == Art(40, 15, "c")
+
+
+def test_a_text_that_is_no_reference_is_refused_with_a_hint() -> None:
+    with pytest.raises(
+        ValueError,
+        match=re.escape("not an article reference: 'Art. forty' (write it like 'Art. 40(15)(c)')"),
+    ):
+        Art.parse("Art. forty")
+
+
+def test_impossible_references_are_refused_with_their_reason() -> None:
+    with pytest.raises(ValueError, match=re.escape("article numbers start at 1, got 0")):
+        Art(0)
+    with pytest.raises(ValueError, match=re.escape("paragraph numbers start at 1, got 0")):
+        Art(40, 0)
+    with pytest.raises(ValueError, match=re.escape("a point needs a paragraph, except in Art. 2")):
+        Art(40, None, "c")
+    with pytest.raises(ValueError, match=re.escape("a sub-point needs a point")):
+        Art(11, 1, None, "ii")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from hanoix.convention import ARTICLES, Art, Basis, all_citations, article, notification
+from hanoix.convention import ARTICLES, Art, Basis, all_citations, article, notification, sources
 from hanoix.convention import final_provisions as fp
 from hanoix.convention.sources import (
     SOURCE_FACTS,
     FactKind,
+    SourceFact,
     fact_basis,
     reference_basis,
     source_fact,
@@ -70,3 +71,42 @@ def test_every_fact_names_its_source_and_facts_are_not_listed_twice() -> None:
 def test_citations_show_how_sure_the_reference_is() -> None:
     shown = next(c for c in all_citations() if c.art == Art(42, 8)).as_dict()
     assert shown["reference_basis"] == "recalled"
+
+
+def test_each_article_of_the_arabic_text_gives_its_number_title_and_paragraphs() -> None:
+    # FACTS.md §3 and corrections of 2026-12-03: the Arabic text of Arts 1-15 was read in full.
+    # _arabic builds the table at import, where mutation testing cannot see it: called here.
+    arabic = "official Arabic text of Arts 1-15 (FACTS.md §3)"
+    assert sources._arabic(7) == (
+        SourceFact(FactKind.NUMBER, Art(7), Basis.VERIFIED, arabic),
+        SourceFact(FactKind.TITLE, Art(7), Basis.VERIFIED, arabic),
+        SourceFact(
+            FactKind.PARAGRAPH, Art(7), Basis.VERIFIED, arabic, "the whole article was read"
+        ),
+    )
+
+
+def test_a_source_fact_reads_as_a_plain_dict() -> None:
+    fact = source_fact(FactKind.PARAGRAPH, Art(65, 1))
+    assert fact is not None
+    assert fact.as_dict() == {
+        "kind": "paragraph",
+        "article": "Art. 65(1)",
+        "basis": "verified",
+        "source": "UN Treaty Collection status page, chapter XVIII-16 (quotes its text)",
+        "note": "",
+    }
+
+
+def test_the_most_specific_fact_wins_over_the_whole_article(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A table built here: a recalled fact on all of Art. 63 and a [V-2] one on 63(3).
+    whole = SourceFact(FactKind.PARAGRAPH, Art(63), Basis.RECALLED, "recalled")
+    third = SourceFact(FactKind.PARAGRAPH, Art(63, 3), Basis.SECONDARY, "Dutch database")
+    monkeypatch.setattr(sources, "SOURCE_FACTS", (whole, third))
+    assert source_fact(FactKind.PARAGRAPH, Art(63, 3, "a")) is third
+    monkeypatch.setattr(sources, "SOURCE_FACTS", (third, whole))
+    assert source_fact(FactKind.PARAGRAPH, Art(63, 3)) is third
+    assert source_fact(FactKind.PARAGRAPH, Art(63, 2)) is whole
+    assert source_fact(FactKind.TITLE, Art(63, 3)) is None
