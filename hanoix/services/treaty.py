@@ -20,7 +20,8 @@ Import modes (docs/treaty-data.md):
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -31,9 +32,17 @@ from sqlalchemy.orm import Session
 
 from hanoix import inputs
 from hanoix.clock import today
-from hanoix.errors import ConflictError, FileFormatError, InputError, UnknownStateError
+from hanoix.errors import (
+    ConflictError,
+    FileFormatError,
+    HanoixError,
+    InputError,
+    UnknownStateError,
+)
 from hanoix.services.node import Node, register_init_step
+from hanoix.services.validation import keeps_treaty_copy
 from hanoix.store import treaty as store
+from hanoix.store import treaty_file
 from hanoix.treaty.actions import INSTRUMENT_KINDS, ActionKind, Declaration, TreatyAction
 from hanoix.treaty.csv_format import format_csv, parse_csv
 from hanoix.treaty.dataset import DatasetInfo, TreatyData, data_warnings
@@ -142,6 +151,9 @@ def load_shipped(node: Node, session: Session) -> dict[str, Any] | None:
         return None
     data = shipped_data()
     validate(data.actions, data.declarations)
+    if keeps_treaty_copy(node.settings):
+        # A copy left by a database since removed goes; the step after this writes the new one.
+        treaty_file.remove(node.settings.home)
     stamped = replace(data, info=replace(data.info, imported_at=node.clock.now()))
     store.replace(session, stamped, mode="shipped")
     return {
@@ -152,6 +164,23 @@ def load_shipped(node: Node, session: Session) -> dict[str, Any] | None:
 
 
 register_init_step("treaty", load_shipped)
+
+
+def _write_copy(session: Session, copy: treaty_file.CopyWriter) -> None:
+    data = store.load(session)
+    copy.write(data.actions, data.declarations)
+
+
+def copy_to_home(node: Node, session: Session) -> None:
+    """Init step: write the home's copy of the treaty data the database holds (for a home of an
+    earlier version, or after a change that did not finish), read under the copy's lock."""
+    if keeps_treaty_copy(node.settings):
+        with treaty_file.changing(node.settings.home) as copy:
+            _write_copy(session, copy)  # the session's first statement: after the lock
+    return None
+
+
+register_init_step("treaty-copy", copy_to_home)
 
 
 def ensure_loaded(node: Node) -> None:
@@ -224,6 +253,23 @@ def _decode_csv(content: bytes, name: str) -> str:
         ) from None
 
 
+@contextmanager
+def _changing(node: Node) -> Iterator[treaty_file.CopyWriter | None]:
+    """Around a change of the treaty data: the home's copy is removed and, once the change
+    committed, written anew by the caller (``None``: the database is not the home's, no copy is
+    kept). A change refused rolls back, and the copy of the unchanged tables is written again."""
+    if not keeps_treaty_copy(node.settings):
+        yield None
+        return
+    with treaty_file.changing(node.settings.home) as copy:
+        try:
+            yield copy
+        except HanoixError:
+            with node.unit_of_work() as session:
+                _write_copy(session, copy)
+            raise
+
+
 def import_bytes(
     node: Node,
     content: bytes,
@@ -251,25 +297,28 @@ def import_bytes(
         actions, declarations = parse_un_xml_document(content, source_name=name, names=mapped)
     read = len(actions) + len(declarations)
     now = node.clock.now()
-    with node.unit_of_work() as session:
-        old = store.load(session)
-        new, mode = _merge(old, actions, declarations, fmt, replace_all, name)
-        validate(new.actions, new.declarations)
-        if fmt is ImportFormat.UN_XML or replace_all:
-            info = DatasetInfo(
-                source=SOURCE_LABEL if fmt is ImportFormat.UN_XML else name,
-                as_of=as_of or now.date(),
-                format=fmt.value,
-                imported_at=now,
-                imported_from=name,
-                gaps=None,
-            )
-        else:
-            info = replace(
-                old.info, as_of=as_of or old.info.as_of, imported_at=now, imported_from=name
-            )
-        new = replace(new, info=info)
-        store.replace(session, new, mode=mode)
+    with _changing(node) as copy:
+        with node.unit_of_work() as session:
+            old = store.load(session)
+            new, mode = _merge(old, actions, declarations, fmt, replace_all, name)
+            validate(new.actions, new.declarations)
+            if fmt is ImportFormat.UN_XML or replace_all:
+                info = DatasetInfo(
+                    source=SOURCE_LABEL if fmt is ImportFormat.UN_XML else name,
+                    as_of=as_of or now.date(),
+                    format=fmt.value,
+                    imported_at=now,
+                    imported_from=name,
+                    gaps=None,
+                )
+            else:
+                info = replace(
+                    old.info, as_of=as_of or old.info.as_of, imported_at=now, imported_from=name
+                )
+            new = replace(new, info=info)
+            store.replace(session, new, mode=mode)
+        if copy is not None:  # after the commit
+            copy.write(new.actions, new.declarations)
     old_keys = {a.key for a in old.actions} | {d.key for d in old.declarations}
     new_keys = {a.key for a in new.actions} | {d.key for d in new.declarations}
     return ImportSummary(
