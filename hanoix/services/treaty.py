@@ -40,13 +40,10 @@ from hanoix.errors import (
     UnknownStateError,
 )
 from hanoix.services.node import Node, register_init_step
-from hanoix.services.validation import keeps_treaty_copy
 from hanoix.store import treaty as store
 from hanoix.store import treaty_file
 from hanoix.treaty.actions import INSTRUMENT_KINDS, ActionKind, Declaration, TreatyAction
-from hanoix.treaty.csv_format import format_csv, parse_csv
 from hanoix.treaty.dataset import DatasetInfo, TreatyData, data_warnings
-from hanoix.treaty.shipped import shipped_data
 from hanoix.treaty.status import (
     Applicability,
     ParticipantStatus,
@@ -54,7 +51,6 @@ from hanoix.treaty.status import (
     TreatyStatus,
     validate,
 )
-from hanoix.treaty.un_xml import SOURCE_LABEL, name_map, parse_un_xml_document
 
 # Files larger than this are not a treaty status table (the official XML is a few hundred kB).
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -149,9 +145,11 @@ def load_shipped(node: Node, session: Session) -> dict[str, Any] | None:
     """Init step: load the shipped treaty status into an empty node (nothing otherwise)."""
     if not store.is_empty(session):
         return None
+    from hanoix.treaty.shipped import shipped_data
+
     data = shipped_data()
     validate(data.actions, data.declarations)
-    if keeps_treaty_copy(node.settings):
+    if treaty_file.kept_for(node.settings):
         # A copy left by a database since removed goes; the step after this writes the new one.
         treaty_file.remove(node.settings.home)
     stamped = replace(data, info=replace(data.info, imported_at=node.clock.now()))
@@ -174,7 +172,7 @@ def _write_copy(session: Session, copy: treaty_file.CopyWriter) -> None:
 def copy_to_home(node: Node, session: Session) -> None:
     """Init step: write the home's copy of the treaty data the database holds (for a home of an
     earlier version, or after a change that did not finish), read under the copy's lock."""
-    if keeps_treaty_copy(node.settings):
+    if treaty_file.kept_for(node.settings):
         with treaty_file.changing(node.settings.home) as copy:
             _write_copy(session, copy)  # the session's first statement: after the lock
     return None
@@ -258,7 +256,7 @@ def _changing(node: Node) -> Iterator[treaty_file.CopyWriter | None]:
     """Around a change of the treaty data: the home's copy is removed and, once the change
     committed, written anew by the caller (``None``: the database is not the home's, no copy is
     kept). A change refused rolls back, and the copy of the unchanged tables is written again."""
-    if not keeps_treaty_copy(node.settings):
+    if not treaty_file.kept_for(node.settings):
         yield None
         return
     with treaty_file.changing(node.settings.home) as copy:
@@ -285,6 +283,10 @@ def import_bytes(
     ``names`` maps participant names of the depositary's XML that this node does not know to
     their codes (``{"Türkiye": "TUR"}``); a name still unknown stops the import, naming it.
     """
+    # The file formats load only here and in export: reading the status needs neither.
+    from hanoix.treaty.csv_format import parse_csv
+    from hanoix.treaty.un_xml import SOURCE_LABEL, name_map, parse_un_xml_document
+
     if fmt is ImportFormat.CSV:
         if names:
             raise InputError("--map applies to the depositary's XML (un-xml), not to a CSV")
@@ -405,6 +407,8 @@ def export(node: Node, fmt: ExportFormat) -> str:
     """The stored treaty data as CSV (the import format) or JSON (with the dataset facts)."""
     data = current_data(node)
     if fmt is ExportFormat.CSV:
+        from hanoix.treaty.csv_format import format_csv
+
         return format_csv(data.actions, data.declarations)
     document = {
         "dataset": data.info.as_dict(),

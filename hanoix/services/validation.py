@@ -292,12 +292,6 @@ def validate_draft_with(
     return DraftValidation(draft.kind, validate_with(treaty, request, now))
 
 
-def keeps_treaty_copy(settings: Settings) -> bool:
-    """Whether the node's database is the home's own SQLite file, of which the home keeps the
-    treaty data's copy (:mod:`hanoix.store.treaty_file`)."""
-    return not settings.database_url
-
-
 def home_treaty(settings: Settings) -> TreatyView | None:
     """The node's treaty data without opening its database, or ``None`` when only the database
     can tell (``request validate`` then opens the node).
@@ -310,7 +304,7 @@ def home_treaty(settings: Settings) -> TreatyView | None:
       ``None`` when there is none (a home of an earlier version until ``hanoix init``, or a
       change that did not finish).
     """
-    if not keeps_treaty_copy(settings):
+    if not treaty_file.kept_for(settings):
         return None
     if not settings.default_database_file.exists():
         from hanoix.treaty.shipped import shipped_data

@@ -24,17 +24,26 @@ import json
 from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hanoix.convention.notifications import NotificationForm, NotificationKind
 from hanoix.convention.refs import Art
 from hanoix.store.files import atomic_file
 from hanoix.treaty.actions import ActionKind, Declaration, SourceBasis, TreatyAction
 
+if TYPE_CHECKING:
+    from hanoix.config import Settings
+
 COPY_NAME = "treaty-data.json"
 LOCK_NAME = "treaty-data.lock"
 #: The layout of the copy; a copy of another layout is not read (the database answers).
 COPY_FORMAT = 1
+
+
+def kept_for(settings: Settings) -> bool:
+    """Whether the home of ``settings`` keeps the copy: its database is the home's own SQLite
+    file (no ``database_url``)."""
+    return not settings.database_url
 
 
 def action_columns(action: TreatyAction) -> dict[str, Any]:
