@@ -101,3 +101,28 @@ def test_a_document_that_is_not_a_request_is_answered_without_a_node(tmp_path: P
     assert code == 2
     assert not absent_home.exists()  # no database created, none opened
     assert modules & {"sqlalchemy", *NOT_FOR_READING, *SERVER_SIDE} == set()
+
+
+def test_a_group_converts_only_the_command_that_runs_and_lists_them_as_typer_does() -> None:
+    import typer
+    import typer.main
+
+    from hanoix.cli.app import CommandsOnDemand, group_on_demand
+    from hanoix.cli.requests import request_app
+    from hanoix.cli.users import user_app
+
+    for sub_app in (request_app, user_app):
+        eager = typer.main.get_group(sub_app)
+        lazy = group_on_demand(sub_app)
+        assert isinstance(lazy.commands, CommandsOnDemand)
+        context = typer.Context(lazy)
+        first = next(iter(eager.commands))
+        command = lazy.get_command(context, first)
+        assert command is not None
+        assert [p.name for p in command.params] == [p.name for p in eager.commands[first].params]
+        assert list(lazy.commands._made) == [first]  # one converted, not all
+        assert lazy.get_command(context, "no-such-command") is None
+        assert lazy.list_commands(context) == eager.list_commands(typer.Context(eager))
+        assert {
+            name: (c.help, [p.name for p in c.params]) for name, c in lazy.commands.items()
+        } == {name: (c.help, [p.name for p in c.params]) for name, c in eager.commands.items()}
