@@ -9,7 +9,7 @@ that background load spreads evenly over them:
 * ``hanoix convention kinds``             a command on the Convention's data, no node,
 * ``hanoix treaty status``                opens the node (database, schema check) and reads it,
 * ``hanoix request validate FILE``        reads a file and validates it against the node's
-  treaty data,
+  treaty data, from the home's copy of it: no database (decision 0009),
 * ``hanoix request validate BROKEN``      a file that is not a request: answered without a node.
 
 Prints min, median and p90 wall time of each, the median's ratio to the reference, the median

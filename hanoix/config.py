@@ -119,10 +119,15 @@ class Settings(BaseModel):
         return value
 
     @property
+    def default_database_file(self) -> Path:
+        """The SQLite database of the home, used when no ``database_url`` is set."""
+        return self.home / "hanoix.db"
+
+    @property
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.home / 'hanoix.db').resolve()}"
+        return f"sqlite:///{self.default_database_file.resolve()}"
 
     @property
     def effective_blob_dir(self) -> Path:

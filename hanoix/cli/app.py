@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,73 @@ COMMAND_GROUPS = {
 }
 
 
+#: A click command (typer vendors click privately: its type is not named here).
+Command = Any
+
+
+class CommandsOnDemand(MutableMapping[str, Command]):
+    """A group's commands, each converted from its Typer declaration when first asked for.
+
+    Typer converts every command of a group (reading each function's signature and its
+    annotations) when it builds the group; running one command needs one. Listing them (the
+    group's help) converts them all, in the order they were declared, sub-groups last, as Typer
+    lists them."""
+
+    def __init__(self, app: typer.Typer, groups: Mapping[str, Command]) -> None:
+        self._app = app
+        self._declared = {
+            info.name or typer.main.get_command_name(info.callback.__name__): info
+            for info in app.registered_commands
+            if info.callback is not None
+        }
+        self._made: dict[str, Command] = {}
+        self._groups = dict(groups)
+
+    def __getitem__(self, name: str) -> Command:
+        if name in self._made:
+            return self._made[name]
+        if name in self._groups:
+            return self._groups[name]
+        command = typer.main.get_command_from_info(
+            self._declared[name],  # KeyError for a name never declared, as a dict's
+            pretty_exceptions_short=self._app.pretty_exceptions_short,
+            rich_markup_mode=self._app.rich_markup_mode,
+        )
+        self._made[name] = command
+        return command
+
+    def __setitem__(self, name: str, command: Command) -> None:
+        self._declared.pop(name, None)
+        self._groups[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self:
+            raise KeyError(name)
+        self._declared.pop(name, None)
+        self._made.pop(name, None)
+        self._groups.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._declared
+        yield from (name for name in self._groups if name not in self._declared)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._declared or name in self._groups
+
+
+def group_on_demand(sub_app: typer.Typer) -> typer.core.TyperGroup:
+    """The click group of ``sub_app``, as ``typer.main.get_group`` makes it, whose commands are
+    converted only when used (:class:`CommandsOnDemand`)."""
+    shell = copy.copy(sub_app)
+    shell.registered_commands = []  # the group itself: its options, help and sub-groups
+    group = typer.main.get_group(shell)
+    group.commands = CommandsOnDemand(sub_app, group.commands)
+    return group
+
+
 class LazyRootGroup(typer.core.TyperGroup):
     """The root command: its own commands, plus the groups of :data:`COMMAND_GROUPS`."""
 
@@ -109,7 +177,7 @@ class LazyRootGroup(typer.core.TyperGroup):
             return typer.core.TyperGroup(name=cmd_name, help=declared.help)
         module_name, attribute = declared.target.split(":")
         sub_app = getattr(importlib.import_module(module_name), attribute)
-        group = typer.main.get_group(sub_app)
+        group = group_on_demand(sub_app)
         group.name = cmd_name
         group.help = declared.help
         self.commands[cmd_name] = group

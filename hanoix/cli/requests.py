@@ -29,6 +29,7 @@ from rich.table import Table
 from hanoix import inputs
 from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node, state
 from hanoix.cli.output import human, report, to_json
+from hanoix.clock import SystemClock
 from hanoix.convention import RequestKind
 from hanoix.documents.request_views import (
     DeadlineOut,
@@ -72,8 +73,7 @@ from hanoix.requests import (
     UseCondition,
     UseOnlyForProceeding,
 )
-from hanoix.services import requests as service
-from hanoix.store.requests import ListFilter
+from hanoix.services.validation import home_treaty, requesting_state_missing, validate_draft_with
 
 request_app = typer.Typer(
     no_args_is_help=True,
@@ -190,20 +190,30 @@ def validate(
         unusable = schema_problems(invalid)
     except InputError as refused:
         unusable = list(refused.problems) or [Problem(refused.message)]
-    # The node is opened only for what needs it: the acting user, and the treaty data a
-    # readable document is validated against; an unreadable one is answered without it.
-    needs_node = bool(as_user) or draft is not None
+    # The node is opened only for what needs it: the acting user, or the treaty data of a
+    # readable document when the home cannot give it without its database (a database of its
+    # own, or none, and a copy of its treaty data: validation.home_treaty); so a plain
+    # validation of a file, and an unreadable one, open no database.
+    settings = state(ctx).settings
+    treaty = home_treaty(settings) if draft is not None and not as_user else None
+    needs_node = bool(as_user) or (draft is not None and treaty is None)
     with open_node(ctx) if needs_node else nullcontext() as node:
         user = acting_user(node, as_user) if node is not None and as_user else None
         named = data.get("requesting_state") if isinstance(data, dict) else None
-        missing = service.requesting_state_missing(
-            state(ctx).settings.state, str(named) if named is not None else None, user=user
+        missing = requesting_state_missing(
+            settings.state, str(named) if named is not None else None, user=user
         )
         if missing is not None:
             unusable.append(missing)
         result = None
-        if node is not None and not unusable and draft is not None:
-            result = service.validate_draft(node, draft, user=user)
+        if not unusable and draft is not None:
+            if node is not None:
+                from hanoix.services import requests as service
+
+                result = service.validate_draft(node, draft, user=user)
+            elif treaty is not None:
+                now = SystemClock().now()
+                result = validate_draft_with(treaty, draft, node_state=settings.state, now=now)
     if result is None:
         problems = all_problems(unusable, content_gaps(data))
         error = _unusable(file, problems)
@@ -251,6 +261,8 @@ def new(
         raise UsageError("give --from-file FILE, or --to STATE for an empty draft")
     draft = to_draft(document)
     with open_node(ctx) as node:
+        from hanoix.services import requests as service
+
         created = service.create(
             node, acting_user(node, as_user), draft, idempotency_key=idempotency_key
         )
@@ -285,6 +297,8 @@ def list_(
     if problems:
         raise UsageError(f"--deadline-before: {problems[0].message}")
     with open_node(ctx) as node:
+        from hanoix.store.requests import ListFilter
+
         filters = ListFilter(
             kind=kind,
             state=state_code,
@@ -293,6 +307,8 @@ def list_(
             deadline_before=datetime.combine(before, datetime.min.time(), UTC) if before else None,
             overdue_at=node.clock.now() if overdue else None,
         )
+        from hanoix.services import requests as service
+
         page = service.list_requests(
             node, acting_user(node, as_user), filters, limit=limit, cursor=cursor
         )
@@ -329,6 +345,8 @@ def show(
 ) -> None:
     """Show a request, its contents and its open deadlines."""
     with open_node(ctx) as node:
+        from hanoix.services import requests as service
+
         shown = service.show(node, acting_user(node, as_user), reference)
     _render_request(RequestOut.of(shown.request, shown.deadlines), as_json)
 
@@ -343,6 +361,8 @@ def _step(
     **kwargs: Any,
 ) -> None:
     with open_node(ctx) as node:
+        from hanoix.services import requests as service
+
         changed = service.take_step(
             node, acting_user(node, as_user), reference, action, expected_version=version, **kwargs
         )
@@ -413,6 +433,8 @@ def edit(
         raise _unusable(from_file, schema_problems(error, EditIn)) from None
     with open_node(ctx) as node:
         user = acting_user(node, as_user)
+        from hanoix.services import requests as service
+
         changed = service.take_step(
             node, user, reference, Action.EDIT, expected_version=if_version,
             payload=changes.payload(),
@@ -444,6 +466,8 @@ def register_incoming(
         raise _unusable(from_file, schema_problems(error, IncomingIn)) from None
     with open_node(ctx) as node:
         user = acting_user(node, as_user)
+        from hanoix.services import requests as service
+
         incoming = to_incoming(document, service.require_role(user, Action.REGISTER))
         registered = service.register(node, user, incoming)
     _render_request(RequestOut.of(registered), as_json)
@@ -552,6 +576,8 @@ def history(
 ) -> None:
     """Every step's custody event with its inclusion proof in the ledger."""
     with open_node(ctx) as node:
+        from hanoix.services import requests as service
+
         found = service.history(node, acting_user(node, as_user), reference)
     shown = HistoryOut.model_validate(found.as_dict())
 
@@ -584,6 +610,8 @@ def deadlines(
     """Open deadlines of the requests you may see: overdue first, then the soonest."""
     with open_node(ctx) as node:
         within = timedelta(days=within_days) if within_days is not None else None
+        from hanoix.services import requests as service
+
         found = service.deadlines(node, acting_user(node, as_user), within=within)
     rows = [DeadlineOut.of(s) for s in found]
 
@@ -670,6 +698,8 @@ def follow_up(
             )
         contents = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
     with open_node(ctx) as node:
+        from hanoix.services import requests as service
+
         result = service.follow_up(
             node,
             acting_user(node, as_user),
@@ -768,6 +798,8 @@ def consent_to_use(
             written=written,
             letter=letter,
         )
+        from hanoix.services import requests as service
+
         changed = service.take_step(
             node,
             user,
@@ -797,6 +829,8 @@ def check_use(
     that forbids it and its article. Every answer is recorded in the custody ledger."""
     intended = IntendedUse(_use_action(use, "--use"), proceeding=proceeding, recipient=recipient)
     with open_node(ctx) as node:
+        from hanoix.services import requests as service
+
         decision = service.check_intended_use(node, acting_user(node, as_user), reference, intended)
     answer = {
         "allowed": True,

@@ -19,46 +19,38 @@ State notified nothing.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from weakref import WeakKeyDictionary
 
-import pycountry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hanoix.convention import NotificationKind, RequestKind
+from hanoix.convention import RequestKind
 from hanoix.convention.assistance import EXCULPATORY_DISCLOSURE
 from hanoix.documents.requests import DraftInput, default_channel
 from hanoix.errors import (
     InputError,
     PermissionDeniedError,
     Problem,
-    UnknownStateError,
 )
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.ledger.merkle import leaf_hash
 from hanoix.ledger.proofs import InclusionProof
 from hanoix.requests import (
     Action,
-    Applies,
     Authority,
     AuthorityKind,
-    Channel,
     CooperationRequest,
     Counterpart,
     DeadlineStatus,
     FollowUpLink,
     IncomingRequest,
     IntendedUse,
-    LodgedStatement,
-    NewRequest,
     NodeActor,
-    Party,
     Payload,
     RequestReference,
     Role,
@@ -80,21 +72,29 @@ from hanoix.requests import (
     not_found,
     reference_year,
     register_incoming,
-    validate,
 )
-from hanoix.requests.authorisation import allowed_roles
-from hanoix.requests.references import check_state_code
 from hanoix.requests.rulebook import ContentValue
 from hanoix.requests.transitions import TRANSITIONS_BY_ACTION
 from hanoix.services import custody
 from hanoix.services.auth import Principal
 from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
+from hanoix.services.validation import (
+    AUTHENTIC_LANGUAGES,
+    DraftValidation,
+    TreatyView,
+    known_state,
+    new_id,
+    new_request_spec,
+    require_role,
+    validate_draft_with,
+    validate_with,
+)
 from hanoix.store import requests as store
 from hanoix.store import treaty as treaty_store
 from hanoix.store.auth import AuthorityRow, UserRow
 from hanoix.store.requests import ListFilter, Page, StaleVersionError, StoredStep, Visibility
-from hanoix.treaty.participants import lookup, state_zone
+from hanoix.treaty.participants import state_zone
 from hanoix.treaty.status import TreatyStatus
 
 __all__ = [
@@ -135,9 +135,6 @@ __all__ = [
     "validate_request",
 ]
 
-#: The Convention's authentic languages (FACTS §13.17), assumed accepted by a State that has
-#: notified no languages under Art. 40(14) in the node's treaty data.
-AUTHENTIC_LANGUAGES = frozenset({"ar", "en", "es", "fr", "ru", "zh"})
 #: How long the answer to a creation is kept for its Idempotency-Key.
 IDEMPOTENCY_LIFETIME = timedelta(hours=24)
 #: The largest page a list returns.
@@ -206,111 +203,7 @@ def user_named(node: Node, username: str) -> User:
         return _user(session, row)
 
 
-def require_role(user: User, action: Action) -> Authority:
-    """The role check of :func:`authorise` for use cases that concern no single request;
-    returns the authority the user acts for."""
-    roles = allowed_roles(action)
-    if not user.has_any(roles):
-        if user.roles <= {Role.ADMINISTRATOR}:
-            raise PermissionDeniedError(
-                "administrators run the node and see no case content; "
-                f"'{action.value}' needs one of the roles: {', '.join(sorted(roles))}"
-            )
-        raise PermissionDeniedError(
-            f"'{action.value}' needs one of the roles: {', '.join(sorted(roles))}"
-        )
-    if user.authority is None:
-        raise PermissionDeniedError(f"{user.id} acts for no authority")
-    return user.authority
-
-
 # --- States: profiles and the Convention's applicability ------------------------------------
-
-
-def _language_codes(text: str) -> set[str]:
-    codes: set[str] = set()
-    for token in text.replace(";", ",").replace(" and ", ",").split(","):
-        word = token.strip()
-        if not word:
-            continue
-        if len(word) == 2 and word.isalpha():
-            codes.add(word.lower())
-            continue
-        language = pycountry.languages.get(name=word.title())
-        code = getattr(language, "alpha_2", None) if language is not None else None
-        if code:
-            codes.add(str(code))
-    return codes
-
-
-def _profile(status: TreatyStatus, state: str) -> StateProfile:
-    """What ``state`` lodged, as lodged, and what the rules derive from it: the languages it
-    accepts, its reservations, the authorities it designated."""
-    languages: set[str] = set()
-    reservations: set[NotificationKind] = set()
-    authorities: dict[NotificationKind, str] = {}
-    statements: list[LodgedStatement] = []
-    for declaration in status.declarations:
-        if declaration.participant != state:
-            continue
-        statements.append(
-            LodgedStatement(
-                form=declaration.lodged_form.value,
-                art=declaration.article,
-                kind=declaration.kind,
-                on=declaration.date,
-                text=declaration.text,
-                source=declaration.source,
-            )
-        )
-        if declaration.kind is NotificationKind.LANGUAGES:
-            languages |= _language_codes(declaration.text)
-        elif declaration.kind.value.startswith("reservation-"):
-            reservations.add(declaration.kind)
-        elif declaration.kind in _AUTHORITIES and declaration.text:
-            authorities[declaration.kind] = declaration.text.strip()
-    return StateProfile(
-        state=state,
-        zone=state_zone(state),
-        languages=frozenset(languages or AUTHENTIC_LANGUAGES),
-        channels=(Channel.CENTRAL_AUTHORITY, Channel.DIPLOMATIC),
-        reservations=frozenset(reservations),
-        central_authority=authorities.get(NotificationKind.CENTRAL_AUTHORITY),
-        contact_24_7=authorities.get(NotificationKind.CONTACT_24_7),
-        extradition_authority=authorities.get(NotificationKind.EXTRADITION_AUTHORITY),
-        prevention_authority=authorities.get(NotificationKind.PREVENTION_AUTHORITY),
-        statements=tuple(statements),
-    )
-
-
-# The designations whose text names the authority.
-_AUTHORITIES = frozenset(
-    {
-        NotificationKind.CENTRAL_AUTHORITY,
-        NotificationKind.CONTACT_24_7,
-        NotificationKind.EXTRADITION_AUTHORITY,
-        NotificationKind.PREVENTION_AUTHORITY,
-    }
-)
-
-
-@dataclass(frozen=True)
-class _Treaty:
-    status: TreatyStatus
-    _profiles: dict[str, StateProfile] = field(default_factory=dict, compare=False, repr=False)
-
-    def profile(self, state: str) -> StateProfile:
-        known = self._profiles.get(state)
-        if known is None:
-            known = self._profiles[state] = _profile(self.status, state)
-        return known
-
-    def applies(self) -> Applies:
-        def answer(requesting: str, requested: str, on: date) -> tuple[bool, list[str]]:
-            result = self.status.applies(requesting, requested, on)
-            return result.applies, [reason.message for reason in result.reasons]
-
-        return answer
 
 
 # The treaty data of each node's database, read once and again only after an import: keyed by
@@ -318,10 +211,10 @@ class _Treaty:
 # import by this process or another (``hanoix treaty import`` while the server runs) is seen
 # by the next request. The marker is read before the data: a cached entry is never older
 # than its marker.
-_treaties: WeakKeyDictionary[Any, tuple[tuple[int, int], _Treaty]] = WeakKeyDictionary()
+_treaties: WeakKeyDictionary[Any, tuple[tuple[int, int], TreatyView]] = WeakKeyDictionary()
 
 
-def _treaty(session: Session) -> _Treaty:
+def _treaty(session: Session) -> TreatyView:
     bind = session.get_bind()
     engine = getattr(bind, "engine", bind)
     marker = treaty_store.generation(session)
@@ -329,74 +222,25 @@ def _treaty(session: Session) -> _Treaty:
     if cached is not None and cached[0] == marker:
         return cached[1]
     data = treaty_store.load(session)
-    treaty = _Treaty(TreatyStatus(data.actions, data.declarations))
+    treaty = TreatyView(TreatyStatus(data.actions, data.declarations))
     _treaties[engine] = (marker, treaty)
     return treaty
 
 
 def state_profile(node: Node, state: str) -> StateProfile:
     """What ``state`` has declared that matters for requests sent to it."""
-    _known_state(state, "state")
+    known_state(state, "state")
     with node.unit_of_work() as session:
         return _treaty(session).profile(state)
 
 
-def _known_state(code: str, field_name: str) -> str:
-    try:
-        check_state_code(code, what=field_name)
-        return lookup(code).code
-    except UnknownStateError as exc:
-        raise InputError(exc.message, problems=[Problem(exc.message, field=field_name)]) from None
-    except InputError as exc:
-        raise InputError(exc.message, problems=[Problem(exc.message, field=field_name)]) from None
-
-
 def _validate(
-    session: Session, request: CooperationRequest, at: datetime, treaty: _Treaty | None = None
+    session: Session, request: CooperationRequest, at: datetime, treaty: TreatyView | None = None
 ) -> ValidationReport:
-    treaty = treaty or _treaty(session)
-    return validate(request, treaty.profile(request.requested.state), treaty.applies(), at)
+    return validate_with(treaty or _treaty(session), request, at)
 
 
 # --- drafting -------------------------------------------------------------------------------
-
-
-def _requested_authority(draft: DraftInput, channel: Channel, profile: StateProfile) -> str:
-    if draft.requested_authority:
-        return draft.requested_authority
-    if channel is Channel.CONTACT_24_7:
-        return profile.contact_24_7 or f"{profile.state}-247"
-    return profile.central_authority or f"{profile.state}-CA"
-
-
-def _new_request(
-    treaty: _Treaty, authority: Authority, draft: DraftInput
-) -> tuple[NewRequest, StateProfile]:
-    requested = _known_state(draft.requested_state, "requested_state")
-    if draft.requesting_state is not None and draft.requesting_state != authority.state:
-        message = (
-            f"you act for {authority.code} of {authority.state}; a request is drafted for your "
-            f"own State, not {draft.requesting_state}"
-        )
-        raise InputError(message, problems=[Problem(message, field="requesting_state")])
-    profile = treaty.profile(requested)
-    own = treaty.profile(authority.state)
-    channel = default_channel(draft, profile)
-    spec = NewRequest(
-        kind=draft.kind,
-        requesting=Party(authority.state, authority.code, own.zone),
-        requested=Party(requested, _requested_authority(draft, channel, profile), profile.zone),
-        channel=channel,
-        terms=replace(
-            draft.terms, legal_basis_other=(draft.terms.legal_basis_other or "").strip() or None
-        ),
-        owner=draft.owner,
-    )
-    return spec, profile
-
-
-def _new_id() -> str:
-    return str(uuid.uuid4())
 
 
 @dataclass(frozen=True)
@@ -436,10 +280,10 @@ def create(
                     )
                 first = answer.request
                 return Created(first, _validate(session, first, first.created_at, treaty), True)
-        spec, _ = _new_request(treaty, authority, draft)
+        spec, _ = new_request_spec(treaty, authority, draft)
         year = reference_year(now, spec.requesting.zone)
         sequence = store.next_sequence(session, spec.requesting.state, year)
-        step = draft_request(spec, author=user, at=now, new_id=_new_id, sequence=sequence)
+        step = draft_request(spec, author=user, at=now, new_id=new_id, sequence=sequence)
         _insert(session, node, step)
         if idempotency_key is not None:
             store.save_answer(
@@ -455,73 +299,14 @@ def create(
         return Created(step.request, _validate(session, step.request, now, treaty))
 
 
-@dataclass(frozen=True)
-class DraftValidation:
-    """The validation of a document that is not stored: the kind and the findings."""
-
-    kind: RequestKind
-    report: ValidationReport
-
-    @property
-    def valid(self) -> bool:
-        return not self.report.has_errors
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "valid": self.valid,
-            "kind": self.kind.value,
-            "problems": [p.as_dict() for p in self.report.errors],
-            "warnings": [p.as_dict() for p in self.report.warnings],
-        }
-
-
-def _user_state(user: User | None) -> str | None:
-    return user.authority.state if user is not None and user.authority is not None else None
-
-
-def requesting_state_missing(
-    node_state: str | None, requesting_state: str | None, *, user: User | None = None
-) -> Problem | None:
-    """The problem of a document that names no requesting State when neither the acting user
-    nor the node's configured State (``node_state``) gives one; ``None`` when a State is
-    known. Needs no database: ``request validate`` asks it of a file it opens no node for."""
-    if requesting_state or _user_state(user) or node_state:
-        return None
-    return Problem(
-        "say which State requests: put requesting_state in the document, act as a user "
-        "(--as or HANOIX_USER), or configure the node's State (HANOIX_STATE)",
-        field="requesting_state",
-    )
-
-
 def validate_draft(node: Node, draft: DraftInput, *, user: User | None = None) -> DraftValidation:
-    """Validate a request document without storing anything.
-
-    The requesting State is the document's, else the user's, else the node's configured State.
-    Validation needs a request value, so the draft is built in memory with a stand-in author of
-    that State; it is never stored and has no reference of its own.
-    """
-    if user is not None:
-        require_role(user, Action.VIEW)
-    missing = requesting_state_missing(node.settings.state, draft.requesting_state, user=user)
-    if missing is not None:
-        raise InputError(missing.message, problems=[missing])
-    state = _known_state(
-        draft.requesting_state or _user_state(user) or node.settings.state or "",
-        "requesting_state",
-    )
-    author = User(
-        "validator",
-        Authority(f"{state}-CA", state, AuthorityKind.CENTRAL_AUTHORITY),
-        frozenset({Role.DRAFTER}),
-    )
-    assert author.authority is not None
-    now = node.clock.now()
+    """Validate a request document against the node's treaty data without storing anything
+    (see :func:`hanoix.services.validation.validate_draft_with`)."""
     with node.unit_of_work() as session:
         treaty = _treaty(session)
-        spec, _ = _new_request(treaty, author.authority, draft)
-        request = draft_request(spec, author=author, at=now, new_id=_new_id, sequence=1).request
-        return DraftValidation(draft.kind, _validate(session, request, now, treaty))
+    return validate_draft_with(
+        treaty, draft, node_state=node.settings.state, now=node.clock.now(), user=user
+    )
 
 
 # --- saving steps ---------------------------------------------------------------------------
@@ -750,7 +535,7 @@ def register(
             )
     now = node.clock.now()
     with _joined(node, session) as unit:
-        step = register_incoming(incoming, actor=actor, at=now, new_id=_new_id)
+        step = register_incoming(incoming, actor=actor, at=now, new_id=new_id)
         _insert(unit, node, step)
         return step.request
 
@@ -786,7 +571,7 @@ def follow_up(
             preservation,
             author=user,
             at=now,
-            new_id=_new_id,
+            new_id=new_id,
             sequence=sequence,
             kind=kind,
             contents=contents,

@@ -20,7 +20,8 @@ Import modes (docs/treaty-data.md):
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -31,13 +32,18 @@ from sqlalchemy.orm import Session
 
 from hanoix import inputs
 from hanoix.clock import today
-from hanoix.errors import ConflictError, FileFormatError, InputError, UnknownStateError
+from hanoix.errors import (
+    ConflictError,
+    FileFormatError,
+    HanoixError,
+    InputError,
+    UnknownStateError,
+)
 from hanoix.services.node import Node, register_init_step
 from hanoix.store import treaty as store
+from hanoix.store import treaty_file
 from hanoix.treaty.actions import INSTRUMENT_KINDS, ActionKind, Declaration, TreatyAction
-from hanoix.treaty.csv_format import format_csv, parse_csv
 from hanoix.treaty.dataset import DatasetInfo, TreatyData, data_warnings
-from hanoix.treaty.shipped import shipped_data
 from hanoix.treaty.status import (
     Applicability,
     ParticipantStatus,
@@ -45,7 +51,6 @@ from hanoix.treaty.status import (
     TreatyStatus,
     validate,
 )
-from hanoix.treaty.un_xml import SOURCE_LABEL, name_map, parse_un_xml_document
 
 # Files larger than this are not a treaty status table (the official XML is a few hundred kB).
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -140,8 +145,13 @@ def load_shipped(node: Node, session: Session) -> dict[str, Any] | None:
     """Init step: load the shipped treaty status into an empty node (nothing otherwise)."""
     if not store.is_empty(session):
         return None
+    from hanoix.treaty.shipped import shipped_data
+
     data = shipped_data()
     validate(data.actions, data.declarations)
+    if treaty_file.kept_for(node.settings):
+        # A copy left by a database since removed goes; the step after this writes the new one.
+        treaty_file.remove(node.settings.home)
     stamped = replace(data, info=replace(data.info, imported_at=node.clock.now()))
     store.replace(session, stamped, mode="shipped")
     return {
@@ -152,6 +162,23 @@ def load_shipped(node: Node, session: Session) -> dict[str, Any] | None:
 
 
 register_init_step("treaty", load_shipped)
+
+
+def _write_copy(session: Session, copy: treaty_file.CopyWriter) -> None:
+    data = store.load(session)
+    copy.write(data.actions, data.declarations)
+
+
+def copy_to_home(node: Node, session: Session) -> None:
+    """Init step: write the home's copy of the treaty data the database holds (for a home of an
+    earlier version, or after a change that did not finish), read under the copy's lock."""
+    if treaty_file.kept_for(node.settings):
+        with treaty_file.changing(node.settings.home) as copy:
+            _write_copy(session, copy)  # the session's first statement: after the lock
+    return None
+
+
+register_init_step("treaty-copy", copy_to_home)
 
 
 def ensure_loaded(node: Node) -> None:
@@ -224,6 +251,23 @@ def _decode_csv(content: bytes, name: str) -> str:
         ) from None
 
 
+@contextmanager
+def _changing(node: Node) -> Iterator[treaty_file.CopyWriter | None]:
+    """Around a change of the treaty data: the home's copy is removed and, once the change
+    committed, written anew by the caller (``None``: the database is not the home's, no copy is
+    kept). A change refused rolls back, and the copy of the unchanged tables is written again."""
+    if not treaty_file.kept_for(node.settings):
+        yield None
+        return
+    with treaty_file.changing(node.settings.home) as copy:
+        try:
+            yield copy
+        except HanoixError:
+            with node.unit_of_work() as session:
+                _write_copy(session, copy)
+            raise
+
+
 def import_bytes(
     node: Node,
     content: bytes,
@@ -239,6 +283,10 @@ def import_bytes(
     ``names`` maps participant names of the depositary's XML that this node does not know to
     their codes (``{"Türkiye": "TUR"}``); a name still unknown stops the import, naming it.
     """
+    # The file formats load only here and in export: reading the status needs neither.
+    from hanoix.treaty.csv_format import parse_csv
+    from hanoix.treaty.un_xml import SOURCE_LABEL, name_map, parse_un_xml_document
+
     if fmt is ImportFormat.CSV:
         if names:
             raise InputError("--map applies to the depositary's XML (un-xml), not to a CSV")
@@ -251,25 +299,28 @@ def import_bytes(
         actions, declarations = parse_un_xml_document(content, source_name=name, names=mapped)
     read = len(actions) + len(declarations)
     now = node.clock.now()
-    with node.unit_of_work() as session:
-        old = store.load(session)
-        new, mode = _merge(old, actions, declarations, fmt, replace_all, name)
-        validate(new.actions, new.declarations)
-        if fmt is ImportFormat.UN_XML or replace_all:
-            info = DatasetInfo(
-                source=SOURCE_LABEL if fmt is ImportFormat.UN_XML else name,
-                as_of=as_of or now.date(),
-                format=fmt.value,
-                imported_at=now,
-                imported_from=name,
-                gaps=None,
-            )
-        else:
-            info = replace(
-                old.info, as_of=as_of or old.info.as_of, imported_at=now, imported_from=name
-            )
-        new = replace(new, info=info)
-        store.replace(session, new, mode=mode)
+    with _changing(node) as copy:
+        with node.unit_of_work() as session:
+            old = store.load(session)
+            new, mode = _merge(old, actions, declarations, fmt, replace_all, name)
+            validate(new.actions, new.declarations)
+            if fmt is ImportFormat.UN_XML or replace_all:
+                info = DatasetInfo(
+                    source=SOURCE_LABEL if fmt is ImportFormat.UN_XML else name,
+                    as_of=as_of or now.date(),
+                    format=fmt.value,
+                    imported_at=now,
+                    imported_from=name,
+                    gaps=None,
+                )
+            else:
+                info = replace(
+                    old.info, as_of=as_of or old.info.as_of, imported_at=now, imported_from=name
+                )
+            new = replace(new, info=info)
+            store.replace(session, new, mode=mode)
+        if copy is not None:  # after the commit
+            copy.write(new.actions, new.declarations)
     old_keys = {a.key for a in old.actions} | {d.key for d in old.declarations}
     new_keys = {a.key for a in new.actions} | {d.key for d in new.declarations}
     return ImportSummary(
@@ -356,6 +407,8 @@ def export(node: Node, fmt: ExportFormat) -> str:
     """The stored treaty data as CSV (the import format) or JSON (with the dataset facts)."""
     data = current_data(node)
     if fmt is ExportFormat.CSV:
+        from hanoix.treaty.csv_format import format_csv
+
         return format_csv(data.actions, data.declarations)
     document = {
         "dataset": data.info.as_dict(),

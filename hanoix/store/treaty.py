@@ -12,11 +12,27 @@ from datetime import date, datetime
 from sqlalchemy import Date, Integer, String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from hanoix.convention.notifications import NotificationForm, NotificationKind
-from hanoix.convention.refs import Art
 from hanoix.store.db import Base, UTCDateTime
-from hanoix.treaty.actions import ActionKind, Declaration, SourceBasis, TreatyAction
+from hanoix.store.treaty_file import (
+    action_columns,
+    action_from,
+    declaration_columns,
+    declaration_from,
+)
 from hanoix.treaty.dataset import DatasetInfo, TreatyData
+
+#: The columns of each row that hold the act (the row's id only orders them).
+ACTION_COLUMNS = ("participant", "kind", "action_date", "basis", "source")
+DECLARATION_COLUMNS = (
+    "participant",
+    "kind",
+    "declaration_date",
+    "text",
+    "basis",
+    "source",
+    "form",
+    "article",
+)
 
 
 class TreatyActionRow(Base):
@@ -80,26 +96,11 @@ def generation(session: Session) -> tuple[int, int]:
 def load(session: Session) -> TreatyData:
     """The stored actions, declarations and the description of the latest dataset."""
     actions = tuple(
-        TreatyAction(
-            participant=row.participant,
-            kind=ActionKind(row.kind),
-            date=row.action_date,
-            basis=SourceBasis(row.basis) if row.basis else None,
-            source=row.source,
-        )
+        action_from({column: getattr(row, column) for column in ACTION_COLUMNS})
         for row in session.scalars(select(TreatyActionRow).order_by(TreatyActionRow.id))
     )
     declarations = tuple(
-        Declaration(
-            participant=row.participant,
-            kind=NotificationKind(row.kind),
-            date=row.declaration_date,
-            text=row.text,
-            basis=SourceBasis(row.basis) if row.basis else None,
-            source=row.source,
-            form=NotificationForm(row.form) if row.form else None,
-            art=Art.parse(row.article) if row.article else None,
-        )
+        declaration_from({column: getattr(row, column) for column in DECLARATION_COLUMNS})
         for row in session.scalars(select(TreatyDeclarationRow).order_by(TreatyDeclarationRow.id))
     )
     latest = session.scalars(
@@ -126,29 +127,8 @@ def replace(session: Session, data: TreatyData, *, mode: str) -> None:
         raise ValueError("record the import time: DatasetInfo.imported_at is required")
     session.execute(delete(TreatyActionRow))
     session.execute(delete(TreatyDeclarationRow))
-    session.add_all(
-        TreatyActionRow(
-            participant=a.participant,
-            kind=a.kind.value,
-            action_date=a.date,
-            basis=a.basis.value if a.basis else None,
-            source=a.source,
-        )
-        for a in data.actions
-    )
-    session.add_all(
-        TreatyDeclarationRow(
-            participant=d.participant,
-            kind=d.kind.value,
-            declaration_date=d.date,
-            text=d.text,
-            basis=d.basis.value if d.basis else None,
-            source=d.source,
-            form=d.form.value if d.form else None,
-            article=str(d.art) if d.art else None,
-        )
-        for d in data.declarations
-    )
+    session.add_all(TreatyActionRow(**action_columns(a)) for a in data.actions)
+    session.add_all(TreatyDeclarationRow(**declaration_columns(d)) for d in data.declarations)
     session.add(
         TreatyDatasetRow(
             source=data.info.source,

@@ -18,6 +18,20 @@ from tests.services.requests_world import document
 #: Libraries no command that only reads the node needs: the migrations, the web server, the
 #: S3 client, the charts.
 SERVER_SIDE = ("alembic", "fastapi", "starlette", "uvicorn", "boto3", "matplotlib")
+#: What only keys, passwords, second factors, peers and pages need: no reading of the treaty
+#: data or of a request document loads them.
+NOT_FOR_READING = (
+    "cryptography",
+    "nacl",
+    "argon2",
+    "pyotp",
+    "blake3",
+    "httpx",
+    "jinja2",
+    "limits",
+    "structlog",
+    "psycopg",
+)
 
 
 def loaded(*args: str | Path) -> tuple[int, set[str]]:
@@ -66,19 +80,17 @@ def test_a_command_that_opens_the_node_loads_neither_migrations_nor_web_server(
     code, modules = loaded("--home", home, "treaty", "status")
     assert code == 0
     assert "sqlalchemy" in modules  # it did read the node
-    assert modules & {"psycopg", "structlog", *SERVER_SIDE} == set()
+    assert modules & {*NOT_FOR_READING, *SERVER_SIDE} == set()
 
 
-def test_validating_a_request_loads_neither_migrations_nor_web_server(
-    home: Path, tmp_path: Path
-) -> None:
+def test_validating_a_request_opens_no_database(home: Path, tmp_path: Path) -> None:
     # Validation reads the node's treaty data (whether the Convention is in force between the
-    # two States on the day), so a readable document opens the node.
+    # two States on the day) from the home's copy of it: no database, no ORM.
     request = tmp_path / "request.json"
     request.write_text(json.dumps(document(requesting_state="AUT")), encoding="utf-8")
     code, modules = loaded("--home", home, "request", "validate", request)
     assert code == 0
-    assert modules & {"psycopg", "structlog", *SERVER_SIDE} == set()
+    assert modules & {"sqlalchemy", *NOT_FOR_READING, *SERVER_SIDE} == set()
 
 
 def test_a_document_that_is_not_a_request_is_answered_without_a_node(tmp_path: Path) -> None:
@@ -88,4 +100,29 @@ def test_a_document_that_is_not_a_request_is_answered_without_a_node(tmp_path: P
     code, modules = loaded("--home", absent_home, "request", "validate", not_a_request)
     assert code == 2
     assert not absent_home.exists()  # no database created, none opened
-    assert modules & {"psycopg", *SERVER_SIDE} == set()
+    assert modules & {"sqlalchemy", *NOT_FOR_READING, *SERVER_SIDE} == set()
+
+
+def test_a_group_converts_only_the_command_that_runs_and_lists_them_as_typer_does() -> None:
+    import typer
+    import typer.main
+
+    from hanoix.cli.app import CommandsOnDemand, group_on_demand
+    from hanoix.cli.requests import request_app
+    from hanoix.cli.users import user_app
+
+    for sub_app in (request_app, user_app):
+        eager = typer.main.get_group(sub_app)
+        lazy = group_on_demand(sub_app)
+        assert isinstance(lazy.commands, CommandsOnDemand)
+        context = typer.Context(lazy)
+        first = next(iter(eager.commands))
+        command = lazy.get_command(context, first)
+        assert command is not None
+        assert [p.name for p in command.params] == [p.name for p in eager.commands[first].params]
+        assert list(lazy.commands._made) == [first]  # one converted, not all
+        assert lazy.get_command(context, "no-such-command") is None
+        assert lazy.list_commands(context) == eager.list_commands(typer.Context(eager))
+        assert {
+            name: (c.help, [p.name for p in c.params]) for name, c in lazy.commands.items()
+        } == {name: (c.help, [p.name for p in c.params]) for name, c in eager.commands.items()}

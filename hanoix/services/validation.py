@@ -1,0 +1,315 @@
+"""Validating a request document against treaty data, with or without the node's database.
+
+What a validation needs from a node is its treaty data (the requested State's profile: the
+languages, reservations and authorities it lodged; whether the Convention applies between the
+two States on the day), its configured State and its clock. The node's use cases
+(:mod:`hanoix.services.requests`) read the treaty data from the database; ``hanoix request
+validate FILE`` reads it with :func:`home_treaty`, which opens no database (issue 13), and
+both validate through :func:`validate_draft_with`, so the answer is the same. Nothing here
+imports SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import pycountry
+
+from hanoix.convention import NotificationKind, RequestKind
+from hanoix.documents.requests import DraftInput, default_channel
+from hanoix.errors import InputError, PermissionDeniedError, Problem, UnknownStateError
+from hanoix.requests import (
+    Action,
+    Applies,
+    Authority,
+    AuthorityKind,
+    Channel,
+    CooperationRequest,
+    LodgedStatement,
+    NewRequest,
+    Party,
+    Role,
+    StateProfile,
+    User,
+    ValidationReport,
+    draft_request,
+    validate,
+)
+from hanoix.requests.authorisation import allowed_roles
+from hanoix.requests.references import check_state_code
+from hanoix.store import treaty_file
+from hanoix.treaty.participants import lookup, state_zone
+from hanoix.treaty.status import TreatyStatus
+
+if TYPE_CHECKING:
+    from hanoix.config import Settings
+
+#: The Convention's authentic languages (FACTS §13.17), assumed accepted by a State that has
+#: notified no languages under Art. 40(14) in the node's treaty data.
+AUTHENTIC_LANGUAGES = frozenset({"ar", "en", "es", "fr", "ru", "zh"})
+
+
+def require_role(user: User, action: Action) -> Authority:
+    """The role check of :func:`authorise` for use cases that concern no single request;
+    returns the authority the user acts for."""
+    roles = allowed_roles(action)
+    if not user.has_any(roles):
+        if user.roles <= {Role.ADMINISTRATOR}:
+            raise PermissionDeniedError(
+                "administrators run the node and see no case content; "
+                f"'{action.value}' needs one of the roles: {', '.join(sorted(roles))}"
+            )
+        raise PermissionDeniedError(
+            f"'{action.value}' needs one of the roles: {', '.join(sorted(roles))}"
+        )
+    if user.authority is None:
+        raise PermissionDeniedError(f"{user.id} acts for no authority")
+    return user.authority
+
+
+# --- States: profiles and the Convention's applicability ------------------------------------
+
+
+def _language_codes(text: str) -> set[str]:
+    codes: set[str] = set()
+    for token in text.replace(";", ",").replace(" and ", ",").split(","):
+        word = token.strip()
+        if not word:
+            continue
+        if len(word) == 2 and word.isalpha():
+            codes.add(word.lower())
+            continue
+        language = pycountry.languages.get(name=word.title())
+        code = getattr(language, "alpha_2", None) if language is not None else None
+        if code:
+            codes.add(str(code))
+    return codes
+
+
+def _profile(status: TreatyStatus, state: str) -> StateProfile:
+    """What ``state`` lodged, as lodged, and what the rules derive from it: the languages it
+    accepts, its reservations, the authorities it designated."""
+    languages: set[str] = set()
+    reservations: set[NotificationKind] = set()
+    authorities: dict[NotificationKind, str] = {}
+    statements: list[LodgedStatement] = []
+    for declaration in status.declarations:
+        if declaration.participant != state:
+            continue
+        statements.append(
+            LodgedStatement(
+                form=declaration.lodged_form.value,
+                art=declaration.article,
+                kind=declaration.kind,
+                on=declaration.date,
+                text=declaration.text,
+                source=declaration.source,
+            )
+        )
+        if declaration.kind is NotificationKind.LANGUAGES:
+            languages |= _language_codes(declaration.text)
+        elif declaration.kind.value.startswith("reservation-"):
+            reservations.add(declaration.kind)
+        elif declaration.kind in _AUTHORITIES and declaration.text:
+            authorities[declaration.kind] = declaration.text.strip()
+    return StateProfile(
+        state=state,
+        zone=state_zone(state),
+        languages=frozenset(languages or AUTHENTIC_LANGUAGES),
+        channels=(Channel.CENTRAL_AUTHORITY, Channel.DIPLOMATIC),
+        reservations=frozenset(reservations),
+        central_authority=authorities.get(NotificationKind.CENTRAL_AUTHORITY),
+        contact_24_7=authorities.get(NotificationKind.CONTACT_24_7),
+        extradition_authority=authorities.get(NotificationKind.EXTRADITION_AUTHORITY),
+        prevention_authority=authorities.get(NotificationKind.PREVENTION_AUTHORITY),
+        statements=tuple(statements),
+    )
+
+
+# The designations whose text names the authority.
+_AUTHORITIES = frozenset(
+    {
+        NotificationKind.CENTRAL_AUTHORITY,
+        NotificationKind.CONTACT_24_7,
+        NotificationKind.EXTRADITION_AUTHORITY,
+        NotificationKind.PREVENTION_AUTHORITY,
+    }
+)
+
+
+@dataclass(frozen=True)
+class TreatyView:
+    """Treaty data as requests read it: each State's profile (computed once) and whether the
+    Convention applies between two States on a day."""
+
+    status: TreatyStatus
+    _profiles: dict[str, StateProfile] = field(default_factory=dict, compare=False, repr=False)
+
+    def profile(self, state: str) -> StateProfile:
+        known = self._profiles.get(state)
+        if known is None:
+            known = self._profiles[state] = _profile(self.status, state)
+        return known
+
+    def applies(self) -> Applies:
+        def answer(requesting: str, requested: str, on: date) -> tuple[bool, list[str]]:
+            result = self.status.applies(requesting, requested, on)
+            return result.applies, [reason.message for reason in result.reasons]
+
+        return answer
+
+
+def known_state(code: str, field_name: str) -> str:
+    try:
+        check_state_code(code, what=field_name)
+        return lookup(code).code
+    except UnknownStateError as exc:
+        raise InputError(exc.message, problems=[Problem(exc.message, field=field_name)]) from None
+    except InputError as exc:
+        raise InputError(exc.message, problems=[Problem(exc.message, field=field_name)]) from None
+
+
+# --- drafting -------------------------------------------------------------------------------
+
+
+def _requested_authority(draft: DraftInput, channel: Channel, profile: StateProfile) -> str:
+    if draft.requested_authority:
+        return draft.requested_authority
+    if channel is Channel.CONTACT_24_7:
+        return profile.contact_24_7 or f"{profile.state}-247"
+    return profile.central_authority or f"{profile.state}-CA"
+
+
+def new_request_spec(
+    treaty: TreatyView, authority: Authority, draft: DraftInput
+) -> tuple[NewRequest, StateProfile]:
+    requested = known_state(draft.requested_state, "requested_state")
+    if draft.requesting_state is not None and draft.requesting_state != authority.state:
+        message = (
+            f"you act for {authority.code} of {authority.state}; a request is drafted for your "
+            f"own State, not {draft.requesting_state}"
+        )
+        raise InputError(message, problems=[Problem(message, field="requesting_state")])
+    profile = treaty.profile(requested)
+    own = treaty.profile(authority.state)
+    channel = default_channel(draft, profile)
+    spec = NewRequest(
+        kind=draft.kind,
+        requesting=Party(authority.state, authority.code, own.zone),
+        requested=Party(requested, _requested_authority(draft, channel, profile), profile.zone),
+        channel=channel,
+        terms=replace(
+            draft.terms, legal_basis_other=(draft.terms.legal_basis_other or "").strip() or None
+        ),
+        owner=draft.owner,
+    )
+    return spec, profile
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class DraftValidation:
+    """The validation of a document that is not stored: the kind and the findings."""
+
+    kind: RequestKind
+    report: ValidationReport
+
+    @property
+    def valid(self) -> bool:
+        return not self.report.has_errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "kind": self.kind.value,
+            "problems": [p.as_dict() for p in self.report.errors],
+            "warnings": [p.as_dict() for p in self.report.warnings],
+        }
+
+
+def user_state(user: User | None) -> str | None:
+    return user.authority.state if user is not None and user.authority is not None else None
+
+
+def requesting_state_missing(
+    node_state: str | None, requesting_state: str | None, *, user: User | None = None
+) -> Problem | None:
+    """The problem of a document that names no requesting State when neither the acting user
+    nor the node's configured State (``node_state``) gives one; ``None`` when a State is
+    known. Needs no database: ``request validate`` asks it of a file it opens no node for."""
+    if requesting_state or user_state(user) or node_state:
+        return None
+    return Problem(
+        "say which State requests: put requesting_state in the document, act as a user "
+        "(--as or HANOIX_USER), or configure the node's State (HANOIX_STATE)",
+        field="requesting_state",
+    )
+
+
+def validate_with(
+    treaty: TreatyView, request: CooperationRequest, at: datetime
+) -> ValidationReport:
+    """``request`` validated on ``at`` against ``treaty``."""
+    return validate(request, treaty.profile(request.requested.state), treaty.applies(), at)
+
+
+def validate_draft_with(
+    treaty: TreatyView,
+    draft: DraftInput,
+    *,
+    node_state: str | None,
+    now: datetime,
+    user: User | None = None,
+) -> DraftValidation:
+    """Validate a request document against ``treaty`` without storing anything.
+
+    The requesting State is the document's, else the user's, else the node's configured State
+    (``node_state``). Validation needs a request value, so the draft is built in memory with a
+    stand-in author of that State; it is never stored and has no reference of its own.
+    """
+    if user is not None:
+        require_role(user, Action.VIEW)
+    missing = requesting_state_missing(node_state, draft.requesting_state, user=user)
+    if missing is not None:
+        raise InputError(missing.message, problems=[missing])
+    state = known_state(
+        draft.requesting_state or user_state(user) or node_state or "", "requesting_state"
+    )
+    author = User(
+        "validator",
+        Authority(f"{state}-CA", state, AuthorityKind.CENTRAL_AUTHORITY),
+        frozenset({Role.DRAFTER}),
+    )
+    assert author.authority is not None
+    spec, _ = new_request_spec(treaty, author.authority, draft)
+    request = draft_request(spec, author=author, at=now, new_id=new_id, sequence=1).request
+    return DraftValidation(draft.kind, validate_with(treaty, request, now))
+
+
+def home_treaty(settings: Settings) -> TreatyView | None:
+    """The node's treaty data without opening its database, or ``None`` when only the database
+    can tell (``request validate`` then opens the node).
+
+    * a database named by ``HANOIX_DATABASE_URL``: ``None``; it may be shared with machines
+      whose imports this home never sees;
+    * no database in the home yet: the shipped data, which opening the node would load into a
+      new database before answering;
+    * else the copy of the database's treaty data in the home (:mod:`hanoix.store.treaty_file`),
+      ``None`` when there is none (a home of an earlier version until ``hanoix init``, or a
+      change that did not finish).
+    """
+    if not treaty_file.kept_for(settings):
+        return None
+    if not settings.default_database_file.exists():
+        from hanoix.treaty.shipped import shipped_data
+
+        shipped = shipped_data()
+        return TreatyView(TreatyStatus(shipped.actions, shipped.declarations))
+    copied = treaty_file.read(settings.home)
+    return None if copied is None else TreatyView(TreatyStatus(*copied))
