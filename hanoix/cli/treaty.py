@@ -12,18 +12,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from hanoix.cli.app import JsonOption, open_node
+from hanoix.cli.app import JsonOption, open_node, state
 from hanoix.cli.output import human, report
+from hanoix.clock import SystemClock, today
 from hanoix.errors import InputError, UsageError
-from hanoix.services import treaty as service
-from hanoix.services.node import Node
+from hanoix.services.treaty_reports import (
+    ExportFormat,
+    ImportFormat,
+    applicability_report,
+    home_data,
+    participant_report,
+    status_report,
+)
 from hanoix.treaty.actions import parse_date
+from hanoix.treaty.dataset import TreatyData
+
+if TYPE_CHECKING:
+    from hanoix.services.node import Node
 
 treaty_app = typer.Typer(
     no_args_is_help=True,
@@ -39,9 +50,23 @@ OnOption = Annotated[
 
 @contextmanager
 def _node(ctx: typer.Context) -> Iterator[Node]:
+    from hanoix.services import treaty as service
+
     with open_node(ctx) as node:
         service.ensure_loaded(node)
         yield node
+
+
+def _data(ctx: typer.Context) -> tuple[TreatyData, date]:
+    """The node's treaty data and its today: from the home's copy of its database's treaty
+    tables when there is one (no database opened: issue 13), else from the database."""
+    copied = home_data(state(ctx).settings)
+    if copied is not None:
+        return copied, today(SystemClock())
+    from hanoix.services import treaty as service
+
+    with _node(ctx) as node:
+        return service.current_data(node), today(node.clock)
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -68,8 +93,8 @@ def _warn_briefly(warnings: tuple[str, ...] | list[str]) -> None:
 def status_command(ctx: typer.Context, on: OnOption = None, as_json: JsonOption = False) -> None:
     """The Convention's status: signatories, parties, instruments counted, entry into force."""
     when = _date(on, "--on")
-    with _node(ctx) as node:
-        result = service.status(node, when)
+    data, day = _data(ctx)
+    result = status_report(data, day, when)
     s = result.summary
 
     def render(out: Console) -> None:
@@ -107,8 +132,8 @@ def participant_command(
 ) -> None:
     """A participant's actions, declarations and the date the Convention is in force for it."""
     when = _date(on, "--on")
-    with _node(ctx) as node:
-        result = service.participant(node, code, when)
+    data, day = _data(ctx)
+    result = participant_report(data, code, day, when)
     p = result.status
 
     def render(out: Console) -> None:
@@ -151,8 +176,8 @@ def applies_command(
 ) -> None:
     """Does the Convention bind both A and B on the date? Exit 0 if yes, 1 if not."""
     when = _date(on, "--on")
-    with _node(ctx) as node:
-        result = service.applies(node, a, b, when)
+    data, day = _data(ctx)
+    result = applicability_report(data, a, b, day, when)
     answer = result.answer
 
     def render(out: Console) -> None:
@@ -187,7 +212,7 @@ def import_command(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The file to import.", show_default=False)],
     fmt: Annotated[
-        service.ImportFormat | None,
+        ImportFormat | None,
         typer.Option(
             "--format",
             help="csv (participant,action,date) or un-xml (the UN Treaty Collection's status "
@@ -213,12 +238,12 @@ def import_command(
     as_json: JsonOption = False,
 ) -> None:
     """Import treaty data, all or nothing (docs/treaty-data.md)."""
-    chosen = fmt or (
-        service.ImportFormat.UN_XML if file.suffix.lower() == ".xml" else service.ImportFormat.CSV
-    )
+    chosen = fmt or (ImportFormat.UN_XML if file.suffix.lower() == ".xml" else ImportFormat.CSV)
     when = _date(as_of, "--as-of")
     names = _name_pairs(name_map or [])
     with _node(ctx) as node:
+        from hanoix.services import treaty as service
+
         result = service.import_file(
             node, file, chosen, replace_all=replace_all, as_of=when, names=names
         )
@@ -237,15 +262,15 @@ def import_command(
 @treaty_app.command("export")
 def export_command(
     ctx: typer.Context,
-    fmt: Annotated[
-        service.ExportFormat, typer.Option("--format", help="csv or json.")
-    ] = service.ExportFormat.CSV,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv or json.")] = ExportFormat.CSV,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write to this file instead of stdout."),
     ] = None,
 ) -> None:
     """Export the node's treaty data (CSV re-imports as it is)."""
+    from hanoix.services import treaty as service
+
     with _node(ctx) as node:
         text = service.export(node, fmt)
     if output is None:
@@ -276,6 +301,8 @@ def chart_command(
         raise InputError(f"-o {output}: the chart is a PNG; name the file FILE.png")
     if not output.parent.is_dir():
         raise InputError(f"-o {output}: the folder {output.parent} does not exist")
+    from hanoix.services import treaty as service
+
     with _node(ctx) as node:
         status, data = service.treaty_status(node)
         day = when or node.clock.now().date()

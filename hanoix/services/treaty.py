@@ -24,7 +24,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +39,24 @@ from hanoix.errors import (
     UnknownStateError,
 )
 from hanoix.services.node import Node, register_init_step
+
+# The reports and formats are defined without the database (cli treaty reads them from the
+# home's copy); re-exported here, where the API and the other use cases find them.
+from hanoix.services.treaty_reports import ApplicabilityReport as ApplicabilityReport
+from hanoix.services.treaty_reports import ExportFormat as ExportFormat
+from hanoix.services.treaty_reports import ImportFormat as ImportFormat
+from hanoix.services.treaty_reports import ParticipantReport as ParticipantReport
+from hanoix.services.treaty_reports import StatusReport as StatusReport
+from hanoix.services.treaty_reports import (
+    applicability_report,
+    participant_report,
+    status_report,
+)
 from hanoix.store import treaty as store
 from hanoix.store import treaty_file
 from hanoix.treaty.actions import INSTRUMENT_KINDS, ActionKind, Declaration, TreatyAction
-from hanoix.treaty.dataset import DatasetInfo, TreatyData, data_warnings
+from hanoix.treaty.dataset import DatasetInfo, TreatyData
 from hanoix.treaty.status import (
-    Applicability,
-    ParticipantStatus,
-    StatusSummary,
     TreatyStatus,
     validate,
 )
@@ -55,57 +64,6 @@ from hanoix.treaty.status import (
 # Files larger than this are not a treaty status table (the official XML is a few hundred kB).
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 _TABLE_KINDS = frozenset({ActionKind.SIGNATURE, *INSTRUMENT_KINDS})
-
-
-class ImportFormat(StrEnum):
-    CSV = "csv"
-    UN_XML = "un-xml"
-
-
-class ExportFormat(StrEnum):
-    CSV = "csv"
-    JSON = "json"
-
-
-@dataclass(frozen=True)
-class StatusReport:
-    """The Convention's status on a date, with what the reader must know about the data."""
-
-    summary: StatusSummary
-    warnings: tuple[str, ...]
-    dataset: DatasetInfo
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            **self.summary.as_dict(),
-            "fortieth_deposit": (
-                self.summary.fortieth_deposit.isoformat() if self.summary.fortieth_deposit else None
-            ),
-            "warnings": list(self.warnings),
-            "dataset": self.dataset.as_dict(),
-        }
-
-
-@dataclass(frozen=True)
-class ParticipantReport:
-    status: ParticipantStatus
-    warnings: tuple[str, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**self.status.as_dict(), "warnings": list(self.warnings)}
-
-
-@dataclass(frozen=True)
-class ApplicabilityReport:
-    answer: Applicability
-    warnings: tuple[str, ...]
-
-    @property
-    def applies(self) -> bool:
-        return self.answer.applies
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**self.answer.as_dict(), "warnings": list(self.warnings)}
 
 
 @dataclass(frozen=True)
@@ -165,8 +123,7 @@ register_init_step("treaty", load_shipped)
 
 
 def _write_copy(session: Session, copy: treaty_file.CopyWriter) -> None:
-    data = store.load(session)
-    copy.write(data.actions, data.declarations)
+    copy.write(store.load(session))
 
 
 def copy_to_home(node: Node, session: Session) -> None:
@@ -195,36 +152,22 @@ def current_data(node: Node) -> TreatyData:
         return store.load(session)
 
 
-def _on(node: Node, on: date | None) -> date:
-    return on if on is not None else today(node.clock)
-
-
-def _warnings(node: Node, data: TreatyData) -> tuple[str, ...]:
-    return tuple(data_warnings(data, today(node.clock)))
-
-
 # --- queries ---------------------------------------------------------------------------------
 
 
 def status(node: Node, on: date | None = None) -> StatusReport:
     """The Convention's status on ``on`` (default: the node's today)."""
-    data = current_data(node)
-    summary = TreatyStatus(data.actions, data.declarations).summary(_on(node, on))
-    return StatusReport(summary, _warnings(node, data), data.info)
+    return status_report(current_data(node), today(node.clock), on)
 
 
 def participant(node: Node, code: str, on: date | None = None) -> ParticipantReport:
     """One participant's actions, declarations and standing."""
-    data = current_data(node)
-    result = TreatyStatus(data.actions, data.declarations).participant(code, _on(node, on))
-    return ParticipantReport(result, _warnings(node, data))
+    return participant_report(current_data(node), code, today(node.clock), on)
 
 
 def applies(node: Node, a: str, b: str, on: date | None = None) -> ApplicabilityReport:
     """Whether the Convention binds both ``a`` and ``b`` on ``on``, with the reasons."""
-    data = current_data(node)
-    answer = TreatyStatus(data.actions, data.declarations).applies(a, b, _on(node, on))
-    return ApplicabilityReport(answer, _warnings(node, data))
+    return applicability_report(current_data(node), a, b, today(node.clock), on)
 
 
 def treaty_status(node: Node) -> tuple[TreatyStatus, TreatyData]:
@@ -319,8 +262,9 @@ def import_bytes(
                 )
             new = replace(new, info=info)
             store.replace(session, new, mode=mode)
-        if copy is not None:  # after the commit
-            copy.write(new.actions, new.declarations)
+        if copy is not None:  # after the commit, what the database now holds
+            with node.unit_of_work() as session:
+                _write_copy(session, copy)
     old_keys = {a.key for a in old.actions} | {d.key for d in old.declarations}
     new_keys = {a.key for a in new.actions} | {d.key for d in new.declarations}
     return ImportSummary(

@@ -312,4 +312,4 @@ def home_treaty(settings: Settings) -> TreatyView | None:
         shipped = shipped_data()
         return TreatyView(TreatyStatus(shipped.actions, shipped.declarations))
     copied = treaty_file.read(settings.home)
-    return None if copied is None else TreatyView(TreatyStatus(*copied))
+    return None if copied is None else TreatyView(TreatyStatus(copied.actions, copied.declarations))

@@ -22,7 +22,7 @@ import contextlib
 import fcntl
 import json
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,14 +30,16 @@ from hanoix.convention.notifications import NotificationForm, NotificationKind
 from hanoix.convention.refs import Art
 from hanoix.store.files import atomic_file
 from hanoix.treaty.actions import ActionKind, Declaration, SourceBasis, TreatyAction
+from hanoix.treaty.dataset import DatasetInfo, TreatyData
 
 if TYPE_CHECKING:
     from hanoix.config import Settings
 
 COPY_NAME = "treaty-data.json"
 LOCK_NAME = "treaty-data.lock"
-#: The layout of the copy; a copy of another layout is not read (the database answers).
-COPY_FORMAT = 1
+#: The layout of the copy; a copy of another layout is not read (the database answers). Format 2
+#: added the description of the dataset, so that the treaty commands read the copy too.
+COPY_FORMAT = 2
 
 
 def kept_for(settings: Settings) -> bool:
@@ -112,16 +114,15 @@ class CopyWriter:
     def __init__(self, home: Path) -> None:
         self._path = home / COPY_NAME
 
-    def write(
-        self, actions: tuple[TreatyAction, ...], declarations: tuple[Declaration, ...]
-    ) -> None:
+    def write(self, data: TreatyData) -> None:
         """Write the copy of what the database now holds (call after the commit)."""
         document = {
             "format": COPY_FORMAT,
-            "actions": [_dated(action_columns(a), "action_date") for a in actions],
+            "actions": [_dated(action_columns(a), "action_date") for a in data.actions],
             "declarations": [
-                _dated(declaration_columns(d), "declaration_date") for d in declarations
+                _dated(declaration_columns(d), "declaration_date") for d in data.declarations
             ],
+            "dataset": _dataset_columns(data.info),
         }
         with atomic_file(self._path, overwrite=True) as out:
             out.write(json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8"))
@@ -129,6 +130,30 @@ class CopyWriter:
 
 def _dated(columns: dict[str, Any], name: str) -> dict[str, Any]:
     return columns | {name: columns[name].isoformat()}
+
+
+def _dataset_columns(info: DatasetInfo) -> dict[str, Any]:
+    return {
+        "source": info.source,
+        "as_of": info.as_of.isoformat() if info.as_of else None,
+        "format": info.format,
+        "imported_at": info.imported_at.isoformat() if info.imported_at else None,
+        "imported_from": info.imported_from,
+        "gaps": info.gaps,
+    }
+
+
+def _dataset_from(columns: Mapping[str, Any]) -> DatasetInfo:
+    return DatasetInfo(
+        source=columns["source"],
+        as_of=date.fromisoformat(columns["as_of"]) if columns["as_of"] else None,
+        format=columns["format"],
+        imported_at=(
+            datetime.fromisoformat(columns["imported_at"]) if columns["imported_at"] else None
+        ),
+        imported_from=columns["imported_from"],
+        gaps=columns["gaps"],
+    )
 
 
 @contextlib.contextmanager
@@ -148,9 +173,10 @@ def remove(home: Path) -> None:
             (home / COPY_NAME).unlink(missing_ok=True)
 
 
-def read(home: Path) -> tuple[tuple[TreatyAction, ...], tuple[Declaration, ...]] | None:
-    """The actions and declarations the home's database holds, from its copy; ``None`` when
-    there is no copy (or none this version wrote): then only the database can tell."""
+def read(home: Path) -> TreatyData | None:
+    """The treaty data the home's database holds (actions, declarations and the description of
+    the dataset), from its copy; ``None`` when there is no copy (or none this version wrote):
+    then only the database can tell."""
     path = home / COPY_NAME
     if not path.is_file():
         return None
@@ -173,4 +199,4 @@ def read(home: Path) -> tuple[tuple[TreatyAction, ...], tuple[Declaration, ...]]
         )
         for columns in document["declarations"]
     )
-    return actions, declarations
+    return TreatyData(actions, declarations, _dataset_from(document["dataset"]))

@@ -13,6 +13,7 @@ import pytest
 
 from hanoix.config import load_settings
 from hanoix.services.node import Node
+from hanoix.store import treaty_file
 from tests.services.requests_world import document
 
 #: Libraries no command that only reads the node needs: the migrations, the web server, the
@@ -74,10 +75,26 @@ def test_commands_without_a_node_load_no_database_and_no_settings(args: list[str
     assert modules & {"sqlalchemy", "pydantic", "structlog", *SERVER_SIDE} == set()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["treaty", "status"], ["treaty", "participant", "AUT"], ["treaty", "applies", "AUT", "VNM"]],
+)
+def test_reading_the_treaty_status_opens_no_database(home: Path, args: list[str]) -> None:
+    # The home's copy of its database's treaty tables answers: no database, no ORM.
+    code, modules = loaded("--home", home, *args)
+    assert code in (0, 1)  # applies: 1 when the Convention does not bind both
+    assert modules & {"sqlalchemy", *NOT_FOR_READING, *SERVER_SIDE} == set()
+
+
 def test_a_command_that_opens_the_node_loads_neither_migrations_nor_web_server(
-    home: Path,
+    tmp_path: Path,
 ) -> None:
-    code, modules = loaded("--home", home, "treaty", "status")
+    path = tmp_path / "home"
+    node = Node.open(load_settings(path, environ={}))
+    node.initialise()
+    node.close()
+    (path / treaty_file.COPY_NAME).unlink()  # as a home of an earlier version: the database
+    code, modules = loaded("--home", path, "treaty", "status")
     assert code == 0
     assert "sqlalchemy" in modules  # it did read the node
     assert modules & {*NOT_FOR_READING, *SERVER_SIDE} == set()

@@ -102,6 +102,15 @@ def test_without_a_database_the_answer_is_a_new_nodes(
 def test_a_database_named_by_url_is_asked(
     cli: Any, tmp_path: Path, request_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    shared_database(tmp_path, monkeypatch)
+    answer = cli("--home", tmp_path / "home", "request", "validate", request_file, "--json")
+    assert answer.exit_code == 0
+    assert not any(NOT_IN_FORCE in w for w in warnings(answer))
+
+
+def shared_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database named by ``HANOIX_DATABASE_URL`` for the home ``tmp_path/home``, holding
+    forty deposits on :data:`DEPOSITED` (so it answers unlike the shipped data)."""
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     node = Node.open(load_settings(tmp_path / "home", environ={}, database_url=url))
     node.initialise()
@@ -110,9 +119,6 @@ def test_a_database_named_by_url_is_asked(
     )
     node.close()
     monkeypatch.setenv("HANOIX_DATABASE_URL", url)
-    answer = cli("--home", tmp_path / "home", "request", "validate", request_file, "--json")
-    assert answer.exit_code == 0
-    assert not any(NOT_IN_FORCE in w for w in warnings(answer))
 
 
 def _refuse(*_args: object, **_kwargs: object) -> Node:

@@ -6,6 +6,7 @@ URL."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from hanoix.services.node import Node
 from hanoix.services.validation import TreatyView, home_treaty
 from hanoix.store import treaty as store
 from hanoix.store import treaty_file
+from hanoix.treaty.dataset import TreatyData
 from hanoix.treaty.shipped import shipped_data
 from hanoix.treaty.status import TreatyStatus
 from tests.services.test_treaty_service import CSV, ratifications
@@ -40,17 +42,22 @@ def home_node(home_settings: Settings, clock: FixedClock) -> Node:
     node.close()
 
 
-def stored(node: Node) -> tuple[tuple[object, ...], tuple[object, ...]]:
+def stored(node: Node) -> TreatyData:
     with node.unit_of_work() as session:
-        data = store.load(session)
-    return data.actions, data.declarations
+        return store.load(session)
 
 
 def test_a_new_node_keeps_a_copy_of_the_shipped_data_in_its_home(home_node: Node) -> None:
     home = home_node.settings.home
     shipped = shipped_data()
-    assert treaty_file.read(home) == stored(home_node) == (shipped.actions, shipped.declarations)
-    assert json.loads((home / treaty_file.COPY_NAME).read_text())["format"] == 1
+    copied = treaty_file.read(home)
+    assert copied == stored(home_node)
+    assert copied is not None
+    assert (copied.actions, copied.declarations) == (shipped.actions, shipped.declarations)
+    # The dataset is described as the database describes it: the shipped data, stamped with
+    # the time it was loaded.
+    assert copied.info == replace(shipped.info, imported_at=home_node.clock.now())
+    assert json.loads((home / treaty_file.COPY_NAME).read_text())["format"] == 2
 
 
 def test_an_import_writes_the_copy_of_the_data_it_committed(home_node: Node) -> None:
@@ -59,7 +66,7 @@ def test_an_import_writes_the_copy_of_the_data_it_committed(home_node: Node) -> 
     copied = treaty_file.read(home_node.settings.home)
     assert copied == stored(home_node)
     assert copied is not None
-    vnm = [d for d in copied[1] if d.participant == "VNM"]
+    vnm = [d for d in copied.declarations if d.participant == "VNM"]
     assert [(d.kind.value, d.text, d.date) for d in vnm] == [
         ("languages", "Vietnamese and French", date(2027, 1, 4))
     ]
@@ -126,7 +133,13 @@ def test_the_home_answers_with_its_copy(home_node: Node) -> None:
 
 
 @pytest.mark.parametrize(
-    "content", [b"not json", b'{"format": 2, "actions": [], "declarations": []}', b"[]"]
+    "content",
+    [
+        b"not json",
+        b'{"format": 1, "actions": [], "declarations": []}',  # before the dataset was copied
+        b'{"format": 3, "actions": [], "declarations": [], "dataset": {}}',
+        b"[]",
+    ],
 )
 def test_a_copy_this_version_cannot_read_is_left_to_the_database(
     home_node: Node, content: bytes
