@@ -189,3 +189,29 @@ def test_the_first_of_several_errors_is_raised() -> None:
     pipeline: Pipeline[int] = Pipeline([fail])
     with pytest.raises(ValueError, match=r"^first$"):
         pipeline.run(produce)
+
+
+def test_the_producer_runs_at_most_depth_items_ahead_of_a_busy_stage() -> None:
+    started, release = threading.Event(), threading.Event()
+    emitted: list[int] = []
+
+    def produce(emit: Callable[[int], None]) -> None:
+        for i in range(100):
+            emit(i)
+            emitted.append(i)
+
+    def busy(item: int) -> None:
+        if item == 0:
+            started.set()
+            release.wait(10)
+
+    pipeline: Pipeline[int] = Pipeline([busy], depth=1)
+    runner = threading.Thread(target=pipeline.run, args=(produce,), daemon=True)
+    runner.start()
+    assert started.wait(10)
+    runner.join(timeout=0.2)
+    # item 0 in the stage, item 1 in the channel of depth 1: item 2 waits for room
+    assert len(emitted) <= 2
+    release.set()
+    runner.join(timeout=10)
+    assert emitted == list(range(100))
