@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import replace as replace_spec
+
 import pytest
 
 from hanoix.convention import (
     Basis,
+    KindRegistry,
     KindSpec,
     RequestKind,
     RequiredContent,
@@ -248,3 +251,57 @@ def test_refusing_a_preservation_on_the_legal_system_is_accepted_with_a_caution(
 def test_the_legal_system_ground_of_mla_is_not_contested() -> None:
     assert refusal_cautions("mla", ["contrary-to-legal-system"]) == []
     assert refusal_cautions("preservation", ["sovereignty-security-ordre-public"]) == []
+
+
+# --- the field named, the whole messages, and a registry passed through -----------------
+
+
+def test_every_refusal_problem_names_the_grounds_field() -> None:
+    # FACTS.md §6.5 (e) and 40(8): bank secrecy is no ground; Art. 40(4): nothing to refuse.
+    problems = [
+        *check_refusal_grounds("mla", ["bank-secrecy", "zzzz"]),
+        *check_refusal_grounds("spontaneous-information", ["non-conformity"]),
+    ]
+    assert [(p.field, p.article) for p in problems] == [
+        ("grounds", "Art. 40(8)"),
+        ("grounds", "Art. 40(21)"),
+        ("grounds", "Art. 40(4)"),
+    ]
+
+
+def test_an_unknown_ground_with_nothing_close_gets_no_hint() -> None:
+    (problem,) = check_refusal_grounds("mla", ["zzzz"])
+    assert problem.message.startswith(
+        "Art. 40(21): 'zzzz' is not a ground of refusal for kind 'mla'; valid grounds: "
+    )
+
+
+def test_a_kind_with_grounds_but_no_reasons_rule_cannot_be_refused() -> None:
+    # Built past the guard of KindSpec (object.__setattr__ on a copy): the engine checks too.
+    spec = replace_spec(kind_spec("mla"))
+    object.__setattr__(spec, "refusal_reasons", None)
+    (problem,) = check_refusal_grounds("mla", ["non-conformity"], registry=KindRegistry([spec]))
+    assert "nothing to refuse" in problem.message
+
+
+def test_the_unknown_grounds_point_at_the_paragraph_of_the_first_ground() -> None:
+    # FACTS.md corrections of 2026-12-03: the preservation grounds are at Art. 42(6).
+    (problem,) = check_refusal_grounds("preservation", ["zzzz"])
+    assert problem.article == "Art. 42(6)"
+
+
+def test_ensure_refusal_grounds_says_why_and_uses_the_registry_given() -> None:
+    with pytest.raises(RuleViolationError, match=r"^the grounds given cannot carry a refusal$"):
+        ensure_refusal_grounds("mla", ["bank-secrecy"])
+    unrefusable = replace_spec(
+        kind_spec("mla"), refusal_grounds=(), excluded_grounds=(), refusal_reasons=None
+    )
+    with pytest.raises(RuleViolationError):
+        ensure_refusal_grounds("mla", ["non-conformity"], registry=KindRegistry([unrefusable]))
+
+
+def test_ensure_contents_uses_the_registry_given() -> None:
+    nothing_asked = replace_spec(kind_spec("mla"), contents=())
+    ensure_contents("mla", {}, registry=KindRegistry([nothing_asked]))
+    with pytest.raises(RuleViolationError):
+        ensure_contents("mla", {})

@@ -101,6 +101,8 @@ def test_article_detail_narrows_to_a_paragraph() -> None:
     assert detail.rules
     assert all(r.art == Art(40, 15, "c") for r in detail.rules)
     assert detail.as_dict()["reference"] == "Art. 40(15)(c)"
+    # A reference given as an Art is taken as it is, not read again as text.
+    assert article_detail(Art(40, 15, "c")) == detail
 
 
 def test_an_article_no_rule_cites_has_an_empty_list() -> None:

@@ -128,3 +128,39 @@ def test_the_real_time_contents_share_one_shape() -> None:
     }
     assert contents[2].description == "traffic data sought and its link to the offence"
     assert contents[0].description == "the requesting authority"
+
+
+def test_each_content_of_article_40_15_says_what_to_fill_in() -> None:
+    # FACTS.md §6.5 (c), 40(15)(a)-(f), in the words a clerk reads.
+    assert [c.description for c in general_contents(service_exception=False)] == [
+        "identity of the authority making the request",
+        "subject matter and nature of the investigation, prosecution or judicial proceeding",
+        "name and functions of the authority conducting the investigation, prosecution or "
+        "proceeding",
+        "summary of the relevant facts",
+        "description of the assistance sought",
+        "details of any particular procedure the requesting State wishes followed",
+        "identity, location and nationality of any person concerned",
+        "purpose for which the evidence, information or action is sought",
+    ]
+
+
+def test_each_real_time_content_says_what_to_fill_in() -> None:
+    # FACTS.md §6.10 (Art. 45) [R]: the list is of low confidence; these are its items.
+    assert [c.description for c in _real_time_contents(Art(46), "content data", R, "n")] == [
+        "the requesting authority",
+        "summary of the facts and the nature of the proceedings",
+        "content data sought and its link to the offence",
+        "data identifying the owner or user of the data, or the location of the ICT system",
+        "why the collection is needed",
+        "period of collection and why that duration is justified",
+    ]
+
+
+def test_the_contested_ground_keeps_the_legal_system_description() -> None:
+    # FACTS.md §6.5 (e) d): contrary to the requested State's MLA legal system.
+    contested = _preservation_grounds(Art(43))[2]
+    assert contested.description == (
+        "granting the request would be contrary to the requested State's legal system of mutual "
+        "legal assistance"
+    )
