@@ -181,9 +181,15 @@ def seal(
                 emit(pending)
             pending = current
             index += 1
-            if index >= MAX_CHUNKS:
-                raise SourceError("the input is too large for one package")
             current = _Chunk(index, _take_slot())
+
+        def room_for_more(lent: memoryview | None = None) -> None:
+            # Refused only when a byte would go into a chunk past the last index: an input of
+            # exactly MAX_CHUNKS full chunks fits (the chunk after the last stays empty).
+            if index >= MAX_CHUNKS:
+                if lent is not None:
+                    lent.release()  # so that its stream can close
+                raise SourceError("the input is too large for one package")
 
         for number, source in enumerate(sources):
             stream = _open(source)
@@ -194,6 +200,7 @@ def seal(
                     if lend is not None and current.length == 0:
                         lent = _lend(lend, chunk_size, source)
                         if len(lent) == chunk_size:
+                            room_for_more(lent)
                             # A whole chunk of this file: hashed and encrypted where it lies.
                             current.lent, current.length = lent, chunk_size
                             current.segments.append((number, 0, chunk_size))
@@ -209,6 +216,7 @@ def seal(
                         n = _read(stream, view, source)
                     if n == 0:
                         break
+                    room_for_more()
                     current.segments.append((number, current.length, current.length + n))
                     current.length += n
                     sizes[number] += n

@@ -15,7 +15,15 @@ from hanoix.evidence import seal
 from hanoix.evidence.errors import EvidenceInputError, SourceError
 from hanoix.evidence.keys import KeyKind, PublicKey
 from hanoix.evidence.streams import Source
-from tests.evidence.helpers import MODIFIED, WHEN, authority, open_bytes, rng_source, sources
+from tests.evidence.helpers import (
+    MODIFIED,
+    WHEN,
+    authority,
+    open_bytes,
+    rng_source,
+    sources,
+    verify_bytes,
+)
 
 
 def test_a_low_order_recipient_key_is_an_input_error_naming_the_key() -> None:
@@ -238,6 +246,38 @@ def test_an_input_of_more_chunks_than_a_package_holds_is_refused(
     with pytest.raises(SourceError) as refused:
         _seal_sources(sources({"big": b"x" * (3 * 1024 + 1)}))
     assert str(refused.value) == "the input is too large for one package"
+
+
+@pytest.mark.parametrize("lends", [False, True], ids=["read", "lent"])
+def test_an_input_of_exactly_as_many_chunks_as_a_package_holds_is_sealed(
+    monkeypatch: pytest.MonkeyPatch, lends: bool
+) -> None:
+    # The limit counts chunks, not chunk indexes reached: three full chunks fit in three (the
+    # guard once refused them), and one byte more does not, read or lent alike.
+    monkeypatch.setattr(importlib.import_module("hanoix.evidence.seal"), "MAX_CHUNKS", 3)
+    log: list[str] = []
+
+    def source(data: bytes) -> list[Source]:
+        opener = (lambda: _Lender(data, log)) if lends else (lambda: io.BytesIO(data))
+        return [Source("big", opener, MODIFIED, len(data))]
+
+    out = io.BytesIO()
+    seal(
+        source(b"x" * 3 * 1024),
+        out,
+        signer=authority(1).signing,
+        recipients=[authority(2).recipient],
+        clock=FixedClock(WHEN),
+        random=rng_source(7),
+        chunk_size=1024,
+    )
+    assert verify_bytes(out.getvalue()).trailer.summary.chunks == 3
+    _, sink = open_bytes(out.getvalue(), authority(2))
+    assert sink.committed == {"big": b"x" * 3 * 1024}
+    with pytest.raises(SourceError, match=r"^the input is too large for one package$"):
+        _seal_sources(source(b"x" * (3 * 1024 + 1)))
+    if lends:
+        assert log.count("closed") == 2  # each stream closed, the refused one too
 
 
 def test_what_seal_returns_is_the_manifest_it_sealed_with_its_examiner() -> None:
