@@ -69,6 +69,13 @@ def authority_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
         rows = auth.list_authorities(session)
 
     def render(out: Console) -> None:
+        if not rows:
+            out.print(
+                "no authorities yet: register one with "
+                "`hanoix authority add CODE --name NAME --kind KIND`",
+                markup=False,
+            )
+            return
         table = Table("code", "kind", "state", "name")
         for a in rows:
             table.add_row(a.code, a.kind, a.state, a.name)
@@ -141,6 +148,13 @@ def user_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
         users = auth.list_users(session)
 
     def render(out: Console) -> None:
+        if not users:
+            out.print(
+                "no users yet: create one with "
+                "`hanoix user add USERNAME --role ROLE --authority CODE --password-stdin`",
+                markup=False,
+            )
+            return
         table = Table("username", "authority", "roles", "active", "locked", "second factor")
         for u in users:
             table.add_row(

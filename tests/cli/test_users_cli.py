@@ -180,3 +180,26 @@ def test_totp_enrol_confirm_disable(cli: Any, home: Path) -> None:
     ghost = cli("--home", home, "user", "totp", "enrol", "ghost")
     assert ghost.exit_code == 2
     assert "Traceback" not in wrong.stderr + again.stderr + ghost.stderr
+
+
+def test_empty_lists_say_so_and_how_to_add_one(cli: Any, tmp_path: Path) -> None:
+    home = tmp_path / "new"
+    users = cli("--home", home, "user", "list")
+    assert users.exit_code == 0
+    assert (
+        users.stderr.split()
+        == (
+            "no users yet: create one with `hanoix user add USERNAME --role ROLE "
+            "--authority CODE --password-stdin`"
+        ).split()
+    )
+    authorities = cli("--home", home, "authority", "list")
+    assert authorities.exit_code == 0
+    assert (
+        authorities.stderr.split()
+        == (
+            "no authorities yet: register one with `hanoix authority add CODE --name NAME --kind KIND`"
+        ).split()
+    )
+    assert cli("--home", home, "user", "list", "--json").json() == []
+    assert cli("--home", home, "authority", "list", "--json").json() == []
