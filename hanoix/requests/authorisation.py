@@ -77,6 +77,20 @@ def check_visible(user: User, request: CooperationRequest) -> None:
         raise not_found(request.reference)
 
 
+def check_role(user: User, action: Action) -> None:
+    """Raise :class:`~hanoix.errors.PermissionDeniedError` unless one of ``user``'s roles may
+    take ``action`` (rule 2), for any request or none."""
+    roles = allowed_roles(action)
+    if not user.has_any(roles):
+        if user.roles <= {Role.ADMINISTRATOR}:
+            raise PermissionDeniedError(
+                "administrators run the node and see no case content; "
+                f"'{action.value}' needs one of the roles: {', '.join(sorted(roles))}"
+            )
+        needed = ", ".join(sorted(roles)) if roles else "no role (not allowed to anyone)"
+        raise PermissionDeniedError(f"'{action.value}' needs one of the roles: {needed}")
+
+
 def authorise(user: User, action: Action, request: CooperationRequest) -> None:
     """Raise unless ``user`` may take ``action`` on ``request`` (see the module's rules).
 
@@ -88,15 +102,7 @@ def authorise(user: User, action: Action, request: CooperationRequest) -> None:
     if authority is None:  # already refused by check_visible; kept so the type is narrowed
         raise not_found(request.reference)
 
-    roles = allowed_roles(action)
-    if not user.has_any(roles):
-        if user.roles <= {Role.ADMINISTRATOR}:
-            raise PermissionDeniedError(
-                "administrators run the node and see no case content; "
-                f"'{action.value}' needs one of the roles: {', '.join(sorted(roles))}"
-            )
-        needed = ", ".join(sorted(roles)) if roles else "no role (not allowed to anyone)"
-        raise PermissionDeniedError(f"'{action.value}' needs one of the roles: {needed}")
+    check_role(user, action)
 
     owner = _SIDE_OF_ACTION.get(action)
     if owner is not None and owner is not request.side:

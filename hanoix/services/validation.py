@@ -38,7 +38,7 @@ from hanoix.requests import (
     draft_request,
     validate,
 )
-from hanoix.requests.authorisation import allowed_roles
+from hanoix.requests.authorisation import check_role
 from hanoix.requests.references import check_state_code
 from hanoix.store import treaty_file
 from hanoix.treaty.participants import lookup, state_zone
@@ -55,16 +55,7 @@ AUTHENTIC_LANGUAGES = frozenset({"ar", "en", "es", "fr", "ru", "zh"})
 def require_role(user: User, action: Action) -> Authority:
     """The role check of :func:`authorise` for use cases that concern no single request;
     returns the authority the user acts for."""
-    roles = allowed_roles(action)
-    if not user.has_any(roles):
-        if user.roles <= {Role.ADMINISTRATOR}:
-            raise PermissionDeniedError(
-                "administrators run the node and see no case content; "
-                f"'{action.value}' needs one of the roles: {', '.join(sorted(roles))}"
-            )
-        raise PermissionDeniedError(
-            f"'{action.value}' needs one of the roles: {', '.join(sorted(roles))}"
-        )
+    check_role(user, action)
     if user.authority is None:
         raise PermissionDeniedError(f"{user.id} acts for no authority")
     return user.authority
