@@ -29,6 +29,21 @@ TIME_ZONE_COOKIE = "hanoix_tz"
 DEFAULT_TIME_ZONE = "UTC"
 
 
+def N_(message: str) -> str:  # noqa: N802  (gettext's name for "translate later")
+    """Mark a message for the catalogue; it is translated where it is shown."""
+    return message
+
+
+ROLE_NAMES = {
+    "drafter": N_("drafter"),
+    "approver": N_("approver"),
+    "officer_24_7": N_("24/7 officer"),
+    "examiner": N_("examiner"),
+    "auditor": N_("auditor"),
+    "administrator": N_("administrator"),
+}
+
+
 @cache
 def time_zones() -> tuple[str, ...]:
     return tuple(sorted(available_timezones()))
@@ -62,6 +77,8 @@ def environment(language: str) -> Jinja2Templates:
     )
     env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
     templates = Jinja2Templates(env=env)
+    translate = i18n.translations(language).gettext
+    templates.env.globals["role_names"] = {k: translate(v) for k, v in ROLE_NAMES.items()}
     templates.env.globals["language"] = language
     templates.env.globals["direction"] = "rtl" if i18n.is_right_to_left(language) else "ltr"
     return templates

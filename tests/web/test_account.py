@@ -50,7 +50,7 @@ def test_signing_in_shows_who_the_user_is_and_for_which_authority(client: TestCl
     assert whoami, landed
     assert "Lan Nguyen" in whoami.group(1)
     assert "VNM-247" in whoami.group(1)
-    assert "officer_24_7" in whoami.group(1)
+    assert "24/7 officer" in whoami.group(1)
     assert "Sign out" in landed
     # The session is the API's: the same cookie answers /api/v1/auth/me.
     me = client.get("/api/v1/auth/me").json()
@@ -193,7 +193,7 @@ def test_the_form_token_of_one_session_does_not_work_for_another(
     "headers",
     [
         {"Origin": "https://evil.example"},
-        {"Origin": "null"},
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
         {"Sec-Fetch-Site": "cross-site"},
         {"Sec-Fetch-Site": "same-site"},
     ],
