@@ -258,7 +258,7 @@ def test_split_views_are_on_top_for_auditors_only(browser: TestClient, world: Wo
         ledger_store.add_split_view(session, evidence, world.node.clock.now())
     page = browser.get("/ledger").text
     alert = page.index('data-testid="split-views"')
-    assert alert < page.index("<h1>")  # on top
+    assert page.index("<h1>") < alert < page.index("Latest checkpoint")  # on top
     assert "Split views detected: 1" in page and "two different roots for the same size" in page
     with TestClient(create_app(world.node), base_url="https://node.test") as clerk:
         assert "split view" not in _as(clerk, "clerk").get("/ledger").text

@@ -82,6 +82,13 @@ def test_the_status_figures_are_the_services(client: TestClient, node: Node) -> 
         assert warning.replace("'", "&#39;") in page.text
     # Each signatory is listed, linked to its page, with the basis of its row.
     assert page.text.count('href="/treaty/participants/') == summary.signatories
+    # No instrument yet: each row's basis is its signature's, as the data gives it.
+    signatures = [a for a in service.current_data(node).actions if a.kind.value == "signature"]
+    reported = [a for a in signatures if a.basis is not None and a.basis.value == "reported"]
+    table = re.search(r'data-testid="participants">(.*?)</table>', page.text, re.S)
+    assert table is not None
+    assert table[1].count('class="basis basis-reported"') == len(reported) == 4
+    assert table[1].count('class="basis basis-verified"') == len(signatures) - 4
 
 
 def test_the_status_with_deposits_gives_the_entry_into_force(
