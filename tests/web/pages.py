@@ -70,3 +70,10 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD, **extra
     )
     assert response.status_code == 200, response.text
     return response.text
+
+
+def assert_nothing_inline(html: str, where: str) -> None:
+    """The page has no inline script, style attribute or event handler (the CSP forbids them)."""
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html), where
+    assert not re.search(r"\sstyle=", html), where
+    assert not re.search(r"\son[a-z]+=", html), where

@@ -15,7 +15,7 @@ from hanoix.api.app import create_app
 from hanoix.services import treaty as service
 from hanoix.services.node import Node
 from hanoix.treaty.status import TreatyStatus
-from tests.web.pages import add_people, sign_in
+from tests.web.pages import add_people, assert_nothing_inline, sign_in
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
@@ -250,3 +250,11 @@ def test_french_pages_are_translated(client: TestClient) -> None:
     html = client.get("/treaty", headers={"Accept-Language": "fr"}).text
     assert '<html lang="fr"' in html
     assert "Signataires" in html
+
+
+def test_treaty_pages_carry_no_inline_script_or_style(client: TestClient) -> None:
+    for path in ("/treaty", "/treaty/participants/AZE", "/treaty/applies?a=VNM&b=AUT"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert page.headers["cache-control"] == "no-store"
+        assert_nothing_inline(page.text, path)
