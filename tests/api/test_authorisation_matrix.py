@@ -185,7 +185,20 @@ NOTE = {"note": "see the letter of 20 November"}
 # no State, so no request is visible to them.
 STEP = {"admin": 404}
 
-WEB_PAGES = ["/sign-in", "/account", "/account/password", "/account/second-factor"]
+WEB_PAGES = [
+    "/sign-in",
+    "/account",
+    "/account/password",
+    "/account/second-factor",
+    "/treaty",
+    "/treaty/applies",
+    "/ledger",
+    "/ledger/subject",
+    "/ledger/proof",
+    "/ledger/proof.json",
+    "/ledger/consistency",
+    "/ledger/consistency.json",
+]
 WEB_FORMS = [
     "/sign-in",
     "/sign-out",
@@ -287,6 +300,7 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # caller here lands on the sign-in page (the client follows the redirect); and a form sent
     # without the node's form token is refused whoever sends it. tests/web tests them by role.
     **{("GET", page): (nothing, PUBLIC) for page in WEB_PAGES},
+    ("GET", "/treaty/participants/{code}"): (lambda n: Call(path={"code": "VNM"}), PUBLIC),
     **{("POST", form): (nothing, dict.fromkeys(PRINCIPALS, 403)) for form in WEB_FORMS},
     ("GET", "/api/v1/federation/refusals"): (nothing, expect("UM", denied=403, foreign=403)),
     # --- requests: collection ---
@@ -540,7 +554,17 @@ def test_every_route_has_a_row(matrix: Matrix) -> None:
     assert sorted(set(ROWS) - routes) == []
     # The three faces of the node are all here: the API, federation, and the pages.
     faces = {p.split("/")[1] for _, p in routes}
-    assert faces == {"api", "federation", "", "static", "sign-in", "sign-out", "account"}
+    assert faces == {
+        "api",
+        "federation",
+        "",
+        "static",
+        "sign-in",
+        "sign-out",
+        "account",
+        "treaty",
+        "ledger",
+    }
 
 
 def call(matrix: Matrix, method: str, template: str, made: Call, column: str) -> Any:
