@@ -225,9 +225,10 @@ def request_page(
     taken = _done(done)
     if taken is not None:
         _ = gettext_for(request)
+        status_name = context["status_name"]
         context["confirmation"] = _("Done: %(step)s. The request is now: %(status)s.") % {
             "step": _(STEP_NAMES[taken]),
-            "status": _(context["status_name"]),
+            "status": _(status_name),
         }
     return render(request, "request.html", context)
 
