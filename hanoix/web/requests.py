@@ -207,6 +207,8 @@ def _page_context(request: Request, node: Node, principal: Principal, reference:
         "consents": list(found.conditions.consents),
         "grounds": grounds,
         "is_preservation": rulebook.is_preservation(kind),
+        "kind_title": rulebook.spec(kind).title,
+        "kind_article": str(rulebook.legal_basis_article(kind)),
         "refusal_cautions": rulebook.refusal_cautions(kind, found.refusal.grounds)
         if found.refusal
         else [],
