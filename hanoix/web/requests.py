@@ -284,8 +284,11 @@ def _postponement(form: FormData, user: User, now: datetime) -> Payload:
 
 
 def _refusal(form: FormData, user: User, now: datetime) -> Payload:
-    grounds = [g for g in form.getlist("grounds") if isinstance(g, str)][: limits.MAX_GROUNDS]
-    grounds = [g[: limits.MAX_LABEL_CHARS] for g in grounds]
+    grounds = [g for g in form.getlist("grounds") if isinstance(g, str)]
+    if len(grounds) > limits.MAX_GROUNDS or any(len(g) > limits.MAX_LABEL_CHARS for g in grounds):
+        # The form offers only the kind's coded grounds: anything longer is not one of them.
+        message = "grounds: choose among the grounds of refusal listed on the page"
+        raise InputError(message, problems=[Problem(message, field="grounds")])
     return Refusal(
         grounds=tuple(grounds), reasons=_text(form, "reasons"), consulted=_ticked(form, "consulted")
     )

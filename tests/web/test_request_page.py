@@ -275,6 +275,8 @@ def test_a_refusal_without_reasons_or_on_an_unknown_ground_changes_nothing(
     assert "reasons must be given" in no_reasons.text
     unknown = take(approver, request, "refuse", {"grounds": ["bank-secrecy"], "reasons": "no"})
     assert unknown.status_code == 422 and 'data-testid="refused"' in unknown.text
+    forged = take(approver, request, "refuse", {"grounds": ["x" * 201], "reasons": "no"})
+    assert forged.status_code == 400 and "choose among the grounds" in forged.text
     assert passed(world, request).status is Status.ACKNOWLEDGED
     assert passed(world, request).version == request.version
 
