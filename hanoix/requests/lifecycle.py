@@ -19,7 +19,15 @@ from datetime import datetime
 from typing import Any
 
 from hanoix.convention import RequestKind
-from hanoix.errors import ConflictError, InputError, Problem, RuleViolationError, TransitionError
+from hanoix.errors import (
+    ConflictError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    Problem,
+    RuleViolationError,
+    TransitionError,
+)
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.requests import rulebook
 from hanoix.requests.authorisation import authorise, authorise_actor, check_visible
@@ -626,6 +634,40 @@ def apply(
         changed, action, before, transition.side, actor, at, (note or "").strip() or None, details
     )
     return Step(recorded, _event(recorded, entry, transition.event))
+
+
+# Steps the table allows from a state that make sense only for some requests: what the step
+# changes must exist. The effects above refuse them all the same; this lets a page leave them out.
+_APPLIES: dict[Action, Callable[[CooperationRequest], bool]] = {
+    Action.EXTEND_PRESERVATION: lambda request: request.preservation is not None,
+    Action.LINK_FOLLOW_UP: lambda request: rulebook.is_preservation(request.kind),
+    Action.REFUSE: lambda request: bool(rulebook.spec(request.kind).refusal_grounds),
+}
+
+
+def open_steps(user: User, request: CooperationRequest) -> tuple[Action, ...]:
+    """The lifecycle steps ``user`` may take on ``request`` now, in table order: those the
+    table allows from its status that a person takes (not the node's automatic ones), that
+    :func:`authorise` lets ``user`` take on this copy, and that apply to this request.
+
+    A step listed may still be refused for what it carries (a refusal's grounds, a
+    postponement's reason) or, for submit, approve and send, for the request's own gaps:
+    :func:`apply` decides, with the message that says why.
+    """
+    check_visible(user, request)
+    open_to_user = []
+    for action in possible_actions(request.status):
+        if TRANSITIONS_BY_ACTION[action].automatic:
+            continue
+        applies = _APPLIES.get(action)
+        if applies is not None and not applies(request):
+            continue
+        try:
+            authorise(user, action, request)
+        except (PermissionDeniedError, NotFoundError):
+            continue
+        open_to_user.append(action)
+    return tuple(open_to_user)
 
 
 # --- preservation followed by MLA ---------------------------------------------------------

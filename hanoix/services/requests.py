@@ -70,6 +70,7 @@ from hanoix.requests import (
     deadlines_for,
     draft_request,
     not_found,
+    open_steps,
     reference_year,
     register_incoming,
 )
@@ -589,10 +590,12 @@ def follow_up(
 
 @dataclass(frozen=True)
 class Shown:
-    """A request as its reader may see it, with its open deadlines at ``now``."""
+    """A request as its reader may see it, with its open deadlines at ``now`` and the
+    lifecycle steps the reader may take on it now (:func:`hanoix.requests.open_steps`)."""
 
     request: CooperationRequest
     deadlines: list[DeadlineStatus]
+    steps: tuple[Action, ...] = ()
 
 
 def show(node: Node, user: User, reference: str) -> Shown:
@@ -605,7 +608,8 @@ def show(node: Node, user: User, reference: str) -> Shown:
             store.follow_ups_of(session, str(request.reference)) if request.preservation else []
         )
     statuses = deadlines_due([request, *others], now)
-    return Shown(request, [s for s in statuses if s.deadline.request_id == request.id])
+    own = [s for s in statuses if s.deadline.request_id == request.id]
+    return Shown(request, own, open_steps(user, request))
 
 
 def validate_request(node: Node, user: User, reference: str) -> ValidationReport:

@@ -208,6 +208,12 @@ WEB_FORMS = [
     "/account/second-factor/confirm",
 ]
 
+
+def a_step_form(node: Node) -> Call:
+    """A request's page's form for one step (a token-less POST is refused as any form)."""
+    return Call(path={**out("draft")(node).path, "step": "submit"})
+
+
 ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # --- the node, the Convention, the treaty: public ---
     ("GET", "/api/v1/openapi.json"): (nothing, PUBLIC),
@@ -302,6 +308,9 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     **{("GET", page): (nothing, PUBLIC) for page in WEB_PAGES},
     ("GET", "/treaty/participants/{code}"): (lambda n: Call(path={"code": "VNM"}), PUBLIC),
     **{("POST", form): (nothing, dict.fromkeys(PRINCIPALS, 403)) for form in WEB_FORMS},
+    # A bearer token is not a browser's session: the page sends it to sign in (200 there).
+    ("GET", "/requests/{reference}"): (out("draft"), PUBLIC),
+    ("POST", "/requests/{reference}/{step}"): (a_step_form, dict.fromkeys(PRINCIPALS, 403)),
     ("GET", "/api/v1/federation/refusals"): (nothing, expect("UM", denied=403, foreign=403)),
     # --- requests: collection ---
     ("GET", "/api/v1/requests"): (nothing, expect("DAOEUXF")),
@@ -564,6 +573,7 @@ def test_every_route_has_a_row(matrix: Matrix) -> None:
         "account",
         "treaty",
         "ledger",
+        "requests",
     }
 
 
