@@ -81,12 +81,14 @@ from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
 from hanoix.services.validation import (
     AUTHENTIC_LANGUAGES,
+    DocumentValidation,
     DraftValidation,
     TreatyView,
     known_state,
     new_id,
     new_request_spec,
     require_role,
+    validate_document_with,
     validate_draft_with,
     validate_with,
 )
@@ -103,6 +105,7 @@ __all__ = [
     "MAX_PAGE",
     "Created",
     "DisclosureNotice",
+    "DocumentValidation",
     "DraftInput",
     "DraftValidation",
     "History",
@@ -131,6 +134,7 @@ __all__ = [
     "take_step",
     "user_for_principal",
     "user_named",
+    "validate_document",
     "validate_draft",
     "validate_request",
 ]
@@ -306,6 +310,18 @@ def validate_draft(node: Node, draft: DraftInput, *, user: User | None = None) -
         treaty = _treaty(session)
     return validate_draft_with(
         treaty, draft, node_state=node.settings.state, now=node.clock.now(), user=user
+    )
+
+
+def validate_document(node: Node, data: object, *, user: User | None = None) -> DocumentValidation:
+    """Validate a raw request document in one pass against the node's treaty data, storing
+    nothing: every problem of a document that cannot be used yet, with every gap, or the
+    findings of one that can (see :func:`hanoix.services.validation.validate_document_with`).
+    The API's validate route and the drafting form call this."""
+    with node.unit_of_work() as session:
+        treaty = _treaty(session)
+    return validate_document_with(
+        treaty, data, node_state=node.settings.state, now=node.clock.now(), user=user
     )
 
 

@@ -266,7 +266,7 @@ def test_submitting_an_incomplete_request_names_each_missing_content_and_article
     with pytest.raises(RuleViolationError) as caught:
         step(world, "drafter", request, Action.SUBMIT)
     assert [(p.field, p.article) for p in caught.value.problems] == [
-        ("summary_of_facts", "Art. 40(15)(c)")
+        ("contents.summary_of_facts", "Art. 40(15)(c)")
     ]
     assert ledger_size(world) == 1
 
@@ -499,7 +499,7 @@ def test_validating_a_document_stores_nothing(world: Node) -> None:
     )
     assert not result.valid
     assert [(p.field, p.article) for p in result.report.errors] == [
-        ("data_to_preserve", "Art. 42(3)(c)")
+        ("contents.data_to_preserve", "Art. 42(3)(c)")
     ]
     assert ledger_size(world) == 0
     with pytest.raises(InputError, match="requesting_state"):
