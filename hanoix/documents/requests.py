@@ -163,7 +163,11 @@ class RequestDocument(BaseModel):
     channel: Channel | None = Field(
         default=None, description="how the request travels (default: from the kind)"
     )
-    urgent: StrictBool = False
+    urgent: StrictBool = Field(
+        default=False,
+        description="the request asks to be handled without delay (the 24/7 network carries "
+        "urgent requests of the kinds it may, Art. 41)",
+    )
     restricted: StrictBool = Field(
         default=False, description="visible only to the handling authority"
     )

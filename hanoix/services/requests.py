@@ -78,6 +78,7 @@ from hanoix.requests.transitions import TRANSITIONS_BY_ACTION
 from hanoix.services import custody
 from hanoix.services.auth import Principal
 from hanoix.services.custody import CustodyLedger
+from hanoix.services.drafting import DraftingCheck, drafting_check_with
 from hanoix.services.node import Node
 from hanoix.services.validation import (
     AUTHENTIC_LANGUAGES,
@@ -108,6 +109,7 @@ __all__ = [
     "DocumentValidation",
     "DraftInput",
     "DraftValidation",
+    "DraftingCheck",
     "History",
     "HistoryStep",
     "IdempotencyKeyReusedError",
@@ -121,6 +123,7 @@ __all__ = [
     "create",
     "deadlines",
     "default_channel",
+    "drafting_check",
     "follow_up",
     "history",
     "list_requests",
@@ -321,6 +324,16 @@ def validate_document(node: Node, data: object, *, user: User | None = None) -> 
     with node.unit_of_work() as session:
         treaty = _treaty(session)
     return validate_document_with(
+        treaty, data, node_state=node.settings.state, now=node.clock.now(), user=user
+    )
+
+
+def drafting_check(node: Node, data: object, *, user: User | None = None) -> DraftingCheck:
+    """What the drafting form shows for a partly filled document, against the node's treaty
+    data (see :func:`hanoix.services.drafting.drafting_check_with`); stores nothing."""
+    with node.unit_of_work() as session:
+        treaty = _treaty(session)
+    return drafting_check_with(
         treaty, data, node_state=node.settings.state, now=node.clock.now(), user=user
     )
 
