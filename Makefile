@@ -9,7 +9,7 @@ HOME_DIR ?= .hanoix
 DEMO_DIR ?= .hanoix-demo
 PYTEST_ARGS ?=
 
-.PHONY: demo install test test-setup lint format typecheck lock clean openapi
+.PHONY: demo install test test-setup lint format typecheck lock clean openapi messages
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,14 @@ typecheck: install
 ## make openapi: regenerate docs/openapi.json from the application (commit the result)
 openapi: install
 	$(PY) scripts/openapi.py
+
+## make messages: extract the web pages' strings and update every language's catalogue
+## (hanoix/web/locales/<code>/LC_MESSAGES/messages.po); translate the new entries, then commit
+messages: install
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
+		-o hanoix/web/locales/messages.pot .
+	$(VENV)/bin/pybabel update -i hanoix/web/locales/messages.pot -d hanoix/web/locales \
+		--no-fuzzy-matching --ignore-obsolete
 
 ## make lock: re-pin every dependency (direct and transitive) after changing pyproject.toml
 lock:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import hanoix
+import hanoix.web
 from hanoix.api import (
     auth,
     convention,
@@ -25,7 +25,6 @@ from hanoix.api.limits import BodyLimitMiddleware
 from hanoix.api.logging_middleware import RequestLogMiddleware
 from hanoix.api.problems import PROBLEM_RESPONSES
 from hanoix.services.node import Node
-from hanoix.web import pages
 
 API_PREFIX = "/api/v1"
 
@@ -62,8 +61,7 @@ def create_app(node: Node) -> FastAPI:
     security.document_security(app)
     security.document_preconditions(app)
     docs.install(app, API_PREFIX)
-    app.mount("/static", StaticFiles(directory=pages.WEB_DIR / "static"), name="static")
-    app.include_router(pages.router)
+    hanoix.web.install(app)
     # Added last, so the outermost middleware: a body too large is refused before anything else
     # reads it. The security headers wrap the whole stack, the 413 and any 500 included.
     app.add_middleware(BodyLimitMiddleware)

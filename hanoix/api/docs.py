@@ -3,8 +3,8 @@
 Swagger UI's files come from the pinned ``fastapi-offline`` package (its Swagger UI 5 bundle),
 mounted under ``/static/swagger-ui``; nothing is loaded from a CDN, so the page works offline
 and no third party's script runs on the node's origin. It is started by a script file of the
-node's own (``hanoix/web/static/swagger-init.js``), as the Content-Security-Policy forbids
-inline scripts.
+node's own (``hanoix/api/static/swagger-init.js``, under ``/static/api-docs``), as the
+Content-Security-Policy forbids inline scripts.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import fastapi_offline
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 
-from hanoix.web.pages import templates
-
+API_DIR = Path(__file__).parent
 SWAGGER_UI_DIR = Path(fastapi_offline.__file__).parent / "static"
+templates = Jinja2Templates(directory=API_DIR / "templates")
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,4 +34,5 @@ def install(app: FastAPI, prefix: str) -> None:
     """Serve the page under ``prefix`` and Swagger UI's files; call before ``/static`` is
     mounted (the first mount that matches a path answers it)."""
     app.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI_DIR), name="swagger-ui")
+    app.mount("/static/api-docs", StaticFiles(directory=API_DIR / "static"), name="api-docs")
     app.include_router(router, prefix=prefix)

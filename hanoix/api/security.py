@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Annotated, Any
 
@@ -16,10 +15,8 @@ from hanoix.api.problems import problem_doc
 from hanoix.errors import AuthenticationError, PermissionDeniedError
 from hanoix.services import auth
 from hanoix.services.auth import Principal
-from hanoix.services.custody import ledger_origin
 from hanoix.services.node import Node
 
-SESSION_COOKIE_PREFIX = "hanoix_session_"
 _bearer = HTTPBearer(auto_error=False, description="an API token: hxt_<id>_<secret>")
 
 
@@ -67,19 +64,11 @@ def client_address(request: Request) -> str | None:
 
 
 def session_cookie_name(request: Request) -> str:
-    """The name of this node's session cookie: its own, from the ledger's origin.
-
-    Browsers keep cookies per host, not per port: with one name for every node, signing in to
-    a second node on the same host (the demo's three, an operator's test node) signed out of
-    the first. The origin is the node's lasting name, the same for all its API workers.
-    """
+    """This node's session cookie (:func:`hanoix.services.auth.session_cookie_name`), looked
+    up once per app."""
     name = getattr(request.app.state, "session_cookie", None)
     if not isinstance(name, str):
-        node: Node = request.app.state.node
-        with node.unit_of_work() as session:
-            origin = ledger_origin(node.settings, session)
-        name = SESSION_COOKIE_PREFIX + hashlib.sha256(origin.encode()).hexdigest()[:12]
-        request.app.state.session_cookie = name
+        name = request.app.state.session_cookie = auth.session_cookie_name(request.app.state.node)
     return name
 
 

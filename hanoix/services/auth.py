@@ -50,6 +50,7 @@ from hanoix.errors import (
     RetryLaterError,
 )
 from hanoix.services import second_factor
+from hanoix.services.custody import ledger_origin
 from hanoix.services.second_factor import Enrolment, SecretBox
 from hanoix.store.auth import (
     ApiTokenRow,
@@ -680,6 +681,22 @@ def resume_session(
     return _principal(session, user, credential="session", policy=policy)
 
 
+SESSION_COOKIE_PREFIX = "hanoix_session_"
+
+
+def session_cookie_name(node: Node) -> str:
+    """The name of this node's session cookie: its own, from the ledger's origin.
+
+    Browsers keep cookies per host, not per port: with one name for every node, signing in to
+    a second node on the same host (the demo's three, an operator's test node) signed out of
+    the first. The origin is the node's lasting name, the same for all its web workers; the
+    API and the web pages share the one cookie, so that a page's session calls the API too.
+    """
+    with node.unit_of_work() as session:
+        origin = ledger_origin(node.settings, session)
+    return SESSION_COOKIE_PREFIX + hashlib.sha256(origin.encode()).hexdigest()[:12]
+
+
 def end_session(session: Session, clock: Clock, session_id: str) -> int:
     """Sign out: end the session and revoke the API tokens made in it; returns how many."""
     digest = _digest(session_id)
@@ -687,6 +704,50 @@ def end_session(session: Session, clock: Clock, session_id: str) -> int:
     if row is not None:
         session.delete(row)
     return _revoke_where(session, clock, ApiTokenRow.web_session == digest)
+
+
+def change_password(
+    node: Node, user_id: int, current: str, new: str, *, keep_session: str | None = None
+) -> int:
+    """Change a signed-in user's own password, proven by the current one; then end their other
+    web sessions (with the API tokens made in them), since whoever knew the old password may
+    hold one. Returns how many sessions ended. A wrong current password counts towards the
+    account's lockout like a failed sign-in."""
+    if len(new) < MIN_PASSWORD_LENGTH:
+        message = f"the new password is too short: use at least {MIN_PASSWORD_LENGTH} characters"
+        raise InputError(message, problems=[Problem(message, field="new_password")])
+    if new == current:
+        message = "the new password is the current one: choose another"
+        raise InputError(message, problems=[Problem(message, field="new_password")])
+    credentials = node.credentials
+    with node.unit_of_work() as session:
+        user = session.get(UserRow, user_id)
+        if user is None or not user.active or user.locked_at is not None:
+            raise AuthenticationError("your session has ended: sign in again")
+        username, stored = user.username, user.password_hash
+    credentials.check_throttle(username, None)
+    with credentials.gate.slot():
+        matched = _verify_password(stored or _dummy_hash(), current) and stored is not None
+    if not matched:
+        credentials.record_failure(username, None, user_id)
+        message = "the current password is wrong"
+        raise AuthenticationError(message, problems=[Problem(message, field="current_password")])
+    kept = _digest(keep_session) if keep_session else None
+    with node.unit_of_work() as session:
+        user = session.get(UserRow, user_id)
+        if user is None:
+            raise AuthenticationError("your session has ended: sign in again")
+        user.password_hash = _hasher.hash(new)
+        others = [
+            row.id_hash
+            for row in session.scalars(select(SessionRow).where(SessionRow.user_id == user_id))
+            if row.id_hash != kept
+        ]
+        for digest in others:
+            session.execute(delete(SessionRow).where(SessionRow.id_hash == digest))
+            _revoke_where(session, node.clock, ApiTokenRow.web_session == digest)
+    credentials.forgive_account(username)
+    return len(others)
 
 
 # --- users ------------------------------------------------------------------------------------

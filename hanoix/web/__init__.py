@@ -1,0 +1,17 @@
+"""The web desk: pages rendered on the server (Jinja2, htmx for the live parts) over the same
+services the API uses; no rule is written here. ``install`` adds them to the node's app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from hanoix.web import account, pages
+from hanoix.web.templating import WEB_DIR
+
+
+def install(app: FastAPI) -> None:
+    """Mount the pages and their static files (after the API's routes and mounts)."""
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.include_router(account.router)
+    app.include_router(pages.router)

@@ -185,6 +185,16 @@ NOTE = {"note": "see the letter of 20 November"}
 # no State, so no request is visible to them.
 STEP = {"admin": 404}
 
+WEB_PAGES = ["/sign-in", "/account", "/account/password", "/account/second-factor"]
+WEB_FORMS = [
+    "/sign-in",
+    "/sign-out",
+    "/account/preferences",
+    "/account/password",
+    "/account/second-factor",
+    "/account/second-factor/confirm",
+]
+
 ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # --- the node, the Convention, the treaty: public ---
     ("GET", "/api/v1/openapi.json"): (nothing, PUBLIC),
@@ -269,6 +279,15 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # --- the web pages and their static files: public ---
     ("GET", "/"): (nothing, PUBLIC),
     ("GET", "/static/{path}"): (lambda n: Call(path={"path": "hanoix.css"}), PUBLIC),
+    ("GET", "/static/api-docs/{path}"): (
+        lambda n: Call(path={"path": "swagger-init.js"}),
+        PUBLIC,
+    ),
+    # The pages of a signed-in user take the session cookie only, never an API token: every
+    # caller here lands on the sign-in page (the client follows the redirect); and a form sent
+    # without the node's form token is refused whoever sends it. tests/web tests them by role.
+    **{("GET", page): (nothing, PUBLIC) for page in WEB_PAGES},
+    **{("POST", form): (nothing, dict.fromkeys(PRINCIPALS, 403)) for form in WEB_FORMS},
     ("GET", "/api/v1/federation/refusals"): (nothing, expect("UM", denied=403, foreign=403)),
     # --- requests: collection ---
     ("GET", "/api/v1/requests"): (nothing, expect("DAOEUXF")),
@@ -519,8 +538,9 @@ def test_every_route_has_a_row(matrix: Matrix) -> None:
     missing = sorted(routes - set(ROWS))
     assert not missing, f"routes without a row in the authorisation matrix: {missing}"
     assert sorted(set(ROWS) - routes) == []
-    # The three faces of the node are all here.
-    assert {p.split("/")[1] for _, p in routes} == {"api", "federation", "", "static"}
+    # The three faces of the node are all here: the API, federation, and the pages.
+    faces = {p.split("/")[1] for _, p in routes}
+    assert faces == {"api", "federation", "", "static", "sign-in", "sign-out", "account"}
 
 
 def call(matrix: Matrix, method: str, template: str, made: Call, column: str) -> Any:

@@ -44,7 +44,7 @@ def _assert_secured(response: object) -> None:
         ("GET", "/api/v1/openapi.json", 200),
         ("GET", "/api/v1/docs", 200),
         ("GET", "/static/hanoix.css", 200),
-        ("GET", "/static/swagger-init.js", 200),
+        ("GET", "/static/api-docs/swagger-init.js", 200),
         ("GET", "/static/swagger-ui/swagger-ui-bundle.js", 200),
         ("GET", "/static/swagger-ui/swagger-ui.css", 200),
         ("GET", "/static/nothing-here.js", 404),

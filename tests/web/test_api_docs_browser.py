@@ -8,7 +8,6 @@ chromium, and its absence fails the test.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,30 +17,7 @@ from hanoix.api.app import create_app
 from hanoix.config import load_settings
 from hanoix.services.node import Node
 from tests.serving import served_in_thread
-
-CHROMIUM = Path("/usr/lib/chromium/chromium")
-# From /work/shared/ENVIRONMENT.md: the last flag also stops the DNS look-ups Chromium makes
-# to outside hosts on its own, so that only the page's own requests are seen.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-]
-
-
-def _chromium_or_skip() -> Path:
-    if CHROMIUM.is_file():
-        return CHROMIUM
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test-setup.sh installs it when CI=true")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI runs this test")
+from tests.web.browser import CHROMIUM_ARGS, chromium_or_skip
 
 
 @pytest.fixture
@@ -58,7 +34,7 @@ def served(tmp_path: Path) -> Iterator[str]:
 
 
 def test_the_api_docs_render_offline_with_no_request_leaving_the_node(served: str) -> None:
-    executable = _chromium_or_skip()
+    executable = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     requested: list[str] = []

@@ -1,0 +1,129 @@
+"""Rendering pages: one Jinja2 environment per language, the same context on every page.
+
+A page is rendered in the request's language (:mod:`hanoix.web.i18n`) and its dates in the
+user's time zone, always shown with the zone's name so that a clerk in Vienna and an officer in
+Hanoi reading the same deadline know which clock it is on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import jinja2
+from babel.dates import format_date, format_datetime
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+import hanoix
+from hanoix.web import i18n
+
+WEB_DIR = Path(__file__).parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+TIME_ZONE_COOKIE = "hanoix_tz"
+DEFAULT_TIME_ZONE = "UTC"
+
+
+def N_(message: str) -> str:  # noqa: N802  (gettext's name for "translate later")
+    """Mark a message for the catalogue; it is translated where it is shown."""
+    return message
+
+
+ROLE_NAMES = {
+    "drafter": N_("drafter"),
+    "approver": N_("approver"),
+    "officer_24_7": N_("24/7 officer"),
+    "examiner": N_("examiner"),
+    "auditor": N_("auditor"),
+    "administrator": N_("administrator"),
+}
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def time_zone_of(request: Request) -> ZoneInfo:
+    name = request.cookies.get(TIME_ZONE_COOKIE) or DEFAULT_TIME_ZONE
+    try:
+        return ZoneInfo(name) if name in time_zones() else ZoneInfo(DEFAULT_TIME_ZONE)
+    except ZoneInfoNotFoundError:
+        return ZoneInfo(DEFAULT_TIME_ZONE)
+
+
+def language_of(request: Request) -> str:
+    cached = getattr(request.state, "language", None)
+    if isinstance(cached, str):
+        return cached
+    language = i18n.choose(
+        request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
+    )
+    request.state.language = language
+    return language
+
+
+@cache
+def environment(language: str) -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
+    templates = Jinja2Templates(env=env)
+    translate = i18n.translations(language).gettext
+    templates.env.globals["role_names"] = {k: translate(v) for k, v in ROLE_NAMES.items()}
+    templates.env.globals["language"] = language
+    templates.env.globals["direction"] = "rtl" if i18n.is_right_to_left(language) else "ltr"
+    return templates
+
+
+def gettext_for(request: Request) -> Any:
+    """``_`` for a page's Python code (a message built outside a template)."""
+    return i18n.translations(language_of(request)).gettext
+
+
+def _formatters(language: str, zone: ZoneInfo) -> dict[str, Any]:
+    def when(value: datetime | None, length: str = "medium") -> str:
+        if value is None:
+            return ""
+        local = format_datetime(value, length, tzinfo=zone, locale=language)
+        return f"{local} ({zone.key})"
+
+    def day(value: date | None, length: str = "medium") -> str:
+        return "" if value is None else format_date(value, length, locale=language)
+
+    return {"when": when, "day": day, "time_zone": zone.key}
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """A page: ``template`` with ``context`` and what every page needs (the user, the form
+    token, the language, the time zone, the version)."""
+    language = language_of(request)
+    full: dict[str, Any] = {
+        "version": hanoix.__version__,
+        "user": getattr(request.state, "user", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "languages": [(code, i18n.native_name(code)) for code in i18n.languages()],
+        **_formatters(language, time_zone_of(request)),
+        **(context or {}),
+    }
+    response = environment(language).TemplateResponse(
+        request, template, full, status_code=status_code
+    )
+    response.headers["Content-Language"] = language
+    # Pages show a user's cases: never kept by a shared cache or the browser's back button.
+    response.headers["Cache-Control"] = "no-store"
+    return response

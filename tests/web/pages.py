@@ -1,0 +1,62 @@
+"""Helpers for tests of the web pages: a node with users of each role, a browser-like client."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from hanoix.services import auth
+from hanoix.services.node import Node
+
+PASSWORD = "correct horse battery"
+_FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def add_people(node: Node) -> None:
+    """Viet Nam's 24/7 point of contact (Lan), its central authority (Minh drafts, Thu
+    approves) and an administrator."""
+    with node.unit_of_work() as session:
+        auth.add_authority(
+            session, node.clock, auth.Authority("VNM-247", "A05", "contact-24-7", "VNM")
+        )
+        auth.add_authority(
+            session, node.clock, auth.Authority("VNM-MPS", "MPS", "central-authority", "VNM")
+        )
+        for username, name, roles, authority in [
+            ("lan", "Lan Nguyen", {"officer_24_7"}, "VNM-247"),
+            ("minh", "Minh Tran", {"drafter"}, "VNM-MPS"),
+            ("thu", "Thu Le", {"approver"}, "VNM-MPS"),
+            ("root", "Root", {"administrator"}, None),
+        ]:
+            auth.add_user(
+                session,
+                node.clock,
+                username=username,
+                display_name=name,
+                roles=roles,
+                authority=authority,
+                password=PASSWORD,
+            )
+
+
+def form_token(html: str) -> str:
+    found = _FORM_TOKEN.search(html)
+    assert found, "the page has no form token"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD, **extra: str) -> str:
+    """Sign in through the sign-in page as a browser does; returns the page landed on."""
+    page = client.get("/sign-in")
+    response = client.post(
+        "/sign-in",
+        data={
+            "csrf_token": form_token(page.text),
+            "username": username,
+            "password": password,
+            **extra,
+        },
+    )
+    assert response.status_code == 200, response.text
+    return response.text

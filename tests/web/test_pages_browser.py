@@ -1,0 +1,138 @@
+"""The pages in a real browser (Debian's headless Chromium): a user signs in, finds their way
+by keyboard, and every page passes axe with no serious or critical violation, sends nothing
+off the node and breaks no rule of the Content-Security-Policy. The screenshots it takes are
+the ones the README shows (docs/screenshots/)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hanoix.api.app import create_app
+from hanoix.config import load_settings
+from hanoix.services.node import Node
+from tests.serving import served_in_thread
+from tests.web.browser import accessibility_problems, chromium, screenshot
+from tests.web.pages import PASSWORD, add_people
+
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    node = Node.open(load_settings(tmp_path / "home", environ={}, state="VNM"))
+    node.initialise()
+    add_people(node)
+    try:
+        with served_in_thread(create_app(node)) as base:
+            yield base
+    finally:
+        node.close()
+
+
+class Watched:
+    """What a page did that it should not: requests off the node, CSP refusals, script errors."""
+
+    def __init__(self, page: Any, base: str) -> None:
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        page.on(
+            "request",
+            lambda request: (
+                None if request.url.startswith(base + "/") else self.outside.append(request.url)
+            ),
+        )
+        # A page answered 4xx is the page's own answer (a refused form); a file of the page
+        # that fails to load is not.
+        page.on(
+            "response",
+            lambda response: (
+                self.errors.append(f"{response.status} {response.url}")
+                if response.status >= 400 and response.request.resource_type != "document"
+                else None
+            ),
+        )
+        page.on(
+            "console",
+            lambda message: (
+                self.errors.append(message.text)
+                if message.type == "error" and not message.text.startswith("Failed to load")
+                else None
+            ),
+        )
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+
+def _checked(page: Any, name: str | None = None) -> None:
+    problems = accessibility_problems(page)
+    assert not problems, f"{page.url}: {problems}"
+    if name:
+        screenshot(page, name)
+
+
+def test_a_user_signs_in_by_keyboard_and_every_page_is_accessible(served: str) -> None:
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        watched = Watched(page, served)
+
+        page.goto(f"{served}/")
+        _checked(page, "front-page")
+        # The first Tab reaches the link that skips to the content, and focus is visible.
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip"
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline == "solid"
+
+        page.goto(f"{served}/account")
+        assert page.url == f"{served}/sign-in?next=/account"
+        _checked(page, "sign-in")
+        # The username field has the focus as the page opens: type, Tab, type, Enter.
+        assert page.evaluate("document.activeElement.id") == "username"
+        page.keyboard.type("lan")
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.url == f"{served}/account", page.inner_text("main")
+        whoami = page.get_by_test_id("whoami").inner_text()
+        assert "Lan Nguyen" in whoami and "VNM-247" in whoami and "24/7 officer" in whoami
+        _checked(page, "account")
+
+        for path in ("/account/password", "/account/second-factor", "/"):
+            page.goto(f"{served}{path}")
+            _checked(page)
+
+        page.goto(f"{served}/account/password")
+        page.get_by_label("Current password").fill("not the password")
+        page.locator("#new_password").fill("a longer passphrase")
+        page.get_by_label("New password again").fill("a longer passphrase")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Change the password").click()
+        assert "the current password is wrong" in page.inner_text("main")
+        _checked(page, "change-password-refused")
+
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign out").click()
+        assert page.url == f"{served}/sign-in"
+        page.goto(f"{served}/account")
+        assert "/sign-in" in page.url
+        context.close()
+    assert not watched.outside, watched.outside
+    assert not watched.errors, watched.errors
+
+
+def test_the_pages_in_french(served: str) -> None:
+    with chromium() as browser:
+        context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{served}/sign-in")
+        assert page.locator("html").get_attribute("lang") == "fr"
+        assert page.get_by_role("button", name="Se connecter").is_visible()
+        _checked(page, "sign-in-fr")
+        context.close()
