@@ -185,7 +185,13 @@ NOTE = {"note": "see the letter of 20 November"}
 # no State, so no request is visible to them.
 STEP = {"admin": 404}
 
-WEB_PAGES = ["/sign-in", "/account", "/account/password", "/account/second-factor"]
+WEB_PAGES = [
+    "/sign-in",
+    "/account",
+    "/account/password",
+    "/account/second-factor",
+    "/requests/new",
+]
 WEB_FORMS = [
     "/sign-in",
     "/sign-out",
@@ -288,6 +294,19 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # without the node's form token is refused whoever sends it. tests/web tests them by role.
     **{("GET", page): (nothing, PUBLIC) for page in WEB_PAGES},
     **{("POST", form): (nothing, dict.fromkeys(PRINCIPALS, 403)) for form in WEB_FORMS},
+    ("GET", "/requests/new/{kind}"): (lambda n: Call(path={"kind": "mla"}), PUBLIC),
+    ("POST", "/requests/new/{kind}"): (
+        lambda n: Call(path={"kind": "mla"}),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
+    ("POST", "/requests/new/{kind}/check"): (
+        lambda n: Call(path={"kind": "mla"}),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
+    ("POST", "/requests/{reference}/follow-up"): (
+        out("executed", kind=RequestKind.PRESERVATION),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
     ("GET", "/api/v1/federation/refusals"): (nothing, expect("UM", denied=403, foreign=403)),
     # --- requests: collection ---
     ("GET", "/api/v1/requests"): (nothing, expect("DAOEUXF")),
@@ -540,7 +559,16 @@ def test_every_route_has_a_row(matrix: Matrix) -> None:
     assert sorted(set(ROWS) - routes) == []
     # The three faces of the node are all here: the API, federation, and the pages.
     faces = {p.split("/")[1] for _, p in routes}
-    assert faces == {"api", "federation", "", "static", "sign-in", "sign-out", "account"}
+    assert faces == {
+        "api",
+        "federation",
+        "",
+        "static",
+        "sign-in",
+        "sign-out",
+        "account",
+        "requests",
+    }
 
 
 def call(matrix: Matrix, method: str, template: str, made: Call, column: str) -> Any:
