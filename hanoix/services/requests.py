@@ -79,15 +79,18 @@ from hanoix.requests.transitions import TRANSITIONS_BY_ACTION
 from hanoix.services import custody
 from hanoix.services.auth import Principal
 from hanoix.services.custody import CustodyLedger
+from hanoix.services.drafting import DraftingCheck, drafting_check_with
 from hanoix.services.node import Node
 from hanoix.services.validation import (
     AUTHENTIC_LANGUAGES,
+    DocumentValidation,
     DraftValidation,
     TreatyView,
     known_state,
     new_id,
     new_request_spec,
     require_role,
+    validate_document_with,
     validate_draft_with,
     validate_with,
 )
@@ -104,8 +107,10 @@ __all__ = [
     "MAX_PAGE",
     "Created",
     "DisclosureNotice",
+    "DocumentValidation",
     "DraftInput",
     "DraftValidation",
+    "DraftingCheck",
     "History",
     "HistoryStep",
     "IdempotencyKeyReusedError",
@@ -119,6 +124,7 @@ __all__ = [
     "create",
     "deadlines",
     "default_channel",
+    "drafting_check",
     "follow_up",
     "history",
     "list_requests",
@@ -132,6 +138,7 @@ __all__ = [
     "take_step",
     "user_for_principal",
     "user_named",
+    "validate_document",
     "validate_draft",
     "validate_request",
 ]
@@ -307,6 +314,28 @@ def validate_draft(node: Node, draft: DraftInput, *, user: User | None = None) -
         treaty = _treaty(session)
     return validate_draft_with(
         treaty, draft, node_state=node.settings.state, now=node.clock.now(), user=user
+    )
+
+
+def validate_document(node: Node, data: object, *, user: User | None = None) -> DocumentValidation:
+    """Validate a raw request document in one pass against the node's treaty data, storing
+    nothing: every problem of a document that cannot be used yet, with every gap, or the
+    findings of one that can (see :func:`hanoix.services.validation.validate_document_with`).
+    The API's validate route and the drafting form call this."""
+    with node.unit_of_work() as session:
+        treaty = _treaty(session)
+    return validate_document_with(
+        treaty, data, node_state=node.settings.state, now=node.clock.now(), user=user
+    )
+
+
+def drafting_check(node: Node, data: object, *, user: User | None = None) -> DraftingCheck:
+    """What the drafting form shows for a partly filled document, against the node's treaty
+    data (see :func:`hanoix.services.drafting.drafting_check_with`); stores nothing."""
+    with node.unit_of_work() as session:
+        treaty = _treaty(session)
+    return drafting_check_with(
+        treaty, data, node_state=node.settings.state, now=node.clock.now(), user=user
     )
 
 

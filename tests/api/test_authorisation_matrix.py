@@ -198,6 +198,7 @@ WEB_PAGES = [
     "/ledger/proof.json",
     "/ledger/consistency",
     "/ledger/consistency.json",
+    "/requests/new",
 ]
 WEB_FORMS = [
     "/sign-in",
@@ -311,6 +312,19 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # A bearer token is not a browser's session: the page sends it to sign in (200 there).
     ("GET", "/requests/{reference}"): (out("draft"), PUBLIC),
     ("POST", "/requests/{reference}/{step}"): (a_step_form, dict.fromkeys(PRINCIPALS, 403)),
+    ("GET", "/requests/new/{kind}"): (lambda n: Call(path={"kind": "mla"}), PUBLIC),
+    ("POST", "/requests/new/{kind}"): (
+        lambda n: Call(path={"kind": "mla"}),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
+    ("POST", "/requests/new/{kind}/check"): (
+        lambda n: Call(path={"kind": "mla"}),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
+    ("POST", "/requests/{reference}/follow-up"): (
+        out("executed", kind=RequestKind.PRESERVATION),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
     ("GET", "/api/v1/federation/refusals"): (nothing, expect("UM", denied=403, foreign=403)),
     # --- requests: collection ---
     ("GET", "/api/v1/requests"): (nothing, expect("DAOEUXF")),
