@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hanoix.web import account, pages
+from hanoix.web import account, desks, pages
 from hanoix.web.templating import WEB_DIR
 
 
@@ -14,4 +14,5 @@ def install(app: FastAPI) -> None:
     """Mount the pages and their static files (after the API's routes and mounts)."""
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(account.router)
+    app.include_router(desks.router)
     app.include_router(pages.router)

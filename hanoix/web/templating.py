@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 
 import hanoix
 from hanoix.web import i18n
+from hanoix.web.nav import desk_links
 
 WEB_DIR = Path(__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -64,6 +65,7 @@ def environment(language: str) -> Jinja2Templates:
     templates = Jinja2Templates(env=env)
     templates.env.globals["language"] = language
     templates.env.globals["direction"] = "rtl" if i18n.is_right_to_left(language) else "ltr"
+    templates.env.globals["desk_links"] = desk_links
     return templates
 
 

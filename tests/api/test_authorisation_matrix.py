@@ -185,7 +185,16 @@ NOTE = {"note": "see the letter of 20 November"}
 # no State, so no request is visible to them.
 STEP = {"admin": 404}
 
-WEB_PAGES = ["/sign-in", "/account", "/account/password", "/account/second-factor"]
+WEB_PAGES = [
+    "/sign-in",
+    "/account",
+    "/account/password",
+    "/account/second-factor",
+    "/desk/24-7",
+    "/desk/24-7/arrivals",
+    "/desk/requests",
+    "/desk/approvals",
+]
 WEB_FORMS = [
     "/sign-in",
     "/sign-out",
@@ -288,6 +297,10 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # without the node's form token is refused whoever sends it. tests/web tests them by role.
     **{("GET", page): (nothing, PUBLIC) for page in WEB_PAGES},
     **{("POST", form): (nothing, dict.fromkeys(PRINCIPALS, 403)) for form in WEB_FORMS},
+    ("POST", "/desk/24-7/{envelope_id}/acknowledge"): (
+        lambda n: Call(path={"envelope_id": "0" * 32}),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
     ("GET", "/api/v1/federation/refusals"): (nothing, expect("UM", denied=403, foreign=403)),
     # --- requests: collection ---
     ("GET", "/api/v1/requests"): (nothing, expect("DAOEUXF")),
@@ -540,7 +553,7 @@ def test_every_route_has_a_row(matrix: Matrix) -> None:
     assert sorted(set(ROWS) - routes) == []
     # The three faces of the node are all here: the API, federation, and the pages.
     faces = {p.split("/")[1] for _, p in routes}
-    assert faces == {"api", "federation", "", "static", "sign-in", "sign-out", "account"}
+    assert faces == {"api", "federation", "", "static", "sign-in", "sign-out", "account", "desk"}
 
 
 def call(matrix: Matrix, method: str, template: str, made: Call, column: str) -> Any:
