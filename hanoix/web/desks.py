@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -42,9 +42,21 @@ _STATE = re.compile(r"[A-Z]{3}")
 
 def _since(request: Request, then: datetime, now: datetime) -> str:
     """How long ago ``then`` was, in words of the page's language ("3 minutes ago")."""
+    if now - then < timedelta(minutes=1):  # also a sender's clock a little ahead of ours
+        _ = gettext_for(request)
+        return str(_("just now"))
     return format_timedelta(
         then - now, add_direction=True, threshold=1.5, locale=language_of(request)
     )
+
+
+def _time_left(request: Request, due: datetime, now: datetime) -> str:
+    """The time left until ``due`` ("3 hours left"), or how late it is ("2 days late")."""
+    _ = gettext_for(request)
+    span = format_timedelta(abs(due - now), threshold=1.5, locale=language_of(request))
+    if due <= now:
+        return str(_("%(time)s late") % {"time": span})
+    return str(_("%(time)s left") % {"time": span})
 
 
 # --- the 24/7 desk ------------------------------------------------------------------------
@@ -194,7 +206,7 @@ def _row(request: Request, summary: RequestSummary, now: datetime) -> Row:
         incoming,
         summary.requesting_state if incoming else summary.requested_state,
         status_labels(request).get(summary.status, summary.status),
-        _since(request, due, now) if due is not None else None,
+        _time_left(request, due, now) if due is not None else None,
         due is not None and due <= now,
     )
 

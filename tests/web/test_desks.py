@@ -293,6 +293,8 @@ def test_the_requests_desk_puts_the_overdue_first_then_the_nearest_deadline(
     overdue_row = re.search(rf'<tr class="overdue" data-reference="{first.reference}"', page)
     assert overdue_row is not None
     assert f'<tr class="" data-reference="{second.reference}"' in page
+    left = re.findall(r'<td class="left">(.*?)</td>', page, re.S)
+    assert "30 minutes late" in left[0] and "30 minutes left" in left[1], left
     assert 'href="/requests/' + str(first.reference) + '"' in page
 
 
