@@ -53,6 +53,8 @@ def _since(request: Request, then: datetime, now: datetime) -> str:
 def _time_left(request: Request, due: datetime, now: datetime) -> str:
     """The time left until ``due`` ("3 hours left"), or how late it is ("2 days late")."""
     _ = gettext_for(request)
+    if abs(due - now) < timedelta(minutes=1):
+        return str(_("due now"))
     span = format_timedelta(abs(due - now), threshold=1.5, locale=language_of(request))
     if due <= now:
         return str(_("%(time)s late") % {"time": span})

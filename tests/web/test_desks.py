@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 
 from hanoix.api.app import create_app
@@ -471,3 +472,16 @@ def test_every_desk_page_is_free_of_inline_script_and_style(client: TestClient, 
         assert page.headers["cache-control"] == "no-store"
         assert not re.search(r"<script(?![^>]*\bsrc=)", page.text), path
         assert not re.search(r"\s(style|on[a-z]+)=", page.text), path
+
+
+def test_times_read_as_words_a_clerk_takes_in_at_a_glance() -> None:
+    request = Request({"type": "http", "method": "GET", "path": "/", "headers": []})
+    assert desks._time_left(request, START + timedelta(seconds=30), START) == "due now"
+    assert desks._time_left(request, START + timedelta(hours=2), START) == "2 hours left"
+    assert desks._time_left(request, START - timedelta(days=3), START) == "3 days late"
+    assert desks._since(request, START + timedelta(seconds=5), START) == "just now"
+    assert desks._since(request, START - timedelta(minutes=7), START) == "7 minutes ago"
+    french = Request(
+        {"type": "http", "method": "GET", "path": "/", "headers": [(b"cookie", b"hanoix_lang=fr")]}
+    )
+    assert desks._time_left(french, START - timedelta(days=3), START) == "3\u00a0jours de retard"
