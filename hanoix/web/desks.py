@@ -26,7 +26,7 @@ from hanoix.services import requests as service
 from hanoix.services.auth import Principal
 from hanoix.services.federation import InboxMessage, inbox_view
 from hanoix.services.node import Node
-from hanoix.store.requests import LIST_ORDERS, ListFilter, RequestSummary
+from hanoix.store.requests import ListFilter, RequestSummary
 from hanoix.web.nav import opens
 from hanoix.web.routing import page_router
 from hanoix.web.session import CheckedForm, NodeOf, SignedInUser
@@ -199,7 +199,7 @@ class Row:
     overdue: bool
 
 
-def _row(request: Request, summary: RequestSummary, now: datetime) -> Row:
+def _row(request: Request, summary: RequestSummary, now: datetime, labels: dict[str, str]) -> Row:
     due = summary.next_deadline
     incoming = summary.side == "requested"
     return Row(
@@ -207,7 +207,7 @@ def _row(request: Request, summary: RequestSummary, now: datetime) -> Row:
         _kind_title(summary.kind),
         incoming,
         summary.requesting_state if incoming else summary.requested_state,
-        status_labels(request).get(summary.status, summary.status),
+        labels.get(summary.status, summary.status),
         _time_left(request, due, now) if due is not None else None,
         due is not None and due <= now,
     )
@@ -288,6 +288,7 @@ def desk_requests(
     }
     filters = _filters(request, given)
     now = node.clock.now()
+    labels = status_labels(request)
     rows: list[Row] = []
     counts: dict[str, int] = {}
     next_cursor = None
@@ -298,16 +299,15 @@ def desk_requests(
             filters.list_filter,
             limit=PAGE_SIZE,
             cursor=cursor or None,
-            order=LIST_ORDERS[1],
+            order="deadline",
         )
-        rows = [_row(request, item, now) for item in page.items]
+        rows = [_row(request, item, now, labels) for item in page.items]
         next_cursor = page.next_cursor
         counts = service.status_counts(node, domain_user, filters.list_filter)
     else:
         # The service's own permission check still runs: a role without the desk learns
         # nothing from a malformed filter either.
         service.require_role(domain_user, Action.VIEW)
-    labels = status_labels(request)
     context: dict[str, Any] = {
         "rows": rows,
         "filters": filters,
@@ -339,9 +339,11 @@ def desk_approvals(
     queue, next_cursor = service.approval_queue(
         node, domain_user, limit=PAGE_SIZE, cursor=cursor or None
     )
-    now = node.clock.now()
-    mine = [_row(request, item.request, now) for item in queue if item.refused is None]
-    others = [(_row(request, item.request, now), item.refused) for item in queue if item.refused]
+    now, labels = node.clock.now(), status_labels(request)
+    mine = [_row(request, item.request, now, labels) for item in queue if item.refused is None]
+    others = [
+        (_row(request, item.request, now, labels), item.refused) for item in queue if item.refused
+    ]
     context = {
         "mine": mine,
         "others": others,
