@@ -34,6 +34,7 @@ from hanoix.convention.assistance import EXCULPATORY_DISCLOSURE
 from hanoix.documents.requests import DraftInput, default_channel
 from hanoix.errors import (
     InputError,
+    NotFoundError,
     PermissionDeniedError,
     Problem,
 )
@@ -56,6 +57,7 @@ from hanoix.requests import (
     Role,
     Side,
     StateProfile,
+    Status,
     Step,
     UseAction,
     UseDeniedError,
@@ -97,14 +99,23 @@ from hanoix.services.validation import (
 from hanoix.store import requests as store
 from hanoix.store import treaty as treaty_store
 from hanoix.store.auth import AuthorityRow, UserRow
-from hanoix.store.requests import ListFilter, Page, StaleVersionError, StoredStep, Visibility
+from hanoix.store.requests import (
+    LIST_ORDERS,
+    ListFilter,
+    Page,
+    StaleVersionError,
+    StoredStep,
+    Visibility,
+)
 from hanoix.treaty.participants import state_zone
 from hanoix.treaty.status import TreatyStatus
 
 __all__ = [
     "AUTHENTIC_LANGUAGES",
     "IDEMPOTENCY_LIFETIME",
+    "LIST_ORDERS",
     "MAX_PAGE",
+    "AwaitingApproval",
     "Created",
     "DisclosureNotice",
     "DocumentValidation",
@@ -120,6 +131,7 @@ __all__ = [
     "StaleVersionError",
     "StepTaken",
     "UseDecision",
+    "approval_queue",
     "check_intended_use",
     "create",
     "deadlines",
@@ -135,6 +147,7 @@ __all__ = [
     "show",
     "state_profile",
     "state_zone",
+    "status_counts",
     "take_step",
     "user_for_principal",
     "user_named",
@@ -651,15 +664,25 @@ def validate_request(node: Node, user: User, reference: str) -> ValidationReport
 
 
 def list_requests(
-    node: Node, user: User, filters: ListFilter, *, limit: int = 50, cursor: str | None = None
+    node: Node,
+    user: User,
+    filters: ListFilter,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    order: str = "newest",
 ) -> Page:
-    """A page of the requests ``user`` may see, newest first; ``cursor`` continues a list."""
+    """A page of the requests ``user`` may see, newest first (or by next deadline, the most
+    overdue first: ``order="deadline"``); ``cursor`` continues a list in the same order."""
     authority = require_role(user, Action.VIEW)
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(
             f"limit: ask for 1 to {MAX_PAGE} requests per page, not {limit}",
             problems=[Problem(f"between 1 and {MAX_PAGE}", field="limit")],
         )
+    if order not in LIST_ORDERS:
+        message = f"order: one of {', '.join(LIST_ORDERS)}, not {order!r}"
+        raise InputError(message, problems=[Problem(message, field="order")])
     with node.reading() as session:  # one query: its own snapshot is the page's
         return store.list_requests(
             session,
@@ -667,7 +690,52 @@ def list_requests(
             filters,
             limit=limit,
             cursor=cursor,
+            order=order,
         )
+
+
+def status_counts(node: Node, user: User, filters: ListFilter) -> dict[str, int]:
+    """How many requests ``user`` may see match ``filters`` in each status (the status filter
+    itself aside): the counts beside a list."""
+    authority = require_role(user, Action.VIEW)
+    with node.reading() as session:
+        return store.count_by_status(session, Visibility(authority.state, authority.code), filters)
+
+
+@dataclass(frozen=True)
+class AwaitingApproval:
+    """A request submitted for approval, and whether this approver may approve it: ``refused``
+    is what the four-eyes and authority rules answer (:func:`~hanoix.requests.authorise`)."""
+
+    request: store.RequestSummary
+    refused: str | None
+
+
+def approval_queue(
+    node: Node, user: User, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[AwaitingApproval], str | None]:
+    """The requests ``user`` may see that wait for approval, each with the answer
+    :func:`~hanoix.requests.authorise` gives ``user`` for approving it; and the next cursor."""
+    require_role(user, Action.APPROVE)
+    waiting = ListFilter(status=Status.AWAITING_APPROVAL.value)
+    page = list_requests(node, user, waiting, limit=limit, cursor=cursor)
+    with node.reading() as session:
+        held = {
+            str(r.reference): r
+            for r in store.load_many(session, [item.reference for item in page.items])
+        }
+    queue = []
+    for item in page.items:
+        request = held.get(item.reference)
+        if request is None:  # gone since the page was read: nothing to approve
+            continue
+        try:
+            authorise(user, Action.APPROVE, request)
+        except (PermissionDeniedError, NotFoundError) as refused:
+            queue.append(AwaitingApproval(item, refused.message))
+        else:
+            queue.append(AwaitingApproval(item, None))
+    return queue, page.next_cursor
 
 
 def deadlines(node: Node, user: User, *, within: timedelta | None = None) -> list[DeadlineStatus]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hanoix.web import account, drafting, ledger, pages, requests, treaty
+from hanoix.web import account, desks, drafting, ledger, pages, requests, treaty
 from hanoix.web.templating import WEB_DIR
 
 
@@ -14,6 +14,7 @@ def install(app: FastAPI) -> None:
     """Mount the pages and their static files (after the API's routes and mounts)."""
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(account.router)
+    app.include_router(desks.router)
     # Before the request pages: /requests/new and /requests/{ref}/follow-up are not a
     # request's reference or one of its steps.
     app.include_router(drafting.router)

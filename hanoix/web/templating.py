@@ -24,6 +24,7 @@ import hanoix
 from hanoix.requests import Action
 from hanoix.requests.authorisation import allowed_roles
 from hanoix.web import i18n
+from hanoix.web.nav import desk_links
 
 WEB_DIR = Path(__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -94,6 +95,7 @@ def environment(language: str) -> Jinja2Templates:
     templates.env.globals["may"] = may
     templates.env.globals["language"] = language
     templates.env.globals["direction"] = "rtl" if i18n.is_right_to_left(language) else "ltr"
+    templates.env.globals["desk_links"] = desk_links
     return templates
 
 

@@ -199,6 +199,10 @@ WEB_PAGES = [
     "/ledger/consistency",
     "/ledger/consistency.json",
     "/requests/new",
+    "/desk/24-7",
+    "/desk/24-7/arrivals",
+    "/desk/requests",
+    "/desk/approvals",
 ]
 WEB_FORMS = [
     "/sign-in",
@@ -323,6 +327,8 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     ),
     ("POST", "/requests/{reference}/follow-up"): (
         out("executed", kind=RequestKind.PRESERVATION),
+    ("POST", "/desk/24-7/{envelope_id}/acknowledge"): (
+        lambda n: Call(path={"envelope_id": "0" * 32}),
         dict.fromkeys(PRINCIPALS, 403),
     ),
     ("GET", "/api/v1/federation/refusals"): (nothing, expect("UM", denied=403, foreign=403)),
@@ -588,6 +594,7 @@ def test_every_route_has_a_row(matrix: Matrix) -> None:
         "treaty",
         "ledger",
         "requests",
+        "desk",
     }
 
 
