@@ -327,6 +327,8 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     ),
     ("POST", "/requests/{reference}/follow-up"): (
         out("executed", kind=RequestKind.PRESERVATION),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
     ("POST", "/desk/24-7/{envelope_id}/acknowledge"): (
         lambda n: Call(path={"envelope_id": "0" * 32}),
         dict.fromkeys(PRINCIPALS, 403),
