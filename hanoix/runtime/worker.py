@@ -48,6 +48,7 @@ from hanoix.logs import get_logger
 from hanoix.services import custody
 from hanoix.services.federation import Federation
 from hanoix.services.federation.state import sqlite_turn
+from hanoix.services.federation.wakeup import WakeListener
 from hanoix.store import federation as store
 from hanoix.store.db import commit_without_sync
 
@@ -278,9 +279,13 @@ class Worker:
             target=self._urgent_lane, args=(stop,), name="hanoix-urgent", daemon=True
         )
         lane.start()
+        # Another process of this host that queues an urgent envelope wakes the lane at once.
+        wakeups = WakeListener(self.node.settings.home, self.federation.state.urgent_signal.set)
+        wakeups.start()
         try:
             self._ordinary_lane(stop)
         finally:
+            wakeups.close()
             self.federation.state.urgent_signal.set()
             lane.join(timeout=10)
         _log.info("federation.worker_stopped")
