@@ -13,10 +13,14 @@ import pytest
 
 from hanoix.api.app import create_app
 from hanoix.config import load_settings
+from hanoix.convention import RequestKind
 from hanoix.services.node import Node
+from tests.services.requests_world import AUTHORITIES, USERS, incoming, outgoing
+from tests.services.requests_world import add_people as add_world
 from tests.serving import served_in_thread
 from tests.web.browser import accessibility_problems, chromium, screenshot
 from tests.web.pages import PASSWORD, add_people
+from tests.web.test_desks import arrive
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
@@ -136,3 +140,57 @@ def test_the_pages_in_french(served: str) -> None:
         assert page.get_by_role("button", name="Se connecter").is_visible()
         _checked(page, "sign-in-fr")
         context.close()
+
+
+@pytest.fixture
+def austria(tmp_path: Path) -> Iterator[tuple[str, Node]]:
+    """Austria's node with the requests world's people (each with a password) and a few
+    cases: what the README's screenshots show."""
+    node = Node.open(load_settings(tmp_path / "aut", environ={"HANOIX_STATE": "AUT"}))
+    node.initialise()
+    add_world(node, AUTHORITIES, {**USERS, "vnm-duty": USERS["duty"]}, password=PASSWORD)
+    try:
+        with served_in_thread(create_app(node)) as base:
+            yield base, node
+    finally:
+        node.close()
+
+
+def _signed_in(browser: Any, base: str, username: str) -> Any:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(60_000)
+    page.goto(f"{base}/sign-in")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.press("#password", "Enter")
+    return page
+
+
+def test_the_main_pages_read_well_and_pass_axe(austria: tuple[str, Node]) -> None:
+    base, node = austria
+    sent = outgoing(node, "sent", kind=RequestKind.MLA, author="drafter")
+    outgoing(node, "awaiting_approval", kind=RequestKind.PRESERVATION, author="drafter")
+    outgoing(node, "draft", kind=RequestKind.TRAFFIC_DISCLOSURE, author="drafter")
+    urgent = incoming(node, "received", kind=RequestKind.PRESERVATION)
+    arrive(node, urgent=True, reference=str(urgent.reference))
+    with chromium() as browser:
+        duty = _signed_in(browser, base, "duty")
+        duty.goto(f"{base}/desk/24-7")
+        duty.wait_for_timeout(1500)  # one poll of the live list
+        _checked(duty, "desk-24-7")
+        drafter = _signed_in(browser, base, "drafter")
+        drafter.goto(f"{base}/desk/requests")
+        _checked(drafter, "desk-requests")
+        drafter.goto(f"{base}/requests/new/preservation")
+        drafter.select_option("#f-requested-state", "VNM")
+        drafter.fill("#f-contents-offence", "Extortion by ransomware (Art. 7 and 11)")
+        drafter.wait_for_timeout(1500)  # the live check's answer
+        _checked(drafter, "drafting-preservation")
+        drafter.goto(f"{base}/requests/{sent.reference}")
+        _checked(drafter, "request-page")
+        drafter.goto(f"{base}/treaty")
+        _checked(drafter, "treaty-status")
+        auditor = _signed_in(browser, base, "auditor")
+        auditor.goto(f"{base}/ledger")
+        _checked(auditor, "custody-ledger")
