@@ -16,7 +16,7 @@ import typer.main
 
 from hanoix.cli import commands  # noqa: F401  (registers the command groups on the app)
 from hanoix.cli.app import app
-from hanoix.cli.output import human, to_json
+from hanoix.cli.output import finding, human, to_json
 from hanoix.errors import HanoixError
 from hanoix.logs import configure_logging
 
@@ -37,9 +37,8 @@ def _print_error(error: HanoixError) -> None:
     human.print("[bold red]error:[/] ", markup=True, highlight=False, end="")
     human.print(_line(error.message), markup=False, highlight=False)
     for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
-        where = " ".join(part for part in (problem.article, problem.field) if part)
-        prefix = f"{where}: " if where else ""
-        human.print("  - " + _line(f"{prefix}{problem.message}"), markup=False, highlight=False)
+        line = finding(problem.message, problem.field, problem.article, problem.basis)
+        human.print("  - " + _line(line), markup=False, highlight=False)
     if len(error.problems) > MAX_PROBLEMS_SHOWN:
         human.print(
             f"  ... and {len(error.problems) - MAX_PROBLEMS_SHOWN} more (--json lists them all)",

@@ -48,3 +48,11 @@ def report(value: Any, as_json: bool, render: Callable[[Console], None]) -> None
         sys.stdout.flush()
     else:
         render(human)
+
+
+def finding(message: str, field: str | None, article: str | None, basis: str | None) -> str:
+    """One finding as a line: the article and field it concerns, what is wrong, and how sure
+    the rule behind it is (the basis), e.g. ``Art. 40(14) language: ... (basis: recalled)``."""
+    where = " ".join(part for part in (article, field) if part)
+    prefix = f"{where}: " if where else ""
+    return f"{prefix}{message}" + (f" (basis: {basis})" if basis else "")

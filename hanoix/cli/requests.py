@@ -28,7 +28,7 @@ from rich.table import Table
 
 from hanoix import inputs
 from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node, state
-from hanoix.cli.output import human, report, to_json
+from hanoix.cli.output import finding, human, report, to_json
 from hanoix.clock import SystemClock
 from hanoix.convention import RequestKind
 from hanoix.documents.request_views import (
@@ -152,8 +152,8 @@ def _validation(out: Console, validation: ValidationOut) -> None:
     out.print("  valid" if validation.valid else "  NOT valid", markup=False)
     for label, items in (("error", validation.problems), ("warning", validation.warnings)):
         for item in items:
-            where = " ".join(part for part in (item.article, item.field) if part)
-            out.print(f"  - {label}: {where + ': ' if where else ''}{item.message}", markup=False)
+            line = finding(item.message, item.field, item.article, item.basis)
+            out.print(f"  - {label}: {line}", markup=False)
 
 
 def _render_request(request: RequestOut, as_json: bool) -> None:
@@ -175,7 +175,8 @@ def validate(
 ) -> None:
     """Validate a request document: exit 0 if valid, 1 if not (every gap named with its
     article), 2 if it cannot be read as a request (an unknown kind or State, a date not written
-    YYYY-MM-DD, a field of the wrong type), as the API answers 400."""
+    YYYY-MM-DD, a field of the wrong type), listing every gap with the reasons, as the API
+    answers 422."""
     data = _read_json(file)
     # One pass: a document that cannot be read as a request yet gets why (fields, States,
     # dates, who requests) with every gap (each content the kind requires, the proceeding),

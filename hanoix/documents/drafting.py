@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from hanoix.convention import DualCriminalityRule, RequestKind, Requirement, kind_spec
@@ -268,6 +269,9 @@ class DraftingForm:
         }
 
 
+# The form is a function of the declarations, which do not change while a node runs; building
+# it renders the kind's JSON Schema, a few milliseconds that a form typed into would repeat.
+@cache
 def drafting_form(kind: RequestKind) -> DraftingForm:
     """The ordered fields a drafting form of ``kind`` asks for: the envelope (from the request
     document's JSON Schema), then each content the Convention requires or allows for the kind

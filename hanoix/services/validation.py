@@ -310,14 +310,6 @@ class DocumentValidation:
     def valid(self) -> bool:
         return self.usable and not self.errors
 
-    def by_field(self) -> dict[str, list[Problem]]:
-        """The errors and warnings by field path (``""`` for those of the whole document), so
-        that a form shows each next to its field."""
-        grouped: dict[str, list[Problem]] = {}
-        for problem in (*self.errors, *self.warnings):
-            grouped.setdefault(problem.field or "", []).append(problem)
-        return grouped
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "valid": self.valid,

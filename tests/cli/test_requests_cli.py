@@ -147,8 +147,11 @@ def test_validate_reports_envelope_and_contents_in_one_pass(
     # The human answer lists them all, each with its article and path.
     human = run("validate", str(only_kind))
     assert human.exit_code == 2
-    for field, article, _ in only_kind_gaps(kind):
-        assert (f"{article} {field}" if article else field) in human.stderr
+    lines = human.stderr.splitlines()
+    for field, article, basis in only_kind_gaps(kind):
+        where = f"  - {article} {field}: " if article else f"  - {field}: "
+        [line] = [line for line in lines if line.startswith(where)]
+        assert line.endswith(f" (basis: {basis})") if basis else "(basis:" not in line
 
     # Acting as a user gives the requesting State: it is then not a problem.
     as_user = run("validate", str(only_kind), "--as", "drafter", "--json")
