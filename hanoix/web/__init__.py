@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hanoix.web import account, pages
+from hanoix.web import account, evidence, pages
 from hanoix.web.templating import WEB_DIR
 
 
@@ -15,3 +15,4 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(account.router)
     app.include_router(pages.router)
+    app.include_router(evidence.router)
