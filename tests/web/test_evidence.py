@@ -8,6 +8,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -351,3 +352,23 @@ def test_every_post_and_put_needs_the_form_token(world: World) -> None:
         assert hoa.post(f"{base}/packages/sha256:00/verify", data=wrong).status_code == 403
         assert hoa.post(f"{base}/packages/sha256:00/open", data=wrong).status_code == 403
     assert len(staged_files(world.vnm)) == 2  # only t.bin
+
+
+def test_uploads_expire_and_their_names_never_reach_the_logs(
+    world: World, capfd: pytest.CaptureFixture[str]
+) -> None:
+    ref = world.reference
+    with browser(world.vnm, "hoa") as hoa:
+        first = start(hoa, ref, "suspect-diary.txt", 5)
+        put(hoa, f"/requests/{ref}/evidence/uploads/{first}", b"diary", 0, 4, 5)
+    hours = world.vnm.settings.evidence_upload_expiry_hours
+    world.net["v"].clock.advance(timedelta(hours=hours, minutes=1))
+    with browser(world.vnm, "hoa") as hoa:  # the session has ended meanwhile too
+        start(hoa, ref, "later.txt", 1)  # a new upload sweeps the expired ones
+        assert hoa.get(f"/requests/{ref}/evidence/uploads/{first}").status_code == 404
+        assert "suspect-diary.txt" not in hoa.get(f"/requests/{ref}/evidence").text
+    assert len(staged_files(world.vnm)) == 2  # later.txt and its metadata
+    logged = capfd.readouterr()
+    assert first in logged.out  # the opaque id is how a log line names an upload
+    assert "suspect-diary" not in logged.out + logged.err
+    assert "diary" not in (logged.out + logged.err).replace("suspect-diary", "")
