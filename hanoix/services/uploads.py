@@ -139,7 +139,9 @@ def staged_for(node: Node, user: User, reference: str) -> list[StagedUpload]:
 
 def start(node: Node, user: User, reference: str, name: str, size: int) -> StagedUpload:
     """Begin an upload of ``name`` (``size`` bytes) for ``reference``, once the user may
-    return evidence for it; refused whole, leaving nothing, when too large."""
+    return evidence for it; refused whole, leaving nothing, when too large. The user's
+    unfinished upload of the same name and size is resumed instead (its ``received`` says
+    from where)."""
     exchange.check_may_return_evidence(node, user, reference)
     remove_expired(node)
     name = unicodedata.normalize("NFC", name.strip().replace("\\", "/")).lstrip("/")
@@ -149,6 +151,10 @@ def start(node: Node, user: User, reference: str, name: str, size: int) -> Stage
     if size < 0:
         raise InputError("the file size must be zero or more bytes")
     earlier = staged_for(node, user, reference)
+    for staged in earlier:
+        # The same file chosen again after the page was closed mid-way: go on with it.
+        if staged.name == name and staged.size == size and not staged.complete:
+            return staged
     problem = layout_problem([*(s.name for s in earlier), name])
     if problem:
         raise InputError(f"the files cannot go into one package: {problem}")

@@ -115,8 +115,8 @@ async def start_upload(
         return _problem(error)
     location = f"{_base(reference)}/uploads/{staged.upload_id}"
     return JSONResponse(
-        {"upload": staged.upload_id, "offset": 0, "size": staged.size},
-        status_code=201,
+        {"upload": staged.upload_id, "offset": staged.received, "size": staged.size},
+        status_code=200 if staged.received else 201,
         headers={"Location": location},
     )
 

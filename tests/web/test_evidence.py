@@ -144,6 +144,14 @@ def test_an_interrupted_upload_resumes_at_the_nodes_offset_and_seals_a_package_t
         assert cut.status_code == 200  # type: ignore[attr-defined]
         assert cut.json() == {"offset": 40_000, "size": size, "complete": False}  # type: ignore[attr-defined]
         assert hoa.get(url).json() == {"offset": 40_000, "size": size}
+        # The page closed and the same file chosen again: the same upload, from the same offset.
+        again = hoa.post(
+            f"/requests/{ref}/evidence/uploads",
+            json={"name": "export/mailbox.mbox", "size": size},
+            headers={"X-CSRF-Token": token(hoa, ref)},
+        )
+        assert again.status_code == 200
+        assert again.json() == {"upload": upload, "offset": 40_000, "size": size}
         rest = put(hoa, url, MAILBOX[40_000:], 40_000, size - 1, size)
         assert rest.json()["complete"] is True  # type: ignore[attr-defined]
         page = hoa.get(f"/requests/{ref}/evidence")
@@ -372,3 +380,43 @@ def test_uploads_expire_and_their_names_never_reach_the_logs(
     assert first in logged.out  # the opaque id is how a log line names an upload
     assert "suspect-diary" not in logged.out + logged.err
     assert "diary" not in (logged.out + logged.err).replace("suspect-diary", "")
+
+
+def test_the_report_of_a_package_damaged_in_storage_says_it_does_not_verify(world: World) -> None:
+    ref = world.reference
+    with browser(world.vnm, "hoa") as hoa:
+        upload = start(hoa, ref, "mailbox.mbox", len(MAILBOX))
+        put(
+            hoa,
+            f"/requests/{ref}/evidence/uploads/{upload}",
+            MAILBOX,
+            0,
+            len(MAILBOX) - 1,
+            len(MAILBOX),
+        )
+        sealed = hoa.post(f"/requests/{ref}/evidence/seal", data={"csrf_token": token(hoa, ref)})
+        found = re.search(r"<code>(sha256:[0-9a-f]+)</code>", sealed.text)
+        assert found
+    deliver(world.net)
+    pid = found.group(1)
+    (item,) = exchange.received_evidence(
+        world.aut, exchange.service.user_named(world.aut, "anna"), ref
+    )
+    blob = world.aut.settings.effective_blob_dir / "sha256" / item.sha256[:2] / item.sha256[2:]
+    blob.chmod(0o600)
+    data = bytearray(blob.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit of one chunk's ciphertext
+    blob.write_bytes(bytes(data))
+    with browser(world.aut, "anna") as anna:
+        report = anna.get(f"/requests/{ref}/evidence/packages/{pid}/report")
+        assert report.status_code == 200
+        assert 'data-testid="result">NOT verified' in report.text
+        assert 'data-testid="signature">not shown to be valid' in report.text
+        assert f'data-testid="sha256">{item.sha256}<' in report.text  # as it was received
+        page = anna.get(f"/requests/{ref}/evidence/packages/{pid}")
+        verified = anna.post(
+            f"/requests/{ref}/evidence/packages/{pid}/verify",
+            data={"csrf_token": form_token(page.text)},
+        )
+        assert "NOT verified" in verified.text
+        assert "verified: false" in verified.text

@@ -16,9 +16,11 @@
 
   function wait(ms) { return new Promise(function (done) { setTimeout(done, ms); }); }
 
+  // The node's JSON answer; anything else (the sign-in page after a session ended, a proxy's
+  // error page) is a refusal the user has to act on.
   function answer(response) {
     return response.json().catch(function () {
-      return { message: form.dataset.signInAgain || response.statusText };
+      return { message: form.dataset.signInAgain || response.statusText, failed: true };
     });
   }
 
@@ -36,20 +38,23 @@
       body: JSON.stringify({ name: name, size: file.size })
     });
     var data = await answer(response);
-    if (!response.ok) { throw new Refused(name + ": " + data.message); }
-    return base + "/" + data.upload;
+    if (!response.ok || data.failed) { throw new Refused(name + ": " + data.message); }
+    // An upload of this file left unfinished (the page was closed) goes on where it stopped.
+    return { url: base + "/" + data.upload, offset: data.offset };
   }
 
   async function offsetOf(url) {
     var response = await send(url, { method: "GET" });
     var data = await answer(response);
-    if (!response.ok) { throw new Refused(data.message); }
+    if (!response.ok || data.failed) { throw new Refused(data.message); }
     return data.offset;
   }
 
   async function upload(file, shown) {
-    var url = await start(file);
-    var offset = 0;
+    var started = await start(file);
+    var url = started.url;
+    var offset = started.offset;
+    shown(offset);
     var failures = 0;
     while (offset < file.size) {
       var end = Math.min(offset + SLICE, file.size);
@@ -63,7 +68,7 @@
           body: file.slice(offset, end)
         });
         var data = await answer(response);
-        if (response.ok || response.status === 409) {
+        if ((response.ok || response.status === 409) && !data.failed) {
           offset = data.offset;  // the node's word on what it holds, also after a mismatch
           failures = 0;
         } else {
