@@ -12,6 +12,7 @@ stay in a metadata file beside them, never in a URL or a log line.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -24,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from hanoix.errors import ConflictError, InputError, NotFoundError
+from hanoix.errors import ConflictError, InputError, NotFoundError, StorageFullError
 from hanoix.evidence.manifest import layout_problem, path_problem
 from hanoix.evidence.streams import Readable, Source
 from hanoix.logs import get_logger
@@ -227,9 +228,17 @@ class Receiver:
             )
         view = memoryview(data)
         while view:
-            written = os.write(self._fd, view)
+            try:
+                written = os.write(self._fd, view)
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise StorageFullError(
+                        "the node's disk is full: the upload keeps what arrived and resumes "
+                        "once there is room again"
+                    ) from None
+                raise
             view = view[written:]
-        self.offset += len(data)
+            self.offset += written
 
 
 @contextlib.contextmanager

@@ -4,7 +4,9 @@ Austria's examiner verifies, takes a copy, opens the package and reads the repor
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -420,3 +422,30 @@ def test_the_report_of_a_package_damaged_in_storage_says_it_does_not_verify(worl
         )
         assert "NOT verified" in verified.text
         assert "verified: false" in verified.text
+
+
+def test_a_full_disk_keeps_what_arrived_and_says_so(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = world.reference
+    with browser(world.vnm, "hoa") as hoa:
+        upload = start(hoa, ref, "disk.bin", 10)
+        url = f"/requests/{ref}/evidence/uploads/{upload}"
+        real_write = os.write
+
+        room = [4]
+
+        def full(fd: int, data: bytes | memoryview) -> int:
+            if not room[0]:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            written = real_write(fd, bytes(data[: room[0]]))  # four bytes fit, then nothing
+            room[0] -= written
+            return written
+
+        monkeypatch.setattr(os, "write", full)
+        refused = put(hoa, url, b"0123456789", 0, 9, 10)
+        monkeypatch.undo()
+        assert refused.status_code == 507  # type: ignore[attr-defined]
+        assert "disk is full" in refused.json()["message"]  # type: ignore[attr-defined]
+        assert hoa.get(url).json()["offset"] == 4
+        assert put(hoa, url, b"456789", 4, 9, 10).json()["complete"] is True  # type: ignore[attr-defined]
