@@ -26,9 +26,17 @@ class Problem:
     message: str
     field: str | None = None
     article: str | None = None
+    # How sure the rule behind ``article`` is (verified, secondary, recalled, inferred), so a
+    # drafter and a reviewing lawyer can weigh the finding; ``None`` where no article applies.
+    basis: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"field": self.field, "article": self.article, "message": self.message}
+        return {
+            "field": self.field,
+            "article": self.article,
+            "basis": self.basis,
+            "message": self.message,
+        }
 
 
 class HanoixError(Exception):

@@ -21,6 +21,10 @@ PROBLEM_TYPE_BASE = "https://hanoix.invalid/problems/"
 class ProblemItem(BaseModel):
     field: str | None = Field(default=None, description="the input field concerned")
     article: str | None = Field(default=None, description="the Convention article, e.g. Art. 42(3)")
+    basis: str | None = Field(
+        default=None,
+        description="how sure the rule is: verified, secondary, recalled or inferred",
+    )
     message: str
 
 
@@ -83,21 +87,24 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
         for error in exc.errors()
     ]
     route = _request.scope.get("route")
-    more = _MORE_FINDINGS.get(getattr(route, "endpoint", None))
-    if more is not None:
-        known = {(p["field"], p["message"]) for p in problems}
-        problems += [p for p in more(exc.body) if (p["field"], p["message"]) not in known]
-    return problem_response(422, "invalid-input", "the request does not match its schema", problems)
+    own = _OWN_FINDINGS.get(getattr(route, "endpoint", None))
+    found = own(exc.body) if own is not None else []
+    # A route that reads its body itself gives the same findings as its CLI counterpart (each
+    # with its article and basis, and every gap with them) in place of the generic ones.
+    return problem_response(
+        422, "invalid-input", "the request does not match its schema", found or problems
+    )
 
 
-# Routes whose body, when it does not match its schema, still has findings worth giving in the
-# same answer (a request document's content gaps): route function -> findings from the raw body.
-_MORE_FINDINGS: dict[object, Callable[[Any], list[dict[str, Any]]]] = {}
+# Routes whose body, when it does not match its schema, is read by a finder of their own (a
+# request document: every problem and every gap in one pass): route function -> finder.
+_OWN_FINDINGS: dict[object, Callable[[Any], list[dict[str, Any]]]] = {}
 
 
-def more_findings(endpoint: object, finder: Callable[[Any], list[dict[str, Any]]]) -> None:
-    """Add ``finder``'s findings on the raw body to the 422 answer of the route ``endpoint``."""
-    _MORE_FINDINGS[endpoint] = finder
+def own_findings(endpoint: object, finder: Callable[[Any], list[dict[str, Any]]]) -> None:
+    """Answer a body of the route ``endpoint`` that does not match its schema with
+    ``finder``'s findings on the raw body (the generic ones when it finds none)."""
+    _OWN_FINDINGS[endpoint] = finder
 
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:

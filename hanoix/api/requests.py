@@ -29,7 +29,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from hanoix.api.deps import get_node
-from hanoix.api.problems import more_findings, problem_doc
+from hanoix.api.problems import own_findings, problem_doc
 from hanoix.api.request_models import (
     ConditionsIn,
     DeleteByIn,
@@ -59,11 +59,10 @@ from hanoix.documents.requests import (
     EditIn,
     IncomingIn,
     RequestDocument,
-    all_problems,
-    content_gaps,
     granted_consent,
     kind_schema,
     parse_date_field,
+    read_document,
     to_draft,
     to_incoming,
 )
@@ -306,20 +305,19 @@ def create_request(
     responses=_AUTH,
 )
 def validate_document(body: RequestDocument, user: UserDep, node: NodeDep) -> ValidationOut:
-    # Unusable input is refused as it is on creation (400), not answered as "not valid": the
+    # Unusable input is refused as it is on creation (422), not answered as "not valid": the
     # document then does not match its own schema (kind, dates), and a 200 would accept it.
-    # The refusal still lists every content gap, so the drafter sees the whole document's.
-    try:
-        draft = to_draft(body)
-    except InputError as refused:
-        problems = all_problems(list(refused.problems), content_gaps(body.model_dump()))
-        raise InputError(refused.message, problems=problems) from None
-    result = service.validate_draft(node, draft, user=user)
-    return ValidationOut.of(result.report, kind=result.kind.value, stored=False)
+    # The refusal still lists every gap, so the drafter sees the whole document's.
+    result = service.validate_document(node, body.model_dump(mode="json"), user=user)
+    result.raise_if_unusable()
+    return ValidationOut.of_problems(
+        result.errors, result.warnings, kind=result.kind.value if result.kind else None
+    )
 
 
-# A body that does not match the schema still gets its content gaps in the same 422 answer.
-more_findings(validate_document, lambda body: [p.as_dict() for p in content_gaps(body)])
+# A body that does not match the schema is read as the CLI reads it: every problem, each with
+# its article and basis, and every gap, in the same 422 answer.
+own_findings(validate_document, lambda body: [p.as_dict() for p in read_document(body).problems])
 
 
 @router.get(

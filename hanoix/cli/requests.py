@@ -39,15 +39,13 @@ from hanoix.documents.request_views import (
     ValidationOut,
 )
 from hanoix.documents.requests import (
-    DraftInput,
     EditIn,
     IncomingIn,
     RequestDocument,
-    all_problems,
-    content_gaps,
     granted_consent,
     kind_schema,
     parse_date_field,
+    read_document,
     schema_problems,
     to_draft,
     to_incoming,
@@ -73,7 +71,7 @@ from hanoix.requests import (
     UseCondition,
     UseOnlyForProceeding,
 )
-from hanoix.services.validation import home_treaty, requesting_state_missing, validate_draft_with
+from hanoix.services.validation import home_treaty, unusable_document, validate_document_with
 
 request_app = typer.Typer(
     no_args_is_help=True,
@@ -179,58 +177,46 @@ def validate(
     article), 2 if it cannot be read as a request (an unknown kind or State, a date not written
     YYYY-MM-DD, a field of the wrong type), as the API answers 400."""
     data = _read_json(file)
-    kind = data.get("kind") if isinstance(data, dict) else None
-    # One pass: the envelope's problems (fields, States, dates, who requests) come with every
-    # content gap, so a drafter fixes the whole document at once.
-    unusable: list[Problem] = []
-    draft: DraftInput | None = None
-    try:
-        draft = to_draft(RequestDocument.model_validate(data))
-    except ValidationError as invalid:
-        unusable = schema_problems(invalid)
-    except InputError as refused:
-        unusable = list(refused.problems) or [Problem(refused.message)]
+    # One pass: a document that cannot be read as a request yet gets why (fields, States,
+    # dates, who requests) with every gap (each content the kind requires, the proceeding),
+    # so a drafter fixes the whole document at once.
+    reading = read_document(data)
+    named = data.get("requesting_state") if isinstance(data, dict) else None
     # The node is opened only for what needs it: the acting user, or the treaty data of a
     # readable document when the home cannot give it without its database (a database of its
     # own, or none, and a copy of its treaty data: validation.home_treaty); so a plain
     # validation of a file, and an unreadable one, open no database.
     settings = state(ctx).settings
-    treaty = home_treaty(settings) if draft is not None and not as_user else None
-    needs_node = bool(as_user) or (draft is not None and treaty is None)
+    treaty = home_treaty(settings) if reading.draft is not None and not as_user else None
+    needs_node = bool(as_user) or (reading.draft is not None and treaty is None)
     with open_node(ctx) if needs_node else nullcontext() as node:
         user = acting_user(node, as_user) if node is not None and as_user else None
-        named = data.get("requesting_state") if isinstance(data, dict) else None
-        missing = requesting_state_missing(
-            settings.state, str(named) if named is not None else None, user=user
+        result = unusable_document(
+            reading,
+            node_state=settings.state,
+            requesting_state=named if isinstance(named, str) else None,
+            user=user,
         )
-        if missing is not None:
-            unusable.append(missing)
-        result = None
-        if not unusable and draft is not None:
-            if node is not None:
-                from hanoix.services import requests as service
+        if result is None and node is not None:
+            from hanoix.services import requests as service
 
-                result = service.validate_draft(node, draft, user=user)
-            elif treaty is not None:
-                now = SystemClock().now()
-                result = validate_draft_with(treaty, draft, node_state=settings.state, now=now)
-    if result is None:
-        problems = all_problems(unusable, content_gaps(data))
-        error = _unusable(file, problems)
+            result = service.validate_document(node, data, user=user)
+        elif result is None and treaty is not None:
+            now = SystemClock().now()
+            result = validate_document_with(treaty, data, node_state=settings.state, now=now)
+    assert result is not None
+    answer = result.as_dict()
+    answer.pop("usable")
+    if not result.usable:
+        error = _unusable(file, list(result.errors))
         if not as_json:
             raise error  # the message, then every problem, each with its field
-        answer = ValidationOut(valid=False, kind=kind, problems=[], warnings=[]).model_dump() | {
-            "problems": [p.as_dict() for p in problems]
-        }
-        answer.pop("version", None)
         report(answer, True, lambda out: None)
         human.print(f"error: {error.message}", markup=False)
         raise typer.Exit(2)
-    answer = ValidationOut.of(result.report, kind=result.kind.value, stored=False).model_dump()
-    answer.pop("version", None)
     shown = ValidationOut.model_validate(answer)
     report(answer, as_json, lambda out: _validation(out, shown))
-    if not answer["valid"]:
+    if not result.valid:
         raise typer.Exit(1)
 
 

@@ -99,9 +99,9 @@ def check_contents(
 ) -> list[Problem]:
     """Every required content of ``kind`` missing from ``provided``, in declaration order.
 
-    Each problem names the field and the article, e.g. "Art. 40(15)(c): summary of the relevant
-    facts is missing". Contents required only "where possible" or "if applicable" are never
-    reported; conditional ones are reported when their condition holds.
+    Each problem names the field, the article and its basis, e.g. "Art. 40(15)(c): summary of
+    the relevant facts is missing". Contents required only "where possible" or "if applicable"
+    are never reported; conditional ones are reported when their condition holds.
     """
     spec = registry.get(kind)
     return [
@@ -109,6 +109,7 @@ def check_contents(
             message=f"{content.art}: {content.description} is missing",
             field=content.name,
             article=str(content.art),
+            basis=content.basis.value,
         )
         for content in spec.contents
         if applies(content, provided) and is_missing(provided.get(content.name))

@@ -10,11 +10,13 @@ sees.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from hanoix.errors import Problem
 from hanoix.requests import (
     Consent,
     CooperationRequest,
@@ -120,8 +122,11 @@ class SummaryRow(Protocol):
 
 
 class ProblemOut(BaseModel):
-    field: str | None
+    field: str | None = Field(description="the path of the field in the request document")
     article: str | None
+    basis: str | None = Field(
+        default=None, description="how sure the rule is: verified, secondary, recalled, inferred"
+    )
     message: str
 
 
@@ -144,6 +149,18 @@ class ValidationOut(BaseModel):
             kind=kind,
             problems=[ProblemOut(**p.as_dict()) for p in report.errors],
             warnings=[ProblemOut(**p.as_dict()) for p in report.warnings],
+        )
+
+    @classmethod
+    def of_problems(
+        cls, errors: Sequence[Problem], warnings: Sequence[Problem], *, kind: str | None
+    ) -> ValidationOut:
+        """The findings of a document that is not stored (it has no version)."""
+        return cls(
+            valid=not errors,
+            kind=kind,
+            problems=[ProblemOut(**p.as_dict()) for p in errors],
+            warnings=[ProblemOut(**p.as_dict()) for p in warnings],
         )
 
 

@@ -9,8 +9,10 @@ read it here, so neither borrows the other's.
 Structure is checked by pydantic (strict booleans and integers: ``"2"`` is not a number and
 ``1`` is not ``true``) and reported by :func:`schema_problems`; what needs the Convention's
 words (an unknown kind, a date written another way, an unknown State, a content the kind does
-not have) is checked by :func:`to_draft`, which reports every problem at once, each with its
-field and, where one applies, its article.
+not have) is checked by :func:`to_draft`. :func:`read_document` does both and adds every gap
+the document's own words show (each content the kind requires, the proceeding), so that one
+pass reports every problem, each with its field path, and where one applies its article and
+basis.
 
 The format is versioned (:data:`DOCUMENT_VERSION`, in the schema's ``$id`` and in a document's
 optional ``document_version``); a document that names no version is read as the current one.
@@ -23,7 +25,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -40,9 +42,10 @@ from pydantic import (
 )
 
 from hanoix.convention import RequestKind, Requirement, kind_spec
-from hanoix.convention.assistance import ConfiscationMeasure, MlaPurpose
+from hanoix.convention.assistance import MLA_PURPOSES, ConfiscationMeasure, MlaPurpose
 from hanoix.convention.checks import MEASURE_FIELD, PURPOSES_FIELD
 from hanoix.convention.kinds import Channel as KindChannel
+from hanoix.convention.refs import Art
 from hanoix.errors import InputError, Problem, UnknownStateError
 from hanoix.requests import (
     TERM_NAMES,
@@ -63,6 +66,7 @@ from hanoix.requests import (
 )
 from hanoix.requests.references import check_state_code
 from hanoix.requests.rulebook import ContentValue
+from hanoix.requests.validation import document_gaps
 from hanoix.treaty.participants import all_participants, lookup, state_zone
 
 #: The version of the request document. A document may name it (``document_version``); one
@@ -159,7 +163,11 @@ class RequestDocument(BaseModel):
     channel: Channel | None = Field(
         default=None, description="how the request travels (default: from the kind)"
     )
-    urgent: StrictBool = False
+    urgent: StrictBool = Field(
+        default=False,
+        description="the request asks to be handled without delay (the 24/7 network carries "
+        "urgent requests of the kinds it may, Art. 41)",
+    )
     restricted: StrictBool = Field(
         default=False, description="visible only to the handling authority"
     )
@@ -275,9 +283,11 @@ def parse_date_field(
 
 def _suggested_deadline(value: str | None, problems: list[Problem]) -> date | None:
     """The date by which execution is asked, as a document (or a draft's changes) gives it."""
-    return parse_date_field(
-        value, "suggested_deadline", str(rulebook.suggested_deadline_article()), problems
-    )
+    rule = rulebook.envelope_rules()["suggested_deadline"]
+    found = len(problems)
+    deadline = parse_date_field(value, "suggested_deadline", str(rule.art), problems)
+    problems[found:] = [replace(p, basis=rule.basis.value) for p in problems[found:]]
+    return deadline
 
 
 def raise_if_problems(problems: list[Problem]) -> None:
@@ -427,24 +437,12 @@ def to_incoming(document: IncomingIn, authority: Authority) -> IncomingRequest:
 # --- problems -------------------------------------------------------------------------------------
 
 
-def _envelope_articles() -> dict[str, str]:
-    """The article behind a field of the request document outside its contents, if any."""
-    return {
-        "language": str(rulebook.language_article()),
-        "channel": str(rulebook.channel_article()),
-        "suggested_deadline": str(rulebook.suggested_deadline_article()),
-        "preservation_days": str(rulebook.preservation_period_article()),
-        "convention_offence": str(rulebook.preservation_reservation_article()),
-        "legal_basis_other": str(rulebook.entry_into_force_article()),
-    }
-
-
 def schema_problems(
     error: ValidationError, model: type[BaseModel] = RequestDocument
 ) -> list[Problem]:
     """Pydantic's findings on a document, each with its field and, where a rule of the
-    Convention is behind the field, its article; a missing field says what it is."""
-    articles = _envelope_articles()
+    Convention is behind the field, its article and basis; a missing field says what it is."""
+    rules = rulebook.envelope_rules()
     problems: list[Problem] = []
     for item in error.errors():
         field_name = ".".join(str(part) for part in item["loc"]) or None
@@ -453,13 +451,23 @@ def schema_problems(
         described = model.model_fields.get(top)
         if item["type"] == "missing" and described is not None and described.description:
             message = f"missing: {described.description}"
-        problems.append(Problem(message, field=field_name, article=articles.get(top)))
+        rule = rules.get(top)
+        problems.append(
+            Problem(
+                message,
+                field=field_name,
+                article=str(rule.art) if rule else None,
+                basis=rule.basis.value if rule else None,
+            )
+        )
     return problems
 
 
-def content_gaps(data: object) -> list[Problem]:
-    """The contents the Convention requires that a document lacks, read from the raw document,
-    so that they are reported with the envelope's problems rather than after them."""
+def raw_gaps(data: object) -> list[Problem]:
+    """The gaps a document's own words show (every content its kind requires and the
+    proceeding, :func:`hanoix.requests.validation.document_gaps`), read from the raw document,
+    so that they are reported with the envelope's problems rather than after them: only the
+    kind needs to be readable."""
     if not isinstance(data, Mapping):
         return []
     try:
@@ -468,12 +476,55 @@ def content_gaps(data: object) -> list[Problem]:
         return []
     contents = data.get("contents", {})
     if not isinstance(contents, Mapping):
-        return []
+        contents = {}
     provided: dict[str, ContentValue] = {
         str(name): tuple(value) if isinstance(value, list) else value
         for name, value in contents.items()
     }
-    return rulebook.check_contents(kind, provided)
+    proceeding = data.get("proceeding", "")
+    return document_gaps(kind, provided, proceeding if isinstance(proceeding, str) else "")
+
+
+@dataclass(frozen=True)
+class DocumentReading:
+    """A request document as read, before any treaty data is consulted.
+
+    ``draft`` is the service's input when the document can be used, else ``None`` and
+    ``unusable`` says why (a field missing or of the wrong type, an unknown kind or State, a
+    date written another way). ``gaps`` are what the document lacks in its own words (every
+    content the kind requires, the proceeding), found whether or not the rest is usable.
+    """
+
+    kind: RequestKind | None
+    draft: DraftInput | None
+    unusable: tuple[Problem, ...]
+    gaps: tuple[Problem, ...]
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem of a document that cannot be used: why, then every gap, each once."""
+        return all_problems(list(self.unusable), list(self.gaps))
+
+
+def read_document(data: object, model: type[RequestDocument] = RequestDocument) -> DocumentReading:
+    """Read ``data`` (a parsed JSON document) as a request document of ``model``, collecting
+    every problem in one pass: the schema's, the Convention's words' (:func:`to_draft`) and
+    every gap. The CLI, the API and the web's drafting form all read documents here."""
+    draft: DraftInput | None = None
+    unusable: list[Problem] = []
+    try:
+        draft = to_draft(model.model_validate(data))
+    except ValidationError as invalid:
+        unusable = schema_problems(invalid, model)
+    except InputError as refused:
+        unusable = list(refused.problems) or [Problem(refused.message)]
+    kind: RequestKind | None = draft.kind if draft is not None else None
+    if kind is None and isinstance(data, Mapping):
+        try:
+            kind = RequestKind(str(data.get("kind")))
+        except ValueError:
+            kind = None
+    return DocumentReading(kind, draft, tuple(unusable), tuple(raw_gaps(data)))
 
 
 def all_problems(*groups: list[Problem]) -> list[Problem]:
@@ -490,6 +541,12 @@ def all_problems(*groups: list[Problem]) -> list[Problem]:
 
 
 # --- the JSON Schema ------------------------------------------------------------------------------
+
+
+# The purposes are a list of Art. 40(3)'s points; they are cited as the paragraph, with the
+# basis the convention module gives its points (all the same).
+_PURPOSES_ART = Art(MLA_PURPOSES[0].art.article, MLA_PURPOSES[0].art.paragraph)
+_PURPOSES_BASIS = MLA_PURPOSES[0].basis
 
 
 def _content_schema(kind: RequestKind) -> dict[str, Any]:
@@ -517,14 +574,19 @@ def _content_schema(kind: RequestKind) -> dict[str, Any]:
             requirement += f" ({content.condition.description})"
         schema["description"] = f"{content.description} ({content.art}; {requirement})"
         schema["x-article"] = str(content.art)
+        schema["x-basis"] = content.basis.value
         schema["x-requirement"] = content.requirement.value
+        if content.condition is not None:
+            schema["x-condition"] = content.condition.description
         properties[content.name] = schema
     if kind is RequestKind.MLA:
         properties[PURPOSES_FIELD] = {
             "type": "array",
             "items": {"type": "string", "enum": [p.value for p in MlaPurpose]},
             "description": "the purposes of Art. 40(3) the request serves",
-            "x-article": "Art. 40(3)",
+            "x-article": str(_PURPOSES_ART),
+            "x-basis": _PURPOSES_BASIS.value,
+            "x-requirement": Requirement.IF_APPLICABLE.value,
         }
     required_somewhere = [
         c.name
@@ -543,7 +605,8 @@ def _content_schema(kind: RequestKind) -> dict[str, Any]:
 
 def kind_schema(kind: RequestKind) -> dict[str, Any]:
     """The JSON Schema of a request of ``kind``: the input format, with each content's
-    article and requirement (``x-article``, ``x-requirement``)."""
+    article, its basis, requirement and condition (``x-article``, ``x-basis``,
+    ``x-requirement``, ``x-condition``)."""
     schema = RequestDocument.model_json_schema()
     spec = kind_spec(kind)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

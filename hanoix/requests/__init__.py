@@ -59,6 +59,7 @@ from hanoix.requests.lifecycle import (
     apply,
     create_follow_up_mla,
     draft_request,
+    open_steps,
     register_incoming,
 )
 from hanoix.requests.model import (
@@ -190,6 +191,7 @@ __all__ = [
     "make_reference",
     "mermaid_state_diagram",
     "not_found",
+    "open_steps",
     "personal_field",
     "personal_field_names",
     "possible_actions",

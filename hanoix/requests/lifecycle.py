@@ -19,7 +19,15 @@ from datetime import datetime
 from typing import Any
 
 from hanoix.convention import RequestKind
-from hanoix.errors import ConflictError, InputError, Problem, RuleViolationError, TransitionError
+from hanoix.errors import (
+    ConflictError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    Problem,
+    RuleViolationError,
+    TransitionError,
+)
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.requests import rulebook
 from hanoix.requests.authorisation import authorise, authorise_actor, check_visible
@@ -29,6 +37,12 @@ from hanoix.requests.conditions import (
     RetentionConsent,
     UseConsent,
     statutory_conditions,
+)
+from hanoix.requests.follow_ups import (
+    FOLLOW_UP_CHANNEL,
+    carried_contents,
+    follow_up_kind,
+    follow_up_terms,
 )
 from hanoix.requests.limits import check_size
 from hanoix.requests.localtime import local_date, require_utc
@@ -628,6 +642,40 @@ def apply(
     return Step(recorded, _event(recorded, entry, transition.event))
 
 
+# Steps the table allows from a state that make sense only for some requests: what the step
+# changes must exist. The effects above refuse them all the same; this lets a page leave them out.
+_APPLIES: dict[Action, Callable[[CooperationRequest], bool]] = {
+    Action.EXTEND_PRESERVATION: lambda request: request.preservation is not None,
+    Action.LINK_FOLLOW_UP: lambda request: rulebook.is_preservation(request.kind),
+    Action.REFUSE: lambda request: bool(rulebook.spec(request.kind).refusal_grounds),
+}
+
+
+def open_steps(user: User, request: CooperationRequest) -> tuple[Action, ...]:
+    """The lifecycle steps ``user`` may take on ``request`` now, in table order: those the
+    table allows from its status that a person takes (not the node's automatic ones), that
+    :func:`authorise` lets ``user`` take on this copy, and that apply to this request.
+
+    A step listed may still be refused for what it carries (a refusal's grounds, a
+    postponement's reason) or, for submit, approve and send, for the request's own gaps:
+    :func:`apply` decides, with the message that says why.
+    """
+    check_visible(user, request)
+    open_to_user = []
+    for action in possible_actions(request.status):
+        if TRANSITIONS_BY_ACTION[action].automatic:
+            continue
+        applies = _APPLIES.get(action)
+        if applies is not None and not applies(request):
+            continue
+        try:
+            authorise(user, action, request)
+        except (PermissionDeniedError, NotFoundError):
+            continue
+        open_to_user.append(action)
+    return tuple(open_to_user)
+
+
 # --- preservation followed by MLA ---------------------------------------------------------
 
 
@@ -652,48 +700,23 @@ def create_follow_up_mla(
     """Draft the MLA request that follows up a preservation, and link the two, in one call.
 
     The new draft carries the preservation's reference (``follows_up``) and every content the
-    preservation already states under a name the MLA kind also requires; ``contents`` adds or
-    overrides. ``kind`` defaults to the first follow-up the convention module declares for a
-    preservation (the Art. 44 request for access to stored data, which is what Art. 42(1)
-    announces); another declared follow-up (a general MLA request) may be chosen instead.
-    Once the requested State has received the MLA request, the preservation is held until a
-    decision on it (Art. 42(8)); :mod:`hanoix.requests.deadlines` applies that.
+    preservation already states that the follow-up's kind asks for, under the same name or one
+    that means the same thing (:func:`hanoix.requests.follow_ups.carried_contents`);
+    ``contents`` adds or overrides. ``kind`` defaults to the first follow-up the convention
+    module declares for a preservation (the Art. 44 request for access to stored data, which
+    is what Art. 42(1) announces); another declared follow-up (a general MLA request) may be
+    chosen instead. Once the requested State has received the MLA request, the preservation is
+    held until a decision on it (Art. 42(8)); :mod:`hanoix.requests.deadlines` applies that.
     """
-    if preservation.side is not Side.REQUESTING:
-        raise InputError("a follow-up request is drafted on the requesting side's copy")
-    if not rulebook.is_preservation(preservation.kind):
-        raise InputError(
-            f"only a preservation request is followed up by an MLA request; "
-            f"{preservation.reference} is '{preservation.kind}'"
-        )
-    allowed = rulebook.follow_up_kinds(preservation.kind)
-    follow_up_kind = kind if kind is not None else allowed[0]
-    if follow_up_kind not in allowed:
-        raise InputError(
-            f"a '{preservation.kind}' request is followed up by one of: "
-            f"{', '.join(str(k) for k in allowed)}; not '{follow_up_kind}'"
-        )
-    wanted = rulebook.content_names(follow_up_kind)
-    carried = {k: v for k, v in preservation.contents.items() if k in wanted}
-    if "preservation_reference" in wanted:
-        # The follow-up names the preservation it builds on (Art. 44: "including data
-        # preserved under Art. 42").
-        carried["preservation_reference"] = str(preservation.reference)
+    follow_up = follow_up_kind(preservation, kind)
+    carried, _ = carried_contents(preservation.contents, follow_up, str(preservation.reference))
     carried.update(contents or {})
     spec = NewRequest(
-        kind=follow_up_kind,
+        kind=follow_up,
         requesting=preservation.requesting,
         requested=preservation.requested,
-        channel=Channel.CENTRAL_AUTHORITY,
-        # The MLA request asks for itself: it is not urgent, and neither a preservation
-        # period nor the preservation's deadline carries over.
-        terms=replace(
-            preservation.terms,
-            contents=carried,
-            urgent=False,
-            preservation_days=None,
-            suggested_deadline=None,
-        ),
+        channel=FOLLOW_UP_CHANNEL,
+        terms=follow_up_terms(preservation.terms, carried),
         follows_up=preservation.reference,
     )
     mla = draft_request(spec, author=author, at=at, new_id=new_id, sequence=sequence)

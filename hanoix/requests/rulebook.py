@@ -9,6 +9,7 @@ shift of Art. 40's later paragraphs), requests cite the corrected one without a 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from functools import cache
 
 from hanoix.convention import (
@@ -26,7 +27,7 @@ from hanoix.convention.assistance import MLA_PROCEDURE
 from hanoix.convention.final_provisions import ENTRY_INTO_FORCE_DELAY
 from hanoix.convention.kinds import Channel as KindChannel
 from hanoix.convention.periods import Bound, TimeUnit
-from hanoix.convention.refs import Art
+from hanoix.convention.refs import Art, Basis
 from hanoix.errors import Problem
 
 ContentValue = str | bool | tuple[str, ...]
@@ -55,7 +56,7 @@ def unknown_contents(kind: RequestKind, names: Iterable[str]) -> list[Problem]:
         Problem(
             f"a '{kind.value}' request has no content {name!r}; its contents are: "
             f"{', '.join(sorted(content_names(kind)))}",
-            field=f"contents.{name}",
+            field=content_path(name),
             article=article,
         )
         for name in names
@@ -63,9 +64,22 @@ def unknown_contents(kind: RequestKind, names: Iterable[str]) -> list[Problem]:
     ]
 
 
+#: Where a request holds its contents: a content's field path is ``contents.<name>``.
+CONTENTS = "contents"
+
+
+def content_path(name: str) -> str:
+    """The path of content ``name`` in a request (and in the request document)."""
+    return f"{CONTENTS}.{name}"
+
+
 def check_contents(kind: RequestKind, provided: Mapping[str, ContentValue]) -> list[Problem]:
-    """Every required content of ``kind`` missing from ``provided`` (the convention engine)."""
-    return checks.check_contents(kind, provided)
+    """Every required content of ``kind`` missing from ``provided`` (the convention engine),
+    each named by its path in the request (``contents.<name>``), as unknown contents are."""
+    return [
+        replace(problem, field=content_path(problem.field or ""))
+        for problem in checks.check_contents(kind, provided)
+    ]
 
 
 def check_refusal_grounds(kind: RequestKind, codes: Iterable[str]) -> list[Problem]:
@@ -102,10 +116,48 @@ def reasons_article(kind: RequestKind) -> Art:
 @cache
 def procedure_article(code: str) -> Art:
     """The paragraph of Art. 40 behind procedural rule ``code`` (``"postponement"``, ...)."""
+    return _procedure(code).art
+
+
+@dataclass(frozen=True)
+class Cited:
+    """A rule as a finding or a form cites it: its article and how sure it is."""
+
+    art: Art
+    basis: Basis
+
+
+def _procedure(code: str) -> Cited:
     for provision in MLA_PROCEDURE:
         if provision.code == code:
-            return provision.art
+            return Cited(provision.art, provision.basis)
     raise KeyError(f"the convention module declares no procedural rule {code!r}")
+
+
+@cache
+def envelope_rules() -> Mapping[str, Cited]:
+    """The rule behind each field of a request outside its contents that has one, by the
+    field's name: what a finding on the field, and a form asking for it, cite. Read from the
+    convention module's declarations, so a corrected paragraph or basis shows everywhere."""
+    languages = notification(NotificationKind.LANGUAGES)
+    channels = notification(NotificationKind.CENTRAL_AUTHORITY)
+    reservation = notification(PRESERVATION_RESERVATION)
+    period = _preservation()
+    return {
+        "language": Cited(languages.art, languages.basis),
+        "channel": Cited(channels.art, channels.basis),
+        "proceeding": _procedure("limits-on-use"),
+        "suggested_deadline": _procedure("execute-promptly"),
+        "preservation_days": Cited(period.art, period.basis),
+        "convention_offence": Cited(reservation.art, reservation.basis),
+        "legal_basis_other": Cited(entry_into_force_article(), ENTRY_INTO_FORCE_DELAY.basis),
+    }
+
+
+def dual_criminality_rule(kind: RequestKind) -> Cited:
+    """The article and basis of the dual-criminality rule of ``kind``."""
+    rule = spec(kind).dual_criminality
+    return Cited(rule.art, rule.basis)
 
 
 def language_article() -> Art:

@@ -18,11 +18,11 @@ What is checked:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from hanoix.convention import DualCriminalityRule, NotificationKind
+from hanoix.convention import DualCriminalityRule, NotificationKind, RequestKind
 from hanoix.convention.refs import Art
 from hanoix.errors import InputError, Problem, RuleViolationError
 from hanoix.requests import rulebook
@@ -30,6 +30,7 @@ from hanoix.requests.limits import size_problems
 from hanoix.requests.localtime import load_zone, local_date, require_utc
 from hanoix.requests.model import Channel, CooperationRequest, LegalBasis
 from hanoix.requests.references import check_state_code
+from hanoix.requests.rulebook import ContentValue
 
 Applies = Callable[[str, str, date], tuple[bool, list[str]]]
 """``applies(requesting_state, requested_state, on) -> (in_force, reasons)``: whether the
@@ -154,39 +155,50 @@ class ValidationReport:
             )
 
 
-def _contents(request: CooperationRequest) -> list[Problem]:
-    return rulebook.check_contents(request.kind, request.contents)
+def cited(message: str, field: str) -> Problem:
+    """A finding on envelope field ``field``, citing the rule behind it (article and basis)."""
+    rule = rulebook.envelope_rules()[field]
+    return Problem(message, field=field, article=str(rule.art), basis=rule.basis.value)
+
+
+def document_gaps(
+    kind: RequestKind, contents: Mapping[str, ContentValue], proceeding: str
+) -> list[Problem]:
+    """What a request of ``kind`` lacks that its own words show, with no State's declarations
+    or treaty data: every content the Convention requires for the kind (``contents.<name>``)
+    and the proceeding that limits the use of what is provided. :func:`validate` reports them
+    first; a document whose other fields cannot be read yet is checked for them too, so that
+    one pass shows every gap."""
+    problems = rulebook.check_contents(kind, contents)
+    if not proceeding.strip():
+        problems.append(
+            cited(
+                "name the investigation, prosecution or proceeding the request is made for: "
+                "the limits on use of what is provided depend on it",
+                "proceeding",
+            )
+        )
+    return problems
 
 
 def _form(request: CooperationRequest, profile: StateProfile) -> list[Problem]:
     problems: list[Problem] = []
-    if not request.proceeding.strip():
-        problems.append(
-            Problem(
-                "name the investigation, prosecution or proceeding the request is made for: "
-                "the limits on use of what is provided depend on it",
-                field="proceeding",
-                article=str(Art(40, 19)),
-            )
-        )
     if not profile.accepts_language(request.language):
         accepted = ", ".join(sorted(profile.languages))
         problems.append(
-            Problem(
+            cited(
                 f"{profile.state} does not accept requests in '{request.language}'; it accepts: "
                 f"{accepted}",
-                field="language",
-                article=str(rulebook.language_article()),
+                "language",
             )
         )
     if not _channel_accepted(request, profile):
         accepted = ", ".join(c.value for c in profile.channels)
         problems.append(
-            Problem(
+            cited(
                 f"{profile.state} does not accept requests through '{request.channel.value}'; "
                 f"it accepts: {accepted}",
-                field="channel",
-                article=str(rulebook.channel_article()),
+                "channel",
             )
         )
     return problems
@@ -217,6 +229,7 @@ def _periods(request: CooperationRequest, at: datetime) -> list[Problem]:
                     f"{request.preservation_days} asked",
                     field="preservation_days",
                     article=str(rulebook.preservation_period_article(request.kind)),
+                    basis=rulebook.envelope_rules()["preservation_days"].basis.value,
                 )
             )
     return problems
@@ -228,10 +241,9 @@ def _suggested_deadline(request: CooperationRequest, at: datetime) -> list[Probl
     today = local_date(at, request.requesting.zone)
     if request.suggested_deadline <= today:
         return [
-            Problem(
+            cited(
                 f"the suggested date {request.suggested_deadline.isoformat()} is not in the future",
-                field="suggested_deadline",
-                article=str(rulebook.suggested_deadline_article()),
+                "suggested_deadline",
             )
         ]
     return []
@@ -244,7 +256,8 @@ def _legal_basis(
     if in_force:
         return [], []
     why = "; ".join(reasons) if reasons else "no reason given by the treaty module"
-    article = str(rulebook.entry_into_force_article())
+    rule = rulebook.envelope_rules()["legal_basis_other"]
+    article = str(rule.art)
     warnings = [
         Problem(
             f"the Convention is not in force between {request.requesting.state} and "
@@ -252,6 +265,7 @@ def _legal_basis(
             "proceed on another legal basis",
             field="legal_basis",
             article=article,
+            basis=rule.basis.value,
         )
     ]
     errors: list[Problem] = []
@@ -262,6 +276,7 @@ def _legal_basis(
                 "bilateral treaty, reciprocity, ...)",
                 field="legal_basis_other",
                 article=article,
+                basis=rule.basis.value,
             )
         )
     return warnings, errors
@@ -281,6 +296,7 @@ def _dual_criminality(
                     "states it is not met",
                     field="dual_criminality",
                     article=str(rulebook.dual_criminality_article(request.kind)),
+                    basis=rulebook.dual_criminality_rule(request.kind).basis.value,
                 )
             )
         elif request.dual_criminality is None:
@@ -290,6 +306,7 @@ def _dual_criminality(
                     "conduct is a crime in both States",
                     field="dual_criminality",
                     article=str(rulebook.dual_criminality_article(request.kind)),
+                    basis=rulebook.dual_criminality_rule(request.kind).basis.value,
                 )
             )
     elif (
@@ -303,6 +320,7 @@ def _dual_criminality(
                 "conduct is a crime in both States (whatever it is called there)",
                 field="dual_criminality",
                 article=str(rulebook.dual_criminality_article(request.kind)),
+                basis=rulebook.dual_criminality_rule(request.kind).basis.value,
             )
         )
     reservation = rulebook.preservation_reservation_article()
@@ -358,7 +376,7 @@ def validate(
         )
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    errors.extend(_contents(request))
+    errors.extend(document_gaps(request.kind, request.contents, request.proceeding))
     errors.extend(size_problems(request.contents, request.proceeding, request.legal_basis_other))
     errors.extend(_form(request, profile))
     errors.extend(_periods(request, at))

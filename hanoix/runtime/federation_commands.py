@@ -11,7 +11,7 @@ import typer
 from hanoix.cli.app import JsonOption, state
 from hanoix.cli.federation import federation_app, open_federation
 from hanoix.cli.output import report
-from hanoix.runtime.worker import Worker
+from hanoix.runtime.worker import Worker, favour_short_steps
 
 __all__ = ["federation_app"]
 
@@ -23,6 +23,7 @@ def federation_worker(
     as_json: JsonOption = False,
 ) -> None:
     """Run the delivery worker on its own (then run 'hanoix serve --no-worker')."""
+    favour_short_steps()
     worker = Worker(open_federation(ctx, state(ctx).settings.log_level))
     try:
         if once:

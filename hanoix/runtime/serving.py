@@ -36,7 +36,7 @@ from hanoix.api.federation import peer_router
 from hanoix.config import Settings
 from hanoix.federation.transport import FollowingServerContext
 from hanoix.logs import configure_logging, get_logger, stdlib_log_config
-from hanoix.runtime.worker import Worker
+from hanoix.runtime.worker import Worker, favour_short_steps
 from hanoix.services.node import Node
 
 _log = get_logger("hanoix.federation.serving")
@@ -144,6 +144,7 @@ def run(
 ) -> None:
     """Serve ``app`` (and the TLS listener, and the worker, as the node's federation settings
     say) until stopped."""
+    favour_short_steps()
     common = _common(log_level)
     servers = [uvicorn.Server(uvicorn.Config(app, host=host, port=port, **common))]
     tls = _tls_server(node, common)
@@ -163,6 +164,7 @@ def worker_app(settings: Settings) -> FastAPI:
     """The application of one API process of :func:`run_processes`. The process is a fresh
     interpreter: it sets up logging and opens the node again (the parent upgraded the schema)."""
     configure_logging(settings.log_level, settings.log_json)
+    favour_short_steps()
     return create_app(Node.open(settings))
 
 
@@ -182,6 +184,7 @@ def run_processes(
     The node keeps nothing between calls that the processes would have to share (the database
     holds it all), as for several API machines behind a load balancer. The TLS listener and
     the delivery worker stay one each, in this process, as ``run`` has them."""
+    favour_short_steps()
     common = _common(log_level)
     # The application travels to each process as the recipe to build it (spawned processes
     # receive their configuration pickled; an application with its engine cannot be).

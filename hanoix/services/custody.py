@@ -49,6 +49,7 @@ from hanoix.ledger.checkpoint import (
     SignedCheckpoint,
     check_key_name,
     open_checkpoint,
+    parse_note,
     sign_checkpoint,
 )
 from hanoix.ledger.errors import (
@@ -79,6 +80,7 @@ from hanoix.ledger.witness import (
 from hanoix.logs import get_logger
 from hanoix.requests import Role, User
 from hanoix.services.node import Node, register_init_step
+from hanoix.store import federation as federation_store
 from hanoix.store import ledger as store
 from hanoix.store.keys import KeyStore
 from hanoix.store.meta import get_meta, set_meta
@@ -346,27 +348,54 @@ def readable_entries(node: Node, user: User, start: int, stop: int) -> ReadableE
     Administrators read no entry about a case. Whoever may not read an entry does not see it;
     its leaf hash stays in every proof, so proofs work for everyone as before.
     """
+    _check_reader(user)
+    with node.unit_of_work() as session:
+        rows = [
+            LedgerEntry(row.index, row.leaf_hash, row.entry, row.appended_at)
+            for row in store.iter_entries(session, start, stop)
+        ]
+        return _readable(session, user, rows)
+
+
+def readable_history(node: Node, user: User, name: str, value: str) -> list[LedgerEntry]:
+    """Every entry about one object (:meth:`CustodyLedger.history`) that ``user`` may read,
+    by the rules of :func:`readable_entries`. The others are left out and not counted: a count
+    of entries about a request the user may not see would tell them it exists."""
+    _check_reader(user)
+    about = CustodyLedger(node).history(name, value)
+    with node.unit_of_work() as session:
+        return _readable(session, user, about).entries
+
+
+def split_view_alerts(node: Node, user: User) -> list[store.StoredSplitView]:
+    """The split views this node has detected, for those who read the log's own events
+    (:data:`NODE_EVENTS`: auditors and administrators)."""
+    _check_reader(user)
+    return CustodyLedger(node).split_views()
+
+
+def _check_reader(user: User) -> None:
     if not user.has_any(frozenset({Role.AUDITOR, Role.ADMINISTRATOR})):
         raise PermissionDeniedError("reading ledger entries needs one of the roles: auditor")
-    with node.unit_of_work() as session:
-        rows = list(store.iter_entries(session, start, stop))
-        decoded = [json.loads(row.entry) for row in rows]
-        named = [_request_named(entry) for entry in decoded]
-        hidden = [value for value in named if value is not None and subjects.is_pseudonym(value)]
-        references = store.references_of(session, hidden)
-        authority = user.authority
-        visible: set[str] = set()
-        if authority is not None and Role.AUDITOR in user.roles:
-            wanted = [references.get(v, v) for v in named if v is not None]
-            visible = visible_references(
-                session, wanted, Visibility(authority.state, authority.code)
-            )
-    shown: list[LedgerEntry] = []
-    for row, entry, request in zip(rows, decoded, named, strict=True):
+
+
+def _readable(session: Session, user: User, rows: list[LedgerEntry]) -> ReadableEntries:
+    decoded = [json.loads(row.entry) for row in rows]
+    named = [_request_named(entry) for entry in decoded]
+    hidden = [value for value in named if value is not None and subjects.is_pseudonym(value)]
+    references = store.references_of(session, hidden)
+    authority = user.authority
+    visible: set[str] = set()
+    if authority is not None and Role.AUDITOR in user.roles:
+        wanted = [references.get(v, v) for v in named if v is not None]
+        visible = visible_references(session, wanted, Visibility(authority.state, authority.code))
+    shown = [
+        row
+        for row, entry, request in zip(rows, decoded, named, strict=True)
         if _may_read(
             user, entry, None if request is None else references.get(request, request), visible
-        ):
-            shown.append(LedgerEntry(row.index, row.leaf_hash, row.entry, row.appended_at))
+        )
+    ]
     return ReadableEntries(shown, len(rows) - len(shown))
 
 
@@ -392,6 +421,15 @@ def _damaged(what: str, cause: InvalidProofError) -> LogInconsistencyError:
         f"the stored tree does not prove {what} against the checkpoint the log signed "
         f"({cause.message}): the database was changed; run 'hanoix ledger verify'"
     )
+
+
+@dataclass(frozen=True)
+class ReceivedCosignature:
+    """A witness's cosignature of one of this log's checkpoints: its signature lines."""
+
+    witness: str
+    tree_size: int
+    lines: tuple[str, ...]
 
 
 class CustodyLedger:
@@ -745,6 +783,26 @@ class CustodyLedger:
     def last_witnessed(self, origin: str) -> store.WitnessedRecord | None:
         with self._node.unit_of_work() as session:
             return store.last_witnessed(session, origin)
+
+    def cosignatures(self) -> list[ReceivedCosignature]:
+        """Peers' cosignatures of this log's checkpoints, by witness and size. Each was checked
+        against the witness's key in the directory when it came
+        (:meth:`~hanoix.services.federation.witnessing.Witnessing.accept_witness`)."""
+        with self._node.unit_of_work() as session:
+            kept = federation_store.list_cosignatures(session)
+        origin = self.origin
+        return [
+            ReceivedCosignature(
+                witness,
+                size,
+                tuple(
+                    signature.line().rstrip("\n")
+                    for signature in parse_note(note).signatures
+                    if signature.name != origin
+                ),
+            )
+            for witness, size, note in kept
+        ]
 
     def split_views(self) -> list[store.StoredSplitView]:
         with self._node.unit_of_work() as session:

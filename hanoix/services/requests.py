@@ -34,6 +34,7 @@ from hanoix.convention.assistance import EXCULPATORY_DISCLOSURE
 from hanoix.documents.requests import DraftInput, default_channel
 from hanoix.errors import (
     InputError,
+    NotFoundError,
     PermissionDeniedError,
     Problem,
 )
@@ -56,6 +57,7 @@ from hanoix.requests import (
     Role,
     Side,
     StateProfile,
+    Status,
     Step,
     UseAction,
     UseDeniedError,
@@ -70,6 +72,7 @@ from hanoix.requests import (
     deadlines_for,
     draft_request,
     not_found,
+    open_steps,
     reference_year,
     register_incoming,
 )
@@ -78,33 +81,47 @@ from hanoix.requests.transitions import TRANSITIONS_BY_ACTION
 from hanoix.services import custody
 from hanoix.services.auth import Principal
 from hanoix.services.custody import CustodyLedger
+from hanoix.services.drafting import DraftingCheck, drafting_check_with
 from hanoix.services.node import Node
 from hanoix.services.validation import (
     AUTHENTIC_LANGUAGES,
+    DocumentValidation,
     DraftValidation,
     TreatyView,
     known_state,
     new_id,
     new_request_spec,
     require_role,
+    validate_document_with,
     validate_draft_with,
     validate_with,
 )
 from hanoix.store import requests as store
 from hanoix.store import treaty as treaty_store
 from hanoix.store.auth import AuthorityRow, UserRow
-from hanoix.store.requests import ListFilter, Page, StaleVersionError, StoredStep, Visibility
+from hanoix.store.requests import (
+    LIST_ORDERS,
+    ListFilter,
+    Page,
+    StaleVersionError,
+    StoredStep,
+    Visibility,
+)
 from hanoix.treaty.participants import state_zone
 from hanoix.treaty.status import TreatyStatus
 
 __all__ = [
     "AUTHENTIC_LANGUAGES",
     "IDEMPOTENCY_LIFETIME",
+    "LIST_ORDERS",
     "MAX_PAGE",
+    "AwaitingApproval",
     "Created",
     "DisclosureNotice",
+    "DocumentValidation",
     "DraftInput",
     "DraftValidation",
+    "DraftingCheck",
     "History",
     "HistoryStep",
     "IdempotencyKeyReusedError",
@@ -114,10 +131,12 @@ __all__ = [
     "StaleVersionError",
     "StepTaken",
     "UseDecision",
+    "approval_queue",
     "check_intended_use",
     "create",
     "deadlines",
     "default_channel",
+    "drafting_check",
     "follow_up",
     "history",
     "list_requests",
@@ -128,9 +147,11 @@ __all__ = [
     "show",
     "state_profile",
     "state_zone",
+    "status_counts",
     "take_step",
     "user_for_principal",
     "user_named",
+    "validate_document",
     "validate_draft",
     "validate_request",
 ]
@@ -306,6 +327,28 @@ def validate_draft(node: Node, draft: DraftInput, *, user: User | None = None) -
         treaty = _treaty(session)
     return validate_draft_with(
         treaty, draft, node_state=node.settings.state, now=node.clock.now(), user=user
+    )
+
+
+def validate_document(node: Node, data: object, *, user: User | None = None) -> DocumentValidation:
+    """Validate a raw request document in one pass against the node's treaty data, storing
+    nothing: every problem of a document that cannot be used yet, with every gap, or the
+    findings of one that can (see :func:`hanoix.services.validation.validate_document_with`).
+    The API's validate route and the drafting form call this."""
+    with node.unit_of_work() as session:
+        treaty = _treaty(session)
+    return validate_document_with(
+        treaty, data, node_state=node.settings.state, now=node.clock.now(), user=user
+    )
+
+
+def drafting_check(node: Node, data: object, *, user: User | None = None) -> DraftingCheck:
+    """What the drafting form shows for a partly filled document, against the node's treaty
+    data (see :func:`hanoix.services.drafting.drafting_check_with`); stores nothing."""
+    with node.unit_of_work() as session:
+        treaty = _treaty(session)
+    return drafting_check_with(
+        treaty, data, node_state=node.settings.state, now=node.clock.now(), user=user
     )
 
 
@@ -589,10 +632,12 @@ def follow_up(
 
 @dataclass(frozen=True)
 class Shown:
-    """A request as its reader may see it, with its open deadlines at ``now``."""
+    """A request as its reader may see it, with its open deadlines at ``now`` and the
+    lifecycle steps the reader may take on it now (:func:`hanoix.requests.open_steps`)."""
 
     request: CooperationRequest
     deadlines: list[DeadlineStatus]
+    steps: tuple[Action, ...] = ()
 
 
 def show(node: Node, user: User, reference: str) -> Shown:
@@ -605,7 +650,8 @@ def show(node: Node, user: User, reference: str) -> Shown:
             store.follow_ups_of(session, str(request.reference)) if request.preservation else []
         )
     statuses = deadlines_due([request, *others], now)
-    return Shown(request, [s for s in statuses if s.deadline.request_id == request.id])
+    own = [s for s in statuses if s.deadline.request_id == request.id]
+    return Shown(request, own, open_steps(user, request))
 
 
 def validate_request(node: Node, user: User, reference: str) -> ValidationReport:
@@ -618,15 +664,25 @@ def validate_request(node: Node, user: User, reference: str) -> ValidationReport
 
 
 def list_requests(
-    node: Node, user: User, filters: ListFilter, *, limit: int = 50, cursor: str | None = None
+    node: Node,
+    user: User,
+    filters: ListFilter,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    order: str = "newest",
 ) -> Page:
-    """A page of the requests ``user`` may see, newest first; ``cursor`` continues a list."""
+    """A page of the requests ``user`` may see, newest first (or by next deadline, the most
+    overdue first: ``order="deadline"``); ``cursor`` continues a list in the same order."""
     authority = require_role(user, Action.VIEW)
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(
             f"limit: ask for 1 to {MAX_PAGE} requests per page, not {limit}",
             problems=[Problem(f"between 1 and {MAX_PAGE}", field="limit")],
         )
+    if order not in LIST_ORDERS:
+        message = f"order: one of {', '.join(LIST_ORDERS)}, not {order!r}"
+        raise InputError(message, problems=[Problem(message, field="order")])
     with node.reading() as session:  # one query: its own snapshot is the page's
         return store.list_requests(
             session,
@@ -634,7 +690,52 @@ def list_requests(
             filters,
             limit=limit,
             cursor=cursor,
+            order=order,
         )
+
+
+def status_counts(node: Node, user: User, filters: ListFilter) -> dict[str, int]:
+    """How many requests ``user`` may see match ``filters`` in each status (the status filter
+    itself aside): the counts beside a list."""
+    authority = require_role(user, Action.VIEW)
+    with node.reading() as session:
+        return store.count_by_status(session, Visibility(authority.state, authority.code), filters)
+
+
+@dataclass(frozen=True)
+class AwaitingApproval:
+    """A request submitted for approval, and whether this approver may approve it: ``refused``
+    is what the four-eyes and authority rules answer (:func:`~hanoix.requests.authorise`)."""
+
+    request: store.RequestSummary
+    refused: str | None
+
+
+def approval_queue(
+    node: Node, user: User, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[AwaitingApproval], str | None]:
+    """The requests ``user`` may see that wait for approval, each with the answer
+    :func:`~hanoix.requests.authorise` gives ``user`` for approving it; and the next cursor."""
+    require_role(user, Action.APPROVE)
+    waiting = ListFilter(status=Status.AWAITING_APPROVAL.value)
+    page = list_requests(node, user, waiting, limit=limit, cursor=cursor)
+    with node.reading() as session:
+        held = {
+            str(r.reference): r
+            for r in store.load_many(session, [item.reference for item in page.items])
+        }
+    queue = []
+    for item in page.items:
+        request = held.get(item.reference)
+        if request is None:  # gone since the page was read: nothing to approve
+            continue
+        try:
+            authorise(user, Action.APPROVE, request)
+        except (PermissionDeniedError, NotFoundError) as refused:
+            queue.append(AwaitingApproval(item, refused.message))
+        else:
+            queue.append(AwaitingApproval(item, None))
+    return queue, page.next_cursor
 
 
 def deadlines(node: Node, user: User, *, within: timedelta | None = None) -> list[DeadlineStatus]:

@@ -12,6 +12,7 @@ imports SQLAlchemy.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 import pycountry
 
 from hanoix.convention import NotificationKind, RequestKind
-from hanoix.documents.requests import DraftInput, default_channel
+from hanoix.documents.requests import (
+    DocumentReading,
+    DraftInput,
+    all_problems,
+    default_channel,
+    read_document,
+)
 from hanoix.errors import InputError, PermissionDeniedError, Problem, UnknownStateError
 from hanoix.requests import (
     Action,
@@ -281,6 +288,106 @@ def validate_draft_with(
     spec, _ = new_request_spec(treaty, author.authority, draft)
     request = draft_request(spec, author=author, at=now, new_id=new_id, sequence=1).request
     return DraftValidation(draft.kind, validate_with(treaty, request, now))
+
+
+@dataclass(frozen=True)
+class DocumentValidation:
+    """Every finding on a request document, in one pass, whether or not it can be used.
+
+    ``usable`` says whether the document can be read as a request: when it cannot, ``errors``
+    say why and list every gap with it (and the API answers 422, the CLI exits 2); when it
+    can, they are the validation's against the treaty data. Each finding names its field path
+    in the document (``contents.summary_of_facts``), and where a rule is behind it, the
+    article and its basis.
+    """
+
+    kind: RequestKind | None
+    usable: bool
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return self.usable and not self.errors
+
+    def by_field(self) -> dict[str, list[Problem]]:
+        """The errors and warnings by field path (``""`` for those of the whole document), so
+        that a form shows each next to its field."""
+        grouped: dict[str, list[Problem]] = {}
+        for problem in (*self.errors, *self.warnings):
+            grouped.setdefault(problem.field or "", []).append(problem)
+        return grouped
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "usable": self.usable,
+            "kind": self.kind.value if self.kind is not None else None,
+            "problems": [p.as_dict() for p in self.errors],
+            "warnings": [p.as_dict() for p in self.warnings],
+        }
+
+    def raise_if_unusable(self) -> None:
+        """InputError carrying every problem, if the document cannot be read as a request."""
+        if not self.usable:
+            first = self.errors[0]
+            where = f"{first.field}: " if first.field else ""
+            more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+            raise InputError(
+                f"the request document is not usable: {where}{first.message}{more}",
+                problems=self.errors,
+            )
+
+
+def unusable_document(
+    reading: DocumentReading,
+    *,
+    node_state: str | None,
+    requesting_state: str | None = None,
+    user: User | None = None,
+) -> DocumentValidation | None:
+    """The findings on a document that cannot be validated against treaty data (it cannot be
+    read as a request, or no State is known to request it), with every gap; ``None`` when it
+    can be."""
+    named = requesting_state
+    if named is None and reading.draft is not None:
+        named = reading.draft.requesting_state
+    missing = requesting_state_missing(node_state, named, user=user)
+    if reading.draft is not None and missing is None:
+        return None
+    problems = all_problems(list(reading.unusable), [missing] if missing else [])
+    return DocumentValidation(
+        reading.kind, False, tuple(all_problems(problems, list(reading.gaps)))
+    )
+
+
+def validate_document_with(
+    treaty: TreatyView,
+    data: object,
+    *,
+    node_state: str | None,
+    now: datetime,
+    user: User | None = None,
+) -> DocumentValidation:
+    """Validate a raw request document (parsed JSON) in one pass: when it cannot be read as a
+    request, why and every gap at once; else :func:`validate_draft_with`'s findings. Stores
+    nothing; this is what ``request validate``, the API's validate route and the drafting form
+    answer with."""
+    if user is not None:
+        require_role(user, Action.VIEW)
+    reading = read_document(data)
+    named = data.get("requesting_state") if isinstance(data, Mapping) else None
+    refused = unusable_document(
+        reading,
+        node_state=node_state,
+        requesting_state=named if isinstance(named, str) else None,
+        user=user,
+    )
+    if refused is not None:
+        return refused
+    assert reading.draft is not None
+    result = validate_draft_with(treaty, reading.draft, node_state=node_state, now=now, user=user)
+    return DocumentValidation(result.kind, True, result.report.errors, result.report.warnings)
 
 
 def home_treaty(settings: Settings) -> TreatyView | None:

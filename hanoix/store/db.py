@@ -128,6 +128,31 @@ def _write_lock_before_writing(conn: Any, _cursor: Any, statement: str, *_rest: 
             take_sqlite_write_lock(dbapi_connection)
 
 
+_RELAXED = "hanoix_synchronous_normal"
+
+
+def commit_without_sync(session: Session) -> None:
+    """Let the transaction ``session`` is about to begin commit without waiting for the disk
+    (SQLite's ``synchronous=NORMAL``, for this connection until it goes back to the pool):
+    for writes whose loss in a power cut only repeats work that is safe to repeat, such as
+    a delivery worker's lease. The write-ahead log stays in order, so a commit lost takes
+    only what came after it with it, and the next commit that syncs makes it durable too.
+    Call it before the transaction's first statement. Other databases: nothing changes."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    fairy = connection.connection
+    if not fairy.info.get(_RELAXED):
+        fairy.dbapi_connection.execute("PRAGMA synchronous=NORMAL")  # type: ignore[union-attr]
+        fairy.info[_RELAXED] = True
+
+
+def _sync_again(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    # Before anyone else takes the connection: every other transaction keeps FULL.
+    if record.info.pop(_RELAXED, False) and dbapi_connection is not None:
+        dbapi_connection.execute("PRAGMA synchronous=FULL")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with the node's connection settings applied."""
     if url.startswith("postgresql://"):
@@ -144,6 +169,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "before_cursor_execute", _write_lock_before_writing)
+        event.listen(engine, "checkin", _sync_again)
     return engine
 
 

@@ -27,7 +27,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -445,6 +445,16 @@ class ListFilter:
     side: str | None = None
     deadline_before: datetime | None = None
     overdue_at: datetime | None = None  # next deadline at or before this instant
+    text: str | None = None  # part of the reference or of the handling authority's code
+
+    def __post_init__(self) -> None:
+        if self.text is not None and not self.text.strip():
+            object.__setattr__(self, "text", None)
+
+
+#: The orders a list comes in: newest first, or by next deadline (the most overdue first, then
+#: the soonest, then those without a deadline, each tie newest first).
+LIST_ORDERS = ("newest", "deadline")
 
 
 @dataclass(frozen=True)
@@ -480,6 +490,36 @@ def encode_cursor(created_at: datetime, request_id: str) -> str:
     """An opaque cursor: the sort key of the last row shown."""
     raw = json.dumps([created_at.isoformat(), request_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def encode_deadline_cursor(deadline: datetime | None, created_at: datetime, request_id: str) -> str:
+    """The cursor of a list by deadline: the last row's deadline joins its sort key."""
+    key = ["deadline", deadline.isoformat() if deadline else None, created_at.isoformat()]
+    raw = json.dumps([*key, request_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_refused() -> InputError:
+    return InputError(
+        "cursor: not a cursor this node handed out for this order; use the next_cursor of a "
+        "previous page, or omit it for the first page"
+    )
+
+
+def decode_deadline_cursor(cursor: str) -> tuple[datetime | None, datetime, str]:
+    """The sort key in a cursor of :func:`encode_deadline_cursor`."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        marker, deadline, created, request_id = json.loads(raw)
+        at = datetime.fromisoformat(created)
+        due = None if deadline is None else datetime.fromisoformat(deadline)
+        if marker != "deadline" or not isinstance(request_id, str) or at.tzinfo is None:
+            raise ValueError("bad cursor")
+        if due is not None and due.tzinfo is None:
+            raise ValueError("bad cursor")
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise _cursor_refused() from None
+    return due, at, request_id
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
@@ -531,12 +571,31 @@ _CONDITIONS: dict[str, Callable[[Any], Any]] = {
     "side": lambda value: RequestRow.side == value,
     "deadline_before": lambda value: RequestRow.next_deadline < value,
     "overdue_at": lambda value: RequestRow.next_deadline <= value,
+    # LIKE's own wildcards in what the user typed are escaped by _list_parameters.
+    "text": lambda value: or_(
+        RequestRow.reference.ilike(value, escape="\\"),
+        RequestRow.handled_by.ilike(value, escape="\\"),
+    ),
 }
 _NEWEST_FIRST = (RequestRow.created_at.desc(), RequestRow.id.desc())
 
 
+def _order(columns: Any, by_deadline: bool) -> tuple[Any, ...]:
+    """The list's order over ``columns`` (the table's, or a merged subquery's)."""
+    newest = (columns.created_at.desc(), columns.id.desc())
+    if not by_deadline:
+        return newest
+    # Written out rather than NULLS LAST, which SQLite before 3.30 and some plans handle badly.
+    return (columns.next_deadline.is_(None), columns.next_deadline.asc(), *newest)
+
+
+def _like(text: str) -> str:
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def _list_parameters(
-    visibility: Visibility, filters: ListFilter, cursor: str | None
+    visibility: Visibility, filters: ListFilter, cursor: str | None, by_deadline: bool
 ) -> dict[str, Any]:
     given: dict[str, Any] = {
         "visible_state": visibility.state,
@@ -545,14 +604,34 @@ def _list_parameters(
     for name in (*_CONDITIONS, "state"):
         value = getattr(filters, name)
         if value is not None:
-            given[name] = value
-    if cursor is not None:
+            given[name] = _like(value) if name == "text" else value
+    if cursor is not None and by_deadline:
+        deadline, given["after_created_at"], given["after_id"] = decode_deadline_cursor(cursor)
+        if deadline is not None:
+            given["after_deadline"] = deadline
+    elif cursor is not None:
         given["after_created_at"], given["after_id"] = decode_cursor(cursor)
     return given
 
 
+def _after(given: frozenset[str], by_deadline: bool) -> Any:
+    """The condition for the rows after the cursor's, in the list's order."""
+    after: BindParameter[datetime] = bindparam("after_created_at")
+    newer = or_(
+        RequestRow.created_at < after,
+        and_(RequestRow.created_at == after, RequestRow.id < bindparam("after_id")),
+    )
+    if not by_deadline:
+        return newer
+    due = RequestRow.next_deadline
+    if "after_deadline" not in given:  # past every row with a deadline
+        return and_(due.is_(None), newer)
+    deadline: BindParameter[datetime] = bindparam("after_deadline")
+    return or_(due.is_(None), due > deadline, and_(due == deadline, newer))
+
+
 @lru_cache(maxsize=256)
-def _list_statement(given: frozenset[str], rows: int) -> Select[Any]:
+def _list_statement(given: frozenset[str], rows: int, by_deadline: bool = False) -> Select[Any]:
     """The list's statement for the parameters named ``given`` (names, not values), cut at
     ``rows``: built once for each combination, since building one (and, for the State filter,
     its union of two subqueries) cost the API more than PostgreSQL spent running it."""
@@ -561,28 +640,23 @@ def _list_statement(given: frozenset[str], rows: int) -> Select[Any]:
         _visible(bindparam("visible_state"), bindparam("visible_authority"))
     )
     if "after_created_at" in given:
-        after: BindParameter[datetime] = bindparam("after_created_at")
-        query = query.where(
-            or_(
-                RequestRow.created_at < after,
-                and_(RequestRow.created_at == after, RequestRow.id < bindparam("after_id")),
-            )
-        )
+        query = query.where(_after(given, by_deadline))
     for name, condition in _CONDITIONS.items():
         if name in given:
             query = query.where(condition(bindparam(name)))
+    order = _order(RequestRow, by_deadline)
     if "state" not in given:
-        return query.order_by(*_NEWEST_FIRST).limit(rows)
+        return query.order_by(*order).limit(rows)
     state: BindParameter[str] = bindparam("state")
     if "kind" in given and "status" in given:
-        return _either_party(query, state, rows)
+        return _either_party(query, state, rows, by_deadline)
     query = query.where(
         or_(RequestRow.requesting_state == state, RequestRow.requested_state == state)
     )
-    return query.order_by(*_NEWEST_FIRST).limit(rows)
+    return query.order_by(*order).limit(rows)
 
 
-def _either_party(query: Select[Any], state: Any, rows: int) -> Select[Any]:
+def _either_party(query: Select[Any], state: Any, rows: int, by_deadline: bool) -> Select[Any]:
     """``query`` filtered with ``state`` as either party, as two ordered ranges merged: one of
     each party's composite index (kind, status, State, then the list's order), each cut at
     ``rows``. Written as an OR of the two columns, PostgreSQL walks the newest-first index
@@ -594,11 +668,11 @@ def _either_party(query: Select[Any], state: Any, rows: int) -> Select[Any]:
         RequestRow.requested_state == state, RequestRow.requesting_state != state
     )
     ranges = [
-        select(branch.order_by(*_NEWEST_FIRST).limit(rows).subquery())
+        select(branch.order_by(*_order(RequestRow, by_deadline)).limit(rows).subquery())
         for branch in (requesting, requested)
     ]
     merged = union_all(*ranges).subquery()
-    return select(merged).order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(rows)
+    return select(merged).order_by(*_order(merged.c, by_deadline)).limit(rows)
 
 
 def list_requests(
@@ -608,14 +682,19 @@ def list_requests(
     *,
     limit: int,
     cursor: str | None = None,
+    order: str = "newest",
 ) -> Page:
     """A page of the requests ``visibility`` allows, newest first (keyset pagination).
 
     The order is ``(created_at, id)`` descending: both never change, so a cursor stays exact
     while requests are created or updated between pages (no row is skipped or shown twice).
+    ``order="deadline"`` puts the next deadline first (ascending, so the most overdue lead;
+    none last): a deadline moves as a request does, so a row whose deadline changed between
+    two pages may be shown twice or not at all; a desk reloads, it does not export.
     """
-    given = _list_parameters(visibility, filters, cursor)
-    statement = _list_statement(frozenset(given), limit + 1)
+    by_deadline = order == "deadline"
+    given = _list_parameters(visibility, filters, cursor, by_deadline)
+    statement = _list_statement(frozenset(given), limit + 1, by_deadline)
     # Columns, not entities: run on the connection, past the ORM's handling of a statement.
     rows = session.connection().execute(statement, given).mappings().all()
     items = [
@@ -639,8 +718,34 @@ def list_requests(
         for r in rows[:limit]
     ]
     more = len(rows) > limit
-    next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if more and items else None
+    next_cursor = None
+    if more and items and by_deadline:
+        last = items[-1]
+        next_cursor = encode_deadline_cursor(last.next_deadline, last.created_at, last.id)
+    elif more and items:
+        next_cursor = encode_cursor(items[-1].created_at, items[-1].id)
     return Page(items, next_cursor)
+
+
+def count_by_status(
+    session: Session, visibility: Visibility, filters: ListFilter
+) -> dict[str, int]:
+    """How many of the requests ``visibility`` allows match ``filters`` in each status (the
+    status filter aside, so that every status's count shows beside the one chosen)."""
+    given = _list_parameters(visibility, replace(filters, status=None), None, False)
+    query = select(RequestRow.status, func.count()).where(visible_to(visibility))
+    for name, condition in _CONDITIONS.items():
+        if name in given:
+            query = query.where(condition(given[name]))
+    if "state" in given:
+        query = query.where(
+            or_(
+                RequestRow.requesting_state == given["state"],
+                RequestRow.requested_state == given["state"],
+            )
+        )
+    rows = session.execute(query.group_by(RequestRow.status)).all()
+    return {status: int(number) for status, number in rows}
 
 
 def with_deadlines(

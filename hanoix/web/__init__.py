@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hanoix.web import account, evidence, pages
+from hanoix.web import account, desks, drafting, evidence, ledger, pages, requests, treaty
 from hanoix.web.templating import WEB_DIR
 
 
@@ -14,5 +14,12 @@ def install(app: FastAPI) -> None:
     """Mount the pages and their static files (after the API's routes and mounts)."""
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(account.router)
+    app.include_router(desks.router)
+    # Before the request pages: /requests/new and /requests/{ref}/follow-up are not a
+    # request's reference or one of its steps.
+    app.include_router(drafting.router)
     app.include_router(pages.router)
+    app.include_router(treaty.router)
+    app.include_router(ledger.router)
     app.include_router(evidence.router)
+    app.include_router(requests.router)

@@ -21,7 +21,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 import hanoix
+from hanoix.requests import Action
+from hanoix.requests.authorisation import allowed_roles
 from hanoix.web import i18n
+from hanoix.web.nav import desk_links
 
 WEB_DIR = Path(__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -41,6 +44,15 @@ ROLE_NAMES = {
     "examiner": N_("examiner"),
     "auditor": N_("auditor"),
     "administrator": N_("administrator"),
+}
+
+
+# How sure a rule is (../shared/convention/FACTS.md): shown beside every article a page cites.
+BASIS_NAMES = {
+    "verified": N_("verified against the Convention's text"),
+    "secondary": N_("from a secondary source"),
+    "recalled": N_("recalled, not yet checked against the text"),
+    "inferred": N_("inferred"),
 }
 
 
@@ -79,9 +91,19 @@ def environment(language: str) -> Jinja2Templates:
     templates = Jinja2Templates(env=env)
     translate = i18n.translations(language).gettext
     templates.env.globals["role_names"] = {k: translate(v) for k, v in ROLE_NAMES.items()}
+    templates.env.globals["basis_names"] = {k: translate(v) for k, v in BASIS_NAMES.items()}
+    templates.env.globals["may"] = may
     templates.env.globals["language"] = language
     templates.env.globals["direction"] = "rtl" if i18n.is_right_to_left(language) else "ltr"
+    templates.env.globals["desk_links"] = desk_links
     return templates
+
+
+def may(roles: frozenset[str], action: str) -> bool:
+    """Whether one of ``roles`` may take ``action`` at all (the rule of
+    :func:`hanoix.requests.authorisation.allowed_roles`), for showing a link or not; the
+    service still decides each request."""
+    return bool({role.value for role in allowed_roles(Action(action))} & set(roles))
 
 
 def gettext_for(request: Request) -> Any:

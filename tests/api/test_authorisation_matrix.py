@@ -185,7 +185,25 @@ NOTE = {"note": "see the letter of 20 November"}
 # no State, so no request is visible to them.
 STEP = {"admin": 404}
 
-WEB_PAGES = ["/sign-in", "/account", "/account/password", "/account/second-factor"]
+WEB_PAGES = [
+    "/sign-in",
+    "/account",
+    "/account/password",
+    "/account/second-factor",
+    "/treaty",
+    "/treaty/applies",
+    "/ledger",
+    "/ledger/subject",
+    "/ledger/proof",
+    "/ledger/proof.json",
+    "/ledger/consistency",
+    "/ledger/consistency.json",
+    "/requests/new",
+    "/desk/24-7",
+    "/desk/24-7/arrivals",
+    "/desk/requests",
+    "/desk/approvals",
+]
 WEB_FORMS = [
     "/sign-in",
     "/sign-out",
@@ -194,6 +212,11 @@ WEB_FORMS = [
     "/account/second-factor",
     "/account/second-factor/confirm",
 ]
+
+
+def a_step_form(node: Node) -> Call:
+    """A request's page's form for one step (a token-less POST is refused as any form)."""
+    return Call(path={**out("draft")(node).path, "step": "submit"})
 
 
 def an_upload(setup: Setup) -> Setup:
@@ -230,6 +253,7 @@ EVIDENCE_FORMS = [
     ),
     ("POST", "/requests/{reference}/evidence/packages/{package_id}/open", an_upload(out("sent"))),
 ]
+
 
 ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # --- the node, the Convention, the treaty: public ---
@@ -323,7 +347,28 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # caller here lands on the sign-in page (the client follows the redirect); and a form sent
     # without the node's form token is refused whoever sends it. tests/web tests them by role.
     **{("GET", page): (nothing, PUBLIC) for page in WEB_PAGES},
+    ("GET", "/treaty/participants/{code}"): (lambda n: Call(path={"code": "VNM"}), PUBLIC),
     **{("POST", form): (nothing, dict.fromkeys(PRINCIPALS, 403)) for form in WEB_FORMS},
+    # A bearer token is not a browser's session: the page sends it to sign in (200 there).
+    ("GET", "/requests/{reference}"): (out("draft"), PUBLIC),
+    ("POST", "/requests/{reference}/{step}"): (a_step_form, dict.fromkeys(PRINCIPALS, 403)),
+    ("GET", "/requests/new/{kind}"): (lambda n: Call(path={"kind": "mla"}), PUBLIC),
+    ("POST", "/requests/new/{kind}"): (
+        lambda n: Call(path={"kind": "mla"}),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
+    ("POST", "/requests/new/{kind}/check"): (
+        lambda n: Call(path={"kind": "mla"}),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
+    ("POST", "/requests/{reference}/follow-up"): (
+        out("executed", kind=RequestKind.PRESERVATION),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
+    ("POST", "/desk/24-7/{envelope_id}/acknowledge"): (
+        lambda n: Call(path={"envelope_id": "0" * 32}),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
     # Evidence in the browser: a bearer token is not a session (the pages send it to sign in);
     # a form or a range without the page's form token is refused whoever sends it.
     **{("GET", page): (setup, PUBLIC) for page, setup in EVIDENCE_PAGES},
@@ -591,7 +636,10 @@ def test_every_route_has_a_row(matrix: Matrix) -> None:
         "sign-in",
         "sign-out",
         "account",
+        "treaty",
+        "ledger",
         "requests",
+        "desk",
     }
 
 

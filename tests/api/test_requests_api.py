@@ -22,6 +22,7 @@ from hanoix.requests import Action, ConditionsAttachment, KeepConfidential
 from hanoix.services.custody import CustodyLedger
 from hanoix.services.evidence import load_decryption_key, open_file
 from hanoix.services.node import Node
+from tests.documents.gaps import MLA_ONLY_KIND, findings, only_kind_gaps
 from tests.federation.builders import Network
 from tests.requests.builders import required_contents
 from tests.services.exchange_world import deliver, exchange_network, return_evidence, take
@@ -307,8 +308,9 @@ def test_validation_over_http_names_each_missing_content(
         del body["contents"][name]
         answer = client.post(f"{BASE}/validate", json=body, headers=as_("drafter")).json()
         assert answer["valid"] is False
-        assert [(p["field"], p["article"]) for p in answer["problems"]] == [
-            (name, str(kind_spec(kind).content(name).art))
+        content = kind_spec(kind).content(name)
+        assert [(p["field"], p["article"], p["basis"]) for p in answer["problems"]] == [
+            (f"contents.{name}", str(content.art), content.basis.value)
         ]
     # An unusable document is refused as on creation (422), not answered "not valid".
     unknown = client.post(
@@ -318,23 +320,39 @@ def test_validation_over_http_names_each_missing_content(
     assert unknown.json()["problems"][0]["field"] == "kind"
 
 
+@pytest.mark.parametrize("kind", list(RequestKind), ids=str)
 def test_validation_over_http_lists_envelope_and_content_problems_at_once(
+    client: TestClient, as_: Any, kind: RequestKind
+) -> None:
+    # Issue 14, item 3: a body with only its kind gets every problem in one answer, each with
+    # its article and basis, exactly as `hanoix request validate` gives them.
+    only_kind = client.post(f"{BASE}/validate", json={"kind": kind.value}, headers=as_("drafter"))
+    assert only_kind.status_code == 422
+    assert only_kind.headers["content-type"] == "application/problem+json"
+    assert findings(only_kind.json()["problems"]) == only_kind_gaps(kind)
+    if kind is RequestKind.MLA:
+        assert findings(only_kind.json()["problems"]) == MLA_ONLY_KIND
+
+
+def test_validation_over_http_lists_the_gaps_of_an_unusable_document(
     client: TestClient, as_: Any
 ) -> None:
-    # Issue 12, item 8: a body with only its kind gets every problem in one answer.
-    only_kind = client.post(f"{BASE}/validate", json={"kind": "mla"}, headers=as_("drafter"))
-    assert only_kind.status_code == 422
-    fields = {p["field"] for p in only_kind.json()["problems"]}
-    assert {"requested_state", "language"} <= fields
-    assert set(required_contents(RequestKind.MLA)) <= fields
-    article = {p["field"]: p["article"] for p in only_kind.json()["problems"]}
-    assert article["purpose"] == str(kind_spec(RequestKind.MLA).content("purpose").art)
     # An unusable document (unknown State) lists its content gaps with it too.
     body = {**document(RequestKind.MLA), "requested_state": "XXA"}
     del body["contents"]["purpose"]
     unknown = client.post(f"{BASE}/validate", json=body, headers=as_("drafter"))
     assert unknown.status_code == 422  # fits the schema, cannot be used (docs/api.md)
-    assert [p["field"] for p in unknown.json()["problems"]] == ["requested_state", "purpose"]
+    assert [p["field"] for p in unknown.json()["problems"]] == [
+        "requested_state",
+        "contents.purpose",
+    ]
+    # A usable one without its proceeding names it with its article, as a finding.
+    body = {**document(RequestKind.MLA), "proceeding": ""}
+    answer = client.post(f"{BASE}/validate", json=body, headers=as_("drafter"))
+    assert answer.status_code == 200
+    assert [(p["field"], p["article"], p["basis"]) for p in answer.json()["problems"]] == [
+        ("proceeding", "Art. 40(19)", "recalled")
+    ]
 
 
 def test_the_schema_of_a_kind_documents_each_content_with_its_article(client: TestClient) -> None:

@@ -18,6 +18,7 @@ from hanoix.requests import Action, ConditionsAttachment, KeepConfidential
 from hanoix.services import requests as service
 from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
+from tests.documents.gaps import MLA_ONLY_KIND, NO_REQUESTING_STATE, findings, only_kind_gaps
 from tests.services.requests_world import (
     FROM_VNM,
     PROCEEDING,
@@ -92,15 +93,16 @@ def test_validate_answers_with_exit_codes_and_json(run: Any, tmp_path: Path) -> 
         "kind": "preservation",
         "problems": [
             {
-                "field": "data_to_preserve",
+                "field": "contents.data_to_preserve",
                 "article": str(kind_spec(RequestKind.PRESERVATION).content("data_to_preserve").art),
+                "basis": "recalled",
                 "message": incomplete.json()["problems"][0]["message"],
             }
         ],
         "warnings": incomplete.json()["warnings"],
     }
     human = run("validate", str(write(tmp_path, body)))
-    assert human.exit_code == 1 and "Art. 42(3)(c) data_to_preserve" in human.stderr
+    assert human.exit_code == 1 and "Art. 42(3)(c) contents.data_to_preserve" in human.stderr
 
     for overrides, field in (
         ({"kind": "warrant"}, "kind"),
@@ -125,33 +127,43 @@ def test_validate_answers_with_exit_codes_and_json(run: Any, tmp_path: Path) -> 
     assert run("validate", str(anonymous)).exit_code == 2
 
 
-def test_validate_reports_envelope_and_contents_in_one_pass(run: Any, tmp_path: Path) -> None:
-    # Issue 12, item 8: a document with only its kind used to show two envelope problems and
-    # hide every content gap; the requesting State came later, as a separate error.
-    only_kind = write(tmp_path, {"kind": "preservation"})
+@pytest.mark.parametrize("kind", list(RequestKind), ids=str)
+def test_validate_reports_envelope_and_contents_in_one_pass(
+    run: Any, tmp_path: Path, kind: RequestKind
+) -> None:
+    # Issue 14, item 3: a document with only its kind used to show its envelope's problems
+    # and hide its content gaps; every one comes in one answer, each with its article and basis.
+    only_kind = write(tmp_path, {"kind": kind.value})
     answer = run("validate", str(only_kind), "--json")
     assert answer.exit_code == 2
-    found = {(p["field"], p["article"]) for p in answer.json()["problems"]}
-    spec = kind_spec(RequestKind.PRESERVATION)
-    mandatory = {(c.name, str(c.art)) for c in spec.contents if c.requirement.value == "mandatory"}
-    assert mandatory <= found
-    assert {("requested_state", None), ("language", "Art. 40(14)")} <= found
-    assert ("requesting_state", None) in found
-    assert len(answer.json()["problems"]) == len(mandatory) + 3
-    language = next(p for p in answer.json()["problems"] if p["field"] == "language")
+    assert answer.json()["kind"] == kind.value
+    problems = answer.json()["problems"]
+    assert findings(problems) == only_kind_gaps(kind, requesting_state_known=False)
+    assert len(problems) == len(findings(problems))  # each once
+    if kind is RequestKind.MLA:
+        assert findings(problems) == MLA_ONLY_KIND | {NO_REQUESTING_STATE}
+    language = next(p for p in problems if p["field"] == "language")
     assert language["message"].startswith("missing: ISO 639-1 language of the request")
+    # The human answer lists them all, each with its article and path.
+    human = run("validate", str(only_kind))
+    assert human.exit_code == 2
+    for field, article, _ in only_kind_gaps(kind):
+        assert (f"{article} {field}" if article else field) in human.stderr
 
     # Acting as a user gives the requesting State: it is then not a problem.
     as_user = run("validate", str(only_kind), "--as", "drafter", "--json")
-    assert "requesting_state" not in {p["field"] for p in as_user.json()["problems"]}
+    assert findings(as_user.json()["problems"]) == only_kind_gaps(kind)
 
-    # A complete envelope with a requesting State missing lists the content gaps with it.
+
+def test_validate_lists_a_missing_requesting_state_with_the_content_gaps(
+    run: Any, tmp_path: Path
+) -> None:
     body = document(RequestKind.PRESERVATION)
     del body["contents"]["necessity"]
     no_state = run("validate", str(write(tmp_path, body)), "--json")
     assert no_state.exit_code == 2
     fields = [p["field"] for p in no_state.json()["problems"]]
-    assert fields == ["requesting_state", "necessity"]
+    assert fields == ["requesting_state", "contents.necessity"]
 
 
 def test_a_request_from_draft_to_sent_with_its_proved_history(
@@ -201,7 +213,9 @@ def test_four_eyes_and_who_acts(run: Any, tmp_path: Path) -> None:
     assert run("new", "--kind", "mla", "--to", "VNM", "--as", "auditor").exit_code == 1
     empty = run("new", "--kind", "preservation", "--to", "VNM", "--as", "drafter", "--json")
     assert empty.exit_code == 0
-    assert {p["field"] for p in empty.json()["validation"]["problems"]} >= {"data_to_preserve"}
+    assert {p["field"] for p in empty.json()["validation"]["problems"]} >= {
+        "contents.data_to_preserve"
+    }
     assert run("new", "--kind", "warrant", "--to", "VNM", "--as", "drafter").exit_code == 2
     mismatch = run("new", "--kind", "preservation", "--from-file", str(path), "--as", "drafter")
     assert mismatch.exit_code == 2

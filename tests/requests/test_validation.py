@@ -56,7 +56,9 @@ def test_a_request_missing_one_required_content_names_it_and_its_article(
     request = amend(request, contents={k: v for k, v in request.contents.items() if k != name})
     report = validate(request, PROFILES["VNM"], in_force, T0)
     expected = kind_spec(kind).content(name)
-    assert [(p.field, p.article) for p in report.errors] == [(name, str(expected.art))]
+    assert [(p.field, p.article, p.basis) for p in report.errors] == [
+        (f"contents.{name}", str(expected.art), expected.basis.value)
+    ]
     assert str(expected.art) in report.errors[0].message
     with pytest.raises(RuleViolationError) as caught:
         report.raise_for_errors()
@@ -76,7 +78,7 @@ def test_a_preservation_that_does_not_announce_the_follow_up_is_incomplete() -> 
     request = drafted(RequestKind.PRESERVATION)
     request = amend(request, contents={**request.contents, "intent_to_request_mla": False})
     report = validate(request, PROFILES["VNM"], in_force, T0)
-    assert [p.field for p in report.errors] == ["intent_to_request_mla"]
+    assert [p.field for p in report.errors] == ["contents.intent_to_request_mla"]
 
 
 def test_service_of_documents_alone_needs_no_summary_of_facts() -> None:
@@ -213,8 +215,10 @@ def test_every_finding_is_reported_at_once() -> None:
     request = amend(drafted(), language="de", channel=Channel.DIPLOMATIC, contents={})
     report = validate(request, PROFILES["VNM"], not_in_force, T0)
     fields = [p.field for p in report.errors]
-    assert {"language", "channel", "legal_basis_other", "requesting_authority"} <= set(fields)
-    assert all(p.article for p in report.errors)
+    assert {"language", "channel", "legal_basis_other", "contents.requesting_authority"} <= set(
+        fields
+    )
+    assert all(p.article and p.basis for p in report.errors)
 
 
 def test_profile_of_another_state_is_refused() -> None:
@@ -311,6 +315,7 @@ def test_dual_criminality_findings_say_what_to_do_in_full() -> None:
             "is not met",
             field="dual_criminality",
             article="Art. 37(1)",
+            basis="recalled",
         ),
     )
     unstated = validate(amend(extradition, dual_criminality=None), PROFILES["VNM"], in_force, T0)
@@ -321,6 +326,7 @@ def test_dual_criminality_findings_say_what_to_do_in_full() -> None:
             "is a crime in both States",
             field="dual_criminality",
             article="Art. 37(1)",
+            basis="recalled",
         ),
     )
     strict = replace(PROFILES["VNM"], requires_dual_criminality=True)
@@ -331,6 +337,7 @@ def test_dual_criminality_findings_say_what_to_do_in_full() -> None:
             "States (whatever it is called there)",
             field="dual_criminality",
             article="Art. 40(9)",
+            basis="recalled",
         ),
     )
 
@@ -394,6 +401,7 @@ def test_a_suggested_date_of_today_is_not_in_the_future() -> None:
             f"the suggested date {today.isoformat()} is not in the future",
             field="suggested_deadline",
             article="Art. 40(25)",
+            basis="recalled",
         ),
     )
     tomorrow = amend(drafted(), suggested_deadline=today + timedelta(days=1))

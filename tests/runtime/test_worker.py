@@ -293,3 +293,50 @@ def test_a_fault_in_the_checkpoint_exchange_does_not_send_the_delivered_envelope
     assert outbox(net, "a")[alone].attempts == 1
     received = {m.envelope_id: m.duplicates for m in inbox(net, "b")}
     assert received == dict.fromkeys([*batched, alone], 0)
+
+
+def test_the_urgent_lane_sends_an_urgent_envelope_while_the_one_before_is_in_flight(
+    tmp_path: Path, db_url: str
+) -> None:
+    net = make_network(tmp_path, ["a", "b"], db_urls={"a": db_url}, settings={"concurrency": 2})
+    router = Router(net)
+    worker = worker_for(net["a"], router)
+    first_sent, second_sent = threading.Event(), threading.Event()
+    overlapped: list[bool] = []
+
+    def hold_the_first(request: httpx.Request) -> httpx.Response | None:
+        if not request.url.path.endswith("/envelopes"):
+            return None  # the checkpoint exchange that follows a delivery
+        if not first_sent.is_set():
+            first_sent.set()
+            # The first request waits (boundedly) for the second to leave: a lane that waits
+            # for each request to come back sends the second only after this times out.
+            overlapped.append(second_sent.wait(timeout=10))
+        else:
+            second_sent.set()
+        return None
+
+    router.faults.append(hold_the_first)
+    stop = threading.Event()
+    lane = threading.Thread(target=worker._urgent_lane, args=(stop,), daemon=True)
+    lane.start()
+    try:
+        first = send(net, "a", "b", text="now", urgent=True)
+        assert first_sent.wait(timeout=10)
+        second = send(net, "a", "b", text="now too", urgent=True)
+        deadline = time.monotonic() + 20
+        items = outbox(net, "a")
+        while time.monotonic() < deadline and {items[first].status, items[second].status} != {
+            store.DELIVERED
+        }:
+            time.sleep(0.02)
+            items = outbox(net, "a")
+    finally:
+        stop.set()
+        net["a"].node.federation_state.urgent_signal.set()
+        lane.join(timeout=20)
+        worker.close()
+        net.close()
+    assert overlapped == [True]
+    assert items[first].status == items[second].status == store.DELIVERED
+    assert len(inbox(net, "b")) == 2

@@ -68,8 +68,11 @@ def add_people(
     node: Node,
     authorities: Iterable[tuple[str, str, str]],
     users: Mapping[str, tuple[set[str], str | None]],
+    *,
+    password: str | None = None,
 ) -> None:
-    """Add ``authorities`` (code, kind, State) and ``users`` (name: roles, authority)."""
+    """Add ``authorities`` (code, kind, State) and ``users`` (name: roles, authority), each
+    with ``password`` (none by default: they act through tokens or the services)."""
     with node.unit_of_work() as session:
         for code, kind, state in authorities:
             auth.add_authority(session, node.clock, auth.Authority(code, code, kind, state))
@@ -81,7 +84,7 @@ def add_people(
                 display_name=username,
                 roles=roles,
                 authority=authority,
-                password=None,
+                password=password,
             )
 
 

@@ -232,3 +232,28 @@ def test_entries_written_before_the_pseudonyms_stay_readable_by_the_same_rule(
         json.loads(e.entry)["subject"]["request"] == reference
         for e in custody.CustodyLedger(node).history("request", reference)
     )
+
+
+@pytest.mark.parametrize(
+    "name", ["auditor", "auditor-poc", "vnm-auditor", "admin", "drafter", "examiner"]
+)
+def test_one_subjects_readable_history_is_what_the_range_rule_shows_of_it(
+    world: tuple[Node, dict[str, str]], name: str
+) -> None:
+    node, references = world
+    reader = user(node, name)
+    ledger = custody.CustodyLedger(node)
+    subjects = [("request", r) for r in references.values()]
+    subjects.append(("package", "sha256:" + "ab" * 32))
+    for subject, value in subjects:
+        about = [e.index for e in ledger.history(subject, value)]
+        assert about, (subject, value)
+        try:
+            whole = custody.readable_entries(node, reader, 0, ledger.head().size).entries
+        except PermissionDeniedError:
+            with pytest.raises(PermissionDeniedError, match="auditor"):
+                custody.readable_history(node, reader, subject, value)
+            continue
+        expected = [e.index for e in whole if e.index in about]
+        found = custody.readable_history(node, reader, subject, value)
+        assert [e.index for e in found] == expected, (name, subject, value)

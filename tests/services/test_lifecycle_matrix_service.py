@@ -83,3 +83,37 @@ def test_every_step_of_the_side_through_the_service_is_the_matrixs(
         )
         assert done.status is (expected.target or status), action
         request = walk(node)  # a fresh copy in the same state for the next step
+
+
+# Who of the world may be offered steps on each side's copy (the requested copies are handled
+# by AUT-CA; "duty" acts for AUT-POC and reads them only).
+_OFFERED_TO = {
+    Side.REQUESTING: ("editor", "approver2", "officer", "examiner", "auditor", "duty"),
+    Side.REQUESTED: ("drafter", "approver", "officer", "examiner", "auditor", "duty"),
+}
+
+
+@pytest.mark.parametrize(("side", "status"), list(WALKS), ids=lambda v: str(v))
+def test_the_steps_a_reader_is_offered_are_the_steps_they_can_take(
+    node: Node, side: Side, status: Status
+) -> None:
+    populate(node)
+    walk = WALKS[(side, status)]
+    request = walk(node)
+    reference = str(request.reference)
+    for username in _OFFERED_TO[side]:
+        who = user(node, username)
+        for action in service.show(node, who, reference).steps:
+            fresh = walk(node)
+            service.take_step(
+                node,
+                who,
+                str(fresh.reference),
+                action,
+                expected_version=fresh.version,
+                **_carry(action),
+            )
+    # And nothing is left out: each step the matrix allows here is offered to its user.
+    for action, expected in EXPECTED.items():
+        if expected.side is side and not expected.automatic and status in expected.sources:
+            assert action in service.show(node, user(node, _who(side, action)), reference).steps

@@ -43,9 +43,11 @@ from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
 from hanoix.store import requests as store
 from hanoix.store.requests import ListFilter, StaleVersionError
+from tests.documents.gaps import only_kind_gaps
 from tests.requests.builders import complete_contents
 from tests.services.requests_world import (
     FROM_VNM,
+    document,
     draft,
     incoming,
     outgoing,
@@ -266,7 +268,7 @@ def test_submitting_an_incomplete_request_names_each_missing_content_and_article
     with pytest.raises(RuleViolationError) as caught:
         step(world, "drafter", request, Action.SUBMIT)
     assert [(p.field, p.article) for p in caught.value.problems] == [
-        ("summary_of_facts", "Art. 40(15)(c)")
+        ("contents.summary_of_facts", "Art. 40(15)(c)")
     ]
     assert ledger_size(world) == 1
 
@@ -499,7 +501,7 @@ def test_validating_a_document_stores_nothing(world: Node) -> None:
     )
     assert not result.valid
     assert [(p.field, p.article) for p in result.report.errors] == [
-        ("data_to_preserve", "Art. 42(3)(c)")
+        ("contents.data_to_preserve", "Art. 42(3)(c)")
     ]
     assert ledger_size(world) == 0
     with pytest.raises(InputError, match="requesting_state"):
@@ -587,3 +589,28 @@ def test_the_caller_s_authority_comes_from_their_authentication_or_is_read_again
     assert service.user_for_principal(world, bare) == expected
     with pytest.raises(PermissionDeniedError, match="authority AUT-XX is gone"):
         service.user_for_principal(world, replace(bare, authority="AUT-XX"))
+
+
+def test_validating_a_raw_document_reports_every_gap_in_one_pass(world: Node) -> None:
+    drafter = user(world, "drafter")
+    for kind in RequestKind:
+        only_kind = service.validate_document(world, {"kind": kind.value}, user=drafter)
+        assert (only_kind.usable, only_kind.valid) == (False, False)
+        assert {(p.field or "", p.article, p.basis) for p in only_kind.errors} == only_kind_gaps(
+            kind
+        )
+        with pytest.raises(InputError, match="not usable") as caught:
+            only_kind.raise_if_unusable()
+        assert caught.value.problems == only_kind.errors
+    body = document(RequestKind.PRESERVATION)
+    del body["contents"]["necessity"]
+    usable = service.validate_document(world, body, user=drafter)
+    assert usable.usable and not usable.valid
+    assert usable.by_field().keys() >= {"contents.necessity"}
+    usable.raise_if_unusable()  # usable: nothing to raise
+    assert ledger_size(world) == 0
+    # The drafting form's answer comes from the same validation.
+    check = service.drafting_check(world, body, user=drafter)
+    assert check.validation == usable
+    assert [p.field for p in check.errors.by_path["contents.necessity"]] == ["contents.necessity"]
+    assert check.convention is not None and check.convention.requested_state == "VNM"

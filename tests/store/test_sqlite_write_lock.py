@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, select, text
+from sqlalchemy.orm import Session
 
 from hanoix.errors import UnavailableError
 from hanoix.store import db
@@ -104,3 +105,23 @@ def test_a_savepoint_opens_the_transaction_with_the_lock(engine: Engine) -> None
 def test_postgresql_engines_keep_their_own_locking() -> None:
     engine = make_engine("postgresql://nobody@127.0.0.1:1/none")
     assert not event.contains(engine, "before_cursor_execute", db._write_lock_before_writing)
+
+
+def _synchronous(session: Session) -> int:
+    return int(session.execute(text("PRAGMA synchronous")).scalar_one())
+
+
+def test_a_commit_without_sync_relaxes_only_its_own_transaction(engine: Engine) -> None:
+    factory = session_factory(engine)
+    with unit_of_work(factory) as session:
+        full = _synchronous(session)
+    with unit_of_work(factory) as session:
+        relaxed = session.connection().connection.dbapi_connection
+        db.commit_without_sync(session)
+        assert _synchronous(session) == 1  # NORMAL: the commit does not wait for the disk
+        session.add(NodeMeta(key="lease", value="until noon"))
+    with unit_of_work(factory) as session:
+        # One after the other, the transactions get the pool's one connection: the one relaxed.
+        assert session.connection().connection.dbapi_connection is relaxed
+        assert _synchronous(session) == full == 2  # FULL again, before anyone else used it
+        assert session.scalar(select(NodeMeta.value)) == "until noon"

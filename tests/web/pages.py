@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from fastapi.testclient import TestClient
 
@@ -23,12 +24,21 @@ def add_people(node: Node) -> None:
         auth.add_authority(
             session, node.clock, auth.Authority("VNM-MPS", "MPS", "central-authority", "VNM")
         )
-        for username, name, roles, authority in [
-            ("lan", "Lan Nguyen", {"officer_24_7"}, "VNM-247"),
-            ("minh", "Minh Tran", {"drafter"}, "VNM-MPS"),
-            ("thu", "Thu Le", {"approver"}, "VNM-MPS"),
-            ("root", "Root", {"administrator"}, None),
-        ]:
+    add_users(
+        node,
+        {
+            "lan": ("Lan Nguyen", {"officer_24_7"}, "VNM-247"),
+            "minh": ("Minh Tran", {"drafter"}, "VNM-MPS"),
+            "thu": ("Thu Le", {"approver"}, "VNM-MPS"),
+            "root": ("Root", {"administrator"}, None),
+        },
+    )
+
+
+def add_users(node: Node, users: Mapping[str, tuple[str, set[str], str | None]]) -> None:
+    """Users who sign in with :data:`PASSWORD`: username: (name, roles, authority)."""
+    with node.unit_of_work() as session:
+        for username, (name, roles, authority) in users.items():
             auth.add_user(
                 session,
                 node.clock,
@@ -60,3 +70,10 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD, **extra
     )
     assert response.status_code == 200, response.text
     return response.text
+
+
+def assert_nothing_inline(html: str, where: str) -> None:
+    """The page has no inline script, style attribute or event handler (the CSP forbids them)."""
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html), where
+    assert not re.search(r"\sstyle=", html), where
+    assert not re.search(r"\son[a-z]+=", html), where

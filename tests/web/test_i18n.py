@@ -22,7 +22,7 @@ METHODS = [
     ("hanoix/web/templates/**.html", "jinja2.ext:babel_extract"),
 ]
 OPTIONS = {"hanoix/web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)s")
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
 
 
 def _in_the_code() -> set[str]:
@@ -32,14 +32,24 @@ def _in_the_code() -> set[str]:
     return found
 
 
-def _catalogue(code: str) -> dict[str, str]:
+def _catalogue(code: str) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Each message of the catalogue (by its singular) with its forms: (source, translation)
+    pairs, one for a plain message, one per plural form for a plural one ("" untranslated)."""
     with i18n.catalogue_path(code).open("rb") as source:
         catalogue = read_po(source)
-    return {
-        str(message.id): str(message.string)
-        for message in catalogue
-        if message.id and not message.fuzzy
-    }
+    found: dict[str, tuple[tuple[str, str], ...]] = {}
+    for message in catalogue:
+        if not message.id or message.fuzzy:
+            continue
+        if isinstance(message.id, str):
+            found[message.id] = ((message.id, str(message.string or "")),)
+        else:
+            singular, plural = message.id
+            forms = tuple(message.string) if message.string else ("",)
+            found[singular] = tuple(
+                (singular if n == 0 else plural, str(form)) for n, form in enumerate(forms)
+            )
+    return found
 
 
 def test_the_code_has_strings_to_translate() -> None:
@@ -50,15 +60,18 @@ def test_the_code_has_strings_to_translate() -> None:
 
 @pytest.mark.parametrize("code", [c for c in i18n.languages() if c != "en"])
 def test_every_string_of_the_pages_is_translated(code: str) -> None:
-    translated = {k: v for k, v in _catalogue(code).items() if v}
+    translated = {k for k, forms in _catalogue(code).items() if all(t for _, t in forms)}
     missing = sorted(_in_the_code() - set(translated))
     assert not missing, f"{code}: run `make messages` and translate: {missing}"
 
 
 @pytest.mark.parametrize("code", [c for c in i18n.languages() if c != "en"])
 def test_translations_keep_their_placeholders(code: str) -> None:
-    for source, target in _catalogue(code).items():
-        assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(target)), source
+    for forms in _catalogue(code).values():
+        for source, target in forms:
+            assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(target)), (
+                source
+            )
 
 
 def test_french_is_there() -> None:

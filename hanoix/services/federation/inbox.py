@@ -414,6 +414,9 @@ class InboxMessage:
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     payload: dict[str, Any]
+    #: The request the message is about, when this node holds it (shown only to those who
+    #: may see that request, as the message itself is).
+    request_reference: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -500,6 +503,7 @@ def inbox_view(
             item.acknowledged_at,
             item.acknowledged_by,
             json.loads(item.payload),
+            item.request_reference,
         )
         for item in items
     ]

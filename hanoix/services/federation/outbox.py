@@ -4,6 +4,7 @@ package, and keep the receipt when the worker delivered an envelope."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.services import custody
 from hanoix.services.federation.messages import PACKAGE, Message, after_commit
 from hanoix.services.federation.peers import Peers
+from hanoix.services.federation.wakeup import wake_workers
 from hanoix.store import federation as store
 
 
@@ -81,6 +83,8 @@ class Outbox(Peers):
         after_commit(session, self.state.outbox_signal.set)
         if urgent:
             after_commit(session, self.state.urgent_signal.set)
+            # The workers of other processes on this host too (they would find it at a poll).
+            after_commit(session, partial(wake_workers, self.node.settings.home))
         return sealed
 
     def send_package(
