@@ -173,7 +173,10 @@ def test_an_interrupted_upload_resumes_at_the_nodes_offset_and_seals_a_package_t
         deliver(world.net)
         pid = package_id.group(1)
         # The delivery, with the other node's signed receipt, is a custody event too.
-        assert "package.sent" in hoa.get(f"/requests/{ref}/evidence/packages/{pid}").text
+        sent_page = hoa.get(f"/requests/{ref}/evidence/packages/{pid}").text
+        assert "package.sent" in sent_page
+        proof = re.search(r'href="(/ledger/proof\?index=\d+)"', sent_page)
+        assert proof and hoa.get(proof.group(1)).status_code == 200
     with browser(world.aut, "anna") as anna:
         listed = anna.get(f"/requests/{ref}/evidence")
         assert pid in listed.text
