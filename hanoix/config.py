@@ -49,6 +49,18 @@ class Settings(BaseModel):
     token_max_days: int = Field(
         default=90, ge=1, le=3660, description="the longest an API token may live, in days"
     )
+    evidence_upload_max_bytes: int = Field(
+        default=64 * 1024**3,
+        ge=0,
+        description="the most a user may upload through the web pages to seal into one "
+        "package for a request, in bytes (all their staged files together)",
+    )
+    evidence_upload_expiry_hours: int = Field(
+        default=48,
+        ge=1,
+        le=24 * 365,
+        description="staged uploads not sealed this many hours after they began are removed",
+    )
     trusted_proxies: tuple[str, ...] = Field(
         default=("127.0.0.1", "::1"),
         description="addresses (or networks) of the proxies whose X-Forwarded-For and "
@@ -167,6 +179,8 @@ _ENV_FIELDS = {
     "HANOIX_ORIGIN": "origin",
     "HANOIX_TOKEN_MAX_DAYS": "token_max_days",
     "HANOIX_TRUSTED_PROXIES": "trusted_proxies",
+    "HANOIX_EVIDENCE_UPLOAD_MAX_BYTES": "evidence_upload_max_bytes",
+    "HANOIX_EVIDENCE_UPLOAD_EXPIRY_HOURS": "evidence_upload_expiry_hours",
     "HANOIX_LOGIN_LIMIT_ACCOUNT": "login_limit_account",
     "HANOIX_LOGIN_LIMIT_ADDRESS": "login_limit_address",
     "HANOIX_LOGIN_LOCKOUT_AFTER": "login_lockout_after",

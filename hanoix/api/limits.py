@@ -40,6 +40,12 @@ ENVELOPE_BODY_BYTES = MAX_ENVELOPE_BYTES
 ENVELOPE_BATCH_BODY_BYTES = 8 * MIB
 #: One chunk of an evidence package transfer (the sender's chunks are smaller).
 TRANSFER_CHUNK_BODY_BYTES = 64 * MIB
+#: One range of a file uploaded through the web pages to seal for a request (the page's
+#: script sends 8 MiB slices).
+UPLOAD_RANGE_BODY_BYTES = 64 * MIB
+#: Files sent whole by the evidence page's plain form (a browser without scripts); larger files
+#: go in ranges. The node's own evidence_upload_max_bytes is checked by the page as well.
+UPLOAD_FORM_BODY_BYTES = 4 * 1024 * MIB
 #: A witness exchange: a checkpoint, its cosignatures and a consistency proof.
 WITNESS_BODY_BYTES = 256 * KIB
 #: Everything else (user administration, the inbox, the web pages): small JSON or nothing.
@@ -94,6 +100,18 @@ ROUTE_LIMITS: tuple[RouteLimit, ...] = (
         extra=_ENVELOPE_REFUSAL,
     ),
     RouteLimit(re.compile(r"/federation/v1/witness"), WITNESS_BODY_BYTES, "a witness exchange"),
+    RouteLimit(
+        re.compile(r"/requests/[^/]+/evidence/uploads/[^/]+"),
+        UPLOAD_RANGE_BODY_BYTES,
+        "a range of an uploaded file",
+        methods=frozenset({"PUT"}),
+    ),
+    RouteLimit(
+        re.compile(r"/requests/[^/]+/evidence/files"),
+        UPLOAD_FORM_BODY_BYTES,
+        "a form of files (larger files are sent in ranges by the page's script)",
+        methods=frozenset({"POST"}),
+    ),
 )
 
 

@@ -263,13 +263,26 @@ def verify_file(
     """Verify a package file. With a node, the verification is recorded whatever its outcome
     (``details.verified`` says which), as long as the package could be identified."""
     with _open_package_file(path) as handle:
-        try:
-            verified = verify(handle, sender=sender, progress=progress)
-        except PackageVerificationError as failure:
-            report = failure.report
-            if node is not None and report is not None and report.package_id is not None:
-                _record_verification(node, actor, report, failure.problems)
-            raise
+        return verify_stream(handle, sender=sender, progress=progress, node=node, actor=actor)
+
+
+def verify_stream(
+    handle: BinaryIO,
+    *,
+    sender: PublicKey | None = None,
+    progress: Progress | None = None,
+    node: Node | None = None,
+    actor: Actor | None = None,
+) -> VerifiedPackage:
+    """Verify a package read from ``handle`` (a file, a blob), recorded as
+    :func:`verify_file` records it."""
+    try:
+        verified = verify(handle, sender=sender, progress=progress)
+    except PackageVerificationError as failure:
+        report = failure.report
+        if node is not None and report is not None and report.package_id is not None:
+            _record_verification(node, actor, report, failure.problems)
+        raise
     if node is not None:
         _record_verification(node, actor, verified.report, ())
     return verified

@@ -39,6 +39,7 @@ from hanoix.errors import InputError, NotFoundError, PermissionDeniedError
 from hanoix.evidence import keys as keyfiles
 from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey
 from hanoix.evidence.open import OpenedPackage
+from hanoix.evidence.verify import VerifiedPackage
 from hanoix.evidence.verify import verify as verify_package
 from hanoix.federation import codec, request_wire
 from hanoix.federation.directory import NodeEntry
@@ -63,7 +64,7 @@ from hanoix.requests import (
 )
 from hanoix.services import auth
 from hanoix.services import requests as service
-from hanoix.services.evidence import Actor, open_stream
+from hanoix.services.evidence import Actor, open_stream, verify_stream
 from hanoix.services.federation import NOTICE, PACKAGE, Federation, Message, registry
 from hanoix.services.node import Node
 from hanoix.store import requests as request_store
@@ -486,6 +487,23 @@ class SentEvidence:
 _RETURNABLE = frozenset({Status.IN_EXECUTION, Status.PARTIALLY_EXECUTED, Status.EXECUTED})
 
 
+def _returnable(session: Session, user: User, reference: str) -> CooperationRequest:
+    request = service.load_authorised(session, user, reference, Action.SEND_EVIDENCE)
+    if request.status not in _RETURNABLE:
+        raise PermissionDeniedError(
+            f"request {reference} is '{request.status.value}': evidence is returned once "
+            "execution has started"
+        )
+    return request
+
+
+def check_may_return_evidence(node: Node, user: User, reference: str) -> None:
+    """Raise unless ``user`` may return evidence for ``reference`` now (what
+    :func:`send_evidence` checks), so that nothing is uploaded or sealed for nothing."""
+    with node.reading() as session:
+        _returnable(session, user, reference)
+
+
 def send_evidence(node: Node, user: User, reference: str, package: Path) -> SentEvidence:
     """Send the evidence package ``package`` (sealed for request ``reference``) to the
     requesting State's node, as the requested side's ``user``, in one unit of work."""
@@ -501,12 +519,7 @@ def send_evidence(node: Node, user: User, reference: str, package: Path) -> Sent
             f"with --request {reference}"
         )
     with node.unit_of_work() as session:
-        request = service.load_authorised(session, user, reference, Action.SEND_EVIDENCE)
-        if request.status not in _RETURNABLE:
-            raise PermissionDeniedError(
-                f"request {reference} is '{request.status.value}': evidence is returned once "
-                "execution has started"
-            )
+        request = _returnable(session, user, reference)
         senders = [s for s, _ in _requests_sent_to_us(session, reference)]
         federation = node.federation
         if senders:
@@ -602,6 +615,24 @@ def open_evidence(
     item = _received_package(node, user, reference, package_id)
     with node.blobs.get(item.blob_key) as source:
         return open_stream(source, key, out, node=node, actor=actor)
+
+
+def verify_received(
+    node: Node,
+    user: User,
+    reference: str,
+    package_id: str,
+    *,
+    actor: Actor | None = None,
+    record: bool = True,
+) -> tuple[ReceivedEvidence, VerifiedPackage]:
+    """Verify again a package received for ``reference``, from the blob store, as
+    ``hanoix evidence verify`` does (signature, structure, every chunk); recorded as a custody
+    event unless ``record`` is false (a report that is only read changes nothing)."""
+    item = _received_package(node, user, reference, package_id)
+    with node.blobs.get(item.blob_key) as source:
+        verified = verify_stream(source, node=node if record else None, actor=actor)
+    return item, verified
 
 
 def _received_package(node: Node, user: User, reference: str, package_id: str) -> ReceivedEvidence:

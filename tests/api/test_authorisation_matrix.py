@@ -219,6 +219,42 @@ def a_step_form(node: Node) -> Call:
     return Call(path={**out("draft")(node).path, "step": "submit"})
 
 
+def an_upload(setup: Setup) -> Setup:
+    """A request's path with an upload id and a package id that name nothing (forms without a
+    token are refused before they are looked at; pages send a bearer token to sign in, and the
+    sign-in page shows the path: no run of zeros that the envelope id's replacement would hit)."""
+
+    def call(node: Node) -> Call:
+        made = setup(node)
+        made.path["upload_id"] = "A" * 32
+        made.path["package_id"] = "sha256:" + "ab" * 32
+        return made
+
+    return call
+
+
+EVIDENCE_PAGES = [
+    ("/requests/{reference}/evidence", out("sent")),
+    ("/requests/{reference}/evidence/uploads/{upload_id}", an_upload(out("sent"))),
+    ("/requests/{reference}/evidence/packages/{package_id}", an_upload(out("sent"))),
+    ("/requests/{reference}/evidence/packages/{package_id}/file", an_upload(out("sent"))),
+    ("/requests/{reference}/evidence/packages/{package_id}/report", an_upload(out("sent"))),
+]
+EVIDENCE_FORMS = [
+    ("POST", "/requests/{reference}/evidence/uploads", out("sent")),
+    ("PUT", "/requests/{reference}/evidence/uploads/{upload_id}", an_upload(out("sent"))),
+    ("POST", "/requests/{reference}/evidence/uploads/{upload_id}/remove", an_upload(out("sent"))),
+    ("POST", "/requests/{reference}/evidence/files", out("sent")),
+    ("POST", "/requests/{reference}/evidence/seal", out("sent")),
+    (
+        "POST",
+        "/requests/{reference}/evidence/packages/{package_id}/verify",
+        an_upload(out("sent")),
+    ),
+    ("POST", "/requests/{reference}/evidence/packages/{package_id}/open", an_upload(out("sent"))),
+]
+
+
 ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # --- the node, the Convention, the treaty: public ---
     ("GET", "/api/v1/openapi.json"): (nothing, PUBLIC),
@@ -333,6 +369,13 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         lambda n: Call(path={"envelope_id": "0" * 32}),
         dict.fromkeys(PRINCIPALS, 403),
     ),
+    # Evidence in the browser: a bearer token is not a session (the pages send it to sign in);
+    # a form or a range without the page's form token is refused whoever sends it.
+    **{("GET", page): (setup, PUBLIC) for page, setup in EVIDENCE_PAGES},
+    **{
+        (method, form): (setup, dict.fromkeys(PRINCIPALS, 403))
+        for method, form, setup in EVIDENCE_FORMS
+    },
     ("GET", "/api/v1/federation/refusals"): (nothing, expect("UM", denied=403, foreign=403)),
     # --- requests: collection ---
     ("GET", "/api/v1/requests"): (nothing, expect("DAOEUXF")),

@@ -24,6 +24,8 @@ from hanoix.api.limits import (
     ENVELOPE_BODY_BYTES,
     REQUEST_BODY_BYTES,
     TRANSFER_CHUNK_BODY_BYTES,
+    UPLOAD_FORM_BODY_BYTES,
+    UPLOAD_RANGE_BODY_BYTES,
     limit_for,
 )
 from hanoix.api.problems import PROBLEM_MEDIA_TYPE
@@ -74,6 +76,13 @@ def test_each_route_has_its_limit() -> None:
     )
     assert limit_for("POST", "/federation/v1/transfers/" + "a" * 32)[0] == ENVELOPE_BODY_BYTES
     assert limit_for("POST", "/api/v1/users/lea/deactivate")[0] == DEFAULT_BODY_BYTES
+    upload = "/requests/AUT-2026-000001/evidence/uploads/" + "a" * 32
+    assert limit_for("PUT", upload)[0] == UPLOAD_RANGE_BODY_BYTES
+    assert limit_for("POST", upload)[0] == DEFAULT_BODY_BYTES
+    assert limit_for("POST", "/requests/AUT-2026-000001/evidence/files")[0] == (
+        UPLOAD_FORM_BODY_BYTES
+    )
+    assert limit_for("POST", "/requests/AUT-2026-000001/evidence/seal")[0] == DEFAULT_BODY_BYTES
     assert AUTH_BODY_BYTES < DEFAULT_BODY_BYTES < REQUEST_BODY_BYTES
 
 
