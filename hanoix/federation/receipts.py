@@ -178,19 +178,21 @@ def sign_receipt(
     return replace(draft, signature=signer.sign(_message(draft.unsigned())))
 
 
-class _Tree:
-    """The complete subtrees of an in-memory list of leaf hashes (a merkle.NodeSource)."""
-
-    def __init__(self, leaves: Sequence[bytes]) -> None:
-        self.levels = [list(leaves)]
-        while len(self.levels[-1]) > 1:
-            below = self.levels[-1]
-            self.levels.append(
-                [merkle.node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
-            )
-
-    def get_nodes(self, ids: Sequence[merkle.NodeID]) -> list[bytes]:
-        return [self.levels[node.level][node.idx] for node in ids]
+def _root_and_paths(leaves: Sequence[bytes]) -> tuple[bytes, list[list[bytes]]]:
+    """``MTH`` of ``leaves`` and every leaf's audit path, in one pass over the tree
+    (RFC 9162, 2.1.3.1: ``PATH(m, D[n])`` is the path in the subtree of ``m`` followed by the
+    hash of the other subtree, split at the largest power of two below ``n``). Asking
+    :func:`merkle.inclusion_proof` leaf by leaf plans and walks the tree again for each."""
+    if len(leaves) == 1:
+        return leaves[0], [[]]
+    split = 1 << ((len(leaves) - 1).bit_length() - 1)
+    left, left_paths = _root_and_paths(leaves[:split])
+    right, right_paths = _root_and_paths(leaves[split:])
+    for path in left_paths:
+        path.append(right)
+    for path in right_paths:
+        path.append(left)
+    return merkle.node_hash(left, right), left_paths + right_paths
 
 
 def sign_batch_receipts(
@@ -204,8 +206,7 @@ def sign_batch_receipts(
     if any(h.sender != first.sender or h.recipient != first.recipient for h, _ in envelopes):
         raise ValueError("a batch receipt covers envelopes of one sender to one recipient")
     size = len(envelopes)
-    tree = _Tree([batch_leaf(header.id, digest) for header, digest in envelopes])
-    root = merkle.root_hash(tree, size)
+    root, paths = _root_and_paths([batch_leaf(header.id, digest) for header, digest in envelopes])
     key_id = signer.public.key_id
     signature = signer.sign(
         _batch_message(first.sender, first.recipient, received, key_id, size, root)
@@ -219,9 +220,9 @@ def sign_batch_receipts(
             received=received,
             key_id=key_id,
             signature=signature,
-            batch=BatchPosition(size, index, tuple(merkle.inclusion_proof(tree, index, size))),
+            batch=BatchPosition(size, index, tuple(path)),
         )
-        for index, (header, digest) in enumerate(envelopes)
+        for index, ((header, digest), path) in enumerate(zip(envelopes, paths, strict=True))
     ]
 
 

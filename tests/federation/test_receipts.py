@@ -145,18 +145,36 @@ def test_every_receipt_of_a_batch_of_any_size_verifies(size: int) -> None:
         )
 
 
+class _Tree:
+    """The ledger's view of a list of leaves (complete subtrees), to ask it for proofs."""
+
+    def __init__(self, leaves: Sequence[bytes]) -> None:
+        self.leaves = list(leaves)
+
+    def get_nodes(self, ids: Sequence[merkle.NodeID]) -> list[bytes]:
+        return [
+            merkle.root_from_leaves(self.leaves[i.idx << i.level :][: 1 << i.level]) for i in ids
+        ]
+
+
+def test_a_batchs_paths_and_root_are_the_ledgers_rfc_9162_ones() -> None:
+    for size in range(1, 70):
+        batch = [(_header(n), _digest(n)) for n in range(1, size + 1)]
+        leaves = [batch_leaf(h.id, d) for h, d in batch]
+        tree = _Tree(leaves)
+        for index, receipt in enumerate(sign_batch_receipts(batch, NOW, B_SIGN)):
+            assert receipt.batch is not None
+            assert list(receipt.batch.path) == merkle.inclusion_proof(tree, index, size)
+            root = merkle.root_from_inclusion_proof(leaves[index], index, size, receipt.batch.path)
+            assert root == merkle.root_from_leaves(leaves)
+
+
 def test_a_sender_cannot_prove_the_delivery_of_an_envelope_left_out_of_the_batch() -> None:
     # The sender knows every leaf it sent: it can build a path for an envelope the receiver
     # refused, but the receiver signed the root of the envelopes it took, which is another.
     taken = BATCH[:4]
     signature = sign_batch_receipts(taken, NOW, B_SIGN)[0].signature
     leaves = [batch_leaf(h.id, d) for h, d in BATCH]
-
-    class Tree:
-        def get_nodes(self, ids: Sequence[merkle.NodeID]) -> list[bytes]:
-            return [
-                merkle.root_from_leaves(leaves[i.idx << i.level :][: 1 << i.level]) for i in ids
-            ]
 
     forged = Receipt(
         envelope_id=_header(5).id,
@@ -166,7 +184,7 @@ def test_a_sender_cannot_prove_the_delivery_of_an_envelope_left_out_of_the_batch
         received=NOW,
         key_id=B_SIGN.public.key_id,
         signature=signature,
-        batch=BatchPosition(5, 4, tuple(merkle.inclusion_proof(Tree(), 4, 5))),
+        batch=BatchPosition(5, 4, tuple(merkle.inclusion_proof(_Tree(leaves), 4, 5))),
     )
     with pytest.raises(ReceiptError, match="step 3"):
         _verify(forged, 5)
