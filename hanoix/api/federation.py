@@ -240,7 +240,7 @@ async def post_envelopes(request: Request, federation: FederationDep) -> Respons
             # The count is part of the batch's schema (maxItems), unlike its size in bytes.
             raise codec.FieldError("envelopes", f"a batch is at most {MAX_BATCH_ENVELOPES}")
         envelopes = [base64.b64decode(e, validate=True) for e in raw]
-        batch_receipts = choose_format(batch.get("receipts")) == BATCH_RECEIPT_FORMAT
+        batch_receipts = choose_format(batch) == BATCH_RECEIPT_FORMAT
     except (codec.FieldError, ValueError) as exc:
         return problem_response(400, "invalid-input", f"not a batch of envelopes: {exc}")
     results = await run_in_threadpool(

@@ -267,13 +267,15 @@ def parse_receipt(data: bytes | dict[str, Any]) -> Receipt:
         raise ReceiptError(f"the receipt is malformed: {exc}") from None
 
 
-def choose_format(wanted: object) -> str:
-    """The receipt format to answer a batch with: the first of the sender's ``receipts`` list
-    (its preference) that this node signs. ``None`` (the member absent) is ``hanoix-receipt/1``,
-    what a sender from before ``hanoix-receipt/2`` expects. Raises :class:`FieldError` for a
-    list that is malformed or names no format known here."""
-    if wanted is None:
+def choose_format(batch: dict[str, Any]) -> str:
+    """The receipt format to answer ``batch`` (the parsed body) with: the first of the
+    sender's ``receipts`` list (its preference) that this node signs. Without the member,
+    ``hanoix-receipt/1``, what a sender from before ``hanoix-receipt/2`` expects. Raises
+    :class:`FieldError` for a member that is not such a list (``null`` included) or names no
+    format known here."""
+    if "receipts" not in batch:
         return RECEIPT_FORMAT
+    wanted = batch["receipts"]
     if (
         not isinstance(wanted, list)
         or not 1 <= len(wanted) <= 16

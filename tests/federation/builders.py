@@ -198,7 +198,7 @@ class Router:
                 batch = json.loads(body)
                 envelopes = [base64.b64decode(e) for e in batch["envelopes"]]
                 # As the batch route: the receipt format the sender prefers among those known.
-                batched = choose_format(batch.get("receipts")) == BATCH_RECEIPT_FORMAT
+                batched = choose_format(batch) == BATCH_RECEIPT_FORMAT
                 answers: list[dict[str, Any]] = []
                 for result in federation.process_inbound_batch(envelopes, batch_receipts=batched):
                     if result is None:

@@ -314,7 +314,7 @@ def test_a_memo_of_a_good_signature_lets_no_forged_receipt_through() -> None:
 def test_a_batch_is_answered_in_the_first_receipt_format_both_know(
     wanted: list[str] | None, chosen: str
 ) -> None:
-    assert choose_format(wanted) == chosen
+    assert choose_format({} if wanted is None else {"receipts": wanted}) == chosen
 
 
 @pytest.mark.parametrize(
@@ -324,10 +324,11 @@ def test_a_batch_is_answered_in_the_first_receipt_format_both_know(
         ([], "list of 1 to 16"),
         ("hanoix-receipt/2", "list of 1 to 16"),
         ([2], "list of 1 to 16"),
+        (None, "list of 1 to 16"),  # null is not the member left out
     ],
 )
 def test_a_batch_asking_for_no_known_receipt_format_is_refused_by_name(
     wanted: object, message: str
 ) -> None:
     with pytest.raises(FieldError, match=message):
-        choose_format(wanted)
+        choose_format({"receipts": wanted})
