@@ -38,6 +38,7 @@ from hanoix.errors import HanoixError, UnavailableError
 from hanoix.federation import codec
 from hanoix.federation.envelope import MAX_ENVELOPE_BYTES
 from hanoix.federation.errors import EnvelopeRejectedError, Reason, TransferError
+from hanoix.federation.receipts import BATCH_RECEIPT_FORMAT, choose_format
 from hanoix.services.auth import Principal
 from hanoix.services.federation import INBOX_HANDLERS, INBOX_READERS, Federation, inbox_view
 from hanoix.services.node import Node
@@ -123,7 +124,16 @@ _BATCH_BODY: dict[str, Any] = {
                             "minItems": 1,
                             "maxItems": 256,
                             "items": {"type": "string", "pattern": _BASE64},
-                        }
+                        },
+                        "receipts": {
+                            "type": "array",
+                            "description": "the receipt formats the sender accepts, in its "
+                            "order of preference (docs/federation.md, 'Receipts'); without "
+                            "it, hanoix-receipt/1",
+                            "minItems": 1,
+                            "maxItems": 16,
+                            "items": {"type": "string", "minLength": 1, "maxLength": 100},
+                        },
                     },
                 }
             }
@@ -215,23 +225,27 @@ MAX_BATCH_BYTES = 8 * 1024 * 1024
     },
 )
 async def post_envelopes(request: Request, federation: FederationDep) -> Response:
-    """Body: ``{"envelopes": [B64(envelope bytes), ...]}``. The envelopes are taken in one
-    transaction (each in a savepoint): one commit for the lot, and every receipt answered
-    is for an effect already durable."""
+    """Body: ``{"envelopes": [B64(envelope bytes), ...], "receipts": [format, ...]?}``. The
+    envelopes are taken in one transaction (each in a savepoint): one commit for the lot, and
+    every receipt answered is for an effect already durable."""
     data = await _read_limited(request, MAX_BATCH_BYTES)
     if data is None:
         return problem_response(413, "too-large", f"a batch is at most {MAX_BATCH_BYTES} bytes")
     try:
-        raw = codec.json_object(data, "batch").get("envelopes")
+        batch = codec.json_object(data, "batch")
+        raw = batch.get("envelopes")
         if not isinstance(raw, list) or not raw or not all(isinstance(e, str) for e in raw):
             raise codec.FieldError("envelopes", "must be a non-empty list of base64 strings")
         if len(raw) > MAX_BATCH_ENVELOPES:
             # The count is part of the batch's schema (maxItems), unlike its size in bytes.
             raise codec.FieldError("envelopes", f"a batch is at most {MAX_BATCH_ENVELOPES}")
         envelopes = [base64.b64decode(e, validate=True) for e in raw]
+        batch_receipts = choose_format(batch) == BATCH_RECEIPT_FORMAT
     except (codec.FieldError, ValueError) as exc:
         return problem_response(400, "invalid-input", f"not a batch of envelopes: {exc}")
-    results = await run_in_threadpool(federation.process_inbound_batch, envelopes)
+    results = await run_in_threadpool(
+        partial(federation.process_inbound_batch, envelopes, batch_receipts=batch_receipts)
+    )
     answers: list[dict[str, Any]] = []
     for result in results:
         if result is None:

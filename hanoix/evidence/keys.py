@@ -10,6 +10,7 @@ corrupted file is detected instead of yielding a different key. See docs/evidenc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -57,6 +58,14 @@ class KeyKind(StrEnum):
         return "signing" if self is KeyKind.SIGNING else "encryption"
 
 
+@functools.lru_cache(maxsize=256)
+def _verifier(raw: bytes) -> Ed25519PublicKey:
+    """The loaded Ed25519 key of ``raw``: loading decompresses the point, about a tenth of a
+    signature check, and a node checks thousands of signatures by the same few peers' keys.
+    The object is immutable, so sharing it is safe; the cache is bounded."""
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
 def key_id(kind: KeyKind, raw: bytes) -> str:
     """Short fingerprint: 16 hex digits of SHA-256("<type>:" || public key)."""
     return hashlib.sha256(kind.value.encode() + b":" + raw).hexdigest()[:16]
@@ -84,7 +93,7 @@ class PublicKey:
         if self.kind is not KeyKind.SIGNING:
             raise KeyFileError("only a signing key can check a signature")
         try:
-            Ed25519PublicKey.from_public_bytes(self.raw).verify(signature, message)
+            _verifier(self.raw).verify(signature, message)
         except InvalidSignature as exc:
             raise BadSignatureError(
                 f"the signature does not verify with key {self.key_id}"

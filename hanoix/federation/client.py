@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import ssl
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,11 +135,18 @@ class PeerClient:
             "POST", "/envelopes", content=data, headers={"Content-Type": ENVELOPE_MEDIA_TYPE}
         )
 
-    def post_envelopes(self, envelopes: list[bytes]) -> RawResponse:
-        """Several envelopes in one request (``POST /envelopes/batch``)."""
-        body = json.dumps(
-            {"envelopes": [base64.b64encode(e).decode("ascii") for e in envelopes]}
-        ).encode()
+    def post_envelopes(
+        self, envelopes: list[bytes], receipts: Sequence[str] | None = None
+    ) -> RawResponse:
+        """Several envelopes in one request (``POST /envelopes/batch``); ``receipts``: the
+        receipt formats accepted, preferred first (None: the member is left out, and the
+        peer answers ``hanoix-receipt/1``)."""
+        batch: dict[str, Any] = {
+            "envelopes": [base64.b64encode(e).decode("ascii") for e in envelopes]
+        }
+        if receipts is not None:
+            batch["receipts"] = list(receipts)
+        body = json.dumps(batch).encode()
         return self.request(
             "POST", "/envelopes/batch", content=body, headers={"Content-Type": "application/json"}
         )

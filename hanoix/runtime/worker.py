@@ -40,7 +40,14 @@ from hanoix.federation import codec
 from hanoix.federation.client import PeerClient, RawResponse
 from hanoix.federation.directory import Directory, NodeEntry
 from hanoix.federation.errors import DeliveryError, Reason, ReceiptError
-from hanoix.federation.receipts import Receipt, parse_receipt, verify_receipt
+from hanoix.federation.receipts import (
+    BATCH_RECEIPT_FORMAT,
+    RECEIPT_FORMAT,
+    Receipt,
+    VerifiedSignatures,
+    parse_receipt,
+    verify_receipt,
+)
 from hanoix.federation.settings import FederationSettings
 from hanoix.federation.transport import FileVersion
 from hanoix.ledger.errors import SplitViewError
@@ -107,30 +114,40 @@ def _detail(response: RawResponse) -> str:
 
 def classify(response: RawResponse) -> Outcome:
     """Map a peer's answer to an envelope onto an outcome (the receipt is checked later)."""
-    if response.ok:
-        try:
-            body = codec.json_object(response.body, "answer")
-            receipt = body.get("receipt")
-            if not isinstance(receipt, dict):
-                raise codec.FieldError("receipt", "missing")
-        except codec.FieldError as exc:
+    try:
+        body: dict[str, Any] | None = codec.json_object(response.body, "answer")
+    except codec.FieldError as exc:
+        body, problem = None, exc
+    if response.ok and body is None:
+        return Outcome(
+            "retry", f"the peer answered {response.status} without a receipt ({problem})"
+        )
+    return classify_answer(response.status, body, _retry_after(response))
+
+
+def classify_answer(status: int, body: dict[str, Any] | None, retry_after: float | None) -> Outcome:
+    """:func:`classify` of an answer already parsed (``body``: None when it was no JSON
+    object), such as each result of a batch: it is not encoded again to be read again."""
+    if 200 <= status < 300:
+        receipt = None if body is None else body.get("receipt")
+        if not isinstance(receipt, dict):
             return Outcome(
-                "retry", f"the peer answered {response.status} without a receipt ({exc})"
+                "retry", f"the peer answered {status} without a receipt (receipt: missing)"
             )
         return Outcome("delivered", "receipt received", receipt=receipt)
     reason: Reason | None = None
-    detail = f"the peer answered {response.status}"
-    try:
-        problem = codec.json_object(response.body, "problem")
-        reason = Reason(str(problem.get("reason")))
-        detail = f"{detail} ({reason.value}): {str(problem.get('detail', ''))[:500]}"
-    except (codec.FieldError, ValueError):
-        pass
-    if response.status == 413:
+    detail = f"the peer answered {status}"
+    if body is not None:
+        try:
+            reason = Reason(str(body.get("reason")))
+            detail = f"{detail} ({reason.value}): {str(body.get('detail', ''))[:500]}"
+        except ValueError:
+            pass
+    if status == 413:
         return Outcome("failed", f"{detail}: the envelope is too large for the peer")
     if reason is not None and not reason.retryable:
         return Outcome("failed", detail)
-    return Outcome("retry", detail, retry_after=_retry_after(response))
+    return Outcome("retry", detail, retry_after=retry_after)
 
 
 ClientFactory = Callable[[NodeEntry], PeerClient]
@@ -157,6 +174,8 @@ def favour_short_steps() -> None:
 
 _BATCH_ENVELOPES = 64
 _BATCH_BYTES = 4 * 1024 * 1024
+#: The receipt formats asked of a peer for a batch, preferred first (docs/federation.md).
+_RECEIPT_FORMATS = (BATCH_RECEIPT_FORMAT, RECEIPT_FORMAT)
 
 
 @contextlib.contextmanager
@@ -543,7 +562,11 @@ class Worker:
         if not sendable or entry is None:
             return results
         client = self.client(entry)
-        response = client.post_envelopes([item.envelope for item in sendable])
+        # One signature for the batch's receipts where the peer signs hanoix-receipt/2; a
+        # peer from before it ignores the member and signs each envelope's receipt.
+        response = client.post_envelopes(
+            [item.envelope for item in sendable], receipts=_RECEIPT_FORMATS
+        )
         if response.status in (404, 405):  # a peer without batches: one request each
             return results + [self._outcome(item, directory) for item in sendable]
         if not response.ok:
@@ -562,12 +585,13 @@ class Worker:
             return results + [(item, outcome, None) for item in sendable]
         origin = self.federation.identity().origin
         delivered = False
+        verified = VerifiedSignatures()
         for item, answer in zip(sendable, answers, strict=True):
             status = answer.get("status") if isinstance(answer, dict) else None
             if not isinstance(status, int) or isinstance(status, bool):
                 results.append((item, Outcome("retry", "the peer's result is malformed"), None))
                 continue
-            outcome = classify(RawResponse(status, json.dumps(answer).encode()))
+            outcome = classify_answer(status, answer, None)
             if outcome.kind != "delivered":
                 results.append((item, outcome, None))
                 continue
@@ -581,6 +605,7 @@ class Worker:
                     sender=origin,
                     recipient=item.recipient,
                     directory=directory,
+                    verified=verified,
                 )
             except ReceiptError as exc:
                 failed = Outcome("retry", f"the peer's receipt does not verify: {exc.message}")

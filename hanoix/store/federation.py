@@ -30,6 +30,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    bindparam,
     case,
     func,
     insert,
@@ -578,6 +579,26 @@ def add_inbox(
             duplicates=0,
         ),
     )
+
+
+_SET_INBOX_RECEIPT = (
+    update(InboxRow)
+    .where(InboxRow.envelope_id == bindparam("row_envelope_id"))
+    .values(receipt=bindparam("row_receipt"))
+)
+
+
+def set_inbox_receipts(session: Session, receipts: Sequence[tuple[str, str]]) -> None:
+    """Keep the receipts (envelope id, receipt JSON) of inbox rows added in this transaction
+    without one (a batch receipt is signed once the batch's rows are in): one statement."""
+    if receipts:
+        session.connection().execute(
+            _SET_INBOX_RECEIPT,
+            [
+                {"row_envelope_id": envelope, "row_receipt": receipt}
+                for envelope, receipt in receipts
+            ],
+        )
 
 
 def link_inbox_to_request(session: Session, envelope_id: str, reference: str) -> None:

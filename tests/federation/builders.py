@@ -17,10 +17,17 @@ import httpx
 from hanoix.clock import FixedClock
 from hanoix.config import load_settings
 from hanoix.evidence import keys
-from hanoix.evidence.keys import PublicKey, SigningKey
+from hanoix.evidence.keys import KeyKind, PublicKey, SigningKey
 from hanoix.federation.client import PeerClient
-from hanoix.federation.directory import Directory, NodeEntry, sign_directory
+from hanoix.federation.directory import (
+    AuthorityEntry,
+    Directory,
+    NodeEntry,
+    NodeKey,
+    sign_directory,
+)
 from hanoix.federation.errors import EnvelopeRejectedError, TransferError
+from hanoix.federation.receipts import BATCH_RECEIPT_FORMAT, choose_format
 from hanoix.federation.settings import FederationSettings, trust_file
 from hanoix.runtime.worker import Worker
 from hanoix.services.federation import Federation
@@ -54,6 +61,24 @@ def directory_authority(seed: int = 99) -> DirectoryAuthority:
 def install_trust(home: Path, authority: DirectoryAuthority) -> None:
     home.mkdir(parents=True, exist_ok=True)
     trust_file(load_settings(home, environ={})).write_text(keys.dump_public(authority.public))
+
+
+def party(
+    seed: int, origin: str, state: str
+) -> tuple[keys.SigningKey, keys.DecryptionKey, NodeEntry]:
+    """A node's keys from ``seed`` and its directory entry, every key valid since EPOCH."""
+    signing, decryption = keys.generate(origin, state, rng(seed))
+    entry = NodeEntry(
+        origin=origin,
+        state=state,
+        base_url=f"http://127.0.0.1:{9000 + seed}",
+        authorities=(AuthorityEntry(f"{state}-CA", "Central authority", "central-authority"),),
+        keys=(
+            NodeKey(KeyKind.SIGNING, signing.public.raw, EPOCH),
+            NodeKey(KeyKind.ENCRYPTION, decryption.public.raw, EPOCH),
+        ),
+    )
+    return signing, decryption, entry
 
 
 def settled(entry: NodeEntry, since: datetime = EPOCH) -> NodeEntry:
@@ -170,9 +195,12 @@ class Router:
             if request.method == "POST" and path == "/envelopes/batch":
                 from hanoix.api.federation import rejection_response
 
-                envelopes = [base64.b64decode(e) for e in json.loads(body)["envelopes"]]
+                batch = json.loads(body)
+                envelopes = [base64.b64decode(e) for e in batch["envelopes"]]
+                # As the batch route: the receipt format the sender prefers among those known.
+                batched = choose_format(batch) == BATCH_RECEIPT_FORMAT
                 answers: list[dict[str, Any]] = []
-                for result in federation.process_inbound_batch(envelopes):
+                for result in federation.process_inbound_batch(envelopes, batch_receipts=batched):
                     if result is None:
                         answers.append({"status": 500})
                     elif isinstance(result, EnvelopeRejectedError):

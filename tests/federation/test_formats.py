@@ -11,13 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hanoix.errors import ConfigurationError
-from hanoix.evidence import keys
 from hanoix.evidence.keys import KeyKind
 from hanoix.federation import codec
 from hanoix.federation.directory import (
-    AuthorityEntry,
     Directory,
-    NodeEntry,
     NodeKey,
     certificates,
     check_newer,
@@ -40,27 +37,10 @@ from hanoix.federation.errors import (
 )
 from hanoix.federation.receipts import parse_receipt, sign_receipt, verify_receipt
 from hanoix.federation.transport import check_base_url, fingerprint, make_certificate
-from tests.federation.builders import EPOCH, directory_authority, rng
+from tests.federation.builders import EPOCH, directory_authority, party, rng
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 SKEW = timedelta(minutes=5)
-
-
-def party(
-    seed: int, origin: str, state: str
-) -> tuple[keys.SigningKey, keys.DecryptionKey, NodeEntry]:
-    signing, decryption = keys.generate(origin, state, rng(seed))
-    entry = NodeEntry(
-        origin=origin,
-        state=state,
-        base_url=f"http://127.0.0.1:{9000 + seed}",
-        authorities=(AuthorityEntry(f"{state}-CA", "Central authority", "central-authority"),),
-        keys=(
-            NodeKey(KeyKind.SIGNING, signing.public.raw, EPOCH),
-            NodeKey(KeyKind.ENCRYPTION, decryption.public.raw, EPOCH),
-        ),
-    )
-    return signing, decryption, entry
 
 
 A_SIGN, A_DEC, A_ENTRY = party(1, "aut.test", "AUT")

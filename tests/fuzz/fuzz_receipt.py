@@ -1,14 +1,23 @@
 """Fuzz target: a delivery receipt, as a peer answers a delivery with it.
 
 ``parse_receipt`` then ``verify_receipt`` against the envelope it should name; the documented
-outcome of a bad receipt is :class:`ReceiptError`.
+outcome of a bad receipt is :class:`ReceiptError`. Seeds of both versions: ``hanoix-receipt/1``
+and a ``hanoix-receipt/2`` receipt of a batch of three (its audit path, index and size are
+fuzzed too).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hanoix.federation.envelope import digest
 from hanoix.federation.errors import ReceiptError
-from hanoix.federation.receipts import parse_receipt, sign_receipt, verify_receipt
+from hanoix.federation.receipts import (
+    parse_receipt,
+    sign_batch_receipts,
+    sign_receipt,
+    verify_receipt,
+)
 from tests.fuzz import federation_world as world
 from tests.fuzz.harness import Parse, Target
 
@@ -20,8 +29,12 @@ def _envelope_digest() -> str:
 
 
 def seeds() -> dict[str, bytes]:
+    batch = [(_HEADER, _envelope_digest())] + [
+        (replace(_HEADER, id=f"{n:032x}"), f"{n:064x}") for n in (1, 2)
+    ]
     return {
-        "receipt": sign_receipt(_HEADER, _envelope_digest(), world.NOW, world.B_SIGN).to_bytes()
+        "receipt": sign_receipt(_HEADER, _envelope_digest(), world.NOW, world.B_SIGN).to_bytes(),
+        "receipt-v2": sign_batch_receipts(batch, world.NOW, world.B_SIGN)[0].to_bytes(),
     }
 
 

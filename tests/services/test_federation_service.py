@@ -4,6 +4,7 @@ tests/runtime/test_worker.py)."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -19,10 +20,19 @@ from hanoix.errors import InputError
 from hanoix.evidence import crypto
 from hanoix.evidence.keys import KeyKind
 from hanoix.federation.directory import revoke_key
+from hanoix.federation.envelope import read_envelope
 from hanoix.federation.errors import EnvelopeRejectedError, Reason, UnknownPeerError
+from hanoix.federation.receipts import (
+    BATCH_RECEIPT_FORMAT,
+    RECEIPT_FORMAT,
+    Receipt,
+    parse_receipt,
+    verify_receipt,
+)
 from hanoix.ledger.events import EventKind
 from hanoix.services import custody
 from hanoix.services.federation import Message, registry, transfers
+from hanoix.services.federation.messages import InboundResult
 from hanoix.services.federation.staging import StagedFiles
 from hanoix.store import federation as store
 from hanoix.store.meta import NodeMeta, get_meta, set_meta
@@ -479,3 +489,103 @@ def test_directory_entry_lists_keys_certificate_and_ledger(net: Network) -> None
     assert kinds == ["ed25519", "x25519"]
     assert entry.tls_sha256 is not None and entry.ledger_vkey and entry.witness_vkey
     assert settled(entry).find_key(KeyKind.SIGNING, entry.keys[0].key_id) is not None
+
+
+# --- receipts of a batch (hanoix-receipt/2) -----------------------------------------------------
+
+
+def _batch_of(net: Network, types: list[str]) -> list[bytes]:
+    a = net["a"]
+    with a.node.unit_of_work() as session:
+        return [
+            a.federation.enqueue(session, Message(net["b"].origin, kind, {})).data for kind in types
+        ]
+
+
+def _check_receipt(net: Network, data: bytes, answer: dict[str, Any]) -> Receipt:
+    header = read_envelope(data).header
+    receipt = parse_receipt(answer)
+    assert net.directory is not None
+    verify_receipt(
+        receipt,
+        envelope_id=header.id,
+        envelope_sha256=read_envelope(data).digest,
+        sender=header.sender,
+        recipient=header.recipient,
+        directory=net.directory,
+    )
+    return receipt
+
+
+def test_a_batch_receipt_is_signed_once_over_only_the_envelopes_taken(net: Network) -> None:
+    def refuse(node: object, session: object, envelope: object) -> None:
+        raise InputError("the request reference is unknown here")
+
+    registry.register("test.refused", refuse)
+    try:
+        kinds = ["federation.ping", "test.refused", "federation.ping", "federation.ping"]
+        data = _batch_of(net, kinds)
+        results = net["b"].federation.process_inbound_batch(data, batch_receipts=True)
+        again = net["b"].federation.process_inbound_batch(data[:1], batch_receipts=True)
+    finally:
+        registry.unregister("test.refused")
+    refused = results[1]
+    assert isinstance(refused, EnvelopeRejectedError) and refused.reason is Reason.BAD_PAYLOAD
+    taken = [results[0], results[2], results[3]]
+    receipts = []
+    for item, result in zip([data[0], data[2], data[3]], taken, strict=True):
+        assert isinstance(result, InboundResult) and not result.duplicate
+        receipts.append(_check_receipt(net, item, result.receipt))
+    # One signature, over a tree of the three envelopes taken: the refused one is not in it.
+    assert {r.format for r in receipts} == {BATCH_RECEIPT_FORMAT}
+    assert {r.batch.size for r in receipts if r.batch} == {3}
+    assert len({r.signature for r in receipts}) == 1
+    # Kept with the inbox row, and answered again, unchanged, to a repeat.
+    kept = {item.envelope_id: item.receipt for item in inbox(net, "b")}
+    for result in taken:
+        assert isinstance(result, InboundResult)
+        assert json.loads(kept[result.envelope_id]) == result.receipt
+    repeat = again[0]
+    assert isinstance(repeat, InboundResult) and repeat.duplicate
+    assert isinstance(results[0], InboundResult) and repeat.receipt == results[0].receipt
+
+
+def test_a_batch_from_a_sender_before_receipts_v2_gets_one_receipt_v1_each(
+    net: Network,
+) -> None:
+    data = _batch_of(net, ["federation.ping", "federation.ping"])
+    results = net["b"].federation.process_inbound_batch(data)
+    for item, result in zip(data, results, strict=True):
+        assert isinstance(result, InboundResult)
+        assert _check_receipt(net, item, result.receipt).format == RECEIPT_FORMAT
+
+
+def test_the_worker_keeps_receipts_v2_and_still_takes_v1_from_an_older_peer(
+    net: Network,
+) -> None:
+    router = Router(net)
+    first = [send(net, "a", "b", f"new {n}") for n in range(3)]
+    worker_for(net["a"], router).drain()
+
+    def older_peer(request: httpx.Request) -> httpx.Response | None:
+        # A receiver from before hanoix-receipt/2: it ignores the "receipts" member.
+        if request.url.path.endswith("/envelopes/batch"):
+            batch = json.loads(request.read())
+            envelopes = [base64.b64decode(e) for e in batch["envelopes"]]
+            results = net["b"].federation.process_inbound_batch(envelopes)
+            answers = [
+                {"status": 200, **r.as_dict()} for r in results if isinstance(r, InboundResult)
+            ]
+            return httpx.Response(200, json={"results": answers})
+        return None
+
+    router.faults.append(older_peer)
+    second = [send(net, "a", "b", f"old {n}") for n in range(3)]
+    worker_for(net["a"], router).drain()
+    items = outbox(net, "a")
+    assert all(items[i].status == store.DELIVERED for i in first + second)
+    with net["a"].node.unit_of_work() as session:
+        kept = {i: store.get_receipt(session, i) for i in first + second}
+    formats = {i: json.loads(r.receipt)["format"] for i, r in kept.items() if r is not None}
+    assert [formats[i] for i in first] == [BATCH_RECEIPT_FORMAT] * 3
+    assert [formats[i] for i in second] == [RECEIPT_FORMAT] * 3

@@ -34,7 +34,7 @@ from hanoix.federation.envelope import (
 from hanoix.federation.errors import UNAUTHENTICATED_REASONS, EnvelopeRejectedError, Reason
 from hanoix.federation.handlers import Handler
 from hanoix.federation.identity import NodeIdentity
-from hanoix.federation.receipts import sign_receipt
+from hanoix.federation.receipts import sign_batch_receipts, sign_receipt
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.logs import get_logger
 from hanoix.requests import Role, User
@@ -94,7 +94,7 @@ class Inbox(Peers):
             raise
 
     def process_inbound_batch(
-        self, items: list[bytes]
+        self, items: list[bytes], *, batch_receipts: bool = False
     ) -> list[InboundResult | EnvelopeRejectedError | None]:
         """Take several envelopes in **one** transaction, each in a savepoint of its own: an
         envelope refused rolls back only its own writes. Nothing is answered before the
@@ -105,7 +105,13 @@ class Inbox(Peers):
 
         The signatures, decryptions and receipts are worked out before the transaction (they
         depend on no row), so that the write turn lasts only as long as the writes: an urgent
-        batch waiting for it is not held up by another batch's cryptography."""
+        batch waiting for it is not held up by another batch's cryptography.
+
+        ``batch_receipts``: answer ``hanoix-receipt/2`` receipts, one signature for the
+        envelopes of each sender that this transaction takes (signed inside it, once it is
+        known which were taken, so that the signed root covers nothing refused); otherwise
+        one ``hanoix-receipt/1`` receipt per envelope, signed beforehand. A repeat is answered
+        with the receipt kept for it, whichever version that is."""
         results: list[InboundResult | EnvelopeRejectedError | None] = [None] * len(items)
         checked: dict[int, _Checked] = {}
         alone: list[int] = []
@@ -114,7 +120,9 @@ class Inbox(Peers):
             identity, directory = self.identity(session), self.directory(session)
         for index, data in enumerate(items):
             try:
-                checked[index] = self._check(data, identity, directory, now)
+                checked[index] = self._check(
+                    data, identity, directory, now, receipt=not batch_receipts
+                )
             except EnvelopeRejectedError as rejection:
                 results[index] = rejection
             except Exception:  # noqa: BLE001  (one bad envelope must not fail the rest)
@@ -146,6 +154,8 @@ class Inbox(Peers):
                 except Exception:  # noqa: BLE001  (one bad envelope must not fail the rest)
                     _log.exception("federation.inbound_crashed", index=index)
                     alone.append(index)
+            if batch_receipts:
+                self._sign_taken(session, identity, directory, now, checked, taken, results)
         for index, result in enumerate(results):
             if isinstance(result, EnvelopeRejectedError):
                 self.record_rejection(result, items[index])
@@ -161,6 +171,38 @@ class Inbox(Peers):
             except Exception:  # noqa: BLE001  (answered as an internal error: retried)
                 _log.exception("federation.inbound_crashed", index=index)
         return results
+
+    def _sign_taken(
+        self,
+        session: Session,
+        identity: NodeIdentity,
+        directory: Directory | None,
+        now: datetime,
+        checked: dict[int, _Checked],
+        taken: list[int],
+        results: list[InboundResult | EnvelopeRejectedError | None],
+    ) -> None:
+        """Sign the ``hanoix-receipt/2`` receipts of the envelopes taken new in this
+        transaction (one signature per sender), keep each in its inbox row and answer it."""
+        fresh: dict[str, list[int]] = {}
+        for index in taken:
+            result = results[index]
+            if isinstance(result, InboundResult) and not result.duplicate:
+                fresh.setdefault(checked[index].header.sender, []).append(index)
+        if not fresh:
+            return
+        assert directory is not None  # _check refused every envelope without one
+        signer = identity.signing_key(directory, now)
+        kept: list[tuple[str, str]] = []
+        for indices in fresh.values():
+            envelopes = [(checked[i].header, checked[i].parsed.digest) for i in indices]
+            for index, receipt in zip(
+                indices, sign_batch_receipts(envelopes, now, signer), strict=True
+            ):
+                answer = receipt.as_dict()
+                kept.append((receipt.envelope_id, json.dumps(answer, sort_keys=True)))
+                results[index] = InboundResult(answer, False, receipt.envelope_id)
+        store.set_inbox_receipts(session, kept)
 
     def _writer(self, urgent: bool) -> contextlib.AbstractContextManager[None]:
         """One inbox transaction at a time per process, urgent ones first (on SQLite)."""
@@ -188,9 +230,16 @@ class Inbox(Peers):
             )
 
     def _check(
-        self, data: bytes, identity: NodeIdentity, directory: Directory | None, now: datetime
+        self,
+        data: bytes,
+        identity: NodeIdentity,
+        directory: Directory | None,
+        now: datetime,
+        *,
+        receipt: bool = True,
     ) -> _Checked:
-        """Steps 1 to 4, which raise; then steps 6 to 8 and the receipt, worked out but kept
+        """Steps 1 to 4, which raise; then steps 6 to 8 and (unless ``receipt`` is false: a
+        batch receipt is signed later, for all) the receipt, worked out but kept
         (a refusal among them is raised by :meth:`_apply` only if the envelope is no repeat:
         a repeat is answered with its first receipt, whatever its times say now). Reads no
         row and writes nothing."""
@@ -230,8 +279,10 @@ class Inbox(Peers):
                 )
         except EnvelopeRejectedError as refusal:
             return _Checked(parsed, now, refusal=refusal)
-        receipt = sign_receipt(header, parsed.digest, now, identity.signing_key(directory, now))
-        return _Checked(parsed, now, opened, message_type.handler, receipt.as_dict())
+        if not receipt:
+            return _Checked(parsed, now, opened, message_type.handler)
+        signed = sign_receipt(header, parsed.digest, now, identity.signing_key(directory, now))
+        return _Checked(parsed, now, opened, message_type.handler, signed.as_dict())
 
     def _apply(
         self, session: Session, checked: _Checked, received: set[str] | None
@@ -249,7 +300,6 @@ class Inbox(Peers):
         if checked.refusal is not None:
             raise checked.refusal
         assert checked.opened is not None and checked.handler is not None
-        assert checked.receipt is not None
         store.add_inbox(
             session,
             envelope_id=header.id,
@@ -262,7 +312,8 @@ class Inbox(Peers):
             received_at=checked.now,
             digest=parsed.digest,
             payload=json.dumps(checked.opened.payload, sort_keys=True, ensure_ascii=False),
-            receipt=json.dumps(checked.receipt, sort_keys=True),
+            # Without a receipt yet, a batch receipt is kept by _sign_taken before the commit.
+            receipt="" if checked.receipt is None else json.dumps(checked.receipt, sort_keys=True),
         )
         try:
             checked.handler(self.node, session, checked.opened)
@@ -274,7 +325,7 @@ class Inbox(Peers):
                 f"the {header.type} handler refused it: {refusal.message}",
                 envelope_id=header.id,
             ) from None
-        return InboundResult(checked.receipt, False, header.id)
+        return InboundResult(checked.receipt or {}, False, header.id)
 
     def _repeat(self, session: Session, digest: str, existing: store.InboxItem) -> InboundResult:
         if existing.digest != digest:
