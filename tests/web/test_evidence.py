@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hanoix.api.app import create_app
+from hanoix.logs import configure_logging
 from hanoix.services import auth, exchange, uploads
 from hanoix.services.evidence import write_key_set
 from hanoix.services.node import Node
@@ -371,6 +372,9 @@ def test_uploads_expire_and_their_names_never_reach_the_logs(
     world: World, capfd: pytest.CaptureFixture[str]
 ) -> None:
     ref = world.reference
+    # Logging is set up once per process, and another test may have left it at "warning":
+    # the node logs at "info", as it runs by default.
+    configure_logging("info")
     with browser(world.vnm, "hoa") as hoa:
         first = start(hoa, ref, "suspect-diary.txt", 5)
         put(hoa, f"/requests/{ref}/evidence/uploads/{first}", b"diary", 0, 4, 5)
@@ -382,8 +386,6 @@ def test_uploads_expire_and_their_names_never_reach_the_logs(
         assert "suspect-diary.txt" not in hoa.get(f"/requests/{ref}/evidence").text
     assert len(staged_files(world.vnm)) == 2  # later.txt and its metadata
     captured = capfd.readouterr()
-    # Where the lines go (stdout or stderr) is the logging set-up's, which other tests of
-    # the same process may have changed: look at both.
     logged = captured.out + captured.err
     assert first in logged  # the opaque id is how a log line names an upload
     assert "suspect-diary" not in logged
