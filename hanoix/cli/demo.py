@@ -153,8 +153,10 @@ def _print_logins(demo_run: object) -> None:
         human.print("", markup=False)
         human.print(
             f"The case: preservation {facts.get('preservation', '?')} and the MLA request "
-            f"{facts.get('mla', '?')} that follows it up. Explore them through the API "
-            f"({aut}/api/v1/docs): POST /api/v1/auth/login as officer, then GET "
+            f"{facts.get('mla', '?')} that follows it up. Explore them in the browser: sign in "
+            f"at {aut}/ as drafter and open {aut}/requests/{facts.get('mla', '?')} (each "
+            f"node's desks, drafting, treaty status and ledger are in its header); or through "
+            f"the API ({aut}/api/v1/docs): POST /api/v1/auth/login as officer, then GET "
             f"/api/v1/requests/{facts.get('mla', '?')}/history. See docs/demo.md.",
             markup=False,
             highlight=False,
