@@ -92,8 +92,7 @@ def _resume(request: Request) -> tuple[Principal, str] | None:
         return None
     node = node_of(request)
     try:
-        # One query and at most one row written, as the API resumes a session (Node.reading).
-        with node.reading() as session:
+        with node.unit_of_work() as session:
             principal = auth.resume_session(
                 session, node.clock, session_id, node.credentials.policy
             )
