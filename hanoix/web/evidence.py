@@ -38,7 +38,6 @@ from hanoix.ledger.proofs import InclusionProof
 from hanoix.requests import User
 from hanoix.services import custody, exchange, uploads
 from hanoix.services import requests as service
-from hanoix.services.auth import Principal
 from hanoix.services.custody import CustodyLedger, LedgerEntry
 from hanoix.services.evidence import Actor, load_decryption_key
 from hanoix.services.node import Node
@@ -51,10 +50,6 @@ router = page_router()
 _BLOCK = 1024 * 1024  # bytes gathered before each write to disk, off the event loop
 _FORM_OVERHEAD = 1024 * 1024  # a multipart body's boundaries and fields besides its files
 OPENED = Path("evidence") / "opened"
-
-
-def _user(node: Node, principal: Principal) -> User:
-    return service.user_for_principal(node, principal)
 
 
 def _base(reference: str) -> str:
@@ -72,7 +67,7 @@ def _problem(error: HanoixError, **extra: Any) -> JSONResponse:
 def evidence_page(
     request: Request, reference: str, principal: SignedInUser, node: NodeOf
 ) -> HTMLResponse:
-    user = _user(node, principal)
+    user = service.user_for_principal(node, principal)
     received = exchange.received_evidence(node, user, reference)  # 404 for anyone else
     refusal = None
     try:
@@ -109,7 +104,7 @@ async def start_upload(
     except (ValueError, KeyError, TypeError):
         return _problem(InputError('send {"name": "file name", "size": bytes} as JSON'))
     try:
-        user = await run_in_threadpool(_user, node, principal)
+        user = await run_in_threadpool(service.user_for_principal, node, principal)
         staged = await run_in_threadpool(uploads.start, node, user, reference, name, size)
     except HanoixError as error:
         return _problem(error)
@@ -126,7 +121,9 @@ def upload_offset(
     reference: str, upload_id: str, principal: SignedInUser, node: NodeOf
 ) -> JSONResponse:
     try:
-        staged = uploads.find(node, _user(node, principal), reference, upload_id)
+        staged = uploads.find(
+            node, service.user_for_principal(node, principal), reference, upload_id
+        )
     except HanoixError as error:
         return _problem(error)
     return JSONResponse({"offset": staged.received, "size": staged.size})
@@ -137,7 +134,7 @@ async def upload_range(
     request: Request, reference: str, upload_id: str, principal: SignedInUser, node: NodeOf
 ) -> JSONResponse:
     try:
-        user = await run_in_threadpool(_user, node, principal)
+        user = await run_in_threadpool(service.user_for_principal, node, principal)
         staged = await run_in_threadpool(uploads.find, node, user, reference, upload_id)
         start, end = uploads.parse_range(request.headers.get("content-range"), staged.size)
         length = request.headers.get("content-length")
@@ -196,7 +193,7 @@ async def upload_form(
     request: Request, reference: str, principal: SignedInUser, node: NodeOf
 ) -> Response:
     form = await request.form()  # read by CheckedForm already; files spooled to disk
-    user = await run_in_threadpool(_user, node, principal)
+    user = await run_in_threadpool(service.user_for_principal, node, principal)
     files = [f for f in (*form.getlist("files"), *form.getlist("folder")) if _chosen(f)]
     if not files:
         _ = gettext_for(request)
@@ -226,7 +223,7 @@ def _stage_whole(node: Node, user: User, reference: str, upload: UploadFile) -> 
 def remove_upload(
     reference: str, upload_id: str, principal: SignedInUser, node: NodeOf
 ) -> Response:
-    uploads.discard(node, _user(node, principal), reference, upload_id)
+    uploads.discard(node, service.user_for_principal(node, principal), reference, upload_id)
     return RedirectResponse(_base(reference), status_code=303)
 
 
@@ -243,7 +240,7 @@ def seal(
 ) -> Response:
     sent = uploads.seal_and_send(
         node,
-        _user(node, principal),
+        service.user_for_principal(node, principal),
         reference,
         note=note.strip() or None,
         passphrase=passphrase or None,
@@ -297,7 +294,9 @@ def _package(
 def package_page(
     request: Request, reference: str, package_id: str, principal: SignedInUser, node: NodeOf
 ) -> HTMLResponse:
-    item, events = _package(node, _user(node, principal), reference, package_id)
+    item, events = _package(
+        node, service.user_for_principal(node, principal), reference, package_id
+    )
     context = {
         **_shown(reference, package_id, item, events),
         "sent_to": request.query_params.get("sent"),
@@ -322,7 +321,7 @@ def _shown(
 
 @router.get("/requests/{reference}/evidence/packages/{package_id}/file")
 def download(reference: str, package_id: str, principal: SignedInUser, node: NodeOf) -> Response:
-    user = _user(node, principal)
+    user = service.user_for_principal(node, principal)
     item, stream = exchange.release_evidence(node, user, reference, package_id)
     return StreamingResponse(
         _read_through(stream),
@@ -350,7 +349,7 @@ def _actor(user: User) -> Actor:
     "/requests/{reference}/evidence/packages/{package_id}/verify", dependencies=[CheckedForm]
 )
 def verify(reference: str, package_id: str, principal: SignedInUser, node: NodeOf) -> Response:
-    user = _user(node, principal)
+    user = service.user_for_principal(node, principal)
     # A failure is recorded too (the service does it), and the report shows it.
     with contextlib.suppress(PackageVerificationError):
         exchange.verify_received(node, user, reference, package_id, actor=_actor(user))
@@ -370,7 +369,7 @@ def open_package(
     node: NodeOf,
     passphrase: Annotated[str, Form(max_length=1000)] = "",
 ) -> HTMLResponse:
-    user = _user(node, principal)
+    user = service.user_for_principal(node, principal)
     _package(node, user, reference, package_id)  # nothing is made for what the user may not see
     actor = _actor(user)
     key_file = exchange.authority_keys_dir(node, actor.authority) / "encryption.key"
@@ -411,7 +410,7 @@ def open_package(
 def report(
     request: Request, reference: str, package_id: str, principal: SignedInUser, node: NodeOf
 ) -> HTMLResponse:
-    user = _user(node, principal)
+    user = service.user_for_principal(node, principal)
     item, events = _package(node, user, reference, package_id, proofs=True)
     if item is None:
         raise NotFoundError(f"no package {package_id} was received for {reference}")

@@ -50,13 +50,9 @@ from hanoix.services.auth import Principal
 from hanoix.services.node import Node
 from hanoix.web.routing import page_router
 from hanoix.web.session import CheckedForm, NodeOf, SignedInUser
-from hanoix.web.templating import gettext_for, language_of, render
+from hanoix.web.templating import N_, gettext_for, language_of, render
 
 router = page_router()
-
-
-def N_(message: str) -> str:  # noqa: N802  (the name Babel extracts; translated when shown)
-    return message
 
 
 # What a person reads for each status and step; the codes stay beside them on the page.
@@ -117,10 +113,6 @@ def page_path(reference: str) -> str:
     return f"/requests/{reference}"
 
 
-def _user(node: Node, principal: Principal) -> User:
-    return service.user_for_principal(node, principal)
-
-
 @dataclass(frozen=True)
 class _StepForm:
     """One step the user may take, with what its form asks."""
@@ -157,7 +149,7 @@ def _time_left(left: timedelta | None, language: str) -> str:
 
 
 def _page_context(request: Request, node: Node, principal: Principal, reference: str) -> Any:
-    user = _user(node, principal)
+    user = service.user_for_principal(node, principal)
     shown = service.show(node, user, reference)
     found = shown.request
     history = service.history(node, user, reference)
@@ -399,7 +391,7 @@ def _take(node: Node, principal: Principal, reference: str, action: Action, form
     if not _ticked(form, "confirm"):
         message = "tick the box to confirm this step; nothing was done"
         raise InputError(message, problems=[Problem(message, field="confirm")])
-    user = _user(node, principal)
+    user = service.user_for_principal(node, principal)
     version = _version(form)
     to_payload = _PAYLOADS.get(action)
     payload = to_payload(form, user, node.clock.now()) if to_payload is not None else None

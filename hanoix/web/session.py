@@ -92,7 +92,8 @@ def _resume(request: Request) -> tuple[Principal, str] | None:
         return None
     node = node_of(request)
     try:
-        with node.unit_of_work() as session:
+        # One query and at most one row written, as the API resumes a session (Node.reading).
+        with node.reading() as session:
             principal = auth.resume_session(
                 session, node.clock, session_id, node.credentials.policy
             )
