@@ -15,8 +15,8 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(account.router)
     app.include_router(desks.router)
-    # Before the request pages: /requests/new and /requests/{ref}/follow-up are not a
-    # request's reference or one of its steps.
+    # Before the request pages: /requests/new, /requests/{ref}/edit and /requests/{ref}/follow-up
+    # are not a request's reference or one of its steps.
     app.include_router(drafting.router)
     app.include_router(pages.router)
     app.include_router(treaty.router)

@@ -16,13 +16,14 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from hanoix.convention import RequestKind
 from hanoix.documents.drafting import DraftingForm, FormField, Widget, drafting_form
-from hanoix.documents.requests import read_document
-from hanoix.errors import InputError, NotFoundError, Problem
-from hanoix.requests import Action, User
+from hanoix.documents.requests import EditIn, draft_document, read_document, schema_problems
+from hanoix.errors import ConflictError, InputError, NotFoundError, Problem, TransitionError
+from hanoix.requests import Action, CooperationRequest, User
 from hanoix.services import requests as service
 from hanoix.services.auth import Principal
 from hanoix.services.node import Node
@@ -139,6 +140,7 @@ def _form_page(
     document: Mapping[str, Any],
     *,
     carried: Any = None,
+    editing: CooperationRequest | None = None,
     refused: list[Problem] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -149,6 +151,11 @@ def _form_page(
         "state_names": _state_names(form),
         "field_id": field_id,
         "carried": carried,
+        "editing": editing,
+        # An edit is saved to the draft's own address; the findings are the kind's either way.
+        "action": f"/requests/{editing.reference}/edit"
+        if editing
+        else f"/requests/new/{kind.value}",
         "refused": refused or [],
         **_check_context(node, user, document),
     }
@@ -204,6 +211,117 @@ async def save_draft(
         problems = list(refused.problems) or [Problem(refused.message)]
         return _form_page(request, node, user, chosen, document, refused=problems, status_code=400)
     return RedirectResponse(f"/requests/{created.request.reference}?done=drafted", status_code=303)
+
+
+# --- editing a saved draft -------------------------------------------------------------------
+
+
+def _editable(request: Request, node: Node, user: User, reference: str) -> CooperationRequest:
+    """The draft if the user may edit it now (the service's check); a request no longer a
+    draft is refused in the page's words, anything else as the service says."""
+    try:
+        return service.editable_draft(node, user, reference)
+    except TransitionError:
+        _ = gettext_for(request)
+        raise ConflictError(
+            _(
+                "Request %(reference)s is no longer a draft: only a draft can be edited. Return "
+                "it to draft from its page first, where its steps allow it."
+            )
+            % {"reference": reference}
+        ) from None
+
+
+def changes_from(kind: RequestKind, saved: Mapping[str, Any], form: FormData) -> dict[str, Any]:
+    """The changes the form makes to the ``saved`` draft's document, as the edit takes them:
+    each field whose shown value the user changed, and no other (an address the node settled
+    stays settled unless the user changes it). A field emptied is unset (``null``), a content
+    emptied removed, a statement unticked ``false``."""
+    typed = document_from(kind, form)
+    drafting = drafting_form(kind)
+    before, after = _values(drafting, saved), _values(drafting, typed)
+    changes: dict[str, Any] = {}
+    contents: dict[str, Any] = {}
+    for field in drafting.fields:
+        was, now = before.get(field.path), after.get(field.path)
+        # A box left unticked is posted as nothing: unticked, whether saved false or unset.
+        if was == now or (field.widget is Widget.YES_NO and bool(was) == bool(now)):
+            continue
+        name = field.path.split(".", 1)[1] if field.is_content else field.path
+        value = (typed.get("contents") or {}).get(name) if field.is_content else typed.get(name)
+        if value is None:
+            value = False if field.widget is Widget.YES_NO else ("" if field.is_content else None)
+        if field.is_content:
+            contents[name] = value
+        else:
+            changes[name] = value
+    if contents:
+        changes["contents"] = contents
+    return changes
+
+
+@router.get("/requests/{reference}/edit", response_class=HTMLResponse)
+def edit_draft(request: Request, reference: str, principal: SignedInUser, node: NodeOf) -> Response:
+    """The drafting form of the draft's kind, holding every field it has saved."""
+    user = service.user_for_principal(node, principal)
+    draft = _editable(request, node, user, reference)
+    return _form_page(request, node, user, draft.kind, draft_document(draft), editing=draft)
+
+
+@router.post("/requests/{reference}/edit", response_class=HTMLResponse, dependencies=[CheckedForm])
+async def save_edit(
+    request: Request, reference: str, principal: SignedInUser, node: NodeOf
+) -> Response:
+    """Save the form's changes to the same draft (the API's edit, one custody event); what
+    the edit refuses comes back in the form with each problem by its field."""
+    form = await request.form()
+    user = service.user_for_principal(node, principal)
+    draft = _editable(request, node, user, reference)
+    raw_version = str(form.get("version") or "")
+    if not raw_version.isdigit():
+        _ = gettext_for(request)
+        raise InputError(_("The page is too old: reload it and try again."))
+    changes = changes_from(draft.kind, draft_document(draft), form)
+    status_code = 400
+    try:
+        payload = EditIn.model_validate(changes).payload(draft.kind)
+        if changes:  # nothing changed: nothing to record
+            service.take_step(
+                node,
+                user,
+                reference,
+                Action.EDIT,
+                expected_version=int(raw_version),
+                payload=payload,
+            )
+    except ValidationError as invalid:
+        problems = schema_problems(invalid, EditIn)
+    except service.StaleVersionError as stale:
+        _ = gettext_for(request)
+        status_code = stale.http_status
+        problems = [
+            Problem(
+                _(
+                    "This draft changed since you opened this form, so nothing was saved: open "
+                    "it again from the request's page."
+                )
+            )
+        ]
+    except InputError as refused:
+        problems = list(refused.problems) or [Problem(refused.message)]
+    else:
+        return RedirectResponse(f"/requests/{reference}?done=edit", status_code=303)
+    typed = document_from(draft.kind, form)
+    return _form_page(
+        request,
+        node,
+        user,
+        draft.kind,
+        typed,
+        editing=draft,
+        refused=problems,
+        status_code=status_code,
+    )
 
 
 @router.post("/requests/{reference}/follow-up", dependencies=[CheckedForm])

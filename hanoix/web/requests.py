@@ -191,6 +191,8 @@ def _page_context(request: Request, node: Node, principal: Principal, reference:
         "step_names": {a.value: name for a, name in STEP_NAMES.items()},
         "use_names": {a.value: name for a, name in USE_NAMES.items()},
         "forms": _forms(str(found.reference), shown.steps),
+        # The drafting form edits a draft: offered only where the service offers the step.
+        "may_edit": Action.EDIT in shown.steps,
         "deadlines": deadlines,
         "timeline": timeline,
         "tree_size": history.tree_size,
@@ -220,8 +222,9 @@ def request_page(
     if taken is not None:
         _ = gettext_for(request)
         status_name = context["status_name"]
+        done = _("Draft saved") if taken is Action.EDIT else _(STEP_NAMES[taken])
         context["confirmation"] = _("Done: %(step)s. The request is now: %(status)s.") % {
-            "step": _(STEP_NAMES[taken]),
+            "step": done,
             "status": _(status_name),
         }
     return render(request, "request.html", context)

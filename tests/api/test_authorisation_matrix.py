@@ -361,6 +361,8 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         lambda n: Call(path={"kind": "mla"}),
         dict.fromkeys(PRINCIPALS, 403),
     ),
+    ("GET", "/requests/{reference}/edit"): (out("draft"), PUBLIC),
+    ("POST", "/requests/{reference}/edit"): (out("draft"), dict.fromkeys(PRINCIPALS, 403)),
     ("POST", "/requests/{reference}/follow-up"): (
         out("executed", kind=RequestKind.PRESERVATION),
         dict.fromkeys(PRINCIPALS, 403),

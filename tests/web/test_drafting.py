@@ -15,13 +15,14 @@ from sqlalchemy import func, select
 from hanoix.api.app import create_app
 from hanoix.convention import RequestKind
 from hanoix.documents.drafting import Widget, drafting_form
+from hanoix.requests import Action
 from hanoix.services import auth
 from hanoix.services import requests as service
 from hanoix.services.node import Node
 from hanoix.store.requests import RequestRow
 from hanoix.web.drafting import document_from, field_id
 from tests.services.requests_world import document, outgoing, populate
-from tests.web.pages import PASSWORD, add_people, form_token, sign_in
+from tests.web.pages import PASSWORD, add_people, add_users, form_token, sign_in
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
@@ -159,9 +160,7 @@ def test_the_check_needs_the_form_token(client: TestClient) -> None:
     assert answer.status_code == 403
 
 
-def test_a_draft_is_saved_incomplete_and_its_values_are_the_forms(
-    client: TestClient, node: Node
-) -> None:
+def _saved_preservation(client: TestClient) -> str:
     token = form_token(client.get("/requests/new/preservation").text)
     saved = client.post(
         "/requests/new/preservation",
@@ -169,28 +168,40 @@ def test_a_draft_is_saved_incomplete_and_its_values_are_the_forms(
             "csrf_token": token,
             "requested_state": "AUT",
             "language": "en",
+            "proceeding": "Hanoi police case 77/2026",
+            "preservation_days": "120",
+            "suggested_deadline": "2026-12-20",
+            "requested_authority": "AUT-BK",
             "contents.offence": "Extortion by ransomware",
             "contents.intent_to_request_mla": "yes",
             "urgent": "yes",
         },
         follow_redirects=False,
     )
-    assert saved.status_code == 303
-    reference = saved.headers["location"].split("/")[2].split("?")[0]
-    shown = service.show(node, service.user_named(node, "minh"), reference)
-    request = shown.request
+    assert saved.status_code == 303, saved.text
+    return str(saved.headers["location"].split("/")[2].split("?")[0])
+
+
+def _shown(node: Node, reference: str, who: str = "minh") -> Any:
+    return service.show(node, service.user_named(node, who), reference).request
+
+
+def test_a_draft_is_saved_incomplete_and_its_values_are_the_forms(
+    client: TestClient, node: Node
+) -> None:
+    reference = _saved_preservation(client)
+    request = _shown(node, reference)
     assert request.kind is RequestKind.PRESERVATION
     assert request.requested.state == "AUT" and request.urgent
+    assert (request.requested.authority, request.preservation_days) == ("AUT-BK", 120)
     assert request.contents["offence"] == "Extortion by ransomware"
     assert request.contents["intent_to_request_mla"] is True
 
 
-def test_a_form_that_cannot_be_read_is_refused_whole_and_nothing_is_saved(
-    client: TestClient, node: Node
-) -> None:
-    token = form_token(client.get("/requests/new/preservation").text)
+def _unreadable(client: TestClient, url: str, token: str, **extra: str) -> str:
+    """Post a form with a number and a date that do not read; the refusal's problems."""
     refused = client.post(
-        "/requests/new/preservation",
+        url,
         data={
             "csrf_token": token,
             "requested_state": "AUT",
@@ -198,13 +209,22 @@ def test_a_form_that_cannot_be_read_is_refused_whole_and_nothing_is_saved(
             "preservation_days": "ninety",
             "suggested_deadline": "next tuesday",
             "contents.offence": "kept as typed",
+            **extra,
         },
     )
     assert refused.status_code == 400
     problems = re.search(r'id="refused">(.*?)</div>', refused.text, re.S)
     assert problems and "preservation_days" in problems.group(1)
-    assert "Art. 40(19)" in problems.group(1)  # and every gap with it
     assert "kept as typed" in refused.text  # what the user typed is not lost
+    return problems.group(1)
+
+
+def test_a_form_that_cannot_be_read_is_refused_whole_and_nothing_is_saved(
+    client: TestClient, node: Node
+) -> None:
+    token = form_token(client.get("/requests/new/preservation").text)
+    problems = _unreadable(client, "/requests/new/preservation", token)
+    assert "Art. 40(19)" in problems  # and every gap with it
     with node.reading() as session:
         assert session.scalar(select(func.count()).select_from(RequestRow)) == 0
 
@@ -274,3 +294,123 @@ def test_another_authority_cannot_follow_up_a_preservation(node: Node) -> None:
             data={"csrf_token": token, "version": str(preservation.version)},
         )
         assert refused.status_code == 404
+
+
+def test_a_saved_draft_opens_in_its_form_with_every_field_and_saves_to_the_same_draft(
+    client: TestClient, node: Node
+) -> None:
+    reference = _saved_preservation(client)
+    page = client.get(f"/requests/{reference}")
+    assert f'href="/requests/{reference}/edit"' in page.text and "Edit draft" in page.text
+    form = client.get(f"/requests/{reference}/edit")
+    assert form.status_code == 200
+    html = form.text
+    # Every saved field, envelope and contents, in the kind's own form.
+    assert f'<form method="post" action="/requests/{reference}/edit"' in html
+    assert 'hx-post="/requests/new/preservation/check"' in html
+    assert '<option value="AUT" selected>' in html
+    assert 'value="2026-12-20"' in html and 'value="120"' in html and 'value="AUT-BK"' in html
+    assert ">Hanoi police case 77/2026</textarea>" in html
+    assert ">Extortion by ransomware</textarea>" in html
+    assert re.search(r'id="f-urgent" name="urgent" value="yes" checked', html)
+    assert re.search(r'name="contents.intent_to_request_mla" value="yes" checked', html)
+    assert 'name="version" value="1"' in html
+    # The gaps are shown at once, as for a new draft.
+    assert gaps(html) > 0 and "Art. 42(3)" in html
+    before = _shown(node, reference)
+    saved = client.post(
+        f"/requests/{reference}/edit",
+        data={
+            "csrf_token": form_token(html),
+            "version": "1",
+            "requested_state": "AUT",
+            "language": "en",
+            "proceeding": "Hanoi police case 77/2026",
+            "preservation_days": "120",
+            "requested_authority": "AUT-BK",
+            "channel": before.channel.value,
+            "requesting_state": "VNM",
+            "owner": before.owner,
+            # the deadline emptied, "urgent" unticked, the offence retyped, a content added
+            "contents.offence": "Extortion by ransomware (LockBit)",
+            "contents.summary_of_facts": "A hospital's files were encrypted.",
+            "contents.intent_to_request_mla": "yes",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    assert saved.headers["location"] == f"/requests/{reference}?done=edit"
+    after = _shown(node, reference)
+    assert after.reference == before.reference and after.version == 2
+    assert after.contents["offence"] == "Extortion by ransomware (LockBit)"
+    assert after.contents["summary_of_facts"] == "A hospital's files were encrypted."
+    assert after.suggested_deadline is None and after.urgent is False
+    assert (after.preservation_days, after.requested.authority) == (120, "AUT-BK")
+    # The one custody event the API's edit records, naming what changed.
+    assert after.history[-1].action.value == "edit"
+    assert after.history[-1].details["changed"] == (
+        "suggested_deadline;urgent;contents:offence,summary_of_facts"
+    )
+    confirmed = client.get(saved.headers["location"])
+    assert "Done: Draft saved." in confirmed.text
+
+
+def test_an_edit_the_service_refuses_comes_back_with_each_problem_and_changes_nothing(
+    client: TestClient, node: Node
+) -> None:
+    reference = _saved_preservation(client)
+    token = form_token(client.get(f"/requests/{reference}/edit").text)
+    _unreadable(client, f"/requests/{reference}/edit", token, version="1")
+    moved = client.post(
+        f"/requests/{reference}/edit",
+        data={"csrf_token": token, "version": "1", "requesting_state": "AUT"},
+    )
+    assert moved.status_code == 400 and "a draft cannot be moved to AUT" in moved.text
+    assert _shown(node, reference).version == 1
+    stale = client.post(
+        f"/requests/{reference}/edit",
+        data={"csrf_token": token, "version": "0", "language": "fr"},
+    )
+    assert stale.status_code == 412 and "changed since you opened this form" in stale.text
+    no_version = client.post(
+        f"/requests/{reference}/edit", data={"csrf_token": token, "language": "fr"}
+    )
+    assert no_version.status_code == 400 and "reload" in no_version.text
+    forged = client.post(f"/requests/{reference}/edit", data={"version": "1", "language": "fr"})
+    assert forged.status_code == 403
+    assert _shown(node, reference).version == 1 and _shown(node, reference).language == "en"
+
+
+def test_only_a_draft_its_user_may_edit_opens_in_the_form(client: TestClient, node: Node) -> None:
+    reference = _saved_preservation(client)
+    populate(node)  # Austria's central authority, on this node for the test
+    add_users(node, {"anna": ("Anna Huber", {"drafter"}, "AUT-CA")})
+    with TestClient(create_app(node), base_url="https://node.test") as others:
+        # Another State's user learns nothing of it; another authority of the same State reads
+        # it but is neither offered nor given the form.
+        sign_in(others, "anna")
+        assert others.get(f"/requests/{reference}/edit").status_code == 404
+        token = form_token(others.get("/requests/new").text)
+        posted = others.post(
+            f"/requests/{reference}/edit", data={"csrf_token": token, "version": "1"}
+        )
+        assert posted.status_code == 404
+        others.cookies.clear()
+        sign_in(others, "lan")
+        assert "Edit draft" not in others.get(f"/requests/{reference}").text
+        refused = others.get(f"/requests/{reference}/edit")
+        assert refused.status_code == 403 and "VNM-MPS" in refused.text
+    minh = service.user_named(node, "minh")
+    service.take_step(
+        node, minh, reference, Action.WITHDRAW, expected_version=1, note="sent by fax"
+    )
+    page = client.get(f"/requests/{reference}")
+    assert f'href="/requests/{reference}/edit"' not in page.text
+    submitted = client.get(f"/requests/{reference}/edit")
+    assert submitted.status_code == 409
+    assert f"Request {reference} is no longer a draft" in submitted.text
+    token = form_token(page.text)
+    late = client.post(
+        f"/requests/{reference}/edit", data={"csrf_token": token, "version": "2", "language": "fr"}
+    )
+    assert late.status_code == 409 and _shown(node, reference).language == "en"
