@@ -171,7 +171,7 @@ def test_the_main_pages_read_well_and_pass_axe(austria: tuple[str, Node]) -> Non
     base, node = austria
     sent = outgoing(node, "sent", kind=RequestKind.MLA, author="drafter")
     outgoing(node, "awaiting_approval", kind=RequestKind.PRESERVATION, author="drafter")
-    outgoing(node, "draft", kind=RequestKind.TRAFFIC_DISCLOSURE, author="drafter")
+    draft = outgoing(node, "draft", kind=RequestKind.TRAFFIC_DISCLOSURE, author="drafter")
     urgent = incoming(node, "received", kind=RequestKind.PRESERVATION)
     arrive(node, urgent=True, reference=str(urgent.reference))
     with chromium() as browser:
@@ -189,6 +189,20 @@ def test_the_main_pages_read_well_and_pass_axe(austria: tuple[str, Node]) -> Non
         _checked(drafter, "drafting-preservation")
         drafter.goto(f"{base}/requests/{sent.reference}")
         _checked(drafter, "request-page")
+        # A saved draft reopens in its form, checked as the user types, and saves in place.
+        drafter.goto(f"{base}/requests/{draft.reference}")
+        with drafter.expect_navigation():
+            drafter.get_by_test_id("edit-draft").click()
+        assert drafter.input_value("#f-requested-state") == "VNM"
+        drafter.fill("#f-proceeding", "")
+        drafter.wait_for_timeout(1500)  # the live check's answer
+        assert "Art. 40(19)" in drafter.inner_text("#findings")
+        _checked(drafter)
+        drafter.fill("#f-proceeding", "StA Wien 123 Js 456/26 (ransomware)")
+        with drafter.expect_navigation():
+            drafter.get_by_role("button", name="Save the draft").click()
+        assert drafter.get_by_test_id("confirmation").is_visible()
+        assert drafter.url.endswith(f"/requests/{draft.reference}?done=edit")
         drafter.goto(f"{base}/treaty")
         _checked(drafter, "treaty-status")
         auditor = _signed_in(browser, base, "auditor")

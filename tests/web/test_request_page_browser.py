@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,6 +18,7 @@ from hanoix.requests import Status
 from hanoix.services import auth
 from hanoix.services import requests as service
 from hanoix.services.node import Node
+from tests.services.exchange_world import exchange_network, return_evidence
 from tests.services.requests_world import incoming, populate, user
 from tests.serving import served_in_thread
 from tests.web.browser import accessibility_problems, chromium
@@ -34,19 +36,25 @@ def world(tmp_path: Path) -> Iterator[Node]:
         node.close()
 
 
+def _signed_in_page(browser: Any, node: Node, base: str, username: str) -> Any:
+    """A page of a new browser context signed in as ``username`` (a session of the node's,
+    in its cookie: these users have no password)."""
+    with node.unit_of_work() as session:
+        session_id = auth.start_session(session, node.clock, auth.user_id(session, username))
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    cookie = {"domain": urlsplit(base).hostname, "path": "/"}
+    context.add_cookies([{"name": auth.session_cookie_name(node), "value": session_id, **cookie}])
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    return page
+
+
 def test_an_approver_refuses_a_request_on_a_coded_ground_by_clicking(world: Node) -> None:
     request = incoming(world, "in_execution", RequestKind.PRESERVATION)
     ground = kind_spec(RequestKind.PRESERVATION).refusal_grounds[0]
-    with world.unit_of_work() as session:
-        session_id = auth.start_session(session, world.clock, auth.user_id(session, "approver"))
     with served_in_thread(create_app(world)) as base, chromium() as browser:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        cookie = {"domain": urlsplit(base).hostname, "path": "/"}
-        context.add_cookies(
-            [{"name": auth.session_cookie_name(world), "value": session_id, **cookie}]
-        )
-        page = context.new_page()
-        page.set_default_timeout(60_000)
+        page = _signed_in_page(browser, world, base, "approver")
+        context = page.context
         watched = Watched(page, base)
         page.goto(f"{base}/requests/{request.reference}")
         assert accessibility_problems(page) == []
@@ -70,3 +78,53 @@ def test_an_approver_refuses_a_request_on_a_coded_ground_by_clicking(world: Node
     after = service.show(world, user(world, "auditor"), str(request.reference)).request
     assert after.status is Status.REFUSED and after.refusal is not None
     assert after.refusal.grounds == (ground.code,)
+
+
+def test_the_evidence_pages_of_both_sides_pass_axe(tmp_path: Path) -> None:
+    net = exchange_network(tmp_path)
+    try:
+        returned = return_evidence(net, tmp_path)
+        reference, package_id = returned.reference, returned.sent.package_id
+        requested, requesting = net["v"].node, net["a"].node
+        with (
+            served_in_thread(create_app(requested)) as vnm,
+            served_in_thread(create_app(requesting)) as aut,
+            chromium() as browser,
+        ):
+            # Viet Nam's examiner, executing the request: the upload form.
+            examiner = _signed_in_page(browser, requested, vnm, "examiner")
+            watched = [Watched(examiner, vnm)]
+            examiner.goto(f"{vnm}/requests/{reference}/evidence")
+            assert examiner.locator("#upload-form").is_visible()
+            assert accessibility_problems(examiner) == []
+            # A file uploaded by the page's script: the files ready to seal, and the seal form.
+            upload = tmp_path / "chat-log.txt"
+            upload.write_text("12:01 they asked for the ransom\n")
+            examiner.set_input_files("#files", str(upload))
+            with examiner.expect_navigation():
+                examiner.get_by_role("button", name="Upload").click()
+            assert examiner.get_by_role("button", name="Seal and send").is_visible()
+            assert accessibility_problems(examiner) == []
+            # Austria's examiner: the packages received, one of them, its printable report.
+            reader = _signed_in_page(browser, requesting, aut, "examiner")
+            watched.append(Watched(reader, aut))
+            reader.goto(f"{aut}/requests/{reference}/evidence")
+            assert reader.get_by_role("link", name=package_id).is_visible()
+            assert accessibility_problems(reader) == []
+            reader.goto(f"{aut}/requests/{reference}/evidence/packages/{package_id}")
+            assert reader.get_by_role("link", name="Download a copy").is_visible()
+            assert accessibility_problems(reader) == []
+            reader.goto(f"{aut}/requests/{reference}/evidence/packages/{package_id}/report")
+            assert reader.get_by_test_id("result").inner_text().startswith("Verified")
+            assert accessibility_problems(reader) == []
+            # Opened under the conditions on use: what it holds.
+            reader.goto(f"{aut}/requests/{reference}/evidence/packages/{package_id}")
+            with reader.expect_navigation():
+                reader.get_by_role("button", name="Open it").click()
+            assert "mailbox/mailbox.mbox" in reader.inner_text("main")
+            assert accessibility_problems(reader) == []
+        for seen in watched:
+            assert not seen.outside, seen.outside
+            assert not seen.errors, seen.errors
+    finally:
+        net.close()
