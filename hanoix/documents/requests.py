@@ -268,10 +268,11 @@ class _Changes(BaseModel):
 
     contents: dict[ContentName, ContentIn] = Field(default_factory=dict, max_length=MAX_CONTENTS)
 
-    def payload(self, kind: RequestKind | None = None) -> DraftChanges:
+    def payload(self, kind: RequestKind | None = None, *, strict: bool = False) -> DraftChanges:
         """The changes, each problem named by its field; a field given as null is unset
         (:data:`~hanoix.requests.CLEARABLE`) or back to its default (the authority, the
-        channel), one that cannot be unset (the language) is left as it is."""
+        channel), one that cannot be unset (the language) is left as it is, or with
+        ``strict`` (a form, whose fields are emptied on purpose) refused by the edit."""
         problems: list[Problem] = []
         values = self.model_dump(exclude={"contents"})
         deadline = _suggested_deadline(values.pop("suggested_deadline"), problems)
@@ -283,7 +284,7 @@ class _Changes(BaseModel):
         edit = RequestEdit(
             contents=contents,
             suggested_deadline=deadline,
-            cleared=frozenset(nulls & CLEARABLE),
+            cleared=frozenset(nulls - _DEFAULTED if strict else nulls & CLEARABLE),
             **values,
         )
         return DraftChanges(edit, **parties, defaulted=frozenset(nulls & _DEFAULTED))

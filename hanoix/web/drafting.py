@@ -21,7 +21,13 @@ from starlette.datastructures import FormData
 
 from hanoix.convention import RequestKind
 from hanoix.documents.drafting import DraftingForm, FormField, Widget, drafting_form
-from hanoix.documents.requests import EditIn, draft_document, read_document, schema_problems
+from hanoix.documents.requests import (
+    EditIn,
+    RequestDocument,
+    draft_document,
+    read_document,
+    schema_problems,
+)
 from hanoix.errors import ConflictError, InputError, NotFoundError, Problem, TransitionError
 from hanoix.requests import Action, CooperationRequest, User
 from hanoix.services import requests as service
@@ -249,8 +255,12 @@ def changes_from(kind: RequestKind, saved: Mapping[str, Any], form: FormData) ->
             continue
         name = field.path.split(".", 1)[1] if field.is_content else field.path
         value = (typed.get("contents") or {}).get(name) if field.is_content else typed.get(name)
-        if value is None:
-            value = False if field.widget is Widget.YES_NO else ("" if field.is_content else None)
+        if value is None and field.widget is Widget.YES_NO:
+            value = False
+        elif value is None:
+            # Emptied: a content removed; a field of the document back to its default there
+            # (an empty proceeding, which the validation names), else unset.
+            value = "" if field.is_content else RequestDocument.model_fields[name].default
         if field.is_content:
             contents[name] = value
         else:
@@ -284,7 +294,7 @@ async def save_edit(
     changes = changes_from(draft.kind, draft_document(draft), form)
     status_code = 400
     try:
-        payload = EditIn.model_validate(changes).payload(draft.kind)
+        payload = EditIn.model_validate(changes).payload(draft.kind, strict=True)
         if changes:  # nothing changed: nothing to record
             service.take_step(
                 node,

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from hanoix.api.app import create_app
 from hanoix.convention import RequestKind
 from hanoix.documents.drafting import Widget, drafting_form
+from hanoix.documents.requests import draft_document
 from hanoix.requests import Action
 from hanoix.services import auth
 from hanoix.services import requests as service
@@ -366,6 +367,14 @@ def test_an_edit_the_service_refuses_comes_back_with_each_problem_and_changes_no
         data={"csrf_token": token, "version": "1", "requesting_state": "AUT"},
     )
     assert moved.status_code == 400 and "a draft cannot be moved to AUT" in moved.text
+    emptied = client.post(
+        f"/requests/{reference}/edit",
+        data={"csrf_token": token, "version": "1", "language": "en"},
+    )  # the requested State set back to "choose", and the proceeding emptied
+    assert emptied.status_code == 400
+    refusal = re.search(r'id="refused">(.*?)</div>', emptied.text, re.S)
+    assert refusal and "<strong>requested_state</strong>: cannot be left empty" in refusal.group(1)
+    assert "proceeding" not in refusal.group(1)  # an empty one is a gap, not a refusal
     assert _shown(node, reference).version == 1
     stale = client.post(
         f"/requests/{reference}/edit",
@@ -379,6 +388,17 @@ def test_an_edit_the_service_refuses_comes_back_with_each_problem_and_changes_no
     forged = client.post(f"/requests/{reference}/edit", data={"version": "1", "language": "fr"})
     assert forged.status_code == 403
     assert _shown(node, reference).version == 1 and _shown(node, reference).language == "en"
+    # The form as the browser posts it, the proceeding emptied: saved, a gap to fill.
+    posted = form_data(RequestKind.PRESERVATION, draft_document(_shown(node, reference)))
+    posted.pop("proceeding")
+    saved = client.post(
+        f"/requests/{reference}/edit",
+        data={**posted, "csrf_token": [token], "version": ["1"]},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    emptied = _shown(node, reference)
+    assert emptied.proceeding == "" and emptied.history[-1].details["changed"] == "proceeding"
 
 
 def test_only_a_draft_its_user_may_edit_opens_in_the_form(client: TestClient, node: Node) -> None:
