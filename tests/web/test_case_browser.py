@@ -294,6 +294,26 @@ def test_the_demo_case_is_played_by_clicking_on_both_sides(demo: Demo, tmp_path:
         aut_drafter.take(mla, "close")
         vnm_drafter.wait_for_status(mla, "Closed")
 
+        # Austria's auditor follows the case in the custody ledger and the treaty's status;
+        # every page on the way passes axe as well.
+        aut_auditor = Desk(browser, demo, "AUT", "auditor")
+        ledger = aut_auditor.go(f"/ledger/subject?kind=request&value={mla}")
+        assert mla in aut_auditor.main_text()
+        proof = ledger.locator("a[href^='/ledger/proof?']").first
+        with ledger.expect_navigation():
+            proof.click()
+        aut_auditor.checked()
+        size = int(aut_auditor.go("/ledger").locator("[data-figure=tree_size]").inner_text())
+        aut_auditor.go(f"/ledger/consistency?from=2&to={size}")
+        for path in (
+            "/treaty",
+            "/treaty/participants/VNM",
+            "/treaty/applies?a=AUT&b=VNM",
+            "/requests/new",
+            "/requests/AUT-2026-999999",
+        ):
+            aut_auditor.go(path)
+
         # South Africa's node holds nothing of it.
         zaf_drafter = Desk(browser, demo, "ZAF", "drafter")
         zaf_officer = Desk(browser, demo, "ZAF", "officer")
@@ -314,6 +334,7 @@ def test_the_demo_case_is_played_by_clicking_on_both_sides(demo: Demo, tmp_path:
             vnm_drafter,
             vnm_examiner,
             aut_examiner,
+            aut_auditor,
             zaf_drafter,
             zaf_officer,
         ):
