@@ -56,6 +56,7 @@ from hanoix.convention import RequestKind
 from hanoix.documents.request_views import DeadlineOut as DeadlineOutModel
 from hanoix.documents.request_views import HistoryOut, RequestOut, SummaryOut, ValidationOut
 from hanoix.documents.requests import (
+    DraftChanges,
     EditIn,
     IncomingIn,
     RequestDocument,
@@ -578,7 +579,7 @@ def _link(body: LinkIn) -> FollowUpLink:
         ) from None
 
 
-ToPayload = Callable[[Any, User, Node], Payload | None]
+ToPayload = Callable[[Any, User, Node], Payload | DraftChanges | None]
 
 ConsentBody = Annotated[UseConsentIn | RetentionConsentIn, Body(discriminator="type")]
 

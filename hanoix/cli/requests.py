@@ -404,15 +404,15 @@ def edit(
         Path,
         typer.Option(
             "--from-file",
-            help="The changes (JSON): any field of the request document but kind and States; "
-            "absent fields stay as they are, an empty content removes it.",
+            help="The changes (JSON): any field of the request document but its kind; "
+            "absent fields stay as they are, an empty content removes it, null unsets a field.",
         ),
     ],
     if_version: VersionOption = None,
     as_user: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Change a draft: its contents, proceeding, legal basis, deadline, flags."""
+    """Change a draft: its contents, proceeding, requested State, legal basis, deadline, flags."""
     data = _read_json(from_file)
     try:
         changes = EditIn.model_validate(data)

@@ -25,6 +25,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from copy import copy
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -38,8 +39,10 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    create_model,
     field_validator,
 )
+from pydantic.fields import FieldInfo
 
 from hanoix.convention import RequestKind, Requirement, kind_spec
 from hanoix.convention.assistance import MLA_PURPOSES, ConfiscationMeasure, MlaPurpose
@@ -48,9 +51,11 @@ from hanoix.convention.kinds import Channel as KindChannel
 from hanoix.convention.refs import Art
 from hanoix.errors import InputError, Problem, UnknownStateError
 from hanoix.requests import (
+    CLEARABLE,
     TERM_NAMES,
     Authority,
     Channel,
+    CooperationRequest,
     IncomingRequest,
     Party,
     RequestEdit,
@@ -233,32 +238,89 @@ class IncomingIn(RequestDocument):
     )
 
 
-class EditIn(BaseModel):
-    """Changes to a draft; absent fields stay as they are, an empty content removes it."""
+#: The fields of a request document that an edit leaves as they are: the kind is the draft's
+#: own (another kind is another request), and the version is the one this node reads.
+FIXED_FIELDS = ("kind", "document_version")
+#: The document's fields the service settles against the treaty data (the parties), not the
+#: lifecycle's edit; a null one of the last two goes back to the default a new request gets.
+PARTY_FIELDS = ("requested_state", "requesting_state", "requested_authority")
+_DEFAULTED = frozenset({"requested_authority", "channel"})
+
+
+@dataclass(frozen=True)
+class DraftChanges:
+    """A draft's changes as a document gives them: ``edit``, which the lifecycle applies as it
+    is, and the parties, which the service turns into the request's against the treaty data.
+    ``defaulted`` names ``requested_authority`` or ``channel`` given as null: each goes back
+    to what a new request would get."""
+
+    edit: RequestEdit
+    requested_state: str | None = None
+    requesting_state: str | None = None
+    requested_authority: str | None = None
+    defaulted: frozenset[str] = frozenset()
+
+
+class _Changes(BaseModel):
+    """What :data:`EditIn` reads besides its fields (which are the request document's)."""
 
     model_config = ConfigDict(extra="forbid")
 
     contents: dict[ContentName, ContentIn] = Field(default_factory=dict, max_length=MAX_CONTENTS)
-    proceeding: str | None = Field(default=None, max_length=limits.MAX_PROCEEDING_CHARS)
-    language: str | None = Field(default=None, max_length=limits.MAX_LANGUAGE_CHARS)
-    channel: Channel | None = None
-    urgent: StrictBool | None = None
-    restricted: StrictBool | None = None
-    legal_basis_other: str | None = Field(default=None, max_length=limits.MAX_LEGAL_BASIS_CHARS)
-    convention_offence: StrictBool | None = None
-    dual_criminality: StrictBool | None = None
-    preservation_days: StrictInt | None = Field(default=None, ge=1, le=3650)
-    suggested_deadline: DateText | None = None
-    owner: str | None = Field(default=None, max_length=limits.MAX_USERNAME_CHARS)
 
-    def payload(self, kind: RequestKind | None = None) -> RequestEdit:
+    def payload(self, kind: RequestKind | None = None) -> DraftChanges:
+        """The changes, each problem named by its field; a field given as null is unset
+        (:data:`~hanoix.requests.CLEARABLE`) or back to its default (the authority, the
+        channel), one that cannot be unset (the language) is left as it is."""
         problems: list[Problem] = []
-        deadline = _suggested_deadline(self.suggested_deadline, problems)
+        values = self.model_dump(exclude={"contents"})
+        deadline = _suggested_deadline(values.pop("suggested_deadline"), problems)
         contents = _contents(kind, self.contents, problems)
         raise_if_problems(problems)
+        parties = {name: values.pop(name) for name in PARTY_FIELDS}
+        nulls = {name for name in self.model_fields_set if getattr(self, name) is None}
         # The edit's fields are this document's, by name; only the two read above differ.
-        values = self.model_dump(exclude={"contents", "suggested_deadline"})
-        return RequestEdit(contents=contents, suggested_deadline=deadline, **values)
+        edit = RequestEdit(
+            contents=contents,
+            suggested_deadline=deadline,
+            cleared=frozenset(nulls & CLEARABLE),
+            **values,
+        )
+        return DraftChanges(edit, **parties, defaulted=frozenset(nulls & _DEFAULTED))
+
+
+def _optional(field: FieldInfo) -> tuple[Any, Any]:
+    """``field`` of the request document as a change: the same type and limits, absent by
+    default."""
+    annotation: Any = field.annotation
+    if field.default_factory is not None:
+        return annotation, field
+    changed = copy(field)
+    changed.default = None
+    extra = field.json_schema_extra
+    enum = extra.get("enum") if isinstance(extra, dict) else None
+    if isinstance(extra, dict) and isinstance(enum, list):
+        # The schema lists the values a field takes: null is one of them now.
+        changed.json_schema_extra = {**extra, "enum": [*(v for v in enum if v is not None), None]}
+    return annotation | None, changed
+
+
+# The changes to a draft are the request document's fields, each optional, read from its one
+# declaration: a field added to the document can be edited without a second list of fields.
+_CHANGED_FIELDS: dict[str, Any] = {
+    name: _optional(field)
+    for name, field in RequestDocument.model_fields.items()
+    if name not in (*FIXED_FIELDS, "contents")
+}
+EditIn: type[_Changes] = create_model(
+    "EditIn",
+    __base__=_Changes,
+    __doc__="Changes to a draft: any field of the request document but its kind. Absent "
+    "fields stay as they are; an empty content removes it; null unsets a field that may be "
+    "unset (the legal basis, the statements, the period, the deadline, the owner) or gives "
+    "the authority and channel a new request would get.",
+    **_CHANGED_FIELDS,
+)
 
 
 # --- reading them ---------------------------------------------------------------------------------
@@ -432,6 +494,26 @@ def to_incoming(document: IncomingIn, authority: Authority) -> IncomingRequest:
         channel=draft.channel or default_channel(draft),
         terms=draft.terms,
     )
+
+
+def draft_document(request: CooperationRequest) -> dict[str, Any]:
+    """The request document of a stored draft (JSON-shaped): every field a drafter gave or the
+    node settled (the parties, the channel), what the drafting form shows to edit it."""
+    terms = request.terms
+    document: dict[str, Any] = {name: getattr(terms, name) for name in TERM_NAMES}
+    document.update(
+        kind=request.kind.value,
+        requesting_state=request.requesting.state,
+        requested_state=request.requested.state,
+        requested_authority=request.requested.authority,
+        channel=request.channel.value,
+        owner=request.owner,
+        suggested_deadline=terms.suggested_deadline.isoformat()
+        if terms.suggested_deadline
+        else None,
+        contents={k: list(v) if isinstance(v, tuple) else v for k, v in terms.contents.items()},
+    )
+    return {name: value for name, value in document.items() if value is not None}
 
 
 # --- problems -------------------------------------------------------------------------------------

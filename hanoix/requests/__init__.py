@@ -77,6 +77,7 @@ from hanoix.requests.model import (
     Transfer,
 )
 from hanoix.requests.payloads import (
+    CLEARABLE,
     ConditionsAttachment,
     ExecutionReport,
     FollowUpLink,
@@ -113,6 +114,7 @@ from hanoix.requests.validation import (
 )
 
 __all__ = [
+    "CLEARABLE",
     "DEFAULT_POLICY",
     "ENTRY_POINTS",
     "TERM_NAMES",

@@ -62,6 +62,7 @@ from hanoix.requests.model import (
     present,
 )
 from hanoix.requests.payloads import (
+    CLEARABLE,
     ConditionsAttachment,
     ExecutionReport,
     FollowUpLink,
@@ -395,9 +396,18 @@ def _edit(
         else:
             contents.pop(name, None)
     # Every field of the edit but the contents (merged above) replaces the request's own.
-    changed = sorted(
-        f.name for f in fields(edit) if f.name != "contents" and getattr(edit, f.name) is not None
-    )
+    given = {
+        f.name
+        for f in fields(edit)
+        if f.name not in ("contents", "cleared") and getattr(edit, f.name) is not None
+    }
+    cannot = sorted(edit.cleared - CLEARABLE)
+    if cannot:
+        raise InputError(
+            f"{cannot[0]} cannot be left empty: give its new value",
+            problems=[Problem("cannot be left empty", field=name) for name in cannot],
+        )
+    changed = sorted(given | edit.cleared)
     updates: dict[str, Any] = {name: getattr(edit, name) for name in changed}
     if edit.proceeding is not None:
         # The statutory use limit follows the proceeding the request is made for.

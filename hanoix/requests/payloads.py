@@ -8,14 +8,21 @@ onto these types; nothing here knows about HTTP or JSON.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 from hanoix.requests.conditions import Consent, UseCondition
-from hanoix.requests.model import Channel, Postponement, PreservationExtension, Refusal
+from hanoix.requests.model import Channel, Party, Postponement, PreservationExtension, Refusal
 from hanoix.requests.personal import personal_field
 from hanoix.requests.references import RequestReference
 from hanoix.requests.rulebook import ContentValue
+from hanoix.requests.terms import RequestTerms
+
+#: What an edit may unset again (:attr:`RequestEdit.cleared`): the terms a new request leaves
+#: unset unless the drafter gives them, and the owner.
+CLEARABLE = frozenset(
+    {f.name for f in fields(RequestTerms) if f.default is None and f.name != "contents"} | {"owner"}
+)
 
 
 @dataclass(frozen=True)
@@ -24,8 +31,10 @@ class RequestEdit:
     entries of the same name, and an empty value (blank, ``False``, ``()``) removes one.
 
     Its fields are the terms (:class:`~hanoix.requests.terms.RequestTerms`, with the same
-    personal-data marks), the channel and the owner, each optional; the lifecycle applies
-    whichever are set, by name, so a field added here is applied without more code.
+    personal-data marks), the channel, the requested party and the owner, each optional; the
+    lifecycle applies whichever are set, by name, so a field added here is applied without
+    more code. ``cleared`` names fields of :data:`CLEARABLE` to unset (a suggested deadline
+    taken back); a field both set and cleared is set.
     """
 
     contents: Mapping[str, ContentValue] = personal_field(default_factory=dict)
@@ -39,7 +48,9 @@ class RequestEdit:
     dual_criminality: bool | None = None
     preservation_days: int | None = None
     suggested_deadline: date | None = None
+    requested: Party | None = None
     owner: str | None = None
+    cleared: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,7 @@ Payload = (
 
 # Keep the record types importable from here too: they double as payloads.
 __all__ = [
+    "CLEARABLE",
     "ConditionsAttachment",
     "Consent",
     "ExecutionReport",

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -502,6 +503,40 @@ def check_may_return_evidence(node: Node, user: User, reference: str) -> None:
     :func:`send_evidence` checks), so that nothing is uploaded or sealed for nothing."""
     with node.reading() as session:
         _returnable(session, user, reference)
+
+
+@dataclass(frozen=True)
+class EvidenceActions:
+    """What a user may do now with the evidence of a request, by the checks the steps
+    themselves make: return evidence (:func:`send_evidence`'s), take a copy out and open a
+    package (the role, side and authority :func:`hanoix.services.requests.check_intended_use`
+    authorises). The conditions on use are not weighed here: they are checked, and the
+    decision recorded, when a use is made."""
+
+    return_evidence: bool
+    export: bool
+    open: bool
+
+
+def _permitted(check: Callable[[], object]) -> bool:
+    try:
+        check()
+    except PermissionDeniedError:
+        return False
+    return True
+
+
+def evidence_actions(node: Node, user: User, reference: str) -> EvidenceActions:
+    """The evidence actions ``user`` may take on ``reference`` now; a request they may not
+    read answers as missing. Records nothing."""
+    with node.reading() as session:
+        request = service.load_authorised(session, user, reference, Action.READ_CONTENT)
+        may_return = _permitted(partial(_returnable, session, user, reference))
+    return EvidenceActions(
+        return_evidence=may_return,
+        export=_permitted(partial(authorise, user, Action.EXPORT_EVIDENCE, request)),
+        open=_permitted(partial(authorise, user, Action.OPEN_EVIDENCE, request)),
+    )
 
 
 def send_evidence(node: Node, user: User, reference: str, package: Path) -> SentEvidence:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from hanoix.convention import RequestKind
 from hanoix.convention.assistance import EXCULPATORY_DISCLOSURE
-from hanoix.documents.requests import DraftInput, default_channel
+from hanoix.documents.requests import DraftChanges, DraftInput, default_channel
 from hanoix.errors import (
     InputError,
     NotFoundError,
@@ -53,6 +53,7 @@ from hanoix.requests import (
     IntendedUse,
     NodeActor,
     Payload,
+    RequestEdit,
     RequestReference,
     Role,
     Side,
@@ -88,6 +89,7 @@ from hanoix.services.validation import (
     DocumentValidation,
     DraftValidation,
     TreatyView,
+    edit_spec,
     known_state,
     new_id,
     new_request_spec,
@@ -502,14 +504,16 @@ def take_step(
     action: Action,
     *,
     expected_version: int | None,
-    payload: Payload | None = None,
+    payload: Payload | DraftChanges | None = None,
     note: str | None = None,
 ) -> CooperationRequest:
     """Take lifecycle step ``action`` on request ``reference`` as ``user``, in one unit of work.
 
     ``expected_version`` is the version the caller last read (the API's If-Match); a request
     that moved on since is :class:`StaleVersionError`. Steps that need a valid request
-    (submit, approve, send) are validated here, against the current version.
+    (submit, approve, send) are validated here, against the current version. A draft's
+    changes as a document gives them (:class:`DraftChanges`, the edit of the API, the CLI
+    and the drafting form) have their parties settled against the treaty data here.
     """
     if action not in TRANSITIONS_BY_ACTION:
         raise InputError(f"'{action.value}' is not a lifecycle step")
@@ -517,6 +521,8 @@ def take_step(
     with node.unit_of_work() as session:
         request = _load_visible(session, user, reference)
         _check_version(request, expected_version)
+        if isinstance(payload, DraftChanges):
+            payload = _settled(session, user, request, action, payload, now)
         report = None
         if TRANSITIONS_BY_ACTION[action].needs_valid:
             report = _validate(session, request, now)
@@ -525,6 +531,37 @@ def take_step(
         # Listeners (the other State's node) learn of the step in the same unit of work.
         _publish(node, session, user, step, payload, note)
         return step.request
+
+
+def _settled(
+    session: Session,
+    user: User,
+    request: CooperationRequest,
+    action: Action,
+    changes: DraftChanges,
+    now: datetime,
+) -> RequestEdit:
+    if action is not Action.EDIT:
+        raise InputError(f"'{action.value}' does not take a draft's changes")
+    # Refused as any step is (status, role, authority) before the changes are read.
+    _refuse_edit(user, request, now)
+    return edit_spec(_treaty(session), request, changes)
+
+
+def _refuse_edit(user: User, request: CooperationRequest, now: datetime) -> None:
+    """Raise the lifecycle's own refusal unless ``user`` may edit ``request`` now."""
+    if Action.EDIT not in open_steps(user, request):
+        apply(request, Action.EDIT, user, now, payload=RequestEdit())
+
+
+def editable_draft(node: Node, user: User, reference: str) -> CooperationRequest:
+    """The draft ``reference`` if ``user`` may edit it now, for the drafting form to show it;
+    otherwise the refusal the edit itself would give (not a draft any more, another role or
+    authority), and for a request the user may not see, not found."""
+    with node.reading() as session:
+        request = _load_visible(session, user, reference)
+    _refuse_edit(user, request, node.clock.now())
+    return request
 
 
 def record_counterpart_step(

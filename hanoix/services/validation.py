@@ -22,6 +22,7 @@ import pycountry
 from hanoix.convention import NotificationKind, RequestKind
 from hanoix.documents.requests import (
     DocumentReading,
+    DraftChanges,
     DraftInput,
     all_problems,
     default_channel,
@@ -38,6 +39,7 @@ from hanoix.requests import (
     LodgedStatement,
     NewRequest,
     Party,
+    RequestEdit,
     Role,
     StateProfile,
     User,
@@ -205,6 +207,47 @@ def new_request_spec(
         owner=draft.owner,
     )
     return spec, profile
+
+
+def edit_spec(
+    treaty: TreatyView, request: CooperationRequest, changes: DraftChanges
+) -> RequestEdit:
+    """The lifecycle's edit of the draft ``request`` for ``changes``, with the requested party
+    settled as a new request's is (:func:`new_request_spec`): a State the treaty module knows,
+    and, unless the changes name one, the authority a new request would address there when
+    the requested State or the channel changes or the authority is given as null. A draft
+    keeps its requesting State (its reference names it)."""
+    if changes.requesting_state is not None:
+        requesting = known_state(changes.requesting_state, "requesting_state")
+        if requesting != request.requesting.state:
+            message = (
+                f"{request.reference} is requested by {request.requesting.state}, the State it "
+                f"was drafted for; a draft cannot be moved to {requesting}"
+            )
+            raise InputError(message, problems=[Problem(message, field="requesting_state")])
+    edit = changes.edit
+    state = request.requested.state
+    if changes.requested_state is not None:
+        state = known_state(changes.requested_state, "requested_state")
+    profile = treaty.profile(state)
+    urgent = request.urgent if edit.urgent is None else edit.urgent
+    draft = DraftInput(
+        kind=request.kind,
+        requested_state=state,
+        terms=replace(request.terms, urgent=urgent),
+        requested_authority=changes.requested_authority,
+    )
+    channel = edit.channel
+    if channel is None and "channel" in changes.defaulted:
+        channel = default_channel(draft, profile)
+    authority = changes.requested_authority
+    moved = state != request.requested.state or (channel not in (None, request.channel))
+    if authority is None and (moved or "requested_authority" in changes.defaulted):
+        authority = _requested_authority(draft, channel or request.channel, profile)
+    requested = Party(state, authority or request.requested.authority, profile.zone)
+    return replace(
+        edit, channel=channel, requested=None if requested == request.requested else requested
+    )
 
 
 def new_id() -> str:

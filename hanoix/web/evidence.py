@@ -30,7 +30,7 @@ from fastapi.responses import (
 from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect
 
-from hanoix.errors import HanoixError, InputError, NotFoundError, PermissionDeniedError
+from hanoix.errors import HanoixError, InputError, NotFoundError
 from hanoix.evidence.errors import PackageVerificationError
 from hanoix.evidence.verify import PackageReport, VerifiedPackage
 from hanoix.ledger import subjects
@@ -69,19 +69,14 @@ def evidence_page(
 ) -> HTMLResponse:
     user = service.user_for_principal(node, principal)
     received = exchange.received_evidence(node, user, reference)  # 404 for anyone else
-    refusal = None
-    try:
-        exchange.check_may_return_evidence(node, user, reference)
-    except PermissionDeniedError as denied:
-        refusal = denied.message
-    staged = uploads.staged_for(node, user, reference) if refusal is None else []
+    # Only what the user may do now is offered: no section that would only be refused.
+    may_seal = exchange.evidence_actions(node, user, reference).return_evidence
     context = {
         "reference": reference,
         "base": _base(reference),
         "received": received,
-        "may_seal": refusal is None,
-        "refusal": refusal,
-        "staged": staged,
+        "may_seal": may_seal,
+        "staged": uploads.staged_for(node, user, reference) if may_seal else [],
         "limit": node.settings.evidence_upload_max_bytes,
         "expiry_hours": node.settings.evidence_upload_expiry_hours,
         "problem": request.query_params.get("problem"),
@@ -294,12 +289,12 @@ def _package(
 def package_page(
     request: Request, reference: str, package_id: str, principal: SignedInUser, node: NodeOf
 ) -> HTMLResponse:
-    item, events = _package(
-        node, service.user_for_principal(node, principal), reference, package_id
-    )
+    user = service.user_for_principal(node, principal)
+    item, events = _package(node, user, reference, package_id)
     context = {
         **_shown(reference, package_id, item, events),
         "sent_to": request.query_params.get("sent"),
+        "allowed": exchange.evidence_actions(node, user, reference),
     }
     return render(request, "evidence_package.html", context)
 

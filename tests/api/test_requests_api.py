@@ -470,3 +470,30 @@ def test_evidence_returned_for_a_request_is_listed_and_taken_out_whole_under_its
     refused = client.get(url, headers=examiner)
     assert refused.status_code == 403, refused.text
     assert "Art. 40(20)" in refused.json()["detail"]
+
+
+def test_the_edit_takes_every_field_of_the_document_but_its_kind(
+    client: TestClient, as_: Any
+) -> None:
+    reference = create(client, as_, suggested_deadline="2026-12-20").json()["reference"]
+    edited = client.post(
+        f"{BASE}/{reference}/edit",
+        json={"requested_state": "ZAF", "suggested_deadline": None, "language": "fr"},
+        headers=as_("drafter", **{"If-Match": '"1"'}),
+    )
+    assert edited.status_code == 200, edited.text
+    body = edited.json()
+    assert body["reference"] == reference and body["version"] == 2
+    assert (body["requested"]["state"], body["requested"]["authority"]) == ("ZAF", "ZAF-CA")
+    assert body["language"] == "fr" and body.get("suggested_deadline") is None
+    # What the document would refuse, the edit refuses, named by its field.
+    for changes, field_name in (
+        ({"kind": "preservation"}, "kind"),
+        ({"requesting_state": "VNM"}, "requesting_state"),
+        ({"urgent": "yes"}, "urgent"),
+    ):
+        refused = client.post(
+            f"{BASE}/{reference}/edit", json=changes, headers=as_("drafter", **{"If-Match": '"2"'})
+        )
+        assert refused.status_code in (400, 422), refused.text
+        assert field_name in json.dumps(refused.json()), changes

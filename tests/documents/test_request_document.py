@@ -13,6 +13,9 @@ from pydantic import ValidationError
 from hanoix.convention import RequestKind
 from hanoix.documents.requests import (
     DOCUMENT_VERSION,
+    FIXED_FIELDS,
+    PARTY_FIELDS,
+    DraftChanges,
     DraftInput,
     EditIn,
     RequestDocument,
@@ -166,8 +169,38 @@ def test_a_draft_reads_its_terms_from_the_document() -> None:
     assert terms.legal_basis_other == "reciprocity"
 
 
-def test_the_changes_document_names_exactly_the_fields_of_an_edit() -> None:
-    assert set(EditIn.model_fields) == {f.name for f in fields(RequestEdit)}
+def test_the_changes_document_is_the_request_document_but_its_kind() -> None:
+    # One declaration: a field added to the document can be edited, and reaches the edit or
+    # the parties the service settles.
+    assert set(EditIn.model_fields) == set(RequestDocument.model_fields) - set(FIXED_FIELDS)
+    reached = {f.name for f in fields(RequestEdit)} - {"requested", "cleared"}
+    assert set(EditIn.model_fields) == reached | set(PARTY_FIELDS)
+    # Each keeps the document's limits, and may be absent.
+    with pytest.raises(ValidationError) as caught:
+        EditIn.model_validate({"language": "x", "urgent": 1, "kind": "mla"})
+    assert {p.field for p in schema_problems(caught.value, EditIn)} == {
+        "language",
+        "urgent",
+        "kind",
+    }
+    assert EditIn.model_validate({}).payload() == DraftChanges(RequestEdit())
+
+
+def test_null_unsets_what_a_new_request_leaves_unset_and_defaults_the_rest() -> None:
+    changes = EditIn.model_validate(
+        {
+            "suggested_deadline": None,
+            "dual_criminality": None,
+            "requested_authority": None,
+            "channel": None,
+            "language": None,
+        }
+    ).payload()
+    assert changes.edit.cleared == {"suggested_deadline", "dual_criminality"}
+    assert changes.defaulted == {"requested_authority", "channel"}
+    assert changes.edit.language is None  # no unset language: left as it is
+    schema = EditIn.model_json_schema()["properties"]
+    assert None in schema["requested_state"]["enum"] and "VNM" in schema["requested_state"]["enum"]
 
 
 def test_each_change_of_the_document_reaches_the_edit() -> None:
@@ -185,9 +218,18 @@ def test_each_change_of_the_document_reaches_the_edit() -> None:
             "preservation_days": 7,
             "suggested_deadline": "2026-07-01",
             "owner": "aut.editor",
+            "requested_state": "AUT",
+            "requesting_state": "VNM",
+            "requested_authority": "AUT-CA",
         }
     )
-    assert changes.payload(RequestKind.MLA) == RequestEdit(
+    payload = changes.payload(RequestKind.MLA)
+    assert (payload.requested_state, payload.requesting_state, payload.requested_authority) == (
+        "AUT",
+        "VNM",
+        "AUT-CA",
+    )
+    assert payload.edit == RequestEdit(
         contents={"summary_of_facts": "more"},
         proceeding="p",
         language="fr",

@@ -10,13 +10,16 @@ from typing import Any
 import pytest
 
 from hanoix.convention import RequestKind
+from hanoix.errors import InputError
 from hanoix.requests import (
+    CLEARABLE,
     TERM_NAMES,
     Action,
     Channel,
     CooperationRequest,
     IncomingRequest,
     NewRequest,
+    Party,
     RequestEdit,
     RequestTerms,
     amend,
@@ -42,6 +45,7 @@ EDITED: dict[str, Any] = {
     "preservation_days": 120,
     "suggested_deadline": date(2026, 6, 1),
     "owner": "aut.editor",
+    "requested": Party("ZAF", "ZAF-CA", "Africa/Johannesburg"),
 }
 
 
@@ -53,12 +57,13 @@ def test_the_terms_that_may_hold_personal_data_are_marked() -> None:
     assert personal_field_names(RequestTerms) == {"proceeding", "contents"}
 
 
-def test_an_edit_offers_every_term_and_the_channel_and_owner_each_optional() -> None:
+def test_an_edit_offers_every_term_and_the_channel_party_and_owner_each_optional() -> None:
     edit = {f.name: f for f in fields(RequestEdit)}
-    assert set(edit) == {*TERM_NAMES, "channel", "owner"}
+    assert set(edit) == {*TERM_NAMES, "channel", "requested", "owner", "cleared"}
     for term in fields(RequestTerms):
         assert is_personal(edit[term.name]) == is_personal(term), term.name
-    assert all(_default(f) is None for name, f in edit.items() if name != "contents")
+    optional = {name: f for name, f in edit.items() if name not in ("contents", "cleared")}
+    assert all(_default(f) is None for f in optional.values())
 
 
 def test_a_request_reads_its_terms_as_its_own_fields() -> None:
@@ -108,7 +113,7 @@ def test_the_terms_keep_their_personal_marks_inside_what_holds_them() -> None:
 
 
 def test_every_field_an_edit_may_change_has_a_value_here() -> None:
-    assert set(EDITED) == {f.name for f in fields(RequestEdit)} - {"contents"}
+    assert set(EDITED) == {f.name for f in fields(RequestEdit)} - {"contents", "cleared"}
 
 
 @pytest.mark.parametrize("name", sorted(EDITED))
@@ -117,8 +122,31 @@ def test_an_edit_of_one_field_changes_that_field_and_says_so(name: str) -> None:
     step = apply(before, Action.EDIT, AUT_DRAFTER, T0, payload=RequestEdit(**{name: EDITED[name]}))
     assert getattr(step.request, name) == EDITED[name]
     assert step.event.details == {"changed": name}
-    untouched = [f for f in fields(RequestEdit) if f.name not in (name, "contents")]
+    untouched = [f for f in fields(RequestEdit) if f.name not in (name, "contents", "cleared")]
     assert all(getattr(step.request, f.name) == getattr(before, f.name) for f in untouched)
+
+
+@pytest.mark.parametrize("name", sorted(CLEARABLE))
+def test_an_edit_unsets_what_a_new_request_leaves_unset_and_says_so(name: str) -> None:
+    before = apply(
+        drafted(), Action.EDIT, AUT_DRAFTER, T0, payload=RequestEdit(**{name: EDITED[name]})
+    ).request
+    step = apply(
+        before, Action.EDIT, AUT_DRAFTER, T0, payload=RequestEdit(cleared=frozenset({name}))
+    )
+    assert getattr(step.request, name) is None
+    assert step.event.details == {"changed": name}
+
+
+def test_an_edit_cannot_unset_what_a_request_always_has() -> None:
+    with pytest.raises(InputError, match="language cannot be left empty"):
+        apply(
+            drafted(),
+            Action.EDIT,
+            AUT_DRAFTER,
+            T0,
+            payload=RequestEdit(cleared=frozenset({"language"})),
+        )
 
 
 def test_the_loggable_view_names_the_preservation_followed_up_and_the_follow_ups() -> None:

@@ -171,6 +171,51 @@ def test_evidence_is_sent_by_the_requested_side_within_the_authority_handling_it
     assert missing.value.message == f"request {reference} not found"
 
 
+def test_the_evidence_actions_offered_are_those_the_services_allow(
+    net: Network, tmp_path: Path
+) -> None:
+    returned = return_evidence(net, tmp_path)
+    a, v, z, reference = net["a"], net["v"], net["z"], returned.reference
+
+    def actions(member: Member, who: str) -> exchange.EvidenceActions:
+        return exchange.evidence_actions(
+            member.node, service.user_named(member.node, who), reference
+        )
+
+    # The requested side's examiner of the handling authority returns evidence; the requesting
+    # side's examiner takes a copy and opens; its drafter opens but takes no copy (a role
+    # that may not export); the 24/7 unit, another authority, only reads.
+    assert actions(v, "examiner").return_evidence
+    assert actions(a, "examiner") == exchange.EvidenceActions(
+        return_evidence=False, export=True, open=True
+    )
+    assert actions(a, "drafter") == exchange.EvidenceActions(
+        return_evidence=False, export=False, open=True
+    )
+    assert actions(a, "officer") == exchange.EvidenceActions(
+        return_evidence=False, export=False, open=False
+    )
+    assert not actions(v, "officer").return_evidence
+    # Each answer is the one the service gives when the action is tried.
+    with pytest.raises(PermissionDeniedError):
+        exchange.send_evidence(
+            v.node, service.user_named(v.node, "officer"), reference, tmp_path / "returned.hxp"
+        )
+    for refused in ("drafter", "officer"):
+        with pytest.raises(PermissionDeniedError):
+            exchange.release_evidence(
+                a.node, service.user_named(a.node, refused), reference, returned.sent.package_id
+            )
+    item, stream = exchange.release_evidence(
+        a.node, service.user_named(a.node, "examiner"), reference, returned.sent.package_id
+    )
+    stream.close()
+    assert item.package_id == returned.sent.package_id
+    # A node that does not hold the request answers as for any missing one.
+    with pytest.raises(NotFoundError):
+        actions(z, "examiner")
+
+
 @pytest.mark.slow
 def test_evidence_returned_to_a_node_on_s3_is_kept_there_and_opens(
     seaweedfs: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 from hanoix.clock import FixedClock
 from hanoix.config import load_settings
 from hanoix.convention import RequestKind
+from hanoix.documents.requests import DraftChanges, EditIn
 from hanoix.errors import (
     InputError,
     NotFoundError,
@@ -614,3 +615,93 @@ def test_validating_a_raw_document_reports_every_gap_in_one_pass(world: Node) ->
     assert check.validation == usable
     assert [p.field for p in check.errors.by_path["contents.necessity"]] == ["contents.necessity"]
     assert check.convention is not None and check.convention.requested_state == "VNM"
+
+
+def _changes(kind: RequestKind = RequestKind.MLA, **given: Any) -> DraftChanges:
+    return EditIn.model_validate(given).payload(kind)
+
+
+def test_a_drafts_changes_reach_every_field_of_the_document_and_keep_its_reference(
+    world: Node,
+) -> None:
+    request = outgoing(world, "draft", suggested_deadline=date(2026, 12, 20))
+    assert (request.requested.state, request.requested.authority) == ("VNM", "VNM-CA")
+    before = ledger_size(world)
+    edited = step(
+        world,
+        "editor",
+        request,
+        Action.EDIT,
+        payload=_changes(
+            requested_state="ZAF",
+            requesting_state="AUT",
+            contents={"summary_of_facts": "the servers moved to Johannesburg"},
+            dual_criminality=None,
+        ),
+    )
+    # The same draft, addressed anew as a new request to that State would be.
+    assert edited.reference == request.reference and edited.version == request.version + 1
+    assert (edited.requested.state, edited.requested.authority) == ("ZAF", "ZAF-CA")
+    assert edited.requested.zone == "Africa/Johannesburg"
+    assert edited.contents["summary_of_facts"] == "the servers moved to Johannesburg"
+    assert edited.dual_criminality is None  # null unsets what a new request leaves unset
+    assert edited.suggested_deadline == date(2026, 12, 20)  # absent: left as it was
+    # One custody event, as any edit records, naming what changed.
+    assert ledger_size(world) == before + 1
+    assert edited.history[-1].action is Action.EDIT
+    assert edited.history[-1].details["changed"] == (
+        "dual_criminality;requested;contents:summary_of_facts"
+    )
+    stored = service.show(world, user(world, "editor"), str(request.reference)).request
+    assert stored == edited
+    # The authority given is kept; null gives back the default of the requested State.
+    named = step(
+        world, "editor", edited, Action.EDIT, payload=_changes(requested_authority="ZAF-DOJ")
+    )
+    assert named.requested.authority == "ZAF-DOJ"
+    back = step(
+        world,
+        "editor",
+        named,
+        Action.EDIT,
+        payload=_changes(requested_authority=None, suggested_deadline=None),
+    )
+    assert back.requested.authority == "ZAF-CA" and back.suggested_deadline is None
+
+
+def test_a_drafts_changes_that_cannot_be_made_are_refused_with_their_field(world: Node) -> None:
+    request = outgoing(world, "draft")
+    before = ledger_size(world)
+    for given, field_name in (
+        ({"requesting_state": "VNM"}, "requesting_state"),
+        ({"requested_state": "XYZ"}, "requested_state"),
+        ({"suggested_deadline": "next week"}, "suggested_deadline"),
+    ):
+        with pytest.raises(InputError) as refused:
+            step(world, "editor", request, Action.EDIT, payload=_changes(**given))
+        assert [p.field for p in refused.value.problems] == [field_name], given
+    assert ledger_size(world) == before
+    # Refused as any edit is: another authority of the State, a request no longer a draft,
+    # and another State's user, who learns nothing of it.
+    with pytest.raises(PermissionDeniedError):
+        step(world, "prosecutor", request, Action.EDIT, payload=_changes(requested_state="ZAF"))
+    with pytest.raises(NotFoundError):
+        step(world, "vnm-clerk", request, Action.EDIT, payload=_changes(requested_state="ZAF"))
+    submitted = step(world, "editor", request, Action.SUBMIT)
+    with pytest.raises(TransitionError):
+        step(world, "editor", submitted, Action.EDIT, payload=_changes(requested_state="XYZ"))
+    with pytest.raises(InputError, match="does not take a draft's changes"):
+        step(world, "editor", submitted, Action.APPROVE, payload=_changes())
+
+
+def test_the_drafting_form_opens_only_a_draft_its_user_may_edit(world: Node) -> None:
+    request = outgoing(world, "draft")
+    reference = str(request.reference)
+    assert service.editable_draft(world, user(world, "editor"), reference) == request
+    with pytest.raises(PermissionDeniedError):
+        service.editable_draft(world, user(world, "prosecutor"), reference)
+    with pytest.raises(NotFoundError):
+        service.editable_draft(world, user(world, "vnm-clerk"), reference)
+    step(world, "editor", request, Action.SUBMIT)
+    with pytest.raises(TransitionError, match="'awaiting_approval'"):
+        service.editable_draft(world, user(world, "editor"), reference)

@@ -88,6 +88,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         {
             "anna": ("examiner", "AUT-CA"),
             "paul": ("officer_24_7", "AUT-247"),
+            "dora": ("drafter", "AUT-CA"),
             "lien": ("examiner", "VNM-LIAISON"),
         },
     )
@@ -323,7 +324,8 @@ def test_a_user_of_another_authority_can_neither_seal_nor_download(world: World)
             sealed = other.post(f"/requests/{ref}/evidence/seal", data={"csrf_token": form})
             assert sealed.status_code == refusal
             if page_status == 200:
-                assert "handled by VNM-CA; you act for VNM-247 and may only read it" in page.text
+                # Only what the user may do is offered: no section that would be refused.
+                assert "Return evidence" not in page.text and "may only read it" not in page.text
                 assert 'id="upload-form"' not in page.text
     assert staged_files(world.vnm) == []
     with browser(world.vnm, "hoa") as hoa:
@@ -343,8 +345,22 @@ def test_a_user_of_another_authority_can_neither_seal_nor_download(world: World)
             assert made.status_code == 404, path
     with browser(world.aut, "paul") as paul:
         # Austria's 24/7 unit reads the request but may not take a copy of what came for it.
-        assert paul.get(base).status_code == 200
+        page = paul.get(base)
+        assert page.status_code == 200 and "Evidence package" in page.text
+        assert "/file" not in page.text and "Open it" not in page.text
         assert paul.get(base + "/file").status_code == 403
+    with browser(world.aut, "dora") as dora:
+        # A drafter of the authority in charge opens it, but is not offered a copy her role
+        # may not take: the node refuses it all the same.
+        page = dora.get(base)
+        assert "Open it" in page.text and "Download a copy" not in page.text
+        assert "/file" not in page.text
+        assert dora.get(base + "/file").status_code == 403
+    with browser(world.aut, "anna") as anna:
+        page = anna.get(base)
+        assert "Download a copy" in page.text and "Open it" in page.text
+        # The requesting side returns nothing: the section is not there to refuse it.
+        assert "Return evidence" not in anna.get(f"/requests/{ref}/evidence").text
 
 
 def test_every_post_and_put_needs_the_form_token(world: World) -> None:
