@@ -36,6 +36,7 @@ from hanoix.requests import (
     PreservationExtension,
     Refusal,
     RequestReference,
+    Status,
     UseAction,
     UseCondition,
     UseOnlyForProceeding,
@@ -50,7 +51,7 @@ from hanoix.services.auth import Principal
 from hanoix.services.node import Node
 from hanoix.web.routing import page_router
 from hanoix.web.session import CheckedForm, NodeOf, SignedInUser
-from hanoix.web.templating import N_, gettext_for, language_of, render
+from hanoix.web.templating import N_, gettext_for, language_of, may, render
 
 router = page_router()
 
@@ -179,6 +180,9 @@ def _page_context(request: Request, node: Node, principal: Principal, reference:
         for step in history.steps
     ]
     kind = found.kind
+    # A draft's page says what it still lacks (the drafting form promises it), through the
+    # validation that submit, approve and send apply.
+    gaps = service.validate_request(node, user, reference) if found.status is Status.DRAFT else None
     grounds = rulebook.spec(kind).refusal_grounds
     conditions = [
         {"view": condition_view(c), "text": c.describe(), "article": str(c.article)}
@@ -193,6 +197,11 @@ def _page_context(request: Request, node: Node, principal: Principal, reference:
         "forms": _forms(str(found.reference), shown.steps),
         # The drafting form edits a draft: offered only where the service offers the step.
         "may_edit": Action.EDIT in shown.steps,
+        "gaps": gaps,
+        # One click drafts the MLA request that follows up a preservation (Art. 42(1)); the
+        # page offers it where linking one is a step this user may take and they may draft.
+        "may_follow_up": Action.LINK_FOLLOW_UP in shown.steps
+        and may(principal.roles, Action.CREATE.value),
         "deadlines": deadlines,
         "timeline": timeline,
         "tree_size": history.tree_size,

@@ -411,3 +411,44 @@ def test_deadlines_show_the_time_left_in_the_users_zone(world: Node, browser: Br
     assert 'data-testid="deadline"' in shown
     assert "(Asia/Ho_Chi_Minh)" in shown
     assert re.search(r"in \d+ (days|weeks|months)", shown)
+
+
+def test_a_drafts_page_lists_what_it_still_lacks_with_each_article(
+    world: Node, browser: Browser
+) -> None:
+    lacking = outgoing(world, "draft", contents={"requesting_authority": "AUT-CA"})
+    gaps = service.validate_request(world, user(world, "editor"), str(lacking.reference)).errors
+    assert len(gaps) >= 3  # the fixture must leave several gaps for this to mean anything
+    shown = page(browser("editor"), lacking).text
+    assert 'data-testid="gaps"' in shown
+    assert shown.count('data-testid="gap"') == len(gaps)
+    for gap in gaps:
+        assert gap.article is not None and gap.article in shown
+    complete = page(browser("editor"), outgoing(world, "draft")).text
+    assert "Nothing is missing: the draft can be submitted for approval." in complete
+    # Once submitted, the request is past drafting: no list of gaps.
+    assert 'data-testid="gaps"' not in page(browser("editor"), outgoing(world, "sent")).text
+
+
+def test_a_preservation_is_followed_up_by_its_mla_request_in_one_click(
+    world: Node, browser: Browser
+) -> None:
+    preservation = outgoing(world, "executed", RequestKind.PRESERVATION)
+    # Who may not draft is not offered it (the auditor reads the page).
+    assert 'data-testid="follow-up"' not in page(browser("auditor"), preservation).text
+    editor = browser("editor")
+    shown = page(editor, preservation)
+    assert 'data-testid="follow-up"' in shown.text
+    response = editor.post(
+        f"/requests/{preservation.reference}/follow-up",
+        data={"csrf_token": form_token(shown.text), "version": str(preservation.version)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    linked = passed(world, preservation)
+    assert len(linked.follow_ups) == 1
+    mla = str(linked.follow_ups[0])
+    assert response.headers["location"] == f"/requests/{mla}?done=drafted"
+    landed = editor.get(f"/requests/{mla}").text
+    assert f'href="/requests/{preservation.reference}"' in landed  # "Follows up"
+    assert 'data-testid="gaps"' in landed  # what the MLA request still needs beyond the carried
