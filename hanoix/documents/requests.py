@@ -242,16 +242,18 @@ class IncomingIn(RequestDocument):
 #: own (another kind is another request), and the version is the one this node reads.
 FIXED_FIELDS = ("kind", "document_version")
 #: The document's fields the service settles against the treaty data (the parties), not the
-#: lifecycle's edit; a null one of the last two goes back to the default a new request gets.
+#: lifecycle's edit.
 PARTY_FIELDS = ("requested_state", "requesting_state", "requested_authority")
-_DEFAULTED = frozenset({"requested_authority", "channel"})
+# A null one of these goes back to what a new request gets: for the requesting State, the
+# acting user's, which is the draft's own (the service refuses any other).
+_DEFAULTED = frozenset({"requesting_state", "requested_authority", "channel"})
 
 
 @dataclass(frozen=True)
 class DraftChanges:
     """A draft's changes as a document gives them: ``edit``, which the lifecycle applies as it
     is, and the parties, which the service turns into the request's against the treaty data.
-    ``defaulted`` names ``requested_authority`` or ``channel`` given as null: each goes back
+    ``defaulted`` names ``requesting_state``, ``requested_authority`` or ``channel`` given as null: each goes back
     to what a new request would get."""
 
     edit: RequestEdit

@@ -200,8 +200,11 @@ def test_null_unsets_what_a_new_request_leaves_unset_and_defaults_the_rest() -> 
     assert changes.defaulted == {"requested_authority", "channel"}
     assert changes.edit.language is None  # no unset language: left as it is
     # A form's emptied field is meant: the edit refuses what it cannot unset.
-    strict = EditIn.model_validate({"language": None, "channel": None}).payload(strict=True)
-    assert (strict.edit.cleared, strict.defaulted) == ({"language"}, {"channel"})
+    strict = EditIn.model_validate(
+        {"language": None, "channel": None, "requesting_state": None}
+    ).payload(strict=True)
+    assert strict.edit.cleared == {"language"}
+    assert strict.defaulted == {"channel", "requesting_state"}
     schema = EditIn.model_json_schema()["properties"]
     assert None in schema["requested_state"]["enum"] and "VNM" in schema["requested_state"]["enum"]
 

@@ -375,6 +375,7 @@ def test_an_edit_the_service_refuses_comes_back_with_each_problem_and_changes_no
     refusal = re.search(r'id="refused">(.*?)</div>', emptied.text, re.S)
     assert refusal and "<strong>requested_state</strong>: cannot be left empty" in refusal.group(1)
     assert "proceeding" not in refusal.group(1)  # an empty one is a gap, not a refusal
+    assert "requesting_state" not in refusal.group(1)  # empty: the user's State, the draft's
     assert _shown(node, reference).version == 1
     stale = client.post(
         f"/requests/{reference}/edit",
