@@ -253,8 +253,8 @@ _DEFAULTED = frozenset({"requesting_state", "requested_authority", "channel"})
 class DraftChanges:
     """A draft's changes as a document gives them: ``edit``, which the lifecycle applies as it
     is, and the parties, which the service turns into the request's against the treaty data.
-    ``defaulted`` names ``requesting_state``, ``requested_authority`` or ``channel`` given as null: each goes back
-    to what a new request would get."""
+    ``defaulted`` names ``requesting_state``, ``requested_authority`` or ``channel`` given as
+    null: each goes back to what a new request would get."""
 
     edit: RequestEdit
     requested_state: str | None = None
