@@ -255,6 +255,36 @@ def _replace_conditions(session: Session, request: CooperationRequest) -> None:
         session.execute(insert(RequestConditionRow), rows)
 
 
+def step_rows(
+    request: CooperationRequest, since: int, recorded: Sequence[tuple[int, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The ``request_steps`` rows of the steps of ``request`` after version ``since``, each
+    with the index and the content of its custody event in the ledger (for a bulk insert of
+    many requests' steps at once; :func:`add_steps` inserts one request's)."""
+    entries = [e for e in request.history if e.seq > since]
+    if len(entries) != len(recorded):
+        raise ValueError(
+            f"{len(entries)} new step(s) of {request.reference} but {len(recorded)} ledger "
+            "entries: every step is recorded in the ledger"
+        )
+    return [
+        {
+            "request_id": request.id,
+            "seq": entry.seq,
+            "action": entry.action.value,
+            "from_status": entry.from_status.value if entry.from_status else None,
+            "to_status": entry.to_status.value,
+            "side": entry.side.value,
+            "actor": entry.actor,
+            "authority": entry.authority,
+            "at": entry.at,
+            "ledger_index": index,
+            "event": event,
+        }
+        for entry, (index, event) in zip(entries, recorded, strict=True)
+    ]
+
+
 def add_steps(
     session: Session,
     request: CooperationRequest,
@@ -263,31 +293,7 @@ def add_steps(
 ) -> None:
     """Record the steps of ``request`` after version ``since``, each with the index and the
     content of its custody event in the ledger."""
-    entries = [e for e in request.history if e.seq > since]
-    if len(entries) != len(recorded):
-        raise ValueError(
-            f"{len(entries)} new step(s) of {request.reference} but {len(recorded)} ledger "
-            "entries: every step is recorded in the ledger"
-        )
-    session.execute(
-        insert(RequestStepRow),
-        [
-            {
-                "request_id": request.id,
-                "seq": entry.seq,
-                "action": entry.action.value,
-                "from_status": entry.from_status.value if entry.from_status else None,
-                "to_status": entry.to_status.value,
-                "side": entry.side.value,
-                "actor": entry.actor,
-                "authority": entry.authority,
-                "at": entry.at,
-                "ledger_index": index,
-                "event": event,
-            }
-            for entry, (index, event) in zip(entries, recorded, strict=True)
-        ],
-    )
+    session.execute(insert(RequestStepRow), step_rows(request, since, recorded))
 
 
 def insert_request(
