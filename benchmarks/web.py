@@ -82,8 +82,6 @@ from hanoix.requests import (
     AuthorityKind,
     CooperationRequest,
     Counterpart,
-    IncomingRequest,
-    NewRequest,
     NodeActor,
     Party,
     Postponement,
@@ -91,15 +89,19 @@ from hanoix.requests import (
     RequestTerms,
     Role,
     StateProfile,
-    Step,
     User,
-    apply,
     deadlines_for,
-    draft_request,
-    register_incoming,
     validate,
 )
-from hanoix.requests.lifecycle import RequestEvent
+from hanoix.requests.lifecycle import (
+    IncomingRequest,
+    NewRequest,
+    RequestEvent,
+    Step,
+    apply,
+    draft_request,
+    register_incoming,
+)
 from hanoix.requests.transitions import TRANSITIONS_BY_ACTION
 from hanoix.services import custody
 from hanoix.services.custody import CustodyLedger
@@ -435,7 +437,7 @@ def _check_form(kind: str, i: int) -> dict[str, str]:
 
 
 def run_phases(
-    clients: list[httpx.Client], runs: int, references: list[str], kinds: list[str]
+    clients: list[httpx.Client], runs: int, references: list[str], kinds: list[str], only: str = ""
 ) -> list[tuple[Figures, float | None]]:
     """Every line, printed as measured; returns each with its p95 target (None: no target)."""
     token = {"X-CSRF-Token": _csrf(clients[0]), "HX-Request": "true"}
@@ -443,7 +445,7 @@ def run_phases(
     tokens = {id(c): {**token, "X-CSRF-Token": _csrf(c)} for c in clients}
     reference_of = _every(references)
     kind_of = _every(kinds)
-    for warm in range(2):
+    for _warm in range(2):
         measure("warm-up", clients, 1, lambda c, i: c.get(f"/api/v1/requests/{reference_of(i)}"))
     static = measure("static file (reference)", clients, runs, lambda c, i: c.get(_STYLE))
     api = measure(
@@ -510,6 +512,8 @@ def run_phases(
     ]
     results: list[tuple[Figures, float | None]] = []
     for name, target, call in lines:
+        if only not in name:
+            continue
         # One call each first, unmeasured: templates compiled, a kind's form built once.
         measure(name, clients, 1, call)
         figures = measure(name, clients, runs, call)
@@ -548,6 +552,22 @@ def verdict(results: list[tuple[Figures, float | None]], users: int) -> Iterator
         )
 
 
+def _seeded(node: Node, args: argparse.Namespace, now: datetime) -> None:
+    node.initialise()
+    add_people(node, AUTHORITIES, STEP_USERS)
+    people = {name: ({"drafter", "officer_24_7"}, CA.code) for name in users_named(args.users)}
+    add_people(node, (), people, password=PASSWORD)
+    t = time.perf_counter()
+    statuses = seed(node, args.requests, args.pending, now)
+    with node.unit_of_work() as session:
+        size = ledger_store.tree_head(session).size
+    print(
+        f"seeded {args.requests} requests ({size} custody events) in "
+        f"{time.perf_counter() - t:.1f} s (PostgreSQL): "
+        + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=positive, default=100_000, help="requests to seed")
@@ -559,32 +579,41 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=positive, default=None, help="hanoix serve --workers (its default)"
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        metavar="HOME",
+        help="keep the node's home and database in HOME, or measure again the ones kept there "
+        "(no new seed: for profiling one change after another); drop the database with "
+        "'DROP DATABASE' and the folder by hand",
+    )
+    parser.add_argument(
+        "--only", default="", help="measure only the lines whose name contains this text"
+    )
     args = parser.parse_args()
     configure_logging("warning")
 
-    database = f"hanoix_webbench_{os.getpid()}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{database}"')
+    kept = args.keep / "webbench.json" if args.keep else None
+    if kept is not None and kept.is_file():
+        database, seeded = json.loads(kept.read_text())["database"], True
+    else:
+        database, seeded = f"hanoix_webbench_{os.getpid()}", False
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{database}"')
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
-    home = Path(tempfile.mkdtemp(prefix="hanoix-webbench-"))
+    home = args.keep or Path(tempfile.mkdtemp(prefix="hanoix-webbench-"))
+    home.mkdir(parents=True, exist_ok=True)
     now = SystemClock().now()
     node = Node.open(load_settings(home, environ={}, database_url=url), clock=FixedClock(now))
     server: Popen[bytes] | None = None
     clients: list[httpx.Client] = []
     try:
-        node.initialise()
-        add_people(node, AUTHORITIES, STEP_USERS)
-        people = {name: ({"drafter", "officer_24_7"}, CA.code) for name in users_named(args.users)}
-        add_people(node, (), people, password=PASSWORD)
-        t = time.perf_counter()
-        statuses = seed(node, args.requests, args.pending, now)
-        with node.unit_of_work() as session:
-            size = ledger_store.tree_head(session).size
-        print(
-            f"seeded {args.requests} requests ({size} custody events) in "
-            f"{time.perf_counter() - t:.1f} s (PostgreSQL): "
-            + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
-        )
+        if not seeded:
+            _seeded(node, args, now)
+            if kept is not None:
+                kept.write_text(json.dumps({"database": database}))
+                print(f"kept: database {database}, home {home}")
         with node.reading() as session:
             # Ids are random: requests of every age, kind and stage.
             sample = list(
@@ -604,7 +633,8 @@ def main() -> None:
             f"{args.runs} calls each per line"
         )
         print(f"load average before: {load_average()}")
-        results = run_phases(clients, args.runs, sample, [k.value for k in RequestKind])
+        kinds = [k.value for k in RequestKind]
+        results = run_phases(clients, args.runs, sample, kinds, args.only)
         print(f"load average after:  {load_average()}")
         for line in verdict(results, args.users):
             print(line)
@@ -614,8 +644,9 @@ def main() -> None:
         if server is not None:
             stop_server(server)
         node.close()
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        if kept is None:
+            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
