@@ -307,3 +307,36 @@ def test_the_common_filter_has_its_composite_indexes_and_0008_goes_back_down(
     assert filter_indexes() == {}
     migrate.upgrade(engine)
     assert filter_indexes() == expected
+
+
+def test_the_desks_have_their_indexes_and_0014_goes_back_down(engine: Engine) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from hanoix.store import migrate
+
+    def desk_indexes() -> set[str]:
+        # Read from the catalogue: SQLAlchemy does not reflect expression indexes on SQLite.
+        query = (
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'requests'"
+            if engine.dialect.name == "postgresql"
+            else "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests'"
+        )
+        with engine.connect() as connection:
+            names = set(connection.execute(text(query)).scalars())
+        return {n for n in names if n.endswith(("_order", "_counts", "_trgm"))}
+
+    expected = {
+        "ix_requests_deadline_order",
+        "ix_requests_status_counts",
+        "ix_requests_reference_trgm",
+        "ix_requests_handled_by_trgm",
+    }
+    assert desk_indexes() == expected
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0013_treaty_statements")
+    assert desk_indexes() == set()
+    migrate.upgrade(engine)
+    assert desk_indexes() == expected
