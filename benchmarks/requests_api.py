@@ -165,8 +165,8 @@ class Figures:
         index = min(len(self.latencies) - 1, int(len(self.latencies) * fraction))
         return self.latencies[index] * 1000
 
-    def line(self, reference: Figures | None) -> str:
-        ratio = f"   {self.per_second / reference.per_second:5.2f}x health" if reference else ""
+    def line(self, reference: Figures | None, versus: str = "health") -> str:
+        ratio = f"   {self.per_second / reference.per_second:5.2f}x {versus}" if reference else ""
         return (
             f"{self.name:<28} {self.per_second:8.1f} req/s   "
             f"p50 {self.percentile_ms(0.50):7.2f} ms   p95 {self.percentile_ms(0.95):7.2f} ms   "

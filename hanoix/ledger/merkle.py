@@ -181,6 +181,24 @@ def leaf_and_inclusion_proof(
     return leaf, path
 
 
+def leaves_and_inclusion_proofs(
+    source: NodeSource, indices: Sequence[int], size: int
+) -> list[tuple[bytes, list[bytes]]]:
+    """:func:`leaf_and_inclusion_proof` for several entries of the same tree, fetched in one
+    call: the steps of one request share most of their paths, and a store pays per call."""
+    plans = [[[NodeID(0, index)], *inclusion_plan(index, size)] for index in indices]
+    if not plans:
+        return []
+    hashes = _resolve(source, [group for plan in plans for group in plan])
+    found: list[tuple[bytes, list[bytes]]] = []
+    position = 0
+    for plan in plans:
+        leaf, *path = hashes[position : position + len(plan)]
+        position += len(plan)
+        found.append((leaf, path))
+    return found
+
+
 def consistency_proof(source: NodeSource, old_size: int, new_size: int) -> list[bytes]:
     """The consistency proof between the trees of the first ``old_size`` and ``new_size``."""
     return _resolve(source, consistency_plan(old_size, new_size))

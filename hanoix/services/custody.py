@@ -63,7 +63,7 @@ from hanoix.ledger.errors import (
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.ledger.merkle import (
     consistency_proof,
-    leaf_and_inclusion_proof,
+    leaves_and_inclusion_proofs,
     root_hash,
     verify_consistency,
     verify_inclusion,
@@ -579,6 +579,14 @@ class CustodyLedger:
 
     def prove_inclusion(self, index: int, size: int | None = None) -> InclusionProof:
         """Entry ``index`` is in the tree of ``size`` (default: now), with its checkpoint."""
+        return self.prove_inclusions([index], size)[0]
+
+    def prove_inclusions(
+        self, indices: Sequence[int], size: int | None = None
+    ) -> list[InclusionProof]:
+        """:meth:`prove_inclusion` for each of ``indices``, all in the same tree of ``size``
+        (default: now) under one checkpoint, read in one unit of work and one read of the
+        tree (a request's history proves every step at once). Each proof is checked."""
         with self._node.unit_of_work() as session:
             head, stored = store.head_with_checkpoint(session, size)
             size = head.size if size is None else size
@@ -586,26 +594,33 @@ class CustodyLedger:
                 raise ProofRangeError(
                     f"the log holds {head.size} entries: there is no tree of size {size} yet"
                 )
-            if index < 0 or index >= size:
-                raise ProofRangeError(
-                    f"entry {index} is not in the tree of size {size} "
-                    f"(its entries are 0 to {size - 1})"
-                    if size
-                    else "the log is empty: there is no entry to prove"
-                )
+            for index in indices:
+                if index < 0 or index >= size:
+                    raise ProofRangeError(
+                        f"entry {index} is not in the tree of size {size} "
+                        f"(its entries are 0 to {size - 1})"
+                        if size
+                        else "the log is empty: there is no entry to prove"
+                    )
+            if not indices:
+                return []
             if stored is not None:
                 checkpoint = self._open_own(stored)
             else:
                 checkpoint = self._checkpoint(session, size, head)
-            leaf, path = leaf_and_inclusion_proof(store.StoredTree(session), index, size)
+            found = leaves_and_inclusion_proofs(store.StoredTree(session), indices, size)
             # Never hand out a proof that does not verify: if it does not, the stored tree no
             # longer matches what the log signed (about the log, not this proof), and nothing
             # signed in this unit of work is kept.
-            try:
-                verify_inclusion(leaf, index, size, path, checkpoint.root_hash)
-            except InvalidProofError as exc:
-                raise _damaged(f"entry {index} in size {size}", exc) from None
-        return InclusionProof(index, size, leaf, checkpoint.root_hash, tuple(path), checkpoint.note)
+            for index, (leaf, path) in zip(indices, found, strict=True):
+                try:
+                    verify_inclusion(leaf, index, size, path, checkpoint.root_hash)
+                except InvalidProofError as exc:
+                    raise _damaged(f"entry {index} in size {size}", exc) from None
+        return [
+            InclusionProof(index, size, leaf, checkpoint.root_hash, tuple(path), checkpoint.note)
+            for index, (leaf, path) in zip(indices, found, strict=True)
+        ]
 
     def prove_consistency(self, old_size: int, new_size: int | None = None) -> ConsistencyProof:
         """The tree of ``old_size`` is a prefix of the tree of ``new_size`` (default: now)."""

@@ -847,10 +847,11 @@ def history(node: Node, user: User, reference: str) -> History:
         authorise(user, Action.READ_HISTORY, request)
         stored = store.steps(session, request.id)
     ledger = CustodyLedger(node)
-    size = ledger.head().size
+    # Every step against the same tree, read once: one proof each, one checkpoint for all.
+    proofs = ledger.prove_inclusions([step.ledger_index for step in stored])
+    size = proofs[0].tree_size if proofs else ledger.head().size
     proved = []
-    for step in stored:
-        proof = ledger.prove_inclusion(step.ledger_index, size)
+    for step, proof in zip(stored, proofs, strict=True):
         entry = CustodyEvent.from_dict(step.event).canonical_bytes()
         proved.append(HistoryStep(step, proof, leaf_hash(entry) == proof.leaf_hash))
     return History(str(request.reference), request.version, size, proved)

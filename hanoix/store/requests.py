@@ -48,6 +48,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     union_all,
     update,
 )
@@ -87,6 +88,32 @@ class RequestRow(Base):
                 "id",
             )
             for party in ("requesting", "requested")
+        ),
+        # The desks' order (the next deadline first, none last, then newest: see _order), so
+        # that a desk's page reads its rows in order instead of sorting every visible request;
+        # and the counts by status beside a list, read from the index alone (migration
+        # 0014_desk_indexes).
+        Index(
+            "ix_requests_deadline_order",
+            "local_state",
+            text("(next_deadline IS NULL)"),
+            "next_deadline",
+            text("created_at DESC"),
+            text("id DESC"),
+        ),
+        Index("ix_requests_status_counts", "local_state", "status", "restricted", "handled_by"),
+        # The desk's text filter (part of a reference or of an authority's code, anywhere in
+        # it) through trigrams on PostgreSQL, instead of reading every row. SQLite has no
+        # trigrams: there they are plain indexes, which keep both databases' schemas alike
+        # (migration 0014_desk_indexes).
+        *(
+            Index(
+                f"ix_requests_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            )
+            for column in ("reference", "handled_by")
         ),
     )
 
@@ -255,6 +282,36 @@ def _replace_conditions(session: Session, request: CooperationRequest) -> None:
         session.execute(insert(RequestConditionRow), rows)
 
 
+def step_rows(
+    request: CooperationRequest, since: int, recorded: Sequence[tuple[int, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The ``request_steps`` rows of the steps of ``request`` after version ``since``, each
+    with the index and the content of its custody event in the ledger (for a bulk insert of
+    many requests' steps at once; :func:`add_steps` inserts one request's)."""
+    entries = [e for e in request.history if e.seq > since]
+    if len(entries) != len(recorded):
+        raise ValueError(
+            f"{len(entries)} new step(s) of {request.reference} but {len(recorded)} ledger "
+            "entries: every step is recorded in the ledger"
+        )
+    return [
+        {
+            "request_id": request.id,
+            "seq": entry.seq,
+            "action": entry.action.value,
+            "from_status": entry.from_status.value if entry.from_status else None,
+            "to_status": entry.to_status.value,
+            "side": entry.side.value,
+            "actor": entry.actor,
+            "authority": entry.authority,
+            "at": entry.at,
+            "ledger_index": index,
+            "event": event,
+        }
+        for entry, (index, event) in zip(entries, recorded, strict=True)
+    ]
+
+
 def add_steps(
     session: Session,
     request: CooperationRequest,
@@ -263,31 +320,7 @@ def add_steps(
 ) -> None:
     """Record the steps of ``request`` after version ``since``, each with the index and the
     content of its custody event in the ledger."""
-    entries = [e for e in request.history if e.seq > since]
-    if len(entries) != len(recorded):
-        raise ValueError(
-            f"{len(entries)} new step(s) of {request.reference} but {len(recorded)} ledger "
-            "entries: every step is recorded in the ledger"
-        )
-    session.execute(
-        insert(RequestStepRow),
-        [
-            {
-                "request_id": request.id,
-                "seq": entry.seq,
-                "action": entry.action.value,
-                "from_status": entry.from_status.value if entry.from_status else None,
-                "to_status": entry.to_status.value,
-                "side": entry.side.value,
-                "actor": entry.actor,
-                "authority": entry.authority,
-                "at": entry.at,
-                "ledger_index": index,
-                "event": event,
-            }
-            for entry, (index, event) in zip(entries, recorded, strict=True)
-        ],
-    )
+    session.execute(insert(RequestStepRow), step_rows(request, since, recorded))
 
 
 def insert_request(

@@ -257,11 +257,14 @@ class _Event:
 
 def _events(node: Node, package_id: str, *, proofs: bool) -> list[_Event]:
     ledger = CustodyLedger(node)
-    found = []
-    for entry in ledger.history("package", package_id):
-        proof = ledger.prove_inclusion(entry.index) if proofs else None
-        found.append(_Event(entry, json.loads(entry.entry), proof))
-    return found
+    entries = ledger.history("package", package_id)
+    proved: list[InclusionProof | None] = [None] * len(entries)
+    if proofs:
+        proved = list(ledger.prove_inclusions([entry.index for entry in entries]))
+    return [
+        _Event(entry, json.loads(entry.entry), proof)
+        for entry, proof in zip(entries, proved, strict=True)
+    ]
 
 
 def _package(

@@ -22,6 +22,7 @@ from hanoix.ledger.merkle import (
     inclusion_plan,
     leaf_and_inclusion_proof,
     leaf_hash,
+    leaves_and_inclusion_proofs,
     node_hash,
     root_from_inclusion_proof,
     root_from_leaves,
@@ -274,6 +275,31 @@ def test_leaf_and_inclusion_proof_fetches_both_in_one_call(tree: MemoryTree) -> 
 def test_leaf_and_inclusion_proof_refuses_an_index_outside_the_tree(tree: MemoryTree) -> None:
     with pytest.raises(ProofRangeError):
         leaf_and_inclusion_proof(tree, 5, 5)
+
+
+def test_several_inclusion_proofs_of_one_tree_are_fetched_in_one_call(tree: MemoryTree) -> None:
+    for size in (1, 2, 7, 8, 13, MAX_SIZE):
+        indices = [size - 1, 0, size // 2, size - 1]  # any order, repeats allowed
+        source = _CountingSource(tree)
+        found = leaves_and_inclusion_proofs(source, indices, size)
+        assert source.calls == 1
+        assert found == [leaf_and_inclusion_proof(tree, index, size) for index in indices]
+        for index, (leaf, path) in zip(indices, found, strict=True):
+            assert path == brute_path(index, 0, size)
+            verify_inclusion(leaf, index, size, path, brute_mth(0, size))
+
+
+def test_no_inclusion_proofs_asked_reads_nothing(tree: MemoryTree) -> None:
+    source = _CountingSource(tree)
+    assert leaves_and_inclusion_proofs(source, [], 8) == []
+    assert source.calls == 0
+
+
+def test_several_inclusion_proofs_refuse_any_index_outside_the_tree(tree: MemoryTree) -> None:
+    with pytest.raises(ProofRangeError):
+        leaves_and_inclusion_proofs(tree, [0, 5], 5)
+    with pytest.raises(LogInconsistencyError, match="answered"):
+        leaves_and_inclusion_proofs(_CountingSource(tree, lose_one=True), [1, 5], 8)
 
 
 def test_a_store_that_answers_too_few_hashes_is_damage(tree: MemoryTree) -> None:

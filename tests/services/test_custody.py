@@ -169,9 +169,9 @@ def test_the_log_refuses_to_sign_over_a_rewritten_past(node: Node) -> None:
         ledger.checkpoint()
 
 
-def test_a_proof_from_a_damaged_tree_is_reported_as_damage_not_as_a_bad_proof(
-    node: Node,
-) -> None:
+def _signed_then_changed(node: Node) -> CustodyLedger:
+    """A ledger of 8 entries whose checkpoint is signed, then one stored node (level 1,
+    index 0: over entries 0 and 1) overwritten in the database."""
     ledger = CustodyLedger(node)
     fill(node, 8)
     ledger.checkpoint()
@@ -180,6 +180,13 @@ def test_a_proof_from_a_damaged_tree_is_reported_as_damage_not_as_a_bad_proof(
         session.execute(
             update(nodes).where(nodes.c.level == 1, nodes.c.idx == 0).values(hash=b"\x00" * 32)
         )
+    return ledger
+
+
+def test_a_proof_from_a_damaged_tree_is_reported_as_damage_not_as_a_bad_proof(
+    node: Node,
+) -> None:
+    ledger = _signed_then_changed(node)
     # The signed root of size 8 is one intact stored node, so only a proof exposes the change.
     with pytest.raises(LogInconsistencyError, match="database was changed"):
         ledger.prove_inclusion(2, 8)
@@ -207,6 +214,42 @@ def test_every_inclusion_proof_verifies_with_only_the_public_key(node: Node) -> 
     assert default.tree_size == 13
     with pytest.raises(InvalidProofError, match="step 3"):
         default.verify(verifier, entry=event(5).canonical_bytes())
+
+
+def test_several_inclusion_proofs_are_the_proofs_one_by_one(node: Node) -> None:
+    ledger = CustodyLedger(node)
+    fill(node, 13)
+    for size in (None, 13, 6):
+        indices = [0, 4, 5, 4] if size == 6 else [12, 0, 7]
+        together = ledger.prove_inclusions(indices, size)
+        assert together == [ledger.prove_inclusion(index, size) for index in indices]
+        for index, proof in zip(indices, together, strict=True):
+            proof.verify(ledger.verifier, entry=event(index).canonical_bytes())
+    assert ledger.prove_inclusions([]) == []
+
+
+@pytest.mark.parametrize(
+    ("indices", "size", "message"),
+    [
+        ([0, 13], None, "entry 13 is not in the tree of size 13"),
+        ([5, 2], 3, "entry 5 is not in the tree of size 3"),
+        ([2], 14, "no tree of size 14 yet"),
+        ([], 14, "no tree of size 14 yet"),
+    ],
+)
+def test_several_inclusion_proofs_refuse_what_the_tree_cannot_prove(
+    node: Node, indices: list[int], size: int | None, message: str
+) -> None:
+    fill(node, 13)
+    with pytest.raises(ProofRangeError, match=message):
+        CustodyLedger(node).prove_inclusions(indices, size)
+
+
+def test_several_inclusion_proofs_expose_a_changed_tree(node: Node) -> None:
+    ledger = _signed_then_changed(node)
+    assert ledger.prove_inclusions([7])[0].tree_size == 8  # its path misses the changed node
+    with pytest.raises(LogInconsistencyError, match="database was changed"):
+        ledger.prove_inclusions([7, 2])
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from hanoix.convention import RequestKind
@@ -22,6 +22,30 @@ from hanoix.store.models import metadata
 from tests.requests.builders import T0, drafted
 
 T1 = T0 + timedelta(days=1)
+
+
+def test_the_steps_of_many_requests_go_in_with_one_insert(sessions: sessionmaker[Session]) -> None:
+    first = drafted()
+    second = drafted(sequence=2)
+    second = replace(
+        second, id="req-2", version=2, history=(*second.history, replace(second.history[0], seq=2))
+    )
+    rows = [
+        *store.step_rows(first, 0, [(7, {"n": 7})]),
+        *store.step_rows(second, 0, [(8, {"n": 8}), (9, {"n": 9})]),
+    ]
+    with unit_of_work(sessions) as session:
+        store.insert_request(session, first, next_deadline=None)
+        store.insert_request(session, second, next_deadline=None)
+        session.execute(insert(store.RequestStepRow), rows)
+    with unit_of_work(sessions) as session:
+        got = {r.id: store.steps(session, r.id) for r in (first, second)}
+    assert [(s.seq, s.ledger_index, s.event) for s in got[first.id]] == [(1, 7, {"n": 7})]
+    assert [(s.seq, s.ledger_index) for s in got[second.id]] == [(1, 8), (2, 9)]
+    assert got[second.id][0].action == second.history[0].action.value
+    assert store.step_rows(second, 1, [(9, {"n": 9})]) == rows[2:]
+    with pytest.raises(ValueError, match="every step is recorded in the ledger"):
+        store.step_rows(second, 0, [(8, {"n": 8})])
 
 
 @pytest.fixture
@@ -283,3 +307,36 @@ def test_the_common_filter_has_its_composite_indexes_and_0008_goes_back_down(
     assert filter_indexes() == {}
     migrate.upgrade(engine)
     assert filter_indexes() == expected
+
+
+def test_the_desks_have_their_indexes_and_0014_goes_back_down(engine: Engine) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from hanoix.store import migrate
+
+    def desk_indexes() -> set[str]:
+        # Read from the catalogue: SQLAlchemy does not reflect expression indexes on SQLite.
+        query = (
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'requests'"
+            if engine.dialect.name == "postgresql"
+            else "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests'"
+        )
+        with engine.connect() as connection:
+            names = set(connection.execute(text(query)).scalars())
+        return {n for n in names if n.endswith(("_order", "_counts", "_trgm"))}
+
+    expected = {
+        "ix_requests_deadline_order",
+        "ix_requests_status_counts",
+        "ix_requests_reference_trgm",
+        "ix_requests_handled_by_trgm",
+    }
+    assert desk_indexes() == expected
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0013_treaty_statements")
+    assert desk_indexes() == set()
+    migrate.upgrade(engine)
+    assert desk_indexes() == expected

@@ -5,10 +5,11 @@ over loopback).
 Austria's 24/7 officer drafts an urgent preservation: the form shows every gap with its article
 as it is typed, then nothing missing. It is submitted, approved by a second person and sent; it
 appears on Viet Nam's live 24/7 desk without a reload within seconds, is acknowledged there and
-executed. Austria follows the preservation up with its MLA request in one click; the request is
-completed, approved by a second person and sent; Viet Nam's central authority finds it on its
-desk, acknowledges it, uploads the files through the browser, seals and sends the package and
-reports the execution. Austria's examiner verifies the package (the printable report) and opens
+executed. Austria follows the preservation up with its MLA request in one click, reopens the
+draft in its form (what carried over already filled in), completes it, has it approved by a
+second person and sends it; Viet Nam's central authority finds it on its desk, acknowledges it,
+uploads the files through the browser, seals and sends the package and reports the execution.
+Austria's 24/7 unit verifies the package (the printable report) and opens
 it; Austria closes the request and Viet Nam's copy follows. South Africa's users see none of
 it. axe finds no serious or critical violation on any page visited, nothing is fetched from
 outside the node, and no page breaks its Content-Security-Policy.
@@ -143,14 +144,10 @@ PRESERVATION = {
     "#f-contents-necessity": "The provider deletes inactive accounts after 30 days.",
 }
 
-MLA = {
-    "#f-language": "en",
-    "#f-proceeding": "Staatsanwaltschaft Wien 71 St 18/26: ransomware attack on Vienna hospitals",
-    "#f-legal-basis-other": "Reciprocity, pending the Convention's entry into force",
-    "#f-contents-requesting-authority": "Federal Ministry of Justice, Austria",
-    "#f-contents-subject-and-nature": "Criminal investigation of a ransomware attack",
+# What the follow-up MLA request asks for that the preservation did not state (Art. 40(15)):
+# the rest is carried over from the preservation.
+MLA_STILL_NEEDED = {
     "#f-contents-conducting-authority": "Public Prosecutor's Office Vienna, cybercrime unit",
-    "#f-contents-summary-of-facts": "Three Vienna hospitals were encrypted on 2 November 2026.",
     "#f-contents-assistance-sought": "Production of the preserved data of the account",
     "#f-contents-purpose": "Evidence for the prosecution of the attackers",
 }
@@ -228,21 +225,32 @@ def test_the_demo_case_is_played_by_clicking_on_both_sides(demo: Demo, tmp_path:
         )
         aut_officer.wait_for_status(preservation, "Executed")
 
-        # Austria's central authority drafts the MLA request and sends it.
-        aut_drafter = Desk(browser, demo, "AUT", "drafter")
-        aut_approver = Desk(browser, demo, "AUT", "approver")
-        page = aut_drafter.go("/requests/new/mla")
-        page.select_option("#f-requested-state", "VNM")
-        _live_gaps(page)
-        for selector, value in MLA.items():
+        # Austria follows the preservation up in one click, completes the MLA request in its
+        # drafting form, and sends it with a second pair of eyes.
+        page = aut_officer.go(f"/requests/{preservation}")
+        with page.expect_navigation():
+            page.get_by_test_id("follow-up").get_by_role("button").click()
+        mla = _reference_of(page)
+        assert mla != preservation
+        gaps = page.get_by_test_id("gaps").inner_text()
+        assert "Art." in gaps and "conducting_authority" in gaps, gaps
+        aut_officer.checked()
+        with page.expect_navigation():
+            page.get_by_test_id("edit-draft").click()
+        aut_officer.checked()
+        # Carried over: the preservation's proceeding and offence are already in the form.
+        assert "71 St 18/26" in page.input_value("#f-proceeding")
+        assert page.input_value("#f-contents-subject-and-nature")
+        for selector, value in MLA_STILL_NEEDED.items():
             page.fill(selector, value)
         page.wait_for_selector("#findings p.done")
+        aut_officer.checked()
         with page.expect_navigation():
             page.get_by_role("button", name="Save the draft").click()
-        mla = _reference_of(page)
-        aut_drafter.take(mla, "submit")
-        aut_approver.take(mla, "approve")
-        aut_drafter.take(mla, "send")
+        assert "Nothing is missing" in page.get_by_test_id("gaps").inner_text()
+        aut_officer.take(mla, "submit")
+        aut_supervisor.take(mla, "approve")
+        aut_officer.take(mla, "send")
 
         # Viet Nam's central authority finds it on its desk and answers with evidence.
         vnm_drafter = Desk(browser, demo, "VNM", "drafter")
@@ -267,31 +275,31 @@ def test_the_demo_case_is_played_by_clicking_on_both_sides(demo: Demo, tmp_path:
         vnm_examiner.checked()
         vnm_examiner.take(mla, "execute", {"#execute-summary": "Mailbox export handed over."})
 
-        # Austria's examiner verifies the package, reads the report and opens it.
-        aut_examiner = Desk(browser, demo, "AUT", "examiner")
+        # Austria's 24/7 unit, which handles the request, verifies the package, reads the
+        # report and opens it.
         assert _eventually(
-            lambda: aut_examiner.go(f"/requests/{mla}").get_by_test_id("package").count() == 1
-        ), aut_examiner.main_text()
-        page = aut_examiner.page
+            lambda: aut_officer.go(f"/requests/{mla}").get_by_test_id("package").count() == 1
+        ), aut_officer.main_text()
+        page = aut_officer.page
         with page.expect_navigation():
             page.get_by_test_id("package").locator("a").click()
-        aut_examiner.checked()
+        aut_officer.checked()
         with page.expect_navigation():
             page.get_by_role("button", name="Verify again").click()
         assert page.get_by_test_id("result").inner_text().startswith("Verified")
         assert "valid" in page.get_by_test_id("signature").inner_text()
-        aut_examiner.checked()
+        aut_officer.checked()
         page.go_back()
         with page.expect_navigation():
             page.get_by_role("button", name="Open it").click()
-        opened = aut_examiner.main_text()
+        opened = aut_officer.main_text()
         assert "Package opened" in opened
         assert "mailbox.mbox" in opened and "logins.csv" in opened
-        aut_examiner.checked()
+        aut_officer.checked()
 
         # Austria closes it; Viet Nam's copy follows.
-        aut_drafter.wait_for_status(mla, "Executed")
-        aut_drafter.take(mla, "close")
+        aut_officer.wait_for_status(mla, "Executed")
+        aut_officer.take(mla, "close")
         vnm_drafter.wait_for_status(mla, "Closed")
 
         # Austria's auditor follows the case in the custody ledger and the treaty's status;
@@ -329,11 +337,8 @@ def test_the_demo_case_is_played_by_clicking_on_both_sides(demo: Demo, tmp_path:
             aut_officer,
             aut_supervisor,
             vnm_officer,
-            aut_drafter,
-            aut_approver,
             vnm_drafter,
             vnm_examiner,
-            aut_examiner,
             aut_auditor,
             zaf_drafter,
             zaf_officer,
