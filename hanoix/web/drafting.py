@@ -78,7 +78,8 @@ def _value(field: FormField, form: FormData) -> Any:
             chosen = [line.strip() for line in typed.splitlines() if line.strip()][:_LIST_LIMIT]
         return chosen or None
     raw = form.get(field.path)
-    text = raw.strip()[:_FIELD_LIMIT] if isinstance(raw, str) else ""
+    # Browsers send a text area's lines ended by CR LF: the document keeps LF, as it came.
+    text = raw.replace("\r\n", "\n").strip()[:_FIELD_LIMIT] if isinstance(raw, str) else ""
     if not text:
         return None
     if field.widget is Widget.NUMBER:
@@ -112,7 +113,9 @@ def _values(form: DraftingForm, document: Mapping[str, Any]) -> dict[str, Any]:
             value = document.get(field.path)
         if value is None:
             continue
-        if field.widget is Widget.LIST and not field.options and isinstance(value, list):
+        # A list written in a field of text (a content that may be either, as the API
+        # allows) is shown one item a line.
+        if not field.options and isinstance(value, list):
             value = "\n".join(str(item) for item in value)
         shown[field.path] = value
     return shown

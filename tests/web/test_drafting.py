@@ -21,7 +21,7 @@ from hanoix.services import auth
 from hanoix.services import requests as service
 from hanoix.services.node import Node
 from hanoix.store.requests import RequestRow
-from hanoix.web.drafting import document_from, field_id
+from hanoix.web.drafting import changes_from, document_from, field_id
 from tests.services.requests_world import document, outgoing, populate
 from tests.web.pages import PASSWORD, add_people, add_users, form_token, sign_in
 
@@ -435,3 +435,20 @@ def test_only_a_draft_its_user_may_edit_opens_in_the_form(client: TestClient, no
         f"/requests/{reference}/edit", data={"csrf_token": token, "version": "2", "language": "fr"}
     )
     assert late.status_code == 409 and _shown(node, reference).language == "en"
+
+
+def test_a_draft_saved_by_the_api_is_unchanged_by_its_form_posted_back_as_a_browser_does() -> None:
+    from starlette.datastructures import FormData
+
+    kind = RequestKind.MLA
+    saved = document(kind, requested_state="AUT")
+    saved["contents"]["persons_concerned"] = ["Nguyen Van A", "the webmail account"]
+    saved["contents"]["summary_of_facts"] = "First line.\nSecond line."
+    posted = [
+        (name, value.replace("\n", "\r\n")) for name, value in _pairs(kind, saved)
+    ]  # a text area's lines come back ended by CR LF
+    assert changes_from(kind, saved, FormData(posted)) == {}
+    typed = [(n, "one\r\ntwo" if n == "contents.summary_of_facts" else v) for n, v in posted]
+    assert changes_from(kind, saved, FormData(typed)) == {
+        "contents": {"summary_of_facts": "one\ntwo"}
+    }
