@@ -32,6 +32,7 @@ from hanoix.store.db import (
 if TYPE_CHECKING:
     from hanoix.federation.settings import FederationSettings
     from hanoix.services.auth import Credentials
+    from hanoix.services.custody import CustodyLedger
     from hanoix.services.federation import Federation
     from hanoix.services.federation.state import FederationState
     from hanoix.services.requests import RequestEvents
@@ -120,6 +121,15 @@ class Node:
         from hanoix.services.auth import Credentials
 
         return Credentials(self)
+
+    @cached_property
+    def custody_ledger(self) -> CustodyLedger:
+        """The node's custody ledger for this process's readers, which keeps what it verified
+        (the log's identity, its own signed checkpoints) between calls: a request's page
+        proves its steps without reading the keys and checking the checkpoint again."""
+        from hanoix.services.custody import CustodyLedger
+
+        return CustodyLedger(self)
 
     @cached_property
     def federation_state(self) -> FederationState:

@@ -81,7 +81,6 @@ from hanoix.requests.rulebook import ContentValue
 from hanoix.requests.transitions import TRANSITIONS_BY_ACTION
 from hanoix.services import custody
 from hanoix.services.auth import Principal
-from hanoix.services.custody import CustodyLedger
 from hanoix.services.drafting import DraftingCheck, drafting_check_with
 from hanoix.services.node import Node
 from hanoix.services.validation import (
@@ -846,7 +845,7 @@ def history(node: Node, user: User, reference: str) -> History:
         request = _load_visible(session, user, reference)
         authorise(user, Action.READ_HISTORY, request)
         stored = store.steps(session, request.id)
-    ledger = CustodyLedger(node)
+    ledger = node.custody_ledger
     # Every step against the same tree, read once: one proof each, one checkpoint for all.
     proofs = ledger.prove_inclusions([step.ledger_index for step in stored])
     size = proofs[0].tree_size if proofs else ledger.head().size

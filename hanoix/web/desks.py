@@ -109,8 +109,10 @@ def _officer(request: Request, user: Principal) -> None:
         )
 
 
-def _arrivals(request: Request, node: Node, user: Principal) -> tuple[list[Arrival], str]:
-    """The desk's rows, and a tag that changes when the rows (or the minute) do: the page asks
+def _arrivals(
+    request: Request, node: Node, user: Principal
+) -> tuple[list[InboxMessage], str, datetime]:
+    """The desk's messages, and a tag that changes when they (or the minute) do: the page asks
     every second with the tag it shows and is sent nothing new while it still holds."""
     _officer(request, user)
     domain_user = service.user_for_principal(node, user)
@@ -121,13 +123,17 @@ def _arrivals(request: Request, node: Node, user: Principal) -> tuple[list[Arriv
             [now.strftime("%Y%m%d%H%M"), language_of(request), *(m.envelope_id for m in messages)]
         ).encode()
     ).hexdigest()[:20]
-    return [_arrival(request, m, now) for m in messages], tag
+    return messages, tag, now
 
 
 @router.get("/desk/24-7", response_class=HTMLResponse)
 def desk_24_7(request: Request, user: SignedInUser, node: NodeOf) -> HTMLResponse:
-    arrivals, tag = _arrivals(request, node, user)
-    context = {"arrivals": arrivals, "tag": tag, "done": request.query_params.get("done")}
+    messages, tag, now = _arrivals(request, node, user)
+    context = {
+        "arrivals": [_arrival(request, m, now) for m in messages],
+        "tag": tag,
+        "done": request.query_params.get("done"),
+    }
     return render(request, "desk_24_7.html", context)
 
 
@@ -139,10 +145,12 @@ def desk_24_7_arrivals(
     shown: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     """The rows alone, for htmx to swap in; nothing (204: no swap) while the page is current,
-    so that the keyboard focus and a screen reader's place stay where they are."""
-    arrivals, tag = _arrivals(request, node, user)
+    so that the keyboard focus and a screen reader's place stay where they are. The rows are
+    made only when they are sent: most polls of an officer's desk change nothing."""
+    messages, tag, now = _arrivals(request, node, user)
     if shown == tag:
         return Response(status_code=204)
+    arrivals = [_arrival(request, m, now) for m in messages]
     return render(request, "desk_24_7_arrivals.html", {"arrivals": arrivals, "tag": tag})
 
 

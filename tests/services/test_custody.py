@@ -228,6 +228,15 @@ def test_several_inclusion_proofs_are_the_proofs_one_by_one(node: Node) -> None:
     assert ledger.prove_inclusions([]) == []
 
 
+def test_the_nodes_own_ledger_is_kept_and_proves_as_a_new_one_does(node: Node) -> None:
+    fill(node, 5)
+    kept = node.custody_ledger
+    assert node.custody_ledger is kept
+    assert kept.prove_inclusions([1, 4]) == CustodyLedger(node).prove_inclusions([1, 4])
+    fill(node, 2, start=5)  # the head moved: the kept ledger proves in the new tree
+    assert [p.tree_size for p in kept.prove_inclusions([6])] == [7]
+
+
 @pytest.mark.parametrize(
     ("indices", "size", "message"),
     [
