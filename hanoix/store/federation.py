@@ -665,6 +665,20 @@ def list_inbox(
     return [_inbox_item(row) for row in session.scalars(query)]
 
 
+def list_inbox_ids(
+    session: Session, visibility: Visibility, *, unlinked: bool = False, limit: int = 100
+) -> list[str]:
+    """The envelope ids :func:`list_inbox` lists for ``visibility`` (pending ones only), in its
+    order, without reading the messages: what a desk polling for a change needs."""
+    query = (
+        select(InboxRow.envelope_id)
+        .where(_seen_by(visibility, unlinked=unlinked), InboxRow.acknowledged_at.is_(None))
+        .order_by(InboxRow.urgent.desc(), InboxRow.seq)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
 def get_visible_inbox(
     session: Session, envelope_id: str, visibility: Visibility, *, unlinked: bool
 ) -> InboxItem | None:

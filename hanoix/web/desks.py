@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -24,7 +25,7 @@ from hanoix.errors import NotFoundError, PermissionDeniedError
 from hanoix.requests import Action, Status
 from hanoix.services import requests as service
 from hanoix.services.auth import Principal
-from hanoix.services.federation import InboxMessage, inbox_view
+from hanoix.services.federation import InboxMessage, inbox_view, pending_inbox_ids
 from hanoix.services.node import Node
 from hanoix.store.requests import ListFilter, RequestSummary
 from hanoix.web.nav import opens
@@ -109,6 +110,13 @@ def _officer(request: Request, user: Principal) -> None:
         )
 
 
+def _tag(request: Request, now: datetime, envelope_ids: Iterable[str]) -> str:
+    """What the desk shows, in 20 characters: it changes when the messages (or the minute, or
+    the language) do."""
+    parts = [now.strftime("%Y%m%d%H%M"), language_of(request), *envelope_ids]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+
+
 def _arrivals(
     request: Request, node: Node, user: Principal
 ) -> tuple[list[InboxMessage], str, datetime]:
@@ -118,12 +126,7 @@ def _arrivals(
     domain_user = service.user_for_principal(node, user)
     now = node.clock.now()
     messages = inbox_view(node, domain_user, pending_only=True, limit=ARRIVALS_LIMIT)
-    tag = hashlib.sha256(
-        "|".join(
-            [now.strftime("%Y%m%d%H%M"), language_of(request), *(m.envelope_id for m in messages)]
-        ).encode()
-    ).hexdigest()[:20]
-    return messages, tag, now
+    return messages, _tag(request, now, (m.envelope_id for m in messages)), now
 
 
 @router.get("/desk/24-7", response_class=HTMLResponse)
@@ -147,9 +150,12 @@ def desk_24_7_arrivals(
     """The rows alone, for htmx to swap in; nothing (204: no swap) while the page is current,
     so that the keyboard focus and a screen reader's place stay where they are. The rows are
     made only when they are sent: most polls of an officer's desk change nothing."""
-    messages, tag, now = _arrivals(request, node, user)
-    if shown == tag:
+    _officer(request, user)
+    # Most polls change nothing: their answer is decided from the messages' ids alone.
+    ids = pending_inbox_ids(node, service.user_for_principal(node, user), limit=ARRIVALS_LIMIT)
+    if shown == _tag(request, node.clock.now(), ids):
         return Response(status_code=204)
+    messages, tag, now = _arrivals(request, node, user)
     arrivals = [_arrival(request, m, now) for m in messages]
     return render(request, "desk_24_7_arrivals.html", {"arrivals": arrivals, "tag": tag})
 

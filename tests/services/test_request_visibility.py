@@ -19,7 +19,7 @@ import pytest
 from hanoix.errors import NotFoundError, PermissionDeniedError
 from hanoix.requests import Action, User
 from hanoix.services import requests as service
-from hanoix.services.federation import NOTICE, PING, Message, inbox_view
+from hanoix.services.federation import NOTICE, PING, Message, inbox_view, pending_inbox_ids
 from hanoix.store import federation as fed_store
 from tests.federation.builders import Member, Network
 from tests.services.exchange_world import (
@@ -38,9 +38,13 @@ def user(member: Member, name: str) -> User:
 
 
 def view(member: Member, name: str, *, pending_only: bool = False) -> list[dict[str, object]]:
-    return [
-        m.as_dict() for m in inbox_view(member.node, user(member, name), pending_only=pending_only)
-    ]
+    reader = user(member, name)
+    shown = [m.as_dict() for m in inbox_view(member.node, reader, pending_only=pending_only)]
+    if pending_only:
+        # What a desk polls with is exactly the pending view's ids, in its order, by the same
+        # visibility rule.
+        assert pending_inbox_ids(member.node, reader) == [m["envelope_id"] for m in shown]
+    return shown
 
 
 @pytest.fixture
@@ -59,6 +63,7 @@ def test_a_restricted_request_is_in_the_inbox_of_its_handling_authority_only(
     for reader in ("officer", "auditor-247"):
         seen = {m["envelope_id"]: m for m in view(v, reader)}
         assert sent.envelope_id in seen, reader
+        assert sent.envelope_id in [m["envelope_id"] for m in view(v, reader, pending_only=True)]
         assert SECRET_FACT in json.dumps(seen[sent.envelope_id]["payload"])
     for outsider in ("drafter", "approver", "auditor-ca", "liaison"):
         for pending_only in (True, False):

@@ -41,6 +41,7 @@ from hanoix.services.federation.inbox import (
     Inbox,
     InboxMessage,
     inbox_view,
+    pending_inbox_ids,
 )
 from hanoix.services.federation.messages import (
     MAX_NOTICE_TEXT,
@@ -70,6 +71,7 @@ __all__ = [
     "Message",
     "after_commit",
     "inbox_view",
+    "pending_inbox_ids",
     "registry",
 ]
 
