@@ -8,6 +8,7 @@ from hanoix.clock import FixedClock
 from hanoix.errors import AuthenticationError, ConflictError, InputError, NotFoundError
 from hanoix.services import auth
 from hanoix.services.node import Node
+from hanoix.store.auth import SessionRow
 
 PASSWORD = "correct horse battery"
 
@@ -116,6 +117,35 @@ def test_sessions_expire_when_idle_and_after_their_lifetime(
     with node.unit_of_work() as session:
         assert auth.resume_session(session, clock, sid).username == "alice"
     clock.advance(auth.SESSION_IDLE_LIMIT + timedelta(minutes=1))
+    with node.unit_of_work() as session, pytest.raises(AuthenticationError):
+        auth.resume_session(session, clock, sid)
+
+
+def test_a_session_in_use_is_written_at_most_once_a_minute_and_stays_alive(
+    node: Node, alice: auth.Principal, clock: FixedClock
+) -> None:
+    with node.unit_of_work() as session:
+        sid = auth.start_session(session, clock, alice.user_id)
+
+    def last_seen() -> object:
+        with node.unit_of_work() as session:
+            return session.get(SessionRow, auth._digest(sid)).last_seen_at  # type: ignore[union-attr]
+
+    started = last_seen()
+    clock.advance(auth.SESSION_TOUCH_INTERVAL / 2)
+    with node.unit_of_work() as session:
+        auth.resume_session(session, clock, sid)
+    assert last_seen() == started  # within the interval: nothing written
+    # Used every half interval for longer than the idle limit: never idle, so never ended.
+    elapsed = auth.SESSION_TOUCH_INTERVAL / 2
+    while elapsed <= auth.SESSION_IDLE_LIMIT * 2:
+        clock.advance(auth.SESSION_TOUCH_INTERVAL / 2)
+        elapsed += auth.SESSION_TOUCH_INTERVAL / 2
+        with node.unit_of_work() as session:
+            assert auth.resume_session(session, clock, sid).username == "alice"
+    assert last_seen() != started
+    # Then left alone past the idle limit (counted from the last use written): ended.
+    clock.advance(auth.SESSION_IDLE_LIMIT + auth.SESSION_TOUCH_INTERVAL)
     with node.unit_of_work() as session, pytest.raises(AuthenticationError):
         auth.resume_session(session, clock, sid)
 
