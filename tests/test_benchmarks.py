@@ -28,6 +28,10 @@ TINY = {
         ["--messages", "20", "--queued", "10", "--urgent", "3", "--transfer-mib", "2"],
         "small messages:",
     ),
+    "web": (
+        ["--requests", "200", "--pending", "10", "--runs", "2", "--users", "2"],
+        "live validation",
+    ),
 }
 
 
