@@ -655,9 +655,7 @@ def list_inbox(
     """Messages for the 24/7 view that ``visibility`` may see (see :func:`_seen_by`): urgent
     first, then in the order they arrived. ``None`` (said explicitly) is every message, for
     the node's own plumbing, never for a person's view."""
-    query = select(InboxRow).order_by(InboxRow.urgent.desc(), InboxRow.seq).limit(limit)
-    if visibility is not None:
-        query = query.where(_seen_by(visibility, unlinked=unlinked))
+    query = _inbox_query(select(InboxRow), visibility, unlinked=unlinked, limit=limit)
     if pending_only:
         query = query.where(InboxRow.acknowledged_at.is_(None))
     if urgent_only:
@@ -665,18 +663,22 @@ def list_inbox(
     return [_inbox_item(row) for row in session.scalars(query)]
 
 
+def _inbox_query(query: Any, visibility: Visibility | None, *, unlinked: bool, limit: int) -> Any:
+    """``query`` over the inbox in the 24/7 view's order (urgent first, then as they arrived),
+    limited to what ``visibility`` may see (``None``: everything)."""
+    query = query.order_by(InboxRow.urgent.desc(), InboxRow.seq).limit(limit)
+    if visibility is not None:
+        query = query.where(_seen_by(visibility, unlinked=unlinked))
+    return query
+
+
 def list_inbox_ids(
     session: Session, visibility: Visibility, *, unlinked: bool = False, limit: int = 100
 ) -> list[str]:
     """The envelope ids :func:`list_inbox` lists for ``visibility`` (pending ones only), in its
     order, without reading the messages: what a desk polling for a change needs."""
-    query = (
-        select(InboxRow.envelope_id)
-        .where(_seen_by(visibility, unlinked=unlinked), InboxRow.acknowledged_at.is_(None))
-        .order_by(InboxRow.urgent.desc(), InboxRow.seq)
-        .limit(limit)
-    )
-    return list(session.scalars(query))
+    query = _inbox_query(select(InboxRow.envelope_id), visibility, unlinked=unlinked, limit=limit)
+    return list(session.scalars(query.where(InboxRow.acknowledged_at.is_(None))))
 
 
 def get_visible_inbox(

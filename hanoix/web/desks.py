@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hanoix.convention import RequestKind, kind_spec
 from hanoix.errors import NotFoundError, PermissionDeniedError
-from hanoix.requests import Action, Status
+from hanoix.requests import Action, Status, User
 from hanoix.services import requests as service
 from hanoix.services.auth import Principal
 from hanoix.services.federation import InboxMessage, inbox_view, pending_inbox_ids
@@ -117,21 +117,24 @@ def _tag(request: Request, now: datetime, envelope_ids: Iterable[str]) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
 
+def _officer_on_duty(request: Request, node: Node, user: Principal) -> User:
+    _officer(request, user)
+    return service.user_for_principal(node, user)
+
+
 def _arrivals(
-    request: Request, node: Node, user: Principal
+    request: Request, node: Node, officer: User
 ) -> tuple[list[InboxMessage], str, datetime]:
     """The desk's messages, and a tag that changes when they (or the minute) do: the page asks
     every second with the tag it shows and is sent nothing new while it still holds."""
-    _officer(request, user)
-    domain_user = service.user_for_principal(node, user)
     now = node.clock.now()
-    messages = inbox_view(node, domain_user, pending_only=True, limit=ARRIVALS_LIMIT)
+    messages = inbox_view(node, officer, pending_only=True, limit=ARRIVALS_LIMIT)
     return messages, _tag(request, now, (m.envelope_id for m in messages)), now
 
 
 @router.get("/desk/24-7", response_class=HTMLResponse)
 def desk_24_7(request: Request, user: SignedInUser, node: NodeOf) -> HTMLResponse:
-    messages, tag, now = _arrivals(request, node, user)
+    messages, tag, now = _arrivals(request, node, _officer_on_duty(request, node, user))
     context = {
         "arrivals": [_arrival(request, m, now) for m in messages],
         "tag": tag,
@@ -150,23 +153,23 @@ def desk_24_7_arrivals(
     """The rows alone, for htmx to swap in; nothing (204: no swap) while the page is current,
     so that the keyboard focus and a screen reader's place stay where they are. The rows are
     made only when they are sent: most polls of an officer's desk change nothing."""
-    _officer(request, user)
+    officer = _officer_on_duty(request, node, user)
     # Most polls change nothing: their answer is decided from the messages' ids alone.
-    ids = pending_inbox_ids(node, service.user_for_principal(node, user), limit=ARRIVALS_LIMIT)
+    ids = pending_inbox_ids(node, officer, limit=ARRIVALS_LIMIT)
     if shown == _tag(request, node.clock.now(), ids):
         return Response(status_code=204)
-    messages, tag, now = _arrivals(request, node, user)
+    messages, tag, now = _arrivals(request, node, officer)
     arrivals = [_arrival(request, m, now) for m in messages]
     return render(request, "desk_24_7_arrivals.html", {"arrivals": arrivals, "tag": tag})
 
 
 @router.post("/desk/24-7/{envelope_id}/acknowledge", dependencies=[CheckedForm])
 def acknowledge(request: Request, envelope_id: str, user: SignedInUser, node: NodeOf) -> Response:
-    _officer(request, user)
+    officer = _officer_on_duty(request, node, user)
     if not _ENVELOPE_ID.fullmatch(envelope_id):
         _ = gettext_for(request)
         raise NotFoundError(_("There is no such received message."))
-    node.federation.acknowledge(envelope_id, service.user_for_principal(node, user))
+    node.federation.acknowledge(envelope_id, officer)
     return RedirectResponse("/desk/24-7?done=acknowledged", status_code=303)
 
 

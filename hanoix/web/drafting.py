@@ -35,6 +35,7 @@ from hanoix.services.auth import Principal
 from hanoix.services.node import Node
 from hanoix.services.validation import require_role
 from hanoix.treaty.participants import lookup
+from hanoix.web.requests import form_version
 from hanoix.web.routing import page_router
 from hanoix.web.session import CheckedForm, NodeOf, SignedInUser
 from hanoix.web.templating import gettext_for, render
@@ -290,10 +291,7 @@ async def save_edit(
     form = await request.form()
     user = service.user_for_principal(node, principal)
     draft = _editable(request, node, user, reference)
-    raw_version = str(form.get("version") or "")
-    if not raw_version.isdigit():
-        _ = gettext_for(request)
-        raise InputError(_("The page is too old: reload it and try again."))
+    version = form_version(form)
     changes = changes_from(draft.kind, draft_document(draft), form)
     status_code = 400
     try:
@@ -304,7 +302,7 @@ async def save_edit(
                 user,
                 reference,
                 Action.EDIT,
-                expected_version=int(raw_version),
+                expected_version=version,
                 payload=payload,
             )
     except ValidationError as invalid:
@@ -345,9 +343,5 @@ async def follow_up(
     carries over, linked to the preservation (the API's ``POST .../follow-up``)."""
     form = await request.form()
     user = _user(node, principal)
-    raw_version = str(form.get("version") or "")
-    _ = gettext_for(request)
-    if not raw_version.isdigit():
-        raise InputError(_("The page is too old: reload it and try again."))
-    result = service.follow_up(node, user, reference, expected_version=int(raw_version))
+    result = service.follow_up(node, user, reference, expected_version=form_version(form))
     return RedirectResponse(f"/requests/{result.mla.reference}?done=drafted", status_code=303)

@@ -389,7 +389,8 @@ def _step_of(path_part: str) -> Action:
     return action
 
 
-def _version(form: FormData) -> int:
+def form_version(form: FormData) -> int:
+    """The version of the request the form's page showed (its steps are checked against it)."""
     text = _text(form, "version", 9)
     if not text.isdigit():
         # Without it the step could not be checked against the page the user read.
@@ -404,7 +405,7 @@ def _take(node: Node, principal: Principal, reference: str, action: Action, form
         message = "tick the box to confirm this step; nothing was done"
         raise InputError(message, problems=[Problem(message, field="confirm")])
     user = service.user_for_principal(node, principal)
-    version = _version(form)
+    version = form_version(form)
     to_payload = _PAYLOADS.get(action)
     payload = to_payload(form, user, node.clock.now()) if to_payload is not None else None
     service.take_step(

@@ -512,6 +512,12 @@ def _inbox_visibility(node: Node, user: User) -> tuple[Visibility, bool] | None:
     )
 
 
+def _reader_visibility(node: Node, user: User) -> tuple[Visibility, bool] | None:
+    """:func:`_inbox_visibility` for a reader of the 24/7 view (refused without the role)."""
+    _require_inbox_role(user, INBOX_READERS, "read the 24/7 view")
+    return _inbox_visibility(node, user)
+
+
 def _visible_item(node: Node, session: Session, user: User, envelope_id: str) -> store.InboxItem:
     seen = _inbox_visibility(node, user)
     item = None
@@ -533,8 +539,7 @@ def inbox_view(
     of :func:`hanoix.requests.check_visible`, applied by the store as
     :func:`hanoix.store.requests.visible_to`): a restricted request's messages only to its
     handling authority. ``pending_only`` leaves out those already marked seen."""
-    _require_inbox_role(user, INBOX_READERS, "read the 24/7 view")
-    seen = _inbox_visibility(node, user)
+    seen = _reader_visibility(node, user)
     if seen is None:
         return []
     visibility, unlinked = seen
@@ -564,8 +569,7 @@ def pending_inbox_ids(node: Node, user: User, *, limit: int = 100) -> list[str]:
     """The envelope ids of :func:`inbox_view`'s pending messages for ``user``, in its order,
     read without the messages: a desk asks every second whether its list changed, and most
     of the time it has not."""
-    _require_inbox_role(user, INBOX_READERS, "read the 24/7 view")
-    seen = _inbox_visibility(node, user)
+    seen = _reader_visibility(node, user)
     if seen is None:
         return []
     visibility, unlinked = seen
