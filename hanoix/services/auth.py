@@ -674,12 +674,21 @@ def resume_session(
     session: Session, clock: Clock, session_id: str, policy: CredentialPolicy = DEFAULT_POLICY
 ) -> Principal:
     """The user of a live session; sessions end after their lifetime or when left idle."""
-    row = session.get(SessionRow, _digest(session_id))
+    # One query for the session, its user and their authority (every page and API call
+    # asks): the authority is then in the session's identity map for _principal.
+    found = session.execute(
+        select(SessionRow, UserRow, AuthorityRow)
+        .join(UserRow, UserRow.id == SessionRow.user_id)
+        .outerjoin(AuthorityRow, AuthorityRow.code == UserRow.authority_code)
+        .where(SessionRow.id_hash == _digest(session_id))
+    ).first()
     now = clock.now()
-    if row is None or row.expires_at <= now or now - row.last_seen_at > SESSION_IDLE_LIMIT:
+    if found is None:
         raise AuthenticationError("your session has ended: sign in again")
-    user = session.get(UserRow, row.user_id)
-    if user is None or not user.active:
+    row, user, _authority = found
+    if row.expires_at <= now or now - row.last_seen_at > SESSION_IDLE_LIMIT:
+        raise AuthenticationError("your session has ended: sign in again")
+    if not user.active:
         raise AuthenticationError("your session has ended: sign in again")
     if now - row.last_seen_at >= SESSION_TOUCH_INTERVAL:
         row.last_seen_at = now

@@ -60,6 +60,7 @@ from hanoix.requests import (
     Status,
     UseAction,
     User,
+    ValidationReport,
     authorise,
     not_found,
 )
@@ -604,30 +605,68 @@ def received_evidence(node: Node, user: User, reference: str) -> list[ReceivedEv
         if request is None:
             raise not_found(reference)
         authorise(user, Action.READ_CONTENT, request)
-        federation = node.federation
-        directory = federation.directory(session)
-        found = []
-        for row in inbox_for_request(session, reference, PACKAGE):
-            payload = json.loads(row.payload)
-            entry = directory.node(row.sender) if directory is not None else None
-            if entry is None or entry.state != request.counterpart.state:
-                continue
-            transfer = get_transfer(session, str(payload["transfer"]))
-            if transfer is None or transfer.blob_key is None:
-                continue
-            found.append(
-                ReceivedEvidence(
-                    reference,
-                    str(payload["package_id"]),
-                    str(payload["sha256"]),
-                    int(payload["size"]),
-                    row.sender,
-                    row.received_at,
-                    row.envelope_id,
-                    transfer.blob_key,
-                )
+        return _received_in(node, session, request)
+
+
+def _received_in(
+    node: Node, session: Session, request: CooperationRequest
+) -> list[ReceivedEvidence]:
+    reference = str(request.reference)
+    rows = inbox_for_request(session, reference, PACKAGE)
+    if not rows:  # most requests: no need to read the directory
+        return []
+    directory = node.federation.directory(session)
+    found = []
+    for row in rows:
+        payload = json.loads(row.payload)
+        entry = directory.node(row.sender) if directory is not None else None
+        if entry is None or entry.state != request.counterpart.state:
+            continue
+        transfer = get_transfer(session, str(payload["transfer"]))
+        if transfer is None or transfer.blob_key is None:
+            continue
+        found.append(
+            ReceivedEvidence(
+                reference,
+                str(payload["package_id"]),
+                str(payload["sha256"]),
+                int(payload["size"]),
+                row.sender,
+                row.received_at,
+                row.envelope_id,
+                transfer.blob_key,
             )
+        )
     return found
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """Everything a request's reader may know of it at once: the request with its deadlines
+    and open steps, its custody history with proofs, the evidence received for it and, for a
+    draft, what it still lacks (``gaps``)."""
+
+    shown: service.Shown
+    history: service.History
+    received: list[ReceivedEvidence]
+    gaps: ValidationReport | None
+
+
+def dossier(node: Node, user: User, reference: str) -> Dossier:
+    """:func:`~hanoix.services.requests.show`, :func:`~hanoix.services.requests.history`,
+    :func:`received_evidence` and, for a draft,
+    :func:`~hanoix.services.requests.validate_request`, with the same permission checks (to read
+    the contents and the history), from one read of the request: what its page shows."""
+    now = node.clock.now()
+    with node.reading() as session:
+        request = service.load_authorised(session, user, reference, Action.READ_CONTENT)
+        authorise(user, Action.READ_HISTORY, request)
+        shown = service.shown_in(session, user, request, now)
+        stored = request_store.steps(session, request.id)
+        received = _received_in(node, session, request)
+        draft = request.status is Status.DRAFT
+        gaps = service.validation_in(session, request, now) if draft else None
+    return Dossier(shown, service.proved_history(node, request, stored), received, gaps)
 
 
 def open_evidence(

@@ -142,10 +142,12 @@ __all__ = [
     "history",
     "list_requests",
     "load_authorised",
+    "proved_history",
     "record_counterpart_step",
     "register",
     "require_role",
     "show",
+    "shown_in",
     "state_profile",
     "state_zone",
     "status_counts",
@@ -155,6 +157,7 @@ __all__ = [
     "validate_document",
     "validate_draft",
     "validate_request",
+    "validation_in",
 ]
 
 #: How long the answer to a creation is kept for its Idempotency-Key.
@@ -680,11 +683,13 @@ def show(node: Node, user: User, reference: str) -> Shown:
     """The request with its contents (personal data: only for those allowed to read it)."""
     now = node.clock.now()
     with node.unit_of_work() as session:
-        request = _load_visible(session, user, reference)
-        authorise(user, Action.READ_CONTENT, request)
-        others = (
-            store.follow_ups_of(session, str(request.reference)) if request.preservation else []
-        )
+        request = load_authorised(session, user, reference, Action.READ_CONTENT)
+        return shown_in(session, user, request, now)
+
+
+def shown_in(session: Session, user: User, request: CooperationRequest, now: datetime) -> Shown:
+    """:func:`show` for a request already loaded and authorised in ``session``."""
+    others = store.follow_ups_of(session, str(request.reference)) if request.preservation else []
     statuses = deadlines_due([request, *others], now)
     own = [s for s in statuses if s.deadline.request_id == request.id]
     return Shown(request, own, open_steps(user, request))
@@ -694,9 +699,13 @@ def validate_request(node: Node, user: User, reference: str) -> ValidationReport
     """Validate the current version of a stored request (the report names that version)."""
     now = node.clock.now()
     with node.unit_of_work() as session:
-        request = _load_visible(session, user, reference)
-        authorise(user, Action.READ_CONTENT, request)
-        return _validate(session, request, now)
+        request = load_authorised(session, user, reference, Action.READ_CONTENT)
+        return validation_in(session, request, now)
+
+
+def validation_in(session: Session, request: CooperationRequest, at: datetime) -> ValidationReport:
+    """:func:`validate_request` for a request already loaded and authorised in ``session``."""
+    return _validate(session, request, at)
 
 
 def list_requests(
@@ -842,9 +851,13 @@ def history(node: Node, user: User, reference: str) -> History:
     not verify), and ``entry_matches`` says the stored event hashes to the proved leaf.
     """
     with node.unit_of_work() as session:
-        request = _load_visible(session, user, reference)
-        authorise(user, Action.READ_HISTORY, request)
+        request = load_authorised(session, user, reference, Action.READ_HISTORY)
         stored = store.steps(session, request.id)
+    return proved_history(node, request, stored)
+
+
+def proved_history(node: Node, request: CooperationRequest, stored: list[StoredStep]) -> History:
+    """:func:`history` for a request already authorised, from its stored steps."""
     ledger = node.custody_ledger
     # Every step against the same tree, read once: one proof each, one checkpoint for all.
     proofs = ledger.prove_inclusions([step.ledger_index for step in stored])

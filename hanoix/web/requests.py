@@ -36,7 +36,6 @@ from hanoix.requests import (
     PreservationExtension,
     Refusal,
     RequestReference,
-    Status,
     UseAction,
     UseCondition,
     UseOnlyForProceeding,
@@ -151,10 +150,9 @@ def _time_left(left: timedelta | None, language: str) -> str:
 
 def _page_context(request: Request, node: Node, principal: Principal, reference: str) -> Any:
     user = service.user_for_principal(node, principal)
-    shown = service.show(node, user, reference)
+    read = exchange.dossier(node, user, reference)
+    shown, history, received = read.shown, read.history, read.received
     found = shown.request
-    history = service.history(node, user, reference)
-    received = exchange.received_evidence(node, user, reference)
     notes = {entry.seq: entry for entry in found.history}
     language = language_of(request)
     deadlines = [
@@ -182,7 +180,7 @@ def _page_context(request: Request, node: Node, principal: Principal, reference:
     kind = found.kind
     # A draft's page says what it still lacks (the drafting form promises it), through the
     # validation that submit, approve and send apply.
-    gaps = service.validate_request(node, user, reference) if found.status is Status.DRAFT else None
+    gaps = read.gaps
     grounds = rulebook.spec(kind).refusal_grounds
     conditions = [
         {"view": condition_view(c), "text": c.describe(), "article": str(c.article)}

@@ -130,6 +130,17 @@ def test_evidence_returned_for_a_request_is_verified_attached_and_opens(
     aut_examiner = service.user_named(a.node, "examiner")
     received = exchange.received_evidence(a.node, aut_examiner, reference)
     assert [r.package_id for r in received] == [sent.package_id]
+    # The request's page reads it all at once: the same as each call on its own.
+    read = exchange.dossier(a.node, aut_examiner, reference)
+    assert read.received == received and read.gaps is None
+    assert read.shown == service.show(a.node, aut_examiner, reference)
+    assert read.history == service.history(a.node, aut_examiner, reference)
+    with pytest.raises(NotFoundError):
+        exchange.dossier(a.node, service.user_named(a.node, "examiner"), "AUT-2026-999999")
+    drafter = service.user_named(a.node, "drafter")
+    fresh = service.create(a.node, drafter, draft()).request.reference
+    gaps = exchange.dossier(a.node, drafter, str(fresh)).gaps
+    assert gaps == service.validate_request(a.node, drafter, str(fresh))
     copy = tmp_path / "copy.hxp"
     exchange.export_evidence(a.node, aut_examiner, reference, sent.package_id, copy)
     assert verify_file(copy, node=a.node).package_id == sent.package_id
