@@ -140,6 +140,7 @@ __all__ = [
     "drafting_check",
     "follow_up",
     "history",
+    "list_and_count",
     "list_requests",
     "load_authorised",
     "proved_history",
@@ -150,7 +151,6 @@ __all__ = [
     "shown_in",
     "state_profile",
     "state_zone",
-    "status_counts",
     "take_step",
     "user_for_principal",
     "user_named",
@@ -719,6 +719,33 @@ def list_requests(
 ) -> Page:
     """A page of the requests ``user`` may see, newest first (or by next deadline, the most
     overdue first: ``order="deadline"``); ``cursor`` continues a list in the same order."""
+    return _listed(node, user, filters, limit, cursor, order, counted=False)[0]
+
+
+def list_and_count(
+    node: Node,
+    user: User,
+    filters: ListFilter,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    order: str = "newest",
+) -> tuple[Page, dict[str, int]]:
+    """:func:`list_requests`, and how many requests ``user`` may see match ``filters`` in each
+    status (the status filter itself aside): a list with the counts beside it."""
+    return _listed(node, user, filters, limit, cursor, order, counted=True)
+
+
+def _listed(
+    node: Node,
+    user: User,
+    filters: ListFilter,
+    limit: int,
+    cursor: str | None,
+    order: str,
+    *,
+    counted: bool,
+) -> tuple[Page, dict[str, int]]:
     authority = require_role(user, Action.VIEW)
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(
@@ -728,23 +755,14 @@ def list_requests(
     if order not in LIST_ORDERS:
         message = f"order: one of {', '.join(LIST_ORDERS)}, not {order!r}"
         raise InputError(message, problems=[Problem(message, field="order")])
-    with node.reading() as session:  # one query: its own snapshot is the page's
-        return store.list_requests(
-            session,
-            Visibility(authority.state, authority.code),
-            filters,
-            limit=limit,
-            cursor=cursor,
-            order=order,
-        )
-
-
-def status_counts(node: Node, user: User, filters: ListFilter) -> dict[str, int]:
-    """How many requests ``user`` may see match ``filters`` in each status (the status filter
-    itself aside): the counts beside a list."""
-    authority = require_role(user, Action.VIEW)
+    visibility = Visibility(authority.state, authority.code)
+    # Each statement is its own snapshot: the page's (and the counts') own.
     with node.reading() as session:
-        return store.count_by_status(session, Visibility(authority.state, authority.code), filters)
+        page = store.list_requests(
+            session, visibility, filters, limit=limit, cursor=cursor, order=order
+        )
+        counts = store.count_by_status(session, visibility, filters) if counted else {}
+    return page, counts
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ running. Saving creates the draft through the same service as ``POST /api/v1/req
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
@@ -122,16 +124,30 @@ def _values(form: DraftingForm, document: Mapping[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def _state_names(form: DraftingForm) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for field in form.fields:
-        if field.widget is Widget.STATE:
-            for code in field.options:
-                try:
-                    names[code] = lookup(code).name
-                except InputError:
-                    names[code] = code
-    return names
+def _options(field: FormField, value: object) -> Markup:
+    """A select's options, ``value``'s selected: a State field has some 190, made once."""
+    chosen = value if isinstance(value, str) else None
+    tags = _option_tags(field.options, field.widget is Widget.STATE)
+    return Markup("").join(
+        _OPTION_SELECTED.format(code, label) if code == chosen else tag for code, label, tag in tags
+    )
+
+
+_OPTION = Markup('<option value="{}">{}</option>')
+_OPTION_SELECTED = Markup('<option value="{}" selected>{}</option>')
+
+
+@lru_cache(maxsize=64)
+def _option_tags(options: tuple[str, ...], states: bool) -> tuple[tuple[str, str, Markup], ...]:
+    labelled = ((o, f"{_state_name(o)} ({o})" if states else o) for o in options)
+    return tuple((code, label, _OPTION.format(code, label)) for code, label in labelled)
+
+
+def _state_name(code: str) -> str:
+    try:
+        return lookup(code).name
+    except InputError:
+        return code
 
 
 def _check_context(node: Node, user: User, document: Mapping[str, Any]) -> dict[str, Any]:
@@ -158,7 +174,7 @@ def _form_page(
     context = {
         "form": form,
         "values": _values(form, document),
-        "state_names": _state_names(form),
+        "options": _options,
         "field_id": field_id,
         "carried": carried,
         "editing": editing,

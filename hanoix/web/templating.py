@@ -12,6 +12,7 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import jinja2
@@ -99,7 +100,21 @@ def environment(language: str) -> Jinja2Templates:
     templates.env.globals["language"] = language
     templates.env.globals["direction"] = "rtl" if i18n.is_right_to_left(language) else "ltr"
     templates.env.globals["desk_links"] = desk_links
+    templates.env.globals["static"] = static
     return templates
+
+
+@jinja2.pass_context
+def static(context: jinja2.runtime.Context, path: str) -> str:
+    """The path of one of the node's own static files (``/static/...``, under the root path
+    the node is served at): what url_for('static', ...) gives, without searching the routes
+    on every page."""
+    return _static_path(context["request"].scope.get("root_path", ""), path)
+
+
+@lru_cache(maxsize=256)
+def _static_path(root_path: str, path: str) -> str:
+    return f"{root_path}/static/{quote(path)}"
 
 
 def may(roles: frozenset[str], action: str) -> bool:

@@ -543,7 +543,7 @@ def inbox_view(
     if seen is None:
         return []
     visibility, unlinked = seen
-    with node.unit_of_work() as session:
+    with node.reading() as session:  # one query
         items = store.list_inbox(
             session, visibility, unlinked=unlinked, pending_only=pending_only, limit=limit
         )
