@@ -19,3 +19,11 @@ if [ ! -x /usr/lib/chromium/chromium ] && [ -n "${CI:-}" ]; then
   apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null
 fi
+
+# The request letters' tests (tests/letters) read PDFs with poppler-utils (pdftotext, pdfinfo,
+# pdfdetach, pdffonts, pdfsig); they skip without them on a developer's machine.
+if ! command -v pdftotext >/dev/null 2>&1 && [ -n "${CI:-}" ]; then
+  echo "test-setup: installing poppler-utils for the letters' tests"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends poppler-utils >/dev/null
+fi

@@ -398,6 +398,7 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # --- requests: one request (reading) ---
     ("GET", "/api/v1/requests/{reference}"): (out("draft"), expect("DAOEUX", admin=404)),
     ("GET", "/api/v1/requests/{reference}/history"): (out("sent"), expect("DAOEUX", admin=404)),
+    ("GET", "/api/v1/requests/{reference}/letter"): (out("draft"), expect("DAOEUX", admin=404)),
     ("GET", "/api/v1/requests/{reference}/validation"): (
         out("draft"),
         expect("DAOEUX", admin=404),
