@@ -70,3 +70,15 @@ def embedded_document(pdf: bytes) -> bytes:
     if len(files) != 1:
         raise InputError(f"a letter embeds {FILE_NAME} only; this PDF embeds {sorted(files)}")
     return files[FILE_NAME]
+
+
+def keywords(pdf: bytes) -> str:
+    """The document's keywords (its information dictionary): where a letter repeats the text
+    of its QR code."""
+    reader = open_pdf(pdf)
+    try:
+        info = reader.trailer_view.get("/Info")
+        value = info.get_object().get("/Keywords") if info is not None else None
+    except (PdfError, KeyError, TypeError, ValueError) as error:
+        raise InputError(f"the PDF's information dictionary cannot be read: {error}") from None
+    return "" if value is None else str(value)

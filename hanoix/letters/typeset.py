@@ -63,8 +63,11 @@ def typeset(
                 "letter": json.dumps(words, ensure_ascii=False),
                 "document": attachment.decode("utf-8"),
                 "qr": qr_svg(qr_payload),
+                # The QR code's text in the document's keywords too (signed with the rest),
+                # for a verifier that reads no images.
+                "qr_text": qr_payload,
             },
-            timestamp=issued_at,
+            timestamp=issued_at.replace(microsecond=0),
         )
     except typst.TypstError as error:
         # A defect of the template or a font, not of the request: say what Typst said.

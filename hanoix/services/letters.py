@@ -9,19 +9,29 @@ network (:func:`hanoix.services.exchange.incoming_from_document`).
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from hanoix.errors import InputError
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from hanoix.errors import InputError, VerificationError
+from hanoix.federation.directory import Directory
+from hanoix.federation.transport import TLS_KEY_FILE
 from hanoix.letters import attachment as letter_attachment
+from hanoix.letters import reading, signing
 from hanoix.letters.compose import Parties, compose
-from hanoix.letters.reading import embedded_document
 from hanoix.letters.typeset import typeset
 from hanoix.letters.wording import languages, wording
 from hanoix.requests import Action, CooperationRequest, Side, User
 from hanoix.services import auth
 from hanoix.services import requests as service
 from hanoix.services.node import Node
+
+
+class LetterNotVerifiedError(VerificationError):
+    """A letter whose checks do not all hold (exit 1; HTTP 422)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +113,202 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
         qr_payload=letter_attachment.qr_payload(str(request.reference), sha256),
         issued_at=now,
     )
+    if not draft:
+        pdf = _signed(node, pdf, request)
     return IssuedLetter(str(request.reference), words.code, draft, sha256, pdf)
+
+
+def _signed(node: Node, pdf: bytes, request: CooperationRequest) -> bytes:
+    """``pdf`` signed with the node's certificate (the one its directory entry lists)."""
+    identity = node.federation.identity()
+    return signing.sign(
+        pdf,
+        key_pem=node.keys.read_private(TLS_KEY_FILE),
+        certificate_pem=identity.tls.certificate_pem.encode("ascii"),
+        reason=f"Request {request.reference} issued by {request.handled_by}",
+        location=request.requesting.state,
+    )
+
+
+# --- verifying ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of a letter: its name, whether it holds, and what was found."""
+
+    name: str
+    holds: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"check": self.name, "holds": self.holds, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class LetterVerification:
+    """Every check of a letter, run whatever the others found (docs/letters.md, Verifying)."""
+
+    reference: str
+    authority: str
+    sha256: str
+    checks: tuple[Check, ...]
+
+    @property
+    def failures(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if not c.holds)
+
+    @property
+    def verified(self) -> bool:
+        return not self.failures
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "reference": self.reference,
+            "authority": self.authority,
+            "sha256": self.sha256,
+            "verified": self.verified,
+            "checks": [c.as_dict() for c in self.checks],
+        }
+
+
+def _qr_check(pdf: bytes, embedded: letter_attachment.Attachment) -> Check:
+    expected = letter_attachment.qr_payload(embedded.reference, embedded.sha256)
+    stated = reading.keywords(pdf)
+    if hmac.compare_digest(stated.encode(), expected.encode()):
+        return Check(
+            "qr-digest",
+            True,
+            f"the QR code names {embedded.reference} and sha256 "
+            f"{embedded.sha256}, the embedded document's",
+        )
+    return Check(
+        "qr-digest",
+        False,
+        "swapped attachment: the embedded document's SHA-256 is "
+        f"{embedded.sha256}, not the one the QR code carries ({stated or 'none'})",
+    )
+
+
+def _signature_checks(facts: signing.SignatureFacts | None) -> list[Check]:
+    if facts is None:
+        return [Check("signature", False, "the letter carries no signature")]
+    checks = []
+    if facts.intact and facts.valid:
+        checks.append(Check("signature", True, "the PAdES signature holds over the signed bytes"))
+    elif not facts.intact:
+        checks.append(
+            Check(
+                "signature",
+                False,
+                "altered after signing: the signed bytes no longer have the digest signed "
+                f"({facts.summary})",
+            )
+        )
+    else:
+        checks.append(Check("signature", False, f"the signature does not verify ({facts.summary})"))
+    if facts.whole_file and facts.count == 1:
+        checks.append(Check("unchanged", True, "the signature covers the whole file"))
+    else:
+        checks.append(
+            Check(
+                "unchanged",
+                False,
+                "changed after signing: the file has bytes (an update, another signature) "
+                "the signature does not cover",
+            )
+        )
+    return checks
+
+
+def _signer_checks(
+    directory: Directory | None,
+    facts: signing.SignatureFacts | None,
+    embedded: letter_attachment.Attachment,
+) -> list[Check]:
+    if facts is None:
+        return []
+    if directory is None:
+        return [
+            Check(
+                "signer",
+                False,
+                "no directory of nodes to check the signer against: import one with "
+                "'hanoix directory import FILE'",
+            )
+        ]
+    state = embedded.reference[:3]
+    listed = [
+        entry
+        for entry in directory.nodes
+        if any(
+            hmac.compare_digest(_der_of(pem_text), facts.certificate_der)
+            for pem_text in entry.tls_certificates
+        )
+    ]
+    serving = [
+        entry
+        for entry in listed
+        if entry.state == state and any(a.code == embedded.authority for a in entry.authorities)
+    ]
+    if not serving:
+        whose = ", ".join(f"{e.origin} ({e.state})" for e in listed) or "no node"
+        return [
+            Check(
+                "signer",
+                False,
+                f"wrong signer: the certificate is {whose}'s in directory serial "
+                f"{directory.serial}, not that of a node of {state} serving {embedded.authority}",
+            )
+        ]
+    checks = [
+        Check(
+            "signer",
+            True,
+            f"signed by {serving[0].origin}, {state}'s node serving {embedded.authority} "
+            f"(directory serial {directory.serial})",
+        )
+    ]
+    certificate = x509.load_der_x509_certificate(facts.certificate_der)
+    at = facts.signed_at
+    if at is None:
+        checks.append(Check("certificate", False, "the signature states no signing time"))
+    elif not certificate.not_valid_before_utc <= at <= certificate.not_valid_after_utc:
+        checks.append(
+            Check(
+                "certificate",
+                False,
+                f"stale certificate: valid {certificate.not_valid_before_utc.isoformat()} to "
+                f"{certificate.not_valid_after_utc.isoformat()}, signed {at.isoformat()}",
+            )
+        )
+    else:
+        checks.append(Check("certificate", True, f"valid when the letter was signed ({at})"))
+    return checks
+
+
+def _der_of(pem_text: str) -> bytes:
+    return x509.load_pem_x509_certificate(pem_text.encode("ascii")).public_bytes(
+        serialization.Encoding.DER
+    )
+
+
+def verify(node: Node, pdf: bytes) -> LetterVerification:
+    """Every check of letter ``pdf``: its embedded document against the QR code's digest, the
+    PAdES signature, and the signer against this node's directory of nodes. InputError for a
+    PDF that is not a letter."""
+    embedded = letter_attachment.decode(reading.embedded_document(pdf))
+    checks = [_qr_check(pdf, embedded)]
+    if embedded.draft:
+        checks.append(Check("issued", False, "a DRAFT letter: not approved, not signed"))
+    facts = signing.read_signature(pdf)
+    checks += _signature_checks(facts)
+    with node.unit_of_work() as session:
+        directory = node.federation.directory(session)
+    checks += _signer_checks(directory, facts, embedded)
+    return LetterVerification(
+        embedded.reference, embedded.authority, embedded.sha256, tuple(checks)
+    )
 
 
 def import_letter(node: Node, user: User, pdf: bytes) -> CooperationRequest:
@@ -112,12 +317,16 @@ def import_letter(node: Node, user: User, pdf: bytes) -> CooperationRequest:
     and nothing is registered."""
     from hanoix.services import exchange
 
-    embedded = letter_attachment.decode(embedded_document(pdf))
+    embedded = letter_attachment.decode(reading.embedded_document(pdf))
     if embedded.draft:
         raise InputError(
             f"this letter of {embedded.reference} is a DRAFT (not approved, not signed): "
             "only an issued letter can be imported"
         )
+    checked = verify(node, pdf)
+    if not checked.verified:
+        failed = "; ".join(f"{c.name}: {c.detail}" for c in checked.failures)
+        raise LetterNotVerifiedError(f"the letter does not verify, nothing imported: {failed}")
     authority = service.require_role(user, Action.REGISTER)
     incoming = exchange.incoming_from_document(
         authority.state, embedded.reference, embedded.document, authority.code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -12,6 +13,10 @@ import pytest
 
 from hanoix.clock import FixedClock
 from hanoix.config import load_settings
+from hanoix.evidence import keys as keyfiles
+from hanoix.evidence.keys import SigningKey
+from hanoix.federation.directory import Directory, sign_directory
+from hanoix.federation.settings import trust_file
 from hanoix.services.node import Node
 from tests.services.requests_world import populate
 
@@ -29,6 +34,17 @@ def pdf_text(path: Path) -> str:
     return " ".join(poppler("pdftotext", str(path), "-").split())
 
 
+def pdfa_identification(path: Path) -> tuple[str, str]:
+    """The PDF/A part and conformance the file's XMP metadata declares (as elements, as Typst
+    writes them, or as attributes, as pyHanko rewrites them when it signs)."""
+    meta = poppler("pdfinfo", "-meta", str(path))
+    found = []
+    for name in ("part", "conformance"):
+        match = re.search(rf'pdfaid:{name}(?:>|=")([^<"]+)', meta)
+        found.append(match.group(1) if match else "")
+    return found[0], found[1]
+
+
 def folded(text: str) -> str:
     return " ".join(text.split())
 
@@ -40,9 +56,23 @@ def world_node(tmp_path: Path) -> Iterator[Node]:
 
 
 @pytest.fixture
-def receiving_node(tmp_path: Path) -> Iterator[Node]:
-    """Viet Nam's node, which receives a letter."""
-    yield from _node(tmp_path / "vnm", "VNM")
+def receiving_node(world_node: Node, tmp_path: Path) -> Iterator[Node]:
+    """Viet Nam's node, which receives a letter; both nodes hold a directory that lists both."""
+    for node in _node(tmp_path / "vnm", "VNM"):
+        publish_directory(world_node, node)
+        yield node
+
+
+def publish_directory(*nodes: Node, serial: int = 1) -> SigningKey:
+    """A directory authority's directory of ``nodes``, in force on each of them."""
+    authority, _ = keyfiles.generate("directory", None)
+    entries = tuple(node.federation.own_entry() for node in nodes)
+    directory = Directory(serial=serial, issued=nodes[0].clock.now(), nodes=entries)
+    data = sign_directory(directory, authority)
+    for node in nodes:
+        trust_file(node.settings).write_text(keyfiles.dump_public(authority.public), "utf-8")
+        node.federation.import_directory(data)
+    return authority
 
 
 def _node(home: Path, state: str) -> Iterator[Node]:

@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 import pytest
+import typst
 from babel.messages.pofile import read_po
 
 from hanoix.convention import RequestKind, kind_spec
@@ -18,8 +19,15 @@ from hanoix.letters.wording import catalogue_file, wording
 from hanoix.services import letters
 from hanoix.services import requests as service
 from hanoix.services.node import Node
-from tests.letters.conftest import folded, pdf_text, poppler
+from tests.letters.conftest import folded, pdf_text, pdfa_identification, poppler
 from tests.services.requests_world import outgoing, user
+
+
+def _plain_pdf() -> bytes:
+    """A PDF that is not a letter (no attachment)."""
+    pdf = typst.Compiler(ignore_system_fonts=True).compile(b"= Hello", format="pdf")
+    assert isinstance(pdf, bytes)
+    return pdf
 
 
 def _write(tmp_path: Path, name: str, pdf: bytes) -> Path:
@@ -30,8 +38,10 @@ def _write(tmp_path: Path, name: str, pdf: bytes) -> Path:
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_a_letter_of_every_kind_has_every_heading_in_its_language(
-    world_node: Node, tmp_path: Path, language: str
+    world_node: Node, tmp_path: Path, language: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The words are checked here, the signature in test_signed_letters.py.
+    monkeypatch.setattr(letters, "_signed", lambda _node, pdf, _request: pdf)
     words = wording(language)
     for kind in RequestKind:
         request = outgoing(world_node, "approved", kind)
@@ -93,9 +103,7 @@ def test_the_letter_is_pdf_a_3_and_embeds_the_canonical_document(
     request = outgoing(world_node, "approved")
     issued = letters.issue(world_node, user(world_node, "editor"), str(request.reference))
     path = _write(tmp_path, "letter.pdf", issued.pdf)
-    meta = poppler("pdfinfo", "-meta", str(path))
-    assert "<pdfaid:part>3</pdfaid:part>" in meta
-    assert "<pdfaid:conformance>B</pdfaid:conformance>" in meta
+    assert pdfa_identification(path) == ("3", "B")
     assert "request.json" in poppler("pdfdetach", "-list", str(path))
     embedded = attachment.decode(embedded_document(issued.pdf))
     assert embedded.sha256 == issued.sha256
@@ -123,7 +131,7 @@ def test_import_letter_registers_the_request_the_network_would(
     ("damage", "message"),
     [
         (lambda pdf: b"not a pdf", "not a PDF"),
-        (lambda pdf: pdf.replace(b"request.json", b"request.jsoo"), "embeds no request.json"),
+        (lambda pdf: _plain_pdf(), "embeds no request.json"),
     ],
 )
 def test_import_refuses_what_is_not_a_letter_and_imports_nothing(

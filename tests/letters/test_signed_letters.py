@@ -1,0 +1,163 @@
+"""Signed letters: the PAdES signature by the requesting node, checked by pyHanko and pdfsig,
+and every kind of tampering named by 'letter verify' and refused by 'import-letter'."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyhanko.pdf_utils.embed import EmbeddedFileObject, FileSpec, embed_file
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+from hanoix.errors import InputError, NotFoundError
+from hanoix.federation.transport import make_certificate
+from hanoix.letters import signing
+from hanoix.letters.reading import embedded_document
+from hanoix.services import letters
+from hanoix.services import requests as service
+from hanoix.services.node import Node
+from tests.letters.conftest import pdfa_identification, poppler
+from tests.services.requests_world import outgoing, user
+
+
+def _issued(node: Node, status: str = "approved") -> letters.IssuedLetter:
+    request = outgoing(node, status)
+    return letters.issue(node, user(node, "editor"), str(request.reference))
+
+
+def _failed(node: Node, pdf: bytes) -> dict[str, str]:
+    checked = letters.verify(node, pdf)
+    return {c.name: c.detail for c in checked.failures}
+
+
+def test_an_approved_request_gives_a_signed_letter_that_verifies(
+    world_node: Node, receiving_node: Node, tmp_path: Path
+) -> None:
+    issued = _issued(world_node)
+    facts = signing.read_signature(issued.pdf)
+    assert facts is not None and facts.intact and facts.valid and facts.whole_file
+    checked = letters.verify(receiving_node, issued.pdf)
+    assert checked.verified, checked.as_dict()
+    assert [c.name for c in checked.checks] == [
+        "qr-digest",
+        "signature",
+        "unchanged",
+        "signer",
+        "certificate",
+    ]
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(issued.pdf)
+    # A second validator: poppler's pdfsig (NSS) checks the same signature.
+    assert "Signature is Valid." in poppler("pdfsig", str(path))
+    # Signing appends an update: the letter is still PDF/A-3.
+    assert pdfa_identification(path) == ("3", "B")
+
+
+def test_a_draft_is_unsigned_and_does_not_verify(world_node: Node, receiving_node: Node) -> None:
+    issued = _issued(world_node, "draft")
+    assert signing.read_signature(issued.pdf) is None
+    failed = _failed(receiving_node, issued.pdf)
+    assert failed.keys() == {"issued", "signature"}
+
+
+def _altered_text(pdf: bytes) -> bytes:
+    at = pdf.index(b"Request for international cooperation")
+    return pdf[:at] + b"r" + pdf[at + 1 :]
+
+
+def _swapped_attachment(pdf: bytes) -> bytes:
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    forged = json.loads(embedded_document(pdf))
+    forged["document"]["proceeding"] = "another proceeding"
+    data = json.dumps(forged).encode()
+    embed_file(
+        writer,
+        FileSpec(
+            "request.json",
+            embedded_data=EmbeddedFileObject.from_file_data(writer, data),
+        ),
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("tamper", "named"),
+    [
+        (_altered_text, {"signature": "altered after signing"}),
+        (
+            _swapped_attachment,
+            {"qr-digest": "swapped attachment", "unchanged": "changed after signing"},
+        ),
+    ],
+)
+def test_tampering_is_named_and_nothing_is_imported(
+    world_node: Node,
+    receiving_node: Node,
+    tamper: Callable[[bytes], bytes],
+    named: dict[str, str],
+) -> None:
+    issued = _issued(world_node)
+    damaged = tamper(issued.pdf)
+    failed = _failed(receiving_node, damaged)
+    for name, words in named.items():
+        assert words in failed.get(name, ""), failed
+    clerk = user(receiving_node, "vnm-clerk")
+    with pytest.raises(letters.LetterNotVerifiedError, match="nothing imported"):
+        letters.import_letter(receiving_node, clerk, damaged)
+    with pytest.raises(NotFoundError):
+        service.show(receiving_node, clerk, issued.reference)
+
+
+def _stranger_signs(monkeypatch: pytest.MonkeyPatch, node: Node, *, age: timedelta) -> None:
+    """The letter signed with a certificate no directory lists (made ``age`` ago)."""
+    key_pem, cert_pem = make_certificate("stranger.invalid", node.clock.now() - age)
+
+    def signed(_node: Node, pdf: bytes, _request: Any) -> bytes:
+        return signing.sign(
+            pdf, key_pem=key_pem, certificate_pem=cert_pem, reason="forged", location="AUT"
+        )
+
+    monkeypatch.setattr(letters, "_signed", signed)
+
+
+def test_a_re_signature_by_another_key_is_a_wrong_signer(
+    world_node: Node, receiving_node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stranger_signs(monkeypatch, world_node, age=timedelta(0))
+    issued = _issued(world_node)
+    failed = _failed(receiving_node, issued.pdf)
+    assert failed.keys() == {"signer"}
+    assert "wrong signer" in failed["signer"]
+
+
+def test_a_second_signature_over_a_signed_letter_is_a_change_after_signing(
+    world_node: Node, receiving_node: Node
+) -> None:
+    issued = _issued(world_node)
+    key_pem, cert_pem = make_certificate("stranger.invalid", world_node.clock.now())
+    twice = signing.sign(
+        issued.pdf,
+        key_pem=key_pem,
+        certificate_pem=cert_pem,
+        reason="x",
+        location="AUT",
+        field_name="Another",
+    )
+    assert "changed after signing" in _failed(receiving_node, twice)["unchanged"]
+
+
+def test_without_a_directory_the_signer_cannot_be_checked(world_node: Node) -> None:
+    issued = _issued(world_node)
+    assert "no directory of nodes" in _failed(world_node, issued.pdf)["signer"]
+
+
+def test_a_pdf_that_is_not_a_letter_is_unusable_input(receiving_node: Node) -> None:
+    with pytest.raises(InputError, match="not a PDF"):
+        letters.verify(receiving_node, b"hello")
