@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +30,9 @@ from hanoix.requests import CooperationRequest
 FORMAT = "hanoix-request-letter"
 VERSION = 1
 FILE_NAME = "request.json"
-#: The QR code's text: ``HANOIX-LETTER:1:<reference>:sha256:<hex>``.
+#: The QR code's text: ``HANOIX-LETTER:1:<reference>:sha256:<hex>``, and for an issued letter
+#: ``:log:<index>:<size>:<root hex>``, the custody ledger's entry of the issue and the signed
+#: checkpoint (tree size and root) that includes it.
 QR_PREFIX = f"HANOIX-LETTER:{VERSION}:"
 #: A letter's attachment is a request's text (at most a few hundred kilobytes, as the request
 #: size limits allow) and its envelope: more is not a letter of this node's.
@@ -66,8 +69,47 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def qr_payload(reference: str, sha256: str) -> str:
-    return f"{QR_PREFIX}{reference}:sha256:{sha256}"
+@dataclass(frozen=True)
+class LedgerMark:
+    """Where the custody ledger records a letter's issue: the entry, and the checkpoint (tree
+    size and root hash) of the requesting node's log that includes it."""
+
+    index: int
+    size: int
+    root_hex: str
+
+
+def qr_payload(reference: str, sha256: str, ledger: LedgerMark | None = None) -> str:
+    text = f"{QR_PREFIX}{reference}:sha256:{sha256}"
+    if ledger is not None:
+        text += f":log:{ledger.index}:{ledger.size}:{ledger.root_hex}"
+    return text
+
+
+@dataclass(frozen=True)
+class QrText:
+    """The QR code's text as read."""
+
+    reference: str
+    sha256: str
+    ledger: LedgerMark | None
+
+
+_QR = re.compile(
+    r"^HANOIX-LETTER:1:(?P<ref>[A-Z]{3}-[0-9]{4}-[0-9]{6,}):sha256:(?P<sha>[0-9a-f]{64})"
+    r"(?::log:(?P<index>[0-9]{1,18}):(?P<size>[0-9]{1,18}):(?P<root>[0-9a-f]{64}))?$"
+)
+
+
+def read_qr(text: str) -> QrText | None:
+    """The QR code's text read; ``None`` when it is not a letter's."""
+    match = _QR.match(text.strip())
+    if match is None:
+        return None
+    ledger = None
+    if match["index"] is not None:
+        ledger = LedgerMark(int(match["index"]), int(match["size"]), match["root"])
+    return QrText(match["ref"], match["sha"], ledger)
 
 
 def decode(data: bytes) -> Attachment:

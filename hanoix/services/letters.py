@@ -15,17 +15,19 @@ from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from sqlalchemy.orm import Session
 
 from hanoix.errors import InputError, VerificationError
 from hanoix.federation.directory import Directory
 from hanoix.federation.transport import TLS_KEY_FILE
+from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.letters import attachment as letter_attachment
 from hanoix.letters import reading, signing
 from hanoix.letters.compose import Parties, compose
 from hanoix.letters.typeset import typeset
 from hanoix.letters.wording import languages, wording
 from hanoix.requests import Action, CooperationRequest, Side, User
-from hanoix.services import auth
+from hanoix.services import auth, custody
 from hanoix.services import requests as service
 from hanoix.services.node import Node
 
@@ -44,6 +46,7 @@ class IssuedLetter:
     draft: bool
     sha256: str
     pdf: bytes
+    ledger: letter_attachment.LedgerMark | None = None
 
     @property
     def file_name(self) -> str:
@@ -57,6 +60,13 @@ class IssuedLetter:
             "draft": self.draft,
             "sha256": self.sha256,
             "size": len(self.pdf),
+            "ledger": None
+            if self.ledger is None
+            else {
+                "index": self.ledger.index,
+                "tree_size": self.ledger.size,
+                "root_hash": self.ledger.root_hex,
+            },
         }
 
 
@@ -107,15 +117,49 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
     )
     document = letter_attachment.encode(request, now, draft=draft)
     sha256 = letter_attachment.digest(document)
-    pdf = typeset(
-        text,
-        attachment=document,
-        qr_payload=letter_attachment.qr_payload(str(request.reference), sha256),
-        issued_at=now,
-    )
-    if not draft:
+    reference_text = str(request.reference)
+    if draft:
+        pdf = typeset(
+            text,
+            attachment=document,
+            qr_payload=letter_attachment.qr_payload(reference_text, sha256),
+            issued_at=now,
+        )
+        return IssuedLetter(reference_text, words.code, draft, sha256, pdf)
+    # The issue, its entry in the custody ledger and the checkpoint that includes it commit
+    # together, once the letter is typeset and signed: a failure leaves no trace of a letter.
+    with node.unit_of_work() as session:
+        mark = _record_issue(node, session, user, request, sha256, words.code)
+        pdf = typeset(
+            text,
+            attachment=document,
+            qr_payload=letter_attachment.qr_payload(reference_text, sha256, mark),
+            issued_at=now,
+        )
         pdf = _signed(node, pdf, request)
-    return IssuedLetter(str(request.reference), words.code, draft, sha256, pdf)
+    return IssuedLetter(reference_text, words.code, draft, sha256, pdf, mark)
+
+
+def _record_issue(
+    node: Node,
+    session: Session,
+    user: User,
+    request: CooperationRequest,
+    sha256: str,
+    language: str,
+) -> letter_attachment.LedgerMark:
+    """The ``request.letter-issued`` custody event, and the signed checkpoint including it."""
+    event = CustodyEvent(
+        kind=EventKind.REQUEST_LETTER_ISSUED,
+        actor=user.id,
+        authority=request.handled_by,
+        at=node.clock.now(),
+        subject={"request": str(request.reference)},
+        details={"document_sha256": sha256, "language": language},
+    )
+    index = custody.record(session, event, clock=node.clock)
+    checkpoint = custody.CustodyLedger(node).checkpoint_in(session, index + 1)
+    return letter_attachment.LedgerMark(index, checkpoint.size, checkpoint.root_hash.hex())
 
 
 def _signed(node: Node, pdf: bytes, request: CooperationRequest) -> bytes:
@@ -173,20 +217,27 @@ class LetterVerification:
 
 
 def _qr_check(pdf: bytes, embedded: letter_attachment.Attachment) -> Check:
-    expected = letter_attachment.qr_payload(embedded.reference, embedded.sha256)
     stated = reading.keywords(pdf)
-    if hmac.compare_digest(stated.encode(), expected.encode()):
+    qr = letter_attachment.read_qr(stated)
+    if qr is None:
+        return Check("qr-digest", False, f"the letter states no QR code text ({stated!r})")
+    if qr.reference != embedded.reference or not hmac.compare_digest(qr.sha256, embedded.sha256):
         return Check(
             "qr-digest",
-            True,
-            f"the QR code names {embedded.reference} and sha256 "
-            f"{embedded.sha256}, the embedded document's",
+            False,
+            f"swapped attachment: the embedded document is {embedded.reference} with SHA-256 "
+            f"{embedded.sha256}, the QR code names {qr.reference} with {qr.sha256}",
+        )
+    where = ""
+    if qr.ledger is not None:
+        where = (
+            f"; issue recorded as entry {qr.ledger.index} of the custody log, in its checkpoint "
+            f"of size {qr.ledger.size} (root {qr.ledger.root_hex[:16]}...)"
         )
     return Check(
         "qr-digest",
-        False,
-        "swapped attachment: the embedded document's SHA-256 is "
-        f"{embedded.sha256}, not the one the QR code carries ({stated or 'none'})",
+        True,
+        f"the QR code names {qr.reference} and the embedded document's SHA-256{where}",
     )
 
 

@@ -17,9 +17,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from hanoix.errors import InputError, NotFoundError
 from hanoix.federation.transport import make_certificate
 from hanoix.letters import signing
-from hanoix.letters.reading import embedded_document
+from hanoix.letters.attachment import read_qr
+from hanoix.letters.reading import embedded_document, keywords
 from hanoix.services import letters
 from hanoix.services import requests as service
+from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
 from tests.letters.conftest import pdfa_identification, poppler
 from tests.services.requests_world import outgoing, user
@@ -161,3 +163,26 @@ def test_without_a_directory_the_signer_cannot_be_checked(world_node: Node) -> N
 def test_a_pdf_that_is_not_a_letter_is_unusable_input(receiving_node: Node) -> None:
     with pytest.raises(InputError, match="not a PDF"):
         letters.verify(receiving_node, b"hello")
+
+
+def test_the_issue_is_a_custody_event_the_qr_code_points_to(world_node: Node) -> None:
+    issued = _issued(world_node)
+    assert issued.ledger is not None
+    ledger = CustodyLedger(world_node)
+    entries = ledger.history("request", issued.reference)
+    letter = [e for e in entries if json.loads(e.entry)["kind"] == "request.letter-issued"]
+    assert [e.index for e in letter] == [issued.ledger.index]
+    details = json.loads(letter[0].entry)["details"]
+    assert details == {"document_sha256": issued.sha256, "language": "en"}
+    proof = ledger.prove_inclusion(issued.ledger.index, issued.ledger.size)
+    checkpoint = proof.verify(ledger.verifier)
+    assert checkpoint.root_hash.hex() == issued.ledger.root_hex
+    qr = read_qr(keywords(issued.pdf))
+    assert qr is not None and qr.ledger == issued.ledger and qr.sha256 == issued.sha256
+
+
+def test_a_draft_letter_records_nothing(world_node: Node) -> None:
+    issued = _issued(world_node, "draft")
+    history = CustodyLedger(world_node).history("request", issued.reference)
+    kinds = [json.loads(e.entry)["kind"] for e in history]
+    assert "request.letter-issued" not in kinds
