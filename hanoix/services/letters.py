@@ -70,6 +70,11 @@ class IssuedLetter:
         }
 
 
+def letter_languages() -> tuple[str, ...]:
+    """The languages a letter can be issued in (those with a catalogue)."""
+    return languages()
+
+
 def _language(request: CooperationRequest, asked: str | None) -> str:
     """The letter's language: the one asked for, else the request's (Art. 40(14): one the
     requested State accepts), which must have a catalogue."""

@@ -362,6 +362,7 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         dict.fromkeys(PRINCIPALS, 403),
     ),
     ("GET", "/requests/{reference}/edit"): (out("draft"), PUBLIC),
+    ("GET", "/requests/{reference}/letter"): (out("draft"), PUBLIC),
     ("POST", "/requests/{reference}/edit"): (out("draft"), dict.fromkeys(PRINCIPALS, 403)),
     ("POST", "/requests/{reference}/follow-up"): (
         out("executed", kind=RequestKind.PRESERVATION),
