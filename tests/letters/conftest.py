@@ -52,13 +52,13 @@ def folded(text: str) -> str:
 @pytest.fixture
 def world_node(tmp_path: Path) -> Iterator[Node]:
     """Austria's node (the requesting State) with the request world's people."""
-    yield from _node(tmp_path / "aut", "AUT")
+    yield from state_node(tmp_path / "aut", "AUT")
 
 
 @pytest.fixture
 def receiving_node(world_node: Node, tmp_path: Path) -> Iterator[Node]:
     """Viet Nam's node, which receives a letter; both nodes hold a directory that lists both."""
-    for node in _node(tmp_path / "vnm", "VNM"):
+    for node in state_node(tmp_path / "vnm", "VNM"):
         publish_directory(world_node, node)
         yield node
 
@@ -75,7 +75,7 @@ def publish_directory(*nodes: Node, serial: int = 1) -> SigningKey:
     return authority
 
 
-def _node(home: Path, state: str) -> Iterator[Node]:
+def state_node(home: Path, state: str) -> Iterator[Node]:
     settings = load_settings(
         home, environ={"HANOIX_STATE": state}, database_url=f"sqlite:///{home}.sqlite"
     )
