@@ -11,6 +11,7 @@ basis) stay as the drafter wrote them.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -78,9 +79,15 @@ class Parties:
 
 
 def article(art: Art | str, _: Translate) -> str:
-    """``Art. 40(15)(c)`` with the catalogue's abbreviation of "Art."."""
-    text = str(art)
-    return _(N_("Art.")) + text.removeprefix("Art.")
+    """``Art. 40(15)(c)`` as the catalogue writes an article (``art. 40(15)(c)``,
+    ``第40(15)(c)条``)."""
+    written = _(N_("Art. {ref}"))
+    ref = str(art).removeprefix("Art. ")
+    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in written):
+        # In right-to-left text "40(15)(c)" is held left to right by two marks (LRM), or the bidi
+        # algorithm reorders its digits and brackets.
+        ref = f"\u200e{ref}\u200e"
+    return written.format(ref=ref)
 
 
 def _yes_no(value: bool, _: Translate) -> str:

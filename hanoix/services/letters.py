@@ -24,6 +24,7 @@ from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.letters import attachment as letter_attachment
 from hanoix.letters import reading, signing
 from hanoix.letters.compose import Parties, compose
+from hanoix.letters.fonts import fonts_for
 from hanoix.letters.typeset import typeset
 from hanoix.letters.wording import languages, wording
 from hanoix.requests import Action, CooperationRequest, Side, User
@@ -100,6 +101,7 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
             "issued by the requesting State's node"
         )
     words = wording(_language(request, language))
+    script = fonts_for(words.code)
     draft = request.approved_by is None
     officer = request.owner or request.drafted_by or ""
     parties = Parties(
@@ -129,6 +131,8 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
             attachment=document,
             qr_payload=letter_attachment.qr_payload(reference_text, sha256),
             issued_at=now,
+            fonts=script.families,
+            font_paths=script.folders,
         )
         return IssuedLetter(reference_text, words.code, draft, sha256, pdf)
     # The issue, its entry in the custody ledger and the checkpoint that includes it commit
@@ -140,6 +144,8 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
             attachment=document,
             qr_payload=letter_attachment.qr_payload(reference_text, sha256, mark),
             issued_at=now,
+            fonts=script.families,
+            font_paths=script.folders,
         )
         pdf = _signed(node, pdf, request)
     return IssuedLetter(reference_text, words.code, draft, sha256, pdf, mark)
