@@ -26,15 +26,28 @@ letter_app = typer.Typer(no_args_is_help=True)
 def verify(
     ctx: typer.Context,
     letter_file: Annotated[Path, typer.Argument(help="The letter (PDF).")],
+    proof_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--proof",
+            help="The inclusion proof of the letter's custody entry, from the requesting node "
+            "('hanoix ledger prove --index N --size S --json', N and S from the QR code).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check a letter: exit 0 when every check holds, 1 naming each that fails."""
+    from hanoix.ledger.proofs import InclusionProof
     from hanoix.letters.reading import MAX_LETTER_BYTES
     from hanoix.services import letters
 
     data = inputs.read_input(letter_file, "letter", limit=MAX_LETTER_BYTES)
+    proof = None
+    if proof_file is not None:
+        text = inputs.read_input(proof_file, "inclusion proof")
+        proof = InclusionProof.from_dict(inputs.load_json(text, str(proof_file)))
     with open_node(ctx) as node:
-        checked = letters.verify(node, data)
+        checked = letters.verify(node, data, proof)
 
     def render(console: Console) -> None:
         for check in checked.checks:

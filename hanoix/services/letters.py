@@ -18,9 +18,10 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy.orm import Session
 
 from hanoix.errors import InputError, VerificationError
-from hanoix.federation.directory import Directory
+from hanoix.federation.directory import Directory, NodeEntry
 from hanoix.federation.transport import TLS_KEY_FILE
 from hanoix.ledger.events import CustodyEvent, EventKind
+from hanoix.ledger.proofs import InclusionProof
 from hanoix.letters import attachment as letter_attachment
 from hanoix.letters import reading, signing
 from hanoix.letters.compose import Parties, compose
@@ -300,14 +301,7 @@ def _signer_checks(
             )
         ]
     state = embedded.reference[:3]
-    listed = [
-        entry
-        for entry in directory.nodes
-        if any(
-            hmac.compare_digest(_der_of(pem_text), facts.certificate_der)
-            for pem_text in entry.tls_certificates
-        )
-    ]
+    listed = _listing(directory, facts.certificate_der)
     serving = [
         entry
         for entry in listed
@@ -355,10 +349,72 @@ def _der_of(pem_text: str) -> bytes:
     )
 
 
-def verify(node: Node, pdf: bytes) -> LetterVerification:
+def _ledger_check(
+    pdf: bytes,
+    proof: InclusionProof,
+    directory: Directory | None,
+    facts: signing.SignatureFacts | None,
+) -> Check:
+    """The custody ledger of the signer's node holds the issue where the QR code says: the
+    proof is of that entry in that tree, and its checkpoint is signed by that node's log key
+    (from the directory)."""
+    qr = letter_attachment.read_qr(reading.keywords(pdf))
+    mark = qr.ledger if qr is not None else None
+    if mark is None:
+        return Check("ledger", False, "the QR code names no custody ledger entry")
+    if (proof.index, proof.tree_size, proof.root_hash.hex()) != (
+        mark.index,
+        mark.size,
+        mark.root_hex,
+    ):
+        return Check(
+            "ledger",
+            False,
+            f"the proof is of entry {proof.index} in the tree of size {proof.tree_size}, not "
+            f"of entry {mark.index} in the checkpoint of size {mark.size} the QR code names",
+        )
+    signer = _signer_entry(directory, facts)
+    verifier = signer.ledger_verifier if signer is not None else None
+    if verifier is None:
+        return Check("ledger", False, "no log key of the signer's node in the directory")
+    try:
+        proof.verify(verifier)
+    except VerificationError as failed:
+        return Check("ledger", False, f"the inclusion proof does not verify: {failed.message}")
+    return Check(
+        "ledger",
+        True,
+        f"entry {mark.index} is in the checkpoint of size {mark.size} signed by "
+        f"{signer.origin if signer else '?'}'s log",
+    )
+
+
+def _signer_entry(
+    directory: Directory | None, facts: signing.SignatureFacts | None
+) -> NodeEntry | None:
+    if directory is None or facts is None:
+        return None
+    listed = _listing(directory, facts.certificate_der)
+    return listed[0] if listed else None
+
+
+def _listing(directory: Directory, certificate_der: bytes) -> list[NodeEntry]:
+    """The directory's entries that list ``certificate_der`` (in use or next)."""
+    return [
+        entry
+        for entry in directory.nodes
+        if any(
+            hmac.compare_digest(_der_of(pem_text), certificate_der)
+            for pem_text in entry.tls_certificates
+        )
+    ]
+
+
+def verify(node: Node, pdf: bytes, proof: InclusionProof | None = None) -> LetterVerification:
     """Every check of letter ``pdf``: its embedded document against the QR code's digest, the
-    PAdES signature, and the signer against this node's directory of nodes. InputError for a
-    PDF that is not a letter."""
+    PAdES signature, the signer against this node's directory of nodes and, with ``proof``
+    (``hanoix ledger prove`` on the requesting node), the custody ledger's record of its issue.
+    InputError for a PDF that is not a letter."""
     embedded = letter_attachment.decode(reading.embedded_document(pdf))
     checks = [_qr_check(pdf, embedded)]
     if embedded.draft:
@@ -368,6 +424,8 @@ def verify(node: Node, pdf: bytes) -> LetterVerification:
     with node.unit_of_work() as session:
         directory = node.federation.directory(session)
     checks += _signer_checks(directory, facts, embedded)
+    if proof is not None:
+        checks.append(_ledger_check(pdf, proof, directory, facts))
     return LetterVerification(
         embedded.reference, embedded.authority, embedded.sha256, tuple(checks)
     )

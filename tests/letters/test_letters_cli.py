@@ -3,11 +3,13 @@ import-letter', with the exit codes of every command (0 yes, 1 no, 2 unusable in
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
 from tests.services.requests_world import outgoing
 
@@ -56,6 +58,12 @@ def test_a_letter_is_written_verified_and_imported(
     verified = run(receiving_node, "letter", "verify", str(out), "--json")
     assert verified.exit_code == 0, verified.stdout
     assert verified.json()["verified"] is True
+    mark = written.json()["ledger"]
+    proof = CustodyLedger(world_node).prove_inclusion(mark["index"], mark["tree_size"])
+    proof_file = tmp_path / "proof.json"
+    proof_file.write_text(json.dumps(proof.as_dict()), "utf-8")
+    proved = run(receiving_node, "letter", "verify", str(out), "--proof", str(proof_file))
+    assert proved.exit_code == 0 and "ok   ledger: entry" in proved.stderr
 
     damaged = tmp_path / "damaged.pdf"
     data = out.read_bytes()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from hanoix.errors import InputError, NotFoundError
 from hanoix.federation.transport import make_certificate
+from hanoix.ledger.checkpoint import Checkpoint, sign_checkpoint
 from hanoix.letters import signing
 from hanoix.letters.attachment import read_qr
 from hanoix.letters.reading import embedded_document, keywords
@@ -186,3 +188,24 @@ def test_a_draft_letter_records_nothing(world_node: Node) -> None:
     history = CustodyLedger(world_node).history("request", issued.reference)
     kinds = [json.loads(e.entry)["kind"] for e in history]
     assert "request.letter-issued" not in kinds
+
+
+def test_the_requesting_nodes_proof_of_the_issue_is_checked_when_at_hand(
+    world_node: Node, receiving_node: Node
+) -> None:
+    issued = _issued(world_node)
+    assert issued.ledger is not None
+    ledger = CustodyLedger(world_node)
+    proof = ledger.prove_inclusion(issued.ledger.index, issued.ledger.size)
+    checked = letters.verify(receiving_node, issued.pdf, proof)
+    assert checked.verified and checked.checks[-1].name == "ledger"
+    # A proof of another entry (the request's approval, say) is not the letter's.
+    other = ledger.prove_inclusion(issued.ledger.index - 1, issued.ledger.size)
+    failed = {c.name: c.detail for c in letters.verify(receiving_node, issued.pdf, other).failures}
+    assert "not of entry" in failed["ledger"]
+    # The same tree's checkpoint signed by another log does not verify with the signer's key.
+    other_log = CustodyLedger(receiving_node).identity.signer
+    signed = sign_checkpoint(Checkpoint(ledger.origin, proof.tree_size, proof.root_hash), other_log)
+    forged = replace(proof, checkpoint=signed.note)
+    failed = {c.name: c.detail for c in letters.verify(receiving_node, issued.pdf, forged).failures}
+    assert "does not verify" in failed["ledger"]
