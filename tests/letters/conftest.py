@@ -15,7 +15,7 @@ from hanoix.clock import FixedClock
 from hanoix.config import load_settings
 from hanoix.evidence import keys as keyfiles
 from hanoix.evidence.keys import SigningKey
-from hanoix.federation.directory import Directory, sign_directory
+from hanoix.federation.directory import Directory, NodeEntry, sign_directory
 from hanoix.federation.settings import trust_file
 from hanoix.services.node import Node
 from tests.services.requests_world import populate
@@ -65,8 +65,13 @@ def receiving_node(world_node: Node, tmp_path: Path) -> Iterator[Node]:
 
 def publish_directory(*nodes: Node, serial: int = 1) -> SigningKey:
     """A directory authority's directory of ``nodes``, in force on each of them."""
-    authority, _ = keyfiles.generate("directory", None)
     entries = tuple(node.federation.own_entry() for node in nodes)
+    return install_directory(*nodes, entries=entries, serial=serial)
+
+
+def install_directory(*nodes: Node, entries: tuple[NodeEntry, ...], serial: int = 1) -> SigningKey:
+    """A new directory authority's directory of ``entries``, in force on each of ``nodes``."""
+    authority, _ = keyfiles.generate("directory", None)
     directory = Directory(serial=serial, issued=nodes[0].clock.now(), nodes=entries)
     data = sign_directory(directory, authority)
     for node in nodes:

@@ -16,7 +16,7 @@ from pyhanko.pdf_utils.embed import EmbeddedFileObject, FileSpec, embed_file
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from hanoix.errors import InputError, NotFoundError
-from hanoix.federation.transport import make_certificate
+from hanoix.federation.transport import CERT_VALIDITY, make_certificate
 from hanoix.ledger.checkpoint import Checkpoint, sign_checkpoint
 from hanoix.letters import signing
 from hanoix.letters.attachment import read_qr
@@ -25,7 +25,7 @@ from hanoix.services import letters
 from hanoix.services import requests as service
 from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
-from tests.letters.conftest import pdfa_identification, poppler
+from tests.letters.conftest import install_directory, pdfa_identification, poppler, state_node
 from tests.services.requests_world import outgoing, user
 
 
@@ -119,8 +119,9 @@ def test_tampering_is_named_and_nothing_is_imported(
         service.show(receiving_node, clerk, issued.reference)
 
 
-def _stranger_signs(monkeypatch: pytest.MonkeyPatch, node: Node, *, age: timedelta) -> None:
-    """The letter signed with a certificate no directory lists (made ``age`` ago)."""
+def _stranger_signs(monkeypatch: pytest.MonkeyPatch, node: Node, *, age: timedelta) -> bytes:
+    """Letters signed with a new certificate (made ``age`` ago), which no directory lists;
+    its PEM."""
     key_pem, cert_pem = make_certificate("stranger.invalid", node.clock.now() - age)
 
     def signed(_node: Node, pdf: bytes, _request: Any) -> bytes:
@@ -129,6 +130,7 @@ def _stranger_signs(monkeypatch: pytest.MonkeyPatch, node: Node, *, age: timedel
         )
 
     monkeypatch.setattr(letters, "_signed", signed)
+    return cert_pem
 
 
 def test_a_re_signature_by_another_key_is_a_wrong_signer(
@@ -209,3 +211,17 @@ def test_the_requesting_nodes_proof_of_the_issue_is_checked_when_at_hand(
     forged = replace(proof, checkpoint=signed.note)
     failed = {c.name: c.detail for c in letters.verify(receiving_node, issued.pdf, forged).failures}
     assert "does not verify" in failed["ledger"]
+
+
+def test_a_certificate_not_valid_when_the_letter_was_signed_is_stale(
+    world_node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Austria's node signs with a certificate that expired before the signing, and the
+    # directory Viet Nam's node holds lists it as Austria's.
+    stale = _stranger_signs(monkeypatch, world_node, age=CERT_VALIDITY + timedelta(days=30))
+    entry = replace(world_node.federation.own_entry(), tls_certificate=stale.decode("ascii"))
+    for receiving in state_node(tmp_path / "vnm-stale", "VNM"):
+        install_directory(receiving, entries=(entry, receiving.federation.own_entry()))
+        failed = _failed(receiving, _issued(world_node).pdf)
+        assert failed.keys() == {"certificate"}
+        assert "stale certificate" in failed["certificate"]
