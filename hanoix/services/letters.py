@@ -77,16 +77,22 @@ def letter_languages() -> tuple[str, ...]:
     return languages()
 
 
-def _language(request: CooperationRequest, asked: str | None) -> str:
-    """The letter's language: the one asked for, else the request's (Art. 40(14): one the
-    requested State accepts), which must have a catalogue."""
+def _language(node: Node, request: CooperationRequest, asked: str | None) -> str:
+    """The letter's language: the one asked for; else the request's, if the requested State
+    accepts it (Art. 40(14), its declared languages) and a catalogue exists; else the first
+    language the State accepts that has one."""
     if asked is not None:
         return wording(asked).code
-    if request.language in languages():
+    accepted = service.state_profile(node, request.requested.state).languages
+    available = languages()
+    if request.language in available and (not accepted or request.language in accepted):
         return request.language
+    for code in available:
+        if code in accepted:
+            return code
     raise InputError(
-        f"the request is written in {request.language!r}, for which no letter wording exists: "
-        f"choose a language with --lang ({', '.join(languages())})"
+        f"{request.requested.state} accepts requests in {', '.join(sorted(accepted))}, for "
+        f"which no letter wording exists: choose a language with --lang ({', '.join(available)})"
     )
 
 
@@ -101,7 +107,7 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
             f"{request.reference} was received from {request.requesting.state}: a letter is "
             "issued by the requesting State's node"
         )
-    words = wording(_language(request, language))
+    words = wording(_language(node, request, language))
     script = fonts_for(words.code)
     draft = request.approved_by is None
     officer = request.owner or request.drafted_by or ""

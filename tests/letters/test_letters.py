@@ -178,3 +178,19 @@ def test_every_catalogue_is_complete(language: str) -> None:
         catalogue = read_po(source, locale=language)
     missing = [m for m in messages if m not in catalogue or not catalogue[m].string]
     assert not missing
+
+
+def test_without_a_language_the_letter_is_in_one_the_requested_state_accepts(
+    world_node: Node,
+) -> None:
+    french = outgoing(world_node, "draft", language="fr")
+    assert (
+        letters.issue(world_node, user(world_node, "editor"), str(french.reference)).language
+        == "fr"
+    )
+    # German is not one of the languages Viet Nam accepts (nor has a catalogue): English is.
+    german = outgoing(world_node, "draft", language="de")
+    assert (
+        letters.issue(world_node, user(world_node, "editor"), str(german.reference)).language
+        == "en"
+    )
