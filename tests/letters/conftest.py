@@ -49,16 +49,17 @@ def folded(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.fixture
-def world_node(tmp_path: Path) -> Iterator[Node]:
-    """Austria's node (the requesting State) with the request world's people."""
-    yield from state_node(tmp_path / "aut", "AUT")
+@pytest.fixture(scope="module")
+def world_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    """Austria's node (the requesting State) with the request world's people: one per module
+    (a node costs half a second to make; each test makes requests of its own)."""
+    yield from state_node(tmp_path_factory.mktemp("aut") / "home", "AUT")
 
 
-@pytest.fixture
-def receiving_node(world_node: Node, tmp_path: Path) -> Iterator[Node]:
+@pytest.fixture(scope="module")
+def receiving_node(world_node: Node, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     """Viet Nam's node, which receives a letter; both nodes hold a directory that lists both."""
-    for node in state_node(tmp_path / "vnm", "VNM"):
+    for node in state_node(tmp_path_factory.mktemp("vnm") / "home", "VNM"):
         publish_directory(world_node, node)
         yield node
 

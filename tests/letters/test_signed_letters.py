@@ -159,9 +159,10 @@ def test_a_second_signature_over_a_signed_letter_is_a_change_after_signing(
     assert "changed after signing" in _failed(receiving_node, twice)["unchanged"]
 
 
-def test_without_a_directory_the_signer_cannot_be_checked(world_node: Node) -> None:
+def test_without_a_directory_the_signer_cannot_be_checked(world_node: Node, tmp_path: Path) -> None:
     issued = _issued(world_node)
-    assert "no directory of nodes" in _failed(world_node, issued.pdf)["signer"]
+    for bare in state_node(tmp_path / "bare", "VNM"):
+        assert "no directory of nodes" in _failed(bare, issued.pdf)["signer"]
 
 
 def test_a_pdf_that_is_not_a_letter_is_unusable_input(receiving_node: Node) -> None:
