@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from dataclasses import asdict
 from datetime import datetime
 from functools import cache
@@ -29,10 +30,13 @@ LATIN_FONTS = ("Libertinus Serif",)
 
 
 @cache
-def _compiler(font_paths: tuple[str, ...]) -> typst.Compiler:
+def _compiler(font_paths: tuple[str, ...]) -> tuple[typst.Compiler, threading.Lock]:
     # System fonts are not scanned: the letter looks the same on every node, and the fonts of
-    # other scripts are named folders (hanoix/letters/fonts.py).
-    return typst.Compiler(font_paths=list(font_paths), ignore_system_fonts=True)
+    # other scripts are named folders (hanoix/letters/fonts.py). One compiler per font set,
+    # used by one thread at a time (the API's handlers run in a thread pool; a compiler is a
+    # mutable Rust object).
+    compiler = typst.Compiler(font_paths=list(font_paths), ignore_system_fonts=True)
+    return compiler, threading.Lock()
 
 
 def qr_svg(payload: str) -> str:
@@ -54,21 +58,23 @@ def typeset(
     """The letter as PDF/A-3b bytes, ``attachment`` embedded as ``request.json``."""
     words = asdict(text)
     words["fonts"] = list(fonts)
+    compiler, lock = _compiler(font_paths)
     try:
-        pdf = _compiler(font_paths).compile(
-            TEMPLATE.read_bytes(),
-            format="pdf",
-            pdf_standards=["a-3b"],
-            sys_inputs={
-                "letter": json.dumps(words, ensure_ascii=False),
-                "document": attachment.decode("utf-8"),
-                "qr": qr_svg(qr_payload),
-                # The QR code's text in the document's keywords too (signed with the rest),
-                # for a verifier that reads no images.
-                "qr_text": qr_payload,
-            },
-            timestamp=issued_at.replace(microsecond=0),
-        )
+        with lock:
+            pdf = compiler.compile(
+                TEMPLATE.read_bytes(),
+                format="pdf",
+                pdf_standards=["a-3b"],
+                sys_inputs={
+                    "letter": json.dumps(words, ensure_ascii=False),
+                    "document": attachment.decode("utf-8"),
+                    "qr": qr_svg(qr_payload),
+                    # The QR code's text in the document's keywords too (signed with the rest),
+                    # for a verifier that reads no images.
+                    "qr_text": qr_payload,
+                },
+                timestamp=issued_at.replace(microsecond=0),
+            )
     except typst.TypstError as error:
         # A defect of the template or a font, not of the request: say what Typst said.
         raise InputError(f"the letter could not be typeset: {error.message}") from None

@@ -28,7 +28,7 @@ from hanoix.letters.compose import Parties, compose
 from hanoix.letters.fonts import fonts_for
 from hanoix.letters.typeset import typeset
 from hanoix.letters.wording import languages, wording
-from hanoix.requests import Action, CooperationRequest, Side, User
+from hanoix.requests import Action, CooperationRequest, Side, Status, User
 from hanoix.services import auth, custody
 from hanoix.services import requests as service
 from hanoix.services.node import Node
@@ -107,6 +107,8 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
             f"{request.reference} was received from {request.requesting.state}: a letter is "
             "issued by the requesting State's node"
         )
+    if request.status is Status.WITHDRAWN:
+        raise InputError(f"{request.reference} was withdrawn: no letter is issued for it")
     words = wording(_language(node, request, language))
     script = fonts_for(words.code)
     draft = request.approved_by is None

@@ -4,6 +4,7 @@ with its embedded document, and import on the receiving node."""
 from __future__ import annotations
 
 import ast
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,18 @@ def test_without_a_language_the_letter_is_in_one_the_requested_state_accepts(
         letters.issue(world_node, user(world_node, "editor"), str(german.reference)).language
         == "en"
     )
+
+
+def test_letters_typeset_in_several_threads_at_once(world_node: Node) -> None:
+    # The API's handlers run in a thread pool; Typst's compiler is used by one at a time.
+    requests = [str(outgoing(world_node, "draft").reference) for _ in range(4)]
+    editor = user(world_node, "editor")
+    with ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(lambda ref: letters.issue(world_node, editor, ref), requests))
+    assert [m.reference for m in made] == requests
+
+
+def test_a_withdrawn_request_gets_no_letter(world_node: Node) -> None:
+    withdrawn = outgoing(world_node, "withdrawn")
+    with pytest.raises(InputError, match="was withdrawn"):
+        letters.issue(world_node, user(world_node, "editor"), str(withdrawn.reference))
