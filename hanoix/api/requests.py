@@ -398,8 +398,9 @@ def get_request(
     responses={
         **_READ,
         200: {"content": {"application/pdf": {}}, "description": "the letter (PDF/A-3b)"},
-        400: _problem(
-            "no letter wording for that language, or a request received from another State"
+        422: _problem(
+            "no letter wording for that language (the problem names those there are), a "
+            "request received from another State, or a withdrawn one"
         ),
     },
 )
