@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from hanoix.convention import kind_spec
@@ -63,7 +63,6 @@ class LetterText:
     attachment_note: str
     page_label: str
     review_note: str = ""
-    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ def _heading(description: str, _: Translate) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _content_section(request: CooperationRequest, name: str, _: Translate) -> Section | None:
+def _content_section(request: CooperationRequest, name: str, _: Translate) -> Section:
     spec = kind_spec(request.kind)
     declared = next(c for c in spec.contents if c.name == name)
     value = request.contents.get(name)
@@ -199,10 +198,7 @@ def compose(
                 (request.proceeding,),
             )
         )
-    for content in spec.contents:
-        section = _content_section(request, content.name, _)
-        if section is not None:
-            sections.append(section)
+    sections += [_content_section(request, c.name, _) for c in spec.contents]
     sections.append(_use_and_confidentiality(request, _))
     sections.append(_deadlines(request, when, _))
     sections.append(
