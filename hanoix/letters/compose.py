@@ -30,14 +30,18 @@ def N_(message: str) -> str:  # noqa: N802  (the name gettext tools know)
 
 @dataclass(frozen=True)
 class Section:
-    """One heading of the letter, the article it answers, and its text: paragraphs, or items
-    of a list; ``missing`` when the request does not give it."""
+    """One heading of the letter, the article it answers (the catalogue's words before and
+    after the number, and the number, which is set left to right in every script), and its
+    text: paragraphs, or items of a list; ``missing`` when the request does not give it;
+    ``facts`` when the text is the drafter's (set in the direction of the request's
+    language, not the letter's)."""
 
     heading: str
-    article: str = ""
+    article: tuple[str, str, str] = ("", "", "")
     paragraphs: tuple[str, ...] = ()
     items: tuple[str, ...] = ()
     missing: bool = False
+    facts: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class LetterText:
 
     language: str
     direction: str  # "ltr" or "rtl"
+    facts_direction: str  # the direction of the request's own language, in which facts stand
     title: str
     letterhead: tuple[str, ...]
     addressee: tuple[str, ...]
@@ -89,6 +94,13 @@ def article(art: Art | str, _: Translate) -> str:
     return written.format(ref=ref)
 
 
+def cited(art: Art, _: Translate) -> tuple[str, str, str]:
+    """:func:`article` in three parts: the words before the number, the number, the words
+    after (``("art. ", "40(15)(c)", "")``, ``("第", "40(15)(c)", "条")``)."""
+    before, _marker, after = _(N_("Art. {ref}")).partition("{ref}")
+    return before, str(art).removeprefix("Art. "), after
+
+
 def _yes_no(value: bool, _: Translate) -> str:
     return _(N_("Yes")) if value else _(N_("No"))
 
@@ -103,14 +115,14 @@ def _content_section(request: CooperationRequest, name: str, _: Translate) -> Se
     declared = next(c for c in spec.contents if c.name == name)
     value = request.contents.get(name)
     heading = _heading(declared.description, _)
-    cited = article(declared.art, _)
+    where = cited(declared.art, _)
     if value is None or value == "" or value == ():
-        return Section(heading, cited, (_(N_("Not provided.")),), missing=True)
+        return Section(heading, where, (_(N_("Not provided.")),), missing=True)
     if isinstance(value, bool):
-        return Section(heading, cited, (_yes_no(value, _),))
+        return Section(heading, where, (_yes_no(value, _),))
     if isinstance(value, tuple):
-        return Section(heading, cited, items=tuple(value))
-    return Section(heading, cited, tuple(p for p in value.split("\n\n") if p.strip()))
+        return Section(heading, where, items=tuple(value), facts=True)
+    return Section(heading, where, tuple(p for p in value.split("\n\n") if p.strip()), facts=True)
 
 
 def _legal_basis(request: CooperationRequest, _: Translate) -> Section:
@@ -133,7 +145,7 @@ def _legal_basis(request: CooperationRequest, _: Translate) -> Section:
             + " "
             + _yes_no(request.dual_criminality, _)
         )
-    return Section(_(N_("Legal basis")), "", tuple(paragraphs))
+    return Section(_(N_("Legal basis")), paragraphs=tuple(paragraphs))
 
 
 def _use_and_confidentiality(request: CooperationRequest, _: Translate) -> Section:
@@ -149,7 +161,7 @@ def _use_and_confidentiality(request: CooperationRequest, _: Translate) -> Secti
     if request.restricted:
         paragraphs.append(_(N_("This request and its contents are to be kept confidential.")))
     return Section(
-        _(N_("Conditions on use and confidentiality")), article(Art(40, 19), _), tuple(paragraphs)
+        _(N_("Conditions on use and confidentiality")), cited(Art(40, 19), _), tuple(paragraphs)
     )
 
 
@@ -169,7 +181,7 @@ def _deadlines(request: CooperationRequest, when: Callable[[date], str], _: Tran
         )
     if not paragraphs:
         paragraphs.append(_(N_("No particular deadline is requested.")))
-    return Section(_(N_("Deadlines and urgency")), "", tuple(paragraphs))
+    return Section(_(N_("Deadlines and urgency")), paragraphs=tuple(paragraphs))
 
 
 def compose(
@@ -178,6 +190,7 @@ def compose(
     *,
     language: str,
     right_to_left: bool,
+    facts_right_to_left: bool = False,
     issued_on: date,
     when: Callable[[date], str],
     draft: bool,
@@ -194,8 +207,9 @@ def compose(
         sections.append(
             Section(
                 _(N_("Investigation, prosecution or proceeding")),
-                article(Art(40, 15, "b"), _),
+                cited(Art(40, 15, "b"), _),
                 (request.proceeding,),
+                facts=True,
             )
         )
     sections += [_content_section(request, c.name, _) for c in spec.contents]
@@ -204,8 +218,7 @@ def compose(
     sections.append(
         Section(
             _(N_("Contact")),
-            "",
-            (
+            paragraphs=(
                 _(N_("Responsible officer: {officer}, {authority}.")).format(
                     officer=parties.officer, authority=parties.requesting_authority
                 ),
@@ -233,6 +246,7 @@ def compose(
     return LetterText(
         language=language,
         direction="rtl" if right_to_left else "ltr",
+        facts_direction="rtl" if facts_right_to_left else "ltr",
         title=_(N_("Request for international cooperation")),
         letterhead=(parties.requesting_authority, parties.requesting_state),
         addressee=(

@@ -69,6 +69,14 @@ class Wording:
         return str(name) if name else str(country.name)
 
 
+def right_to_left(code: str) -> bool:
+    """Whether ``code``'s script runs right to left (False for a code Babel does not know)."""
+    try:
+        return bool(Locale.parse(code).character_order == "right-to-left")
+    except (ValueError, TypeError):
+        return False
+
+
 @cache
 def wording(code: str) -> Wording:
     """The wording of ``code``; InputError naming the languages there are for another."""
@@ -77,13 +85,13 @@ def wording(code: str) -> Wording:
         raise InputError(
             f"no letter wording for language {code!r}: choose one of {', '.join(languages())}"
         )
-    right_to_left = Locale.parse(wanted).character_order == "right-to-left"
+    rtl = right_to_left(wanted)
     if wanted == SOURCE_LANGUAGE:
-        return Wording(wanted, gettext.NullTranslations(), right_to_left, reviewed=True)
+        return Wording(wanted, gettext.NullTranslations(), rtl, reviewed=True)
     with catalogue_file(wanted).open("rb") as source:
         catalogue = read_po(source, locale=wanted, domain=DOMAIN)
     reviewed = wanted not in AWAITING_REVIEW
     compiled = BytesIO()
     write_mo(compiled, catalogue, use_fuzzy=False)
     compiled.seek(0)
-    return Wording(wanted, Translations(compiled, domain=DOMAIN), right_to_left, reviewed)
+    return Wording(wanted, Translations(compiled, domain=DOMAIN), rtl, reviewed)

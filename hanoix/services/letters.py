@@ -27,7 +27,7 @@ from hanoix.letters import reading, signing
 from hanoix.letters.compose import Parties, compose
 from hanoix.letters.fonts import fonts_for
 from hanoix.letters.typeset import typeset
-from hanoix.letters.wording import languages, wording
+from hanoix.letters.wording import languages, right_to_left, wording
 from hanoix.requests import Action, CooperationRequest, Side, Status, User
 from hanoix.services import auth, custody
 from hanoix.services import requests as service
@@ -125,6 +125,7 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
         parties,
         language=words.code,
         right_to_left=words.right_to_left,
+        facts_right_to_left=right_to_left(request.language),
         issued_on=now.astimezone(ZoneInfo(request.requesting.zone)).date(),
         when=words.long_date,
         draft=draft,
