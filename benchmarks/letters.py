@@ -6,7 +6,8 @@
 On two SQLite nodes (Austria issues, Viet Nam verifies and imports), both holding a directory
 that lists both: time ``letters.issue`` for a DRAFT (typeset only) and for an approved request
 (typeset, the custody event and its signed checkpoint, the PAdES signature, all in one unit of
-work), in English and in French; then ``letters.verify`` and ``letters.import_letter`` on the
+work), in English, French, Arabic and Chinese (the last two where Debian's Noto fonts are
+installed); then ``letters.verify`` and ``letters.import_letter`` on the
 receiving node. Each line prints the median and the 95th percentile in milliseconds.
 
 Target (issue 15): a letter renders and signs in under one second.
@@ -21,6 +22,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from hanoix.errors import InputError
+from hanoix.letters.fonts import fonts_for
 from hanoix.services import letters
 from hanoix.services.node import Node
 from tests.letters.conftest import publish_directory, state_node
@@ -69,6 +72,18 @@ def main() -> None:
             runs,
             lambda i: letters.issue(aut, editor, approved[i], "fr"),
         )
+        for language, name in (("ar", "Arabic"), ("zh", "Chinese")):
+            try:
+                fonts_for(language)
+            except InputError as missing:
+                print(f"signed letter in {name}: skipped ({missing})")
+                continue
+            letters.issue(aut, editor, approved[0], language)  # its fonts, loaded once
+            _timed(
+                f"signed letter in {name}",
+                runs,
+                lambda i, code=language: letters.issue(aut, editor, approved[i], code),
+            )
         _timed("verify (receiving node)", runs, lambda i: letters.verify(vnm, issued[i]))
         clerk = user(vnm, "vnm-clerk")
         _timed(
