@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy.orm import Session
 
-from hanoix.errors import InputError, VerificationError
+from hanoix.errors import InputError, NotFoundError, VerificationError
 from hanoix.federation.directory import Directory, NodeEntry
 from hanoix.federation.transport import TLS_KEY_FILE
 from hanoix.ledger.events import CustodyEvent, EventKind
@@ -72,6 +72,14 @@ class IssuedLetter:
         }
 
 
+def _officer(session: Session, username: str) -> str:
+    """The responsible officer as the letter names them: their display name, else username."""
+    try:
+        return auth.describe_user(session, username).display_name or username
+    except NotFoundError:  # a user since removed: the name the request keeps
+        return username
+
+
 def letter_languages() -> tuple[str, ...]:
     """The languages a letter can be issued in (those with a catalogue)."""
     return languages()
@@ -102,6 +110,7 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
     with node.unit_of_work() as session:
         request = service.load_authorised(session, user, reference, Action.READ_CONTENT)
         names = {a.code: a.name for a in auth.list_authorities(session)}
+        officer = _officer(session, request.owner or request.drafted_by or "")
     if request.side is not Side.REQUESTING:
         raise InputError(
             f"{request.reference} was received from {request.requesting.state}: a letter is "
@@ -112,7 +121,6 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
     words = wording(_language(node, request, language))
     script = fonts_for(words.code)
     draft = request.approved_by is None
-    officer = request.owner or request.drafted_by or ""
     parties = Parties(
         requesting_state=words.state_name(request.requesting.state),
         requesting_authority=names.get(request.handled_by, request.handled_by),
