@@ -19,3 +19,17 @@ if [ ! -x /usr/lib/chromium/chromium ] && [ -n "${CI:-}" ]; then
   apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null
 fi
+
+# The request letters' tests (tests/letters) read PDFs with poppler-utils (pdftotext, pdfinfo,
+# pdfdetach, pdffonts, pdfsig), and set Arabic and Chinese letters in Debian's Noto fonts
+# (hanoix/letters/fonts.py); they skip without them on a developer's machine.
+letter_packages=""
+command -v pdftotext >/dev/null 2>&1 || letter_packages="$letter_packages poppler-utils"
+[ -f /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf ] || letter_packages="$letter_packages fonts-noto-core"
+[ -f /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ] || letter_packages="$letter_packages fonts-noto-cjk"
+if [ -n "$letter_packages" ] && [ -n "${CI:-}" ]; then
+  echo "test-setup: installing$letter_packages for the letters' tests"
+  apt-get update -q >/dev/null
+  # shellcheck disable=SC2086  # one word per package
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $letter_packages >/dev/null
+fi

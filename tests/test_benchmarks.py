@@ -22,6 +22,7 @@ COMMAND = re.compile(r"`(\.venv/bin/python -m benchmarks\.(\w+)[^`]*)`")
 TINY = {
     "command_start": (["--runs", "1"], "treaty status"),
     "evidence_throughput": (["--size-mib", "2", "--runs", "1"], "x openssl"),
+    "letters": (["--letters", "2"], "signed letter"),
     "ledger": (["--entries", "300", "--proofs", "20", "--consistency", "10"], "appends:"),
     "requests_api": (["--count", "120", "--runs", "3"], "create (POST)"),
     "federation": (

@@ -391,6 +391,46 @@ def get_request(
 
 
 @router.get(
+    "/{reference}/letter",
+    response_class=Response,
+    summary="The request as a formal letter: PDF/A-3 with the request's document embedded "
+    "(a DRAFT, watermarked and unsigned, until the request is approved); docs/letters.md",
+    responses={
+        **_READ,
+        200: {"content": {"application/pdf": {}}, "description": "the letter (PDF/A-3b)"},
+        422: _problem(
+            "no letter wording for that language (the problem names those there are), a "
+            "request received from another State, or a withdrawn one"
+        ),
+    },
+)
+def get_letter(
+    reference: str,
+    user: UserDep,
+    node: NodeDep,
+    lang: Annotated[
+        str | None,
+        Query(
+            min_length=2,
+            max_length=16,
+            description="the letter's language (ISO 639-1); default: the request's",
+        ),
+    ] = None,
+) -> Response:
+    from hanoix.services import letters
+
+    issued = letters.issue(node, user, reference, lang)
+    return Response(
+        issued.pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{issued.file_name}"',
+            "X-Letter-Draft": "true" if issued.draft else "false",
+        },
+    )
+
+
+@router.get(
     "/{reference}/history",
     response_model=HistoryOut,
     summary="Every step's custody event with its inclusion proof in the ledger",

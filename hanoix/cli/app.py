@@ -70,6 +70,10 @@ COMMAND_GROUPS = {
         "The custody ledger: a tamper-evident log of custody events, with signed checkpoints "
         "and proofs.",
     ),
+    "letter": CommandGroup(
+        "hanoix.cli.letters:letter_app",
+        "Request letters (signed PDF/A-3): verify one a requesting State sent.",
+    ),
     "node": CommandGroup("hanoix.cli.federation:node_app", "This node's identity in the network."),
     "request": CommandGroup(
         "hanoix.cli.requests:request_app",

@@ -838,3 +838,61 @@ def check_use(
             )
 
     report(answer, as_json, render)
+
+
+@request_app.command("letter")
+def letter(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="e.g. AUT-2026-000123")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="The PDF file to write (new).")],
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="The letter's language (ISO 639-1; default: the request's language, one the "
+            "requested State accepts).",
+        ),
+    ] = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the request as a formal letter: PDF/A-3, the request's document embedded; a
+    request not yet approved gives a DRAFT (watermarked, unsigned). See docs/letters.md."""
+    from hanoix.services import letters
+    from hanoix.store.files import atomic_file
+
+    if out.exists():
+        raise UsageError(f"{out} exists already; choose a new file name")
+    with open_node(ctx) as node:
+        issued = letters.issue(node, acting_user(node, as_user), reference, lang)
+    with atomic_file(out) as handle:
+        handle.write(issued.pdf)
+    result = {**issued.as_dict(), "file": str(out)}
+    kind = "DRAFT letter" if issued.draft else "letter"
+    report(
+        result,
+        as_json,
+        lambda console: console.print(
+            f"wrote {out}: {kind} of {issued.reference} in {issued.language}, "
+            f"document sha256 {issued.sha256}",
+            markup=False,
+        ),
+    )
+
+
+@request_app.command("import-letter")
+def import_letter(
+    ctx: typer.Context,
+    letter_file: Annotated[Path, typer.Argument(help="The letter (PDF) a requesting State sent.")],
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register the request a letter carries (its embedded document), as received by your
+    authority, after the checks a request arriving over the network gets."""
+    from hanoix.letters.reading import MAX_LETTER_BYTES
+    from hanoix.services import letters
+
+    data = inputs.read_input(letter_file, "letter", limit=MAX_LETTER_BYTES)
+    with open_node(ctx) as node:
+        registered = letters.import_letter(node, acting_user(node, as_user), data)
+    _render_request(RequestOut.of(registered), as_json)

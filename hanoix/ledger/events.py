@@ -168,6 +168,7 @@ class EventKind(StrEnum):
     REQUEST_REFUSED = "request.refused"
     REQUEST_CLOSED = "request.closed"
     REQUEST_CHANGED = "request.changed"  # any other lifecycle step; details say which
+    REQUEST_LETTER_ISSUED = "request.letter-issued"  # a signed letter (docs/letters.md)
     # the log and its peers
     CHECKPOINT_COSIGNED = "checkpoint.cosigned"
     SPLIT_VIEW_DETECTED = "checkpoint.split-view"

@@ -503,6 +503,11 @@ class CustodyLedger:
         with self._node.unit_of_work() as session:
             return self._checkpoint(session, size)
 
+    def checkpoint_in(self, session: Session, size: int) -> SignedCheckpoint:
+        """:meth:`checkpoint` of ``size`` in the caller's unit of work (signed with entries
+        appended in it, committed with them)."""
+        return self._checkpoint(session, size)
+
     def checkpoints(self) -> list[SignedCheckpoint]:
         with self._node.unit_of_work() as session:
             return [self._open_own(stored) for stored in store.list_checkpoints(session)]

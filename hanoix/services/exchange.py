@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -52,8 +52,10 @@ from hanoix.requests import (
     Channel,
     CooperationRequest,
     Counterpart,
+    IncomingRequest,
     IntendedUse,
     NodeActor,
+    Party,
     Payload,
     RequestReference,
     Side,
@@ -250,6 +252,38 @@ def _local_authority(session: Session, state: str, named: str, channel: Channel)
     raise InputError(f"this node serves no authority of {state} to take a {channel.value} request")
 
 
+def document_parties(document: Mapping[str, Any]) -> tuple[Party, Party, Channel]:
+    """The requesting and requested parties and the channel of a request's wire document;
+    InputError naming what is wrong."""
+    try:
+        requesting = request_wire.decode_party(document["requesting"])
+        requested = request_wire.decode_party(document["requested"])
+        return requesting, requested, Channel(document["channel"])
+    except (KeyError, TypeError, ValueError, InputError) as exc:
+        raise InputError(f"document: {exc}") from None
+
+
+def incoming_from_document(
+    own_state: str | None, reference: str, document: Mapping[str, Any], handled_by: str
+) -> IncomingRequest:
+    """This node's received copy of the request ``document`` (the wire format of
+    ``request.sent``, which a request letter embeds too) for ``handled_by``: the checks of a
+    request arriving over the network, which this node's State it must be addressed to and
+    whose reference must be the requesting State's; InputError naming what fails."""
+    parsed = RequestReference.parse(reference)
+    requesting, requested, _channel = document_parties(document)
+    if parsed.state != requesting.state:
+        raise InputError(
+            f"the reference {parsed} is not one of the requesting State {requesting.state}"
+        )
+    if own_state is None or requested.state != own_state:
+        raise InputError(f"the request is addressed to {requested.state}, not this node")
+    try:
+        return request_wire.decode_request(parsed, document, handled_by)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"document: {exc}") from None
+
+
 def _on_request_sent(node: Node, session: Session, envelope: OpenedEnvelope) -> None:
     payload = envelope.payload
     federation = node.federation
@@ -279,11 +313,9 @@ def _on_request_sent(node: Node, session: Session, envelope: OpenedEnvelope) -> 
     own = federation.require_directory(session).node(envelope.header.recipient)
     own_state = own.state if own is not None else node.settings.state
     try:
-        requesting = request_wire.decode_party(document["requesting"])
-        requested = request_wire.decode_party(document["requested"])
-        channel = Channel(document["channel"])
-    except (KeyError, TypeError, ValueError, InputError) as exc:
-        raise _bad(envelope, f"document: {exc}") from None
+        requesting, requested, channel = document_parties(document)
+    except InputError as exc:
+        raise _bad(envelope, exc.message) from None
     if requesting.state != sender.state or reference.state != sender.state:
         # A node speaks for its own State, and a reference is the requesting State's.
         raise _bad(
@@ -299,9 +331,9 @@ def _on_request_sent(node: Node, session: Session, envelope: OpenedEnvelope) -> 
         return  # already registered (a re-send under a new envelope): no second copy
     handled_by = _local_authority(session, own_state, requested.authority, channel)
     try:
-        incoming = request_wire.decode_request(reference, document, handled_by)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _bad(envelope, f"document: {exc}") from None
+        incoming = incoming_from_document(own_state, str(reference), document, handled_by)
+    except InputError as exc:
+        raise _bad(envelope, exc.message) from None
     actor = NodeActor(own_state, FEDERATION_ACTOR)
     registered = service.register(node, actor, incoming, session=session)
     _log.warning(

@@ -36,6 +36,7 @@ from hanoix.requests import (
     PreservationExtension,
     Refusal,
     RequestReference,
+    Side,
     UseAction,
     UseCondition,
     UseOnlyForProceeding,
@@ -47,7 +48,9 @@ from hanoix.requests.transitions import TRANSITIONS_BY_ACTION
 from hanoix.services import exchange
 from hanoix.services import requests as service
 from hanoix.services.auth import Principal
+from hanoix.services.letters import letter_languages
 from hanoix.services.node import Node
+from hanoix.web.i18n import native_name
 from hanoix.web.routing import page_router
 from hanoix.web.session import CheckedForm, NodeOf, SignedInUser
 from hanoix.web.templating import N_, gettext_for, language_of, may, render
@@ -217,6 +220,10 @@ def _page_context(request: Request, node: Node, principal: Principal, reference:
             name: ", ".join(value) if isinstance(value, tuple) else value
             for name, value in found.contents.items()
         },
+        "letter_languages": [(code, native_name(code)) for code in letter_languages()]
+        if found.side is Side.REQUESTING
+        else [],
+        "letter_is_draft": found.approved_by is None,
     }
 
 
@@ -235,6 +242,22 @@ def request_page(
             "status": _(status_name),
         }
     return render(request, "request.html", context)
+
+
+@router.get("/requests/{reference}/letter", response_class=Response)
+def request_letter(
+    reference: str, principal: SignedInUser, node: NodeOf, lang: str | None = None
+) -> Response:
+    """The request as a formal letter (PDF), as ``hanoix request letter`` writes it."""
+    from hanoix.services import letters
+
+    user = service.user_for_principal(node, principal)
+    issued = letters.issue(node, user, reference, lang[:16] if lang else None)
+    return Response(
+        issued.pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{issued.file_name}"'},
+    )
 
 
 def _done(value: str) -> Action | None:

@@ -362,6 +362,7 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         dict.fromkeys(PRINCIPALS, 403),
     ),
     ("GET", "/requests/{reference}/edit"): (out("draft"), PUBLIC),
+    ("GET", "/requests/{reference}/letter"): (out("draft"), PUBLIC),
     ("POST", "/requests/{reference}/edit"): (out("draft"), dict.fromkeys(PRINCIPALS, 403)),
     ("POST", "/requests/{reference}/follow-up"): (
         out("executed", kind=RequestKind.PRESERVATION),
@@ -398,6 +399,7 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # --- requests: one request (reading) ---
     ("GET", "/api/v1/requests/{reference}"): (out("draft"), expect("DAOEUX", admin=404)),
     ("GET", "/api/v1/requests/{reference}/history"): (out("sent"), expect("DAOEUX", admin=404)),
+    ("GET", "/api/v1/requests/{reference}/letter"): (out("draft"), expect("DAOEUX", admin=404)),
     ("GET", "/api/v1/requests/{reference}/validation"): (
         out("draft"),
         expect("DAOEUX", admin=404),

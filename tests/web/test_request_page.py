@@ -452,3 +452,24 @@ def test_a_preservation_is_followed_up_by_its_mla_request_in_one_click(
     landed = editor.get(f"/requests/{mla}").text
     assert f'href="/requests/{preservation.reference}"' in landed  # "Follows up"
     assert 'data-testid="gaps"' in landed  # what the MLA request still needs beyond the carried
+
+
+def test_the_page_offers_the_letter_in_each_language_and_serves_it(
+    world: Node, browser: Browser
+) -> None:
+    request = outgoing(world, "awaiting_approval")
+    editor = browser("editor")
+    html = page(editor, request).text
+    links = re.findall(r'data-testid="letter" href="([^"]+)"', html)
+    assert f"/requests/{request.reference}/letter?lang=fr" in links
+    assert "its letter is a DRAFT" in html
+    letter = editor.get(f"/requests/{request.reference}/letter?lang=fr")
+    assert letter.status_code == 200
+    assert letter.headers["content-type"] == "application/pdf"
+    assert letter.content.startswith(b"%PDF-")
+    assert "DRAFT.pdf" in letter.headers["content-disposition"]
+    assert editor.get(f"/requests/{request.reference}/letter?lang=xx").status_code == 400
+    outsider = browser("vnm-clerk")
+    assert outsider.get(f"/requests/{request.reference}/letter").status_code == 404
+    received = incoming(world, "received")
+    assert 'data-testid="letter"' not in page(editor, received).text
