@@ -252,6 +252,9 @@ def _outbox_item(row: OutboxRow) -> OutboxItem:
     )
 
 
+_INSERT_OUTBOX = insert(OutboxRow)
+
+
 def add_outbox(
     session: Session,
     *,
@@ -266,8 +269,12 @@ def add_outbox(
     expires_at: datetime,
     transfer_id: str | None = None,
 ) -> None:
-    session.add(
-        OutboxRow(
+    """Insert the outbox row at once, in the caller's transaction: one cached Core statement
+    on the session's connection (an ORM object, built and then flushed, cost more than
+    sealing the envelope; the row references nothing the caller may still have pending)."""
+    session.connection().execute(
+        _INSERT_OUTBOX,
+        dict(
             envelope_id=envelope_id,
             recipient=recipient,
             type=type,
@@ -282,7 +289,7 @@ def add_outbox(
             status=PENDING,
             attempts=0,
             next_attempt_at=created_at,
-        )
+        ),
     )
 
 
@@ -337,6 +344,25 @@ def claim_due(
         )
     )
     return [OutboxItem(**row._mapping) for row in rows if row.seq in taken]
+
+
+_URGENT_DUE = (
+    select(OutboxRow.seq)
+    .where(
+        OutboxRow.status == PENDING,
+        OutboxRow.priority == PRIORITY_URGENT,
+        OutboxRow.next_attempt_at <= bindparam("now"),
+        (OutboxRow.lease_until.is_(None)) | (OutboxRow.lease_until <= bindparam("now")),
+    )
+    .limit(1)
+)
+
+
+def urgent_due(session: Session, now: datetime) -> bool:
+    """Whether an urgent envelope is due and free to claim now: one small read, taking no
+    write lock, for a worker that looks often (:func:`claim_due` takes the lock)."""
+    connection = session.connection()
+    return connection.execute(_URGENT_DUE, {"now": now}).first() is not None
 
 
 def _row(session: Session, envelope_id: str) -> OutboxRow:
