@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -32,7 +33,7 @@ from hanoix.federation.receipts import (
 )
 from hanoix.ledger.events import EventKind
 from hanoix.services import custody
-from hanoix.services.federation import Message, registry, transfers
+from hanoix.services.federation import PING, Message, registry, transfers
 from hanoix.services.federation.messages import InboundResult
 from hanoix.services.federation.staging import StagedFiles
 from hanoix.store import federation as store
@@ -621,6 +622,29 @@ def test_a_handler_refusing_after_it_wrote_rolls_back_only_its_own_envelope(
     for item, result in zip([data[0], data[2]], [results[0], results[2]], strict=True):
         assert isinstance(result, InboundResult) and not result.duplicate
         assert _check_receipt(receiving, item, result.receipt).batch is not None
+
+
+def test_an_ordinary_batch_waits_for_the_checks_of_another_and_an_urgent_one_does_not(
+    receiving: Network,
+) -> None:
+    a, b = receiving["a"], receiving["b"]
+    with a.node.unit_of_work() as session:
+        urgent = [
+            a.federation.enqueue(session, Message(b.origin, PING, {}, urgent=True)).data,
+        ]
+    ordinary = _batch_of(receiving, ["federation.ping", "federation.ping"])
+    answers: list[object] = []
+    waiting = threading.Thread(
+        target=lambda: answers.extend(b.federation.process_inbound_batch(ordinary))
+    )
+    with b.node.federation_state.ordinary_checks:  # another ordinary batch being checked
+        taken = b.federation.process_inbound_batch(urgent)
+        waiting.start()
+        waiting.join(timeout=0.3)
+        assert waiting.is_alive() and not answers
+    waiting.join(timeout=30)
+    assert [type(r) for r in taken] == [InboundResult]
+    assert [type(r) for r in answers] == [InboundResult, InboundResult]
 
 
 def test_a_batch_from_a_sender_before_receipts_v2_gets_one_receipt_v1_each(
