@@ -252,9 +252,6 @@ def _outbox_item(row: OutboxRow) -> OutboxItem:
     )
 
 
-_INSERT_OUTBOX = insert(OutboxRow)
-
-
 def add_outbox(
     session: Session,
     *,
@@ -269,12 +266,13 @@ def add_outbox(
     expires_at: datetime,
     transfer_id: str | None = None,
 ) -> None:
-    """Insert the outbox row at once, in the caller's transaction: one cached Core statement
-    on the session's connection (an ORM object, built and then flushed, cost more than
-    sealing the envelope; the row references nothing the caller may still have pending)."""
-    session.connection().execute(
-        _INSERT_OUTBOX,
-        dict(
+    """Add the outbox row to the caller's session; it is written at the next flush (at the
+    latest, the commit). Not a Core insert at once: that was no cheaper (the flush writes the
+    rows of a transaction in one multi-row INSERT), and on SQLite the first insert takes the
+    write lock, which a caller queueing several messages then held while sealing each of the
+    others (the delivery worker's claims and records waited for it)."""
+    session.add(
+        OutboxRow(
             envelope_id=envelope_id,
             recipient=recipient,
             type=type,
@@ -289,7 +287,7 @@ def add_outbox(
             status=PENDING,
             attempts=0,
             next_attempt_at=created_at,
-        ),
+        )
     )
 
 
