@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,6 +22,7 @@ from urllib.parse import urlencode
 from babel.dates import format_timedelta
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from hanoix.convention import RequestKind, kind_spec
 from hanoix.errors import NotFoundError, PermissionDeniedError
@@ -32,7 +35,7 @@ from hanoix.store.requests import ListFilter, RequestSummary
 from hanoix.web.nav import opens
 from hanoix.web.routing import page_router
 from hanoix.web.session import CheckedForm, NodeOf, SignedInUser
-from hanoix.web.templating import gettext_for, language_of, render, time_zone_of
+from hanoix.web.templating import fragment, gettext_for, language_of, render, time_zone_of
 
 router = page_router()
 
@@ -134,9 +137,10 @@ def _officer(request: Request, user: Principal) -> None:
 
 
 def _tag(request: Request, now: datetime, envelope_ids: Iterable[str]) -> str:
-    """What the desk shows, in 20 characters: it changes when the messages (or the minute, or
-    the language) do."""
-    parts = [now.strftime("%Y%m%d%H%M"), language_of(request), *envelope_ids]
+    """What the desk shows, in 20 characters: it changes when the messages (or the minute, the
+    language or the time zone) do."""
+    zone = time_zone_of(request).key
+    parts = [now.strftime("%Y%m%d%H%M"), language_of(request), zone, *envelope_ids]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
 
@@ -145,21 +149,64 @@ def _officer_on_duty(request: Request, node: Node, user: Principal) -> User:
     return service.user_for_principal(node, user)
 
 
-def _arrivals(
-    request: Request, node: Node, officer: User
-) -> tuple[list[InboxMessage], str, datetime]:
-    """The desk's messages, and a tag that changes when they (or the minute) do: the page asks
-    every second with the tag it shows and is sent nothing new while it still holds."""
+class _KeptRows:
+    """The desk's rows as made for a tag, the last few: every officer of a unit who sees the
+    same messages (their desks open, polled every second) is sent the same rows, made once a
+    minute rather than once per officer and poll. Rows hold nothing of one user."""
+
+    SIZE = 32
+
+    def __init__(self) -> None:
+        self._rows: OrderedDict[tuple[str, str], tuple[Markup, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> tuple[Markup, int] | None:
+        with self._lock:
+            found = self._rows.get(key)
+            if found is not None:
+                self._rows.move_to_end(key)
+            return found
+
+    def keep(self, key: tuple[str, str], rows: tuple[Markup, int]) -> None:
+        with self._lock:
+            self._rows[key] = rows
+            self._rows.move_to_end(key)
+            while len(self._rows) > self.SIZE:
+                self._rows.popitem(last=False)
+
+
+_kept_rows = _KeptRows()
+
+
+def _desk_rows(
+    request: Request, node: Node, officer: User, ids: list[str] | None = None
+) -> tuple[str, Markup, int]:
+    """The desk's tag, rows and their number. The tag changes when the messages (or the
+    minute, the language, the time zone) do: the page asks every second with the tag it shows
+    and is sent nothing new while it still holds. ``ids``: the pending messages' ids, if read."""
     now = node.clock.now()
+    if ids is None:
+        ids = pending_inbox_ids(node, officer, limit=ARRIVALS_LIMIT)
+    home, tag = str(node.settings.home), _tag(request, now, ids)
+    kept = _kept_rows.get((home, tag))
+    if kept is not None:
+        return tag, *kept
     messages = inbox_view(node, officer, pending_only=True, limit=ARRIVALS_LIMIT)
-    return messages, _tag(request, now, (m.envelope_id for m in messages)), now
+    # The tag of what is shown: a message may have arrived since the ids were read.
+    tag = _tag(request, now, (m.envelope_id for m in messages))
+    rows = fragment(
+        request, "desk_24_7_rows.html", {"arrivals": _arrivals_shown(request, messages, now)}
+    )
+    _kept_rows.keep((home, tag), (rows, len(messages)))
+    return tag, rows, len(messages)
 
 
 @router.get("/desk/24-7", response_class=HTMLResponse)
 def desk_24_7(request: Request, user: SignedInUser, node: NodeOf) -> HTMLResponse:
-    messages, tag, now = _arrivals(request, node, _officer_on_duty(request, node, user))
+    tag, rows, count = _desk_rows(request, node, _officer_on_duty(request, node, user))
     context = {
-        "arrivals": _arrivals_shown(request, messages, now),
+        "rows": rows,
+        "count": count,
         "tag": tag,
         "done": request.query_params.get("done"),
     }
@@ -181,9 +228,8 @@ def desk_24_7_arrivals(
     ids = pending_inbox_ids(node, officer, limit=ARRIVALS_LIMIT)
     if shown == _tag(request, node.clock.now(), ids):
         return Response(status_code=204)
-    messages, tag, now = _arrivals(request, node, officer)
-    arrivals = _arrivals_shown(request, messages, now)
-    return render(request, "desk_24_7_arrivals.html", {"arrivals": arrivals, "tag": tag})
+    tag, rows, count = _desk_rows(request, node, officer, ids)
+    return render(request, "desk_24_7_arrivals.html", {"rows": rows, "count": count, "tag": tag})
 
 
 @router.post("/desk/24-7/{envelope_id}/acknowledge", dependencies=[CheckedForm])

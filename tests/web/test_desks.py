@@ -485,3 +485,43 @@ def test_times_read_as_words_a_clerk_takes_in_at_a_glance() -> None:
         {"type": "http", "method": "GET", "path": "/", "headers": [(b"cookie", b"hanoix_lang=fr")]}
     )
     assert desks._time_left(french, START - timedelta(days=3), START) == "3\u00a0jours de retard"
+
+
+def test_officers_who_see_the_same_messages_share_rows_but_never_a_form_token(
+    node: Node,
+) -> None:
+    """The 24/7 desk's rows are made once for every officer who sees the same messages (in
+    the same minute, language and time zone): each still gets only what they may see, in
+    their own time zone, with their own form token, and an acknowledgement reaches all."""
+    shared = arrive(
+        node, urgent=True, reference=str(incoming(node, "received", handled_by="AUT-POC").reference)
+    )
+    restricted = incoming(node, "received", handled_by="AUT-POC", restricted=True)
+    hidden = arrive(node, urgent=True, reference=str(restricted.reference))
+    app = create_app(node)
+    with (
+        TestClient(app, base_url="https://node.test") as duty,
+        TestClient(app, base_url="https://node.test") as officer,
+    ):
+        sign_in(duty, "duty")
+        sign_in(officer, "officer")
+        duty_page, officer_page = duty.get("/desk/24-7").text, officer.get("/desk/24-7").text
+        assert sorted(rows_of(duty_page, "data-envelope")) == sorted([shared, hidden])
+        assert rows_of(officer_page, "data-envelope") == [shared]
+        assert form_token(duty_page) != form_token(officer_page)
+        assert officer_page.count(form_token(officer_page)) == duty_page.count(
+            form_token(duty_page)
+        )
+        assert form_token(duty_page) not in officer_page
+        assert "(UTC)" in officer_page
+        officer.cookies.set("hanoix_tz", "Asia/Ho_Chi_Minh")
+        in_hanoi = officer.get("/desk/24-7").text
+        assert "(Asia/Ho_Chi_Minh)" in in_hanoi and "(UTC)</span>" not in in_hanoi
+        acknowledged = duty.post(
+            f"/desk/24-7/{shared}/acknowledge",
+            data={"csrf_token": form_token(duty_page)},
+            follow_redirects=False,
+        )
+        assert acknowledged.status_code == 303
+        assert rows_of(officer.get("/desk/24-7").text, "data-envelope") == []
+        assert rows_of(duty.get("/desk/24-7").text, "data-envelope") == [hidden]
