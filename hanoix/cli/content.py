@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from hanoix import inputs
-from hanoix.cli.app import JsonOption
+from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node
 from hanoix.cli.output import report
 
 content_app = typer.Typer(no_args_is_help=True)
@@ -55,3 +55,144 @@ def hash_files(files: FilesArgument, as_json: JsonOption = False) -> None:
                 console.print(f"  note: {item['note']}", markup=False)
 
     report(results, as_json, render)
+
+
+DistanceOption = Annotated[
+    int,
+    typer.Option(
+        "--pdq-distance", help="Most bits two PDQ hashes may differ in and still match.", min=0
+    ),
+]
+QualityOption = Annotated[
+    int,
+    typer.Option("--pdq-quality", help="Least PDQ quality a hash needs to be listed or matched."),
+]
+
+
+def _case_lines(console: Console, case: dict[str, Any]) -> None:
+    console.print(
+        f"{case['case']}: Art. {case['article']} content, victim {case['victim_ref']}, "
+        f"{case['authority']}, consent: {', '.join(case['consent']) or 'none'}, "
+        f"{case['hashes']} hashes",
+        markup=False,
+    )
+
+
+@case_app.command("new")
+def case_new(
+    ctx: typer.Context,
+    article: Annotated[
+        int, typer.Option("--article", help="The offence: 14 (child sexual abuse material) or 16.")
+    ],
+    victim_ref: Annotated[
+        str,
+        typer.Option(
+            "--victim-ref",
+            help="A pseudonymous reference to the victim (never a name: Art. 36).",
+        ),
+    ],
+    consent: Annotated[
+        list[str],
+        typer.Option(
+            "--consent",
+            help="What the victim agreed to: hash, share, preserve (repeat), or none.",
+        ),
+    ],
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Open a removal case for the acting user's authority."""
+    from hanoix.services import content
+
+    with open_node(ctx) as node:
+        case = content.open_case(
+            node,
+            acting_user(node, user),
+            article=article,
+            victim_ref=victim_ref,
+            consent=consent,
+        ).as_dict()
+    report(case, as_json, lambda console: _case_lines(console, case))
+
+
+@case_app.command("show")
+def case_show(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="The case (RC-NNNNNN).")],
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A removal case of the acting user's authority."""
+    from hanoix.services import content
+
+    with open_node(ctx) as node:
+        case = content.show_case(node, acting_user(node, user), reference).as_dict()
+    report(case, as_json, lambda console: _case_lines(console, case))
+
+
+@content_app.command("add")
+def add(
+    ctx: typer.Context,
+    files: FilesArgument,
+    reference: Annotated[str, typer.Option("--case", help="The removal case (RC-NNNNNN).")],
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the files' hashes in a removal case. The files themselves are not kept."""
+    from hanoix.services import content
+
+    data = _read(files)
+    with open_node(ctx) as node:
+        added = content.add_content(node, acting_user(node, user), reference, data)
+    results = [item.as_dict() for item in added]
+
+    def render(console: Console) -> None:
+        for item in results:
+            console.print(
+                f"{item['file']}: {item['listed']} new hashes in {reference}", markup=False
+            )
+            if item["note"]:
+                console.print(f"  note: {item['note']}", markup=False)
+
+    report({"case": reference, "files": results}, as_json, render)
+
+
+@content_app.command("match")
+def match(
+    ctx: typer.Context,
+    files: FilesArgument,
+    user: AsOption = None,
+    pdq_distance: DistanceOption = 31,
+    pdq_quality: QualityOption = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """Match files against every hash list of the node: exit 0 when one matched, 1 if none."""
+    from hanoix.content.cases import MatchPolicy
+    from hanoix.services import content
+
+    policy = MatchPolicy(pdq_distance=pdq_distance, pdq_quality=pdq_quality)
+    data = _read(files)
+    with open_node(ctx) as node:
+        results = content.match(node, acting_user(node, user), data, policy)
+    matched = any(result.matched for result in results)
+    matches = [m.as_dict() for result in results for m in result.matches]
+    answer = {
+        "matched": matched,
+        "matches": matches,
+        "files": [result.as_dict() for result in results],
+    }
+
+    def render(console: Console) -> None:
+        for result in results:
+            verdict = "MATCH" if result.matched else "no match"
+            console.print(f"{result.name}: {verdict}", markup=False)
+            for m in result.matches:
+                console.print(
+                    f"  {m.case} ({m.list}) by {m.signal}, distance {m.distance}", markup=False
+                )
+            if result.note:
+                console.print(f"  note: {result.note}", markup=False)
+
+    report(answer, as_json, render)
+    if not matched:
+        raise typer.Exit(1)

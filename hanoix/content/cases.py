@@ -17,7 +17,8 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from hanoix.content.signals import MD5, PDQ, SHA256, ContentHashes, hamming
-from hanoix.errors import InputError, Problem
+from hanoix.errors import InputError, NotFoundError, PermissionDeniedError, Problem
+from hanoix.requests import Role, User
 
 
 class CaseArticle(IntEnum):
@@ -276,3 +277,34 @@ def match(
                     found[key] = Match(entry.case, entry.list, PDQ, distance)
     ordered = sorted(found.values(), key=lambda m: (m.distance, m.case, m.list, m.signal))
     return MatchResult(name, query, tuple(ordered), note)
+
+
+# --- who may do what ----------------------------------------------------------------------------
+
+#: Who opens removal cases and lists their content: the people who work cases at an authority.
+CASE_ROLES = frozenset({Role.DRAFTER, Role.OFFICER_24_7, Role.EXAMINER})
+#: Who may match content against the lists: those, and auditors (who change nothing).
+MATCH_ROLES = CASE_ROLES | {Role.AUDITOR}
+
+
+def authority_of_case_worker(user: User) -> str:
+    """The authority ``user`` works removal cases for; refused unless they may."""
+    if user.authority is None or not user.has_any(CASE_ROLES):
+        raise PermissionDeniedError(
+            f"user {user.id} may not work removal cases: it takes an authority's drafter, "
+            "24/7 officer or examiner"
+        )
+    return user.authority.code
+
+
+def check_matcher(user: User) -> None:
+    """Refuse ``user`` unless they may match content against the node's lists."""
+    if user.authority is None or not user.has_any(MATCH_ROLES):
+        raise PermissionDeniedError(f"user {user.id} may not match content against hash lists")
+
+
+def visible_case(case: RemovalCase | None, reference: str, authority: str) -> RemovalCase:
+    """``case`` if ``authority`` opened it; another authority's case answers as a missing one."""
+    if case is None or case.authority != authority:
+        raise NotFoundError(f"no removal case {reference} of {authority} on this node")
+    return case
