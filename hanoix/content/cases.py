@@ -283,8 +283,9 @@ def match(
 
 #: Who opens removal cases and lists their content: the people who work cases at an authority.
 CASE_ROLES = frozenset({Role.DRAFTER, Role.OFFICER_24_7, Role.EXAMINER})
-#: Who may match content against the lists: those, and auditors (who change nothing).
-MATCH_ROLES = CASE_ROLES | {Role.AUDITOR}
+#: Who may match content against the lists: those, auditors (who change nothing), and
+#: matchers (a platform's or hotline's integration, which may do nothing else).
+MATCH_ROLES = CASE_ROLES | {Role.AUDITOR, Role.MATCHER}
 
 
 def authority_of_case_worker(user: User) -> str:
