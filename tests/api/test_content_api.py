@@ -9,26 +9,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hanoix.api.app import create_app
-from hanoix.services import auth, content
+from hanoix.services import content
 from hanoix.services.node import Node
 from hanoix.services.requests import user_named
 from tests.content.images import edited_copies, encode, scene, unrelated
-from tests.services.requests_world import document, populate, token
+from tests.services.requests_world import add_people, document, populate, token
 
 
 @pytest.fixture
 def client(node: Node) -> Iterator[TestClient]:
     populate(node)
-    with node.unit_of_work() as session:
-        auth.add_user(
-            session,
-            node.clock,
-            username="platform",
-            display_name="A platform's integration",
-            roles={"matcher"},
-            authority="AUT-CA",
-            password=None,
-        )
+    add_people(node, [], {"platform": ({"matcher"}, "AUT-CA")})
     drafter = user_named(node, "drafter")
     case = content.open_case(node, drafter, article=16, victim_ref="v-77", consent=["hash"])
     content.add_content(node, drafter, case.reference, [("scene.png", encode(scene()))])
