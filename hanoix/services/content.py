@@ -13,7 +13,9 @@ from typing import Any
 from hanoix.content import cases as rules
 from hanoix.content.cases import MatchPolicy, MatchResult, RemovalCase
 from hanoix.content.signals import MD5, SHA256, hash_content
+from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.requests import User
+from hanoix.services import custody
 from hanoix.services.node import Node
 from hanoix.store import content as store
 
@@ -28,9 +30,24 @@ def open_case(
     authority = rules.authority_of_case_worker(user)
     checked = rules.new_case(article, victim_ref, consent)
     with node.unit_of_work() as session:
-        return store.insert_case(
+        case = store.insert_case(
             session, checked, authority=authority, opened_by=user.id, at=node.clock.now()
         )
+        # The victim's reference stays out of the ledger, which is kept for ever and read by
+        # auditors and courts: the case's reference ties the entry to it on this node only.
+        custody.record(
+            session,
+            CustodyEvent(
+                kind=EventKind.CONTENT_CASE_OPENED,
+                actor=user.id,
+                authority=authority,
+                at=case.opened_at,
+                subject={"content_case": case.reference},
+                details={"article": int(case.article), "consent": sorted(case.consent)},
+            ),
+            clock=node.clock,
+        )
+        return case
 
 
 def show_case(node: Node, user: User, reference: str) -> RemovalCase:
@@ -82,6 +99,19 @@ def add_content(
             listed = store.add_entries(session, number, entries, node.clock.now())
             pdq = next((e.value for e in entries if e.signal == "pdq"), None)
             added.append(Added(name, hashes.sha256, pdq, listed, note))
+            if listed:
+                custody.record(
+                    session,
+                    CustodyEvent(
+                        kind=EventKind.CONTENT_LISTED,
+                        actor=user.id,
+                        authority=authority,
+                        at=node.clock.now(),
+                        subject={"content_case": case.reference},
+                        details={"sha256": hashes.sha256, "signals": listed},
+                    ),
+                    clock=node.clock,
+                )
     return added
 
 

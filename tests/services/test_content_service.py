@@ -91,3 +91,23 @@ def test_no_media_bytes_are_stored_in_the_database_or_the_home(world: Node, tmp_
         with psycopg.connect(world.settings.database_url.replace("+psycopg", "")) as db:
             rows = db.execute("SELECT case_id, list_name, signal, value FROM content_hashes")
             assert marker.hex() not in repr(rows.fetchall())
+
+
+def test_opening_a_case_and_listing_content_are_custody_events_without_the_victim(
+    world: Node,
+) -> None:
+    from hanoix.services.custody import CustodyLedger
+
+    drafter = _user(world, "drafter")
+    case = content.open_case(world, drafter, article=16, victim_ref="v-secret-9", consent=["hash"])
+    data = encode(scene())
+    content.add_content(world, drafter, case.reference, [("a.png", data)])
+    content.add_content(world, drafter, case.reference, [("again.png", data)])  # nothing new
+    entries = [
+        e.entry if isinstance(e.entry, str) else e.entry.decode()
+        for e in CustodyLedger(world).entries()
+    ]
+    kinds = [e for e in entries if '"content.' in e]
+    assert len(kinds) == 2
+    assert '"content.case-opened"' in kinds[0] and '"content.listed"' in kinds[1]
+    assert all("v-secret-9" not in e for e in entries)
