@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from hanoix.content import cases as rules
 from hanoix.content.cases import MatchPolicy, MatchResult, RemovalCase
 from hanoix.content.signals import MD5, SHA256, hash_content
@@ -35,19 +37,35 @@ def open_case(
         )
         # The victim's reference stays out of the ledger, which is kept for ever and read by
         # auditors and courts: the case's reference ties the entry to it on this node only.
-        custody.record(
+        _record(
+            node,
             session,
-            CustodyEvent(
-                kind=EventKind.CONTENT_CASE_OPENED,
-                actor=user.id,
-                authority=authority,
-                at=case.opened_at,
-                subject={"content_case": case.reference},
-                details={"article": int(case.article), "consent": sorted(case.consent)},
-            ),
-            clock=node.clock,
+            EventKind.CONTENT_CASE_OPENED,
+            user,
+            case,
+            {"article": int(case.article), "consent": sorted(case.consent)},
         )
         return case
+
+
+def _record(
+    node: Node,
+    session: Session,
+    kind: EventKind,
+    user: User,
+    case: RemovalCase,
+    details: dict[str, Any],
+) -> None:
+    """Append a custody event about ``case`` in the caller's unit of work."""
+    event = CustodyEvent(
+        kind=kind,
+        actor=user.id,
+        authority=case.authority,
+        at=node.clock.now(),
+        subject={"content_case": case.reference},
+        details=details,
+    )
+    custody.record(session, event, clock=node.clock)
 
 
 def show_case(node: Node, user: User, reference: str) -> RemovalCase:
@@ -100,18 +118,8 @@ def add_content(
             pdq = next((e.value for e in entries if e.signal == "pdq"), None)
             added.append(Added(name, hashes.sha256, pdq, listed, note))
             if listed:
-                custody.record(
-                    session,
-                    CustodyEvent(
-                        kind=EventKind.CONTENT_LISTED,
-                        actor=user.id,
-                        authority=authority,
-                        at=node.clock.now(),
-                        subject={"content_case": case.reference},
-                        details={"sha256": hashes.sha256, "signals": listed},
-                    ),
-                    clock=node.clock,
-                )
+                details = {"sha256": hashes.sha256, "signals": listed}
+                _record(node, session, EventKind.CONTENT_LISTED, user, case, details)
     return added
 
 
