@@ -58,14 +58,22 @@ def hash_files(files: FilesArgument, as_json: JsonOption = False) -> None:
 
 
 DistanceOption = Annotated[
-    int,
+    int | None,
     typer.Option(
-        "--pdq-distance", help="Most bits two PDQ hashes may differ in and still match.", min=0
+        "--pdq-distance",
+        help="Most bits two PDQ hashes may differ in and still match (default: the node's "
+        "content_pdq_distance, 31).",
+        show_default=False,
     ),
 ]
 QualityOption = Annotated[
-    int,
-    typer.Option("--pdq-quality", help="Least PDQ quality a hash needs to be listed or matched."),
+    int | None,
+    typer.Option(
+        "--pdq-quality",
+        help="Least PDQ quality a hash needs to be matched (default: the node's "
+        "content_pdq_quality, 50).",
+        show_default=False,
+    ),
 ]
 
 
@@ -162,17 +170,21 @@ def match(
     ctx: typer.Context,
     files: FilesArgument,
     user: AsOption = None,
-    pdq_distance: DistanceOption = 31,
-    pdq_quality: QualityOption = 50,
+    pdq_distance: DistanceOption = None,
+    pdq_quality: QualityOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Match files against every hash list of the node: exit 0 when one matched, 1 if none."""
     from hanoix.content.cases import MatchPolicy
     from hanoix.services import content
 
-    policy = MatchPolicy(pdq_distance=pdq_distance, pdq_quality=pdq_quality)
     data = _read(files)
     with open_node(ctx) as node:
+        policy = content.node_policy(node)
+        policy = MatchPolicy(
+            pdq_distance=policy.pdq_distance if pdq_distance is None else pdq_distance,
+            pdq_quality=policy.pdq_quality if pdq_quality is None else pdq_quality,
+        )
         results = content.match(node, acting_user(node, user), data, policy)
     matched = any(result.matched for result in results)
     matches = [m.as_dict() for result in results for m in result.matches]

@@ -21,6 +21,16 @@ from hanoix.services import custody
 from hanoix.services.node import Node
 from hanoix.store import content as store
 
+
+def node_policy(node: Node) -> MatchPolicy:
+    """The node's thresholds for PDQ matching (settings ``content_pdq_distance`` and
+    ``content_pdq_quality``)."""
+    return MatchPolicy(
+        pdq_distance=node.settings.content_pdq_distance,
+        pdq_quality=node.settings.content_pdq_quality,
+    )
+
+
 #: The list a node's own cases put their hashes in (imported lists keep their origin's name).
 LOCAL_LIST = "local"
 
@@ -106,7 +116,7 @@ def add_content(
     """List each file's hashes in case ``reference``: never the file itself."""
     authority = rules.authority_of_case_worker(user)
     number = rules.case_number(reference)
-    policy = policy or MatchPolicy()
+    policy = policy or node_policy(node)
     # Hashed before the transaction: decoding pictures holds no lock.
     hashed = [(name, hash_content(data)) for name, data in files]
     added: list[Added] = []
@@ -131,7 +141,7 @@ def match(
 ) -> list[MatchResult]:
     """Match each file against every list the node holds."""
     rules.check_matcher(user)
-    policy = policy or MatchPolicy()
+    policy = policy or node_policy(node)
     hashed = [(name, hash_content(data)) for name, data in files]
     results: list[MatchResult] = []
     with node.reading() as session:

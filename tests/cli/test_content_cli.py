@@ -50,7 +50,9 @@ def run(cli: Any, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) 
     return lambda *args: cli("--home", str(home), "content", *args)
 
 
-def test_a_case_is_opened_its_content_added_and_copies_matched(run: Any, tmp_path: Path) -> None:
+def test_a_case_is_opened_its_content_added_and_copies_matched(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     opened = run(
         "case", "new", "--article", "16", "--victim-ref", "v-2026-07",
         "--consent", "hash", "--consent", "share", "--as", "drafter", "--json",
@@ -86,6 +88,10 @@ def test_a_case_is_opened_its_content_added_and_copies_matched(run: Any, tmp_pat
     }
     strict = run("match", copy, "--as", "auditor", "--pdq-distance", "0")
     assert strict.exit_code == 1 and "no match" in strict.stderr
+    # The node's own threshold, and the option over it.
+    monkeypatch.setenv("HANOIX_CONTENT_PDQ_DISTANCE", "0")
+    assert run("match", copy, "--as", "auditor").exit_code == 1
+    assert run("match", copy, "--as", "auditor", "--pdq-distance", "31").exit_code == 0
 
 
 def test_bad_case_input_is_refused_with_what_to_fix(run: Any) -> None:
