@@ -90,3 +90,22 @@ def test_matches_are_exact_or_within_the_pdq_distance_and_the_policy_is_configur
     assert not match("f", hashed, [], [moved], MatchPolicy(pdq_distance=3)).matched
     with pytest.raises(InputError):
         MatchPolicy(pdq_distance=300)
+
+
+def test_distances_computed_at_once_equal_those_computed_one_by_one() -> None:
+    import random
+
+    from hanoix.content.cases import pdq_distance, pdq_distances
+
+    hashed = hash_content(encode(scene()))
+    assert hashed.pdq is not None
+    rng = random.Random(5)
+    listed = [
+        HashEntry("RC-000001", "local", "pdq", f"{rng.getrandbits(256):064x}", 100)
+        for _ in range(50)
+    ]
+    listed.append(HashEntry("RC-000002", "local", "pdq", hashed.pdq.variants[3], 100))
+    together = pdq_distances(hashed, listed)
+    assert together == [pdq_distance(hashed, entry.value) for entry in listed]
+    assert together[-1] == 0
+    assert pdq_distances(hashed, []) == []
