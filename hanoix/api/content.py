@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from hanoix.api.deps import get_node
 from hanoix.api.security import require_roles
 from hanoix.content.cases import MATCH_ROLES
+from hanoix.errors import InputError
 from hanoix.services import content
 from hanoix.services.auth import Principal
 from hanoix.services.node import Node
@@ -24,11 +25,15 @@ from hanoix.services.requests import user_for_principal
 
 router = APIRouter(prefix="/content", tags=["content"])
 
+FILE_MEDIA_TYPE = "application/octet-stream"
+
 _FILE_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "the file to match (a picture or any other bytes), at most 64 MiB",
-        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        "content": {
+            FILE_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary", "minLength": 1}}
+        },
     }
 }
 
@@ -61,7 +66,12 @@ async def match(
     node: Annotated[Node, Depends(get_node)],
     principal: Annotated[Principal, Depends(require_roles(*sorted(MATCH_ROLES)))],
 ) -> MatchResultOut:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != FILE_MEDIA_TYPE:
+        raise InputError(f"send the file itself as the body, with Content-Type: {FILE_MEDIA_TYPE}")
     data = await request.body()
+    if not data:
+        raise InputError("the body is empty: send the file to match as the body")
     user = await run_in_threadpool(user_for_principal, node, principal)
     [result] = await run_in_threadpool(content.match, node, user, [("body", data)])
     return MatchResultOut(

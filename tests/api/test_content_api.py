@@ -42,6 +42,20 @@ def test_a_matcher_matches_an_edited_copy_and_not_an_unrelated_picture(
     assert miss.status_code == 200 and miss.json()["matched"] is False
 
 
+def test_a_body_that_is_not_a_file_is_refused_with_what_to_send(
+    client: TestClient, node: Node
+) -> None:
+    headers = token(node, "platform")
+    as_json = client.post("/api/v1/content/match", json={"file": "x"}, headers=headers)
+    assert as_json.status_code == 422 and "application/octet-stream" in as_json.text
+    empty = client.post(
+        "/api/v1/content/match",
+        content=b"",
+        headers={**headers, "Content-Type": "application/octet-stream"},
+    )
+    assert empty.status_code == 422 and "empty" in empty.text
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
