@@ -26,7 +26,7 @@ demo: install
 
 ## make test: install what the tests need, then run every test
 test: install test-setup
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 test-setup:
 	@bash scripts/test-setup.sh

@@ -7,9 +7,10 @@ at every stage of their lives (draft to closed, received to executed or postpone
 recorded in the custody ledger as the services record it (so a request's page proves a real
 custody history), the incoming ones arrived as messages on the 24/7 desk (the newest
 ``--pending`` not yet acknowledged). It then starts a real ``hanoix serve`` process on 127.0.0.1
-(``--workers`` passed on when given), signs ``--users`` users in through ``/sign-in`` as a browser
-does (the form token, the session cookie), and measures from all of them at once (one thread and
-one keep-alive ``httpx.Client`` each), every user making ``--runs`` calls per line:
+(``--workers`` processes, one per core unless told), signs ``--users`` users in through
+``/sign-in`` as a browser does (the form token, the session cookie), and measures from all of
+them at once (one thread and one keep-alive ``httpx.Client`` each), every user making ``--runs``
+calls per line:
 
 * references, measured in the same run: a static file of the same server (the HTTP stack
   alone) and a request as ``GET /api/v1/requests/{ref}`` gives it (the JSON of the request's
@@ -593,7 +594,10 @@ def main() -> None:
     parser.add_argument("--runs", type=positive, default=60, help="calls per user per line")
     parser.add_argument("--users", type=positive, default=TARGET_USERS, help="signed in at once")
     parser.add_argument(
-        "--workers", type=positive, default=None, help="hanoix serve --workers (its default)"
+        "--workers",
+        type=positive,
+        default=os.cpu_count() or 1,
+        help="hanoix serve --workers (default: one per core, as a node on this machine is run)",
     )
     parser.add_argument(
         "--keep",
@@ -645,7 +649,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         wait_until_serving(server, home, f"{base}/api/v1/health")
         clients = [sign_in(base, name) for name in users_named(args.users)]
-        workers = "its default" if args.workers is None else str(args.workers)
+        workers = str(args.workers)
         print(
             f"hanoix serve (workers: {workers}), {args.users} signed-in users, "
             f"{args.runs} calls each per line"

@@ -80,7 +80,7 @@ class PublicKey:
     authority: str | None = None
     state: str | None = None
 
-    @property
+    @functools.cached_property
     def key_id(self) -> str:
         return key_id(self.kind, self.raw)
 
@@ -112,8 +112,9 @@ class SigningKey:
     authority: str | None = None
     state: str | None = None
 
-    @property
+    @functools.cached_property
     def public(self) -> PublicKey:
+        # Immutable, and asked for every envelope sealed or opened (its key id): made once.
         raw = self.private.public_key().public_bytes_raw()
         return PublicKey(KeyKind.SIGNING, raw, self.authority, self.state)
 
@@ -129,8 +130,9 @@ class DecryptionKey:
     authority: str | None = None
     state: str | None = None
 
-    @property
+    @functools.cached_property
     def public(self) -> PublicKey:
+        # Immutable, and asked for every envelope sealed or opened (its key id): made once.
         raw = self.private.public_key().public_bytes_raw()
         return PublicKey(KeyKind.ENCRYPTION, raw, self.authority, self.state)
 

@@ -72,8 +72,9 @@ class NodeKey:
     revoked: datetime | None = None
     revocation_reason: str | None = None
 
-    @property
+    @cached_property
     def key_id(self) -> str:
+        # Looked up for every envelope and receipt (find_key): worked out once per key.
         return key_id(self.kind, self.raw)
 
     def problem_at(self, now: datetime) -> str | None:

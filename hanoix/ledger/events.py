@@ -64,7 +64,8 @@ def _plain(value: Any) -> bool:
         elif item is not None and kind is not bool:
             return False
     joined = "".join(texts)
-    return not joined or max(joined) < _FIRST_SURROGATE
+    # isascii() reads a flag of the string, where max() reads every character.
+    return not joined or joined.isascii() or max(joined) < _FIRST_SURROGATE
 
 
 def canonical_json(value: Any) -> bytes:

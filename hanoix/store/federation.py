@@ -266,6 +266,11 @@ def add_outbox(
     expires_at: datetime,
     transfer_id: str | None = None,
 ) -> None:
+    """Add the outbox row to the caller's session; it is written at the next flush (at the
+    latest, the commit). Not a Core insert at once: that was no cheaper (the flush writes the
+    rows of a transaction in one multi-row INSERT), and on SQLite the first insert takes the
+    write lock, which a caller queueing several messages then held while sealing each of the
+    others (the delivery worker's claims and records waited for it)."""
     session.add(
         OutboxRow(
             envelope_id=envelope_id,
@@ -337,6 +342,25 @@ def claim_due(
         )
     )
     return [OutboxItem(**row._mapping) for row in rows if row.seq in taken]
+
+
+_URGENT_DUE = (
+    select(OutboxRow.seq)
+    .where(
+        OutboxRow.status == PENDING,
+        OutboxRow.priority == PRIORITY_URGENT,
+        OutboxRow.next_attempt_at <= bindparam("now"),
+        (OutboxRow.lease_until.is_(None)) | (OutboxRow.lease_until <= bindparam("now")),
+    )
+    .limit(1)
+)
+
+
+def urgent_due(session: Session, now: datetime) -> bool:
+    """Whether an urgent envelope is due and free to claim now: one small read, taking no
+    write lock, for a worker that looks often (:func:`claim_due` takes the lock)."""
+    connection = session.connection()
+    return connection.execute(_URGENT_DUE, {"now": now}).first() is not None
 
 
 def _row(session: Session, envelope_id: str) -> OutboxRow:

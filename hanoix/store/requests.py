@@ -102,6 +102,15 @@ class RequestRow(Base):
             text("id DESC"),
         ),
         Index("ix_requests_status_counts", "local_state", "status", "restricted", "handled_by"),
+        # The same counts under a deadline filter (migration 0015_deadline_counts).
+        Index(
+            "ix_requests_deadline_counts",
+            "local_state",
+            "next_deadline",
+            "status",
+            "restricted",
+            "handled_by",
+        ),
         # The desk's text filter (part of a reference or of an authority's code, anywhere in
         # it) through trigrams on PostgreSQL, instead of reading every row. SQLite has no
         # trigrams: there they are plain indexes, which keep both databases' schemas alike

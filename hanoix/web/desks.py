@@ -88,16 +88,26 @@ class Arrival:
     detail: str | None
 
 
-def _arrival(request: Request, message: InboxMessage, now: datetime) -> Arrival:
+def _arrival_labels(request: Request) -> dict[str, str]:
     _ = gettext_for(request)
-    payload = message.payload
-    labels = {
+    return {
         "request.sent": _("New request"),
         "request.step": _("Step on a request"),
         "federation.notice": _("Notice"),
         "federation.ping": _("Connectivity check"),
         "evidence.package": _("Evidence package"),
     }
+
+
+def _arrivals_shown(request: Request, messages: list[InboxMessage], now: datetime) -> list[Arrival]:
+    labels = _arrival_labels(request)
+    return [_arrival(request, message, now, labels) for message in messages]
+
+
+def _arrival(
+    request: Request, message: InboxMessage, now: datetime, labels: dict[str, str]
+) -> Arrival:
+    payload = message.payload
     detail = None
     if message.type == "request.sent":
         document = payload.get("document")
@@ -149,7 +159,7 @@ def _arrivals(
 def desk_24_7(request: Request, user: SignedInUser, node: NodeOf) -> HTMLResponse:
     messages, tag, now = _arrivals(request, node, _officer_on_duty(request, node, user))
     context = {
-        "arrivals": [_arrival(request, m, now) for m in messages],
+        "arrivals": _arrivals_shown(request, messages, now),
         "tag": tag,
         "done": request.query_params.get("done"),
     }
@@ -172,7 +182,7 @@ def desk_24_7_arrivals(
     if shown == _tag(request, node.clock.now(), ids):
         return Response(status_code=204)
     messages, tag, now = _arrivals(request, node, officer)
-    arrivals = [_arrival(request, m, now) for m in messages]
+    arrivals = _arrivals_shown(request, messages, now)
     return render(request, "desk_24_7_arrivals.html", {"arrivals": arrivals, "tag": tag})
 
 

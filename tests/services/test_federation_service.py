@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -14,13 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from hanoix.errors import InputError
 from hanoix.evidence import crypto
 from hanoix.evidence.keys import KeyKind
 from hanoix.federation.directory import revoke_key
-from hanoix.federation.envelope import read_envelope
+from hanoix.federation.envelope import OpenedEnvelope, read_envelope
 from hanoix.federation.errors import EnvelopeRejectedError, Reason, UnknownPeerError
 from hanoix.federation.receipts import (
     BATCH_RECEIPT_FORMAT,
@@ -31,7 +33,7 @@ from hanoix.federation.receipts import (
 )
 from hanoix.ledger.events import EventKind
 from hanoix.services import custody
-from hanoix.services.federation import Message, registry, transfers
+from hanoix.services.federation import PING, Message, registry, transfers
 from hanoix.services.federation.messages import InboundResult
 from hanoix.services.federation.staging import StagedFiles
 from hanoix.store import federation as store
@@ -548,6 +550,101 @@ def test_a_batch_receipt_is_signed_once_over_only_the_envelopes_taken(net: Netwo
     repeat = again[0]
     assert isinstance(repeat, InboundResult) and repeat.duplicate
     assert isinstance(results[0], InboundResult) and repeat.receipt == results[0].receipt
+
+
+@pytest.fixture
+def receiving(tmp_path: Path, db_url: str) -> Iterator[Network]:
+    """Two nodes: ``b``, the receiver, on the database under test."""
+    network = make_network(tmp_path, ["a", "b"], db_urls={"b": db_url})
+    yield network
+    network.close()
+
+
+def _savepoints_during(net: Network, name: str, work: Callable[[], object]) -> int:
+    """How many savepoints ``work`` opened on node ``name``'s database."""
+    seen: list[str] = []
+
+    def keep(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        seen.append(statement)
+
+    engine = net[name].node.engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    return sum(1 for statement in seen if statement.lstrip().upper().startswith("SAVEPOINT"))
+
+
+def test_a_batch_taken_whole_opens_no_savepoint(receiving: Network) -> None:
+    data = _batch_of(receiving, ["federation.ping", "test.unknown-here", "federation.ping"])
+    results: list[object] = []
+
+    def take() -> None:
+        results.extend(receiving["b"].federation.process_inbound_batch(data, batch_receipts=True))
+
+    # A type the receiver does not handle is refused before anything is written for it.
+    assert _savepoints_during(receiving, "b", take) == 0
+    assert [type(r) for r in results] == [InboundResult, EnvelopeRejectedError, InboundResult]
+    repeat: list[object] = []
+    again = receiving["b"].federation.process_inbound_batch
+    assert _savepoints_during(receiving, "b", lambda: repeat.extend(again(data[:1]))) == 0
+    assert isinstance(repeat[0], InboundResult) and repeat[0].duplicate
+
+
+def test_a_handler_refusing_after_it_wrote_rolls_back_only_its_own_envelope(
+    receiving: Network,
+) -> None:
+    def write_then_refuse(node: object, session: Session, envelope: OpenedEnvelope) -> None:
+        set_meta(session, "test.written", envelope.id)
+        raise InputError("refused after writing")
+
+    registry.register("test.writes-then-refuses", write_then_refuse)
+    try:
+        kinds = ["federation.ping", "test.writes-then-refuses", "federation.ping"]
+        data = _batch_of(receiving, kinds)
+        results: list[object] = []
+
+        def take() -> None:
+            take_batch = receiving["b"].federation.process_inbound_batch
+            results.extend(take_batch(data, batch_receipts=True))
+
+        # Applied again with a savepoint per envelope once the refusal came after a write.
+        assert _savepoints_during(receiving, "b", take) == 3
+    finally:
+        registry.unregister("test.writes-then-refuses")
+    refused = results[1]
+    assert isinstance(refused, EnvelopeRejectedError) and refused.reason is Reason.BAD_PAYLOAD
+    ids = [read_envelope(item).header.id for item in data]
+    assert sorted(item.envelope_id for item in inbox(receiving, "b")) == sorted([ids[0], ids[2]])
+    with receiving["b"].node.unit_of_work() as session:
+        assert get_meta(session, "test.written") is None
+    for item, result in zip([data[0], data[2]], [results[0], results[2]], strict=True):
+        assert isinstance(result, InboundResult) and not result.duplicate
+        assert _check_receipt(receiving, item, result.receipt).batch is not None
+
+
+def test_an_ordinary_batch_waits_for_the_checks_of_another_and_an_urgent_one_does_not(
+    receiving: Network,
+) -> None:
+    a, b = receiving["a"], receiving["b"]
+    with a.node.unit_of_work() as session:
+        urgent = [
+            a.federation.enqueue(session, Message(b.origin, PING, {}, urgent=True)).data,
+        ]
+    ordinary = _batch_of(receiving, ["federation.ping", "federation.ping"])
+    answers: list[object] = []
+    waiting = threading.Thread(
+        target=lambda: answers.extend(b.federation.process_inbound_batch(ordinary))
+    )
+    with b.node.federation_state.ordinary_checks:  # another ordinary batch being checked
+        taken = b.federation.process_inbound_batch(urgent)
+        waiting.start()
+        waiting.join(timeout=0.3)
+        assert waiting.is_alive() and not answers
+    waiting.join(timeout=30)
+    assert [type(r) for r in taken] == [InboundResult]
+    assert [type(r) for r in answers] == [InboundResult, InboundResult]
 
 
 def test_a_batch_from_a_sender_before_receipts_v2_gets_one_receipt_v1_each(

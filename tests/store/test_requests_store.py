@@ -309,7 +309,7 @@ def test_the_common_filter_has_its_composite_indexes_and_0008_goes_back_down(
     assert filter_indexes() == expected
 
 
-def test_the_desks_have_their_indexes_and_0014_goes_back_down(engine: Engine) -> None:
+def test_the_desks_have_their_indexes_and_they_go_back_down(engine: Engine) -> None:
     from alembic import command
     from sqlalchemy import text
 
@@ -329,6 +329,7 @@ def test_the_desks_have_their_indexes_and_0014_goes_back_down(engine: Engine) ->
     expected = {
         "ix_requests_deadline_order",
         "ix_requests_status_counts",
+        "ix_requests_deadline_counts",
         "ix_requests_reference_trgm",
         "ix_requests_handled_by_trgm",
     }

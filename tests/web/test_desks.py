@@ -229,7 +229,7 @@ def test_acknowledging_from_the_desk_needs_the_form_token_and_marks_the_message_
     sign_in(client, "duty")
     page = client.get("/desk/24-7").text
     action = f"/desk/24-7/{envelope}/acknowledge"
-    assert f'action="{action}"' in page
+    assert f'formaction="{action}"' in page
     assert client.post(action, data={}).status_code == 403
     assert client.post(action, data={"csrf_token": "forged"}).status_code == 403
     assert rows_of(client.get("/desk/24-7").text, "data-envelope") == [envelope]

@@ -54,6 +54,11 @@ if TYPE_CHECKING:
 _log = get_logger("hanoix.federation")
 
 
+class _SavepointsNeededError(Exception):
+    """An envelope of a batch applied without savepoints failed after writing: the batch's
+    transaction is rolled back and applied again with a savepoint per envelope."""
+
+
 @dataclass(frozen=True)
 class _Checked:
     """An envelope read and authenticated (steps 1 to 4), with what steps 6 to 8 came to:
@@ -96,8 +101,9 @@ class Inbox(Peers):
     def process_inbound_batch(
         self, items: list[bytes], *, batch_receipts: bool = False
     ) -> list[InboundResult | EnvelopeRejectedError | None]:
-        """Take several envelopes in **one** transaction, each in a savepoint of its own: an
-        envelope refused rolls back only its own writes. Nothing is answered before the
+        """Take several envelopes in **one** transaction: an envelope refused rolls back only
+        its own writes (without a savepoint each while none is refused after writing, which
+        is the usual case: :meth:`_apply_batch`). Nothing is answered before the
         transaction commits, so every receipt returned is for an effect that is durable, and
         a repeat finds the row as with single deliveries (exactly-once effect unchanged).
         Rejections are recorded in the ledger afterwards, as for single deliveries. ``None``
@@ -118,44 +124,32 @@ class Inbox(Peers):
         now = self.node.clock.now()
         with self.node.unit_of_work() as session:
             identity, directory = self.identity(session), self.directory(session)
-        for index, data in enumerate(items):
-            try:
-                checked[index] = self._check(
-                    data, identity, directory, now, receipt=not batch_receipts
-                )
-            except EnvelopeRejectedError as rejection:
-                results[index] = rejection
-            except Exception:  # noqa: BLE001  (one bad envelope must not fail the rest)
-                _log.exception("federation.inbound_crashed", index=index)
-                alone.append(index)
-        urgent = any(envelope.header.urgent for envelope in checked.values())
-        taken: list[int] = []
-        with self._writer(urgent), self.node.unit_of_work() as session:
-            if self.node.engine.dialect.name == "sqlite":
-                # Taken before the lookup below, not left to the write lock the store takes at
-                # the first write: which envelopes were taken before must be read under the lock,
-                # or another process could take one between that read and these writes.
-                raw = session.connection().connection.dbapi_connection
-                assert isinstance(raw, sqlite3.Connection)
-                take_sqlite_write_lock(raw)
-            # One query for the batch instead of one per envelope: which were taken before.
-            received = store.inbox_ids_among(
-                session, [envelope.header.id for envelope in checked.values()]
-            )
-            for index, envelope in checked.items():
+        with self._checking(items):
+            for index, data in enumerate(items):
                 try:
-                    with session.begin_nested():
-                        results[index] = self._apply(session, envelope, received)
-                    taken.append(index)
+                    checked[index] = self._check(
+                        data, identity, directory, now, receipt=not batch_receipts
+                    )
                 except EnvelopeRejectedError as rejection:
                     results[index] = rejection
-                except IntegrityError:
-                    alone.append(index)  # a concurrent delivery of it won: answered below
                 except Exception:  # noqa: BLE001  (one bad envelope must not fail the rest)
                     _log.exception("federation.inbound_crashed", index=index)
                     alone.append(index)
-            if batch_receipts:
-                self._sign_taken(session, identity, directory, now, checked, taken, results)
+        urgent = any(envelope.header.urgent for envelope in checked.values())
+        with self._writer(urgent):
+            try:
+                taken, retry = self._apply_batch(
+                    checked, results, identity, directory, now, batch_receipts, savepoints=False
+                )
+            except _SavepointsNeededError:
+                # Nothing of that attempt was kept: the batch again, each envelope in a
+                # savepoint of its own, so that the one that failed rolls back alone.
+                for index in checked:
+                    results[index] = None
+                taken, retry = self._apply_batch(
+                    checked, results, identity, directory, now, batch_receipts, savepoints=True
+                )
+        alone += retry
         for index, result in enumerate(results):
             if isinstance(result, EnvelopeRejectedError):
                 self.record_rejection(result, items[index])
@@ -171,6 +165,77 @@ class Inbox(Peers):
             except Exception:  # noqa: BLE001  (answered as an internal error: retried)
                 _log.exception("federation.inbound_crashed", index=index)
         return results
+
+    def _checking(self, items: list[bytes]) -> contextlib.AbstractContextManager[Any]:
+        """The checks of an ordinary batch (signatures, decryption: CPU under the GIL) run one
+        batch at a time in this process; an urgent batch's (the sender sends urgent envelopes
+        in requests of their own) at once. Several batches checked side by side take no less
+        time in all, but each thread then gets the GIL a share of the time: the batch holding
+        the write turn, and an urgent envelope's steps, waited behind all of them."""
+        try:
+            urgent = read_envelope(items[0]).header.urgent if items else False
+        except EnvelopeRejectedError:
+            urgent = False
+        return contextlib.nullcontext() if urgent else self.state.ordinary_checks
+
+    def _apply_batch(
+        self,
+        checked: dict[int, _Checked],
+        results: list[InboundResult | EnvelopeRejectedError | None],
+        identity: NodeIdentity,
+        directory: Directory | None,
+        now: datetime,
+        batch_receipts: bool,
+        *,
+        savepoints: bool,
+    ) -> tuple[list[int], list[int]]:
+        """Apply the ``checked`` envelopes of a batch in one transaction, filling ``results``;
+        return the indices taken and those to be delivered again alone.
+
+        Without ``savepoints`` (the first attempt), an envelope refused before anything was
+        written for it (a repeat with other content, a refusal :meth:`_check` kept) is
+        answered as usual, but any failure once its inbox row or its handler has written
+        raises :class:`_SavepointsNeededError` out of the transaction, which rolls it all back: the
+        caller then applies the batch again with a savepoint per envelope (two statements
+        each, most of the write turn's work for a batch of small messages), where a refusal
+        rolls back only its own envelope's writes. A batch where every envelope is taken or
+        refused up front, the usual case, pays for no savepoint."""
+        taken: list[int] = []
+        retry: list[int] = []
+        with self.node.unit_of_work() as session:
+            if self.node.engine.dialect.name == "sqlite":
+                # Taken before the lookup below, not left to the write lock the store takes at
+                # the first write: which envelopes were taken before must be read under the lock,
+                # or another process could take one between that read and these writes.
+                raw = session.connection().connection.dbapi_connection
+                assert isinstance(raw, sqlite3.Connection)
+                take_sqlite_write_lock(raw)
+            # One query for the batch instead of one per envelope: which were taken before.
+            received = store.inbox_ids_among(
+                session, [envelope.header.id for envelope in checked.values()]
+            )
+            for index, envelope in checked.items():
+                try:
+                    if savepoints:
+                        with session.begin_nested():
+                            results[index] = self._apply(session, envelope, received)
+                    else:
+                        results[index] = self._apply(session, envelope, received, atomic=False)
+                    taken.append(index)
+                except _SavepointsNeededError:
+                    raise
+                except EnvelopeRejectedError as rejection:
+                    results[index] = rejection
+                except IntegrityError:
+                    retry.append(index)  # a concurrent delivery of it won: answered alone
+                except Exception:  # noqa: BLE001  (one bad envelope must not fail the rest)
+                    _log.exception("federation.inbound_crashed", index=index)
+                    retry.append(index)
+                if retry and not savepoints:
+                    raise _SavepointsNeededError
+            if batch_receipts:
+                self._sign_taken(session, identity, directory, now, checked, taken, results)
+        return taken, retry
 
     def _sign_taken(
         self,
@@ -285,20 +350,45 @@ class Inbox(Peers):
         return _Checked(parsed, now, opened, message_type.handler, signed.as_dict())
 
     def _apply(
-        self, session: Session, checked: _Checked, received: set[str] | None
+        self,
+        session: Session,
+        checked: _Checked,
+        received: set[str] | None,
+        *,
+        atomic: bool = True,
     ) -> InboundResult:
         """Step 5 and the effect, in the caller's transaction (never commits): a repeat is
         answered with its first receipt; otherwise the refusal :meth:`_check` kept is raised,
         or the inbox row, the handler's writes and the receipt go in together.
         ``received``: the ids of the caller's batch already in the inbox (looked up
-        together), when it did."""
+        together), when it did. Not ``atomic`` (no savepoint around this envelope): a
+        failure once something was written raises :class:`_SavepointsNeededError` instead (a
+        refusal raised before, with nothing written, is raised as it is)."""
         parsed, header = checked.parsed, checked.header
         maybe_taken = received is None or header.id in received
         existing = store.get_inbox(session, header.id) if maybe_taken else None
         if existing is not None:
-            return self._repeat(session, parsed.digest, existing)
+            if atomic:
+                return self._repeat(session, parsed.digest, existing)
+            try:
+                return self._repeat(session, parsed.digest, existing)
+            except EnvelopeRejectedError:
+                raise  # a replay with other content: refused before any write
+            except Exception as exc:
+                raise _SavepointsNeededError from exc
         if checked.refusal is not None:
             raise checked.refusal
+        assert checked.opened is not None and checked.handler is not None
+        if atomic:
+            return self._take(session, checked)
+        try:
+            return self._take(session, checked)
+        except Exception as exc:
+            raise _SavepointsNeededError from exc
+
+    def _take(self, session: Session, checked: _Checked) -> InboundResult:
+        """The inbox row and the handler's effect of an envelope taken new."""
+        parsed, header = checked.parsed, checked.header
         assert checked.opened is not None and checked.handler is not None
         store.add_inbox(
             session,

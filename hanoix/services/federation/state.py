@@ -70,6 +70,8 @@ class FederationState:
         self._directories: dict[str, Directory] = {}
         self.staged = StagedFiles()
         self.inbound_turns = WriterTurns()
+        self.ordinary_checks = threading.Semaphore(1)
+        """Taken while an ordinary batch of envelopes is checked (see ``Inbox._checking``)."""
         self.outbox_turns = WriterTurns()
         """The delivery workers' write transactions on the outbox (claims and outcomes)."""
         self.outbox_signal = threading.Event()

@@ -4,8 +4,8 @@ Two new tables: ``content_cases`` (article, the victim's pseudonymous reference,
 consent) and ``content_hashes`` (one signal of one piece of content in one list: SHA-256, MD5
 or PDQ, never the content). Expand-only: nodes still running the previous revision ignore them.
 
-Revision ID: 0015_content
-Revises: 0014_desk_indexes
+Revision ID: 0016_content
+Revises: 0015_deadline_counts
 Create Date: 2026-12-04
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from hanoix.store.db import UTCDateTime
 
-revision = "0015_content"
-down_revision = "0014_desk_indexes"
+revision = "0016_content"
+down_revision = "0015_deadline_counts"
 branch_labels = None
 depends_on = None
 
