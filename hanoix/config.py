@@ -49,6 +49,18 @@ class Settings(BaseModel):
     token_max_days: int = Field(
         default=90, ge=1, le=3660, description="the longest an API token may live, in days"
     )
+    content_pdq_distance: int = Field(
+        default=31,
+        ge=0,
+        le=128,
+        description="the most bits two PDQ hashes may differ in and still match (docs/content.md)",
+    )
+    content_pdq_quality: int = Field(
+        default=50,
+        ge=0,
+        le=100,
+        description="the least PDQ quality a hash needs to be listed or matched",
+    )
     evidence_upload_max_bytes: int = Field(
         default=64 * 1024**3,
         ge=0,
@@ -178,6 +190,8 @@ _ENV_FIELDS = {
     "HANOIX_STATE": "state",
     "HANOIX_ORIGIN": "origin",
     "HANOIX_TOKEN_MAX_DAYS": "token_max_days",
+    "HANOIX_CONTENT_PDQ_DISTANCE": "content_pdq_distance",
+    "HANOIX_CONTENT_PDQ_QUALITY": "content_pdq_quality",
     "HANOIX_TRUSTED_PROXIES": "trusted_proxies",
     "HANOIX_EVIDENCE_UPLOAD_MAX_BYTES": "evidence_upload_max_bytes",
     "HANOIX_EVIDENCE_UPLOAD_EXPIRY_HOURS": "evidence_upload_expiry_hours",

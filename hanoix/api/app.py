@@ -9,6 +9,7 @@ import hanoix
 import hanoix.web
 from hanoix.api import (
     auth,
+    content,
     convention,
     docs,
     federation,
@@ -57,6 +58,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(treaty.router, prefix=API_PREFIX)
     app.include_router(ledger.router, prefix=API_PREFIX)
     app.include_router(requests.router, prefix=API_PREFIX)
+    app.include_router(content.router, prefix=API_PREFIX)
     federation.install(app, API_PREFIX)
     security.document_security(app)
     security.document_preconditions(app)

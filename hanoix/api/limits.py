@@ -48,6 +48,8 @@ UPLOAD_RANGE_BODY_BYTES = 64 * MIB
 UPLOAD_FORM_BODY_BYTES = 4 * 1024 * MIB
 #: A witness exchange: a checkpoint, its cosignatures and a consistency proof.
 WITNESS_BODY_BYTES = 256 * KIB
+#: One file to match against the node's hash lists (a picture or a short video).
+CONTENT_MATCH_BODY_BYTES = 64 * MIB
 #: Everything else (user administration, the inbox, the web pages): small JSON or nothing.
 DEFAULT_BODY_BYTES = 64 * KIB
 
@@ -100,6 +102,12 @@ ROUTE_LIMITS: tuple[RouteLimit, ...] = (
         extra=_ENVELOPE_REFUSAL,
     ),
     RouteLimit(re.compile(r"/federation/v1/witness"), WITNESS_BODY_BYTES, "a witness exchange"),
+    RouteLimit(
+        re.compile(r"/api/v1/content/match"),
+        CONTENT_MATCH_BODY_BYTES,
+        "a file to match",
+        methods=frozenset({"POST"}),
+    ),
     RouteLimit(
         re.compile(r"/requests/[^/]+/evidence/uploads/[^/]+"),
         UPLOAD_RANGE_BODY_BYTES,

@@ -36,6 +36,10 @@ COMMAND_GROUPS = {
     "authority": CommandGroup(
         "hanoix.cli.users:authority_app", "The authorities this node serves."
     ),
+    "content": CommandGroup(
+        "hanoix.cli.content:content_app",
+        "Removing intimate images and abuse material by hash: cases, hash lists, matching.",
+    ),
     "convention": CommandGroup(
         "hanoix.cli.convention:convention_app",
         "The Convention as data: articles, kinds of request, notifications, with the article "

@@ -170,6 +170,9 @@ class EventKind(StrEnum):
     REQUEST_CLOSED = "request.closed"
     REQUEST_CHANGED = "request.changed"  # any other lifecycle step; details say which
     REQUEST_LETTER_ISSUED = "request.letter-issued"  # a signed letter (docs/letters.md)
+    # removal of Art. 14 and 16 content by hash (docs/content.md): never the victim or the media
+    CONTENT_CASE_OPENED = "content.case-opened"
+    CONTENT_LISTED = "content.listed"
     # the log and its peers
     CHECKPOINT_COSIGNED = "checkpoint.cosigned"
     SPLIT_VIEW_DETECTED = "checkpoint.split-view"

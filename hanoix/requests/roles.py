@@ -23,6 +23,7 @@ class Role(StrEnum):
     EXAMINER = "examiner"  # forensic examiner: executes, packs and opens evidence
     AUDITOR = "auditor"  # reads everything they may see; changes nothing
     ADMINISTRATOR = "administrator"  # runs the node; sees no case content
+    MATCHER = "matcher"  # a platform's or hotline's integration: matches content, nothing else
 
 
 class AuthorityKind(StrEnum):

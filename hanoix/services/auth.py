@@ -97,7 +97,15 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
-ROLES = ("drafter", "approver", "officer_24_7", "examiner", "auditor", "administrator")
+ROLES = (
+    "drafter",
+    "approver",
+    "officer_24_7",
+    "examiner",
+    "auditor",
+    "administrator",
+    "matcher",
+)
 AUTHORITY_KINDS = ("central-authority", "contact-24-7", "competent-authority")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from hanoix.store import (  # noqa: F401  (registers the tables on Base.metadata)
     auth,
+    content,  # removal cases and their hash lists (never the content)
     federation,  # federation: outbox, inbox, receipts, directory, transfers
     ledger,
     meta,

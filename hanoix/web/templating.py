@@ -46,6 +46,7 @@ ROLE_NAMES = {
     "examiner": N_("examiner"),
     "auditor": N_("auditor"),
     "administrator": N_("administrator"),
+    "matcher": N_("matcher (content by hash)"),
 }
 
 

@@ -311,6 +311,14 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     ("GET", "/api/v1/ledger/proof/inclusion"): (lambda n: Call(query="index=0"), SIGNED_IN),
     ("GET", "/api/v1/ledger/proof/consistency"): (lambda n: Call(query="from=1"), SIGNED_IN),
     ("GET", "/api/v1/ledger/entries"): (nothing, expect("UM", denied=403, foreign=403)),
+    # --- content removal: matching a file against the node's hash lists, for those who work
+    # cases, auditors and matchers (no case is read; tests/api/test_content_api.py) ---
+    ("POST", "/api/v1/content/match"): (
+        lambda n: Call(
+            content=b"not a picture", headers={"Content-Type": "application/octet-stream"}
+        ),
+        expect("DOEUXF"),
+    ),
     # --- federation: the inbox for those who handle cooperation, the plumbing for those who
     # run or audit the node (the node's State is not configured here, so F passes that check)
     ("GET", "/api/v1/federation/inbox"): (nothing, expect("DAOUXF")),

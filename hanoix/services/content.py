@@ -1,0 +1,152 @@
+"""Removal cases and matching by hash: the use cases (docs/content.md).
+
+Each use case is one unit of work. Content is hashed here, as it arrives, and only the hashes
+and the case's facts are stored: the bytes are dropped when the call returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hanoix.content import cases as rules
+from hanoix.content.cases import MatchPolicy, MatchResult, RemovalCase
+from hanoix.content.signals import MD5, SHA256, hash_content
+from hanoix.ledger.events import CustodyEvent, EventKind
+from hanoix.requests import User
+from hanoix.services import custody
+from hanoix.services.node import Node
+from hanoix.store import content as store
+
+
+def node_policy(node: Node) -> MatchPolicy:
+    """The node's thresholds for PDQ matching (settings ``content_pdq_distance`` and
+    ``content_pdq_quality``)."""
+    return MatchPolicy(
+        pdq_distance=node.settings.content_pdq_distance,
+        pdq_quality=node.settings.content_pdq_quality,
+    )
+
+
+#: The list a node's own cases put their hashes in (imported lists keep their origin's name).
+LOCAL_LIST = "local"
+
+
+def open_case(
+    node: Node, user: User, *, article: int, victim_ref: str, consent: Iterable[str]
+) -> RemovalCase:
+    """Open a removal case for ``user``'s authority."""
+    authority = rules.authority_of_case_worker(user)
+    checked = rules.new_case(article, victim_ref, consent)
+    with node.unit_of_work() as session:
+        case = store.insert_case(
+            session, checked, authority=authority, opened_by=user.id, at=node.clock.now()
+        )
+        # The victim's reference stays out of the ledger, which is kept for ever and read by
+        # auditors and courts: the case's reference ties the entry to it on this node only.
+        _record(
+            node,
+            session,
+            EventKind.CONTENT_CASE_OPENED,
+            user,
+            case,
+            {"article": int(case.article), "consent": sorted(case.consent)},
+        )
+        return case
+
+
+def _record(
+    node: Node,
+    session: Session,
+    kind: EventKind,
+    user: User,
+    case: RemovalCase,
+    details: dict[str, Any],
+) -> None:
+    """Append a custody event about ``case`` in the caller's unit of work."""
+    event = CustodyEvent(
+        kind=kind,
+        actor=user.id,
+        authority=case.authority,
+        at=node.clock.now(),
+        subject={"content_case": case.reference},
+        details=details,
+    )
+    custody.record(session, event, clock=node.clock)
+
+
+def show_case(node: Node, user: User, reference: str) -> RemovalCase:
+    authority = rules.authority_of_case_worker(user)
+    with node.reading() as session:
+        return rules.visible_case(
+            store.find_case(session, rules.case_number(reference)), reference, authority
+        )
+
+
+@dataclass(frozen=True)
+class Added:
+    """What adding one file to a case listed: its hashes, how many entries were new, a note."""
+
+    name: str
+    sha256: str
+    pdq: str | None
+    listed: int
+    note: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.name,
+            "sha256": self.sha256,
+            "pdq": self.pdq,
+            "listed": self.listed,
+            "note": self.note,
+        }
+
+
+def add_content(
+    node: Node,
+    user: User,
+    reference: str,
+    files: Sequence[tuple[str, bytes]],
+    policy: MatchPolicy | None = None,
+) -> list[Added]:
+    """List each file's hashes in case ``reference``: never the file itself."""
+    authority = rules.authority_of_case_worker(user)
+    number = rules.case_number(reference)
+    policy = policy or node_policy(node)
+    # Hashed before the transaction: decoding pictures holds no lock.
+    hashed = [(name, hash_content(data)) for name, data in files]
+    added: list[Added] = []
+    with node.unit_of_work() as session:
+        case = rules.visible_case(store.find_case(session, number), reference, authority)
+        for name, hashes in hashed:
+            entries, note = rules.entries_of(case.reference, LOCAL_LIST, hashes, policy)
+            listed = store.add_entries(session, number, entries, node.clock.now())
+            pdq = next((e.value for e in entries if e.signal == "pdq"), None)
+            added.append(Added(name, hashes.sha256, pdq, listed, note))
+            if listed:
+                details = {"sha256": hashes.sha256, "signals": listed}
+                _record(node, session, EventKind.CONTENT_LISTED, user, case, details)
+    return added
+
+
+def match(
+    node: Node,
+    user: User,
+    files: Sequence[tuple[str, bytes]],
+    policy: MatchPolicy | None = None,
+) -> list[MatchResult]:
+    """Match each file against every list the node holds."""
+    rules.check_matcher(user)
+    policy = policy or node_policy(node)
+    hashed = [(name, hash_content(data)) for name, data in files]
+    results: list[MatchResult] = []
+    with node.reading() as session:
+        perceptual = store.pdq_entries(session) if any(h.pdq for _, h in hashed) else []
+        for name, hashes in hashed:
+            exact = store.exact_entries(session, [(SHA256, hashes.sha256), (MD5, hashes.md5)])
+            results.append(rules.match(name, hashes, exact, perceptual, policy))
+    return results

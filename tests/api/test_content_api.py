@@ -1,0 +1,75 @@
+"""``POST /api/v1/content/match``: a platform's integration with a ``matcher`` token matches
+files against the node's lists, and that token can do nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hanoix.api.app import create_app
+from hanoix.services import content
+from hanoix.services.node import Node
+from hanoix.services.requests import user_named
+from tests.content.images import edited_copies, encode, scene, unrelated
+from tests.services.requests_world import add_people, document, populate, token
+
+
+@pytest.fixture
+def client(node: Node) -> Iterator[TestClient]:
+    populate(node)
+    add_people(node, [], {"platform": ({"matcher"}, "AUT-CA")})
+    drafter = user_named(node, "drafter")
+    case = content.open_case(node, drafter, article=16, victim_ref="v-77", consent=["hash"])
+    content.add_content(node, drafter, case.reference, [("scene.png", encode(scene()))])
+    with TestClient(create_app(node)) as test_client:
+        yield test_client
+
+
+def test_a_matcher_matches_an_edited_copy_and_not_an_unrelated_picture(
+    client: TestClient, node: Node
+) -> None:
+    headers = {**token(node, "platform"), "Content-Type": "application/octet-stream"}
+    hit = client.post("/api/v1/content/match", content=edited_copies()["mirrored"], headers=headers)
+    assert hit.status_code == 200, hit.text
+    answer = hit.json()
+    assert answer["matched"] is True
+    assert answer["matches"] == [
+        {"case": "RC-000001", "list": "local", "signal": "pdq", "distance": 0}
+    ]
+    miss = client.post("/api/v1/content/match", content=encode(unrelated()), headers=headers)
+    assert miss.status_code == 200 and miss.json()["matched"] is False
+
+
+def test_a_body_that_is_not_a_file_is_refused_with_what_to_send(
+    client: TestClient, node: Node
+) -> None:
+    headers = token(node, "platform")
+    as_json = client.post("/api/v1/content/match", json={"file": "x"}, headers=headers)
+    assert as_json.status_code == 422 and "application/octet-stream" in as_json.text
+    empty = client.post(
+        "/api/v1/content/match",
+        content=b"",
+        headers={**headers, "Content-Type": "application/octet-stream"},
+    )
+    assert empty.status_code == 422 and "empty" in empty.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/requests"),
+        ("POST", "/api/v1/requests"),
+        ("GET", "/api/v1/federation/inbox"),
+        ("GET", "/api/v1/ledger/entries"),
+        ("GET", "/api/v1/users"),
+    ],
+)
+def test_a_matcher_token_can_do_nothing_else(
+    client: TestClient, node: Node, method: str, path: str
+) -> None:
+    body = document() if method == "POST" else None
+    answer = client.request(method, path, headers=token(node, "platform"), json=body)
+    assert answer.status_code in {403, 404}, (path, answer.status_code)
+    assert "RC-000001" not in answer.text and "v-77" not in answer.text

@@ -1,0 +1,43 @@
+"""The tables of removal cases and hash lists, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, inspect
+from sqlalchemy.orm import Session
+
+from hanoix.content.cases import HashEntry, new_case
+from hanoix.store import content as store
+
+AT = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+PDQ = "ab" * 32
+
+
+def test_a_case_and_its_hashes_round_trip_and_duplicates_are_skipped(engine: Engine) -> None:
+    with Session(engine) as session:
+        case = store.insert_case(
+            session, new_case(16, "victim-1", ["hash"]), authority="AUT-CA", opened_by="d", at=AT
+        )
+        number = int(case.reference.removeprefix("RC-"))
+        entries = [
+            HashEntry(case.reference, "local", "sha256", "11" * 32),
+            HashEntry(case.reference, "local", "pdq", PDQ, 90),
+        ]
+        assert store.add_entries(session, number, entries, AT) == 2
+        assert store.add_entries(session, number, entries, AT) == 0
+        session.commit()
+    with Session(engine) as session:
+        found = store.find_case(session, number)
+        assert found is not None and found.hashes == 2 and found.opened_at == AT
+        assert found.victim_ref == "victim-1" and found.authority == "AUT-CA"
+        assert store.exact_entries(session, [("sha256", "11" * 32)]) == [entries[0]]
+        assert store.exact_entries(session, [("md5", "11" * 32)]) == []
+        assert store.pdq_entries(session) == [entries[1]]
+        assert store.find_case(session, number + 1) is None
+
+
+def test_no_table_of_content_has_a_column_for_the_media(engine: Engine) -> None:
+    for table in ("content_cases", "content_hashes"):
+        types = {str(c["type"]).upper() for c in inspect(engine).get_columns(table)}
+        assert not any("BLOB" in t or "BYTEA" in t or "BINARY" in t for t in types)
