@@ -80,11 +80,6 @@ def _officer(session: Session, username: str) -> str:
         return username
 
 
-def letter_languages() -> tuple[str, ...]:
-    """The languages a letter can be issued in (those with a catalogue)."""
-    return languages()
-
-
 def _language(node: Node, request: CooperationRequest, asked: str | None) -> str:
     """The letter's language: the one asked for; else the request's, if the requested State
     accepts it (Art. 40(14), its declared languages) and a catalogue exists; else the first
@@ -143,21 +138,9 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
     document = letter_attachment.encode(request, now, draft=draft)
     sha256 = letter_attachment.digest(document)
     reference_text = str(request.reference)
-    if draft:
-        pdf = typeset(
-            text,
-            attachment=document,
-            qr_payload=letter_attachment.qr_payload(reference_text, sha256),
-            issued_at=now,
-            fonts=script.families,
-            font_paths=script.folders,
-        )
-        return IssuedLetter(reference_text, words.code, draft, sha256, pdf)
-    # The issue, its entry in the custody ledger and the checkpoint that includes it commit
-    # together, once the letter is typeset and signed: a failure leaves no trace of a letter.
-    with node.unit_of_work() as session:
-        mark = _record_issue(node, session, user, request, sha256, words.code)
-        pdf = typeset(
+
+    def typeset_with(mark: letter_attachment.LedgerMark | None) -> bytes:
+        return typeset(
             text,
             attachment=document,
             qr_payload=letter_attachment.qr_payload(reference_text, sha256, mark),
@@ -165,7 +148,14 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
             fonts=script.families,
             font_paths=script.folders,
         )
-        pdf = _signed(node, pdf, request)
+
+    if draft:
+        return IssuedLetter(reference_text, words.code, draft, sha256, typeset_with(None))
+    # The issue, its entry in the custody ledger and the checkpoint that includes it commit
+    # together, once the letter is typeset and signed: a failure leaves no trace of a letter.
+    with node.unit_of_work() as session:
+        mark = _record_issue(node, session, user, request, sha256, words.code)
+        pdf = _signed(node, typeset_with(mark), request)
     return IssuedLetter(reference_text, words.code, draft, sha256, pdf, mark)
 
 

@@ -23,6 +23,7 @@ from starlette.datastructures import FormData
 from hanoix.documents.request_views import condition_view
 from hanoix.documents.requests import granted_consent, parse_date_field
 from hanoix.errors import HanoixError, InputError, NotFoundError, Problem
+from hanoix.letters import wording
 from hanoix.requests import (
     Action,
     ConditionsAttachment,
@@ -48,7 +49,6 @@ from hanoix.requests.transitions import TRANSITIONS_BY_ACTION
 from hanoix.services import exchange
 from hanoix.services import requests as service
 from hanoix.services.auth import Principal
-from hanoix.services.letters import letter_languages
 from hanoix.services.node import Node
 from hanoix.web.i18n import native_name
 from hanoix.web.routing import page_router
@@ -220,7 +220,7 @@ def _page_context(request: Request, node: Node, principal: Principal, reference:
             name: ", ".join(value) if isinstance(value, tuple) else value
             for name, value in found.contents.items()
         },
-        "letter_languages": [(code, native_name(code)) for code in letter_languages()]
+        "letter_languages": [(code, native_name(code)) for code in wording.languages()]
         if found.side is Side.REQUESTING
         else [],
         "letter_is_draft": found.approved_by is None,
@@ -249,6 +249,8 @@ def request_letter(
     reference: str, principal: SignedInUser, node: NodeOf, lang: str | None = None
 ) -> Response:
     """The request as a formal letter (PDF), as ``hanoix request letter`` writes it."""
+    # Imported when a letter is asked for, as the API and the CLI do: signing brings pyHanko
+    # (about a third of a second), which a node's start need not pay.
     from hanoix.services import letters
 
     user = service.user_for_principal(node, principal)

@@ -151,22 +151,9 @@ def _formatters(language: str, zone: ZoneInfo) -> dict[str, Any]:
     return {"when": when, "day": day, "time_zone": zone.key}
 
 
-def _every_page(
-    request: Request, language: str, context: Mapping[str, Any] | None
-) -> dict[str, Any]:
-    return {
-        "version": hanoix.__version__,
-        "user": getattr(request.state, "user", None),
-        "csrf_token": getattr(request.state, "csrf_token", ""),
-        "languages": [(code, i18n.native_name(code)) for code in i18n.languages()],
-        **_formatters(language, time_zone_of(request)),
-        **(context or {}),
-    }
-
-
 def fragment(request: Request, template: str, context: Mapping[str, Any]) -> Markup:
-    """A part of a page, rendered on its own as :func:`render` renders a page (to be kept and
-    put into pages); it must not hold anything of one user (their form token, their name)."""
+    """A part of a page, rendered on its own with the page's language and time zone (to be kept
+    and put into pages): it is given nothing of one user (their form token, their name)."""
     language = language_of(request)
     full = {**_formatters(language, time_zone_of(request)), **context}
     # Jinja escaped what it rendered (autoescape): the result is markup already.
@@ -183,7 +170,14 @@ def render(
     """A page: ``template`` with ``context`` and what every page needs (the user, the form
     token, the language, the time zone, the version)."""
     language = language_of(request)
-    full = _every_page(request, language, context)
+    full: dict[str, Any] = {
+        "version": hanoix.__version__,
+        "user": getattr(request.state, "user", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "languages": [(code, i18n.native_name(code)) for code in i18n.languages()],
+        **_formatters(language, time_zone_of(request)),
+        **(context or {}),
+    }
     response = environment(language).TemplateResponse(
         request, template, full, status_code=status_code
     )
