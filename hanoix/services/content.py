@@ -17,7 +17,9 @@ from hanoix.content.cases import MatchPolicy, MatchResult, RemovalCase
 from hanoix.content.signals import MD5, SHA256, hash_content
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.requests import User
+from hanoix.services import content_notices as notices
 from hanoix.services import custody
+from hanoix.services.content_notices import Reupload
 from hanoix.services.node import Node
 from hanoix.store import content as store
 
@@ -139,7 +141,36 @@ def match(
     files: Sequence[tuple[str, bytes]],
     policy: MatchPolicy | None = None,
 ) -> list[MatchResult]:
-    """Match each file against every list the node holds."""
+    """Match each file against every list the node holds (see :func:`match_and_reopen`)."""
+    return match_and_reopen(node, user, files, policy).results
+
+
+@dataclass(frozen=True)
+class Matched:
+    """What matching found, and the removal notices it reopened as re-uploads."""
+
+    results: list[MatchResult]
+    reopened: list[Reupload]
+
+
+def match_and_reopen(
+    node: Node,
+    user: User,
+    files: Sequence[tuple[str, bytes]],
+    policy: MatchPolicy | None = None,
+) -> Matched:
+    """Match each file against every list the node holds; a match of a case whose content was
+    removed reopens its notices as a re-upload (docs/content.md)."""
+    results = _match(node, user, files, policy)
+    return Matched(results, notices.reopen_reuploads(node, user, results))
+
+
+def _match(
+    node: Node,
+    user: User,
+    files: Sequence[tuple[str, bytes]],
+    policy: MatchPolicy | None,
+) -> list[MatchResult]:
     rules.check_matcher(user)
     policy = policy or node_policy(node)
     hashed = [(name, hash_content(data)) for name, data in files]
