@@ -213,10 +213,16 @@ def reopen_reuploads(node: Node, user: User, results: Sequence[MatchResult]) -> 
     """Reopen every removed notice of a case whose content ``results`` matched again (a
     re-upload): the notice is open once more, with the period it was first given, and the
     re-upload is a custody event of the case's authority."""
-    cases = {m.case for r in results for m in r.matches}
-    if not cases:
+    from hanoix.services.content import LOCAL_LIST
+
+    # Only this node's own cases have notices, and their hashes are in its own list: an entry
+    # of a list imported from another node names that node's case, and is skipped.
+    own = (m.case for r in results for m in r.matches if m.list == LOCAL_LIST)
+    numbers = {
+        int(found.group(1)) for found in map(rules.CASE_REF.fullmatch, own) if found is not None
+    }
+    if not numbers:
         return []
-    numbers = {rules.case_number(c) for c in cases}
     reopened: list[Reupload] = []
     with node.unit_of_work() as session:
         now = node.clock.now()

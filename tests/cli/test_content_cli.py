@@ -160,3 +160,43 @@ def test_preserve_needs_the_victims_consent_on_the_command(run: Any, tmp_path: P
     media.write_bytes(b"media")
     result = run("add", media, "--case", opened.json()["case"], "--preserve", "--as", "drafter")
     assert result.exit_code == 2 and "--consent preserve" in result.stderr
+
+
+def test_a_case_is_linked_to_a_request_and_its_media_preserved_sealed(
+    run: Any, tmp_path: Path, db_url: str
+) -> None:
+    from hanoix.services import evidence, exchange
+    from tests.services.requests_world import outgoing
+
+    home = tmp_path / "home"
+    node = Node.open(load_settings(home, environ={}, database_url=db_url))
+    request = str(outgoing(node, "sent").reference)
+    keys = exchange.authority_keys_dir(node, "AUT-CA")
+    evidence.write_key_set(keys, authority="AUT-CA", state="AUT", passphrase=None)
+    node.close()
+    opened = run(
+        "case", "new", "--article", "16", "--victim-ref", "v-9", "--consent", "hash",
+        "--as", "drafter", "--json",
+    )  # fmt: skip
+    reference = opened.json()["case"]
+    linked = run("case", "link", reference, "--request", request, "--as", "drafter", "--json")
+    assert linked.exit_code == 0, linked.stderr
+    assert linked.json()["status"] == "sent"
+    unknown = run("case", "link", reference, "--request", "AUT-2026-999999", "--as", "drafter")
+    assert unknown.exit_code == 2 and "not found" in unknown.stderr
+    media = tmp_path / "m.bin"
+    marker = b"HANOIX-CLI-PRESERVED-" + bytes(range(40))
+    media.write_bytes(marker)
+    added = run("add", media, "--case", reference, "--preserve", "--consent", "preserve",
+                "--as", "drafter", "--json")  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    package_id = added.json()["files"][0]["package_id"]
+    shown = run("case", "show", reference, "--as", "drafter", "--json").json()
+    assert shown["requests"] == [
+        {"request": request, "kind": "mla", "status": "sent", "visible": True}
+    ]
+    assert [p["package_id"] for p in shown["preserved"]] == [package_id]
+    assert "preserve" in shown["consent"]
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert marker not in path.read_bytes(), path
