@@ -23,9 +23,9 @@ from hanoix.content import notices as notice_rules
 from hanoix.content.cases import Consent, MatchResult, RemovalCase
 from hanoix.content.notices import NoticeState, RemovalNotice
 from hanoix.content.signals import SHA256
-from hanoix.errors import InputError, NotFoundError, RuleViolationError
+from hanoix.errors import InputError, NotFoundError, PermissionDeniedError, RuleViolationError
 from hanoix.ledger.events import CustodyEvent, EventKind
-from hanoix.requests import Action, User
+from hanoix.requests import Action, RequestReference, User
 from hanoix.services import custody
 from hanoix.services.node import Node
 from hanoix.store import content as case_store
@@ -313,7 +313,10 @@ def unlink_request(node: Node, user: User, case_reference: str, request: str) ->
     authority = rules.authority_of_case_worker(user)
     with node.unit_of_work() as session:
         case = _case(session, case_reference, authority)
-        reference = request.strip()
+        try:
+            reference = str(RequestReference.parse(request))
+        except InputError:
+            reference = request.strip()  # not a reference: nothing is linked by it
         if not store.unlink(session, rules.case_number(case.reference), reference):
             raise NotFoundError(f"case {case.reference} is not linked to request {reference}")
         _record(
@@ -332,7 +335,7 @@ def _linked(session: Session, user: User, case_id: int) -> list[LinkedRequest]:
     for reference in store.linked_requests(session, case_id):
         try:
             found = _request(session, user, reference)
-        except (NotFoundError, InputError):
+        except (InputError, PermissionDeniedError):
             # Linked by someone who could see it; this user may not: its reference only.
             linked.append(LinkedRequest(reference, None, None, False))
             continue

@@ -150,6 +150,10 @@ def test_the_notice_forms_record_answers_and_refuse_what_the_rules_refuse(
         data={"csrf_token": token, "to": "Viet Nam", "kind": "state", "deadline": "24h"},
     )
     assert bad.status_code == 400 and "alpha-3" in bad.text
+    # The same picture uploaded again and matched: the notice is open again, and says so.
+    content.match(node, user(node, "auditor"), [("again.png", encode(scene()))])
+    again = client.get(f"/content/cases/{made['case']}").text
+    assert "Re-uploaded" in again and "re-uploaded 1×" in again
 
 
 @pytest.mark.parametrize("who", ["auditor", "approver", "admin", "prosecutor"])
