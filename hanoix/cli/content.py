@@ -293,7 +293,8 @@ def _notice_line(console: Console, notice: dict[str, Any]) -> None:
     if notice["reason"]:
         console.print(f"  reason: {notice['reason']}", markup=False)
     if notice["reuploads"]:
-        console.print(f"  re-uploaded {notice['reuploads']} times", markup=False)
+        times = "once" if notice["reuploads"] == 1 else f"{notice['reuploads']} times"
+        console.print(f"  re-uploaded {times}", markup=False)
 
 
 NoticeArgument = Annotated[str, typer.Argument(help="The notice (RN-NNNNNN).")]

@@ -233,7 +233,7 @@ def transition(notice: RemovalNotice, to: NoticeState) -> None:
 
 def reopened_deadline(notice: RemovalNotice, now: datetime) -> datetime:
     """A re-uploaded notice's new deadline: the period it was first given, from now."""
-    return now + (notice.deadline - notice.sent_at)
+    return now.replace(microsecond=0) + (notice.deadline - notice.sent_at)
 
 
 _PERIOD = re.compile(r"(\d{1,4})\s*([hd])")
@@ -248,7 +248,8 @@ def parse_deadline(text: str, now: datetime) -> datetime:
     period = _PERIOD.fullmatch(given)
     if period is not None:
         amount = int(period.group(1))
-        return now + (timedelta(hours=amount) if period.group(2) == "h" else timedelta(days=amount))
+        span = timedelta(hours=amount) if period.group(2) == "h" else timedelta(days=amount)
+        return now.replace(microsecond=0) + span
     try:
         day = date.fromisoformat(given)
     except ValueError:
