@@ -482,3 +482,28 @@ def case_unlink(
         as_json,
         lambda console: console.print(f"{reference} unlinked from {request}", markup=False),
     )
+
+
+@case_app.command("package")
+def case_package(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="The case (RC-NNNNNN).")],
+    package_id: Annotated[str, typer.Argument(help="The preserved package's id (case show).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="The package file to write.")],
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a case's preserved evidence package (encrypted) to a file, for 'hanoix evidence
+    verify' and 'hanoix evidence open' with the authority's decryption key."""
+    from hanoix.services import content_notices
+
+    with open_node(ctx) as node:
+        size = content_notices.write_preserved(
+            node, acting_user(node, user), reference, package_id, out
+        )
+    answer = {"case": reference, "package_id": package_id, "package": str(out), "bytes": size}
+    report(
+        answer,
+        as_json,
+        lambda console: console.print(f"wrote {out} ({size} bytes)", markup=False),
+    )

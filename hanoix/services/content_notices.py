@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -561,3 +562,23 @@ def preserve(
                 node.blobs.delete(blob)
         raise
     return preserved
+
+
+def write_preserved(node: Node, user: User, case_reference: str, package_id: str, out: Path) -> int:
+    """Write the sealed package ``package_id`` of case ``case_reference`` to ``out`` (written
+    atomically), for ``hanoix evidence verify`` and ``open`` with the authority's decryption
+    key. The package is encrypted: copying it discloses nothing. How many bytes were written."""
+    import shutil
+
+    from hanoix.store.files import atomic_file
+
+    authority = rules.authority_of_case_worker(user)
+    with node.reading() as session:
+        case = _case(session, case_reference, authority)
+        kept = store.preserved(session, rules.case_number(case.reference))
+    blob = next((str(p["blob"]) for p in kept if p["package_id"] == package_id), None)
+    if blob is None:
+        raise NotFoundError(f"case {case.reference} keeps no package {package_id}")
+    with node.blobs.get(blob) as source, atomic_file(out) as sink:
+        shutil.copyfileobj(source, sink)
+    return out.stat().st_size

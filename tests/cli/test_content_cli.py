@@ -200,3 +200,14 @@ def test_a_case_is_linked_to_a_request_and_its_media_preserved_sealed(
     for path in home.rglob("*"):
         if path.is_file():
             assert marker not in path.read_bytes(), path
+    # Written out, the package opens with the authority's own decryption key.
+    package = tmp_path / "kept.hxp"
+    wrote = run("case", "package", reference, package_id, "-o", package, "--as", "drafter")
+    assert wrote.exit_code == 0, wrote.stderr
+    opened_dir = tmp_path / "opened"
+    key = evidence.load_decryption_key(keys / "encryption.key", ask=lambda: b"")
+    evidence.open_file(package, key, opened_dir)
+    assert (opened_dir / "m.bin").read_bytes() == marker
+    absent = run("case", "package", reference, "sha256:" + "0" * 64, "-o", tmp_path / "x",
+                 "--as", "drafter")  # fmt: skip
+    assert absent.exit_code == 2 and "no package" in absent.stderr
