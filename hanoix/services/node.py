@@ -32,6 +32,7 @@ from hanoix.store.db import (
 if TYPE_CHECKING:
     from hanoix.federation.settings import FederationSettings
     from hanoix.services.auth import Credentials
+    from hanoix.services.content import ListedPdq
     from hanoix.services.custody import CustodyLedger
     from hanoix.services.federation import Federation
     from hanoix.services.federation.state import FederationState
@@ -138,6 +139,13 @@ class Node:
         from hanoix.services.federation.state import FederationState
 
         return FederationState()
+
+    @cached_property
+    def listed_pdq(self) -> ListedPdq:
+        """The listed PDQ hashes and their index, for this process's matches."""
+        from hanoix.services.content import ListedPdq
+
+        return ListedPdq()
 
     @cached_property
     def federation(self) -> Federation:
