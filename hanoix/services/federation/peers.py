@@ -33,6 +33,7 @@ from hanoix.federation.identity import (
 from hanoix.federation.settings import FederationSettings, load_federation_settings, trust_file
 from hanoix.logs import get_logger
 from hanoix.services import auth, custody
+from hanoix.services import hsm as hsm_keys
 from hanoix.services.federation.messages import registry
 from hanoix.store import federation as store
 
@@ -75,11 +76,17 @@ class Peers:
         self.state.keep_identity(identity)
         return identity
 
-    def rotate_keys(self) -> dict[str, Any]:
-        """Make a new key generation; peers accept it once the directory lists it."""
+    def rotate_keys(self, *, token: str | None = None, label: str | None = None) -> dict[str, Any]:
+        """Make a new key generation; peers accept it once the directory lists it. With
+        ``token`` (and ``label``), its signing key is made in the HSM and never leaves it."""
         with self.node.unit_of_work() as session:
             origin = self.origin(session)
-        number = new_generation(self.node.keys, origin, self.node.settings.state)
+        in_token = None
+        if token is not None:
+            in_token = hsm_keys.generate_in_token(
+                self.node.keys.hsm, token, label or "", origin[:200], self.node.settings.state
+            )
+        number = new_generation(self.node.keys, origin, self.node.settings.state, in_token=in_token)
         self.state.forget_identity()
         identity = self.identity()
         generation = next(g for g in identity.generations if g.number == number)
