@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from hanoix.cli.app import JsonOption, state
-from hanoix.cli.keys import PassphraseStdinOption, read_passphrase
+from hanoix.cli.keys import PassphraseStdinOption, configured_hsm, read_passphrase
 from hanoix.cli.output import human, report, to_json
 from hanoix.clock import SystemClock
 from hanoix.evidence.errors import PackageVerificationError
@@ -139,9 +139,11 @@ def _actor(node: Node | None, authority: str | None) -> evidence.Actor | None:
     return evidence.Actor(getpass.getuser(), authority or fallback)
 
 
-def _signing_key(path: Path, stdin: bool) -> SigningKey:
+def _signing_key(ctx: typer.Context, path: Path, stdin: bool) -> SigningKey:
     return evidence.load_signing_key(
-        path, ask=lambda: read_passphrase(stdin, purpose=f"--sign-key {path}")
+        path,
+        ask=lambda: read_passphrase(stdin, purpose=f"--sign-key {path}"),
+        hsm=configured_hsm(ctx),
     )
 
 
@@ -204,7 +206,7 @@ def pack(
     as_json: JsonOption = False,
 ) -> None:
     """Seal files and folders into one signed, encrypted evidence package."""
-    signer = _signing_key(sign_key, passphrase_stdin)
+    signer = _signing_key(ctx, sign_key, passphrase_stdin)
     recipients = [evidence.load_public_key(p, KeyKind.ENCRYPTION, "--to") for p in to]
     sources = evidence.collect_sources(paths)
     node = _node(ctx)

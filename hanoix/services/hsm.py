@@ -16,12 +16,14 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from hanoix.config import Settings
 from hanoix.errors import ConfigurationError
 from hanoix.evidence import keys as keyfiles
 from hanoix.evidence.errors import KeyFileError
 from hanoix.evidence.keys import TokenReference
 from hanoix.services.custody import LEDGER_KEY_FILE, WITNESS_KEY_FILE
 from hanoix.store.hsm import Hsm, token_reference
+from hanoix.store.hsm import configured as configured
 from hanoix.store.keys import KeyStore, NewKeyFile, read_key_file
 
 NODE_KEYS = {"ledger": LEDGER_KEY_FILE, "witness": WITNESS_KEY_FILE}
@@ -143,12 +145,15 @@ def check_key_file(hsm: Hsm | None, key_file: Path) -> dict[str, Any]:
 def node_key_file(keys: KeyStore, which: str) -> Path:
     """The file of the node's ``ledger`` or ``witness`` key."""
     if which not in NODE_KEYS:
-        raise KeyFileError(f"--node must be one of {', '.join(NODE_KEYS)}, not {which!r}")
+        raise KeyFileError(
+            f"the node's key to make in the token is {' or '.join(NODE_KEYS)}, not {which!r}"
+        )
     return keys.path(NODE_KEYS[which])
 
 
-def generate_node_key(keys: KeyStore, which: str, token: str, label: str) -> dict[str, Any]:
+def generate_node_key(settings: Settings, which: str, token: str, label: str) -> dict[str, Any]:
     """Make the node's ledger or witness key in the token, before the node has one."""
+    keys = KeyStore(settings.keys_dir, configured(settings))
     path = node_key_file(keys, which)
     if path.exists():
         raise KeyFileError(
