@@ -147,9 +147,9 @@ def _signing_key(ctx: typer.Context, path: Path, stdin: bool) -> SigningKey:
     )
 
 
-def _decryption_key(path: Path, stdin: bool) -> DecryptionKey:
+def _decryption_key(ctx: typer.Context, path: Path, stdin: bool) -> DecryptionKey:
     return evidence.load_decryption_key(
-        path, ask=lambda: read_passphrase(stdin, purpose=f"--key {path}")
+        path, ask=lambda: read_passphrase(stdin, purpose=f"--key {path}"), hsm=configured_hsm(ctx)
     )
 
 
@@ -320,7 +320,7 @@ def open_command(
     as_json: JsonOption = False,
 ) -> None:
     """Decrypt a package, check every file's digest, and only then put the files in place."""
-    private = _decryption_key(key, passphrase_stdin)
+    private = _decryption_key(ctx, key, passphrase_stdin)
     sender = _sender(sender_key)
     node = _node(ctx)
     with _progress("opening", _file_size(package), progress) as tick:
@@ -376,7 +376,7 @@ def provenance(
     passphrase_stdin: PassphraseStdinOption = False,
 ) -> None:
     """The package's provenance as a CASE/UCO JSON-LD graph (verified first)."""
-    private = _decryption_key(key, passphrase_stdin) if key is not None else None
+    private = _decryption_key(ctx, key, passphrase_stdin) if key is not None else None
     sender = _sender(sender_key)
     graph = evidence.provenance_file(package, key=private, sender=sender, node=_node(ctx))
     text = to_json(graph) + "\n"

@@ -177,6 +177,27 @@ def hsm_import(
     _report_key(result, as_json, "copied into the token")
 
 
+@hsm_app.command("wrap")
+def hsm_wrap(
+    ctx: typer.Context,
+    key_file: Annotated[
+        Path, typer.Argument(help="An X25519 encryption.key to keep encrypted (unprotected).")
+    ],
+    token: TokenOption,
+    label: Annotated[
+        str, typer.Option("--label", help="The token's AES key to encrypt it under (made if new).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The encrypted key file to write.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Keep an X25519 key, which no token here can hold, encrypted under an AES key of the
+    token; then put OUT in place of KEY_FILE and destroy KEY_FILE (docs/hsm.md)."""
+    from hanoix.services import hsm
+
+    result = hsm.seal_key_file(configured_hsm(ctx), key_file, token, label, out)
+    _report_key(result, as_json, "encrypted under the token's key")
+
+
 @hsm_app.command("node")
 def hsm_node(
     ctx: typer.Context,

@@ -41,6 +41,7 @@ from hanoix.signer import Ed25519Signer
 PUBLIC_FORMAT = "hanoix-public-key/1"
 PRIVATE_FORMAT = "hanoix-private-key/1"
 TOKEN_PROTECTION = "pkcs11"  # noqa: S105 - the name of a kind of file, not a secret
+WRAPPED_PROTECTION = "pkcs11-aes-gcm"
 SCRYPT_LOG_N = 17  # 128 MiB, about half a second: the passphrase guards a State's key
 _SCRYPT_R = 8
 _SCRYPT_P = 1
@@ -343,10 +344,10 @@ def parse_private(
     protection = fields.get("protection")
     if protection == "none":
         secret = _raw(fields, "secret", KEY_SIZE, source)
-    elif protection == TOKEN_PROTECTION:
+    elif protection in (TOKEN_PROTECTION, WRAPPED_PROTECTION):
         raise KeyFileError(
-            f"{source} names a key held in the hardware token {fields.get('token')!r}: "
-            "configure hsm_module (docs/hsm.md) to sign with it"
+            f"{source} needs the hardware token {fields.get('token')!r}: configure hsm_module "
+            "(docs/hsm.md) to use it"
         )
     elif protection == "scrypt":
         if passphrase is None:
@@ -366,7 +367,20 @@ def parse_private(
         except InvalidTag as exc:
             raise KeyFileError(f"{source}: wrong passphrase (or the file is corrupted)") from exc
     else:
-        raise KeyFileError(f"{source}: protection must be 'none', 'scrypt' or 'pkcs11'")
+        raise KeyFileError(
+            f"{source}: protection must be 'none', 'scrypt', 'pkcs11' or 'pkcs11-aes-gcm'"
+        )
+    return _from_secret(kind, secret, public, authority, state, source)
+
+
+def _from_secret(
+    kind: KeyKind,
+    secret: bytes,
+    public: bytes,
+    authority: str | None,
+    state: str | None,
+    source: str,
+) -> PrivateKey:
     key: PrivateKey
     if kind is KeyKind.SIGNING:
         key = SigningKey(Ed25519PrivateKey.from_private_bytes(secret), authority, state)
@@ -455,3 +469,78 @@ def parse_token_reference(data: bytes, *, source: str, role: str) -> TokenRefere
     except KeyFileError as exc:
         raise KeyFileError(f"{source}: {exc.message}") from None
     return TokenReference(token, label, PublicKey(kind, public, authority, state))
+
+
+# --- keys encrypted at rest under a token's AES key -----------------------------------------
+
+WRAP_NONCE_SIZE = 12
+
+
+@dataclass(frozen=True)
+class WrappedSecret:
+    """A private key whose secret is encrypted (AES-256-GCM) under an AES key held in a token:
+    the file is of no use without the token. For the X25519 keys, which no token here can hold
+    (docs/decisions/0011-keys-in-hardware.md)."""
+
+    token: str
+    label: str
+    public: PublicKey
+    nonce: bytes
+    wrapped: bytes
+
+    @property
+    def aad(self) -> bytes:
+        return _secret_aad(self.public.kind, self.public.raw)
+
+    def unwrap(self, secret: bytes, *, source: str) -> PrivateKey:
+        """The key, from its secret as the token decrypted it."""
+        public = self.public
+        return _from_secret(public.kind, secret, public.raw, public.authority, public.state, source)
+
+
+def wrapped_aad(key: PrivateKey) -> bytes:
+    """What the encrypted secret of ``key`` is bound to: its format, type and public key."""
+    return _secret_aad(key.public.kind, key.public.raw)
+
+
+def dump_wrapped(key: PrivateKey, token: str, label: str, nonce: bytes, wrapped: bytes) -> str:
+    """The private key file's text for ``key`` encrypted under the token's AES key ``label``."""
+    public = key.public
+    check_token_labels(token, label)
+    lines = [
+        f"# Hanoi Exchange private key ({public.kind.label}), encrypted under a key held in a "
+        "hardware token.",
+        f"format: {PRIVATE_FORMAT}",
+        f"type: {public.kind.value}",
+        f"public: {b64encode(public.raw)}",
+        *_identity_lines(key.authority, key.state),
+        f"protection: {WRAPPED_PROTECTION}",
+        f"token: {token}",
+        f"object: {label}",
+        f"nonce: {b64encode(nonce)}",
+        f"secret: {b64encode(wrapped)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def parse_wrapped(
+    data: bytes, expected: KeyKind, *, source: str, role: str
+) -> WrappedSecret | None:
+    """The encrypted secret of a key file protected by a token's AES key, or None when the
+    file is protected otherwise."""
+    if f"\nprotection: {WRAPPED_PROTECTION}".encode() not in data:
+        return None
+    fields = _fields(data, source)
+    if fields.get("format") != PRIVATE_FORMAT or fields.get("protection") != WRAPPED_PROTECTION:
+        return None
+    kind = _kind(fields, expected, source, role)
+    public = _raw(fields, "public", KEY_SIZE, source)
+    authority, state = _identity(fields, source)
+    token, label = fields.get("token", ""), fields.get("object", "")
+    try:
+        check_token_labels(token, label)
+    except KeyFileError as exc:
+        raise KeyFileError(f"{source}: {exc.message}") from None
+    nonce = _raw(fields, "nonce", WRAP_NONCE_SIZE, source)
+    wrapped = _raw(fields, "secret", KEY_SIZE + 16, source)
+    return WrappedSecret(token, label, PublicKey(kind, public, authority, state), nonce, wrapped)

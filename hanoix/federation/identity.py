@@ -19,6 +19,7 @@ envelope names.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,6 +62,10 @@ class KeyFiles(Protocol):
 
     def signing_key(self, name: str, role: str) -> SigningKey:
         """The signing key of file ``name``: held in it, or in the hardware token it names."""
+        ...
+
+    def decryption_key(self, name: str, role: str) -> DecryptionKey:
+        """The decryption key of file ``name``: in it, or encrypted under a token's key."""
         ...
 
     def write_private(self, name: str, data: bytes) -> None: ...
@@ -161,16 +166,27 @@ def _generation_numbers(keys: KeyFiles) -> list[int]:
 
 
 def new_generation(
-    keys: KeyFiles, origin: str, state: str | None, *, in_token: TokenReference | None = None
+    keys: KeyFiles,
+    origin: str,
+    state: str | None,
+    *,
+    in_token: TokenReference | None = None,
+    seal: Callable[[DecryptionKey], str] | None = None,
 ) -> int:
     """Make key generation ``n+1`` (both keys); return ``n+1``. Never overwrites.
 
     With ``in_token``, the generation's signing key is that key, made in a hardware token
-    already: its file names it. The X25519 key stays a file (docs/decisions/0011)."""
+    already: its file names it. The X25519 key cannot live in the token
+    (docs/decisions/0011-keys-in-hardware.md): with ``seal``, its file is the text ``seal``
+    makes of it (encrypted under a key of the token)."""
     number = (max(_generation_numbers(keys), default=0)) + 1
     signing, decryption = keyfiles.generate(origin[:200], state)
     files: list[tuple[str, PublicKey, str]] = [
-        ("encryption", decryption.public, keyfiles.dump_private(decryption)),
+        (
+            "encryption",
+            decryption.public,
+            seal(decryption) if seal is not None else keyfiles.dump_private(decryption),
+        ),
         ("signing", signing.public, keyfiles.dump_private(signing)),
     ]
     if in_token is not None:
@@ -256,12 +272,7 @@ def load_identity(
         signing_name = f"{KEY_DIR}/signing-{number}.key"
         decryption_name = f"{KEY_DIR}/encryption-{number}.key"
         signing = keys.signing_key(signing_name, "node signing key")
-        decryption = keyfiles.parse_decryption_key(
-            keys.read_private(decryption_name),
-            None,
-            source=str(keys.path(decryption_name)),
-            role="node key",
-        )
+        decryption = keys.decryption_key(decryption_name, "node key")
         created = datetime.fromtimestamp(int(keys.modified(signing_name)), UTC)
         generations.append(KeyGeneration(number, signing, decryption, created))
     tls = ensure_tls(keys, origin, now) if create else _tls_files(keys)

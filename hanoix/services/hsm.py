@@ -10,17 +10,19 @@ evidence-signing key by the ``signing.key`` given to ``--sign-key``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from hanoix.config import Settings
 from hanoix.errors import ConfigurationError
 from hanoix.evidence import keys as keyfiles
 from hanoix.evidence.errors import KeyFileError
-from hanoix.evidence.keys import TokenReference
+from hanoix.evidence.keys import DecryptionKey, TokenReference
 from hanoix.services.custody import LEDGER_KEY_FILE, WITNESS_KEY_FILE
 from hanoix.store.hsm import Hsm, token_reference
 from hanoix.store.hsm import configured as configured
@@ -126,6 +128,45 @@ def import_key_file(
     reference = token_reference(token, label, raw, authority, state)
     store.write_set(_reference_files(reference, target.name.removesuffix(".key")))
     return _describe(reference, [target])
+
+
+def sealed_text(hsm: Hsm | None, key: DecryptionKey, token: str, label: str) -> str:
+    """The key file's text of ``key`` encrypted (AES-256-GCM) in the token under its AES key
+    ``label``, made there first if the token has none of that label."""
+    device = _require(hsm)
+    if not device.has_wrapping_key(token, label):
+        device.generate_wrapping_key(token, label)
+    assert isinstance(key.private, X25519PrivateKey)
+    nonce = os.urandom(keyfiles.WRAP_NONCE_SIZE)
+    wrapped = device.encrypt(
+        token, label, nonce, key.private.private_bytes_raw(), keyfiles.wrapped_aad(key)
+    )
+    return keyfiles.dump_wrapped(key, token, label, nonce, wrapped)
+
+
+def seal_key_file(
+    hsm: Hsm | None, key_file: Path, token: str, label: str, out: Path
+) -> dict[str, Any]:
+    """Write ``out``: the X25519 key of ``key_file`` encrypted under the token's AES key
+    ``label``. The original is the operator's to destroy once the node reads ``out``."""
+    source = str(key_file)
+    key = keyfiles.parse_decryption_key(
+        read_key_file(key_file, "the key to encrypt"), None, source=source, role="the key"
+    )
+    target = Path(out)
+    store = KeyStore(target.parent)
+    if store.exists(target.name):
+        raise KeyFileError(f"{target} exists already; keys are never overwritten")
+    text = sealed_text(hsm, key, token, label)
+    store.write_set([NewKeyFile(target.name, text.encode("utf-8"), private=True)])
+    return {
+        "token": token,
+        "label": label,
+        "key_id": key.public.key_id,
+        "authority": key.authority,
+        "state": key.state,
+        "files": [str(target)],
+    }
 
 
 def check_key_file(hsm: Hsm | None, key_file: Path) -> dict[str, Any]:

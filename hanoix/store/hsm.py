@@ -148,14 +148,88 @@ class Hsm:
             opened.session.create_object(template)
         return raw_public
 
-    def key_attributes(self, token: str, label: str) -> dict[str, bool]:
-        """Whether the key may leave the token: its CKA_SENSITIVE, CKA_EXTRACTABLE and
-        CKA_NEVER_EXTRACTABLE, for ``hanoix keys hsm show`` and the tests."""
+    # --- an AES key that encrypts, at rest, the keys no token here holds ---------------------
+
+    def generate_wrapping_key(self, token: str, label: str) -> None:
+        """Make an AES-256 key in ``token`` under ``label`` (sensitive, not extractable) to
+        encrypt key files with (:meth:`encrypt`). A key of that label there already is an
+        error."""
+        check_labels(token, label)
+        from pkcs11 import Attribute, KeyType
+
+        opened = self._session(token)
+        with opened.lock:
+            self._refuse_existing(opened.session, token, label, secret=True)
+            opened.session.generate_key(
+                KeyType.AES,
+                256,
+                store=True,
+                label=label,
+                template={
+                    Attribute.SENSITIVE: True,
+                    Attribute.EXTRACTABLE: False,
+                    Attribute.ENCRYPT: True,
+                    Attribute.DECRYPT: True,
+                    Attribute.WRAP: False,
+                    Attribute.UNWRAP: False,
+                },
+            )
+
+    def has_wrapping_key(self, token: str, label: str) -> bool:
+        from pkcs11 import Attribute, ObjectClass
+
+        opened = self._session(token)
+        with opened.lock:
+            query = {Attribute.LABEL: label, Attribute.CLASS: ObjectClass.SECRET_KEY}
+            return bool(list(opened.session.get_objects(query)))
+
+    def encrypt(self, token: str, label: str, nonce: bytes, data: bytes, aad: bytes) -> bytes:
+        """AES-256-GCM of ``data`` in the token under its key ``label`` (ciphertext || tag)."""
+        return self._gcm(token, label, nonce, data, aad, decrypt=False)
+
+    def decrypt(self, token: str, label: str, nonce: bytes, data: bytes, aad: bytes) -> bytes:
+        """The plaintext of :meth:`encrypt`'s output; a :class:`TokenError` if it does not
+        authenticate (another key, or the file was altered)."""
+        return self._gcm(token, label, nonce, data, aad, decrypt=True)
+
+    def _gcm(
+        self, token: str, label: str, nonce: bytes, data: bytes, aad: bytes, *, decrypt: bool
+    ) -> bytes:
+        from pkcs11 import Mechanism, exceptions
+        from pkcs11.mechanisms import GCMParams
+
+        opened = self._session(token)
+        with opened.lock:
+            key = _aes_key(opened.session, token, label, "decrypt" if decrypt else "encrypt")
+            params = GCMParams(nonce, aad, 128)
+            try:
+                if decrypt:
+                    result: bytes = key.decrypt(
+                        data, mechanism=Mechanism.AES_GCM, mechanism_param=params
+                    )
+                else:
+                    result = key.encrypt(data, mechanism=Mechanism.AES_GCM, mechanism_param=params)
+            except exceptions.PKCS11Error as exc:
+                raise TokenError(
+                    f"the AES key labelled {label!r} in token {token!r} could not "
+                    f"{'decrypt' if decrypt else 'encrypt'} it ({type(exc).__name__}): another "
+                    "key, or the file was altered"
+                ) from None
+        return result
+
+    def key_attributes(self, token: str, label: str, *, aes: bool = False) -> dict[str, bool]:
+        """Whether the key (the Ed25519 private key, or with ``aes`` the AES key) may leave the
+        token: its CKA_SENSITIVE, CKA_EXTRACTABLE and CKA_NEVER_EXTRACTABLE, for
+        ``hanoix keys hsm check`` and the tests."""
         from pkcs11 import Attribute
 
         opened = self._session(token)
         with opened.lock:
-            key = _private_key(opened.session, token, label)
+            key = (
+                _aes_key(opened.session, token, label, "hold")
+                if aes
+                else _private_key(opened.session, token, label)
+            )
             return {
                 "sensitive": bool(key[Attribute.SENSITIVE]),
                 "extractable": bool(key[Attribute.EXTRACTABLE]),
@@ -271,10 +345,11 @@ class Hsm:
         return pin
 
     @staticmethod
-    def _refuse_existing(session: Any, token: str, label: str) -> None:
+    def _refuse_existing(session: Any, token: str, label: str, *, secret: bool = False) -> None:
         from pkcs11 import Attribute, ObjectClass
 
-        query = {Attribute.LABEL: label, Attribute.CLASS: ObjectClass.PRIVATE_KEY}
+        kind = ObjectClass.SECRET_KEY if secret else ObjectClass.PRIVATE_KEY
+        query = {Attribute.LABEL: label, Attribute.CLASS: kind}
         if list(session.get_objects(query)):
             raise TokenError(
                 f"token {token!r} holds a key labelled {label!r} already; keys are never "
@@ -340,6 +415,19 @@ def _private_key(session: Any, token: str, label: str) -> Any:
     except exceptions.MultipleObjectsReturned:
         raise TokenError(
             f"token {token!r} holds several keys labelled {label!r}; a label must name one key"
+        ) from None
+
+
+def _aes_key(session: Any, token: str, label: str, purpose: str) -> Any:
+    from pkcs11 import KeyType, ObjectClass, exceptions
+
+    try:
+        return session.get_key(
+            object_class=ObjectClass.SECRET_KEY, key_type=KeyType.AES, label=label
+        )
+    except exceptions.NoSuchKey:
+        raise TokenError(
+            f"token {token!r} holds no AES key labelled {label!r} to {purpose} the key file with"
         ) from None
 
 

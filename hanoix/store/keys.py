@@ -117,6 +117,16 @@ class KeyStore:
             return in_token
         return keyfiles.parse_signing_key(data, None, source=source, role=role)
 
+    def decryption_key(self, name: str, role: str) -> DecryptionKey:
+        """The X25519 key of file ``name`` (kept in it, or encrypted under the token's AES key)."""
+        data = self.read_private(name)
+        source = str(self.path(name))
+        key = unwrapped_key(data, self.hsm, KeyKind.ENCRYPTION, source=source, role=role)
+        if key is not None:
+            assert isinstance(key, DecryptionKey)
+            return key
+        return keyfiles.parse_decryption_key(data, None, source=source, role=role)
+
     def read_public(self, name: str) -> bytes:
         return self.path(name).read_bytes()
 
@@ -218,6 +228,23 @@ def token_key(data: bytes, hsm: Hsm | None, *, source: str, role: str) -> Signin
     return hsm.signing_key(reference, source=source)
 
 
+def unwrapped_key(
+    data: bytes, hsm: Hsm | None, kind: KeyKind, *, source: str, role: str
+) -> keyfiles.PrivateKey | None:
+    """The key of a file encrypted under a token's AES key, decrypted there; None when the file
+    is protected otherwise."""
+    wrapped = keyfiles.parse_wrapped(data, kind, source=source, role=role)
+    if wrapped is None:
+        return None
+    if hsm is None:
+        raise KeyFileError(
+            f"{source} is encrypted under a key of the hardware token {wrapped.token!r}: set "
+            "hsm_module in hanoix.toml (or HANOIX_HSM_MODULE) to the HSM's PKCS#11 library"
+        )
+    secret = hsm.decrypt(wrapped.token, wrapped.label, wrapped.nonce, wrapped.wrapped, wrapped.aad)
+    return wrapped.unwrap(secret, source=source)
+
+
 def load_signing_key(
     path: Path,
     passphrase: bytes | None = None,
@@ -241,8 +268,13 @@ def load_decryption_key(
     *,
     ask: PassphrasePrompt | None = None,
     role: str = "--key",
+    hsm: Hsm | None = None,
 ) -> DecryptionKey:
     data = read_key_file(path, role)
+    key = unwrapped_key(data, hsm, KeyKind.ENCRYPTION, source=f"{role} {path}", role=role)
+    if key is not None:
+        assert isinstance(key, DecryptionKey)
+        return key
     return keyfiles.parse_decryption_key(
         data, _passphrase(data, passphrase, ask), source=f"{role} {path}", role=role
     )

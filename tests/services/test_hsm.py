@@ -3,6 +3,7 @@ through the token and accepted by the verifiers every node and court already run
 
 from __future__ import annotations
 
+import base64
 import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,10 +14,12 @@ from hanoix.clock import FixedClock
 from hanoix.config import Settings, load_settings
 from hanoix.evidence import keys as keyfiles
 from hanoix.evidence.errors import KeyFileError
+from hanoix.evidence.keys import DecryptionKey, KeyKind
 from hanoix.evidence.seal import seal
 from hanoix.evidence.verify import verify
 from hanoix.federation.envelope import (
     EnvelopeHeader,
+    decrypt,
     read_envelope,
     seal_envelope,
     verify_signature,
@@ -26,8 +29,8 @@ from hanoix.ledger.checkpoint import NoteVerifier, open_checkpoint
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.services import custody, hsm
 from hanoix.services.node import Node
-from hanoix.store.hsm import TokenSigner
-from hanoix.store.keys import load_signing_key
+from hanoix.store.hsm import TokenError, TokenSigner
+from hanoix.store.keys import load_signing_key, unwrapped_key
 from tests.evidence.helpers import WHEN, authority, rng_source, sources
 from tests.softhsm import SoftHsm
 
@@ -92,29 +95,41 @@ def test_a_node_key_in_use_is_not_replaced_by_one_in_the_token(
         hsm.generate_node_key(settings, "tls", softhsm.token, softhsm.label())
 
 
-def test_envelopes_are_signed_with_a_federation_key_in_the_token(
+def test_envelopes_are_signed_and_opened_with_a_federation_generation_in_the_token(
     tmp_path: Path, softhsm: SoftHsm
 ) -> None:
     settings = hsm_settings(tmp_path, softhsm)
     node = Node.open(settings, clock=FixedClock(AT))
-    origin = "aut.example"
-    in_token = hsm.generate_in_token(
-        node.keys.hsm, softhsm.token, softhsm.label("signing"), origin, "AUT"
-    )
-    assert new_generation(node.keys, origin, "AUT", in_token=in_token) == 1
+    origin, device, wrapping = "aut.example", node.keys.hsm, softhsm.label("wrap")
+    in_token = hsm.generate_in_token(device, softhsm.token, softhsm.label("signing"), origin, "AUT")
+
+    def seal_in(key: DecryptionKey) -> str:
+        return hsm.sealed_text(device, key, softhsm.token, wrapping)
+
+    assert new_generation(node.keys, origin, "AUT", in_token=in_token, seal=seal_in) == 1
     identity = load_identity(node.keys, origin, "AUT")
     signing = identity.signing_key(None, AT)
     assert isinstance(signing.private, TokenSigner)
     assert signing.public.key_id == in_token.public.key_id
 
-    peer = authority(3)
+    # Sealed to the generation's own X25519 key, whose file is encrypted under the token's
+    # AES key: signed in the token, checked by the verifier every node runs, and opened.
+    own = identity.generations[0].decryption
     header = EnvelopeHeader(
         "0" * 32, origin, "vnm.example", "hanoix.test", AT, AT + timedelta(hours=1)
     )
-    sealed = seal_envelope(header, {"hello": 1}, signer=signing, recipient_key=peer.recipient)
-    verify_signature(read_envelope(sealed.data), signing.public)
-    # The generation's X25519 key stays a file (docs/decisions/0011-keys-in-hardware.md).
-    assert identity.generations[0].decryption.public.key_id
+    sealed = seal_envelope(header, {"hello": 1}, signer=signing, recipient_key=own.public)
+    parsed = read_envelope(sealed.data)
+    verify_signature(parsed, signing.public)
+    assert decrypt(parsed, own) == {"hello": 1}
+
+    encrypted = (settings.keys_dir / "federation" / "encryption-1.key").read_bytes()
+    with pytest.raises(KeyFileError, match="needs the hardware token 'hanoix-test'"):
+        keyfiles.parse_decryption_key(encrypted, None, source="encryption-1.key")
+    nonce = next(line for line in encrypted.splitlines() if line.startswith(b"nonce: "))
+    altered = encrypted.replace(nonce, b"nonce: " + base64.b64encode(bytes(12)))
+    with pytest.raises(TokenError, match="could not decrypt it"):
+        unwrapped_key(altered, device, KeyKind.ENCRYPTION, source="altered", role="test")
 
 
 def test_evidence_sealed_with_an_authoritys_key_in_the_token_verifies(

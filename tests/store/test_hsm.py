@@ -142,3 +142,21 @@ def test_labels_are_never_reused_and_a_missing_library_is_named(
         hsm.generate(softhsm.token, label)
     with pytest.raises(TokenError, match=r"hsm_module: .*nothing.so does not exist"):
         Hsm(tmp_path / "nothing.so", pin_file=softhsm.pin_file).generate(softhsm.token, "k")
+
+
+def test_an_aes_key_of_the_token_encrypts_key_files_and_never_leaves_it(softhsm: SoftHsm) -> None:
+    hsm = softhsm.hsm()
+    label = softhsm.label("wrap")
+    hsm.generate_wrapping_key(softhsm.token, label)
+    assert hsm.has_wrapping_key(softhsm.token, label)
+    nonce, secret, aad = bytes(range(12)), bytes(range(32)), b"bound to this key"
+
+    wrapped = hsm.encrypt(softhsm.token, label, nonce, secret, aad)
+    assert len(wrapped) == 48 and secret not in wrapped
+    assert hsm.decrypt(softhsm.token, label, nonce, wrapped, aad) == secret
+    with pytest.raises(TokenError, match=f"the AES key labelled '{label}'.*could not decrypt"):
+        hsm.decrypt(softhsm.token, label, nonce, wrapped, b"another key's")
+    with pytest.raises(TokenError, match="holds no AES key labelled 'absent' to decrypt"):
+        hsm.decrypt(softhsm.token, "absent", nonce, wrapped, aad)
+    attributes = hsm.key_attributes(softhsm.token, label, aes=True)
+    assert attributes == {"sensitive": True, "extractable": False, "never_extractable": True}
