@@ -455,12 +455,24 @@ def dump_token_reference(reference: TokenReference) -> str:
 
 def parse_token_reference(data: bytes, *, source: str, role: str) -> TokenReference | None:
     """The token reference in a private key file, or None when the file holds its key itself."""
-    if f"\nprotection: {TOKEN_PROTECTION}".encode() not in data:
+    found = _in_token(data, TOKEN_PROTECTION, KeyKind.SIGNING, source=source, role=role)
+    if found is None:
+        return None
+    _, reference = found
+    return reference
+
+
+def _in_token(
+    data: bytes, protection: str, expected: KeyKind, *, source: str, role: str
+) -> tuple[dict[str, str], TokenReference] | None:
+    """The fields of a key file of this ``protection`` and the token key it names; None for a
+    file protected otherwise."""
+    if f"\nprotection: {protection}".encode() not in data:
         return None
     fields = _fields(data, source)
-    if fields.get("format") != PRIVATE_FORMAT or fields.get("protection") != TOKEN_PROTECTION:
+    if fields.get("format") != PRIVATE_FORMAT or fields.get("protection") != protection:
         return None
-    kind = _kind(fields, KeyKind.SIGNING, source, role)
+    kind = _kind(fields, expected, source, role)
     public = _raw(fields, "public", KEY_SIZE, source)
     authority, state = _identity(fields, source)
     token, label = fields.get("token", ""), fields.get("object", "")
@@ -468,7 +480,7 @@ def parse_token_reference(data: bytes, *, source: str, role: str) -> TokenRefere
         check_token_labels(token, label)
     except KeyFileError as exc:
         raise KeyFileError(f"{source}: {exc.message}") from None
-    return TokenReference(token, label, PublicKey(kind, public, authority, state))
+    return fields, TokenReference(token, label, PublicKey(kind, public, authority, state))
 
 
 # --- keys encrypted at rest under a token's AES key -----------------------------------------
@@ -528,19 +540,10 @@ def parse_wrapped(
 ) -> WrappedSecret | None:
     """The encrypted secret of a key file protected by a token's AES key, or None when the
     file is protected otherwise."""
-    if f"\nprotection: {WRAPPED_PROTECTION}".encode() not in data:
+    found = _in_token(data, WRAPPED_PROTECTION, expected, source=source, role=role)
+    if found is None:
         return None
-    fields = _fields(data, source)
-    if fields.get("format") != PRIVATE_FORMAT or fields.get("protection") != WRAPPED_PROTECTION:
-        return None
-    kind = _kind(fields, expected, source, role)
-    public = _raw(fields, "public", KEY_SIZE, source)
-    authority, state = _identity(fields, source)
-    token, label = fields.get("token", ""), fields.get("object", "")
-    try:
-        check_token_labels(token, label)
-    except KeyFileError as exc:
-        raise KeyFileError(f"{source}: {exc.message}") from None
+    fields, where = found
     nonce = _raw(fields, "nonce", WRAP_NONCE_SIZE, source)
     wrapped = _raw(fields, "secret", KEY_SIZE + 16, source)
-    return WrappedSecret(token, label, PublicKey(kind, public, authority, state), nonce, wrapped)
+    return WrappedSecret(where.token, where.label, where.public, nonce, wrapped)

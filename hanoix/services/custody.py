@@ -195,6 +195,11 @@ def _parse_key(keys: KeyStore, path: Path, pem: bytes) -> Ed25519Signer:
     in_token = token_key(pem, keys.hsm, source=str(path), role="the ledger's key")
     if in_token is not None:
         return in_token.private
+    return parse_pem_key(path, pem)
+
+
+def parse_pem_key(path: Path, pem: bytes) -> Ed25519PrivateKey:
+    """The Ed25519 key of the node's PEM key file ``path`` (``ledger.key``, ``witness.key``)."""
     try:
         key = load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:

@@ -16,14 +16,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from hanoix.config import Settings
 from hanoix.errors import ConfigurationError
 from hanoix.evidence import keys as keyfiles
 from hanoix.evidence.errors import KeyFileError
 from hanoix.evidence.keys import DecryptionKey, TokenReference
-from hanoix.services.custody import LEDGER_KEY_FILE, WITNESS_KEY_FILE
+from hanoix.services.custody import LEDGER_KEY_FILE, WITNESS_KEY_FILE, parse_pem_key
 from hanoix.store.hsm import Hsm, token_reference
 from hanoix.store.hsm import configured as configured
 from hanoix.store.keys import KeyStore, NewKeyFile, read_key_file
@@ -97,13 +96,7 @@ def generate_key_file(
 def _file_key(data: bytes, source: str) -> tuple[Ed25519PrivateKey, str | None, str | None]:
     """The Ed25519 key of a node's PEM key file or of a hanoix private key file."""
     if data.lstrip().startswith(b"-----BEGIN"):
-        try:
-            key = load_pem_private_key(data, password=None)
-        except (ValueError, TypeError) as exc:
-            raise KeyFileError(f"{source} is not a PEM private key: {exc}") from None
-        if not isinstance(key, Ed25519PrivateKey):
-            raise KeyFileError(f"{source} does not hold an Ed25519 key")
-        return key, None, None
+        return parse_pem_key(Path(source), data), None, None
     if keyfiles.parse_token_reference(data, source=source, role="the key to import"):
         raise KeyFileError(f"{source} names a key in a token already; there is nothing to import")
     signing = keyfiles.parse_signing_key(data, None, source=source, role="the key to import")
