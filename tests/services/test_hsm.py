@@ -27,6 +27,7 @@ from hanoix.federation.envelope import (
 from hanoix.federation.identity import load_identity, new_generation
 from hanoix.ledger.checkpoint import NoteVerifier, open_checkpoint
 from hanoix.ledger.events import CustodyEvent, EventKind
+from hanoix.ledger.witness import verify_cosignatures, witness_checkpoint
 from hanoix.services import custody, hsm
 from hanoix.services.node import Node
 from hanoix.store.hsm import TokenError, TokenSigner
@@ -47,11 +48,12 @@ def hsm_settings(tmp_path: Path, softhsm: SoftHsm) -> Settings:
     )
 
 
-def test_checkpoints_are_signed_in_the_token_and_pass_the_ledgers_verification(
+def test_checkpoints_and_cosignatures_signed_in_the_token_pass_the_existing_verifiers(
     tmp_path: Path, softhsm: SoftHsm
 ) -> None:
     settings = hsm_settings(tmp_path, softhsm)
     made = hsm.generate_node_key(settings, "ledger", softhsm.token, softhsm.label("ledger"))
+    hsm.generate_node_key(settings, "witness", softhsm.token, softhsm.label("witness"))
     reference = keyfiles.parse_token_reference(
         (settings.keys_dir / "ledger.key").read_bytes(), source="ledger.key", role="test"
     )
@@ -75,12 +77,22 @@ def test_checkpoints_are_signed_in_the_token_and_pass_the_ledgers_verification(
         ledger = custody.CustodyLedger(node)
         signed = ledger.checkpoint()
         report = ledger.verify()
+        with node.unit_of_work() as session:
+            identity = custody.load_identity(node, session)
     finally:
         node.close()
     # The key the file names, whose private half only the token has, signed the checkpoint.
-    opened = open_checkpoint(signed.note, NoteVerifier(signed.origin, reference.public.raw))
+    log_key = NoteVerifier(signed.origin, reference.public.raw)
+    opened = open_checkpoint(signed.note, log_key)
     assert opened.size == signed.size >= 1
     assert report.problems == () and report.checkpoints_checked >= 1
+    # The witness key in the token cosigns, as a peer's witness would, checked as peers do.
+    assert isinstance(identity.cosigner._private_key, TokenSigner)
+    witnessed = witness_checkpoint(
+        identity.cosigner, signed.note, log_key, previous=None, now=AT + timedelta(minutes=1)
+    )
+    found = verify_cosignatures(witnessed.cosigned_note, [identity.witness_verifier])
+    assert [c.name for c in found] == [f"{signed.origin}/witness"]
 
 
 def test_a_node_key_in_use_is_not_replaced_by_one_in_the_token(
