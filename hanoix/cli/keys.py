@@ -100,7 +100,8 @@ def keys_new(
 
 hsm_app = typer.Typer(
     no_args_is_help=True,
-    help="Signing keys held in an HSM through PKCS#11 (hsm_module, hsm_pin_file; docs/hsm.md).",
+    help="Keys in the State's HSM through PKCS#11 (settings hsm_module, hsm_pin_file): "
+    "docs/hsm.md.",
 )
 keys_app.add_typer(hsm_app, name="hsm")
 
@@ -169,8 +170,7 @@ def hsm_import(
     out: Annotated[Path, typer.Option("--out", help="The key file to write, naming the key.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Copy an existing Ed25519 key into the token; then put OUT in place of KEY_FILE and
-    destroy KEY_FILE (docs/hsm.md)."""
+    """Copy an Ed25519 key into the token; then replace KEY_FILE by OUT and destroy it."""
     from hanoix.services import hsm
 
     result = hsm.import_key_file(configured_hsm(ctx), key_file, token, label, out)
@@ -190,8 +190,7 @@ def hsm_wrap(
     out: Annotated[Path, typer.Option("--out", help="The encrypted key file to write.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Keep an X25519 key, which no token here can hold, encrypted under an AES key of the
-    token; then put OUT in place of KEY_FILE and destroy KEY_FILE (docs/hsm.md)."""
+    """Encrypt an X25519 key under an AES key of the token; then replace KEY_FILE by OUT."""
     from hanoix.services import hsm
 
     result = hsm.seal_key_file(configured_hsm(ctx), key_file, token, label, out)
@@ -206,8 +205,7 @@ def hsm_node(
     label: LabelOption,
     as_json: JsonOption = False,
 ) -> None:
-    """Make this node's ledger or witness key in the token, before the node has one (for the
-    federation keys: 'hanoix node rotate-keys --hsm-token')."""
+    """Make this node's ledger or witness key in the token, before the node has one."""
     from hanoix.services import hsm
 
     result = hsm.generate_node_key(state(ctx).settings, which, token, label)
