@@ -103,10 +103,11 @@ class Node:
     @cached_property
     def keys(self) -> KeyStore:
         """Where the node keeps its private keys (ledger, witness, federation, TLS):
-        ``HOME/keys``."""
-        from hanoix.store.keys import KeyStore  # the key formats load only where keys are used
+        ``HOME/keys``; the signing keys may be held in the HSM these files name."""
+        from hanoix.store import hsm  # the key formats load only where keys are used
+        from hanoix.store.keys import KeyStore
 
-        return KeyStore(self.settings.keys_dir)
+        return KeyStore(self.settings.keys_dir, hsm.configured(self.settings))
 
     @cached_property
     def request_events(self) -> RequestEvents:
