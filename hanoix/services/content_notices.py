@@ -422,9 +422,7 @@ def desk(node: Node, user: User) -> list[CaseSummary]:
         for notice in store.notices(session, authority=authority):
             by_case.setdefault(notice.case, []).append(notice)
         rows: list[CaseSummary] = []
-        for number in store.case_ids_of(session, authority):
-            case = case_store.find_case(session, number)
-            assert case is not None
+        for case in store.cases_of(session, authority):
             mine = by_case.get(case.reference, [])
             waiting = [n for n in mine if n.state in notice_rules.OPEN_STATES]
             rows.append(

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from hanoix.content.cases import Consent, case_reference
+from hanoix.content.cases import Consent, RemovalCase, case_reference
 from hanoix.content.notices import (
     NewNotice,
     NoticeState,
@@ -293,17 +293,23 @@ def preserved(session: Session, case_id: int) -> list[dict[str, object]]:
 # --- reading cases for the desk -----------------------------------------------------------------
 
 
-def case_ids_of(session: Session, authority: str) -> list[int]:
-    """The numbers of ``authority``'s removal cases, the newest first."""
-    from hanoix.store.content import ContentCaseRow
+def cases_of(session: Session, authority: str) -> list[RemovalCase]:
+    """``authority``'s removal cases with their counts of hashes, the newest first (one
+    query, however many cases)."""
+    from hanoix.store.content import ContentCaseRow, ContentHashRow, _case
 
-    return list(
-        session.scalars(
-            select(ContentCaseRow.id)
-            .where(ContentCaseRow.authority == authority)
-            .order_by(ContentCaseRow.id.desc())
-        )
+    counts = (
+        select(ContentHashRow.case_id, func.count().label("hashes"))
+        .group_by(ContentHashRow.case_id)
+        .subquery()
     )
+    rows = session.execute(
+        select(ContentCaseRow, func.coalesce(counts.c.hashes, 0))
+        .outerjoin(counts, counts.c.case_id == ContentCaseRow.id)
+        .where(ContentCaseRow.authority == authority)
+        .order_by(ContentCaseRow.id.desc())
+    )
+    return [_case(row, hashes) for row, hashes in rows]
 
 
 def case_hashes(session: Session, case_id: int) -> list[tuple[str, str, str, int | None]]:
