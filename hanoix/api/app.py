@@ -10,6 +10,7 @@ import hanoix.web
 from hanoix.api import (
     auth,
     content,
+    content_cases,
     convention,
     docs,
     federation,
@@ -59,6 +60,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(ledger.router, prefix=API_PREFIX)
     app.include_router(requests.router, prefix=API_PREFIX)
     app.include_router(content.router, prefix=API_PREFIX)
+    app.include_router(content_cases.router, prefix=API_PREFIX)
     federation.install(app, API_PREFIX)
     security.document_security(app)
     security.document_preconditions(app)

@@ -153,6 +153,20 @@ def case_show(
             console.print(f"  request {linked['request']} ({status})", markup=False)
         for package in case["preserved"]:
             console.print(f"  preserved in package {package['package_id']}", markup=False)
+        matches = case["matches"]
+        if matches["total"]:
+            console.print(
+                f"  matched {matches['total']} time(s); the newest {len(matches['kept'])} kept:",
+                markup=False,
+            )
+        for kept in matches["kept"]:
+            again = ", RE-UPLOAD" if kept["reopened"] else ""
+            console.print(
+                f"  match {kept['at'].isoformat()} ({kept['list']}) by "
+                f"{'+'.join(kept['signals'])}, distance {kept['distance']}, "
+                f"by {kept['by']}{again}",
+                markup=False,
+            )
 
     report(case, as_json, render)
 

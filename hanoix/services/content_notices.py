@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from hanoix.content import cases as rules
 from hanoix.content import notices as notice_rules
 from hanoix.content.cases import Consent, MatchResult, RemovalCase
+from hanoix.content.matches import MatchHistory, case_matches
 from hanoix.content.notices import NoticeState, RemovalNotice
 from hanoix.content.signals import SHA256
 from hanoix.errors import InputError, NotFoundError, PermissionDeniedError, RuleViolationError
@@ -30,6 +31,7 @@ from hanoix.requests import Action, RequestReference, User
 from hanoix.services import custody
 from hanoix.services.node import Node
 from hanoix.store import content as case_store
+from hanoix.store import content_matches as match_store
 from hanoix.store import content_notices as store
 
 #: The custody event of each answer to a notice.
@@ -211,19 +213,18 @@ class Reupload:
 
 
 def reopen_reuploads(node: Node, user: User, results: Sequence[MatchResult]) -> list[Reupload]:
-    """Reopen every removed notice of a case whose content ``results`` matched again (a
+    """Keep each match of the node's own cases on its case (``hanoix.content.matches``), and
+    reopen every removed notice of a case whose content ``results`` matched again (a
     re-upload): the notice is open once more, with the period it was first given, and the
-    re-upload is a custody event of the case's authority."""
+    re-upload is a custody event of the case's authority. One unit of work for all of it."""
     from hanoix.services.content import LOCAL_LIST
 
     # Only this node's own cases have notices, and their hashes are in its own list: an entry
     # of a list imported from another node names that node's case, and is skipped.
-    own = (m.case for r in results for m in r.matches if m.list == LOCAL_LIST)
-    numbers = {
-        int(found.group(1)) for found in map(rules.CASE_REF.fullmatch, own) if found is not None
-    }
-    if not numbers:
+    found = case_matches(results, LOCAL_LIST)
+    if not found:
         return []
+    numbers = {m.case_number for m in found}
     reopened: list[Reupload] = []
     with node.unit_of_work() as session:
         now = node.clock.now()
@@ -255,6 +256,11 @@ def reopen_reuploads(node: Node, user: User, results: Sequence[MatchResult]) -> 
                 },
             )
             reopened.append(Reupload(notice.reference, notice.case, notice.recipient, deadline))
+        # Kept without a custody event: a platform may match thousands of uploads an hour, and
+        # the ledger is kept for ever. The re-upload above is the event that counts.
+        reopening = {r.case for r in reopened}
+        for one in found:
+            match_store.keep(session, one, by=user.id, at=now, reopened=one.case in reopening)
     return reopened
 
 
@@ -363,14 +369,15 @@ def cases_of_request(node: Node, user: User, request: str) -> list[str]:
 
 @dataclass(frozen=True)
 class CaseFile:
-    """Everything the case page shows: the case, its hashes (digests only), the matches that
-    reopened its notices, its notices, linked requests and preserved packages."""
+    """Everything the case page shows: the case, its hashes (digests only), its notices,
+    linked requests, preserved packages and the matches it keeps."""
 
     case: RemovalCase
     hashes: list[dict[str, Any]]
     notices: list[RemovalNotice]
     linked: list[LinkedRequest]
     preserved: list[dict[str, Any]]
+    matches: MatchHistory
 
     def as_dict(self, now: datetime) -> dict[str, Any]:
         return {
@@ -379,6 +386,7 @@ class CaseFile:
             "notices": [n.as_dict(now) for n in self.notices],
             "requests": [r.as_dict() for r in self.linked],
             "preserved": [{k: v for k, v in p.items() if k != "blob"} for p in self.preserved],
+            "matches": self.matches.as_dict(),
         }
 
 
@@ -397,7 +405,12 @@ def case_file(node: Node, user: User, reference: str) -> CaseFile:
             key=lambda n: (not n.overdue(now), n.deadline, n.reference),
         )
         return CaseFile(
-            case, hashes, notices, _linked(session, user, number), store.preserved(session, number)
+            case,
+            hashes,
+            notices,
+            _linked(session, user, number),
+            store.preserved(session, number),
+            match_store.history(session, number),
         )
 
 

@@ -1,6 +1,7 @@
 """Removal cases in the browser: the desk (cases with overdue notices first) and a case's page
 (its hashes, digests only; its notices with their deadlines and states; the requests linked to
-it; its preserved packages), with forms to send a notice and record the answers.
+it; its preserved packages; the matches it keeps), with forms to send a notice and record the
+answers.
 
 Who sees what is the services' (``hanoix.services.content_notices``): an authority's drafters,
 24/7 officers and examiners, as for the CLI; another authority's case or notice answers as a
@@ -14,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from hanoix.content.matches import KEPT_PER_CASE
 from hanoix.content.notices import NoticeState, parse_deadline
 from hanoix.errors import HanoixError, NotFoundError
 from hanoix.services import content_notices as service
@@ -81,6 +83,7 @@ def _case_page(
         "open_states": {
             s.value for s in (NoticeState.SENT, NoticeState.ACKNOWLEDGED, NoticeState.REUPLOADED)
         },
+        "kept_at_most": KEPT_PER_CASE,
         "confirmation": _(DONE[done]) if done in DONE else None,
         "refused": refused.message if refused else None,
         "problems": refused.problems if refused else [],

@@ -22,7 +22,7 @@ from hanoix.services import content
 from hanoix.services import content_notices as notices
 from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
-from tests.content.images import edited_copies, encode, scene
+from tests.content.images import edited_copies, encode, scene, unrelated
 from tests.services.requests_world import outgoing, populate, user
 
 
@@ -248,3 +248,58 @@ def test_preserving_needs_the_authoritys_keys(world: Node) -> None:
     assert notices.case_file(world, drafter, case.reference).preserved == []
     with pytest.raises(InputError):
         notices.case_file(world, drafter, "nonsense")
+
+
+def test_each_match_is_kept_on_its_case_without_the_media_or_its_name(
+    world: Node, clock: FixedClock
+) -> None:
+    case = _case(world)
+    drafter = user(world, "drafter")
+    assert notices.case_file(world, drafter, case).matches.total == 0
+    sent = notices.send_notice(
+        world, drafter, case, to="ExampleTube", deadline=clock.now() + timedelta(hours=24)
+    )
+    notices.answer_notice(world, drafter, sent.reference, "removed", confirmation="TKT-1")
+    exact, mirrored = encode(scene()), edited_copies()["mirrored"]
+    content.match(world, drafter, [("upload-of-a-secret-name.png", exact)])
+    clock.advance(timedelta(minutes=5))
+    content.match(world, user(world, "auditor"), [("other.png", mirrored)])
+    history = notices.case_file(world, drafter, case).matches
+    assert history.total == 2
+    newest, first = history.kept
+    # Newest first: the mirrored copy by PDQ alone; the exact copy by every signal, and it
+    # reopened the removed notice.
+    assert (newest.signals, newest.distance, newest.by, newest.reopened) == (
+        ("pdq",),
+        0,
+        user(world, "auditor").id,
+        False,
+    )
+    assert (first.signals, first.distance, first.list, first.reopened) == (
+        ("md5", "pdq", "sha256"),
+        0,
+        "local",
+        True,
+    )
+    assert newest.at == first.at + timedelta(minutes=5)
+    shown = json.dumps(notices.case_file(world, drafter, case).as_dict(clock.now()), default=str)
+    assert "secret-name" not in shown and "other.png" not in shown
+
+
+def test_a_case_keeps_only_its_newest_matches_and_counts_them_all(
+    world: Node, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hanoix.store import content_matches
+
+    monkeypatch.setattr(content_matches, "KEPT_PER_CASE", 3)
+    case = _case(world)
+    drafter = user(world, "drafter")
+    for _ in range(5):
+        clock.advance(timedelta(minutes=1))
+        content.match(world, drafter, [("c.png", encode(scene()))])
+    history = notices.case_file(world, drafter, case).matches
+    assert history.total == 5
+    assert [m.at for m in history.kept] == [clock.now() - timedelta(minutes=n) for n in range(3)]
+    # Unrelated content is kept nowhere.
+    content.match(world, drafter, [("u.png", encode(unrelated()))])
+    assert notices.case_file(world, drafter, case).matches.total == 5

@@ -1,0 +1,383 @@
+"""Removal cases and their notices over HTTP, under ``/api/v1/content`` (docs/content.md): what
+the CLI and the case page do, for an authority's own systems. Thin routes: parse, call
+:mod:`hanoix.services.content` and :mod:`hanoix.services.content_notices`, render.
+
+Who may do what is the services' rule: an authority's drafters, 24/7 officers and examiners
+(``CASE_ROLES``) work its cases; another authority's case or notice answers exactly as a
+missing one (404). A ``matcher`` token reaches none of these routes, only ``POST /match``.
+An answer to a notice carries the notice's ``version`` as it was read (as the case page's form
+does): a notice that changed meanwhile is refused with 409, to be read again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from starlette.concurrency import run_in_threadpool
+
+from hanoix.api.deps import get_node
+from hanoix.api.problems import problem_doc
+from hanoix.api.security import require_roles
+from hanoix.content.cases import CASE_ROLES, RemovalCase
+from hanoix.content.matches import KEPT_PER_CASE
+from hanoix.content.notices import (
+    MAX_NAME,
+    MAX_REASON,
+    NoticeState,
+    RemovalNotice,
+    parse_deadline,
+)
+from hanoix.errors import InputError, Problem
+from hanoix.requests import User
+from hanoix.services import content, content_notices
+from hanoix.services.auth import Principal
+from hanoix.services.node import Node
+from hanoix.services.requests import user_for_principal, user_from_principal
+
+router = APIRouter(prefix="/content", tags=["content"])
+
+NodeDep = Annotated[Node, Depends(get_node)]
+
+
+async def case_worker(
+    principal: Annotated[Principal, Depends(require_roles(*sorted(CASE_ROLES)))],
+    node: NodeDep,
+) -> User:
+    """The caller, if they hold a role that works removal cases (403 otherwise)."""
+    known = user_from_principal(principal)
+    if known is not None:
+        return known
+    return await run_in_threadpool(user_for_principal, node, principal)
+
+
+WorkerDep = Annotated[User, Depends(case_worker)]
+
+Responses = dict[int | str, dict[str, Any]]
+
+_MISSING: Responses = {
+    404: problem_doc("no such case or notice (another authority's: the same answer)")
+}
+_CHANGE: Responses = {
+    **_MISSING,
+    409: problem_doc("the notice cannot take this answer now, or changed since it was read"),
+    422: problem_doc("the input is wrong; each problem names its field"),
+}
+
+CASE_PATTERN = r"^RC-\d{1,12}$"
+NOTICE_PATTERN = r"^RN-\d{1,12}$"
+REQUEST_PATTERN = r"^[A-Z]{3}-\d{4}-\d{6}$"
+
+
+# --- bodies -------------------------------------------------------------------------------------
+
+
+class CaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    article: StrictInt = Field(
+        description="14 (child sexual abuse material) or 16 (intimate images)"
+    )
+    victim_ref: str = Field(
+        max_length=64,
+        description="the victim's pseudonym (3-64 letters, digits, '.', '-', '_'): never a name",
+    )
+    consent: list[Literal["hash", "share", "preserve", "none"]] = Field(
+        default_factory=list, max_length=4, description="what the victim agreed to"
+    )
+
+
+class LinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    request: str = Field(pattern=REQUEST_PATTERN, description="the cooperation request's reference")
+
+
+class NoticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(
+        max_length=MAX_NAME, description="the provider's name, or a State's alpha-3 code"
+    )
+    kind: Literal["provider", "state"] = "provider"
+    deadline: str = Field(
+        max_length=40,
+        description="a period (48h, 7d), a day (2026-12-10: by its end, UTC) or an RFC 3339 time",
+    )
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: StrictInt = Field(ge=1, description="the notice's version as it was read")
+
+
+class RemovedIn(AnswerIn):
+    confirmation: str = Field(
+        max_length=MAX_NAME, description="the provider's confirmation reference"
+    )
+
+
+class RefusedIn(AnswerIn):
+    reason: str = Field(max_length=MAX_REASON, description="the reason the recipient gave")
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+class CaseOut(BaseModel):
+    case: str
+    article: int
+    victim_ref: str = Field(
+        description="the victim's pseudonym; the identity never enters the node"
+    )
+    authority: str
+    consent: list[str]
+    opened_at: datetime
+    opened_by: str
+    hashes: int = Field(description="how many hashes (signals) the case lists")
+
+    @classmethod
+    def of(cls, case: RemovalCase) -> CaseOut:
+        return cls(**case.as_dict())
+
+
+class CaseSummaryOut(BaseModel):
+    case: CaseOut
+    notices: int
+    open_notices: int
+    overdue: int
+    next_deadline: datetime | None
+
+
+class NoticeOut(BaseModel):
+    notice: str
+    case: str
+    authority: str
+    to: str
+    to_kind: Literal["provider", "state"]
+    legal_basis: str
+    content: list[str] = Field(description="the SHA-256 digests of the content asked about")
+    state: Literal["sent", "acknowledged", "removed", "refused", "reuploaded"]
+    sent_at: datetime
+    sent_by: str
+    deadline: datetime
+    overdue: bool
+    updated_at: datetime
+    confirmation: str | None
+    reason: str | None
+    reuploads: int
+    version: int = Field(description="give it back with an answer to the notice")
+
+    @classmethod
+    def of(cls, notice: RemovalNotice, now: datetime) -> NoticeOut:
+        return cls(**notice.as_dict(now), version=notice.version)
+
+
+class SignalOut(BaseModel):
+    list: str
+    signal: str
+    value: str
+    quality: int | None
+
+
+class LinkedOut(BaseModel):
+    request: str
+    kind: str | None = Field(description="null when the request is not visible to you")
+    status: str | None
+    visible: bool
+
+
+class PreservedOut(BaseModel):
+    package_id: str
+    sha256: str
+    sealed_at: datetime
+    sealed_by: str
+
+
+class KeptMatchOut(BaseModel):
+    at: datetime
+    signals: list[str]
+    list: str
+    distance: int = Field(description="the nearest: 0 for an exact digest, PDQ bits otherwise")
+    by: str = Field(description="the account that matched (never the platform's end user)")
+    reopened: bool = Field(description="whether the match reopened a notice as a re-upload")
+
+
+class MatchesOut(BaseModel):
+    total: int = Field(description="every match of the case's content since it was opened")
+    kept: list[KeptMatchOut] = Field(description="the newest, newest first")
+    kept_at_most: int = Field(description=f"how many a case keeps ({KEPT_PER_CASE})")
+
+
+class CaseFileOut(CaseOut):
+    signals: list[SignalOut]
+    notices: list[NoticeOut]
+    requests: list[LinkedOut]
+    preserved: list[PreservedOut]
+    matches: MatchesOut
+
+
+# --- cases --------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/cases",
+    status_code=201,
+    response_model=CaseOut,
+    summary="Open a removal case for your authority",
+    responses={422: _CHANGE[422]},
+)
+def open_case(body: CaseIn, user: WorkerDep, node: NodeDep) -> CaseOut:
+    case = content.open_case(
+        node, user, article=body.article, victim_ref=body.victim_ref, consent=body.consent
+    )
+    return CaseOut.of(case)
+
+
+@router.get(
+    "/cases",
+    response_model=list[CaseSummaryOut],
+    summary="Your authority's removal cases: overdue notices first, then the nearest deadline",
+)
+def list_cases(user: WorkerDep, node: NodeDep) -> list[CaseSummaryOut]:
+    return [
+        CaseSummaryOut(
+            case=CaseOut.of(row.case),
+            notices=row.notices,
+            open_notices=row.open_notices,
+            overdue=row.overdue,
+            next_deadline=row.next_deadline,
+        )
+        for row in content_notices.desk(node, user)
+    ]
+
+
+@router.get(
+    "/cases/{reference}",
+    response_model=CaseFileOut,
+    summary="A removal case: its hashes, notices, linked requests, preserved packages, matches",
+    responses=_MISSING,
+)
+def show_case(reference: str, user: WorkerDep, node: NodeDep) -> dict[str, Any]:
+    found = content_notices.case_file(node, user, reference)
+    now = node.clock.now()
+    shown = found.as_dict(now)
+    shown["notices"] = [NoticeOut.of(n, now) for n in found.notices]
+    return shown
+
+
+@router.post(
+    "/cases/{reference}/requests",
+    response_model=LinkedOut,
+    summary="Link the case to a cooperation request made for it",
+    responses=_CHANGE,
+)
+def link_request(reference: str, body: LinkIn, user: WorkerDep, node: NodeDep) -> LinkedOut:
+    linked = content_notices.link_request(node, user, reference, body.request)
+    return LinkedOut(**linked.as_dict())
+
+
+@router.delete(
+    "/cases/{reference}/requests/{request}",
+    status_code=204,
+    summary="Unlink the case from a cooperation request",
+    responses=_MISSING,
+)
+def unlink_request(reference: str, request: str, user: WorkerDep, node: NodeDep) -> Response:
+    content_notices.unlink_request(node, user, reference, request)
+    return Response(status_code=204)
+
+
+# --- notices ------------------------------------------------------------------------------------
+
+
+def _deadline(given: str, now: datetime) -> datetime:
+    try:
+        return parse_deadline(given, now)
+    except InputError as bad:
+        raise InputError(bad.message, problems=[Problem(bad.message, field="deadline")]) from None
+
+
+@router.post(
+    "/cases/{reference}/notices",
+    status_code=201,
+    response_model=NoticeOut,
+    summary="Send a removal notice for the case's content, with a deadline",
+    description="The node records the notice; it is delivered through the recipient's own "
+    "channel (a provider's, or a request to a State). The case must list content.",
+    responses=_CHANGE,
+)
+def send_notice(reference: str, body: NoticeIn, user: WorkerDep, node: NodeDep) -> NoticeOut:
+    now = node.clock.now()
+    notice = content_notices.send_notice(
+        node, user, reference, to=body.to, kind=body.kind, deadline=_deadline(body.deadline, now)
+    )
+    return NoticeOut.of(notice, now)
+
+
+@router.get(
+    "/notices",
+    response_model=list[NoticeOut],
+    summary="Your authority's removal notices, overdue first",
+    responses={404: _MISSING[404], 422: _CHANGE[422]},
+)
+def list_notices(
+    user: WorkerDep,
+    node: NodeDep,
+    overdue: Annotated[bool, Query(description="true: only notices past their deadline")] = False,
+    case: Annotated[
+        str | None, Query(pattern=CASE_PATTERN, description="only this case's notices")
+    ] = None,
+) -> list[NoticeOut]:
+    now = node.clock.now()
+    found = content_notices.list_notices(node, user, overdue=overdue, case=case)
+    return [NoticeOut.of(n, now) for n in found]
+
+
+def _answer(
+    node: Node,
+    user: User,
+    notice: str,
+    state: NoticeState,
+    version: int,
+    **given: str,
+) -> NoticeOut:
+    answered = content_notices.answer_notice(
+        node, user, notice, state.value, expected_version=version, **given
+    )
+    return NoticeOut.of(answered, node.clock.now())
+
+
+@router.post(
+    "/notices/{notice}/acknowledge",
+    response_model=NoticeOut,
+    summary="Record that the recipient acknowledged the notice",
+    responses=_CHANGE,
+)
+def acknowledge(notice: str, body: AnswerIn, user: WorkerDep, node: NodeDep) -> NoticeOut:
+    return _answer(node, user, notice, NoticeState.ACKNOWLEDGED, body.version)
+
+
+@router.post(
+    "/notices/{notice}/removed",
+    response_model=NoticeOut,
+    summary="Record that the content was removed, with the recipient's confirmation",
+    responses=_CHANGE,
+)
+def removed(notice: str, body: RemovedIn, user: WorkerDep, node: NodeDep) -> NoticeOut:
+    return _answer(
+        node, user, notice, NoticeState.REMOVED, body.version, confirmation=body.confirmation
+    )
+
+
+@router.post(
+    "/notices/{notice}/refused",
+    response_model=NoticeOut,
+    summary="Record that the recipient refused, with their reason",
+    responses=_CHANGE,
+)
+def refused(notice: str, body: RefusedIn, user: WorkerDep, node: NodeDep) -> NoticeOut:
+    return _answer(node, user, notice, NoticeState.REFUSED, body.version, reason=body.reason)
