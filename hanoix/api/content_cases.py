@@ -74,7 +74,7 @@ REQUEST_PATTERN = r"^[A-Z]{3}-\d{4}-\d{6}$"
 # --- bodies -------------------------------------------------------------------------------------
 
 
-class CaseIn(BaseModel):
+class RemovalCaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     article: StrictInt = Field(
@@ -89,13 +89,13 @@ class CaseIn(BaseModel):
     )
 
 
-class LinkIn(BaseModel):
+class CaseLinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     request: str = Field(pattern=REQUEST_PATTERN, description="the cooperation request's reference")
 
 
-class NoticeIn(BaseModel):
+class RemovalNoticeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to: str = Field(
@@ -108,26 +108,26 @@ class NoticeIn(BaseModel):
     )
 
 
-class AnswerIn(BaseModel):
+class NoticeAnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: StrictInt = Field(ge=1, description="the notice's version as it was read")
 
 
-class RemovedIn(AnswerIn):
+class NoticeRemovedIn(NoticeAnswerIn):
     confirmation: str = Field(
         max_length=MAX_NAME, description="the provider's confirmation reference"
     )
 
 
-class RefusedIn(AnswerIn):
+class NoticeRefusedIn(NoticeAnswerIn):
     reason: str = Field(max_length=MAX_REASON, description="the reason the recipient gave")
 
 
 # --- answers ------------------------------------------------------------------------------------
 
 
-class CaseOut(BaseModel):
+class RemovalCaseOut(BaseModel):
     case: str
     article: int
     victim_ref: str = Field(
@@ -140,19 +140,19 @@ class CaseOut(BaseModel):
     hashes: int = Field(description="how many hashes (signals) the case lists")
 
     @classmethod
-    def of(cls, case: RemovalCase) -> CaseOut:
+    def of(cls, case: RemovalCase) -> RemovalCaseOut:
         return cls(**case.as_dict())
 
 
-class CaseSummaryOut(BaseModel):
-    case: CaseOut
+class RemovalCaseSummaryOut(BaseModel):
+    case: RemovalCaseOut
     notices: int
     open_notices: int
     overdue: int
     next_deadline: datetime | None
 
 
-class NoticeOut(BaseModel):
+class RemovalNoticeOut(BaseModel):
     notice: str
     case: str
     authority: str
@@ -172,32 +172,32 @@ class NoticeOut(BaseModel):
     version: int = Field(description="give it back with an answer to the notice")
 
     @classmethod
-    def of(cls, notice: RemovalNotice, now: datetime) -> NoticeOut:
+    def of(cls, notice: RemovalNotice, now: datetime) -> RemovalNoticeOut:
         return cls(**notice.as_dict(now), version=notice.version)
 
 
-class SignalOut(BaseModel):
+class CaseSignalOut(BaseModel):
     list: str
     signal: str
     value: str
     quality: int | None
 
 
-class LinkedOut(BaseModel):
+class CaseLinkedRequestOut(BaseModel):
     request: str
     kind: str | None = Field(description="null when the request is not visible to you")
     status: str | None
     visible: bool
 
 
-class PreservedOut(BaseModel):
+class CasePreservedOut(BaseModel):
     package_id: str
     sha256: str
     sealed_at: datetime
     sealed_by: str
 
 
-class KeptMatchOut(BaseModel):
+class CaseMatchOut(BaseModel):
     at: datetime
     signals: list[str]
     list: str
@@ -206,18 +206,18 @@ class KeptMatchOut(BaseModel):
     reopened: bool = Field(description="whether the match reopened a notice as a re-upload")
 
 
-class MatchesOut(BaseModel):
+class CaseMatchesOut(BaseModel):
     total: int = Field(description="every match of the case's content since it was opened")
-    kept: list[KeptMatchOut] = Field(description="the newest, newest first")
+    kept: list[CaseMatchOut] = Field(description="the newest, newest first")
     kept_at_most: int = Field(description=f"how many a case keeps ({KEPT_PER_CASE})")
 
 
-class CaseFileOut(CaseOut):
-    signals: list[SignalOut]
-    notices: list[NoticeOut]
-    requests: list[LinkedOut]
-    preserved: list[PreservedOut]
-    matches: MatchesOut
+class RemovalCaseFileOut(RemovalCaseOut):
+    signals: list[CaseSignalOut]
+    notices: list[RemovalNoticeOut]
+    requests: list[CaseLinkedRequestOut]
+    preserved: list[CasePreservedOut]
+    matches: CaseMatchesOut
 
 
 # --- cases --------------------------------------------------------------------------------------
@@ -226,26 +226,26 @@ class CaseFileOut(CaseOut):
 @router.post(
     "/cases",
     status_code=201,
-    response_model=CaseOut,
+    response_model=RemovalCaseOut,
     summary="Open a removal case for your authority",
     responses={422: _CHANGE[422]},
 )
-def open_case(body: CaseIn, user: WorkerDep, node: NodeDep) -> CaseOut:
+def open_case(body: RemovalCaseIn, user: WorkerDep, node: NodeDep) -> RemovalCaseOut:
     case = content.open_case(
         node, user, article=body.article, victim_ref=body.victim_ref, consent=body.consent
     )
-    return CaseOut.of(case)
+    return RemovalCaseOut.of(case)
 
 
 @router.get(
     "/cases",
-    response_model=list[CaseSummaryOut],
+    response_model=list[RemovalCaseSummaryOut],
     summary="Your authority's removal cases: overdue notices first, then the nearest deadline",
 )
-def list_cases(user: WorkerDep, node: NodeDep) -> list[CaseSummaryOut]:
+def list_cases(user: WorkerDep, node: NodeDep) -> list[RemovalCaseSummaryOut]:
     return [
-        CaseSummaryOut(
-            case=CaseOut.of(row.case),
+        RemovalCaseSummaryOut(
+            case=RemovalCaseOut.of(row.case),
             notices=row.notices,
             open_notices=row.open_notices,
             overdue=row.overdue,
@@ -257,7 +257,7 @@ def list_cases(user: WorkerDep, node: NodeDep) -> list[CaseSummaryOut]:
 
 @router.get(
     "/cases/{reference}",
-    response_model=CaseFileOut,
+    response_model=RemovalCaseFileOut,
     summary="A removal case: its hashes, notices, linked requests, preserved packages, matches",
     responses=_MISSING,
 )
@@ -265,19 +265,21 @@ def show_case(reference: str, user: WorkerDep, node: NodeDep) -> dict[str, Any]:
     found = content_notices.case_file(node, user, reference)
     now = node.clock.now()
     shown = found.as_dict(now)
-    shown["notices"] = [NoticeOut.of(n, now) for n in found.notices]
+    shown["notices"] = [RemovalNoticeOut.of(n, now) for n in found.notices]
     return shown
 
 
 @router.post(
     "/cases/{reference}/requests",
-    response_model=LinkedOut,
+    response_model=CaseLinkedRequestOut,
     summary="Link the case to a cooperation request made for it",
     responses=_CHANGE,
 )
-def link_request(reference: str, body: LinkIn, user: WorkerDep, node: NodeDep) -> LinkedOut:
+def link_request(
+    reference: str, body: CaseLinkIn, user: WorkerDep, node: NodeDep
+) -> CaseLinkedRequestOut:
     linked = content_notices.link_request(node, user, reference, body.request)
-    return LinkedOut(**linked.as_dict())
+    return CaseLinkedRequestOut(**linked.as_dict())
 
 
 @router.delete(
@@ -304,23 +306,25 @@ def _deadline(given: str, now: datetime) -> datetime:
 @router.post(
     "/cases/{reference}/notices",
     status_code=201,
-    response_model=NoticeOut,
+    response_model=RemovalNoticeOut,
     summary="Send a removal notice for the case's content, with a deadline",
     description="The node records the notice; it is delivered through the recipient's own "
     "channel (a provider's, or a request to a State). The case must list content.",
     responses=_CHANGE,
 )
-def send_notice(reference: str, body: NoticeIn, user: WorkerDep, node: NodeDep) -> NoticeOut:
+def send_notice(
+    reference: str, body: RemovalNoticeIn, user: WorkerDep, node: NodeDep
+) -> RemovalNoticeOut:
     now = node.clock.now()
     notice = content_notices.send_notice(
         node, user, reference, to=body.to, kind=body.kind, deadline=_deadline(body.deadline, now)
     )
-    return NoticeOut.of(notice, now)
+    return RemovalNoticeOut.of(notice, now)
 
 
 @router.get(
     "/notices",
-    response_model=list[NoticeOut],
+    response_model=list[RemovalNoticeOut],
     summary="Your authority's removal notices, overdue first",
     responses={404: _MISSING[404], 422: _CHANGE[422]},
 )
@@ -331,10 +335,10 @@ def list_notices(
     case: Annotated[
         str | None, Query(pattern=CASE_PATTERN, description="only this case's notices")
     ] = None,
-) -> list[NoticeOut]:
+) -> list[RemovalNoticeOut]:
     now = node.clock.now()
     found = content_notices.list_notices(node, user, overdue=overdue, case=case)
-    return [NoticeOut.of(n, now) for n in found]
+    return [RemovalNoticeOut.of(n, now) for n in found]
 
 
 def _answer(
@@ -344,30 +348,32 @@ def _answer(
     state: NoticeState,
     version: int,
     **given: str,
-) -> NoticeOut:
+) -> RemovalNoticeOut:
     answered = content_notices.answer_notice(
         node, user, notice, state.value, expected_version=version, **given
     )
-    return NoticeOut.of(answered, node.clock.now())
+    return RemovalNoticeOut.of(answered, node.clock.now())
 
 
 @router.post(
     "/notices/{notice}/acknowledge",
-    response_model=NoticeOut,
+    response_model=RemovalNoticeOut,
     summary="Record that the recipient acknowledged the notice",
     responses=_CHANGE,
 )
-def acknowledge(notice: str, body: AnswerIn, user: WorkerDep, node: NodeDep) -> NoticeOut:
+def acknowledge(
+    notice: str, body: NoticeAnswerIn, user: WorkerDep, node: NodeDep
+) -> RemovalNoticeOut:
     return _answer(node, user, notice, NoticeState.ACKNOWLEDGED, body.version)
 
 
 @router.post(
     "/notices/{notice}/removed",
-    response_model=NoticeOut,
+    response_model=RemovalNoticeOut,
     summary="Record that the content was removed, with the recipient's confirmation",
     responses=_CHANGE,
 )
-def removed(notice: str, body: RemovedIn, user: WorkerDep, node: NodeDep) -> NoticeOut:
+def removed(notice: str, body: NoticeRemovedIn, user: WorkerDep, node: NodeDep) -> RemovalNoticeOut:
     return _answer(
         node, user, notice, NoticeState.REMOVED, body.version, confirmation=body.confirmation
     )
@@ -375,9 +381,9 @@ def removed(notice: str, body: RemovedIn, user: WorkerDep, node: NodeDep) -> Not
 
 @router.post(
     "/notices/{notice}/refused",
-    response_model=NoticeOut,
+    response_model=RemovalNoticeOut,
     summary="Record that the recipient refused, with their reason",
     responses=_CHANGE,
 )
-def refused(notice: str, body: RefusedIn, user: WorkerDep, node: NodeDep) -> NoticeOut:
+def refused(notice: str, body: NoticeRefusedIn, user: WorkerDep, node: NodeDep) -> RemovalNoticeOut:
     return _answer(node, user, notice, NoticeState.REFUSED, body.version, reason=body.reason)

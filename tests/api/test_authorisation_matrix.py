@@ -256,6 +256,66 @@ EVIDENCE_FORMS = [
 ]
 
 
+# --- removal cases: each call gets a case of its own, of AUT-CA, listing one file's digests ---
+
+VICTIM = "v-matrix"  # the victims' pseudonyms start so: read by the case workers of AUT-CA only
+
+
+def a_case(node: Node, body: Any = None) -> Call:
+    from hanoix.services import content
+    from hanoix.services.requests import user_named
+
+    serial = next(_serial)
+    drafter = user_named(node, "drafter")
+    case = content.open_case(
+        node, drafter, article=16, victim_ref=f"{VICTIM}-{serial}", consent=["hash"]
+    )
+    content.add_content(node, drafter, case.reference, [("f", f"matrix {serial}".encode())])
+    return Call(path={"reference": case.reference}, json=body)
+
+
+def a_linked_case(node: Node) -> Call:
+    from hanoix.services import content_notices
+    from hanoix.services.requests import user_named
+
+    made = a_case(node)
+    request = str(outgoing(node, "sent").reference)
+    content_notices.link_request(node, user_named(node, "drafter"), made.path["reference"], request)
+    made.path["request"] = request
+    return made
+
+
+def a_notice(body: dict[str, Any]) -> Setup:
+    def call(node: Node) -> Call:
+        from datetime import timedelta
+
+        from hanoix.services import content_notices
+        from hanoix.services.requests import user_named
+
+        case = a_case(node).path["reference"]
+        sent = content_notices.send_notice(
+            node,
+            user_named(node, "drafter"),
+            case,
+            to="ExampleTube",
+            deadline=node.clock.now() + timedelta(days=2),
+        )
+        return Call(path={"notice": sent.reference}, json=body)
+
+    return call
+
+
+def a_link(node: Node) -> Call:
+    made = a_case(node)
+    made.json = {"request": str(outgoing(node, "sent").reference)}
+    return made
+
+
+# Those who work AUT-CA's cases; another authority's drafter (X) and Viet Nam's (F) get the
+# answer of a missing case; the others may not work cases at all.
+CASE_WORK = {**expect("DOE"), "X": 404}
+
+
 ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     # --- the node, the Convention, the treaty: public ---
     ("GET", "/api/v1/openapi.json"): (nothing, PUBLIC),
@@ -319,6 +379,36 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
             content=b"not a picture", headers={"Content-Type": "application/octet-stream"}
         ),
         expect("DOEUXF"),
+    ),
+    # --- removal cases and notices (tests/api/test_content_cases_api.py): the case workers of
+    # the case's authority; matchers, approvers and auditors none of it ---
+    ("POST", "/api/v1/content/cases"): (
+        lambda n: Call(json={"article": 16, "victim_ref": "v-new", "consent": ["hash"]}),
+        expect("DOEXF", 201),
+    ),
+    ("GET", "/api/v1/content/cases"): (nothing, expect("DOEXF")),
+    ("GET", "/api/v1/content/cases/{reference}"): (a_case, CASE_WORK),
+    ("POST", "/api/v1/content/cases/{reference}/notices"): (
+        lambda n: a_case(n, {"to": "ExampleTube", "deadline": "48h"}),
+        {**CASE_WORK, "D": 201, "O": 201, "E": 201},
+    ),
+    ("POST", "/api/v1/content/cases/{reference}/requests"): (a_link, CASE_WORK),
+    ("DELETE", "/api/v1/content/cases/{reference}/requests/{request}"): (
+        a_linked_case,
+        {**CASE_WORK, "D": 204, "O": 204, "E": 204},
+    ),
+    ("GET", "/api/v1/content/notices"): (nothing, expect("DOEXF")),
+    ("POST", "/api/v1/content/notices/{notice}/acknowledge"): (
+        a_notice({"version": 1}),
+        CASE_WORK,
+    ),
+    ("POST", "/api/v1/content/notices/{notice}/removed"): (
+        a_notice({"version": 1, "confirmation": "TKT-1"}),
+        CASE_WORK,
+    ),
+    ("POST", "/api/v1/content/notices/{notice}/refused"): (
+        a_notice({"version": 1, "reason": "lawful where hosted"}),
+        CASE_WORK,
     ),
     # --- federation: the inbox for those who handle cooperation, the plumbing for those who
     # run or audit the node (the node's State is not configured here, so F passes that check)
@@ -694,6 +784,8 @@ def leaks(matrix: Matrix, column: str, text: str) -> list[str]:
     forbidden = list(matrix.secrets.restricted)
     if column in "MFN":
         forbidden += matrix.secrets.case
+    if column not in "DOE":
+        forbidden.append(VICTIM)
     return [secret for secret in forbidden if secret in text]
 
 
@@ -710,6 +802,8 @@ def test_the_secrets_are_there_for_the_authority_that_handles_them(matrix: Matri
     assert all(pseudonym in entries for pseudonym in secrets.restricted[2:4])
     listed = client.get("/api/v1/requests", headers=matrix.tokens["D"]).text
     assert all(case in listed for case in secrets.case[:1])
+    shown = call(matrix, "GET", "/api/v1/content/cases/{reference}", a_case(matrix.node), "D")
+    assert shown.status_code == 200 and VICTIM in shown.text
 
 
 CASES = [(route, column) for route in ROWS for column in PRINCIPALS]
