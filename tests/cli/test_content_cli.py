@@ -4,6 +4,7 @@ on stdout)."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,16 @@ def test_a_notice_is_sent_answered_listed_overdue_and_reopened_by_a_re_upload(
     shown = run("case", "show", reference, "--as", "drafter", "--json").json()
     assert shown["notices"][0]["notice"] == notice["notice"]
     assert {s["signal"] for s in shown["signals"]} == {"sha256", "md5", "pdq"}
+    # The match is kept on the case: how, by whom, that it reopened the notice; not the file.
+    assert shown["matches"]["total"] == 1
+    [kept] = shown["matches"]["kept"]
+    assert kept["signals"] == ["md5", "pdq", "sha256"] and kept["reopened"] is True
+    assert "scene.png" not in json.dumps(shown)
+    printed = run("case", "show", reference, "--as", "drafter")
+    assert printed.exit_code == 0
+    text = printed.stderr
+    assert "matched 1 time(s)" in text and "md5+pdq+sha256, distance 0" in text
+    assert "RE-UPLOAD" in text
 
 
 def test_preserve_needs_the_victims_consent_on_the_command(run: Any, tmp_path: Path) -> None:

@@ -114,6 +114,21 @@ def test_the_case_page_shows_digests_notices_deadlines_and_linked_requests(
     assert f'href="/content/cases/{made["case"]}"' in shown.text
 
 
+def test_the_case_page_shows_the_matches_it_keeps(
+    node: Node, client: TestClient, clock: FixedClock
+) -> None:
+    made = removal_world(node, clock)
+    sign_in(client, "drafter")
+    assert 'data-testid="no-matches"' in client.get(f"/content/cases/{made['case']}").text
+    content.match(node, user(node, "auditor"), [("upload.png", encode(scene()))])
+    text = client.get(f"/content/cases/{made['case']}").text
+    table = text[text.index('data-testid="matches"') :]
+    table = table[: table.index("</table>")]
+    assert "md5, pdq, sha256" in table and user(node, "auditor").id in table
+    assert "re-upload" in table  # it reopened the removed notice
+    assert "upload.png" not in text
+
+
 def test_the_notice_forms_record_answers_and_refuse_what_the_rules_refuse(
     node: Node, client: TestClient, clock: FixedClock
 ) -> None:
