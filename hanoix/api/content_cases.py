@@ -16,10 +16,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
-from starlette.concurrency import run_in_threadpool
 
 from hanoix.api.deps import get_node
 from hanoix.api.problems import problem_doc
+from hanoix.api.requests import UserDep
 from hanoix.api.security import require_roles
 from hanoix.content.cases import CASE_ROLES, RemovalCase
 from hanoix.content.matches import KEPT_PER_CASE
@@ -33,27 +33,18 @@ from hanoix.content.notices import (
 from hanoix.errors import InputError, Problem
 from hanoix.requests import User
 from hanoix.services import content, content_notices
-from hanoix.services.auth import Principal
 from hanoix.services.node import Node
-from hanoix.services.requests import user_for_principal, user_from_principal
 
-router = APIRouter(prefix="/content", tags=["content"])
+# Every route here is for those who work removal cases: anyone else is refused (403) before
+# the body is read. Who they are is read as the requests API reads it.
+router = APIRouter(
+    prefix="/content",
+    tags=["content"],
+    dependencies=[Depends(require_roles(*sorted(CASE_ROLES)))],
+)
 
 NodeDep = Annotated[Node, Depends(get_node)]
-
-
-async def case_worker(
-    principal: Annotated[Principal, Depends(require_roles(*sorted(CASE_ROLES)))],
-    node: NodeDep,
-) -> User:
-    """The caller, if they hold a role that works removal cases (403 otherwise)."""
-    known = user_from_principal(principal)
-    if known is not None:
-        return known
-    return await run_in_threadpool(user_for_principal, node, principal)
-
-
-WorkerDep = Annotated[User, Depends(case_worker)]
+WorkerDep = UserDep
 
 Responses = dict[int | str, dict[str, Any]]
 

@@ -259,7 +259,8 @@ def reopen_reuploads(node: Node, user: User, results: Sequence[MatchResult]) -> 
         # Kept without a custody event: a platform may match thousands of uploads an hour, and
         # the ledger is kept for ever. The re-upload above is the event that counts.
         reopening = {r.case for r in reopened}
-        for one in found:
+        # By case (a file's order kept within one), so that two matches lock alike.
+        for one in sorted(found, key=lambda m: m.case_number):
             match_store.keep(session, one, by=user.id, at=now, reopened=one.case in reopening)
     return reopened
 

@@ -9,8 +9,10 @@ counts every match. Nothing here commits: the caller's unit of work does.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hanoix.content.matches import KEPT_PER_CASE, CaseMatch, KeptMatch, MatchHistory
@@ -56,11 +58,16 @@ def keep(session: Session, found: CaseMatch, *, by: str, at: datetime, reopened:
             reopened=reopened,
         )
     )
-    total = session.get(ContentMatchTotalRow, number, with_for_update=True)
-    if total is None:
-        session.add(ContentMatchTotalRow(case_id=number, total=1))
-    else:
-        total.total += 1
+    # One upsert on both databases, so that two matches of a case's first content at once
+    # cannot both insert its count: the row lock (PostgreSQL) or the write lock (SQLite)
+    # orders them.
+    table = ContentMatchTotalRow.__table__
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        module.insert(table)
+        .values(case_id=number, total=1)
+        .on_conflict_do_update(index_elements=["case_id"], set_={"total": table.c.total + 1})
+    )
     session.flush()
     oldest_kept = session.scalar(
         select(ContentMatchRow.id)
