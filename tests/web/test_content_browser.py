@@ -1,7 +1,7 @@
 """A removal case's page in a real browser (Debian's headless Chromium, tests/web/browser.py):
 the desk lists the case with its overdue notice first, the case page shows its digests,
-notices and linked request, a removal is recorded by clicking its form, axe finds no serious
-or critical violation, and nothing leaves the node or breaks the CSP."""
+notices, linked request and the match it keeps, a removal is recorded by clicking its form,
+axe finds no serious or critical violation, and nothing leaves the node or breaks the CSP."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from hanoix.api.app import create_app
 from hanoix.clock import FixedClock
 from hanoix.config import load_settings
 from hanoix.content.notices import NoticeState
+from hanoix.services import content
 from hanoix.services import content_notices as notices
 from hanoix.services.node import Node
-from tests.services.requests_world import populate, user
+from tests.content.images import edited_copies
+from tests.services.requests_world import add_people, populate, user
 from tests.serving import served_in_thread
 from tests.web.browser import accessibility_problems, chromium, screenshot
 from tests.web.test_content_pages import removal_world
@@ -45,6 +47,9 @@ def test_an_officer_finds_the_overdue_case_and_records_the_removal_by_clicking(
     world: Node, clock: FixedClock
 ) -> None:
     made = removal_world(world, clock)
+    # A platform finds the removed content again: the case keeps the match, the notice reopens.
+    add_people(world, [], {"platform": ({"matcher"}, "AUT-CA")})
+    content.match(world, user(world, "platform"), [("u", edited_copies()["mirrored"])])
     with served_in_thread(create_app(world)) as base, chromium() as browser:
         page = _signed_in_page(browser, world, base, "drafter")
         watched = Watched(page, base)
@@ -58,6 +63,7 @@ def test_an_officer_finds_the_overdue_case_and_records_the_removal_by_clicking(
             page.get_by_test_id("notices").locator("tbody tr").first.get_attribute("data-notice")
             == made["late"]
         )
+        assert page.get_by_test_id("matches").locator("tbody tr").count() == 1
         screenshot(page, "removal-case")
         answer = page.get_by_test_id(f"answer-{made['late']}")
         answer.locator("summary").click()
