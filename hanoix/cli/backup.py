@@ -1,0 +1,190 @@
+"""``hanoix backup``: back up a running node, check a backup, restore one (docs/operations.md)."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from hanoix.cli.app import JsonOption, open_node, state
+from hanoix.cli.output import human, report, transfer_progress
+from hanoix.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+backup_app = typer.Typer(no_args_is_help=True)
+
+PassphraseFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--passphrase-file",
+        help="A file whose first line is the backup's passphrase (else a prompt on a terminal).",
+        show_default=False,
+    ),
+]
+
+
+def _passphrase(path: Path | None, *, confirm: bool = False, required: bool = True) -> bytes | None:
+    if path is not None:
+        try:
+            text = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"--passphrase-file {path}: {exc.strerror}") from None
+        line = text.splitlines()[0] if text.strip() else b""
+        if not line:
+            raise UsageError(f"--passphrase-file {path} is empty; write the passphrase in it")
+        return line
+    if not required:
+        return None
+    if not sys.stdin.isatty():
+        raise UsageError("give the backup's passphrase with --passphrase-file FILE")
+    first = getpass.getpass("backup passphrase: ")
+    if confirm and getpass.getpass("repeat the passphrase: ") != first:
+        raise UsageError("the two passphrases differ")
+    if not first:
+        raise UsageError("the passphrase is empty")
+    return first.encode("utf-8")
+
+
+class _Bar:
+    """The services' progress, as a rich progress bar on a terminal (nothing elsewhere)."""
+
+    def __init__(self, bar: Progress | None) -> None:
+        self.bar = bar
+        self.task: Any = None
+
+    def stage(self, title: str, total: int | None) -> None:
+        if self.bar is None:
+            return
+        if self.task is not None:
+            self.bar.update(self.task, completed=self.bar.tasks[-1].total or 0, visible=False)
+        self.task = self.bar.add_task(title, total=total)
+
+    def advance(self, done: int) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.advance(self.task, done)
+
+
+@contextmanager
+def _progress() -> Iterator[_Bar]:
+    if not human.is_terminal:
+        yield _Bar(None)
+        return
+    with transfer_progress("{task.description}", transient=True) as bar:
+        yield _Bar(bar)
+
+
+def _size(size: int) -> str:
+    from rich.filesize import decimal
+
+    return decimal(size)
+
+
+@backup_app.command("create")
+def create(
+    ctx: typer.Context,
+    out: Annotated[
+        Path, typer.Option("-o", "--out", help="The backup file to write (never overwritten).")
+    ],
+    passphrase_file: PassphraseFileOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Back up the node while it serves: its database, evidence packages (sealed), keys and
+    configuration (encrypted under the passphrase)."""
+    from hanoix.services.backup import create_backup
+
+    if out.is_dir():
+        raise UsageError(f"-o {out} is a folder; name the backup file to write")
+    if not out.parent.is_dir():
+        raise UsageError(f"-o {out}: the folder {out.parent} does not exist")
+    passphrase = _passphrase(passphrase_file, confirm=True)
+    assert passphrase is not None
+    with open_node(ctx, create=False) as node, _progress() as bar:
+        summary = create_backup(node, out, passphrase, progress=bar)
+    report(
+        summary,
+        as_json,
+        lambda console: console.print(
+            f"backup of {summary['node']['origin']} written to {summary['path']} "
+            f"({_size(summary['size'])}: {summary['database']} database at "
+            f"{summary['schema']}, {summary['packages']} evidence packages, "
+            f"{summary['key_files']} key files)",
+            markup=False,
+        ),
+    )
+
+
+@backup_app.command("verify")
+def verify(
+    backup: Annotated[Path, typer.Argument(help="The backup file to check.")],
+    passphrase_file: PassphraseFileOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check a backup without restoring it: whole, every member as the manifest lists it; with
+    the passphrase, also unaltered and openable. Exit 1 if it is not."""
+    from hanoix.services.backup import verify_backup
+
+    passphrase = _passphrase(passphrase_file, required=False)
+    with _progress() as bar:
+        summary = verify_backup(backup, passphrase, progress=bar)
+
+    def render(console: Any) -> None:
+        console.print(
+            f"backup {backup} is whole: {summary['members']} members, "
+            f"{_size(summary['bytes'])}, of {(summary['node'] or {}).get('origin')} "
+            f"taken {summary['created']}",
+            markup=False,
+        )
+        if not summary["authenticated"]:
+            console.print(
+                "  not checked: that nobody altered it, and that the passphrase opens it "
+                "(give --passphrase-file)",
+                markup=False,
+            )
+
+    report(summary, as_json, render)
+
+
+@backup_app.command("restore")
+def restore(
+    ctx: typer.Context,
+    backup: Annotated[Path, typer.Argument(help="The backup file to restore.")],
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="The empty (or new) folder to restore the node's home into.",
+            show_default=False,
+        ),
+    ] = None,
+    passphrase_file: PassphraseFileOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring a node back from a backup into an empty home (and, on PostgreSQL, an empty
+    database): nothing is written unless the whole backup checks out."""
+    from hanoix.services.backup import restore_backup
+
+    cli = state(ctx)
+    target = home if home is not None else (cli.home if cli.home_given else None)
+    if target is None:
+        raise UsageError("say where to restore the node: --home DIR (an empty or new folder)")
+    passphrase = _passphrase(passphrase_file)
+    assert passphrase is not None
+    with _progress() as bar:
+        summary = restore_backup(backup, target, passphrase, progress=bar)
+    report(
+        summary,
+        as_json,
+        lambda console: console.print(
+            f"node {summary['node']['origin']} restored into {summary['home']} "
+            f"(backup of {summary['created']}, {summary['packages']} evidence packages); "
+            f"next: {summary['next']}",
+            markup=False,
+        ),
+    )
