@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 import hanoix
-from hanoix.config import CONFIG_FILE_NAME, config_file, load_settings
+from hanoix.config import CONFIG_FILE_NAME, Settings, config_file, load_settings
 from hanoix.errors import ConfigurationError, ConflictError, HanoixError, InputError
 from hanoix.federation.settings import FILE_NAME as FEDERATION_FILE
 from hanoix.federation.settings import TRUST_FILE
@@ -314,6 +314,7 @@ def restore_backup(
             restore_snapshot(kind, next(iter(database.values())), engine)
         finally:
             engine.dispose()
+        restarted = _restart_transfers(settings)
         _place_blobs(staging, settings.blob_url, settings.effective_blob_dir, staged_blobs)
         shutil.rmtree(work)
         _refuse_live_home(home, identity[0], env)  # nothing appeared meanwhile
@@ -331,6 +332,7 @@ def restore_backup(
         {
             "backup": str(path),
             "home": str(home),
+            "transfers_restarted": restarted,
             "schema_current": current,
             "next": "start the node: hanoix serve"
             if current
@@ -338,6 +340,19 @@ def restore_backup(
         }
     )
     return summary
+
+
+def _restart_transfers(settings: Settings) -> int:
+    """Half-received packages start over: their staged chunks are not in a backup, and the
+    sender asks where to resume from (see :mod:`hanoix.services.federation.transfers`)."""
+    from hanoix.store import federation as federation_store
+
+    node = Node.open(settings)
+    try:
+        with node.unit_of_work() as session:
+            return federation_store.restart_incoming_transfers(session, node.clock.now())
+    finally:
+        node.close()
 
 
 def _write_secrets(staging: Path, secrets: list[SecretFile]) -> None:

@@ -15,7 +15,7 @@ import pytest
 from hanoix.config import load_settings
 from hanoix.services import backup as backup_service
 from hanoix.services.node import Node
-from hanoix.store.federation import add_transfer
+from hanoix.store.federation import add_transfer, get_transfer, update_transfer
 from tests.conftest import pg_database
 
 PACKAGE = b"hanoix-package bytes, sealed to their recipient"
@@ -91,6 +91,17 @@ def node_home(
                 now=node.clock.now(),
                 blob_key=key,
             )
+            # A package half received from Viet Nam: its chunks are staged, not backed up.
+            add_transfer(
+                session,
+                id="b" * 32,
+                direction="in",
+                peer="vnm.test",
+                sha256="c" * 64,
+                size=1000,
+                now=node.clock.now(),
+            )
+            update_transfer(session, "b" * 32, node.clock.now(), offset=400)
     finally:
         node.close()
     return home
@@ -161,10 +172,15 @@ def _restore_and_check(
         node_home / "keys" / "ledger.key"
     ).read_bytes()
     assert oct((restored_home / "keys" / "ledger.key").stat().st_mode & 0o777) == "0o600"
+    assert done.json()["transfers_restarted"] == 1
     restored = Node.open(load_settings(restored_home))
     try:
         with restored.blobs.get("sha256:" + _sha256(PACKAGE)) as handle:
             assert handle.read() == PACKAGE
+        with restored.unit_of_work() as session:
+            # The half-received package starts over: its sender resumes from the first byte.
+            half = get_transfer(session, "b" * 32)
+            assert half is not None and half.offset == 0 and half.status == "open"
     finally:
         restored.close()
     assert not list(tmp_path.glob(".restored.restoring-*"))
