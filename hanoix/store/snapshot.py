@@ -100,7 +100,7 @@ def _facts(connection: sqlite3.Connection) -> tuple[str | None, tuple[str, ...]]
 def _libpq(url: URL) -> tuple[str, dict[str, str]]:
     """A libpq URI for ``url`` without its password, and the environment that carries the
     password (never on a command line, where other users of the machine could read it)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env = dict(os.environ)  # the operator's PGSSLMODE, PGSSLROOTCERT... apply
     if url.password:
         env["PGPASSWORD"] = str(url.password)
     plain = url.set(drivername="postgresql", password=None)
