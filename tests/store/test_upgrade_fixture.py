@@ -123,7 +123,8 @@ def _copy_rows(source: Path, url: str) -> None:
                     if sequence is not None:
                         writing.execute(
                             text(
-                                f'SELECT setval(:sequence, (SELECT max("{column.name}") FROM "{table.name}"))'
+                                f'SELECT setval(:sequence, (SELECT max("{column.name}") '
+                                f'FROM "{table.name}"))'
                             ),
                             {"sequence": sequence},
                         )
