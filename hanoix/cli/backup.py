@@ -80,6 +80,10 @@ def _progress() -> Iterator[_Bar]:
         yield _Bar(bar)
 
 
+def _packages(count: int) -> str:
+    return f"{count} evidence package" + ("" if count == 1 else "s")
+
+
 def _size(size: int) -> str:
     from rich.filesize import decimal
 
@@ -113,7 +117,7 @@ def create(
         lambda console: console.print(
             f"backup of {summary['node']['origin']} written to {summary['path']} "
             f"({_size(summary['size'])}: {summary['database']} database at "
-            f"{summary['schema']}, {summary['packages']} evidence packages, "
+            f"{summary['schema']}, {_packages(summary['packages'])}, "
             f"{summary['key_files']} key files)",
             markup=False,
         ),
@@ -183,7 +187,7 @@ def restore(
         as_json,
         lambda console: console.print(
             f"node {summary['node']['origin']} restored into {summary['home']} "
-            f"(backup of {summary['created']}, {summary['packages']} evidence packages); "
+            f"(backup of {summary['created']}, {_packages(summary['packages'])}); "
             f"next: {summary['next']}",
             markup=False,
         ),

@@ -21,7 +21,6 @@ passphrase or a home that is not empty leave nothing behind and change nothing.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import tempfile
@@ -121,9 +120,9 @@ def create_backup(
             size = snapshot.path.stat().st_size
             shown.stage("database", size)
             writer.add_file(snapshot.member, snapshot.path, shown.advance)
-            shown.stage(f"{len(snapshot.blob_keys)} evidence packages", None)
+            shown.stage(f"{len(snapshot.blob_keys)} evidence packages", snapshot.blob_bytes)
             for key in snapshot.blob_keys:
-                _add_blob(node, writer, key, Path(work), shown)
+                _add_blob(node, writer, key, shown)
             members = writer.finish()
     return {
         "path": str(out),
@@ -154,7 +153,7 @@ def _home_secrets(node: Node) -> list[SecretFile]:
     return found
 
 
-def _add_blob(node: Node, writer: ArchiveWriter, key: str, work: Path, shown: Progress) -> None:
+def _add_blob(node: Node, writer: ArchiveWriter, key: str, shown: Progress) -> None:
     member = "blobs/sha256/" + check_key(key)
     try:
         handle = node.blobs.get(key)
@@ -164,16 +163,8 @@ def _add_blob(node: Node, writer: ArchiveWriter, key: str, work: Path, shown: Pr
             f"store ({exc.message}); nothing was written: check the store, then back up again"
         ) from exc
     with handle:
-        try:
-            size = os.fstat(handle.fileno()).st_size
-        except (OSError, AttributeError, io.UnsupportedOperation):
-            # An object store's stream: its size is known once it is spooled.
-            with tempfile.TemporaryFile(dir=work) as spooled:
-                shutil.copyfileobj(handle, spooled, 1024 * 1024)
-                size = spooled.tell()
-                spooled.seek(0)
-                writer.add_stream(member, spooled, size, shown.advance)
-            return
+        # Both stores hand back a file (the object store's is a local copy): its size is known.
+        size = os.fstat(handle.fileno()).st_size
         writer.add_stream(member, handle, size, shown.advance)
 
 

@@ -34,19 +34,23 @@ from hanoix.store.migrate import VERSION_TABLE
 
 SQLITE_MEMBER = "database/hanoix.sqlite3"
 POSTGRES_MEMBER = "database/postgresql.dump"
-_BLOB_KEYS = "SELECT blob_key FROM federation_transfers WHERE blob_key IS NOT NULL"
+_BLOB_KEYS = (
+    "SELECT blob_key, max(size) FROM federation_transfers WHERE blob_key IS NOT NULL "
+    "GROUP BY blob_key ORDER BY blob_key"
+)
 
 
 @dataclass(frozen=True)
 class Snapshot:
     """A database copied at one instant: where the copy is, the archive member it becomes, the
-    schema revision and the evidence packages (blob keys) it names."""
+    schema revision and the evidence packages (blob keys) it names, with their total size."""
 
     kind: str
     path: Path
     member: str
     revision: str | None
     blob_keys: tuple[str, ...]
+    blob_bytes: int = 0
 
 
 def take_snapshot(engine: Engine, folder: Path) -> Snapshot:
@@ -77,24 +81,24 @@ def _sqlite_snapshot(engine: Engine, folder: Path) -> Snapshot:
             source.backup(target)  # pages=-1: all at once, one read transaction
             # One self-contained file: no write-ahead log beside it.
             target.execute("PRAGMA journal_mode=DELETE")
-            revision, keys = _facts(target)
+            revision, keys, size = _facts(target)
         finally:
             target.close()
     finally:
         source.close()
-    return Snapshot("sqlite", copy, SQLITE_MEMBER, revision, keys)
+    return Snapshot("sqlite", copy, SQLITE_MEMBER, revision, keys, size)
 
 
-def _facts(connection: sqlite3.Connection) -> tuple[str | None, tuple[str, ...]]:
+def _facts(connection: sqlite3.Connection) -> tuple[str | None, tuple[str, ...], int]:
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     revision = None
     if VERSION_TABLE in tables:
         found = connection.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()  # noqa: S608
         revision = found[0] if found else None
-    keys: tuple[str, ...] = ()
+    packages: list[tuple[str, int]] = []
     if "federation_transfers" in tables:
-        keys = tuple(sorted({row[0] for row in connection.execute(_BLOB_KEYS)}))
-    return revision, keys
+        packages = list(connection.execute(_BLOB_KEYS))
+    return revision, tuple(key for key, _ in packages), sum(size for _, size in packages)
 
 
 def _libpq(url: URL) -> tuple[str, dict[str, str]]:
@@ -131,9 +135,9 @@ def _postgres_snapshot(engine: Engine, folder: Path) -> Snapshot:
                 revision = connection.execute(
                     text(f"SELECT version_num FROM {VERSION_TABLE}")  # noqa: S608
                 ).scalar()
-            keys: tuple[str, ...] = ()
+            packages: list[tuple[str, int]] = []
             if "federation_transfers" in names:
-                keys = tuple(sorted(set(connection.execute(text(_BLOB_KEYS)).scalars())))
+                packages = [(row[0], row[1]) for row in connection.execute(text(_BLOB_KEYS))]
             failed = _run(
                 [
                     pg_dump,
@@ -148,7 +152,10 @@ def _postgres_snapshot(engine: Engine, folder: Path) -> Snapshot:
             )
     if failed:
         raise ConfigurationError(f"pg_dump failed: {failed}")
-    return Snapshot("postgresql", copy, POSTGRES_MEMBER, revision, keys)
+    keys = tuple(key for key, _ in packages)
+    return Snapshot(
+        "postgresql", copy, POSTGRES_MEMBER, revision, keys, sum(size for _, size in packages)
+    )
 
 
 def _run(argv: list[str], env: dict[str, str]) -> str | None:

@@ -4,6 +4,7 @@ a wrong passphrase or a home that is not empty are refused and change nothing.""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from hanoix.services import backup as backup_service
 from hanoix.services.node import Node
 from hanoix.store.federation import add_transfer, get_transfer, update_transfer
 from tests.conftest import pg_database
+from tests.seaweedfs import BUCKET
 
 PACKAGE = b"hanoix-package bytes, sealed to their recipient"
 
@@ -254,3 +256,58 @@ def test_usage_errors_say_what_to_fix(cli: Any, node_home: Path, tmp_path: Path)
     assert result.exit_code == 2 and "--home DIR" in result.stderr
     result = cli("backup", "verify", tmp_path / "missing.hxb")
     assert result.exit_code == 2 and "cannot read the backup" in result.stderr
+
+
+@pytest.mark.slow
+@sqlite_only
+def test_packages_in_an_object_store_are_backed_up_and_restored_into_the_store_named(
+    cli: Any,
+    tmp_path: Path,
+    passphrase: Path,
+    database: None,
+    seaweedfs: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweedfs["access"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweedfs["secret"])
+    prefix = os.urandom(6).hex()
+
+    def store(name: str) -> str:
+        return f"s3://{BUCKET}/{prefix}-{name}?endpoint={seaweedfs['endpoint']}"
+
+    monkeypatch.setenv("HANOIX_BLOB_URL", store("live"))
+    home = tmp_path / "aut"
+    assert cli("--home", home, "init", "--state", "AUT", "--origin", "aut.test").exit_code == 0
+    node = Node.open(load_settings(home))
+    try:
+        key = node.blobs.put(_stream(PACKAGE))
+        with node.unit_of_work() as session:
+            add_transfer(
+                session,
+                id="a" * 32,
+                direction="out",
+                peer="vnm.test",
+                sha256=key.removeprefix("sha256:"),
+                size=len(PACKAGE),
+                now=node.clock.now(),
+                blob_key=key,
+            )
+    finally:
+        node.close()
+    archive = tmp_path / "aut.hxb"
+    made = cli("--home", home, "backup", "create", "-o", archive, "--passphrase-file", passphrase)
+    assert made.exit_code == 0, made.stderr
+
+    monkeypatch.setenv("HANOIX_BLOB_URL", store("restored"))
+    restored_home = tmp_path / "restored"
+    done = cli(
+        "backup", "restore", archive, "--home", restored_home, "--passphrase-file", passphrase
+    )
+    assert done.exit_code == 0, done.stderr
+    assert not (restored_home / "blobs").exists()  # into the store, not the folder
+    restored = Node.open(load_settings(restored_home))
+    try:
+        with restored.blobs.get(key) as handle:
+            assert handle.read() == PACKAGE
+    finally:
+        restored.close()
