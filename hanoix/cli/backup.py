@@ -99,8 +99,10 @@ def create(
     passphrase_file: PassphraseFileOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Back up the node while it serves: its database, evidence packages (sealed), keys and
-    configuration (encrypted under the passphrase)."""
+    """Back up the node while it serves.
+
+    The database at one instant, the evidence packages it names (sealed, as stored), and the
+    keys and configuration, encrypted under the passphrase."""
     from hanoix.services.backup import create_backup
 
     if out.is_dir():
@@ -130,8 +132,10 @@ def verify(
     passphrase_file: PassphraseFileOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check a backup without restoring it: whole, every member as the manifest lists it; with
-    the passphrase, also unaltered and openable. Exit 1 if it is not."""
+    """Check a backup without restoring it (exit 1 if it does not check out).
+
+    Whole, and every member as its manifest lists it; with the passphrase, also unaltered
+    since it was made, and openable."""
     from hanoix.services.backup import verify_backup
 
     passphrase = _passphrase(passphrase_file, required=False)
@@ -170,8 +174,10 @@ def restore(
     passphrase_file: PassphraseFileOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Bring a node back from a backup into an empty home (and, on PostgreSQL, an empty
-    database): nothing is written unless the whole backup checks out."""
+    """Bring a node back from a backup into an empty home.
+
+    On PostgreSQL, into an empty database too. Nothing is written unless the whole backup
+    checks out."""
     from hanoix.services.backup import restore_backup
 
     cli = state(ctx)
