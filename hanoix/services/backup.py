@@ -100,7 +100,17 @@ def create_backup(
 ) -> dict[str, Any]:
     """Write a backup of ``node`` to ``out`` (made whole or not at all; an existing file is not
     overwritten) and return what it holds."""
-    shown = progress or _Silent()
+    try:
+        return _write_backup(node, out, passphrase, progress or _Silent(), log_n)
+    except OSError as exc:
+        raise InputError(
+            f"cannot back up to {out}: {exc.strerror or exc}; nothing was written"
+        ) from exc
+
+
+def _write_backup(
+    node: Node, out: Path, passphrase: bytes, shown: Progress, log_n: int | None
+) -> dict[str, Any]:
     settings = node.settings
     secrets = _home_secrets(node)
     with tempfile.TemporaryDirectory(prefix=".hanoix-backup-", dir=out.parent) as work:
@@ -273,8 +283,11 @@ def restore_backup(
                 f"made it (hanoix {header.get('hanoix')}) or a newer one"
             )
 
-    home.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{home.name}.restoring-", dir=home.parent))
+    try:
+        home.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{home.name}.restoring-", dir=home.parent))
+    except OSError as exc:
+        raise InputError(f"cannot restore into {home}: {exc.strerror or exc}") from exc
     try:
         work = staging / _RESTORE_WORK
         work.mkdir()
@@ -313,6 +326,11 @@ def restore_backup(
             home.rmdir()
         staging.rename(home)
         fsync_dir(home.parent)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise InputError(
+            f"cannot restore into {home}: {exc.strerror or exc}; nothing was restored"
+        ) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

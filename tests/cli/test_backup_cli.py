@@ -246,7 +246,9 @@ def test_a_bad_backup_or_passphrase_or_a_live_home_changes_nothing(
 
 
 @sqlite_only
-def test_usage_errors_say_what_to_fix(cli: Any, node_home: Path, tmp_path: Path) -> None:
+def test_usage_errors_say_what_to_fix(
+    cli: Any, node_home: Path, tmp_path: Path, passphrase: Path
+) -> None:
     empty = tmp_path / "empty"
     empty.write_text("")
     result = cli("--home", node_home, "backup", "create", "-o", tmp_path / "x.hxb",
@@ -256,6 +258,14 @@ def test_usage_errors_say_what_to_fix(cli: Any, node_home: Path, tmp_path: Path)
     assert result.exit_code == 2 and "--home DIR" in result.stderr
     result = cli("backup", "verify", tmp_path / "missing.hxb")
     assert result.exit_code == 2 and "cannot read the backup" in result.stderr
+    archive = tmp_path / "aut.hxb"
+    words = ("--home", node_home, "backup", "create", "-o", archive, "--passphrase-file")
+    assert cli(*words, passphrase).exit_code == 0
+    # A folder nobody can write in (even root cannot create folders in /proc): a message, no
+    # traceback, nothing left behind.
+    result = cli("backup", "restore", archive, "--home", "/proc/hanoix-test/home",
+                 "--passphrase-file", passphrase)  # fmt: skip
+    assert result.exit_code == 2 and "cannot restore into /proc/hanoix-test/home" in result.stderr
 
 
 @pytest.mark.slow
