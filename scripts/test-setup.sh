@@ -33,3 +33,11 @@ if [ -n "$letter_packages" ] && [ -n "${CI:-}" ]; then
   # shellcheck disable=SC2086  # one word per package
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $letter_packages >/dev/null
 fi
+
+# Backups of a node on PostgreSQL (tests/cli/test_backup_cli.py, tests/services/test_backup*.py)
+# run pg_dump and pg_restore; the server's package brings them, a bare client machine may not.
+if ! command -v pg_dump >/dev/null 2>&1 && [ -n "${CI:-}" ]; then
+  echo "test-setup: installing postgresql-client for the backup tests"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql-client >/dev/null
+fi

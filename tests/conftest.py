@@ -224,3 +224,12 @@ def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     auth._dummy_hash.cache_clear()
     yield
     auth._dummy_hash.cache_clear()
+
+
+def need_pg_dump() -> None:
+    """Skip a test that backs up or restores a PostgreSQL node where pg_dump and pg_restore are
+    missing (a developer's machine); in CI scripts/test-setup.sh installs them."""
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        if os.environ.get("CI"):
+            pytest.fail("pg_dump/pg_restore are missing: scripts/test-setup.sh installs them")
+        pytest.skip("pg_dump and pg_restore (postgresql-client) are not installed")

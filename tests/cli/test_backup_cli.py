@@ -17,7 +17,7 @@ from hanoix.config import load_settings
 from hanoix.services import backup as backup_service
 from hanoix.services.node import Node
 from hanoix.store.federation import add_transfer, get_transfer, update_transfer
-from tests.conftest import pg_database
+from tests.conftest import need_pg_dump, pg_database
 from tests.seaweedfs import BUCKET
 
 PACKAGE = b"hanoix-package bytes, sealed to their recipient"
@@ -42,6 +42,7 @@ def database(request: pytest.FixtureRequest) -> Iterator[str | None]:
     if request.param == "sqlite":
         yield None
         return
+    need_pg_dump()
     with pg_database(template=None) as url:
         yield url
 

@@ -10,7 +10,7 @@ from hanoix.config import load_settings
 from hanoix.ledger.events import load_events
 from hanoix.services.backup import create_backup, restore_backup
 from hanoix.services.node import Node
-from tests.conftest import pg_database
+from tests.conftest import need_pg_dump, pg_database
 
 PASSPHRASE = b"a passphrase for the test"
 
@@ -31,6 +31,8 @@ def _event(number: int) -> bytes:
 def test_a_backup_taken_while_the_ledger_grows_restores_to_a_log_that_verifies(
     node: Node, tmp_path: Path, db_url: str
 ) -> None:
+    if not db_url.startswith("sqlite"):
+        need_pg_dump()
     ledger = node.custody_ledger
     ledger.append(load_events(_event(0)))
     ledger.checkpoint()

@@ -19,7 +19,7 @@ from hanoix.services import exchange
 from hanoix.services import requests as request_service
 from hanoix.services.backup import restore_backup
 from hanoix.services.evidence import Actor, load_decryption_key
-from tests.conftest import PG_ADMIN_URL, pg_database
+from tests.conftest import PG_ADMIN_URL, need_pg_dump, pg_database
 
 REPO = Path(__file__).resolve().parents[2]
 PASSPHRASE = "drill passphrase, kept apart from the backup"
@@ -33,6 +33,7 @@ def austria_database(request: pytest.FixtureRequest) -> Iterator[str | None]:
     if request.param == "sqlite":
         yield None
         return
+    need_pg_dump()
     with pg_database(template=None) as url:
         yield url
 
