@@ -18,6 +18,8 @@ from hanoix.errors import UsageError
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+    from hanoix.evidence.keys import DecryptionKey
+
 backup_app = typer.Typer(no_args_is_help=True)
 
 PassphraseFileOption = Annotated[
@@ -28,6 +30,26 @@ PassphraseFileOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+KeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--key",
+        help="Open the backup with a recipient's private key (X25519, as 'hanoix keys new' "
+        "makes; its own passphrase from $HANOIX_KEY_PASSPHRASE or a prompt).",
+        show_default=False,
+    ),
+]
+
+
+def _key(path: Path | None) -> DecryptionKey | None:
+    if path is None:
+        return None
+    from hanoix.cli.keys import read_passphrase
+    from hanoix.services.evidence import load_decryption_key
+
+    return load_decryption_key(path, ask=lambda: read_passphrase(False, purpose=f"--key {path}"))
 
 
 def _passphrase(path: Path | None, *, confirm: bool = False, required: bool = True) -> bytes | None:
@@ -43,7 +65,10 @@ def _passphrase(path: Path | None, *, confirm: bool = False, required: bool = Tr
     if not required:
         return None
     if not sys.stdin.isatty():
-        raise UsageError("give the backup's passphrase with --passphrase-file FILE")
+        raise UsageError(
+            "give the backup's passphrase with --passphrase-file FILE (or, to create one, a "
+            "recipient's public key with --to; to open one, its private key with --key)"
+        )
     first = getpass.getpass("backup passphrase: ")
     if confirm and getpass.getpass("repeat the passphrase: ") != first:
         raise UsageError("the two passphrases differ")
@@ -97,6 +122,16 @@ def create(
         Path, typer.Option("-o", "--out", help="The backup file to write (never overwritten).")
     ],
     passphrase_file: PassphraseFileOption = None,
+    to: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--to",
+            help="Encrypt the keys to this recipient's public key too (X25519 .pub file; "
+            "repeatable). With --to alone no passphrase is asked: this machine cannot open "
+            "the backups it makes.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Back up the node while it serves.
@@ -109,10 +144,13 @@ def create(
         raise UsageError(f"-o {out} is a folder; name the backup file to write")
     if not out.parent.is_dir():
         raise UsageError(f"-o {out}: the folder {out.parent} does not exist")
-    passphrase = _passphrase(passphrase_file, confirm=True)
-    assert passphrase is not None
+    from hanoix.evidence.keys import KeyKind
+    from hanoix.services.evidence import load_public_key
+
+    recipients = [load_public_key(path, KeyKind.ENCRYPTION, "--to") for path in to or []]
+    passphrase = _passphrase(passphrase_file, confirm=True, required=not recipients)
     with open_node(ctx, create=False) as node, _progress() as bar:
-        summary = create_backup(node, out, passphrase, progress=bar)
+        summary = create_backup(node, out, passphrase, recipients=recipients, progress=bar)
     report(
         summary,
         as_json,
@@ -130,6 +168,7 @@ def create(
 def verify(
     backup: Annotated[Path, typer.Argument(help="The backup file to check.")],
     passphrase_file: PassphraseFileOption = None,
+    key: KeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check a backup without restoring it (exit 1 if it does not check out).
@@ -139,8 +178,9 @@ def verify(
     from hanoix.services.backup import verify_backup
 
     passphrase = _passphrase(passphrase_file, required=False)
+    private = _key(key)
     with _progress() as bar:
-        summary = verify_backup(backup, passphrase, progress=bar)
+        summary = verify_backup(backup, passphrase, key=private, progress=bar)
 
     def render(console: Any) -> None:
         console.print(
@@ -151,8 +191,8 @@ def verify(
         )
         if not summary["authenticated"]:
             console.print(
-                "  not checked: that nobody altered it, and that the passphrase opens it "
-                "(give --passphrase-file)",
+                "  not checked: that nobody altered it, and that it opens (give "
+                "--passphrase-file, or --key)",
                 markup=False,
             )
 
@@ -172,6 +212,7 @@ def restore(
         ),
     ] = None,
     passphrase_file: PassphraseFileOption = None,
+    key: KeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Bring a node back from a backup into an empty home.
@@ -184,10 +225,10 @@ def restore(
     target = home if home is not None else (cli.home if cli.home_given else None)
     if target is None:
         raise UsageError("say where to restore the node: --home DIR (an empty or new folder)")
-    passphrase = _passphrase(passphrase_file)
-    assert passphrase is not None
+    private = _key(key)
+    passphrase = _passphrase(passphrase_file, required=private is None)
     with _progress() as bar:
-        summary = restore_backup(backup, target, passphrase, progress=bar)
+        summary = restore_backup(backup, target, passphrase, key=private, progress=bar)
     report(
         summary,
         as_json,

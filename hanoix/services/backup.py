@@ -6,7 +6,7 @@ What a backup holds (the archive's format: :mod:`hanoix.store.backup_archive`):
 * every evidence package that copy names, as stored: sealed to its recipients, never opened;
 * the home's keys (``HOME/keys``: ledger, witness, federation, TLS, the authorities' evidence
   keys) and configuration (``hanoix.toml``, ``federation.toml``, ``directory-trust.pub``),
-  encrypted under the passphrase given at creation.
+  encrypted under the passphrase given at creation, or to a recipient's public key, or both.
 
 What it leaves out, on purpose: what the node makes again by itself (the peers' certificate
 bundle, written at start; the treaty data copy, which the database answers without), what
@@ -16,7 +16,7 @@ are evidence in the clear: they never go into a backup).
 
 A restore writes into an empty home only, everything first into a staging folder beside it
 that is renamed into place once the whole archive checked out: a bad backup, a wrong
-passphrase or a home that is not empty leave nothing behind and change nothing.
+passphrase (or key) or a home that is not empty leave nothing behind and change nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -31,6 +32,7 @@ from typing import Any, BinaryIO, Protocol
 import hanoix
 from hanoix.config import CONFIG_FILE_NAME, Settings, config_file, load_settings
 from hanoix.errors import ConfigurationError, ConflictError, HanoixError, InputError
+from hanoix.evidence.keys import DecryptionKey, PublicKey
 from hanoix.federation.settings import FILE_NAME as FEDERATION_FILE
 from hanoix.federation.settings import TRUST_FILE
 from hanoix.services.node import Node
@@ -72,6 +74,15 @@ class _Silent:
 
 
 @dataclass(frozen=True)
+class _Opener:
+    """Who may open a backup being made: a passphrase, recipients' keys, or both."""
+
+    passphrase: bytes | None
+    recipients: tuple[PublicKey, ...]
+    log_n: int
+
+
+@dataclass(frozen=True)
 class NodeIdentity:
     """Which node a home or a backup is: its origin (its lasting name) and State."""
 
@@ -93,24 +104,24 @@ class NodeIdentity:
 def create_backup(
     node: Node,
     out: Path,
-    passphrase: bytes,
+    passphrase: bytes | None,
     *,
+    recipients: Sequence[PublicKey] = (),
     progress: Progress | None = None,
     log_n: int | None = None,
 ) -> dict[str, Any]:
     """Write a backup of ``node`` to ``out`` (made whole or not at all; an existing file is not
     overwritten) and return what it holds."""
     try:
-        return _write_backup(node, out, passphrase, progress or _Silent(), log_n)
+        opener = _Opener(passphrase, tuple(recipients), log_n or SCRYPT_LOG_N)
+        return _write_backup(node, out, opener, progress or _Silent())
     except OSError as exc:
         raise InputError(
             f"cannot back up to {out}: {exc.strerror or exc}; nothing was written"
         ) from exc
 
 
-def _write_backup(
-    node: Node, out: Path, passphrase: bytes, shown: Progress, log_n: int | None
-) -> dict[str, Any]:
+def _write_backup(node: Node, out: Path, opener: _Opener, shown: Progress) -> dict[str, Any]:
     settings = node.settings
     secrets = _home_secrets(node)
     with tempfile.TemporaryDirectory(prefix=".hanoix-backup-", dir=out.parent) as work:
@@ -125,7 +136,13 @@ def _write_backup(
             "packages": len(snapshot.blob_keys),
         }
         with atomic_file(out) as stream:
-            writer = ArchiveWriter(stream, header, passphrase, log_n=log_n or SCRYPT_LOG_N)
+            writer = ArchiveWriter(
+                stream,
+                header,
+                opener.passphrase,
+                recipients=opener.recipients,
+                log_n=opener.log_n,
+            )
             writer.add_secrets(secrets)
             size = snapshot.path.stat().st_size
             shown.stage("database", size)
@@ -199,13 +216,17 @@ def _summary(path: Path, found: ReadBackup) -> dict[str, Any]:
 
 
 def verify_backup(
-    path: Path, passphrase: bytes | None, *, progress: Progress | None = None
+    path: Path,
+    passphrase: bytes | None,
+    *,
+    key: DecryptionKey | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Check the backup at ``path`` without restoring it (see
     :func:`~hanoix.store.backup_archive.read_backup`); raises :class:`BackupError`."""
     shown = progress or _Silent()
     shown.stage("checking", _size(path))
-    found = read_backup(path, passphrase, on_bytes=shown.advance)
+    found = read_backup(path, passphrase, key=key, on_bytes=shown.advance)
     return _summary(path, found)
 
 
@@ -254,8 +275,9 @@ def _refuse_live_home(home: Path, backup_of: NodeIdentity, environ: dict[str, st
 def restore_backup(
     path: Path,
     home: Path,
-    passphrase: bytes,
+    passphrase: bytes | None,
     *,
+    key: DecryptionKey | None = None,
     environ: dict[str, str] | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
@@ -306,7 +328,11 @@ def restore_backup(
                     raise BackupError(f"{path}: {name} does not hash to its name; it was altered")
 
         shown.stage("reading the backup", _size(path))
-        found = read_backup(path, passphrase, take, on_header=check_home, on_bytes=shown.advance)
+        if passphrase is None and key is None:
+            raise InputError("a restore needs the backup's passphrase or a recipient's key")
+        found = read_backup(
+            path, passphrase, take, key=key, on_header=check_home, on_bytes=shown.advance
+        )
         _write_secrets(staging, found.secrets)
         settings = load_settings(staging, environ=env)
         kind = str(found.header.get("database"))

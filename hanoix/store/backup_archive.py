@@ -3,27 +3,34 @@
 Members, in this order::
 
     hanoix-backup.json        the header: who made it, when, of which node, what it holds, and
-                              the scrypt parameters of its passphrase
+                              its key slots (below)
     secrets.enc               the home's keys and configuration: an inner tar encrypted with
-                              AES-256-GCM under a key derived from the passphrase
+                              AES-256-GCM under the backup's encryption key
     database/...              the database snapshot (SQLite file or pg_dump custom format)
     blobs/sha256/<64 hex>     each evidence package the snapshot refers to, as stored: sealed
     manifest.json             every member above with its size and SHA-256, and an HMAC of the
-                              whole list under a second key derived from the passphrase
+                              whole list under the backup's manifest key
+
+Keys: each backup has a random 32-byte master key; HKDF-SHA256 derives from it the encryption
+key and the manifest key (so one never serves as the other). The header's ``slots`` hold the
+master key wrapped for whoever may open the backup, as age does: a passphrase (``scrypt``:
+stretched with scrypt, 2^17 as the key files, then AES-256-GCM) and any number of recipients'
+X25519 keys (``x25519``: the evidence packages' own key wrapping, an ephemeral X25519 agreement,
+HKDF-SHA256 and AES-256-GCM, named by the key's id). A recipient's key lets a machine take
+backups that it cannot itself open: it holds the public key only.
 
 Why this shape:
 
 * A stream, so that a backup of many gigabytes of packages is written and read in one pass,
   never staged whole; the manifest comes last because only then are the digests known. A copy
   cut short loses its manifest (or ends inside a member), so truncation is always seen.
-* The digests catch damage without the passphrase (``hanoix backup verify FILE``); the HMAC
-  proves, to whoever knows the passphrase, that nobody changed, added or removed a member. The
-  header is hashed into the encryption's associated data, so ``secrets.enc`` cannot be moved
-  under another backup's header.
+* The digests catch damage without any key (``hanoix backup verify FILE``); the HMAC proves, to
+  whoever can open the backup, that nobody changed, added or removed a member. The header (its
+  slots too) is hashed into the encryption's associated data and listed in the manifest, so
+  ``secrets.enc`` cannot be moved under another backup's header.
 * Only the keys and configuration are encrypted: the packages are sealed to their recipients
   already (a backup never holds evidence in the clear), and the database is protected as the
-  database itself is. The passphrase is stretched with scrypt (2^17, as the key files), then
-  HKDF-SHA256 gives the two keys, so one never serves as the other.
+  database itself is.
 
 Nothing here knows what a node is: :mod:`hanoix.services.backup` decides what goes in.
 """
@@ -50,6 +57,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from hanoix.errors import InputError, VerificationError
+from hanoix.evidence import crypto
+from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey
 
 FORMAT = "hanoix-backup/1"
 HEADER_NAME = "hanoix-backup.json"
@@ -65,13 +74,14 @@ _NAME = re.compile(r"^(?:database|blobs|config|keys)(?:/[A-Za-z0-9._-]+)+$")
 
 
 class BackupError(VerificationError):
-    """A backup that cannot be trusted: truncated, corrupted, altered, or the wrong passphrase."""
+    """A backup that cannot be trusted: truncated, corrupted, altered, or not openable with the
+    passphrase or key given."""
 
     code = "backup-invalid"
 
 
 class PassphraseError(BackupError):
-    """The passphrase given does not open the backup."""
+    """The passphrase or key given does not open the backup."""
 
     code = "backup-passphrase"
 
@@ -86,10 +96,8 @@ class _Keys:
     mac: bytes
 
 
-def _derive(passphrase: bytes, salt: bytes, log_n: int) -> _Keys:
-    if not passphrase:
-        raise InputError("the backup passphrase is empty; give a real one")
-    master = Scrypt(salt=salt, length=32, n=1 << log_n, r=SCRYPT_R, p=SCRYPT_P).derive(passphrase)
+def _expand(master: bytes) -> _Keys:
+    """The two keys of one backup, from its master key."""
 
     def expand(purpose: bytes) -> bytes:
         return HKDF(hashes.SHA256(), 32, salt=None, info=FORMAT.encode() + b" " + purpose).derive(
@@ -97,6 +105,48 @@ def _derive(passphrase: bytes, salt: bytes, log_n: int) -> _Keys:
         )
 
     return _Keys(expand(b"encryption"), expand(b"manifest"))
+
+
+_SLOT_AAD = FORMAT.encode() + b" master key"
+
+
+def _scrypt(passphrase: bytes, salt: bytes, log_n: int) -> bytes:
+    if not passphrase:
+        raise InputError("the backup passphrase is empty; give a real one")
+    return Scrypt(salt=salt, length=32, n=1 << log_n, r=SCRYPT_R, p=SCRYPT_P).derive(passphrase)
+
+
+def _passphrase_slot(
+    master: bytes, passphrase: bytes, random: Callable[[int], bytes], log_n: int
+) -> dict[str, Any]:
+    salt = random(16)
+    # A fresh salt makes a fresh key for this one encryption: the zero nonce is never reused.
+    wrapped = AESGCM(_scrypt(passphrase, salt, log_n)).encrypt(bytes(12), master, _SLOT_AAD)
+    return {
+        "kind": "scrypt",
+        "log_n": log_n,
+        "r": SCRYPT_R,
+        "p": SCRYPT_P,
+        "salt": salt.hex(),
+        "wrapped": wrapped.hex(),
+    }
+
+
+def _recipient_slot(
+    master: bytes, recipient: PublicKey, random: Callable[[int], bytes]
+) -> dict[str, Any]:
+    if recipient.kind is not KeyKind.ENCRYPTION:
+        raise InputError(f"{recipient.describe()} is a signing key; give an encryption key")
+    try:
+        ephemeral, wrapped = crypto.wrap(master, recipient.raw, random(32))
+    except crypto.WrapError as exc:
+        raise InputError(f"{recipient.describe()}: {exc}") from None
+    return {
+        "kind": "x25519",
+        "key_id": recipient.key_id,
+        "ephemeral": ephemeral.hex(),
+        "wrapped": wrapped.hex(),
+    }
 
 
 def _secrets_aad(header_bytes: bytes) -> bytes:
@@ -154,26 +204,20 @@ class ArchiveWriter:
         self,
         stream: Any,
         header: dict[str, Any],
-        passphrase: bytes,
+        passphrase: bytes | None = None,
         *,
+        recipients: Sequence[PublicKey] = (),
         random: Callable[[int], bytes] = os.urandom,
         log_n: int = SCRYPT_LOG_N,
     ) -> None:
-        salt = random(16)
-        self._keys = _derive(passphrase, salt, log_n)
+        if passphrase is None and not recipients:
+            raise InputError("a backup needs a passphrase or a recipient's key to encrypt to")
+        master = random(32)
+        self._keys = _expand(master)
         self._random = random
-        self.header = {
-            **header,
-            "format": FORMAT,
-            "kdf": {
-                "name": "scrypt",
-                "log_n": log_n,
-                "r": SCRYPT_R,
-                "p": SCRYPT_P,
-                "salt": salt.hex(),
-            },
-            "cipher": "AES-256-GCM",
-        }
+        slots = [] if passphrase is None else [_passphrase_slot(master, passphrase, random, log_n)]
+        slots += [_recipient_slot(master, recipient, random) for recipient in recipients]
+        self.header = {**header, "format": FORMAT, "slots": slots, "cipher": "AES-256-GCM"}
         self._header_bytes = _canonical(self.header)
         # Closed by finish(); a writer abandoned midway leaves its caller's file to discard.
         self._tar = tarfile.open(fileobj=stream, mode="w|", format=tarfile.PAX_FORMAT)  # noqa: SIM115
@@ -199,7 +243,7 @@ class ArchiveWriter:
         self._members.append({"name": name, "size": size, "sha256": hashing.sha256.hexdigest()})
 
     def add_secrets(self, files: Sequence[SecretFile]) -> None:
-        """The home's keys and configuration, encrypted under the passphrase."""
+        """The home's keys and configuration, encrypted under the backup's encryption key."""
         inner = io.BytesIO()
         with tarfile.open(fileobj=inner, mode="w", format=tarfile.PAX_FORMAT) as tar:
             for secret in files:
@@ -283,11 +327,13 @@ def read_backup(
     passphrase: bytes | None,
     on_member: MemberHandler | None = None,
     *,
+    key: DecryptionKey | None = None,
     on_header: Callable[[dict[str, Any]], None] | None = None,
     on_bytes: Callable[[int], None] | None = None,
 ) -> ReadBackup:
     """Read the backup at ``path`` from end to end and check it: every member present once, in
-    order, whole, with the manifest's size and SHA-256; with ``passphrase``, the manifest's HMAC
+    order, whole, with the manifest's size and SHA-256; with ``passphrase`` or ``key`` (a
+    recipient's private key), the manifest's HMAC
     and the secrets decrypted. Raises :class:`BackupError` at the first fault (a handler's
     work before then is the caller's to discard)."""
     try:
@@ -296,7 +342,7 @@ def read_backup(
         raise InputError(f"cannot read the backup {path}: {exc.strerror}") from exc
     with handle:
         try:
-            return _read(path, handle, passphrase, on_member, on_header, on_bytes)
+            return _read(path, handle, (passphrase, key), on_member, on_header, on_bytes)
         except (tarfile.TarError, EOFError) as exc:
             raise BackupError(
                 f"{path} is truncated or corrupted ({exc}); it cannot be used: take or fetch "
@@ -307,19 +353,19 @@ def read_backup(
 def _read(
     path: Path,
     handle: BinaryIO,
-    passphrase: bytes | None,
+    opener: tuple[bytes | None, DecryptionKey | None],
     on_member: MemberHandler | None,
     on_header: Callable[[dict[str, Any]], None] | None,
     on_bytes: Callable[[int], None] | None,
 ) -> ReadBackup:
     with tarfile.open(fileobj=handle, mode="r|") as tar:
-        return _read_members(path, _members(tar, path), passphrase, on_member, on_header, on_bytes)
+        return _read_members(path, _members(tar, path), opener, on_member, on_header, on_bytes)
 
 
 def _read_members(
     path: Path,
     entries: Iterator[tuple[tarfile.TarInfo, BinaryIO]],
-    passphrase: bytes | None,
+    opener: tuple[bytes | None, DecryptionKey | None],
     on_member: MemberHandler | None,
     on_header: Callable[[dict[str, Any]], None] | None,
     on_bytes: Callable[[int], None] | None,
@@ -334,7 +380,9 @@ def _read_members(
     found.members.append(_digest(HEADER_NAME, data.getvalue()))
     if on_header is not None:
         on_header(header)
-    keys = _keys_of(header, passphrase, path) if passphrase is not None else None
+    passphrase, key = opener
+    opened = passphrase is not None or key is not None
+    keys = _unlock(header, passphrase, key, path) if opened else None
     secrets = _small(entries, path, SECRETS_NAME)
     found.members.append(_digest(SECRETS_NAME, secrets.getvalue()))
     if keys is not None:
@@ -413,18 +461,53 @@ def _digest(name: str, data: bytes) -> dict[str, Any]:
     return {"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
-def _keys_of(header: dict[str, Any], passphrase: bytes, path: Path) -> _Keys:
-    kdf = header.get("kdf")
+def _slots(header: dict[str, Any], kind: str, path: Path) -> list[dict[str, Any]]:
+    slots = header.get("slots")
+    if not isinstance(slots, list) or not all(isinstance(slot, dict) for slot in slots):
+        raise BackupError(f"{path}: the header's key slots are not ones this version reads")
+    return [slot for slot in slots if slot.get("kind") == kind]
+
+
+def _unlock(
+    header: dict[str, Any], passphrase: bytes | None, key: DecryptionKey | None, path: Path
+) -> _Keys:
+    """The backup's keys, from the master key one of its slots gives up to what was given."""
+    if key is not None:
+        mine = [s for s in _slots(header, "x25519", path) if s.get("key_id") == key.public.key_id]
+        if not mine:
+            raise PassphraseError(
+                f"{path} was not made for the key {key.public.key_id}; give the private key of "
+                "a recipient it names, or its passphrase"
+            )
+        try:
+            master = crypto.unwrap(
+                key.private, bytes.fromhex(mine[0]["ephemeral"]), bytes.fromhex(mine[0]["wrapped"])
+            )
+        except (crypto.WrapError, KeyError, TypeError, ValueError):
+            raise PassphraseError(f"the key {key.public.key_id} does not open {path}") from None
+        return _expand(master)
+    assert passphrase is not None
+    slots = _slots(header, "scrypt", path)
+    if not slots:
+        raise PassphraseError(
+            f"{path} was made for a recipient's key, not a passphrase: give --key with the "
+            "recipient's private key"
+        )
+    slot = slots[0]
     try:
-        assert isinstance(kdf, dict) and kdf["name"] == "scrypt"
-        log_n, salt = int(kdf["log_n"]), bytes.fromhex(kdf["salt"])
-        assert 10 <= log_n <= 22 and len(salt) == 16
-        assert (kdf["r"], kdf["p"]) == (SCRYPT_R, SCRYPT_P)
-    except (AssertionError, KeyError, TypeError, ValueError):
+        log_n, salt = int(slot["log_n"]), bytes.fromhex(slot["salt"])
+        wrapped = bytes.fromhex(slot["wrapped"])
+        if not (10 <= log_n <= 22 and len(salt) == 16 and (slot["r"], slot["p"]) == (8, 1)):
+            raise ValueError("scrypt parameters out of range")
+    except (KeyError, TypeError, ValueError):
         raise BackupError(
             f"{path}: the header's key derivation is not one this version reads"
         ) from None
-    return _derive(passphrase, salt, log_n)
+    try:
+        master = AESGCM(_scrypt(passphrase, salt, log_n)).decrypt(bytes(12), wrapped, _SLOT_AAD)
+    except InvalidTag:
+        raise PassphraseError(f"the passphrase does not open {path}") from None
+    return _expand(master)
 
 
 def _open_secrets(sealed: bytes, keys: _Keys, header_bytes: bytes, path: Path) -> list[SecretFile]:
@@ -433,9 +516,7 @@ def _open_secrets(sealed: bytes, keys: _Keys, header_bytes: bytes, path: Path) -
             sealed[:12], sealed[12:], _secrets_aad(header_bytes)
         )
     except (InvalidTag, ValueError):
-        raise PassphraseError(
-            f"the passphrase does not open {path} (or its encrypted keys were altered)"
-        ) from None
+        raise BackupError(f"{path}: its encrypted keys were altered") from None
     files = []
     with tarfile.open(fileobj=io.BytesIO(inner), mode="r:") as tar:
         for info in tar:

@@ -322,3 +322,27 @@ def test_packages_in_an_object_store_are_backed_up_and_restored_into_the_store_n
             assert handle.read() == PACKAGE
     finally:
         restored.close()
+
+
+@sqlite_only
+def test_a_backup_made_for_a_recipient_key_opens_with_that_key_alone(
+    cli: Any, node_home: Path, tmp_path: Path, passphrase: Path
+) -> None:
+    keys = tmp_path / "backup-keys"
+    assert cli("keys", "new", "--out", keys, "--authority", "AUT backups").exit_code == 0
+    archive = tmp_path / "aut.hxb"
+    # No passphrase anywhere: the machine making backups holds the public key only.
+    made = cli("--home", node_home, "backup", "create", "-o", archive,
+               "--to", keys / "encryption.pub", "--json")  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    refused = cli("backup", "restore", archive, "--home", tmp_path / "x",
+                  "--passphrase-file", passphrase)  # fmt: skip
+    assert refused.exit_code == 1 and "give --key" in refused.stderr
+    checked = cli("backup", "verify", archive, "--key", keys / "encryption.key", "--json")
+    assert checked.exit_code == 0 and checked.json()["authenticated"] is True
+    done = cli("backup", "restore", archive, "--home", tmp_path / "restored",
+               "--key", keys / "encryption.key")  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    assert (tmp_path / "restored" / "keys" / "ledger.key").read_bytes() == (
+        node_home / "keys" / "ledger.key"
+    ).read_bytes()

@@ -9,7 +9,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from hanoix.errors import InputError
+from hanoix.evidence.keys import DecryptionKey
 from hanoix.store.backup_archive import (
     MANIFEST_NAME,
     ArchiveWriter,
@@ -144,3 +147,35 @@ def test_a_file_that_is_no_backup_is_refused(tmp_path: Path) -> None:
     (tmp_path / "text").write_text("hello")
     with pytest.raises(BackupError):
         read_backup(tmp_path / "text", None)
+
+
+def _recipient(seed: int) -> DecryptionKey:
+    return DecryptionKey(X25519PrivateKey.from_private_bytes(bytes([seed]) * 32))
+
+
+def test_a_backup_for_a_recipient_opens_with_its_private_key_only(tmp_path: Path) -> None:
+    path = tmp_path / "for-key.hxb"
+    holder, other = _recipient(1), _recipient(2)
+    with path.open("wb") as out:
+        writer = ArchiveWriter(out, {}, recipients=[holder.public], log_n=CHEAP)
+        writer.add_secrets([SecretFile("keys/ledger.key", b"secret ledger key\n", 0o600)])
+        writer.finish()
+    found = read_backup(path, None, key=holder)
+    assert found.authenticated and found.secrets[0].data == b"secret ledger key\n"
+    with pytest.raises(PassphraseError, match="was not made for the key"):
+        read_backup(path, None, key=other)
+    with pytest.raises(PassphraseError, match="made for a recipient's key, not a passphrase"):
+        read_backup(path, PASSPHRASE)
+
+
+def test_a_backup_for_a_passphrase_and_a_recipient_opens_with_either(tmp_path: Path) -> None:
+    path = tmp_path / "both.hxb"
+    holder = _recipient(3)
+    with path.open("wb") as out:
+        writer = ArchiveWriter(out, {}, PASSPHRASE, recipients=[holder.public], log_n=CHEAP)
+        writer.add_secrets([])
+        writer.finish()
+    assert read_backup(path, PASSPHRASE).authenticated
+    assert read_backup(path, None, key=holder).authenticated
+    with pytest.raises(InputError, match="needs a passphrase or a recipient"):
+        ArchiveWriter(io.BytesIO(), {})
