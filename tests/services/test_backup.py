@@ -1,4 +1,5 @@
-"""A backup taken while the node writes is one instant of it: restored, its ledger verifies."""
+"""A backup is one instant of the node: taken while it writes, its ledger verifies once restored;
+taken during a delivery, the restored node delivers again without a second effect."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from hanoix.config import load_settings
 from hanoix.ledger.events import load_events
 from hanoix.services.backup import create_backup, restore_backup
 from hanoix.services.node import Node
+from hanoix.store import federation as store
 from tests.conftest import need_pg_dump, pg_database
+from tests.federation.builders import Member, Router, make_network, worker_for
+from tests.services.federation_world import inbox, outbox, send
 
 PASSPHRASE = b"a passphrase for the test"
 
@@ -76,3 +80,51 @@ def _check(home: Path, environ: dict[str, str], during: int) -> None:
         assert report.checkpoints_checked >= 1
     finally:
         restored.close()
+
+
+def test_an_envelope_in_the_backups_outbox_is_delivered_again_without_a_second_effect(
+    tmp_path: Path,
+) -> None:
+    # The backup's promise for a delivery (docs/operations.md): an envelope still in the
+    # backup's outbox is sent again after the restore, and the peer that had it already
+    # answers the repeat with its first receipt, with no second effect.
+    network = make_network(tmp_path / "net", ["a", "b"])
+    try:
+        sender = network["a"]
+        envelope_id = send(network, "a", "b", text="preserve the account")
+        archive = tmp_path / "a.hxb"
+        create_backup(sender.node, archive, PASSPHRASE, log_n=10)  # the envelope is pending
+        worker_for(sender, Router(network)).drain()
+        assert outbox(network, "a")[envelope_id].status == store.DELIVERED
+        (first,) = inbox(network, "b")
+
+        # Node a is lost and comes back from the backup, where the envelope was not delivered.
+        restored_home = tmp_path / "a-restored"
+        restore_backup(archive, restored_home, PASSPHRASE, environ={})
+        settings = sender.node.settings
+        sender.node.close()
+        node = Node.open(
+            load_settings(
+                restored_home,
+                environ={},
+                state=settings.state,
+                origin=settings.origin,
+                port=settings.port,
+            ),
+            clock=sender.clock,
+            federation_settings=sender.node.federation_settings,
+        )
+        restored = Member("a", node, node.federation, sender.clock)
+        network.members["a"] = restored
+        assert outbox(network, "a")[envelope_id].status == store.PENDING
+
+        worker_for(restored, Router(network)).drain()
+        item = outbox(network, "a")[envelope_id]
+        assert item.status == store.DELIVERED
+        (again,) = inbox(network, "b")  # one message, one effect
+        assert again.envelope_id == first.envelope_id and again.duplicates == 1
+        with node.unit_of_work() as session:
+            receipt = store.get_receipt(session, envelope_id)
+        assert receipt is not None
+    finally:
+        network.close()
