@@ -3,6 +3,7 @@ a wrong passphrase or a home that is not empty are refused and change nothing.""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sqlite3
@@ -17,7 +18,7 @@ from hanoix.config import load_settings
 from hanoix.services import backup as backup_service
 from hanoix.services.node import Node
 from hanoix.store.federation import add_transfer, get_transfer, update_transfer
-from tests.conftest import need_pg_dump, pg_database
+from tests.conftest import pg_database
 from tests.seaweedfs import BUCKET
 
 PACKAGE = b"hanoix-package bytes, sealed to their recipient"
@@ -36,30 +37,21 @@ def passphrase(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def database(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    """The node's database: its home's SQLite file (None), or a PostgreSQL one (its URL)."""
-    if request.param == "sqlite":
-        yield None
-        return
-    need_pg_dump()
-    with pg_database(template=None) as url:
-        yield url
-
-
 both = pytest.mark.parametrize(
-    "database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+    "own_database",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+    indirect=True,
 )
-sqlite_only = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+sqlite_only = pytest.mark.parametrize("own_database", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
 def node_home(
-    cli: Any, tmp_path: Path, database: str | None, monkeypatch: pytest.MonkeyPatch
+    cli: Any, tmp_path: Path, own_database: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
     """A node of Austria with custody entries, a signed checkpoint and one stored package."""
-    if database is not None:
-        monkeypatch.setenv("HANOIX_DATABASE_URL", database)  # after the cli fixture unset it
+    if own_database is not None:
+        monkeypatch.setenv("HANOIX_DATABASE_URL", own_database)  # the cli fixture unset it
     home = tmp_path / "aut"
     assert cli("--home", home, "init", "--state", "AUT", "--origin", "aut.test").exit_code == 0
     events = tmp_path / "events.json"
@@ -82,18 +74,8 @@ def node_home(
     assert cli("--home", home, "ledger", "checkpoint", "--json").exit_code == 0
     node = Node.open(load_settings(home))
     try:
-        key = node.blobs.put(_stream(PACKAGE))
+        _store_package(node)
         with node.unit_of_work() as session:
-            add_transfer(
-                session,
-                id="a" * 32,
-                direction="out",
-                peer="vnm.test",
-                sha256=key.removeprefix("sha256:"),
-                size=len(PACKAGE),
-                now=node.clock.now(),
-                blob_key=key,
-            )
             # A package half received from Viet Nam: its chunks are staged, not backed up.
             add_transfer(
                 session,
@@ -110,10 +92,21 @@ def node_home(
     return home
 
 
-def _stream(data: bytes) -> Any:
-    import io
-
-    return io.BytesIO(data)
+def _store_package(node: Node) -> str:
+    """A package sent for a request: stored, and named by its outgoing transfer."""
+    key = node.blobs.put(io.BytesIO(PACKAGE))
+    with node.unit_of_work() as session:
+        add_transfer(
+            session,
+            id="a" * 32,
+            direction="out",
+            peer="vnm.test",
+            sha256=key.removeprefix("sha256:"),
+            size=len(PACKAGE),
+            now=node.clock.now(),
+            blob_key=key,
+        )
+    return key
 
 
 @contextmanager
@@ -134,7 +127,7 @@ def test_a_node_backed_up_comes_back_whole(
     node_home: Path,
     tmp_path: Path,
     passphrase: Path,
-    database: str | None,
+    own_database: str | None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     made = cli(
@@ -153,7 +146,7 @@ def test_a_node_backed_up_comes_back_whole(
     assert checked.exit_code == 0 and checked.json()["authenticated"] is True
 
     restored_home = tmp_path / "restored"
-    with restored_database(database, monkeypatch):
+    with restored_database(own_database, monkeypatch):
         _restore_and_check(cli, tmp_path, passphrase, node_home, restored_home, before)
 
 
@@ -275,7 +268,7 @@ def test_packages_in_an_object_store_are_backed_up_and_restored_into_the_store_n
     cli: Any,
     tmp_path: Path,
     passphrase: Path,
-    database: None,
+    own_database: None,
     seaweedfs: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -291,18 +284,7 @@ def test_packages_in_an_object_store_are_backed_up_and_restored_into_the_store_n
     assert cli("--home", home, "init", "--state", "AUT", "--origin", "aut.test").exit_code == 0
     node = Node.open(load_settings(home))
     try:
-        key = node.blobs.put(_stream(PACKAGE))
-        with node.unit_of_work() as session:
-            add_transfer(
-                session,
-                id="a" * 32,
-                direction="out",
-                peer="vnm.test",
-                sha256=key.removeprefix("sha256:"),
-                size=len(PACKAGE),
-                now=node.clock.now(),
-                blob_key=key,
-            )
+        key = _store_package(node)
     finally:
         node.close()
     archive = tmp_path / "aut.hxb"

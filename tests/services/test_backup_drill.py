@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +18,10 @@ from hanoix.services import exchange
 from hanoix.services import requests as request_service
 from hanoix.services.backup import restore_backup
 from hanoix.services.evidence import Actor, load_decryption_key
-from tests.conftest import PG_ADMIN_URL, need_pg_dump, pg_database
+from tests.conftest import PG_ADMIN_URL
 
 REPO = Path(__file__).resolve().parents[2]
 PASSPHRASE = "drill passphrase, kept apart from the backup"
-
-
-@pytest.fixture(
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
-def austria_database(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    """Austria's database: its home's SQLite file, or a PostgreSQL database of its own."""
-    if request.param == "sqlite":
-        yield None
-        return
-    need_pg_dump()
-    with pg_database(template=None) as url:
-        yield url
 
 
 def _hanoix(*args: str) -> subprocess.CompletedProcess[str]:
@@ -90,9 +76,15 @@ def _recreate_empty(url: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "own_database",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+    indirect=True,
+)
 def test_austria_restored_from_a_backup_has_everything_and_federates_again(
-    tmp_path: Path, austria_database: str | None
+    tmp_path: Path, own_database: str | None
 ) -> None:
+    austria_database = own_database  # None: its home's SQLite file
     urls = {"AUT": austria_database} if austria_database else {}
     demo = Demo(tmp_path / "demo", database_urls=urls)
     try:
