@@ -300,9 +300,9 @@ def restore_backup(
         schema = header.get("schema")
         if schema is not None and schema not in migrate.known_revisions():
             raise ConfigurationError(
-                f"the backup's database is at schema {schema}, which this version of hanoix "
-                f"(hanoix {hanoix.__version__}) does not know: restore it with the version that "
-                f"made it (hanoix {header.get('hanoix')}) or a newer one"
+                f"the backup's database is at schema {schema}, which this version of hanoix, "
+                f"{hanoix.__version__}, does not know: restore it with the version that made "
+                f"it, {header.get('hanoix')}, or a newer one"
             )
 
     try:

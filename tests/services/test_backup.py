@@ -7,11 +7,15 @@ import json
 import threading
 from pathlib import Path
 
+import pytest
+
 from hanoix.config import load_settings
+from hanoix.errors import ConfigurationError
 from hanoix.ledger.events import load_events
 from hanoix.services.backup import create_backup, restore_backup
 from hanoix.services.node import Node
 from hanoix.store import federation as store
+from hanoix.store.backup_archive import ArchiveWriter
 from tests.conftest import need_pg_dump, pg_database
 from tests.federation.builders import Member, Router, make_network, worker_for
 from tests.services.federation_world import inbox, outbox, send
@@ -128,3 +132,20 @@ def test_an_envelope_in_the_backups_outbox_is_delivered_again_without_a_second_e
         assert receipt is not None
     finally:
         network.close()
+
+
+def test_a_backup_of_a_newer_schema_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    archive = tmp_path / "future.hxb"
+    with archive.open("wb") as out:
+        writer = ArchiveWriter(
+            out,
+            {"node": {"origin": "aut.test", "state": "AUT"}, "schema": "0999_future",
+             "hanoix": "9.0.0", "database": "sqlite"},
+            PASSPHRASE,
+            log_n=10,
+        )  # fmt: skip
+        writer.add_secrets([])
+        writer.finish()
+    with pytest.raises(ConfigurationError, match=r"0999_future.*version that made it, 9\.0\.0"):
+        restore_backup(archive, tmp_path / "home", PASSPHRASE, environ={})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["future.hxb"]
