@@ -289,6 +289,8 @@ def restore_backup(
         for k, v in (os.environ if environ is None else environ).items()
         if k not in {"HANOIX_HOME", "HANOIX_CONFIG"}
     }
+    if passphrase is None and key is None:
+        raise InputError("a restore needs the backup's passphrase or a recipient's key")
     shown = progress or _Silent()
     home = home.absolute()
     identity: list[NodeIdentity] = []
@@ -328,8 +330,6 @@ def restore_backup(
                     raise BackupError(f"{path}: {name} does not hash to its name; it was altered")
 
         shown.stage("reading the backup", _size(path))
-        if passphrase is None and key is None:
-            raise InputError("a restore needs the backup's passphrase or a recipient's key")
         found = read_backup(
             path, passphrase, take, key=key, on_header=check_home, on_bytes=shown.advance
         )
