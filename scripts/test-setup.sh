@@ -34,6 +34,14 @@ if [ -n "$letter_packages" ] && [ -n "${CI:-}" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $letter_packages >/dev/null
 fi
 
+# Backups of a node on PostgreSQL (tests/cli/test_backup_cli.py, tests/services/test_backup*.py)
+# run pg_dump and pg_restore; the server's package brings them, a bare client machine may not.
+if ! command -v pg_dump >/dev/null 2>&1 && [ -n "${CI:-}" ]; then
+  echo "test-setup: installing postgresql-client for the backup tests"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql-client >/dev/null
+fi
+
 # The keys-in-hardware tests (tests/store/test_hsm.py) make a SoftHSM2 token in a temporary
 # folder and sign through it with PKCS#11; they skip without softhsm2 on a developer's machine.
 if [ ! -f /usr/lib/softhsm/libsofthsm2.so ] && [ -n "${CI:-}" ]; then
