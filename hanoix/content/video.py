@@ -97,6 +97,32 @@ class VpdqHash:
 TRUNCATION_SIGNS = ("ended prematurely", "partial file", "truncat")
 
 
+#: How the containers a video comes in begin (a box type at offset 4 for the ISO family). Only
+#: bytes that begin so are handed to the decoder: starting a process to hear FFmpeg refuse a
+#: text or a PDF costs a few hundred milliseconds a file.
+_ISO_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"styp", b"moof")
+_MAGIC = (
+    b"\x1a\x45\xdf\xa3",  # Matroska, WebM
+    b"FLV",
+    b"OggS",
+    b"\x30\x26\xb2\x75\x8e\x66\xcf\x11",  # ASF: WMV
+    b"\x00\x00\x01\xba",  # MPEG program stream
+    b"\x00\x00\x01\xb3",  # MPEG-1/2 video
+    b"\x00\x00\x00\x01",  # H.264/H.265 elementary stream
+)
+
+
+def may_be_video(data: bytes) -> bool:
+    """Whether ``data`` begins as a video container does (MP4, MOV, 3GP, Matroska, WebM, AVI,
+    FLV, Ogg, ASF, MPEG program or transport stream, a raw H.264 stream)."""
+    if data[4:8] in _ISO_BOXES or data.startswith(_MAGIC):
+        return True
+    if data.startswith(b"RIFF") and data[8:12] in (b"AVI ", b"AVIX"):
+        return True
+    # MPEG transport stream: a sync byte every 188 bytes.
+    return len(data) >= 377 and data[0] == data[188] == data[376] == 0x47
+
+
 def incomplete(
     frames: Sequence[VideoFrame], duration: float | None, decoder_log: str = ""
 ) -> str | None:

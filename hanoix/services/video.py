@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from hanoix.content.video import VideoFrame, VpdqHash, incomplete
+from hanoix.content.video import VideoFrame, VpdqHash, incomplete, may_be_video
 from hanoix.errors import InputError
 
 #: How to get vPDQ on a node that lacks it (the note of a video hashed without it).
@@ -53,6 +53,8 @@ def available() -> bool:
 
 def hash_video(data: bytes) -> tuple[VpdqHash | None, str]:
     """The vPDQ hash of ``data`` if it is a whole video, else None and a note saying why."""
+    if not may_be_video(data):
+        return None, NOT_A_VIDEO
     if not available():
         return None, ENABLE
     try:

@@ -123,3 +123,15 @@ def test_the_thresholds_are_checked() -> None:
         MatchPolicy(vpdq_query_percent=120.0)
     with pytest.raises(InputError):
         MatchPolicy(vpdq_distance=300)
+
+
+def test_only_bytes_that_begin_as_a_video_container_are_handed_to_the_decoder() -> None:
+    from hanoix.content.video import may_be_video
+
+    assert may_be_video(b"\x00\x00\x00\x20ftypisom" + bytes(100))  # MP4
+    assert may_be_video(b"\x1a\x45\xdf\xa3" + bytes(100))  # Matroska, WebM
+    assert may_be_video(b"RIFF\x00\x00\x00\x00AVI LIST")
+    assert may_be_video(bytes([0x47] + [0] * 187) * 3)  # MPEG-TS
+    assert not may_be_video(b"%PDF-1.7\n" + bytes(400))
+    assert not may_be_video(b"not a video " * 50)
+    assert not may_be_video(b"")
