@@ -65,7 +65,7 @@ def _video_lines(console: Console, vpdq: dict[str, Any]) -> None:
     frames = vpdq["frames"]
     qualities = sorted(f["quality"] for f in frames)
     console.print(
-        f"  vpdq   {len(frames)} frames over {frames[-1]['timestamp']:.0f} s, quality "
+        f"  vpdq   {len(frames)} frames (one a second, 0-{frames[-1]['timestamp']:.0f} s), quality "
         f"{qualities[0]}-{qualities[-1]} (median {qualities[len(qualities) // 2]}); "
         f"digest {vpdq['digest']}",
         markup=False,

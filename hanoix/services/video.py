@@ -44,6 +44,9 @@ NOT_A_VIDEO = (
 
 #: The longest a video's hashing may take before it is given up (a huge or hostile file).
 TIMEOUT_SECONDS = 600.0
+#: The most memory (address space) the worker may take: a video of huge frames fails in the
+#: worker instead of starving the node.
+MEMORY_BYTES = 4 * 1024**3
 
 
 def available() -> bool:
@@ -122,6 +125,9 @@ def _duration(path: str, fd: int) -> float | None:
 
 
 def _worker() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     import vpdq
 
     data = sys.stdin.buffer.read()

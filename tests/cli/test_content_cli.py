@@ -131,7 +131,7 @@ def test_hash_gives_a_videos_frames_in_json_and_a_summary_to_people(
     assert all(len(f["pdq"]) == 64 and 0 <= f["quality"] <= 100 for f in frames)
     assert part["vpdq"] is None and "truncated video" in part["note"]
     human = cli("content", "hash", clip)
-    assert "vpdq   4 frames over 3 s" in human.stderr
+    assert "vpdq   4 frames (one a second, 0-3 s)" in human.stderr
 
 
 def test_a_video_added_to_a_case_matches_its_reencoded_copy_by_vpdq(
