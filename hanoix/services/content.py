@@ -40,11 +40,12 @@ def node_policy(node: Node) -> MatchPolicy:
 def hash_file(data: bytes) -> ContentHashes:
     """Every signal of ``data``: its digests, PDQ for a picture, vPDQ for a video (computed in
     a process of its own: hanoix/services/video.py). Nothing of it is written anywhere."""
+    from hanoix.content.video import may_be_video
     from hanoix.services import video
 
     hashes = hash_content(data)
-    if hashes.pdq is not None:
-        return hashes
+    if hashes.pdq is not None or not may_be_video(data):
+        return hashes  # a picture, or neither picture nor video (a damaged JPEG keeps its note)
     frames, note = video.hash_video(data)
     if frames is None:
         return replace(hashes, note=note)

@@ -57,7 +57,7 @@ def available() -> bool:
 def hash_video(data: bytes) -> tuple[VpdqHash | None, str]:
     """The vPDQ hash of ``data`` if it is a whole video, else None and a note saying why."""
     if not may_be_video(data):
-        return None, NOT_A_VIDEO
+        return None, NOT_A_VIDEO  # no process started to hear FFmpeg refuse it
     if not available():
         return None, ENABLE
     try:

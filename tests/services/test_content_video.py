@@ -59,12 +59,17 @@ def test_a_truncated_video_and_a_file_that_is_no_video_are_listed_by_their_diges
     case = content.open_case(world, drafter, article=14, victim_ref="c-vid-2", consent=["none"])
     whole = matroska()
     cut = whole[: len(whole) * 8 // 10]
+    broken = original()[: len(original()) * 6 // 10]  # an MP4 cut short: FFmpeg refuses it
     added = content.add_content(
-        world, drafter, case.reference, [("cut.mkv", cut), ("notes.txt", b"not a video " * 50)]
+        world,
+        drafter,
+        case.reference,
+        [("cut.mkv", cut), ("cut.mp4", broken), ("notes.txt", b"not a video " * 50)],
     )
-    assert [a.listed for a in added] == [2, 2]
+    assert [a.listed for a in added] == [2, 2, 2]
     assert "truncated video" in (added[0].note or "")
     assert "not an image or a whole video" in (added[1].note or "")
+    assert "exact digests only" in (added[2].note or "")
     with world.reading() as session:
         signals = session.scalars(select(ContentHashRow.signal)).all()
         assert "vpdq" not in signals
