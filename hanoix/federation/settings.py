@@ -13,6 +13,7 @@ the file, the defaults. Example file::
     backoff_cap = 600.0
     backoff_jitter = 0.5       # the delay is drawn from [(1 - jitter) * d, d]
     max_skew = 300             # seconds of clock difference tolerated between nodes
+    clock_tolerance = 120      # seconds of difference reported as a peer's clock drifting
     plugins = ["hanoix_extra.messages"]   # modules that register message types
 """
 
@@ -44,6 +45,7 @@ _ENV = {
     "HANOIX_FEDERATION_BACKOFF_CAP": "backoff_cap",
     "HANOIX_FEDERATION_BACKOFF_JITTER": "backoff_jitter",
     "HANOIX_FEDERATION_MAX_SKEW": "max_skew",
+    "HANOIX_FEDERATION_CLOCK_TOLERANCE": "clock_tolerance",
     "HANOIX_FEDERATION_POLL_INTERVAL": "poll_interval",
     "HANOIX_FEDERATION_LEASE": "lease",
     "HANOIX_FEDERATION_CONNECT_TIMEOUT": "connect_timeout",
@@ -74,6 +76,13 @@ class FederationSettings(BaseModel):
     backoff_cap: float = Field(default=600.0, gt=0, description="longest retry delay, seconds")
     backoff_jitter: float = Field(default=0.5, ge=0, le=1, description="share of random")
     max_skew: float = Field(default=300.0, ge=0, le=86400, description="clock skew, seconds")
+    clock_tolerance: float = Field(
+        default=120.0,
+        gt=0,
+        le=86400,
+        description="seconds a peer's clock may differ from ours before it is reported "
+        "(log, metric, 24/7 desk); below max_skew, so it is noticed before envelopes are refused",
+    )
     ttl: float = Field(default=7 * 86400.0, gt=0, le=30 * 86400, description="envelope life")
     poll_interval: float = Field(default=1.0, gt=0, le=60, description="idle worker poll, s")
     lease: float = Field(default=60.0, gt=0, description="how long a worker holds a claim, s")

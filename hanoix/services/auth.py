@@ -239,6 +239,7 @@ class Credentials:
     def record_failure(self, username: str, address: str | None, user_id: int | None) -> None:
         """Count a failed sign-in against the account and the address, and towards the
         account's lockout (one statement: concurrent failures all count)."""
+        self.node.metrics.login_failures.inc()
         for _scope, item, identifiers in self._keys(username, address):
             self.limiter.hit(item, *identifiers)
         if user_id is None:
