@@ -3,6 +3,9 @@ both nodes' logs; a peer whose clock drifts is noticed, logged and counted."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -187,3 +190,48 @@ def test_bounds_that_include_zero_say_no_drift() -> None:
     assert PeerClock("p", -3600.0, 30.0, now, 120.0).drift is None
     assert PeerClock("p", None, -121.0, now, 120.0).drift == "behind"
     assert PeerClock("p", 121.0, None, now, 120.0).drift == "ahead"
+
+
+_MULTIPROCESS = """
+import os, sys
+from pathlib import Path
+from hanoix.config import load_settings
+from hanoix.services.node import Node
+
+node = Node.open(load_settings(Path(sys.argv[1]), environ={}))
+node.initialise()
+child = os.fork()
+if child == 0:  # another process of the same node on this machine
+    node.metrics.login_failures.inc()
+    node.metrics.delivery_failures.labels("b.test", "unreachable").inc(2)
+    os._exit(0)
+os.waitpid(child, 0)
+node.metrics.login_failures.inc()
+sys.stdout.write(node.metrics.exposition().decode())
+"""
+
+
+def test_under_multiprocess_mode_the_counters_of_every_process_are_added_up(
+    tmp_path: Path,
+) -> None:
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    environ = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    done = subprocess.run(
+        [sys.executable, "-c", _MULTIPROCESS, str(tmp_path / "home")],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(done.stdout)
+        for s in family.samples
+    }
+    assert value(samples, "hanoix_login_failures_total") == 2
+    assert (
+        value(samples, "hanoix_delivery_failures_total", peer="b.test", reason="unreachable") == 2
+    )
+    assert value(samples, "hanoix_database_up") == 1  # the database's figures are there too
