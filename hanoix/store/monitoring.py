@@ -146,7 +146,8 @@ def read_gauges(session: Session, now: datetime) -> Gauges:
             direction: int(total or 0)
             for direction, total in session.execute(
                 select(TransferRow.direction, func.sum(TransferRow.size))
-                .where(TransferRow.status == "verified")
+                # in: verified here; out: the peer's receipt says it verified them.
+                .where(TransferRow.status.in_(("verified", "delivered")))
                 .group_by(TransferRow.direction)
             )
         },
