@@ -304,11 +304,19 @@ def _ledger_families(gauges: store.Gauges, now: datetime) -> Iterator[Metric]:
         "Entries covered by the newest checkpoint a witness cosigned",
         labels=["witness"],
     )
-    for witness, (tree_size, at) in sorted(gauges.cosigned.items()):
-        cosigned.add_metric([witness], _age(now, at))
-        cosigned_size.add_metric([witness], tree_size)
+    waiting = GaugeMetricFamily(
+        "hanoix_witness_uncosigned_seconds",
+        "How long the oldest checkpoint a witness has not cosigned has existed (0: it cosigned "
+        "the newest)",
+        labels=["witness"],
+    )
+    for witness, seen in sorted(gauges.cosigned.items()):
+        cosigned.add_metric([witness], _age(now, seen.at))
+        cosigned_size.add_metric([witness], seen.size)
+        waiting.add_metric([witness], _age(now, seen.waiting_since))
     yield cosigned
     yield cosigned_size
+    yield waiting
     split = GaugeMetricFamily(
         "hanoix_split_views",
         "Split views detected: a peer's ledger showing two inconsistent histories (alert on any)",

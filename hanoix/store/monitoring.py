@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from hanoix.store.auth import UserRow
 from hanoix.store.federation import (
+    FAILED,
     PENDING,
     CosignatureRow,
     InboxRow,
@@ -32,6 +34,8 @@ from hanoix.store.requests import RequestRow
 
 #: How many of the newest inbox and outbox rows the clock check reads (by primary key).
 CLOCK_SAMPLE = 200
+#: How many of the newest outbox rows the last delivery to each peer is looked for in.
+DELIVERY_SAMPLE = 5000
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,16 @@ class PeerQueue:
     oldest_pending: datetime | None
     retrying: int  # pending envelopes that failed at least once
     last_delivered: datetime | None
+
+
+@dataclass(frozen=True)
+class Cosigned:
+    """What one witness cosigned of this node's checkpoints: the newest (its size, when it
+    came back) and since when a newer checkpoint has waited for it (None: none waits)."""
+
+    size: int
+    at: datetime
+    waiting_since: datetime | None
 
 
 @dataclass(frozen=True)
@@ -69,7 +83,7 @@ class Gauges:
     ledger_size: int = 0
     checkpoint_size: int = 0
     checkpoint_at: datetime | None = None
-    cosigned: dict[str, tuple[int, datetime]] = field(default_factory=dict)  # witness
+    cosigned: dict[str, Cosigned] = field(default_factory=dict)  # witness
     split_views: dict[str, int] = field(default_factory=dict)  # origin
     refusals: dict[tuple[str, str], int] = field(default_factory=dict)  # sender, reason
     accounts_locked: int = 0
@@ -118,16 +132,7 @@ def read_gauges(session: Session, now: datetime) -> Gauges:
         ledger_size=int(head or 0),
         checkpoint_size=int(checkpoint[0]) if checkpoint else 0,
         checkpoint_at=checkpoint[1] if checkpoint else None,
-        cosigned={
-            witness: (int(size), at)
-            for witness, size, at in session.execute(
-                select(
-                    CosignatureRow.witness,
-                    func.max(CosignatureRow.tree_size),
-                    func.max(CosignatureRow.received_at),
-                ).group_by(CosignatureRow.witness)
-            )
-        },
+        cosigned=_cosigned(session),
         split_views=dict(
             session.execute(
                 select(split_views_table.c.origin, func.count()).group_by(
@@ -155,38 +160,75 @@ def read_gauges(session: Session, now: datetime) -> Gauges:
 
 
 def _queues(session: Session) -> dict[str, PeerQueue]:
-    rows = session.execute(
+    """The outbox per peer. Only the envelopes still waiting or given up are counted (the
+    leading column of the outbox's index), not the delivered ones, which grow with the years;
+    the last delivery is read from the newest :data:`DELIVERY_SAMPLE` envelopes by key."""
+    counts: dict[str, dict[str, Any]] = {}
+    for peer, status, count, oldest, retried in session.execute(
         select(
             OutboxRow.recipient,
             OutboxRow.status,
             func.count(),
             func.min(OutboxRow.created_at),
-            func.sum((OutboxRow.attempts > 0).cast(OutboxRow.attempts.type)),
-            func.max(OutboxRow.delivered_at),
-        ).group_by(OutboxRow.recipient, OutboxRow.status)
-    ).all()
-    queues: dict[str, dict[str, object]] = {}
-    for peer, status, count, oldest, retried, delivered in rows:
-        queue = queues.setdefault(
-            peer,
-            {"pending": 0, "failed": 0, "oldest": None, "retrying": 0, "delivered": None},
+            func.sum(case((OutboxRow.attempts > 0, 1), else_=0)),
         )
+        .where(OutboxRow.status.in_((PENDING, FAILED)))
+        .group_by(OutboxRow.recipient, OutboxRow.status)
+    ):
+        queue = counts.setdefault(peer, {})
         if status == PENDING:
             queue.update(pending=count, oldest=oldest, retrying=int(retried or 0))
-        elif status == "failed":
-            queue["failed"] = count
         else:
-            queue["delivered"] = delivered
+            queue["failed"] = count
+    newest = (
+        select(OutboxRow.recipient, OutboxRow.delivered_at)
+        .order_by(OutboxRow.seq.desc())
+        .limit(DELIVERY_SAMPLE)
+        .subquery()
+    )
+    last: dict[str, datetime] = {
+        peer: at
+        for peer, at in session.execute(
+            select(newest.c.recipient, func.max(newest.c.delivered_at))
+            .where(newest.c.delivered_at.is_not(None))
+            .group_by(newest.c.recipient)
+        )
+    }
     return {
         peer: PeerQueue(
-            pending=int(q["pending"]),  # type: ignore[call-overload]
-            failed=int(q["failed"]),  # type: ignore[call-overload]
-            oldest_pending=q["oldest"],  # type: ignore[arg-type]
-            retrying=int(q["retrying"]),  # type: ignore[call-overload]
-            last_delivered=q["delivered"],  # type: ignore[arg-type]
+            pending=int(counts.get(peer, {}).get("pending", 0)),
+            failed=int(counts.get(peer, {}).get("failed", 0)),
+            oldest_pending=counts.get(peer, {}).get("oldest"),
+            retrying=int(counts.get(peer, {}).get("retrying", 0)),
+            last_delivered=last.get(peer),
         )
-        for peer, q in queues.items()
+        for peer in sorted(counts.keys() | last.keys())
     }
+
+
+def _cosigned(session: Session) -> dict[str, Cosigned]:
+    """Per witness, its newest cosignature (by the checkpoints' primary keys: a handful of rows
+    per witness read, however many it cosigned) and the oldest checkpoint it has not cosigned."""
+    newest = (
+        select(CosignatureRow.witness, func.max(CosignatureRow.tree_size).label("size"))
+        .group_by(CosignatureRow.witness)
+        .subquery()
+    )
+    cosigned: dict[str, Cosigned] = {}
+    for witness, size, at in session.execute(
+        select(newest.c.witness, newest.c.size, CosignatureRow.received_at).join(
+            CosignatureRow,
+            (CosignatureRow.witness == newest.c.witness)
+            & (CosignatureRow.tree_size == newest.c.size),
+        )
+    ):
+        waiting = session.scalar(
+            select(func.min(checkpoints_table.c.created_at)).where(
+                checkpoints_table.c.tree_size > size
+            )
+        )
+        cosigned[witness] = Cosigned(int(size), at, waiting)
+    return cosigned
 
 
 def _failing(session: Session) -> dict[tuple[str, str], int]:
@@ -195,7 +237,7 @@ def _failing(session: Session) -> dict[tuple[str, str], int]:
     failing: dict[tuple[str, str], int] = {}
     for peer, error, count in session.execute(
         select(OutboxRow.recipient, OutboxRow.last_error, func.count())
-        .where(OutboxRow.status != "delivered", OutboxRow.last_error.is_not(None))
+        .where(OutboxRow.status.in_((PENDING, FAILED)), OutboxRow.last_error.is_not(None))
         .group_by(OutboxRow.recipient, OutboxRow.last_error)
     ):
         key = (peer, failure_reason(error or ""))

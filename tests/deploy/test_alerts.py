@@ -65,4 +65,6 @@ def test_the_thresholds_the_issue_asks_for_are_there() -> None:
     rules = {rule["alert"]: rule["expr"] for rule in _rules()}
     assert rules["HanoixUrgentMessageUnacknowledged"].endswith("> 15 * 60")
     assert rules["HanoixPeerUnreachable"].endswith("> 60 * 60")
-    assert rules["HanoixCheckpointNotCosigned"].endswith("> 24 * 60 * 60")
+    assert (
+        rules["HanoixCheckpointNotCosigned"] == "hanoix_witness_uncosigned_seconds > 24 * 60 * 60"
+    )

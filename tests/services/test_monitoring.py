@@ -235,3 +235,25 @@ def test_under_multiprocess_mode_the_counters_of_every_process_are_added_up(
         value(samples, "hanoix_delivery_failures_total", peer="b.test", reason="unreachable") == 2
     )
     assert value(samples, "hanoix_database_up") == 1  # the database's figures are there too
+
+
+def test_a_checkpoint_no_witness_cosigned_is_timed_until_one_does(net: Network) -> None:
+    a, b = net["a"], net["b"]
+    send(net, "a", "b")
+    worker_for(a, Router(net)).drain()  # delivering, a has b witness its checkpoint
+    first = scrape(a.node)
+    assert value(first, "hanoix_witness_cosigned_size", witness=b.origin) > 0
+    assert value(first, "hanoix_witness_uncosigned_seconds", witness=b.origin) == 0
+    populate(a.node)
+    outgoing(a.node, "draft")  # the ledger grows, and a signs a new checkpoint of it
+    a.node.custody_ledger.checkpoint()
+    a.clock.advance(timedelta(hours=25))
+    waiting = scrape(a.node)
+    assert value(waiting, "hanoix_ledger_checkpoint_size") > value(
+        waiting, "hanoix_witness_cosigned_size", witness=b.origin
+    )
+    assert value(waiting, "hanoix_witness_uncosigned_seconds", witness=b.origin) == 25 * 3600
+    b.clock.advance(timedelta(hours=25))  # the two nodes' clocks agree again
+    send(net, "a", "b")
+    worker_for(a, Router(net)).drain()
+    assert value(scrape(a.node), "hanoix_witness_uncosigned_seconds", witness=b.origin) == 0
