@@ -231,6 +231,7 @@ class Credentials:
                 reset = self.limiter.get_window_stats(item, *identifiers).reset_time
                 wait = math.ceil(reset - now)
                 where = "for this account" if scope == "account" else "from this address"
+                self.node.metrics.login_throttled.labels(scope).inc()
                 raise RetryLaterError(
                     f"too many failed sign-ins {where}: try again in {wait} seconds",
                     retry_after=wait,

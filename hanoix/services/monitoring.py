@@ -7,7 +7,8 @@ Two sources (docs/monitoring.md says why):
   ledger, checkpoints, cosignatures, split views, locked accounts, evidence bytes, peers'
   clocks. Every process and every machine of a node answers the same figures, so it does not
   matter which one Prometheus reaches.
-* **counters of events** (:class:`NodeMetrics`): failed sign-ins, failed deliveries. They
+* **counters of events** (:class:`NodeMetrics`): failed and throttled sign-ins, failed
+  deliveries. They
   live in the process that saw the event. With several processes on one machine, set
   ``PROMETHEUS_MULTIPROC_DIR`` (prometheus-client's multiprocess mode) for every process of
   the node before it starts, and the endpoint adds up the counters of all of them.
@@ -52,6 +53,12 @@ class NodeMetrics:
         self.login_failures = Counter(
             "hanoix_login_failures",
             "Failed sign-ins (wrong password or code, unknown or locked account)",
+            registry=self.registry,
+        )
+        self.login_throttled = Counter(
+            "hanoix_login_throttled",
+            "Sign-ins refused unchecked (429): the account or the address used up its failures",
+            ["scope"],
             registry=self.registry,
         )
         self.delivery_failures = Counter(

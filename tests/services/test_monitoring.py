@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from structlog.testing import capture_logs
 
 from hanoix.clock import FixedClock
+from hanoix.errors import RetryLaterError
 from hanoix.requests import Action
 from hanoix.services import auth
 from hanoix.services.monitoring import PeerClock, peer_clocks
@@ -79,6 +80,10 @@ def test_a_failed_sign_in_and_a_locked_account_are_counted(node: Node) -> None:
     samples = scrape(node)
     assert value(samples, "hanoix_login_failures_total") == credentials.policy.lockout_after
     assert value(samples, "hanoix_accounts_locked") == 1
+    with pytest.raises(RetryLaterError):
+        credentials.check_throttle("drafter", "192.0.2.1")
+    throttled = scrape(node)
+    assert value(throttled, "hanoix_login_throttled_total", scope="account") == 1
 
 
 def _user_id(node: Node, username: str) -> int:
