@@ -36,9 +36,11 @@ variable is refused too.
 
 Other variables a node reads, which are not settings of a file: `HANOIX_HOME` (the home, as
 `--home`), `HANOIX_CONFIG` (the configuration file), `HANOIX_USER` (who a `request` command
-acts as), `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (the S3-compatible store's
-credentials, never written in a file) and `PROMETHEUS_MULTIPROC_DIR` (counters shared by a
-node's processes on one machine: docs/monitoring.md).
+acts as), the secrets that never go in a file: `HANOIX_HSM_PIN` (the HSM token's user PIN,
+unless `hsm_pin_file` names a file), `HANOIX_KEY_PASSPHRASE` (the passphrase of an
+authority's evidence keys), `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (the S3-compatible
+store's credentials), and `PROMETHEUS_MULTIPROC_DIR` (counters shared by a node's processes on
+one machine: docs/monitoring.md).
 """
 
 

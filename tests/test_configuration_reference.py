@@ -4,6 +4,7 @@ setting added, renamed or re-described without `make configuration` fails here."
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -44,3 +45,12 @@ def test_every_setting_is_listed_with_its_variable_and_a_description() -> None:
             assert field.description, f"{name} has no description"
             variable = next(v for v, n in variables.items() if n == name)
             assert f"| `{name}` | `{variable}` |" in page
+
+
+def test_every_variable_the_code_reads_is_named_on_the_page() -> None:
+    page = _script().render()
+    named = set()
+    for source in (ROOT / "hanoix").rglob("*.py"):
+        named.update(re.findall(r"HANOIX_[A-Z_]*[A-Z]", source.read_text(encoding="utf-8")))
+    missing = sorted(v for v in named if f"`{v}`" not in page and v != "HANOIX_FEDERATION")
+    assert not missing, f"docs/configuration.md does not name {missing}"

@@ -203,6 +203,7 @@ WEB_PAGES = [
     "/desk/24-7/arrivals",
     "/desk/requests",
     "/desk/approvals",
+    "/desk/removal",
 ]
 WEB_FORMS = [
     "/sign-in",
@@ -348,6 +349,15 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     ("POST", "/federation/v1/witness"): (raw(b"{}"), expect(EVERYONE, 400)),
     # This node has no State configured, hence no directory entry: one problem for everyone.
     ("GET", "/federation/v1/identity"): (nothing, expect(EVERYONE, 400)),
+    # The record of a letter's issue: the embedded document's digest is the key, so a
+    # credential changes nothing and a digest never recorded is the same 404 for everyone.
+    ("GET", "/federation/v1/letters/{reference}/issue"): (
+        lambda n: Call(
+            path={"reference": "AUT-2026-000001"},
+            query=f"index=0&size=1&document={'0' * 64}",
+        ),
+        expect(EVERYONE, 404),
+    ),
     # --- the web pages and their static files: public ---
     ("GET", "/"): (nothing, PUBLIC),
     ("GET", "/static/{path}"): (lambda n: Call(path={"path": "hanoix.css"}), PUBLIC),
@@ -378,6 +388,19 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     ("POST", "/requests/{reference}/edit"): (out("draft"), dict.fromkeys(PRINCIPALS, 403)),
     ("POST", "/requests/{reference}/follow-up"): (
         out("executed", kind=RequestKind.PRESERVATION),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
+    # Removal cases in the browser (docs/content.md): the same, whoever calls.
+    ("GET", "/content/cases/{reference}"): (
+        lambda n: Call(path={"reference": "RC-000001"}),
+        PUBLIC,
+    ),
+    ("POST", "/content/cases/{reference}/notices"): (
+        lambda n: Call(path={"reference": "RC-000001"}),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
+    ("POST", "/content/notices/{notice}/{answer}"): (
+        lambda n: Call(path={"notice": "RN-000001", "answer": "removed"}),
         dict.fromkeys(PRINCIPALS, 403),
     ),
     ("POST", "/desk/24-7/{envelope_id}/acknowledge"): (
@@ -656,6 +679,7 @@ def test_every_route_has_a_row(matrix: Matrix) -> None:
         "ledger",
         "requests",
         "desk",
+        "content",
     }
 
 
