@@ -173,6 +173,8 @@ class EventKind(StrEnum):
     # removal of Art. 14 and 16 content by hash (docs/content.md): never the victim or the media
     CONTENT_CASE_OPENED = "content.case-opened"
     CONTENT_LISTED = "content.listed"
+    # retention (docs/retention.md): the category, rule and subject erased, never the content
+    DATA_ERASED = "data.erased"
     # the log and its peers
     CHECKPOINT_COSIGNED = "checkpoint.cosigned"
     SPLIT_VIEW_DETECTED = "checkpoint.split-view"

@@ -1,0 +1,60 @@
+"""``hanoix retention``: the policy in force, a dry run and a run, and bad settings refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hanoix.config import load_settings
+from hanoix.services.node import Node
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    Node.open(load_settings(home, environ={})).initialise()
+    return home
+
+
+def test_policy_shows_the_defaults_and_the_node_s_setting(
+    cli: Any, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HANOIX_RETENTION", "sessions=30")
+    shown = cli("--home", home, "retention", "policy", "--json")
+    assert shown.exit_code == 0, shown.stderr
+    days = {row["category"]: row["days"] for row in shown.json()}
+    assert days == {
+        "personal-data": 365,
+        "request-contents": 1825,
+        "inbox-payloads": 30,
+        "opened-evidence": 7,
+        "sessions": 30,
+    }
+    assert {row["article"] for row in shown.json()} == {"Art. 36(2)"}
+
+
+def test_run_on_an_empty_node_erases_nothing(cli: Any, home: Path) -> None:
+    dry = cli("--home", home, "retention", "run", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.stderr
+    assert dry.json()["dry_run"] is True and dry.json()["due"] == []
+    done = cli("--home", home, "retention", "run")
+    assert done.exit_code == 0 and "0 item(s) erased" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ("contents=3", "unknown category 'contents'"),
+        ("personal-data=-5", "cannot be negative"),
+        ("sessions", "is not CATEGORY=DAYS"),
+    ],
+)
+def test_a_bad_retention_setting_is_a_usage_error(
+    cli: Any, home: Path, monkeypatch: pytest.MonkeyPatch, setting: str, said: str
+) -> None:
+    monkeypatch.setenv("HANOIX_RETENTION", setting)
+    refused = cli("--home", home, "retention", "run", "--dry-run")
+    assert refused.exit_code == 2
+    assert said in refused.stderr and "Traceback" not in refused.stderr

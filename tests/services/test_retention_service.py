@@ -1,0 +1,153 @@
+"""Retention runs on a clock moved forward: what is due goes, with its proof, out of the rows
+and out of the database's files; the request keeps its history and the ledger verifies."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from hanoix.clock import FixedClock
+from hanoix.config import Settings
+from hanoix.requests.retention import Category, RetentionPolicy
+from hanoix.services import auth, retention
+from hanoix.services import requests as service
+from hanoix.services.custody import CustodyLedger
+from hanoix.services.node import Node
+from hanoix.store import retention as store
+from tests.services.requests_world import outgoing, populate, user
+
+SECRET = "Erika Mustermann, born 1 April 1970"
+
+
+@pytest.fixture
+def world(node: Node) -> Node:
+    populate(node)
+    return node
+
+
+def _withdrawn(node: Node) -> str:
+    request = outgoing(node, "withdrawn", proceeding=SECRET)
+    return str(request.reference)
+
+
+def test_nothing_is_due_before_the_period_ends(world: Node, clock: FixedClock) -> None:
+    _withdrawn(world)
+    clock.advance(timedelta(days=364))
+    report = retention.run(world)
+    assert report.items == [] and report.erased == 0
+
+
+def test_personal_data_goes_after_its_period_and_the_request_keeps_its_history(
+    world: Node, clock: FixedClock
+) -> None:
+    reference = _withdrawn(world)
+    before = service.history(world, user(world, "editor"), reference)
+    clock.advance(timedelta(days=366))
+
+    planned = retention.run(world, dry_run=True)
+    assert [(i.category, i.subject) for i in planned.items] == [(Category.PERSONAL_DATA, reference)]
+    assert service.show(world, user(world, "editor"), reference).request.proceeding == SECRET
+
+    report = retention.run(world)
+    assert report.erased == 1 and report.compaction is not None
+    shown = service.show(world, user(world, "editor"), reference).request
+    assert shown.proceeding == "" and not shown.contents
+    assert all(not entry.note for entry in shown.history)
+    after = service.history(world, user(world, "editor"), reference)
+    assert [s.step.seq for s in after.steps] == [s.step.seq for s in before.steps]
+    assert all(s.entry_matches for s in after.steps)
+    with world.reading() as session:
+        (erasure,) = store.erasures_of(session, [reference])
+    assert erasure.rule == "personal-data:365d" and erasure.article == "Art. 36(2)"
+
+    verified = CustodyLedger(world).verify()
+    assert verified.entries == erasure.ledger_index + 1
+    # A second run finds nothing more to do.
+    assert retention.run(world).items == []
+
+
+def test_the_erased_value_is_gone_from_the_database_file(
+    world: Node, clock: FixedClock, settings: Settings
+) -> None:
+    if not settings.effective_database_url.startswith("sqlite"):
+        pytest.skip("the bytes of the files are SQLite's to check here")
+    _withdrawn(world)
+    database = Path(settings.effective_database_url.removeprefix("sqlite:///"))
+    files = [database, database.with_name(database.name + "-wal")]
+
+    def held() -> bool:
+        return any(p.is_file() and SECRET.encode() in p.read_bytes() for p in files)
+
+    assert held()
+    clock.advance(timedelta(days=366))
+    retention.run(world)
+    assert not held()
+
+
+def test_request_contents_go_later_and_take_the_rest_of_the_terms(
+    world: Node, clock: FixedClock
+) -> None:
+    reference = _withdrawn(world)
+    clock.advance(timedelta(days=5 * 365 + 1))
+    report = retention.run(world)
+    assert {i.category for i in report.items} == {
+        Category.PERSONAL_DATA,
+        Category.REQUEST_CONTENTS,
+    }
+    shown = service.show(world, user(world, "editor"), reference).request
+    assert shown.terms.legal_basis_other is None and shown.terms.language == "en"
+    assert retention.run(world).items == []
+
+
+def test_a_shorter_policy_erases_sooner(world: Node, clock: FixedClock) -> None:
+    _withdrawn(world)
+    clock.advance(timedelta(days=31))
+    policy = RetentionPolicy.parse({"personal-data": 30})
+    assert [i.rule for i in retention.run(world, policy=policy).items] == ["personal-data:30d"]
+
+
+def test_ended_sessions_and_tokens_go(world: Node, clock: FixedClock) -> None:
+    with world.unit_of_work() as session:
+        auth.issue_token(
+            session, world.clock, auth.user_id(session, "editor"), "old", timedelta(days=1)
+        )
+    clock.advance(timedelta(days=92))
+    report = retention.run(world)
+    assert [i.category for i in report.items] == [Category.SESSIONS]
+    with world.reading() as session:
+        assert store.sessions_ended_before(session, clock.now()) == []
+
+
+def test_opened_evidence_copies_go_after_a_week(
+    world: Node, clock: FixedClock, settings: Settings
+) -> None:
+    folder = settings.home / retention.OPENED / "AUT-2026-000001" / "abcdef-1234"
+    folder.mkdir(parents=True)
+    (folder / "statement.txt").write_text(SECRET)
+    opened = clock.now().timestamp()
+    os.utime(folder, (opened, opened))
+    clock.advance(timedelta(days=8))
+    report = retention.run(world)
+    assert [i.subject for i in report.items] == ["AUT-2026-000001/abcdef-1234"]
+    assert not (settings.home / retention.OPENED).joinpath("AUT-2026-000001").exists()
+    left = [p for p in Path(settings.home).rglob("*") if p.is_file()]
+    assert all(SECRET.encode() not in p.read_bytes() for p in left)
+
+
+def test_policy_refuses_bad_input() -> None:
+    from hanoix.errors import InputError
+
+    for bad, said in (
+        ({"contents": 3}, "unknown category 'contents'"),
+        ({"personal-data": -1}, "cannot be negative"),
+        ({"sessions": "soon"}, "not a number of days"),
+    ):
+        with pytest.raises(InputError, match=said):
+            RetentionPolicy.parse(bad)
+    assert (
+        dataclasses.asdict(RetentionPolicy.parse({"sessions": "7"}))["days"][Category.SESSIONS] == 7
+    )
