@@ -387,7 +387,12 @@ def get_request(
     tag = etag(shown.request.version)
     if if_none_match is not None and if_none_match.strip().removeprefix("W/") == tag:
         return Response(status_code=304, headers={"ETag": tag})
-    return _render(response, RequestOut.of(shown.request, shown.deadlines))
+    return _render(
+        response,
+        RequestOut.of(
+            shown.request, shown.deadlines, erasures=[e.as_dict() for e in shown.erasures]
+        ),
+    )
 
 
 @router.get(

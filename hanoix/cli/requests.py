@@ -132,6 +132,12 @@ def _show(out: Console, shown: RequestOut) -> None:
         f"handled by {shown.handled_by}",
         markup=False,
     )
+    for erased in shown.erasures:
+        out.print(
+            f"  {erased.category} erased on {erased.erased_at[:10]} under rule {erased.rule} "
+            f"({erased.article}; ledger entry {erased.ledger_index})",
+            markup=False,
+        )
     if shown.possible_actions:
         out.print(f"  next steps: {', '.join(shown.possible_actions)}", markup=False)
     for deadline in shown.deadlines:
@@ -335,7 +341,12 @@ def show(
         from hanoix.services import requests as service
 
         shown = service.show(node, acting_user(node, as_user), reference)
-    _render_request(RequestOut.of(shown.request, shown.deadlines), as_json)
+    _render_request(
+        RequestOut.of(
+            shown.request, shown.deadlines, erasures=[e.as_dict() for e in shown.erasures]
+        ),
+        as_json,
+    )
 
 
 def _step(

@@ -98,6 +98,7 @@ from hanoix.services.validation import (
     validate_with,
 )
 from hanoix.store import requests as store
+from hanoix.store import retention as retention_store
 from hanoix.store import treaty as treaty_store
 from hanoix.store.auth import AuthorityRow, UserRow
 from hanoix.store.requests import (
@@ -108,6 +109,7 @@ from hanoix.store.requests import (
     StoredStep,
     Visibility,
 )
+from hanoix.store.retention import Erasure
 from hanoix.treaty.participants import state_zone
 from hanoix.treaty.status import TreatyStatus
 
@@ -677,6 +679,8 @@ class Shown:
     request: CooperationRequest
     deadlines: list[DeadlineStatus]
     steps: tuple[Action, ...] = ()
+    #: What retention erased of it (docs/retention.md), oldest first.
+    erasures: tuple[Erasure, ...] = ()
 
 
 def show(node: Node, user: User, reference: str) -> Shown:
@@ -692,7 +696,20 @@ def shown_in(session: Session, user: User, request: CooperationRequest, now: dat
     others = store.follow_ups_of(session, str(request.reference)) if request.preservation else []
     statuses = deadlines_due([request, *others], now)
     own = [s for s in statuses if s.deadline.request_id == request.id]
-    return Shown(request, own, open_steps(user, request))
+    reference = str(request.reference)
+    erasures = tuple(retention_store.erasures_of(session, [reference]))
+    if user.authority is not None and not _erased_personal(erasures):
+        # Reading a request's contents is reading its personal data: the data-protection
+        # officer can say who did, and when (docs/retention.md).
+        retention_store.record_read(
+            session,
+            retention_store.Read(reference, "request-contents", user.id, user.authority.code, now),
+        )
+    return Shown(request, own, open_steps(user, request), erasures)
+
+
+def _erased_personal(erasures: tuple[Erasure, ...]) -> bool:
+    return any(e.category in ("personal-data", "request-contents") for e in erasures)
 
 
 def validate_request(node: Node, user: User, reference: str) -> ValidationReport:

@@ -58,3 +58,27 @@ def test_a_bad_retention_setting_is_a_usage_error(
     refused = cli("--home", home, "retention", "run", "--dry-run")
     assert refused.exit_code == 2
     assert said in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_request_show_names_what_was_erased_and_when(
+    cli: Any, node: Node, clock: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from hanoix.services import retention
+    from tests.services.requests_world import outgoing, populate
+
+    populate(node)
+    request = outgoing(node, "withdrawn", proceeding="Erika Mustermann")
+    clock.advance(timedelta(days=366))
+    retention.run(node)
+    monkeypatch.setenv("HANOIX_DATABASE_URL", db_url)
+    home = node.settings.home
+    shown = cli("--home", home, "request", "show", request.reference, "--as", "editor")
+    assert shown.exit_code == 0, shown.stderr
+    assert "personal-data erased on 2027-11-24 under rule personal-data:365d" in shown.stderr
+    as_json = cli("--home", home, "request", "show", request.reference, "--as", "editor", "--json")
+    (erasure,) = as_json.json()["erasures"]
+    assert erasure["category"] == "personal-data" and as_json.json()["proceeding"] == ""
+    history = cli("--home", home, "request", "history", request.reference, "--as", "editor")
+    assert history.exit_code == 0, history.stderr

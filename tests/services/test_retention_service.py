@@ -151,3 +151,95 @@ def test_policy_refuses_bad_input() -> None:
     assert (
         dataclasses.asdict(RetentionPolicy.parse({"sessions": "7"}))["days"][Category.SESSIONS] == 7
     )
+
+
+def _arrived(node: Node, envelope: str, type: str, payload: dict[str, object], about: str) -> None:
+    import json
+
+    from hanoix.store import federation as federation_store
+
+    now = node.clock.now()
+    with node.unit_of_work() as session:
+        federation_store.add_inbox(
+            session,
+            envelope_id=envelope,
+            sender="vnm.example",
+            type=type,
+            urgent=False,
+            in_reply_to=None,
+            created_at=now,
+            expires_at=now + timedelta(days=1),
+            received_at=now,
+            digest="0" * 64,
+            payload=json.dumps(payload),
+            receipt="{}",
+        )
+        federation_store.link_inbox_to_request(session, envelope, about)
+
+
+def test_inbox_payloads_lose_their_contents_and_keep_what_finds_a_package(
+    world: Node, clock: FixedClock
+) -> None:
+    from hanoix.store import federation as federation_store
+
+    reference = _withdrawn(world)
+    _arrived(world, "e" * 32, "request.step", {"action": "execute", "note": SECRET}, reference)
+    _arrived(world, "f" * 32, "evidence.package", {"transfer": "t1", "size": 3}, reference)
+    clock.advance(timedelta(days=31))
+    report = retention.run(world)
+    assert sorted(i.subject for i in report.items) == ["e" * 32, "f" * 32]
+    with world.reading() as session:
+        step = federation_store.get_inbox(session, "e" * 32)
+        package = federation_store.get_inbox(session, "f" * 32)
+    assert step is not None and SECRET not in step.payload and "execute" in step.payload
+    assert package is not None and '"transfer": "t1"' in package.payload
+
+
+def test_request_contents_take_the_evidence_received_out_of_the_blob_folder(
+    world: Node, clock: FixedClock, settings: Settings
+) -> None:
+    import io
+
+    from hanoix.store import federation as federation_store
+
+    reference = _withdrawn(world)
+    key = world.blobs.put(io.BytesIO(SECRET.encode()))
+    with world.unit_of_work() as session:
+        federation_store.add_transfer(
+            session,
+            id="t1",
+            direction="in",
+            peer="vnm.example",
+            sha256=key.removeprefix("sha256:"),
+            size=len(SECRET),
+            now=clock.now(),
+            blob_key=key,
+        )
+    _arrived(world, "f" * 32, "evidence.package", {"transfer": "t1"}, reference)
+    assert world.blobs.exists(key)
+    clock.advance(timedelta(days=5 * 365 + 1))
+    retention.run(world)
+    assert not world.blobs.exists(key)
+    blobs = [p for p in settings.effective_blob_dir.rglob("*") if p.is_file()]
+    assert all(SECRET.encode() not in p.read_bytes() for p in blobs)
+    with world.reading() as session:
+        transfer = federation_store.get_transfer(session, "t1")
+    assert transfer is not None and transfer.blob_key is None
+
+
+def test_erasure_events_name_category_rule_and_subject_never_the_content(
+    world: Node, clock: FixedClock
+) -> None:
+    import json
+
+    reference = _withdrawn(world)
+    clock.advance(timedelta(days=366))
+    retention.run(world)
+    exported = list(CustodyLedger(world).entries())
+    erased = [json.loads(e.entry) for e in exported if b"data.erased" in e.entry]
+    (event,) = erased
+    assert event["details"]["category"] == "personal-data"
+    assert event["details"]["rule"] == "personal-data:365d"
+    assert event["subject"]["request"].startswith("hmac-sha256:")  # the reference, concealed
+    assert all(SECRET.encode() not in e.entry for e in exported)
+    assert reference not in json.dumps(erased)
