@@ -83,6 +83,10 @@ COMMAND_GROUPS = {
         "hanoix.cli.retention:retention_app",
         "How long the node keeps each category of data; erase what is due (Art. 36).",
     ),
+    "personal-data": CommandGroup(
+        "hanoix.cli.retention:personal_data_app",
+        "For the data-protection officer: where the node holds a person's data, who read it.",
+    ),
     "request": CommandGroup(
         "hanoix.cli.requests:request_app",
         "Cooperation requests: draft, validate, approve, send, answer, track.",

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from hanoix.cli.app import JsonOption, open_node
+from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node
 from hanoix.cli.output import human, report
 
 retention_app = typer.Typer(no_args_is_help=True)
@@ -97,3 +97,35 @@ def run_command(
             console.print(f"skipped: {line}", markup=False)
 
     report(result.as_dict(), as_json, render)
+
+
+@personal_data_app.command("find")
+def find_command(
+    ctx: typer.Context,
+    identifier: Annotated[
+        str, typer.Argument(help="What to look for: a name, a number, an account, an address.")
+    ],
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every place the node holds IDENTIFIER, with who read each and when (the
+    data-protection officer's; the search itself is recorded)."""
+    from hanoix.services import personal_data
+
+    with open_node(ctx) as node:
+        user = acting_user(node, as_user)
+        found = personal_data.find(node, user, identifier)
+
+    def render(console: Console) -> None:
+        if not found.places:
+            console.print(f"nothing held for {identifier!r}", markup=False)
+        for place in found.places:
+            console.print(f"{place.kind} {place.subject}: {place.where}", markup=False)
+            for line in _accesses(place.as_dict()):
+                console.print(f"  {line}", markup=False)
+
+    report(found.as_dict(), as_json, render)
+
+
+def _accesses(place: dict[str, Any]) -> list[str]:
+    return [f"{a['at']} {a['what']} by {a['actor']} ({a['authority']})" for a in place["accesses"]]

@@ -13,7 +13,7 @@ outside any unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +23,9 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
+    cast,
     delete,
     func,
     or_,
@@ -33,9 +35,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from hanoix.content.cases import case_reference
 from hanoix.requests import CooperationRequest
 from hanoix.requests.model import DECIDED
 from hanoix.store.auth import ApiTokenRow, SessionRow, UserRow
+from hanoix.store.content import ContentCaseRow
 from hanoix.store.db import Base, UTCDateTime
 from hanoix.store.federation import InboxRow, TransferRow
 from hanoix.store.request_codec import decode_request
@@ -300,3 +304,50 @@ def compact(engine: Engine) -> str:
         for table in ERASED_TABLES:
             connection.execute(text(f"VACUUM {table}"))
         return "vacuum"
+
+
+# --- where an identifier is held --------------------------------------------------------------
+
+
+def requests_containing(session: Session, needle: str) -> Iterator[CooperationRequest]:
+    """The requests whose document may hold ``needle`` (lower case): the database narrows them
+    when the needle is ASCII (documents are stored with non-ASCII escaped), the caller checks
+    each; otherwise every request is read."""
+    query = select(RequestRow.document).order_by(RequestRow.created_at, RequestRow.id)
+    if needle.isascii() and not any(c in needle for c in '"\\'):
+        query = query.where(
+            func.lower(cast(RequestRow.document, Text)).contains(needle, autoescape=True)
+        )
+    for document in session.scalars(query.execution_options(yield_per=200)):
+        yield decode_request(document)
+
+
+def inbox_containing(session: Session, needle: str) -> list[InboxHeld]:
+    """The inbox messages whose payload holds ``needle`` (lower case)."""
+    query = (
+        select(InboxRow.envelope_id, InboxRow.type, InboxRow.received_at, InboxRow.payload)
+        .where(func.lower(InboxRow.payload).contains(needle, autoescape=True))
+        .order_by(InboxRow.seq)
+    )
+    return [InboxHeld(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class CaseHeld:
+    reference: str
+    authority: str
+    opened_by: str
+    opened_at: datetime
+
+
+def content_cases_containing(session: Session, needle: str) -> list[CaseHeld]:
+    """The removal cases whose victim reference holds ``needle`` (lower case)."""
+    query = (
+        select(ContentCaseRow)
+        .where(func.lower(ContentCaseRow.victim_ref).contains(needle, autoescape=True))
+        .order_by(ContentCaseRow.id)
+    )
+    return [
+        CaseHeld(case_reference(row.id), row.authority, row.opened_by, row.opened_at)
+        for row in session.scalars(query)
+    ]
