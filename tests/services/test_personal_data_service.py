@@ -66,5 +66,5 @@ def test_only_the_data_protection_officer_may_search(world: Node) -> None:
 def test_an_identifier_too_short_or_too_long_to_search_safely_is_refused(
     world: Node, identifier: str
 ) -> None:
-    with pytest.raises(InputError, match="too short to search safely|at most 200"):
+    with pytest.raises(InputError, match=r"too short to search safely|at most 200"):
         personal_data.find(world, user(world, "dpo"), identifier)
