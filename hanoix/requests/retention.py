@@ -84,6 +84,9 @@ PERIODS: Mapping[Category, Period] = {
 DELETE_BY_RULE = "delete-by-condition"
 DELETE_BY_ARTICLE = Art(36, 1, "b")
 
+#: What a personal text that may not be empty reads once erased.
+ERASED = "(erased)"
+
 #: The longest period accepted, in days (a hundred years: beyond it a period is a typo).
 MAX_DAYS = 36_500
 
@@ -249,7 +252,15 @@ def _without_personal(value: Any) -> Any:
             new = _blank(item) if is_personal(f) else _without_personal(item)
             if new is not item:
                 changes[f.name] = new
-        return dataclasses.replace(value, **changes) if changes else value
+        if not changes:
+            return value
+        try:
+            return dataclasses.replace(value, **changes)
+        except InputError:
+            # A record that must name something (a consent names the proceeding it allows)
+            # names that it was erased instead of being emptied.
+            marked = {k: ERASED if v == "" else v for k, v in changes.items()}
+            return dataclasses.replace(value, **marked)
     if isinstance(value, tuple):
         walked = tuple(_without_personal(v) for v in value)
         return walked if any(a is not b for a, b in zip(walked, value, strict=True)) else value

@@ -103,15 +103,6 @@ class Read:
     authority: str
     at: datetime
 
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "subject": self.subject,
-            "what": self.what,
-            "actor": self.actor,
-            "authority": self.authority,
-            "at": self.at.isoformat().replace("+00:00", "Z"),
-        }
-
 
 def record_erasure(session: Session, erasure: Erasure) -> None:
     session.add(

@@ -82,3 +82,31 @@ def test_request_show_names_what_was_erased_and_when(
     assert erasure["category"] == "personal-data" and as_json.json()["proceeding"] == ""
     history = cli("--home", home, "request", "history", request.reference, "--as", "editor")
     assert history.exit_code == 0, history.stderr
+
+
+def test_nothing_a_run_writes_carries_the_personal_data_it_erased(
+    cli: Any, node: Node, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.services.requests_world import outgoing, populate
+
+    secret = "Ludmila Petrova, passport 7701234567"
+    populate(node)
+    request = outgoing(node, "withdrawn", proceeding=secret)
+    monkeypatch.setenv("HANOIX_LOG_JSON", "1")
+    monkeypatch.setenv("HANOIX_LOG_LEVEL", "debug")
+    monkeypatch.setenv("HANOIX_DATABASE_URL", db_url)
+    monkeypatch.setenv("HANOIX_RETENTION", "personal-data=0,request-contents=0")
+    home = node.settings.home
+    written = [
+        cli("--home", home, "retention", "run", "--json"),
+        cli("--home", home, "retention", "run", "--dry-run"),
+        cli("--home", home, "ledger", "export", "--json"),
+        cli("--home", home, "request", "show", request.reference, "--as", "editor", "--json"),
+        cli("--home", home, "request", "history", request.reference, "--as", "editor", "--json"),
+    ]
+    assert all(w.exit_code == 0 for w in written), [w.stderr for w in written]
+    assert written[0].json()["erased"] == 2
+    assert "retention.run" in written[0].stderr  # the log line was written, and searched
+    for output in written:
+        assert "Petrova" not in output.stdout + output.stderr
+        assert "7701234567" not in output.stdout + output.stderr

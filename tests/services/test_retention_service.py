@@ -243,3 +243,21 @@ def test_erasure_events_name_category_rule_and_subject_never_the_content(
     assert event["subject"]["request"].startswith("hmac-sha256:")  # the reference, concealed
     assert all(SECRET.encode() not in e.entry for e in exported)
     assert reference not in json.dumps(erased)
+
+
+def test_the_scheduled_run_erases_like_the_command_and_is_off_at_zero(
+    world: Node, clock: FixedClock, settings: Settings
+) -> None:
+    reference = _withdrawn(world)
+    clock.advance(timedelta(days=366))
+    scheduler = retention.Scheduler(world)
+    assert scheduler.interval == 3600
+    report = scheduler.run_once()
+    assert report is not None and [i.subject for i in report.items] == [reference]
+    off = Node(
+        settings.model_copy(update={"retention_interval_minutes": 0}),
+        world.engine,
+        world.sessions,
+        clock,
+    )
+    assert retention.Scheduler(off).start() is False
