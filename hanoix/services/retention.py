@@ -19,12 +19,12 @@ import json
 import shutil
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from hanoix.ledger.events import CustodyEvent, EventKind
@@ -45,6 +45,7 @@ from hanoix.services.node import Node
 from hanoix.store import federation as federation_store
 from hanoix.store import requests as request_store
 from hanoix.store import retention as store
+from hanoix.store.meta import get_meta, set_meta
 from hanoix.store.requests import StaleVersionError
 
 _log = get_logger("hanoix.retention")
@@ -110,9 +111,14 @@ def _opened_copies(home: Path) -> Iterator[Held]:
 
 def _held(node: Node, session: Session, policy: RetentionPolicy, now: datetime) -> list[Held]:
     held: list[Held] = []
-    shortest = min(policy.period(Category.PERSONAL_DATA), policy.period(Category.REQUEST_CONTENTS))
     personal_done = store.erased_subjects(session, Category.PERSONAL_DATA.value)
-    for request in store.decided_requests(session, now - shortest, Category.REQUEST_CONTENTS.value):
+    for request in store.decided_requests(
+        session,
+        personal_before=now - policy.period(Category.PERSONAL_DATA),
+        contents_before=now - policy.period(Category.REQUEST_CONTENTS),
+        personal_category=Category.PERSONAL_DATA.value,
+        contents_category=Category.REQUEST_CONTENTS.value,
+    ):
         held.extend(
             item
             for item in request_items(request)
@@ -290,8 +296,10 @@ def run(
     policy = policy or node_policy(node)
     items = plan(node, policy)
     report = RunReport(node.clock.now(), dry_run, policy.as_dict(), items)
-    if dry_run or not items:
+    if dry_run:
         return report
+    if not items:
+        return replace(report, compaction=_compact(node) if _compaction_pending(node) else None)
     erased, skipped, blobs = 0, list[str](), list[str]()
     for done, item in enumerate(items, start=1):
         try:
@@ -302,9 +310,33 @@ def run(
         if progress is not None:
             progress(done, len(items))
     _remove_blobs(node, blobs)
-    compaction = store.compact(node.engine) if erased else None
+    compaction = _compact(node) if erased or _compaction_pending(node) else None
     _log.info("retention.run", erased=erased, skipped=len(skipped), compaction=compaction)
     return RunReport(report.at, False, report.policy, items, erased, skipped, compaction)
+
+
+#: Set while erased bytes may still be in the database's files (a compaction failed or was
+#: cut short): the next run compacts even when nothing more is due.
+COMPACTION_PENDING = "retention.compaction_pending"
+
+
+def _compaction_pending(node: Node) -> bool:
+    with node.reading() as session:
+        return get_meta(session, COMPACTION_PENDING) == "yes"
+
+
+def _compact(node: Node) -> str:
+    with node.unit_of_work() as session:
+        set_meta(session, COMPACTION_PENDING, "yes")
+    try:
+        done = store.compact(node.engine)
+    except DBAPIError as exc:
+        _log.warning("retention.compaction_failed", error=type(exc.orig).__name__)
+        return "failed: tried again at the next run"
+    if done == "vacuum":  # otherwise the log could not be emptied: again at the next run
+        with node.unit_of_work() as session:
+            set_meta(session, COMPACTION_PENDING, "no")
+    return done
 
 
 class Scheduler:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     cast,
     delete,
     func,
@@ -142,20 +144,38 @@ def erased_subjects(session: Session, category: str) -> set[str]:
 
 
 def decided_requests(
-    session: Session, created_before: datetime, skip_category: str
+    session: Session,
+    *,
+    personal_before: datetime,
+    contents_before: datetime,
+    personal_category: str,
+    contents_category: str,
 ) -> list[CooperationRequest]:
-    """The decided requests created before ``created_before`` (a request decided later than
-    it was created cannot be due sooner), and those under a ``delete-by`` condition, whose
-    ``skip_category`` erasure is not done yet."""
+    """The decided requests that may be due: created before ``personal_before`` with their
+    personal data still held, or before ``contents_before`` with their contents still held (a
+    request is decided after it is created, so one created later cannot be due), and those
+    under a ``delete-by`` condition."""
     with_deadline = select(RequestConditionRow.request_id).where(
         RequestConditionRow.code == "delete-by"
     )
-    done = select(ErasureRow.subject).where(ErasureRow.category == skip_category)
+
+    def done(category: str) -> Any:
+        return select(ErasureRow.subject).where(ErasureRow.category == category)
+
     query = (
         select(RequestRow.document)
         .where(RequestRow.status.in_([s.value for s in DECIDED]))
-        .where(or_(RequestRow.created_at <= created_before, RequestRow.id.in_(with_deadline)))
-        .where(RequestRow.reference.not_in(done))
+        .where(RequestRow.reference.not_in(done(contents_category)))
+        .where(
+            or_(
+                and_(
+                    RequestRow.created_at <= personal_before,
+                    RequestRow.reference.not_in(done(personal_category)),
+                ),
+                RequestRow.created_at <= contents_before,
+                RequestRow.id.in_(with_deadline),
+            )
+        )
         .order_by(RequestRow.created_at, RequestRow.id)
     )
     return [decode_request(document) for document in session.scalars(query)]

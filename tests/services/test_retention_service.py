@@ -261,3 +261,23 @@ def test_the_scheduled_run_erases_like_the_command_and_is_off_at_zero(
         clock,
     )
     assert retention.Scheduler(off).start() is False
+
+
+def test_a_compaction_that_failed_is_done_at_the_next_run(
+    world: Node, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    _withdrawn(world)
+    clock.advance(timedelta(days=366))
+    real = store.compact
+
+    def locked(engine: object) -> str:
+        raise OperationalError("VACUUM", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(store, "compact", locked)
+    assert retention.run(world).compaction == "failed: tried again at the next run"
+    monkeypatch.setattr(store, "compact", real)
+    again = retention.run(world)
+    assert again.items == [] and again.compaction == "vacuum"
+    assert retention.run(world).compaction is None

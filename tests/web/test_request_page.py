@@ -493,3 +493,10 @@ def test_a_request_whose_personal_data_was_erased_shows_its_history_and_the_eras
     assert "Art. 36(2)" in notice
     assert html.count('data-testid="step"') == len(request.history)
     assert "event does not match the ledger" not in html
+    # Four years on, the rest of the file goes too; the page still reads.
+    clock.advance(timedelta(days=4 * 365))
+    later = retention.run(world)
+    assert "request-contents" in {item.category.value for item in later.items}
+    html = page(browser("editor"), request).text
+    assert len(re.findall(r'data-testid="erased"', html)) == 2
+    assert "The request's contents erased on" in html
