@@ -696,20 +696,26 @@ def shown_in(session: Session, user: User, request: CooperationRequest, now: dat
     others = store.follow_ups_of(session, str(request.reference)) if request.preservation else []
     statuses = deadlines_due([request, *others], now)
     own = [s for s in statuses if s.deadline.request_id == request.id]
-    reference = str(request.reference)
-    erasures = tuple(retention_store.erasures_of(session, [reference]))
-    if user.authority is not None and not _erased_personal(erasures):
-        # Reading a request's contents is reading its personal data: the data-protection
-        # officer can say who did, and when (docs/retention.md).
-        retention_store.record_read(
-            session,
-            retention_store.Read(reference, "request-contents", user.id, user.authority.code, now),
-        )
+    erasures = record_content_read(session, user, request, "request-contents", now)
     return Shown(request, own, open_steps(user, request), erasures)
 
 
-def _erased_personal(erasures: tuple[Erasure, ...]) -> bool:
-    return any(e.category in ("personal-data", "request-contents") for e in erasures)
+def record_content_read(
+    session: Session, user: User, request: CooperationRequest, what: str, at: datetime
+) -> tuple[Erasure, ...]:
+    """Record that ``user`` read ``request``'s contents (``what``: the request, its letter),
+    unless its personal data is erased already; returns what retention erased of it.
+
+    Reading a request's contents is reading its personal data: the data-protection officer can
+    then say who did, and when (docs/retention.md)."""
+    reference = str(request.reference)
+    erasures = tuple(retention_store.erasures_of(session, [reference]))
+    erased = any(e.category in ("personal-data", "request-contents") for e in erasures)
+    if user.authority is not None and not erased:
+        retention_store.record_read(
+            session, retention_store.Read(reference, what, user.id, user.authority.code, at)
+        )
+    return erasures
 
 
 def validate_request(node: Node, user: User, reference: str) -> ValidationReport:

@@ -281,3 +281,16 @@ def test_a_compaction_that_failed_is_done_at_the_next_run(
     again = retention.run(world)
     assert again.items == [] and again.compaction == "vacuum"
     assert retention.run(world).compaction is None
+
+
+def test_no_letter_is_issued_for_a_request_whose_contents_were_erased(
+    world: Node, clock: FixedClock
+) -> None:
+    from hanoix.errors import InputError
+    from hanoix.services import letters
+
+    request = outgoing(world, "executed", proceeding=SECRET)
+    clock.advance(timedelta(days=366))
+    retention.run(world)
+    with pytest.raises(InputError, match="erased on .* under rule personal-data:365d"):
+        letters.issue(world, user(world, "editor"), str(request.reference))
