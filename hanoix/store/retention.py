@@ -323,7 +323,8 @@ def compact(engine: Engine) -> str:
 def requests_containing(session: Session, needle: str) -> Iterator[CooperationRequest]:
     """The requests whose document may hold ``needle`` (lower case): the database narrows them
     when the needle is ASCII (documents are stored with non-ASCII escaped), the caller checks
-    each; otherwise every request is read."""
+    each; otherwise every request is read. Read in batches through a cursor: call it inside a
+    unit of work (PostgreSQL keeps a cursor only within a transaction)."""
     query = select(RequestRow.document).order_by(RequestRow.created_at, RequestRow.id)
     if needle.isascii() and not any(c in needle for c in '"\\'):
         query = query.where(

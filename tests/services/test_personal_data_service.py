@@ -68,3 +68,44 @@ def test_an_identifier_too_short_or_too_long_to_search_safely_is_refused(
 ) -> None:
     with pytest.raises(InputError, match=r"too short to search safely|at most 200"):
         personal_data.find(world, user(world, "dpo"), identifier)
+
+
+def test_a_package_received_for_a_request_found_is_listed_with_its_custody_events(
+    world: Node,
+) -> None:
+    import json
+    from datetime import timedelta
+
+    from hanoix.ledger.events import CustodyEvent, EventKind
+    from hanoix.services import custody
+    from hanoix.store import federation as federation_store
+
+    request = outgoing(world, "sent", proceeding=f"against {NAME}")
+    reference = str(request.reference)
+    now = world.clock.now()
+    package = "sha256:" + "ab" * 32
+    with world.unit_of_work() as session:
+        federation_store.add_inbox(
+            session,
+            envelope_id="e" * 32,
+            sender="vnm.example",
+            type="evidence.package",
+            urgent=False,
+            in_reply_to=None,
+            created_at=now,
+            expires_at=now + timedelta(days=1),
+            received_at=now,
+            digest="0" * 64,
+            payload=json.dumps({"package_id": package, "transfer": "t1"}),
+            receipt="{}",
+        )
+        federation_store.link_inbox_to_request(session, "e" * 32, reference)
+        opened = CustodyEvent(
+            EventKind.PACKAGE_OPENED, "examiner", "AUT-CA", now, {"package": package}
+        )
+        custody.record(session, opened, clock=world.clock)
+    found = personal_data.find(world, user(world, "dpo"), NAME)
+    kinds = {(p.kind, p.subject) for p in found.places}
+    assert ("evidence-package", package) in kinds
+    (listed,) = [p for p in found.places if p.kind == "evidence-package"]
+    assert [(a.what, a.actor) for a in listed.accesses] == [("package.opened", "examiner")]
