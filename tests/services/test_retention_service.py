@@ -292,5 +292,5 @@ def test_no_letter_is_issued_for_a_request_whose_contents_were_erased(
     request = outgoing(world, "executed", proceeding=SECRET)
     clock.advance(timedelta(days=366))
     retention.run(world)
-    with pytest.raises(InputError, match="erased on .* under rule personal-data:365d"):
+    with pytest.raises(InputError, match=r"erased on .* under rule personal-data:365d"):
         letters.issue(world, user(world, "editor"), str(request.reference))
