@@ -120,7 +120,7 @@ def find_command(
         if not found.places:
             console.print(f"nothing held for {identifier!r}", markup=False)
         for place in found.places:
-            console.print(f"{place.kind} {place.subject}: {place.where}", markup=False)
+            console.print(f"{place.kind} {place.subject}: {', '.join(place.where)}", markup=False)
             for line in _accesses(place.as_dict()):
                 console.print(f"  {line}", markup=False)
 

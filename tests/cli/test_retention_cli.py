@@ -110,3 +110,26 @@ def test_nothing_a_run_writes_carries_the_personal_data_it_erased(
     for output in written:
         assert "Petrova" not in output.stdout + output.stderr
         assert "7701234567" not in output.stdout + output.stderr
+
+
+def test_personal_data_find_for_the_officer_and_a_clear_refusal_otherwise(
+    cli: Any, node: Node, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.services.requests_world import add_people, outgoing, populate
+
+    populate(node)
+    add_people(node, (), {"dpo": ({"data_protection_officer"}, "AUT-CA")})
+    request = outgoing(node, "sent", proceeding="against Ludmila Petrova")
+    monkeypatch.setenv("HANOIX_DATABASE_URL", db_url)
+    home = node.settings.home
+    found = cli("--home", home, "personal-data", "find", "petrova", "--as", "dpo", "--json")
+    assert found.exit_code == 0, found.stderr
+    (place,) = found.json()["places"]
+    assert place["subject"] == str(request.reference)
+    shown = cli("--home", home, "personal-data", "find", "petrova", "--as", "dpo")
+    assert f"request {request.reference}: terms.proceeding, " in shown.stderr
+    short = cli("--home", home, "personal-data", "find", "pe", "--as", "dpo")
+    assert short.exit_code == 2 and "too short to search safely" in short.stderr
+    refused = cli("--home", home, "personal-data", "find", "petrova", "--as", "auditor")
+    assert refused.exit_code != 0 and "data_protection_officer" in refused.stderr
+    assert "Traceback" not in short.stderr + refused.stderr
