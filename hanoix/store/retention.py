@@ -40,7 +40,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from hanoix.content.cases import case_reference
 from hanoix.requests import CooperationRequest
 from hanoix.requests.model import DECIDED
-from hanoix.store.auth import ApiTokenRow, SessionRow, UserRow
+from hanoix.store.auth import ApiTokenRow, LoginThrottleRow, SessionRow, UserRow
 from hanoix.store.content import ContentCaseRow
 from hanoix.store.db import Base, UTCDateTime
 from hanoix.store.federation import InboxRow, TransferRow
@@ -213,7 +213,7 @@ def replace_inbox_payload(session: Session, envelope_id: str, payload: str) -> N
 class SessionHeld:
     """A web session or an API token, by id (``kind`` says which), with its user and end."""
 
-    kind: str  # "session" | "token"
+    kind: str  # "session" | "token" | "sign-ins" (a window of the sign-in throttle)
     id: str
     username: str
     ended_at: datetime
@@ -232,14 +232,24 @@ def sessions_ended_before(session: Session, before: datetime) -> list[SessionHel
         .join(UserRow, UserRow.id == ApiTokenRow.user_id)
         .where(or_(ApiTokenRow.expires_at <= before, ApiTokenRow.revoked_at <= before))
     )
+    # A window of the sign-in throttle counts failures under a digest of a username or an
+    # address: a record of sign-in attempts, swept only when new failures come in.
+    throttled = session.execute(
+        select(LoginThrottleRow.key, LoginThrottleRow.expires_at).where(
+            LoginThrottleRow.expires_at <= before
+        )
+    )
     found = [SessionHeld("session", *row) for row in web]
     found += [SessionHeld("token", *row) for row in tokens]
+    found += [SessionHeld("sign-ins", key, "", ended) for key, ended in throttled]
     return found
 
 
 def delete_session(session: Session, held: SessionHeld) -> None:
     if held.kind == "session":
         session.execute(delete(SessionRow).where(SessionRow.id_hash == held.id))
+    elif held.kind == "sign-ins":
+        session.execute(delete(LoginThrottleRow).where(LoginThrottleRow.key == held.id))
     else:
         session.execute(delete(ApiTokenRow).where(ApiTokenRow.id == held.id))
 
@@ -293,6 +303,7 @@ ERASED_TABLES = (
     "federation_inbox",
     "web_sessions",
     "api_tokens",
+    "login_throttle",
 )
 
 

@@ -110,14 +110,19 @@ def test_a_shorter_policy_erases_sooner(world: Node, clock: FixedClock) -> None:
     assert [i.rule for i in retention.run(world, policy=policy).items] == ["personal-data:30d"]
 
 
-def test_ended_sessions_and_tokens_go(world: Node, clock: FixedClock) -> None:
+def test_ended_sessions_tokens_and_sign_in_windows_go(world: Node, clock: FixedClock) -> None:
+    from hanoix.store.auth import LoginThrottleRow
+
     with world.unit_of_work() as session:
         auth.issue_token(
             session, world.clock, auth.user_id(session, "editor"), "old", timedelta(days=1)
         )
+        ended = clock.now() + timedelta(minutes=1)
+        session.add(LoginThrottleRow(key="d" * 64, hits=3, expires_at=ended))
     clock.advance(timedelta(days=92))
     report = retention.run(world)
-    assert [i.category for i in report.items] == [Category.SESSIONS]
+    assert [i.category for i in report.items] == [Category.SESSIONS] * 2
+    assert sorted(i.subject.partition(":")[0] for i in report.items) == ["sign-ins", "token"]
     with world.reading() as session:
         assert store.sessions_ended_before(session, clock.now()) == []
 
