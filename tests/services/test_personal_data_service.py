@@ -9,7 +9,7 @@ from hanoix.services import content, personal_data
 from hanoix.services import requests as service
 from hanoix.services.node import Node
 from hanoix.store import retention as store
-from tests.services.requests_world import add_people, outgoing, populate, user
+from tests.services.requests_world import add_people, arrived, outgoing, populate, user
 
 NAME = "Erika Mustermann"
 
@@ -73,33 +73,17 @@ def test_an_identifier_too_short_or_too_long_to_search_safely_is_refused(
 def test_a_package_received_for_a_request_found_is_listed_with_its_custody_events(
     world: Node,
 ) -> None:
-    import json
-    from datetime import timedelta
-
     from hanoix.ledger.events import CustodyEvent, EventKind
     from hanoix.services import custody
-    from hanoix.store import federation as federation_store
 
     request = outgoing(world, "sent", proceeding=f"against {NAME}")
     reference = str(request.reference)
     now = world.clock.now()
     package = "sha256:" + "ab" * 32
+    arrived(
+        world, "e" * 32, "evidence.package", {"package_id": package, "transfer": "t1"}, reference
+    )
     with world.unit_of_work() as session:
-        federation_store.add_inbox(
-            session,
-            envelope_id="e" * 32,
-            sender="vnm.example",
-            type="evidence.package",
-            urgent=False,
-            in_reply_to=None,
-            created_at=now,
-            expires_at=now + timedelta(days=1),
-            received_at=now,
-            digest="0" * 64,
-            payload=json.dumps({"package_id": package, "transfer": "t1"}),
-            receipt="{}",
-        )
-        federation_store.link_inbox_to_request(session, "e" * 32, reference)
         opened = CustodyEvent(
             EventKind.PACKAGE_OPENED, "examiner", "AUT-CA", now, {"package": package}
         )

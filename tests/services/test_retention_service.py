@@ -18,7 +18,7 @@ from hanoix.services import requests as service
 from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
 from hanoix.store import retention as store
-from tests.services.requests_world import outgoing, populate, user
+from tests.services.requests_world import arrived, outgoing, populate, user
 
 SECRET = "Erika Mustermann, born 1 April 1970"
 
@@ -158,38 +158,14 @@ def test_policy_refuses_bad_input() -> None:
     )
 
 
-def _arrived(node: Node, envelope: str, type: str, payload: dict[str, object], about: str) -> None:
-    import json
-
-    from hanoix.store import federation as federation_store
-
-    now = node.clock.now()
-    with node.unit_of_work() as session:
-        federation_store.add_inbox(
-            session,
-            envelope_id=envelope,
-            sender="vnm.example",
-            type=type,
-            urgent=False,
-            in_reply_to=None,
-            created_at=now,
-            expires_at=now + timedelta(days=1),
-            received_at=now,
-            digest="0" * 64,
-            payload=json.dumps(payload),
-            receipt="{}",
-        )
-        federation_store.link_inbox_to_request(session, envelope, about)
-
-
 def test_inbox_payloads_lose_their_contents_and_keep_what_finds_a_package(
     world: Node, clock: FixedClock
 ) -> None:
     from hanoix.store import federation as federation_store
 
     reference = _withdrawn(world)
-    _arrived(world, "e" * 32, "request.step", {"action": "execute", "note": SECRET}, reference)
-    _arrived(world, "f" * 32, "evidence.package", {"transfer": "t1", "size": 3}, reference)
+    arrived(world, "e" * 32, "request.step", {"action": "execute", "note": SECRET}, reference)
+    arrived(world, "f" * 32, "evidence.package", {"transfer": "t1", "size": 3}, reference)
     clock.advance(timedelta(days=31))
     report = retention.run(world)
     assert sorted(i.subject for i in report.items) == ["e" * 32, "f" * 32]
@@ -220,7 +196,7 @@ def test_request_contents_take_the_evidence_received_out_of_the_blob_folder(
             now=clock.now(),
             blob_key=key,
         )
-    _arrived(world, "f" * 32, "evidence.package", {"transfer": "t1"}, reference)
+    arrived(world, "f" * 32, "evidence.package", {"transfer": "t1"}, reference)
     assert world.blobs.exists(key)
     clock.advance(timedelta(days=5 * 365 + 1))
     retention.run(world)
