@@ -228,7 +228,13 @@ def _erase_payload(node: Node, item: Due) -> None:
         if message is None:
             return
         payload = json.loads(message.payload)
-        kept = {k: v for k, v in payload.items() if k in KEPT_PAYLOAD_KEYS}
+        # Only the named identifiers, and only as plain values: a record under such a name
+        # (a step's payload, a document) is content.
+        kept = {
+            k: v
+            for k, v in payload.items()
+            if k in KEPT_PAYLOAD_KEYS and (v is None or isinstance(v, str | int | bool))
+        }
         text = json.dumps(kept, sort_keys=True, ensure_ascii=False)
         store.replace_inbox_payload(session, item.subject, text)
         _record(node, session, item, {"envelope": item.subject}, _node_authority(node))
