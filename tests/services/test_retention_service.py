@@ -164,7 +164,13 @@ def test_inbox_payloads_lose_their_contents_and_keep_what_finds_a_package(
     from hanoix.store import federation as federation_store
 
     reference = _withdrawn(world)
-    arrived(world, "e" * 32, "request.step", {"action": "execute", "note": SECRET, "request": {"proceeding": SECRET}}, reference)
+    arrived(
+        world,
+        "e" * 32,
+        "request.step",
+        {"action": "execute", "note": SECRET, "request": {"proceeding": SECRET}},
+        reference,
+    )
     arrived(world, "f" * 32, "evidence.package", {"transfer": "t1", "size": 3}, reference)
     clock.advance(timedelta(days=31))
     report = retention.run(world)
