@@ -453,3 +453,4 @@ class HistoryOut(BaseModel):
     version: int
     tree_size: int
     steps: list[HistoryStepOut]
+    erasures: list[ErasureOut] = []

@@ -19,6 +19,7 @@ State notified nothing.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -875,6 +876,8 @@ class History:
     version: int
     tree_size: int
     steps: list[HistoryStep]
+    #: What retention erased of the request (docs/retention.md): its steps stay.
+    erasures: tuple[Erasure, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -882,6 +885,9 @@ class History:
             "version": self.version,
             "tree_size": self.tree_size,
             "steps": [s.as_dict() for s in self.steps],
+            "erasures": [
+                {k: v for k, v in e.as_dict().items() if k != "subject"} for e in self.erasures
+            ],
         }
 
 
@@ -894,7 +900,8 @@ def history(node: Node, user: User, reference: str) -> History:
     with node.unit_of_work() as session:
         request = load_authorised(session, user, reference, Action.READ_HISTORY)
         stored = store.steps(session, request.id)
-    return proved_history(node, request, stored)
+        erasures = tuple(retention_store.erasures_of(session, [str(request.reference)]))
+    return dataclasses.replace(proved_history(node, request, stored), erasures=erasures)
 
 
 def proved_history(node: Node, request: CooperationRequest, stored: list[StoredStep]) -> History:

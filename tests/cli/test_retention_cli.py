@@ -82,6 +82,8 @@ def test_request_show_names_what_was_erased_and_when(
     assert erasure["category"] == "personal-data" and as_json.json()["proceeding"] == ""
     history = cli("--home", home, "request", "history", request.reference, "--as", "editor")
     assert history.exit_code == 0, history.stderr
+    assert "personal-data erased on 2027-11-24 under rule personal-data:365d" in history.stderr
+    assert f"{request.reference}: {len(request.history)} steps" in history.stderr
 
 
 def test_nothing_a_run_writes_carries_the_personal_data_it_erased(
