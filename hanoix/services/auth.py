@@ -105,6 +105,7 @@ ROLES = (
     "auditor",
     "administrator",
     "matcher",
+    "data_protection_officer",
 )
 AUTHORITY_KINDS = ("central-authority", "contact-24-7", "competent-authority")
 

@@ -324,6 +324,12 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         ),
         expect("DOEUXF"),
     ),
+    # --- personal data: the data-protection officer's search only, a role none of the
+    # matrix's callers holds (tests/api/test_personal_data_api.py shows it answering) ---
+    ("POST", "/api/v1/personal-data/find"): (
+        lambda n: Call(json={"identifier": "Hanoi People's Procuracy"}),
+        expect("", denied=403, foreign=403),
+    ),
     # --- federation: the inbox for those who handle cooperation, the plumbing for those who
     # run or audit the node (the node's State is not configured here, so F passes that check)
     ("GET", "/api/v1/federation/inbox"): (nothing, expect("DAOUXF")),
