@@ -61,6 +61,33 @@ class Settings(BaseModel):
         le=100,
         description="the least PDQ quality a hash needs to be listed or matched",
     )
+    content_vpdq_distance: int = Field(
+        default=31,
+        ge=0,
+        le=128,
+        description="the most bits a video's frame may differ in from a listed video's frame "
+        "and still match it (vPDQ, docs/content.md)",
+    )
+    content_vpdq_quality: int = Field(
+        default=50,
+        ge=0,
+        le=100,
+        description="the least PDQ quality a video's frame needs to be compared (vPDQ)",
+    )
+    content_vpdq_query_percent: float = Field(
+        default=80.0,
+        ge=0,
+        le=100,
+        description="the least share (percent) of a video's frames that must match a listed "
+        "video's frames for the video to match it (vPDQ)",
+    )
+    content_vpdq_compared_percent: float = Field(
+        default=0.0,
+        ge=0,
+        le=100,
+        description="the least share (percent) of a listed video's frames that a video must "
+        "match to match it (vPDQ)",
+    )
     evidence_upload_max_bytes: int = Field(
         default=64 * 1024**3,
         ge=0,
@@ -101,6 +128,17 @@ class Settings(BaseModel):
         default=(),
         description="roles whose users must sign in with a one-time code (TOTP), e.g. approver",
     )
+    retention: dict[str, int] = Field(
+        default_factory=dict,
+        description="days each category of data is kept (docs/retention.md), e.g. "
+        "personal-data=365,sessions=30; a category not named keeps its default",
+    )
+    retention_interval_minutes: int = Field(
+        default=60,
+        ge=0,
+        le=7 * 24 * 60,
+        description="minutes between two retention runs in hanoix serve; 0: no scheduled run",
+    )
     hsm_module: Path | None = Field(
         default=None,
         description="the HSM's PKCS#11 library, for signing keys held in a token (docs/hsm.md)",
@@ -118,6 +156,32 @@ class Settings(BaseModel):
                 return ()
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("retention", mode="before")
+    @classmethod
+    def _retention_periods(cls, value: Any) -> Any:
+        from hanoix.errors import InputError
+        from hanoix.requests.retention import RetentionPolicy
+
+        if isinstance(value, str):
+            periods: dict[str, Any] = {}
+            for part in (p.strip() for p in value.split(",")):
+                if not part:
+                    continue
+                name, separator, days = part.partition("=")
+                if not separator:
+                    raise ValueError(
+                        f"{part!r} is not CATEGORY=DAYS (write e.g. personal-data=365,sessions=30)"
+                    )
+                periods[name.strip()] = days.strip()
+            value = periods
+        if not isinstance(value, dict):
+            raise ValueError("write the periods as a table of CATEGORY = DAYS")
+        try:
+            policy = RetentionPolicy.parse(value)
+        except InputError as exc:
+            raise ValueError(exc.message) from None
+        return {name: days for name, days in policy.as_dict().items() if name in value}
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -200,6 +264,10 @@ _ENV_FIELDS = {
     "HANOIX_TOKEN_MAX_DAYS": "token_max_days",
     "HANOIX_CONTENT_PDQ_DISTANCE": "content_pdq_distance",
     "HANOIX_CONTENT_PDQ_QUALITY": "content_pdq_quality",
+    "HANOIX_CONTENT_VPDQ_DISTANCE": "content_vpdq_distance",
+    "HANOIX_CONTENT_VPDQ_QUALITY": "content_vpdq_quality",
+    "HANOIX_CONTENT_VPDQ_QUERY_PERCENT": "content_vpdq_query_percent",
+    "HANOIX_CONTENT_VPDQ_COMPARED_PERCENT": "content_vpdq_compared_percent",
     "HANOIX_TRUSTED_PROXIES": "trusted_proxies",
     "HANOIX_EVIDENCE_UPLOAD_MAX_BYTES": "evidence_upload_max_bytes",
     "HANOIX_EVIDENCE_UPLOAD_EXPIRY_HOURS": "evidence_upload_expiry_hours",
@@ -211,6 +279,8 @@ _ENV_FIELDS = {
     "HANOIX_LOGIN_CONCURRENCY": "login_concurrency",
     "HANOIX_LOGIN_QUEUE": "login_queue",
     "HANOIX_TOTP_REQUIRED_ROLES": "totp_required_roles",
+    "HANOIX_RETENTION": "retention",
+    "HANOIX_RETENTION_INTERVAL_MINUTES": "retention_interval_minutes",
 }
 
 

@@ -181,6 +181,8 @@ class EventKind(StrEnum):
     CONTENT_REQUEST_LINKED = "content.request-linked"
     CONTENT_REQUEST_UNLINKED = "content.request-unlinked"
     CONTENT_PRESERVED = "content.preserved"  # media sealed into an evidence package
+    # retention (docs/retention.md): the category, rule and subject erased, never the content
+    DATA_ERASED = "data.erased"
     # the log and its peers
     CHECKPOINT_COSIGNED = "checkpoint.cosigned"
     SPLIT_VIEW_DETECTED = "checkpoint.split-view"
