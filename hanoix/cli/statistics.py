@@ -1,0 +1,150 @@
+"""``hanoix statistics``: the node's cooperation statistics for a period, signed, and the
+check of a signed report (docs/statistics.md).
+
+``report`` prints a summary; ``--json`` prints the signed report (the file a secretariat
+receives), ``--csv`` every published number, ``-o FILE`` writes the signed report (``.json``),
+the CSV (``.csv``) or a self-contained HTML page with SVG charts (``.html``). ``verify`` exits 0
+when the report's signature verifies against the node's directory, 1 naming what failed
+(altered, or signed by a node or key the directory does not list), 2 when the file is not a
+signed report. Both are the node operator's (they read the node's keys and database).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hanoix import inputs
+from hanoix.cli.app import JsonOption, open_node
+from hanoix.cli.output import report as print_report
+from hanoix.errors import InputError, UsageError
+
+statistics_app = typer.Typer(no_args_is_help=True)
+
+FORMATS = (".json", ".csv", ".html")
+
+
+def _summary(console: Console, body: dict[str, Any], signer: str) -> None:
+    period = body["period"]
+    console.print(
+        f"Statistics of {body['state']} ({body['origin']}), {period['from']} to {period['to']}, "
+        f"signed by {signer}",
+        markup=False,
+    )
+    from hanoix.statistics.render import TABLE_TITLES, protection_lines
+
+    for found in body["tables"]:
+        table = Table(title=TABLE_TITLES.get(found["name"], found["name"]), title_justify="left")
+        table.add_column("")
+        for column in [*found["columns"], "total"]:
+            table.add_column(column.replace("_", " "), justify="right")
+        for row in found["rows"]:
+            table.add_row(row["label"], *(str(v) for v in [*row["cells"], row["total"]]))
+        table.add_row("total", *(str(v) for v in [*found["column_totals"], found["total"]]))
+        console.print(table)
+    for line in protection_lines(body):
+        console.print(line, markup=False)
+
+
+@statistics_app.command("report")
+def report_command(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Last day of the period, included.")],
+    threshold: Annotated[
+        int, typer.Option("--threshold", help="Counts under this are withheld (<5).")
+    ] = 5,
+    epsilon: Annotated[
+        float | None,
+        typer.Option(
+            "--epsilon",
+            help="Make the counts by counterpart State differentially private with this "
+            "epsilon (0.01 to 10; OpenDP's Laplace mechanism).",
+            show_default=False,
+        ),
+    ] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV on stdout.")] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write the report to FILE: .json (signed), .csv or .html (tables and charts).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The node's statistics for a period, signed with its federation key."""
+    from hanoix.services import statistics
+    from hanoix.statistics.render import to_csv, to_html
+
+    if sum((as_json, as_csv, output is not None)) > 1:
+        raise UsageError("give one of --json, --csv and -o FILE")
+    if output is not None and output.suffix.lower() not in FORMATS:
+        raise UsageError(f"-o takes a file ending in {', '.join(FORMATS)}, not {output.name!r}")
+    options = statistics.Options(
+        start=statistics.parse_day(start, "--from"),
+        end=statistics.parse_day(end, "--to"),
+        threshold=threshold,
+        epsilon=epsilon,
+    )
+    with open_node(ctx) as node:
+        body, signed = statistics.signed_report(node, options)
+    if as_json:
+        sys.stdout.write(signed.decode("utf-8"))
+        return
+    if as_csv:
+        sys.stdout.write(to_csv(body))
+        return
+    if output is not None:
+        suffix = output.suffix.lower()
+        if suffix == ".json":
+            data = signed
+        elif suffix == ".csv":
+            data = to_csv(body).encode("utf-8")
+        else:
+            data = to_html(body, signer=body["origin"]).encode("utf-8")
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            raise InputError(f"cannot write {output}: {exc.strerror}") from None
+        print_report({"written": str(output)}, False, lambda c: c.print(f"wrote {output}"))
+        return
+    print_report(body, False, lambda console: _summary(console, body, body["origin"]))
+
+
+@statistics_app.command("verify")
+def verify_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A signed statistics report (.json).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Check a signed report against the node's directory: exit 0 valid, 1 not, 2 unreadable."""
+    from hanoix.federation.statistics import MAX_REPORT_BYTES
+    from hanoix.services import statistics
+
+    data = inputs.read_input(file, "statistics report", limit=MAX_REPORT_BYTES)
+    with open_node(ctx) as node:
+        verified = statistics.verify(node, data)
+    answer = {
+        "valid": True,
+        "origin": verified.origin,
+        "state": verified.state,
+        "key_id": verified.key_id,
+        "period": verified.report.get("period"),
+    }
+    print_report(
+        answer,
+        as_json,
+        lambda c: c.print(
+            f"valid: a report of {verified.state}, signed by {verified.origin} "
+            f"(key {verified.key_id})",
+            markup=False,
+        ),
+    )
