@@ -98,13 +98,12 @@ class History:
 
 def seed(session: Session) -> None:
     """Write the history of the module's docstring (and the authorities it names)."""
-    session.execute(
-        insert(AuthorityRow),
-        [
-            {"code": c, "name": c, "kind": k, "state": "AUT", "created_at": START}
-            for c, k in (("AUT-CA", "central-authority"), ("AUT-247", "contact-24-7"))
-        ],
-    )
+    for code, kind in (("AUT-CA", "central-authority"), ("AUT-247", "contact-24-7")):
+        if session.get(AuthorityRow, code) is None:
+            session.add(
+                AuthorityRow(code=code, name=code, kind=kind, state="AUT", created_at=START)
+            )
+    session.flush()
     h = History()
     day = timedelta(days=1)
     hour = timedelta(hours=1)
