@@ -4,7 +4,7 @@ The facts come from the store's aggregate queries (:mod:`hanoix.store.statistics
 from the pure core (:mod:`hanoix.statistics`), the signature from the node's federation key
 (:mod:`hanoix.federation.statistics`): the key the directory lists for this node, so anyone
 holding the directory can check a report, offline. Who may read statistics on the API and the
-web pages is :data:`READERS` (docs/statistics.md).
+web pages is :data:`~hanoix.statistics.readers.READERS` (docs/statistics.md).
 """
 
 from __future__ import annotations
@@ -15,17 +15,11 @@ from typing import Any
 
 from hanoix.errors import ConfigurationError, InputError, PermissionDeniedError
 from hanoix.federation.statistics import VerifiedReport, sign_report, verify_report
-from hanoix.requests import Role, User
+from hanoix.requests import User
 from hanoix.services.node import Node
 from hanoix.statistics import DEFAULT_THRESHOLD, Privacy, build_report, check_period
+from hanoix.statistics.readers import READERS, reads_statistics
 from hanoix.store.statistics import read_facts
-
-#: The roles that may read the node's statistics: the officers who handle requests (they see
-#: the same counts on their desks), the auditor who reviews the node, the administrator who
-#: sends reports to the secretariat. An examiner handles evidence, not the node's figures.
-READERS = frozenset(
-    {Role.DRAFTER, Role.APPROVER, Role.OFFICER_24_7, Role.AUDITOR, Role.ADMINISTRATOR}
-)
 
 
 @dataclass(frozen=True)
@@ -47,7 +41,7 @@ def parse_day(text: str, option: str) -> date:
 
 
 def check_reader(user: User) -> None:
-    if not user.roles & READERS:
+    if not reads_statistics(r.value for r in user.roles):
         raise PermissionDeniedError(
             f"only these roles may read statistics: {', '.join(sorted(r.value for r in READERS))}"
         )
@@ -105,3 +99,15 @@ def verify(node: Node, data: bytes) -> VerifiedReport:
     with node.reading() as session:
         directory = node.federation.require_directory(session)
     return verify_report(data, directory)
+
+
+__all__ = [
+    "READERS",
+    "Options",
+    "check_reader",
+    "make_report",
+    "parse_day",
+    "sign",
+    "signed_report",
+    "verify",
+]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from hanoix.statistics.report import DIRECTIONS, MEASURES, table
@@ -64,35 +64,41 @@ def _bars(
     if series:
         axes.legend(fontsize=8)
     if withheld:
-        figure.text(0.01, -0.08, "withheld: " + ", ".join(withheld)[:200], fontsize=7)
+        figure.text(0.01, -0.08, "<5 / x: " + ", ".join(withheld)[:200], fontsize=7)
     return _svg(figure)
 
 
-def charts(report: Mapping[str, Any]) -> dict[str, str]:
-    """The report's charts, by name: SVG text of each."""
+def _same(text: str) -> str:
+    return text.replace("_", " ")
+
+
+def charts(report: Mapping[str, Any], label: Callable[[str], str] = _same) -> dict[str, str]:
+    """The report's charts, by name: SVG text of each. ``label`` turns each title and each
+    code (an outcome, a direction, a measure) into the words shown (the web page's language);
+    by default the English titles and the codes with spaces."""
     directions = [d.value for d in DIRECTIONS]
     result: dict[str, str] = {}
     outcomes = {d: table(report, f"outcomes_{d}") for d in directions}
     columns = outcomes[directions[0]]["columns"]
     result["outcomes"] = _bars(
-        "Requests by outcome",
-        [c.replace("_", " ") for c in columns],
-        {d: outcomes[d]["column_totals"] for d in directions},
-        "requests",
+        label("Requests by outcome"),
+        [label(c) for c in columns],
+        {label(d): outcomes[d]["column_totals"] for d in directions},
+        label("requests"),
     )
     counterparts = table(report, "counterparts")
     rows = counterparts["rows"]
     result["counterparts"] = _bars(
-        "Requests by counterpart State",
+        label("Requests by counterpart State"),
         [r["label"] for r in rows],
-        {d: [r["cells"][i] for r in rows] for i, d in enumerate(directions)},
-        "requests",
+        {label(d): [r["cells"][i] for r in rows] for i, d in enumerate(directions)},
+        label("requests"),
     )
     timings = report["timings"]["all"]
     result["timings"] = _bars(
-        "Median time, in hours",
-        [m.value.replace("_", " ") for m in MEASURES],
-        {d: [timings[m.value][d]["median_hours"] for m in MEASURES] for d in directions},
-        "hours",
+        label("Median time, in hours"),
+        [label(m.value) for m in MEASURES],
+        {label(d): [timings[m.value][d]["median_hours"] for m in MEASURES] for d in directions},
+        label("hours"),
     )
     return result

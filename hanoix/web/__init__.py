@@ -6,7 +6,17 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hanoix.web import account, desks, drafting, evidence, ledger, pages, requests, treaty
+from hanoix.web import (
+    account,
+    desks,
+    drafting,
+    evidence,
+    ledger,
+    pages,
+    reports,
+    requests,
+    treaty,
+)
 from hanoix.web.templating import WEB_DIR
 
 
@@ -20,6 +30,7 @@ def install(app: FastAPI) -> None:
     app.include_router(drafting.router)
     app.include_router(pages.router)
     app.include_router(treaty.router)
+    app.include_router(reports.router)
     app.include_router(ledger.router)
     app.include_router(evidence.router)
     app.include_router(requests.router)

@@ -203,6 +203,8 @@ WEB_PAGES = [
     "/desk/24-7/arrivals",
     "/desk/requests",
     "/desk/approvals",
+    "/reports",
+    "/reports/signed.json",
 ]
 WEB_FORMS = [
     "/sign-in",
@@ -663,6 +665,7 @@ def test_every_route_has_a_row(matrix: Matrix) -> None:
         "ledger",
         "requests",
         "desk",
+        "reports",
     }
 
 
