@@ -12,6 +12,7 @@ from hanoix.store import (  # noqa: F401  (registers the tables on Base.metadata
     ledger,
     meta,
     requests,  # cooperation requests, steps, counters, keys
+    statistics,  # reports a secretariat received from national nodes
     treaty,
 )
 from hanoix.store.db import Base

@@ -22,14 +22,19 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Index,
+    Integer,
+    String,
+    Text,
     and_,
     case,
     cast,
     func,
     or_,
     select,
+    update,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from hanoix.convention import RequestKind
 from hanoix.requests.localtime import period_end
@@ -47,7 +52,88 @@ from hanoix.statistics.facts import (
 )
 from hanoix.store.auth import AuthorityRow
 from hanoix.store.content import ContentCaseRow
+from hanoix.store.db import Base, UTCDateTime
 from hanoix.store.requests import RequestRow, RequestStepRow
+
+
+class ReceivedReportRow(Base):
+    """A signed report a secretariat node received (migration 0017_statistics)."""
+
+    __tablename__ = "statistics_reports"
+    __table_args__ = (Index("ix_statistics_reports_period", "period_from", "period_to", "origin"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    origin: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(3))
+    period_from: Mapped[str] = mapped_column(String(10))
+    period_to: Mapped[str] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(Text)
+
+
+def add_received(
+    session: Session,
+    *,
+    origin: str,
+    state: str,
+    period: tuple[str, str],
+    at: datetime,
+    digest: str,
+    document: str,
+) -> None:
+    """Keep a verified report; one already kept (the same digest) is not kept twice."""
+    known = session.scalar(
+        select(ReceivedReportRow.id).where(
+            ReceivedReportRow.digest == digest, ReceivedReportRow.withdrawn_at.is_(None)
+        )
+    )
+    if known is None:
+        session.add(
+            ReceivedReportRow(
+                origin=origin,
+                state=state,
+                period_from=period[0],
+                period_to=period[1],
+                received_at=at,
+                digest=digest,
+                document=document,
+            )
+        )
+
+
+def withdraw_received(session: Session, origin: str, period: tuple[str, str], at: datetime) -> int:
+    """Mark the reports of ``origin`` for ``period`` withdrawn; how many were."""
+    result = session.execute(
+        update(ReceivedReportRow)
+        .where(
+            ReceivedReportRow.origin == origin,
+            ReceivedReportRow.period_from == period[0],
+            ReceivedReportRow.period_to == period[1],
+            ReceivedReportRow.withdrawn_at.is_(None),
+        )
+        .values(withdrawn_at=at)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def current_received(session: Session, period: tuple[str, str]) -> list[tuple[str, str, str]]:
+    """The newest report of each node for ``period`` not withdrawn: (origin, state, document)."""
+    rows = session.execute(
+        select(ReceivedReportRow.origin, ReceivedReportRow.state, ReceivedReportRow.document)
+        .where(
+            ReceivedReportRow.period_from == period[0],
+            ReceivedReportRow.period_to == period[1],
+            ReceivedReportRow.withdrawn_at.is_(None),
+        )
+        .order_by(ReceivedReportRow.origin, ReceivedReportRow.id.desc())
+    )
+    newest: dict[str, tuple[str, str, str]] = {}
+    for origin, state, document in rows:
+        newest.setdefault(origin, (origin, state, document))
+    return list(newest.values())
+
 
 # The steps that open a request's copy: sending it, or registering it where it arrives.
 _OPENING = ("send", "register")

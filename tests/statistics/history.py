@@ -29,7 +29,8 @@ EMAIL = "zbigniew.quastelbaum@example.org"
 
 
 class History:
-    def __init__(self) -> None:
+    def __init__(self, state: str = "AUT") -> None:
+        self.state = state
         self.requests: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
         self.number = 0
@@ -41,13 +42,15 @@ class History:
         other: str,
         steps: list[tuple[str, datetime, dict[str, str]]],
         *,
-        handled_by: str = "AUT-CA",
+        handled_by: str = "CA",
         preservation: dict[str, Any] | None = None,
         follows_up: str | None = None,
     ) -> str:
         self.number += 1
-        reference = f"AUT-2026-{self.number:05d}"
-        requesting, requested = ("AUT", other) if side == "requesting" else (other, "AUT")
+        reference = f"{self.state}-2026-{self.number:05d}"
+        state = self.state
+        requesting, requested = (state, other) if side == "requesting" else (other, state)
+        handled_by = f"{state}-{handled_by}"
         created = steps[0][1] - timedelta(hours=1)
         self.requests.append(
             {
@@ -55,7 +58,7 @@ class History:
                 "reference": reference,
                 "kind": kind,
                 "side": side,
-                "local_state": "AUT",
+                "local_state": state,
                 "requesting_state": requesting,
                 "requested_state": requested,
                 "status": "sent",
@@ -96,15 +99,16 @@ class History:
         session.execute(insert(RequestStepRow), self.steps)
 
 
-def seed(session: Session) -> None:
-    """Write the history of the module's docstring (and the authorities it names)."""
-    for code, kind in (("AUT-CA", "central-authority"), ("AUT-247", "contact-24-7")):
+def seed(session: Session, state: str = "AUT") -> None:
+    """Write the history of the module's docstring (and the authorities it names) on the node
+    of ``state`` (the counterparts stay VNM and ZAF)."""
+    for code, kind in ((f"{state}-CA", "central-authority"), (f"{state}-247", "contact-24-7")):
         if session.get(AuthorityRow, code) is None:
             session.add(
-                AuthorityRow(code=code, name=code, kind=kind, state="AUT", created_at=START)
+                AuthorityRow(code=code, name=code, kind=kind, state=state, created_at=START)
             )
     session.flush()
-    h = History()
+    h = History(state)
     day = timedelta(days=1)
     hour = timedelta(hours=1)
     for i in range(6):
@@ -152,7 +156,7 @@ def seed(session: Session) -> None:
                 ("acknowledge", received + hour, {}),
                 ("execute", received + day, {}),
             ],
-            handled_by="AUT-247",
+            handled_by="247",
             preservation={
                 "starts_on": starts_on,
                 "zone": "Europe/Vienna",
@@ -175,7 +179,7 @@ def seed(session: Session) -> None:
             {
                 "article": article,
                 "victim_ref": "victim-1",
-                "authority": "AUT-CA",
+                "authority": f"{state}-CA",
                 "consent": "hash",
                 "opened_at": START + 20 * day,
                 "opened_by": NAME,
