@@ -148,3 +148,93 @@ def verify_command(
             markup=False,
         ),
     )
+
+
+SecretariatOption = Annotated[
+    str,
+    typer.Option("--secretariat", help="The secretariat node's origin, as the directory lists it."),
+]
+
+
+@statistics_app.command("send")
+def send_command(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Last day of the period, included.")],
+    secretariat: SecretariatOption,
+    threshold: Annotated[
+        int, typer.Option("--threshold", help="Counts under this are withheld (<5).")
+    ] = 5,
+    epsilon: Annotated[
+        float | None,
+        typer.Option(
+            "--epsilon", help="Differential privacy of the counts by State.", show_default=False
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Send the signed report of a period to the secretariat (again: it replaces the last)."""
+    from hanoix.services import secretariat as service
+    from hanoix.services import statistics
+
+    options = statistics.Options(
+        start=statistics.parse_day(start, "--from"),
+        end=statistics.parse_day(end, "--to"),
+        threshold=threshold,
+        epsilon=epsilon,
+    )
+    with open_node(ctx) as node:
+        sent = service.send_report(node, options, secretariat)
+    print_report(sent, as_json, lambda c: c.print(f"queued for {secretariat}: {sent['envelope']}"))
+
+
+@statistics_app.command("withdraw")
+def withdraw_command(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Last day of the period, included.")],
+    secretariat: SecretariatOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Withdraw this node's reports of a period from the secretariat."""
+    from hanoix.services import secretariat as service
+    from hanoix.services import statistics
+
+    with open_node(ctx) as node:
+        sent = service.withdraw_report(
+            node,
+            statistics.parse_day(start, "--from"),
+            statistics.parse_day(end, "--to"),
+            secretariat,
+        )
+    print_report(sent, as_json, lambda c: c.print(f"queued for {secretariat}: {sent['envelope']}"))
+
+
+@statistics_app.command("global")
+def global_command(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Last day of the period, included.")],
+    as_json: JsonOption = False,
+) -> None:
+    """On a secretariat node: the global tables of a period from the States' reports."""
+    from hanoix.services import secretariat as service
+    from hanoix.services import statistics
+
+    with open_node(ctx) as node:
+        world = service.global_report(
+            node, statistics.parse_day(start, "--from"), statistics.parse_day(end, "--to")
+        )
+
+    def render(console: Console) -> None:
+        console.print(f"States reporting: {', '.join(world['states'])}", markup=False)
+        for found in world["tables"]:
+            table = Table(title=found["name"], title_justify="left")
+            table.add_column("")
+            for column in found["columns"]:
+                table.add_column(column.replace("_", " "), justify="right")
+            for row in found["rows"]:
+                table.add_row(row["label"], *(str(v) for v in row["cells"]))
+            console.print(table)
+
+    print_report(world, as_json, render)

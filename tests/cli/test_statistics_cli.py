@@ -87,6 +87,10 @@ def test_bad_input_is_named_with_exit_2(cli: Any, tmp_path: Path) -> None:
     assert epsilon.exit_code == 2 and "epsilon must be" in epsilon.stderr
     both = cli("--home", home, "statistics", "report", *YEAR, "--json", "--csv")
     assert both.exit_code == 2 and "one of" in both.stderr
+    national = cli("--home", home, "statistics", "global", *YEAR)
+    assert national.exit_code == 2 and "not a secretariat" in national.stderr
+    nowhere = cli("--home", home, "statistics", "send", *YEAR, "--secretariat", "un.example")
+    assert nowhere.exit_code == 2 and "directory" in nowhere.stderr
     # An empty period on a node without a directory: still a signed report.
     empty = cli("--home", home, "statistics", "report", *YEAR, "--json")
     assert empty.exit_code == 0 and empty.json()["report"]["tables"][0]["total"] == 0
