@@ -1,11 +1,15 @@
 """The facts of a statistics report, read from the database with aggregate queries.
 
-One query groups each request's recorded steps into the moments that matter (when it was sent
-or received, acknowledged, first answered, executed) and the deciding steps it took; the
-counts are grouped again in the database, and only numbers come back: the durations in
-seconds (one row of numbers per measured request) and counts per kind, State and outcome. No
-request's document is read except the preservation period of preservation requests, and no
-name, reference or free text leaves this module.
+One statement groups each request's recorded steps into the moments that matter (when it was
+sent or received, acknowledged, first answered, executed) and the deciding steps it took, and
+hands back one row of codes and numbers per request: its side, kind, counterpart State, which
+deciding steps it took, its durations in seconds (worked out by the database), the grounds of
+its refusal, and for a preservation its reference and period. The statement runs once (a
+common table expression used by several statements ran once for each of them: four times the
+work). No other part of a request's document is read, and no name, reference or free text
+leaves this module: the references of preservations only match them with their follow-ups.
+
+The tables of a secretariat node's received reports live here too (:class:`ReceivedReportRow`).
 
 The period is ``start`` to ``end`` (both included, UTC days). A request counts in it when it
 was sent (the requesting side's copy) or received (the requested side's copy) in it; what
@@ -15,6 +19,7 @@ same when it is made again later.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -30,7 +35,6 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    or_,
     select,
     update,
 )
@@ -43,8 +47,10 @@ from hanoix.statistics.facts import (
     Direction,
     Durations,
     Facts,
+    Fate,
     GroundCount,
     Measure,
+    Outcome,
     PreservationCount,
     RequestCount,
     outcome_of,
@@ -169,7 +175,13 @@ def _took(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def read_facts(session: Session, state: str, start: date, end: date, as_of: datetime) -> Facts:
     """The facts of the node of ``state`` for the days ``start`` to ``end``; ``as_of`` is now
     (a preservation lapses only once its period has ended before the earlier of now and the
-    end of the period)."""
+    end of the period).
+
+    One statement groups each request's steps (the database does the grouping and the
+    arithmetic of durations); one more finds when each preservation was followed up; the
+    content cases are counted in the database. Rows come back as plain tuples of numbers and
+    codes, one per request of the period.
+    """
     since, until = day_bounds(start, end)
     step = RequestStepRow
     request = RequestRow
@@ -179,89 +191,75 @@ def read_facts(session: Session, state: str, start: date, end: date, as_of: date
     )
     in_time = step.at < until
     opened = _first(and_(step.action.in_(_OPENING), in_time), step.at)
-    per_request = (
+    is_preservation = request.kind == RequestKind.PRESERVATION.value
+    preservation = request.document["preservation"]
+    moments = (
+        _first(and_(step.action == "acknowledge", in_time), step.at),
+        _first(and_(step.action.in_(_ANSWERS), in_time), step.at),
+        _first(and_(step.action == "execute", in_time), step.at),
+    )
+    grouped = (
         select(
-            request.id.label("id"),
-            request.reference.label("reference"),
-            request.side.label("side"),
-            request.kind.label("kind"),
-            counterpart.label("counterpart"),
-            (func.coalesce(func.max(authority.kind), "") == _CONTACT_24_7).label("contact"),
-            opened.label("opened"),
-            _first(and_(step.action == "acknowledge", in_time), step.at).label("acknowledged"),
-            _first(and_(step.action.in_(_ANSWERS), in_time), step.at).label("answered"),
-            _first(and_(step.action == "execute", in_time), step.at).label("executed_at"),
-            _took(and_(step.action == "refuse", in_time)).label("refused"),
-            _took(and_(step.action == "withdraw", in_time)).label("withdrawn"),
-            _took(and_(step.action == "execute", in_time)).label("executed"),
-            _took(and_(step.action == "execute_partially", in_time)).label("partly"),
+            request.side,
+            request.kind,
+            counterpart,
+            func.coalesce(func.max(authority.kind), "") == _CONTACT_24_7,
+            _took(and_(step.action == "refuse", in_time)),
+            _took(and_(step.action == "withdraw", in_time)),
+            _took(and_(step.action == "execute", in_time)),
+            _took(and_(step.action == "execute_partially", in_time)),
+            *(_seconds(session, moment, opened) for moment in moments),
+            # Only what a refusal or a preservation needs, and only for those.
+            func.max(
+                case(
+                    (
+                        and_(step.action == "refuse", in_time),
+                        step.event["details"]["grounds"].as_string(),
+                    )
+                )
+            ),
+            case((is_preservation, request.reference)),
+            case((is_preservation, preservation["starts_on"].as_string())),
+            case((is_preservation, preservation["zone"].as_string())),
+            case((is_preservation, preservation["days"].as_integer())),
+            case((is_preservation, preservation["extensions"].as_string())),
         )
         .join(step, step.request_id == request.id)
         .outerjoin(authority, authority.code == request.handled_by)
         .where(request.local_state == state, request.created_at < until)
-        .group_by(
-            request.id,
-            request.reference,
-            request.side,
-            request.kind,
-            request.requesting_state,
-            request.requested_state,
-        )
+        .group_by(request.id)
         .having(and_(opened >= since, opened < until))
-        .cte("per_request")
     )
-    c = per_request.c
-
-    counts: list[RequestCount] = []
-    flags = (c.side, c.kind, c.counterpart, c.refused, c.withdrawn, c.executed, c.partly)
-    for side, kind, other, refused, withdrawn, executed, partly, count in session.execute(
-        select(*flags, func.count()).group_by(*flags)
-    ):
-        counts.append(
-            RequestCount(
-                direction=_SIDE_DIRECTION[side],
-                kind=kind,
-                counterpart=other,
-                outcome=outcome_of(
-                    refused=bool(refused),
-                    withdrawn=bool(withdrawn),
-                    executed=bool(executed),
-                    partly=bool(partly),
-                ),
-                count=count,
-            )
-        )
-
+    counts: Counter[tuple[str, str, str, Outcome]] = Counter()
     measured: dict[tuple[str, bool, Measure], list[float]] = {}
-    columns = (
-        (Measure.ACKNOWLEDGEMENT, c.acknowledged),
-        (Measure.FIRST_ANSWER, c.answered),
-        (Measure.EXECUTION, c.executed_at),
-    )
-    rows = session.execute(
-        select(
-            c.side, c.contact, *(_seconds(session, column, c.opened) for _, column in columns)
-        ).where(or_(*(column.is_not(None) for _, column in columns)))
-    )
-    for side, contact, *seconds in rows:
-        for (measure, _), value in zip(columns, seconds, strict=True):
+    grounds: Counter[tuple[str, str]] = Counter()
+    preservations: list[tuple[str, str, datetime | None]] = []
+    measures = (Measure.ACKNOWLEDGEMENT, Measure.FIRST_ANSWER, Measure.EXECUTION)
+    for row in session.execute(grouped):
+        side, kind, other, contact, refused, withdrawn, executed, partly = row[:8]
+        seconds = row[8:11]
+        listed, reference, starts_on, zone, days, extensions = row[11:]
+        outcome = outcome_of(
+            refused=bool(refused),
+            withdrawn=bool(withdrawn),
+            executed=bool(executed),
+            partly=bool(partly),
+        )
+        counts[(side, kind, other, outcome)] += 1
+        for measure, value in zip(measures, seconds, strict=True):
             if value is not None:
                 measured.setdefault((side, bool(contact), measure), []).append(float(value))
-    durations = tuple(
-        Durations(_SIDE_DIRECTION[side], measure, tuple(values), contact_24_7=contact)
-        for (side, contact, measure), values in sorted(measured.items())
-    )
+        if listed:
+            for ground in sorted({g.strip() for g in listed.split(",") if g.strip()}):
+                grounds[(side, ground)] += 1
+        if reference is not None:
+            preservations.append((side, reference, _expiry(starts_on, zone, days, extensions)))
 
-    grounds: Counter[tuple[str, str]] = Counter()
-    for side, listed in session.execute(
-        select(c.side, step.event["details"]["grounds"].as_string())
-        .join(step, step.request_id == c.id)
-        .where(c.refused == 1, step.action == "refuse", step.at < until)
-    ):
-        for ground in sorted({g.strip() for g in (listed or "").split(",") if g.strip()}):
-            grounds[(side, ground)] += 1
-
-    preservations = _preservations(session, per_request, min(as_of, until))
+    followed = _followed_up(session, [reference for _, reference, _ in preservations])
+    fates: Counter[tuple[str, Fate]] = Counter()
+    moment = min(as_of, until)
+    for side, reference, expires in preservations:
+        fates[(side, preservation_fate(expires, followed.get(reference), moment))] += 1
 
     content = [
         ContentCount(article, count)
@@ -274,55 +272,53 @@ def read_facts(session: Session, state: str, start: date, end: date, as_of: date
     return Facts(
         start=start,
         end=end,
-        requests=tuple(counts),
+        requests=tuple(
+            RequestCount(_SIDE_DIRECTION[side], kind, other, outcome, n)
+            for (side, kind, other, outcome), n in sorted(counts.items())
+        ),
         grounds=tuple(
             GroundCount(_SIDE_DIRECTION[side], ground, n)
             for (side, ground), n in sorted(grounds.items())
         ),
-        durations=durations,
-        preservations=preservations,
+        durations=tuple(
+            Durations(_SIDE_DIRECTION[side], measure, tuple(values), contact_24_7=contact)
+            for (side, contact, measure), values in sorted(measured.items())
+        ),
+        preservations=tuple(
+            PreservationCount(_SIDE_DIRECTION[side], fate, n)
+            for (side, fate), n in sorted(fates.items())
+        ),
         content=tuple(sorted(content, key=lambda x: x.article)),
     )
 
 
-def _preservations(
-    session: Session, per_request: Any, as_of: datetime
-) -> tuple[PreservationCount, ...]:
-    """Each preservation of the period by fate: its period's end against the first follow-up
-    request sent (or received) for it on this node."""
-    c = per_request.c
-    follow_up = aliased(RequestRow)
-    follow_step = aliased(RequestStepRow)
-    followed_up_at = (
-        select(func.min(follow_step.at))
-        .join(follow_up, follow_up.id == follow_step.request_id)
-        .where(follow_up.follows_up == c.reference, follow_step.action.in_(_OPENING))
-        .scalar_subquery()
+def _expiry(
+    starts_on: str | None, zone: str | None, days: int | None, extensions: str | None
+) -> datetime | None:
+    """When a preservation's period ends (extensions included); ``None`` before it starts."""
+    if not starts_on or not zone or days is None:
+        return None
+    extra = sum(int(e.get("days", 0)) for e in json.loads(extensions or "[]") or ())
+    return period_end(date.fromisoformat(starts_on), int(days) + extra, zone)
+
+
+def _followed_up(session: Session, references: list[str]) -> dict[str, datetime]:
+    """When each of ``references`` was first followed up: the earliest sending (or receipt) of
+    a request on this node that names it as the preservation it follows up."""
+    if not references:
+        return {}
+    wanted = set(references)
+    step = RequestStepRow
+    found: dict[str, datetime] = {}
+    rows = session.execute(
+        select(RequestRow.follows_up, func.min(step.at))
+        .join(step, step.request_id == RequestRow.id)
+        .where(RequestRow.follows_up.is_not(None), step.action.in_(_OPENING))
+        .group_by(RequestRow.follows_up)
     )
-    preservation = RequestRow.document["preservation"]
-    fates: Counter[tuple[str, Any]] = Counter()
-    for side, starts_on, zone, days, extensions, followed in session.execute(
-        select(
-            c.side,
-            preservation["starts_on"].as_string(),
-            preservation["zone"].as_string(),
-            preservation["days"].as_integer(),
-            preservation["extensions"],
-            followed_up_at,
-        )
-        .join(RequestRow, RequestRow.id == c.id)
-        .where(c.kind == RequestKind.PRESERVATION.value)
-    ):
-        expires = None
-        if starts_on and zone and days is not None:
-            extra = sum(int(e.get("days", 0)) for e in extensions or ())
-            expires = period_end(date.fromisoformat(starts_on), int(days) + extra, zone)
-        if isinstance(followed, str):  # SQLite hands back a scalar subquery's time as text
-            followed = datetime.fromisoformat(followed)
-        if followed is not None and followed.tzinfo is None:
-            followed = followed.replace(tzinfo=UTC)
-        fates[(side, preservation_fate(expires, followed, as_of))] += 1
-    return tuple(
-        PreservationCount(_SIDE_DIRECTION[side], fate, n)
-        for (side, fate), n in sorted(fates.items())
-    )
+    for reference, at in rows:
+        if reference in wanted and at is not None:
+            if isinstance(at, str):  # SQLite hands back an aggregate's time as text
+                at = datetime.fromisoformat(at)
+            found[reference] = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return found
