@@ -30,6 +30,7 @@ from sqlalchemy import insert, text
 from hanoix.clock import FixedClock
 from hanoix.config import load_settings
 from hanoix.logs import configure_logging
+from hanoix.requests.localtime import period_end
 from hanoix.services import statistics
 from hanoix.services.node import Node
 from hanoix.store.auth import AuthorityRow
@@ -98,6 +99,11 @@ def seed(node: Node, count: int) -> None:
                 "restricted": False,
                 "urgent": False,
                 "next_deadline": None,
+                "preservation_ends": (
+                    period_end(opened.date() + timedelta(days=1), 90, "Europe/Vienna")
+                    if preservation
+                    else None
+                ),
                 "follows_up": follows_up,
                 "created_at": opened - timedelta(hours=1),
                 "updated_at": opened,

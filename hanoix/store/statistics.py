@@ -4,10 +4,11 @@ One statement groups each request's recorded steps into the moments that matter 
 sent or received, acknowledged, first answered, executed) and the deciding steps it took, and
 hands back one row of codes and numbers per request: its side, kind, counterpart State, which
 deciding steps it took, its durations in seconds (worked out by the database), the grounds of
-its refusal, and for a preservation its reference and period. The statement runs once (a
+its refusal, and for a preservation its reference and the end of its period (a column of the
+row, kept by the store with every version: no document is opened). The statement runs once (a
 common table expression used by several statements ran once for each of them: four times the
-work). No other part of a request's document is read, and no name, reference or free text
-leaves this module: the references of preservations only match them with their follow-ups.
+work). No request's document is read, and no name, reference or free text leaves this module:
+the references of preservations only match them with their follow-ups.
 
 The tables of a secretariat node's received reports live here too (:class:`ReceivedReportRow`).
 
@@ -19,7 +20,6 @@ same when it is made again later.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -41,7 +41,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from hanoix.convention import RequestKind
-from hanoix.requests.localtime import period_end
 from hanoix.statistics.facts import (
     ContentCount,
     Direction,
@@ -186,49 +185,56 @@ def read_facts(session: Session, state: str, start: date, end: date, as_of: date
     step = RequestStepRow
     request = RequestRow
     authority = aliased(AuthorityRow)
+    in_time = step.at < until
+    opened = _first(step.action.in_(_OPENING), step.at)
+    # Each request's steps up to the end of the period, grouped on the narrow steps table
+    # alone; the requests' rows (which hold whole documents) are joined after, once each.
+    per = (
+        select(
+            step.request_id.label("id"),
+            opened.label("opened"),
+            _first(step.action == "acknowledge", step.at).label("acknowledged"),
+            _first(step.action.in_(_ANSWERS), step.at).label("answered"),
+            _first(step.action == "execute", step.at).label("executed_at"),
+            _took(step.action == "refuse").label("refused"),
+            _took(step.action == "withdraw").label("withdrawn"),
+            _took(step.action == "execute").label("executed"),
+            _took(step.action == "execute_partially").label("partly"),
+            func.max(
+                case((step.action == "refuse", step.event["details"]["grounds"].as_string()))
+            ).label("grounds"),
+        )
+        .where(in_time)
+        .group_by(step.request_id)
+        .having(and_(opened >= since, opened < until))
+        .subquery("per_request")
+    )
     counterpart = case(
         (request.side == "requesting", request.requested_state), else_=request.requesting_state
     )
-    in_time = step.at < until
-    opened = _first(and_(step.action.in_(_OPENING), in_time), step.at)
     is_preservation = request.kind == RequestKind.PRESERVATION.value
-    preservation = request.document["preservation"]
-    moments = (
-        _first(and_(step.action == "acknowledge", in_time), step.at),
-        _first(and_(step.action.in_(_ANSWERS), in_time), step.at),
-        _first(and_(step.action == "execute", in_time), step.at),
-    )
     grouped = (
         select(
             request.side,
             request.kind,
             counterpart,
-            func.coalesce(func.max(authority.kind), "") == _CONTACT_24_7,
-            _took(and_(step.action == "refuse", in_time)),
-            _took(and_(step.action == "withdraw", in_time)),
-            _took(and_(step.action == "execute", in_time)),
-            _took(and_(step.action == "execute_partially", in_time)),
-            *(_seconds(session, moment, opened) for moment in moments),
-            # Only what a refusal or a preservation needs, and only for those.
-            func.max(
-                case(
-                    (
-                        and_(step.action == "refuse", in_time),
-                        step.event["details"]["grounds"].as_string(),
-                    )
-                )
+            func.coalesce(authority.kind, "") == _CONTACT_24_7,
+            per.c.refused,
+            per.c.withdrawn,
+            per.c.executed,
+            per.c.partly,
+            *(
+                _seconds(session, moment, per.c.opened)
+                for moment in (per.c.acknowledged, per.c.answered, per.c.executed_at)
             ),
+            per.c.grounds,
+            # Only what a preservation needs, and only for those (no document is opened).
             case((is_preservation, request.reference)),
-            case((is_preservation, preservation["starts_on"].as_string())),
-            case((is_preservation, preservation["zone"].as_string())),
-            case((is_preservation, preservation["days"].as_integer())),
-            case((is_preservation, preservation["extensions"].as_string())),
+            request.preservation_ends,
         )
-        .join(step, step.request_id == request.id)
+        .join(request, request.id == per.c.id)
         .outerjoin(authority, authority.code == request.handled_by)
-        .where(request.local_state == state, request.created_at < until)
-        .group_by(request.id)
-        .having(and_(opened >= since, opened < until))
+        .where(request.local_state == state)
     )
     counts: Counter[tuple[str, str, str, Outcome]] = Counter()
     measured: dict[tuple[str, bool, Measure], list[float]] = {}
@@ -238,7 +244,7 @@ def read_facts(session: Session, state: str, start: date, end: date, as_of: date
     for row in session.execute(grouped):
         side, kind, other, contact, refused, withdrawn, executed, partly = row[:8]
         seconds = row[8:11]
-        listed, reference, starts_on, zone, days, extensions = row[11:]
+        listed, reference, expires = row[11:]
         outcome = outcome_of(
             refused=bool(refused),
             withdrawn=bool(withdrawn),
@@ -253,7 +259,7 @@ def read_facts(session: Session, state: str, start: date, end: date, as_of: date
             for ground in sorted({g.strip() for g in listed.split(",") if g.strip()}):
                 grounds[(side, ground)] += 1
         if reference is not None:
-            preservations.append((side, reference, _expiry(starts_on, zone, days, extensions)))
+            preservations.append((side, reference, expires))
 
     followed = _followed_up(session, [reference for _, reference, _ in preservations])
     fates: Counter[tuple[str, Fate]] = Counter()
@@ -290,16 +296,6 @@ def read_facts(session: Session, state: str, start: date, end: date, as_of: date
         ),
         content=tuple(sorted(content, key=lambda x: x.article)),
     )
-
-
-def _expiry(
-    starts_on: str | None, zone: str | None, days: int | None, extensions: str | None
-) -> datetime | None:
-    """When a preservation's period ends (extensions included); ``None`` before it starts."""
-    if not starts_on or not zone or days is None:
-        return None
-    extra = sum(int(e.get("days", 0)) for e in json.loads(extensions or "[]") or ())
-    return period_end(date.fromisoformat(starts_on), int(days) + extra, zone)
 
 
 def _followed_up(session: Session, references: list[str]) -> dict[str, datetime]:

@@ -12,12 +12,13 @@ e-mail address) sit in the requests' documents: no statistic may carry them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from hanoix.requests.localtime import period_end
 from hanoix.store.auth import AuthorityRow
 from hanoix.store.content import ContentCaseRow
 from hanoix.store.requests import RequestRow, RequestStepRow
@@ -44,6 +45,7 @@ class History:
         *,
         handled_by: str = "CA",
         preservation: dict[str, Any] | None = None,
+        preservation_ends: datetime | None = None,
         follows_up: str | None = None,
     ) -> str:
         self.number += 1
@@ -66,6 +68,7 @@ class History:
                 "restricted": False,
                 "urgent": False,
                 "next_deadline": None,
+                "preservation_ends": preservation_ends,
                 "follows_up": follows_up,
                 "created_at": created,
                 "updated_at": created,
@@ -163,6 +166,7 @@ def seed(session: Session, state: str = "AUT") -> None:
                 "days": 90,
                 "extensions": [],
             },
+            preservation_ends=period_end(date.fromisoformat(starts_on), 90, "Europe/Vienna"),
         )
         if fate == "in":
             h.add(
