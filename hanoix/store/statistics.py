@@ -236,30 +236,62 @@ def read_facts(session: Session, state: str, start: date, end: date, as_of: date
         .outerjoin(authority, authority.code == request.handled_by)
         .where(request.local_state == state)
     )
-    counts: Counter[tuple[str, str, str, Outcome]] = Counter()
-    measured: dict[tuple[str, bool, Measure], list[float]] = {}
+    flags: Counter[tuple[str, str, str, int, int, int, int]] = Counter()
+    measured: dict[tuple[str, bool], tuple[list[float], list[float], list[float]]] = {}
     grounds: Counter[tuple[str, str]] = Counter()
     preservations: list[tuple[str, str, datetime | None]] = []
-    measures = (Measure.ACKNOWLEDGEMENT, Measure.FIRST_ANSWER, Measure.EXECUTION)
-    for row in session.execute(grouped):
-        side, kind, other, contact, refused, withdrawn, executed, partly = row[:8]
-        seconds = row[8:11]
-        listed, reference, expires = row[11:]
-        outcome = outcome_of(
-            refused=bool(refused),
-            withdrawn=bool(withdrawn),
-            executed=bool(executed),
-            partly=bool(partly),
-        )
-        counts[(side, kind, other, outcome)] += 1
-        for measure, value in zip(measures, seconds, strict=True):
-            if value is not None:
-                measured.setdefault((side, bool(contact), measure), []).append(float(value))
+    # Through the connection and all at once: plain rows, without the ORM's result machinery
+    # or a call per row (together half the time of a report over 100,000 requests).
+    rows = session.connection().execute(grouped).all()
+    for (
+        side,
+        kind,
+        other,
+        contact,
+        refused,
+        withdrawn,
+        executed,
+        partly,
+        acknowledged,
+        answered,
+        done,
+        listed,
+        reference,
+        expires,
+    ) in rows:
+        flags[(side, kind, other, refused, withdrawn, executed, partly)] += 1
+        if acknowledged is not None or answered is not None or done is not None:
+            lists = measured.get((side, contact))
+            if lists is None:
+                lists = measured[(side, contact)] = ([], [], [])
+            if acknowledged is not None:
+                lists[0].append(acknowledged)
+            if answered is not None:
+                lists[1].append(answered)
+            if done is not None:
+                lists[2].append(done)
         if listed:
             for ground in sorted({g.strip() for g in listed.split(",") if g.strip()}):
                 grounds[(side, ground)] += 1
         if reference is not None:
             preservations.append((side, reference, expires))
+    counts: Counter[tuple[str, str, str, Outcome]] = Counter()
+    for (side, kind, other, *decided), n in flags.items():
+        refused, withdrawn, executed, partly = (bool(flag) for flag in decided)
+        outcome = outcome_of(refused=refused, withdrawn=withdrawn, executed=executed, partly=partly)
+        counts[(side, kind, other, outcome)] += n
+    measures = (Measure.ACKNOWLEDGEMENT, Measure.FIRST_ANSWER, Measure.EXECUTION)
+    durations = [
+        Durations(
+            _SIDE_DIRECTION[side],
+            measure,
+            tuple(float(v) for v in values),
+            contact_24_7=bool(contact),
+        )
+        for (side, contact), lists in sorted(measured.items())
+        for measure, values in zip(measures, lists, strict=True)
+        if values
+    ]
 
     followed = _followed_up(session, [reference for _, reference, _ in preservations])
     fates: Counter[tuple[str, Fate]] = Counter()
@@ -286,10 +318,7 @@ def read_facts(session: Session, state: str, start: date, end: date, as_of: date
             GroundCount(_SIDE_DIRECTION[side], ground, n)
             for (side, ground), n in sorted(grounds.items())
         ),
-        durations=tuple(
-            Durations(_SIDE_DIRECTION[side], measure, tuple(values), contact_24_7=contact)
-            for (side, contact, measure), values in sorted(measured.items())
-        ),
+        durations=tuple(durations),
         preservations=tuple(
             PreservationCount(_SIDE_DIRECTION[side], fate, n)
             for (side, fate), n in sorted(fates.items())
