@@ -18,7 +18,7 @@ from hanoix.services import secretariat, statistics
 from hanoix.services.federation import Message
 from hanoix.statistics import table
 from tests.federation.builders import Network, Router, make_network, worker_for
-from tests.statistics.history import seed
+from tests.statistics.history import EMAIL, NAME, seed
 
 YEAR = statistics.Options(start=date(2026, 1, 1), end=date(2026, 12, 31))
 SEC = "sec.hanoix.test"
@@ -56,6 +56,7 @@ def test_two_states_report_and_the_secretariat_builds_the_global_tables(net: Net
     assert preservations["rows"][0] == {"label": "followed_up_in_time", "cells": [0, ">=2"]}
     received_open = next(r for r in preservations["rows"] if r["label"] == "open")
     assert received_open["cells"] == [">=2", ">=2"]
+    assert NAME not in json.dumps(world) and EMAIL not in json.dumps(world)
     counterparts = table(world, "counterparts")
     assert {r["label"] for r in counterparts["rows"]} == {"VNM", "ZAF"}
 
