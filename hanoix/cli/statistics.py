@@ -215,16 +215,35 @@ def global_command(
     ctx: typer.Context,
     start: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--to", help="Last day of the period, included.")],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write the global tables and their chart to FILE.html.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """On a secretariat node: the global tables of a period from the States' reports."""
     from hanoix.services import secretariat as service
     from hanoix.services import statistics
+    from hanoix.statistics.render import global_to_html
 
+    if output is not None and output.suffix.lower() != ".html":
+        raise UsageError(f"-o takes a file ending in .html, not {output.name!r}")
     with open_node(ctx) as node:
         world = service.global_report(
             node, statistics.parse_day(start, "--from"), statistics.parse_day(end, "--to")
         )
+    if output is not None:
+        try:
+            output.write_text(global_to_html(world), "utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {output}: {exc.strerror}") from None
+        print_report({"written": str(output)}, as_json, lambda c: c.print(f"wrote {output}"))
+        return
 
     def render(console: Console) -> None:
         console.print(f"States reporting: {', '.join(world['states'])}", markup=False)

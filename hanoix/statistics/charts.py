@@ -102,3 +102,18 @@ def charts(report: Mapping[str, Any], label: Callable[[str], str] = _same) -> di
         label("hours"),
     )
     return result
+
+
+def global_charts(world: Mapping[str, Any]) -> dict[str, str]:
+    """The secretariat's charts of the global tables: each State's requests sent and
+    received (a State's withheld total is named under the chart, not drawn)."""
+    by_state = table(world, "by_state")
+    rows = by_state["rows"]
+    return {
+        "states": _bars(
+            "Requests by reporting State",
+            [r["label"] for r in rows],
+            {"sent": [r["cells"][0] for r in rows], "received": [r["cells"][1] for r in rows]},
+            "requests",
+        )
+    }

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from hanoix.statistics.charts import charts
+from hanoix.statistics.charts import charts, global_charts
 
 CSV_HEADER = ("section", "table", "row", "column", "value")
 
@@ -149,4 +149,43 @@ def to_html(report: Mapping[str, Any], signer: str | None = None) -> str:
         f"{escape(report['origin'])}.</p>{signed}<h2>Protection</h2>{protection}"
         f"<h2>Charts</h2>{figures}<h2>Tables</h2>{tables}{_timings_html(report)}"
         "</body></html>\n"
+    )
+
+
+GLOBAL_TITLES = {
+    "by_state": "Reporting States: requests sent and received, differential privacy applied",
+    "median_hours_received": "Median time of each State for the requests it received, hours",
+}
+
+
+def global_to_html(world: Mapping[str, Any]) -> str:
+    """The secretariat's global tables as a self-contained HTML page (English): a sum that
+    includes a withheld cell is a lower bound, shown as ``>=N``."""
+    period = world["period"]
+    title = f"Cooperation statistics of the States Parties, {period['from']} to {period['to']}"
+    figures = "".join(
+        f"<figure>{svg}<figcaption>{escape(name)}</figcaption></figure>"
+        for name, svg in global_charts(world).items()
+    )
+    tables = []
+    for found in world["tables"]:
+        head = "".join(f"<th scope='col'>{escape(str(c))}</th>" for c in found["columns"])
+        body = "".join(
+            f"<tr><th scope='row'>{escape(str(row['label']))}</th>"
+            + "".join(f"<td>{escape(_value(v))}</td>" for v in row["cells"])
+            + "</tr>"
+            for row in found["rows"]
+        )
+        caption = GLOBAL_TITLES.get(found["name"]) or TABLE_TITLES.get(found["name"], found["name"])
+        tables.append(
+            f"<table><caption>{escape(caption)}</caption><thead><tr><td></td>{head}</tr>"
+            f"</thead><tbody>{body}</tbody></table>"
+        )
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{escape(title)}</h1><p>States reporting: {escape(', '.join(world['states']))}. "
+        "Each figure is what the States published: a sum that includes a withheld count is a "
+        "lower bound, shown as &gt;=N.</p>"
+        f"<h2>Charts</h2>{figures}<h2>Tables</h2>{''.join(tables)}</body></html>\n"
     )

@@ -185,10 +185,14 @@ def read_facts(session: Session, state: str, start: date, end: date, as_of: date
     step = RequestStepRow
     request = RequestRow
     authority = aliased(AuthorityRow)
-    in_time = step.at < until
+    # Only the steps of the period: every step a report reads comes at or after the one that
+    # opened the request (nothing is acknowledged, answered or refused before it arrives), so
+    # a request opened in the period has all of them here, and one opened before has no
+    # opening step here and drops out. Years of history are not grouped for one year's report.
+    in_time = and_(step.at >= since, step.at < until)
     opened = _first(step.action.in_(_OPENING), step.at)
-    # Each request's steps up to the end of the period, grouped on the narrow steps table
-    # alone; the requests' rows (which hold whole documents) are joined after, once each.
+    # Each request's steps grouped on the narrow steps table alone; the requests' rows (which
+    # hold whole documents) are joined after, once each.
     per = (
         select(
             step.request_id.label("id"),

@@ -17,6 +17,7 @@ from hanoix.federation.errors import EnvelopeRejectedError
 from hanoix.services import secretariat, statistics
 from hanoix.services.federation import Message
 from hanoix.statistics import table
+from hanoix.statistics.render import global_to_html
 from tests.federation.builders import Network, Router, make_network, worker_for
 from tests.statistics.history import EMAIL, NAME, seed
 
@@ -57,6 +58,8 @@ def test_two_states_report_and_the_secretariat_builds_the_global_tables(net: Net
     received_open = next(r for r in preservations["rows"] if r["label"] == "open")
     assert received_open["cells"] == [">=2", ">=2"]
     assert NAME not in json.dumps(world) and EMAIL not in json.dumps(world)
+    page = global_to_html(world)
+    assert page.count("<svg") == 1 and "&gt;=2" in page and "<script" not in page
     counterparts = table(world, "counterparts")
     assert {r["label"] for r in counterparts["rows"]} == {"VNM", "ZAF"}
 
