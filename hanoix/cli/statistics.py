@@ -28,6 +28,33 @@ statistics_app = typer.Typer(no_args_is_help=True)
 
 FORMATS = (".json", ".csv", ".html")
 
+FromOption = Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")]
+ToOption = Annotated[str, typer.Option("--to", help="Last day of the period, included.")]
+ThresholdOption = Annotated[
+    int, typer.Option("--threshold", help="Counts under this are withheld (<5).")
+]
+EpsilonOption = Annotated[
+    float | None,
+    typer.Option(
+        "--epsilon",
+        help="Make the counts by counterpart State differentially private with this epsilon "
+        "(0.01 to 10; OpenDP's Laplace mechanism).",
+        show_default=False,
+    ),
+]
+
+
+def _options(start: str, end: str, threshold: int = 5, epsilon: float | None = None) -> Any:
+    """The report's options from the command's (dates read, the rest checked where used)."""
+    from hanoix.services import statistics
+
+    return statistics.Options(
+        start=statistics.parse_day(start, "--from"),
+        end=statistics.parse_day(end, "--to"),
+        threshold=threshold,
+        epsilon=epsilon,
+    )
+
 
 def _summary(console: Console, body: dict[str, Any], signer: str) -> None:
     period = body["period"]
@@ -54,20 +81,10 @@ def _summary(console: Console, body: dict[str, Any], signer: str) -> None:
 @statistics_app.command("report")
 def report_command(
     ctx: typer.Context,
-    start: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
-    end: Annotated[str, typer.Option("--to", help="Last day of the period, included.")],
-    threshold: Annotated[
-        int, typer.Option("--threshold", help="Counts under this are withheld (<5).")
-    ] = 5,
-    epsilon: Annotated[
-        float | None,
-        typer.Option(
-            "--epsilon",
-            help="Make the counts by counterpart State differentially private with this "
-            "epsilon (0.01 to 10; OpenDP's Laplace mechanism).",
-            show_default=False,
-        ),
-    ] = None,
+    start: FromOption,
+    end: ToOption,
+    threshold: ThresholdOption = 5,
+    epsilon: EpsilonOption = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV on stdout.")] = False,
     output: Annotated[
         Path | None,
@@ -88,12 +105,7 @@ def report_command(
         raise UsageError("give one of --json, --csv and -o FILE")
     if output is not None and output.suffix.lower() not in FORMATS:
         raise UsageError(f"-o takes a file ending in {', '.join(FORMATS)}, not {output.name!r}")
-    options = statistics.Options(
-        start=statistics.parse_day(start, "--from"),
-        end=statistics.parse_day(end, "--to"),
-        threshold=threshold,
-        epsilon=epsilon,
-    )
+    options = _options(start, end, threshold, epsilon)
     with open_node(ctx) as node:
         body, signed = statistics.signed_report(node, options)
     if as_json:
@@ -159,30 +171,17 @@ SecretariatOption = Annotated[
 @statistics_app.command("send")
 def send_command(
     ctx: typer.Context,
-    start: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
-    end: Annotated[str, typer.Option("--to", help="Last day of the period, included.")],
+    start: FromOption,
+    end: ToOption,
     secretariat: SecretariatOption,
-    threshold: Annotated[
-        int, typer.Option("--threshold", help="Counts under this are withheld (<5).")
-    ] = 5,
-    epsilon: Annotated[
-        float | None,
-        typer.Option(
-            "--epsilon", help="Differential privacy of the counts by State.", show_default=False
-        ),
-    ] = None,
+    threshold: ThresholdOption = 5,
+    epsilon: EpsilonOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Send the signed report of a period to the secretariat (again: it replaces the last)."""
     from hanoix.services import secretariat as service
-    from hanoix.services import statistics
 
-    options = statistics.Options(
-        start=statistics.parse_day(start, "--from"),
-        end=statistics.parse_day(end, "--to"),
-        threshold=threshold,
-        epsilon=epsilon,
-    )
+    options = _options(start, end, threshold, epsilon)
     with open_node(ctx) as node:
         sent = service.send_report(node, options, secretariat)
     print_report(sent, as_json, lambda c: c.print(f"queued for {secretariat}: {sent['envelope']}"))
@@ -191,30 +190,25 @@ def send_command(
 @statistics_app.command("withdraw")
 def withdraw_command(
     ctx: typer.Context,
-    start: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
-    end: Annotated[str, typer.Option("--to", help="Last day of the period, included.")],
+    start: FromOption,
+    end: ToOption,
     secretariat: SecretariatOption,
     as_json: JsonOption = False,
 ) -> None:
     """Withdraw this node's reports of a period from the secretariat."""
     from hanoix.services import secretariat as service
-    from hanoix.services import statistics
 
+    period = _options(start, end)
     with open_node(ctx) as node:
-        sent = service.withdraw_report(
-            node,
-            statistics.parse_day(start, "--from"),
-            statistics.parse_day(end, "--to"),
-            secretariat,
-        )
+        sent = service.withdraw_report(node, period.start, period.end, secretariat)
     print_report(sent, as_json, lambda c: c.print(f"queued for {secretariat}: {sent['envelope']}"))
 
 
 @statistics_app.command("global")
 def global_command(
     ctx: typer.Context,
-    start: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
-    end: Annotated[str, typer.Option("--to", help="Last day of the period, included.")],
+    start: FromOption,
+    end: ToOption,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -228,15 +222,13 @@ def global_command(
 ) -> None:
     """On a secretariat node: the global tables of a period from the States' reports."""
     from hanoix.services import secretariat as service
-    from hanoix.services import statistics
     from hanoix.statistics.render import global_to_html
 
     if output is not None and output.suffix.lower() != ".html":
         raise UsageError(f"-o takes a file ending in .html, not {output.name!r}")
+    period = _options(start, end)
     with open_node(ctx) as node:
-        world = service.global_report(
-            node, statistics.parse_day(start, "--from"), statistics.parse_day(end, "--to")
-        )
+        world = service.global_report(node, period.start, period.end)
     if output is not None:
         try:
             output.write_text(global_to_html(world), "utf-8")
