@@ -1,5 +1,6 @@
-"""Statistics between nodes: national nodes send their signed reports to the secretariat,
-which verifies them and builds the global tables (issue 17, docs/statistics.md).
+"""Statistics between nodes: national nodes send their signed reports to the secretariat (the
+Secretary-General's, in practice UNODC: Art. 58, recalled, FACTS.md §8), which verifies them
+and builds the global tables (issue 17, docs/statistics.md).
 
 Two message types, registered like every other in the federation's handler registry:
 

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from hanoix.errors import ConfigurationError, InputError, PermissionDeniedError
+from hanoix.errors import ConfigurationError, InputError
 from hanoix.federation.statistics import VerifiedReport, sign_report, verify_report
-from hanoix.requests import User
 from hanoix.services.node import Node
 from hanoix.statistics import DEFAULT_THRESHOLD, Privacy, build_report, check_period
-from hanoix.statistics.readers import READERS, reads_statistics
+from hanoix.statistics.readers import READERS
 from hanoix.store.statistics import read_facts
 
 
@@ -38,13 +37,6 @@ def parse_day(text: str, option: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(f"{option} must be a date written YYYY-MM-DD, not {text!r}") from None
-
-
-def check_reader(user: User) -> None:
-    if not reads_statistics(r.value for r in user.roles):
-        raise PermissionDeniedError(
-            f"only these roles may read statistics: {', '.join(sorted(r.value for r in READERS))}"
-        )
 
 
 def _privacy(epsilon: float | None) -> Privacy | None:
@@ -104,7 +96,6 @@ def verify(node: Node, data: bytes) -> VerifiedReport:
 __all__ = [
     "READERS",
     "Options",
-    "check_reader",
     "make_report",
     "parse_day",
     "sign",

@@ -1,4 +1,6 @@
-"""Statistics for the Conference of the States Parties (Art. 57; issue 17): pure, no I/O.
+"""Statistics for the Conference of the States Parties (Art. 57, which reviews implementation:
+recalled, its existence verified from a secondary source; Art. 55, sharing statistics:
+recalled; FACTS.md §8) and issue 17: pure, no I/O.
 
 :mod:`.facts` are what a node counts, :mod:`.suppression` withholds the small cells and their
 complements, :mod:`.privacy` adds OpenDP's noise when a State asks for it, :mod:`.report`

@@ -56,8 +56,8 @@ class Measure(StrEnum):
 
 
 class Fate(StrEnum):
-    """What became of a preservation (Art. 42): followed up by a request for the data before
-    it lapsed, lapsed without one, or neither yet."""
+    """What became of a preservation (Art. 42, recalled: FACTS.md §6.7): followed up by a
+    request for the data before it lapsed, lapsed without one, or neither yet."""
 
     FOLLOWED_UP_IN_TIME = "followed_up_in_time"
     LAPSED = "lapsed"
@@ -105,7 +105,7 @@ class GroundCount:
 @dataclass(frozen=True)
 class Durations:
     """The durations, in seconds, of one measure for one direction; ``contact_24_7`` holds
-    those of the requests that travelled through the 24/7 network (Art. 41)."""
+    those of the requests that travelled through the 24/7 network (Art. 41, recalled)."""
 
     direction: Direction
     measure: Measure
@@ -122,7 +122,8 @@ class PreservationCount:
 
 @dataclass(frozen=True)
 class ContentCount:
-    """How many content-removal cases were opened under one article (Art. 14 or 16)."""
+    """How many content-removal cases were opened under one article (Art. 14 or 16;
+    the cases are hanoix.content's, Art. 34 recalled)."""
 
     article: int
     count: int
