@@ -453,6 +453,29 @@ async def identity(federation: FederationDep) -> dict[str, Any]:
     return entry.as_dict()
 
 
+@peer_router.get(
+    "/letters/{reference}/issue",
+    summary="The custody entry recording a letter's issue, with its inclusion proof",
+    description="For whoever holds the letter: the SHA-256 of the document it embeds is the "
+    "key. Any mismatch (no such entry, another letter, another request) is the same 404.",
+    responses={404: {"description": "no issue of that letter is recorded at that entry"}},
+)
+async def letter_issue(
+    node: Annotated[Node, Depends(get_node)],
+    reference: Annotated[str, PathParam(pattern=r"^[A-Z]{3}-[0-9]{4}-[0-9]{6,12}$")],
+    index: Annotated[int, Query(ge=0, le=2**62, description="the entry the QR code names")],
+    size: Annotated[int, Query(ge=1, le=2**62, description="the checkpoint's tree size")],
+    document: Annotated[str, Query(pattern=r"^[0-9a-f]{64}$", description="its SHA-256")],
+) -> Response:
+    from hanoix.services import letters
+
+    try:
+        proof = await run_in_threadpool(letters.issue_proof, node, reference, index, size, document)
+    except HanoixError as exc:
+        return problem_response(exc.http_status, exc.code, exc.message)
+    return JSONResponse(proof.as_dict())
+
+
 # --- for people ---------------------------------------------------------------------------
 
 # Incoming messages are case material: read by those who handle cooperation, acknowledged by

@@ -2,13 +2,17 @@
 
 ``letter verify FILE`` runs every check of a letter and reports each: the embedded document
 against the QR code's digest, the PAdES signature, nothing changed after signing, the signer
-against this node's directory of nodes, the certificate's validity. Exit 0 when all hold, 1
-naming what failed, 2 when the file is not a letter. Issuing and importing letters are
-``hanoix request letter`` and ``hanoix request import-letter``.
+against this node's directory of nodes, the certificate's validity, and the requesting node's
+custody ledger record of the issue (from ``--proof``, else asked of that node unless
+``--offline``). Exit 0 when all that ran hold, 1 naming what failed, 2 when the file is not a
+letter. ``letter proof FILE``, on the requesting node, writes that record and its proof for a
+verifier who cannot reach the node. Issuing and importing letters are ``hanoix request letter``
+and ``hanoix request import-letter``.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -30,28 +34,36 @@ def verify(
         Path | None,
         typer.Option(
             "--proof",
-            help="The inclusion proof of the letter's custody entry, from the requesting node "
-            "('hanoix ledger prove --index N --size S --json', N and S from the QR code).",
+            help="The record of the letter's issue in the requesting node's custody ledger, "
+            "with its proof ('hanoix letter proof LETTER.pdf' on that node).",
         ),
     ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="Do not ask the requesting node for the record of the issue (without "
+            "--proof, the ledger is then not checked).",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Check a letter: exit 0 when every check holds, 1 naming each that fails."""
-    from hanoix.ledger.proofs import InclusionProof
+    """Check a letter: exit 0 when every check that ran holds, 1 naming each that fails."""
+    from hanoix.letters.proof import LetterProof
     from hanoix.letters.reading import MAX_LETTER_BYTES
     from hanoix.services import letters
 
     data = inputs.read_input(letter_file, "letter", limit=MAX_LETTER_BYTES)
     proof = None
     if proof_file is not None:
-        text = inputs.read_input(proof_file, "inclusion proof")
-        proof = InclusionProof.from_dict(inputs.load_json(text, str(proof_file)))
+        text = inputs.read_input(proof_file, "letter proof")
+        proof = LetterProof.from_dict(inputs.load_json(text, str(proof_file)))
     with open_node(ctx) as node:
-        checked = letters.verify(node, data, proof)
+        checked = letters.verify(node, data, proof, fetch=not offline)
 
     def render(console: Console) -> None:
         for check in checked.checks:
-            mark = "ok  " if check.holds else "FAIL"
+            mark = "skip" if not check.run else "ok  " if check.holds else "FAIL"
             console.print(f"{mark} {check.name}: {check.detail}", markup=False)
         verdict = "verified" if checked.verified else "NOT verified"
         console.print(f"letter {checked.reference} of {checked.authority}: {verdict}", markup=False)
@@ -59,3 +71,34 @@ def verify(
     report(checked.as_dict(), as_json, render)
     if not checked.verified:
         raise typer.Exit(1)
+
+
+@letter_app.command("proof")
+def proof(
+    ctx: typer.Context,
+    letter_file: Annotated[Path, typer.Argument(help="A letter this node issued (PDF).")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write the proof here (default: standard output)."),
+    ] = None,
+) -> None:
+    """The record of a letter's issue in this node's custody ledger, with its inclusion proof,
+    for 'hanoix letter verify --proof' where this node cannot be reached."""
+    from hanoix.letters.reading import MAX_LETTER_BYTES
+    from hanoix.services import letters
+    from hanoix.store.files import atomic_file
+
+    data = inputs.read_input(letter_file, "letter", limit=MAX_LETTER_BYTES)
+    with open_node(ctx) as node:
+        found = letters.proof_of(node, data)
+    text = json.dumps(found.as_dict(), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    with atomic_file(output) as handle:
+        handle.write(text.encode("utf-8"))
+    Console(stderr=True).print(
+        f"the record of entry {found.inclusion.index} in the checkpoint of size "
+        f"{found.inclusion.tree_size} written to {output}",
+        markup=False,
+    )

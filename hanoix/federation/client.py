@@ -201,3 +201,10 @@ class PeerClient:
 
     def get_identity(self) -> RawResponse:
         return self.request("GET", "/identity")
+
+    def get_letter_issue(self, reference: str, index: int, size: int, sha256: str) -> RawResponse:
+        return self.request(
+            "GET",
+            f"/letters/{reference}/issue",
+            params={"index": index, "size": size, "document": sha256},
+        )

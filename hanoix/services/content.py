@@ -6,6 +6,7 @@ and the case's facts are stored: the bytes are dropped when the call returns.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,8 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hanoix.content import cases as rules
-from hanoix.content.cases import MatchPolicy, MatchResult, RemovalCase
-from hanoix.content.signals import MD5, SHA256, hash_content
+from hanoix.content.cases import HashEntry, MatchPolicy, MatchResult, RemovalCase
+from hanoix.content.signals import MD5, SHA256, ContentHashes, hash_content
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.requests import User
 from hanoix.services import custody
@@ -145,8 +146,57 @@ def match(
     hashed = [(name, hash_content(data)) for name, data in files]
     results: list[MatchResult] = []
     with node.reading() as session:
-        perceptual = store.pdq_entries(session) if any(h.pdq for _, h in hashed) else []
+        if any(h.pdq for _, h in hashed):
+            node.listed_pdq.refresh(session, policy.pdq_distance)
         for name, hashes in hashed:
             exact = store.exact_entries(session, [(SHA256, hashes.sha256), (MD5, hashes.md5)])
-            results.append(rules.match(name, hashes, exact, perceptual, policy))
+            near = node.listed_pdq.near(hashes) if hashes.pdq else []
+            results.append(rules.match(name, hashes, exact, near, policy))
     return results
+
+
+class ListedPdq:
+    """The node's listed PDQ hashes and their index (:class:`PdqIndex`), for this process.
+
+    Each match first asks the database whether the lists changed (one aggregate query): new
+    rows are added to the index, and anything else (a row removed, another radius) rebuilds
+    it. The index only finds the candidates; :func:`hanoix.content.cases.match` measures each
+    and applies the quality threshold, as it did when it compared with every hash."""
+
+    def __init__(self) -> None:
+        # faiss loads here, at a process's first match, not with the API.
+        from hanoix.content.index import PdqIndex
+
+        self._new_index = PdqIndex
+        self._lock = threading.Lock()
+        self._generation = (0, 0)
+        self._entries: list[HashEntry] = []
+        self._index = PdqIndex(MatchPolicy().pdq_distance)
+
+    def refresh(self, session: Session, radius: int) -> None:
+        generation = store.pdq_generation(session)
+        with self._lock:
+            if generation == self._generation and radius == self._index.radius:
+                return
+            count, highest = self._generation
+            if radius != self._index.radius or generation[0] < count:
+                count, highest = 0, 0
+                self._entries, self._index = [], self._new_index(radius)
+            added = store.pdq_entries_after(session, highest)
+            if count + len(added) != generation[0]:  # rows removed as others came: start over
+                added = store.pdq_entries_after(session, 0)
+                self._entries, self._index = [], self._new_index(radius)
+            # Entries before the index: a match reading both meanwhile finds no position
+            # that its list does not have yet.
+            self._entries.extend(entry for _, entry in added)
+            self._index.add([entry.value for _, entry in added])
+            self._generation = (len(self._entries), added[-1][0] if added else highest)
+
+    def near(self, hashes: ContentHashes) -> list[HashEntry]:
+        """The listed entries within the radius of ``hashes``'s PDQ hash or of one of its
+        rotations and mirror images."""
+        assert hashes.pdq is not None
+        with self._lock:
+            entries, index = self._entries, self._index
+        found = index.within([hashes.pdq.value, *hashes.pdq.variants])
+        return [entries[position] for position in sorted(found)]

@@ -10,6 +10,7 @@ network (:func:`hanoix.services.exchange.incoming_from_document`).
 from __future__ import annotations
 
 import hmac
+import json
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -17,21 +18,25 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy.orm import Session
 
-from hanoix.errors import InputError, NotFoundError, VerificationError
+from hanoix.errors import HanoixError, InputError, NotFoundError, VerificationError
+from hanoix.federation.client import PeerClient
 from hanoix.federation.directory import Directory, NodeEntry
+from hanoix.federation.errors import DeliveryError
 from hanoix.federation.transport import TLS_KEY_FILE
+from hanoix.ledger import subjects
 from hanoix.ledger.events import CustodyEvent, EventKind
-from hanoix.ledger.proofs import InclusionProof
 from hanoix.letters import attachment as letter_attachment
 from hanoix.letters import reading, signing
 from hanoix.letters.compose import Parties, compose
 from hanoix.letters.fonts import fonts_for
-from hanoix.letters.typeset import typeset
+from hanoix.letters.proof import LetterProof, issue_problem
+from hanoix.letters.typeset import TypesetLetter, typeset
 from hanoix.letters.wording import languages, right_to_left, wording
 from hanoix.requests import Action, CooperationRequest, Side, Status, User
 from hanoix.services import auth, custody
 from hanoix.services import requests as service
 from hanoix.services.node import Node
+from hanoix.store import ledger as ledger_store
 
 
 class LetterNotVerifiedError(VerificationError):
@@ -139,7 +144,7 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
     sha256 = letter_attachment.digest(document)
     reference_text = str(request.reference)
 
-    def typeset_with(mark: letter_attachment.LedgerMark | None) -> bytes:
+    def typeset_with(mark: letter_attachment.LedgerMark | None) -> TypesetLetter:
         return typeset(
             text,
             attachment=document,
@@ -150,7 +155,7 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
         )
 
     if draft:
-        return IssuedLetter(reference_text, words.code, draft, sha256, typeset_with(None))
+        return IssuedLetter(reference_text, words.code, draft, sha256, typeset_with(None).pdf)
     # The issue, its entry in the custody ledger and the checkpoint that includes it commit
     # together, once the letter is typeset and signed: a failure leaves no trace of a letter.
     with node.unit_of_work() as session:
@@ -181,11 +186,13 @@ def _record_issue(
     return letter_attachment.LedgerMark(index, checkpoint.size, checkpoint.root_hash.hex())
 
 
-def _signed(node: Node, pdf: bytes, request: CooperationRequest) -> bytes:
-    """``pdf`` signed with the node's certificate (the one its directory entry lists)."""
+def _signed(node: Node, letter: TypesetLetter, request: CooperationRequest) -> bytes:
+    """The letter signed with the node's certificate (the one its directory entry lists), the
+    signature's widget over its signature block."""
     identity = node.federation.identity()
     return signing.sign(
-        pdf,
+        letter.pdf,
+        place=letter.signature_place,
         key_pem=node.keys.read_private(TLS_KEY_FILE),
         certificate_pem=identity.tls.certificate_pem.encode("ascii"),
         reason=f"Request {request.reference} issued by {request.handled_by}",
@@ -198,14 +205,17 @@ def _signed(node: Node, pdf: bytes, request: CooperationRequest) -> bytes:
 
 @dataclass(frozen=True)
 class Check:
-    """One check of a letter: its name, whether it holds, and what was found."""
+    """One check of a letter: its name, whether it holds, and what was found. A check that
+    could not run (the requesting node unreachable and no proof at hand) is ``run=False``: it
+    neither holds nor fails, and the report says so."""
 
     name: str
     holds: bool
     detail: str
+    run: bool = True
 
     def as_dict(self) -> dict[str, object]:
-        return {"check": self.name, "holds": self.holds, "detail": self.detail}
+        return {"check": self.name, "holds": self.holds, "run": self.run, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -219,11 +229,15 @@ class LetterVerification:
 
     @property
     def failures(self) -> tuple[Check, ...]:
-        return tuple(c for c in self.checks if not c.holds)
+        return tuple(c for c in self.checks if c.run and not c.holds)
 
     @property
     def verified(self) -> bool:
         return not self.failures
+
+    @property
+    def ledger_checked(self) -> bool:
+        return any(c.name == "ledger" and c.run for c in self.checks)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -231,6 +245,7 @@ class LetterVerification:
             "authority": self.authority,
             "sha256": self.sha256,
             "verified": self.verified,
+            "ledger_checked": self.ledger_checked,
             "checks": [c.as_dict() for c in self.checks],
         }
 
@@ -357,19 +372,19 @@ def _der_of(pem_text: str) -> bytes:
 
 
 def _ledger_check(
-    pdf: bytes,
-    proof: InclusionProof,
-    directory: Directory | None,
-    facts: signing.SignatureFacts | None,
+    mark: letter_attachment.LedgerMark | None,
+    sha256: str,
+    proof: LetterProof,
+    signer: NodeEntry | None,
 ) -> Check:
-    """The custody ledger of the signer's node holds the issue where the QR code says: the
-    proof is of that entry in that tree, and its checkpoint is signed by that node's log key
-    (from the directory)."""
-    qr = letter_attachment.read_qr(reading.keywords(pdf))
-    mark = qr.ledger if qr is not None else None
+    """The custody ledger of the signer's node holds the issue of this letter where the QR
+    code says: the proof is of that entry in that tree, its checkpoint is signed by that node's
+    log key (from the directory), and the entry proved records the issue of the document this
+    letter embeds."""
     if mark is None:
         return Check("ledger", False, "the QR code names no custody ledger entry")
-    if (proof.index, proof.tree_size, proof.root_hash.hex()) != (
+    inclusion = proof.inclusion
+    if (inclusion.index, inclusion.tree_size, inclusion.root_hash.hex()) != (
         mark.index,
         mark.size,
         mark.root_hex,
@@ -377,23 +392,58 @@ def _ledger_check(
         return Check(
             "ledger",
             False,
-            f"the proof is of entry {proof.index} in the tree of size {proof.tree_size}, not "
-            f"of entry {mark.index} in the checkpoint of size {mark.size} the QR code names",
+            f"the proof is of entry {inclusion.index} in the tree of size "
+            f"{inclusion.tree_size}, not of entry {mark.index} in the checkpoint of size "
+            f"{mark.size} the QR code names",
         )
-    signer = _signer_entry(directory, facts)
     verifier = signer.ledger_verifier if signer is not None else None
-    if verifier is None:
+    if signer is None or verifier is None:
         return Check("ledger", False, "no log key of the signer's node in the directory")
     try:
-        proof.verify(verifier)
+        inclusion.verify(verifier, entry=proof.entry)
     except VerificationError as failed:
         return Check("ledger", False, f"the inclusion proof does not verify: {failed.message}")
+    problem = issue_problem(proof.entry, sha256)
+    if problem is not None:
+        return Check("ledger", False, problem)
     return Check(
         "ledger",
         True,
-        f"entry {mark.index} is in the checkpoint of size {mark.size} signed by "
-        f"{signer.origin if signer else '?'}'s log",
+        f"entry {mark.index}, the issue of this letter, is in the checkpoint of size "
+        f"{mark.size} signed by {signer.origin}'s log",
     )
+
+
+def _fetched_proof(
+    node: Node, signer: NodeEntry, reference: str, mark: letter_attachment.LedgerMark, sha: str
+) -> LetterProof | str:
+    """The letter's proof from the signer's node over the node-to-node API, or why not."""
+    identity = node.federation.identity()
+    try:
+        client = PeerClient(
+            signer.base_url,
+            tls=identity.tls,
+            peer_certificate="".join(signer.tls_certificates) or None,
+            pins=signer.tls_pins,
+            connect_timeout=3.0,
+            read_timeout=10.0,
+        )
+    except HanoixError as exc:
+        return exc.message
+    try:
+        response = client.get_letter_issue(reference, mark.index, mark.size, sha)
+    except DeliveryError as exc:
+        return exc.message
+    finally:
+        client.close()
+    if response.status == 404:
+        return f"{signer.origin} says it recorded no issue of this letter at entry {mark.index}"
+    if not response.ok:
+        return f"{signer.origin} answered {response.status} when asked for the proof"
+    try:
+        return LetterProof.from_dict(json.loads(response.body))
+    except (ValueError, InputError) as exc:
+        return f"{signer.origin}'s answer is not a letter proof: {exc}"
 
 
 def _signer_entry(
@@ -417,11 +467,14 @@ def _listing(directory: Directory, certificate_der: bytes) -> list[NodeEntry]:
     ]
 
 
-def verify(node: Node, pdf: bytes, proof: InclusionProof | None = None) -> LetterVerification:
+def verify(
+    node: Node, pdf: bytes, proof: LetterProof | None = None, *, fetch: bool = False
+) -> LetterVerification:
     """Every check of letter ``pdf``: its embedded document against the QR code's digest, the
-    PAdES signature, the signer against this node's directory of nodes and, with ``proof``
-    (``hanoix ledger prove`` on the requesting node), the custody ledger's record of its issue.
-    InputError for a PDF that is not a letter."""
+    PAdES signature, the signer against this node's directory of nodes and the custody ledger's
+    record of its issue: from ``proof`` (``hanoix letter proof`` on the requesting node) or,
+    with ``fetch``, asked of the signer's node; when neither gives one, that check does not run
+    and the report says why. InputError for a PDF that is not a letter."""
     embedded = letter_attachment.decode(reading.embedded_document(pdf))
     checks = [_qr_check(pdf, embedded)]
     if embedded.draft:
@@ -431,11 +484,61 @@ def verify(node: Node, pdf: bytes, proof: InclusionProof | None = None) -> Lette
     with node.unit_of_work() as session:
         directory = node.federation.directory(session)
     checks += _signer_checks(directory, facts, embedded)
+    if embedded.draft:
+        return LetterVerification(
+            embedded.reference, embedded.authority, embedded.sha256, tuple(checks)
+        )
+    qr = letter_attachment.read_qr(reading.keywords(pdf))
+    mark = qr.ledger if qr is not None else None
+    signer = _signer_entry(directory, facts)
+    if proof is None and fetch and mark is not None and signer is not None:
+        fetched = _fetched_proof(node, signer, embedded.reference, mark, embedded.sha256)
+        if isinstance(fetched, str):
+            checks.append(Check("ledger", False, f"not checked: {fetched}", run=False))
+        else:
+            proof = fetched
     if proof is not None:
-        checks.append(_ledger_check(pdf, proof, directory, facts))
+        checks.append(_ledger_check(mark, embedded.sha256, proof, signer))
+    elif not any(c.name == "ledger" for c in checks):
+        why = "no proof at hand" + ("" if fetch else " and the requesting node not asked")
+        checks.append(Check("ledger", False, f"not checked: {why}", run=False))
     return LetterVerification(
         embedded.reference, embedded.authority, embedded.sha256, tuple(checks)
     )
+
+
+def proof_of(node: Node, pdf: bytes) -> LetterProof:
+    """The proof that this node's custody ledger records the issue of letter ``pdf`` (for
+    ``hanoix letter proof``): InputError for a draft or a PDF that is not a letter,
+    NotFoundError when this node recorded no issue of it."""
+    embedded = letter_attachment.decode(reading.embedded_document(pdf))
+    qr = letter_attachment.read_qr(reading.keywords(pdf))
+    if embedded.draft or qr is None or qr.ledger is None:
+        raise InputError(
+            f"this letter of {embedded.reference} names no custody ledger entry "
+            "(a DRAFT is not recorded): there is nothing to prove"
+        )
+    return issue_proof(node, embedded.reference, qr.ledger.index, qr.ledger.size, embedded.sha256)
+
+
+def issue_proof(node: Node, reference: str, index: int, size: int, sha256: str) -> LetterProof:
+    """The entry ``index`` that records the issue of the letter of ``reference`` embedding the
+    document of SHA-256 ``sha256``, with its inclusion proof in the tree of ``size``.
+
+    The node-to-node API serves this to anyone who asks (``GET /federation/v1/letters/...``):
+    the digest is the key, known only to who holds the letter. Any mismatch is the same
+    NotFoundError, so a caller learns nothing about entries that are not this letter's."""
+    unknown = NotFoundError(f"no issue of a letter with that document is recorded at entry {index}")
+    with node.unit_of_work() as session:
+        stored = ledger_store.get_entry(session, index)
+        if stored is None or issue_problem(stored.entry, sha256) is not None:
+            raise unknown
+        hidden = subjects.pseudonym(custody.subject_key(session), reference)
+    named = json.loads(stored.entry).get("subject", {}).get(subjects.REQUEST_SUBJECT)
+    if named not in (hidden, reference):
+        raise unknown
+    inclusion = custody.CustodyLedger(node).prove_inclusion(index, size)
+    return LetterProof(stored.entry, inclusion)
 
 
 def import_letter(node: Node, user: User, pdf: bytes) -> CooperationRequest:

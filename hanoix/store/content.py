@@ -149,5 +149,38 @@ def exact_entries(session: Session, digests: Iterable[tuple[str, str]]) -> list[
 
 
 def pdq_entries(session: Session) -> list[HashEntry]:
-    """Every PDQ entry of every list: compared one by one (an index is issue 16's step 6)."""
+    """Every PDQ entry of every list."""
     return _entries(session, ContentHashRow.signal == PDQ)
+
+
+def pdq_generation(session: Session) -> tuple[int, int]:
+    """How many PDQ entries there are and the highest row number among them: what a process
+    compares to tell whether its index of them is current (rows are only ever added or
+    removed, so an unchanged pair is an unchanged set, and a count grown by exactly the rows
+    above the last highest is an append)."""
+    count, highest = session.execute(
+        select(func.count(), func.coalesce(func.max(ContentHashRow.id), 0)).where(
+            ContentHashRow.signal == PDQ
+        )
+    ).one()
+    return int(count), int(highest)
+
+
+def pdq_entries_after(session: Session, row: int) -> list[tuple[int, HashEntry]]:
+    """The PDQ entries of rows above ``row``, by row number, each with its row number."""
+    rows = session.execute(
+        select(
+            ContentHashRow.id,
+            ContentHashRow.case_id,
+            ContentHashRow.list_name,
+            ContentHashRow.signal,
+            ContentHashRow.value,
+            ContentHashRow.quality,
+        )
+        .where(ContentHashRow.signal == PDQ, ContentHashRow.id > row)
+        .order_by(ContentHashRow.id)
+    )
+    return [
+        (number, HashEntry(case_reference(case_id), list_name, signal, value, quality))
+        for number, case_id, list_name, signal, value, quality in rows
+    ]

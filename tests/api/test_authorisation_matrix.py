@@ -357,6 +357,15 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     ("POST", "/federation/v1/witness"): (raw(b"{}"), expect(EVERYONE, 400)),
     # This node has no State configured, hence no directory entry: one problem for everyone.
     ("GET", "/federation/v1/identity"): (nothing, expect(EVERYONE, 400)),
+    # The record of a letter's issue: the embedded document's digest is the key, so a
+    # credential changes nothing and a digest never recorded is the same 404 for everyone.
+    ("GET", "/federation/v1/letters/{reference}/issue"): (
+        lambda n: Call(
+            path={"reference": "AUT-2026-000001"},
+            query=f"index=0&size=1&document={'0' * 64}",
+        ),
+        expect(EVERYONE, 404),
+    ),
     # --- the web pages and their static files: public ---
     ("GET", "/"): (nothing, PUBLIC),
     ("GET", "/static/{path}"): (lambda n: Call(path={"path": "hanoix.css"}), PUBLIC),

@@ -55,15 +55,32 @@ def test_a_letter_is_written_verified_and_imported(
     again = run(world_node, "request", "letter", str(request.reference), "-o", str(out))
     assert again.exit_code == 2 and "exists already" in again.stderr
 
-    verified = run(receiving_node, "letter", "verify", str(out), "--json")
+    verified = run(receiving_node, "letter", "verify", str(out), "--offline", "--json")
     assert verified.exit_code == 0, verified.stdout
-    assert verified.json()["verified"] is True
-    mark = written.json()["ledger"]
-    proof = CustodyLedger(world_node).prove_inclusion(mark["index"], mark["tree_size"])
+    assert verified.json()["verified"] is True and verified.json()["ledger_checked"] is False
+    skipped = run(receiving_node, "letter", "verify", str(out), "--offline")
+    assert "skip ledger: not checked" in skipped.stderr
+
+    # The requesting node writes the record of the issue for a verifier who cannot reach it.
     proof_file = tmp_path / "proof.json"
-    proof_file.write_text(json.dumps(proof.as_dict()), "utf-8")
+    given = run(world_node, "letter", "proof", str(out), "-o", str(proof_file))
+    assert given.exit_code == 0, given.stderr
+    assert f"entry {written.json()['ledger']['index']}" in given.stderr
     proved = run(receiving_node, "letter", "verify", str(out), "--proof", str(proof_file))
     assert proved.exit_code == 0 and "ok   ledger: entry" in proved.stderr
+    assert json.loads(run(world_node, "letter", "proof", str(out)).stdout) == json.loads(
+        proof_file.read_text("utf-8")
+    )
+    # A bare inclusion proof does not show the entry is this letter's: refused, saying why.
+    mark = written.json()["ledger"]
+    bare = CustodyLedger(world_node).prove_inclusion(mark["index"], mark["tree_size"])
+    bare_file = tmp_path / "bare.json"
+    bare_file.write_text(json.dumps(bare.as_dict()), "utf-8")
+    refused = run(receiving_node, "letter", "verify", str(out), "--proof", str(bare_file))
+    assert refused.exit_code == 2 and "hanoix letter proof" in refused.stderr
+    # Viet Nam's node recorded no issue of Austria's letter.
+    none = run(receiving_node, "letter", "proof", str(out))
+    assert none.exit_code != 0 and "no issue of a letter" in none.stderr
 
     damaged = tmp_path / "damaged.pdf"
     data = out.read_bytes()

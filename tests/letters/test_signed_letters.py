@@ -11,22 +11,27 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pyhanko.pdf_utils.embed import EmbeddedFileObject, FileSpec, embed_file
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
+from hanoix.api.app import create_app
 from hanoix.errors import InputError, NotFoundError
 from hanoix.federation.transport import CERT_VALIDITY, make_certificate
 from hanoix.ledger.checkpoint import Checkpoint, sign_checkpoint
 from hanoix.letters import signing
 from hanoix.letters.attachment import read_qr
+from hanoix.letters.proof import LetterProof
 from hanoix.letters.reading import embedded_document, keywords
+from hanoix.letters.typeset import TypesetLetter
 from hanoix.services import letters
 from hanoix.services import requests as service
 from hanoix.services.custody import CustodyLedger
 from hanoix.services.node import Node
 from tests.letters.conftest import install_directory, pdfa_identification, poppler, state_node
 from tests.services.requests_world import outgoing, user
+from tests.serving import served_in_thread
 
 
 def _issued(node: Node, status: str = "approved") -> letters.IssuedLetter:
@@ -53,7 +58,16 @@ def test_an_approved_request_gives_a_signed_letter_that_verifies(
         "unchanged",
         "signer",
         "certificate",
+        "ledger",
     ]
+    # Without a proof at hand and without asking the requesting node, the ledger is not
+    # checked, and the report says so rather than counting it as held.
+    assert not checked.ledger_checked and checked.checks[-1].as_dict() == {
+        "check": "ledger",
+        "holds": False,
+        "run": False,
+        "detail": "not checked: no proof at hand and the requesting node not asked",
+    }
     path = tmp_path / "letter.pdf"
     path.write_bytes(issued.pdf)
     # A second validator: poppler's pdfsig (NSS) checks the same signature.
@@ -124,9 +138,9 @@ def _stranger_signs(monkeypatch: pytest.MonkeyPatch, node: Node, *, age: timedel
     its PEM."""
     key_pem, cert_pem = make_certificate("stranger.invalid", node.clock.now() - age)
 
-    def signed(_node: Node, pdf: bytes, _request: Any) -> bytes:
+    def signed(_node: Node, letter: TypesetLetter, _request: Any) -> bytes:
         return signing.sign(
-            pdf, key_pem=key_pem, certificate_pem=cert_pem, reason="forged", location="AUT"
+            letter.pdf, key_pem=key_pem, certificate_pem=cert_pem, reason="forged", location="AUT"
         )
 
     monkeypatch.setattr(letters, "_signed", signed)
@@ -198,20 +212,89 @@ def test_the_requesting_nodes_proof_of_the_issue_is_checked_when_at_hand(
 ) -> None:
     issued = _issued(world_node)
     assert issued.ledger is not None
-    ledger = CustodyLedger(world_node)
-    proof = ledger.prove_inclusion(issued.ledger.index, issued.ledger.size)
-    checked = letters.verify(receiving_node, issued.pdf, proof)
-    assert checked.verified and checked.checks[-1].name == "ledger"
+    proof = letters.proof_of(world_node, issued.pdf)
+    assert (proof.inclusion.index, proof.inclusion.tree_size) == (
+        issued.ledger.index,
+        issued.ledger.size,
+    )
+    checked = letters.verify(receiving_node, issued.pdf, LetterProof.from_dict(proof.as_dict()))
+    assert checked.verified and checked.ledger_checked
+    assert checked.checks[-1].name == "ledger" and "the issue of this letter" in (
+        checked.checks[-1].detail
+    )
+
+    def ledger_failure(given: LetterProof) -> str:
+        return {
+            c.name: c.detail for c in letters.verify(receiving_node, issued.pdf, given).failures
+        }["ledger"]
+
     # A proof of another entry (the request's approval, say) is not the letter's.
-    other = ledger.prove_inclusion(issued.ledger.index - 1, issued.ledger.size)
-    failed = {c.name: c.detail for c in letters.verify(receiving_node, issued.pdf, other).failures}
-    assert "not of entry" in failed["ledger"]
+    ledger = CustodyLedger(world_node)
+    index = issued.ledger.index - 1
+    approval = next(ledger.entries(index, index + 1)).entry
+    other = LetterProof(approval, ledger.prove_inclusion(index, issued.ledger.size))
+    assert "not of entry" in ledger_failure(other)
+    # The letter's proof with another entry's bytes: the entry is not the one proved.
+    assert "step 3" in ledger_failure(replace(proof, entry=approval))
     # The same tree's checkpoint signed by another log does not verify with the signer's key.
+    inclusion = proof.inclusion
     other_log = CustodyLedger(receiving_node).identity.signer
-    signed = sign_checkpoint(Checkpoint(ledger.origin, proof.tree_size, proof.root_hash), other_log)
-    forged = replace(proof, checkpoint=signed.note)
-    failed = {c.name: c.detail for c in letters.verify(receiving_node, issued.pdf, forged).failures}
-    assert "does not verify" in failed["ledger"]
+    signed = sign_checkpoint(
+        Checkpoint(ledger.origin, inclusion.tree_size, inclusion.root_hash), other_log
+    )
+    forged = replace(proof, inclusion=replace(inclusion, checkpoint=signed.note))
+    assert "does not verify" in ledger_failure(forged)
+
+
+def test_the_requesting_node_proves_only_the_issue_of_the_letter_asked_for(
+    world_node: Node,
+) -> None:
+    issued = _issued(world_node)
+    assert issued.ledger is not None
+    mark = issued.ledger
+    found = letters.issue_proof(world_node, issued.reference, mark.index, mark.size, issued.sha256)
+    assert json.loads(found.entry)["kind"] == "request.letter-issued"
+    # Another digest, another request's reference, another entry, a tree not yet grown: the
+    # same "not found" (the digest is the key; nothing is learnt about other entries).
+    for reference, index, sha in (
+        (issued.reference, mark.index, "0" * 64),
+        ("AUT-2026-999999", mark.index, issued.sha256),
+        (issued.reference, mark.index - 1, issued.sha256),
+        (issued.reference, 10**9, issued.sha256),
+    ):
+        with pytest.raises(NotFoundError, match="no issue of a letter"):
+            letters.issue_proof(world_node, reference, index, mark.size, sha)
+    with pytest.raises(InputError, match="no tree of size"):
+        letters.issue_proof(world_node, issued.reference, mark.index, 10**9, issued.sha256)
+    with pytest.raises(InputError, match="nothing to prove"):
+        letters.proof_of(world_node, _issued(world_node, "draft").pdf)
+
+
+def test_the_proof_is_asked_of_the_requesting_node_when_it_is_reachable(
+    world_node: Node, tmp_path: Path
+) -> None:
+    issued = _issued(world_node)
+    own = world_node.federation.own_entry()
+    with served_in_thread(create_app(world_node)) as base:
+        for receiving in state_node(tmp_path / "vnm-online", "VNM"):
+            served = replace(own, base_url=base)
+            install_directory(receiving, entries=(served, receiving.federation.own_entry()))
+            checked = letters.verify(receiving, issued.pdf, fetch=True)
+            assert checked.verified and checked.ledger_checked, checked.as_dict()
+            # The peer route answers the same "not found" for a digest it did not record.
+            answer = httpx.get(
+                f"{base}/federation/v1/letters/{issued.reference}/issue",
+                params={"index": 0, "size": 1, "document": "0" * 64},
+            )
+            assert answer.status_code == 404
+            assert "no issue of a letter" in answer.json()["detail"]
+    # The node gone: the check does not run, and the letter's other checks still stand.
+    for receiving in state_node(tmp_path / "vnm-offline", "VNM"):
+        gone = replace(own, base_url=base)
+        install_directory(receiving, entries=(gone, receiving.federation.own_entry()))
+        checked = letters.verify(receiving, issued.pdf, fetch=True)
+        assert checked.verified and not checked.ledger_checked
+        assert "unreachable" in checked.checks[-1].detail
 
 
 def test_a_certificate_not_valid_when_the_letter_was_signed_is_stale(
@@ -226,3 +309,48 @@ def test_a_certificate_not_valid_when_the_letter_was_signed_is_stale(
         failed = _failed(receiving, _issued(world_node).pdf)
         assert failed.keys() == {"certificate"}
         assert "stale certificate" in failed["certificate"]
+
+
+def test_the_qr_code_printed_on_the_first_page_reads_as_the_signed_keywords(
+    world_node: Node, tmp_path: Path
+) -> None:
+    """What a clerk's phone reads from the printed letter is what the signature covers."""
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    issued = _issued(world_node)
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(issued.pdf)
+    poppler("pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", str(path), str(tmp_path / "p"))
+    (page,) = tmp_path.glob("p*.png")
+    found = zxingcpp.read_barcodes(Image.open(page))
+    assert [code.text for code in found] == [keywords(issued.pdf)]
+    qr = read_qr(found[0].text)
+    assert qr is not None and qr.sha256 == issued.sha256 and qr.ledger == issued.ledger
+
+
+def test_the_signatures_widget_lies_over_the_letters_signature_block(
+    world_node: Node, tmp_path: Path
+) -> None:
+    """A reader's click on the signature block opens the signature's status: the widget is
+    there, with an (empty) appearance stream, as PDF/A wants for a visible widget."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    issued = _issued(world_node)
+    reader = PdfFileReader(io.BytesIO(issued.pdf))
+    ((name, _value, field_ref),) = list(enumerate_sig_fields(reader))
+    widget = field_ref.get_object()
+    assert name == signing.FIELD_NAME and "/N" in widget["/AP"]
+    left, bottom, right, top = (float(v) for v in widget["/Rect"])
+    assert right - left > 300 and top - bottom > 20
+    pages = [page.get_object() for page in reader.root["/Pages"]["/Kids"]]
+    number = 1 + next(i for i, page in enumerate(pages) if page is widget["/P"].get_object())
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(issued.pdf)
+    height = float(pages[number - 1]["/MediaBox"][3])
+    crop = {"-x": left, "-y": height - top, "-W": right - left, "-H": top - bottom}
+    options = [part for flag, value in crop.items() for part in (flag, f"{value:.0f}")]
+    page = str(number)
+    under = poppler("pdftotext", "-f", page, "-l", page, *options, str(path), "-")
+    assert "For the requesting authority: AUT-CA" in under and "Approved by:" in under
