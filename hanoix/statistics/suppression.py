@@ -14,8 +14,14 @@ A line is safe when, from its sum and those ranges, no withheld cell has a singl
 value. Zeros are shown (a zero names nobody) and are taken as complements only when nothing
 else is left, since a zero complement with one small cell would still pin it.
 
-This protects each line on its own, as the usual rule does; it does not solve the whole system
-of lines for every attack (a linear-programming audit would), which docs/statistics.md states.
+Each line is protected on its own, as the usual rule does; then all the lines together, twice
+over: by propagating every withheld cell's bounds through every line until they settle, and by
+Gaussian elimination of the lines' equations (a cell that a combination of sums fixes by
+itself); more is withheld while either finds a cell with a single possible value other than
+zero (a withheld zero worked out gives nothing away: zeros are shown). Neither is a full
+integer audit: a system of lines that needs both at once could still narrow a cell further,
+which docs/statistics.md states; tests/statistics/test_suppression.py holds the result to an
+exhaustive search of every value the withheld cells could take, on small tables.
 """
 
 from __future__ import annotations
@@ -92,16 +98,34 @@ def suppress(matrix: Sequence[Sequence[int]], threshold: int = 5) -> Suppressed:
         position: Mark.SMALL if 0 < count < threshold else Mark.SHOWN
         for position, count in value.items()
     }
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            while _pinned(line, value, mark, threshold):
-                candidate = _complement(line, value, mark)
-                if candidate is None:
-                    break  # every member is withheld already: nothing is pinned by this line
-                mark[candidate] = Mark.COMPLEMENT
-                changed = True
+    while True:
+        # Each line on its own first (the usual rule), then every line together.
+        changed = True
+        while changed:
+            changed = False
+            for line in lines:
+                while _pinned(line, value, mark, threshold):
+                    candidate = _complement(line, value, mark)
+                    if candidate is None:
+                        break  # every member is withheld already: this line pins nothing
+                    mark[candidate] = Mark.COMPLEMENT
+                    changed = True
+        pinned = _pinned_jointly(lines, value, mark, threshold)
+        if pinned is None:
+            pinned = _determined(lines, value, mark)
+        if pinned is None:
+            break
+        # A complement in a line through the pinned cell; when each of those is withheld
+        # whole, in any line with something shown (the totals), until nothing pins it.
+        through = [line for line in lines if any(p == pinned for p, _ in line)]
+        candidate = None
+        for line in through + [line for line in lines if line not in through]:
+            candidate = _complement(line, value, mark)
+            if candidate is not None:
+                break
+        if candidate is None:
+            break  # everything is withheld
+        mark[candidate] = Mark.COMPLEMENT
 
     def shown(position: tuple[int, int]) -> Cell:
         if mark[position] is Mark.SMALL:
@@ -170,6 +194,119 @@ def _pinned(
         elif max(low_v, own_low) == min(high_v, own_high):
             return True
     return False
+
+
+def _pinned_jointly(
+    lines: list[list[tuple[tuple[int, int], int]]],
+    value: dict[tuple[int, int], int],
+    mark: dict[tuple[int, int], Mark],
+    threshold: int,
+) -> tuple[int, int] | None:
+    """The first withheld cell that the lines together pin to one value, or None.
+
+    Bounds propagation: each withheld cell starts with what its marker says (1 to threshold -
+    1, or 0 or at least the threshold), and every line narrows each of its withheld members
+    from the bounds of the others, over and over until nothing narrows. A chain of lines (a
+    column gives two cells' sum, a row bounds one of them) is caught that no line alone shows.
+    """
+    bounds: dict[tuple[int, int], tuple[float, float]] = {}
+    for position, held in mark.items():
+        if held is Mark.SHOWN:
+            bounds[position] = (value[position], value[position])
+        else:
+            bounds[position] = _range(held, threshold)
+    for _ in range(100):  # it settles in a few rounds; the bound only guards a pathological case
+        narrowed = False
+        for line in lines:
+            for position, sign in line:
+                if mark[position] is Mark.SHOWN:
+                    continue
+                low_rest = high_rest = 0.0
+                for other, other_sign in line:
+                    if other == position:
+                        continue
+                    low, high = bounds[other]
+                    if other_sign > 0:
+                        low_rest, high_rest = low_rest + low, high_rest + high
+                    else:
+                        low_rest, high_rest = low_rest - high, high_rest - low
+                # sign * v + rest = 0
+                low_v, high_v = -high_rest, -low_rest
+                if sign < 0:
+                    low_v, high_v = -high_v, -low_v
+                old_low, old_high = bounds[position]
+                low_v, high_v = max(old_low, low_v), min(old_high, high_v)
+                if mark[position] is Mark.COMPLEMENT:
+                    # A complement is 0 or at least the threshold, never in between.
+                    if 1 <= low_v < threshold:
+                        low_v = threshold
+                    if 1 <= high_v < threshold:
+                        high_v = 0
+                if (low_v, high_v) != (old_low, old_high) and low_v <= high_v:
+                    bounds[position] = (low_v, high_v)
+                    narrowed = True
+        if not narrowed:
+            break
+    for position, held in mark.items():
+        low, high = bounds[position]
+        # A complement worked out to be zero gives nothing away: zeros are shown anyway.
+        if held is not Mark.SHOWN and low == high and high != 0:
+            return position
+    return None
+
+
+#: A prime for the exact elimination below (arithmetic modulo it: no fractions to grow).
+_PRIME = 2**61 - 1
+#: Above this many withheld cells the elimination is skipped (its cost grows as the cube).
+MAX_ELIMINATED = 150
+
+
+def _determined(
+    lines: list[list[tuple[tuple[int, int], int]]],
+    value: dict[tuple[int, int], int],
+    mark: dict[tuple[int, int], Mark],
+) -> tuple[int, int] | None:
+    """The first withheld non-zero cell that the lines' sums fix by themselves, or None.
+
+    The lines are equations over the withheld cells; a cell is fixed when some combination of
+    them leaves it alone (``b = (7 - e) - (5 - e)``: the chains bounds cannot follow). Gaussian
+    elimination to reduced row echelon form, modulo a large prime: the cell is fixed exactly
+    when its column has a pivot whose row holds nothing else.
+    """
+    hidden = [p for p, held in mark.items() if held is not Mark.SHOWN]
+    if not hidden or len(hidden) > MAX_ELIMINATED:
+        return None
+    column = {p: i for i, p in enumerate(hidden)}
+    rows: list[dict[int, int]] = []
+    for line in lines:
+        row = {column[p]: sign % _PRIME for p, sign in line if p in column}
+        if row:
+            rows.append(row)
+    pivots: dict[int, dict[int, int]] = {}  # pivot column: its row (pivot entry 1)
+    for row in rows:
+        for col, pivot_row in pivots.items():
+            factor = row.get(col)
+            if factor:
+                for c, v in pivot_row.items():
+                    row[c] = (row.get(c, 0) - factor * v) % _PRIME
+                row = {c: v for c, v in row.items() if v}
+        if not row:
+            continue
+        lead = min(row)
+        inverse = pow(row[lead], _PRIME - 2, _PRIME)
+        row = {c: v * inverse % _PRIME for c, v in row.items()}
+        for col, pivot_row in pivots.items():  # keep every pivot row reduced
+            factor = pivot_row.get(lead)
+            if factor:
+                for c, v in row.items():
+                    pivot_row[c] = (pivot_row.get(c, 0) - factor * v) % _PRIME
+                pivots[col] = {c: v for c, v in pivot_row.items() if v}
+        pivots[lead] = row
+    for col, row in sorted(pivots.items()):
+        position = hidden[col]
+        if len(row) == 1 and value[position] != 0:
+            return position
+    return None
 
 
 def _complement(

@@ -3,6 +3,8 @@ withheld cell."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -82,3 +84,61 @@ def test_no_line_ever_holds_a_single_withheld_cell(matrix: list[list[int]]) -> N
 def test_a_ragged_table_is_refused() -> None:
     with pytest.raises(ValueError, match="as many cells"):
         suppress([[1, 2], [3]])
+
+
+def _possible_values(
+    matrix: list[list[int]], threshold: int = 5
+) -> dict[tuple[int, int], set[int]]:
+    """Every value each withheld inner cell can take, by trying every assignment the markers
+    allow against every published number (an exhaustive search: small tables only)."""
+    result = suppress(matrix, threshold)
+    rows, columns = len(matrix), len(matrix[0])
+    most = sum(map(sum, matrix))
+    hidden = [
+        (r, c) for r in range(rows) for c in range(columns) if result.cells[r][c] in ("<5", "x")
+    ]
+
+    def allowed(marker: object, total: int) -> bool:
+        if isinstance(marker, int):
+            return total == marker
+        return 1 <= total < threshold if marker == "<5" else total == 0 or total >= threshold
+
+    domains = [
+        range(1, threshold) if result.cells[r][c] == "<5" else [0, *range(threshold, most + 1)]
+        for r, c in hidden
+    ]
+    possible: dict[tuple[int, int], set[int]] = {p: set() for p in hidden}
+    for values in itertools.product(*domains):
+        table = [list(row) for row in result.cells]
+        for (r, c), v in zip(hidden, values, strict=True):
+            table[r][c] = v
+        sums_r = [sum(row) for row in table]  # type: ignore[arg-type]
+        sums_c = [sum(table[r][c] for r in range(rows)) for c in range(columns)]  # type: ignore[misc]
+        if (
+            all(allowed(m, t) for m, t in zip(result.row_totals, sums_r, strict=True))
+            and all(allowed(m, t) for m, t in zip(result.column_totals, sums_c, strict=True))
+            and allowed(result.total, sum(sums_r))
+        ):
+            for position, v in zip(hidden, values, strict=True):
+                possible[position].add(v)
+    return possible
+
+
+@pytest.mark.parametrize(
+    "matrix",
+    [
+        # Each of these gave a cell away, through a chain of lines, when each line was
+        # protected on its own only.
+        [[4, 3], [5, 8], [3, 1]],
+        [[12, 5], [3, 1], [0, 6]],
+        [[3, 1], [0, 1], [0, 2]],
+        [[3, 4], [1, 3]],
+        [[3, 0], [5, 12], [0, 4]],
+    ],
+)
+def test_no_withheld_cell_can_be_worked_out_from_all_the_lines_together(
+    matrix: list[list[int]],
+) -> None:
+    possible = _possible_values(matrix)
+    # A withheld zero may be worked out (zeros are shown anyway); nothing else may.
+    assert possible and all(len(v) > 1 or v == {0} for v in possible.values()), possible
