@@ -297,7 +297,7 @@ def read_facts(session: Session, state: str, start: date, end: date, as_of: date
         if values
     ]
 
-    followed = _followed_up(session, [reference for _, reference, _ in preservations])
+    followed = _followed_up(session, [reference for _, reference, _ in preservations], since)
     fates: Counter[tuple[str, Fate]] = Counter()
     moment = min(as_of, until)
     for side, reference, expires in preservations:
@@ -331,9 +331,10 @@ def read_facts(session: Session, state: str, start: date, end: date, as_of: date
     )
 
 
-def _followed_up(session: Session, references: list[str]) -> dict[str, datetime]:
+def _followed_up(session: Session, references: list[str], since: datetime) -> dict[str, datetime]:
     """When each of ``references`` was first followed up: the earliest sending (or receipt) of
-    a request on this node that names it as the preservation it follows up."""
+    a request on this node that names it as the preservation it follows up (from ``since``:
+    a follow-up comes after the preservation, which the period opened)."""
     if not references:
         return {}
     wanted = set(references)
@@ -342,7 +343,11 @@ def _followed_up(session: Session, references: list[str]) -> dict[str, datetime]
     rows = session.execute(
         select(RequestRow.follows_up, func.min(step.at))
         .join(step, step.request_id == RequestRow.id)
-        .where(RequestRow.follows_up.is_not(None), step.action.in_(_OPENING))
+        .where(
+            RequestRow.follows_up.is_not(None),
+            step.action.in_(_OPENING),
+            step.at >= since,
+        )
         .group_by(RequestRow.follows_up)
     )
     for reference, at in rows:
