@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 
 from hanoix.web import (
     account,
+    content,
     desks,
     drafting,
     evidence,
@@ -33,4 +34,5 @@ def install(app: FastAPI) -> None:
     app.include_router(reports.router)
     app.include_router(ledger.router)
     app.include_router(evidence.router)
+    app.include_router(content.router)
     app.include_router(requests.router)

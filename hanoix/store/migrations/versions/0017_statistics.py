@@ -14,7 +14,8 @@ a request they write keeps the value of its last write by this revision, which o
 extension changes: the report then counts the preservation by its older end).
 
 Revision ID: 0017_statistics
-Revises: 0016_content
+Revises: 0021_content_video (numbered 0017 when it was written after 0016_content; chained
+after main's 0020 and 0021, which were merged first)
 Create Date: 2026-12-04
 """
 
@@ -30,7 +31,7 @@ from hanoix.requests.localtime import period_end
 from hanoix.store.db import UTCDateTime
 
 revision = "0017_statistics"
-down_revision = "0016_content"
+down_revision = "0021_content_video"
 branch_labels = None
 depends_on = None
 
