@@ -34,6 +34,7 @@ from hanoix.api import headers, problems
 from hanoix.api.app import create_app
 from hanoix.api.federation import peer_router
 from hanoix.config import Settings
+from hanoix.errors import ConfigurationError
 from hanoix.federation.transport import FollowingServerContext
 from hanoix.logs import configure_logging, get_logger, stdlib_log_config
 from hanoix.runtime.worker import Worker, favour_short_steps
@@ -158,6 +159,23 @@ def run(
             runner.run(_serve_all(servers))
     finally:
         _stop_delivery(node, stop, thread)
+
+
+def run_listener(node: Node, *, log_level: str) -> None:
+    """Serve the mutual-TLS listener alone until stopped (``hanoix federation listen``): for a
+    deployment that runs the API (``hanoix serve`` with ``tls = false``), the listener and the
+    delivery worker as separate services (deploy/systemd/)."""
+    favour_short_steps()
+    common = _common(log_level)
+    tls = _tls_server(node, common)
+    if tls is None:
+        raise ConfigurationError(
+            "the federation TLS listener is off: set tls = true in HOME/federation.toml "
+            "(or HANOIX_FEDERATION_TLS=true)"
+        )
+    loop_factory = tls.config.get_loop_factory()
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(_serve_all([tls]))
 
 
 def worker_app(settings: Settings) -> FastAPI:

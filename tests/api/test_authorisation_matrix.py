@@ -267,6 +267,10 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         PUBLIC,
     ),
     ("GET", "/api/v1/health"): (nothing, PUBLIC),
+    ("GET", "/api/v1/health/live"): (nothing, PUBLIC),
+    ("GET", "/api/v1/health/ready"): (nothing, PUBLIC),
+    # The node's metrics: counts and ages, for those who run or audit the node.
+    ("GET", "/api/v1/metrics"): (nothing, expect("UM", denied=403, foreign=403)),
     ("GET", "/api/v1/convention/articles"): (nothing, PUBLIC),
     ("GET", "/api/v1/convention/articles/{number}"): (
         lambda n: Call(path={"number": "40"}),
