@@ -5,8 +5,8 @@ signals, the nearest distance, which list, which account; never the media) and
 ``content_match_totals`` (a case's count of every match, since only the newest rows are kept).
 Expand-only: nodes still running the previous revision ignore them.
 
-Revision ID: 0023_content_matches
-Revises: 0022_retention
+Revision ID: 0024_content_matches
+Revises: 0023_statistics
 Create Date: 2026-12-05
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from hanoix.store.db import UTCDateTime
 
-revision = "0023_content_matches"
-down_revision = "0022_retention"
+revision = "0024_content_matches"
+down_revision = "0023_statistics"
 branch_labels = None
 depends_on = None
 
