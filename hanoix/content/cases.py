@@ -172,21 +172,25 @@ class MatchPolicy:
 
 @dataclass(frozen=True)
 class HashEntry:
-    """One hash of a list: which case, which list, which signal, the value (hex), its quality."""
+    """One hash of a list: which case, which list, which signal, the value (hex), its quality,
+    and the node it came from (``case`` and ``origin`` are None for an imported entry and for
+    this node's own, respectively: another State's case is not named here)."""
 
-    case: str
+    case: str | None
     list: str
     signal: str
     value: str
     quality: int | None = None
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
 class Match:
-    case: str
+    case: str | None
     list: str
     signal: str
     distance: int
+    origin: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -194,6 +198,7 @@ class Match:
             "list": self.list,
             "signal": self.signal,
             "distance": self.distance,
+            "origin": self.origin,
         }
 
 
@@ -277,12 +282,12 @@ def match(
 ) -> MatchResult:
     """Match ``query`` against the ``exact`` entries whose digest equals one of its own (found
     by the store) and the ``perceptual`` (PDQ) entries to compare by distance."""
-    found: dict[tuple[str, str, str], Match] = {}
+    found: dict[tuple[str | None, str, str], Match] = {}
     digests = {SHA256: query.sha256, MD5: query.md5}
     for entry in exact:
         if digests.get(entry.signal) == entry.value:
             found[(entry.case, entry.list, entry.signal)] = Match(
-                entry.case, entry.list, entry.signal, 0
+                entry.case, entry.list, entry.signal, 0, entry.origin
             )
     note = query.note
     if query.pdq is not None and query.pdq.quality < policy.pdq_quality:
@@ -297,8 +302,8 @@ def match(
             if distance <= policy.pdq_distance:
                 key = (entry.case, entry.list, PDQ)
                 if key not in found or found[key].distance > distance:
-                    found[key] = Match(entry.case, entry.list, PDQ, distance)
-    ordered = sorted(found.values(), key=lambda m: (m.distance, m.case, m.list, m.signal))
+                    found[key] = Match(entry.case, entry.list, PDQ, distance, entry.origin)
+    ordered = sorted(found.values(), key=lambda m: (m.distance, m.case or "", m.list, m.signal))
     return MatchResult(name, query, tuple(ordered), note)
 
 

@@ -173,6 +173,10 @@ class EventKind(StrEnum):
     # removal of Art. 14 and 16 content by hash (docs/content.md): never the victim or the media
     CONTENT_CASE_OPENED = "content.case-opened"
     CONTENT_LISTED = "content.listed"
+    CONTENT_LIST_PUBLISHED = "content.list-published"  # a signed list sent to other States
+    CONTENT_LIST_IMPORTED = "content.list-imported"  # another State's list, verified
+    CONTENT_WITHDRAWN = "content.withdrawn"  # a hash withdrawn (here, or by its publisher)
+    CONTENT_FEEDBACK = "content.feedback"  # a platform's report: blocked or not blocked
     # the log and its peers
     CHECKPOINT_COSIGNED = "checkpoint.cosigned"
     SPLIT_VIEW_DETECTED = "checkpoint.split-view"
