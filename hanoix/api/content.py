@@ -8,17 +8,17 @@ this and nothing else; the people who work cases (and auditors) may too. No case
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from hanoix.api.deps import get_node
 from hanoix.api.security import require_roles
-from hanoix.content.cases import MATCH_ROLES
+from hanoix.content.cases import CASE_ROLES, MATCH_ROLES
 from hanoix.errors import InputError
-from hanoix.services import content
+from hanoix.services import content, content_lists
 from hanoix.services.auth import Principal
 from hanoix.services.node import Node
 from hanoix.services.requests import user_for_principal
@@ -39,10 +39,19 @@ _FILE_BODY: dict[str, Any] = {
 
 
 class MatchOut(BaseModel):
-    case: str = Field(description="the removal case (RC-NNNNNN)")
-    list: str = Field(description="the hash list: 'local' for this node's own cases")
+    case: str | None = Field(
+        description="this node's removal case (RC-NNNNNN); null for an imported list's entry "
+        "(another State's case is not named)"
+    )
+    list: str = Field(
+        description="the hash list: 'local' for this node's own cases, 'STATE:AUTHORITY' for a "
+        "list imported from another State, 'FORMAT:NAME' for a list imported from a file"
+    )
     signal: str = Field(description="sha256, md5 or pdq")
     distance: int = Field(description="bits between the PDQ hashes (0 for exact digests)")
+    origin: str | None = Field(
+        default=None, description="the node that published the list; null for this node's own"
+    )
 
 
 class MatchResultOut(BaseModel):
@@ -79,3 +88,45 @@ async def match(
         matches=[MatchOut(**m.as_dict()) for m in result.matches],
         note=result.note,
     )
+
+
+# --- lists shared between States (docs/content.md, "Shared lists") ---------------------------
+
+
+class WithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    hash: str = Field(
+        min_length=32, max_length=64, pattern="^[0-9a-fA-F]+$", description="the hash (hex)"
+    )
+    reason: Literal["mistake", "court-order", "victim"] = Field(
+        description="why (only this word travels to the other States)"
+    )
+
+
+@router.get(
+    "/lists",
+    summary="The authority's hash list (where it was published) and the lists held from others",
+)
+async def lists(
+    node: Annotated[Node, Depends(get_node)],
+    principal: Annotated[Principal, Depends(require_roles(*sorted(CASE_ROLES)))],
+) -> dict[str, Any]:
+    user = await run_in_threadpool(user_for_principal, node, principal)
+    return await run_in_threadpool(content_lists.show_lists, node, user)
+
+
+@router.post(
+    "/withdrawals",
+    summary="Withdraw a hash at once, here and on every node the authority's list went to",
+    description="The hash stops matching on this node at once; an urgent content.withdrawal "
+    "message tells every node the list was published to. 404 when no entry in force holds it.",
+)
+async def withdraw(
+    body: WithdrawalIn,
+    node: Annotated[Node, Depends(get_node)],
+    principal: Annotated[Principal, Depends(require_roles(*sorted(CASE_ROLES)))],
+) -> dict[str, Any]:
+    user = await run_in_threadpool(user_for_principal, node, principal)
+    done = await run_in_threadpool(content_lists.withdraw, node, user, body.hash, body.reason)
+    return done.as_dict()

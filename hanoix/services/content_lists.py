@@ -18,24 +18,40 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from hanoix.content import cases as rules
+from hanoix.content.formats import (
+    ListFormat,
+    read_stopncii,
+    read_te_file,
+    write_stopncii,
+    write_te_file,
+)
 from hanoix.content.lists import (
     HashList,
+    ListedHash,
     SignedList,
     WithdrawalReason,
     WithdrawnHash,
     check_quality,
+    dump_document,
     list_name,
     read_document,
     read_file,
     read_withdrawals,
     sign_list,
 )
-from hanoix.errors import ConflictError, FileFormatError, InputError, VerificationError
+from hanoix.errors import (
+    ConflictError,
+    FileFormatError,
+    InputError,
+    NotFoundError,
+    VerificationError,
+)
 from hanoix.evidence.keys import KeyKind, SigningKey
 from hanoix.federation import codec
 from hanoix.federation.directory import NodeEntry
@@ -394,13 +410,14 @@ def withdraw(node: Node, user: User, value: str, reason: str) -> Withdrawn:
         local = store.withdraw_local(session, authority, value, why, now)
         imported = store.withdraw_imported(session, value, why, now)
         if not local and not imported:
-            raise InputError(
+            raise NotFoundError(
                 f"no entry in force holds {value[:16]}...: neither a case of {authority} "
                 "nor an imported list (already withdrawn, or never listed)"
             )
         told: list[str] = []
         if local:
-            name = list_name(_own_state(node), authority)
+            # A node without a State never published: its withdrawal stays here.
+            name = list_name(node.settings.state or "node", authority)
             items = sorted({(signal, v) for _, signal, v in local})
             payload = {
                 "list": name,
@@ -513,3 +530,143 @@ def show_lists(node: Node, user: User) -> dict[str, Any]:
                 ],
             }
     return {"own": own, "held": held}
+
+
+# --- the field's formats: threatexchange's local file, StopNCII ------------------------------
+
+
+def export_list(node: Node, user: User, form: str) -> bytes:
+    """``user``'s authority's list in format ``form`` (hanoix, te-file, stopncii)."""
+    fmt = _format(form)
+    if fmt is ListFormat.HANOIX:
+        return dump_document(export_signed(node, user))
+    # The field's formats carry no signature: they need neither a State nor a directory.
+    authority = rules.authority_of_case_worker(user)
+    with node.reading() as session:
+        listed, withdrawn = store.shareable(session, authority)
+    if fmt is ListFormat.TE_FILE:
+        return write_te_file(listed)
+    return write_stopncii(listed, withdrawn, node.clock.now())
+
+
+def _format(form: str) -> ListFormat:
+    try:
+        return ListFormat(form)
+    except ValueError:
+        raise InputError(
+            f"format {form!r}: give {', '.join(f.value for f in ListFormat)}"
+        ) from None
+
+
+def import_any(
+    node: Node,
+    user: User,
+    data: bytes,
+    source: str,
+    form: str,
+    *,
+    name: str | None = None,
+    article: int | None = None,
+) -> ImportResult:
+    """Import a list file. A ``hanoix`` list is verified as one arriving over the network; a
+    ``te-file`` or ``stopncii`` list is unsigned, so it is held as the acting authority's
+    (named ``FORMAT:NAME``), each entry under ``article`` (16 for StopNCII, which holds adults'
+    intimate images; to be given for a local file)."""
+    fmt = _format(form)
+    if fmt is ListFormat.HANOIX:
+        return import_file(node, user, data, source)
+    authority = rules.authority_of_case_worker(user)
+    if fmt is ListFormat.TE_FILE:
+        if article is None:
+            raise InputError("a te-file list says no article: give --article 14 or 16")
+        in_force, gone = read_te_file(data, source), []
+    else:
+        records = read_stopncii(data, source)
+        in_force, gone = list(records.in_force), list(records.withdrawn)
+        article = 16 if article is None else article
+    if article not in (14, 16):
+        raise InputError(f"article {article}: a list holds Art. 14 or Art. 16 content")
+    label = (name or Path(source).stem or "list").strip()
+    if not label or len(label) > 60 or any(c in label for c in ":/ \t"):
+        raise InputError("the list's name (--name) is 1-60 characters without ':', '/' or spaces")
+    state = node.settings.state or ""  # held under this node: no State needed
+    now = node.clock.now()
+    with node.unit_of_work() as session:
+        list_id = f"{fmt.value}:{label}"
+        held = store.held_origin(session, list_id)
+        hash_list = HashList(
+            f"file:{authority}",
+            state,
+            authority,
+            (held[1] if held else 0) + 1,
+            now,
+            tuple(ListedHash(s, v, None, article, now) for s, v in dict.fromkeys(in_force)),
+            tuple(
+                WithdrawnHash(s, v, now, WithdrawalReason.MISTAKE)
+                for s, v in dict.fromkeys(gone)
+                if (s, v) not in set(in_force)
+            ),
+        )
+        changed = store.import_list(session, hash_list, None, now, name=list_id)
+        _event(
+            node,
+            session,
+            EventKind.CONTENT_LIST_IMPORTED,
+            user.id,
+            authority,
+            list_id,
+            {
+                "format": fmt.value,
+                "serial": hash_list.serial,
+                "added": changed.added,
+                "withdrawn": changed.withdrawn,
+                "signed": False,
+            },
+        )
+    return ImportResult(
+        list_id, hash_list.origin, hash_list.serial, changed.added, changed.withdrawn, ()
+    )
+
+
+@dataclass(frozen=True)
+class FeedbackResult:
+    """Platform feedback recorded (one custody event each) and reports on hashes not held."""
+
+    recorded: tuple[dict[str, Any], ...]
+    unknown: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"recorded": list(self.recorded), "unknown": list(self.unknown)}
+
+
+def record_feedback(
+    node: Node, user: User, data: bytes, source: str, platform: str | None = None
+) -> FeedbackResult:
+    """Record a platform's report (StopNCII's ``CSPFeedbacks`` or ``hashFeedbacks``: blocked,
+    not blocked...) on hashes this node lists or holds, as ``content.feedback`` custody events
+    in one unit of work. Reports on hashes the node does not hold are named, not recorded."""
+    authority = rules.authority_of_case_worker(user)
+    reports = read_stopncii(data, source).feedback
+    if not reports:
+        raise InputError(f"{source} holds no platform feedback (CSPFeedbacks, hashFeedbacks)")
+    state = node.settings.state or "node"
+    recorded: list[dict[str, Any]] = []
+    unknown: list[str] = []
+    with node.unit_of_work() as session:
+        for report in reports:
+            own, imported = store.holders(session, authority, report.value)
+            names = ([list_name(state, authority)] if own else []) + imported
+            if not names:
+                unknown.append(report.value)
+                continue
+            details = {
+                "signal": report.signal,
+                "value": report.value,
+                "verdict": report.verdict,
+                "platform": (platform or report.source)[:200],
+                "tags": list(report.tags),
+            }
+            for name in names:
+                _event(node, session, EventKind.CONTENT_FEEDBACK, user.id, authority, name, details)
+            recorded.append({**details, "lists": names})
+    return FeedbackResult(tuple(recorded), tuple(unknown))

@@ -442,13 +442,18 @@ class Imported:
 
 
 def import_list(
-    session: Session, hash_list: HashList, key_id: str | None, at: datetime
+    session: Session,
+    hash_list: HashList,
+    key_id: str | None,
+    at: datetime,
+    *,
+    name: str | None = None,
 ) -> Imported:
     """Make the held copy of ``hash_list`` what it says: entries it lists are in force (unless
     withdrawn later than it was issued), entries it withdraws or no longer lists are withdrawn.
     The caller checked the signature and the serial."""
     row = _list_row(
-        session, hash_list.name, hash_list.origin, hash_list.state, hash_list.authority, at
+        session, name or hash_list.name, hash_list.origin, hash_list.state, hash_list.authority, at
     )
     row.serial, row.issued, row.key_id, row.imported_at = (
         hash_list.serial,
@@ -529,3 +534,21 @@ def apply_withdrawal(
             count += 1
     session.flush()
     return count
+
+
+def holders(session: Session, authority: str, value: str) -> tuple[bool, list[str]]:
+    """Whether a case of ``authority`` lists ``value`` (in force or withdrawn), and the
+    imported lists that hold it."""
+    own = session.scalar(
+        select(func.count())
+        .select_from(ContentHashRow)
+        .join(ContentCaseRow, ContentCaseRow.id == ContentHashRow.case_id)
+        .where(ContentCaseRow.authority == authority, ContentHashRow.value == value)
+    )
+    names = session.scalars(
+        select(ContentListRow.name)
+        .join(ContentListEntryRow, ContentListRow.id == ContentListEntryRow.list_id)
+        .where(ContentListEntryRow.value == value)
+        .distinct()
+    ).all()
+    return bool(own), sorted(names)

@@ -319,6 +319,12 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         ),
         expect("DOEUXF"),
     ),
+    # shared hash lists: the people who work cases (a hash nobody holds is a 404 for them)
+    ("GET", "/api/v1/content/lists"): (nothing, expect("DOEXF", foreign=200)),
+    ("POST", "/api/v1/content/withdrawals"): (
+        lambda n: Call(json={"hash": "ab" * 32, "reason": "mistake"}),
+        expect("DOEXF", 404, foreign=404),
+    ),
     # --- federation: the inbox for those who handle cooperation, the plumbing for those who
     # run or audit the node (the node's State is not configured here, so F passes that check)
     ("GET", "/api/v1/federation/inbox"): (nothing, expect("DAOUXF")),

@@ -36,7 +36,7 @@ def test_a_matcher_matches_an_edited_copy_and_not_an_unrelated_picture(
     answer = hit.json()
     assert answer["matched"] is True
     assert answer["matches"] == [
-        {"case": "RC-000001", "list": "local", "signal": "pdq", "distance": 0}
+        {"case": "RC-000001", "list": "local", "signal": "pdq", "distance": 0, "origin": None}
     ]
     miss = client.post("/api/v1/content/match", content=encode(unrelated()), headers=headers)
     assert miss.status_code == 200 and miss.json()["matched"] is False
