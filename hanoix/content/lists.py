@@ -44,7 +44,7 @@ from hanoix.ledger.events import canonical_json
 LIST_FORMAT = "hanoix-hash-list/1"
 SIGNATURE_CONTEXT = b"hanoix-hash-list/1 signature\n"
 #: The most entries (listed and withdrawn) one list may hold: a list travels in one envelope
-#: of at most 700 KiB of payload, about 3,000 entries; a file may carry more.
+#: of at most 700 KiB of payload, about 4,400 entries of 161 bytes; a file may carry more.
 MAX_ENTRIES = 500_000
 #: The hex length of each signal's value.
 SIGNAL_HEX = {SHA256: 64, MD5: 32, PDQ: 64}
