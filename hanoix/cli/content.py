@@ -223,7 +223,8 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         help="hanoix (the signed list), te-file (threatexchange's local file: one "
-        "'pdq HEX' or 'video_md5 HEX' a line) or stopncii (StopNCII's hash records).",
+        "'pdq HEX' or 'video_md5 HEX' a line), stopncii (StopNCII's hash records) or ncmec "
+        "(NCMEC's hash sharing entries, XML).",
     ),
 ]
 

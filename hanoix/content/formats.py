@@ -11,6 +11,10 @@ library (pure: bytes in, values out). docs/content.md, "Shared lists", says why 
   ``Active``, ``Withdrawn``) and the platforms' ``CSPFeedbacks`` (``Blocked``, ``NotBlocked``...).
   A platform reports back in the same shape, or as ``SubmitFeedback``'s ``hashFeedbacks``.
 
+* ``ncmec``: the entries of NCMEC's hash sharing API (``GetEntries``, XML): ``<image>`` and
+  ``<video>`` entries under ``<images>``/``<videos>``, each with its ``<fingerprints>`` (``pdq``,
+  ``md5``), a withdrawn one as ``<deletedImage>``/``<deletedVideo>``.
+
 SHA-256 is this node's own exact signal and has no name in either format: it travels only in
 the signed ``hanoix-hash-list/1`` document. An MD5 goes out as ``video_md5``/``VideoMD5`` (the
 name those exchanges give an exact MD5; a picture's MD5 matches as well).
@@ -34,6 +38,7 @@ class ListFormat(StrEnum):
     HANOIX = "hanoix"  # the signed hanoix-hash-list/1 document
     TE_FILE = "te-file"
     STOPNCII = "stopncii"
+    NCMEC = "ncmec"
 
 
 #: Signal names of the threatexchange library (``SignalType.get_name()``) and of StopNCII.
@@ -240,3 +245,78 @@ def read_stopncii(data: bytes, source: str) -> StopNCIIRecords:
         value = _value(guessed, raw, where)
         feedback.extend(_feedbacks([report], None, value, where))
     return StopNCIIRecords(tuple(in_force), tuple(gone), tuple(feedback))
+
+
+# --- NCMEC -----------------------------------------------------------------------------------
+
+_NCMEC_TIME = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def write_ncmec(
+    entries: Iterable[ListedHash],
+    withdrawn: Iterable[WithdrawnHash],
+    at: datetime,
+    member: str,
+) -> bytes:
+    """A ``GetEntries`` answer: a PDQ hash as an image entry, an MD5 as a video entry (the
+    pairs Hasher-Matcher-Actioner takes from NCMEC), withdrawn ones as deleted entries. An
+    entry's id is its signal and value: nothing of the case."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("queryResult")
+    stamp = at.strftime(_NCMEC_TIME)
+    groups = {
+        PDQ: ET.SubElement(root, "images", maxTimestamp=stamp),
+        MD5: ET.SubElement(root, "videos", maxTimestamp=stamp),
+    }
+    kinds = {PDQ: "image", MD5: "video"}
+    items = [(e.signal, e.value, False) for e in entries] + [
+        (w.signal, w.value, True) for w in withdrawn
+    ]
+    for signal, value, deleted in items:
+        if signal not in groups:
+            continue
+        kind = kinds[signal]
+        entry = ET.SubElement(groups[signal], f"deleted{kind.title()}" if deleted else kind)
+        ET.SubElement(entry, "id").text = f"{signal}-{value}"
+        ET.SubElement(entry, "member", id="0").text = member
+        ET.SubElement(ET.SubElement(entry, "fingerprints"), signal).text = value
+    ET.SubElement(ET.SubElement(root, "paging"), "next")
+    ET.indent(root)
+    written: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return written + b"\n"
+
+
+def read_ncmec(data: bytes, source: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The (signal, value) pairs in force and deleted of a ``GetEntries`` answer: every ``pdq``
+    and ``md5`` fingerprint; other fingerprints (PhotoDNA, SHA-1...) are not matched here."""
+    import xml.etree.ElementTree as ET
+
+    lowered = data.lower()
+    for encoded in (lowered, lowered.replace(b"\x00", b"")):  # UTF-16 too
+        if b"<!doctype" in encoded or b"<!entity" in encoded:
+            raise FileFormatError(
+                f"{source} declares a DOCTYPE or entities, which NCMEC's answers never do: "
+                "refused (entity expansion is a known attack)"
+            )
+    try:
+        root = ET.fromstring(data)  # noqa: S314  (DOCTYPE and entities refused above)
+    except ET.ParseError as exc:
+        raise FileFormatError(f"{source} is not XML ({exc})") from None
+    if root.tag != "queryResult":
+        raise FileFormatError(f"{source}: an NCMEC answer is a <queryResult>, not <{root.tag}>")
+    in_force: list[tuple[str, str]] = []
+    gone: list[tuple[str, str]] = []
+    for group in (*root.findall("images"), *root.findall("videos")):
+        for number, entry in enumerate(group, 1):
+            deleted = entry.tag.lower().startswith("deleted")
+            where = f"{source} <{group.tag}> entry {number}"
+            for fingerprint in entry.findall("fingerprints/*"):
+                signal = {"pdq": PDQ, "md5": MD5}.get(fingerprint.tag.lower())
+                if signal is None or fingerprint.text is None:
+                    continue
+                pair = (signal, _value(signal, fingerprint.text, where))
+                (gone if deleted else in_force).append(pair)
+            if len(in_force) + len(gone) > MAX_LINES:
+                raise FileFormatError(f"{source}: more than {MAX_LINES} fingerprints")
+    return in_force, gone

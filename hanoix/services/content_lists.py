@@ -26,8 +26,10 @@ from sqlalchemy.orm import Session
 from hanoix.content import cases as rules
 from hanoix.content.formats import (
     ListFormat,
+    read_ncmec,
     read_stopncii,
     read_te_file,
+    write_ncmec,
     write_stopncii,
     write_te_file,
 )
@@ -546,6 +548,8 @@ def export_list(node: Node, user: User, form: str) -> bytes:
         listed, withdrawn = store.shareable(session, authority)
     if fmt is ListFormat.TE_FILE:
         return write_te_file(listed)
+    if fmt is ListFormat.NCMEC:
+        return write_ncmec(listed, withdrawn, node.clock.now(), authority)
     return write_stopncii(listed, withdrawn, node.clock.now())
 
 
@@ -569,9 +573,10 @@ def import_any(
     article: int | None = None,
 ) -> ImportResult:
     """Import a list file. A ``hanoix`` list is verified as one arriving over the network; a
-    ``te-file`` or ``stopncii`` list is unsigned, so it is held as the acting authority's
-    (named ``FORMAT:NAME``), each entry under ``article`` (16 for StopNCII, which holds adults'
-    intimate images; to be given for a local file)."""
+    ``te-file``, ``stopncii`` or ``ncmec`` list is unsigned, so it is held as the acting
+    authority's (named ``FORMAT:NAME``), each entry under ``article`` (16 for StopNCII, which
+    holds adults' intimate images; 14 for NCMEC, which holds child sexual abuse material; to be
+    given for a local file)."""
     fmt = _format(form)
     if fmt is ListFormat.HANOIX:
         return import_file(node, user, data, source)
@@ -579,7 +584,10 @@ def import_any(
     if fmt is ListFormat.TE_FILE:
         if article is None:
             raise InputError("a te-file list says no article: give --article 14 or 16")
-        in_force, gone = read_te_file(data, source), []
+        in_force, gone = read_te_file(data, source), list[tuple[str, str]]()
+    elif fmt is ListFormat.NCMEC:
+        in_force, gone = read_ncmec(data, source)
+        article = 14 if article is None else article
     else:
         records = read_stopncii(data, source)
         in_force, gone = list(records.in_force), list(records.withdrawn)

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from hanoix.content.formats import read_stopncii, read_te_file, write_stopncii, write_te_file
+from hanoix.content.formats import (
+    read_ncmec,
+    read_stopncii,
+    read_te_file,
+    write_ncmec,
+    write_stopncii,
+    write_te_file,
+)
 from hanoix.content.lists import ListedHash, WithdrawalReason, WithdrawnHash
 from hanoix.errors import FileFormatError
 
@@ -89,3 +96,25 @@ def test_a_bad_stopncii_document_says_what_is_wrong() -> None:
     bad = {"hashRecords": [{"signalType": "ImagePDQ", "hashValue": PDQ, "hashStatus": "Gone"}]}
     with pytest.raises(FileFormatError, match="Received, Active or Withdrawn"):
         read_stopncii(json.dumps(bad).encode(), "f")
+
+
+def test_ncmec_entries_are_read_by_threatexchanges_ncmec_client() -> None:
+    import xml.etree.ElementTree as ET
+
+    from threatexchange.exchanges.clients.ncmec.hash_api import GetEntriesResponse, _XMLWrapper
+
+    withdrawn = [WithdrawnHash("md5", "0f" * 16, WHEN, WithdrawalReason.MISTAKE)]
+    data = write_ncmec(ENTRIES, withdrawn, WHEN, "AUT-CA")
+    parsed = GetEntriesResponse.from_xml(_XMLWrapper(ET.fromstring(data)), 0)
+    seen = {(u.entry_type.value, u.deleted, tuple(u.fingerprints.items())) for u in parsed.updates}
+    assert seen == {
+        ("image", False, (("pdq", PDQ),)),
+        ("video", False, (("md5", MD5),)),
+        ("video", True, (("md5", "0f" * 16),)),
+    }
+    assert parsed.max_timestamp == int(WHEN.timestamp())
+    assert read_ncmec(data, "f") == ([("pdq", PDQ), ("md5", MD5)], [("md5", "0f" * 16)])
+    with pytest.raises(FileFormatError, match="DOCTYPE"):
+        read_ncmec(b'<!DOCTYPE x [<!ENTITY a "b">]><queryResult/>', "f")
+    with pytest.raises(FileFormatError, match="queryResult"):
+        read_ncmec(b"<other/>", "f")
