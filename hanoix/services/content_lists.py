@@ -277,6 +277,11 @@ class ImportResult:
 
 def import_signed(node: Node, session: Session, signed: SignedList, actor: str) -> ImportResult:
     """Verify ``signed`` and import it in the caller's unit of work (all of it, or nothing)."""
+    if signed.hash_list.origin == node.federation.identity(session).origin:
+        raise InputError(
+            f"list {signed.hash_list.name} is this node's own: its hashes are in its cases "
+            "already; nothing was imported"
+        )
     hash_list = verified(node, session, signed)
     held = store.held_origin(session, hash_list.name)
     if held is not None:
