@@ -79,3 +79,41 @@ def test_an_imported_list_is_held_replaced_and_withdrawn_on_both_databases(engin
             session, HashList("aut.example", "AUT", "AUT-CA", 2, later, ()), None, later
         )
         assert store.pdq_entries(session) == []
+
+
+def test_an_authoritys_shareable_hashes_withdrawals_and_shares_on_both_databases(
+    engine: Engine,
+) -> None:
+    from hanoix.content.lists import WithdrawalReason
+
+    with Session(engine) as session:
+        kept = store.insert_case(
+            session, new_case(16, "victim-1", ["hash"]), authority="AUT-CA", opened_by="d", at=AT
+        )
+        shared = store.insert_case(
+            session, new_case(14, "child-1", []), authority="AUT-CA", opened_by="d", at=AT
+        )
+        for case, value in ((kept, "11" * 32), (shared, "22" * 32), (shared, PDQ)):
+            number = int(case.reference.removeprefix("RC-"))
+            signal = "pdq" if value == PDQ else "sha256"
+            quality = 90 if value == PDQ else None
+            store.add_entries(
+                session, number, [HashEntry(case.reference, "local", signal, value, quality)], AT
+            )
+        listed, withdrawn = store.shareable(session, "AUT-CA")
+        assert {e.value for e in listed} == {"22" * 32, PDQ} and withdrawn == []
+        gone = store.withdraw_local(session, "AUT-CA", PDQ, WithdrawalReason.VICTIM, AT)
+        assert [case for case, _, _ in gone] == [shared.reference]
+        assert store.withdraw_local(session, "AUT-CA", PDQ, WithdrawalReason.VICTIM, AT) == []
+        listed, withdrawn = store.shareable(session, "AUT-CA")
+        assert [e.value for e in listed] == ["22" * 32]
+        assert [(w.value, w.reason) for w in withdrawn] == [(PDQ, WithdrawalReason.VICTIM)]
+        assert store.next_serial(session, "AUT:AUT-CA") == 1
+        store.record_share(session, "AUT:AUT-CA", "vnm.example", "VNM", 1, AT)
+        store.record_share(session, "AUT:AUT-CA", "vnm.example", "VNM", 2, AT)
+        assert store.next_serial(session, "AUT:AUT-CA") == 3
+        assert [(s.recipient, s.serial) for s in store.shares(session, "AUT:AUT-CA")] == [
+            ("vnm.example", 2)
+        ]
+        assert store.holders(session, "AUT-CA", "11" * 32) == (True, [])
+        session.commit()
