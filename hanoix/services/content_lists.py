@@ -173,30 +173,53 @@ def publish(node: Node, user: User, states: Sequence[str]) -> Published:
             len(withdrawn),
             tuple((e.state, e.origin) for e in recipients),
         )
-        _event(
-            node,
-            session,
-            EventKind.CONTENT_LIST_PUBLISHED,
-            user.id,
-            authority,
-            name,
-            {
-                "serial": serial,
-                "entries": len(listed),
-                "withdrawn": len(withdrawn),
-                "to": [e.origin for e in recipients],
-                "key_id": signer.public.key_id,
-            },
-        )
+        _published(node, session, user, hash_list, signer, [e.origin for e in recipients])
     return published
 
 
+#: Where a list written to a file is recorded among the nodes it went to: the file takes a
+#: serial of its own (a node that imported it must not take a different list of the same serial
+#: as a repeat), and no withdrawal message goes to it.
+FILE_RECIPIENT = "file"
+
+
 def export_signed(node: Node, user: User) -> dict[str, Any]:
-    """The signed list of ``user``'s authority as it would be published now (for a file: its
-    serial is the next one, and nobody is recorded as holding it)."""
+    """The signed list of ``user``'s authority as it stands, for a file, under the next
+    serial."""
     authority = rules.authority_of_case_worker(user)
-    with node.reading() as session:
-        return sign_list(*_own_list(node, session, authority))
+    with node.unit_of_work() as session:
+        hash_list, signer = _own_list(node, session, authority)
+        store.record_share(
+            session, hash_list.name, FILE_RECIPIENT, hash_list.state, hash_list.serial,
+            hash_list.issued,
+        )  # fmt: skip
+        _published(node, session, user, hash_list, signer, [FILE_RECIPIENT])
+        return sign_list(hash_list, signer)
+
+
+def _published(
+    node: Node,
+    session: Session,
+    user: User,
+    hash_list: HashList,
+    signer: SigningKey,
+    to: list[str],
+) -> None:
+    _event(
+        node,
+        session,
+        EventKind.CONTENT_LIST_PUBLISHED,
+        user.id,
+        hash_list.authority,
+        hash_list.name,
+        {
+            "serial": hash_list.serial,
+            "entries": len(hash_list.entries),
+            "withdrawn": len(hash_list.withdrawn),
+            "to": to,
+            "key_id": signer.public.key_id,
+        },
+    )
 
 
 def _own_list(node: Node, session: Session, authority: str) -> tuple[HashList, SigningKey]:
@@ -431,6 +454,8 @@ def withdraw(node: Node, user: User, value: str, reason: str) -> Withdrawn:
                 "withdrawn": [WithdrawnHash(signal, v, now, why).as_dict() for signal, v in items],
             }
             for share in store.shares(session, name):
+                if share.recipient == FILE_RECIPIENT:
+                    continue  # whoever holds the file imports a newer one
                 node.federation.enqueue(
                     session, Message(share.recipient, WITHDRAWAL_MESSAGE, payload, urgent=True)
                 )

@@ -220,9 +220,12 @@ def test_an_art_16_case_without_consent_to_share_stays_home_and_bad_input_is_nam
     drafter = user_named(a.node, "drafter")
     _case(a, consent=["hash"])
     published = content_lists.publish(a.node, drafter, ["VNM"])
-    assert published.entries == 0
+    assert published.entries == 0 and published.serial == 1
     deliver(net)
     assert _match(net["v"], encode(scene())) == []
+    # A list written to a file takes a serial of its own: never one a node already holds.
+    assert content_lists.export_signed(a.node, drafter)["list"]["serial"] == 2
+    assert content_lists.publish(a.node, drafter, ["VNM"]).serial == 3
     with pytest.raises(InputError, match="XYZ"):
         content_lists.publish(a.node, drafter, ["VNM", "XYZ"])
     with pytest.raises(InputError, match="court-order"):
