@@ -57,9 +57,9 @@ from hanoix.errors import (
 from hanoix.evidence.keys import KeyKind, SigningKey
 from hanoix.federation import codec
 from hanoix.federation.directory import NodeEntry
-from hanoix.federation.envelope import OpenedEnvelope
+from hanoix.federation.envelope import MAX_PAYLOAD_BYTES, OpenedEnvelope
 from hanoix.federation.errors import EnvelopeRejectedError, Reason
-from hanoix.ledger.events import CustodyEvent, EventKind
+from hanoix.ledger.events import CustodyEvent, EventKind, canonical_json
 from hanoix.logs import get_logger
 from hanoix.requests import User
 from hanoix.services import custody
@@ -163,6 +163,13 @@ def publish(node: Node, user: User, states: Sequence[str]) -> Published:
         hash_list, signer = _own_list(node, session, authority)
         serial, listed, withdrawn = hash_list.serial, hash_list.entries, hash_list.withdrawn
         document = sign_list(hash_list, signer)
+        size = len(canonical_json(document))
+        if size > MAX_PAYLOAD_BYTES:
+            raise InputError(
+                f"list {name} holds {len(listed)} hashes ({size} bytes): more than one envelope "
+                f"carries ({MAX_PAYLOAD_BYTES} bytes, about 4,400 hashes); write it to a file "
+                "with 'content list export --format hanoix' and hand it over instead"
+            )
         for entry in recipients:
             federation.enqueue(session, Message(entry.origin, LIST_MESSAGE, document))
             store.record_share(session, name, entry.origin, entry.state, serial, now)

@@ -214,7 +214,7 @@ def test_a_low_quality_pdq_entry_is_refused_and_reported(net: Network) -> None:
 
 
 def test_an_art_16_case_without_consent_to_share_stays_home_and_bad_input_is_named(
-    net: Network,
+    net: Network, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a = net["a"]
     drafter = user_named(a.node, "drafter")
@@ -234,3 +234,12 @@ def test_an_art_16_case_without_consent_to_share_stays_home_and_bad_input_is_nam
         content_lists.withdraw(a.node, drafter, "ab" * 32, "mistake")
     with pytest.raises(InputError, match="not a hash"):
         content_lists.withdraw(a.node, drafter, "not-hex", "mistake")
+    # A list too large for one envelope is refused before anything is queued.
+    monkeypatch.setattr(content_lists, "MAX_PAYLOAD_BYTES", 100)
+    with pytest.raises(InputError, match="content list export"):
+        content_lists.publish(a.node, drafter, ["VNM"])
+    with a.node.reading() as session:
+        assert [i.type for i in fed_store.list_outbox(session, limit=100)].count(
+            "content.list"
+        ) == 2
+        assert [s.serial for s in store.shares(session, "AUT:AUT-CA")] == [2, 3]
