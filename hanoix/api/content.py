@@ -130,3 +130,46 @@ async def withdraw(
     user = await run_in_threadpool(user_for_principal, node, principal)
     done = await run_in_threadpool(content_lists.withdraw, node, user, body.hash, body.reason)
     return done.as_dict()
+
+
+class FeedbackItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    hashValue: str = Field(  # noqa: N815  (StopNCII's member name)
+        min_length=32, max_length=64, pattern="^[0-9a-fA-F]+$", description="a PDQ or MD5 hash"
+    )
+    feedbackValue: Literal[  # noqa: N815
+        "Blocked", "NotBlocked", "PendingReview", "None", "QualityUnknown", "Unknown",
+        "Withdrawn", "Deleted",
+    ] = Field(description="what the platform did (StopNCII's CSP feedback values)")  # fmt: skip
+
+
+class FeedbackIn(BaseModel):
+    """StopNCII's ``SubmitFeedback`` body, with the platform named."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    platform: str = Field(min_length=1, max_length=200, description="who reports")
+    # Bounded so that a body stays under the API's 64 KiB; larger reports go through the CLI.
+    hashFeedbacks: list[FeedbackItemIn] = Field(  # noqa: N815
+        min_length=1, max_length=300, description="one report per hash (at most 300)"
+    )
+
+
+@router.post(
+    "/feedback",
+    summary="Record a platform's feedback on listed hashes (blocked, not blocked)",
+    description="Each report on a hash this node lists or holds is a content.feedback custody "
+    "event naming the platform; reports on other hashes are named under 'unknown'.",
+)
+async def feedback(
+    body: FeedbackIn,
+    node: Annotated[Node, Depends(get_node)],
+    principal: Annotated[Principal, Depends(require_roles(*sorted(CASE_ROLES)))],
+) -> dict[str, Any]:
+    user = await run_in_threadpool(user_for_principal, node, principal)
+    data = body.model_dump_json(include={"hashFeedbacks"}).encode("utf-8")
+    result = await run_in_threadpool(
+        content_lists.record_feedback, node, user, data, "the request body", body.platform
+    )
+    return result.as_dict()

@@ -321,6 +321,15 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     ),
     # shared hash lists: the people who work cases (a hash nobody holds is a 404 for them)
     ("GET", "/api/v1/content/lists"): (nothing, expect("DOEXF", foreign=200)),
+    ("POST", "/api/v1/content/feedback"): (
+        lambda n: Call(
+            json={
+                "platform": "example",
+                "hashFeedbacks": [{"hashValue": "ab" * 32, "feedbackValue": "Blocked"}],
+            }
+        ),
+        expect("DOEXF", foreign=200),
+    ),
     ("POST", "/api/v1/content/withdrawals"): (
         lambda n: Call(json={"hash": "ab" * 32, "reason": "mistake"}),
         expect("DOEXF", 404, foreign=404),
