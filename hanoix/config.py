@@ -101,6 +101,14 @@ class Settings(BaseModel):
         default=(),
         description="roles whose users must sign in with a one-time code (TOTP), e.g. approver",
     )
+    hsm_module: Path | None = Field(
+        default=None,
+        description="the HSM's PKCS#11 library, for signing keys held in a token (docs/hsm.md)",
+    )
+    hsm_pin_file: Path | None = Field(
+        default=None,
+        description="a file holding the token's user PIN; default: the HANOIX_HSM_PIN variable",
+    )
 
     @field_validator("trusted_proxies", "totp_required_roles", mode="before")
     @classmethod
@@ -198,6 +206,8 @@ _ENV_FIELDS = {
     "HANOIX_LOGIN_LIMIT_ACCOUNT": "login_limit_account",
     "HANOIX_LOGIN_LIMIT_ADDRESS": "login_limit_address",
     "HANOIX_LOGIN_LOCKOUT_AFTER": "login_lockout_after",
+    "HANOIX_HSM_MODULE": "hsm_module",
+    "HANOIX_HSM_PIN_FILE": "hsm_pin_file",
     "HANOIX_LOGIN_CONCURRENCY": "login_concurrency",
     "HANOIX_LOGIN_QUEUE": "login_queue",
     "HANOIX_TOTP_REQUIRED_ROLES": "totp_required_roles",

@@ -33,3 +33,11 @@ if [ -n "$letter_packages" ] && [ -n "${CI:-}" ]; then
   # shellcheck disable=SC2086  # one word per package
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $letter_packages >/dev/null
 fi
+
+# The keys-in-hardware tests (tests/store/test_hsm.py) make a SoftHSM2 token in a temporary
+# folder and sign through it with PKCS#11; they skip without softhsm2 on a developer's machine.
+if [ ! -f /usr/lib/softhsm/libsofthsm2.so ] && [ -n "${CI:-}" ]; then
+  echo "test-setup: installing softhsm2 for the HSM tests"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends softhsm2 >/dev/null
+fi

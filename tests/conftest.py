@@ -28,6 +28,7 @@ from hanoix.services.node import Node
 from hanoix.store import migrate
 from hanoix.store.db import make_engine
 from tests.seaweedfs import seaweedfs  # noqa: F401  (the S3 server fixture, for any test)
+from tests.softhsm import softhsm  # noqa: F401  (the SoftHSM2 token fixture, for any test)
 
 PG_ADMIN_URL = os.environ.get("HANOIX_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 PG_TEMPLATE = f"hanoix_tmpl_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"

@@ -16,12 +16,17 @@ from rich.console import Console
 
 from hanoix import inputs
 from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node
+from hanoix.cli.keys import PassphraseStdinOption, read_passphrase
 from hanoix.cli.output import report
 from hanoix.errors import ConflictError
 
 content_app = typer.Typer(no_args_is_help=True)
 case_app = typer.Typer(no_args_is_help=True, help="Removal cases (Arts 14 and 16).")
 content_app.add_typer(case_app, name="case")
+notice_app = typer.Typer(
+    no_args_is_help=True, help="Removal notices to providers and States, with deadlines."
+)
+content_app.add_typer(notice_app, name="notice")
 
 #: The largest file hashed: PDQ needs the whole picture in memory.
 MAX_CONTENT_BYTES = 256 * inputs.MIB
@@ -131,12 +136,26 @@ def case_show(
     user: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """A removal case of the acting user's authority."""
-    from hanoix.services import content
+    """A removal case of the acting user's authority: its hashes, notices, linked requests and
+    preserved packages."""
+    from hanoix.services import content_notices
 
     with open_node(ctx) as node:
-        case = content.show_case(node, acting_user(node, user), reference).as_dict()
-    report(case, as_json, lambda console: _case_lines(console, case))
+        case = content_notices.case_file(node, acting_user(node, user), reference).as_dict(
+            node.clock.now()
+        )
+
+    def render(console: Console) -> None:
+        _case_lines(console, case)
+        for notice in case["notices"]:
+            _notice_line(console, notice)
+        for linked in case["requests"]:
+            status = f"{linked['kind']}, {linked['status']}" if linked["visible"] else "not yours"
+            console.print(f"  request {linked['request']} ({status})", markup=False)
+        for package in case["preserved"]:
+            console.print(f"  preserved in package {package['package_id']}", markup=False)
+
+    report(case, as_json, render)
 
 
 @content_app.command("add")
@@ -144,22 +163,63 @@ def add(
     ctx: typer.Context,
     files: FilesArgument,
     reference: Annotated[str, typer.Option("--case", help="The removal case (RC-NNNNNN).")],
+    preserve: Annotated[
+        bool,
+        typer.Option(
+            "--preserve",
+            help="Also seal the files into an evidence package for the case, encrypted to the "
+            "authority's own key (needs --consent preserve, the victim's).",
+        ),
+    ] = False,
+    consent: Annotated[
+        list[str] | None,
+        typer.Option("--consent", help="The victim's consent to this (preserve), recorded."),
+    ] = None,
+    passphrase_stdin: PassphraseStdinOption = False,
     user: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List the files' hashes in a removal case. The files themselves are not kept."""
-    from hanoix.services import content
+    """List the files' hashes in a removal case. The files themselves are not kept, unless
+    --preserve seals them (encrypted) into an evidence package for the case."""
+    from hanoix.errors import UsageError
+    from hanoix.services import content, content_notices
 
+    given = consent or []
+    if given and not preserve:
+        raise UsageError("--consent is for --preserve: the case's consent is given at case new")
+    if preserve and "preserve" not in given:
+        raise UsageError(
+            "--preserve keeps the media: record the victim's consent with --consent preserve"
+        )
     data = _read(files)
+
+    def ask() -> bytes:
+        return read_passphrase(passphrase_stdin, purpose="the authority's signing key")
+
+    preserved: list[dict[str, Any]] = []
     with open_node(ctx) as node:
-        added = content.add_content(node, acting_user(node, user), reference, data)
+        acting = acting_user(node, user)
+        if preserve:
+            # Sealed first: a failure leaves nothing listed, and a sealed package is kept only
+            # with its custody event.
+            preserved = [
+                item.as_dict()
+                for item in content_notices.preserve(
+                    node, acting, reference, data, consent=given, ask=ask
+                )
+            ]
+        added = content.add_content(node, acting, reference, data)
     results = [item.as_dict() for item in added]
+    for item, sealed in zip(results, preserved, strict=False):
+        item["package_id"] = sealed["package_id"]
 
     def render(console: Console) -> None:
         for item in results:
             console.print(
                 f"{item['file']}: {item['listed']} new hashes in {reference}", markup=False
             )
+            if item.get("package_id"):
+                console.print(f"  sealed into package {item['package_id']}", markup=False)
             if item["note"]:
                 console.print(f"  note: {item['note']}", markup=False)
 
@@ -186,13 +246,15 @@ def match(
             pdq_distance=policy.pdq_distance if pdq_distance is None else pdq_distance,
             pdq_quality=policy.pdq_quality if pdq_quality is None else pdq_quality,
         )
-        results = content.match(node, acting_user(node, user), data, policy)
+        found = content.match_and_reopen(node, acting_user(node, user), data, policy)
+    results = found.results
     matched = any(result.matched for result in results)
     matches = [m.as_dict() for result in results for m in result.matches]
     answer = {
         "matched": matched,
         "matches": matches,
         "files": [result.as_dict() for result in results],
+        "reopened": [item.as_dict() for item in found.reopened],
     }
 
     def render(console: Console) -> None:
@@ -205,10 +267,247 @@ def match(
                 )
             if result.note:
                 console.print(f"  note: {result.note}", markup=False)
+        for item in found.reopened:
+            console.print(
+                f"RE-UPLOAD: notice {item.notice} ({item.case}, to {item.to}) reopened, "
+                f"due {item.deadline.isoformat()}",
+                markup=False,
+            )
 
     report(answer, as_json, render)
     if not matched:
         raise typer.Exit(1)
+
+
+# --- removal notices ----------------------------------------------------------------------------
+
+
+def _notice_line(console: Console, notice: dict[str, Any]) -> None:
+    overdue = "  OVERDUE" if notice["overdue"] else ""
+    console.print(
+        f"{notice['notice']} ({notice['case']}) to {notice['to_kind']} {notice['to']}: "
+        f"{notice['state']}, due {notice['deadline'].isoformat()}{overdue}",
+        markup=False,
+    )
+    if notice["confirmation"]:
+        console.print(f"  confirmation {notice['confirmation']}", markup=False)
+    if notice["reason"]:
+        console.print(f"  reason: {notice['reason']}", markup=False)
+    if notice["reuploads"]:
+        times = "once" if notice["reuploads"] == 1 else f"{notice['reuploads']} times"
+        console.print(f"  re-uploaded {times}", markup=False)
+
+
+NoticeArgument = Annotated[str, typer.Argument(help="The notice (RN-NNNNNN).")]
+
+
+@notice_app.command("new")
+def notice_new(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Option("--case", help="The removal case (RC-NNNNNN).")],
+    to: Annotated[
+        str, typer.Option("--to", help="The service provider, or a State's code with --state.")
+    ],
+    deadline: Annotated[
+        str,
+        typer.Option(
+            "--deadline",
+            help="By when: a period (48h, 7d), a day (2026-12-10, its end in UTC) or a time.",
+        ),
+    ],
+    to_state: Annotated[
+        bool,
+        typer.Option("--state", help="--to names another State (ISO 3166-1 alpha-3)."),
+    ] = False,
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a notice asking a provider or a State to remove a case's content by a deadline
+    (Art. 34 for Art. 14 or 16 content)."""
+    from hanoix.content.notices import parse_deadline
+    from hanoix.services import content_notices
+
+    with open_node(ctx) as node:
+        now = node.clock.now()
+        sent = content_notices.send_notice(
+            node,
+            acting_user(node, user),
+            reference,
+            to=to,
+            kind="state" if to_state else "provider",
+            deadline=parse_deadline(deadline, now),
+        ).as_dict(now)
+    report(sent, as_json, lambda console: _notice_line(console, sent))
+
+
+def _answer(
+    ctx: typer.Context,
+    reference: str,
+    state: str,
+    user: str | None,
+    as_json: bool,
+    *,
+    confirmation: str | None = None,
+    reason: str | None = None,
+) -> None:
+    from hanoix.services import content_notices
+
+    with open_node(ctx) as node:
+        answered = content_notices.answer_notice(
+            node,
+            acting_user(node, user),
+            reference,
+            state,
+            confirmation=confirmation,
+            reason=reason,
+        ).as_dict(node.clock.now())
+    report(answered, as_json, lambda console: _notice_line(console, answered))
+
+
+@notice_app.command("acknowledge")
+def notice_acknowledge(
+    ctx: typer.Context,
+    reference: NoticeArgument,
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The recipient acknowledged the notice."""
+    _answer(ctx, reference, "acknowledged", user, as_json)
+
+
+@notice_app.command("removed")
+def notice_removed(
+    ctx: typer.Context,
+    reference: NoticeArgument,
+    confirmation: Annotated[
+        str,
+        typer.Option("--confirmation", help="The provider's reference confirming the removal."),
+    ],
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The recipient removed or disabled access to the content."""
+    _answer(ctx, reference, "removed", user, as_json, confirmation=confirmation)
+
+
+@notice_app.command("refused")
+def notice_refused(
+    ctx: typer.Context,
+    reference: NoticeArgument,
+    reason: Annotated[str, typer.Option("--reason", help="The reason the recipient gave.")],
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The recipient refused to remove the content."""
+    _answer(ctx, reference, "refused", user, as_json, reason=reason)
+
+
+@notice_app.command("list")
+def notice_list(
+    ctx: typer.Context,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only the notices past their deadline.")
+    ] = False,
+    reference: Annotated[
+        str | None, typer.Option("--case", help="Only this removal case's notices.")
+    ] = None,
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The removal notices of the acting user's authority, overdue ones first."""
+    from hanoix.services import content_notices
+
+    with open_node(ctx) as node:
+        now = node.clock.now()
+        found = [
+            n.as_dict(now)
+            for n in content_notices.list_notices(
+                node, acting_user(node, user), overdue=overdue, case=reference
+            )
+        ]
+
+    def render(console: Console) -> None:
+        if not found:
+            console.print("no removal notices", markup=False)
+        for notice in found:
+            _notice_line(console, notice)
+
+    report(found, as_json, render)
+
+
+# --- links to cooperation requests --------------------------------------------------------------
+
+
+@case_app.command("link")
+def case_link(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="The case (RC-NNNNNN).")],
+    request: Annotated[str, typer.Option("--request", help="The cooperation request made for it.")],
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Link a removal case to a cooperation request made for it (you must be able to see it)."""
+    from hanoix.services import content_notices
+
+    with open_node(ctx) as node:
+        linked = content_notices.link_request(
+            node, acting_user(node, user), reference, request
+        ).as_dict()
+    answer = {"case": reference, **linked}
+    report(
+        answer,
+        as_json,
+        lambda console: console.print(
+            f"{reference} linked to {linked['request']} ({linked['kind']}, {linked['status']})",
+            markup=False,
+        ),
+    )
+
+
+@case_app.command("unlink")
+def case_unlink(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="The case (RC-NNNNNN).")],
+    request: Annotated[str, typer.Option("--request", help="The linked cooperation request.")],
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove a removal case's link to a cooperation request."""
+    from hanoix.services import content_notices
+
+    with open_node(ctx) as node:
+        content_notices.unlink_request(node, acting_user(node, user), reference, request)
+    answer = {"case": reference, "request": request, "linked": False}
+    report(
+        answer,
+        as_json,
+        lambda console: console.print(f"{reference} unlinked from {request}", markup=False),
+    )
+
+
+@case_app.command("package")
+def case_package(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(help="The case (RC-NNNNNN).")],
+    package_id: Annotated[str, typer.Argument(help="The preserved package's id (case show).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="The package file to write.")],
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a case's preserved evidence package (encrypted) to a file, for 'hanoix evidence
+    verify' and 'hanoix evidence open' with the authority's decryption key."""
+    from hanoix.services import content_notices
+
+    with open_node(ctx) as node:
+        size = content_notices.write_preserved(
+            node, acting_user(node, user), reference, package_id, out
+        )
+    answer = {"case": reference, "package_id": package_id, "package": str(out), "bytes": size}
+    report(
+        answer,
+        as_json,
+        lambda console: console.print(f"wrote {out} ({size} bytes)", markup=False),
+    )
 
 
 # --- lists shared between States (docs/content.md, "Shared lists") ---------------------------

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from hanoix.cli.app import JsonOption, state
-from hanoix.cli.keys import PassphraseStdinOption, read_passphrase
+from hanoix.cli.keys import PassphraseStdinOption, configured_hsm, read_passphrase
 from hanoix.cli.output import human, report, to_json
 from hanoix.clock import SystemClock
 from hanoix.evidence.errors import PackageVerificationError
@@ -139,15 +139,17 @@ def _actor(node: Node | None, authority: str | None) -> evidence.Actor | None:
     return evidence.Actor(getpass.getuser(), authority or fallback)
 
 
-def _signing_key(path: Path, stdin: bool) -> SigningKey:
+def _signing_key(ctx: typer.Context, path: Path, stdin: bool) -> SigningKey:
     return evidence.load_signing_key(
-        path, ask=lambda: read_passphrase(stdin, purpose=f"--sign-key {path}")
+        path,
+        ask=lambda: read_passphrase(stdin, purpose=f"--sign-key {path}"),
+        hsm=configured_hsm(ctx),
     )
 
 
-def _decryption_key(path: Path, stdin: bool) -> DecryptionKey:
+def _decryption_key(ctx: typer.Context, path: Path, stdin: bool) -> DecryptionKey:
     return evidence.load_decryption_key(
-        path, ask=lambda: read_passphrase(stdin, purpose=f"--key {path}")
+        path, ask=lambda: read_passphrase(stdin, purpose=f"--key {path}"), hsm=configured_hsm(ctx)
     )
 
 
@@ -204,7 +206,7 @@ def pack(
     as_json: JsonOption = False,
 ) -> None:
     """Seal files and folders into one signed, encrypted evidence package."""
-    signer = _signing_key(sign_key, passphrase_stdin)
+    signer = _signing_key(ctx, sign_key, passphrase_stdin)
     recipients = [evidence.load_public_key(p, KeyKind.ENCRYPTION, "--to") for p in to]
     sources = evidence.collect_sources(paths)
     node = _node(ctx)
@@ -318,7 +320,7 @@ def open_command(
     as_json: JsonOption = False,
 ) -> None:
     """Decrypt a package, check every file's digest, and only then put the files in place."""
-    private = _decryption_key(key, passphrase_stdin)
+    private = _decryption_key(ctx, key, passphrase_stdin)
     sender = _sender(sender_key)
     node = _node(ctx)
     with _progress("opening", _file_size(package), progress) as tick:
@@ -374,7 +376,7 @@ def provenance(
     passphrase_stdin: PassphraseStdinOption = False,
 ) -> None:
     """The package's provenance as a CASE/UCO JSON-LD graph (verified first)."""
-    private = _decryption_key(key, passphrase_stdin) if key is not None else None
+    private = _decryption_key(ctx, key, passphrase_stdin) if key is not None else None
     sender = _sender(sender_key)
     graph = evidence.provenance_file(package, key=private, sender=sender, node=_node(ctx))
     text = to_json(graph) + "\n"

@@ -18,7 +18,7 @@ import typer
 
 from hanoix import inputs
 from hanoix.cli.app import AsOption, JsonOption, acting_user, state
-from hanoix.cli.keys import PassphraseStdinOption, read_passphrase
+from hanoix.cli.keys import PassphraseStdinOption, configured_hsm, read_passphrase
 from hanoix.cli.output import report
 from hanoix.errors import InputError, NotFoundError
 from hanoix.evidence import keys as keyfiles
@@ -158,6 +158,7 @@ def directory_show(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 @directory_app.command("sign")
 def directory_sign(
+    ctx: typer.Context,
     draft: Annotated[
         Path,
         typer.Argument(
@@ -185,7 +186,7 @@ def directory_sign(
         if evidence.key_is_protected(key, "--key")
         else None
     )
-    signer = evidence.load_signing_key(key, passphrase, role="--key")
+    signer = evidence.load_signing_key(key, passphrase, role="--key", hsm=configured_hsm(ctx))
     out.write_bytes(sign_directory(directory, signer))
     result = {"out": str(out), "serial": directory.serial, "nodes": len(directory.nodes)}
     report(
@@ -216,9 +217,21 @@ def node_identity(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 
 @node_app.command("rotate-keys")
-def node_rotate(ctx: typer.Context, as_json: JsonOption = False) -> None:
+def node_rotate(
+    ctx: typer.Context,
+    hsm_token: Annotated[
+        str | None,
+        typer.Option("--hsm-token", help="Make the signing key in this HSM token (docs/hsm.md)."),
+    ] = None,
+    hsm_label: Annotated[
+        str | None, typer.Option("--hsm-label", help="The signing key's label in the token.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
     """Make a new generation of node keys; it is used once the directory lists it."""
-    result = open_federation(ctx).rotate_keys()
+    if (hsm_token is None) != (hsm_label is None):
+        raise InputError("--hsm-token and --hsm-label go together: give both, or neither")
+    result = open_federation(ctx).rotate_keys(token=hsm_token, label=hsm_label)
     report(
         result,
         as_json,

@@ -6,6 +6,10 @@ packages sealed for it. Both file kinds are small UTF-8 texts of ``name: value``
 a person. A private key is stored raw (``protection: none``) or encrypted under a passphrase
 with scrypt + AES-256-GCM (``protection: scrypt``); it always carries its public key, so a
 corrupted file is detected instead of yielding a different key. See docs/evidence-format.md.
+
+A signing key may instead live in a hardware token (``protection: pkcs11``): the file then holds
+no secret, only the token's label, the key's label in it, and the public key, which the token's
+key must match when it is used (:mod:`hanoix.store.hsm`, docs/hsm.md).
 """
 
 from __future__ import annotations
@@ -32,9 +36,12 @@ from hanoix.evidence.format import (
     b64decode,
     b64encode,
 )
+from hanoix.signer import Ed25519Signer
 
 PUBLIC_FORMAT = "hanoix-public-key/1"
 PRIVATE_FORMAT = "hanoix-private-key/1"
+TOKEN_PROTECTION = "pkcs11"  # noqa: S105 - the name of a kind of file, not a secret
+WRAPPED_PROTECTION = "pkcs11-aes-gcm"
 SCRYPT_LOG_N = 17  # 128 MiB, about half a second: the passphrase guards a State's key
 _SCRYPT_R = 8
 _SCRYPT_P = 1
@@ -106,9 +113,10 @@ class PublicKey:
 
 @dataclass(frozen=True)
 class SigningKey:
-    """An authority's private Ed25519 key, used to sign the packages it seals."""
+    """An authority's private Ed25519 key, used to sign the packages it seals: read from a
+    file, or held in a hardware token (then it cannot be written out)."""
 
-    private: Ed25519PrivateKey
+    private: Ed25519Signer
     authority: str | None = None
     state: str | None = None
 
@@ -186,6 +194,11 @@ def dump_public(key: PublicKey) -> str:
 
 
 def _private_raw(key: PrivateKey) -> bytes:
+    if not isinstance(key.private, Ed25519PrivateKey | X25519PrivateKey):
+        raise KeyFileError(
+            f"the key {key.public.key_id} is held in a hardware token and never leaves it; "
+            "it cannot be written to a file"
+        )
     return key.private.private_bytes_raw()
 
 
@@ -331,6 +344,11 @@ def parse_private(
     protection = fields.get("protection")
     if protection == "none":
         secret = _raw(fields, "secret", KEY_SIZE, source)
+    elif protection in (TOKEN_PROTECTION, WRAPPED_PROTECTION):
+        raise KeyFileError(
+            f"{source} needs the hardware token {fields.get('token')!r}: configure hsm_module "
+            "(docs/hsm.md) to use it"
+        )
     elif protection == "scrypt":
         if passphrase is None:
             raise KeyFileError(f"{source} is protected by a passphrase; give the passphrase")
@@ -349,7 +367,20 @@ def parse_private(
         except InvalidTag as exc:
             raise KeyFileError(f"{source}: wrong passphrase (or the file is corrupted)") from exc
     else:
-        raise KeyFileError(f"{source}: protection must be 'none' or 'scrypt'")
+        raise KeyFileError(
+            f"{source}: protection must be 'none', 'scrypt', 'pkcs11' or 'pkcs11-aes-gcm'"
+        )
+    return _from_secret(kind, secret, public, authority, state, source)
+
+
+def _from_secret(
+    kind: KeyKind,
+    secret: bytes,
+    public: bytes,
+    authority: str | None,
+    state: str | None,
+    source: str,
+) -> PrivateKey:
     key: PrivateKey
     if kind is KeyKind.SIGNING:
         key = SigningKey(Ed25519PrivateKey.from_private_bytes(secret), authority, state)
@@ -374,3 +405,145 @@ def parse_decryption_key(
     key = parse_private(data, KeyKind.ENCRYPTION, passphrase, source=source, role=role)
     assert isinstance(key, DecryptionKey)
     return key
+
+
+# --- keys held in a hardware token ----------------------------------------------------------
+
+_TOKEN_LABEL_SIZE = 32  # PKCS#11 token labels are 32 bytes, blank-padded
+_OBJECT_LABEL_SIZE = 200
+
+
+@dataclass(frozen=True)
+class TokenReference:
+    """Where a signing key lives in a hardware token: the token's label and the key's, and the
+    public key the token's key must have."""
+
+    token: str
+    label: str
+    public: PublicKey
+
+
+def check_token_labels(token: str, label: str) -> None:
+    """Refuse labels a token cannot hold or a key file cannot carry on one line."""
+    for what, value, size in (
+        ("the token label", token, _TOKEN_LABEL_SIZE),
+        ("the key label", label, _OBJECT_LABEL_SIZE),
+    ):
+        if not value.strip() or value != value.strip() or "\n" in value:
+            raise KeyFileError(f"{what} must be one line of text, without surrounding spaces")
+        if len(value.encode("utf-8")) > size:
+            raise KeyFileError(f"{what} {value!r} is longer than {size} bytes")
+
+
+def dump_token_reference(reference: TokenReference) -> str:
+    """The private key file's text for a key held in a token: no secret, only where it is."""
+    public = reference.public
+    check_token_labels(reference.token, reference.label)
+    lines = [
+        f"# Hanoi Exchange private key ({public.kind.label}), held in a hardware token.",
+        "# This file names it; the key itself never leaves the token.",
+        f"format: {PRIVATE_FORMAT}",
+        f"type: {public.kind.value}",
+        f"public: {b64encode(public.raw)}",
+        *_identity_lines(public.authority, public.state),
+        f"protection: {TOKEN_PROTECTION}",
+        f"token: {reference.token}",
+        f"object: {reference.label}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def parse_token_reference(data: bytes, *, source: str, role: str) -> TokenReference | None:
+    """The token reference in a private key file, or None when the file holds its key itself."""
+    found = _in_token(data, TOKEN_PROTECTION, KeyKind.SIGNING, source=source, role=role)
+    if found is None:
+        return None
+    _, reference = found
+    return reference
+
+
+def _in_token(
+    data: bytes, protection: str, expected: KeyKind, *, source: str, role: str
+) -> tuple[dict[str, str], TokenReference] | None:
+    """The fields of a key file of this ``protection`` and the token key it names; None for a
+    file protected otherwise."""
+    if f"\nprotection: {protection}".encode() not in data:
+        return None
+    fields = _fields(data, source)
+    if fields.get("format") != PRIVATE_FORMAT or fields.get("protection") != protection:
+        return None
+    kind = _kind(fields, expected, source, role)
+    public = _raw(fields, "public", KEY_SIZE, source)
+    authority, state = _identity(fields, source)
+    token, label = fields.get("token", ""), fields.get("object", "")
+    try:
+        check_token_labels(token, label)
+    except KeyFileError as exc:
+        raise KeyFileError(f"{source}: {exc.message}") from None
+    return fields, TokenReference(token, label, PublicKey(kind, public, authority, state))
+
+
+# --- keys encrypted at rest under a token's AES key -----------------------------------------
+
+WRAP_NONCE_SIZE = 12
+
+
+@dataclass(frozen=True)
+class WrappedSecret:
+    """A private key whose secret is encrypted (AES-256-GCM) under an AES key held in a token:
+    the file is of no use without the token. For the X25519 keys, which no token here can hold
+    (docs/decisions/0011-keys-in-hardware.md)."""
+
+    token: str
+    label: str
+    public: PublicKey
+    nonce: bytes
+    wrapped: bytes
+
+    @property
+    def aad(self) -> bytes:
+        return _secret_aad(self.public.kind, self.public.raw)
+
+    def unwrap(self, secret: bytes, *, source: str) -> PrivateKey:
+        """The key, from its secret as the token decrypted it."""
+        public = self.public
+        return _from_secret(public.kind, secret, public.raw, public.authority, public.state, source)
+
+
+def wrapped_aad(key: PrivateKey) -> bytes:
+    """What the encrypted secret of ``key`` is bound to: its format, type and public key."""
+    return _secret_aad(key.public.kind, key.public.raw)
+
+
+def dump_wrapped(key: PrivateKey, token: str, label: str, nonce: bytes, wrapped: bytes) -> str:
+    """The private key file's text for ``key`` encrypted under the token's AES key ``label``."""
+    public = key.public
+    check_token_labels(token, label)
+    lines = [
+        f"# Hanoi Exchange private key ({public.kind.label}), encrypted under a key held in a "
+        "hardware token.",
+        f"format: {PRIVATE_FORMAT}",
+        f"type: {public.kind.value}",
+        f"public: {b64encode(public.raw)}",
+        *_identity_lines(key.authority, key.state),
+        f"protection: {WRAPPED_PROTECTION}",
+        f"token: {token}",
+        f"object: {label}",
+        f"nonce: {b64encode(nonce)}",
+        f"secret: {b64encode(wrapped)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def parse_wrapped(
+    data: bytes, expected: KeyKind, *, source: str, role: str
+) -> WrappedSecret | None:
+    """The encrypted secret of a key file protected by a token's AES key, or None when the
+    file is protected otherwise."""
+    found = _in_token(data, WRAPPED_PROTECTION, expected, source=source, role=role)
+    if found is None:
+        return None
+    fields, where = found
+    nonce = _raw(fields, "nonce", WRAP_NONCE_SIZE, source)
+    wrapped = _raw(fields, "secret", KEY_SIZE + 16, source)
+    return WrappedSecret(where.token, where.label, where.public, nonce, wrapped)

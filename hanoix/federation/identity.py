@@ -19,13 +19,14 @@ envelope names.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 from hanoix.evidence import keys as keyfiles
-from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey, SigningKey
+from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey, SigningKey, TokenReference
 from hanoix.federation.directory import AuthorityEntry, Directory, NodeEntry, NodeKey
 from hanoix.federation.errors import FederationConfigError
 from hanoix.federation.transport import (
@@ -58,6 +59,14 @@ class KeyFiles(Protocol):
     def modified(self, name: str) -> float: ...
 
     def read_private(self, name: str) -> bytes: ...
+
+    def signing_key(self, name: str, role: str) -> SigningKey:
+        """The signing key of file ``name``: held in it, or in the hardware token it names."""
+        ...
+
+    def decryption_key(self, name: str, role: str) -> DecryptionKey:
+        """The decryption key of file ``name``: in it, or encrypted under a token's key."""
+        ...
 
     def write_private(self, name: str, data: bytes) -> None: ...
 
@@ -156,15 +165,37 @@ def _generation_numbers(keys: KeyFiles) -> list[int]:
     return sorted(numbers)
 
 
-def new_generation(keys: KeyFiles, origin: str, state: str | None) -> int:
-    """Make key generation ``n+1`` (both keys); return ``n+1``. Never overwrites."""
+def new_generation(
+    keys: KeyFiles,
+    origin: str,
+    state: str | None,
+    *,
+    in_token: TokenReference | None = None,
+    seal: Callable[[DecryptionKey], str] | None = None,
+) -> int:
+    """Make key generation ``n+1`` (both keys); return ``n+1``. Never overwrites.
+
+    With ``in_token``, the generation's signing key is that key, made in a hardware token
+    already: its file names it. The X25519 key cannot live in the token
+    (docs/decisions/0011-keys-in-hardware.md): with ``seal``, its file is the text ``seal``
+    makes of it (encrypted under a key of the token)."""
     number = (max(_generation_numbers(keys), default=0)) + 1
     signing, decryption = keyfiles.generate(origin[:200], state)
+    files: list[tuple[str, PublicKey, str]] = [
+        (
+            "encryption",
+            decryption.public,
+            seal(decryption) if seal is not None else keyfiles.dump_private(decryption),
+        ),
+        ("signing", signing.public, keyfiles.dump_private(signing)),
+    ]
+    if in_token is not None:
+        files[1] = ("signing", in_token.public, keyfiles.dump_token_reference(in_token))
     # The encryption pair first: a generation counts once its signing key exists.
-    for stem, private in (("encryption", decryption), ("signing", signing)):
+    for stem, public, private_text in files:
         name = f"{KEY_DIR}/{stem}-{number}"
-        keys.write_public(f"{name}.pub", keyfiles.dump_public(private.public).encode("utf-8"))
-        keys.write_private(f"{name}.key", keyfiles.dump_private(private).encode("utf-8"))
+        keys.write_public(f"{name}.pub", keyfiles.dump_public(public).encode("utf-8"))
+        keys.write_private(f"{name}.key", private_text.encode("utf-8"))
     return number
 
 
@@ -240,18 +271,8 @@ def load_identity(
     for number in numbers:
         signing_name = f"{KEY_DIR}/signing-{number}.key"
         decryption_name = f"{KEY_DIR}/encryption-{number}.key"
-        signing = keyfiles.parse_signing_key(
-            keys.read_private(signing_name),
-            None,
-            source=str(keys.path(signing_name)),
-            role="node signing key",
-        )
-        decryption = keyfiles.parse_decryption_key(
-            keys.read_private(decryption_name),
-            None,
-            source=str(keys.path(decryption_name)),
-            role="node key",
-        )
+        signing = keys.signing_key(signing_name, "node signing key")
+        decryption = keys.decryption_key(decryption_name, "node key")
         created = datetime.fromtimestamp(int(keys.modified(signing_name)), UTC)
         generations.append(KeyGeneration(number, signing, decryption, created))
     tls = ensure_tls(keys, origin, now) if create else _tls_files(keys)

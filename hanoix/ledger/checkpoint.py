@@ -30,11 +30,12 @@ import re
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from hanoix.ledger.errors import CheckpointError, MalformedKeyError
 from hanoix.ledger.merkle import HASH_SIZE
+from hanoix.signer import Ed25519Signer
 
 EM_DASH = "\u2014"
 SIGNATURE_PREFIX = EM_DASH + " "
@@ -177,9 +178,10 @@ def _read_signature(name: str, encoded: str, line: str) -> NoteSignature:
 
 
 class NoteSigner:
-    """An Ed25519 note signer (signature type 0x01) under a key name."""
+    """An Ed25519 note signer (signature type 0x01) under a key name; the key is a file's or
+    a hardware token's (:class:`hanoix.signer.Ed25519Signer`)."""
 
-    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+    def __init__(self, name: str, private_key: Ed25519Signer) -> None:
         self.name = check_key_name(name)
         self._private_key = private_key
         self.public_key = _raw_public_key(private_key.public_key())

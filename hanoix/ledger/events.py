@@ -173,6 +173,14 @@ class EventKind(StrEnum):
     # removal of Art. 14 and 16 content by hash (docs/content.md): never the victim or the media
     CONTENT_CASE_OPENED = "content.case-opened"
     CONTENT_LISTED = "content.listed"
+    CONTENT_NOTICE_SENT = "content.notice-sent"
+    CONTENT_NOTICE_ACKNOWLEDGED = "content.notice-acknowledged"
+    CONTENT_NOTICE_REMOVED = "content.notice-removed"
+    CONTENT_NOTICE_REFUSED = "content.notice-refused"
+    CONTENT_REUPLOADED = "content.reuploaded"  # removed content matched again: notice reopened
+    CONTENT_REQUEST_LINKED = "content.request-linked"
+    CONTENT_REQUEST_UNLINKED = "content.request-unlinked"
+    CONTENT_PRESERVED = "content.preserved"  # media sealed into an evidence package
     CONTENT_LIST_PUBLISHED = "content.list-published"  # a signed list sent to other States
     CONTENT_LIST_IMPORTED = "content.list-imported"  # another State's list, verified
     CONTENT_WITHDRAWN = "content.withdrawn"  # a hash withdrawn (here, or by its publisher)

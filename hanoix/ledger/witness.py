@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from hanoix.ledger.checkpoint import (
@@ -45,6 +44,7 @@ from hanoix.ledger.errors import (
     StaleCheckpointError,
 )
 from hanoix.ledger.merkle import verify_consistency
+from hanoix.signer import Ed25519Signer
 
 SIGNATURE_TYPE_COSIGNATURE_V1 = 0x04
 COSIGNATURE_HEADER = "cosignature/v1\n"
@@ -89,7 +89,7 @@ class Cosignature:
 class Cosigner:
     """A witness's Ed25519 cosigning key (signature type 0x04) under its name."""
 
-    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+    def __init__(self, name: str, private_key: Ed25519Signer) -> None:
         self.name = check_key_name(name)
         self._private_key = private_key
         self.public_key = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)

@@ -6,13 +6,16 @@ the signed directory of nodes publishes for a node (``tls_certificate``): a veri
 signer to the requesting authority's node by finding that certificate, byte for byte, in the
 directory entry of a node of the requesting State that serves the letter's authority
 (docs/letters.md, "The signer"). ECDSA P-256 is what PDF readers check (pdfsig, Acrobat); the
-node's Ed25519 envelope keys are not, in CMS. The signature is invisible: the letter's own
-signature block says who signed, and a pyHanko stamp would bring a font PDF/A forbids.
+node's Ed25519 envelope keys are not, in CMS. The signature's widget lies over the letter's own
+signature block (which says who signed), with an empty appearance: a reader's click there opens
+the signature's status, and no stamp is drawn, since pyHanko's text stamps bring a font PDF/A
+forbids.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,10 +29,12 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.stamp import NoOpStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from hanoix.errors import InputError
+from hanoix.letters.typeset import SignaturePlace
 
 FIELD_NAME = "RequestLetterSignature"
 
@@ -48,10 +53,12 @@ def sign(
     certificate_pem: bytes,
     reason: str,
     location: str,
+    place: SignaturePlace | None = None,
     field_name: str = FIELD_NAME,
 ) -> bytes:
-    """``pdf`` with a PAdES B-B signature by the key and certificate given, in a new
-    (invisible) field ``field_name``, covering the whole file."""
+    """``pdf`` with a PAdES B-B signature by the key and certificate given, in a new field
+    ``field_name`` covering the whole file: visible over the signature block at ``place``,
+    invisible without one."""
     certificate = asn1_x509.Certificate.load(_der(certificate_pem))
     key = asn1_keys.PrivateKeyInfo.load(_der(key_pem))
     signer = signers.SimpleSigner(
@@ -69,7 +76,21 @@ def sign(
     out = io.BytesIO()
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        signers.sign_pdf(writer, meta, signer=signer, output=out)
+        if place is not None:
+            # The field first, with an empty appearance stream (PDF/A wants one for every
+            # visible widget); the signature then keeps it (NoOpStampStyle) rather than draw
+            # a stamp. Both go into the one incremental update the signature covers.
+            box = (
+                math.floor(place.left),
+                math.floor(place.bottom),
+                math.ceil(place.right),
+                math.ceil(place.top),
+            )
+            fields.append_signature_field(
+                writer, fields.SigFieldSpec(field_name, on_page=place.page - 1, box=box)
+            )
+        pdf_signer = signers.PdfSigner(meta, signer, stamp_style=NoOpStampStyle())
+        pdf_signer.sign_pdf(writer, output=out)
     except (PdfError, SigningError, ValueError) as error:
         raise InputError(f"the letter could not be signed: {error}") from None
     return out.getvalue()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import json
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -34,9 +34,46 @@ def _compiler(font_paths: tuple[str, ...]) -> tuple[typst.Compiler, threading.Lo
     # System fonts are not scanned: the letter looks the same on every node, and the fonts of
     # other scripts are named folders (hanoix/letters/fonts.py). One compiler per font set,
     # used by one thread at a time (the API's handlers run in a thread pool; a compiler is a
-    # mutable Rust object).
-    compiler = typst.Compiler(font_paths=list(font_paths), ignore_system_fonts=True)
+    # mutable Rust object). The template is given by its path: the binding's query reads the
+    # document it last compiled only from a file.
+    compiler = typst.Compiler(
+        input=str(TEMPLATE), font_paths=list(font_paths), ignore_system_fonts=True
+    )
     return compiler, threading.Lock()
+
+
+@dataclass(frozen=True)
+class SignaturePlace:
+    """Where the letter's signature block is: its page (from 1) and its rectangle in PDF
+    points, origin at the bottom left of the page, as a PDF widget is placed."""
+
+    page: int
+    left: float
+    bottom: float
+    right: float
+    top: float
+
+
+@dataclass(frozen=True)
+class TypesetLetter:
+    pdf: bytes
+    signature_place: SignaturePlace
+
+
+def _signature_place(found: str) -> SignaturePlace:
+    """The template's ``<signature-place>`` metadata (Typst measures from the top left)."""
+    try:
+        place = json.loads(found)
+        top = float(place["page_height"]) - float(place["y"])
+        return SignaturePlace(
+            page=int(place["page"]),
+            left=float(place["x"]),
+            bottom=top - float(place["height"]),
+            right=float(place["x"]) + float(place["width"]),
+            top=top,
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise InputError(f"the letter's signature block could not be placed: {error}") from None
 
 
 def qr_svg(payload: str) -> str:
@@ -54,15 +91,15 @@ def typeset(
     issued_at: datetime,
     fonts: tuple[str, ...] = LATIN_FONTS,
     font_paths: tuple[str, ...] = (),
-) -> bytes:
-    """The letter as PDF/A-3b bytes, ``attachment`` embedded as ``request.json``."""
+) -> TypesetLetter:
+    """The letter as PDF/A-3b bytes, ``attachment`` embedded as ``request.json``, and where
+    its signature block is."""
     words = asdict(text)
     words["fonts"] = list(fonts)
     compiler, lock = _compiler(font_paths)
     try:
         with lock:
             pdf = compiler.compile(
-                TEMPLATE.read_bytes(),
                 format="pdf",
                 pdf_standards=["a-3b"],
                 sys_inputs={
@@ -75,9 +112,12 @@ def typeset(
                 },
                 timestamp=issued_at.replace(microsecond=0),
             )
+            place = compiler.query("<signature-place>", field="value", one=True)
     except typst.TypstError as error:
         # A defect of the template or a font, not of the request: say what Typst said.
         raise InputError(f"the letter could not be typeset: {error.message}") from None
+    except RuntimeError as error:  # the binding's query reports its failures so
+        raise InputError(f"the letter could not be typeset: {error}") from None
     if not isinstance(pdf, bytes):
         raise InputError("the letter could not be typeset: Typst gave no PDF")
-    return pdf
+    return TypesetLetter(pdf, _signature_place(place))

@@ -6,6 +6,7 @@ and the case's facts are stored: the bytes are dropped when the call returns.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,11 +14,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hanoix.content import cases as rules
-from hanoix.content.cases import MatchPolicy, MatchResult, RemovalCase
-from hanoix.content.signals import MD5, SHA256, hash_content
+from hanoix.content.cases import HashEntry, MatchPolicy, MatchResult, RemovalCase
+from hanoix.content.signals import MD5, SHA256, ContentHashes, hash_content
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.requests import User
+from hanoix.services import content_notices as notices
 from hanoix.services import custody
+from hanoix.services.content_notices import Reupload
 from hanoix.services.node import Node
 from hanoix.store import content as store
 
@@ -139,14 +142,104 @@ def match(
     files: Sequence[tuple[str, bytes]],
     policy: MatchPolicy | None = None,
 ) -> list[MatchResult]:
-    """Match each file against every list the node holds."""
+    """Match each file against every list the node holds (see :func:`match_and_reopen`)."""
+    return match_and_reopen(node, user, files, policy).results
+
+
+@dataclass(frozen=True)
+class Matched:
+    """What matching found, and the removal notices it reopened as re-uploads."""
+
+    results: list[MatchResult]
+    reopened: list[Reupload]
+
+
+def match_and_reopen(
+    node: Node,
+    user: User,
+    files: Sequence[tuple[str, bytes]],
+    policy: MatchPolicy | None = None,
+) -> Matched:
+    """Match each file against every list the node holds; a match of a case whose content was
+    removed reopens its notices as a re-upload (docs/content.md)."""
+    results = _match(node, user, files, policy)
+    return Matched(results, notices.reopen_reuploads(node, user, results))
+
+
+def _match(
+    node: Node,
+    user: User,
+    files: Sequence[tuple[str, bytes]],
+    policy: MatchPolicy | None,
+) -> list[MatchResult]:
     rules.check_matcher(user)
     policy = policy or node_policy(node)
     hashed = [(name, hash_content(data)) for name, data in files]
     results: list[MatchResult] = []
     with node.reading() as session:
-        perceptual = store.pdq_entries(session) if any(h.pdq for _, h in hashed) else []
+        if any(h.pdq for _, h in hashed):
+            node.listed_pdq.refresh(session, policy.pdq_distance)
         for name, hashes in hashed:
             exact = store.exact_entries(session, [(SHA256, hashes.sha256), (MD5, hashes.md5)])
-            results.append(rules.match(name, hashes, exact, perceptual, policy))
+            near = node.listed_pdq.near(hashes) if hashes.pdq else []
+            results.append(rules.match(name, hashes, exact, near, policy))
     return results
+
+
+class ListedPdq:
+    """The node's listed PDQ hashes and their index (:class:`PdqIndex`), for this process.
+
+    Each match first asks the database whether the lists changed (one aggregate query): new
+    rows are added to the index, and anything else (a row removed, another radius) rebuilds
+    it. The index only finds the candidates; :func:`hanoix.content.cases.match` measures each
+    and applies the quality threshold, as it did when it compared with every hash."""
+
+    def __init__(self) -> None:
+        # faiss loads here, at a process's first match, not with the API.
+        from hanoix.content.index import PdqIndex
+
+        self._new_index = PdqIndex
+        self._lock = threading.Lock()
+        self._generation: tuple[int, int, tuple[int, int, int]] = (0, 0, (0, 0, 0))
+        self._entries: list[HashEntry] = []
+        self._index = PdqIndex(MatchPolicy().pdq_distance)
+
+    def refresh(self, session: Session, radius: int) -> None:
+        generation = store.pdq_generation(session)
+        with self._lock:
+            if generation == self._generation and radius == self._index.radius:
+                return
+            count, highest, imported = self._generation
+            # This node's new rows are appended; anything else (a withdrawal, an imported list
+            # changed, another radius) rebuilds, imported entries after the node's own.
+            rebuild = (
+                radius != self._index.radius or generation[0] < count or generation[2] != imported
+            )
+            added = [] if rebuild else store.pdq_entries_after(session, highest)
+            if not rebuild and count + len(added) != generation[0]:
+                rebuild = True  # rows withdrawn as others came: start over
+            extra: list[HashEntry] = []
+            if rebuild:
+                count, highest = 0, 0
+                added = store.pdq_entries_after(session, 0)
+                extra = store.imported_pdq_entries(session)
+                self._entries, self._index = [], self._new_index(radius)
+            # Entries before the index: a match reading both meanwhile finds no position
+            # that its list does not have yet.
+            entries = [entry for _, entry in added] + extra
+            self._entries.extend(entries)
+            self._index.add([entry.value for entry in entries])
+            self._generation = (
+                count + len(added),
+                added[-1][0] if added else highest,
+                generation[2] if rebuild else imported,
+            )
+
+    def near(self, hashes: ContentHashes) -> list[HashEntry]:
+        """The listed entries within the radius of ``hashes``'s PDQ hash or of one of its
+        rotations and mirror images."""
+        assert hashes.pdq is not None
+        with self._lock:
+            entries, index = self._entries, self._index
+        found = index.within([hashes.pdq.value, *hashes.pdq.variants])
+        return [entries[position] for position in sorted(found)]

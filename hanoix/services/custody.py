@@ -80,9 +80,10 @@ from hanoix.ledger.witness import (
 from hanoix.logs import get_logger
 from hanoix.requests import Role, User
 from hanoix.services.node import Node, register_init_step
+from hanoix.signer import Ed25519Signer
 from hanoix.store import federation as federation_store
 from hanoix.store import ledger as store
-from hanoix.store.keys import KeyStore
+from hanoix.store.keys import KeyStore, token_key
 from hanoix.store.meta import get_meta, set_meta
 from hanoix.store.requests import Visibility, visible_references
 
@@ -190,7 +191,15 @@ def disclose_request_key(node: Node, reference: str) -> RequestDisclosure:
 # --- identity: origin and keys --------------------------------------------------------------------
 
 
-def _parse_key(path: Path, pem: bytes) -> Ed25519PrivateKey:
+def _parse_key(keys: KeyStore, path: Path, pem: bytes) -> Ed25519Signer:
+    in_token = token_key(pem, keys.hsm, source=str(path), role="the ledger's key")
+    if in_token is not None:
+        return in_token.private
+    return parse_pem_key(path, pem)
+
+
+def parse_pem_key(path: Path, pem: bytes) -> Ed25519PrivateKey:
+    """The Ed25519 key of the node's PEM key file ``path`` (``ledger.key``, ``witness.key``)."""
     try:
         key = load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:
@@ -205,9 +214,10 @@ def _new_key_pem() -> bytes:
     return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
 
 
-def load_or_create_key(keys: KeyStore, name: str) -> Ed25519PrivateKey:
-    """Read the Ed25519 key ``name`` in ``keys``, or make one there (mode 0600, atomically)."""
-    return _parse_key(keys.path(name), keys.create_private(name, _new_key_pem))
+def load_or_create_key(keys: KeyStore, name: str) -> Ed25519Signer:
+    """Read the Ed25519 key ``name`` in ``keys``, or make one there (mode 0600, atomically).
+    The file may instead name a key held in the HSM (docs/hsm.md): it is used there."""
+    return _parse_key(keys, keys.path(name), keys.create_private(name, _new_key_pem))
 
 
 def derived_origin(settings: Settings) -> str:

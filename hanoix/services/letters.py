@@ -30,7 +30,7 @@ from hanoix.letters import reading, signing
 from hanoix.letters.compose import Parties, compose
 from hanoix.letters.fonts import fonts_for
 from hanoix.letters.proof import LetterProof, issue_problem
-from hanoix.letters.typeset import typeset
+from hanoix.letters.typeset import TypesetLetter, typeset
 from hanoix.letters.wording import languages, right_to_left, wording
 from hanoix.requests import Action, CooperationRequest, Side, Status, User
 from hanoix.services import auth, custody
@@ -144,7 +144,7 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
     sha256 = letter_attachment.digest(document)
     reference_text = str(request.reference)
 
-    def typeset_with(mark: letter_attachment.LedgerMark | None) -> bytes:
+    def typeset_with(mark: letter_attachment.LedgerMark | None) -> TypesetLetter:
         return typeset(
             text,
             attachment=document,
@@ -155,7 +155,7 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
         )
 
     if draft:
-        return IssuedLetter(reference_text, words.code, draft, sha256, typeset_with(None))
+        return IssuedLetter(reference_text, words.code, draft, sha256, typeset_with(None).pdf)
     # The issue, its entry in the custody ledger and the checkpoint that includes it commit
     # together, once the letter is typeset and signed: a failure leaves no trace of a letter.
     with node.unit_of_work() as session:
@@ -186,11 +186,13 @@ def _record_issue(
     return letter_attachment.LedgerMark(index, checkpoint.size, checkpoint.root_hash.hex())
 
 
-def _signed(node: Node, pdf: bytes, request: CooperationRequest) -> bytes:
-    """``pdf`` signed with the node's certificate (the one its directory entry lists)."""
+def _signed(node: Node, letter: TypesetLetter, request: CooperationRequest) -> bytes:
+    """The letter signed with the node's certificate (the one its directory entry lists), the
+    signature's widget over its signature block."""
     identity = node.federation.identity()
     return signing.sign(
-        pdf,
+        letter.pdf,
+        place=letter.signature_place,
         key_pem=node.keys.read_private(TLS_KEY_FILE),
         certificate_pem=identity.tls.certificate_pem.encode("ascii"),
         reason=f"Request {request.reference} issued by {request.handled_by}",

@@ -32,6 +32,7 @@ from hanoix.store.db import (
 if TYPE_CHECKING:
     from hanoix.federation.settings import FederationSettings
     from hanoix.services.auth import Credentials
+    from hanoix.services.content import ListedPdq
     from hanoix.services.custody import CustodyLedger
     from hanoix.services.federation import Federation
     from hanoix.services.federation.state import FederationState
@@ -102,10 +103,11 @@ class Node:
     @cached_property
     def keys(self) -> KeyStore:
         """Where the node keeps its private keys (ledger, witness, federation, TLS):
-        ``HOME/keys``."""
-        from hanoix.store.keys import KeyStore  # the key formats load only where keys are used
+        ``HOME/keys``; the signing keys may be held in the HSM these files name."""
+        from hanoix.store import hsm  # the key formats load only where keys are used
+        from hanoix.store.keys import KeyStore
 
-        return KeyStore(self.settings.keys_dir)
+        return KeyStore(self.settings.keys_dir, hsm.configured(self.settings))
 
     @cached_property
     def request_events(self) -> RequestEvents:
@@ -138,6 +140,13 @@ class Node:
         from hanoix.services.federation.state import FederationState
 
         return FederationState()
+
+    @cached_property
+    def listed_pdq(self) -> ListedPdq:
+        """The listed PDQ hashes and their index, for this process's matches."""
+        from hanoix.services.content import ListedPdq
+
+        return ListedPdq()
 
     @cached_property
     def federation(self) -> Federation:

@@ -222,8 +222,7 @@ def exact_entries(session: Session, digests: Iterable[tuple[str, str]]) -> list[
 
 
 def pdq_entries(session: Session) -> list[HashEntry]:
-    """Every PDQ entry in force of every list: compared one by one (an index is issue 16's
-    step 6)."""
+    """Every PDQ entry in force of every list (the index reads them by row: ListedPdq)."""
     return _entries(session, PDQ)
 
 
@@ -552,3 +551,68 @@ def holders(session: Session, authority: str, value: str) -> tuple[bool, list[st
         .distinct()
     ).all()
     return bool(own), sorted(names)
+
+
+def pdq_generation(session: Session) -> tuple[int, int, tuple[int, int, int]]:
+    """What a process compares to tell whether its index of the PDQ entries in force is
+    current: how many of this node's cases' entries there are and the highest row number among
+    them (rows are added, and withdrawn, never brought back: an unchanged pair is an unchanged
+    set, and a count grown by exactly the rows above the last highest is an append), and for
+    the imported lists the count, highest and sum of their rows in force (a newer list may
+    withdraw some and bring others back: any change rebuilds)."""
+    count, highest = session.execute(
+        select(func.count(), func.coalesce(func.max(ContentHashRow.id), 0)).where(
+            ContentHashRow.signal == PDQ, ContentHashRow.withdrawn_at.is_(None)
+        )
+    ).one()
+    imported = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.max(ContentListEntryRow.id), 0),
+            func.coalesce(func.sum(ContentListEntryRow.id), 0),
+        ).where(ContentListEntryRow.signal == PDQ, ContentListEntryRow.withdrawn_at.is_(None))
+    ).one()
+    return int(count), int(highest), (int(imported[0]), int(imported[1]), int(imported[2]))
+
+
+def pdq_entries_after(session: Session, row: int) -> list[tuple[int, HashEntry]]:
+    """This node's cases' PDQ entries in force of rows above ``row``, by row number, each with
+    its row number."""
+    rows = session.execute(
+        select(
+            ContentHashRow.id,
+            ContentHashRow.case_id,
+            ContentHashRow.list_name,
+            ContentHashRow.signal,
+            ContentHashRow.value,
+            ContentHashRow.quality,
+        )
+        .where(
+            ContentHashRow.signal == PDQ,
+            ContentHashRow.id > row,
+            ContentHashRow.withdrawn_at.is_(None),
+        )
+        .order_by(ContentHashRow.id)
+    )
+    return [
+        (number, HashEntry(case_reference(case_id), list_name, signal, value, quality))
+        for number, case_id, list_name, signal, value, quality in rows
+    ]
+
+
+def imported_pdq_entries(session: Session) -> list[HashEntry]:
+    """The PDQ entries in force of every imported list."""
+    rows = session.execute(
+        select(
+            ContentListRow.name,
+            ContentListRow.origin,
+            ContentListEntryRow.value,
+            ContentListEntryRow.quality,
+        )
+        .join(ContentListRow, ContentListRow.id == ContentListEntryRow.list_id)
+        .where(ContentListEntryRow.signal == PDQ, ContentListEntryRow.withdrawn_at.is_(None))
+        .order_by(ContentListEntryRow.id)
+    )
+    return [
+        HashEntry(None, name, PDQ, value, quality, origin) for name, origin, value, quality in rows
+    ]

@@ -14,6 +14,10 @@ It serves the custody ledger, the evidence commands and, through
 Key files a user names (``--sign-key FILE``) are not the node's: :func:`read_key_file` and the
 loaders below take them as they are, and unlock a passphrase-protected one with the passphrase
 given, else one asked for only when the file needs it.
+
+A signing key file may name a key held in a hardware token instead of holding it
+(``protection: pkcs11``): with an :class:`~hanoix.store.hsm.Hsm` configured, the key is used
+there (:func:`token_key`); without one, the file is refused with the setting to give.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from hanoix.evidence import keys as keyfiles
 from hanoix.evidence.errors import KeyFileError, OutputError
 from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey, SigningKey
 from hanoix.store.files import atomic_file, fsync_dir
+from hanoix.store.hsm import Hsm
 
 PRIVATE_MODE = 0o600
 PUBLIC_MODE = 0o644
@@ -56,8 +61,9 @@ class NewKeyFile:
 class KeyStore:
     """The key files under one folder (see the module's rules)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, hsm: Hsm | None = None) -> None:
         self.root = Path(root)
+        self.hsm = hsm
 
     def path(self, name: str) -> Path:
         return self.root / name
@@ -100,6 +106,26 @@ class KeyStore:
                 f"the key file {path} cannot be read by this user: run the node as the user "
                 "that owns its keys"
             ) from None
+
+    def signing_key(self, name: str, role: str) -> SigningKey:
+        """The Ed25519 signing key of file ``name`` (a hanoix private key file, or one naming a
+        key in the hardware token)."""
+        data = self.read_private(name)
+        source = str(self.path(name))
+        in_token = token_key(data, self.hsm, source=source, role=role)
+        if in_token is not None:
+            return in_token
+        return keyfiles.parse_signing_key(data, None, source=source, role=role)
+
+    def decryption_key(self, name: str, role: str) -> DecryptionKey:
+        """The X25519 key of file ``name`` (kept in it, or encrypted under the token's AES key)."""
+        data = self.read_private(name)
+        source = str(self.path(name))
+        key = unwrapped_key(data, self.hsm, KeyKind.ENCRYPTION, source=source, role=role)
+        if key is not None:
+            assert isinstance(key, DecryptionKey)
+            return key
+        return keyfiles.parse_decryption_key(data, None, source=source, role=role)
 
     def read_public(self, name: str) -> bytes:
         return self.path(name).read_bytes()
@@ -188,14 +214,49 @@ def _passphrase(data: bytes, given: bytes | None, ask: PassphrasePrompt | None) 
     return given
 
 
+def token_key(data: bytes, hsm: Hsm | None, *, source: str, role: str) -> SigningKey | None:
+    """The key in the hardware token that the key file ``data`` names; None when the file holds
+    its key itself."""
+    reference = keyfiles.parse_token_reference(data, source=source, role=role)
+    if reference is None:
+        return None
+    if hsm is None:
+        raise KeyFileError(
+            f"{source} names a key held in the hardware token {reference.token!r}: set "
+            "hsm_module in hanoix.toml (or HANOIX_HSM_MODULE) to the HSM's PKCS#11 library"
+        )
+    return hsm.signing_key(reference, source=source)
+
+
+def unwrapped_key(
+    data: bytes, hsm: Hsm | None, kind: KeyKind, *, source: str, role: str
+) -> keyfiles.PrivateKey | None:
+    """The key of a file encrypted under a token's AES key, decrypted there; None when the file
+    is protected otherwise."""
+    wrapped = keyfiles.parse_wrapped(data, kind, source=source, role=role)
+    if wrapped is None:
+        return None
+    if hsm is None:
+        raise KeyFileError(
+            f"{source} is encrypted under a key of the hardware token {wrapped.token!r}: set "
+            "hsm_module in hanoix.toml (or HANOIX_HSM_MODULE) to the HSM's PKCS#11 library"
+        )
+    secret = hsm.decrypt(wrapped.token, wrapped.label, wrapped.nonce, wrapped.wrapped, wrapped.aad)
+    return wrapped.unwrap(secret, source=source)
+
+
 def load_signing_key(
     path: Path,
     passphrase: bytes | None = None,
     *,
     ask: PassphrasePrompt | None = None,
     role: str = "--sign-key",
+    hsm: Hsm | None = None,
 ) -> SigningKey:
     data = read_key_file(path, role)
+    in_token = token_key(data, hsm, source=f"{role} {path}", role=role)
+    if in_token is not None:
+        return in_token
     return keyfiles.parse_signing_key(
         data, _passphrase(data, passphrase, ask), source=f"{role} {path}", role=role
     )
@@ -207,8 +268,13 @@ def load_decryption_key(
     *,
     ask: PassphrasePrompt | None = None,
     role: str = "--key",
+    hsm: Hsm | None = None,
 ) -> DecryptionKey:
     data = read_key_file(path, role)
+    key = unwrapped_key(data, hsm, KeyKind.ENCRYPTION, source=f"{role} {path}", role=role)
+    if key is not None:
+        assert isinstance(key, DecryptionKey)
+        return key
     return keyfiles.parse_decryption_key(
         data, _passphrase(data, passphrase, ask), source=f"{role} {path}", role=role
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from hanoix.store import (  # noqa: F401  (registers the tables on Base.metadata)
     auth,
     content,  # removal cases and their hash lists (never the content)
+    content_notices,  # removal notices, links to requests, preserved media (sealed)
     federation,  # federation: outbox, inbox, receipts, directory, transfers
     ledger,
     meta,

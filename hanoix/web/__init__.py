@@ -6,7 +6,17 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hanoix.web import account, desks, drafting, evidence, ledger, pages, requests, treaty
+from hanoix.web import (
+    account,
+    content,
+    desks,
+    drafting,
+    evidence,
+    ledger,
+    pages,
+    requests,
+    treaty,
+)
 from hanoix.web.templating import WEB_DIR
 
 
@@ -22,4 +32,5 @@ def install(app: FastAPI) -> None:
     app.include_router(treaty.router)
     app.include_router(ledger.router)
     app.include_router(evidence.router)
+    app.include_router(content.router)
     app.include_router(requests.router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from hanoix.content.cases import CASE_ROLES
 from hanoix.requests import Action, Role
 from hanoix.requests.authorisation import allowed_roles
 
@@ -17,12 +18,15 @@ DESKS = (
     ("24-7", "/desk/24-7"),
     ("requests", "/desk/requests"),
     ("approvals", "/desk/approvals"),
+    ("removal", "/desk/removal"),
 )
 
 _OPENED_BY = {
     "24-7": frozenset({Role.OFFICER_24_7}),
     "requests": allowed_roles(Action.VIEW),
     "approvals": allowed_roles(Action.APPROVE),
+    # Removal cases are worked by the roles the content services allow (docs/content.md).
+    "removal": CASE_ROLES,
 }
 
 

@@ -46,7 +46,7 @@ from hanoix.requests import (
     rulebook,
 )
 from hanoix.requests.transitions import TRANSITIONS_BY_ACTION
-from hanoix.services import exchange
+from hanoix.services import content_notices, exchange
 from hanoix.services import requests as service
 from hanoix.services.auth import Principal
 from hanoix.services.node import Node
@@ -224,6 +224,8 @@ def _page_context(request: Request, node: Node, principal: Principal, reference:
         if found.side is Side.REQUESTING
         else [],
         "letter_is_draft": found.approved_by is None,
+        # The removal cases linked to this request, for those who may read them (docs/content.md).
+        "removal_cases": content_notices.cases_of_request(node, user, str(found.reference)),
     }
 
 

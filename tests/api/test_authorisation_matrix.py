@@ -203,6 +203,7 @@ WEB_PAGES = [
     "/desk/24-7/arrivals",
     "/desk/requests",
     "/desk/approvals",
+    "/desk/removal",
 ]
 WEB_FORMS = [
     "/sign-in",
@@ -398,6 +399,19 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     ("POST", "/requests/{reference}/edit"): (out("draft"), dict.fromkeys(PRINCIPALS, 403)),
     ("POST", "/requests/{reference}/follow-up"): (
         out("executed", kind=RequestKind.PRESERVATION),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
+    # Removal cases in the browser (docs/content.md): the same, whoever calls.
+    ("GET", "/content/cases/{reference}"): (
+        lambda n: Call(path={"reference": "RC-000001"}),
+        PUBLIC,
+    ),
+    ("POST", "/content/cases/{reference}/notices"): (
+        lambda n: Call(path={"reference": "RC-000001"}),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
+    ("POST", "/content/notices/{notice}/{answer}"): (
+        lambda n: Call(path={"notice": "RN-000001", "answer": "removed"}),
         dict.fromkeys(PRINCIPALS, 403),
     ),
     ("POST", "/desk/24-7/{envelope_id}/acknowledge"): (
@@ -676,6 +690,7 @@ def test_every_route_has_a_row(matrix: Matrix) -> None:
         "ledger",
         "requests",
         "desk",
+        "content",
     }
 
 

@@ -85,6 +85,7 @@ def test_a_case_is_opened_its_content_added_and_copies_matched(
         "matched": False,
         "matches": [],
         "files": [{"file": str(other), "matched": False, "matches": [], "note": None}],
+        "reopened": [],
     }
     strict = run("match", copy, "--as", "auditor", "--pdq-distance", "0")
     assert strict.exit_code == 1 and "no match" in strict.stderr
@@ -107,3 +108,106 @@ def test_bad_case_input_is_refused_with_what_to_fix(run: Any) -> None:
         "--as", "admin",
     )  # fmt: skip
     assert admin.exit_code == 1 and "may not work removal cases" in admin.stderr
+
+
+def test_a_notice_is_sent_answered_listed_overdue_and_reopened_by_a_re_upload(
+    run: Any, tmp_path: Path
+) -> None:
+    opened = run(
+        "case", "new", "--article", "16", "--victim-ref", "v-9", "--consent", "hash",
+        "--as", "drafter", "--json",
+    )  # fmt: skip
+    reference = opened.json()["case"]
+    original = tmp_path / "scene.png"
+    original.write_bytes(encode(scene()))
+    assert run("add", original, "--case", reference, "--as", "drafter").exit_code == 0
+    bad = run("notice", "new", "--case", reference, "--to", "X", "--deadline", "soon",
+              "--as", "drafter")  # fmt: skip
+    assert bad.exit_code == 2 and "48h" in bad.stderr
+    sent = run("notice", "new", "--case", reference, "--to", "ExampleTube", "--deadline", "48h",
+               "--as", "drafter", "--json")  # fmt: skip
+    assert sent.exit_code == 0, sent.stderr
+    notice = sent.json()
+    assert notice["state"] == "sent" and notice["overdue"] is False
+    # The test node's clock is the real one: a deadline in the past is refused.
+    late = run("notice", "new", "--case", reference, "--to", "Y", "--deadline", "2020-01-01",
+               "--as", "drafter")  # fmt: skip
+    assert late.exit_code == 2 and "deadline" in late.stderr
+    assert run("notice", "list", "--overdue", "--as", "drafter", "--json").json() == []
+    refused = run("notice", "removed", notice["notice"], "--confirmation", "", "--as", "drafter")
+    assert refused.exit_code == 2
+    removed = run("notice", "removed", notice["notice"], "--confirmation", "TKT-5",
+                  "--as", "drafter", "--json")  # fmt: skip
+    assert removed.json()["state"] == "removed"
+    again = run("notice", "refused", notice["notice"], "--reason", "x", "--as", "drafter")
+    assert again.exit_code == 1 and "removed" in again.stderr
+    matched = run("match", original, "--as", "auditor", "--json")
+    assert matched.exit_code == 0
+    assert [r["notice"] for r in matched.json()["reopened"]] == [notice["notice"]]
+    [listed] = run("notice", "list", "--as", "drafter", "--json").json()
+    assert listed["state"] == "reuploaded" and listed["reuploads"] == 1
+    shown = run("case", "show", reference, "--as", "drafter", "--json").json()
+    assert shown["notices"][0]["notice"] == notice["notice"]
+    assert {s["signal"] for s in shown["signals"]} == {"sha256", "md5", "pdq"}
+
+
+def test_preserve_needs_the_victims_consent_on_the_command(run: Any, tmp_path: Path) -> None:
+    opened = run(
+        "case", "new", "--article", "16", "--victim-ref", "v-9", "--consent", "hash",
+        "--as", "drafter", "--json",
+    )  # fmt: skip
+    media = tmp_path / "m.bin"
+    media.write_bytes(b"media")
+    result = run("add", media, "--case", opened.json()["case"], "--preserve", "--as", "drafter")
+    assert result.exit_code == 2 and "--consent preserve" in result.stderr
+
+
+def test_a_case_is_linked_to_a_request_and_its_media_preserved_sealed(
+    run: Any, tmp_path: Path, db_url: str
+) -> None:
+    from hanoix.services import evidence, exchange
+    from tests.services.requests_world import outgoing
+
+    home = tmp_path / "home"
+    node = Node.open(load_settings(home, environ={}, database_url=db_url))
+    request = str(outgoing(node, "sent").reference)
+    keys = exchange.authority_keys_dir(node, "AUT-CA")
+    evidence.write_key_set(keys, authority="AUT-CA", state="AUT", passphrase=None)
+    node.close()
+    opened = run(
+        "case", "new", "--article", "16", "--victim-ref", "v-9", "--consent", "hash",
+        "--as", "drafter", "--json",
+    )  # fmt: skip
+    reference = opened.json()["case"]
+    linked = run("case", "link", reference, "--request", request, "--as", "drafter", "--json")
+    assert linked.exit_code == 0, linked.stderr
+    assert linked.json()["status"] == "sent"
+    unknown = run("case", "link", reference, "--request", "AUT-2026-999999", "--as", "drafter")
+    assert unknown.exit_code == 2 and "not found" in unknown.stderr
+    media = tmp_path / "m.bin"
+    marker = b"HANOIX-CLI-PRESERVED-" + bytes(range(40))
+    media.write_bytes(marker)
+    added = run("add", media, "--case", reference, "--preserve", "--consent", "preserve",
+                "--as", "drafter", "--json")  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    package_id = added.json()["files"][0]["package_id"]
+    shown = run("case", "show", reference, "--as", "drafter", "--json").json()
+    assert shown["requests"] == [
+        {"request": request, "kind": "mla", "status": "sent", "visible": True}
+    ]
+    assert [p["package_id"] for p in shown["preserved"]] == [package_id]
+    assert "preserve" in shown["consent"]
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert marker not in path.read_bytes(), path
+    # Written out, the package opens with the authority's own decryption key.
+    package = tmp_path / "kept.hxp"
+    wrote = run("case", "package", reference, package_id, "-o", package, "--as", "drafter")
+    assert wrote.exit_code == 0, wrote.stderr
+    opened_dir = tmp_path / "opened"
+    key = evidence.load_decryption_key(keys / "encryption.key", ask=lambda: b"")
+    evidence.open_file(package, key, opened_dir)
+    assert (opened_dir / "m.bin").read_bytes() == marker
+    absent = run("case", "package", reference, "sha256:" + "0" * 64, "-o", tmp_path / "x",
+                 "--as", "drafter")  # fmt: skip
+    assert absent.exit_code == 2 and "no package" in absent.stderr

@@ -176,7 +176,7 @@ def test_a_key_file_of_exactly_the_largest_size_is_read() -> None:
 
 _CORRUPTED = "e.key is corrupted: {} must be {} bytes in canonical base64"
 _LOG_N = "e.key: scrypt-log-n must be {}"
-_PROTECTION = "e.key: protection must be 'none' or 'scrypt'"
+_PROTECTION = "e.key: protection must be 'none', 'scrypt', 'pkcs11' or 'pkcs11-aes-gcm'"
 # (line changed, its new value or None to remove it, the refusal), in a file without and
 # then with a passphrase
 _UNPROTECTED_EDITS = [

@@ -37,7 +37,7 @@ def test_a_letter_in_another_script_is_set_in_a_font_that_has_its_glyphs(
     heading: str,
     font: str,
 ) -> None:
-    monkeypatch.setattr(letters, "_signed", lambda _node, pdf, _request: pdf)
+    monkeypatch.setattr(letters, "_signed", lambda _node, letter, _request: letter.pdf)
     try:
         fonts.fonts_for(language)
     except InputError as missing:

@@ -42,7 +42,7 @@ def test_a_letter_of_every_kind_has_every_heading_in_its_language(
     world_node: Node, tmp_path: Path, language: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The words are checked here, the signature in test_signed_letters.py.
-    monkeypatch.setattr(letters, "_signed", lambda _node, pdf, _request: pdf)
+    monkeypatch.setattr(letters, "_signed", lambda _node, letter, _request: letter.pdf)
     words = wording(language)
     for kind in RequestKind:
         request = outgoing(world_node, "approved", kind)

@@ -24,6 +24,7 @@ from hanoix.letters import signing
 from hanoix.letters.attachment import read_qr
 from hanoix.letters.proof import LetterProof
 from hanoix.letters.reading import embedded_document, keywords
+from hanoix.letters.typeset import TypesetLetter
 from hanoix.services import letters
 from hanoix.services import requests as service
 from hanoix.services.custody import CustodyLedger
@@ -137,9 +138,9 @@ def _stranger_signs(monkeypatch: pytest.MonkeyPatch, node: Node, *, age: timedel
     its PEM."""
     key_pem, cert_pem = make_certificate("stranger.invalid", node.clock.now() - age)
 
-    def signed(_node: Node, pdf: bytes, _request: Any) -> bytes:
+    def signed(_node: Node, letter: TypesetLetter, _request: Any) -> bytes:
         return signing.sign(
-            pdf, key_pem=key_pem, certificate_pem=cert_pem, reason="forged", location="AUT"
+            letter.pdf, key_pem=key_pem, certificate_pem=cert_pem, reason="forged", location="AUT"
         )
 
     monkeypatch.setattr(letters, "_signed", signed)
@@ -326,3 +327,30 @@ def test_the_qr_code_printed_on_the_first_page_reads_as_the_signed_keywords(
     assert [code.text for code in found] == [keywords(issued.pdf)]
     qr = read_qr(found[0].text)
     assert qr is not None and qr.sha256 == issued.sha256 and qr.ledger == issued.ledger
+
+
+def test_the_signatures_widget_lies_over_the_letters_signature_block(
+    world_node: Node, tmp_path: Path
+) -> None:
+    """A reader's click on the signature block opens the signature's status: the widget is
+    there, with an (empty) appearance stream, as PDF/A wants for a visible widget."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    issued = _issued(world_node)
+    reader = PdfFileReader(io.BytesIO(issued.pdf))
+    ((name, _value, field_ref),) = list(enumerate_sig_fields(reader))
+    widget = field_ref.get_object()
+    assert name == signing.FIELD_NAME and "/N" in widget["/AP"]
+    left, bottom, right, top = (float(v) for v in widget["/Rect"])
+    assert right - left > 300 and top - bottom > 20
+    pages = [page.get_object() for page in reader.root["/Pages"]["/Kids"]]
+    number = 1 + next(i for i, page in enumerate(pages) if page is widget["/P"].get_object())
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(issued.pdf)
+    height = float(pages[number - 1]["/MediaBox"][3])
+    crop = {"-x": left, "-y": height - top, "-W": right - left, "-H": top - bottom}
+    options = [part for flag, value in crop.items() for part in (flag, f"{value:.0f}")]
+    page = str(number)
+    under = poppler("pdftotext", "-f", page, "-l", page, *options, str(path), "-")
+    assert "For the requesting authority: AUT-CA" in under and "Approved by:" in under

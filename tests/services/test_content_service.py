@@ -111,3 +111,34 @@ def test_opening_a_case_and_listing_content_are_custody_events_without_the_victi
     assert len(kinds) == 2
     assert '"content.case-opened"' in kinds[0] and '"content.listed"' in kinds[1]
     assert all("v-secret-9" not in e for e in entries)
+
+
+def test_the_index_follows_the_lists_as_they_grow_and_shrink(world: Node) -> None:
+    """A process's index takes new rows as they come, and starts over when a row goes (or the
+    node's radius changes): a match never answers from a stale list."""
+    from sqlalchemy import delete
+
+    from hanoix.content.cases import MatchPolicy
+    from hanoix.store.content import ContentHashRow
+
+    drafter = _user(world, "drafter")
+    case = content.open_case(world, drafter, article=16, victim_ref="v-idx", consent=["hash"])
+    original, other = encode(scene()), encode(unrelated())
+    copy = next(iter(edited_copies().values()))
+
+    def matched_cases(data: bytes, policy: MatchPolicy | None = None) -> bool:
+        [result] = content.match(world, drafter, [("q.png", data)], policy)
+        return any(m.signal == "pdq" for m in result.matches)
+
+    assert not matched_cases(copy)
+    content.add_content(world, drafter, case.reference, [("scene.png", original)])
+    assert matched_cases(copy)  # the new row is added to the index
+    content.add_content(world, drafter, case.reference, [("other.png", other)])
+    assert matched_cases(copy) and len(world.listed_pdq._entries) == 2
+    with world.unit_of_work() as session:
+        session.execute(delete(ContentHashRow).where(ContentHashRow.signal == "pdq"))
+    assert not matched_cases(copy)  # rows gone: the index starts over
+    content.add_content(world, drafter, case.reference, [("scene.png", original)])
+    assert matched_cases(copy)
+    assert not matched_cases(copy, MatchPolicy(pdq_distance=0))  # another radius: rebuilt
+    assert world.listed_pdq._index.radius == 0

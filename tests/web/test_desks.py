@@ -108,8 +108,8 @@ def nav_desks(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("username", "expected"),
     [
-        ("duty", ["24-7", "requests"]),
-        ("drafter", ["requests"]),
+        ("duty", ["24-7", "requests", "removal"]),
+        ("drafter", ["requests", "removal"]),
         ("approver", ["requests", "approvals"]),
         ("auditor", ["requests"]),
         ("admin", []),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from hanoix.errors import NotFoundError
+from hanoix.evidence.keys import DecryptionKey
 from hanoix.federation.directory import (
     AuthorityEntry,
     Directory,
@@ -33,6 +34,7 @@ from hanoix.federation.identity import (
 from hanoix.federation.settings import FederationSettings, load_federation_settings, trust_file
 from hanoix.logs import get_logger
 from hanoix.services import auth, custody
+from hanoix.services import hsm as hsm_keys
 from hanoix.services.federation.messages import registry
 from hanoix.store import federation as store
 
@@ -75,11 +77,28 @@ class Peers:
         self.state.keep_identity(identity)
         return identity
 
-    def rotate_keys(self) -> dict[str, Any]:
-        """Make a new key generation; peers accept it once the directory lists it."""
+    def rotate_keys(self, *, token: str | None = None, label: str | None = None) -> dict[str, Any]:
+        """Make a new key generation; peers accept it once the directory lists it. With
+        ``token`` (and ``label``), its signing key is made in the HSM and never leaves it, and
+        its X25519 key is kept encrypted under the token's AES key ``LABEL-wrap``."""
         with self.node.unit_of_work() as session:
             origin = self.origin(session)
-        number = new_generation(self.node.keys, origin, self.node.settings.state)
+        in_token, seal = None, None
+        if token is not None:
+            device, wrapping = self.node.keys.hsm, f"{label}-wrap"
+            in_token = hsm_keys.generate_in_token(
+                device, token, label or "", origin[:200], self.node.settings.state
+            )
+
+            def seal_in(key: DecryptionKey) -> str:
+                # The X25519 key cannot live in the token: it is kept encrypted under an AES
+                # key of the token (docs/decisions/0011-keys-in-hardware.md).
+                return hsm_keys.sealed_text(device, key, token, wrapping)
+
+            seal = seal_in
+        number = new_generation(
+            self.node.keys, origin, self.node.settings.state, in_token=in_token, seal=seal
+        )
         self.state.forget_identity()
         identity = self.identity()
         generation = next(g for g in identity.generations if g.number == number)

@@ -1,0 +1,176 @@
+"""Removal cases in the browser: the desk (overdue first), a case's page with its hashes,
+notices, deadlines and linked requests, the notice forms (with the form token), and who may
+see them (the roles the content services allow; another authority's case is a missing one)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hanoix.api.app import create_app
+from hanoix.clock import FixedClock
+from hanoix.config import load_settings
+from hanoix.services import content
+from hanoix.services import content_notices as notices
+from hanoix.services.node import Node
+from tests.content.images import encode, scene
+from tests.services.requests_world import AUTHORITIES, USERS, add_people, outgoing, user
+from tests.web.pages import PASSWORD, assert_nothing_inline, form_token, sign_in
+
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
+
+START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def node(tmp_path: Path, db_url: str, clock: FixedClock) -> Iterator[Node]:
+    settings = load_settings(
+        tmp_path / "home", environ={"HANOIX_STATE": "AUT"}, database_url=db_url
+    )
+    n = Node.open(settings, clock=clock)
+    n.initialise()
+    add_people(n, AUTHORITIES, USERS, password=PASSWORD)
+    yield n
+    n.close()
+
+
+@pytest.fixture
+def client(node: Node) -> Iterator[TestClient]:
+    with TestClient(create_app(node), base_url="https://node.test") as c:
+        yield c
+
+
+def removal_world(node: Node, clock: FixedClock) -> dict[str, str]:
+    """Two cases of AUT-CA: one quiet, one with an overdue notice, a removed one and a linked
+    request."""
+    drafter = user(node, "drafter")
+    quiet = content.open_case(node, drafter, article=14, victim_ref="c-0001", consent=["none"])
+    case = content.open_case(node, drafter, article=16, victim_ref="v-7f3a", consent=["hash"])
+    content.add_content(node, drafter, case.reference, [("scene.png", encode(scene()))])
+    late = notices.send_notice(
+        node, drafter, case.reference, to="ExampleTube", deadline=clock.now() + timedelta(hours=2)
+    )
+    done = notices.send_notice(
+        node,
+        drafter,
+        case.reference,
+        to="VNM",
+        kind="state",
+        deadline=clock.now() + timedelta(days=7),
+    )
+    notices.answer_notice(node, drafter, done.reference, "removed", confirmation="VN-TKT-88")
+    request = outgoing(node, "sent")
+    notices.link_request(node, drafter, case.reference, str(request.reference))
+    clock.advance(timedelta(hours=5))
+    return {
+        "quiet": quiet.reference,
+        "case": case.reference,
+        "late": late.reference,
+        "done": done.reference,
+        "request": str(request.reference),
+    }
+
+
+def test_the_desk_lists_cases_with_overdue_notices_first(
+    node: Node, client: TestClient, clock: FixedClock
+) -> None:
+    made = removal_world(node, clock)
+    sign_in(client, "officer")
+    page = client.get("/desk/removal")
+    assert page.status_code == 200
+    first = page.text.index(f'data-case="{made["case"]}"')
+    assert first < page.text.index(f'data-case="{made["quiet"]}"')
+    assert 'class="overdue"' in page.text
+    assert 'href="/desk/removal"' in page.text  # the header's link
+    assert_nothing_inline(page.text, "/desk/removal")
+
+
+def test_the_case_page_shows_digests_notices_deadlines_and_linked_requests(
+    node: Node, client: TestClient, clock: FixedClock
+) -> None:
+    made = removal_world(node, clock)
+    sign_in(client, "drafter")
+    page = client.get(f"/content/cases/{made['case']}")
+    assert page.status_code == 200
+    text = page.text
+    assert text.index(f'data-notice="{made["late"]}"') < text.index(f'data-notice="{made["done"]}"')
+    assert "VN-TKT-88" in text and "Art. 34" in text and "Overdue" in text
+    assert f'href="/requests/{made["request"]}"' in text
+    [digest] = [h for h in notices.case_file(node, user(node, "drafter"), made["case"]).hashes
+                if h["signal"] == "sha256"]  # fmt: skip
+    assert digest["value"] in text
+    assert_nothing_inline(text, "/content/cases")
+    # The request's page links back to the case.
+    shown = client.get(f"/requests/{made['request']}")
+    assert f'href="/content/cases/{made["case"]}"' in shown.text
+
+
+def test_the_notice_forms_record_answers_and_refuse_what_the_rules_refuse(
+    node: Node, client: TestClient, clock: FixedClock
+) -> None:
+    made = removal_world(node, clock)
+    sign_in(client, "drafter")
+    page = client.get(f"/content/cases/{made['case']}")
+    token = form_token(page.text)
+    answer = f"/content/notices/{made['late']}"
+    refused = client.post(f"{answer}/removed", data={"csrf_token": token, "case": made["case"]})
+    assert refused.status_code == 400 and "confirmation" in refused.text
+    forged = client.post(f"{answer}/acknowledge", data={"csrf_token": "x", "case": made["case"]})
+    assert forged.status_code == 403
+    acknowledged = client.post(
+        f"{answer}/acknowledge", data={"csrf_token": token, "case": made["case"]}
+    )
+    assert acknowledged.status_code == 200 and "Acknowledgement recorded" in acknowledged.text
+    removed = client.post(
+        f"{answer}/removed",
+        data={"csrf_token": token, "case": made["case"], "confirmation": "ET-1"},
+    )
+    assert "Removal recorded" in removed.text and "ET-1" in removed.text
+    final = client.post(
+        f"/content/notices/{made['done']}/refused",
+        data={"csrf_token": token, "case": made["case"], "reason": "late"},
+    )
+    assert final.status_code == 409
+    sent = client.post(
+        f"/content/cases/{made['case']}/notices",
+        data={"csrf_token": token, "to": "ClipHost", "kind": "provider", "deadline": "24h"},
+    )
+    assert "Notice sent" in sent.text and "ClipHost" in sent.text
+    bad = client.post(
+        f"/content/cases/{made['case']}/notices",
+        data={"csrf_token": token, "to": "Viet Nam", "kind": "state", "deadline": "24h"},
+    )
+    assert bad.status_code == 400 and "alpha-3" in bad.text
+    # The same picture uploaded again and matched: the notice is open again, and says so.
+    content.match(node, user(node, "auditor"), [("again.png", encode(scene()))])
+    again = client.get(f"/content/cases/{made['case']}").text
+    assert "Re-uploaded" in again and "re-uploaded 1×" in again
+
+
+@pytest.mark.parametrize("who", ["auditor", "approver", "admin", "prosecutor"])
+def test_those_who_may_not_work_cases_see_none(
+    node: Node, client: TestClient, clock: FixedClock, who: str
+) -> None:
+    made = removal_world(node, clock)
+    sign_in(client, who)
+    page = client.get(f"/content/cases/{made['case']}")
+    missing = client.get("/content/cases/RC-999999")
+    if who == "prosecutor":  # another authority's drafter: the same page as a missing case
+        assert page.status_code == missing.status_code == 404
+        assert page.text.replace(made["case"], "RC-999999") == missing.text
+        assert client.get("/desk/removal").status_code == 200
+    else:
+        assert page.status_code == 403
+        assert client.get("/desk/removal").status_code == 403
+    assert 'href="/desk/removal"' not in client.get("/").text or who == "prosecutor"
+    shown = client.get(f"/requests/{made['request']}")
+    assert "/content/cases/" not in shown.text
