@@ -9,7 +9,7 @@ HOME_DIR ?= .hanoix
 DEMO_DIR ?= .hanoix-demo
 PYTEST_ARGS ?=
 
-.PHONY: demo install test test-setup lint format typecheck lock clean openapi messages
+.PHONY: demo install test test-setup video lint format typecheck lock clean openapi messages
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,12 +24,26 @@ install: $(STAMP)
 demo: install
 	$(HANOIX) demo --dir $(DEMO_DIR)
 
-## make test: install what the tests need, then run every test
-test: install test-setup
+## make test: install what the tests need (test-setup before video: it installs FFmpeg in CI),
+## then run every test
+test: install test-setup video
 	$(PY) -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 test-setup:
 	@bash scripts/test-setup.sh
+
+## make video: the optional vPDQ extra (docs/content.md, Video), once FFmpeg's development
+## libraries are there (scripts/test-setup.sh installs them when CI is set); without them a
+## developer's machine goes on without vPDQ, and CI stops
+video: install
+	@if $(PY) -c 'import vpdq' 2>/dev/null; then :; \
+	elif pkg-config --exists libavcodec libavformat libavutil libswscale 2>/dev/null; then \
+	  echo "video: building the vPDQ extra against FFmpeg (about half a minute)"; \
+	  $(PY) -m pip install --quiet -c constraints.txt -e '.[test,video]'; \
+	else \
+	  echo "video: FFmpeg's development libraries are missing: vPDQ not installed, its tests skip"; \
+	  [ -z "$${CI:-}" ]; \
+	fi
 
 lint: install
 	$(VENV)/bin/ruff check hanoix tests benchmarks
@@ -59,7 +73,7 @@ messages: install
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
 	.lockenv/bin/pip install --quiet --upgrade pip
-	.lockenv/bin/pip install --quiet '.[test]'
+	.lockenv/bin/pip install --quiet '.[test,video]'
 	.lockenv/bin/pip freeze --exclude hanoix > constraints.txt
 	rm -rf .lockenv
 

@@ -61,6 +61,33 @@ class Settings(BaseModel):
         le=100,
         description="the least PDQ quality a hash needs to be listed or matched",
     )
+    content_vpdq_distance: int = Field(
+        default=31,
+        ge=0,
+        le=128,
+        description="the most bits a video's frame may differ in from a listed video's frame "
+        "and still match it (vPDQ, docs/content.md)",
+    )
+    content_vpdq_quality: int = Field(
+        default=50,
+        ge=0,
+        le=100,
+        description="the least PDQ quality a video's frame needs to be compared (vPDQ)",
+    )
+    content_vpdq_query_percent: float = Field(
+        default=80.0,
+        ge=0,
+        le=100,
+        description="the least share (percent) of a video's frames that must match a listed "
+        "video's frames for the video to match it (vPDQ)",
+    )
+    content_vpdq_compared_percent: float = Field(
+        default=0.0,
+        ge=0,
+        le=100,
+        description="the least share (percent) of a listed video's frames that a video must "
+        "match to match it (vPDQ)",
+    )
     evidence_upload_max_bytes: int = Field(
         default=64 * 1024**3,
         ge=0,
@@ -200,6 +227,10 @@ _ENV_FIELDS = {
     "HANOIX_TOKEN_MAX_DAYS": "token_max_days",
     "HANOIX_CONTENT_PDQ_DISTANCE": "content_pdq_distance",
     "HANOIX_CONTENT_PDQ_QUALITY": "content_pdq_quality",
+    "HANOIX_CONTENT_VPDQ_DISTANCE": "content_vpdq_distance",
+    "HANOIX_CONTENT_VPDQ_QUALITY": "content_vpdq_quality",
+    "HANOIX_CONTENT_VPDQ_QUERY_PERCENT": "content_vpdq_query_percent",
+    "HANOIX_CONTENT_VPDQ_COMPARED_PERCENT": "content_vpdq_compared_percent",
     "HANOIX_TRUSTED_PROXIES": "trusted_proxies",
     "HANOIX_EVIDENCE_UPLOAD_MAX_BYTES": "evidence_upload_max_bytes",
     "HANOIX_EVIDENCE_UPLOAD_EXPIRY_HOURS": "evidence_upload_expiry_hours",

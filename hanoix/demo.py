@@ -217,9 +217,12 @@ class Demo:
         ports: dict[str, int] | None = None,
         on_step: Report | None = None,
         notice: Notice | None = None,
+        database_urls: dict[str, str] | None = None,
     ) -> None:
         self.root = root.resolve()  # the servers run in their homes: no relative paths
         self.wanted_ports = ports
+        # A State's database, when not its home's SQLite file (tests run a node on PostgreSQL).
+        self.database_urls = database_urls or {}
         self.on_step = on_step or (lambda result: None)
         self.notice = notice or (lambda text: None)
         self.nodes: dict[str, DemoNode] = {}
@@ -285,6 +288,11 @@ class Demo:
                     "origin": member.origin,
                     "port": member.port,
                     "log_level": "warning",
+                    **(
+                        {"database_url": self.database_urls[info.code]}
+                        if info.code in self.database_urls
+                        else {}
+                    ),
                 }
             )
         )
@@ -358,6 +366,26 @@ class Demo:
                 pass
             time.sleep(0.1)
         raise SetupError(f"the {member.state.name} node did not answer within {timeout:.0f} s")
+
+    def start_node(self, code: str) -> None:
+        """Start ``code``'s server again (after :meth:`stop_node`) and wait until it answers."""
+        member = self.nodes[code]
+        self._start(member)
+        self._wait_healthy(member)
+
+    def stop_node(self, code: str) -> None:
+        """Stop ``code``'s server (SIGTERM, then SIGKILL after 10 s) and close its database."""
+        member = self.nodes[code]
+        process = member.process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        member.process = None
+        member.close()
 
     def stop(self) -> None:
         """Stop the three servers (SIGTERM, then SIGKILL after 10 s) and close the databases."""
@@ -483,7 +511,7 @@ class Demo:
         vnm, aut = "VNM", "AUT"
         with self._step("Austria's 24/7 officer drafts an urgent preservation request") as out:
             created = self.call(
-                aut, "officer", "POST", "/requests", body=_preservation(), expect=201
+                aut, "officer", "POST", "/requests", body=preservation_draft(), expect=201
             ).json()
             preservation = created["reference"]
             self.facts["preservation"] = preservation
@@ -663,7 +691,7 @@ def _expect(response: httpx.Response, status: int, what: str) -> None:
         raise StepFailedError(f"{what}: HTTP {response.status_code}: {detail}"[:500])
 
 
-def _preservation() -> dict[str, Any]:
+def preservation_draft() -> dict[str, Any]:
     return {
         "kind": "preservation",
         "requested_state": "VNM",

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hanoix.demo import _preservation  # noqa: E402
+from hanoix.demo import preservation_draft  # noqa: E402
 from hanoix.documents.requests import RequestDocument, to_draft  # noqa: E402
 from hanoix.requests import Action  # noqa: E402
 from hanoix.services import letters  # noqa: E402
@@ -27,7 +27,7 @@ from tests.services.requests_world import user  # noqa: E402
 
 
 def main() -> None:
-    document = _preservation()
+    document = preservation_draft()
     # Sent by the central authority here (the demo's goes to the 24/7 point of contact).
     document.pop("requested_authority")
     document["channel"] = "central-authority"

@@ -34,10 +34,36 @@ if [ -n "$letter_packages" ] && [ -n "${CI:-}" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $letter_packages >/dev/null
 fi
 
+# Backups of a node on PostgreSQL (tests/cli/test_backup_cli.py, tests/services/test_backup*.py)
+# run pg_dump and pg_restore; the server's package brings them, a bare client machine may not.
+if ! command -v pg_dump >/dev/null 2>&1 && [ -n "${CI:-}" ]; then
+  echo "test-setup: installing postgresql-client for the backup tests"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql-client >/dev/null
+fi
+
 # The keys-in-hardware tests (tests/store/test_hsm.py) make a SoftHSM2 token in a temporary
 # folder and sign through it with PKCS#11; they skip without softhsm2 on a developer's machine.
 if [ ! -f /usr/lib/softhsm/libsofthsm2.so ] && [ -n "${CI:-}" ]; then
   echo "test-setup: installing softhsm2 for the HSM tests"
   apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends softhsm2 >/dev/null
+fi
+
+# vPDQ video hashing (the optional extra `video`, docs/content.md) builds against FFmpeg's
+# development libraries, and its tests make videos with the ffmpeg tool (tests/content/videos.py);
+# `make video`, after this script, installs the extra. The tests skip without them on a
+# developer's machine, and fail in CI, where they are installed here.
+video_packages=""
+command -v ffmpeg >/dev/null 2>&1 || video_packages="$video_packages ffmpeg"
+command -v cmake >/dev/null 2>&1 || video_packages="$video_packages cmake"
+command -v g++ >/dev/null 2>&1 || video_packages="$video_packages g++"
+command -v pkg-config >/dev/null 2>&1 || video_packages="$video_packages pkg-config"
+pkg-config --exists libavcodec libavformat libavdevice libavfilter libavutil libswscale libswresample 2>/dev/null ||
+  video_packages="$video_packages libavcodec-dev libavformat-dev libavdevice-dev libavfilter-dev libavutil-dev libswscale-dev libswresample-dev"
+if [ -n "$video_packages" ] && [ -n "${CI:-}" ]; then
+  echo "test-setup: installing$video_packages for vPDQ and the video tests"
+  apt-get update -q >/dev/null
+  # shellcheck disable=SC2086  # one word per package
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $video_packages >/dev/null
 fi

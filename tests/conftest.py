@@ -225,3 +225,25 @@ def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     auth._dummy_hash.cache_clear()
     yield
     auth._dummy_hash.cache_clear()
+
+
+def need_pg_dump() -> None:
+    """Skip a test that backs up or restores a PostgreSQL node where pg_dump and pg_restore are
+    missing (a developer's machine); in CI scripts/test-setup.sh installs them."""
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        if os.environ.get("CI"):
+            pytest.fail("pg_dump/pg_restore are missing: scripts/test-setup.sh installs them")
+        pytest.skip("pg_dump and pg_restore (postgresql-client) are not installed")
+
+
+@pytest.fixture
+def own_database(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """A node's database for tests that back it up (parametrize it indirectly with "sqlite" or
+    "postgresql"): ``None`` for its home's own SQLite file, else the URL of a new, empty
+    PostgreSQL database (skipped without pg_dump: :func:`need_pg_dump`)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield None
+        return
+    need_pg_dump()
+    with pg_database(template=None) as url:
+        yield url

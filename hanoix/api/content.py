@@ -2,7 +2,8 @@
 
 For a platform's or a hotline's integration: the body is the file itself (a picture or any
 other bytes, at most 64 MiB), hashed on arrival and dropped; the answer says whether it matched
-and which case, list and signal it matched, at what PDQ distance. A ``matcher`` token may do
+and which case, list and signal it matched, at what PDQ distance (for a video, with the shares
+of frames matched). A ``matcher`` token may do
 this and nothing else; the people who work cases (and auditors) may too. No case is read here.
 """
 
@@ -30,12 +31,19 @@ FILE_MEDIA_TYPE = "application/octet-stream"
 _FILE_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "description": "the file to match (a picture or any other bytes), at most 64 MiB",
+        "description": "the file to match (a picture, a video or any other bytes), at most 64 MiB",
         "content": {
             FILE_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary", "minLength": 1}}
         },
     }
 }
+
+
+class VpdqSharesOut(BaseModel):
+    query_percent: float = Field(description="share of the sent video's frames that matched")
+    compared_percent: float = Field(
+        description="share of the listed video's frames that the sent video matched"
+    )
 
 
 class MatchOut(BaseModel):
@@ -47,10 +55,19 @@ class MatchOut(BaseModel):
         description="the hash list: 'local' for this node's own cases, 'STATE:AUTHORITY' for a "
         "list imported from another State, 'FORMAT:NAME' for a list imported from a file"
     )
-    signal: str = Field(description="sha256, md5 or pdq")
-    distance: int = Field(description="bits between the PDQ hashes (0 for exact digests)")
+    signal: str = Field(description="sha256, md5, pdq or vpdq")
+    distance: int = Field(
+        description="bits between the PDQ hashes (0 for exact digests); for vpdq, the most "
+        "bits between a matched frame and its nearest listed frame"
+    )
     origin: str | None = Field(
         default=None, description="the node that published the list; null for this node's own"
+    )
+    # Only a vpdq match has it: the other matches keep their members.
+    vpdq: VpdqSharesOut | None = Field(
+        default=None,
+        description="a vpdq match only: the shares of frames matched",
+        exclude_if=lambda value: value is None,
     )
 
 
@@ -65,9 +82,10 @@ class MatchResultOut(BaseModel):
 @router.post(
     "/match",
     response_model=MatchResultOut,
-    summary="Match one file against every hash list of the node (exact digests, PDQ)",
+    summary="Match one file against every hash list of the node (exact digests, PDQ, vPDQ)",
     description="PDQ matches within 31 bits at quality 50 or more, mirror images and "
-    "rotations included. The file is hashed and not kept. See docs/content.md.",
+    "rotations included; a video by vPDQ, when 80% of its frames lie within 31 bits of a "
+    "listed video's frames. The file is hashed and not kept. See docs/content.md.",
     openapi_extra=_FILE_BODY,
 )
 async def match(

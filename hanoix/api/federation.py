@@ -53,6 +53,7 @@ user_router = APIRouter(prefix="/federation", tags=["federation"])
 
 _STATUS = {
     Reason.MALFORMED: 400,
+    Reason.UNSUPPORTED_VERSION: 400,
     Reason.TOO_LARGE: 413,
     Reason.WRONG_RECIPIENT: 400,
     Reason.UNKNOWN_SENDER: 403,

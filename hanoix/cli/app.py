@@ -36,6 +36,10 @@ COMMAND_GROUPS = {
     "authority": CommandGroup(
         "hanoix.cli.users:authority_app", "The authorities this node serves."
     ),
+    "backup": CommandGroup(
+        "hanoix.cli.backup:backup_app",
+        "Backups of a running node: create, verify without restoring, restore into an empty home.",
+    ),
     "content": CommandGroup(
         "hanoix.cli.content:content_app",
         "Removing intimate images and abuse material by hash: cases, hash lists, matching.",

@@ -1,6 +1,7 @@
 """``hanoix content``: removing intimate images and abuse material by hash (docs/content.md).
 
-``hash`` prints each file's signals (SHA-256, MD5, and PDQ for an image) and needs no node.
+``hash`` prints each file's signals (SHA-256, MD5, PDQ for an image, vPDQ for a video) and
+needs no node.
 ``case new`` opens a removal case, ``add`` lists a case's content by its hashes (the media is
 never stored), ``match`` checks files against every list the node holds: exit 0 when one
 matched, 1 when none did.
@@ -42,12 +43,13 @@ def _read(files: list[Path]) -> list[tuple[str, bytes]]:
 
 @content_app.command("hash")
 def hash_files(files: FilesArgument, as_json: JsonOption = False) -> None:
-    """Each file's SHA-256 and MD5, and for an image its PDQ hash and quality."""
-    from hanoix.content.signals import hash_content
+    """Each file's SHA-256 and MD5, for an image its PDQ hash and quality, for a video its
+    vPDQ frame hashes (--json lists every frame)."""
+    from hanoix.services.content import hash_file
 
     results: list[dict[str, Any]] = []
     for name, data in _read(files):
-        results.append({"file": name, **hash_content(data).as_dict()})
+        results.append({"file": name, **hash_file(data).as_dict()})
 
     def render(console: Console) -> None:
         for item in results:
@@ -57,10 +59,25 @@ def hash_files(files: FilesArgument, as_json: JsonOption = False) -> None:
             if item["pdq"]:
                 pdq = item["pdq"]
                 console.print(f"  pdq    {pdq['hash']} (quality {pdq['quality']})", markup=False)
+            if item["vpdq"]:
+                _video_lines(console, item["vpdq"])
             if item["note"]:
                 console.print(f"  note: {item['note']}", markup=False)
 
     report(results, as_json, render)
+
+
+def _video_lines(console: Console, vpdq: dict[str, Any]) -> None:
+    frames = vpdq["frames"]
+    qualities = sorted(f["quality"] for f in frames)
+    console.print(
+        f"  vpdq   {len(frames)} frames (one a second, 0-{frames[-1]['timestamp']:.0f} s), quality "
+        f"{qualities[0]}-{qualities[-1]} (median {qualities[len(qualities) // 2]}); "
+        f"digest {vpdq['digest']}",
+        markup=False,
+    )
+    first = frames[0]
+    console.print(f"         first frame {first['pdq']} (quality {first['quality']})", markup=False)
 
 
 DistanceOption = Annotated[
@@ -220,6 +237,11 @@ def add(
             )
             if item.get("package_id"):
                 console.print(f"  sealed into package {item['package_id']}", markup=False)
+            if item["vpdq"]:
+                console.print(
+                    f"  vpdq {item['vpdq']['frames']} frames, digest {item['vpdq']['digest']}",
+                    markup=False,
+                )
             if item["note"]:
                 console.print(f"  note: {item['note']}", markup=False)
 
@@ -236,13 +258,15 @@ def match(
     as_json: JsonOption = False,
 ) -> None:
     """Match files against every hash list of the node: exit 0 when one matched, 1 if none."""
-    from hanoix.content.cases import MatchPolicy
+    from dataclasses import replace
+
     from hanoix.services import content
 
     data = _read(files)
     with open_node(ctx) as node:
         policy = content.node_policy(node)
-        policy = MatchPolicy(
+        policy = replace(
+            policy,
             pdq_distance=policy.pdq_distance if pdq_distance is None else pdq_distance,
             pdq_quality=policy.pdq_quality if pdq_quality is None else pdq_quality,
         )
@@ -262,8 +286,15 @@ def match(
             verdict = "MATCH" if result.matched else "no match"
             console.print(f"{result.name}: {verdict}", markup=False)
             for m in result.matches:
+                shares = ""
+                if m.vpdq is not None:
+                    shares = (
+                        f", {m.vpdq.query_percent:.0f}% of its frames matched, "
+                        f"{m.vpdq.compared_percent:.0f}% of the listed video's"
+                    )
                 console.print(
-                    f"  {m.case} ({m.list}) by {m.signal}, distance {m.distance}", markup=False
+                    f"  {m.case} ({m.list}) by {m.signal}, distance {m.distance}{shares}",
+                    markup=False,
                 )
             if result.note:
                 console.print(f"  note: {result.note}", markup=False)

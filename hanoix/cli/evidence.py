@@ -20,7 +20,7 @@ from rich.console import Console
 
 from hanoix.cli.app import JsonOption, state
 from hanoix.cli.keys import PassphraseStdinOption, configured_hsm, read_passphrase
-from hanoix.cli.output import human, report, to_json
+from hanoix.cli.output import human, report, to_json, transfer_progress
 from hanoix.clock import SystemClock
 from hanoix.evidence.errors import PackageVerificationError
 from hanoix.evidence.format import DEFAULT_CHUNK_SIZE, format_time
@@ -74,23 +74,7 @@ def _progress(label: str, total: int, wanted: bool) -> Iterator[Callable[[int], 
 
 @contextmanager
 def _bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        DownloadColumn(binary_units=True),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=human,
-    ) as bar:
+    with transfer_progress(label) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
 

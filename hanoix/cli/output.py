@@ -12,9 +12,12 @@ from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 # Human text goes to stderr by contract; stdout stays clean for JSON.
 human = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -56,3 +59,25 @@ def finding(message: str, field: str | None, article: str | None, basis: str | N
     where = " ".join(part for part in (article, field) if part)
     prefix = f"{where}: " if where else ""
     return f"{prefix}{message}" + (f" (basis: {basis})" if basis else "")
+
+
+def transfer_progress(first_column: str, *, transient: bool = False) -> Progress:
+    """A progress bar of bytes on stderr: what, bar, bytes done, speed, time left."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    return Progress(
+        TextColumn(first_column),
+        BarColumn(),
+        DownloadColumn(binary_units=True),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=human,
+        transient=transient,
+    )

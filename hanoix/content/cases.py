@@ -16,7 +16,9 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from hanoix.content.signals import MD5, PDQ, PDQ_BITS, SHA256, ContentHashes, hamming
+from hanoix.content import video
+from hanoix.content.signals import MD5, PDQ, PDQ_BITS, SHA256, VPDQ, ContentHashes, hamming
+from hanoix.content.video import VideoFrame
 from hanoix.errors import InputError, NotFoundError, PermissionDeniedError, Problem
 from hanoix.requests import Role, User
 
@@ -158,23 +160,38 @@ def new_case(article: int, victim_ref: str, consent: Iterable[str]) -> NewCase:
 @dataclass(frozen=True)
 class MatchPolicy:
     """When two PDQ hashes are the same picture: within ``pdq_distance`` bits, both of quality
-    ``pdq_quality`` or more (the threatexchange library's PDQ thresholds: 31 and 50)."""
+    ``pdq_quality`` or more (the threatexchange library's PDQ thresholds: 31 and 50). When two
+    vPDQ hashes are the same video: frames within ``vpdq_distance`` bits, of quality
+    ``vpdq_quality`` or more, at least ``vpdq_query_percent`` of the query's frames matched and
+    ``vpdq_compared_percent`` of the listed video's (threatexchange: 31, 50, 80% and 0%;
+    :mod:`hanoix.content.video`)."""
 
     pdq_distance: int = 31
     pdq_quality: int = 50
+    vpdq_distance: int = video.VPDQ_DISTANCE
+    vpdq_quality: int = video.VPDQ_QUALITY
+    vpdq_query_percent: float = video.VPDQ_QUERY_PERCENT
+    vpdq_compared_percent: float = video.VPDQ_COMPARED_PERCENT
 
     def __post_init__(self) -> None:
         if not 0 <= self.pdq_distance <= 128:
             raise InputError("the PDQ match distance must be between 0 and 128 bits")
         if not 0 <= self.pdq_quality <= 100:
             raise InputError("the PDQ quality threshold must be between 0 and 100")
+        if not 0 <= self.vpdq_distance <= 128:
+            raise InputError("the vPDQ frame distance must be between 0 and 128 bits")
+        if not 0 <= self.vpdq_quality <= 100:
+            raise InputError("the vPDQ frame quality threshold must be between 0 and 100")
+        if not (0 <= self.vpdq_query_percent <= 100 and 0 <= self.vpdq_compared_percent <= 100):
+            raise InputError("the vPDQ match percentages must be between 0 and 100")
 
 
 @dataclass(frozen=True)
 class HashEntry:
     """One hash of a list: which case, which list, which signal, the value (hex), its quality,
     and the node it came from (``case`` and ``origin`` are None for an imported entry and for
-    this node's own, respectively: another State's case is not named here)."""
+    this node's own, respectively: another State's case is not named here); for a video's vPDQ
+    hash the value is its digest and ``frames`` its frames."""
 
     case: str | None
     list: str
@@ -182,24 +199,37 @@ class HashEntry:
     value: str
     quality: int | None = None
     origin: str | None = None
+    frames: tuple[VideoFrame, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
 class Match:
+    """One list entry a piece of content matched. For a vPDQ match, ``distance`` is the largest
+    distance between a matched query frame and its nearest listed frame, and ``vpdq`` the
+    shares (percent) of the query's and the listed video's frames that matched; ``origin`` is
+    the node that published an imported list (None for this node's own)."""
+
     case: str | None
     list: str
     signal: str
     distance: int
+    vpdq: video.VpdqComparison | None = None
     origin: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "case": self.case,
             "list": self.list,
             "signal": self.signal,
             "distance": self.distance,
             "origin": self.origin,
         }
+        if self.vpdq is not None:  # a vPDQ match only: the other matches keep their shape
+            found["vpdq"] = {
+                "query_percent": round(self.vpdq.query_percent, 1),
+                "compared_percent": round(self.vpdq.compared_percent, 1),
+            }
+        return found
 
 
 @dataclass(frozen=True)
@@ -242,6 +272,16 @@ def entries_of(
                 f"PDQ quality {hashes.pdq.quality} is below {policy.pdq_quality}: the PDQ hash "
                 "is not listed (too little detail to tell pictures apart); exact digests only"
             )
+    if hashes.vpdq is not None:
+        if hashes.vpdq.usable(policy.vpdq_quality):
+            entries.append(
+                HashEntry(case, list_name, VPDQ, hashes.vpdq.digest, frames=hashes.vpdq.frames)
+            )
+        else:
+            note = (
+                f"no frame of the video has a PDQ quality of {policy.vpdq_quality} or more: the "
+                "vPDQ hash is not listed (too little detail); exact digests only"
+            )
     return entries, note
 
 
@@ -279,15 +319,17 @@ def match(
     exact: Iterable[HashEntry],
     perceptual: Iterable[HashEntry],
     policy: MatchPolicy,
+    videos: Iterable[HashEntry] = (),
 ) -> MatchResult:
     """Match ``query`` against the ``exact`` entries whose digest equals one of its own (found
-    by the store) and the ``perceptual`` (PDQ) entries to compare by distance."""
+    by the store), the ``perceptual`` (PDQ) entries to compare by distance, and the listed
+    ``videos`` (vPDQ entries with their frames) to compare frame by frame."""
     found: dict[tuple[str | None, str, str], Match] = {}
     digests = {SHA256: query.sha256, MD5: query.md5}
     for entry in exact:
         if digests.get(entry.signal) == entry.value:
             found[(entry.case, entry.list, entry.signal)] = Match(
-                entry.case, entry.list, entry.signal, 0, entry.origin
+                entry.case, entry.list, entry.signal, 0, origin=entry.origin
             )
     note = query.note
     if query.pdq is not None and query.pdq.quality < policy.pdq_quality:
@@ -302,7 +344,33 @@ def match(
             if distance <= policy.pdq_distance:
                 key = (entry.case, entry.list, PDQ)
                 if key not in found or found[key].distance > distance:
-                    found[key] = Match(entry.case, entry.list, PDQ, distance, entry.origin)
+                    found[key] = Match(entry.case, entry.list, PDQ, distance, origin=entry.origin)
+    if query.vpdq is not None and not query.vpdq.usable(policy.vpdq_quality):
+        note = (
+            f"no frame of the video has a PDQ quality of {policy.vpdq_quality} or more: "
+            "exact digests only"
+        )
+    elif query.vpdq is not None:
+        for entry in videos:
+            compared = video.compare(
+                query.vpdq.frames,
+                entry.frames,
+                distance=policy.vpdq_distance,
+                quality=policy.vpdq_quality,
+            )
+            # At least one frame must match, whatever the shares asked (threatexchange's index
+            # only weighs the listed videos that some query frame came near).
+            if (
+                compared is not None
+                and compared.query_percent > 0
+                and compared.query_percent >= policy.vpdq_query_percent
+                and compared.compared_percent >= policy.vpdq_compared_percent
+            ):
+                key = (entry.case, entry.list, VPDQ)
+                if key not in found or found[key].distance > compared.distance:
+                    found[key] = Match(
+                        entry.case, entry.list, VPDQ, compared.distance, compared, entry.origin
+                    )
     ordered = sorted(found.values(), key=lambda m: (m.distance, m.case or "", m.list, m.signal))
     return MatchResult(name, query, tuple(ordered), note)
 

@@ -14,11 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hanoix.content.video import VpdqHash
+
 #: The signals a node knows, by the names the threatexchange library and its exchanges use.
 SHA256 = "sha256"
 MD5 = "md5"
 PDQ = "pdq"
-SIGNALS = (SHA256, MD5, PDQ)
+VPDQ = "vpdq"
+SIGNALS = (SHA256, MD5, PDQ, VPDQ)
 
 #: The smallest side an image is decoded at. PDQ reduces every image to 64 x 64, so decoding a
 #: JPEG at a reduced scale (its DCT allows 1/2, 1/4, 1/8) down to this side changes the hash by
@@ -49,15 +52,16 @@ class PdqHash:
 
 @dataclass(frozen=True)
 class ContentHashes:
-    """What hashing one piece of content gives: its size, exact digests, and PDQ when it is an
-    image (``pdq`` is None otherwise, and ``note`` says why)."""
+    """What hashing one piece of content gives: its size, exact digests, PDQ when it is an
+    image, vPDQ when it is a video (None otherwise, and ``note`` says why)."""
 
     size: int
     sha256: str
     md5: str
     pdq: PdqHash | None
-    media: str  # "image" or "other"
+    media: str  # "image", "video" or "other"
     note: str | None = None
+    vpdq: VpdqHash | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +70,7 @@ class ContentHashes:
             "sha256": self.sha256,
             "md5": self.md5,
             "pdq": self.pdq.as_dict() if self.pdq else None,
+            "vpdq": self.vpdq.as_dict() if self.vpdq else None,
             "note": self.note,
         }
 
@@ -77,6 +82,8 @@ class ContentHashes:
         ]
         if self.pdq is not None:
             found.append((PDQ, self.pdq.value, self.pdq.quality))
+        if self.vpdq is not None:
+            found.append((VPDQ, self.vpdq.digest, None))
         return found
 
 

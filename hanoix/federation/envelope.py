@@ -25,6 +25,7 @@ Replays (an id already seen) are the receiver's store's business: see the federa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -45,7 +46,12 @@ from hanoix.federation.codec import FieldError
 from hanoix.federation.directory import Directory
 from hanoix.federation.errors import EnvelopeRejectedError, Reason
 
-ENVELOPE_FORMAT = "hanoix-envelope/1"
+#: The protocol version of the envelopes this node seals and reads. It changes when the wire
+#: format does; a node refuses an envelope of another version by name (``unsupported-version``)
+#: and says which it reads, so two nodes that share none learn why (docs/federation.md).
+ENVELOPE_VERSION = 1
+ENVELOPE_FORMAT = f"hanoix-envelope/{ENVELOPE_VERSION}"
+_VERSIONED_FORMAT = re.compile(r"^hanoix-envelope/([1-9][0-9]{0,5})$")
 SIGNATURE_CONTEXT = b"hanoix-envelope/1 signature\n"
 HEADER_CONTEXT = b"hanoix-envelope/1 header\n"
 MAX_ENVELOPE_BYTES = 1024 * 1024
@@ -222,6 +228,41 @@ def seal_envelope(
     return SealedEnvelope(header, data, digest(data))
 
 
+def envelope_version(format_name: object) -> int | None:
+    """The protocol version a ``format`` member names (``hanoix-envelope/N``), or ``None`` when
+    it names no envelope format at all."""
+    if not isinstance(format_name, str):
+        return None
+    match = _VERSIONED_FORMAT.match(format_name)
+    return int(match.group(1)) if match else None
+
+
+def claimed_sender(fields: dict[str, Any]) -> str | None:
+    """The ``sender`` an envelope names, unauthenticated, when it is a name a node could have
+    (no control characters, nothing long enough to flood a log): for logs and counts only."""
+    claimed = fields.get("sender")
+    if isinstance(claimed, str):
+        with contextlib.suppress(ValueError):
+            return codec.check_origin(claimed)
+    return None
+
+
+def _refuse_format(fields: dict[str, Any], envelope_id: str | None) -> None:
+    found = fields.get("format")
+    version = envelope_version(found)
+    if version is None:
+        raise FieldError("format", f"must be {ENVELOPE_FORMAT}")
+    claimed = claimed_sender(fields)
+    sender = f" (it says it is from {claimed})" if claimed else ""
+    raise EnvelopeRejectedError(
+        Reason.UNSUPPORTED_VERSION,
+        f"the envelope is {found}, protocol version {version}{sender}; this node reads "
+        f"version {ENVELOPE_VERSION} only ({ENVELOPE_FORMAT}): the two nodes run versions of "
+        "hanoix without a protocol version in common; upgrade the older one",
+        envelope_id=envelope_id,
+    )
+
+
 def read_envelope(data: bytes) -> ParsedEnvelope:
     """Step 1: the bytes are a well-formed envelope of bounded size. Nothing is trusted yet."""
     if len(data) > MAX_ENVELOPE_BYTES:
@@ -233,9 +274,9 @@ def read_envelope(data: bytes) -> ParsedEnvelope:
         fields = codec.json_object(data, "envelope")
         raw_id = fields.get("id")
         envelope_id = raw_id if isinstance(raw_id, str) and _ID.match(raw_id) else None
+        if fields.get("format") != ENVELOPE_FORMAT:
+            _refuse_format(fields, envelope_id)
         codec.members(fields, _FIELDS, set(), "envelope")
-        if fields["format"] != ENVELOPE_FORMAT:
-            raise FieldError("format", f"must be {ENVELOPE_FORMAT}")
         in_reply_to = fields["in_reply_to"]
         if in_reply_to is not None and not isinstance(in_reply_to, str):
             raise FieldError("in_reply_to", "must be an envelope id or null")

@@ -26,6 +26,7 @@ class Reason(StrEnum):
     """Why an envelope was refused. The value is the slug peers exchange."""
 
     MALFORMED = "malformed"
+    UNSUPPORTED_VERSION = "unsupported-version"
     TOO_LARGE = "too-large"
     WRONG_RECIPIENT = "wrong-recipient"
     UNKNOWN_SENDER = "unknown-sender"
@@ -58,6 +59,7 @@ class Reason(StrEnum):
 UNAUTHENTICATED_REASONS = frozenset(
     {
         Reason.MALFORMED,
+        Reason.UNSUPPORTED_VERSION,
         Reason.TOO_LARGE,
         Reason.WRONG_RECIPIENT,
         Reason.UNKNOWN_SENDER,

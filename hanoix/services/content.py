@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from hanoix.content import cases as rules
 from hanoix.content.cases import HashEntry, MatchPolicy, MatchResult, RemovalCase
-from hanoix.content.signals import MD5, SHA256, ContentHashes, hash_content
+from hanoix.content.signals import MD5, SHA256, VPDQ, ContentHashes, hash_content
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.requests import User
 from hanoix.services import content_notices as notices
@@ -26,12 +26,32 @@ from hanoix.store import content as store
 
 
 def node_policy(node: Node) -> MatchPolicy:
-    """The node's thresholds for PDQ matching (settings ``content_pdq_distance`` and
-    ``content_pdq_quality``)."""
+    """The node's thresholds for PDQ and vPDQ matching (settings ``content_pdq_distance``,
+    ``content_pdq_quality`` and the ``content_vpdq_...`` four)."""
+    settings = node.settings
     return MatchPolicy(
-        pdq_distance=node.settings.content_pdq_distance,
-        pdq_quality=node.settings.content_pdq_quality,
+        pdq_distance=settings.content_pdq_distance,
+        pdq_quality=settings.content_pdq_quality,
+        vpdq_distance=settings.content_vpdq_distance,
+        vpdq_quality=settings.content_vpdq_quality,
+        vpdq_query_percent=settings.content_vpdq_query_percent,
+        vpdq_compared_percent=settings.content_vpdq_compared_percent,
     )
+
+
+def hash_file(data: bytes) -> ContentHashes:
+    """Every signal of ``data``: its digests, PDQ for a picture, vPDQ for a video (computed in
+    a process of its own: hanoix/services/video.py). Nothing of it is written anywhere."""
+    from hanoix.content.video import may_be_video
+    from hanoix.services import video
+
+    hashes = hash_content(data)
+    if hashes.pdq is not None or not may_be_video(data):
+        return hashes  # a picture, or neither picture nor video (a damaged JPEG keeps its note)
+    frames, note = video.hash_video(data)
+    if frames is None:
+        return replace(hashes, note=note)
+    return replace(hashes, vpdq=frames, media="video", note=None)
 
 
 #: The list a node's own cases put their hashes in (imported lists keep their origin's name).
@@ -98,12 +118,14 @@ class Added:
     pdq: str | None
     listed: int
     note: str | None
+    vpdq: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "file": self.name,
             "sha256": self.sha256,
             "pdq": self.pdq,
+            "vpdq": self.vpdq,
             "listed": self.listed,
             "note": self.note,
         }
@@ -120,8 +142,8 @@ def add_content(
     authority = rules.authority_of_case_worker(user)
     number = rules.case_number(reference)
     policy = policy or node_policy(node)
-    # Hashed before the transaction: decoding pictures holds no lock.
-    hashed = [(name, hash_content(data)) for name, data in files]
+    # Hashed before the transaction: decoding pictures and videos holds no lock.
+    hashed = [(name, hash_file(data)) for name, data in files]
     added: list[Added] = []
     with node.unit_of_work() as session:
         case = rules.visible_case(store.find_case(session, number), reference, authority)
@@ -129,7 +151,10 @@ def add_content(
             entries, note = rules.entries_of(case.reference, LOCAL_LIST, hashes, policy)
             listed = store.add_entries(session, number, entries, node.clock.now())
             pdq = next((e.value for e in entries if e.signal == "pdq"), None)
-            added.append(Added(name, hashes.sha256, pdq, listed, note))
+            vpdq = None
+            if hashes.vpdq is not None and any(e.signal == VPDQ for e in entries):
+                vpdq = {"digest": hashes.vpdq.digest, "frames": len(hashes.vpdq.frames)}
+            added.append(Added(name, hashes.sha256, pdq, listed, note, vpdq))
             if listed:
                 details = {"sha256": hashes.sha256, "signals": listed}
                 _record(node, session, EventKind.CONTENT_LISTED, user, case, details)
@@ -174,15 +199,17 @@ def _match(
 ) -> list[MatchResult]:
     rules.check_matcher(user)
     policy = policy or node_policy(node)
-    hashed = [(name, hash_content(data)) for name, data in files]
+    hashed = [(name, hash_file(data)) for name, data in files]
     results: list[MatchResult] = []
     with node.reading() as session:
         if any(h.pdq for _, h in hashed):
             node.listed_pdq.refresh(session, policy.pdq_distance)
+        # Each listed video is compared frame by frame (docs/content.md, Video).
+        videos = store.video_entries(session) if any(h.vpdq for _, h in hashed) else []
         for name, hashes in hashed:
             exact = store.exact_entries(session, [(SHA256, hashes.sha256), (MD5, hashes.md5)])
             near = node.listed_pdq.near(hashes) if hashes.pdq else []
-            results.append(rules.match(name, hashes, exact, near, policy))
+            results.append(rules.match(name, hashes, exact, near, policy, videos))
     return results
 
 

@@ -24,8 +24,16 @@ from hanoix.content.cases import (
     RemovalCase,
     case_reference,
 )
-from hanoix.content.lists import HashList, ListedHash, WithdrawalReason, WithdrawnHash, may_share
-from hanoix.content.signals import PDQ
+from hanoix.content.lists import (
+    SIGNAL_HEX,
+    HashList,
+    ListedHash,
+    WithdrawalReason,
+    WithdrawnHash,
+    may_share,
+)
+from hanoix.content.signals import PDQ, VPDQ
+from hanoix.content.video import VideoFrame
 from hanoix.store.db import Base, UTCDateTime
 
 
@@ -111,6 +119,23 @@ class ContentListShareRow(Base):
     shared_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ContentVideoFrameRow(Base):
+    """One frame of a listed video's vPDQ hash (migration ``0021_content_video``): the hash row
+    (signal ``vpdq``, value the digest of the frames) it belongs to, the frame's PDQ hash,
+    quality, number and time in milliseconds. Never a frame's pixels."""
+
+    __tablename__ = "content_video_frames"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hash_id: Mapped[int] = mapped_column(
+        ForeignKey("content_hashes.id", ondelete="CASCADE"), index=True
+    )
+    frame: Mapped[int] = mapped_column(Integer)
+    at_ms: Mapped[int] = mapped_column(Integer)
+    pdq: Mapped[str] = mapped_column(String(64))
+    quality: Mapped[int] = mapped_column(Integer)
+
+
 def _case(row: ContentCaseRow, hashes: int) -> RemovalCase:
     return RemovalCase(
         reference=case_reference(row.id),
@@ -163,19 +188,59 @@ def add_entries(session: Session, number: int, entries: Iterable[HashEntry], at:
         if key in existing:
             continue
         existing.add(key)
-        session.add(
-            ContentHashRow(
-                case_id=number,
-                list_name=entry.list,
-                signal=entry.signal,
-                value=entry.value,
-                quality=entry.quality,
-                added_at=at,
-            )
+        row = ContentHashRow(
+            case_id=number,
+            list_name=entry.list,
+            signal=entry.signal,
+            value=entry.value,
+            quality=entry.quality,
+            added_at=at,
         )
+        session.add(row)
+        if entry.frames:
+            session.flush()  # the row's number, which its frames refer to
+            session.add_all(
+                ContentVideoFrameRow(
+                    hash_id=row.id,
+                    frame=f.frame,
+                    at_ms=round(f.timestamp * 1000),
+                    pdq=f.pdq,
+                    quality=f.quality,
+                )
+                for f in entry.frames
+            )
         added += 1
     session.flush()
     return added
+
+
+def video_entries(session: Session) -> list[HashEntry]:
+    """Every vPDQ entry in force of this node's cases, each with its frames in order (lists
+    shared between States carry no vPDQ hashes)."""
+    rows = session.execute(
+        select(
+            ContentHashRow.id,
+            ContentHashRow.case_id,
+            ContentHashRow.list_name,
+            ContentHashRow.value,
+            ContentVideoFrameRow.pdq,
+            ContentVideoFrameRow.quality,
+            ContentVideoFrameRow.frame,
+            ContentVideoFrameRow.at_ms,
+        )
+        .join(ContentVideoFrameRow, ContentVideoFrameRow.hash_id == ContentHashRow.id)
+        .where(ContentHashRow.signal == VPDQ, ContentHashRow.withdrawn_at.is_(None))
+        .order_by(ContentHashRow.id, ContentVideoFrameRow.frame)
+    )
+    heads: dict[int, tuple[int, str, str]] = {}
+    frames: dict[int, list[VideoFrame]] = {}
+    for hash_id, case_id, list_name, value, pdq, quality, frame, at_ms in rows:
+        heads.setdefault(hash_id, (case_id, list_name, value))
+        frames.setdefault(hash_id, []).append(VideoFrame(pdq, quality, frame, at_ms / 1000))
+    return [
+        HashEntry(case_reference(case_id), list_name, VPDQ, value, frames=tuple(frames[hash_id]))
+        for hash_id, (case_id, list_name, value) in heads.items()
+    ]
 
 
 def _entries(session: Session, signal: str, value: str | None = None) -> list[HashEntry]:
@@ -242,8 +307,8 @@ def shareable(session: Session, authority: str) -> tuple[list[ListedHash], list[
     listed: dict[tuple[str, str], ListedHash] = {}
     withdrawn: dict[tuple[str, str], WithdrawnHash] = {}
     for row, article, consent in rows:
-        if not may_share(CaseArticle(article), consent.split(",")):
-            continue
+        if row.signal not in SIGNAL_HEX or not may_share(CaseArticle(article), consent.split(",")):
+            continue  # a video's vPDQ frames do not travel in a list (yet): its digests do
         key = (row.signal, row.value)
         if row.withdrawn_at is None:
             listed.setdefault(

@@ -948,6 +948,18 @@ def update_transfer(session: Session, transfer_id: str, now: datetime, **values:
     )
 
 
+def restart_incoming_transfers(session: Session, now: datetime) -> int:
+    """Count every incoming transfer still open as holding nothing, so that its sender sends it
+    again from its first byte; returns how many. For a database restored without the staged
+    files of those transfers (a backup does not keep them)."""
+    done = session.execute(
+        update(TransferRow)
+        .where(TransferRow.direction == "in", TransferRow.status == "open", TransferRow.offset > 0)
+        .values(offset=0, updated_at=now)
+    )
+    return int(getattr(done, "rowcount", 0) or 0)
+
+
 def list_transfers(session: Session, direction: str | None = None) -> list[Transfer]:
     query = select(TransferRow).order_by(TransferRow.created_at)
     if direction is not None:

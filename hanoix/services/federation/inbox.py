@@ -26,6 +26,7 @@ from hanoix.federation.envelope import (
     OpenedEnvelope,
     ParsedEnvelope,
     check_time,
+    claimed_sender,
     decrypt,
     read_envelope,
     sender_key,
@@ -471,6 +472,10 @@ class Inbox(Peers):
         with contextlib.suppress(EnvelopeRejectedError):
             header = read_envelope(data).header
             sender, message_type = header.sender, header.type
+        if rejection.reason is Reason.UNSUPPORTED_VERSION:
+            # Refused before its header was read: the name it claims, counted only if listed.
+            with contextlib.suppress(codec.FieldError):
+                sender = claimed_sender(codec.json_object(data, "envelope"))
         subject = rejection.envelope_id or "sha256:" + hashlib.sha256(data).hexdigest()
         _log.warning(
             "federation.envelope_rejected",
