@@ -100,7 +100,14 @@ def test_an_authoritys_shareable_hashes_withdrawals_and_shares_on_both_databases
             store.add_entries(
                 session, number, [HashEntry(case.reference, "local", signal, value, quality)], AT
             )
+        from hanoix.content.video import VideoFrame
+
+        video = HashEntry(
+            shared.reference, "local", "vpdq", "33" * 32, frames=(VideoFrame(PDQ, 90, 0, 0.0),)
+        )
+        store.add_entries(session, int(shared.reference.removeprefix("RC-")), [video], AT)
         listed, withdrawn = store.shareable(session, "AUT-CA")
+        # A video's vPDQ frames stay home: a list carries its digests only.
         assert {e.value for e in listed} == {"22" * 32, PDQ} and withdrawn == []
         gone = store.withdraw_local(session, "AUT-CA", PDQ, WithdrawalReason.VICTIM, AT)
         assert [case for case, _, _ in gone] == [shared.reference]
