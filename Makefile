@@ -9,7 +9,7 @@ HOME_DIR ?= .hanoix
 DEMO_DIR ?= .hanoix-demo
 PYTEST_ARGS ?=
 
-.PHONY: demo install test test-setup video lint format typecheck lock clean openapi messages
+.PHONY: demo install test test-setup video lint format typecheck lock clean openapi messages configuration
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ typecheck: install
 ## make openapi: regenerate docs/openapi.json from the application (commit the result)
 openapi: install
 	$(PY) scripts/openapi.py
+
+## make configuration: regenerate docs/configuration.md from the settings models (commit it)
+configuration: install
+	$(PY) scripts/configuration.py
 
 ## make messages: extract the web pages' strings and update every language's catalogue
 ## (hanoix/web/locales/<code>/LC_MESSAGES/messages.po); translate the new entries, then commit

@@ -128,6 +128,17 @@ class Settings(BaseModel):
         default=(),
         description="roles whose users must sign in with a one-time code (TOTP), e.g. approver",
     )
+    retention: dict[str, int] = Field(
+        default_factory=dict,
+        description="days each category of data is kept (docs/retention.md), e.g. "
+        "personal-data=365,sessions=30; a category not named keeps its default",
+    )
+    retention_interval_minutes: int = Field(
+        default=60,
+        ge=0,
+        le=7 * 24 * 60,
+        description="minutes between two retention runs in hanoix serve; 0: no scheduled run",
+    )
     hsm_module: Path | None = Field(
         default=None,
         description="the HSM's PKCS#11 library, for signing keys held in a token (docs/hsm.md)",
@@ -145,6 +156,32 @@ class Settings(BaseModel):
                 return ()
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("retention", mode="before")
+    @classmethod
+    def _retention_periods(cls, value: Any) -> Any:
+        from hanoix.errors import InputError
+        from hanoix.requests.retention import RetentionPolicy
+
+        if isinstance(value, str):
+            periods: dict[str, Any] = {}
+            for part in (p.strip() for p in value.split(",")):
+                if not part:
+                    continue
+                name, separator, days = part.partition("=")
+                if not separator:
+                    raise ValueError(
+                        f"{part!r} is not CATEGORY=DAYS (write e.g. personal-data=365,sessions=30)"
+                    )
+                periods[name.strip()] = days.strip()
+            value = periods
+        if not isinstance(value, dict):
+            raise ValueError("write the periods as a table of CATEGORY = DAYS")
+        try:
+            policy = RetentionPolicy.parse(value)
+        except InputError as exc:
+            raise ValueError(exc.message) from None
+        return {name: days for name, days in policy.as_dict().items() if name in value}
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -242,6 +279,8 @@ _ENV_FIELDS = {
     "HANOIX_LOGIN_CONCURRENCY": "login_concurrency",
     "HANOIX_LOGIN_QUEUE": "login_queue",
     "HANOIX_TOTP_REQUIRED_ROLES": "totp_required_roles",
+    "HANOIX_RETENTION": "retention",
+    "HANOIX_RETENTION_INTERVAL_MINUTES": "retention_interval_minutes",
 }
 
 

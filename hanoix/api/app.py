@@ -16,6 +16,7 @@ from hanoix.api import (
     headers,
     health,
     ledger,
+    personal_data,
     problems,
     requests,
     security,
@@ -59,6 +60,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(ledger.router, prefix=API_PREFIX)
     app.include_router(requests.router, prefix=API_PREFIX)
     app.include_router(content.router, prefix=API_PREFIX)
+    app.include_router(personal_data.router, prefix=API_PREFIX)
     federation.install(app, API_PREFIX)
     security.document_security(app)
     security.document_preconditions(app)

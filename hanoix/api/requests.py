@@ -385,9 +385,18 @@ def get_request(
 ) -> Any:
     shown = service.show(node, user, reference)
     tag = etag(shown.request.version)
-    if if_none_match is not None and if_none_match.strip().removeprefix("W/") == tag:
+    # An erasure empties a request without a new version (it is not a step), so the version
+    # no longer says whether a copy read before is still what the node holds: such a request
+    # is always answered in full (docs/retention.md).
+    fresh = not shown.erasures
+    if fresh and if_none_match is not None and if_none_match.strip().removeprefix("W/") == tag:
         return Response(status_code=304, headers={"ETag": tag})
-    return _render(response, RequestOut.of(shown.request, shown.deadlines))
+    return _render(
+        response,
+        RequestOut.of(
+            shown.request, shown.deadlines, erasures=[e.as_dict() for e in shown.erasures]
+        ),
+    )
 
 
 @router.get(

@@ -83,6 +83,14 @@ COMMAND_GROUPS = {
         "Request letters (signed PDF/A-3): verify one a requesting State sent.",
     ),
     "node": CommandGroup("hanoix.cli.federation:node_app", "This node's identity in the network."),
+    "retention": CommandGroup(
+        "hanoix.cli.retention:retention_app",
+        "How long the node keeps each category of data; erase what is due (Art. 36).",
+    ),
+    "personal-data": CommandGroup(
+        "hanoix.cli.retention:personal_data_app",
+        "For the data-protection officer: where the node holds a person's data, who read it.",
+    ),
     "request": CommandGroup(
         "hanoix.cli.requests:request_app",
         "Cooperation requests: draft, validate, approve, send, answer, track.",

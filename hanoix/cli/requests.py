@@ -33,6 +33,7 @@ from hanoix.clock import SystemClock
 from hanoix.convention import RequestKind
 from hanoix.documents.request_views import (
     DeadlineOut,
+    ErasureOut,
     HistoryOut,
     RequestOut,
     SummaryOut,
@@ -132,6 +133,7 @@ def _show(out: Console, shown: RequestOut) -> None:
         f"handled by {shown.handled_by}",
         markup=False,
     )
+    _erasures(out, shown.erasures)
     if shown.possible_actions:
         out.print(f"  next steps: {', '.join(shown.possible_actions)}", markup=False)
     for deadline in shown.deadlines:
@@ -146,6 +148,15 @@ def _show(out: Console, shown: RequestOut) -> None:
     validation = shown.validation
     if validation is not None:
         _validation(out, validation)
+
+
+def _erasures(out: Console, erasures: list[ErasureOut]) -> None:
+    for erased in erasures:
+        out.print(
+            f"  {erased.category} erased on {erased.erased_at[:10]} under rule {erased.rule} "
+            f"({erased.article}; ledger entry {erased.ledger_index})",
+            markup=False,
+        )
 
 
 def _validation(out: Console, validation: ValidationOut) -> None:
@@ -335,7 +346,12 @@ def show(
         from hanoix.services import requests as service
 
         shown = service.show(node, acting_user(node, as_user), reference)
-    _render_request(RequestOut.of(shown.request, shown.deadlines), as_json)
+    _render_request(
+        RequestOut.of(
+            shown.request, shown.deadlines, erasures=[e.as_dict() for e in shown.erasures]
+        ),
+        as_json,
+    )
 
 
 def _step(
@@ -581,6 +597,7 @@ def history(
                 f"by {s.actor} ({s.authority}); ledger entry {s.ledger_index}, {proved}",
                 markup=False,
             )
+        _erasures(out, shown.erasures)
 
     report(shown.model_dump(), as_json, render)
     if not all(s.entry_matches for s in shown.steps):

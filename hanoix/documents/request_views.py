@@ -10,7 +10,7 @@ sees.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -216,6 +216,17 @@ class HistoryEntryOut(BaseModel):
     details: dict[str, str]
 
 
+class ErasureOut(BaseModel):
+    """What retention erased of the request (docs/retention.md): the category, the rule, when,
+    and the index of the ``data.erased`` custody entry that proves it."""
+
+    category: str
+    rule: str
+    article: str
+    erased_at: str
+    ledger_index: int
+
+
 class PreservationOut(BaseModel):
     starts_on: str
     zone: str
@@ -265,6 +276,7 @@ class RequestOut(BaseModel):
     possible_actions: list[str]
     deadlines: list[DeadlineOut]
     validation: ValidationOut | None = None
+    erasures: list[ErasureOut] = []
 
     @classmethod
     def of(
@@ -272,6 +284,7 @@ class RequestOut(BaseModel):
         request: CooperationRequest,
         deadlines: list[DeadlineStatus] | None = None,
         validation: ValidationReport | None = None,
+        erasures: Sequence[Mapping[str, Any]] = (),
     ) -> RequestOut:
         # The summary fields come from the request's loggable view (no personal data); the
         # personal ones are added here for the reader who may read the contents.
@@ -360,6 +373,16 @@ class RequestOut(BaseModel):
             validation=ValidationOut.of(validation, kind=request.kind.value)
             if validation is not None
             else None,
+            erasures=[
+                ErasureOut(
+                    category=str(e["category"]),
+                    rule=str(e["rule"]),
+                    article=str(e["article"]),
+                    erased_at=str(e["erased_at"]),
+                    ledger_index=int(e["ledger_index"]),
+                )
+                for e in erasures
+            ],
         )
 
 
@@ -430,3 +453,4 @@ class HistoryOut(BaseModel):
     version: int
     tree_size: int
     steps: list[HistoryStepOut]
+    erasures: list[ErasureOut] = []

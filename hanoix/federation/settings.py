@@ -13,6 +13,7 @@ the file, the defaults. Example file::
     backoff_cap = 600.0
     backoff_jitter = 0.5       # the delay is drawn from [(1 - jitter) * d, d]
     max_skew = 300             # seconds of clock difference tolerated between nodes
+    clock_tolerance = 120      # seconds of difference reported as a peer's clock drifting
     plugins = ["hanoix_extra.messages"]   # modules that register message types
 """
 
@@ -44,6 +45,7 @@ _ENV = {
     "HANOIX_FEDERATION_BACKOFF_CAP": "backoff_cap",
     "HANOIX_FEDERATION_BACKOFF_JITTER": "backoff_jitter",
     "HANOIX_FEDERATION_MAX_SKEW": "max_skew",
+    "HANOIX_FEDERATION_CLOCK_TOLERANCE": "clock_tolerance",
     "HANOIX_FEDERATION_POLL_INTERVAL": "poll_interval",
     "HANOIX_FEDERATION_LEASE": "lease",
     "HANOIX_FEDERATION_CONNECT_TIMEOUT": "connect_timeout",
@@ -72,21 +74,50 @@ class FederationSettings(BaseModel):
     worker: bool = Field(default=True, description="run the delivery worker in 'hanoix serve'")
     backoff_base: float = Field(default=2.0, gt=0, description="first retry delay, seconds")
     backoff_cap: float = Field(default=600.0, gt=0, description="longest retry delay, seconds")
-    backoff_jitter: float = Field(default=0.5, ge=0, le=1, description="share of random")
-    max_skew: float = Field(default=300.0, ge=0, le=86400, description="clock skew, seconds")
-    ttl: float = Field(default=7 * 86400.0, gt=0, le=30 * 86400, description="envelope life")
+    backoff_jitter: float = Field(
+        default=0.5, ge=0, le=1, description="share of each retry delay drawn at random"
+    )
+    max_skew: float = Field(
+        default=300.0,
+        ge=0,
+        le=86400,
+        description="seconds an envelope may be dated ahead of this node's clock, or used "
+        "past its expiry, before it is refused",
+    )
+    clock_tolerance: float = Field(
+        default=120.0,
+        gt=0,
+        le=86400,
+        description="seconds a peer's clock may differ from ours before it is reported "
+        "(log, metric, 24/7 desk); below max_skew, so it is noticed before envelopes are refused",
+    )
+    ttl: float = Field(
+        default=7 * 86400.0,
+        gt=0,
+        le=30 * 86400,
+        description="seconds an envelope lives; one not delivered by then is given up",
+    )
     poll_interval: float = Field(default=1.0, gt=0, le=60, description="idle worker poll, s")
     lease: float = Field(default=60.0, gt=0, description="how long a worker holds a claim, s")
     connect_timeout: float = Field(default=5.0, gt=0, description="seconds to connect")
     read_timeout: float = Field(default=30.0, gt=0, description="seconds to wait for an answer")
-    chunk_size: int = Field(default=64 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    chunk_size: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="bytes of an evidence package sent per request of a transfer",
+    )
     batch: int = Field(default=256, ge=1, le=1000, description="envelopes claimed at once")
     concurrency: int = Field(default=4, ge=1, le=64, description="deliveries in parallel")
     witness_interval: float = Field(
         default=30.0, ge=0, description="least seconds between checkpoint exchanges with a peer"
     )
-    max_transfer_bytes: int = Field(default=64 * 1024**3, gt=0, description="largest package")
-    plugins: tuple[str, ...] = Field(default=(), description="modules registering types")
+    max_transfer_bytes: int = Field(
+        default=64 * 1024**3, gt=0, description="largest evidence package accepted, in bytes"
+    )
+    plugins: tuple[str, ...] = Field(
+        default=(), description="Python modules that register message types"
+    )
 
     @property
     def skew(self) -> timedelta:

@@ -185,6 +185,8 @@ class EventKind(StrEnum):
     CONTENT_LIST_IMPORTED = "content.list-imported"  # another State's list, verified
     CONTENT_WITHDRAWN = "content.withdrawn"  # a hash withdrawn (here, or by its publisher)
     CONTENT_FEEDBACK = "content.feedback"  # a platform's report: blocked or not blocked
+    # retention (docs/retention.md): the category, rule and subject erased, never the content
+    DATA_ERASED = "data.erased"
     # the log and its peers
     CHECKPOINT_COSIGNED = "checkpoint.cosigned"
     SPLIT_VIEW_DETECTED = "checkpoint.split-view"

@@ -271,6 +271,17 @@ def _deletion_deadline(condition: DeleteBy, consents: tuple[Consent, ...]) -> da
     return replace(condition, on=max(later)).deadline()
 
 
+def deletion_deadline(conditions: ConditionSet) -> datetime | None:
+    """The earliest instant by which a ``delete-by`` condition (Art. 36(1)(b)) has the material
+    deleted, consents to keep it longer counted; ``None`` when no such condition is attached."""
+    deadlines = [
+        _deletion_deadline(c, conditions.consents)
+        for c in conditions.conditions
+        if isinstance(c, DeleteBy)
+    ]
+    return min(deadlines) if deadlines else None
+
+
 def check_use(conditions: ConditionSet, intended_use: IntendedUse, now: datetime) -> None:
     """Raise :class:`UseDeniedError` unless ``intended_use`` is allowed at ``now``.
 

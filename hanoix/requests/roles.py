@@ -24,6 +24,9 @@ class Role(StrEnum):
     AUDITOR = "auditor"  # reads everything they may see; changes nothing
     ADMINISTRATOR = "administrator"  # runs the node; sees no case content
     MATCHER = "matcher"  # a platform's or hotline's integration: matches content, nothing else
+    # The data-protection officer: finds where the node holds a person's data and who read it
+    # (docs/retention.md), and nothing else.
+    DATA_PROTECTION_OFFICER = "data_protection_officer"
 
 
 class AuthorityKind(StrEnum):

@@ -1,5 +1,5 @@
 """``hanoix federation``: the CLI's group (:mod:`hanoix.cli.federation`) with ``worker``, which
-runs the delivery worker as a process of its own."""
+runs the delivery worker as a process of its own, and ``listen``, the mutual-TLS listener."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import typer
 from hanoix.cli.app import JsonOption, state
 from hanoix.cli.federation import federation_app, open_federation
 from hanoix.cli.output import report
+from hanoix.runtime import serving
 from hanoix.runtime.worker import Worker, favour_short_steps
 
 __all__ = ["federation_app"]
@@ -41,3 +42,17 @@ def federation_worker(
             stop.set()
     finally:
         worker.close()
+
+
+@federation_app.command("listen")
+def federation_listen(ctx: typer.Context) -> None:
+    """Serve the node-to-node API on its mutual-TLS listener alone (tls = true; then run
+    'hanoix serve' with HANOIX_FEDERATION_TLS=false)."""
+    level = state(ctx).settings.log_level
+    federation = open_federation(ctx, level)
+    try:
+        serving.run_listener(federation.node, log_level=level)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        federation.node.close()

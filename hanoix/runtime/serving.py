@@ -9,7 +9,9 @@
   only from the directory's nodes (``HOME/federation/peers.pem``, rewritten on each directory
   import and followed by the running listener: a node added is accepted, one removed refused,
   from the next handshake);
-* unless disabled (``--no-worker``, ``worker = false``), the delivery worker in a thread.
+* unless disabled (``--no-worker``, ``worker = false``), the delivery worker in a thread;
+* unless ``retention_interval_minutes`` is 0, the retention run (docs/retention.md) in a
+  thread, every that many minutes.
 
 With ``--workers N`` (N > 1) the application is served by N processes on the one port
 (:func:`run_processes`); the TLS listener and the delivery worker run once, in the process
@@ -34,10 +36,12 @@ from hanoix.api import headers, problems
 from hanoix.api.app import create_app
 from hanoix.api.federation import peer_router
 from hanoix.config import Settings
+from hanoix.errors import ConfigurationError
 from hanoix.federation.transport import FollowingServerContext
 from hanoix.logs import configure_logging, get_logger, stdlib_log_config
 from hanoix.runtime.worker import Worker, favour_short_steps
 from hanoix.services.node import Node
+from hanoix.services.retention import Scheduler
 
 _log = get_logger("hanoix.federation.serving")
 
@@ -151,13 +155,33 @@ def run(
     if tls is not None:
         servers.append(tls)
     stop, thread = _start_delivery(node, worker)
+    retention = Scheduler(node)
+    retention.start()
     # The event loop uvicorn itself would run (uvloop, where installed), not asyncio's own.
     loop_factory = servers[0].config.get_loop_factory()
     try:
         with asyncio.Runner(loop_factory=loop_factory) as runner:
             runner.run(_serve_all(servers))
     finally:
+        retention.stop()
         _stop_delivery(node, stop, thread)
+
+
+def run_listener(node: Node, *, log_level: str) -> None:
+    """Serve the mutual-TLS listener alone until stopped (``hanoix federation listen``): for a
+    deployment that runs the API (``hanoix serve`` with ``tls = false``), the listener and the
+    delivery worker as separate services (deploy/systemd/)."""
+    favour_short_steps()
+    common = _common(log_level)
+    tls = _tls_server(node, common)
+    if tls is None:
+        raise ConfigurationError(
+            "the federation TLS listener is off: set tls = true in HOME/federation.toml "
+            "(or HANOIX_FEDERATION_TLS=true)"
+        )
+    loop_factory = tls.config.get_loop_factory()
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(_serve_all([tls]))
 
 
 def worker_app(settings: Settings) -> FastAPI:
@@ -205,11 +229,14 @@ def run_processes(
         )
         tls_thread.start()
     stop, thread = _start_delivery(node, worker)
+    retention = Scheduler(node)
+    retention.start()
     try:
         Multiprocess(config, sockets=[listening]).run()
     finally:
         if tls is not None and tls_thread is not None:
             tls.should_exit = True
             tls_thread.join(timeout=10)
+        retention.stop()
         _stop_delivery(node, stop, thread)
         listening.close()

@@ -56,8 +56,10 @@ from hanoix.services import custody
 from hanoix.services.federation import Federation
 from hanoix.services.federation.state import sqlite_turn
 from hanoix.services.federation.wakeup import WakeListener
+from hanoix.services.monitoring import note_clock
 from hanoix.store import federation as store
 from hanoix.store.db import commit_without_sync
+from hanoix.store.monitoring import failure_reason
 
 _log = get_logger("hanoix.federation.worker")
 
@@ -732,6 +734,7 @@ class Worker:
         # Small envelopes delivered are recorded together, in a few statements.
         delivered: list[tuple[store.OutboxItem, Receipt, dict[str, Any]]] = []
         urgent = any(item.urgent for item, _, _ in results)
+        self._observe(results)
         with (
             self._outbox_writer(urgent),
             self.node.unit_of_work() as session,
@@ -776,6 +779,24 @@ class Worker:
             self.federation.record_deliveries(session, delivered)
         for emit in logs:
             emit()
+
+    def _observe(self, results: list[tuple[store.OutboxItem, Outcome, Receipt | None]]) -> None:
+        """Count the failed attempts (metrics) and read the peers' clocks off the receipts:
+        a receipt was signed after the envelope was due and before now (docs/monitoring.md)."""
+        now = self.node.clock.now()
+        tolerance = self.settings.clock_tolerance
+        failures = self.node.metrics.delivery_failures
+        for item, outcome, receipt in results:
+            if outcome.kind != "delivered":
+                failures.labels(item.recipient, failure_reason(outcome.detail)).inc()
+            elif receipt is not None:
+                note_clock(
+                    item.recipient,
+                    at_least=(receipt.received - now).total_seconds(),
+                    at_most=(receipt.received - item.next_attempt_at).total_seconds(),
+                    tolerance=tolerance,
+                    seen="receipt",
+                )
 
     # evidence transfer
 

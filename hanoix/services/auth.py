@@ -105,6 +105,7 @@ ROLES = (
     "auditor",
     "administrator",
     "matcher",
+    "data_protection_officer",
 )
 AUTHORITY_KINDS = ("central-authority", "contact-24-7", "competent-authority")
 
@@ -231,6 +232,7 @@ class Credentials:
                 reset = self.limiter.get_window_stats(item, *identifiers).reset_time
                 wait = math.ceil(reset - now)
                 where = "for this account" if scope == "account" else "from this address"
+                self.node.metrics.login_throttled.labels(scope).inc()
                 raise RetryLaterError(
                     f"too many failed sign-ins {where}: try again in {wait} seconds",
                     retry_after=wait,
@@ -239,6 +241,7 @@ class Credentials:
     def record_failure(self, username: str, address: str | None, user_id: int | None) -> None:
         """Count a failed sign-in against the account and the address, and towards the
         account's lockout (one statement: concurrent failures all count)."""
+        self.node.metrics.login_failures.inc()
         for _scope, item, identifiers in self._keys(username, address):
             self.limiter.hit(item, *identifiers)
         if user_id is None:

@@ -109,6 +109,13 @@ def issue(node: Node, user: User, reference: str, language: str | None = None) -
     now = node.clock.now()
     with node.unit_of_work() as session:
         request = service.load_authorised(session, user, reference, Action.READ_CONTENT)
+        erased = service.record_content_read(session, user, request, "letter", now)
+        if erased:
+            raise InputError(
+                f"the contents of {request.reference} were erased on "
+                f"{erased[0].erased_at:%Y-%m-%d} under rule {erased[0].rule}: no letter is "
+                "issued for it"
+            )
         names = {a.code: a.name for a in auth.list_authorities(session)}
         officer = _officer(session, request.owner or request.drafted_by or "")
     if request.side is not Side.REQUESTING:

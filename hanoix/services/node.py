@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from hanoix.services.custody import CustodyLedger
     from hanoix.services.federation import Federation
     from hanoix.services.federation.state import FederationState
+    from hanoix.services.monitoring import NodeMetrics
     from hanoix.services.requests import RequestEvents
     from hanoix.store.keys import KeyStore
 
@@ -140,6 +141,14 @@ class Node:
         from hanoix.services.federation.state import FederationState
 
         return FederationState()
+
+    @cached_property
+    def metrics(self) -> NodeMetrics:
+        """The node's metrics in this process: its event counters, and the collector that
+        reads the rest from the database when scraped (docs/monitoring.md)."""
+        from hanoix.services.monitoring import NodeMetrics
+
+        return NodeMetrics(self)
 
     @cached_property
     def listed_pdq(self) -> ListedPdq:

@@ -19,6 +19,7 @@ State notified nothing.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -98,6 +99,7 @@ from hanoix.services.validation import (
     validate_with,
 )
 from hanoix.store import requests as store
+from hanoix.store import retention as retention_store
 from hanoix.store import treaty as treaty_store
 from hanoix.store.auth import AuthorityRow, UserRow
 from hanoix.store.requests import (
@@ -108,6 +110,7 @@ from hanoix.store.requests import (
     StoredStep,
     Visibility,
 )
+from hanoix.store.retention import Erasure
 from hanoix.treaty.participants import state_zone
 from hanoix.treaty.status import TreatyStatus
 
@@ -677,6 +680,8 @@ class Shown:
     request: CooperationRequest
     deadlines: list[DeadlineStatus]
     steps: tuple[Action, ...] = ()
+    #: What retention erased of it (docs/retention.md), oldest first.
+    erasures: tuple[Erasure, ...] = ()
 
 
 def show(node: Node, user: User, reference: str) -> Shown:
@@ -692,7 +697,26 @@ def shown_in(session: Session, user: User, request: CooperationRequest, now: dat
     others = store.follow_ups_of(session, str(request.reference)) if request.preservation else []
     statuses = deadlines_due([request, *others], now)
     own = [s for s in statuses if s.deadline.request_id == request.id]
-    return Shown(request, own, open_steps(user, request))
+    erasures = record_content_read(session, user, request, "request-contents", now)
+    return Shown(request, own, open_steps(user, request), erasures)
+
+
+def record_content_read(
+    session: Session, user: User, request: CooperationRequest, what: str, at: datetime
+) -> tuple[Erasure, ...]:
+    """Record that ``user`` read ``request``'s contents (``what``: the request, its letter),
+    unless its personal data is erased already; returns what retention erased of it.
+
+    Reading a request's contents is reading its personal data: the data-protection officer can
+    then say who did, and when (docs/retention.md)."""
+    reference = str(request.reference)
+    erasures = tuple(retention_store.erasures_of(session, [reference]))
+    erased = any(e.category in ("personal-data", "request-contents") for e in erasures)
+    if user.authority is not None and not erased:
+        retention_store.record_read(
+            session, retention_store.Read(reference, what, user.id, user.authority.code, at)
+        )
+    return erasures
 
 
 def validate_request(node: Node, user: User, reference: str) -> ValidationReport:
@@ -852,6 +876,8 @@ class History:
     version: int
     tree_size: int
     steps: list[HistoryStep]
+    #: What retention erased of the request (docs/retention.md): its steps stay.
+    erasures: tuple[Erasure, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -859,6 +885,9 @@ class History:
             "version": self.version,
             "tree_size": self.tree_size,
             "steps": [s.as_dict() for s in self.steps],
+            "erasures": [
+                {k: v for k, v in e.as_dict().items() if k != "subject"} for e in self.erasures
+            ],
         }
 
 
@@ -871,7 +900,8 @@ def history(node: Node, user: User, reference: str) -> History:
     with node.unit_of_work() as session:
         request = load_authorised(session, user, reference, Action.READ_HISTORY)
         stored = store.steps(session, request.id)
-    return proved_history(node, request, stored)
+        erasures = tuple(retention_store.erasures_of(session, [str(request.reference)]))
+    return dataclasses.replace(proved_history(node, request, stored), erasures=erasures)
 
 
 def proved_history(node: Node, request: CooperationRequest, stored: list[StoredStep]) -> History:

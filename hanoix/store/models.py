@@ -13,6 +13,7 @@ from hanoix.store import (  # noqa: F401  (registers the tables on Base.metadata
     ledger,
     meta,
     requests,  # cooperation requests, steps, counters, keys
+    retention,  # erasures and the data-protection officer's trail
     treaty,
 )
 from hanoix.store.db import Base

@@ -387,6 +387,27 @@ def update_request(
     _replace_conditions(session, request)
 
 
+def overwrite_contents(session: Session, request: CooperationRequest) -> None:
+    """Write ``request``'s document and conditions over the stored ones, at the same version:
+    for an erasure, which empties contents without being a step of the request. Raises
+    :class:`StaleVersionError` if the request took a step since it was read."""
+    result = session.execute(
+        update(RequestRow)
+        .where(RequestRow.id == request.id, RequestRow.version == request.version)
+        .values(document=encode_request(request))
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise StaleVersionError(
+            f"request {request.reference} changed since version {request.version} was read"
+        )
+    _replace_conditions(session, request)
+    # The first answers kept for retried creations hold the document as it was.
+    session.execute(
+        delete(IdempotencyKeyRow).where(IdempotencyKeyRow.reference == str(request.reference))
+    )
+
+
 def set_next_deadline(session: Session, request_id: str, due: datetime | None) -> None:
     """Refresh the derived deadline column (a linked request changed); not a new version."""
     session.execute(

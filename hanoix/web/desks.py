@@ -30,6 +30,7 @@ from hanoix.requests import Action, Status, User
 from hanoix.services import requests as service
 from hanoix.services.auth import Principal
 from hanoix.services.federation import InboxMessage, inbox_view, pending_inbox_ids
+from hanoix.services.monitoring import peer_clocks
 from hanoix.services.node import Node
 from hanoix.store.requests import ListFilter, RequestSummary
 from hanoix.web.nav import opens
@@ -208,6 +209,13 @@ def desk_24_7(request: Request, user: SignedInUser, node: NodeOf) -> HTMLRespons
         "count": count,
         "tag": tag,
         "done": request.query_params.get("done"),
+        # A peer's clock off by minutes spoils its timestamps and, past max_skew, gets its
+        # envelopes refused: the officers on duty are told first (docs/monitoring.md).
+        "clocks": [
+            (clock.peer, clock.drift, round(abs(clock.offset)))
+            for clock in peer_clocks(node)
+            if clock.drift is not None
+        ],
     }
     return render(request, "desk_24_7.html", context)
 

@@ -59,6 +59,12 @@ router = page_router()
 
 
 # What a person reads for each status and step; the codes stay beside them on the page.
+# What retention erases of a request (docs/retention.md), as its page names it.
+ERASED_NAMES = {
+    "personal-data": N_("Personal data"),
+    "request-contents": N_("The request's contents"),
+}
+
 STATUS_NAMES = {
     "draft": N_("Draft"),
     "awaiting_approval": N_("Awaiting approval"),
@@ -205,6 +211,8 @@ def _page_context(request: Request, node: Node, principal: Principal, reference:
         and may(principal.roles, Action.CREATE.value),
         "deadlines": deadlines,
         "timeline": timeline,
+        "erasures": shown.erasures,
+        "erased_names": ERASED_NAMES,
         "tree_size": history.tree_size,
         "received": received,
         "conditions": conditions,

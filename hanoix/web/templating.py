@@ -47,6 +47,7 @@ ROLE_NAMES = {
     "auditor": N_("auditor"),
     "administrator": N_("administrator"),
     "matcher": N_("matcher (content by hash)"),
+    "data_protection_officer": N_("data-protection officer"),
 }
 
 

@@ -265,6 +265,10 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         PUBLIC,
     ),
     ("GET", "/api/v1/health"): (nothing, PUBLIC),
+    ("GET", "/api/v1/health/live"): (nothing, PUBLIC),
+    ("GET", "/api/v1/health/ready"): (nothing, PUBLIC),
+    # The node's metrics: counts and ages, for those who run or audit the node.
+    ("GET", "/api/v1/metrics"): (nothing, expect("UM", denied=403, foreign=403)),
     ("GET", "/api/v1/convention/articles"): (nothing, PUBLIC),
     ("GET", "/api/v1/convention/articles/{number}"): (
         lambda n: Call(path={"number": "40"}),
@@ -334,6 +338,12 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     ("POST", "/api/v1/content/withdrawals"): (
         lambda n: Call(json={"hash": "ab" * 32, "reason": "mistake"}),
         expect("DOEXF", 404, foreign=404),
+    ),
+    # --- personal data: the data-protection officer's search only, a role none of the
+    # matrix's callers holds (tests/api/test_personal_data_api.py shows it answering) ---
+    ("POST", "/api/v1/personal-data/find"): (
+        lambda n: Call(json={"identifier": "Hanoi People's Procuracy"}),
+        expect("", denied=403, foreign=403),
     ),
     # --- federation: the inbox for those who handle cooperation, the plumbing for those who
     # run or audit the node (the node's State is not configured here, so F passes that check)

@@ -235,3 +235,30 @@ def incoming(
             )
         request = step(node, who, request, action, **kwargs)
     return request
+
+
+def arrived(node: Node, envelope: str, type: str, payload: dict[str, object], about: str) -> None:
+    """A message from Viet Nam's node in the inbox, of ``type``, about request ``about``, as
+    if it had just been received (its handler's effect aside)."""
+    import json
+    from datetime import timedelta
+
+    from hanoix.store import federation as federation_store
+
+    now = node.clock.now()
+    with node.unit_of_work() as session:
+        federation_store.add_inbox(
+            session,
+            envelope_id=envelope,
+            sender="vnm.example",
+            type=type,
+            urgent=False,
+            in_reply_to=None,
+            created_at=now,
+            expires_at=now + timedelta(days=1),
+            received_at=now,
+            digest="0" * 64,
+            payload=json.dumps(payload),
+            receipt="{}",
+        )
+        federation_store.link_inbox_to_request(session, envelope, about)

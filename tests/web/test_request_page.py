@@ -473,3 +473,30 @@ def test_the_page_offers_the_letter_in_each_language_and_serves_it(
     assert outsider.get(f"/requests/{request.reference}/letter").status_code == 404
     received = incoming(world, "received")
     assert 'data-testid="letter"' not in page(editor, received).text
+
+
+def test_a_request_whose_personal_data_was_erased_shows_its_history_and_the_erasure(
+    world: Node, browser: Browser, clock: Any
+) -> None:
+    from datetime import timedelta
+
+    from hanoix.services import retention
+
+    secret = "Erika Mustermann, born 1 April 1970"
+    request = outgoing(world, "withdrawn", proceeding=secret)
+    clock.advance(timedelta(days=366))
+    assert retention.run(world).erased == 1
+    html = page(browser("editor"), request).text
+    assert secret not in html
+    (notice,) = re.findall(r'data-testid="erased">([^<]*)<', html)
+    assert "Personal data erased on" in notice and "personal-data:365d" in notice
+    assert "Art. 36(2)" in notice
+    assert html.count('data-testid="step"') == len(request.history)
+    assert "event does not match the ledger" not in html
+    # Four years on, the rest of the file goes too; the page still reads.
+    clock.advance(timedelta(days=4 * 365))
+    later = retention.run(world)
+    assert "request-contents" in {item.category.value for item in later.items}
+    html = page(browser("editor"), request).text
+    assert len(re.findall(r'data-testid="erased"', html)) == 2
+    assert "The request's contents erased on" in html

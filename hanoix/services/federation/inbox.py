@@ -43,6 +43,7 @@ from hanoix.services import custody
 from hanoix.services.federation.messages import InboundResult
 from hanoix.services.federation.peers import Peers
 from hanoix.services.federation.state import sqlite_turn
+from hanoix.services.monitoring import note_clock
 from hanoix.store import federation as store
 from hanoix.store import ledger as ledger_store
 from hanoix.store import requests as request_store
@@ -287,12 +288,20 @@ class Inbox(Peers):
         return result
 
     def _taken(self, header: EnvelopeHeader, result: InboundResult) -> None:
-        if header.urgent and not result.duplicate:
+        # The envelope's id is in the sender's log too (federation.delivered): one message
+        # can be followed across the two States' logs.
+        if result.duplicate:
+            return
+        if header.urgent:
             _log.warning(
                 "federation.urgent_received",
                 envelope=header.id,
                 sender=header.sender,
                 type=header.type,
+            )
+        else:
+            _log.info(
+                "federation.received", envelope=header.id, sender=header.sender, type=header.type
             )
 
     def _check(
@@ -325,6 +334,14 @@ class Inbox(Peers):
                 envelope_id=header.id,
             )
         verify_signature(parsed, sender_key(parsed, directory, now))
+        # Made by the peer's clock before it reached ours: the peer is at least this far ahead.
+        note_clock(
+            header.sender,
+            at_least=(header.created - now).total_seconds(),
+            at_most=None,
+            tolerance=self.settings.clock_tolerance,
+            seen="envelope",
+        )
         try:
             check_time(header, now, self.settings.skew)
             own = identity.decryption_key(parsed.recipient_key)

@@ -7,7 +7,7 @@ published to). ``content_hashes`` gains ``withdrawn_at`` and ``withdrawn_reason`
 nodes still running the previous revision ignore them.
 
 Revision ID: 0019_content_lists
-Revises: 0021_content_video
+Revises: 0022_retention
 Create Date: 2026-12-04
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from hanoix.store.db import UTCDateTime
 
 revision = "0019_content_lists"
-down_revision = "0021_content_video"
+down_revision = "0022_retention"
 branch_labels = None
 depends_on = None
 
