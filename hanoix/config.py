@@ -14,7 +14,7 @@ import ipaddress
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -46,6 +46,11 @@ class Settings(BaseModel):
     log_json: bool = Field(default=False, description="write logs as JSON lines")
     state: str | None = Field(default=None, description="ISO 3166-1 alpha-3 code of the State")
     origin: str | None = Field(default=None, description="the node's origin name (ledger, peers)")
+    role: Literal["national", "secretariat"] = Field(
+        default="national",
+        description="national: a State's node; secretariat: the Conference's secretariat, "
+        "which receives the States' signed statistics reports (docs/statistics.md)",
+    )
     token_max_days: int = Field(
         default=90, ge=1, le=3660, description="the longest an API token may live, in days"
     )
@@ -261,6 +266,7 @@ _ENV_FIELDS = {
     "HANOIX_LOG_JSON": "log_json",
     "HANOIX_STATE": "state",
     "HANOIX_ORIGIN": "origin",
+    "HANOIX_ROLE": "role",
     "HANOIX_TOKEN_MAX_DAYS": "token_max_days",
     "HANOIX_CONTENT_PDQ_DISTANCE": "content_pdq_distance",
     "HANOIX_CONTENT_PDQ_QUALITY": "content_pdq_quality",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import types
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "configuration.md"
@@ -50,6 +50,8 @@ def _type(annotation: Any) -> str:
         return " or ".join(_type(arg) for arg in get_args(annotation))
     if origin is tuple:
         return f"list of {_type(get_args(annotation)[0])}"
+    if origin is Literal:
+        return " or ".join(f"`{value}`" for value in get_args(annotation))
     if annotation is type(None):
         return "none"
     names = {str: "text", int: "integer", float: "number", bool: "true/false", Path: "path"}

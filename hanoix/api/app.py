@@ -20,6 +20,7 @@ from hanoix.api import (
     problems,
     requests,
     security,
+    statistics,
     treaty,
     users,
 )
@@ -61,6 +62,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(requests.router, prefix=API_PREFIX)
     app.include_router(content.router, prefix=API_PREFIX)
     app.include_router(personal_data.router, prefix=API_PREFIX)
+    app.include_router(statistics.router, prefix=API_PREFIX)
     federation.install(app, API_PREFIX)
     security.document_security(app)
     security.document_preconditions(app)

@@ -95,6 +95,10 @@ COMMAND_GROUPS = {
         "hanoix.cli.requests:request_app",
         "Cooperation requests: draft, validate, approve, send, answer, track.",
     ),
+    "statistics": CommandGroup(
+        "hanoix.cli.statistics:statistics_app",
+        "Cooperation statistics for a period, protected and signed; verify a signed report.",
+    ),
     "treaty": CommandGroup(
         "hanoix.cli.treaty:treaty_app",
         "Treaty status: signatures, ratifications, entry into force (Art. 65).",

@@ -11,6 +11,7 @@ from hanoix.services import (
     custody,  # noqa: F401  (the ledger's keys and origin on init)
     exchange,  # request.sent and request.step: requests over federation
     federation,  # noqa: F401  (node keys, TLS certificate, message types)
+    secretariat,  # noqa: F401  (statistics.report and statistics.withdraw)
     treaty,  # noqa: F401  (loads the shipped treaty status on init)
 )
 from hanoix.services.node import Node

@@ -14,6 +14,7 @@ from hanoix.store import (  # noqa: F401  (registers the tables on Base.metadata
     meta,
     requests,  # cooperation requests, steps, counters, keys
     retention,  # erasures and the data-protection officer's trail
+    statistics,  # reports a secretariat received from national nodes
     treaty,
 )
 from hanoix.store.db import Base

@@ -6,7 +6,8 @@ Layout (SQLite and PostgreSQL alike; every time is UTC, see :class:`~hanoix.stor
 * ``requests``: one row per request copy held by this node, at its current version. The whole
   value is the JSON ``document`` (written and read by the storage codec,
   :mod:`hanoix.store.request_codec`, nothing else); the columns next to it repeat what lists
-  filter and sort on (kind, States, status, handling authority, next deadline, times) and the
+  filter and sort on (kind, States, status, handling authority, next deadline, times, the end
+  of a preservation's period) and the
   ``version`` that is the optimistic-lock token.
 * ``request_steps``: one row per recorded step (seq 1..version), with the index of its custody
   event in the ledger, so the history can be proved entry by entry.
@@ -139,6 +140,9 @@ class RequestRow(Base):
     restricted: Mapped[bool] = mapped_column(Boolean)
     urgent: Mapped[bool] = mapped_column(Boolean)
     next_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # When a preservation's period ends, extensions included (statistics read it without
+    # opening the document: migration 0023_statistics).
+    preservation_ends: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     follows_up: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
@@ -253,6 +257,7 @@ def row_values(request: CooperationRequest, next_deadline: datetime | None) -> d
         "restricted": request.restricted,
         "urgent": request.urgent,
         "next_deadline": next_deadline,
+        "preservation_ends": request.preservation.expires_at() if request.preservation else None,
         "follows_up": str(request.follows_up) if request.follows_up else None,
         "created_at": request.created_at,
         "updated_at": updated_at,

@@ -25,6 +25,7 @@ from markupsafe import Markup
 import hanoix
 from hanoix.requests import Action
 from hanoix.requests.authorisation import allowed_roles
+from hanoix.statistics.readers import reads_statistics
 from hanoix.web import i18n
 from hanoix.web.nav import desk_links
 
@@ -103,6 +104,7 @@ def environment(language: str) -> Jinja2Templates:
     templates.env.globals["language"] = language
     templates.env.globals["direction"] = "rtl" if i18n.is_right_to_left(language) else "ltr"
     templates.env.globals["desk_links"] = desk_links
+    templates.env.globals["reads_statistics"] = reads_statistics
     templates.env.globals["static"] = static
     return templates
 

@@ -204,6 +204,8 @@ WEB_PAGES = [
     "/desk/requests",
     "/desk/approvals",
     "/desk/removal",
+    "/reports",
+    "/reports/signed.json",
 ]
 WEB_FORMS = [
     "/sign-in",
@@ -344,6 +346,17 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     ("POST", "/api/v1/personal-data/find"): (
         lambda n: Call(json={"identifier": "Hanoi People's Procuracy"}),
         expect("", denied=403, foreign=403),
+    ),
+    # --- statistics: the node's officers, auditors and administrators (not its examiners);
+    # the node's State is not configured here, so a reader's report is a 422 that says so,
+    # and with no directory a verification is one too (tests/api/test_statistics_api.py) ---
+    ("GET", "/api/v1/statistics/report"): (
+        lambda n: Call(query="from=2026-01-01&to=2026-12-31"),
+        expect("DAOUMXF", 422),
+    ),
+    ("POST", "/api/v1/statistics/verify"): (
+        lambda n: Call(content=b"{}", headers={"Content-Type": "application/json"}),
+        expect("DAOUMXF", 422),
     ),
     # --- federation: the inbox for those who handle cooperation, the plumbing for those who
     # run or audit the node (the node's State is not configured here, so F passes that check)
@@ -701,6 +714,7 @@ def test_every_route_has_a_row(matrix: Matrix) -> None:
         "requests",
         "desk",
         "content",
+        "reports",
     }
 
 

@@ -180,3 +180,36 @@ def test_steps_and_notices_received_before_0011_are_linked_to_their_request(
         ).scalars()
         # A link made before (by 0009 or a handler) is kept as it was.
         assert list(linked) == ["AUT-2026-000003", "AUT-2026-000004", None, None, "AUT-2026-000002"]
+
+
+def test_preservations_held_before_0017_get_the_end_of_their_period(
+    empty_engine: Engine,
+) -> None:
+    migrate.upgrade(empty_engine, "0016_content")
+    at = datetime(2026, 11, 30, tzinfo=UTC)
+    names = ("id", "reference", "kind", "side", "local_state", "requesting_state")
+    names += ("requested_state", "status", "handled_by", "restricted", "urgent", "created_at")
+    requests = table("requests", *(column(n) for n in (*names, "updated_at", "version")),
+                     column("document"))  # fmt: skip
+    held = {"starts_on": "2026-11-30", "zone": "Asia/Ho_Chi_Minh", "days": 90,
+            "extensions": [{"days": 30, "reason": ""}]}  # fmt: skip
+    documents = {"kept": {"preservation": held}, "none": {"preservation": None}, "odd": {}}
+    with empty_engine.begin() as connection:
+        for number, (name, document) in enumerate(documents.items()):
+            connection.execute(
+                insert(requests).values(
+                    id=name, reference=f"VNM-2026-{number:06d}", kind="preservation",
+                    side="requested", local_state="VNM", requesting_state="AUT",
+                    requested_state="VNM", status="executed", handled_by="VNM-247",
+                    restricted=False, urgent=False, created_at=at, updated_at=at, version=1,
+                    document=json.dumps(document),
+                )
+            )  # fmt: skip
+
+    migrate.upgrade(empty_engine)
+
+    with empty_engine.connect() as connection:
+        ends = dict(connection.execute(text("SELECT id, preservation_ends FROM requests")).all())
+    # 120 days from 30 November, to the end of that day in Hanoi (UTC+7): 17:00 UTC.
+    assert str(ends["kept"]).startswith("2027-03-30 17:00")
+    assert ends["none"] is None and ends["odd"] is None

@@ -7,7 +7,7 @@ published to). ``content_hashes`` gains ``withdrawn_at`` and ``withdrawn_reason`
 nodes still running the previous revision ignore them.
 
 Revision ID: 0019_content_lists
-Revises: 0022_retention
+Revises: 0023_statistics
 Create Date: 2026-12-04
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from hanoix.store.db import UTCDateTime
 
 revision = "0019_content_lists"
-down_revision = "0022_retention"
+down_revision = "0023_statistics"
 branch_labels = None
 depends_on = None
 
