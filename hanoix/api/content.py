@@ -9,17 +9,17 @@ this and nothing else; the people who work cases (and auditors) may too. No case
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from hanoix.api.deps import get_node
 from hanoix.api.security import require_roles
-from hanoix.content.cases import MATCH_ROLES
+from hanoix.content.cases import CASE_ROLES, MATCH_ROLES
 from hanoix.errors import InputError
-from hanoix.services import content
+from hanoix.services import content, content_lists
 from hanoix.services.auth import Principal
 from hanoix.services.node import Node
 from hanoix.services.requests import user_for_principal
@@ -47,14 +47,23 @@ class VpdqSharesOut(BaseModel):
 
 
 class MatchOut(BaseModel):
-    case: str = Field(description="the removal case (RC-NNNNNN)")
-    list: str = Field(description="the hash list: 'local' for this node's own cases")
+    case: str | None = Field(
+        description="this node's removal case (RC-NNNNNN); null for an imported list's entry "
+        "(another State's case is not named)"
+    )
+    list: str = Field(
+        description="the hash list: 'local' for this node's own cases, 'STATE:AUTHORITY' for a "
+        "list imported from another State, 'FORMAT:NAME' for a list imported from a file"
+    )
     signal: str = Field(description="sha256, md5, pdq or vpdq")
     distance: int = Field(
         description="bits between the PDQ hashes (0 for exact digests); for vpdq, the most "
         "bits between a matched frame and its nearest listed frame"
     )
-    # Only a vpdq match has it: the other matches keep their four members.
+    origin: str | None = Field(
+        default=None, description="the node that published the list; null for this node's own"
+    )
+    # Only a vpdq match has it: the other matches keep their members.
     vpdq: VpdqSharesOut | None = Field(
         default=None,
         description="a vpdq match only: the shares of frames matched",
@@ -97,3 +106,88 @@ async def match(
         matches=[MatchOut(**m.as_dict()) for m in result.matches],
         note=result.note,
     )
+
+
+# --- lists shared between States (docs/content.md, "Shared lists") ---------------------------
+
+
+class WithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    hash: str = Field(
+        min_length=32, max_length=64, pattern="^[0-9a-fA-F]+$", description="the hash (hex)"
+    )
+    reason: Literal["mistake", "court-order", "victim"] = Field(
+        description="why (only this word travels to the other States)"
+    )
+
+
+@router.get(
+    "/lists",
+    summary="The authority's hash list (where it was published) and the lists held from others",
+)
+async def lists(
+    node: Annotated[Node, Depends(get_node)],
+    principal: Annotated[Principal, Depends(require_roles(*sorted(CASE_ROLES)))],
+) -> dict[str, Any]:
+    user = await run_in_threadpool(user_for_principal, node, principal)
+    return await run_in_threadpool(content_lists.show_lists, node, user)
+
+
+@router.post(
+    "/withdrawals",
+    summary="Withdraw a hash at once, here and on every node the authority's list went to",
+    description="The hash stops matching on this node at once; an urgent content.withdrawal "
+    "message tells every node the list was published to. 404 when no entry in force holds it.",
+)
+async def withdraw(
+    body: WithdrawalIn,
+    node: Annotated[Node, Depends(get_node)],
+    principal: Annotated[Principal, Depends(require_roles(*sorted(CASE_ROLES)))],
+) -> dict[str, Any]:
+    user = await run_in_threadpool(user_for_principal, node, principal)
+    done = await run_in_threadpool(content_lists.withdraw, node, user, body.hash, body.reason)
+    return done.as_dict()
+
+
+class FeedbackItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    hashValue: str = Field(  # noqa: N815  (StopNCII's member name)
+        min_length=32, max_length=64, pattern="^[0-9a-fA-F]+$", description="a PDQ or MD5 hash"
+    )
+    feedbackValue: Literal[  # noqa: N815
+        "Blocked", "NotBlocked", "PendingReview", "None", "QualityUnknown", "Unknown",
+        "Withdrawn", "Deleted",
+    ] = Field(description="what the platform did (StopNCII's CSP feedback values)")  # fmt: skip
+
+
+class FeedbackIn(BaseModel):
+    """StopNCII's ``SubmitFeedback`` body, with the platform named."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    platform: str = Field(min_length=1, max_length=200, description="who reports")
+    # Bounded so that a body stays under the API's 64 KiB; larger reports go through the CLI.
+    hashFeedbacks: list[FeedbackItemIn] = Field(  # noqa: N815
+        min_length=1, max_length=300, description="one report per hash (at most 300)"
+    )
+
+
+@router.post(
+    "/feedback",
+    summary="Record a platform's feedback on listed hashes (blocked, not blocked)",
+    description="Each report on a hash this node lists or holds is a content.feedback custody "
+    "event naming the platform; reports on other hashes are named under 'unknown'.",
+)
+async def feedback(
+    body: FeedbackIn,
+    node: Annotated[Node, Depends(get_node)],
+    principal: Annotated[Principal, Depends(require_roles(*sorted(CASE_ROLES)))],
+) -> dict[str, Any]:
+    user = await run_in_threadpool(user_for_principal, node, principal)
+    data = body.model_dump_json(include={"hashFeedbacks"}).encode("utf-8")
+    result = await run_in_threadpool(
+        content_lists.record_feedback, node, user, data, "the request body", body.platform
+    )
+    return result.as_dict()

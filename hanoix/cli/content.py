@@ -19,6 +19,7 @@ from hanoix import inputs
 from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node
 from hanoix.cli.keys import PassphraseStdinOption, read_passphrase
 from hanoix.cli.output import report
+from hanoix.errors import ConflictError
 
 content_app = typer.Typer(no_args_is_help=True)
 case_app = typer.Typer(no_args_is_help=True, help="Removal cases (Arts 14 and 16).")
@@ -552,3 +553,215 @@ def case_package(
         as_json,
         lambda console: console.print(f"wrote {out} ({size} bytes)", markup=False),
     )
+
+
+# --- lists shared between States (docs/content.md, "Shared lists") ---------------------------
+
+list_app = typer.Typer(
+    no_args_is_help=True, help="Hash lists shared with other States and with platforms."
+)
+content_app.add_typer(list_app, name="list")
+
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="hanoix (the signed list), te-file (threatexchange's local file: one "
+        "'pdq HEX' or 'video_md5 HEX' a line), stopncii (StopNCII's hash records) or ncmec "
+        "(NCMEC's hash sharing entries, XML).",
+    ),
+]
+
+
+@list_app.command("publish")
+def list_publish(
+    ctx: typer.Context,
+    to: Annotated[
+        str, typer.Option("--to", help="The States to send the list to: AUT or AUT,VNM.")
+    ],
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sign the acting authority's hash list and send it to the nodes of the States named."""
+    from hanoix.services import content_lists
+
+    with open_node(ctx) as node:
+        published = content_lists.publish(node, acting_user(node, user), to.split(","))
+    result = published.as_dict()
+
+    def render(console: Console) -> None:
+        console.print(
+            f"{result['list']} serial {result['serial']}: {result['entries']} hashes, "
+            f"{result['withdrawn']} withdrawn, queued for "
+            + ", ".join(f"{r['state']} ({r['node']})" for r in result["to"]),
+            markup=False,
+        )
+
+    report(result, as_json, render)
+
+
+@list_app.command("show")
+def list_show(ctx: typer.Context, user: AsOption = None, as_json: JsonOption = False) -> None:
+    """The acting authority's list (where it was published) and the lists held from others."""
+    from hanoix.services import content_lists
+
+    with open_node(ctx) as node:
+        shown = content_lists.show_lists(node, acting_user(node, user))
+
+    def render(console: Console) -> None:
+        own = shown["own"]
+        if own is not None:
+            console.print(
+                f"{own['list']} (this node): {own['entries']} hashes, {own['withdrawn']} withdrawn",
+                markup=False,
+            )
+            for share in own["published_to"]:
+                console.print(
+                    f"  sent to {share['state']} ({share['node']}), serial {share['serial']}",
+                    markup=False,
+                )
+        for held in shown["held"]:
+            console.print(
+                f"{held['list']} from {held['origin']}: serial {held['serial']}, "
+                f"{held['entries']} hashes, {held['withdrawn']} withdrawn",
+                markup=False,
+            )
+        if not shown["held"]:
+            console.print("no list held from another State or a platform", markup=False)
+
+    report(shown, as_json, render)
+
+
+@list_app.command("export")
+def list_export(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("-o", "--out", help="The file to write (a new one).")],
+    form: FormatOption = "hanoix",
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the acting authority's hash list to a file, for a platform or an exchange."""
+    from hanoix.services import content_lists
+    from hanoix.store.files import atomic_file
+
+    if out.exists():
+        raise ConflictError(f"{out} exists already; choose a new file name")
+    with open_node(ctx) as node:
+        data = content_lists.export_list(node, acting_user(node, user), form)
+    with atomic_file(out) as handle:
+        handle.write(data)
+    result = {"file": str(out), "format": form, "bytes": len(data)}
+    report(
+        result,
+        as_json,
+        lambda console: console.print(f"wrote {out} ({form}, {len(data)} bytes)", markup=False),
+    )
+
+
+@list_app.command("import")
+def list_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The list file.")],
+    form: FormatOption = "hanoix",
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name", help="The name to hold an unsigned list under (default: the file's name)."
+        ),
+    ] = None,
+    article: Annotated[
+        int | None,
+        typer.Option("--article", help="The article of an unsigned list's content: 14 or 16."),
+    ] = None,
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import a hash list: a signed one is checked against the directory; all or nothing."""
+    from hanoix.services import content_lists
+
+    data = inputs.read_input(file, "list", limit=MAX_CONTENT_BYTES)
+    with open_node(ctx) as node:
+        result = content_lists.import_any(
+            node, acting_user(node, user), data, str(file), form, name=name, article=article
+        ).as_dict()
+
+    def render(console: Console) -> None:
+        console.print(
+            f"{result['list']} serial {result['serial']}: {result['added']} hashes added, "
+            f"{result['withdrawn']} withdrawn" + (" (already held)" if result["repeat"] else ""),
+            markup=False,
+        )
+        for why in result["refused"]:
+            console.print(f"  refused: {why}", markup=False)
+
+    report(result, as_json, render)
+
+
+@list_app.command("feedback")
+def list_feedback(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A platform's report (StopNCII's shape).")],
+    platform: Annotated[
+        str | None, typer.Option("--platform", help="Who reported (default: as the file says).")
+    ] = None,
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a platform's feedback on listed hashes (blocked, not blocked) as custody events."""
+    from hanoix.services import content_lists
+
+    data = inputs.read_input(file, "feedback", limit=MAX_CONTENT_BYTES)
+    with open_node(ctx) as node:
+        result = content_lists.record_feedback(
+            node, acting_user(node, user), data, str(file), platform
+        ).as_dict()
+
+    def render(console: Console) -> None:
+        for item in result["recorded"]:
+            console.print(
+                f"{item['value'][:16]}...: {item['verdict']} by {item['platform']} "
+                f"({', '.join(item['lists'])})",
+                markup=False,
+            )
+        for value in result["unknown"]:
+            console.print(
+                f"{value[:16]}...: not a hash this node holds; not recorded", markup=False
+            )
+
+    report(result, as_json, render)
+
+
+@content_app.command("withdraw")
+def withdraw(
+    ctx: typer.Context,
+    value: Annotated[str, typer.Argument(help="The hash (hex): SHA-256, MD5 or PDQ.")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason",
+            help="mistake, court-order or victim (only this word travels to other States).",
+        ),
+    ],
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Withdraw a hash at once, here and on every node the list went to."""
+    from hanoix.services import content_lists
+
+    with open_node(ctx) as node:
+        result = content_lists.withdraw(node, acting_user(node, user), value, reason).as_dict()
+
+    def render(console: Console) -> None:
+        for item in result["cases"]:
+            console.print(f"withdrawn from {item['case']} ({item['signal']})", markup=False)
+        for item in result["lists"]:
+            console.print(
+                f"withdrawn from {item['list']} on this node only ({item['signal']})",
+                markup=False,
+            )
+        if result["told"]:
+            console.print(
+                f"withdrawal queued (urgent) for {', '.join(result['told'])}", markup=False
+            )
+
+    report(result, as_json, render)

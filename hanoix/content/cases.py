@@ -188,14 +188,17 @@ class MatchPolicy:
 
 @dataclass(frozen=True)
 class HashEntry:
-    """One hash of a list: which case, which list, which signal, the value (hex), its quality;
-    for a video's vPDQ hash the value is its digest and ``frames`` its frames."""
+    """One hash of a list: which case, which list, which signal, the value (hex), its quality,
+    and the node it came from (``case`` and ``origin`` are None for an imported entry and for
+    this node's own, respectively: another State's case is not named here); for a video's vPDQ
+    hash the value is its digest and ``frames`` its frames."""
 
-    case: str
+    case: str | None
     list: str
     signal: str
     value: str
     quality: int | None = None
+    origin: str | None = None
     frames: tuple[VideoFrame, ...] = field(default=(), compare=False)
 
 
@@ -203,13 +206,15 @@ class HashEntry:
 class Match:
     """One list entry a piece of content matched. For a vPDQ match, ``distance`` is the largest
     distance between a matched query frame and its nearest listed frame, and ``vpdq`` the
-    shares (percent) of the query's and the listed video's frames that matched."""
+    shares (percent) of the query's and the listed video's frames that matched; ``origin`` is
+    the node that published an imported list (None for this node's own)."""
 
-    case: str
+    case: str | None
     list: str
     signal: str
     distance: int
     vpdq: video.VpdqComparison | None = None
+    origin: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         found: dict[str, Any] = {
@@ -217,6 +222,7 @@ class Match:
             "list": self.list,
             "signal": self.signal,
             "distance": self.distance,
+            "origin": self.origin,
         }
         if self.vpdq is not None:  # a vPDQ match only: the other matches keep their shape
             found["vpdq"] = {
@@ -318,12 +324,12 @@ def match(
     """Match ``query`` against the ``exact`` entries whose digest equals one of its own (found
     by the store), the ``perceptual`` (PDQ) entries to compare by distance, and the listed
     ``videos`` (vPDQ entries with their frames) to compare frame by frame."""
-    found: dict[tuple[str, str, str], Match] = {}
+    found: dict[tuple[str | None, str, str], Match] = {}
     digests = {SHA256: query.sha256, MD5: query.md5}
     for entry in exact:
         if digests.get(entry.signal) == entry.value:
             found[(entry.case, entry.list, entry.signal)] = Match(
-                entry.case, entry.list, entry.signal, 0
+                entry.case, entry.list, entry.signal, 0, origin=entry.origin
             )
     note = query.note
     if query.pdq is not None and query.pdq.quality < policy.pdq_quality:
@@ -338,7 +344,7 @@ def match(
             if distance <= policy.pdq_distance:
                 key = (entry.case, entry.list, PDQ)
                 if key not in found or found[key].distance > distance:
-                    found[key] = Match(entry.case, entry.list, PDQ, distance)
+                    found[key] = Match(entry.case, entry.list, PDQ, distance, origin=entry.origin)
     if query.vpdq is not None and not query.vpdq.usable(policy.vpdq_quality):
         note = (
             f"no frame of the video has a PDQ quality of {policy.vpdq_quality} or more: "
@@ -362,8 +368,10 @@ def match(
             ):
                 key = (entry.case, entry.list, VPDQ)
                 if key not in found or found[key].distance > compared.distance:
-                    found[key] = Match(entry.case, entry.list, VPDQ, compared.distance, compared)
-    ordered = sorted(found.values(), key=lambda m: (m.distance, m.case, m.list, m.signal))
+                    found[key] = Match(
+                        entry.case, entry.list, VPDQ, compared.distance, compared, entry.origin
+                    )
+    ordered = sorted(found.values(), key=lambda m: (m.distance, m.case or "", m.list, m.signal))
     return MatchResult(name, query, tuple(ordered), note)
 
 

@@ -47,7 +47,7 @@ def case_matches(results: Iterable[MatchResult], own_list: str) -> list[CaseMatc
     for result in results:
         by_case: dict[str, list[tuple[str, int]]] = {}
         for found in result.matches:
-            if found.list == own_list and CASE_REF.fullmatch(found.case):
+            if found.list == own_list and found.case and CASE_REF.fullmatch(found.case):
                 by_case.setdefault(found.case, []).append((found.signal, found.distance))
         for case, signals in sorted(by_case.items()):
             kept.append(

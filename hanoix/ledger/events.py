@@ -181,6 +181,10 @@ class EventKind(StrEnum):
     CONTENT_REQUEST_LINKED = "content.request-linked"
     CONTENT_REQUEST_UNLINKED = "content.request-unlinked"
     CONTENT_PRESERVED = "content.preserved"  # media sealed into an evidence package
+    CONTENT_LIST_PUBLISHED = "content.list-published"  # a signed list sent to other States
+    CONTENT_LIST_IMPORTED = "content.list-imported"  # another State's list, verified
+    CONTENT_WITHDRAWN = "content.withdrawn"  # a hash withdrawn (here, or by its publisher)
+    CONTENT_FEEDBACK = "content.feedback"  # a platform's report: blocked or not blocked
     # retention (docs/retention.md): the category, rule and subject erased, never the content
     DATA_ERASED = "data.erased"
     # the log and its peers

@@ -227,7 +227,7 @@ class ListedPdq:
 
         self._new_index = PdqIndex
         self._lock = threading.Lock()
-        self._generation = (0, 0)
+        self._generation: tuple[int, int, tuple[int, int, int]] = (0, 0, (0, 0, 0))
         self._entries: list[HashEntry] = []
         self._index = PdqIndex(MatchPolicy().pdq_distance)
 
@@ -236,19 +236,31 @@ class ListedPdq:
         with self._lock:
             if generation == self._generation and radius == self._index.radius:
                 return
-            count, highest = self._generation
-            if radius != self._index.radius or generation[0] < count:
+            count, highest, imported = self._generation
+            # This node's new rows are appended; anything else (a withdrawal, an imported list
+            # changed, another radius) rebuilds, imported entries after the node's own.
+            rebuild = (
+                radius != self._index.radius or generation[0] < count or generation[2] != imported
+            )
+            added = [] if rebuild else store.pdq_entries_after(session, highest)
+            if not rebuild and count + len(added) != generation[0]:
+                rebuild = True  # rows withdrawn as others came: start over
+            extra: list[HashEntry] = []
+            if rebuild:
                 count, highest = 0, 0
-                self._entries, self._index = [], self._new_index(radius)
-            added = store.pdq_entries_after(session, highest)
-            if count + len(added) != generation[0]:  # rows removed as others came: start over
                 added = store.pdq_entries_after(session, 0)
+                extra = store.imported_pdq_entries(session)
                 self._entries, self._index = [], self._new_index(radius)
             # Entries before the index: a match reading both meanwhile finds no position
             # that its list does not have yet.
-            self._entries.extend(entry for _, entry in added)
-            self._index.add([entry.value for _, entry in added])
-            self._generation = (len(self._entries), added[-1][0] if added else highest)
+            entries = [entry for _, entry in added] + extra
+            self._entries.extend(entries)
+            self._index.add([entry.value for entry in entries])
+            self._generation = (
+                count + len(added),
+                added[-1][0] if added else highest,
+                generation[2] if rebuild else imported,
+            )
 
     def near(self, hashes: ContentHashes) -> list[HashEntry]:
         """The listed entries within the radius of ``hashes``'s PDQ hash or of one of its

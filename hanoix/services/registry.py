@@ -7,6 +7,7 @@ Adding a capability means adding its import here, not editing a dispatcher.
 from __future__ import annotations
 
 from hanoix.services import (
+    content_lists,  # noqa: F401  (content.list and content.withdrawal: shared hash lists)
     custody,  # noqa: F401  (the ledger's keys and origin on init)
     exchange,  # request.sent and request.step: requests over federation
     federation,  # noqa: F401  (node keys, TLS certificate, message types)

@@ -9,11 +9,12 @@ and from the core's values here; nothing here commits: the caller's unit of work
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
-from sqlalchemy.sql.elements import ColumnElement
 
 from hanoix.content.cases import (
     CaseArticle,
@@ -22,6 +23,14 @@ from hanoix.content.cases import (
     NewCase,
     RemovalCase,
     case_reference,
+)
+from hanoix.content.lists import (
+    SIGNAL_HEX,
+    HashList,
+    ListedHash,
+    WithdrawalReason,
+    WithdrawnHash,
+    may_share,
 )
 from hanoix.content.signals import PDQ, VPDQ
 from hanoix.content.video import VideoFrame
@@ -54,6 +63,60 @@ class ContentHashRow(Base):
     value: Mapped[str] = mapped_column(String(128))
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Withdrawn (a mistake, a court order, the victim's withdrawal): kept, never matched.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class ContentListRow(Base):
+    """A list imported from another node: whose, which serial, signed with which key."""
+
+    __tablename__ = "content_lists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    origin: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(3))
+    authority: Mapped[str] = mapped_column(String(64))
+    serial: Mapped[int] = mapped_column(Integer)  # 0: known only by a withdrawal so far
+    issued: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ContentListEntryRow(Base):
+    """One entry of an imported list: the hash, its article, since when; withdrawn or not."""
+
+    __tablename__ = "content_list_entries"
+    __table_args__ = (
+        UniqueConstraint("list_id", "signal", "value"),
+        Index("ix_content_list_entries_signal_value", "signal", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("content_lists.id", ondelete="CASCADE"))
+    signal: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(128))
+    quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    article: Mapped[int] = mapped_column(Integer)
+    listed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class ContentListShareRow(Base):
+    """A node this node's list of an authority was published to, and the last serial sent:
+    withdrawals go to every one of them."""
+
+    __tablename__ = "content_list_shares"
+    __table_args__ = (UniqueConstraint("list_name", "recipient"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_name: Mapped[str] = mapped_column(String(80), index=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(3))
+    serial: Mapped[int] = mapped_column(Integer)
+    shared_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ContentVideoFrameRow(Base):
@@ -152,7 +215,8 @@ def add_entries(session: Session, number: int, entries: Iterable[HashEntry], at:
 
 
 def video_entries(session: Session) -> list[HashEntry]:
-    """Every vPDQ entry of every list, each with its frames in order."""
+    """Every vPDQ entry in force of this node's cases, each with its frames in order (lists
+    shared between States carry no vPDQ hashes)."""
     rows = session.execute(
         select(
             ContentHashRow.id,
@@ -165,7 +229,7 @@ def video_entries(session: Session) -> list[HashEntry]:
             ContentVideoFrameRow.at_ms,
         )
         .join(ContentVideoFrameRow, ContentVideoFrameRow.hash_id == ContentHashRow.id)
-        .where(ContentHashRow.signal == VPDQ)
+        .where(ContentHashRow.signal == VPDQ, ContentHashRow.withdrawn_at.is_(None))
         .order_by(ContentHashRow.id, ContentVideoFrameRow.frame)
     )
     heads: dict[int, tuple[int, str, str]] = {}
@@ -179,52 +243,406 @@ def video_entries(session: Session) -> list[HashEntry]:
     ]
 
 
-def _entries(session: Session, *criteria: ColumnElement[bool]) -> list[HashEntry]:
-    rows = session.execute(
+def _entries(session: Session, signal: str, value: str | None = None) -> list[HashEntry]:
+    """The entries in force (not withdrawn) of ``signal`` (and ``value``), of this node's
+    cases and of every imported list."""
+    local = select(
+        ContentHashRow.case_id,
+        ContentHashRow.list_name,
+        ContentHashRow.signal,
+        ContentHashRow.value,
+        ContentHashRow.quality,
+    ).where(ContentHashRow.signal == signal, ContentHashRow.withdrawn_at.is_(None))
+    imported = (
         select(
-            ContentHashRow.case_id,
-            ContentHashRow.list_name,
-            ContentHashRow.signal,
-            ContentHashRow.value,
-            ContentHashRow.quality,
-        ).where(*criteria)
+            ContentListRow.name,
+            ContentListRow.origin,
+            ContentListEntryRow.signal,
+            ContentListEntryRow.value,
+            ContentListEntryRow.quality,
+        )
+        .join(ContentListRow, ContentListRow.id == ContentListEntryRow.list_id)
+        .where(ContentListEntryRow.signal == signal, ContentListEntryRow.withdrawn_at.is_(None))
     )
-    return [
-        HashEntry(case_reference(case_id), list_name, signal, value, quality)
-        for case_id, list_name, signal, value, quality in rows
+    if value is not None:
+        local = local.where(ContentHashRow.value == value)
+        imported = imported.where(ContentListEntryRow.value == value)
+    found = [
+        HashEntry(case_reference(case_id), list_name, sig, val, quality)
+        for case_id, list_name, sig, val, quality in session.execute(local)
     ]
+    found.extend(
+        HashEntry(None, name, sig, val, quality, origin)
+        for name, origin, sig, val, quality in session.execute(imported)
+    )
+    return found
 
 
 def exact_entries(session: Session, digests: Iterable[tuple[str, str]]) -> list[HashEntry]:
     """The entries holding any of ``digests`` ((signal, value) pairs), found by the index."""
     found: list[HashEntry] = []
     for signal, value in digests:
-        found.extend(
-            _entries(session, ContentHashRow.signal == signal, ContentHashRow.value == value)
-        )
+        found.extend(_entries(session, signal, value))
     return found
 
 
 def pdq_entries(session: Session) -> list[HashEntry]:
-    """Every PDQ entry of every list."""
-    return _entries(session, ContentHashRow.signal == PDQ)
+    """Every PDQ entry in force of every list (the index reads them by row: ListedPdq)."""
+    return _entries(session, PDQ)
 
 
-def pdq_generation(session: Session) -> tuple[int, int]:
-    """How many PDQ entries there are and the highest row number among them: what a process
-    compares to tell whether its index of them is current (rows are only ever added or
-    removed, so an unchanged pair is an unchanged set, and a count grown by exactly the rows
-    above the last highest is an append)."""
+# --- lists shared between States (docs/content.md, "Shared lists") ---------------------------
+
+
+def shareable(session: Session, authority: str) -> tuple[list[ListedHash], list[WithdrawnHash]]:
+    """What ``authority``'s list holds: the hashes in force and the hashes withdrawn of its
+    cases whose hashes may leave the node (:func:`~hanoix.content.lists.may_share`), each
+    hash once. Nothing of a case but its article."""
+    rows = session.execute(
+        select(ContentHashRow, ContentCaseRow.article, ContentCaseRow.consent)
+        .join(ContentCaseRow, ContentCaseRow.id == ContentHashRow.case_id)
+        .where(ContentCaseRow.authority == authority)
+        .order_by(ContentHashRow.id)
+    )
+    listed: dict[tuple[str, str], ListedHash] = {}
+    withdrawn: dict[tuple[str, str], WithdrawnHash] = {}
+    for row, article, consent in rows:
+        if row.signal not in SIGNAL_HEX or not may_share(CaseArticle(article), consent.split(",")):
+            continue  # a video's vPDQ frames do not travel in a list (yet): its digests do
+        key = (row.signal, row.value)
+        if row.withdrawn_at is None:
+            listed.setdefault(
+                key, ListedHash(row.signal, row.value, row.quality, article, row.added_at)
+            )
+        else:
+            withdrawn.setdefault(
+                key,
+                WithdrawnHash(
+                    row.signal,
+                    row.value,
+                    row.withdrawn_at,
+                    WithdrawalReason(row.withdrawn_reason or WithdrawalReason.MISTAKE),
+                ),
+            )
+    # A hash still in force in another case of the authority stays listed.
+    return list(listed.values()), [w for k, w in withdrawn.items() if k not in listed]
+
+
+def next_serial(session: Session, name: str) -> int:
+    held = session.scalar(
+        select(func.max(ContentListShareRow.serial)).where(ContentListShareRow.list_name == name)
+    )
+    return (held or 0) + 1
+
+
+def record_share(
+    session: Session, name: str, recipient: str, state: str, serial: int, at: datetime
+) -> None:
+    row = session.scalar(
+        select(ContentListShareRow).where(
+            ContentListShareRow.list_name == name, ContentListShareRow.recipient == recipient
+        )
+    )
+    if row is None:
+        session.add(
+            ContentListShareRow(
+                list_name=name, recipient=recipient, state=state, serial=serial, shared_at=at
+            )
+        )
+    else:
+        row.serial, row.shared_at = serial, at
+    session.flush()
+
+
+@dataclass(frozen=True)
+class Share:
+    recipient: str
+    state: str
+    serial: int
+    shared_at: datetime
+
+
+def shares(session: Session, name: str) -> list[Share]:
+    """The nodes ``name`` (this node's list of an authority) was published to."""
+    return [
+        Share(r.recipient, r.state, r.serial, r.shared_at)
+        for r in session.scalars(
+            select(ContentListShareRow)
+            .where(ContentListShareRow.list_name == name)
+            .order_by(ContentListShareRow.recipient)
+        )
+    ]
+
+
+def withdraw_local(
+    session: Session, authority: str, value: str, reason: WithdrawalReason, at: datetime
+) -> list[tuple[str, str, str]]:
+    """Withdraw every entry in force of ``authority``'s cases whose value is ``value`` (any
+    signal: a SHA-256 and a PDQ hash are both 64 hex digits). Each as (case, signal, value)."""
+    rows = session.scalars(
+        select(ContentHashRow)
+        .join(ContentCaseRow, ContentCaseRow.id == ContentHashRow.case_id)
+        .where(
+            ContentCaseRow.authority == authority,
+            ContentHashRow.value == value,
+            ContentHashRow.withdrawn_at.is_(None),
+        )
+    ).all()
+    for row in rows:
+        row.withdrawn_at, row.withdrawn_reason = at, reason.value
+    session.flush()
+    return [(case_reference(r.case_id), r.signal, r.value) for r in rows]
+
+
+def withdraw_imported(
+    session: Session, value: str, reason: WithdrawalReason, at: datetime
+) -> list[tuple[str, str, str]]:
+    """Withdraw, on this node only, every imported entry in force of ``value``. Each as
+    (list, signal, value)."""
+    rows = session.execute(
+        select(ContentListEntryRow, ContentListRow.name)
+        .join(ContentListRow, ContentListRow.id == ContentListEntryRow.list_id)
+        .where(ContentListEntryRow.value == value, ContentListEntryRow.withdrawn_at.is_(None))
+    ).all()
+    for row, _ in rows:
+        row.withdrawn_at, row.withdrawn_reason = at, reason.value
+    session.flush()
+    return [(name, row.signal, row.value) for row, name in rows]
+
+
+@dataclass(frozen=True)
+class HeldList:
+    """An imported list as held: whose, which serial, how many entries in force."""
+
+    name: str
+    origin: str
+    state: str
+    authority: str
+    serial: int
+    issued: datetime | None
+    key_id: str | None
+    imported_at: datetime
+    entries: int
+    withdrawn: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "list": self.name,
+            "origin": self.origin,
+            "state": self.state,
+            "authority": self.authority,
+            "serial": self.serial,
+            "issued": self.issued,
+            "key_id": self.key_id,
+            "imported_at": self.imported_at,
+            "entries": self.entries,
+            "withdrawn": self.withdrawn,
+        }
+
+
+def _list_row(
+    session: Session, name: str, origin: str, state: str, authority: str, at: datetime
+) -> ContentListRow:
+    row = session.scalar(select(ContentListRow).where(ContentListRow.name == name))
+    if row is None:
+        row = ContentListRow(
+            name=name, origin=origin, state=state, authority=authority, serial=0, imported_at=at
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _held_entries(session: Session, list_id: int) -> dict[tuple[str, str], ContentListEntryRow]:
+    return {
+        (e.signal, e.value): e
+        for e in session.scalars(
+            select(ContentListEntryRow).where(ContentListEntryRow.list_id == list_id)
+        )
+    }
+
+
+def held_lists(session: Session) -> list[HeldList]:
+    counts = {
+        (list_id, withdrawn): count
+        for list_id, withdrawn, count in session.execute(
+            select(
+                ContentListEntryRow.list_id,
+                ContentListEntryRow.withdrawn_at.is_not(None),
+                func.count(),
+            ).group_by(ContentListEntryRow.list_id, ContentListEntryRow.withdrawn_at.is_not(None))
+        )
+    }
+    return [
+        HeldList(
+            r.name,
+            r.origin,
+            r.state,
+            r.authority,
+            r.serial,
+            r.issued,
+            r.key_id,
+            r.imported_at,
+            counts.get((r.id, False), 0),
+            counts.get((r.id, True), 0),
+        )
+        for r in session.scalars(select(ContentListRow).order_by(ContentListRow.name))
+    ]
+
+
+def held_origin(session: Session, name: str) -> tuple[str, int] | None:
+    """The node that publishes the held list ``name`` and the serial held."""
+    row = session.scalar(select(ContentListRow).where(ContentListRow.name == name))
+    return None if row is None else (row.origin, row.serial)
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What importing a list changed: entries added, withdrawn, and kept withdrawn."""
+
+    added: int
+    withdrawn: int
+    kept_withdrawn: int
+
+
+def import_list(
+    session: Session,
+    hash_list: HashList,
+    key_id: str | None,
+    at: datetime,
+    *,
+    name: str | None = None,
+) -> Imported:
+    """Make the held copy of ``hash_list`` what it says: entries it lists are in force (unless
+    withdrawn later than it was issued), entries it withdraws or no longer lists are withdrawn.
+    The caller checked the signature and the serial."""
+    row = _list_row(
+        session, name or hash_list.name, hash_list.origin, hash_list.state, hash_list.authority, at
+    )
+    row.serial, row.issued, row.key_id, row.imported_at = (
+        hash_list.serial,
+        hash_list.issued,
+        key_id,
+        at,
+    )
+    held = _held_entries(session, row.id)
+    added = withdrawn = kept = 0
+    for entry in hash_list.entries:
+        found = held.pop(entry.key, None)
+        if found is None:
+            session.add(
+                ContentListEntryRow(
+                    list_id=row.id,
+                    signal=entry.signal,
+                    value=entry.value,
+                    quality=entry.quality,
+                    article=entry.article,
+                    listed_at=entry.listed,
+                )
+            )
+            added += 1
+        elif found.withdrawn_at is not None and found.withdrawn_at >= hash_list.issued:
+            kept += 1  # a withdrawal newer than this list: it stands
+        else:
+            if found.withdrawn_at is not None:
+                added += 1
+            found.quality, found.article, found.listed_at = (
+                entry.quality,
+                entry.article,
+                entry.listed,
+            )
+            found.withdrawn_at = found.withdrawn_reason = None
+    gone = {w.key: w for w in hash_list.withdrawn}
+    for key, found in held.items():
+        if found.withdrawn_at is None:
+            why = gone.get(key)
+            found.withdrawn_at = why.at if why else hash_list.issued
+            found.withdrawn_reason = (why.reason if why else WithdrawalReason.MISTAKE).value
+            withdrawn += 1
+    session.flush()
+    return Imported(added, withdrawn, kept)
+
+
+def apply_withdrawal(
+    session: Session,
+    name: str,
+    origin: str,
+    state: str,
+    authority: str,
+    items: Iterable[WithdrawnHash],
+    at: datetime,
+) -> int:
+    """Withdraw ``items`` from the held list ``name``. A hash not held (its list still on its
+    way) is kept as withdrawn, so the list arriving later cannot bring it back. How many
+    entries in force were withdrawn."""
+    row = _list_row(session, name, origin, state, authority, at)
+    held = _held_entries(session, row.id)
+    count = 0
+    for item in items:
+        found = held.get(item.key)
+        if found is None:
+            session.add(
+                ContentListEntryRow(
+                    list_id=row.id,
+                    signal=item.signal,
+                    value=item.value,
+                    quality=None,
+                    article=0,
+                    listed_at=item.at,
+                    withdrawn_at=item.at,
+                    withdrawn_reason=item.reason.value,
+                )
+            )
+        elif found.withdrawn_at is None:
+            found.withdrawn_at, found.withdrawn_reason = item.at, item.reason.value
+            count += 1
+    session.flush()
+    return count
+
+
+def holders(session: Session, authority: str, value: str) -> tuple[bool, list[str]]:
+    """Whether a case of ``authority`` lists ``value`` (in force or withdrawn), and the
+    imported lists that hold it."""
+    own = session.scalar(
+        select(func.count())
+        .select_from(ContentHashRow)
+        .join(ContentCaseRow, ContentCaseRow.id == ContentHashRow.case_id)
+        .where(ContentCaseRow.authority == authority, ContentHashRow.value == value)
+    )
+    names = session.scalars(
+        select(ContentListRow.name)
+        .join(ContentListEntryRow, ContentListRow.id == ContentListEntryRow.list_id)
+        .where(ContentListEntryRow.value == value)
+        .distinct()
+    ).all()
+    return bool(own), sorted(names)
+
+
+def pdq_generation(session: Session) -> tuple[int, int, tuple[int, int, int]]:
+    """What a process compares to tell whether its index of the PDQ entries in force is
+    current: how many of this node's cases' entries there are and the highest row number among
+    them (rows are added, and withdrawn, never brought back: an unchanged pair is an unchanged
+    set, and a count grown by exactly the rows above the last highest is an append), and for
+    the imported lists the count, highest and sum of their rows in force (a newer list may
+    withdraw some and bring others back: any change rebuilds)."""
     count, highest = session.execute(
         select(func.count(), func.coalesce(func.max(ContentHashRow.id), 0)).where(
-            ContentHashRow.signal == PDQ
+            ContentHashRow.signal == PDQ, ContentHashRow.withdrawn_at.is_(None)
         )
     ).one()
-    return int(count), int(highest)
+    imported = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.max(ContentListEntryRow.id), 0),
+            func.coalesce(func.sum(ContentListEntryRow.id), 0),
+        ).where(ContentListEntryRow.signal == PDQ, ContentListEntryRow.withdrawn_at.is_(None))
+    ).one()
+    return int(count), int(highest), (int(imported[0]), int(imported[1]), int(imported[2]))
 
 
 def pdq_entries_after(session: Session, row: int) -> list[tuple[int, HashEntry]]:
-    """The PDQ entries of rows above ``row``, by row number, each with its row number."""
+    """This node's cases' PDQ entries in force of rows above ``row``, by row number, each with
+    its row number."""
     rows = session.execute(
         select(
             ContentHashRow.id,
@@ -234,10 +652,32 @@ def pdq_entries_after(session: Session, row: int) -> list[tuple[int, HashEntry]]
             ContentHashRow.value,
             ContentHashRow.quality,
         )
-        .where(ContentHashRow.signal == PDQ, ContentHashRow.id > row)
+        .where(
+            ContentHashRow.signal == PDQ,
+            ContentHashRow.id > row,
+            ContentHashRow.withdrawn_at.is_(None),
+        )
         .order_by(ContentHashRow.id)
     )
     return [
         (number, HashEntry(case_reference(case_id), list_name, signal, value, quality))
         for number, case_id, list_name, signal, value, quality in rows
+    ]
+
+
+def imported_pdq_entries(session: Session) -> list[HashEntry]:
+    """The PDQ entries in force of every imported list."""
+    rows = session.execute(
+        select(
+            ContentListRow.name,
+            ContentListRow.origin,
+            ContentListEntryRow.value,
+            ContentListEntryRow.quality,
+        )
+        .join(ContentListRow, ContentListRow.id == ContentListEntryRow.list_id)
+        .where(ContentListEntryRow.signal == PDQ, ContentListEntryRow.withdrawn_at.is_(None))
+        .order_by(ContentListEntryRow.id)
+    )
+    return [
+        HashEntry(None, name, PDQ, value, quality, origin) for name, origin, value, quality in rows
     ]

@@ -416,6 +416,21 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         a_notice({"version": 1, "reason": "lawful where hosted"}),
         CASE_WORK,
     ),
+    # shared hash lists: the people who work cases (a hash nobody holds is a 404 for them)
+    ("GET", "/api/v1/content/lists"): (nothing, expect("DOEXF", foreign=200)),
+    ("POST", "/api/v1/content/feedback"): (
+        lambda n: Call(
+            json={
+                "platform": "example",
+                "hashFeedbacks": [{"hashValue": "ab" * 32, "feedbackValue": "Blocked"}],
+            }
+        ),
+        expect("DOEXF", foreign=200),
+    ),
+    ("POST", "/api/v1/content/withdrawals"): (
+        lambda n: Call(json={"hash": "ab" * 32, "reason": "mistake"}),
+        expect("DOEXF", 404, foreign=404),
+    ),
     # --- personal data: the data-protection officer's search only, a role none of the
     # matrix's callers holds (tests/api/test_personal_data_api.py shows it answering) ---
     ("POST", "/api/v1/personal-data/find"): (

@@ -36,7 +36,7 @@ def test_a_matcher_matches_an_edited_copy_and_not_an_unrelated_picture(
     answer = hit.json()
     assert answer["matched"] is True
     assert answer["matches"] == [
-        {"case": "RC-000001", "list": "local", "signal": "pdq", "distance": 0}
+        {"case": "RC-000001", "list": "local", "signal": "pdq", "distance": 0, "origin": None}
     ]
     miss = client.post("/api/v1/content/match", content=encode(unrelated()), headers=headers)
     assert miss.status_code == 200 and miss.json()["matched"] is False
@@ -73,3 +73,35 @@ def test_a_matcher_token_can_do_nothing_else(
     answer = client.request(method, path, headers=token(node, "platform"), json=body)
     assert answer.status_code in {403, 404}, (path, answer.status_code)
     assert "RC-000001" not in answer.text and "v-77" not in answer.text
+
+
+def test_a_case_worker_withdraws_a_hash_and_records_platform_feedback_the_matcher_may_not(
+    client: TestClient, node: Node
+) -> None:
+    from hanoix.content.signals import hash_content
+
+    pdq = hash_content(encode(scene())).pdq
+    assert pdq is not None
+    report = {
+        "platform": "example-platform",
+        "hashFeedbacks": [{"hashValue": pdq.value, "feedbackValue": "Blocked"}],
+    }
+    drafter = token(node, "drafter")
+    told = client.post("/api/v1/content/feedback", json=report, headers=drafter)
+    assert told.status_code == 200, told.text
+    assert told.json()["recorded"][0]["verdict"] == "blocked"
+    platform = token(node, "platform")
+    assert client.post("/api/v1/content/feedback", json=report, headers=platform).status_code == 403
+    body = {"hash": pdq.value, "reason": "victim"}
+    assert (
+        client.post("/api/v1/content/withdrawals", json=body, headers=platform).status_code == 403
+    )
+    done = client.post("/api/v1/content/withdrawals", json=body, headers=drafter)
+    assert done.status_code == 200 and done.json()["cases"] == [
+        {"case": "RC-000001", "signal": "pdq"}
+    ]
+    headers = {**platform, "Content-Type": "application/octet-stream"}
+    hit = client.post("/api/v1/content/match", content=edited_copies()["mirrored"], headers=headers)
+    assert hit.json()["matched"] is False
+    lists = client.get("/api/v1/content/lists", headers=drafter)
+    assert lists.status_code == 200 and lists.json()["held"] == []

@@ -78,7 +78,7 @@ def test_a_case_is_opened_its_content_added_and_copies_matched(
     answer = matched.json()
     assert answer["matched"] is True
     assert answer["matches"][0]["case"] == reference
-    assert set(answer["matches"][0]) == {"case", "list", "signal", "distance"}
+    assert set(answer["matches"][0]) == {"case", "list", "signal", "distance", "origin"}
 
     other = tmp_path / "other.png"
     other.write_bytes(encode(unrelated()))

@@ -41,3 +41,86 @@ def test_no_table_of_content_has_a_column_for_the_media(engine: Engine) -> None:
     for table in ("content_cases", "content_hashes"):
         types = {str(c["type"]).upper() for c in inspect(engine).get_columns(table)}
         assert not any("BLOB" in t or "BYTEA" in t or "BINARY" in t for t in types)
+
+
+def test_an_imported_list_is_held_replaced_and_withdrawn_on_both_databases(engine: Engine) -> None:
+    from datetime import timedelta
+
+    from hanoix.content.lists import HashList, ListedHash, WithdrawalReason, WithdrawnHash
+
+    later = AT + timedelta(hours=1)
+    first = HashList(
+        "aut.example",
+        "AUT",
+        "AUT-CA",
+        1,
+        AT,
+        (ListedHash("pdq", PDQ, 90, 16, AT), ListedHash("sha256", "11" * 32, None, 14, AT)),
+    )
+    with Session(engine) as session:
+        done = store.import_list(session, first, "k" * 16, AT)
+        assert (done.added, done.withdrawn) == (2, 0)
+        # A withdrawal newer than any list: it stands against the list of serial 1.
+        gone = [WithdrawnHash("sha256", "11" * 32, later, WithdrawalReason.COURT_ORDER)]
+        assert store.apply_withdrawal(session, "AUT:AUT-CA", "aut.example", "AUT", "AUT-CA",
+                                      gone, later) == 1  # fmt: skip
+        again = store.import_list(session, first, "k" * 16, later)
+        assert again.kept_withdrawn == 1
+        session.commit()
+    with Session(engine) as session:
+        [held] = store.held_lists(session)
+        assert (held.name, held.entries, held.withdrawn, held.issued) == ("AUT:AUT-CA", 1, 1, AT)
+        assert store.exact_entries(session, [("sha256", "11" * 32)]) == []
+        [pdq] = store.pdq_entries(session)
+        assert (pdq.case, pdq.list, pdq.origin) == (None, "AUT:AUT-CA", "aut.example")
+        assert store.holders(session, "AUT-CA", PDQ) == (False, ["AUT:AUT-CA"])
+        # Serial 2 no longer holds the PDQ hash: it is withdrawn here too.
+        store.import_list(
+            session, HashList("aut.example", "AUT", "AUT-CA", 2, later, ()), None, later
+        )
+        assert store.pdq_entries(session) == []
+
+
+def test_an_authoritys_shareable_hashes_withdrawals_and_shares_on_both_databases(
+    engine: Engine,
+) -> None:
+    from hanoix.content.lists import WithdrawalReason
+
+    with Session(engine) as session:
+        kept = store.insert_case(
+            session, new_case(16, "victim-1", ["hash"]), authority="AUT-CA", opened_by="d", at=AT
+        )
+        shared = store.insert_case(
+            session, new_case(14, "child-1", []), authority="AUT-CA", opened_by="d", at=AT
+        )
+        for case, value in ((kept, "11" * 32), (shared, "22" * 32), (shared, PDQ)):
+            number = int(case.reference.removeprefix("RC-"))
+            signal = "pdq" if value == PDQ else "sha256"
+            quality = 90 if value == PDQ else None
+            store.add_entries(
+                session, number, [HashEntry(case.reference, "local", signal, value, quality)], AT
+            )
+        from hanoix.content.video import VideoFrame
+
+        video = HashEntry(
+            shared.reference, "local", "vpdq", "33" * 32, frames=(VideoFrame(PDQ, 90, 0, 0.0),)
+        )
+        store.add_entries(session, int(shared.reference.removeprefix("RC-")), [video], AT)
+        listed, withdrawn = store.shareable(session, "AUT-CA")
+        # A video's vPDQ frames stay home: a list carries its digests only.
+        assert {e.value for e in listed} == {"22" * 32, PDQ} and withdrawn == []
+        gone = store.withdraw_local(session, "AUT-CA", PDQ, WithdrawalReason.VICTIM, AT)
+        assert [case for case, _, _ in gone] == [shared.reference]
+        assert store.withdraw_local(session, "AUT-CA", PDQ, WithdrawalReason.VICTIM, AT) == []
+        listed, withdrawn = store.shareable(session, "AUT-CA")
+        assert [e.value for e in listed] == ["22" * 32]
+        assert [(w.value, w.reason) for w in withdrawn] == [(PDQ, WithdrawalReason.VICTIM)]
+        assert store.next_serial(session, "AUT:AUT-CA") == 1
+        store.record_share(session, "AUT:AUT-CA", "vnm.example", "VNM", 1, AT)
+        store.record_share(session, "AUT:AUT-CA", "vnm.example", "VNM", 2, AT)
+        assert store.next_serial(session, "AUT:AUT-CA") == 3
+        assert [(s.recipient, s.serial) for s in store.shares(session, "AUT:AUT-CA")] == [
+            ("vnm.example", 2)
+        ]
+        assert store.holders(session, "AUT-CA", "11" * 32) == (True, [])
+        session.commit()

@@ -1,0 +1,108 @@
+"""``hanoix content list`` and ``content withdraw`` through the CLI's contract: a list exported
+in the field's formats, imported as a platform's, its feedback recorded, a hash withdrawn; bad
+input exits 2 saying what to fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hanoix.config import load_settings
+from hanoix.content.signals import hash_content
+from hanoix.services.node import Node
+from tests.content.images import edited_copies, encode, scene
+from tests.services.requests_world import populate
+
+
+@pytest.fixture
+def run(cli: Any, tmp_path: Path) -> Any:
+    home = tmp_path / "home"
+    node = Node.open(load_settings(home, environ={}))
+    node.initialise()
+    populate(node)
+    node.close()
+    return lambda *args: cli("--home", str(home), "content", *args)
+
+
+def test_export_import_feedback_and_withdraw(run: Any, tmp_path: Path) -> None:
+    opened = run(
+        "case", "new", "--article", "14", "--victim-ref", "c-2026-1", "--consent", "none",
+        "--as", "drafter", "--json",
+    )  # fmt: skip
+    picture = tmp_path / "scene.png"
+    picture.write_bytes(encode(scene()))
+    assert run("add", picture, "--case", opened.json()["case"], "--as", "drafter").exit_code == 0
+    hashes = hash_content(picture.read_bytes())
+    assert hashes.pdq is not None
+
+    te_file = tmp_path / "list.txt"
+    exported = run("list", "export", "--format", "te-file", "-o", te_file, "--as", "drafter")
+    assert exported.exit_code == 0, exported.stderr
+    assert te_file.read_text().splitlines() == [
+        f"video_md5 {hashes.md5}",
+        f"pdq {hashes.pdq.value}",
+    ]
+    stopncii = tmp_path / "stopncii.json"
+    assert (
+        run("list", "export", "--format", "stopncii", "-o", stopncii, "--as", "drafter").exit_code
+        == 0
+    )
+    again = run("list", "export", "--format", "stopncii", "-o", stopncii, "--as", "drafter")
+    assert again.exit_code == 2 and "exists already" in again.stderr
+
+    # The prosecutor's office holds the same hashes as a platform's list (StopNCII, Art. 16).
+    imported = run(
+        "list", "import", stopncii, "--format", "stopncii", "--as", "prosecutor", "--json"
+    )
+    assert imported.exit_code == 0, imported.stderr
+    assert imported.json()["list"] == "stopncii:stopncii" and imported.json()["added"] == 2
+
+    feedback = tmp_path / "feedback.json"
+    feedback.write_text(json.dumps({"count": 2, "hashFeedbacks": [
+        {"hashValue": hashes.pdq.value, "feedbackValue": "Blocked", "tags": []},
+        {"hashValue": "0" * 64, "feedbackValue": "NotBlocked", "tags": []},
+    ]}))  # fmt: skip
+    told = run(
+        "list", "feedback", feedback, "--platform", "example-platform", "--as", "drafter", "--json"
+    )
+    assert told.exit_code == 0, told.stderr
+    [recorded] = told.json()["recorded"]
+    assert recorded["verdict"] == "blocked" and recorded["platform"] == "example-platform"
+    assert told.json()["unknown"] == ["0" * 64]
+
+    copy = tmp_path / "copy.png"
+    copy.write_bytes(edited_copies()["resized"])
+    assert run("match", copy, "--as", "auditor").exit_code == 0
+    withdrawn = run(
+        "withdraw", hashes.pdq.value, "--reason", "court-order", "--as", "drafter", "--json"
+    )
+    assert withdrawn.exit_code == 0, withdrawn.stderr
+    assert [c["signal"] for c in withdrawn.json()["cases"]] == ["pdq"]
+    assert [c["list"] for c in withdrawn.json()["lists"]] == ["stopncii:stopncii"]
+    assert run("match", copy, "--as", "auditor").exit_code == 1  # matches nowhere now
+
+    shown = run("list", "show", "--as", "drafter", "--json")
+    assert shown.exit_code == 0, shown.stderr
+    [held] = shown.json()["held"]
+    assert (held["entries"], held["withdrawn"]) == (1, 1)
+
+
+def test_bad_list_input_exits_2_saying_what_to_fix(run: Any, tmp_path: Path) -> None:
+    out = tmp_path / "x"
+    wrong = run("list", "export", "--format", "csv", "-o", out, "--as", "drafter")
+    assert wrong.exit_code == 2 and "hanoix, te-file, stopncii" in wrong.stderr
+    bad = tmp_path / "bad.txt"
+    bad.write_text("pdq 12\n")
+    refused = run(
+        "list", "import", bad, "--format", "te-file", "--article", "16", "--as", "drafter"
+    )
+    assert refused.exit_code == 2 and "line 1" in refused.stderr
+    unsaid = run("list", "import", bad, "--format", "te-file", "--as", "drafter")
+    assert unsaid.exit_code == 2 and "--article" in unsaid.stderr
+    reason = run("withdraw", "ab" * 32, "--reason", "whim", "--as", "drafter")
+    assert reason.exit_code == 2 and "court-order" in reason.stderr
+    nobody = run("list", "publish", "--to", "VNM", "--as", "auditor")
+    assert nobody.exit_code == 1 and "may not work removal cases" in nobody.stderr
