@@ -35,6 +35,7 @@ from hanoix.errors import ConfigurationError, ConflictError, HanoixError, InputE
 from hanoix.evidence.keys import DecryptionKey, PublicKey
 from hanoix.federation.settings import FILE_NAME as FEDERATION_FILE
 from hanoix.federation.settings import TRUST_FILE
+from hanoix.services.custody import ORIGIN_META_KEY
 from hanoix.services.node import Node
 from hanoix.store import migrate
 from hanoix.store.backup_archive import (
@@ -48,6 +49,7 @@ from hanoix.store.backup_archive import (
 from hanoix.store.blobs import FileBlobStore, check_key, open_blob_store
 from hanoix.store.db import make_engine
 from hanoix.store.files import atomic_file, fsync_dir
+from hanoix.store.meta import get_meta
 from hanoix.store.snapshot import restore_snapshot, take_snapshot
 
 #: The configuration files of a home that a backup keeps (under ``config/``).
@@ -122,7 +124,6 @@ def create_backup(
 
 
 def _write_backup(node: Node, out: Path, opener: _Opener, shown: Progress) -> dict[str, Any]:
-    settings = node.settings
     secrets = _home_secrets(node)
     with tempfile.TemporaryDirectory(prefix=".hanoix-backup-", dir=out.parent) as work:
         shown.stage("copying the database", None)
@@ -130,7 +131,7 @@ def _write_backup(node: Node, out: Path, opener: _Opener, shown: Progress) -> di
         header = {
             "created": node.clock.now().isoformat(),
             "hanoix": hanoix.__version__,
-            "node": NodeIdentity(settings.origin, settings.state).as_dict(),
+            "node": _identity(node).as_dict(),
             "database": snapshot.kind,
             "schema": snapshot.revision,
             "packages": len(snapshot.blob_keys),
@@ -235,6 +236,16 @@ def _size(path: Path) -> int | None:
         return path.stat().st_size
     except OSError:
         return None
+
+
+def _identity(node: Node) -> NodeIdentity:
+    """The node by its configured origin, else by the origin its custody ledger took when it
+    was first used (a node set up without ``--origin`` still has a lasting name there)."""
+    origin = node.settings.origin
+    if not origin:
+        with node.reading() as session:
+            origin = get_meta(session, ORIGIN_META_KEY)
+    return NodeIdentity(origin, node.settings.state)
 
 
 # --- restoring ------------------------------------------------------------------------------

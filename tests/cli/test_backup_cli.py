@@ -328,3 +328,17 @@ def test_a_backup_made_for_a_recipient_key_opens_with_that_key_alone(
     assert (tmp_path / "restored" / "keys" / "ledger.key").read_bytes() == (
         node_home / "keys" / "ledger.key"
     ).read_bytes()
+
+
+@sqlite_only
+def test_a_node_set_up_without_an_origin_is_named_by_its_ledgers(
+    cli: Any, tmp_path: Path, passphrase: Path, own_database: str | None
+) -> None:
+    home = tmp_path / "plain"
+    assert cli("--home", home, "init", "--state", "AUT").exit_code == 0
+    made = cli("--home", home, "backup", "create", "-o", tmp_path / "p.hxb",
+               "--passphrase-file", passphrase, "--json")  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    origin = made.json()["node"]["origin"]
+    key = cli("--home", home, "ledger", "key", "--json").json()
+    assert origin and origin == key["origin"]
