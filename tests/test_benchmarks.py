@@ -21,7 +21,21 @@ COMMAND = re.compile(r"`(\.venv/bin/python -m benchmarks\.(\w+)[^`]*)`")
 # of figures each must print.
 TINY = {
     "command_start": (["--runs", "1"], "treaty status"),
-    "content": (["--photos", "1", "--hashes", "100", "--indexed", "1000"], "photographs/s"),
+    "content": (
+        [
+            "--photos",
+            "1",
+            "--hashes",
+            "100",
+            "--indexed",
+            "1000",
+            "--video-seconds",
+            "2",
+            "--videos",
+            "10",
+        ],
+        "photographs/s",
+    ),
     "evidence_throughput": (["--size-mib", "2", "--runs", "1"], "x openssl"),
     "letters": (["--letters", "2"], "signed letter"),
     "ledger": (["--entries", "300", "--proofs", "20", "--consistency", "10"], "appends:"),
