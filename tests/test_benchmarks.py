@@ -40,6 +40,7 @@ TINY = {
     "letters": (["--letters", "2"], "signed letter"),
     "ledger": (["--entries", "300", "--proofs", "20", "--consistency", "10"], "appends:"),
     "requests_api": (["--count", "120", "--runs", "3"], "create (POST)"),
+    "statistics": (["--count", "200", "--runs", "1"], "median"),
     "federation": (
         ["--messages", "20", "--queued", "10", "--urgent", "3", "--transfer-mib", "2"],
         "small messages:",

@@ -36,6 +36,23 @@ class Shown:
         return f"{self.document}:{self.line}: hanoix {' '.join(self.words)}"
 
 
+# Words after which the next word is the command run (``sudo hanoix``, ``runuser -u x --
+# hanoix``); a user, group or folder named hanoix elsewhere on a line is not the command.
+_LAUNCHERS = {"--", "sudo", "exec", "time", "env"}
+
+
+def _runs_hanoix(words: list[str], at: int) -> bool:
+    word = words[at]
+    if "=" in word or word.rsplit("/", 1)[-1] != "hanoix":
+        return False
+    before = words[at - 1] if at else None
+    return (
+        before is None
+        or before in _LAUNCHERS
+        or ("=" in before and not before.startswith("-"))  # HANOIX_HOME=... hanoix
+    )
+
+
 def _hanoix_words(command_line: str) -> list[tuple[str, ...]]:
     """The words after each ``hanoix`` of a shell line (pipelines and $(...) split apart)."""
     found = []
@@ -44,8 +61,8 @@ def _hanoix_words(command_line: str) -> list[tuple[str, ...]]:
             words = shlex.split(segment, comments=True)
         except ValueError:
             continue
-        for start, word in enumerate(words):
-            if word.rsplit("/", 1)[-1] == "hanoix":
+        for start in range(len(words)):
+            if _runs_hanoix(words, start):
                 rest = words[start + 1 :]
                 cut = next(
                     (i for i, w in enumerate(rest) if w[:1] in "<>" or w[:2] in ("2>", "1>")),

@@ -7,16 +7,20 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from structlog.testing import capture_logs
 
+from hanoix import logs as hanoix_logs
 from hanoix.clock import FixedClock
 from hanoix.errors import RetryLaterError
+from hanoix.logs import configure_logging
 from hanoix.requests import Action
 from hanoix.services import auth
 from hanoix.services.monitoring import PeerClock, peer_clocks
@@ -25,6 +29,21 @@ from hanoix.store.monitoring import failure_reason
 from tests.federation.builders import Network, Router, make_network, worker_for
 from tests.services.federation_world import send
 from tests.services.requests_world import outgoing, populate, step
+
+
+@contextmanager
+def info_logs() -> Iterator[list[dict[str, Any]]]:
+    """The events logged at info and above meanwhile, whatever level an earlier test of this
+    process configured (a level of warning would drop the info events before capture)."""
+    level, as_json = hanoix_logs._chosen
+    configure_logging("info", as_json)
+    try:
+        with capture_logs() as captured:
+            yield captured
+    finally:
+        name = {number: name for name, number in hanoix_logs._LEVELS.items()}[level]
+        configure_logging(name, as_json)
+
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -101,7 +120,7 @@ def test_the_outbox_and_inbox_move_as_an_envelope_is_queued_delivered_and_seen(
     queued = scrape(a.node)
     assert value(queued, "hanoix_outbox_pending", peer=b.origin) == 2
     assert value(queued, "hanoix_outbox_oldest_pending_seconds", peer=b.origin) == 20 * 60
-    with capture_logs() as logs:
+    with info_logs() as logs:
         worker_for(a, Router(net)).drain()
     delivered = scrape(a.node)
     assert value(delivered, "hanoix_outbox_pending", peer=b.origin) == 0
@@ -156,7 +175,7 @@ def test_a_delivery_error_is_labelled_by_a_short_reason(error: str, reason: str)
 def test_a_peer_whose_clock_runs_ahead_is_noticed_by_both_sides(net: Network) -> None:
     a, b = net["a"], net["b"]
     b.clock.advance(timedelta(minutes=3))  # b's clock is 180 s ahead; the tolerance is 120 s
-    with capture_logs() as logs:
+    with info_logs() as logs:
         send(net, "b", "a")
         worker_for(b, Router(net)).drain()  # a reads b's envelope time
         send(net, "a", "b")
@@ -181,7 +200,7 @@ def test_a_peer_whose_clock_runs_ahead_is_noticed_by_both_sides(net: Network) ->
 def test_clocks_within_the_tolerance_are_not_reported(net: Network) -> None:
     a, b = net["a"], net["b"]
     b.clock.advance(timedelta(seconds=60))
-    with capture_logs() as logs:
+    with info_logs() as logs:
         send(net, "b", "a")
         worker_for(b, Router(net)).drain()
     assert not [e for e in logs if e["event"] == "federation.clock_drift"]
