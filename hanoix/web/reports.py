@@ -18,16 +18,17 @@ from fastapi.responses import HTMLResponse, Response
 
 from hanoix.clock import today
 from hanoix.errors import HanoixError, PermissionDeniedError
-from hanoix.services import statistics
+from hanoix.services import secretariat, statistics
 from hanoix.services.auth import Principal
-from hanoix.statistics.readers import reads_statistics
+from hanoix.statistics.readers import reads_global, reads_statistics
 from hanoix.web.routing import page_router
 from hanoix.web.session import NodeOf, SignedInUser
 from hanoix.web.templating import N_, gettext_for, render
 
 router = page_router()
 
-DayQuery = Annotated[str | None, Query(max_length=40)]
+FromQuery = Annotated[str | None, Query(alias="from", max_length=40)]
+ToQuery = Annotated[str | None, Query(alias="to", max_length=40)]
 
 #: Every code and title the page shows, marked for the catalogue.
 LABELS = {
@@ -58,6 +59,10 @@ LABELS = {
     "Median time, in hours": N_("Median time, in hours"),
     "requests": N_("requests"),
     "hours": N_("hours"),
+    "by_state": N_("Reporting States: requests sent and received"),
+    "median_hours_received": N_("Median time of each State for the requests it received, hours"),
+    "differential_privacy": N_("differential privacy"),
+    "Requests by reporting State": N_("Requests by reporting State"),
 }
 
 
@@ -66,6 +71,22 @@ def _check(principal: Principal) -> None:
         raise PermissionDeniedError(
             "only the node's officers, auditors and administrators may read its statistics"
         )
+
+
+def _label_for(request: Request) -> Any:
+    _ = gettext_for(request)
+
+    def label(code: str) -> str:
+        return str(_(LABELS[code])) if code in LABELS else code.replace("_", " ")
+
+    return label
+
+
+def _svg_urls(drawn: dict[str, str]) -> dict[str, str]:
+    return {
+        name: "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+        for name, svg in drawn.items()
+    }
 
 
 def _options(node: Any, start: str | None, end: str | None) -> statistics.Options:
@@ -81,15 +102,11 @@ def reports_page(
     request: Request,
     user: SignedInUser,
     node: NodeOf,
-    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+    start: FromQuery = None,
+    end: ToQuery = None,
 ) -> HTMLResponse:
     _check(user)
-    _ = gettext_for(request)
-
-    def label(code: str) -> str:
-        return str(_(LABELS[code])) if code in LABELS else code.replace("_", " ")
-
+    label = _label_for(request)
     context: dict[str, Any] = {"from_text": start or "", "to_text": end or "", "report": None}
     try:
         options = _options(node, start, end)
@@ -103,10 +120,7 @@ def reports_page(
         report=body,
         options=options,
         label=label,
-        charts={
-            name: "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
-            for name, svg in charts(body, label).items()
-        },
+        charts=_svg_urls(charts(body, label)),
     )
     return render(request, "reports.html", context)
 
@@ -116,8 +130,8 @@ def signed_download(
     request: Request,
     user: SignedInUser,
     node: NodeOf,
-    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+    start: FromQuery = None,
+    end: ToQuery = None,
 ) -> Response:
     _check(user)
     options = _options(node, start, end)
@@ -131,3 +145,47 @@ def signed_download(
             "Cache-Control": "no-store",
         },
     )
+
+
+@router.get("/reports/global", response_class=HTMLResponse)
+def global_page(
+    request: Request,
+    user: SignedInUser,
+    node: NodeOf,
+    start: FromQuery = None,
+    end: ToQuery = None,
+) -> HTMLResponse:
+    """On a secretariat node: the periods the States reported on, and for one of them (the
+    latest by default) the global tables, their chart and each State's report."""
+    if not reads_global(user.roles):
+        raise PermissionDeniedError(
+            "only a secretariat's auditors and administrators may read the global tables"
+        )
+    periods = secretariat.received_periods(node)
+    label = _label_for(request)
+    context: dict[str, Any] = {
+        "from_text": start or "",
+        "to_text": end or "",
+        "periods": periods,
+        "view": None,
+        "label": label,
+    }
+    try:
+        if start or end:
+            first = statistics.parse_day(start or "", "from")
+            last = statistics.parse_day(end or "", "to")
+        elif periods:
+            first, last = (date.fromisoformat(day) for day in periods[0])
+        else:
+            return render(request, "reports_global.html", context)
+        view = secretariat.global_view(node, first, last)
+    except HanoixError as refused:
+        context["problem"] = refused.message
+        return render(request, "reports_global.html", context, status_code=refused.http_status)
+    from hanoix.statistics.charts import global_charts
+
+    context.update(
+        view=view,
+        charts=_svg_urls(global_charts(view, label)) if view["states"] else {},
+    )
+    return render(request, "reports_global.html", context)

@@ -25,7 +25,7 @@ from markupsafe import Markup
 import hanoix
 from hanoix.requests import Action
 from hanoix.requests.authorisation import allowed_roles
-from hanoix.statistics.readers import reads_statistics
+from hanoix.statistics.readers import reads_global, reads_statistics
 from hanoix.web import i18n
 from hanoix.web.nav import desk_links
 
@@ -105,6 +105,7 @@ def environment(language: str) -> Jinja2Templates:
     templates.env.globals["direction"] = "rtl" if i18n.is_right_to_left(language) else "ltr"
     templates.env.globals["desk_links"] = desk_links
     templates.env.globals["reads_statistics"] = reads_statistics
+    templates.env.globals["reads_global_here"] = reads_global_here
     templates.env.globals["static"] = static
     return templates
 
@@ -120,6 +121,13 @@ def static(context: jinja2.runtime.Context, path: str) -> str:
 @lru_cache(maxsize=256)
 def _static_path(root_path: str, path: str) -> str:
     return f"{root_path}/static/{quote(path)}"
+
+
+def reads_global_here(request: Request, roles: frozenset[str]) -> bool:
+    """Whether the node is a secretariat and ``roles`` may read its global tables (for the
+    header's link; the page checks again)."""
+    node = request.app.state.node
+    return getattr(node.settings, "role", None) == "secretariat" and reads_global(roles)
 
 
 def may(roles: frozenset[str], action: str) -> bool:
