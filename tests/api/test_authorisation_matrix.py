@@ -206,6 +206,7 @@ WEB_PAGES = [
     "/desk/removal",
     "/reports",
     "/reports/signed.json",
+    "/reports/report.csv",
     "/reports/global",
 ]
 WEB_FORMS = [
