@@ -208,6 +208,7 @@ WEB_PAGES = [
     "/reports/signed.json",
     "/reports/report.csv",
     "/reports/global",
+    "/personal-data",
 ]
 WEB_FORMS = [
     "/sign-in",
@@ -216,6 +217,7 @@ WEB_FORMS = [
     "/account/password",
     "/account/second-factor",
     "/account/second-factor/confirm",
+    "/personal-data",
 ]
 
 
@@ -813,6 +815,7 @@ def test_every_route_has_a_row(matrix: Matrix) -> None:
         "desk",
         "content",
         "reports",
+        "personal-data",
     }
 
 

@@ -19,7 +19,7 @@ from tests.federation.builders import Network
 from tests.services.requests_world import add_people, token
 from tests.statistics.history import EMAIL, NAME
 from tests.statistics.secretariat import SEC, YEAR, deliver, secretariat_network
-from tests.web.pages import PASSWORD, sign_in
+from tests.web.pages import PASSWORD, signed_in_browser
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
@@ -44,16 +44,10 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
     network.close()
 
 
-def _browser(net: Network, name: str, who: str) -> TestClient:
-    client = TestClient(create_app(net[name].node), base_url="https://node.test")
-    sign_in(client, who)
-    return client
-
-
 def test_before_any_report_the_page_says_so(net: Network) -> None:
     if secretariat.received_periods(net["sec"].node):
         pytest.skip("the module's reports are already in")
-    with _browser(net, "sec", "chief") as client:
+    with signed_in_browser(net["sec"].node, "chief") as client:
         page = client.get("/reports/global")
         assert page.status_code == 200 and 'data-testid="no-reports"' in page.text
 
@@ -66,7 +60,7 @@ def test_the_secretariat_reads_the_global_tables_and_each_report(net: Network) -
     secretariat.send_report(net["aut"].node, statistics.Options(YEAR.start, YEAR.end, 5, 1.0), SEC)
     deliver(net, "aut")
 
-    with _browser(net, "sec", "chief") as client:
+    with signed_in_browser(net["sec"].node, "chief") as client:
         # With no period asked for, the latest period reported on is shown.
         page = client.get("/reports/global", headers={"Accept-Language": "fr"})
         assert page.status_code == 200, page.text
@@ -105,13 +99,13 @@ def test_the_secretariat_reads_the_global_tables_and_each_report(net: Network) -
 
 
 def test_others_may_not_and_a_national_node_has_no_global_tables(net: Network) -> None:
-    with _browser(net, "sec", "clerk") as client:
+    with signed_in_browser(net["sec"].node, "clerk") as client:
         assert client.get("/reports/global").status_code == 403
         assert 'href="/reports/global"' not in client.get("/").text
     api = TestClient(create_app(net["sec"].node))
     denied = api.get(f"/api/v1/statistics/global?{PERIOD}", headers=token(net["sec"].node, "clerk"))
     assert denied.status_code == 403
-    with _browser(net, "aut", "root") as client:
+    with signed_in_browser(net["aut"].node, "root") as client:
         assert client.get("/reports/global").status_code == 404
         assert 'href="/reports/global"' not in client.get("/").text
     national = TestClient(create_app(net["aut"].node))
