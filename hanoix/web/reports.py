@@ -274,6 +274,7 @@ def global_page(
             last = statistics.parse_day(end or "", "to")
         elif periods:
             first, last = (date.fromisoformat(day) for day in periods[0])
+            context["fields"] = _Fields(*periods[0], None, None)
         else:
             return render(request, "reports_global.html", context)
         view = secretariat.global_view(node, first, last)
