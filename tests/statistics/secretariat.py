@@ -28,3 +28,15 @@ def deliver(net: Network, *names: str) -> None:
     router = Router(net)
     for name in names:
         worker_for(net[name], router).drain()
+
+
+def report_withdraw_and_reissue(net: Network) -> None:
+    """Both States report the year; Austria withdraws, then reissues with epsilon 1."""
+    from hanoix.services import secretariat
+
+    for name in ("aut", "vnm"):
+        secretariat.send_report(net[name].node, YEAR, SEC)
+    deliver(net, "aut", "vnm")
+    secretariat.withdraw_report(net["aut"].node, YEAR.start, YEAR.end, SEC)
+    secretariat.send_report(net["aut"].node, statistics.Options(YEAR.start, YEAR.end, 5, 1.0), SEC)
+    deliver(net, "aut")

@@ -6,19 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from hanoix.api.app import create_app
-from hanoix.services import secretariat, statistics
 from tests.federation.builders import Network
 from tests.services.requests_world import add_people
 from tests.serving import served_in_thread
-from tests.statistics.secretariat import SEC, YEAR, deliver, secretariat_network
+from tests.statistics.secretariat import report_withdraw_and_reissue, secretariat_network
 from tests.web.browser import accessibility_problems, chromium, screenshot
 from tests.web.pages import PASSWORD
-from tests.web.test_pages_browser import Watched
+from tests.web.test_pages_browser import Watched, _signed_in
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
@@ -32,24 +30,8 @@ def net(tmp_path: Path) -> Iterator[Network]:
     network.close()
 
 
-def _signed_in(browser: Any, base: str, username: str) -> Any:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.set_default_timeout(60_000)
-    page.goto(f"{base}/sign-in")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.press("#password", "Enter")
-    return page
-
-
 def test_the_global_page_and_the_reports_form_pass_axe(net: Network) -> None:
-    for name in ("aut", "vnm"):
-        secretariat.send_report(net[name].node, YEAR, SEC)
-    deliver(net, "aut", "vnm")
-    secretariat.withdraw_report(net["aut"].node, YEAR.start, YEAR.end, SEC)
-    secretariat.send_report(net["aut"].node, statistics.Options(YEAR.start, YEAR.end, 5, 1.0), SEC)
-    deliver(net, "aut")
+    report_withdraw_and_reissue(net)
     with (
         served_in_thread(create_app(net["sec"].node)) as sec,
         served_in_thread(create_app(net["aut"].node)) as aut,

@@ -14,11 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hanoix.api.app import create_app
-from hanoix.services import secretariat, statistics
+from hanoix.services import secretariat
 from tests.federation.builders import Network
 from tests.services.requests_world import add_people, token
 from tests.statistics.history import EMAIL, NAME
-from tests.statistics.secretariat import SEC, YEAR, deliver, secretariat_network
+from tests.statistics.secretariat import report_withdraw_and_reissue, secretariat_network
 from tests.web.pages import PASSWORD, signed_in_browser
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
@@ -53,12 +53,7 @@ def test_before_any_report_the_page_says_so(net: Network) -> None:
 
 
 def test_the_secretariat_reads_the_global_tables_and_each_report(net: Network) -> None:
-    for name in ("aut", "vnm"):
-        secretariat.send_report(net[name].node, YEAR, SEC)
-    deliver(net, "aut", "vnm")
-    secretariat.withdraw_report(net["aut"].node, YEAR.start, YEAR.end, SEC)
-    secretariat.send_report(net["aut"].node, statistics.Options(YEAR.start, YEAR.end, 5, 1.0), SEC)
-    deliver(net, "aut")
+    report_withdraw_and_reissue(net)
 
     with signed_in_browser(net["sec"].node, "chief") as client:
         # With no period asked for, the latest period reported on is shown.
