@@ -199,6 +199,10 @@ def global_report(node: Node, start: date, end: date) -> dict[str, Any]:
         received = store.current_received(session, span)
     if not received:
         raise NotFoundError(f"no State has sent a report for {span[0]} to {span[1]}")
+    return _world(span, received)
+
+
+def _world(span: tuple[str, str], received: list[tuple[str, str, str]]) -> dict[str, Any]:
     reports = [(state, json.loads(document)["report"]) for _, state, document in received]
     bodies = [body for _, body in reports]
     names: list[str] = []
@@ -246,3 +250,78 @@ def _table_total(body: Mapping[str, Any], name: str) -> Any:
         if found.get("name") == name:
             return found.get("total")
     return None
+
+
+# --- what the secretariat's pages and API show --------------------------------------------
+
+
+def is_secretariat(node: Node) -> bool:
+    return node.settings.role == SECRETARIAT
+
+
+def _require_secretariat_here(node: Node) -> None:
+    # On a national node there are no States' reports to show: the page and the route are
+    # not found there (the CLI says how to configure one, :func:`global_report`).
+    if not is_secretariat(node):
+        raise NotFoundError("this node is not a secretariat: it holds no States' reports")
+
+
+def received_periods(node: Node) -> list[tuple[str, str]]:
+    """The periods some State has reported on, the latest first."""
+    _require_secretariat_here(node)
+    with node.reading() as session:
+        return store.received_periods(session)
+
+
+def _protection(document: str) -> dict[str, Any]:
+    protection = json.loads(document)["report"].get("protection") or {}
+    small = protection.get("small_cells") or {}
+    private = protection.get("differential_privacy") or {}
+    return {"threshold": small.get("threshold"), "epsilon": private.get("epsilon")}
+
+
+def _with_status(rows: list[store.ReceivedReportRow]) -> list[dict[str, Any]]:
+    """Each report kept for one period, oldest first, with its status: ``received`` or
+    ``reissued`` (a node's newest, which counts; reissued when the node sent one before),
+    ``replaced`` (a newer one of the node counts instead) or ``withdrawn``; and the protection
+    its State applied."""
+    newest = {row.origin: row.id for row in rows if row.withdrawn_at is None}
+    earlier: set[str] = set()
+    out = []
+    for row in rows:
+        if row.withdrawn_at is not None:
+            status = "withdrawn"
+        elif newest[row.origin] != row.id:
+            status = "replaced"
+        else:
+            status = "reissued" if row.origin in earlier else "received"
+        earlier.add(row.origin)
+        out.append(
+            {
+                "origin": row.origin,
+                "state": row.state,
+                "status": status,
+                "received_at": row.received_at,
+                "withdrawn_at": row.withdrawn_at,
+                "digest": row.digest,
+                **_protection(row.document),
+            }
+        )
+    return out
+
+
+def global_view(node: Node, start: date, end: date) -> dict[str, Any]:
+    """What the secretariat shows of a period: the global tables (empty when no report
+    counts) and every report kept for it, with its status and protection."""
+    _require_secretariat_here(node)
+    span = _period(start, end)
+    with node.reading() as session:
+        rows = store.received_reports(session, span)
+        received = store.current_received(session, span)
+        reports = _with_status(rows)
+    world = (
+        _world(span, received)
+        if received
+        else {"period": {"from": span[0], "to": span[1]}, "states": [], "tables": []}
+    )
+    return {**world, "reports": reports}

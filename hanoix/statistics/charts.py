@@ -104,16 +104,20 @@ def charts(report: Mapping[str, Any], label: Callable[[str], str] = _same) -> di
     return result
 
 
-def global_charts(world: Mapping[str, Any]) -> dict[str, str]:
+def global_charts(world: Mapping[str, Any], label: Callable[[str], str] = _same) -> dict[str, str]:
     """The secretariat's charts of the global tables: each State's requests sent and
-    received (a State's withheld total is named under the chart, not drawn)."""
+    received (a State's withheld total is named under the chart, not drawn). ``label`` as for
+    :func:`charts`."""
     by_state = table(world, "by_state")
     rows = by_state["rows"]
     return {
         "states": _bars(
-            "Requests by reporting State",
+            label("Requests by reporting State"),
             [r["label"] for r in rows],
-            {"sent": [r["cells"][0] for r in rows], "received": [r["cells"][1] for r in rows]},
-            "requests",
+            {
+                label("sent"): [r["cells"][0] for r in rows],
+                label("received"): [r["cells"][1] for r in rows],
+            },
+            label("requests"),
         )
     }

@@ -1,4 +1,5 @@
-"""Who may read a node's statistics (docs/statistics.md, "Who reads them").
+"""Who may read a node's statistics, and a secretariat's global tables (docs/statistics.md,
+"Who reads them").
 
 The officers who handle requests (they see the same counts on their desks), the auditor who
 reviews the node, the administrator who sends its reports to the secretariat. An examiner
@@ -19,3 +20,14 @@ READERS = frozenset(
 def reads_statistics(roles: Iterable[str]) -> bool:
     """Whether a user with ``roles`` (their codes) may read the node's statistics."""
     return bool({r.value for r in READERS} & set(roles))
+
+
+#: Who may read a secretariat node's global tables and the States' reports it holds: its
+#: administrators, who put the tables before the Conference, and its auditors, who review
+#: what the States sent. A secretariat handles no requests: there are no officers on it.
+GLOBAL_READERS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
+
+
+def reads_global(roles: Iterable[str]) -> bool:
+    """Whether a user with ``roles`` may read a secretariat's global tables."""
+    return bool({r.value for r in GLOBAL_READERS} & set(roles))

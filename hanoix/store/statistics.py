@@ -140,6 +140,28 @@ def current_received(session: Session, period: tuple[str, str]) -> list[tuple[st
     return list(newest.values())
 
 
+def received_reports(
+    session: Session, period: tuple[str, str] | None = None
+) -> list[ReceivedReportRow]:
+    """Every report kept (withdrawn or not), oldest first; those of ``period`` only if given."""
+    query = select(ReceivedReportRow).order_by(ReceivedReportRow.id)
+    if period is not None:
+        query = query.where(
+            ReceivedReportRow.period_from == period[0], ReceivedReportRow.period_to == period[1]
+        )
+    return list(session.scalars(query))
+
+
+def received_periods(session: Session) -> list[tuple[str, str]]:
+    """The periods some State has sent a report for, the latest first."""
+    rows = session.execute(
+        select(ReceivedReportRow.period_from, ReceivedReportRow.period_to)
+        .distinct()
+        .order_by(ReceivedReportRow.period_to.desc(), ReceivedReportRow.period_from.desc())
+    )
+    return [(first, last) for first, last in rows]
+
+
 # The steps that open a request's copy: sending it, or registering it where it arrives.
 _OPENING = ("send", "register")
 # The answers of substance from the requested State (docs/statistics.md, "First answer").

@@ -14,6 +14,7 @@ from hanoix.web import (
     evidence,
     ledger,
     pages,
+    personal_data,
     reports,
     requests,
     treaty,
@@ -32,6 +33,7 @@ def install(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(treaty.router)
     app.include_router(reports.router)
+    app.include_router(personal_data.router)
     app.include_router(ledger.router)
     app.include_router(evidence.router)
     app.include_router(content.router)

@@ -23,9 +23,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 import hanoix
-from hanoix.requests import Action
+from hanoix.requests import Action, Role
 from hanoix.requests.authorisation import allowed_roles
-from hanoix.statistics.readers import reads_statistics
+from hanoix.statistics.readers import reads_global, reads_statistics
 from hanoix.web import i18n
 from hanoix.web.nav import desk_links
 
@@ -105,6 +105,8 @@ def environment(language: str) -> Jinja2Templates:
     templates.env.globals["direction"] = "rtl" if i18n.is_right_to_left(language) else "ltr"
     templates.env.globals["desk_links"] = desk_links
     templates.env.globals["reads_statistics"] = reads_statistics
+    templates.env.globals["reads_global_here"] = reads_global_here
+    templates.env.globals["finds_personal_data"] = finds_personal_data
     templates.env.globals["static"] = static
     return templates
 
@@ -120,6 +122,19 @@ def static(context: jinja2.runtime.Context, path: str) -> str:
 @lru_cache(maxsize=256)
 def _static_path(root_path: str, path: str) -> str:
     return f"{root_path}/static/{quote(path)}"
+
+
+def finds_personal_data(roles: frozenset[str]) -> bool:
+    """Whether ``roles`` may search where the node holds a person's data (the header's link;
+    the service decides)."""
+    return Role.DATA_PROTECTION_OFFICER.value in roles
+
+
+def reads_global_here(request: Request, roles: frozenset[str]) -> bool:
+    """Whether the node is a secretariat and ``roles`` may read its global tables (for the
+    header's link; the page checks again)."""
+    node = request.app.state.node
+    return getattr(node.settings, "role", None) == "secretariat" and reads_global(roles)
 
 
 def may(roles: frozenset[str], action: str) -> bool:

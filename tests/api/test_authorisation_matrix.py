@@ -206,6 +206,9 @@ WEB_PAGES = [
     "/desk/removal",
     "/reports",
     "/reports/signed.json",
+    "/reports/report.csv",
+    "/reports/global",
+    "/personal-data",
 ]
 WEB_FORMS = [
     "/sign-in",
@@ -214,6 +217,7 @@ WEB_FORMS = [
     "/account/password",
     "/account/second-factor",
     "/account/second-factor/confirm",
+    "/personal-data",
 ]
 
 
@@ -447,6 +451,12 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
     ("POST", "/api/v1/statistics/verify"): (
         lambda n: Call(content=b"{}", headers={"Content-Type": "application/json"}),
         expect("DAOUMXF", 422),
+    ),
+    # The global tables: a secretariat's auditors and administrators; this node is a national
+    # one, so they get 404 (tests/web/test_reports_global_page.py runs a secretariat).
+    ("GET", "/api/v1/statistics/global"): (
+        lambda n: Call(query="from=2026-01-01&to=2026-12-31"),
+        expect("UM", 404, foreign=403),
     ),
     # --- federation: the inbox for those who handle cooperation, the plumbing for those who
     # run or audit the node (the node's State is not configured here, so F passes that check)
@@ -805,6 +815,7 @@ def test_every_route_has_a_row(matrix: Matrix) -> None:
         "desk",
         "content",
         "reports",
+        "personal-data",
     }
 
 

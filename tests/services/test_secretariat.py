@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,35 +17,22 @@ from hanoix.services import secretariat, statistics
 from hanoix.services.federation import Message
 from hanoix.statistics import table
 from hanoix.statistics.render import global_to_html
-from tests.federation.builders import Network, Router, make_network, worker_for
-from tests.statistics.history import EMAIL, NAME, seed
-
-YEAR = statistics.Options(start=date(2026, 1, 1), end=date(2026, 12, 31))
-SEC = "sec.hanoix.test"
+from tests.federation.builders import Network
+from tests.statistics.history import EMAIL, NAME
+from tests.statistics.secretariat import SEC, YEAR, deliver, secretariat_network
 
 
 @pytest.fixture
 def net(tmp_path: Path) -> Iterator[Network]:
-    network = make_network(tmp_path, ["aut", "vnm", "sec"], states=("AUT", "ZAF", "UNO"))
-    secretary = network["sec"].node
-    secretary.settings = secretary.settings.model_copy(update={"role": "secretariat"})
-    for name, state in (("aut", "AUT"), ("vnm", "ZAF")):
-        with network[name].node.unit_of_work() as session:
-            seed(session, state)
+    network = secretariat_network(tmp_path)
     yield network
     network.close()
-
-
-def _deliver(net: Network, *names: str) -> None:
-    router = Router(net)
-    for name in names:
-        worker_for(net[name], router).drain()
 
 
 def test_two_states_report_and_the_secretariat_builds_the_global_tables(net: Network) -> None:
     for name in ("aut", "vnm"):
         secretariat.send_report(net[name].node, YEAR, SEC)
-    _deliver(net, "aut", "vnm")
+    deliver(net, "aut", "vnm")
     world = secretariat.global_report(net["sec"].node, YEAR.start, YEAR.end)
     assert world["states"] == ["AUT", "ZAF"]
     by_state = table(world, "by_state")
@@ -65,11 +51,11 @@ def test_two_states_report_and_the_secretariat_builds_the_global_tables(net: Net
 
     # Austria withdraws: only South Africa counts; then Austria reissues, noised by State.
     secretariat.withdraw_report(net["aut"].node, YEAR.start, YEAR.end, SEC)
-    _deliver(net, "aut")
+    deliver(net, "aut")
     assert secretariat.global_report(net["sec"].node, YEAR.start, YEAR.end)["states"] == ["ZAF"]
     reissued = statistics.Options(YEAR.start, YEAR.end, epsilon=1.0)
     secretariat.send_report(net["aut"].node, reissued, SEC)
-    _deliver(net, "aut")
+    deliver(net, "aut")
     world = secretariat.global_report(net["sec"].node, YEAR.start, YEAR.end)
     assert world["states"] == ["AUT", "ZAF"]
     assert [r["cells"][2] for r in table(world, "by_state")["rows"]] == [True, False]
@@ -101,3 +87,27 @@ def test_a_national_node_takes_no_reports_and_builds_no_global_tables(net: Netwo
         net["vnm"].federation.process_inbound(sealed.data)
     with pytest.raises(ConfigurationError, match="not a secretariat"):
         secretariat.global_report(net["vnm"].node, YEAR.start, YEAR.end)
+
+
+def test_the_view_lists_each_report_with_its_status_and_protection(net: Network) -> None:
+    for name in ("aut", "vnm"):
+        secretariat.send_report(net[name].node, YEAR, SEC)
+    deliver(net, "aut", "vnm")
+    secretariat.withdraw_report(net["aut"].node, YEAR.start, YEAR.end, SEC)
+    secretariat.send_report(net["aut"].node, statistics.Options(YEAR.start, YEAR.end, 10), SEC)
+    secretariat.send_report(net["vnm"].node, statistics.Options(YEAR.start, YEAR.end, 7), SEC)
+    secretariat.send_report(net["vnm"].node, statistics.Options(YEAR.start, YEAR.end, 8, 1.0), SEC)
+    deliver(net, "aut", "vnm")
+    view = secretariat.global_view(net["sec"].node, YEAR.start, YEAR.end)
+    seen = [(r["state"], r["status"], r["threshold"], r["epsilon"]) for r in view["reports"]]
+    assert sorted(seen) == [
+        ("AUT", "reissued", 10, None),
+        ("AUT", "withdrawn", 5, None),
+        ("ZAF", "reissued", 8, 1.0),
+        ("ZAF", "replaced", 5, None),
+        ("ZAF", "replaced", 7, None),
+    ]
+    assert view["states"] == ["AUT", "ZAF"]
+    assert secretariat.received_periods(net["sec"].node) == [("2026-01-01", "2026-12-31")]
+    with pytest.raises(NotFoundError, match="not a secretariat"):
+        secretariat.global_view(net["aut"].node, YEAR.start, YEAR.end)

@@ -77,3 +77,12 @@ def assert_nothing_inline(html: str, where: str) -> None:
     assert not re.search(r"<script(?![^>]*\bsrc=)", html), where
     assert not re.search(r"\sstyle=", html), where
     assert not re.search(r"\son[a-z]+=", html), where
+
+
+def signed_in_browser(node: Node, username: str) -> TestClient:
+    """A browser-like client of ``node``'s pages, signed in as ``username``."""
+    from hanoix.api.app import create_app
+
+    client = TestClient(create_app(node), base_url="https://node.test")
+    sign_in(client, username)
+    return client

@@ -78,3 +78,50 @@ def test_an_examiner_may_not_and_a_bad_period_is_named(aut: Node) -> None:
     with _client(aut, "clerk") as client:
         inverted = client.get("/reports?from=2026-02-01&to=2026-01-01")
         assert inverted.status_code == 400 and "before it starts" in inverted.text
+
+
+def test_the_threshold_and_epsilon_are_asked_for_and_the_csv_is_there(aut: Node) -> None:
+    with _client(aut, "clerk") as client:
+        page = client.get(f"/reports?{YEAR}&threshold=10&epsilon=1")
+        assert page.status_code == 200, page.text
+        html = page.text
+        assert "Counts under 10 are withheld" in html and "epsilon 1.0" in html
+        table = re.search(r'data-table="outcomes_sent">(.*?)</table>', html, re.S)
+        assert table and "&lt;10" in table.group(1)
+        query = "from=2026-01-01&amp;to=2026-12-31&amp;threshold=10&amp;epsilon=1.0"
+        assert f'href="/reports/report.csv?{query}"' in html
+        assert f'href="/reports/signed.json?{query}"' in html
+        csv = client.get("/reports/report.csv?from=2026-01-01&to=2026-12-31&threshold=10")
+        assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+        assert "attachment" in csv.headers["content-disposition"]
+        lines = csv.text.splitlines()
+        assert lines[0] == "section,table,row,column,value"
+        assert any(line.startswith("table,outcomes_sent,") and "<10" in line for line in lines)
+        assert NAME not in csv.text and EMAIL not in csv.text
+        signed = client.get("/reports/signed.json?from=2026-01-01&to=2026-12-31&threshold=10")
+        assert json.loads(signed.content)["report"]["protection"]["small_cells"]["threshold"] == 10
+
+
+def test_each_field_that_cannot_be_used_is_named_on_the_page(aut: Node) -> None:
+    with _client(aut, "clerk") as client:
+        page = client.get(
+            "/reports?from=2026-13-01&to=2026-12-31&threshold=many&epsilon=50",
+            headers={"Accept-Language": "fr"},
+        )
+        assert page.status_code == 400
+        html = page.text
+        for name in ("from", "threshold", "epsilon"):
+            assert f'aria-invalid="true" aria-describedby="problem-{name}"' in html
+            assert f'id="problem-{name}"' in html
+        assert (
+            'id="to" name="to" type="text" inputmode="numeric" value="2026-12-31" maxlength="40">'
+            in html
+        )
+        assert "nombre entier de 1 à 100" in html and "de 0.01 à 10.0" in html
+        assert 'value="many"' in html and 'data-testid="report"' not in html
+        assert (
+            client.get("/reports/report.csv?from=2026-01-01&to=2026-12-31&epsilon=0").status_code
+            == 400
+        )
+    with _client(aut, "examiner") as client:
+        assert client.get(f"/reports/report.csv?{YEAR}").status_code == 403
