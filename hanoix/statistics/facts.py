@@ -130,6 +130,18 @@ class ContentCount:
 
 
 @dataclass(frozen=True)
+class NoticeCount:
+    """How many removal notices sent in the period stand in ``state`` (sent, acknowledged,
+    removed, refused, reuploaded: hanoix.content.notices) for one kind of ``recipient`` (a
+    service provider or a State). Notices keep no steps of their own beside the custody
+    ledger, so where one stands is read when the report is made, not as of the period's end."""
+
+    recipient: str
+    state: str
+    count: int
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything one report is made of, for the days ``start`` to ``end`` (both included,
     UTC)."""
@@ -141,3 +153,4 @@ class Facts:
     durations: tuple[Durations, ...] = ()
     preservations: tuple[PreservationCount, ...] = ()
     content: tuple[ContentCount, ...] = field(default=())
+    notices: tuple[NoticeCount, ...] = field(default=())

@@ -20,6 +20,7 @@ TABLE_TITLES = {
     "refusal_grounds": "Refusals by coded ground (a refusal may cite several)",
     "preservations": "Preservations (Art. 42) by fate",
     "content_cases": "Content-removal cases opened, by article",
+    "content_notices": "Removal notices sent, by where they stand now and whom they asked",
 }
 
 

@@ -13,6 +13,8 @@ Tables (docs/statistics.md says what each counts):
   several grounds, so the column is not a count of requests);
 * ``preservations``: preservations by fate, sent and received;
 * ``content_cases``: content-removal cases opened, by article.
+* ``content_notices``: removal notices sent in the period, by where they stand (when the report
+  is made) and whether a service provider or a State was asked.
 
 Every table is suppressed (:mod:`hanoix.statistics.suppression`); times are given only when
 at least ``threshold`` requests were measured.
@@ -38,6 +40,12 @@ MAX_THRESHOLD = 100
 #: The longest period one report covers (a report is made for a year or part of one; two
 #: years leave room for a Conference's reporting cycle).
 MAX_DAYS = 2 * 366
+
+#: Where a removal notice can stand, in the order of its life (hanoix.content.notices, written
+#: out so that a report does not load content hashing; a test holds the two equal).
+NOTICE_STATES = ("sent", "acknowledged", "removed", "refused", "reuploaded")
+#: Whom a notice asks: a service provider, or another State.
+NOTICE_RECIPIENTS = ("provider", "state")
 
 DIRECTIONS = (Direction.SENT, Direction.RECEIVED)
 OUTCOMES = tuple(Outcome)
@@ -201,6 +209,12 @@ def build_report(
             content,
             threshold,
         )
+    )
+    notices: Counter[tuple[str, str]] = Counter()
+    for notice in facts.notices:
+        notices[(notice.state, notice.recipient)] += notice.count
+    tables.append(
+        _table("content_notices", list(NOTICE_STATES), list(NOTICE_RECIPIENTS), notices, threshold)
     )
     timings: dict[str, Any] = {}
     for scope, contact in (("all", False), ("contact_24_7", True)):

@@ -49,6 +49,7 @@ from hanoix.statistics.facts import (
     Fate,
     GroundCount,
     Measure,
+    NoticeCount,
     Outcome,
     PreservationCount,
     RequestCount,
@@ -57,6 +58,7 @@ from hanoix.statistics.facts import (
 )
 from hanoix.store.auth import AuthorityRow
 from hanoix.store.content import ContentCaseRow
+from hanoix.store.content_notices import ContentNoticeRow
 from hanoix.store.db import Base, UTCDateTime
 from hanoix.store.requests import RequestRow, RequestStepRow
 
@@ -333,6 +335,14 @@ def read_facts(session: Session, state: str, start: date, end: date, as_of: date
             .group_by(ContentCaseRow.article)
         )
     ]
+    notices = [
+        NoticeCount(recipient, state, count)
+        for recipient, state, count in session.execute(
+            select(ContentNoticeRow.recipient_kind, ContentNoticeRow.state, func.count())
+            .where(ContentNoticeRow.sent_at >= since, ContentNoticeRow.sent_at < until)
+            .group_by(ContentNoticeRow.recipient_kind, ContentNoticeRow.state)
+        )
+    ]
     return Facts(
         start=start,
         end=end,
@@ -350,6 +360,7 @@ def read_facts(session: Session, state: str, start: date, end: date, as_of: date
             for (side, fate), n in sorted(fates.items())
         ),
         content=tuple(sorted(content, key=lambda x: x.article)),
+        notices=tuple(sorted(notices, key=lambda x: (x.recipient, x.state))),
     )
 
 

@@ -44,6 +44,7 @@ LABELS = {
     "refusal_grounds": N_("Refusals by coded ground (a refusal may cite several)"),
     "preservations": N_("Preservations (Art. 42) by fate"),
     "content_cases": N_("Content-removal cases opened, by article"),
+    "content_notices": N_("Removal notices sent, by where they stand now and whom they asked"),
     "executed": N_("executed"),
     "partly_executed": N_("partly executed"),
     "refused": N_("refused"),

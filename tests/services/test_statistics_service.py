@@ -39,7 +39,11 @@ def test_a_signed_report_verifies_on_another_node_with_its_figures(net: Network)
     assert verified.report == json.loads(signed)["report"] == body
     assert cell(body, "outcomes_received", "preservation", "executed") == "x"
     assert cell(body, "preservations", "lapsed", "received") == "<5"
-    assert [t["total"] for t in body["tables"]] == [10, 11, 21, "<5", 8, 8]
+    assert [t["total"] for t in body["tables"]] == [10, 11, 21, "<5", 8, 8, 7]
+    # The one refusal by a State is withheld, and the six removals with it: the only other
+    # count, which the total (7) would otherwise give it away by.
+    assert cell(body, "content_notices", "refused", "state") == "<5"
+    assert cell(body, "content_notices", "removed", "provider") == "x"
 
 
 def test_an_altered_report_fails_at_the_signature(net: Network) -> None:

@@ -15,12 +15,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from hanoix.requests.localtime import period_end
 from hanoix.store.auth import AuthorityRow
 from hanoix.store.content import ContentCaseRow
+from hanoix.store.content_notices import ContentNoticeRow
 from hanoix.store.requests import RequestRow, RequestStepRow
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -189,5 +190,31 @@ def seed(session: Session, state: str = "AUT") -> None:
                 "opened_by": NAME,
             }
             for article in (14, 14, 16, 16, 16, 16, 16, 16)
+        ],
+    )
+    # Removal notices of the first case: six removed by a provider, one refused by a State.
+    case_id = session.execute(select(func.min(ContentCaseRow.id))).scalar_one()
+    session.execute(
+        insert(ContentNoticeRow),
+        [
+            {
+                "case_id": case_id,
+                "authority": f"{state}-CA",
+                "recipient": recipient,
+                "recipient_kind": kind,
+                "legal_basis": "Art. 16; Art. 34",
+                "content": "[]",
+                "state": fate,
+                "sent_at": START + 21 * day,
+                "sent_by": NAME,
+                "deadline": START + 23 * day,
+                "updated_at": START + 22 * day,
+                "confirmation": "TKT-1" if fate == "removed" else None,
+                "reason": "lawful where hosted" if fate == "refused" else None,
+            }
+            for recipient, kind, fate in [
+                *[("ExampleTube", "provider", "removed")] * 6,
+                ("VNM", "state", "refused"),
+            ]
         ],
     )

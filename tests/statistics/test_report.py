@@ -120,3 +120,28 @@ def test_the_noise_is_opendp_s_and_varies() -> None:
 def test_an_epsilon_out_of_range_is_refused(epsilon: float) -> None:
     with pytest.raises(InputError, match="epsilon must be"):
         check_epsilon(epsilon)
+
+
+def test_removal_notices_are_counted_by_where_they_stand_and_whom_they_asked() -> None:
+    from hanoix.content.notices import NoticeState, RecipientKind
+    from hanoix.statistics import NoticeCount
+    from hanoix.statistics.report import NOTICE_RECIPIENTS, NOTICE_STATES
+
+    # The report writes the states and recipients out; they are hanoix.content's.
+    assert tuple(s.value for s in NoticeState) == NOTICE_STATES
+    assert tuple(r.value for r in RecipientKind) == NOTICE_RECIPIENTS
+    notices = (
+        NoticeCount("provider", "removed", 12),
+        NoticeCount("provider", "sent", 7),
+        NoticeCount("state", "refused", 2),
+        NoticeCount("provider", "refused", 6),
+    )
+    report = _report(_facts(notices=notices))
+    found = table(report, "content_notices")
+    assert found["columns"] == ["provider", "state"]
+    assert [row["label"] for row in found["rows"]] == list(NOTICE_STATES)
+    assert cell(report, "content_notices", "removed", "provider") == 12
+    # Two refusals asked of States: withheld, and more cells with them, so that no total
+    # gives them away.
+    assert cell(report, "content_notices", "refused", "state") == "<5"
+    assert found["withheld"]["small"] >= 1 and found["withheld"]["complements"] >= 1
