@@ -14,12 +14,15 @@ import json
 import ssl
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from hanoix.federation.errors import DeliveryError, FederationConfigError
 from hanoix.federation.transport import TlsIdentity, client_context, der_fingerprint
+
+if TYPE_CHECKING:
+    from hanoix.federation.directory import NodeEntry
 from hanoix.logs import get_logger
 
 API_PATH = "/federation/v1"
@@ -77,6 +80,26 @@ class PeerClient:
             headers={"User-Agent": USER_AGENT},
             trust_env=False,
             follow_redirects=False,
+        )
+
+    @classmethod
+    def for_entry(
+        cls,
+        entry: NodeEntry,
+        tls: TlsIdentity,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+    ) -> PeerClient:
+        """The client of the peer the directory ``entry`` describes: its address, and the
+        certificates it may present pinned."""
+        return cls(
+            entry.base_url,
+            tls=tls,
+            peer_certificate="".join(entry.tls_certificates) or None,
+            pins=entry.tls_pins,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
         )
 
     def close(self) -> None:

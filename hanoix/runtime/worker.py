@@ -261,12 +261,9 @@ class Worker:
     # clients
 
     def _make_client(self, entry: NodeEntry) -> PeerClient:
-        identity = self.federation.identity()
-        return PeerClient(
-            entry.base_url,
-            tls=identity.tls,
-            peer_certificate="".join(entry.tls_certificates) or None,
-            pins=entry.tls_pins,
+        return PeerClient.for_entry(
+            entry,
+            self.federation.identity().tls,
             connect_timeout=self.settings.connect_timeout,
             read_timeout=self.settings.read_timeout,
         )

@@ -425,15 +425,9 @@ def _fetched_proof(
     node: Node, signer: NodeEntry, reference: str, mark: letter_attachment.LedgerMark, sha: str
 ) -> LetterProof | str:
     """The letter's proof from the signer's node over the node-to-node API, or why not."""
-    identity = node.federation.identity()
     try:
-        client = PeerClient(
-            signer.base_url,
-            tls=identity.tls,
-            peer_certificate="".join(signer.tls_certificates) or None,
-            pins=signer.tls_pins,
-            connect_timeout=3.0,
-            read_timeout=10.0,
+        client = PeerClient.for_entry(
+            signer, node.federation.identity().tls, connect_timeout=3.0, read_timeout=10.0
         )
     except HanoixError as exc:
         return exc.message

@@ -94,6 +94,17 @@ def test_the_previous_release_upgrades_keeping_every_row_and_works(
     after = _rows(database, {n: c for n, c in columns.items() if n not in REWRITTEN_BY_INIT})
     for name, rows in after.items():
         assert before[name] <= rows, f"{name} lost rows in the upgrade"
+    # 0023_statistics fills the end of each held preservation's period from its document: the
+    # demo's executed preservation gets one; the draft preservation and the MLA request none.
+    connection = sqlite3.connect(database)
+    try:
+        ends = dict(
+            connection.execute("SELECT reference, preservation_ends FROM requests").fetchall()
+        )
+    finally:
+        connection.close()
+    assert ends.pop("AUT-2026-000001") is not None
+    assert set(ends.values()) == {None}
 
     listed = cli("--home", old_home, "request", "list", "--as", "officer", "--json")
     assert listed.exit_code == 0, listed.stderr
