@@ -156,6 +156,8 @@ MLA_STILL_NEEDED = {
 def _draft_preservation(officer: Desk, demo: Demo) -> str:
     page = officer.go("/requests/new/preservation")
     page.select_option("#f-requested-state", "VNM")
+    # The first render's findings still lack the State; wait for the check that knows it.
+    page.wait_for_selector('#findings a[href="#f-requested-state"]', state="detached")
     gaps = _live_gaps(page)
     # Every gap at once, each with its article; the same ones the API's validation finds.
     node = demo.nodes["AUT"].node
