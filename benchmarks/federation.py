@@ -259,6 +259,13 @@ def main() -> None:
     parser.add_argument("--transfer-mib", type=int, default=1024)
     parser.add_argument("--batch", type=int, default=256, help="envelopes claimed at once")
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight")
+    parser.add_argument(
+        "--envelope-version",
+        type=int,
+        choices=(1, 2),
+        default=2,
+        help="envelope format the sender seals (2: signed once per batch)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the nodes' homes")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hanoix-bench-"))
@@ -272,12 +279,14 @@ def main() -> None:
             "concurrency": args.concurrency,
             "read_timeout": 120,
             "lease": 600,
+            "envelope_version": args.envelope_version,
         },
     )
     try:
         print(
             f"two nodes on loopback, {os.cpu_count()} cores, SQLite homes in {work}; "
-            f"batch {args.batch}, concurrency {args.concurrency}"
+            f"batch {args.batch}, concurrency {args.concurrency}, "
+            f"hanoix-envelope/{args.envelope_version}"
         )
         small_messages(cluster, args.messages)
         urgent_messages(cluster, args.queued, args.urgent, args.urgent_rounds)

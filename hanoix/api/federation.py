@@ -135,6 +135,20 @@ _BATCH_BODY: dict[str, Any] = {
                             "maxItems": 16,
                             "items": {"type": "string", "minLength": 1, "maxLength": 100},
                         },
+                        "batch": {
+                            "type": "object",
+                            "description": "hanoix-batch/1: the sender's one signature over "
+                            "every envelope of the request, which the hanoix-envelope/2 among "
+                            "them need (docs/federation.md, 'Signed batches'); an invalid one "
+                            "refuses those envelopes, not the request",
+                            "properties": {
+                                "format": {"type": "string", "const": "hanoix-batch/1"},
+                                "sender": {"type": "string"},
+                                "recipient": {"type": "string"},
+                                "key_id": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+                                "signature": {"type": "string", "pattern": _BASE64},
+                            },
+                        },
                     },
                 }
             }
@@ -226,7 +240,8 @@ MAX_BATCH_BYTES = 8 * 1024 * 1024
     },
 )
 async def post_envelopes(request: Request, federation: FederationDep) -> Response:
-    """Body: ``{"envelopes": [B64(envelope bytes), ...], "receipts": [format, ...]?}``. The
+    """Body: ``{"envelopes": [B64(envelope bytes), ...], "receipts": [format, ...]?,
+    "batch": {hanoix-batch/1}?}``. The
     envelopes are taken in one transaction (each in a savepoint): one commit for the lot, and
     every receipt answered is for an effect already durable."""
     data = await _read_limited(request, MAX_BATCH_BYTES)
@@ -245,7 +260,12 @@ async def post_envelopes(request: Request, federation: FederationDep) -> Respons
     except (codec.FieldError, ValueError) as exc:
         return problem_response(400, "invalid-input", f"not a batch of envelopes: {exc}")
     results = await run_in_threadpool(
-        partial(federation.process_inbound_batch, envelopes, batch_receipts=batch_receipts)
+        partial(
+            federation.process_inbound_batch,
+            envelopes,
+            batch_receipts=batch_receipts,
+            signed_batch=batch.get("batch"),
+        )
     )
     answers: list[dict[str, Any]] = []
     for result in results:

@@ -159,16 +159,22 @@ class PeerClient:
         )
 
     def post_envelopes(
-        self, envelopes: list[bytes], receipts: Sequence[str] | None = None
+        self,
+        envelopes: list[bytes],
+        receipts: Sequence[str] | None = None,
+        signed: dict[str, Any] | None = None,
     ) -> RawResponse:
         """Several envelopes in one request (``POST /envelopes/batch``); ``receipts``: the
         receipt formats accepted, preferred first (None: the member is left out, and the
-        peer answers ``hanoix-receipt/1``)."""
+        peer answers ``hanoix-receipt/1``); ``signed``: the ``hanoix-batch/1`` signature over
+        them all, which their ``hanoix-envelope/2`` need."""
         batch: dict[str, Any] = {
             "envelopes": [base64.b64encode(e).decode("ascii") for e in envelopes]
         }
         if receipts is not None:
             batch["receipts"] = list(receipts)
+        if signed is not None:
+            batch["batch"] = signed
         body = json.dumps(batch).encode()
         return self.request(
             "POST", "/envelopes/batch", content=body, headers={"Content-Type": "application/json"}

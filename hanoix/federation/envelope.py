@@ -41,16 +41,22 @@ from hanoix.errors import InputError
 from hanoix.evidence import crypto
 from hanoix.evidence.errors import BadSignatureError
 from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey, SigningKey
+from hanoix.federation import batch as batching
 from hanoix.federation import codec
 from hanoix.federation.codec import FieldError
 from hanoix.federation.directory import Directory
 from hanoix.federation.errors import EnvelopeRejectedError, Reason
 
-#: The protocol version of the envelopes this node seals and reads. It changes when the wire
-#: format does; a node refuses an envelope of another version by name (``unsupported-version``)
-#: and says which it reads, so two nodes that share none learn why (docs/federation.md).
+#: The protocol version of the envelopes this node seals unless told otherwise. It changes
+#: when the wire format does; a node refuses an envelope of a version it does not read by name
+#: (``unsupported-version``) and says which it reads, so two nodes that share none learn why
+#: (docs/federation.md). Version 2 travels only in a signed batch (:mod:`.batch`).
 ENVELOPE_VERSION = 1
 ENVELOPE_FORMAT = f"hanoix-envelope/{ENVELOPE_VERSION}"
+BATCHED_VERSION = 2
+BATCHED_FORMAT = f"hanoix-envelope/{BATCHED_VERSION}"
+READ_VERSIONS = (ENVELOPE_VERSION, BATCHED_VERSION)
+BATCHED_HEADER_CONTEXT = b"hanoix-envelope/2 header\n"
 _VERSIONED_FORMAT = re.compile(r"^hanoix-envelope/([1-9][0-9]{0,5})$")
 SIGNATURE_CONTEXT = b"hanoix-envelope/1 signature\n"
 HEADER_CONTEXT = b"hanoix-envelope/1 header\n"
@@ -78,6 +84,10 @@ _HEADER_FIELDS = {
     "wrapped_key",
 }
 _FIELDS = _HEADER_FIELDS | {"ciphertext", "signature"}
+# Version 2: no content key to wrap (it comes from the session's agreement), no sender key
+# and no signature (the batch names and makes them).
+_BATCHED_HEADER_FIELDS = _HEADER_FIELDS - {"wrapped_key", "sender_key"}
+_BATCHED_FIELDS = _BATCHED_HEADER_FIELDS | {"ciphertext"}
 
 
 def new_envelope_id(random: Callable[[int], bytes] = os.urandom) -> str:
@@ -142,7 +152,9 @@ class SealedEnvelope:
 
 @dataclass(frozen=True)
 class ParsedEnvelope:
-    """An envelope read but not yet trusted: nothing in it is believed until steps 3-6 pass."""
+    """An envelope read but not yet trusted: nothing in it is believed until steps 3-6 pass.
+    Version 2 has no ``wrapped_key`` nor ``signature`` (empty), and its ``sender_key`` is
+    the key that signed its batch, filled in once that signature verified (empty before)."""
 
     header: EnvelopeHeader
     sender_key: str
@@ -153,6 +165,7 @@ class ParsedEnvelope:
     signature: bytes
     fields: dict[str, Any]
     digest: str
+    version: int = ENVELOPE_VERSION
 
 
 @dataclass(frozen=True)
@@ -202,15 +215,7 @@ def seal_envelope(
     """Encrypt ``payload`` for ``recipient_key`` and sign the whole envelope with ``signer``."""
     if recipient_key.kind is not KeyKind.ENCRYPTION:
         raise ValueError("an envelope is encrypted to an X25519 encryption key")
-    plaintext = codec.canonical(payload)
-    if len(plaintext) > MAX_PAYLOAD_BYTES:
-        # Requests are bounded so that this cannot happen (hanoix.requests.limits); should a
-        # message still be too large, it is the caller's input, refused before anything is
-        # queued (a 400 naming the limit), never a server error.
-        raise InputError(
-            f"the message is {len(plaintext)} bytes; at most {MAX_PAYLOAD_BYTES} travel in an "
-            "envelope (send large material as an evidence package)"
-        )
+    plaintext = _checked_payload(payload)
     content_key = random(32)
     ephemeral, wrapped = crypto.wrap(content_key, recipient_key.raw, random(32))
     fields: dict[str, Any] = {
@@ -224,6 +229,45 @@ def seal_envelope(
     ciphertext = AESGCM(content_key).encrypt(ZERO_NONCE, plaintext, _aad(fields))
     fields["ciphertext"] = codec.b64(ciphertext)
     fields["signature"] = codec.b64(signer.sign(_signed(fields)))
+    data = codec.canonical(fields)
+    return SealedEnvelope(header, data, digest(data))
+
+
+def _checked_payload(payload: dict[str, Any]) -> bytes:
+    plaintext = codec.canonical(payload)
+    if len(plaintext) > MAX_PAYLOAD_BYTES:
+        # Requests are bounded so that this cannot happen (hanoix.requests.limits); should a
+        # message still be too large, it is the caller's input, refused before anything is
+        # queued (a 400 naming the limit), never a server error.
+        raise InputError(
+            f"the message is {len(plaintext)} bytes; at most {MAX_PAYLOAD_BYTES} travel in an "
+            "envelope (send large material as an evidence package)"
+        )
+    return plaintext
+
+
+def seal_batched_envelope(
+    header: EnvelopeHeader,
+    payload: dict[str, Any],
+    *,
+    sessions: batching.SealingSessions,
+    recipient_key: PublicKey,
+) -> SealedEnvelope:
+    """A ``hanoix-envelope/2``: ``payload`` encrypted under the key of this sender's session
+    with ``recipient_key``, the header bound in as in version 1, and no signature (the batch
+    that carries it is signed when it is sent: :func:`hanoix.federation.batch.sign_batch`)."""
+    plaintext = _checked_payload(payload)
+    ephemeral, session_key = sessions.session(recipient_key, header.created)
+    fields: dict[str, Any] = {
+        "format": BATCHED_FORMAT,
+        **header.as_dict(),
+        "recipient_key": recipient_key.key_id,
+        "ephemeral": codec.b64(ephemeral),
+    }
+    aad = hashlib.sha256(BATCHED_HEADER_CONTEXT + codec.canonical(fields)).digest()
+    key = batching.content_key(session_key, header.id)
+    ciphertext = AESGCM(key).encrypt(ZERO_NONCE, plaintext, aad)
+    fields["ciphertext"] = codec.b64(ciphertext)
     data = codec.canonical(fields)
     return SealedEnvelope(header, data, digest(data))
 
@@ -257,8 +301,9 @@ def _refuse_format(fields: dict[str, Any], envelope_id: str | None) -> None:
     raise EnvelopeRejectedError(
         Reason.UNSUPPORTED_VERSION,
         f"the envelope is {found}, protocol version {version}{sender}; this node reads "
-        f"version {ENVELOPE_VERSION} only ({ENVELOPE_FORMAT}): the two nodes run versions of "
-        "hanoix without a protocol version in common; upgrade the older one",
+        f"versions {ENVELOPE_VERSION} and {BATCHED_VERSION} only ({ENVELOPE_FORMAT}, "
+        f"{BATCHED_FORMAT}): the two nodes run versions of hanoix without a protocol version "
+        "in common; upgrade the older one",
         envelope_id=envelope_id,
     )
 
@@ -274,9 +319,12 @@ def read_envelope(data: bytes) -> ParsedEnvelope:
         fields = codec.json_object(data, "envelope")
         raw_id = fields.get("id")
         envelope_id = raw_id if isinstance(raw_id, str) and _ID.match(raw_id) else None
-        if fields.get("format") != ENVELOPE_FORMAT:
+        found = fields.get("format")
+        version = BATCHED_VERSION if found == BATCHED_FORMAT else ENVELOPE_VERSION
+        if found != ENVELOPE_FORMAT and version != BATCHED_VERSION:
             _refuse_format(fields, envelope_id)
-        codec.members(fields, _FIELDS, set(), "envelope")
+        batched = version == BATCHED_VERSION
+        codec.members(fields, _BATCHED_FIELDS if batched else _FIELDS, set(), "envelope")
         in_reply_to = fields["in_reply_to"]
         if in_reply_to is not None and not isinstance(in_reply_to, str):
             raise FieldError("in_reply_to", "must be an envelope id or null")
@@ -297,14 +345,15 @@ def read_envelope(data: bytes) -> ParsedEnvelope:
             raise FieldError("header", str(exc)) from None
         parsed = ParsedEnvelope(
             header=header,
-            sender_key=codec.hex_text(fields, "sender_key", length=16),
+            sender_key="" if batched else codec.hex_text(fields, "sender_key", length=16),
             recipient_key=codec.hex_text(fields, "recipient_key", length=16),
             ephemeral=codec.unb64(fields, "ephemeral", size=32),
-            wrapped_key=codec.unb64(fields, "wrapped_key", size=48),
+            wrapped_key=b"" if batched else codec.unb64(fields, "wrapped_key", size=48),
             ciphertext=codec.unb64(fields, "ciphertext", max_size=MAX_ENVELOPE_BYTES),
-            signature=codec.unb64(fields, "signature", size=64),
+            signature=b"" if batched else codec.unb64(fields, "signature", size=64),
             fields=fields,
             digest=digest(data),
+            version=version,
         )
     except FieldError as exc:
         raise EnvelopeRejectedError(
@@ -359,15 +408,26 @@ def check_time(header: EnvelopeHeader, now: datetime, max_skew: timedelta) -> No
         )
 
 
-def decrypt(envelope: ParsedEnvelope, key: DecryptionKey) -> dict[str, Any]:
-    """Step 6: unwrap the content key with ``key`` and decrypt the payload (a JSON object)."""
-    header_fields = {k: v for k, v in envelope.fields.items() if k in _HEADER_FIELDS}
+def decrypt(
+    envelope: ParsedEnvelope,
+    key: DecryptionKey,
+    sessions: batching.OpeningSessions | None = None,
+) -> dict[str, Any]:
+    """Step 6: unwrap the content key with ``key`` (version 2: derive it from the session's
+    key, agreed once per session and kept in ``sessions``) and decrypt the payload (a JSON
+    object)."""
     try:
-        content_key = crypto.unwrap(key.private, envelope.ephemeral, envelope.wrapped_key)
-        plaintext = AESGCM(content_key).decrypt(
-            ZERO_NONCE, envelope.ciphertext, _aad(header_fields)
-        )
-    except (crypto.WrapError, InvalidTag):
+        if envelope.version == BATCHED_VERSION:
+            header_fields = {k: v for k, v in envelope.fields.items() if k != "ciphertext"}
+            aad = hashlib.sha256(BATCHED_HEADER_CONTEXT + codec.canonical(header_fields)).digest()
+            session_key = (sessions or batching.OpeningSessions(1)).key(key, envelope.ephemeral)
+            content_key = batching.content_key(session_key, envelope.header.id)
+        else:
+            header_fields = {k: v for k, v in envelope.fields.items() if k in _HEADER_FIELDS}
+            aad = _aad(header_fields)
+            content_key = crypto.unwrap(key.private, envelope.ephemeral, envelope.wrapped_key)
+        plaintext = AESGCM(content_key).decrypt(ZERO_NONCE, envelope.ciphertext, aad)
+    except (crypto.WrapError, InvalidTag, ValueError):
         raise EnvelopeRejectedError(
             Reason.UNDECRYPTABLE,
             f"envelope step 6: the payload does not decrypt with key {key.public.key_id}",
@@ -384,6 +444,15 @@ def decrypt(envelope: ParsedEnvelope, key: DecryptionKey) -> dict[str, Any]:
 def sender_key(envelope: ParsedEnvelope, directory: Directory, now: datetime) -> PublicKey:
     """Step 3: the sender is in the directory and signed with a key it lists, usable now."""
     header = envelope.header
+    if envelope.version == BATCHED_VERSION:
+        # Its signature is its batch's: alone, nobody vouches for it.
+        raise EnvelopeRejectedError(
+            Reason.MALFORMED,
+            f"envelope step 3: a {BATCHED_FORMAT} is signed by the batch that carries it and "
+            "travels only in a signed batch (POST /federation/v1/envelopes/batch with its "
+            "batch member)",
+            envelope_id=header.id,
+        )
     entry = directory.node(header.sender)
     if entry is None:
         raise EnvelopeRejectedError(

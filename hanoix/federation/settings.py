@@ -53,6 +53,7 @@ _ENV = {
     "HANOIX_FEDERATION_CHUNK_SIZE": "chunk_size",
     "HANOIX_FEDERATION_BATCH": "batch",
     "HANOIX_FEDERATION_CONCURRENCY": "concurrency",
+    "HANOIX_FEDERATION_ENVELOPE_VERSION": "envelope_version",
     "HANOIX_FEDERATION_TTL": "ttl",
     "HANOIX_FEDERATION_MAX_TRANSFER_BYTES": "max_transfer_bytes",
     "HANOIX_FEDERATION_WITNESS_INTERVAL": "witness_interval",
@@ -109,6 +110,13 @@ class FederationSettings(BaseModel):
     )
     batch: int = Field(default=256, ge=1, le=1000, description="envelopes claimed at once")
     concurrency: int = Field(default=4, ge=1, le=64, description="deliveries in parallel")
+    envelope_version: int = Field(
+        default=1,
+        ge=1,
+        le=2,
+        description="envelope format sealed for messages (evidence announcements stay 1): 2, "
+        "signed once per batch, once every peer runs a release that reads it",
+    )
     witness_interval: float = Field(
         default=30.0, ge=0, description="least seconds between checkpoint exchanges with a peer"
     )

@@ -37,8 +37,10 @@ from sqlalchemy.orm import Session
 from hanoix.errors import HanoixError, UnavailableError
 from hanoix.evidence.keys import KeyKind
 from hanoix.federation import codec
+from hanoix.federation.batch import sign_batch
 from hanoix.federation.client import PeerClient, RawResponse
 from hanoix.federation.directory import Directory, NodeEntry
+from hanoix.federation.envelope import BATCHED_FORMAT
 from hanoix.federation.errors import DeliveryError, Reason, ReceiptError
 from hanoix.federation.receipts import (
     BATCH_RECEIPT_FORMAT,
@@ -555,24 +557,44 @@ class Worker:
         results: list[tuple[store.OutboxItem, Outcome, Receipt | None]] = []
         entry = directory.node(unit[0].recipient)
         sendable: list[store.OutboxItem] = []
+        batched = False
         for item in unit:
             if now >= item.expires_at or entry is None:
                 results.append(self._outcome(item, directory))  # expired, or not listed
                 continue
-            recipient_key = json.loads(item.envelope).get("recipient_key")
-            listed = entry.find_key(KeyKind.ENCRYPTION, str(recipient_key))
+            fields = json.loads(item.envelope)
+            listed = entry.find_key(KeyKind.ENCRYPTION, str(fields.get("recipient_key")))
             if listed is not None and listed.revoked is not None:
                 results.append(self._outcome(item, directory))
                 continue
+            batched = batched or fields.get("format") == BATCHED_FORMAT
             sendable.append(item)
         if not sendable or entry is None:
             return results
+        origin = self.federation.identity().origin
         client = self.client(entry)
+        # hanoix-envelope/2 are signed here, once for the request (docs/federation.md,
+        # "Signed batches"); a request of version 1 envelopes only goes as before.
+        signed = None
+        if batched:
+            signer = self.federation.identity().signing_key(directory, now)
+            digests = [item.digest for item in sendable]
+            signed = sign_batch(digests, sender=origin, recipient=entry.origin, signer=signer)
         # One signature for the batch's receipts where the peer signs hanoix-receipt/2; a
         # peer from before it ignores the member and signs each envelope's receipt.
         response = client.post_envelopes(
-            [item.envelope for item in sendable], receipts=_RECEIPT_FORMATS
+            [item.envelope for item in sendable], receipts=_RECEIPT_FORMATS, signed=signed
         )
+        if response.status in (404, 405) and batched:
+            # A peer without batches reads no hanoix-envelope/2 either: as the refusal of a
+            # version it does not read, not retried (federation retry, once it is upgraded).
+            outcome = Outcome(
+                "failed",
+                f"the peer answered {response.status} to a batch: it reads no "
+                f"{BATCHED_FORMAT}, which travels only in batches; upgrade it, or seal "
+                "version 1 (envelope_version = 1), then retry",
+            )
+            return results + [(item, outcome, None) for item in sendable]
         if response.status in (404, 405):  # a peer without batches: one request each
             return results + [self._outcome(item, directory) for item in sendable]
         if not response.ok:
@@ -589,7 +611,6 @@ class Worker:
         except codec.FieldError as exc:
             outcome = Outcome("retry", f"the peer's answer to a batch is malformed: {exc}")
             return results + [(item, outcome, None) for item in sendable]
-        origin = self.federation.identity().origin
         delivered = False
         verified = VerifiedSignatures()
         for item, answer in zip(sendable, answers, strict=True):
@@ -683,7 +704,12 @@ class Worker:
             return Outcome(
                 "retry", f"the directory (serial {directory.serial}) lists no {item.recipient!r}"
             ), None
-        recipient_key = json.loads(item.envelope).get("recipient_key")
+        fields = json.loads(item.envelope)
+        if fields.get("format") == BATCHED_FORMAT and item.transfer_id is None:
+            # Signed only by a batch: one of its own.
+            ((_, outcome, receipt),) = self._attempt_batch([item], directory)
+            return outcome, receipt
+        recipient_key = fields.get("recipient_key")
         listed = entry.find_key(KeyKind.ENCRYPTION, str(recipient_key))
         if listed is not None and listed.revoked is not None:
             return Outcome(

@@ -200,7 +200,10 @@ class Router:
                 # As the batch route: the receipt format the sender prefers among those known.
                 batched = choose_format(batch) == BATCH_RECEIPT_FORMAT
                 answers: list[dict[str, Any]] = []
-                for result in federation.process_inbound_batch(envelopes, batch_receipts=batched):
+                results = federation.process_inbound_batch(
+                    envelopes, batch_receipts=batched, signed_batch=batch.get("batch")
+                )
+                for result in results:
                     if result is None:
                         answers.append({"status": 500})
                     elif isinstance(result, EnvelopeRejectedError):

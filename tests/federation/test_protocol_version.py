@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from hanoix.federation.envelope import (
+    BATCHED_VERSION,
     ENVELOPE_FORMAT,
     ENVELOPE_VERSION,
     envelope_version,
@@ -23,7 +24,7 @@ from hanoix.store import federation as store
 from tests.federation.builders import Network, Router, make_network, worker_for
 from tests.services.federation_world import inbox, outbox, send
 
-NEWER = f"hanoix-envelope/{ENVELOPE_VERSION + 1}"
+NEWER = f"hanoix-envelope/{BATCHED_VERSION + 1}"
 
 
 @pytest.fixture

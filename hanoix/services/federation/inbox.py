@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +20,11 @@ from sqlalchemy.orm import Session
 
 from hanoix.errors import HanoixError, NotFoundError, PermissionDeniedError
 from hanoix.federation import codec
+from hanoix.federation.batch import BatchSigner, batch_digests, verify_batch
 from hanoix.federation.directory import Directory
 from hanoix.federation.envelope import (
+    BATCHED_FORMAT,
+    BATCHED_VERSION,
     EnvelopeHeader,
     OpenedEnvelope,
     ParsedEnvelope,
@@ -78,17 +81,24 @@ class _Checked:
         return self.parsed.header
 
 
+#: What vouches for the ``hanoix-envelope/2`` of a request: the signer of its batch, the
+#: refusal of that batch's signature (each such envelope is refused with it), or nothing (the
+#: request had no ``batch`` member: they are refused).
+BatchCheck = BatchSigner | EnvelopeRejectedError | None
+
+
 class Inbox(Peers):
     """The receiving side of the node's federation."""
 
-    def process_inbound(self, data: bytes) -> InboundResult:
+    def process_inbound(self, data: bytes, *, batch: BatchCheck = None) -> InboundResult:
         """Verify, de-duplicate, apply and acknowledge one envelope, in one transaction.
+        ``batch``: the signer of the batch it came in (a ``hanoix-envelope/2`` needs one).
 
         Raises :class:`EnvelopeRejectedError` when it is refused (counted, or recorded in the
         ledger if a node of the directory signed it: :meth:`record_rejection`).
         """
         try:
-            checked = self._check_one(data)
+            checked = self._check_one(data, batch)
             try:
                 with self._writer(checked.header.urgent):
                     return self._inbound(checked)
@@ -101,7 +111,7 @@ class Inbox(Peers):
             raise
 
     def process_inbound_batch(
-        self, items: list[bytes], *, batch_receipts: bool = False
+        self, items: list[bytes], *, batch_receipts: bool = False, signed_batch: object = None
     ) -> list[InboundResult | EnvelopeRejectedError | None]:
         """Take several envelopes in **one** transaction: an envelope refused rolls back only
         its own writes (without a savepoint each while none is refused after writing, which
@@ -119,7 +129,11 @@ class Inbox(Peers):
         envelopes of each sender that this transaction takes (signed inside it, once it is
         known which were taken, so that the signed root covers nothing refused); otherwise
         one ``hanoix-receipt/1`` receipt per envelope, signed beforehand. A repeat is answered
-        with the receipt kept for it, whichever version that is."""
+        with the receipt kept for it, whichever version that is.
+
+        ``signed_batch``: the request's ``batch`` member (``hanoix-batch/1``), the sender's one
+        signature over every envelope of ``items``; checked once, it vouches for the
+        ``hanoix-envelope/2`` among them (``None``: there was none)."""
         results: list[InboundResult | EnvelopeRejectedError | None] = [None] * len(items)
         checked: dict[int, _Checked] = {}
         alone: list[int] = []
@@ -127,10 +141,11 @@ class Inbox(Peers):
         with self.node.unit_of_work() as session:
             identity, directory = self.identity(session), self.directory(session)
         with self._checking(items):
+            batch = self._batch_signer(signed_batch, items, identity, directory, now)
             for index, data in enumerate(items):
                 try:
                     checked[index] = self._check(
-                        data, identity, directory, now, receipt=not batch_receipts
+                        data, identity, directory, now, receipt=not batch_receipts, batch=batch
                     )
                 except EnvelopeRejectedError as rejection:
                     results[index] = rejection
@@ -161,12 +176,62 @@ class Inbox(Peers):
                 self._taken(checked[index].header, result)
         for index in alone:
             try:
-                results[index] = self.process_inbound(items[index])
+                results[index] = self.process_inbound(items[index], batch=batch)
             except EnvelopeRejectedError as rejection:
                 results[index] = rejection
             except Exception:  # noqa: BLE001  (answered as an internal error: retried)
                 _log.exception("federation.inbound_crashed", index=index)
         return results
+
+    @staticmethod
+    def _batch_signer(
+        signed_batch: object,
+        items: list[bytes],
+        identity: NodeIdentity,
+        directory: Directory | None,
+        now: datetime,
+    ) -> BatchCheck:
+        if signed_batch is None:
+            return None
+        if directory is None:
+            return EnvelopeRejectedError(
+                Reason.UNKNOWN_SENDER, "signed batch: this node has no directory yet"
+            )
+        try:
+            return verify_batch(
+                signed_batch,
+                batch_digests(items),
+                recipient=identity.origin,
+                directory=directory,
+                now=now,
+            )
+        except EnvelopeRejectedError as refusal:
+            return refusal
+
+    @staticmethod
+    def _signed_by_batch(parsed: ParsedEnvelope, batch: BatchCheck) -> ParsedEnvelope:
+        """Steps 3 and 4 of a ``hanoix-envelope/2``: its batch's signature verified (once
+        for the batch), and the batch's signer is the sender the envelope names (its name
+        is bound into the decryption too)."""
+        header = parsed.header
+        if isinstance(batch, EnvelopeRejectedError):
+            raise EnvelopeRejectedError(batch.reason, batch.detail, envelope_id=header.id)
+        if batch is None:
+            raise EnvelopeRejectedError(
+                Reason.MALFORMED,
+                f"envelope step 3: a {BATCHED_FORMAT} is signed by the batch that carries it "
+                "and travels only in a signed batch (POST /federation/v1/envelopes/batch with "
+                "its batch member)",
+                envelope_id=header.id,
+            )
+        if batch.sender != header.sender:
+            raise EnvelopeRejectedError(
+                Reason.BAD_SIGNATURE,
+                f"envelope step 4: the batch is signed by {batch.sender}, the envelope says it "
+                f"is from {header.sender}",
+                envelope_id=header.id,
+            )
+        return replace(parsed, sender_key=batch.key_id)
 
     def _checking(self, items: list[bytes]) -> contextlib.AbstractContextManager[Any]:
         """The checks of an ordinary batch (signatures, decryption: CPU under the GIL) run one
@@ -275,11 +340,11 @@ class Inbox(Peers):
         """One inbox transaction at a time per process, urgent ones first (on SQLite)."""
         return sqlite_turn(self.state.inbound_turns, self.node.engine.dialect.name, urgent=urgent)
 
-    def _check_one(self, data: bytes) -> _Checked:
+    def _check_one(self, data: bytes, batch: BatchCheck = None) -> _Checked:
         now = self.node.clock.now()
         with self.node.unit_of_work() as session:
             identity, directory = self.identity(session), self.directory(session)
-        return self._check(data, identity, directory, now)
+        return self._check(data, identity, directory, now, batch=batch)
 
     def _inbound(self, checked: _Checked) -> InboundResult:
         with self.node.unit_of_work() as session:
@@ -312,6 +377,7 @@ class Inbox(Peers):
         now: datetime,
         *,
         receipt: bool = True,
+        batch: BatchCheck = None,
     ) -> _Checked:
         """Steps 1 to 4, which raise; then steps 6 to 8 and (unless ``receipt`` is false: a
         batch receipt is signed later, for all) the receipt, worked out but kept
@@ -333,7 +399,10 @@ class Inbox(Peers):
                 "envelope step 3: this node has no directory yet",
                 envelope_id=header.id,
             )
-        verify_signature(parsed, sender_key(parsed, directory, now))
+        if parsed.version == BATCHED_VERSION:
+            parsed = self._signed_by_batch(parsed, batch)
+        else:
+            verify_signature(parsed, sender_key(parsed, directory, now))
         # Made by the peer's clock before it reached ours: the peer is at least this far ahead.
         note_clock(
             header.sender,
@@ -352,7 +421,8 @@ class Inbox(Peers):
                     "node does not hold",
                     envelope_id=header.id,
                 )
-            opened = OpenedEnvelope(header, decrypt(parsed, own), parsed.digest, parsed.sender_key)
+            payload = decrypt(parsed, own, self.state.opening)
+            opened = OpenedEnvelope(header, payload, parsed.digest, parsed.sender_key)
             message_type = self.handlers.get(header.type)
             if message_type is None:
                 raise EnvelopeRejectedError(

@@ -15,9 +15,11 @@ from hanoix.evidence.keys import KeyKind
 from hanoix.evidence.verify import verify as verify_package
 from hanoix.federation import codec
 from hanoix.federation.envelope import (
+    BATCHED_VERSION,
     EnvelopeHeader,
     SealedEnvelope,
     new_envelope_id,
+    seal_batched_envelope,
     seal_envelope,
 )
 from hanoix.federation.errors import UnknownPeerError
@@ -61,12 +63,19 @@ class Outbox(Peers):
             in_reply_to=message.in_reply_to,
             urgent=urgent,
         )
-        sealed = seal_envelope(
-            header,
-            message.payload,
-            signer=identity.signing_key(directory, now),
-            recipient_key=recipient_key.public(entry.origin, entry.state),
-        )
+        public = recipient_key.public(entry.origin, entry.state)
+        if self.settings.envelope_version == BATCHED_VERSION and message.transfer_id is None:
+            # A transfer's envelope is announced alone, before its chunks: it keeps version 1.
+            sealed = seal_batched_envelope(
+                header, message.payload, sessions=self.state.sealing, recipient_key=public
+            )
+        else:
+            sealed = seal_envelope(
+                header,
+                message.payload,
+                signer=identity.signing_key(directory, now),
+                recipient_key=public,
+            )
         store.add_outbox(
             session,
             envelope_id=header.id,

@@ -9,6 +9,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 
+from hanoix.federation.batch import OpeningSessions, SealingSessions
 from hanoix.federation.directory import Directory
 from hanoix.federation.identity import NodeIdentity
 from hanoix.services.federation.staging import StagedFiles
@@ -69,6 +70,10 @@ class FederationState:
         self._identity: NodeIdentity | None = None
         self._directories: dict[str, Directory] = {}
         self.staged = StagedFiles()
+        self.sealing = SealingSessions()
+        """This process's sessions with each peer key, for ``hanoix-envelope/2``."""
+        self.opening = OpeningSessions()
+        """The session keys of the ``hanoix-envelope/2`` received, by sender's session."""
         self.inbound_turns = WriterTurns()
         self.ordinary_checks = threading.Semaphore(1)
         """Taken while an ordinary batch of envelopes is checked (see ``Inbox._checking``)."""
