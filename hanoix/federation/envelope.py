@@ -25,6 +25,7 @@ Replays (an id already seen) are the receiver's store's business: see the federa
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import os
@@ -264,11 +265,13 @@ def seal_batched_envelope(
         "recipient_key": recipient_key.key_id,
         "ephemeral": codec.b64(ephemeral),
     }
-    aad = hashlib.sha256(BATCHED_HEADER_CONTEXT + codec.canonical(fields)).digest()
+    header_json = codec.canonical(fields)
+    aad = hashlib.sha256(BATCHED_HEADER_CONTEXT + header_json).digest()
     key = batching.content_key(session_key, header.id)
     ciphertext = AESGCM(key).encrypt(ZERO_NONCE, plaintext, aad)
-    fields["ciphertext"] = codec.b64(ciphertext)
-    data = codec.canonical(fields)
+    # "ciphertext" sorts before every member of the header and base64 needs no escape, so
+    # the canonical envelope is the canonical header with it put first: no second encoding.
+    data = b'{"ciphertext":"' + base64.b64encode(ciphertext) + b'",' + header_json[1:]
     return SealedEnvelope(header, data, digest(data))
 
 

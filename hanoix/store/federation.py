@@ -75,9 +75,9 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
-    __table_args__ = (
-        Index("ix_federation_outbox_due", "status", "priority", "next_attempt_at", "seq"),
-    )
+    # In the claim's order (priority, seq): the scan stops at the first free rows, where an
+    # index with next_attempt_at before seq had SQLite sort every pending row per claim.
+    __table_args__ = (Index("ix_federation_outbox_order", "status", "priority", "seq"),)
 
 
 class InboxRow(Base):

@@ -195,6 +195,14 @@ def test_an_envelope_of_version_2_names_no_signature_nor_wrapped_key() -> None:
     assert not {"signature", "wrapped_key", "sender_key"} & set(fields)
     parsed = read_envelope(envelopes[0])
     assert parsed.version == 2 and parsed.signature == b"" and parsed.sender_key == ""
+    # Written as RFC 8785 canonical JSON, whatever the header holds.
+    sealed = seal_batched_envelope(
+        replace(_header(4), in_reply_to="f" * 32, urgent=True),
+        {"text": "Ünïcödé ✓"},
+        sessions=SealingSessions(),
+        recipient_key=B_DEC.public,
+    ).data
+    assert sealed == codec.canonical(json.loads(sealed))
 
 
 def test_an_envelope_of_version_2_alone_is_refused_as_unsigned() -> None:
