@@ -356,11 +356,24 @@ _URGENT_DUE = (
 )
 
 
-def urgent_due(session: Session, now: datetime) -> bool:
-    """Whether an urgent envelope is due and free to claim now: one small read, taking no
-    write lock, for a worker that looks often (:func:`claim_due` takes the lock)."""
+_DUE = (
+    select(OutboxRow.seq)
+    .where(
+        OutboxRow.status == PENDING,
+        OutboxRow.next_attempt_at <= bindparam("now"),
+        (OutboxRow.lease_until.is_(None)) | (OutboxRow.lease_until <= bindparam("now")),
+    )
+    .limit(1)
+)
+
+
+def urgent_due(session: Session, now: datetime, *, urgent_only: bool = True) -> bool:
+    """Whether an urgent envelope (not ``urgent_only``: any envelope) is due and free to claim
+    now: one small read, taking no write lock, for a worker that looks often
+    (:func:`claim_due` takes the lock)."""
     connection = session.connection()
-    return connection.execute(_URGENT_DUE, {"now": now}).first() is not None
+    query = _URGENT_DUE if urgent_only else _DUE
+    return connection.execute(query, {"now": now}).first() is not None
 
 
 def _row(session: Session, envelope_id: str) -> OutboxRow:
