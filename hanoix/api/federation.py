@@ -257,6 +257,10 @@ async def post_envelopes(request: Request, federation: FederationDep) -> Respons
             raise codec.FieldError("envelopes", f"a batch is at most {MAX_BATCH_ENVELOPES}")
         envelopes = [base64.b64decode(e, validate=True) for e in raw]
         batch_receipts = choose_format(batch) == BATCH_RECEIPT_FORMAT
+        signed = batch.get("batch")
+        if signed is not None and not isinstance(signed, dict):
+            # Its members are checked with the envelopes it signs, which its flaws refuse.
+            raise codec.FieldError("batch", "must be an object (hanoix-batch/1)")
     except (codec.FieldError, ValueError) as exc:
         return problem_response(400, "invalid-input", f"not a batch of envelopes: {exc}")
     results = await run_in_threadpool(
@@ -264,7 +268,7 @@ async def post_envelopes(request: Request, federation: FederationDep) -> Respons
             federation.process_inbound_batch,
             envelopes,
             batch_receipts=batch_receipts,
-            signed_batch=batch.get("batch"),
+            signed_batch=signed,
         )
     )
     answers: list[dict[str, Any]] = []
