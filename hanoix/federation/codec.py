@@ -72,11 +72,17 @@ def members(obj: dict[str, Any], required: set[str], optional: set[str], what: s
         raise FieldError(what, f"has unknown members {', '.join(sorted(unknown))}")
 
 
+_CONTROL = re.compile("[\x00-\x1f]")
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f]")
+
+
 def text(obj: dict[str, Any], name: str, *, max_length: int = 1000, multiline: bool = False) -> str:
     value = obj.get(name)
     if not isinstance(value, str) or not value or len(value) > max_length:
         raise FieldError(name, f"must be a non-empty string of at most {max_length} characters")
-    if any(ord(ch) < 0x20 and not (multiline and ch == "\n") for ch in value):
+    # One scan in C: a generator over the characters cost a receiver about a tenth of an
+    # envelope's checks (a handful of fields per envelope).
+    if (_CONTROL_BUT_NEWLINE if multiline else _CONTROL).search(value):
         raise FieldError(name, "must not contain control characters")
     return value
 

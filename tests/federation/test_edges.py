@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hanoix.federation.batch import sign_batch
 from hanoix.services import auth
 from hanoix.services.federation import Message
 from hanoix.store import federation as store
@@ -267,3 +268,34 @@ def test_a_batch_takes_each_envelope_once_and_answers_each(quiet_pair: Cluster) 
     too_many = httpx.post(url, json={"envelopes": ["AAAA"] * 257}, timeout=30)
     assert too_many.status_code == 400
     assert "a batch is at most 256" in too_many.json()["detail"]
+
+
+def test_envelopes_of_version_2_are_taken_over_http_only_under_their_batch_signature(
+    quiet_pair: Cluster,
+) -> None:
+    aut, vnm = quiet_pair["aut"], quiet_pair["vnm"]
+    federation = aut.federation
+    federation.settings = federation.settings.model_copy(update={"envelope_version": 2})
+    ids = [enqueue(aut, vnm, f"batched {n}") for n in range(3)]
+    with aut.node.unit_of_work() as session:
+        items = [store.get_outbox(session, i) for i in ids]
+        directory = federation.require_directory(session)
+    envelopes = [item.envelope for item in items if item is not None]
+    assert {json.loads(e)["format"] for e in envelopes} == {"hanoix-envelope/2"}
+    signer = federation.identity().signing_key(directory, aut.node.clock.now())
+    signed = sign_batch(
+        [item.digest for item in items if item is not None],
+        sender=aut.origin,
+        recipient=vnm.origin,
+        signer=signer,
+    )
+    url = f"http://127.0.0.1:{vnm.port}/federation/v1/envelopes/batch"
+    body: dict[str, object] = {"envelopes": [base64.b64encode(e).decode() for e in envelopes]}
+    unsigned = httpx.post(url, json=body, timeout=30).json()["results"]
+    assert [(r["status"], r["reason"]) for r in unsigned] == [(400, "malformed")] * 3
+    assert httpx.post(url, json={**body, "batch": "signed"}, timeout=30).status_code == 400
+    taken = httpx.post(url, json={**body, "batch": signed}, timeout=30).json()["results"]
+    assert [(r["status"], r["duplicate"]) for r in taken] == [(200, False)] * 3
+    with vnm.node.unit_of_work() as session:
+        received = store.list_inbox(session, None, pending_only=False)
+    assert sorted(m.envelope_id for m in received) == sorted(ids)
