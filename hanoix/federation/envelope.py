@@ -31,7 +31,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -392,6 +392,36 @@ def verify_signature(envelope: ParsedEnvelope, sender_key: PublicKey) -> None:
         ) from None
 
 
+def _unsigned_alone(header: EnvelopeHeader) -> EnvelopeRejectedError:
+    return EnvelopeRejectedError(
+        Reason.MALFORMED,
+        f"envelope step 3: a {BATCHED_FORMAT} is signed by the batch that carries it and "
+        "travels only in a signed batch (POST /federation/v1/envelopes/batch with its "
+        "batch member)",
+        envelope_id=header.id,
+    )
+
+
+def signed_by_batch(
+    envelope: ParsedEnvelope, signer: batching.BatchSigner | None
+) -> ParsedEnvelope:
+    """Steps 3 and 4 of a ``hanoix-envelope/2``: the batch that carried it was signed by a
+    key the directory lists, and verified (``signer``, once for the batch; ``None``: it came
+    without one), and that signer is the sender the envelope names (whose name is bound into
+    the decryption too). Returns the envelope with the batch's key as its ``sender_key``."""
+    header = envelope.header
+    if signer is None:
+        raise _unsigned_alone(header)
+    if signer.sender != header.sender:
+        raise EnvelopeRejectedError(
+            Reason.BAD_SIGNATURE,
+            f"envelope step 4: the batch is signed by {signer.sender}, the envelope says it "
+            f"is from {header.sender}",
+            envelope_id=header.id,
+        )
+    return replace(envelope, sender_key=signer.key_id)
+
+
 def check_time(header: EnvelopeHeader, now: datetime, max_skew: timedelta) -> None:
     """Step 5: created no later than now + skew; not expired (with the same tolerance)."""
     if header.created > now + max_skew:
@@ -449,13 +479,7 @@ def sender_key(envelope: ParsedEnvelope, directory: Directory, now: datetime) ->
     header = envelope.header
     if envelope.version == BATCHED_VERSION:
         # Its signature is its batch's: alone, nobody vouches for it.
-        raise EnvelopeRejectedError(
-            Reason.MALFORMED,
-            f"envelope step 3: a {BATCHED_FORMAT} is signed by the batch that carries it and "
-            "travels only in a signed batch (POST /federation/v1/envelopes/batch with its "
-            "batch member)",
-            envelope_id=header.id,
-        )
+        raise _unsigned_alone(header)
     entry = directory.node(header.sender)
     if entry is None:
         raise EnvelopeRejectedError(

@@ -84,12 +84,13 @@ def test_transient_faults_are_retried_with_backoff_and_delivered_once(
 def test_the_worker_loop_waits_out_an_unavailable_database_then_delivers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # The database fails each of the loop's first calls (claiming, and the idle wait that
-    # follows), as a stopped PostgreSQL server does; the loop must not die of it.
+    # The database fails each of the loop's first calls (the look for due envelopes before
+    # a claim, and the idle wait that follows), as a stopped PostgreSQL server does; the loop
+    # must not die of it.
     # tests/faults/test_database_outage.py does it for real with a stopped server.
     network = make_network(tmp_path, ["a", "b"], settings={"poll_interval": 0.05})
     try:
-        failures = {"claim_due": 3, "next_due": 3}
+        failures = {"urgent_due": 3, "next_due": 3}
 
         def failing(name: str) -> object:
             real = getattr(store, name)
@@ -122,7 +123,7 @@ def test_the_worker_loop_waits_out_an_unavailable_database_then_delivers(
         loop.join(timeout=10)
         assert alive, "the worker's loop ended when the database was unavailable"
         assert outbox(network, "a")[envelope_id].status == store.DELIVERED
-        assert failures == {"claim_due": 0, "next_due": 0}
+        assert failures == {"urgent_due": 0, "next_due": 0}
         assert len(inbox(network, "b")) == 1
     finally:
         network.close()

@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,6 @@ from hanoix.federation import codec
 from hanoix.federation.batch import BatchSigner, batch_digests, verify_batch
 from hanoix.federation.directory import Directory
 from hanoix.federation.envelope import (
-    BATCHED_FORMAT,
     BATCHED_VERSION,
     EnvelopeHeader,
     OpenedEnvelope,
@@ -33,6 +32,7 @@ from hanoix.federation.envelope import (
     decrypt,
     read_envelope,
     sender_key,
+    signed_by_batch,
     verify_signature,
 )
 from hanoix.federation.errors import UNAUTHENTICATED_REASONS, EnvelopeRejectedError, Reason
@@ -208,31 +208,6 @@ class Inbox(Peers):
         except EnvelopeRejectedError as refusal:
             return refusal
 
-    @staticmethod
-    def _signed_by_batch(parsed: ParsedEnvelope, batch: BatchCheck) -> ParsedEnvelope:
-        """Steps 3 and 4 of a ``hanoix-envelope/2``: its batch's signature verified (once
-        for the batch), and the batch's signer is the sender the envelope names (its name
-        is bound into the decryption too)."""
-        header = parsed.header
-        if isinstance(batch, EnvelopeRejectedError):
-            raise EnvelopeRejectedError(batch.reason, batch.detail, envelope_id=header.id)
-        if batch is None:
-            raise EnvelopeRejectedError(
-                Reason.MALFORMED,
-                f"envelope step 3: a {BATCHED_FORMAT} is signed by the batch that carries it "
-                "and travels only in a signed batch (POST /federation/v1/envelopes/batch with "
-                "its batch member)",
-                envelope_id=header.id,
-            )
-        if batch.sender != header.sender:
-            raise EnvelopeRejectedError(
-                Reason.BAD_SIGNATURE,
-                f"envelope step 4: the batch is signed by {batch.sender}, the envelope says it "
-                f"is from {header.sender}",
-                envelope_id=header.id,
-            )
-        return replace(parsed, sender_key=batch.key_id)
-
     def _checking(self, items: list[bytes]) -> contextlib.AbstractContextManager[Any]:
         """The checks of an ordinary batch (signatures, decryption: CPU under the GIL) run one
         batch at a time in this process; an urgent batch's (the sender sends urgent envelopes
@@ -400,7 +375,10 @@ class Inbox(Peers):
                 envelope_id=header.id,
             )
         if parsed.version == BATCHED_VERSION:
-            parsed = self._signed_by_batch(parsed, batch)
+            if isinstance(batch, EnvelopeRejectedError):
+                # The batch's signature was refused: so is each envelope it was to vouch for.
+                raise EnvelopeRejectedError(batch.reason, batch.detail, envelope_id=header.id)
+            parsed = signed_by_batch(parsed, batch)
         else:
             verify_signature(parsed, sender_key(parsed, directory, now))
         # Made by the peer's clock before it reached ours: the peer is at least this far ahead.
