@@ -137,17 +137,11 @@ _BATCH_BODY: dict[str, Any] = {
                         },
                         "batch": {
                             "type": "object",
-                            "description": "hanoix-batch/1: the sender's one signature over "
-                            "every envelope of the request, which the hanoix-envelope/2 among "
-                            "them need (docs/federation.md, 'Signed batches'); an invalid one "
-                            "refuses those envelopes, not the request",
-                            "properties": {
-                                "format": {"type": "string", "const": "hanoix-batch/1"},
-                                "sender": {"type": "string"},
-                                "recipient": {"type": "string"},
-                                "key_id": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
-                                "signature": {"type": "string", "pattern": _BASE64},
-                            },
+                            "description": "hanoix-batch/1 (format, sender, recipient, key_id, "
+                            "signature): the sender's one signature over every envelope of the "
+                            "request, which the hanoix-envelope/2 among them need "
+                            "(docs/federation.md, 'Signed batches'); its members are checked "
+                            "with those envelopes, which a flaw in it refuses, not the request",
                         },
                     },
                 }
