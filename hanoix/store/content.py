@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hanoix.content.cases import (
@@ -32,7 +32,7 @@ from hanoix.content.lists import (
     WithdrawnHash,
     may_share,
 )
-from hanoix.content.signals import PDQ, VPDQ
+from hanoix.content.signals import PDQ, PDQ_BITS, VPDQ
 from hanoix.content.video import VideoFrame
 from hanoix.store.db import Base, UTCDateTime
 
@@ -62,6 +62,8 @@ class ContentHashRow(Base):
     signal: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(128))
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A PDQ entry's cropped windows' hashes, one after the other (migration 0026).
+    crops: Mapped[str | None] = mapped_column(Text, nullable=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Withdrawn (a mistake, a court order, the victim's withdrawal): kept, never matched.
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -98,6 +100,7 @@ class ContentListEntryRow(Base):
     signal: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(128))
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    crops: Mapped[str | None] = mapped_column(Text, nullable=True)
     article: Mapped[int] = mapped_column(Integer)
     listed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -134,6 +137,15 @@ class ContentVideoFrameRow(Base):
     at_ms: Mapped[int] = mapped_column(Integer)
     pdq: Mapped[str] = mapped_column(String(64))
     quality: Mapped[int] = mapped_column(Integer)
+
+
+def _joined(crops: tuple[str, ...]) -> str | None:
+    return "".join(crops) or None
+
+
+def _split(crops: str | None) -> tuple[str, ...]:
+    width = PDQ_BITS // 4
+    return tuple(crops[i : i + width] for i in range(0, len(crops), width)) if crops else ()
 
 
 def _case(row: ContentCaseRow, hashes: int) -> RemovalCase:
@@ -194,6 +206,7 @@ def add_entries(session: Session, number: int, entries: Iterable[HashEntry], at:
             signal=entry.signal,
             value=entry.value,
             quality=entry.quality,
+            crops=_joined(entry.crops),
             added_at=at,
         )
         session.add(row)
@@ -252,6 +265,7 @@ def _entries(session: Session, signal: str, value: str | None = None) -> list[Ha
         ContentHashRow.signal,
         ContentHashRow.value,
         ContentHashRow.quality,
+        ContentHashRow.crops,
     ).where(ContentHashRow.signal == signal, ContentHashRow.withdrawn_at.is_(None))
     imported = (
         select(
@@ -260,6 +274,7 @@ def _entries(session: Session, signal: str, value: str | None = None) -> list[Ha
             ContentListEntryRow.signal,
             ContentListEntryRow.value,
             ContentListEntryRow.quality,
+            ContentListEntryRow.crops,
         )
         .join(ContentListRow, ContentListRow.id == ContentListEntryRow.list_id)
         .where(ContentListEntryRow.signal == signal, ContentListEntryRow.withdrawn_at.is_(None))
@@ -268,12 +283,12 @@ def _entries(session: Session, signal: str, value: str | None = None) -> list[Ha
         local = local.where(ContentHashRow.value == value)
         imported = imported.where(ContentListEntryRow.value == value)
     found = [
-        HashEntry(case_reference(case_id), list_name, sig, val, quality)
-        for case_id, list_name, sig, val, quality in session.execute(local)
+        HashEntry(case_reference(case_id), list_name, sig, val, quality, crops=_split(crops))
+        for case_id, list_name, sig, val, quality, crops in session.execute(local)
     ]
     found.extend(
-        HashEntry(None, name, sig, val, quality, origin)
-        for name, origin, sig, val, quality in session.execute(imported)
+        HashEntry(None, name, sig, val, quality, origin, crops=_split(crops))
+        for name, origin, sig, val, quality, crops in session.execute(imported)
     )
     return found
 
@@ -651,6 +666,7 @@ def pdq_entries_after(session: Session, row: int) -> list[tuple[int, HashEntry]]
             ContentHashRow.signal,
             ContentHashRow.value,
             ContentHashRow.quality,
+            ContentHashRow.crops,
         )
         .where(
             ContentHashRow.signal == PDQ,
@@ -660,8 +676,13 @@ def pdq_entries_after(session: Session, row: int) -> list[tuple[int, HashEntry]]
         .order_by(ContentHashRow.id)
     )
     return [
-        (number, HashEntry(case_reference(case_id), list_name, signal, value, quality))
-        for number, case_id, list_name, signal, value, quality in rows
+        (
+            number,
+            HashEntry(
+                case_reference(case_id), list_name, signal, value, quality, crops=_split(crops)
+            ),
+        )
+        for number, case_id, list_name, signal, value, quality, crops in rows
     ]
 
 
@@ -673,11 +694,13 @@ def imported_pdq_entries(session: Session) -> list[HashEntry]:
             ContentListRow.origin,
             ContentListEntryRow.value,
             ContentListEntryRow.quality,
+            ContentListEntryRow.crops,
         )
         .join(ContentListRow, ContentListRow.id == ContentListEntryRow.list_id)
         .where(ContentListEntryRow.signal == PDQ, ContentListEntryRow.withdrawn_at.is_(None))
         .order_by(ContentListEntryRow.id)
     )
     return [
-        HashEntry(None, name, PDQ, value, quality, origin) for name, origin, value, quality in rows
+        HashEntry(None, name, PDQ, value, quality, origin, crops=_split(crops))
+        for name, origin, value, quality, crops in rows
     ]
