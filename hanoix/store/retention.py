@@ -107,6 +107,20 @@ class Read:
     at: datetime
 
 
+def reads_until(session: Session, before: datetime) -> tuple[int, datetime | None]:
+    """How many records of reading are dated ``before`` or earlier, and the latest of them."""
+    count, latest = session.execute(
+        select(func.count(), func.max(ReadRow.at)).where(ReadRow.at <= before)
+    ).one()
+    return int(count), latest
+
+
+def delete_reads_until(session: Session, until: datetime) -> int:
+    """Delete the records of reading dated ``until`` or earlier; how many there were."""
+    found = session.execute(delete(ReadRow).where(ReadRow.at <= until))
+    return int(getattr(found, "rowcount", 0) or 0)
+
+
 def record_erasure(session: Session, erasure: Erasure) -> None:
     session.add(
         ErasureRow(
