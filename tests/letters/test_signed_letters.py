@@ -256,7 +256,7 @@ def test_import_checks_the_record_of_the_issue_when_it_has_a_proof_and_refuses_a
     ledger = CustodyLedger(world_node)
     index = issued.ledger.index - 1
     approval = next(ledger.entries(index, index + 1)).entry
-    with pytest.raises(letters.LetterNotVerifiedError, match="ledger: .*step 3"):
+    with pytest.raises(letters.LetterNotVerifiedError, match=r"ledger: .*step 3"):
         letters.import_letter(receiving_node, clerk, issued.pdf, replace(proof, entry=approval))
     with pytest.raises(NotFoundError):
         service.show(receiving_node, clerk, issued.reference)  # nothing imported
