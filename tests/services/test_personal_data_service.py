@@ -37,6 +37,20 @@ def test_a_request_holding_the_identifier_is_found_with_its_steps_and_readings(
     assert ("read:request-contents", "approver") in whats
 
 
+def test_reading_the_history_and_opening_a_draft_in_its_form_are_recorded(world: Node) -> None:
+    sent = outgoing(world, "sent", proceeding=f"against {NAME}, born 1970")
+    draft = outgoing(world, "draft", proceeding=f"against {NAME}, a second file")
+    service.history(world, user(world, "approver"), str(sent.reference))
+    service.editable_draft(world, user(world, "editor"), str(draft.reference))
+    found = {p.subject: p for p in personal_data.find(world, user(world, "dpo"), NAME).places}
+    reads = {
+        subject: [(a.what, a.actor) for a in place.accesses if a.what.startswith("read:")]
+        for subject, place in found.items()
+    }
+    assert reads[str(sent.reference)] == [("read:request-history", "approver")]
+    assert reads[str(draft.reference)] == [("read:draft-form", "editor")]
+
+
 def test_a_removal_case_is_found_by_its_victim_reference(world: Node) -> None:
     case = content.open_case(
         world, user(world, "drafter"), article=16, victim_ref="victim-4711", consent=["hash"]
