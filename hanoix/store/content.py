@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hanoix.content.cases import (
@@ -136,6 +147,40 @@ class ContentVideoFrameRow(Base):
     quality: Mapped[int] = mapped_column(Integer)
 
 
+class ContentListVideoFrameRow(Base):
+    """One frame of a video's vPDQ entry in an imported list (migration ``0026_lists``): the
+    entry, the frame's number in the list's order, its time in milliseconds, PDQ hash and
+    quality."""
+
+    __tablename__ = "content_list_video_frames"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("content_list_entries.id", ondelete="CASCADE"), index=True
+    )
+    frame: Mapped[int] = mapped_column(Integer)
+    at_ms: Mapped[int] = mapped_column(Integer)
+    pdq: Mapped[str] = mapped_column(String(64))
+    quality: Mapped[int] = mapped_column(Integer)
+
+
+class ContentListPartRow(Base):
+    """A part of a list in parts, received and verified, waiting for the others of its serial
+    (migration ``0026_lists``): the signed part document as it came."""
+
+    __tablename__ = "content_list_parts"
+    __table_args__ = (UniqueConstraint("name", "serial", "part"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80))
+    origin: Mapped[str] = mapped_column(String(200))
+    serial: Mapped[int] = mapped_column(Integer)
+    part: Mapped[int] = mapped_column(Integer)
+    parts: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 def _case(row: ContentCaseRow, hashes: int) -> RemovalCase:
     return RemovalCase(
         reference=case_reference(row.id),
@@ -215,8 +260,8 @@ def add_entries(session: Session, number: int, entries: Iterable[HashEntry], at:
 
 
 def video_entries(session: Session) -> list[HashEntry]:
-    """Every vPDQ entry in force of this node's cases, each with its frames in order (lists
-    shared between States carry no vPDQ hashes)."""
+    """Every vPDQ entry in force, of this node's cases and of the imported lists, each with
+    its frames in order."""
     rows = session.execute(
         select(
             ContentHashRow.id,
@@ -237,10 +282,60 @@ def video_entries(session: Session) -> list[HashEntry]:
     for hash_id, case_id, list_name, value, pdq, quality, frame, at_ms in rows:
         heads.setdefault(hash_id, (case_id, list_name, value))
         frames.setdefault(hash_id, []).append(VideoFrame(pdq, quality, frame, at_ms / 1000))
-    return [
+    found = [
         HashEntry(case_reference(case_id), list_name, VPDQ, value, frames=tuple(frames[hash_id]))
         for hash_id, (case_id, list_name, value) in heads.items()
     ]
+    imported = session.execute(
+        select(
+            ContentListEntryRow.id,
+            ContentListRow.name,
+            ContentListRow.origin,
+            ContentListEntryRow.value,
+            ContentListVideoFrameRow.pdq,
+            ContentListVideoFrameRow.quality,
+            ContentListVideoFrameRow.frame,
+            ContentListVideoFrameRow.at_ms,
+        )
+        .join(ContentListRow, ContentListRow.id == ContentListEntryRow.list_id)
+        .join(ContentListVideoFrameRow, ContentListVideoFrameRow.entry_id == ContentListEntryRow.id)
+        .where(ContentListEntryRow.signal == VPDQ, ContentListEntryRow.withdrawn_at.is_(None))
+        .order_by(ContentListEntryRow.id, ContentListVideoFrameRow.frame)
+    )
+    held: dict[int, tuple[str, str, str]] = {}
+    their: dict[int, list[VideoFrame]] = {}
+    for entry_id, name, origin, value, pdq, quality, frame, at_ms in imported:
+        held.setdefault(entry_id, (name, origin, value))
+        their.setdefault(entry_id, []).append(VideoFrame(pdq, quality, frame, at_ms / 1000))
+    found.extend(
+        HashEntry(None, name, VPDQ, value, origin=origin, frames=tuple(their[entry_id]))
+        for entry_id, (name, origin, value) in held.items()
+    )
+    return found
+
+
+def video_generation(session: Session) -> tuple[int, int, int, int, int, int]:
+    """What a process compares to tell whether its index of listed videos is current: for this
+    node's cases and for the imported lists, the count, highest and sum of the vPDQ rows in
+    force (any change rebuilds it)."""
+    own = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.max(ContentHashRow.id), 0),
+            func.coalesce(func.sum(ContentHashRow.id), 0),
+        ).where(ContentHashRow.signal == VPDQ, ContentHashRow.withdrawn_at.is_(None))
+    ).one()
+    imported = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.max(ContentListEntryRow.id), 0),
+            func.coalesce(func.sum(ContentListEntryRow.id), 0),
+        ).where(ContentListEntryRow.signal == VPDQ, ContentListEntryRow.withdrawn_at.is_(None))
+    ).one()
+    return (
+        int(own[0]), int(own[1]), int(own[2]),
+        int(imported[0]), int(imported[1]), int(imported[2]),
+    )  # fmt: skip
 
 
 def _entries(session: Session, signal: str, value: str | None = None) -> list[HashEntry]:
@@ -306,13 +401,31 @@ def shareable(session: Session, authority: str) -> tuple[list[ListedHash], list[
     )
     listed: dict[tuple[str, str], ListedHash] = {}
     withdrawn: dict[tuple[str, str], WithdrawnHash] = {}
+    videos: dict[int, list[VideoFrame]] = {}
+    for hash_id, pdq, quality, frame, at_ms in session.execute(
+        select(
+            ContentVideoFrameRow.hash_id,
+            ContentVideoFrameRow.pdq,
+            ContentVideoFrameRow.quality,
+            ContentVideoFrameRow.frame,
+            ContentVideoFrameRow.at_ms,
+        )
+        .join(ContentHashRow, ContentHashRow.id == ContentVideoFrameRow.hash_id)
+        .join(ContentCaseRow, ContentCaseRow.id == ContentHashRow.case_id)
+        .where(ContentCaseRow.authority == authority, ContentHashRow.withdrawn_at.is_(None))
+        .order_by(ContentVideoFrameRow.hash_id, ContentVideoFrameRow.frame)
+    ):
+        videos.setdefault(hash_id, []).append(VideoFrame(pdq, quality, frame, at_ms / 1000))
     for row, article, consent in rows:
         if row.signal not in SIGNAL_HEX or not may_share(CaseArticle(article), consent.split(",")):
-            continue  # a video's vPDQ frames do not travel in a list (yet): its digests do
+            continue
         key = (row.signal, row.value)
         if row.withdrawn_at is None:
+            frames = tuple(videos.get(row.id, ()))
+            if row.signal == VPDQ and not frames:
+                continue  # a video listed without its frames cannot be matched elsewhere
             listed.setdefault(
-                key, ListedHash(row.signal, row.value, row.quality, article, row.added_at)
+                key, ListedHash(row.signal, row.value, row.quality, article, row.added_at, frames)
             )
         else:
             withdrawn.setdefault(
@@ -527,18 +640,31 @@ def import_list(
     )
     held = _held_entries(session, row.id)
     added = withdrawn = kept = 0
+    new_rows: list[dict[str, Any]] = []
+    framed = set(
+        session.scalars(
+            select(ContentListVideoFrameRow.entry_id)
+            .join(ContentListEntryRow, ContentListEntryRow.id == ContentListVideoFrameRow.entry_id)
+            .where(ContentListEntryRow.list_id == row.id)
+            .distinct()
+        )
+    )
+    frames: dict[tuple[str, str], tuple[VideoFrame, ...]] = {}
     for entry in hash_list.entries:
         found = held.pop(entry.key, None)
+        if entry.frames and (found is None or found.id not in framed):
+            frames[entry.key] = entry.frames
         if found is None:
-            session.add(
-                ContentListEntryRow(
-                    list_id=row.id,
-                    signal=entry.signal,
-                    value=entry.value,
-                    quality=entry.quality,
-                    article=entry.article,
-                    listed_at=entry.listed,
-                )
+            # Many thousands of rows: one statement for them all, not one object each.
+            new_rows.append(
+                {
+                    "list_id": row.id,
+                    "signal": entry.signal,
+                    "value": entry.value,
+                    "quality": entry.quality,
+                    "article": entry.article,
+                    "listed_at": entry.listed,
+                }
             )
             added += 1
         elif found.withdrawn_at is not None and found.withdrawn_at >= hash_list.issued:
@@ -552,6 +678,8 @@ def import_list(
                 entry.listed,
             )
             found.withdrawn_at = found.withdrawn_reason = None
+    if new_rows:
+        session.execute(insert(ContentListEntryRow), new_rows)
     gone = {w.key: w for w in hash_list.withdrawn}
     for key, found in held.items():
         if found.withdrawn_at is None:
@@ -560,7 +688,137 @@ def import_list(
             found.withdrawn_reason = (why.reason if why else WithdrawalReason.MISTAKE).value
             withdrawn += 1
     session.flush()
+    if frames:
+        ids = {
+            (signal, value): number
+            for number, signal, value in session.execute(
+                select(
+                    ContentListEntryRow.id, ContentListEntryRow.signal, ContentListEntryRow.value
+                ).where(ContentListEntryRow.list_id == row.id, ContentListEntryRow.signal == VPDQ)
+            )
+        }
+        session.execute(
+            insert(ContentListVideoFrameRow),
+            [
+                {
+                    "entry_id": ids[key],
+                    "frame": f.frame,
+                    "at_ms": round(f.timestamp * 1000),
+                    "pdq": f.pdq,
+                    "quality": f.quality,
+                }
+                for key, video in frames.items()
+                for f in video
+            ],
+        )
     return Imported(added, withdrawn, kept)
+
+
+# --- parts of a list in parts, until the list is whole -----------------------------------------
+
+
+def stage_part(
+    session: Session,
+    name: str,
+    origin: str,
+    serial: int,
+    part: int,
+    parts: int,
+    document: str,
+    at: datetime,
+) -> bool:
+    """Keep a verified part of list ``name`` serial ``serial``; False when it is held already
+    (a part sent again)."""
+    held = session.scalar(
+        select(ContentListPartRow.id).where(
+            ContentListPartRow.name == name,
+            ContentListPartRow.serial == serial,
+            ContentListPartRow.part == part,
+        )
+    )
+    if held is not None:
+        return False
+    session.add(
+        ContentListPartRow(
+            name=name,
+            origin=origin,
+            serial=serial,
+            part=part,
+            parts=parts,
+            document=document,
+            received_at=at,
+        )
+    )
+    session.flush()
+    return True
+
+
+def staged_parts(session: Session, name: str, serial: int) -> list[str]:
+    """The documents of the parts of ``name`` serial ``serial`` held, in order."""
+    return list(
+        session.scalars(
+            select(ContentListPartRow.document)
+            .where(ContentListPartRow.name == name, ContentListPartRow.serial == serial)
+            .order_by(ContentListPartRow.part)
+        )
+    )
+
+
+def drop_parts(session: Session, name: str, up_to: int) -> None:
+    """Forget the parts of ``name`` of serials up to ``up_to`` (imported, or overtaken)."""
+    session.execute(
+        delete(ContentListPartRow).where(
+            ContentListPartRow.name == name, ContentListPartRow.serial <= up_to
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PendingList:
+    """A list in parts not whole yet: which, the parts held and missing, since when."""
+
+    name: str
+    origin: str
+    serial: int
+    parts: int
+    received: tuple[int, ...]
+    since: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        missing = sorted(set(range(1, self.parts + 1)) - set(self.received))
+        return {
+            "list": self.name,
+            "origin": self.origin,
+            "serial": self.serial,
+            "parts": self.parts,
+            "received": len(self.received),
+            "missing": missing[:100],
+            "since": self.since,
+        }
+
+
+def pending_lists(session: Session) -> list[PendingList]:
+    """Every list in parts of which some part, not all, has come (not imported)."""
+    found: dict[tuple[str, int], PendingList] = {}
+    for name, origin, serial, part, parts, at in session.execute(
+        select(
+            ContentListPartRow.name,
+            ContentListPartRow.origin,
+            ContentListPartRow.serial,
+            ContentListPartRow.part,
+            ContentListPartRow.parts,
+            ContentListPartRow.received_at,
+        ).order_by(ContentListPartRow.name, ContentListPartRow.serial, ContentListPartRow.part)
+    ):
+        key = (name, serial)
+        was = found.get(key)
+        if was is None:
+            found[key] = PendingList(name, origin, serial, parts, (part,), at)
+        else:
+            found[key] = PendingList(
+                name, origin, serial, parts, (*was.received, part), min(was.since, at)
+            )
+    return list(found.values())
 
 
 def apply_withdrawal(

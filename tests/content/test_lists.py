@@ -51,7 +51,7 @@ def _signer(seed: int = 1) -> keys.SigningKey:
 def test_a_signed_list_reads_back_and_verifies_with_its_signers_key() -> None:
     signer = _signer()
     data = dump_document(sign_list(_list(), signer))
-    signed = read_file(data, "aut.json")
+    [signed] = read_file(data, "aut.json")
     assert signed.key_id == signer.public.key_id
     assert signed.verify(signer.public) == _list()
     assert signed.hash_list.name == "AUT:AUT-CA"
