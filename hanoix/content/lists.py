@@ -436,15 +436,15 @@ def sign_parts(hash_list: HashList, signer: SigningKey, budget: int) -> list[dic
         raise ValueError(f"a part of {budget} bytes has no room for entries")
     if oversized(hash_list, budget):
         raise ValueError("leave out the entries too large for a part (oversized) first")
-    whole = sign_list(hash_list, signer)
-    videos = any(e.signal == VPDQ for e in hash_list.entries)
-    if not videos and len(canonical_json(whole)) <= budget:
-        return [whole]
+    items: list[ListedHash | WithdrawnHash] = [*hash_list.entries, *hash_list.withdrawn]
+    sizes = [_size(item.as_dict()) for item in items]
+    if not any(e.signal == VPDQ for e in hash_list.entries) and sum(sizes) <= room:
+        whole = sign_list(hash_list, signer)
+        if len(canonical_json(whole)) <= budget:
+            return [whole]
     pieces: list[tuple[list[ListedHash], list[WithdrawnHash]]] = [([], [])]
     used = 0
-    items: list[ListedHash | WithdrawnHash] = [*hash_list.entries, *hash_list.withdrawn]
-    for item in items:
-        size = _size(item.as_dict())
+    for item, size in zip(items, sizes, strict=True):
         if used + size > room and (pieces[-1][0] or pieces[-1][1]):
             pieces.append(([], []))
             used = 0

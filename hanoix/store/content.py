@@ -130,7 +130,16 @@ class ContentListShareRow(Base):
     shared_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class ContentVideoFrameRow(Base):
+class _FrameColumns:
+    """A hashed frame of a video: its number, time in milliseconds, PDQ hash and quality."""
+
+    frame: Mapped[int] = mapped_column(Integer)
+    at_ms: Mapped[int] = mapped_column(Integer)
+    pdq: Mapped[str] = mapped_column(String(64))
+    quality: Mapped[int] = mapped_column(Integer)
+
+
+class ContentVideoFrameRow(_FrameColumns, Base):
     """One frame of a listed video's vPDQ hash (migration ``0021_content_video``): the hash row
     (signal ``vpdq``, value the digest of the frames) it belongs to, the frame's PDQ hash,
     quality, number and time in milliseconds. Never a frame's pixels."""
@@ -141,13 +150,9 @@ class ContentVideoFrameRow(Base):
     hash_id: Mapped[int] = mapped_column(
         ForeignKey("content_hashes.id", ondelete="CASCADE"), index=True
     )
-    frame: Mapped[int] = mapped_column(Integer)
-    at_ms: Mapped[int] = mapped_column(Integer)
-    pdq: Mapped[str] = mapped_column(String(64))
-    quality: Mapped[int] = mapped_column(Integer)
 
 
-class ContentListVideoFrameRow(Base):
+class ContentListVideoFrameRow(_FrameColumns, Base):
     """One frame of a video's vPDQ entry in an imported list (migration ``0026_lists``): the
     entry, the frame's number in the list's order, its time in milliseconds, PDQ hash and
     quality."""
@@ -158,10 +163,6 @@ class ContentListVideoFrameRow(Base):
     entry_id: Mapped[int] = mapped_column(
         ForeignKey("content_list_entries.id", ondelete="CASCADE"), index=True
     )
-    frame: Mapped[int] = mapped_column(Integer)
-    at_ms: Mapped[int] = mapped_column(Integer)
-    pdq: Mapped[str] = mapped_column(String(64))
-    quality: Mapped[int] = mapped_column(Integer)
 
 
 class ContentListPartRow(Base):
@@ -259,32 +260,39 @@ def add_entries(session: Session, number: int, entries: Iterable[HashEntry], at:
     return added
 
 
+def _videos(rows: Iterable[Any]) -> list[tuple[tuple[Any, ...], tuple[VideoFrame, ...]]]:
+    """Rows of (row number, its head..., pdq, quality, frame, at_ms), in order, as one
+    (head, frames) per video."""
+    heads: dict[int, tuple[Any, ...]] = {}
+    frames: dict[int, list[VideoFrame]] = {}
+    for number, *head, pdq, quality, frame, at_ms in rows:
+        heads.setdefault(number, tuple(head))
+        frames.setdefault(number, []).append(VideoFrame(pdq, quality, frame, at_ms / 1000))
+    return [(head, tuple(frames[number])) for number, head in heads.items()]
+
+
+def _frame_columns(table: type[_FrameColumns]) -> tuple[Any, ...]:
+    return (table.pdq, table.quality, table.frame, table.at_ms)
+
+
 def video_entries(session: Session) -> list[HashEntry]:
     """Every vPDQ entry in force, of this node's cases and of the imported lists, each with
     its frames in order."""
-    rows = session.execute(
+    own = session.execute(
         select(
             ContentHashRow.id,
             ContentHashRow.case_id,
             ContentHashRow.list_name,
             ContentHashRow.value,
-            ContentVideoFrameRow.pdq,
-            ContentVideoFrameRow.quality,
-            ContentVideoFrameRow.frame,
-            ContentVideoFrameRow.at_ms,
+            *_frame_columns(ContentVideoFrameRow),
         )
         .join(ContentVideoFrameRow, ContentVideoFrameRow.hash_id == ContentHashRow.id)
         .where(ContentHashRow.signal == VPDQ, ContentHashRow.withdrawn_at.is_(None))
         .order_by(ContentHashRow.id, ContentVideoFrameRow.frame)
     )
-    heads: dict[int, tuple[int, str, str]] = {}
-    frames: dict[int, list[VideoFrame]] = {}
-    for hash_id, case_id, list_name, value, pdq, quality, frame, at_ms in rows:
-        heads.setdefault(hash_id, (case_id, list_name, value))
-        frames.setdefault(hash_id, []).append(VideoFrame(pdq, quality, frame, at_ms / 1000))
     found = [
-        HashEntry(case_reference(case_id), list_name, VPDQ, value, frames=tuple(frames[hash_id]))
-        for hash_id, (case_id, list_name, value) in heads.items()
+        HashEntry(case_reference(case_id), list_name, VPDQ, value, frames=frames)
+        for (case_id, list_name, value), frames in _videos(own)
     ]
     imported = session.execute(
         select(
@@ -292,50 +300,40 @@ def video_entries(session: Session) -> list[HashEntry]:
             ContentListRow.name,
             ContentListRow.origin,
             ContentListEntryRow.value,
-            ContentListVideoFrameRow.pdq,
-            ContentListVideoFrameRow.quality,
-            ContentListVideoFrameRow.frame,
-            ContentListVideoFrameRow.at_ms,
+            *_frame_columns(ContentListVideoFrameRow),
         )
         .join(ContentListRow, ContentListRow.id == ContentListEntryRow.list_id)
         .join(ContentListVideoFrameRow, ContentListVideoFrameRow.entry_id == ContentListEntryRow.id)
         .where(ContentListEntryRow.signal == VPDQ, ContentListEntryRow.withdrawn_at.is_(None))
         .order_by(ContentListEntryRow.id, ContentListVideoFrameRow.frame)
     )
-    held: dict[int, tuple[str, str, str]] = {}
-    their: dict[int, list[VideoFrame]] = {}
-    for entry_id, name, origin, value, pdq, quality, frame, at_ms in imported:
-        held.setdefault(entry_id, (name, origin, value))
-        their.setdefault(entry_id, []).append(VideoFrame(pdq, quality, frame, at_ms / 1000))
     found.extend(
-        HashEntry(None, name, VPDQ, value, origin=origin, frames=tuple(their[entry_id]))
-        for entry_id, (name, origin, value) in held.items()
+        HashEntry(None, name, VPDQ, value, origin=origin, frames=frames)
+        for (name, origin, value), frames in _videos(imported)
     )
     return found
 
 
-def video_generation(session: Session) -> tuple[int, int, int, int, int, int]:
+def _in_force(
+    session: Session, table: type[ContentHashRow] | type[ContentListEntryRow], signal: str
+) -> tuple[int, int, int]:
+    """How many rows of ``signal`` in force ``table`` holds, the highest row number and their
+    sum (a row withdrawn and another added changes the sum)."""
+    count, highest, total = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.max(table.id), 0),
+            func.coalesce(func.sum(table.id), 0),
+        ).where(table.signal == signal, table.withdrawn_at.is_(None))
+    ).one()
+    return int(count), int(highest), int(total)
+
+
+def video_generation(session: Session) -> tuple[int, ...]:
     """What a process compares to tell whether its index of listed videos is current: for this
     node's cases and for the imported lists, the count, highest and sum of the vPDQ rows in
     force (any change rebuilds it)."""
-    own = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.max(ContentHashRow.id), 0),
-            func.coalesce(func.sum(ContentHashRow.id), 0),
-        ).where(ContentHashRow.signal == VPDQ, ContentHashRow.withdrawn_at.is_(None))
-    ).one()
-    imported = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.max(ContentListEntryRow.id), 0),
-            func.coalesce(func.sum(ContentListEntryRow.id), 0),
-        ).where(ContentListEntryRow.signal == VPDQ, ContentListEntryRow.withdrawn_at.is_(None))
-    ).one()
-    return (
-        int(own[0]), int(own[1]), int(own[2]),
-        int(imported[0]), int(imported[1]), int(imported[2]),
-    )  # fmt: skip
+    return _in_force(session, ContentHashRow, VPDQ) + _in_force(session, ContentListEntryRow, VPDQ)
 
 
 def _entries(session: Session, signal: str, value: str | None = None) -> list[HashEntry]:
@@ -401,21 +399,18 @@ def shareable(session: Session, authority: str) -> tuple[list[ListedHash], list[
     )
     listed: dict[tuple[str, str], ListedHash] = {}
     withdrawn: dict[tuple[str, str], WithdrawnHash] = {}
-    videos: dict[int, list[VideoFrame]] = {}
-    for hash_id, pdq, quality, frame, at_ms in session.execute(
+    frame_rows = session.execute(
         select(
             ContentVideoFrameRow.hash_id,
-            ContentVideoFrameRow.pdq,
-            ContentVideoFrameRow.quality,
-            ContentVideoFrameRow.frame,
-            ContentVideoFrameRow.at_ms,
+            ContentVideoFrameRow.hash_id,
+            *_frame_columns(ContentVideoFrameRow),
         )
         .join(ContentHashRow, ContentHashRow.id == ContentVideoFrameRow.hash_id)
         .join(ContentCaseRow, ContentCaseRow.id == ContentHashRow.case_id)
         .where(ContentCaseRow.authority == authority, ContentHashRow.withdrawn_at.is_(None))
         .order_by(ContentVideoFrameRow.hash_id, ContentVideoFrameRow.frame)
-    ):
-        videos.setdefault(hash_id, []).append(VideoFrame(pdq, quality, frame, at_ms / 1000))
+    )
+    videos = {hash_id: frames for (hash_id,), frames in _videos(frame_rows)}
     for row, article, consent in rows:
         if row.signal not in SIGNAL_HEX or not may_share(CaseArticle(article), consent.split(",")):
             continue
@@ -883,19 +878,8 @@ def pdq_generation(session: Session) -> tuple[int, int, tuple[int, int, int]]:
     set, and a count grown by exactly the rows above the last highest is an append), and for
     the imported lists the count, highest and sum of their rows in force (a newer list may
     withdraw some and bring others back: any change rebuilds)."""
-    count, highest = session.execute(
-        select(func.count(), func.coalesce(func.max(ContentHashRow.id), 0)).where(
-            ContentHashRow.signal == PDQ, ContentHashRow.withdrawn_at.is_(None)
-        )
-    ).one()
-    imported = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.max(ContentListEntryRow.id), 0),
-            func.coalesce(func.sum(ContentListEntryRow.id), 0),
-        ).where(ContentListEntryRow.signal == PDQ, ContentListEntryRow.withdrawn_at.is_(None))
-    ).one()
-    return int(count), int(highest), (int(imported[0]), int(imported[1]), int(imported[2]))
+    count, highest, _ = _in_force(session, ContentHashRow, PDQ)
+    return count, highest, _in_force(session, ContentListEntryRow, PDQ)
 
 
 def pdq_entries_after(session: Session, row: int) -> list[tuple[int, HashEntry]]:

@@ -239,3 +239,115 @@ def test_an_art_16_case_without_consent_to_share_stays_home_and_bad_input_is_nam
             "content.list"
         ) == 2
         assert [s.serial for s in store.shares(session, "AUT:AUT-CA")] == [2, 3]
+
+
+# --- lists of any size ------------------------------------------------------------------------
+
+#: Parts of 48 KiB: some 300 entries each, so that a few thousand entries make a dozen parts
+#: (a node's default is 600 KiB, about 3,800 entries a part).
+SMALL_PARTS = 48 * 1024
+
+
+def _many(member: Member, count: int) -> list[bytes]:
+    """An Art. 14 case of ``count`` files' digests (the files' bytes are made up: hashing
+    thousands of pictures would take minutes), and the files."""
+    import hashlib
+
+    from hanoix.content.cases import HashEntry, case_number
+
+    drafter = user_named(member.node, "drafter")
+    case = content.open_case(
+        member.node, drafter, article=14, victim_ref="c-many-1", consent=["none"]
+    )
+    files = [f"file {n}".encode() for n in range(count)]
+    with member.node.unit_of_work() as session:
+        store.add_entries(
+            session,
+            case_number(case.reference),
+            [
+                HashEntry(case.reference, "local", "sha256", hashlib.sha256(data).hexdigest())
+                for data in files
+            ],
+            member.clock.now(),
+        )
+    return files
+
+
+def _outbox(member: Member) -> list[fed_store.OutboxItem]:
+    with member.node.reading() as session:
+        return fed_store.list_outbox(session, limit=1000)
+
+
+def test_a_list_of_thousands_travels_in_parts_and_is_imported_whole_on_the_other_node(
+    net: Network,
+) -> None:
+    a, v = net["a"], net["v"]
+    files = _many(a, 3000)
+    drafter = user_named(a.node, "drafter")
+    published = content_lists.publish(a.node, drafter, ["VNM"], part_bytes=SMALL_PARTS)
+    assert published.entries == 3000 and published.parts > 5
+    assert [i.type for i in _outbox(a)].count("content.list") == published.parts
+    # A withdrawal queued after the list's parts goes out before them (urgent).
+    done = content_lists.withdraw(a.node, drafter, _sha(files[7]), "court-order")
+    assert done.told == (v.origin,)
+    assert _outbox(a)[0].type == "content.withdrawal"
+    deliver(net)
+    [held] = _held(v)
+    assert (held.serial, held.entries, held.withdrawn) == (1, 2999, 1)
+    assert {m["signal"] for m in _match(v, files[2999])} == {"sha256"}
+    assert _match(v, files[7]) == []
+    assert content_lists.show_lists(v.node, user_named(v.node, "drafter"))["incomplete"] == []
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_a_missing_part_leaves_nothing_imported_and_is_reported_until_it_comes(
+    net: Network,
+) -> None:
+    from sqlalchemy import update
+
+    from hanoix.store.federation import OutboxRow
+
+    a, v = net["a"], net["v"]
+    files = _many(a, 2000)
+    published = content_lists.publish(
+        a.node, user_named(a.node, "drafter"), ["VNM"], part_bytes=SMALL_PARTS
+    )
+    third = [i for i in _outbox(a) if i.type == "content.list"][2]
+    with a.node.unit_of_work() as session:  # the third part is lost on the way
+        session.execute(update(OutboxRow).where(OutboxRow.seq == third.seq).values(status="failed"))
+    deliver(net)
+    assert _held(v) == []
+    assert _match(v, files[0]) == []
+    [pending] = content_lists.show_lists(v.node, user_named(v.node, "drafter"))["incomplete"]
+    assert pending["missing"] == [3] and pending["received"] == published.parts - 1
+    with a.node.unit_of_work() as session:
+        session.execute(
+            update(OutboxRow).where(OutboxRow.seq == third.seq).values(status="pending")
+        )
+    deliver(net)
+    [held] = _held(v)
+    assert held.entries == 2000
+    assert content_lists.show_lists(v.node, user_named(v.node, "drafter"))["incomplete"] == []
+
+
+def test_a_file_of_parts_with_one_missing_is_refused_saying_which(net: Network) -> None:
+    import json
+
+    from hanoix.content.lists import IncompleteListError
+
+    a, v = net["a"], net["v"]
+    _many(a, 1500)
+    parts = content_lists.export_signed(
+        a.node, user_named(a.node, "drafter"), part_bytes=SMALL_PARTS
+    )
+    assert len(parts) > 3
+    data = json.dumps(parts[:1] + parts[2:]).encode()
+    with pytest.raises(IncompleteListError, match=r"part 2 of \d+ missing; nothing was imported"):
+        _import(v, data)
+    assert _held(v) == []
+    assert _import(v, json.dumps(parts).encode()).added == 1500
