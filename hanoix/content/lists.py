@@ -417,7 +417,9 @@ PART_OVERHEAD = 1024
 
 
 def _size(item: dict[str, Any]) -> int:
-    return len(canonical_json(item)) + 1  # and its comma
+    # An entry's members are ASCII strings, integers and null, whose RFC 8785 form is the
+    # compact, sorted JSON the standard library writes (in a tenth of the time); and its comma.
+    return len(json.dumps(item, separators=(",", ":"), sort_keys=True)) + 1
 
 
 def oversized(hash_list: HashList, budget: int) -> list[ListedHash]:
@@ -432,12 +434,10 @@ def sign_parts(hash_list: HashList, signer: SigningKey, budget: int) -> list[dic
     ``hanoix-hash-list/1`` document when it fits and holds no video (a node of the previous
     release reads it), otherwise numbered ``hanoix-hash-list/2`` parts."""
     room = budget - PART_OVERHEAD
-    if room <= 0:
-        raise ValueError(f"a part of {budget} bytes has no room for entries")
-    if oversized(hash_list, budget):
-        raise ValueError("leave out the entries too large for a part (oversized) first")
     items: list[ListedHash | WithdrawnHash] = [*hash_list.entries, *hash_list.withdrawn]
     sizes = [_size(item.as_dict()) for item in items]
+    if room <= 0 or any(size > room for size in sizes):
+        raise ValueError("leave out the entries too large for a part (oversized) first")
     if not any(e.signal == VPDQ for e in hash_list.entries) and sum(sizes) <= room:
         whole = sign_list(hash_list, signer)
         if len(canonical_json(whole)) <= budget:

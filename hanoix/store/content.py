@@ -391,12 +391,23 @@ def shareable(session: Session, authority: str) -> tuple[list[ListedHash], list[
     """What ``authority``'s list holds: the hashes in force and the hashes withdrawn of its
     cases whose hashes may leave the node (:func:`~hanoix.content.lists.may_share`), each
     hash once. Nothing of a case but its article."""
+    # Columns, not objects: a list may hold hundreds of thousands of rows.
     rows = session.execute(
-        select(ContentHashRow, ContentCaseRow.article, ContentCaseRow.consent)
+        select(
+            ContentHashRow.id,
+            ContentHashRow.signal,
+            ContentHashRow.value,
+            ContentHashRow.quality,
+            ContentHashRow.added_at,
+            ContentHashRow.withdrawn_at,
+            ContentHashRow.withdrawn_reason,
+            ContentCaseRow.article,
+            ContentCaseRow.consent,
+        )
         .join(ContentCaseRow, ContentCaseRow.id == ContentHashRow.case_id)
         .where(ContentCaseRow.authority == authority)
         .order_by(ContentHashRow.id)
-    )
+    ).all()
     listed: dict[tuple[str, str], ListedHash] = {}
     withdrawn: dict[tuple[str, str], WithdrawnHash] = {}
     frame_rows = session.execute(
@@ -411,7 +422,8 @@ def shareable(session: Session, authority: str) -> tuple[list[ListedHash], list[
         .order_by(ContentVideoFrameRow.hash_id, ContentVideoFrameRow.frame)
     )
     videos = {hash_id: frames for (hash_id,), frames in _videos(frame_rows)}
-    for row, article, consent in rows:
+    for row in rows:
+        article, consent = row.article, row.consent
         if row.signal not in SIGNAL_HEX or not may_share(CaseArticle(article), consent.split(",")):
             continue
         key = (row.signal, row.value)

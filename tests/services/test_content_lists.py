@@ -351,3 +351,30 @@ def test_a_file_of_parts_with_one_missing_is_refused_saying_which(net: Network) 
         _import(v, data)
     assert _held(v) == []
     assert _import(v, json.dumps(parts).encode()).added == 1500
+
+
+def test_a_listed_video_travels_with_its_frames_and_matches_a_reencoded_copy_abroad(
+    net: Network,
+) -> None:
+    from tests.content.videos import original, other, reencoded, require_vpdq
+
+    require_vpdq()
+    a, v = net["a"], net["v"]
+    drafter = user_named(a.node, "drafter")
+    case = content.open_case(
+        a.node, drafter, article=16, victim_ref="v-vid-9", consent=["hash", "share"]
+    )
+    [added] = content.add_content(a.node, drafter, case.reference, [("clip.mp4", original())])
+    assert added.vpdq is not None
+    published = content_lists.publish(a.node, drafter, ["VNM"])
+    assert published.entries == 3 and published.parts == 1  # SHA-256, MD5, vPDQ
+    deliver(net)
+    copy = _match(v, reencoded())
+    assert [(m["signal"], m["origin"], m["case"]) for m in copy] == [("vpdq", a.origin, None)]
+    assert copy[0]["vpdq"] == {"query_percent": 100.0, "compared_percent": 100.0}
+    assert _match(v, other()) == []
+    # Withdrawn by its publisher, the video stops matching on the node that holds the list.
+    content_lists.withdraw(a.node, drafter, added.vpdq["digest"], "victim")
+    deliver(net)
+    assert _match(v, reencoded()) == []
+    assert _match(a, reencoded()) == []
