@@ -386,11 +386,13 @@ def import_parts(
     :class:`IncompleteListError`)."""
     if not parts:
         raise IncompleteListError("no part of the list was given")
+    for signed in parts:
+        verified(node, session, signed)
     admitted = _admit(node, session, parts[0].hash_list)
-    hash_lists = [verified(node, session, signed) for signed in parts]
     if admitted is not None:
         return admitted
-    hash_list = hash_lists[0] if len(parts) == 1 else assemble(parts)
+    # Even one document goes through assemble: a lone part of a list in parts is not a list.
+    hash_list = assemble(parts)
     return _import_verified(node, session, hash_list, parts[0].key_id, actor, len(parts))
 
 
@@ -436,9 +438,8 @@ def receive_part(
 ) -> ImportResult | None:
     """Keep a verified part of a list in parts; once every part of its serial is held, import
     the list (:func:`import_parts`) and answer what it did. None while parts are missing."""
-    hash_list = signed.hash_list
+    hash_list = verified(node, session, signed)
     admitted = _admit(node, session, hash_list)
-    verified(node, session, signed)
     if admitted is not None:
         return admitted
     store.stage_part(

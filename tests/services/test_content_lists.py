@@ -349,6 +349,9 @@ def test_a_file_of_parts_with_one_missing_is_refused_saying_which(net: Network) 
     data = json.dumps(parts[:1] + parts[2:]).encode()
     with pytest.raises(IncompleteListError, match=r"part 2 of \d+ missing; nothing was imported"):
         _import(v, data)
+    for lone in (json.dumps(parts[:1]), json.dumps(parts[1])):  # one part is not the list
+        with pytest.raises(IncompleteListError, match="missing; nothing was imported"):
+            _import(v, lone.encode())
     assert _held(v) == []
     assert _import(v, json.dumps(parts).encode()).added == 1500
 
