@@ -39,13 +39,14 @@ def node_policy(node: Node) -> MatchPolicy:
     )
 
 
-def hash_file(data: bytes) -> ContentHashes:
-    """Every signal of ``data``: its digests, PDQ for a picture, vPDQ for a video (computed in
-    a process of its own: hanoix/services/video.py). Nothing of it is written anywhere."""
+def hash_file(data: bytes, *, crops: bool = False) -> ContentHashes:
+    """Every signal of ``data``: its digests, PDQ for a picture (with its cropped windows'
+    hashes if ``crops``: a picture being listed), vPDQ for a video (computed in a process of its
+    own: hanoix/services/video.py). Nothing of it is written anywhere."""
     from hanoix.content.video import may_be_video
     from hanoix.services import video
 
-    hashes = hash_content(data)
+    hashes = hash_content(data, crops=crops)
     if hashes.pdq is not None or not may_be_video(data):
         return hashes  # a picture, or neither picture nor video (a damaged JPEG keeps its note)
     frames, note = video.hash_video(data)
@@ -143,7 +144,7 @@ def add_content(
     number = rules.case_number(reference)
     policy = policy or node_policy(node)
     # Hashed before the transaction: decoding pictures and videos holds no lock.
-    hashed = [(name, hash_file(data)) for name, data in files]
+    hashed = [(name, hash_file(data, crops=True)) for name, data in files]
     added: list[Added] = []
     with node.unit_of_work() as session:
         case = rules.visible_case(store.find_case(session, number), reference, authority)
@@ -231,6 +232,9 @@ class ListedPdq:
         self._lock = threading.Lock()
         self._generation: tuple[int, int, tuple[int, int, int]] = (0, 0, (0, 0, 0))
         self._entries: list[HashEntry] = []
+        # The entry each position of the index stands for: an entry's own hash and its cropped
+        # windows' take one position each.
+        self._owners: list[int] = []
         self._index = PdqIndex(MatchPolicy().pdq_distance)
 
     def refresh(self, session: Session, radius: int) -> None:
@@ -252,12 +256,19 @@ class ListedPdq:
                 count, highest = 0, 0
                 added = store.pdq_entries_after(session, 0)
                 extra = store.imported_pdq_entries(session)
-                self._entries, self._index = [], self._new_index(radius)
+                self._entries, self._owners = [], []
+                self._index = self._new_index(radius)
             # Entries before the index: a match reading both meanwhile finds no position
-            # that its list does not have yet.
+            # that its lists do not have yet.
             entries = [entry for _, entry in added] + extra
+            first = len(self._entries)
             self._entries.extend(entries)
-            self._index.add([entry.value for entry in entries])
+            values: list[str] = []
+            for number, entry in enumerate(entries, start=first):
+                hashes = entry.pdq_values()
+                values.extend(hashes)
+                self._owners.extend([number] * len(hashes))
+            self._index.add(values)
             self._generation = (
                 count + len(added),
                 added[-1][0] if added else highest,
@@ -269,9 +280,9 @@ class ListedPdq:
         rotations and mirror images."""
         assert hashes.pdq is not None
         with self._lock:
-            entries, index = self._entries, self._index
+            entries, owners, index = self._entries, self._owners, self._index
         found = index.within([hashes.pdq.value, *hashes.pdq.variants])
-        return [entries[position] for position in sorted(found)]
+        return [entries[number] for number in sorted({owners[p] for p in found})]
 
 
 class ListedVideos:

@@ -43,7 +43,7 @@ from hanoix.content.lists import (
     WithdrawnHash,
     may_share,
 )
-from hanoix.content.signals import PDQ, VPDQ
+from hanoix.content.signals import PDQ, PDQ_BITS, VPDQ
 from hanoix.content.video import VideoFrame
 from hanoix.store.db import Base, UTCDateTime
 
@@ -73,6 +73,8 @@ class ContentHashRow(Base):
     signal: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(128))
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A PDQ entry's cropped windows' hashes, one after the other (migration 0026).
+    crops: Mapped[str | None] = mapped_column(Text, nullable=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Withdrawn (a mistake, a court order, the victim's withdrawal): kept, never matched.
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -109,6 +111,7 @@ class ContentListEntryRow(Base):
     signal: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(128))
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    crops: Mapped[str | None] = mapped_column(Text, nullable=True)
     article: Mapped[int] = mapped_column(Integer)
     listed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -153,7 +156,7 @@ class ContentVideoFrameRow(_FrameColumns, Base):
 
 
 class ContentListVideoFrameRow(_FrameColumns, Base):
-    """One frame of a video's vPDQ entry in an imported list (migration ``0026_lists``): the
+    """One frame of a video's vPDQ entry in an imported list (migration ``0027_lists``): the
     entry, the frame's number in the list's order, its time in milliseconds, PDQ hash and
     quality."""
 
@@ -167,7 +170,7 @@ class ContentListVideoFrameRow(_FrameColumns, Base):
 
 class ContentListPartRow(Base):
     """A part of a list in parts, received and verified, waiting for the others of its serial
-    (migration ``0026_lists``): the signed part document as it came."""
+    (migration ``0027_lists``): the signed part document as it came."""
 
     __tablename__ = "content_list_parts"
     __table_args__ = (UniqueConstraint("name", "serial", "part"),)
@@ -180,6 +183,15 @@ class ContentListPartRow(Base):
     parts: Mapped[int] = mapped_column(Integer)
     document: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def _joined(crops: tuple[str, ...]) -> str | None:
+    return "".join(crops) or None
+
+
+def _split(crops: str | None) -> tuple[str, ...]:
+    width = PDQ_BITS // 4
+    return tuple(crops[i : i + width] for i in range(0, len(crops), width)) if crops else ()
 
 
 def _case(row: ContentCaseRow, hashes: int) -> RemovalCase:
@@ -240,6 +252,7 @@ def add_entries(session: Session, number: int, entries: Iterable[HashEntry], at:
             signal=entry.signal,
             value=entry.value,
             quality=entry.quality,
+            crops=_joined(entry.crops),
             added_at=at,
         )
         session.add(row)
@@ -345,6 +358,7 @@ def _entries(session: Session, signal: str, value: str | None = None) -> list[Ha
         ContentHashRow.signal,
         ContentHashRow.value,
         ContentHashRow.quality,
+        ContentHashRow.crops,
     ).where(ContentHashRow.signal == signal, ContentHashRow.withdrawn_at.is_(None))
     imported = (
         select(
@@ -353,6 +367,7 @@ def _entries(session: Session, signal: str, value: str | None = None) -> list[Ha
             ContentListEntryRow.signal,
             ContentListEntryRow.value,
             ContentListEntryRow.quality,
+            ContentListEntryRow.crops,
         )
         .join(ContentListRow, ContentListRow.id == ContentListEntryRow.list_id)
         .where(ContentListEntryRow.signal == signal, ContentListEntryRow.withdrawn_at.is_(None))
@@ -361,12 +376,12 @@ def _entries(session: Session, signal: str, value: str | None = None) -> list[Ha
         local = local.where(ContentHashRow.value == value)
         imported = imported.where(ContentListEntryRow.value == value)
     found = [
-        HashEntry(case_reference(case_id), list_name, sig, val, quality)
-        for case_id, list_name, sig, val, quality in session.execute(local)
+        HashEntry(case_reference(case_id), list_name, sig, val, quality, crops=_split(crops))
+        for case_id, list_name, sig, val, quality, crops in session.execute(local)
     ]
     found.extend(
-        HashEntry(None, name, sig, val, quality, origin)
-        for name, origin, sig, val, quality in session.execute(imported)
+        HashEntry(None, name, sig, val, quality, origin, crops=_split(crops))
+        for name, origin, sig, val, quality, crops in session.execute(imported)
     )
     return found
 
@@ -905,6 +920,7 @@ def pdq_entries_after(session: Session, row: int) -> list[tuple[int, HashEntry]]
             ContentHashRow.signal,
             ContentHashRow.value,
             ContentHashRow.quality,
+            ContentHashRow.crops,
         )
         .where(
             ContentHashRow.signal == PDQ,
@@ -914,8 +930,13 @@ def pdq_entries_after(session: Session, row: int) -> list[tuple[int, HashEntry]]
         .order_by(ContentHashRow.id)
     )
     return [
-        (number, HashEntry(case_reference(case_id), list_name, signal, value, quality))
-        for number, case_id, list_name, signal, value, quality in rows
+        (
+            number,
+            HashEntry(
+                case_reference(case_id), list_name, signal, value, quality, crops=_split(crops)
+            ),
+        )
+        for number, case_id, list_name, signal, value, quality, crops in rows
     ]
 
 
@@ -927,11 +948,13 @@ def imported_pdq_entries(session: Session) -> list[HashEntry]:
             ContentListRow.origin,
             ContentListEntryRow.value,
             ContentListEntryRow.quality,
+            ContentListEntryRow.crops,
         )
         .join(ContentListRow, ContentListRow.id == ContentListEntryRow.list_id)
         .where(ContentListEntryRow.signal == PDQ, ContentListEntryRow.withdrawn_at.is_(None))
         .order_by(ContentListEntryRow.id)
     )
     return [
-        HashEntry(None, name, PDQ, value, quality, origin) for name, origin, value, quality in rows
+        HashEntry(None, name, PDQ, value, quality, origin, crops=_split(crops))
+        for name, origin, value, quality, crops in rows
     ]

@@ -124,7 +124,7 @@ def test_the_index_follows_the_lists_as_they_grow_and_shrink(world: Node) -> Non
     drafter = _user(world, "drafter")
     case = content.open_case(world, drafter, article=16, victim_ref="v-idx", consent=["hash"])
     original, other = encode(scene()), encode(unrelated())
-    copy = next(iter(edited_copies().values()))
+    copy = edited_copies()["resized"]
 
     def matched_cases(data: bytes, policy: MatchPolicy | None = None) -> bool:
         [result] = content.match(world, drafter, [("q.png", data)], policy)

@@ -93,3 +93,25 @@ def test_a_package_received_for_a_request_found_is_listed_with_its_custody_event
     assert ("evidence-package", package) in kinds
     (listed,) = [p for p in found.places if p.kind == "evidence-package"]
     assert [(a.what, a.actor) for a in listed.accesses] == [("package.opened", "examiner")]
+
+
+def test_a_stored_request_that_cannot_be_read_is_named_and_the_search_goes_on(
+    world: Node,
+) -> None:
+    from sqlalchemy import update
+
+    from hanoix.store.requests import RequestRow
+
+    broken = outgoing(world, "sent", proceeding=f"against {NAME}, first file")
+    found_too = outgoing(world, "sent", proceeding=f"against {NAME}, second file")
+    with world.unit_of_work() as session:
+        session.execute(
+            update(RequestRow)
+            .where(RequestRow.reference == str(broken.reference))
+            .values(document={"format": 99, "proceeding": f"against {NAME}"})
+        )
+    places = {p.subject: p for p in personal_data.find(world, user(world, "dpo"), NAME).places}
+    assert places[str(found_too.reference)].kind == "request"
+    unreadable = places[str(broken.reference)]
+    assert unreadable.kind == "request-unreadable" and unreadable.accesses == []
+    assert "cannot be read" in unreadable.where[0] and "layout 99" in unreadable.where[0]

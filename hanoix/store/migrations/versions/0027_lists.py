@@ -5,8 +5,8 @@ until every part of its serial is there and the list is imported whole) and
 ``content_list_video_frames`` (the frames of a video's vPDQ entry of an imported list).
 Expand-only: nodes still running the previous revision ignore them.
 
-Revision ID: 0026_lists
-Revises: 0025_content_lists
+Revision ID: 0027_lists
+Revises: 0026_content_crops
 Create Date: 2026-12-05
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from hanoix.store.db import UTCDateTime
 
-revision = "0026_lists"
-down_revision = "0025_content_lists"
+revision = "0027_lists"
+down_revision = "0026_content_crops"
 branch_labels = None
 depends_on = None
 
