@@ -37,7 +37,6 @@ Targets (issue 16, step 6): 50 photographs a second; a query against 1,000,000 h
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import os
 import random
@@ -52,13 +51,12 @@ from pathlib import Path
 import faiss
 from PIL import Image, ImageFilter
 
-from hanoix.content.cases import HashEntry, MatchPolicy, case_number, match
+from hanoix.content.cases import HashEntry, MatchPolicy, match
 from hanoix.content.index import PdqIndex, VideoIndex
 from hanoix.content.signals import ContentHashes, hash_content
 from hanoix.content.video import VideoFrame, VpdqHash
 from hanoix.services import content, content_lists
 from hanoix.services.requests import user_named
-from hanoix.store import content as store
 from tests.services.exchange_world import deliver
 
 
@@ -285,20 +283,11 @@ def list_figures(count: int) -> None:
 
 
 def _shared_list(net: object, count: int) -> None:
+    from tests.services.test_content_lists import many_digests
+
     a, v = net["a"], net["v"]  # type: ignore[index]
     drafter = user_named(a.node, "drafter")
-    case = content.open_case(a.node, drafter, article=14, victim_ref="c-bench-1", consent=["none"])
-    files = [f"file {n}".encode() for n in range(count)]
-    with a.node.unit_of_work() as session:
-        store.add_entries(
-            session,
-            case_number(case.reference),
-            [
-                HashEntry(case.reference, "local", "sha256", hashlib.sha256(d).hexdigest())
-                for d in files
-            ],
-            a.clock.now(),
-        )
+    files = many_digests(a, count)
     start = time.perf_counter()
     published = content_lists.publish(a.node, drafter, ["VNM"])
     publish = time.perf_counter() - start

@@ -248,9 +248,10 @@ def test_an_art_16_case_without_consent_to_share_stays_home_and_bad_input_is_nam
 SMALL_PARTS = 48 * 1024
 
 
-def _many(member: Member, count: int) -> list[bytes]:
+def many_digests(member: Member, count: int) -> list[bytes]:
     """An Art. 14 case of ``count`` files' digests (the files' bytes are made up: hashing
-    thousands of pictures would take minutes), and the files."""
+    thousands of pictures would take minutes), and the files. benchmarks/content.py uses it
+    too."""
     import hashlib
 
     from hanoix.content.cases import HashEntry, case_number
@@ -282,7 +283,7 @@ def test_a_list_of_thousands_travels_in_parts_and_is_imported_whole_on_the_other
     net: Network,
 ) -> None:
     a, v = net["a"], net["v"]
-    files = _many(a, 3000)
+    files = many_digests(a, 3000)
     drafter = user_named(a.node, "drafter")
     published = content_lists.publish(a.node, drafter, ["VNM"], part_bytes=SMALL_PARTS)
     assert published.entries == 3000 and published.parts > 5
@@ -313,7 +314,7 @@ def test_a_missing_part_leaves_nothing_imported_and_is_reported_until_it_comes(
     from hanoix.store.federation import OutboxRow
 
     a, v = net["a"], net["v"]
-    files = _many(a, 2000)
+    files = many_digests(a, 2000)
     published = content_lists.publish(
         a.node, user_named(a.node, "drafter"), ["VNM"], part_bytes=SMALL_PARTS
     )
@@ -341,7 +342,7 @@ def test_a_file_of_parts_with_one_missing_is_refused_saying_which(net: Network) 
     from hanoix.content.lists import IncompleteListError
 
     a, v = net["a"], net["v"]
-    _many(a, 1500)
+    many_digests(a, 1500)
     parts = content_lists.export_signed(
         a.node, user_named(a.node, "drafter"), part_bytes=SMALL_PARTS
     )
