@@ -24,6 +24,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -660,9 +661,25 @@ def import_list(
         key_id,
         at,
     )
-    held = _held_entries(session, row.id)
+    # Columns, not objects, and one statement for the rows added and one for those changed:
+    # a list may hold hundreds of thousands of entries, mostly the same from serial to serial.
+    held = {
+        (r.signal, r.value): r
+        for r in session.execute(
+            select(
+                ContentListEntryRow.id,
+                ContentListEntryRow.signal,
+                ContentListEntryRow.value,
+                ContentListEntryRow.quality,
+                ContentListEntryRow.article,
+                ContentListEntryRow.listed_at,
+                ContentListEntryRow.withdrawn_at,
+            ).where(ContentListEntryRow.list_id == row.id)
+        )
+    }
     added = withdrawn = kept = 0
     new_rows: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     framed = set(
         session.scalars(
             select(ContentListVideoFrameRow.entry_id)
@@ -677,7 +694,6 @@ def import_list(
         if entry.frames and (found is None or found.id not in framed):
             frames[entry.key] = entry.frames
         if found is None:
-            # Many thousands of rows: one statement for them all, not one object each.
             new_rows.append(
                 {
                     "list_id": row.id,
@@ -691,24 +707,49 @@ def import_list(
             added += 1
         elif found.withdrawn_at is not None and found.withdrawn_at >= hash_list.issued:
             kept += 1  # a withdrawal newer than this list: it stands
-        else:
+        elif (found.quality, found.article, found.listed_at, found.withdrawn_at) != (
+            entry.quality,
+            entry.article,
+            entry.listed,
+            None,
+        ):
             if found.withdrawn_at is not None:
                 added += 1
-            found.quality, found.article, found.listed_at = (
-                entry.quality,
-                entry.article,
-                entry.listed,
+            changed.append(
+                {
+                    "id": found.id,
+                    "quality": entry.quality,
+                    "article": entry.article,
+                    "listed_at": entry.listed,
+                    "withdrawn_at": None,
+                    "withdrawn_reason": None,
+                }
             )
-            found.withdrawn_at = found.withdrawn_reason = None
-    if new_rows:
-        session.execute(insert(ContentListEntryRow), new_rows)
     gone = {w.key: w for w in hash_list.withdrawn}
     for key, found in held.items():
         if found.withdrawn_at is None:
             why = gone.get(key)
-            found.withdrawn_at = why.at if why else hash_list.issued
-            found.withdrawn_reason = (why.reason if why else WithdrawalReason.MISTAKE).value
+            changed.append(
+                {
+                    "id": found.id,
+                    "quality": found.quality,
+                    "article": found.article,
+                    "listed_at": found.listed_at,
+                    "withdrawn_at": why.at if why else hash_list.issued,
+                    "withdrawn_reason": (why.reason if why else WithdrawalReason.MISTAKE).value,
+                }
+            )
             withdrawn += 1
+    session.flush()
+    if new_rows:
+        session.execute(insert(ContentListEntryRow), new_rows)
+    if changed:
+        session.execute(update(ContentListEntryRow), changed)
+        # The statement went past the session: entries it holds as objects (a withdrawal
+        # handled earlier in this transaction) are read again when next used.
+        for held_row in list(session.identity_map.values()):
+            if isinstance(held_row, ContentListEntryRow):
+                session.expire(held_row)
     session.flush()
     if frames:
         ids = {
