@@ -592,10 +592,14 @@ def list_publish(
     def render(console: Console) -> None:
         console.print(
             f"{result['list']} serial {result['serial']}: {result['entries']} hashes, "
-            f"{result['withdrawn']} withdrawn, queued for "
+            f"{result['withdrawn']} withdrawn"
+            + (f", in {result['parts']} parts" if result["parts"] > 1 else "")
+            + ", queued for "
             + ", ".join(f"{r['state']} ({r['node']})" for r in result["to"]),
             markup=False,
         )
+        for why in result["left_out"]:
+            console.print(f"  left out: {why}", markup=False)
 
     report(result, as_json, render)
 
@@ -628,6 +632,14 @@ def list_show(ctx: typer.Context, user: AsOption = None, as_json: JsonOption = F
             )
         if not shown["held"]:
             console.print("no list held from another State or a platform", markup=False)
+        for pending in shown["incomplete"]:
+            # A list in parts is imported only whole: say what it still waits for.
+            console.print(
+                f"{pending['list']} from {pending['origin']}: serial {pending['serial']} not "
+                f"imported, {pending['received']} of {pending['parts']} parts received, "
+                f"missing {', '.join(map(str, pending['missing']))}",
+                markup=False,
+            )
 
     report(shown, as_json, render)
 

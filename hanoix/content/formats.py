@@ -4,8 +4,10 @@ library (pure: bytes in, values out). docs/content.md, "Shared lists", says why 
 
 * ``te-file``: the ``threatexchange`` library's local file exchange
   (``LocalFileSignalExchangeAPI``): one signal a line, its type and its value separated by one
-  space (``pdq <64 hex>``, ``video_md5 <32 hex>``), as Meta's Hasher-Matcher-Actioner reads it.
-  It has no place for a withdrawal: a withdrawn hash is simply not in the file.
+  space (``pdq <64 hex>``, ``video_md5 <32 hex>``, and a video's ``vpdq`` hash as the library's
+  vPDQ signal writes it: a JSON array of ``"hex,quality,seconds"`` frames), as Meta's
+  Hasher-Matcher-Actioner reads it. It has no place for a withdrawal: a withdrawn hash is
+  simply not in the file.
 * ``stopncii``: the records of StopNCII's hash exchange API (``FetchHashes``): per hash its
   ``signalType`` (``ImagePDQ``, ``VideoMD5``), ``hashValue``, ``hashStatus`` (``Received``,
   ``Active``, ``Withdrawn``) and the platforms' ``CSPFeedbacks`` (``Blocked``, ``NotBlocked``...).
@@ -29,8 +31,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from hanoix.content.lists import ListedHash, WithdrawnHash, check_signal
-from hanoix.content.signals import MD5, PDQ
+from hanoix.content.lists import ListedHash, WithdrawnHash, check_signal, compact_frames, frames_of
+from hanoix.content.signals import MD5, PDQ, VPDQ
+from hanoix.content.video import VideoFrame, VpdqHash
 from hanoix.errors import FileFormatError
 
 
@@ -42,7 +45,7 @@ class ListFormat(StrEnum):
 
 
 #: Signal names of the threatexchange library (``SignalType.get_name()``) and of StopNCII.
-TE_NAMES = {PDQ: "pdq", MD5: "video_md5"}
+TE_NAMES = {PDQ: "pdq", MD5: "video_md5", VPDQ: "vpdq"}
 STOPNCII_NAMES = {PDQ: "ImagePDQ", MD5: "VideoMD5"}
 #: StopNCII's case statuses: which leave a hash in force.
 IN_FORCE = {"Received", "Active"}
@@ -86,13 +89,22 @@ def _value(signal: str, value: Any, where: str) -> str:
 
 
 def write_te_file(entries: Iterable[ListedHash]) -> bytes:
-    """One ``type value`` line per hash in force that the format can name."""
-    lines = [f"{TE_NAMES[e.signal]} {e.value}" for e in entries if e.signal in TE_NAMES]
+    """One ``type value`` line per hash in force that the format can name (a video's vPDQ
+    hash as its frames, which the library's vPDQ signal reads)."""
+    lines = [
+        f"{TE_NAMES[e.signal]} "
+        + (json.dumps(compact_frames(e.frames)) if e.signal == VPDQ else e.value)
+        for e in entries
+        if e.signal in TE_NAMES
+    ]
     return "".join(f"{line}\n" for line in lines).encode("ascii")
 
 
-def read_te_file(data: bytes, source: str) -> list[tuple[str, str]]:
-    """The (signal, value) pairs of a local signal file; blank lines are skipped."""
+def read_te_file(
+    data: bytes, source: str, videos: dict[str, tuple[VideoFrame, ...]] | None = None
+) -> list[tuple[str, str]]:
+    """The (signal, value) pairs of a local signal file; blank lines are skipped. A video's
+    value is the digest of its frames, which go into ``videos`` (by digest) when given."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -102,12 +114,28 @@ def read_te_file(data: bytes, source: str) -> list[tuple[str, str]]:
         if not line.strip():
             continue
         if number > MAX_LINES:
-            raise FileFormatError(f"{source}: more than {MAX_LINES} lines")
+            raise FileFormatError(f"{source} line {number}: more than {MAX_LINES} lines")
         name, _, value = line.strip().partition(" ")
         where = f"{source} line {number}"
         signal = _ours(TE_NAMES, name, where)
-        found.append((signal, _value(signal, value, where)))
+        if signal == VPDQ:
+            frames = _video(value, where)
+            digest = VpdqHash(frames).digest
+            if videos is not None:
+                videos[digest] = frames
+            found.append((VPDQ, digest))
+        else:
+            found.append((signal, _value(signal, value, where)))
     return found
+
+
+def _video(value: str, where: str) -> tuple[VideoFrame, ...]:
+    try:
+        return frames_of(json.loads(value), where)
+    except ValueError as exc:  # not JSON, or frames that are not vPDQ features
+        raise FileFormatError(
+            f"{where}: a vpdq value is a JSON array of 'hex,quality,seconds' frames ({exc})"
+        ) from None
 
 
 # --- StopNCII --------------------------------------------------------------------------------

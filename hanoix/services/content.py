@@ -205,11 +205,13 @@ def _match(
     with node.reading() as session:
         if any(h.pdq for _, h in hashed):
             node.listed_pdq.refresh(session, policy.pdq_distance)
-        # Each listed video is compared frame by frame (docs/content.md, Video).
-        videos = store.video_entries(session) if any(h.vpdq for _, h in hashed) else []
+        if any(h.vpdq for _, h in hashed):
+            node.listed_videos.refresh(session, policy)
         for name, hashes in hashed:
             exact = store.exact_entries(session, [(SHA256, hashes.sha256), (MD5, hashes.md5)])
             near = node.listed_pdq.near(hashes) if hashes.pdq else []
+            # Only the listed videos the index finds near are compared frame by frame.
+            videos = node.listed_videos.near(hashes) if hashes.vpdq else []
             results.append(rules.match(name, hashes, exact, near, policy, videos))
     return results
 
@@ -281,3 +283,43 @@ class ListedPdq:
             entries, owners, index = self._entries, self._owners, self._index
         found = index.within([hashes.pdq.value, *hashes.pdq.variants])
         return [entries[number] for number in sorted({owners[p] for p in found})]
+
+
+class ListedVideos:
+    """The node's listed videos (its cases' and the imported lists') and the index of their
+    frames (:class:`~hanoix.content.index.VideoIndex`), for this process.
+
+    Each match of a video asks the database whether the listed videos changed (one aggregate
+    query); any change, or other thresholds, rebuilds the index. The index only names the
+    candidates; :func:`hanoix.content.cases.match` compares each by the vPDQ rule, as it did
+    when every listed video was compared."""
+
+    def __init__(self) -> None:
+        from hanoix.content.index import VideoIndex
+
+        self._new_index = VideoIndex
+        self._lock = threading.Lock()
+        self._generation: tuple[int, ...] | None = None
+        self._entries: list[HashEntry] = []
+        self._index = VideoIndex(MatchPolicy().vpdq_distance, MatchPolicy().vpdq_quality)
+
+    def refresh(self, session: Session, policy: MatchPolicy) -> None:
+        generation = store.video_generation(session)
+        with self._lock:
+            if (
+                generation == self._generation
+                and policy.vpdq_distance == self._index.radius
+                and policy.vpdq_quality == self._index.quality
+            ):
+                return
+            entries = store.video_entries(session)
+            index = self._new_index(policy.vpdq_distance, policy.vpdq_quality)
+            index.add([entry.frames for entry in entries])
+            self._entries, self._index, self._generation = entries, index, generation
+
+    def near(self, hashes: ContentHashes) -> list[HashEntry]:
+        """The listed videos with a frame near one of ``hashes``'s video frames."""
+        assert hashes.vpdq is not None
+        with self._lock:
+            entries, index = self._entries, self._index
+        return [entries[number] for number in index.candidates(hashes.vpdq.frames)]

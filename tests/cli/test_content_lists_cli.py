@@ -106,3 +106,25 @@ def test_bad_list_input_exits_2_saying_what_to_fix(run: Any, tmp_path: Path) -> 
     assert reason.exit_code == 2 and "court-order" in reason.stderr
     nobody = run("list", "publish", "--to", "VNM", "--as", "auditor")
     assert nobody.exit_code == 1 and "may not work removal cases" in nobody.stderr
+
+
+def test_a_list_still_waiting_for_parts_is_shown_with_what_is_missing(
+    run: Any, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from hanoix.store import content as store
+
+    node = Node.open(load_settings(tmp_path / "home", environ={}))
+    with node.unit_of_work() as session:
+        at = datetime(2026, 12, 5, tzinfo=UTC)
+        store.stage_part(session, "VNM:VNM-CA", "vnm.example", 4, 2, 3, "{}", at)
+    node.close()
+    shown = run("list", "show", "--as", "drafter")
+    assert shown.exit_code == 0, shown.stderr
+    assert "VNM:VNM-CA from vnm.example: serial 4 not imported, 1 of 3 parts received, " in (
+        shown.stdout + shown.stderr
+    )
+    assert "missing 1, 3" in shown.stdout + shown.stderr
+    [pending] = run("list", "show", "--as", "drafter", "--json").json()["incomplete"]
+    assert pending["missing"] == [1, 3]

@@ -118,3 +118,32 @@ def test_ncmec_entries_are_read_by_threatexchanges_ncmec_client() -> None:
         read_ncmec(b'<!DOCTYPE x [<!ENTITY a "b">]><queryResult/>', "f")
     with pytest.raises(FileFormatError, match="queryResult"):
         read_ncmec(b"<other/>", "f")
+
+
+def test_a_videos_vpdq_hash_goes_in_the_local_file_as_threatexchanges_vpdq_signal(
+    tmp_path: Path,
+) -> None:
+    from threatexchange.exchanges.impl.file_api import (
+        FileCollaborationConfig,
+        LocalFileSignalExchangeAPI,
+    )
+    from threatexchange.extensions.vpdq.vpdq_util import json_to_vpdq
+
+    from hanoix.content.video import VideoFrame, VpdqHash
+
+    frames = tuple(VideoFrame(f"{n:x}" * 64, 90, n, float(n)) for n in range(1, 4))
+    video = VpdqHash(frames)
+    entries = [*ENTRIES, ListedHash("vpdq", video.digest, None, 16, WHEN, frames)]
+    path = tmp_path / "list.txt"
+    path.write_bytes(write_te_file(entries))
+    api = LocalFileSignalExchangeAPI(FileCollaborationConfig(filename=str(path), name="aut"))
+    [delta] = list(api.fetch_iter([], None))
+    [(_, value)] = [key for key in delta.updates if key[0] == "vpdq"]
+    assert [(f.pdq_hex, f.quality, f.timestamp) for f in json_to_vpdq(value)] == [
+        (f.pdq, f.quality, f.timestamp) for f in frames
+    ]
+    videos: dict[str, tuple[VideoFrame, ...]] = {}
+    assert read_te_file(path.read_bytes(), "list.txt", videos)[-1] == ("vpdq", video.digest)
+    assert [f.pdq for f in videos[video.digest]] == [f.pdq for f in frames]
+    with pytest.raises(FileFormatError, match="line 1: a vpdq value"):
+        read_te_file(b'vpdq ["nothex,90,0.000"]\n', "bad.txt")
