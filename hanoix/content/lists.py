@@ -40,7 +40,7 @@ import binascii
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -62,6 +62,9 @@ PARTS_SIGNATURE_CONTEXT = b"hanoix-hash-list/2 signature\n"
 MAX_ENTRIES = 500_000
 #: The most parts one list may come in (at 600 KiB a part, some 4,000 entries each: millions).
 MAX_PARTS = 10_000
+#: The most cropped windows one listed picture may carry (35 today: room for a finer grid).
+MAX_CROPS = 100
+
 #: The most frames one listed video may carry (one a second: over 27 hours).
 MAX_FRAMES = 100_000
 #: The hex length of each signal's value (a video's: the SHA-256 of its frames).
@@ -94,6 +97,8 @@ class ListedHash:
     article: int
     listed: datetime
     frames: tuple[VideoFrame, ...] = ()
+    #: A picture's cropped windows' PDQ hashes (hanoix.content.signals.CROP_WINDOWS).
+    crops: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -109,6 +114,8 @@ class ListedHash:
         }
         if self.signal == VPDQ:
             found["frames"] = compact_frames(self.frames)
+        if self.crops:
+            found["crops"] = list(self.crops)
         return found
 
 
@@ -279,7 +286,13 @@ def _entry(item: Any, at: int, videos: bool) -> ListedHash:
     video = item.get("signal") == VPDQ
     if video and not videos:
         raise _BadListError(f"{what}: a video's vpdq entry travels in {PARTS_FORMAT} only")
-    _exact(item, members | {"frames"} if video else members, what)
+    if "crops" in item and not videos:
+        raise _BadListError(f"{what}: a picture's cropped windows travel in {PARTS_FORMAT} only")
+    if video:
+        members |= {"frames"}
+    elif item.get("signal") == PDQ and "crops" in item:
+        members |= {"crops"}
+    _exact(item, members, what)
     signal, value = _member(item, "signal", str, what), _member(item, "value", str, what)
     check_signal(signal, value)
     quality = item["quality"]
@@ -294,7 +307,18 @@ def _entry(item: Any, at: int, videos: bool) -> ListedHash:
     frames = frames_of(item["frames"], what) if video else ()
     if video and VpdqHash(frames).digest != value:
         raise _BadListError(f"{what}: the vpdq value is not the SHA-256 of the video's frames")
-    return ListedHash(signal, value, quality, article, _parse_time(item, "listed", what), frames)
+    crops = _crops(item["crops"], what) if "crops" in item else ()
+    listed = _parse_time(item, "listed", what)
+    return ListedHash(signal, value, quality, article, listed, frames, crops)
+
+
+def _crops(items: Any, what: str) -> tuple[str, ...]:
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_CROPS:
+        raise _BadListError(f"{what}: 'crops' is a list of 1 to {MAX_CROPS} PDQ hashes")
+    for crop in items:
+        if not isinstance(crop, str) or len(crop) != SIGNAL_HEX[PDQ] or not _HEX.fullmatch(crop):
+            raise _BadListError(f"{what}: a cropped window's PDQ hash is 64 lower-case hex digits")
+    return tuple(items)
 
 
 def _withdrawn(item: Any, at: int) -> WithdrawnHash:
@@ -394,8 +418,10 @@ def signed_message(body: dict[str, Any], context: bytes = SIGNATURE_CONTEXT) -> 
 
 def sign_list(hash_list: HashList, signer: SigningKey) -> dict[str, Any]:
     """The signed document of ``hash_list`` in one piece (``hanoix-hash-list/1``: a JSON
-    object, the payload of an envelope or, with :func:`dump_document`, a file)."""
-    body = hash_list.body()
+    object, the payload of an envelope or, with :func:`dump_document`, a file). That version
+    has no member for a picture's cropped windows: its pictures go without them."""
+    bare = [replace(e, crops=()) if e.crops else e for e in hash_list.entries]
+    body = hash_list.with_entries(bare, hash_list.withdrawn).body()
     parse_body(json.loads(json.dumps(body)))  # never sign what would not read back
     return _signed(LIST_FORMAT, body, signer, SIGNATURE_CONTEXT)
 
@@ -438,7 +464,10 @@ def sign_parts(hash_list: HashList, signer: SigningKey, budget: int) -> list[dic
     sizes = [_size(item.as_dict()) for item in items]
     if room <= 0 or any(size > room for size in sizes):
         raise ValueError("leave out the entries too large for a part (oversized) first")
-    if not any(e.signal == VPDQ for e in hash_list.entries) and sum(sizes) <= room:
+    # A video's frames and a picture's cropped windows are members the previous release's
+    # strict reader refuses: only a list without them goes as one version 1 document.
+    plain = not any(e.signal == VPDQ or e.crops for e in hash_list.entries)
+    if plain and sum(sizes) <= room:
         whole = sign_list(hash_list, signer)
         if len(canonical_json(whole)) <= budget:
             return [whole]

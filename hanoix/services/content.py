@@ -230,7 +230,7 @@ class ListedPdq:
 
         self._new_index = PdqIndex
         self._lock = threading.Lock()
-        self._generation: tuple[int, int, tuple[int, int, int]] = (0, 0, (0, 0, 0))
+        self._generation: tuple[int, int, tuple[int, ...]] = (0, 0, (0, 0, 0, 0))
         self._entries: list[HashEntry] = []
         # The entry each position of the index stands for: an entry's own hash and its cropped
         # windows' take one position each.

@@ -414,6 +414,7 @@ def shareable(session: Session, authority: str) -> tuple[list[ListedHash], list[
             ContentHashRow.signal,
             ContentHashRow.value,
             ContentHashRow.quality,
+            ContentHashRow.crops,
             ContentHashRow.added_at,
             ContentHashRow.withdrawn_at,
             ContentHashRow.withdrawn_reason,
@@ -448,7 +449,16 @@ def shareable(session: Session, authority: str) -> tuple[list[ListedHash], list[
             if row.signal == VPDQ and not frames:
                 continue  # a video listed without its frames cannot be matched elsewhere
             listed.setdefault(
-                key, ListedHash(row.signal, row.value, row.quality, article, row.added_at, frames)
+                key,
+                ListedHash(
+                    row.signal,
+                    row.value,
+                    row.quality,
+                    article,
+                    row.added_at,
+                    frames,
+                    _split(row.crops),
+                ),
             )
         else:
             withdrawn.setdefault(
@@ -671,6 +681,7 @@ def import_list(
                 ContentListEntryRow.signal,
                 ContentListEntryRow.value,
                 ContentListEntryRow.quality,
+                ContentListEntryRow.crops,
                 ContentListEntryRow.article,
                 ContentListEntryRow.listed_at,
                 ContentListEntryRow.withdrawn_at,
@@ -700,6 +711,7 @@ def import_list(
                     "signal": entry.signal,
                     "value": entry.value,
                     "quality": entry.quality,
+                    "crops": _joined(entry.crops),
                     "article": entry.article,
                     "listed_at": entry.listed,
                 }
@@ -707,8 +719,9 @@ def import_list(
             added += 1
         elif found.withdrawn_at is not None and found.withdrawn_at >= hash_list.issued:
             kept += 1  # a withdrawal newer than this list: it stands
-        elif (found.quality, found.article, found.listed_at, found.withdrawn_at) != (
+        elif (found.quality, found.crops, found.article, found.listed_at, found.withdrawn_at) != (
             entry.quality,
+            _joined(entry.crops),
             entry.article,
             entry.listed,
             None,
@@ -719,6 +732,7 @@ def import_list(
                 {
                     "id": found.id,
                     "quality": entry.quality,
+                    "crops": _joined(entry.crops),
                     "article": entry.article,
                     "listed_at": entry.listed,
                     "withdrawn_at": None,
@@ -733,6 +747,7 @@ def import_list(
                 {
                     "id": found.id,
                     "quality": found.quality,
+                    "crops": found.crops,
                     "article": found.article,
                     "listed_at": found.listed_at,
                     "withdrawn_at": why.at if why else hash_list.issued,
@@ -939,15 +954,23 @@ def holders(session: Session, authority: str, value: str) -> tuple[bool, list[st
     return bool(own), sorted(names)
 
 
-def pdq_generation(session: Session) -> tuple[int, int, tuple[int, int, int]]:
+def pdq_generation(session: Session) -> tuple[int, int, tuple[int, ...]]:
     """What a process compares to tell whether its index of the PDQ entries in force is
     current: how many of this node's cases' entries there are and the highest row number among
     them (rows are added, and withdrawn, never brought back: an unchanged pair is an unchanged
     set, and a count grown by exactly the rows above the last highest is an append), and for
     the imported lists the count, highest and sum of their rows in force (a newer list may
-    withdraw some and bring others back: any change rebuilds)."""
+    withdraw some and bring others back: any change rebuilds) and how many of them carry
+    cropped windows (a newer serial may bring an entry's windows)."""
     count, highest, _ = _in_force(session, ContentHashRow, PDQ)
-    return count, highest, _in_force(session, ContentListEntryRow, PDQ)
+    cropped = session.scalar(
+        select(func.count()).where(
+            ContentListEntryRow.signal == PDQ,
+            ContentListEntryRow.withdrawn_at.is_(None),
+            ContentListEntryRow.crops.is_not(None),
+        )
+    )
+    return count, highest, (*_in_force(session, ContentListEntryRow, PDQ), int(cropped or 0))
 
 
 def pdq_entries_after(session: Session, row: int) -> list[tuple[int, HashEntry]]:

@@ -155,6 +155,30 @@ def test_a_missing_or_foreign_part_makes_nothing_of_the_list() -> None:
         read_document(document).verify(signer.public)
 
 
+def test_a_pictures_cropped_windows_travel_in_parts_only_and_are_checked() -> None:
+    signer = _signer()
+    windows = tuple(f"{i:064x}" for i in range(1, 36))
+    cropped = replace(_list(), entries=(replace(_list().entries[0], crops=windows),))
+    [document] = sign_parts(cropped, signer, 32 * 1024)
+    assert document["format"] == "hanoix-hash-list/2"
+    assert read_document(document).verify(signer.public).entries[0].crops == windows
+    # The version 1 document, for nodes of the previous release, goes without them.
+    assert "crops" not in json.dumps(sign_list(cropped, signer))
+    for bad, message in (
+        (["XYZ"], "64 lower-case hex digits"),
+        ([], "a list of 1 to 100"),
+        ("00", "a list of 1 to 100"),
+    ):
+        forged = json.loads(json.dumps(document))
+        forged["list"]["entries"][0]["crops"] = bad
+        with pytest.raises(FileFormatError, match=message):
+            read_document(forged)
+    one = json.loads(json.dumps(sign_list(_list(), signer)))
+    one["list"]["entries"][0]["crops"] = list(windows)
+    with pytest.raises(FileFormatError, match="travel in hanoix-hash-list/2 only"):
+        read_document(one)
+
+
 def test_a_video_entry_must_carry_the_frames_its_value_is_the_digest_of() -> None:
     signer = _signer()
     [document] = sign_parts(_big(1, videos=1), signer, 32 * 1024)

@@ -90,6 +90,22 @@ def test_a_published_list_is_imported_and_matches_with_its_origin_never_the_vict
     assert all("v-hidden-42" not in (i.payload or "") for i in inbox)
 
 
+def test_a_pictures_cropped_windows_travel_and_a_cropped_copy_matches_abroad(
+    net: Network,
+) -> None:
+    from tests.content.images import cropped_copies
+
+    _published(net)
+    v = net["v"]
+    for name, copy in cropped_copies().items():
+        found = _match(v, copy)
+        assert [(m["list"], m["signal"]) for m in found] == [("AUT:AUT-CA", "pdq")], name
+    # The windows went in a list in parts (the previous release's reader refuses the member).
+    with v.node.reading() as session:
+        [entry] = [e for e in store.imported_pdq_entries(session)]
+    assert len(entry.crops) == 35
+
+
 def test_a_withdrawal_propagates_urgently_and_the_hash_matches_nowhere(net: Network) -> None:
     _published(net)
     a, v = net["a"], net["v"]
@@ -106,9 +122,10 @@ def test_a_withdrawal_propagates_urgently_and_the_hash_matches_nowhere(net: Netw
         ]
     assert queued.urgent
     resized = edited_copies()["resized"]
-    assert _match(a, resized) == []  # at once, before anything is delivered
+    cropped = edited_copies()["cropped-5-left"]
+    assert _match(a, resized) == _match(a, cropped) == []  # at once, before any delivery
     deliver(net)
-    assert _match(v, resized) == []
+    assert _match(v, resized) == _match(v, cropped) == []  # the windows went with the hash
     assert {m["signal"] for m in _match(v, encode(scene()))} == {"sha256", "md5"}
     [held] = _held(v)
     assert (held.entries, held.withdrawn) == (2, 1)
