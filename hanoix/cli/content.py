@@ -213,7 +213,7 @@ def add(
     """List the files' hashes in a removal case. The files themselves are not kept, unless
     --preserve seals them (encrypted) into an evidence package for the case."""
     from hanoix.errors import UsageError
-    from hanoix.services import content, content_notices
+    from hanoix.services import content
 
     given = consent or []
     if given and not preserve:
@@ -227,22 +227,16 @@ def add(
     def ask() -> bytes:
         return read_passphrase(passphrase_stdin, purpose="the authority's signing key")
 
-    preserved: list[dict[str, Any]] = []
     with open_node(ctx) as node:
-        acting = acting_user(node, user)
-        if preserve:
-            # Sealed first: a failure leaves nothing listed, and a sealed package is kept only
-            # with its custody event.
-            preserved = [
-                item.as_dict()
-                for item in content_notices.preserve(
-                    node, acting, reference, data, consent=given, ask=ask
-                )
-            ]
-        added = content.add_content(node, acting, reference, data)
-    results = [item.as_dict() for item in added]
-    for item, sealed in zip(results, preserved, strict=False):
-        item["package_id"] = sealed["package_id"]
+        results = content.add_files(
+            node,
+            acting_user(node, user),
+            reference,
+            data,
+            preserve=preserve,
+            consent=given,
+            ask=ask,
+        )
 
     def render(console: Console) -> None:
         for item in results:

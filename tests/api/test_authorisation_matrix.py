@@ -311,6 +311,20 @@ def a_notice(body: dict[str, Any]) -> Setup:
     return call
 
 
+def an_upload_to_a_case(node: Node) -> Call:
+    """A case and a multipart body of one file to add to it (the body is read by the route)."""
+    made = a_case(node)
+    boundary = "matrix-boundary"
+    made.content = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="files"; filename="m.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+        f"matrix upload {next(_serial)}\r\n--{boundary}--\r\n"
+    ).encode()
+    made.headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    return made
+
+
 def a_link(node: Node) -> Call:
     made = a_case(node)
     made.json = {"request": str(outgoing(node, "sent").reference)}
@@ -403,6 +417,7 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         {**CASE_WORK, "D": 201, "O": 201, "E": 201},
     ),
     ("POST", "/api/v1/content/cases/{reference}/requests"): (a_link, CASE_WORK),
+    ("POST", "/api/v1/content/cases/{reference}/content"): (an_upload_to_a_case, CASE_WORK),
     ("DELETE", "/api/v1/content/cases/{reference}/requests/{request}"): (
         a_linked_case,
         {**CASE_WORK, "D": 204, "O": 204, "E": 204},
@@ -530,6 +545,10 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         PUBLIC,
     ),
     ("POST", "/content/cases/{reference}/notices"): (
+        lambda n: Call(path={"reference": "RC-000001"}),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
+    ("POST", "/content/cases/{reference}/content"): (
         lambda n: Call(path={"reference": "RC-000001"}),
         dict.fromkeys(PRINCIPALS, 403),
     ),
