@@ -391,7 +391,9 @@ def test_cases_and_notices_are_paged_with_a_cursor_in_the_desks_order(
     first = client.get(f"{API}/notices?limit=1", headers=me).json()
     assert first["items"][0]["overdue"] is True and first["next_cursor"]
     rest = client.get(f"{API}/notices?limit=5&cursor={first['next_cursor']}", headers=me).json()
-    assert [n["case"] for n in rest["items"]] == [cases[2], cases[1]] and rest["next_cursor"] is None
+    assert [n["case"] for n in rest["items"]] == [cases[2], cases[1]] and rest[
+        "next_cursor"
+    ] is None
     for bad in ("cursor=nonsense", f"cursor={first['next_cursor']}x", "limit=0", "limit=501"):
         refused = client.get(f"{API}/cases?{bad}", headers=me)
         assert refused.status_code == 422, (bad, refused.text)

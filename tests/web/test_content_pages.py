@@ -189,3 +189,81 @@ def test_those_who_may_not_work_cases_see_none(
     assert 'href="/desk/removal"' not in client.get("/").text or who == "prosecutor"
     shown = client.get(f"/requests/{made['request']}")
     assert "/content/cases/" not in shown.text
+
+
+def test_files_are_added_from_the_case_page_and_kept_nowhere(
+    node: Node, client: TestClient, clock: FixedClock, tmp_path: Path, kept_temporary_files: Path
+) -> None:
+    from tests.services.test_content_service import MARKER, MEDIA, assert_no_media_kept
+
+    made = removal_world(node, clock)
+    sign_in(client, "officer")
+    page = client.get(f"/content/cases/{made['quiet']}")
+    assert 'data-testid="add-content"' in page.text and "content-upload.js" in page.text
+    token = form_token(page.text)
+    # A browser without the script: the token in the form.
+    added = client.post(
+        f"/content/cases/{made['quiet']}/content",
+        data={"csrf_token": token},
+        files={"files": ("secret.bin", MEDIA)},
+    )
+    assert added.status_code == 200 and "Content added" in added.text
+    shown = notices.case_file(node, user(node, "officer"), made["quiet"])
+    assert {h["signal"] for h in shown.hashes} == {"sha256", "md5"}
+    assert "secret.bin" not in added.text
+    # The page's script: the token in a header, a picture.
+    scripted = client.post(
+        f"/content/cases/{made['quiet']}/content",
+        files={"files": ("scene.png", encode(scene()))},
+        headers={"X-CSRF-Token": token},
+    )
+    assert scripted.status_code == 200 and "Content added" in scripted.text
+    forged = client.post(
+        f"/content/cases/{made['quiet']}/content",
+        data={"csrf_token": "x"},
+        files={"files": ("m.bin", b"m")},
+    )
+    assert forged.status_code == 403
+    assert_no_media_kept(node, tmp_path, MARKER)
+
+
+def test_preserving_from_the_case_page_is_refused_without_consent_with_what_to_do(
+    node: Node, client: TestClient, clock: FixedClock
+) -> None:
+    made = removal_world(node, clock)
+    sign_in(client, "drafter")
+    token = form_token(client.get(f"/content/cases/{made['case']}").text)
+    refused = client.post(
+        f"/content/cases/{made['case']}/content",
+        data={"csrf_token": token, "preserve": "on"},
+        files={"files": ("m.bin", b"media to keep")},
+    )
+    assert refused.status_code in (400, 409, 422) and 'data-testid="refused"' in refused.text
+    assert "consent" in refused.text
+    assert notices.case_file(node, user(node, "drafter"), made["case"]).preserved == []
+    other = client.post(  # another authority's case: as a missing one
+        "/content/cases/RC-999999/content",
+        data={"csrf_token": token},
+        files={"files": ("m.bin", b"m")},
+    )
+    assert other.status_code == 404
+
+
+def test_the_desk_pages_its_cases(node: Node, client: TestClient, clock: FixedClock) -> None:
+    from hanoix.web import content as pages
+
+    drafter = user(node, "drafter")
+    opened = [
+        content.open_case(node, drafter, article=14, victim_ref=f"c-{i:04d}", consent=["none"])
+        for i in range(pages.DESK_PAGE + 2)
+    ]
+    sign_in(client, "drafter")
+    first = client.get("/desk/removal")
+    assert first.text.count("data-case=") == pages.DESK_PAGE
+    assert f'data-case="{opened[-1].reference}"' in first.text  # the newest first
+    following = first.text.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0]
+    second = client.get(following.replace("&amp;", "&"))
+    assert second.text.count("data-case=") == 2
+    assert f'data-case="{opened[0].reference}"' in second.text
+    assert 'rel="next"' not in second.text and 'href="/desk/removal"' in second.text
+    assert client.get("/desk/removal?cursor=nonsense").status_code == 400
