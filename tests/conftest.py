@@ -255,7 +255,6 @@ def kept_temporary_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     and its anonymous temporary files (a form parser's spooled parts) kept there by name
     once closed, since an anonymous one is gone before anything could search it."""
     import tempfile
-    from typing import Any
 
     folder = tmp_path / "tmp"
     folder.mkdir()
