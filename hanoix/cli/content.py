@@ -710,6 +710,10 @@ def list_feedback(
             node, acting_user(node, user), data, str(file), platform
         ).as_dict()
 
+    _feedback_report(result, as_json)
+
+
+def _feedback_report(result: dict[str, Any], as_json: bool) -> None:
     def render(console: Console) -> None:
         for item in result["recorded"]:
             console.print(
@@ -723,6 +727,48 @@ def list_feedback(
             )
 
     report(result, as_json, render)
+
+
+@list_app.command("vote")
+def list_vote(
+    ctx: typer.Context,
+    value: Annotated[str, typer.Argument(help="The hash (hex) voted on.")],
+    vote: Annotated[
+        str,
+        typer.Option(
+            "--vote", help="upvote (the hash is what it says) or downvote (a false positive)."
+        ),
+    ],
+    platform: Annotated[str, typer.Option("--platform", help="Who votes (the platform).")],
+    signal: Annotated[
+        str | None,
+        typer.Option(
+            "--signal", help="sha256, md5 or pdq (needed for 64 hex digits: SHA-256 or PDQ)."
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why a downvote: NCMEC's reason id, or a short text."),
+    ] = None,
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a platform's vote on a listed hash, as NCMEC's exchange has them (upvote,
+    downvote), as a custody event."""
+    from hanoix.content.formats import check_vote
+    from hanoix.errors import UsageError
+    from hanoix.services import content_lists
+
+    if signal is None:
+        if len(value.strip()) != 32:
+            raise UsageError("--signal: say which hash this is (sha256 or pdq; md5 for 32 digits)")
+        signal = "md5"
+    checked = check_vote(signal, value, vote, reason)
+    with open_node(ctx) as node:
+        result = content_lists.record_votes(
+            node, acting_user(node, user), platform, [checked]
+        ).as_dict()
+    _feedback_report(result, as_json)
 
 
 @content_app.command("withdraw")

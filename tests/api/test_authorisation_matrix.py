@@ -446,6 +446,15 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         ),
         expect("DOEXF", foreign=200),
     ),
+    ("POST", "/api/v1/content/votes"): (
+        lambda n: Call(
+            json={
+                "platform": "example",
+                "votes": [{"signal": "pdq", "hash": "ab" * 32, "vote": "upvote"}],
+            }
+        ),
+        expect("DOEXF", foreign=200),
+    ),
     ("POST", "/api/v1/content/withdrawals"): (
         lambda n: Call(json={"hash": "ab" * 32, "reason": "mistake"}),
         expect("DOEXF", 404, foreign=404),

@@ -106,3 +106,44 @@ def test_bad_list_input_exits_2_saying_what_to_fix(run: Any, tmp_path: Path) -> 
     assert reason.exit_code == 2 and "court-order" in reason.stderr
     nobody = run("list", "publish", "--to", "VNM", "--as", "auditor")
     assert nobody.exit_code == 1 and "may not work removal cases" in nobody.stderr
+
+
+def test_a_platforms_vote_is_recorded_and_a_bad_one_says_what_to_fix(
+    run: Any, tmp_path: Path
+) -> None:
+    opened = run(
+        "case", "new", "--article", "14", "--victim-ref", "c-2026-2", "--consent", "none",
+        "--as", "drafter", "--json",
+    )  # fmt: skip
+    picture = tmp_path / "scene.png"
+    picture.write_bytes(encode(scene()))
+    assert run("add", picture, "--case", opened.json()["case"], "--as", "drafter").exit_code == 0
+    hashes = hash_content(picture.read_bytes())
+    assert hashes.pdq is not None
+    up = run(
+        "list", "vote", hashes.md5, "--vote", "upvote", "--platform", "example",
+        "--as", "drafter", "--json",
+    )  # fmt: skip
+    assert up.exit_code == 0, up.stderr
+    [recorded] = up.json()["recorded"]
+    assert recorded["signal"] == "md5" and recorded["opinion"] == "POSITIVE_CLASS"
+    down = run(
+        "list", "vote", hashes.pdq.value, "--signal", "pdq", "--vote", "downvote",
+        "--reason", "a logo", "--platform", "example", "--as", "drafter",
+    )  # fmt: skip
+    assert down.exit_code == 0 and "downvote by example" in down.stderr
+    unknown = run(
+        "list", "vote", "0" * 32, "--vote", "upvote", "--platform", "example", "--as", "drafter",
+    )  # fmt: skip
+    assert unknown.exit_code == 0 and "not recorded" in unknown.stderr
+    for args, words in (
+        ([hashes.pdq.value, "--vote", "upvote"], "--signal"),
+        ([hashes.md5, "--vote", "sideways"], "upvote or downvote"),
+        ([hashes.md5, "--vote", "upvote", "--reason", "x"], "downvote only"),
+    ):
+        bad = run("list", "vote", *args, "--platform", "example", "--as", "drafter")
+        assert bad.exit_code == 2 and words in bad.stderr, (args, bad.stderr)
+    refused = run(
+        "list", "vote", hashes.md5, "--vote", "upvote", "--platform", "x", "--as", "auditor"
+    )
+    assert refused.exit_code != 0
