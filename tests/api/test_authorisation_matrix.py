@@ -204,6 +204,7 @@ WEB_PAGES = [
     "/desk/requests",
     "/desk/approvals",
     "/desk/removal",
+    "/content/lists",
     "/reports",
     "/reports/signed.json",
     "/reports/report.csv",
@@ -218,6 +219,8 @@ WEB_FORMS = [
     "/account/second-factor",
     "/account/second-factor/confirm",
     "/personal-data",
+    "/content/lists/publish",
+    "/content/lists/withdraw",
 ]
 
 

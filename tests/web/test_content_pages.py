@@ -1,6 +1,7 @@
-"""Removal cases in the browser: the desk (overdue first), a case's page with its hashes,
-notices, deadlines and linked requests, the notice forms (with the form token), and who may
-see them (the roles the content services allow; another authority's case is a missing one)."""
+"""Removal cases in the browser: the desk (overdue first, in pages), a case's page with its
+hashes, notices, deadlines and linked requests, the notice forms (with the form token), the
+file form, the hash lists page, and who may see them (the roles the content services allow;
+another authority's case is a missing one)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from fastapi.testclient import TestClient
 from hanoix.api.app import create_app
 from hanoix.clock import FixedClock
 from hanoix.config import load_settings
+from hanoix.content.signals import hash_content
 from hanoix.services import content
 from hanoix.services import content_notices as notices
 from hanoix.services.node import Node
-from tests.content.images import encode, scene
+from tests.content.images import edited_copies, encode, scene
+from tests.services.exchange_world import deliver, exchange_network
 from tests.services.requests_world import AUTHORITIES, USERS, add_people, outgoing, user
 from tests.web.pages import PASSWORD, assert_nothing_inline, form_token, sign_in
 
@@ -267,3 +270,99 @@ def test_the_desk_pages_its_cases(node: Node, client: TestClient, clock: FixedCl
     assert f'data-case="{opened[0].reference}"' in second.text
     assert 'rel="next"' not in second.text and 'href="/desk/removal"' in second.text
     assert client.get("/desk/removal?cursor=nonsense").status_code == 400
+
+
+# --- the hash lists page ---------------------------------------------------------------------
+
+
+def _listed(node: Node) -> str:
+    drafter = user(node, "drafter")
+    case = content.open_case(node, drafter, article=16, victim_ref="v-lists", consent=["hash"])
+    content.add_content(node, drafter, case.reference, [("scene.png", encode(scene()))])
+    return case.reference
+
+
+def test_the_page_shows_the_own_list_and_withdraws_a_hash(
+    node: Node,
+    client: TestClient,
+) -> None:
+    case = _listed(node)
+    pdq = hash_content(encode(scene())).pdq
+    assert pdq is not None
+    sign_in(client, "drafter")
+    page = client.get("/content/lists")
+    assert page.status_code == 200
+    own = page.text[page.text.index('data-testid="own-list"') :]
+    assert "AUT:AUT-CA" in own and "not published yet" in own
+    assert 'data-testid="no-held"' in page.text and "v-lists" not in page.text
+    assert_nothing_inline(page.text, "/content/lists")
+    token = form_token(page.text)
+    bad = client.post("/content/lists/withdraw", data={"csrf_token": token, "value": "xyz"})
+    assert bad.status_code == 400 and 'data-testid="refused"' in bad.text
+    forged = client.post(
+        "/content/lists/withdraw",
+        data={"csrf_token": "x", "value": pdq.value, "reason": "victim"},
+    )
+    assert forged.status_code == 403
+    done = client.post(
+        "/content/lists/withdraw",
+        data={"csrf_token": token, "value": pdq.value, "reason": "victim"},
+    )
+    assert done.status_code == 200 and "withdrawn" in done.text
+    assert f"Withdrawn from {case} (pdq)" in done.text
+    [result] = content.match(node, user(node, "auditor"), [("q", edited_copies()["resized"])])
+    assert not result.matched
+    again = client.post(
+        "/content/lists/withdraw",
+        data={"csrf_token": token, "value": pdq.value, "reason": "victim"},
+    )
+    assert again.status_code == 404 and 'data-testid="refused"' in again.text
+    # No directory on this node: publishing says what is missing, and nothing is queued.
+    refused = client.post("/content/lists/publish", data={"csrf_token": token, "to": "VNM"})
+    assert refused.status_code >= 400 and 'data-testid="refused"' in refused.text
+
+
+@pytest.mark.parametrize("who", ["auditor", "approver", "admin"])
+def test_those_who_do_not_work_cases_are_refused(
+    node: Node,
+    client: TestClient,
+    who: str,
+) -> None:
+    _listed(node)
+    sign_in(client, who)
+    assert client.get("/content/lists").status_code == 403
+    token = form_token(client.get("/account").text)
+    withdrawn = client.post(
+        "/content/lists/withdraw",
+        data={"csrf_token": token, "value": "ab" * 32, "reason": "victim"},
+    )
+    assert withdrawn.status_code == 403
+
+
+def test_a_list_published_from_the_page_is_shown_sent_and_held_by_its_peer(
+    tmp_path: Path,
+) -> None:
+    net = exchange_network(tmp_path)
+    try:
+        a, v = net["a"].node, net["v"].node
+        for member, authority in ((a, "AUT-CA"), (v, "VNM-CA")):
+            add_people(member, [], {"keeper": ({"drafter"}, authority)}, password=PASSWORD)
+        drafter = user(a, "drafter")
+        case = content.open_case(a, drafter, article=14, victim_ref="c-lists", consent=["none"])
+        content.add_content(a, drafter, case.reference, [("scene.png", encode(scene()))])
+        with TestClient(create_app(a), base_url="https://node.test") as web:
+            sign_in(web, "keeper")
+            token = form_token(web.get("/content/lists").text)
+            sent = web.post("/content/lists/publish", data={"csrf_token": token, "to": "vnm"})
+            assert sent.status_code == 200, sent.text
+            assert "queued" in sent.text
+            shares = sent.text[sent.text.index('data-testid="shares"') :]
+            assert "VNM" in shares and "<td>1</td>" in shares
+        deliver(net)
+        with TestClient(create_app(v), base_url="https://node.test") as web:
+            sign_in(web, "keeper")
+            page = web.get("/content/lists").text
+            held = page[page.index('data-testid="held-lists"') :]
+            assert "AUT:AUT-CA" in held and net["a"].origin in held
+    finally:
+        net.close()
