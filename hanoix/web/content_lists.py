@@ -9,6 +9,7 @@ Who may do what is the services' rule: the roles that work removal cases.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Form, Request
@@ -16,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hanoix.content.lists import WithdrawalReason
 from hanoix.errors import HanoixError
+from hanoix.requests import User
 from hanoix.services import content_lists as service
 from hanoix.services.auth import Principal
 from hanoix.services.node import Node
@@ -82,12 +84,8 @@ def publish(
     node: NodeOf,
     to: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    user = user_for_principal(node, principal)
-    try:
-        service.publish(node, user, to.replace(" ", ",").split(","))
-    except HanoixError as refused:
-        return _lists_page(request, node, principal, refused=refused)
-    return RedirectResponse(f"{PAGE}?done=published", status_code=303)
+    states = to.replace(" ", ",").split(",")
+    return _act(request, node, principal, lambda user: service.publish(node, user, states))
 
 
 @router.post(f"{PAGE}/withdraw", response_class=HTMLResponse, dependencies=[CheckedForm])
@@ -98,10 +96,23 @@ def withdraw(
     value: Annotated[str, Form(max_length=200)] = "",
     reason: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    user = user_for_principal(node, principal)
+    return _act(
+        request, node, principal, lambda user: service.withdraw(node, user, value.strip(), reason)
+    )
+
+
+def _act(
+    request: Request,
+    node: Node,
+    principal: Principal,
+    action: Callable[[User], service.Published | service.Withdrawn],
+) -> Response:
+    """Run a form's use case; a refusal is shown on the page with what to fix."""
     try:
-        done = service.withdraw(node, user, value.strip(), reason)
+        done = action(user_for_principal(node, principal))
     except HanoixError as refused:
         return _lists_page(request, node, principal, refused=refused)
+    if isinstance(done, service.Published):
+        return RedirectResponse(f"{PAGE}?done=published", status_code=303)
     # Shown at once rather than after a redirect: which cases and lists, which nodes told.
     return _lists_page(request, node, principal, done="withdrawn", outcome=done.as_dict())

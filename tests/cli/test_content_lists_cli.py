@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hanoix.config import load_settings
-from hanoix.content.signals import hash_content
+from hanoix.content.signals import ContentHashes, hash_content
 from hanoix.services.node import Node
 from tests.content.images import edited_copies, encode, scene
 from tests.services.requests_world import populate
@@ -27,15 +27,22 @@ def run(cli: Any, tmp_path: Path) -> Any:
     return lambda *args: cli("--home", str(home), "content", *args)
 
 
-def test_export_import_feedback_and_withdraw(run: Any, tmp_path: Path) -> None:
+def _listed(run: Any, tmp_path: Path, victim: str) -> ContentHashes:
+    """An Art. 14 case opened on the CLI, listing the drawn scene: its hashes."""
     opened = run(
-        "case", "new", "--article", "14", "--victim-ref", "c-2026-1", "--consent", "none",
+        "case", "new", "--article", "14", "--victim-ref", victim, "--consent", "none",
         "--as", "drafter", "--json",
     )  # fmt: skip
     picture = tmp_path / "scene.png"
     picture.write_bytes(encode(scene()))
     assert run("add", picture, "--case", opened.json()["case"], "--as", "drafter").exit_code == 0
     hashes = hash_content(picture.read_bytes())
+    assert hashes.pdq is not None
+    return hashes
+
+
+def test_export_import_feedback_and_withdraw(run: Any, tmp_path: Path) -> None:
+    hashes = _listed(run, tmp_path, "c-2026-1")
     assert hashes.pdq is not None
 
     te_file = tmp_path / "list.txt"
@@ -111,14 +118,7 @@ def test_bad_list_input_exits_2_saying_what_to_fix(run: Any, tmp_path: Path) -> 
 def test_a_platforms_vote_is_recorded_and_a_bad_one_says_what_to_fix(
     run: Any, tmp_path: Path
 ) -> None:
-    opened = run(
-        "case", "new", "--article", "14", "--victim-ref", "c-2026-2", "--consent", "none",
-        "--as", "drafter", "--json",
-    )  # fmt: skip
-    picture = tmp_path / "scene.png"
-    picture.write_bytes(encode(scene()))
-    assert run("add", picture, "--case", opened.json()["case"], "--as", "drafter").exit_code == 0
-    hashes = hash_content(picture.read_bytes())
+    hashes = _listed(run, tmp_path, "c-2026-2")
     assert hashes.pdq is not None
     up = run(
         "list", "vote", hashes.md5, "--vote", "upvote", "--platform", "example",
