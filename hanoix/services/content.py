@@ -284,7 +284,6 @@ class ListedPdq:
         return [entries[number] for number in sorted({owners[p] for p in found})]
 
 
-
 def add_files(
     node: Node,
     user: User,
