@@ -42,14 +42,20 @@ class ContentForm:
     fields: dict[str, list[str]]
 
     def flag(self, name: str) -> bool:
-        """A checkbox or a boolean field: on, true, 1 or yes."""
-        return any(
-            v.strip().lower() in ("on", "true", "1", "yes") for v in self.fields.get(name, [])
-        )
+        """A checkbox or a boolean field: on, true, 1 or yes; off, false, 0, no or absent.
+        Anything else is refused rather than read as no."""
+        given = {v.strip().lower() for v in self.fields.get(name, [])}
+        if given - _YES - _NO or (given & _YES and given & _NO):
+            raise _bad(f"{name}: give true or false", field=name)
+        return bool(given & _YES)
 
 
-def _bad(message: str) -> InputError:
-    return InputError(message, problems=[Problem(message, field="files")])
+_YES = {"on", "true", "1", "yes"}
+_NO = {"off", "false", "0", "no", ""}
+
+
+def _bad(message: str, field: str = "files") -> InputError:
+    return InputError(message, problems=[Problem(message, field=field)])
 
 
 def is_form(headers: Headers) -> bool:

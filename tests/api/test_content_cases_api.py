@@ -304,6 +304,13 @@ def test_an_upload_without_files_or_with_a_consent_alone_is_refused_naming_the_f
         headers=me,
     )
     assert wrong.status_code == 422 and _fields(wrong) == {"files"}
+    unclear = client.post(
+        f"{API}/cases/{case}/content",
+        files={"files": ("x.bin", b"x")},
+        data={"preserve": "maybe"},
+        headers=me,
+    )
+    assert unclear.status_code == 422 and _fields(unclear) == {"preserve"}
     shown = client.get(f"{API}/cases/{case}", headers=me).json()
     assert shown["hashes"] == 3  # the scene _open listed; nothing of the refused uploads
 
