@@ -1,7 +1,7 @@
 """Removal cases in the browser: the desk (cases with overdue notices first) and a case's page
 (its hashes, digests only; its notices with their deadlines and states; the requests linked to
-it; its preserved packages; the matches it keeps), with forms to send a notice and record the
-answers.
+it; its preserved packages; the matches it keeps), with forms to send a notice, record the
+answers and add files (hashed in memory and dropped, or sealed as evidence).
 
 Who sees what is the services' (``hanoix.services.content_notices``): an authority's drafters,
 24/7 officers and examiners, as for the CLI; another authority's case or notice answers as a
