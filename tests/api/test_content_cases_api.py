@@ -291,26 +291,13 @@ def test_an_upload_without_files_or_with_a_consent_alone_is_refused_naming_the_f
     assert empty.status_code == 422 and "files" in empty.text
     as_json = client.post(f"{API}/cases/{case}/content", json={"files": []}, headers=me)
     assert as_json.status_code == 422 and _fields(as_json) == {"files"}
-    lone = client.post(
-        f"{API}/cases/{case}/content",
-        files={"files": ("x.bin", b"x")},
-        data={"consent": "preserve"},
-        headers=me,
-    )
-    assert lone.status_code == 422 and _fields(lone) == {"consent"}
-    wrong = client.post(
-        f"{API}/cases/{case}/content",
-        files={"other": ("x.bin", b"x")},
-        headers=me,
-    )
-    assert wrong.status_code == 422 and _fields(wrong) == {"files"}
-    unclear = client.post(
-        f"{API}/cases/{case}/content",
-        files={"files": ("x.bin", b"x")},
-        data={"preserve": "maybe"},
-        headers=me,
-    )
-    assert unclear.status_code == 422 and _fields(unclear) == {"preserve"}
+    for files, data, field in (
+        ({"files": ("x.bin", b"x")}, {"consent": "preserve"}, "consent"),  # without preserve
+        ({"other": ("x.bin", b"x")}, {}, "files"),  # a file in another part
+        ({"files": ("x.bin", b"x")}, {"preserve": "maybe"}, "preserve"),
+    ):
+        refused = client.post(f"{API}/cases/{case}/content", files=files, data=data, headers=me)
+        assert refused.status_code == 422 and _fields(refused) == {field}, refused.text
     shown = client.get(f"{API}/cases/{case}", headers=me).json()
     assert shown["hashes"] == 3  # the scene _open listed; nothing of the refused uploads
 
