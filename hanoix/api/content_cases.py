@@ -383,6 +383,7 @@ async def add_content(reference: str, request: Request, user: WorkerDep, node: N
         form.files,
         preserve=form.flag("preserve"),
         consent=given,
+        ask=content_upload.no_passphrase,
     )
     return AddedOut(case=reference, files=[AddedFileOut(**item) for item in added])
 

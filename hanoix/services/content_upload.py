@@ -58,6 +58,17 @@ def _bad(message: str, field: str = "files") -> InputError:
     return InputError(message, problems=[Problem(message, field=field)])
 
 
+def no_passphrase() -> bytes:
+    """What sealing asks when the authority's signing key is protected: over HTTP nobody can be
+    asked for its passphrase, so the CLI, which asks, is named."""
+    message = (
+        "the authority's signing key is protected by a passphrase, which is not sent over "
+        "HTTP: preserve these files with 'hanoix content add FILE --case REF --preserve "
+        "--consent preserve'"
+    )
+    raise InputError(message, problems=[Problem(message, field="preserve")])
+
+
 def is_form(headers: Headers) -> bool:
     return headers.get("content-type", "").split(";")[0].strip().lower() == "multipart/form-data"
 

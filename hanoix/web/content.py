@@ -234,6 +234,7 @@ async def add_content(
                 form.files,
                 preserve=preserve,
                 consent=["preserve"] if form.flag("consent_preserve") else [],
+                ask=content_upload.no_passphrase,
             )
         )
     except NotFoundError:

@@ -394,3 +394,23 @@ def test_cases_and_notices_are_paged_with_a_cursor_in_the_desks_order(
     # A notices cursor is not a cases cursor.
     crossed = client.get(f"{API}/cases?cursor={first['next_cursor']}", headers=me)
     assert crossed.status_code == 422 and "cursor" in crossed.text
+
+
+def test_preserving_with_a_protected_key_names_the_cli_and_lists_nothing(
+    client: TestClient, node: Node
+) -> None:
+    from hanoix.services import evidence, exchange
+
+    folder = exchange.authority_keys_dir(node, "AUT-CA")
+    evidence.write_key_set(folder, authority="AUT-CA", state="AUT", passphrase=b"long secret 1")
+    case = _open(client, node, "v-upload-5")
+    refused = client.post(
+        f"{API}/cases/{case}/content",
+        files={"files": ("m.bin", b"media kept only with the passphrase")},
+        data={"preserve": "true", "consent": "preserve"},
+        headers=token(node, "drafter"),
+    )
+    assert refused.status_code == 422 and _fields(refused) == {"preserve"}
+    assert "hanoix content add" in refused.text
+    shown = client.get(f"{API}/cases/{case}", headers=token(node, "drafter")).json()
+    assert shown["preserved"] == [] and shown["hashes"] == 3
