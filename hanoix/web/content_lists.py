@@ -9,10 +9,11 @@ Who may do what is the services' rule: the roles that work removal cases.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hanoix.content.lists import WithdrawalReason
@@ -29,6 +30,7 @@ from hanoix.web.templating import N_, gettext_for, render
 router = page_router()
 
 PAGE = "/content/lists"
+_HEX = re.compile(r"[0-9a-f]{32,64}")
 
 #: What a person reads for each reason of a withdrawal; only the code travels.
 REASONS = {
@@ -50,6 +52,7 @@ def _lists_page(
     done: str = "",
     outcome: dict[str, Any] | None = None,
     refused: HanoixError | None = None,
+    value: str = "",
 ) -> HTMLResponse:
     shown = service.show_lists(node, user_for_principal(node, principal))
     own = shown["own"]
@@ -65,6 +68,8 @@ def _lists_page(
         "outcome": outcome,
         "refused": refused.message if refused else None,
         "problems": refused.problems if refused else [],
+        # A hash to withdraw, from a case page's link: the form is opened with it filled in.
+        "value": value if _HEX.fullmatch(value) else "",
     }
     status = refused.http_status if refused else 200
     return render(request, "content/lists.html", context, status_code=status)
@@ -72,9 +77,13 @@ def _lists_page(
 
 @router.get(PAGE, response_class=HTMLResponse)
 def lists_page(
-    request: Request, principal: SignedInUser, node: NodeOf, done: str = ""
+    request: Request,
+    principal: SignedInUser,
+    node: NodeOf,
+    done: str = "",
+    withdraw: Annotated[str, Query(max_length=64)] = "",
 ) -> HTMLResponse:
-    return _lists_page(request, node, principal, done=done)
+    return _lists_page(request, node, principal, done=done, value=withdraw)
 
 
 @router.post(f"{PAGE}/publish", response_class=HTMLResponse, dependencies=[CheckedForm])

@@ -297,6 +297,13 @@ def test_the_page_shows_the_own_list_and_withdraws_a_hash(
     assert 'data-testid="no-held"' in page.text and "v-lists" not in page.text
     assert_nothing_inline(page.text, "/content/lists")
     token = form_token(page.text)
+    # A case page's hash links here with the form filled in; nothing else is put in the page.
+    shown = client.get(f"/content/cases/{case}").text
+    assert f'href="/content/lists?withdraw={pdq.value}#withdraw-value"' in shown
+    filled = client.get(f"/content/lists?withdraw={pdq.value}").text
+    assert f'value="{pdq.value}"' in filled
+    odd = client.get('/content/lists?withdraw="><b>x').text
+    assert "<b>x" not in odd and 'value=""' in odd
     bad = client.post("/content/lists/withdraw", data={"csrf_token": token, "value": "xyz"})
     assert bad.status_code == 400 and 'data-testid="refused"' in bad.text
     forged = client.post(
