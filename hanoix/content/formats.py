@@ -32,9 +32,9 @@ from enum import StrEnum
 from typing import Any
 
 from hanoix.content.lists import ListedHash, WithdrawnHash, check_signal, compact_frames, frames_of
-from hanoix.content.signals import MD5, PDQ, VPDQ
+from hanoix.content.signals import MD5, PDQ, SHA256, VPDQ
 from hanoix.content.video import VideoFrame, VpdqHash
-from hanoix.errors import FileFormatError
+from hanoix.errors import FileFormatError, InputError
 
 
 class ListFormat(StrEnum):
@@ -172,6 +172,45 @@ def _record(signal: str, value: str, status: str, at: datetime) -> dict[str, Any
         "caseNumbers": {},
         "CSPFeedbacks": [],
     }
+
+
+#: NCMEC's votes on an entry's fingerprint (its hash sharing API's feedback: ``affirmative``,
+#: ``negative``), by the names of threatexchange's ``FeedbackType``, with the opinion each
+#: stands for in the library's ``SignalOpinionCategory`` (what ``report_opinion`` sends).
+VOTES = {"upvote": "POSITIVE_CLASS", "downvote": "NEGATIVE_CLASS"}
+#: A downvote's reason: NCMEC's reason is a GUID from its list of reasons; a platform may give
+#: a short text instead.
+MAX_VOTE_REASON = 200
+
+
+@dataclass(frozen=True)
+class Vote:
+    """A platform's vote on one listed hash, as NCMEC's exchange has them."""
+
+    signal: str  # sha256, md5, pdq
+    value: str
+    vote: str  # upvote, downvote
+    reason: str | None = None
+
+
+def check_vote(signal: str, value: str, vote: str, reason: str | None) -> Vote:
+    """A vote as given, checked: a signal this node lists, a hash in hex of its length, one
+    of :data:`VOTES`, and a reason only with a downvote (NCMEC asks one of it)."""
+    lengths = {SHA256: 64, MD5: 32, PDQ: 64}
+    signal = signal.strip().lower()
+    value = value.strip().lower()
+    if signal not in lengths:
+        raise InputError(f"signal {signal[:20]!r}: give {', '.join(lengths)}")
+    if len(value) != lengths[signal] or any(c not in "0123456789abcdef" for c in value):
+        raise InputError(f"a {signal} hash is {lengths[signal]} hex digits")
+    if vote not in VOTES:
+        raise InputError(f"vote {vote[:20]!r}: give {' or '.join(VOTES)}")
+    reason = (reason or "").strip() or None
+    if reason is not None and vote != "downvote":
+        raise InputError("a reason goes with a downvote only")
+    if reason is not None and len(reason) > MAX_VOTE_REASON:
+        raise InputError(f"a downvote's reason is at most {MAX_VOTE_REASON} characters")
+    return Vote(signal, value, vote, reason)
 
 
 @dataclass(frozen=True)

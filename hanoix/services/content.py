@@ -7,7 +7,7 @@ and the case's facts are stored: the bytes are dropped when the call returns.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hanoix.content import cases as rules
 from hanoix.content.cases import HashEntry, MatchPolicy, MatchResult, RemovalCase
 from hanoix.content.signals import MD5, SHA256, VPDQ, ContentHashes, hash_content
+from hanoix.errors import InputError, Problem
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.requests import User
 from hanoix.services import content_notices as notices
@@ -323,3 +324,33 @@ class ListedVideos:
         with self._lock:
             entries, index = self._entries, self._index
         return [entries[number] for number in index.candidates(hashes.vpdq.frames)]
+
+
+def add_files(
+    node: Node,
+    user: User,
+    reference: str,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    preserve: bool = False,
+    consent: Iterable[str] = (),
+    ask: Callable[[], bytes] | None = None,
+) -> list[dict[str, Any]]:
+    """Add files to case ``reference`` as the CLI, the API and the case page do: their hashes
+    listed, and with ``preserve`` each also sealed into an evidence package for the case
+    (refused unless the victim's consent to preservation is recorded on the case or given in
+    ``consent``). Each file's answer is :meth:`Added.as_dict`, with its ``package_id`` when
+    sealed."""
+    if not files:
+        message = "no file to add: choose one or more files"
+        raise InputError(message, problems=[Problem(message, field="files")])
+    preserved: list[str] = []
+    if preserve:
+        # Sealed first: a failure leaves nothing listed, and a sealed package is kept only
+        # with its custody event.
+        sealed = notices.preserve(node, user, reference, files, consent=consent, ask=ask)
+        preserved = [item.package_id for item in sealed]
+    results = [item.as_dict() for item in add_content(node, user, reference, files)]
+    for item, package_id in zip(results, preserved, strict=False):
+        item["package_id"] = package_id
+    return results

@@ -28,7 +28,9 @@ from sqlalchemy.orm import Session
 
 from hanoix.content import cases as rules
 from hanoix.content.formats import (
+    VOTES,
     ListFormat,
+    Vote,
     read_ncmec,
     read_stopncii,
     read_te_file,
@@ -809,24 +811,68 @@ def record_feedback(
     reports = read_stopncii(data, source).feedback
     if not reports:
         raise InputError(f"{source} holds no platform feedback (CSPFeedbacks, hashFeedbacks)")
-    state = node.settings.state or "node"
-    recorded: list[dict[str, Any]] = []
-    unknown: list[str] = []
-    with node.unit_of_work() as session:
-        for report in reports:
-            own, imported = store.holders(session, authority, report.value)
-            names = ([list_name(state, authority)] if own else []) + imported
-            if not names:
-                unknown.append(report.value)
-                continue
-            details = {
+    given = [
+        (
+            report.value,
+            {
                 "signal": report.signal,
                 "value": report.value,
                 "verdict": report.verdict,
                 "platform": (platform or report.source)[:200],
                 "tags": list(report.tags),
-            }
+            },
+        )
+        for report in reports
+    ]
+    return _record_reports(node, user, authority, given)
+
+
+def _record_reports(
+    node: Node, user: User, authority: str, reports: Sequence[tuple[str, dict[str, Any]]]
+) -> FeedbackResult:
+    """One ``content.feedback`` custody event for each report (``value``, details) and each
+    list that holds its hash, in one unit of work; reports on hashes not held are named."""
+    state = node.settings.state or "node"
+    recorded: list[dict[str, Any]] = []
+    unknown: list[str] = []
+    with node.unit_of_work() as session:
+        for value, details in reports:
+            own, imported = store.holders(session, authority, value)
+            names = ([list_name(state, authority)] if own else []) + imported
+            if not names:
+                unknown.append(value)
+                continue
             for name in names:
                 _event(node, session, EventKind.CONTENT_FEEDBACK, user.id, authority, name, details)
             recorded.append({**details, "lists": names})
     return FeedbackResult(tuple(recorded), tuple(unknown))
+
+
+def record_votes(node: Node, user: User, platform: str, votes: Sequence[Vote]) -> FeedbackResult:
+    """Record a platform's votes on listed hashes, as NCMEC's exchange has them (an upvote: the
+    hash is what it says, threatexchange's positive opinion; a downvote, with its reason: a
+    false positive), as ``content.feedback`` custody events as :func:`record_feedback` does;
+    votes on hashes the node does not hold are named, not recorded."""
+    authority = rules.authority_of_case_worker(user)
+    platform = platform.strip()
+    if not platform or len(platform) > 200:
+        raise InputError("the platform that votes is named in 1-200 characters (--platform)")
+    if not votes:
+        raise InputError("no vote to record")
+    given: list[tuple[str, dict[str, Any]]] = [
+        (
+            vote.value,
+            {
+                "signal": vote.signal,
+                "value": vote.value,
+                "verdict": vote.vote,
+                "opinion": VOTES[vote.vote],
+                "reason": vote.reason,
+                "platform": platform,
+                "exchange": "ncmec",
+                "tags": [],
+            },
+        )
+        for vote in votes
+    ]
+    return _record_reports(node, user, authority, given)
