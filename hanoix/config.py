@@ -93,6 +93,14 @@ class Settings(BaseModel):
         description="the least share (percent) of a listed video's frames that a video must "
         "match to match it (vPDQ)",
     )
+    content_list_part_bytes: int = Field(
+        default=600 * 1024,
+        ge=16 * 1024,
+        le=700 * 1024,
+        description="the most bytes of a shared hash list sent in one envelope: a larger list "
+        "travels in numbered parts, imported once all have come (at most 700 KiB, an "
+        "envelope's payload; docs/content.md)",
+    )
     evidence_upload_max_bytes: int = Field(
         default=64 * 1024**3,
         ge=0,
@@ -274,6 +282,7 @@ _ENV_FIELDS = {
     "HANOIX_CONTENT_VPDQ_QUALITY": "content_vpdq_quality",
     "HANOIX_CONTENT_VPDQ_QUERY_PERCENT": "content_vpdq_query_percent",
     "HANOIX_CONTENT_VPDQ_COMPARED_PERCENT": "content_vpdq_compared_percent",
+    "HANOIX_CONTENT_LIST_PART_BYTES": "content_list_part_bytes",
     "HANOIX_TRUSTED_PROXIES": "trusted_proxies",
     "HANOIX_EVIDENCE_UPLOAD_MAX_BYTES": "evidence_upload_max_bytes",
     "HANOIX_EVIDENCE_UPLOAD_EXPIRY_HOURS": "evidence_upload_expiry_hours",

@@ -247,3 +247,23 @@ def own_database(request: pytest.FixtureRequest) -> Iterator[str | None]:
     need_pg_dump()
     with pg_database(template=None) as url:
         yield url
+
+
+@pytest.fixture
+def kept_temporary_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The process's temporary folder, moved under ``tmp_path`` so that the search sees it;
+    and its anonymous temporary files (a form parser's spooled parts) kept there by name
+    once closed, since an anonymous one is gone before anything could search it."""
+    import tempfile
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    named = tempfile.NamedTemporaryFile
+
+    def kept(*args: Any, **kwargs: Any) -> Any:
+        kwargs.pop("delete", None)
+        return named(*args, delete=False, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", kept)
+    return folder

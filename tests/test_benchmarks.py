@@ -33,6 +33,8 @@ TINY = {
             "2",
             "--videos",
             "10",
+            "--list-entries",
+            "300",
         ],
         "photographs/s",
     ),

@@ -18,7 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from hanoix.api.deps import get_node
 from hanoix.api.security import require_roles
 from hanoix.content.cases import CASE_ROLES, MATCH_ROLES
-from hanoix.errors import InputError
+from hanoix.content.formats import MAX_VOTE_REASON, check_vote
+from hanoix.errors import InputError, Problem
 from hanoix.services import content, content_lists
 from hanoix.services.auth import Principal
 from hanoix.services.node import Node
@@ -190,4 +191,54 @@ async def feedback(
     result = await run_in_threadpool(
         content_lists.record_feedback, node, user, data, "the request body", body.platform
     )
+    return result.as_dict()
+
+
+class VoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    signal: Literal["sha256", "md5", "pdq"] = Field(description="which hash it is")
+    hash: str = Field(
+        min_length=32, max_length=64, pattern="^[0-9a-fA-F]+$", description="the hash (hex)"
+    )
+    vote: Literal["upvote", "downvote"] = Field(
+        description="NCMEC's votes: upvote (the hash is what it says), downvote (a false positive)"
+    )
+    reason: str | None = Field(
+        default=None,
+        max_length=MAX_VOTE_REASON,
+        description="a downvote's reason (NCMEC's reason id, or a short text)",
+    )
+
+
+class VotesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    platform: str = Field(min_length=1, max_length=200, description="who votes")
+    votes: list[VoteIn] = Field(min_length=1, max_length=300, description="at most 300")
+
+
+@router.post(
+    "/votes",
+    summary="Record a platform's votes on listed hashes (upvote, downvote), as NCMEC's exchange",
+    description="Each vote on a hash this node lists or holds is a content.feedback custody "
+    "event naming the platform, the vote and the opinion it stands for (threatexchange's "
+    "POSITIVE_CLASS or NEGATIVE_CLASS); votes on other hashes are named under 'unknown'. "
+    "Nothing is recorded when a vote is malformed.",
+    responses={422: {"description": "a vote is malformed; each problem names its field"}},
+)
+async def votes(
+    body: VotesIn,
+    node: Annotated[Node, Depends(get_node)],
+    principal: Annotated[Principal, Depends(require_roles(*sorted(CASE_ROLES)))],
+) -> dict[str, Any]:
+    checked = []
+    for number, vote in enumerate(body.votes):
+        try:
+            checked.append(check_vote(vote.signal, vote.hash, vote.vote, vote.reason))
+        except InputError as bad:
+            field = f"votes.{number}"
+            raise InputError(bad.message, problems=[Problem(bad.message, field=field)]) from None
+    user = await run_in_threadpool(user_for_principal, node, principal)
+    result = await run_in_threadpool(content_lists.record_votes, node, user, body.platform, checked)
     return result.as_dict()

@@ -14,8 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from starlette.concurrency import run_in_threadpool
 
 from hanoix.api.deps import get_node
 from hanoix.api.problems import problem_doc
@@ -30,9 +31,10 @@ from hanoix.content.notices import (
     RemovalNotice,
     parse_deadline,
 )
+from hanoix.content.pages import MAX_PAGE
 from hanoix.errors import InputError, Problem
 from hanoix.requests import User
-from hanoix.services import content, content_notices
+from hanoix.services import content, content_notices, content_upload
 from hanoix.services.node import Node
 
 # Every route here is for those who work removal cases: anyone else is refused (403) before
@@ -228,13 +230,48 @@ def open_case(body: RemovalCaseIn, user: WorkerDep, node: NodeDep) -> RemovalCas
     return RemovalCaseOut.of(case)
 
 
+class CasesPageOut(BaseModel):
+    items: list[RemovalCaseSummaryOut]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null: last")
+
+
+class NoticesPageOut(BaseModel):
+    items: list[RemovalNoticeOut]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null: last")
+
+
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_PAGE, description="rows per page")]
+CursorQuery = Annotated[
+    str | None, Query(max_length=500, description="next_cursor of the previous page")
+]
+
+
+def _paged(request: Request, out: BaseModel, next_cursor: str | None) -> Response:
+    """The page as JSON, with a ``Link: rel="next"`` header as the requests list gives."""
+    answer = Response(out.model_dump_json(), media_type="application/json")
+    if next_cursor is not None:
+        following = request.url.include_query_params(cursor=next_cursor)
+        answer.headers["Link"] = f'<{following}>; rel="next"'
+    return answer
+
+
 @router.get(
     "/cases",
-    response_model=list[RemovalCaseSummaryOut],
+    response_model=CasesPageOut,
     summary="Your authority's removal cases: overdue notices first, then the nearest deadline",
+    description="Paged as the requests list is: limit (1-500, 50 by default) and the "
+    'next_cursor of the previous page (also in a Link: rel="next" header).',
+    responses={422: _CHANGE[422]},
 )
-def list_cases(user: WorkerDep, node: NodeDep) -> list[RemovalCaseSummaryOut]:
-    return [
+def list_cases(
+    request: Request,
+    user: WorkerDep,
+    node: NodeDep,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Response:
+    page = content_notices.desk_page(node, user, limit=limit, cursor=cursor)
+    items = [
         RemovalCaseSummaryOut(
             case=RemovalCaseOut.of(row.case),
             notices=row.notices,
@@ -242,8 +279,11 @@ def list_cases(user: WorkerDep, node: NodeDep) -> list[RemovalCaseSummaryOut]:
             overdue=row.overdue,
             next_deadline=row.next_deadline,
         )
-        for row in content_notices.desk(node, user)
+        for row in page.items
     ]
+    return _paged(
+        request, CasesPageOut(items=items, next_cursor=page.next_cursor), page.next_cursor
+    )
 
 
 @router.get(
@@ -258,6 +298,94 @@ def show_case(reference: str, user: WorkerDep, node: NodeDep) -> dict[str, Any]:
     shown = found.as_dict(now)
     shown["notices"] = [RemovalNoticeOut.of(n, now) for n in found.notices]
     return shown
+
+
+class AddedFileOut(BaseModel):
+    file: str = Field(description="the file's name as sent (not kept on the node)")
+    sha256: str
+    pdq: str | None = Field(description="the PDQ hash listed, for a picture")
+    vpdq: dict[str, Any] | None = Field(description="a video's vPDQ digest and frame count")
+    listed: int = Field(description="how many new hashes it listed (0: listed already)")
+    note: str | None = Field(description="why a hash was left out, when one was")
+    package_id: str | None = Field(
+        default=None, description="the evidence package it was sealed into, with preserve"
+    )
+
+
+class AddedOut(BaseModel):
+    case: str
+    files: list[AddedFileOut]
+
+
+_UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "the files (each at most what the body allows: 128 MiB in all, "
+        f"{content_upload.MAX_FILES} files); they are hashed in memory and dropped",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "minItems": 1,
+                            "maxItems": content_upload.MAX_FILES,
+                        },
+                        "preserve": {
+                            "type": "boolean",
+                            "description": "also seal each file, encrypted, into an evidence "
+                            "package for the case (needs the victim's consent to preservation)",
+                        },
+                        "consent": {
+                            "type": "string",
+                            "enum": ["preserve"],
+                            "description": "the victim's consent to preservation, recorded on "
+                            "the case with preserve",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/cases/{reference}/content",
+    response_model=AddedOut,
+    summary="Add content to the case: its hashes are listed, the files are not kept",
+    description="As 'hanoix content add': each file is hashed in memory (SHA-256, MD5, PDQ for "
+    "a picture, vPDQ for a video) and dropped. With preserve=true each file is also sealed "
+    "into an evidence package for the case, encrypted to the authority's own key; refused "
+    "unless the case records the victim's consent to preservation (or consent=preserve is "
+    "sent to record it), and when the authority's signing key is protected by a passphrase "
+    "(then use the CLI).",
+    openapi_extra=_UPLOAD_BODY,
+    responses={**_CHANGE, 413: problem_doc("more than the body allows (128 MiB)")},
+)
+async def add_content(reference: str, request: Request, user: WorkerDep, node: NodeDep) -> AddedOut:
+    form = await content_upload.read_form(request.headers, request.stream())
+    given = form.fields.get("consent", [])
+    if any(c != "preserve" for c in given):
+        message = "consent: only 'preserve' is given with content (the rest at case opening)"
+        raise InputError(message, problems=[Problem(message, field="consent")])
+    if given and not form.flag("preserve"):
+        message = "consent is for preserve=true: the case's consent is given when it is opened"
+        raise InputError(message, problems=[Problem(message, field="consent")])
+    added = await run_in_threadpool(
+        content.add_files,
+        node,
+        user,
+        reference,
+        form.files,
+        preserve=form.flag("preserve"),
+        consent=given,
+        ask=content_upload.no_passphrase,
+    )
+    return AddedOut(case=reference, files=[AddedFileOut(**item) for item in added])
 
 
 @router.post(
@@ -315,21 +443,30 @@ def send_notice(
 
 @router.get(
     "/notices",
-    response_model=list[RemovalNoticeOut],
+    response_model=NoticesPageOut,
     summary="Your authority's removal notices, overdue first",
+    description="Paged as the cases are: limit and cursor.",
     responses={404: _MISSING[404], 422: _CHANGE[422]},
 )
 def list_notices(
+    request: Request,
     user: WorkerDep,
     node: NodeDep,
     overdue: Annotated[bool, Query(description="true: only notices past their deadline")] = False,
     case: Annotated[
         str | None, Query(pattern=CASE_PATTERN, description="only this case's notices")
     ] = None,
-) -> list[RemovalNoticeOut]:
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Response:
     now = node.clock.now()
-    found = content_notices.list_notices(node, user, overdue=overdue, case=case)
-    return [RemovalNoticeOut.of(n, now) for n in found]
+    page = content_notices.notices_page(
+        node, user, overdue=overdue, case=case, limit=limit, cursor=cursor
+    )
+    out = NoticesPageOut(
+        items=[RemovalNoticeOut.of(n, now) for n in page.items], next_cursor=page.next_cursor
+    )
+    return _paged(request, out, page.next_cursor)
 
 
 def _answer(

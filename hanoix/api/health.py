@@ -6,12 +6,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 import hanoix
 from hanoix.api.deps import get_node
-from hanoix.api.security import require_roles
+from hanoix.api.security import OptionalCaller, require_roles
 from hanoix.services.auth import Principal
 from hanoix.services.monitoring import CONTENT_TYPE
 from hanoix.services.node import Node
@@ -22,15 +22,36 @@ router = APIRouter(tags=["node"])
 
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
-    version: str
+    version: str | None = Field(
+        description="the node's version: to an administrator or auditor only, null to others"
+    )
     database: Literal["ok", "unreachable"]
-    schema_revision: str | None
+    schema_revision: str | None = Field(
+        description="the database's schema revision: to an administrator or auditor only "
+        "(null to others, and when the database cannot be read)"
+    )
     schema_current: bool
 
 
-@router.get("/health", response_model=Health, summary="Is the node up and its database reachable?")
-def health(node: Annotated[Node, Depends(get_node)]) -> Health:
-    return _health(node)
+#: Who learns the version and schema revision: a stranger could look up what a version is
+#: known to be weak to.
+SEES_VERSION = frozenset({"administrator", "auditor"})
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    summary="Is the node up and its database reachable?",
+    description="Anyone may ask; the version and schema revision are told only to an "
+    "administrator or auditor (signed in, or with their API token).",
+)
+def health(
+    node: Annotated[Node, Depends(get_node)], caller: Annotated[Principal | None, OptionalCaller]
+) -> Health:
+    answer = _health(node)
+    if caller is None or not caller.roles.intersection(SEES_VERSION):
+        return answer.model_copy(update={"version": None, "schema_revision": None})
+    return answer
 
 
 def _health(node: Node) -> Health:

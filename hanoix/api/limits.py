@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hanoix.api.problems import PROBLEM_MEDIA_TYPE, problem_response
 from hanoix.federation.envelope import MAX_ENVELOPE_BYTES
+from hanoix.services.content_upload import MAX_BODY_BYTES
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -50,6 +51,9 @@ UPLOAD_FORM_BODY_BYTES = 4 * 1024 * MIB
 WITNESS_BODY_BYTES = 256 * KIB
 #: One file to match against the node's hash lists (a picture or a short video).
 CONTENT_MATCH_BODY_BYTES = 64 * MIB
+#: Files added to a removal case at once (the API's upload and the case page's form), held in
+#: memory while hashed: never written to a disk in the clear.
+CONTENT_ADD_BODY_BYTES = MAX_BODY_BYTES
 #: Everything else (user administration, the inbox, the web pages): small JSON or nothing.
 DEFAULT_BODY_BYTES = 64 * KIB
 
@@ -118,6 +122,12 @@ ROUTE_LIMITS: tuple[RouteLimit, ...] = (
         re.compile(r"/requests/[^/]+/evidence/files"),
         UPLOAD_FORM_BODY_BYTES,
         "a form of files (larger files are sent in ranges by the page's script)",
+        methods=frozenset({"POST"}),
+    ),
+    RouteLimit(
+        re.compile(r"(/api/v1)?/content/cases/[^/]+/content"),
+        CONTENT_ADD_BODY_BYTES,
+        "files to add to a removal case",
         methods=frozenset({"POST"}),
     ),
 )

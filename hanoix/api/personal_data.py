@@ -42,7 +42,10 @@ class AccessOut(BaseModel):
 
 
 class PlaceOut(BaseModel):
-    kind: str = Field(description="request, inbox-message, evidence-package or content-case")
+    kind: str = Field(
+        description="request, inbox-message, evidence-package, content-case or "
+        "request-unreadable (a stored request this version cannot read: not searched)"
+    )
     subject: str = Field(description="its reference, envelope id, package id or case")
     where: list[str] = Field(description="where in it: the fields' paths, or what it is")
     accesses: list[AccessOut]

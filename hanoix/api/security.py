@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from hanoix.api.deps import get_node
 from hanoix.api.problems import problem_doc
@@ -53,6 +54,29 @@ async def current_principal(
     return principal
 
 
+def optional_principal(
+    request: Request, node: Annotated[Node, Depends(get_node)]
+) -> Principal | None:
+    """The caller if they are signed in or send a valid API token, None otherwise: for the
+    public routes that tell a known caller more (never a refusal: a bad token is a stranger).
+    The header is read here rather than through the bearer scheme, so that the OpenAPI
+    document does not call the route secured. (Not async: it may read the database.)"""
+    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+    credentials = (
+        HTTPAuthorizationCredentials(scheme=scheme, credentials=token)
+        if scheme.lower() == "bearer" and token
+        else None
+    )
+    if credentials is None and not request.cookies.get(session_cookie_name(request)):
+        return None
+    try:
+        principal = enrolling_principal(request, node, credentials)
+    except AuthenticationError:
+        return None
+    return None if principal.must_enrol else principal
+
+
+OptionalCaller = Depends(optional_principal)
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 EnrollingPrincipal = Annotated[Principal, Depends(enrolling_principal)]
 

@@ -213,7 +213,7 @@ def add(
     """List the files' hashes in a removal case. The files themselves are not kept, unless
     --preserve seals them (encrypted) into an evidence package for the case."""
     from hanoix.errors import UsageError
-    from hanoix.services import content, content_notices
+    from hanoix.services import content
 
     given = consent or []
     if given and not preserve:
@@ -227,22 +227,16 @@ def add(
     def ask() -> bytes:
         return read_passphrase(passphrase_stdin, purpose="the authority's signing key")
 
-    preserved: list[dict[str, Any]] = []
     with open_node(ctx) as node:
-        acting = acting_user(node, user)
-        if preserve:
-            # Sealed first: a failure leaves nothing listed, and a sealed package is kept only
-            # with its custody event.
-            preserved = [
-                item.as_dict()
-                for item in content_notices.preserve(
-                    node, acting, reference, data, consent=given, ask=ask
-                )
-            ]
-        added = content.add_content(node, acting, reference, data)
-    results = [item.as_dict() for item in added]
-    for item, sealed in zip(results, preserved, strict=False):
-        item["package_id"] = sealed["package_id"]
+        results = content.add_files(
+            node,
+            acting_user(node, user),
+            reference,
+            data,
+            preserve=preserve,
+            consent=given,
+            ask=ask,
+        )
 
     def render(console: Console) -> None:
         for item in results:
@@ -592,10 +586,14 @@ def list_publish(
     def render(console: Console) -> None:
         console.print(
             f"{result['list']} serial {result['serial']}: {result['entries']} hashes, "
-            f"{result['withdrawn']} withdrawn, queued for "
+            f"{result['withdrawn']} withdrawn"
+            + (f", in {result['parts']} parts" if result["parts"] > 1 else "")
+            + ", queued for "
             + ", ".join(f"{r['state']} ({r['node']})" for r in result["to"]),
             markup=False,
         )
+        for why in result["left_out"]:
+            console.print(f"  left out: {why}", markup=False)
 
     report(result, as_json, render)
 
@@ -628,6 +626,14 @@ def list_show(ctx: typer.Context, user: AsOption = None, as_json: JsonOption = F
             )
         if not shown["held"]:
             console.print("no list held from another State or a platform", markup=False)
+        for pending in shown["incomplete"]:
+            # A list in parts is imported only whole: say what it still waits for.
+            console.print(
+                f"{pending['list']} from {pending['origin']}: serial {pending['serial']} not "
+                f"imported, {pending['received']} of {pending['parts']} parts received, "
+                f"missing {', '.join(map(str, pending['missing']))}",
+                markup=False,
+            )
 
     report(shown, as_json, render)
 
@@ -716,6 +722,10 @@ def list_feedback(
             node, acting_user(node, user), data, str(file), platform
         ).as_dict()
 
+    _feedback_report(result, as_json)
+
+
+def _feedback_report(result: dict[str, Any], as_json: bool) -> None:
     def render(console: Console) -> None:
         for item in result["recorded"]:
             console.print(
@@ -729,6 +739,48 @@ def list_feedback(
             )
 
     report(result, as_json, render)
+
+
+@list_app.command("vote")
+def list_vote(
+    ctx: typer.Context,
+    value: Annotated[str, typer.Argument(help="The hash (hex) voted on.")],
+    vote: Annotated[
+        str,
+        typer.Option(
+            "--vote", help="upvote (the hash is what it says) or downvote (a false positive)."
+        ),
+    ],
+    platform: Annotated[str, typer.Option("--platform", help="Who votes (the platform).")],
+    signal: Annotated[
+        str | None,
+        typer.Option(
+            "--signal", help="sha256, md5 or pdq (needed for 64 hex digits: SHA-256 or PDQ)."
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why a downvote: NCMEC's reason id, or a short text."),
+    ] = None,
+    user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a platform's vote on a listed hash, as NCMEC's exchange has them (upvote,
+    downvote), as a custody event."""
+    from hanoix.content.formats import check_vote
+    from hanoix.errors import UsageError
+    from hanoix.services import content_lists
+
+    if signal is None:
+        if len(value.strip()) != 32:
+            raise UsageError("--signal: say which hash this is (sha256 or pdq; md5 for 32 digits)")
+        signal = "md5"
+    checked = check_vote(signal, value, vote, reason)
+    with open_node(ctx) as node:
+        result = content_lists.record_votes(
+            node, acting_user(node, user), platform, [checked]
+        ).as_dict()
+    _feedback_report(result, as_json)
 
 
 @content_app.command("withdraw")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,48 +23,67 @@ from hanoix import inputs
 from hanoix.cli.app import JsonOption, open_node
 from hanoix.cli.output import report
 
+if TYPE_CHECKING:
+    from hanoix.letters.proof import LetterProof
+    from hanoix.services.letters import LetterVerification
+
 letter_app = typer.Typer(no_args_is_help=True)
+
+
+ProofOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--proof",
+        help="The record of the letter's issue in the requesting node's custody ledger, "
+        "with its proof ('hanoix letter proof LETTER.pdf' on that node).",
+    ),
+]
+OfflineOption = Annotated[
+    bool,
+    typer.Option(
+        "--offline",
+        help="Do not ask the requesting node for the record of the issue (without "
+        "--proof, the ledger is then not checked).",
+    ),
+]
+
+
+def read_proof(proof_file: Path | None) -> LetterProof | None:
+    """The letter proof in ``proof_file``, if one is given."""
+    from hanoix.letters.proof import LetterProof
+
+    if proof_file is None:
+        return None
+    text = inputs.read_input(proof_file, "letter proof")
+    return LetterProof.from_dict(inputs.load_json(text, str(proof_file)))
+
+
+def print_checks(console: Console, checked: LetterVerification) -> None:
+    """One line a check: ``ok``, ``FAIL`` or ``skip`` (not run), its name and detail."""
+    for check in checked.checks:
+        mark = "skip" if not check.run else "ok  " if check.holds else "FAIL"
+        console.print(f"{mark} {check.name}: {check.detail}", markup=False)
 
 
 @letter_app.command("verify")
 def verify(
     ctx: typer.Context,
     letter_file: Annotated[Path, typer.Argument(help="The letter (PDF).")],
-    proof_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--proof",
-            help="The record of the letter's issue in the requesting node's custody ledger, "
-            "with its proof ('hanoix letter proof LETTER.pdf' on that node).",
-        ),
-    ] = None,
-    offline: Annotated[
-        bool,
-        typer.Option(
-            "--offline",
-            help="Do not ask the requesting node for the record of the issue (without "
-            "--proof, the ledger is then not checked).",
-        ),
-    ] = False,
+    proof_file: ProofOption = None,
+    offline: OfflineOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Check a letter: exit 0 when every check that ran holds, 1 naming each that fails."""
-    from hanoix.letters.proof import LetterProof
     from hanoix.letters.reading import MAX_LETTER_BYTES
     from hanoix.services import letters
 
     data = inputs.read_input(letter_file, "letter", limit=MAX_LETTER_BYTES)
-    proof = None
-    if proof_file is not None:
-        text = inputs.read_input(proof_file, "letter proof")
-        proof = LetterProof.from_dict(inputs.load_json(text, str(proof_file)))
+    proof = read_proof(proof_file)
     with open_node(ctx) as node:
         checked = letters.verify(node, data, proof, fetch=not offline)
 
     def render(console: Console) -> None:
-        for check in checked.checks:
-            mark = "skip" if not check.run else "ok  " if check.holds else "FAIL"
-            console.print(f"{mark} {check.name}: {check.detail}", markup=False)
+        print_checks(console, checked)
         verdict = "verified" if checked.verified else "NOT verified"
         console.print(f"letter {checked.reference} of {checked.authority}: {verdict}", markup=False)
 

@@ -28,6 +28,7 @@ from rich.table import Table
 
 from hanoix import inputs
 from hanoix.cli.app import AsOption, JsonOption, acting_user, open_node, state
+from hanoix.cli.letters import OfflineOption, ProofOption, print_checks, read_proof
 from hanoix.cli.output import finding, human, report, to_json
 from hanoix.clock import SystemClock
 from hanoix.convention import RequestKind
@@ -901,15 +902,24 @@ def letter(
 def import_letter(
     ctx: typer.Context,
     letter_file: Annotated[Path, typer.Argument(help="The letter (PDF) a requesting State sent.")],
+    proof_file: ProofOption = None,
+    offline: OfflineOption = False,
     as_user: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Register the request a letter carries (its embedded document), as received by your
-    authority, after the checks a request arriving over the network gets."""
+    authority, after every check of 'hanoix letter verify' (the record of its issue asked of the
+    requesting node unless --offline, or read from --proof) and those a request arriving over
+    the network gets."""
     from hanoix.letters.reading import MAX_LETTER_BYTES
     from hanoix.services import letters
 
     data = inputs.read_input(letter_file, "letter", limit=MAX_LETTER_BYTES)
+    proof = read_proof(proof_file)
     with open_node(ctx) as node:
-        registered = letters.import_letter(node, acting_user(node, as_user), data)
-    _render_request(RequestOut.of(registered), as_json)
+        imported = letters.import_letter(
+            node, acting_user(node, as_user), data, proof, fetch=not offline
+        )
+    if not as_json:
+        print_checks(Console(stderr=True), imported.checked)
+    _render_request(RequestOut.of(imported.request), as_json)

@@ -200,6 +200,12 @@ class HashEntry:
     quality: int | None = None
     origin: str | None = None
     frames: tuple[VideoFrame, ...] = field(default=(), compare=False)
+    #: For a PDQ entry, the hashes of the picture's cropped windows (signals.CROP_WINDOWS).
+    crops: tuple[str, ...] = field(default=(), compare=False)
+
+    def pdq_values(self) -> tuple[str, ...]:
+        """Every PDQ hash this entry matches by: its own, then its cropped windows'."""
+        return (self.value, *self.crops)
 
 
 @dataclass(frozen=True)
@@ -266,7 +272,16 @@ def entries_of(
     note = hashes.note
     if hashes.pdq is not None:
         if hashes.pdq.quality >= policy.pdq_quality:
-            entries.append(HashEntry(case, list_name, PDQ, hashes.pdq.value, hashes.pdq.quality))
+            entries.append(
+                HashEntry(
+                    case,
+                    list_name,
+                    PDQ,
+                    hashes.pdq.value,
+                    hashes.pdq.quality,
+                    crops=hashes.pdq.crops,
+                )
+            )
         else:
             note = (
                 f"PDQ quality {hashes.pdq.quality} is below {policy.pdq_quality}: the PDQ hash "
@@ -285,11 +300,16 @@ def entries_of(
     return entries, note
 
 
-def pdq_distance(query: ContentHashes, listed: str) -> int:
-    """The distance of a listed PDQ hash to the query or to any of its rotations and mirror
-    images (so a mirrored copy matches its original)."""
+def pdq_distance(query: ContentHashes, listed: HashEntry) -> int:
+    """The distance of a listed PDQ entry (its hash or one of its cropped windows') to the
+    query or to any of its rotations and mirror images (so a mirrored copy matches its
+    original, and a cropped copy the window it was cut like)."""
     assert query.pdq is not None
-    return min(hamming(listed, value) for value in (query.pdq.value, *query.pdq.variants))
+    return min(
+        hamming(mine, theirs)
+        for mine in listed.pdq_values()
+        for theirs in (query.pdq.value, *query.pdq.variants)
+    )
 
 
 def pdq_distances(query: ContentHashes, listed: Sequence[HashEntry]) -> list[int]:
@@ -300,16 +320,20 @@ def pdq_distances(query: ContentHashes, listed: Sequence[HashEntry]) -> list[int
     assert query.pdq is not None
     if not listed:
         return []
+    values = [entry.pdq_values() for entry in listed]
+    owners = numpy.repeat(numpy.arange(len(listed)), [len(v) for v in values])
     table = numpy.frombuffer(
-        bytes.fromhex("".join(entry.value for entry in listed)), dtype=">u8"
-    ).reshape(len(listed), 4)
+        bytes.fromhex("".join(value for row in values for value in row)), dtype=">u8"
+    ).reshape(len(owners), 4)
     queries = numpy.frombuffer(
         bytes.fromhex("".join((query.pdq.value, *query.pdq.variants))), dtype=">u8"
     ).reshape(-1, 4)
-    best = numpy.full(len(listed), PDQ_BITS, dtype=numpy.int64)
+    nearest = numpy.full(len(owners), PDQ_BITS, dtype=numpy.int64)
     for words in queries:
         counts = numpy.bitwise_count(table ^ words).sum(axis=1, dtype=numpy.int64)
-        numpy.minimum(best, counts, out=best)
+        numpy.minimum(nearest, counts, out=nearest)
+    best = numpy.full(len(listed), PDQ_BITS, dtype=numpy.int64)
+    numpy.minimum.at(best, owners, nearest)
     return [int(d) for d in best]
 
 

@@ -4,8 +4,10 @@ library (pure: bytes in, values out). docs/content.md, "Shared lists", says why 
 
 * ``te-file``: the ``threatexchange`` library's local file exchange
   (``LocalFileSignalExchangeAPI``): one signal a line, its type and its value separated by one
-  space (``pdq <64 hex>``, ``video_md5 <32 hex>``), as Meta's Hasher-Matcher-Actioner reads it.
-  It has no place for a withdrawal: a withdrawn hash is simply not in the file.
+  space (``pdq <64 hex>``, ``video_md5 <32 hex>``, and a video's ``vpdq`` hash as the library's
+  vPDQ signal writes it: a JSON array of ``"hex,quality,seconds"`` frames), as Meta's
+  Hasher-Matcher-Actioner reads it. It has no place for a withdrawal: a withdrawn hash is
+  simply not in the file.
 * ``stopncii``: the records of StopNCII's hash exchange API (``FetchHashes``): per hash its
   ``signalType`` (``ImagePDQ``, ``VideoMD5``), ``hashValue``, ``hashStatus`` (``Received``,
   ``Active``, ``Withdrawn``) and the platforms' ``CSPFeedbacks`` (``Blocked``, ``NotBlocked``...).
@@ -29,9 +31,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from hanoix.content.lists import ListedHash, WithdrawnHash, check_signal
-from hanoix.content.signals import MD5, PDQ
-from hanoix.errors import FileFormatError
+from hanoix.content.lists import ListedHash, WithdrawnHash, check_signal, compact_frames, frames_of
+from hanoix.content.signals import MD5, PDQ, SHA256, VPDQ
+from hanoix.content.video import VideoFrame, VpdqHash
+from hanoix.errors import FileFormatError, InputError
 
 
 class ListFormat(StrEnum):
@@ -42,7 +45,7 @@ class ListFormat(StrEnum):
 
 
 #: Signal names of the threatexchange library (``SignalType.get_name()``) and of StopNCII.
-TE_NAMES = {PDQ: "pdq", MD5: "video_md5"}
+TE_NAMES = {PDQ: "pdq", MD5: "video_md5", VPDQ: "vpdq"}
 STOPNCII_NAMES = {PDQ: "ImagePDQ", MD5: "VideoMD5"}
 #: StopNCII's case statuses: which leave a hash in force.
 IN_FORCE = {"Received", "Active"}
@@ -86,13 +89,22 @@ def _value(signal: str, value: Any, where: str) -> str:
 
 
 def write_te_file(entries: Iterable[ListedHash]) -> bytes:
-    """One ``type value`` line per hash in force that the format can name."""
-    lines = [f"{TE_NAMES[e.signal]} {e.value}" for e in entries if e.signal in TE_NAMES]
+    """One ``type value`` line per hash in force that the format can name (a video's vPDQ
+    hash as its frames, which the library's vPDQ signal reads)."""
+    lines = [
+        f"{TE_NAMES[e.signal]} "
+        + (json.dumps(compact_frames(e.frames)) if e.signal == VPDQ else e.value)
+        for e in entries
+        if e.signal in TE_NAMES
+    ]
     return "".join(f"{line}\n" for line in lines).encode("ascii")
 
 
-def read_te_file(data: bytes, source: str) -> list[tuple[str, str]]:
-    """The (signal, value) pairs of a local signal file; blank lines are skipped."""
+def read_te_file(
+    data: bytes, source: str, videos: dict[str, tuple[VideoFrame, ...]] | None = None
+) -> list[tuple[str, str]]:
+    """The (signal, value) pairs of a local signal file; blank lines are skipped. A video's
+    value is the digest of its frames, which go into ``videos`` (by digest) when given."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -102,12 +114,28 @@ def read_te_file(data: bytes, source: str) -> list[tuple[str, str]]:
         if not line.strip():
             continue
         if number > MAX_LINES:
-            raise FileFormatError(f"{source}: more than {MAX_LINES} lines")
+            raise FileFormatError(f"{source} line {number}: more than {MAX_LINES} lines")
         name, _, value = line.strip().partition(" ")
         where = f"{source} line {number}"
         signal = _ours(TE_NAMES, name, where)
-        found.append((signal, _value(signal, value, where)))
+        if signal == VPDQ:
+            frames = _video(value, where)
+            digest = VpdqHash(frames).digest
+            if videos is not None:
+                videos[digest] = frames
+            found.append((VPDQ, digest))
+        else:
+            found.append((signal, _value(signal, value, where)))
     return found
+
+
+def _video(value: str, where: str) -> tuple[VideoFrame, ...]:
+    try:
+        return frames_of(json.loads(value), where)
+    except ValueError as exc:  # not JSON, or frames that are not vPDQ features
+        raise FileFormatError(
+            f"{where}: a vpdq value is a JSON array of 'hex,quality,seconds' frames ({exc})"
+        ) from None
 
 
 # --- StopNCII --------------------------------------------------------------------------------
@@ -144,6 +172,45 @@ def _record(signal: str, value: str, status: str, at: datetime) -> dict[str, Any
         "caseNumbers": {},
         "CSPFeedbacks": [],
     }
+
+
+#: NCMEC's votes on an entry's fingerprint (its hash sharing API's feedback: ``affirmative``,
+#: ``negative``), by the names of threatexchange's ``FeedbackType``, with the opinion each
+#: stands for in the library's ``SignalOpinionCategory`` (what ``report_opinion`` sends).
+VOTES = {"upvote": "POSITIVE_CLASS", "downvote": "NEGATIVE_CLASS"}
+#: A downvote's reason: NCMEC's reason is a GUID from its list of reasons; a platform may give
+#: a short text instead.
+MAX_VOTE_REASON = 200
+
+
+@dataclass(frozen=True)
+class Vote:
+    """A platform's vote on one listed hash, as NCMEC's exchange has them."""
+
+    signal: str  # sha256, md5, pdq
+    value: str
+    vote: str  # upvote, downvote
+    reason: str | None = None
+
+
+def check_vote(signal: str, value: str, vote: str, reason: str | None) -> Vote:
+    """A vote as given, checked: a signal this node lists, a hash in hex of its length, one
+    of :data:`VOTES`, and a reason only with a downvote (NCMEC asks one of it)."""
+    lengths = {SHA256: 64, MD5: 32, PDQ: 64}
+    signal = signal.strip().lower()
+    value = value.strip().lower()
+    if signal not in lengths:
+        raise InputError(f"signal {signal[:20]!r}: give {', '.join(lengths)}")
+    if len(value) != lengths[signal] or any(c not in "0123456789abcdef" for c in value):
+        raise InputError(f"a {signal} hash is {lengths[signal]} hex digits")
+    if vote not in VOTES:
+        raise InputError(f"vote {vote[:20]!r}: give {' or '.join(VOTES)}")
+    reason = (reason or "").strip() or None
+    if reason is not None and vote != "downvote":
+        raise InputError("a reason goes with a downvote only")
+    if reason is not None and len(reason) > MAX_VOTE_REASON:
+        raise InputError(f"a downvote's reason is at most {MAX_VOTE_REASON} characters")
+    return Vote(signal, value, vote, reason)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ import faiss
 import numpy
 
 from hanoix.content.signals import PDQ_BITS
+from hanoix.content.video import VideoFrame, usable_frames
 from hanoix.errors import InputError
 
 CHUNKS = 16
@@ -85,3 +86,47 @@ class PdqIndex:
             if distance < nearest.get(position, PDQ_BITS + 1):
                 nearest[position] = int(distance)
         return nearest
+
+
+class VideoIndex:
+    """Listed videos' frames in a :class:`PdqIndex`: which listed videos have a frame within
+    ``radius`` bits of some frame of a query video, without comparing the query with every
+    listed video. As the ``threatexchange`` library's vPDQ index does, only those candidates
+    are then compared by the vPDQ rule (:func:`hanoix.content.video.compare`): a listed video
+    no query frame comes near has no query frame matched, and never matches. Frames below
+    ``quality`` are left out on both sides, and a frame repeated within a video is indexed
+    once."""
+
+    def __init__(self, radius: int, quality: int) -> None:
+        self.radius = radius
+        self.quality = quality
+        self._frames = PdqIndex(radius)
+        self._owners: list[int] = []
+        self._videos = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return self._videos
+
+    def add(self, videos: Sequence[Sequence[VideoFrame]]) -> None:
+        """Add videos (their frames); they take the next numbers, in order."""
+        values: list[str] = []
+        owners: list[int] = []
+        with self._lock:
+            for number, frames in enumerate(videos, self._videos):
+                usable = usable_frames(frames, self.quality)
+                values.extend(usable)
+                owners.extend([number] * len(usable))
+            # Owners before the index: a query meanwhile finds no position without its video.
+            self._owners.extend(owners)
+            self._frames.add(values)
+            self._videos += len(videos)
+
+    def candidates(self, query: Sequence[VideoFrame]) -> list[int]:
+        """The numbers of the listed videos with a frame within ``radius`` of a usable frame of
+        ``query``, in order."""
+        frames = usable_frames(query, self.quality)
+        if not frames:
+            return []
+        owners = self._owners
+        return sorted({owners[position] for position in self._frames.within(frames)})

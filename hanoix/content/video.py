@@ -157,6 +157,12 @@ class VpdqComparison:
     distance: int
 
 
+def usable_frames(frames: Sequence[VideoFrame], quality: int) -> list[str]:
+    """The distinct PDQ hashes of ``frames`` of ``quality`` or more, in order: the frames that
+    are compared (on both sides of a match)."""
+    return _prepared(frames, quality)
+
+
 def _prepared(frames: Sequence[VideoFrame], quality: int) -> list[str]:
     # As threatexchange's dedupe and quality_filter: frames below the quality are left out and
     # a hash that repeats (a still scene) counts once.

@@ -7,7 +7,7 @@ and the case's facts are stored: the bytes are dropped when the call returns.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hanoix.content import cases as rules
 from hanoix.content.cases import HashEntry, MatchPolicy, MatchResult, RemovalCase
 from hanoix.content.signals import MD5, SHA256, VPDQ, ContentHashes, hash_content
+from hanoix.errors import InputError, Problem
 from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.requests import User
 from hanoix.services import content_notices as notices
@@ -39,13 +40,14 @@ def node_policy(node: Node) -> MatchPolicy:
     )
 
 
-def hash_file(data: bytes) -> ContentHashes:
-    """Every signal of ``data``: its digests, PDQ for a picture, vPDQ for a video (computed in
-    a process of its own: hanoix/services/video.py). Nothing of it is written anywhere."""
+def hash_file(data: bytes, *, crops: bool = False) -> ContentHashes:
+    """Every signal of ``data``: its digests, PDQ for a picture (with its cropped windows'
+    hashes if ``crops``: a picture being listed), vPDQ for a video (computed in a process of its
+    own: hanoix/services/video.py). Nothing of it is written anywhere."""
     from hanoix.content.video import may_be_video
     from hanoix.services import video
 
-    hashes = hash_content(data)
+    hashes = hash_content(data, crops=crops)
     if hashes.pdq is not None or not may_be_video(data):
         return hashes  # a picture, or neither picture nor video (a damaged JPEG keeps its note)
     frames, note = video.hash_video(data)
@@ -143,7 +145,7 @@ def add_content(
     number = rules.case_number(reference)
     policy = policy or node_policy(node)
     # Hashed before the transaction: decoding pictures and videos holds no lock.
-    hashed = [(name, hash_file(data)) for name, data in files]
+    hashed = [(name, hash_file(data, crops=True)) for name, data in files]
     added: list[Added] = []
     with node.unit_of_work() as session:
         case = rules.visible_case(store.find_case(session, number), reference, authority)
@@ -204,11 +206,13 @@ def _match(
     with node.reading() as session:
         if any(h.pdq for _, h in hashed):
             node.listed_pdq.refresh(session, policy.pdq_distance)
-        # Each listed video is compared frame by frame (docs/content.md, Video).
-        videos = store.video_entries(session) if any(h.vpdq for _, h in hashed) else []
+        if any(h.vpdq for _, h in hashed):
+            node.listed_videos.refresh(session, policy)
         for name, hashes in hashed:
             exact = store.exact_entries(session, [(SHA256, hashes.sha256), (MD5, hashes.md5)])
             near = node.listed_pdq.near(hashes) if hashes.pdq else []
+            # Only the listed videos the index finds near are compared frame by frame.
+            videos = node.listed_videos.near(hashes) if hashes.vpdq else []
             results.append(rules.match(name, hashes, exact, near, policy, videos))
     return results
 
@@ -227,8 +231,11 @@ class ListedPdq:
 
         self._new_index = PdqIndex
         self._lock = threading.Lock()
-        self._generation: tuple[int, int, tuple[int, int, int]] = (0, 0, (0, 0, 0))
+        self._generation: tuple[int, int, tuple[int, ...]] = (0, 0, (0, 0, 0, 0))
         self._entries: list[HashEntry] = []
+        # The entry each position of the index stands for: an entry's own hash and its cropped
+        # windows' take one position each.
+        self._owners: list[int] = []
         self._index = PdqIndex(MatchPolicy().pdq_distance)
 
     def refresh(self, session: Session, radius: int) -> None:
@@ -250,12 +257,19 @@ class ListedPdq:
                 count, highest = 0, 0
                 added = store.pdq_entries_after(session, 0)
                 extra = store.imported_pdq_entries(session)
-                self._entries, self._index = [], self._new_index(radius)
+                self._entries, self._owners = [], []
+                self._index = self._new_index(radius)
             # Entries before the index: a match reading both meanwhile finds no position
-            # that its list does not have yet.
+            # that its lists do not have yet.
             entries = [entry for _, entry in added] + extra
+            first = len(self._entries)
             self._entries.extend(entries)
-            self._index.add([entry.value for entry in entries])
+            values: list[str] = []
+            for number, entry in enumerate(entries, start=first):
+                hashes = entry.pdq_values()
+                values.extend(hashes)
+                self._owners.extend([number] * len(hashes))
+            self._index.add(values)
             self._generation = (
                 count + len(added),
                 added[-1][0] if added else highest,
@@ -267,6 +281,76 @@ class ListedPdq:
         rotations and mirror images."""
         assert hashes.pdq is not None
         with self._lock:
-            entries, index = self._entries, self._index
+            entries, owners, index = self._entries, self._owners, self._index
         found = index.within([hashes.pdq.value, *hashes.pdq.variants])
-        return [entries[position] for position in sorted(found)]
+        return [entries[number] for number in sorted({owners[p] for p in found})]
+
+
+class ListedVideos:
+    """The node's listed videos (its cases' and the imported lists') and the index of their
+    frames (:class:`~hanoix.content.index.VideoIndex`), for this process.
+
+    Each match of a video asks the database whether the listed videos changed (one aggregate
+    query); any change, or other thresholds, rebuilds the index. The index only names the
+    candidates; :func:`hanoix.content.cases.match` compares each by the vPDQ rule, as it did
+    when every listed video was compared."""
+
+    def __init__(self) -> None:
+        from hanoix.content.index import VideoIndex
+
+        self._new_index = VideoIndex
+        self._lock = threading.Lock()
+        self._generation: tuple[int, ...] | None = None
+        self._entries: list[HashEntry] = []
+        self._index = VideoIndex(MatchPolicy().vpdq_distance, MatchPolicy().vpdq_quality)
+
+    def refresh(self, session: Session, policy: MatchPolicy) -> None:
+        generation = store.video_generation(session)
+        with self._lock:
+            if (
+                generation == self._generation
+                and policy.vpdq_distance == self._index.radius
+                and policy.vpdq_quality == self._index.quality
+            ):
+                return
+            entries = store.video_entries(session)
+            index = self._new_index(policy.vpdq_distance, policy.vpdq_quality)
+            index.add([entry.frames for entry in entries])
+            self._entries, self._index, self._generation = entries, index, generation
+
+    def near(self, hashes: ContentHashes) -> list[HashEntry]:
+        """The listed videos with a frame near one of ``hashes``'s video frames."""
+        assert hashes.vpdq is not None
+        with self._lock:
+            entries, index = self._entries, self._index
+        return [entries[number] for number in index.candidates(hashes.vpdq.frames)]
+
+
+def add_files(
+    node: Node,
+    user: User,
+    reference: str,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    preserve: bool = False,
+    consent: Iterable[str] = (),
+    ask: Callable[[], bytes] | None = None,
+) -> list[dict[str, Any]]:
+    """Add files to case ``reference`` as the CLI, the API and the case page do: their hashes
+    listed, and with ``preserve`` each also sealed into an evidence package for the case
+    (refused unless the victim's consent to preservation is recorded on the case or given in
+    ``consent``). Each file's answer is :meth:`Added.as_dict`, with its ``package_id`` when
+    sealed."""
+    if not files:
+        message = "no file to add: choose one or more files"
+        raise InputError(message, problems=[Problem(message, field="files")])
+    preserved: list[str] = []
+    if preserve:
+        # Sealed first: a failure leaves nothing listed, and a sealed package is kept only
+        # with its custody event.
+        sealed = notices.preserve(node, user, reference, files, consent=consent, ask=ask)
+        preserved = [item.package_id for item in sealed]
+    results = [item.as_dict() for item in add_content(node, user, reference, files)]
+    for item, package_id in zip(results, preserved, strict=False):
+        item["package_id"] = package_id
+    return results

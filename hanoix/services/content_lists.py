@@ -2,10 +2,12 @@
 
 Two message types, registered with the federation's handler registry:
 
-* ``content.list``: an authority's signed list (:mod:`hanoix.content.lists`), sent to the nodes
-  its user chose. The receiver checks the signature against the key its directory lists for the
-  publishing node (not revoked, not expired), then imports the list in the inbox transaction:
-  a list refused leaves nothing behind.
+* ``content.list``: an authority's signed list (:mod:`hanoix.content.lists`), or one part of a
+  list too large for one envelope, sent to the nodes its user chose. The receiver checks the
+  signature against the key its directory lists for the publishing node (not revoked, not
+  expired), then imports the list in the inbox transaction: a list refused leaves nothing
+  behind. A part is kept until every part of its serial has come, and the list is imported,
+  whole, with the last one.
 * ``content.withdrawal`` (urgent: it goes ahead of ordinary traffic, so it lands within the
   worker's poll interval): hashes withdrawn from a list, sent to every node the list was
   published to. A withdrawn hash matches nowhere.
@@ -16,6 +18,7 @@ other fact of a case stay on the node: a list carries hashes, an article, an aut
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +28,9 @@ from sqlalchemy.orm import Session
 
 from hanoix.content import cases as rules
 from hanoix.content.formats import (
+    VOTES,
     ListFormat,
+    Vote,
     read_ncmec,
     read_stopncii,
     read_te_file,
@@ -35,18 +40,23 @@ from hanoix.content.formats import (
 )
 from hanoix.content.lists import (
     HashList,
+    IncompleteListError,
     ListedHash,
     SignedList,
     WithdrawalReason,
     WithdrawnHash,
+    assemble,
     check_quality,
     dump_document,
     list_name,
+    oversized,
     read_document,
     read_file,
     read_withdrawals,
-    sign_list,
+    sign_parts,
 )
+from hanoix.content.signals import VPDQ
+from hanoix.content.video import VideoFrame
 from hanoix.errors import (
     ConflictError,
     FileFormatError,
@@ -57,9 +67,9 @@ from hanoix.errors import (
 from hanoix.evidence.keys import KeyKind, SigningKey
 from hanoix.federation import codec
 from hanoix.federation.directory import NodeEntry
-from hanoix.federation.envelope import MAX_PAYLOAD_BYTES, OpenedEnvelope
+from hanoix.federation.envelope import OpenedEnvelope
 from hanoix.federation.errors import EnvelopeRejectedError, Reason
-from hanoix.ledger.events import CustodyEvent, EventKind, canonical_json
+from hanoix.ledger.events import CustodyEvent, EventKind
 from hanoix.logs import get_logger
 from hanoix.requests import User
 from hanoix.services import custody
@@ -109,13 +119,16 @@ def _own_state(node: Node) -> str:
 
 @dataclass(frozen=True)
 class Published:
-    """A list published: its name, serial, how many entries, to which nodes."""
+    """A list published: its name, serial, how many entries, in how many parts, to which
+    nodes, and the entries left out (too large for a part: a video of many hours)."""
 
     name: str
     serial: int
     entries: int
     withdrawn: int
     recipients: tuple[tuple[str, str], ...]  # (State, node origin)
+    parts: int = 1
+    left_out: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +136,8 @@ class Published:
             "serial": self.serial,
             "entries": self.entries,
             "withdrawn": self.withdrawn,
+            "parts": self.parts,
+            "left_out": list(self.left_out),
             "to": [{"state": s, "node": o} for s, o in self.recipients],
         }
 
@@ -151,36 +166,59 @@ def _recipients(node: Node, session: Session, states: Sequence[str]) -> list[Nod
     return found
 
 
-def publish(node: Node, user: User, states: Sequence[str]) -> Published:
-    """Sign the list of ``user``'s authority and send it to the nodes of ``states``."""
+def _budget(node: Node, part_bytes: int | None) -> int:
+    return node.settings.content_list_part_bytes if part_bytes is None else part_bytes
+
+
+def _fitted(hash_list: HashList, budget: int) -> tuple[HashList, tuple[str, ...]]:
+    """``hash_list`` without the entries too large for a part, and why each was left out (its
+    digests still travel: only the video's frames are too many)."""
+    big = oversized(hash_list, budget)
+    if not big:
+        return hash_list, ()
+    keys = {e.key for e in big}
+    why = tuple(
+        f"{e.signal} {e.value[:16]}...: {len(e.frames)} frames, more than a part of {budget} "
+        "bytes carries; left out of the list (its SHA-256 and MD5 are in it)"
+        for e in big
+    )
+    kept = [e for e in hash_list.entries if e.key not in keys]
+    return hash_list.with_entries(kept, hash_list.withdrawn), why
+
+
+def publish(
+    node: Node, user: User, states: Sequence[str], *, part_bytes: int | None = None
+) -> Published:
+    """Sign the list of ``user``'s authority and send it to the nodes of ``states``: in one
+    envelope, or in numbered parts of at most ``part_bytes`` (the node's
+    ``content_list_part_bytes``) that each receiver imports only once it has them all."""
     authority = rules.authority_of_case_worker(user)
     state = _own_state(node)
     name = list_name(state, authority)
     now = node.clock.now()
+    budget = _budget(node, part_bytes)
     with node.unit_of_work() as session:
         federation = node.federation
         recipients = _recipients(node, session, states)
-        hash_list, signer = _own_list(node, session, authority)
-        serial, listed, withdrawn = hash_list.serial, hash_list.entries, hash_list.withdrawn
-        document = sign_list(hash_list, signer)
-        size = len(canonical_json(document))
-        if size > MAX_PAYLOAD_BYTES:
-            raise InputError(
-                f"list {name} holds {len(listed)} hashes ({size} bytes): more than one envelope "
-                f"carries ({MAX_PAYLOAD_BYTES} bytes, about 4,400 hashes); write it to a file "
-                "with 'content list export --format hanoix' and hand it over instead"
-            )
+        whole, signer = _own_list(node, session, authority)
+        hash_list, left_out = _fitted(whole, budget)
+        documents = sign_parts(hash_list, signer, budget)
         for entry in recipients:
-            federation.enqueue(session, Message(entry.origin, LIST_MESSAGE, document))
-            store.record_share(session, name, entry.origin, entry.state, serial, now)
+            for document in documents:
+                federation.enqueue(session, Message(entry.origin, LIST_MESSAGE, document))
+            store.record_share(session, name, entry.origin, entry.state, hash_list.serial, now)
         published = Published(
             name,
-            serial,
-            len(listed),
-            len(withdrawn),
+            hash_list.serial,
+            len(hash_list.entries),
+            len(hash_list.withdrawn),
             tuple((e.state, e.origin) for e in recipients),
+            len(documents),
+            left_out,
         )
-        _published(node, session, user, hash_list, signer, [e.origin for e in recipients])
+        _published(
+            node, session, user, hash_list, signer, [e.origin for e in recipients], len(documents)
+        )
     return published
 
 
@@ -190,18 +228,20 @@ def publish(node: Node, user: User, states: Sequence[str]) -> Published:
 FILE_RECIPIENT = "file"
 
 
-def export_signed(node: Node, user: User) -> dict[str, Any]:
+def export_signed(node: Node, user: User, *, part_bytes: int | None = None) -> list[dict[str, Any]]:
     """The signed list of ``user``'s authority as it stands, for a file, under the next
-    serial."""
+    serial: one document, or its parts (as they would travel)."""
     authority = rules.authority_of_case_worker(user)
     with node.unit_of_work() as session:
-        hash_list, signer = _own_list(node, session, authority)
+        whole, signer = _own_list(node, session, authority)
+        hash_list, _left_out = _fitted(whole, _budget(node, part_bytes))
+        documents = sign_parts(hash_list, signer, _budget(node, part_bytes))
         store.record_share(
             session, hash_list.name, FILE_RECIPIENT, hash_list.state, hash_list.serial,
             hash_list.issued,
         )  # fmt: skip
-        _published(node, session, user, hash_list, signer, [FILE_RECIPIENT])
-        return sign_list(hash_list, signer)
+        _published(node, session, user, hash_list, signer, [FILE_RECIPIENT], len(documents))
+        return documents
 
 
 def _published(
@@ -211,6 +251,7 @@ def _published(
     hash_list: HashList,
     signer: SigningKey,
     to: list[str],
+    parts: int,
 ) -> None:
     _event(
         node,
@@ -223,6 +264,7 @@ def _published(
             "serial": hash_list.serial,
             "entries": len(hash_list.entries),
             "withdrawn": len(hash_list.withdrawn),
+            "parts": parts,
             "to": to,
             "key_id": signer.public.key_id,
         },
@@ -305,46 +347,67 @@ class ImportResult:
         }
 
 
-def import_signed(node: Node, session: Session, signed: SignedList, actor: str) -> ImportResult:
-    """Verify ``signed`` and import it in the caller's unit of work (all of it, or nothing)."""
-    if signed.hash_list.origin == node.federation.identity(session).origin:
+def _admit(node: Node, session: Session, hash_list: HashList) -> ImportResult | None:
+    """Refuse a list this node may not take (its own, another node's under this name, older
+    than the one held); a repeat of the serial held is answered as such, changing nothing."""
+    if hash_list.origin == node.federation.identity(session).origin:
         raise InputError(
-            f"list {signed.hash_list.name} is this node's own: its hashes are in its cases "
+            f"list {hash_list.name} is this node's own: its hashes are in its cases "
             "already; nothing was imported"
         )
-    hash_list = verified(node, session, signed)
     held = store.held_origin(session, hash_list.name)
-    if held is not None:
-        origin, serial = held
-        if origin != hash_list.origin:
-            raise VerificationError(
-                f"list {hash_list.name} is held from node {origin}, not {hash_list.origin}: "
-                "nothing was imported"
-            )
-        if hash_list.serial == serial:
-            return ImportResult(hash_list.name, origin, serial, 0, 0, (), repeat=True)
-        if hash_list.serial < serial:
-            raise ConflictError(
-                f"list {hash_list.name} serial {hash_list.serial} is older than serial {serial} "
-                "held: nothing was imported"
-            )
+    if held is None:
+        return None
+    origin, serial = held
+    if origin != hash_list.origin:
+        raise VerificationError(
+            f"list {hash_list.name} is held from node {origin}, not {hash_list.origin}: "
+            "nothing was imported"
+        )
+    if hash_list.serial == serial:
+        return ImportResult(hash_list.name, origin, serial, 0, 0, (), repeat=True)
+    if hash_list.serial < serial:
+        raise ConflictError(
+            f"list {hash_list.name} serial {hash_list.serial} is older than serial {serial} "
+            "held: nothing was imported"
+        )
+    return None
+
+
+def import_signed(node: Node, session: Session, signed: SignedList, actor: str) -> ImportResult:
+    """Verify ``signed`` (a list in one piece) and import it in the caller's unit of work (all
+    of it, or nothing)."""
+    return import_parts(node, session, [signed], actor)
+
+
+def import_parts(
+    node: Node, session: Session, parts: Sequence[SignedList], actor: str
+) -> ImportResult:
+    """Verify every part of a list, then import the list they make together, in the caller's
+    unit of work: all of it, or nothing (a part missing or not agreeing:
+    :class:`IncompleteListError`)."""
+    if not parts:
+        raise IncompleteListError("no part of the list was given")
+    for signed in parts:
+        verified(node, session, signed)
+    admitted = _admit(node, session, parts[0].hash_list)
+    if admitted is not None:
+        return admitted
+    # Even one document goes through assemble: a lone part of a list in parts is not a list.
+    hash_list = assemble(parts)
+    return _import_verified(node, session, hash_list, parts[0].key_id, actor, len(parts))
+
+
+def _import_verified(
+    node: Node, session: Session, hash_list: HashList, key_id: str, actor: str, parts: int
+) -> ImportResult:
     least = node_policy(node).pdq_quality
     refused = [why for e in hash_list.entries if (why := check_quality(e, least)) is not None]
     taken = tuple(e for e in hash_list.entries if check_quality(e, least) is None)
     changed = store.import_list(
-        session,
-        HashList(
-            hash_list.origin,
-            hash_list.state,
-            hash_list.authority,
-            hash_list.serial,
-            hash_list.issued,
-            taken,
-            hash_list.withdrawn,
-        ),
-        signed.key_id,
-        node.clock.now(),
+        session, hash_list.with_entries(taken, hash_list.withdrawn), key_id, node.clock.now()
     )
+    store.drop_parts(session, hash_list.name, hash_list.serial)
     _event(
         node,
         session,
@@ -355,7 +418,8 @@ def import_signed(node: Node, session: Session, signed: SignedList, actor: str) 
         {
             "origin": hash_list.origin,
             "serial": hash_list.serial,
-            "key_id": signed.key_id,
+            "key_id": key_id,
+            "parts": parts,
             "added": changed.added,
             "withdrawn": changed.withdrawn,
             "refused": len(refused),
@@ -371,13 +435,43 @@ def import_signed(node: Node, session: Session, signed: SignedList, actor: str) 
     )
 
 
+def receive_part(
+    node: Node, session: Session, signed: SignedList, document: Any, actor: str
+) -> ImportResult | None:
+    """Keep a verified part of a list in parts; once every part of its serial is held, import
+    the list (:func:`import_parts`) and answer what it did. None while parts are missing."""
+    hash_list = verified(node, session, signed)
+    admitted = _admit(node, session, hash_list)
+    if admitted is not None:
+        return admitted
+    store.stage_part(
+        session,
+        hash_list.name,
+        hash_list.origin,
+        hash_list.serial,
+        signed.part.number,
+        signed.part.parts,
+        json.dumps(document, ensure_ascii=False),
+        node.clock.now(),
+    )
+    documents = store.staged_parts(session, hash_list.name, hash_list.serial)
+    if len(documents) < signed.part.parts:
+        return None
+    parts = [
+        read_document(json.loads(text), f"list {hash_list.name} serial {hash_list.serial}")
+        for text in documents
+    ]
+    return import_parts(node, session, parts, actor)
+
+
 def import_file(node: Node, user: User, data: bytes, source: str) -> ImportResult:
-    """Import a signed list from a file (``hanoix-hash-list/1``), checked as one that arrives
-    over the network."""
+    """Import a signed list from a file (``hanoix-hash-list/1``, or every part of a
+    ``hanoix-hash-list/2`` list as a JSON array), checked as one that arrives over the
+    network."""
     rules.authority_of_case_worker(user)
-    signed = read_file(data, source)
+    parts = read_file(data, source)
     with node.unit_of_work() as session:
-        return import_signed(node, session, signed, user.id)
+        return import_parts(node, session, parts, user.id)
 
 
 def _bad(envelope: OpenedEnvelope, message: str) -> EnvelopeRejectedError:
@@ -395,11 +489,28 @@ def _on_list(node: Node, session: Session, envelope: OpenedEnvelope) -> None:
             f"{envelope.sender} sent a list published by {signed.hash_list.origin}: a node "
             "sends only its own lists",
         )
-    result = import_signed(node, session, signed, envelope.sender)
+    result: ImportResult | None
+    try:
+        if signed.part.parts == 1:
+            result = import_signed(node, session, signed, envelope.sender)
+        else:
+            result = receive_part(node, session, signed, envelope.payload, envelope.sender)
+    except IncompleteListError as exc:
+        raise _bad(envelope, exc.message) from None
+    if result is None:
+        _log.info(
+            "content.list_part_kept",
+            list=signed.hash_list.name,
+            serial=signed.hash_list.serial,
+            part=signed.part.number,
+            parts=signed.part.parts,
+        )
+        return
     _log.info(
         "content.list_imported",
         list=result.name,
         serial=result.serial,
+        parts=signed.part.parts,
         added=result.added,
         withdrawn=result.withdrawn,
         refused=len(result.refused),
@@ -555,6 +666,7 @@ def show_lists(node: Node, user: User) -> dict[str, Any]:
     authority = rules.authority_of_case_worker(user)
     with node.reading() as session:
         held = [h.as_dict() for h in store.held_lists(session)]
+        pending = [p.as_dict() for p in store.pending_lists(session)]
         own: dict[str, Any] | None = None
         if node.settings.state:
             name = list_name(node.settings.state, authority)
@@ -568,7 +680,7 @@ def show_lists(node: Node, user: User) -> dict[str, Any]:
                     for s in store.shares(session, name)
                 ],
             }
-    return {"own": own, "held": held}
+    return {"own": own, "held": held, "incomplete": pending}
 
 
 # --- the field's formats: threatexchange's local file, StopNCII ------------------------------
@@ -578,7 +690,8 @@ def export_list(node: Node, user: User, form: str) -> bytes:
     """``user``'s authority's list in format ``form`` (hanoix, te-file, stopncii)."""
     fmt = _format(form)
     if fmt is ListFormat.HANOIX:
-        return dump_document(export_signed(node, user))
+        documents = export_signed(node, user)
+        return dump_document(documents[0] if len(documents) == 1 else documents)
     # The field's formats carry no signature: they need neither a State nor a directory.
     authority = rules.authority_of_case_worker(user)
     with node.reading() as session:
@@ -618,10 +731,11 @@ def import_any(
     if fmt is ListFormat.HANOIX:
         return import_file(node, user, data, source)
     authority = rules.authority_of_case_worker(user)
+    videos: dict[str, tuple[VideoFrame, ...]] = {}
     if fmt is ListFormat.TE_FILE:
         if article is None:
             raise InputError("a te-file list says no article: give --article 14 or 16")
-        in_force, gone = read_te_file(data, source), list[tuple[str, str]]()
+        in_force, gone = read_te_file(data, source, videos), list[tuple[str, str]]()
     elif fmt is ListFormat.NCMEC:
         in_force, gone = read_ncmec(data, source)
         article = 14 if article is None else article
@@ -645,7 +759,10 @@ def import_any(
             authority,
             (held[1] if held else 0) + 1,
             now,
-            tuple(ListedHash(s, v, None, article, now) for s, v in dict.fromkeys(in_force)),
+            tuple(
+                ListedHash(s, v, None, article, now, videos.get(v, ()) if s == VPDQ else ())
+                for s, v in dict.fromkeys(in_force)
+            ),
             tuple(
                 WithdrawnHash(s, v, now, WithdrawalReason.MISTAKE)
                 for s, v in dict.fromkeys(gone)
@@ -694,24 +811,68 @@ def record_feedback(
     reports = read_stopncii(data, source).feedback
     if not reports:
         raise InputError(f"{source} holds no platform feedback (CSPFeedbacks, hashFeedbacks)")
-    state = node.settings.state or "node"
-    recorded: list[dict[str, Any]] = []
-    unknown: list[str] = []
-    with node.unit_of_work() as session:
-        for report in reports:
-            own, imported = store.holders(session, authority, report.value)
-            names = ([list_name(state, authority)] if own else []) + imported
-            if not names:
-                unknown.append(report.value)
-                continue
-            details = {
+    given = [
+        (
+            report.value,
+            {
                 "signal": report.signal,
                 "value": report.value,
                 "verdict": report.verdict,
                 "platform": (platform or report.source)[:200],
                 "tags": list(report.tags),
-            }
+            },
+        )
+        for report in reports
+    ]
+    return _record_reports(node, user, authority, given)
+
+
+def _record_reports(
+    node: Node, user: User, authority: str, reports: Sequence[tuple[str, dict[str, Any]]]
+) -> FeedbackResult:
+    """One ``content.feedback`` custody event for each report (``value``, details) and each
+    list that holds its hash, in one unit of work; reports on hashes not held are named."""
+    state = node.settings.state or "node"
+    recorded: list[dict[str, Any]] = []
+    unknown: list[str] = []
+    with node.unit_of_work() as session:
+        for value, details in reports:
+            own, imported = store.holders(session, authority, value)
+            names = ([list_name(state, authority)] if own else []) + imported
+            if not names:
+                unknown.append(value)
+                continue
             for name in names:
                 _event(node, session, EventKind.CONTENT_FEEDBACK, user.id, authority, name, details)
             recorded.append({**details, "lists": names})
     return FeedbackResult(tuple(recorded), tuple(unknown))
+
+
+def record_votes(node: Node, user: User, platform: str, votes: Sequence[Vote]) -> FeedbackResult:
+    """Record a platform's votes on listed hashes, as NCMEC's exchange has them (an upvote: the
+    hash is what it says, threatexchange's positive opinion; a downvote, with its reason: a
+    false positive), as ``content.feedback`` custody events as :func:`record_feedback` does;
+    votes on hashes the node does not hold are named, not recorded."""
+    authority = rules.authority_of_case_worker(user)
+    platform = platform.strip()
+    if not platform or len(platform) > 200:
+        raise InputError("the platform that votes is named in 1-200 characters (--platform)")
+    if not votes:
+        raise InputError("no vote to record")
+    given: list[tuple[str, dict[str, Any]]] = [
+        (
+            vote.value,
+            {
+                "signal": vote.signal,
+                "value": vote.value,
+                "verdict": vote.vote,
+                "opinion": VOTES[vote.vote],
+                "reason": vote.reason,
+                "platform": platform,
+                "exchange": "ncmec",
+                "tags": [],
+            },
+        )
+        for vote in votes
+    ]
+    return _record_reports(node, user, authority, given)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from hanoix.content import cases as rules
 from hanoix.content import notices as notice_rules
+from hanoix.content import pages
 from hanoix.content.cases import Consent, MatchResult, RemovalCase
 from hanoix.content.matches import MatchHistory, case_matches
 from hanoix.content.notices import NoticeState, RemovalNotice
@@ -448,15 +449,51 @@ def desk(node: Node, user: User) -> list[CaseSummary]:
                     min((n.deadline for n in waiting), default=None),
                 )
             )
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    return sorted(
-        rows,
-        key=lambda r: (
-            r.overdue == 0,
-            r.next_deadline or far,
-            -rules.case_number(r.case.reference),
-        ),
+    return sorted(rows, key=_desk_key)
+
+
+def _desk_key(row: CaseSummary) -> pages.Key:
+    """The desk's order: cases with an overdue notice first, the nearest deadline, the newest."""
+    return (
+        float(row.overdue == 0),
+        pages.instant(row.next_deadline),
+        -float(rules.case_number(row.case.reference)),
     )
+
+
+def desk_page(
+    node: Node, user: User, *, limit: int = 50, cursor: str | None = None
+) -> pages.Page[CaseSummary]:
+    """One page of :func:`desk`, and the cursor of the next."""
+    pages.check_limit(limit)
+    return pages.page_of(desk(node, user), _desk_key, kind="cases", limit=limit, cursor=cursor)
+
+
+def _notice_key(now: datetime) -> Callable[[RemovalNotice], pages.Key]:
+    def key(notice: RemovalNotice) -> pages.Key:
+        return (
+            float(not notice.overdue(now)),
+            pages.instant(notice.deadline),
+            float(notice_rules.notice_number(notice.reference)),
+        )
+
+    return key
+
+
+def notices_page(
+    node: Node,
+    user: User,
+    *,
+    overdue: bool = False,
+    case: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> pages.Page[RemovalNotice]:
+    """One page of :func:`list_notices`, and the cursor of the next."""
+    pages.check_limit(limit)
+    found = list_notices(node, user, overdue=overdue, case=case)
+    key = _notice_key(node.clock.now())
+    return pages.page_of(found, key, kind="notices", limit=limit, cursor=cursor)
 
 
 # --- preserving the media ----------------------------------------------------------------------

@@ -542,10 +542,28 @@ def issue_proof(node: Node, reference: str, index: int, size: int, sha256: str) 
     return LetterProof(stored.entry, inclusion)
 
 
-def import_letter(node: Node, user: User, pdf: bytes) -> CooperationRequest:
-    """Register the request letter ``pdf`` carries as received by ``user``'s authority; a PDF
-    that is not a letter, a draft, or a document that fails the network's checks is refused
-    and nothing is registered."""
+@dataclass(frozen=True)
+class ImportedLetter:
+    """The request a letter registered, and the checks it passed (among them whether the
+    record of its issue in the requesting node's ledger was checked)."""
+
+    request: CooperationRequest
+    checked: LetterVerification
+
+
+def import_letter(
+    node: Node,
+    user: User,
+    pdf: bytes,
+    proof: LetterProof | None = None,
+    *,
+    fetch: bool = False,
+) -> ImportedLetter:
+    """Register the request letter ``pdf`` carries as received by ``user``'s authority, after
+    every check of :func:`verify` (the ledger's record of the issue from ``proof``, or asked of
+    the requesting node with ``fetch``); a PDF that is not a letter, a draft, a letter that
+    fails a check that ran, or a document that fails the network's checks is refused and
+    nothing is registered."""
     from hanoix.services import exchange
 
     embedded = letter_attachment.decode(reading.embedded_document(pdf))
@@ -554,7 +572,7 @@ def import_letter(node: Node, user: User, pdf: bytes) -> CooperationRequest:
             f"this letter of {embedded.reference} is a DRAFT (not approved, not signed): "
             "only an issued letter can be imported"
         )
-    checked = verify(node, pdf)
+    checked = verify(node, pdf, proof, fetch=fetch)
     if not checked.verified:
         failed = "; ".join(f"{c.name}: {c.detail}" for c in checked.failures)
         raise LetterNotVerifiedError(f"the letter does not verify, nothing imported: {failed}")
@@ -562,4 +580,4 @@ def import_letter(node: Node, user: User, pdf: bytes) -> CooperationRequest:
     incoming = exchange.incoming_from_document(
         authority.state, embedded.reference, embedded.document, authority.code
     )
-    return service.register(node, user, incoming)
+    return ImportedLetter(service.register(node, user, incoming), checked)

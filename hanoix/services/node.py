@@ -32,7 +32,7 @@ from hanoix.store.db import (
 if TYPE_CHECKING:
     from hanoix.federation.settings import FederationSettings
     from hanoix.services.auth import Credentials
-    from hanoix.services.content import ListedPdq
+    from hanoix.services.content import ListedPdq, ListedVideos
     from hanoix.services.custody import CustodyLedger
     from hanoix.services.federation import Federation
     from hanoix.services.federation.state import FederationState
@@ -156,6 +156,13 @@ class Node:
         from hanoix.services.content import ListedPdq
 
         return ListedPdq()
+
+    @cached_property
+    def listed_videos(self) -> ListedVideos:
+        """The listed videos and the index of their frames, for this process's matches."""
+        from hanoix.services.content import ListedVideos
+
+        return ListedVideos()
 
     @cached_property
     def federation(self) -> Federation:

@@ -178,6 +178,11 @@ def find(node: Node, user: User, identifier: str) -> Found:
     places: list[Place] = []
     with node.unit_of_work() as session:
         for request in store.requests_containing(session, needle):
+            if isinstance(request, store.UnreadableRequest):
+                # Named, not skipped: the officer must know a place went unsearched.
+                where = [f"not searched: its stored document cannot be read ({request.reason})"]
+                places.append(Place("request-unreadable", request.reference, where))
+                continue
             where = list(_paths(request, needle, ""))
             if where:
                 places.append(_request_place(session, request, where))

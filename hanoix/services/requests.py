@@ -563,9 +563,12 @@ def editable_draft(node: Node, user: User, reference: str) -> CooperationRequest
     """The draft ``reference`` if ``user`` may edit it now, for the drafting form to show it;
     otherwise the refusal the edit itself would give (not a draft any more, another role or
     authority), and for a request the user may not see, not found."""
-    with node.reading() as session:
+    now = node.clock.now()
+    with node.unit_of_work() as session:
         request = _load_visible(session, user, reference)
-    _refuse_edit(user, request, node.clock.now())
+        _refuse_edit(user, request, now)
+        # The form shows every field it has saved: a reading of its contents like any other.
+        record_content_read(session, user, request, "draft-form", now)
     return request
 
 
@@ -897,10 +900,12 @@ def history(node: Node, user: User, reference: str) -> History:
     Each proof is checked before it is handed out (the ledger never gives a proof that does
     not verify), and ``entry_matches`` says the stored event hashes to the proved leaf.
     """
+    now = node.clock.now()
     with node.unit_of_work() as session:
         request = load_authorised(session, user, reference, Action.READ_HISTORY)
         stored = store.steps(session, request.id)
-        erasures = tuple(retention_store.erasures_of(session, [str(request.reference)]))
+        # The steps' notes and reasons are personal data (docs/retention.md): a reading.
+        erasures = record_content_read(session, user, request, "request-history", now)
     return dataclasses.replace(proved_history(node, request, stored), erasures=erasures)
 
 

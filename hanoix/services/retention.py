@@ -137,7 +137,20 @@ def _held(node: Node, session: Session, policy: RetentionPolicy, now: datetime) 
         Held(Category.SESSIONS, f"{s.kind}:{s.id}", s.ended_at)
         for s in store.sessions_ended_before(session, sessions_cutoff)
     )
+    # The records of reading go together, up to the latest that is due: one erasure (and one
+    # custody entry) a run, not one a reading.
+    count, latest = store.reads_until(session, now - policy.period(Category.ACCESS_RECORDS))
+    if count and latest is not None:
+        held.append(Held(Category.ACCESS_RECORDS, f"{READS_UNTIL}{_stamp(latest)}", latest))
     return held
+
+
+#: The subject of the access records' erasure: the records dated up to the time that follows.
+READS_UNTIL = "reads-until:"
+
+
+def _stamp(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
 
 
 def plan(node: Node, policy: RetentionPolicy | None = None) -> list[Due]:
@@ -266,6 +279,13 @@ def _erase_session(node: Node, item: Due) -> None:
         _record(node, session, item, {kind: identifier}, _node_authority(node))
 
 
+def _erase_reads(node: Node, item: Due) -> None:
+    until = datetime.fromisoformat(item.subject.removeprefix(READS_UNTIL).replace("Z", "+00:00"))
+    with node.unit_of_work() as session:
+        if store.delete_reads_until(session, until):
+            _record(node, session, item, {"access_records": _stamp(until)}, _node_authority(node))
+
+
 def _node_authority(node: Node) -> str:
     return node.settings.state or "node"
 
@@ -277,6 +297,8 @@ def _erase(node: Node, item: Due, blobs: list[str]) -> None:
         _erase_payload(node, item)
     elif item.category is Category.OPENED_EVIDENCE:
         _erase_opened(node, item)
+    elif item.category is Category.ACCESS_RECORDS:
+        _erase_reads(node, item)
     else:
         _erase_session(node, item)
 

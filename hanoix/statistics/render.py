@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
+from hanoix.convention.kinds import RequestKind
 from hanoix.statistics.charts import charts, global_charts
 
 CSV_HEADER = ("section", "table", "row", "column", "value")
@@ -79,13 +80,30 @@ def protection_lines(report: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+#: The tables whose rows are kinds of request, shown by their titles in the HTML report (the CSV
+#: keeps the stable codes, which a spreadsheet joins on).
+KIND_TABLES = frozenset({"outcomes_sent", "outcomes_received"})
+KIND_CODES = frozenset(kind.value for kind in RequestKind)
+
+
+def kind_title(code: str) -> str:
+    """A kind of request's title with its code, ``Mutual legal assistance (mla)``; any other
+    label as it is."""
+    from hanoix.convention.checks import kind_spec
+
+    if code in KIND_CODES:
+        return f"{kind_spec(code).title} ({code})"
+    return code
+
+
 def _table_html(found: Mapping[str, Any]) -> str:
     head = "".join(f"<th scope='col'>{escape(str(c))}</th>" for c in found["columns"])
+    label = kind_title if found["name"] in KIND_TABLES else str
     body = []
     for row in found["rows"]:
         cells = "".join(f"<td>{escape(_value(v))}</td>" for v in row["cells"])
         body.append(
-            f"<tr><th scope='row'>{escape(row['label'])}</th>{cells}"
+            f"<tr><th scope='row'>{escape(label(row['label']))}</th>{cells}"
             f"<td>{escape(_value(row['total']))}</td></tr>"
         )
     totals = "".join(f"<td>{escape(_value(v))}</td>" for v in found["column_totals"])

@@ -13,7 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hanoix.content.cases import (
@@ -32,7 +44,7 @@ from hanoix.content.lists import (
     WithdrawnHash,
     may_share,
 )
-from hanoix.content.signals import PDQ, VPDQ
+from hanoix.content.signals import PDQ, PDQ_BITS, VPDQ
 from hanoix.content.video import VideoFrame
 from hanoix.store.db import Base, UTCDateTime
 
@@ -62,6 +74,8 @@ class ContentHashRow(Base):
     signal: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(128))
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A PDQ entry's cropped windows' hashes, one after the other (migration 0026).
+    crops: Mapped[str | None] = mapped_column(Text, nullable=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Withdrawn (a mistake, a court order, the victim's withdrawal): kept, never matched.
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -98,6 +112,7 @@ class ContentListEntryRow(Base):
     signal: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(128))
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    crops: Mapped[str | None] = mapped_column(Text, nullable=True)
     article: Mapped[int] = mapped_column(Integer)
     listed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -119,7 +134,16 @@ class ContentListShareRow(Base):
     shared_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class ContentVideoFrameRow(Base):
+class _FrameColumns:
+    """A hashed frame of a video: its number, time in milliseconds, PDQ hash and quality."""
+
+    frame: Mapped[int] = mapped_column(Integer)
+    at_ms: Mapped[int] = mapped_column(Integer)
+    pdq: Mapped[str] = mapped_column(String(64))
+    quality: Mapped[int] = mapped_column(Integer)
+
+
+class ContentVideoFrameRow(_FrameColumns, Base):
     """One frame of a listed video's vPDQ hash (migration ``0021_content_video``): the hash row
     (signal ``vpdq``, value the digest of the frames) it belongs to, the frame's PDQ hash,
     quality, number and time in milliseconds. Never a frame's pixels."""
@@ -130,10 +154,45 @@ class ContentVideoFrameRow(Base):
     hash_id: Mapped[int] = mapped_column(
         ForeignKey("content_hashes.id", ondelete="CASCADE"), index=True
     )
-    frame: Mapped[int] = mapped_column(Integer)
-    at_ms: Mapped[int] = mapped_column(Integer)
-    pdq: Mapped[str] = mapped_column(String(64))
-    quality: Mapped[int] = mapped_column(Integer)
+
+
+class ContentListVideoFrameRow(_FrameColumns, Base):
+    """One frame of a video's vPDQ entry in an imported list (migration ``0027_lists``): the
+    entry, the frame's number in the list's order, its time in milliseconds, PDQ hash and
+    quality."""
+
+    __tablename__ = "content_list_video_frames"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("content_list_entries.id", ondelete="CASCADE"), index=True
+    )
+
+
+class ContentListPartRow(Base):
+    """A part of a list in parts, received and verified, waiting for the others of its serial
+    (migration ``0027_lists``): the signed part document as it came."""
+
+    __tablename__ = "content_list_parts"
+    __table_args__ = (UniqueConstraint("name", "serial", "part"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80))
+    origin: Mapped[str] = mapped_column(String(200))
+    serial: Mapped[int] = mapped_column(Integer)
+    part: Mapped[int] = mapped_column(Integer)
+    parts: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def _joined(crops: tuple[str, ...]) -> str | None:
+    return "".join(crops) or None
+
+
+def _split(crops: str | None) -> tuple[str, ...]:
+    width = PDQ_BITS // 4
+    return tuple(crops[i : i + width] for i in range(0, len(crops), width)) if crops else ()
 
 
 def _case(row: ContentCaseRow, hashes: int) -> RemovalCase:
@@ -194,6 +253,7 @@ def add_entries(session: Session, number: int, entries: Iterable[HashEntry], at:
             signal=entry.signal,
             value=entry.value,
             quality=entry.quality,
+            crops=_joined(entry.crops),
             added_at=at,
         )
         session.add(row)
@@ -214,33 +274,80 @@ def add_entries(session: Session, number: int, entries: Iterable[HashEntry], at:
     return added
 
 
+def _videos(rows: Iterable[Any]) -> list[tuple[tuple[Any, ...], tuple[VideoFrame, ...]]]:
+    """Rows of (row number, its head..., pdq, quality, frame, at_ms), in order, as one
+    (head, frames) per video."""
+    heads: dict[int, tuple[Any, ...]] = {}
+    frames: dict[int, list[VideoFrame]] = {}
+    for number, *head, pdq, quality, frame, at_ms in rows:
+        heads.setdefault(number, tuple(head))
+        frames.setdefault(number, []).append(VideoFrame(pdq, quality, frame, at_ms / 1000))
+    return [(head, tuple(frames[number])) for number, head in heads.items()]
+
+
+def _frame_columns(table: type[_FrameColumns]) -> tuple[Any, ...]:
+    return (table.pdq, table.quality, table.frame, table.at_ms)
+
+
 def video_entries(session: Session) -> list[HashEntry]:
-    """Every vPDQ entry in force of this node's cases, each with its frames in order (lists
-    shared between States carry no vPDQ hashes)."""
-    rows = session.execute(
+    """Every vPDQ entry in force, of this node's cases and of the imported lists, each with
+    its frames in order."""
+    own = session.execute(
         select(
             ContentHashRow.id,
             ContentHashRow.case_id,
             ContentHashRow.list_name,
             ContentHashRow.value,
-            ContentVideoFrameRow.pdq,
-            ContentVideoFrameRow.quality,
-            ContentVideoFrameRow.frame,
-            ContentVideoFrameRow.at_ms,
+            *_frame_columns(ContentVideoFrameRow),
         )
         .join(ContentVideoFrameRow, ContentVideoFrameRow.hash_id == ContentHashRow.id)
         .where(ContentHashRow.signal == VPDQ, ContentHashRow.withdrawn_at.is_(None))
         .order_by(ContentHashRow.id, ContentVideoFrameRow.frame)
     )
-    heads: dict[int, tuple[int, str, str]] = {}
-    frames: dict[int, list[VideoFrame]] = {}
-    for hash_id, case_id, list_name, value, pdq, quality, frame, at_ms in rows:
-        heads.setdefault(hash_id, (case_id, list_name, value))
-        frames.setdefault(hash_id, []).append(VideoFrame(pdq, quality, frame, at_ms / 1000))
-    return [
-        HashEntry(case_reference(case_id), list_name, VPDQ, value, frames=tuple(frames[hash_id]))
-        for hash_id, (case_id, list_name, value) in heads.items()
+    found = [
+        HashEntry(case_reference(case_id), list_name, VPDQ, value, frames=frames)
+        for (case_id, list_name, value), frames in _videos(own)
     ]
+    imported = session.execute(
+        select(
+            ContentListEntryRow.id,
+            ContentListRow.name,
+            ContentListRow.origin,
+            ContentListEntryRow.value,
+            *_frame_columns(ContentListVideoFrameRow),
+        )
+        .join(ContentListRow, ContentListRow.id == ContentListEntryRow.list_id)
+        .join(ContentListVideoFrameRow, ContentListVideoFrameRow.entry_id == ContentListEntryRow.id)
+        .where(ContentListEntryRow.signal == VPDQ, ContentListEntryRow.withdrawn_at.is_(None))
+        .order_by(ContentListEntryRow.id, ContentListVideoFrameRow.frame)
+    )
+    found.extend(
+        HashEntry(None, name, VPDQ, value, origin=origin, frames=frames)
+        for (name, origin, value), frames in _videos(imported)
+    )
+    return found
+
+
+def _in_force(
+    session: Session, table: type[ContentHashRow] | type[ContentListEntryRow], signal: str
+) -> tuple[int, int, int]:
+    """How many rows of ``signal`` in force ``table`` holds, the highest row number and their
+    sum (a row withdrawn and another added changes the sum)."""
+    count, highest, total = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.max(table.id), 0),
+            func.coalesce(func.sum(table.id), 0),
+        ).where(table.signal == signal, table.withdrawn_at.is_(None))
+    ).one()
+    return int(count), int(highest), int(total)
+
+
+def video_generation(session: Session) -> tuple[int, ...]:
+    """What a process compares to tell whether its index of listed videos is current: for this
+    node's cases and for the imported lists, the count, highest and sum of the vPDQ rows in
+    force (any change rebuilds it)."""
+    return _in_force(session, ContentHashRow, VPDQ) + _in_force(session, ContentListEntryRow, VPDQ)
 
 
 def _entries(session: Session, signal: str, value: str | None = None) -> list[HashEntry]:
@@ -252,6 +359,7 @@ def _entries(session: Session, signal: str, value: str | None = None) -> list[Ha
         ContentHashRow.signal,
         ContentHashRow.value,
         ContentHashRow.quality,
+        ContentHashRow.crops,
     ).where(ContentHashRow.signal == signal, ContentHashRow.withdrawn_at.is_(None))
     imported = (
         select(
@@ -260,6 +368,7 @@ def _entries(session: Session, signal: str, value: str | None = None) -> list[Ha
             ContentListEntryRow.signal,
             ContentListEntryRow.value,
             ContentListEntryRow.quality,
+            ContentListEntryRow.crops,
         )
         .join(ContentListRow, ContentListRow.id == ContentListEntryRow.list_id)
         .where(ContentListEntryRow.signal == signal, ContentListEntryRow.withdrawn_at.is_(None))
@@ -268,12 +377,12 @@ def _entries(session: Session, signal: str, value: str | None = None) -> list[Ha
         local = local.where(ContentHashRow.value == value)
         imported = imported.where(ContentListEntryRow.value == value)
     found = [
-        HashEntry(case_reference(case_id), list_name, sig, val, quality)
-        for case_id, list_name, sig, val, quality in session.execute(local)
+        HashEntry(case_reference(case_id), list_name, sig, val, quality, crops=_split(crops))
+        for case_id, list_name, sig, val, quality, crops in session.execute(local)
     ]
     found.extend(
-        HashEntry(None, name, sig, val, quality, origin)
-        for name, origin, sig, val, quality in session.execute(imported)
+        HashEntry(None, name, sig, val, quality, origin, crops=_split(crops))
+        for name, origin, sig, val, quality, crops in session.execute(imported)
     )
     return found
 
@@ -298,21 +407,58 @@ def shareable(session: Session, authority: str) -> tuple[list[ListedHash], list[
     """What ``authority``'s list holds: the hashes in force and the hashes withdrawn of its
     cases whose hashes may leave the node (:func:`~hanoix.content.lists.may_share`), each
     hash once. Nothing of a case but its article."""
+    # Columns, not objects: a list may hold hundreds of thousands of rows.
     rows = session.execute(
-        select(ContentHashRow, ContentCaseRow.article, ContentCaseRow.consent)
+        select(
+            ContentHashRow.id,
+            ContentHashRow.signal,
+            ContentHashRow.value,
+            ContentHashRow.quality,
+            ContentHashRow.crops,
+            ContentHashRow.added_at,
+            ContentHashRow.withdrawn_at,
+            ContentHashRow.withdrawn_reason,
+            ContentCaseRow.article,
+            ContentCaseRow.consent,
+        )
         .join(ContentCaseRow, ContentCaseRow.id == ContentHashRow.case_id)
         .where(ContentCaseRow.authority == authority)
         .order_by(ContentHashRow.id)
-    )
+    ).all()
     listed: dict[tuple[str, str], ListedHash] = {}
     withdrawn: dict[tuple[str, str], WithdrawnHash] = {}
-    for row, article, consent in rows:
+    frame_rows = session.execute(
+        select(
+            ContentVideoFrameRow.hash_id,
+            ContentVideoFrameRow.hash_id,
+            *_frame_columns(ContentVideoFrameRow),
+        )
+        .join(ContentHashRow, ContentHashRow.id == ContentVideoFrameRow.hash_id)
+        .join(ContentCaseRow, ContentCaseRow.id == ContentHashRow.case_id)
+        .where(ContentCaseRow.authority == authority, ContentHashRow.withdrawn_at.is_(None))
+        .order_by(ContentVideoFrameRow.hash_id, ContentVideoFrameRow.frame)
+    )
+    videos = {hash_id: frames for (hash_id,), frames in _videos(frame_rows)}
+    for row in rows:
+        article, consent = row.article, row.consent
         if row.signal not in SIGNAL_HEX or not may_share(CaseArticle(article), consent.split(",")):
-            continue  # a video's vPDQ frames do not travel in a list (yet): its digests do
+            continue
         key = (row.signal, row.value)
         if row.withdrawn_at is None:
+            frames = tuple(videos.get(row.id, ()))
+            if row.signal == VPDQ and not frames:
+                continue  # a video listed without its frames cannot be matched elsewhere
             listed.setdefault(
-                key, ListedHash(row.signal, row.value, row.quality, article, row.added_at)
+                key,
+                ListedHash(
+                    row.signal,
+                    row.value,
+                    row.quality,
+                    article,
+                    row.added_at,
+                    frames,
+                    _split(row.crops),
+                ),
             )
         else:
             withdrawn.setdefault(
@@ -525,42 +671,232 @@ def import_list(
         key_id,
         at,
     )
-    held = _held_entries(session, row.id)
+    # Columns, not objects, and one statement for the rows added and one for those changed:
+    # a list may hold hundreds of thousands of entries, mostly the same from serial to serial.
+    held = {
+        (r.signal, r.value): r
+        for r in session.execute(
+            select(
+                ContentListEntryRow.id,
+                ContentListEntryRow.signal,
+                ContentListEntryRow.value,
+                ContentListEntryRow.quality,
+                ContentListEntryRow.crops,
+                ContentListEntryRow.article,
+                ContentListEntryRow.listed_at,
+                ContentListEntryRow.withdrawn_at,
+            ).where(ContentListEntryRow.list_id == row.id)
+        )
+    }
     added = withdrawn = kept = 0
+    new_rows: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    framed = set(
+        session.scalars(
+            select(ContentListVideoFrameRow.entry_id)
+            .join(ContentListEntryRow, ContentListEntryRow.id == ContentListVideoFrameRow.entry_id)
+            .where(ContentListEntryRow.list_id == row.id)
+            .distinct()
+        )
+    )
+    frames: dict[tuple[str, str], tuple[VideoFrame, ...]] = {}
     for entry in hash_list.entries:
         found = held.pop(entry.key, None)
+        if entry.frames and (found is None or found.id not in framed):
+            frames[entry.key] = entry.frames
         if found is None:
-            session.add(
-                ContentListEntryRow(
-                    list_id=row.id,
-                    signal=entry.signal,
-                    value=entry.value,
-                    quality=entry.quality,
-                    article=entry.article,
-                    listed_at=entry.listed,
-                )
+            new_rows.append(
+                {
+                    "list_id": row.id,
+                    "signal": entry.signal,
+                    "value": entry.value,
+                    "quality": entry.quality,
+                    "crops": _joined(entry.crops),
+                    "article": entry.article,
+                    "listed_at": entry.listed,
+                }
             )
             added += 1
         elif found.withdrawn_at is not None and found.withdrawn_at >= hash_list.issued:
             kept += 1  # a withdrawal newer than this list: it stands
-        else:
+        elif (found.quality, found.crops, found.article, found.listed_at, found.withdrawn_at) != (
+            entry.quality,
+            _joined(entry.crops),
+            entry.article,
+            entry.listed,
+            None,
+        ):
             if found.withdrawn_at is not None:
                 added += 1
-            found.quality, found.article, found.listed_at = (
-                entry.quality,
-                entry.article,
-                entry.listed,
+            changed.append(
+                {
+                    "id": found.id,
+                    "quality": entry.quality,
+                    "crops": _joined(entry.crops),
+                    "article": entry.article,
+                    "listed_at": entry.listed,
+                    "withdrawn_at": None,
+                    "withdrawn_reason": None,
+                }
             )
-            found.withdrawn_at = found.withdrawn_reason = None
     gone = {w.key: w for w in hash_list.withdrawn}
     for key, found in held.items():
         if found.withdrawn_at is None:
             why = gone.get(key)
-            found.withdrawn_at = why.at if why else hash_list.issued
-            found.withdrawn_reason = (why.reason if why else WithdrawalReason.MISTAKE).value
+            changed.append(
+                {
+                    "id": found.id,
+                    "quality": found.quality,
+                    "crops": found.crops,
+                    "article": found.article,
+                    "listed_at": found.listed_at,
+                    "withdrawn_at": why.at if why else hash_list.issued,
+                    "withdrawn_reason": (why.reason if why else WithdrawalReason.MISTAKE).value,
+                }
+            )
             withdrawn += 1
     session.flush()
+    if new_rows:
+        session.execute(insert(ContentListEntryRow), new_rows)
+    if changed:
+        session.execute(update(ContentListEntryRow), changed)
+        # The statement went past the session: entries it holds as objects (a withdrawal
+        # handled earlier in this transaction) are read again when next used.
+        for held_row in list(session.identity_map.values()):
+            if isinstance(held_row, ContentListEntryRow):
+                session.expire(held_row)
+    session.flush()
+    if frames:
+        ids = {
+            (signal, value): number
+            for number, signal, value in session.execute(
+                select(
+                    ContentListEntryRow.id, ContentListEntryRow.signal, ContentListEntryRow.value
+                ).where(ContentListEntryRow.list_id == row.id, ContentListEntryRow.signal == VPDQ)
+            )
+        }
+        session.execute(
+            insert(ContentListVideoFrameRow),
+            [
+                {
+                    "entry_id": ids[key],
+                    "frame": f.frame,
+                    "at_ms": round(f.timestamp * 1000),
+                    "pdq": f.pdq,
+                    "quality": f.quality,
+                }
+                for key, video in frames.items()
+                for f in video
+            ],
+        )
     return Imported(added, withdrawn, kept)
+
+
+# --- parts of a list in parts, until the list is whole -----------------------------------------
+
+
+def stage_part(
+    session: Session,
+    name: str,
+    origin: str,
+    serial: int,
+    part: int,
+    parts: int,
+    document: str,
+    at: datetime,
+) -> bool:
+    """Keep a verified part of list ``name`` serial ``serial``; False when it is held already
+    (a part sent again)."""
+    held = session.scalar(
+        select(ContentListPartRow.id).where(
+            ContentListPartRow.name == name,
+            ContentListPartRow.serial == serial,
+            ContentListPartRow.part == part,
+        )
+    )
+    if held is not None:
+        return False
+    session.add(
+        ContentListPartRow(
+            name=name,
+            origin=origin,
+            serial=serial,
+            part=part,
+            parts=parts,
+            document=document,
+            received_at=at,
+        )
+    )
+    session.flush()
+    return True
+
+
+def staged_parts(session: Session, name: str, serial: int) -> list[str]:
+    """The documents of the parts of ``name`` serial ``serial`` held, in order."""
+    return list(
+        session.scalars(
+            select(ContentListPartRow.document)
+            .where(ContentListPartRow.name == name, ContentListPartRow.serial == serial)
+            .order_by(ContentListPartRow.part)
+        )
+    )
+
+
+def drop_parts(session: Session, name: str, up_to: int) -> None:
+    """Forget the parts of ``name`` of serials up to ``up_to`` (imported, or overtaken)."""
+    session.execute(
+        delete(ContentListPartRow).where(
+            ContentListPartRow.name == name, ContentListPartRow.serial <= up_to
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PendingList:
+    """A list in parts not whole yet: which, the parts held and missing, since when."""
+
+    name: str
+    origin: str
+    serial: int
+    parts: int
+    received: tuple[int, ...]
+    since: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        missing = sorted(set(range(1, self.parts + 1)) - set(self.received))
+        return {
+            "list": self.name,
+            "origin": self.origin,
+            "serial": self.serial,
+            "parts": self.parts,
+            "received": len(self.received),
+            "missing": missing[:100],
+            "since": self.since,
+        }
+
+
+def pending_lists(session: Session) -> list[PendingList]:
+    """Every list in parts of which some part, not all, has come (not imported)."""
+    found: dict[tuple[str, int], PendingList] = {}
+    for name, origin, serial, part, parts, at in session.execute(
+        select(
+            ContentListPartRow.name,
+            ContentListPartRow.origin,
+            ContentListPartRow.serial,
+            ContentListPartRow.part,
+            ContentListPartRow.parts,
+            ContentListPartRow.received_at,
+        ).order_by(ContentListPartRow.name, ContentListPartRow.serial, ContentListPartRow.part)
+    ):
+        key = (name, serial)
+        was = found.get(key)
+        if was is None:
+            found[key] = PendingList(name, origin, serial, parts, (part,), at)
+        else:
+            found[key] = PendingList(
+                name, origin, serial, parts, (*was.received, part), min(was.since, at)
+            )
+    return list(found.values())
 
 
 def apply_withdrawal(
@@ -618,26 +954,23 @@ def holders(session: Session, authority: str, value: str) -> tuple[bool, list[st
     return bool(own), sorted(names)
 
 
-def pdq_generation(session: Session) -> tuple[int, int, tuple[int, int, int]]:
+def pdq_generation(session: Session) -> tuple[int, int, tuple[int, ...]]:
     """What a process compares to tell whether its index of the PDQ entries in force is
     current: how many of this node's cases' entries there are and the highest row number among
     them (rows are added, and withdrawn, never brought back: an unchanged pair is an unchanged
     set, and a count grown by exactly the rows above the last highest is an append), and for
     the imported lists the count, highest and sum of their rows in force (a newer list may
-    withdraw some and bring others back: any change rebuilds)."""
-    count, highest = session.execute(
-        select(func.count(), func.coalesce(func.max(ContentHashRow.id), 0)).where(
-            ContentHashRow.signal == PDQ, ContentHashRow.withdrawn_at.is_(None)
+    withdraw some and bring others back: any change rebuilds) and how many of them carry
+    cropped windows (a newer serial may bring an entry's windows)."""
+    count, highest, _ = _in_force(session, ContentHashRow, PDQ)
+    cropped = session.scalar(
+        select(func.count()).where(
+            ContentListEntryRow.signal == PDQ,
+            ContentListEntryRow.withdrawn_at.is_(None),
+            ContentListEntryRow.crops.is_not(None),
         )
-    ).one()
-    imported = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.max(ContentListEntryRow.id), 0),
-            func.coalesce(func.sum(ContentListEntryRow.id), 0),
-        ).where(ContentListEntryRow.signal == PDQ, ContentListEntryRow.withdrawn_at.is_(None))
-    ).one()
-    return int(count), int(highest), (int(imported[0]), int(imported[1]), int(imported[2]))
+    )
+    return count, highest, (*_in_force(session, ContentListEntryRow, PDQ), int(cropped or 0))
 
 
 def pdq_entries_after(session: Session, row: int) -> list[tuple[int, HashEntry]]:
@@ -651,6 +984,7 @@ def pdq_entries_after(session: Session, row: int) -> list[tuple[int, HashEntry]]
             ContentHashRow.signal,
             ContentHashRow.value,
             ContentHashRow.quality,
+            ContentHashRow.crops,
         )
         .where(
             ContentHashRow.signal == PDQ,
@@ -660,8 +994,13 @@ def pdq_entries_after(session: Session, row: int) -> list[tuple[int, HashEntry]]
         .order_by(ContentHashRow.id)
     )
     return [
-        (number, HashEntry(case_reference(case_id), list_name, signal, value, quality))
-        for number, case_id, list_name, signal, value, quality in rows
+        (
+            number,
+            HashEntry(
+                case_reference(case_id), list_name, signal, value, quality, crops=_split(crops)
+            ),
+        )
+        for number, case_id, list_name, signal, value, quality, crops in rows
     ]
 
 
@@ -673,11 +1012,13 @@ def imported_pdq_entries(session: Session) -> list[HashEntry]:
             ContentListRow.origin,
             ContentListEntryRow.value,
             ContentListEntryRow.quality,
+            ContentListEntryRow.crops,
         )
         .join(ContentListRow, ContentListRow.id == ContentListEntryRow.list_id)
         .where(ContentListEntryRow.signal == PDQ, ContentListEntryRow.withdrawn_at.is_(None))
         .order_by(ContentListEntryRow.id)
     )
     return [
-        HashEntry(None, name, PDQ, value, quality, origin) for name, origin, value, quality in rows
+        HashEntry(None, name, PDQ, value, quality, origin, crops=_split(crops))
+        for name, origin, value, quality, crops in rows
     ]

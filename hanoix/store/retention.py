@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hanoix.content.cases import case_reference
+from hanoix.errors import InputError
 from hanoix.requests import CooperationRequest
 from hanoix.requests.model import DECIDED
 from hanoix.store.auth import ApiTokenRow, LoginThrottleRow, SessionRow, UserRow
@@ -104,6 +105,20 @@ class Read:
     actor: str
     authority: str
     at: datetime
+
+
+def reads_until(session: Session, before: datetime) -> tuple[int, datetime | None]:
+    """How many records of reading are dated ``before`` or earlier, and the latest of them."""
+    count, latest = session.execute(
+        select(func.count(), func.max(ReadRow.at)).where(ReadRow.at <= before)
+    ).one()
+    return int(count), latest
+
+
+def delete_reads_until(session: Session, until: datetime) -> int:
+    """Delete the records of reading dated ``until`` or earlier; how many there were."""
+    found = session.execute(delete(ReadRow).where(ReadRow.at <= until))
+    return int(getattr(found, "rowcount", 0) or 0)
 
 
 def record_erasure(session: Session, erasure: Erasure) -> None:
@@ -331,18 +346,35 @@ def compact(engine: Engine) -> str:
 # --- where an identifier is held --------------------------------------------------------------
 
 
-def requests_containing(session: Session, needle: str) -> Iterator[CooperationRequest]:
+@dataclass(frozen=True)
+class UnreadableRequest:
+    """A stored request whose document this version cannot read (another layout, damage): its
+    reference and why, so that a search names it rather than failing on it."""
+
+    reference: str
+    reason: str
+
+
+def requests_containing(
+    session: Session, needle: str
+) -> Iterator[CooperationRequest | UnreadableRequest]:
     """The requests whose document may hold ``needle`` (lower case): the database narrows them
     when the needle is ASCII (documents are stored with non-ASCII escaped), the caller checks
-    each; otherwise every request is read. Read in batches through a cursor: call it inside a
-    unit of work (PostgreSQL keeps a cursor only within a transaction)."""
-    query = select(RequestRow.document).order_by(RequestRow.created_at, RequestRow.id)
+    each; otherwise every request is read. A document that cannot be read comes as an
+    :class:`UnreadableRequest`. Read in batches through a cursor: call it inside a unit of work
+    (PostgreSQL keeps a cursor only within a transaction)."""
+    query = select(RequestRow.reference, RequestRow.document).order_by(
+        RequestRow.created_at, RequestRow.id
+    )
     if needle.isascii() and not any(c in needle for c in '"\\'):
         query = query.where(
             func.lower(cast(RequestRow.document, Text)).contains(needle, autoescape=True)
         )
-    for document in session.scalars(query.execution_options(yield_per=200)):
-        yield decode_request(document)
+    for reference, document in session.execute(query.execution_options(yield_per=200)):
+        try:
+            yield decode_request(document)
+        except (InputError, KeyError, TypeError, ValueError) as exc:
+            yield UnreadableRequest(reference, str(exc) or type(exc).__name__)
 
 
 def inbox_containing(session: Session, needle: str) -> list[InboxHeld]:

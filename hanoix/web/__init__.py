@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from hanoix.web import (
     account,
     content,
+    content_lists,
     desks,
     drafting,
     evidence,
@@ -37,4 +38,5 @@ def install(app: FastAPI) -> None:
     app.include_router(ledger.router)
     app.include_router(evidence.router)
     app.include_router(content.router)
+    app.include_router(content_lists.router)
     app.include_router(requests.router)

@@ -1,7 +1,7 @@
 """Removal cases in the browser: the desk (cases with overdue notices first) and a case's page
 (its hashes, digests only; its notices with their deadlines and states; the requests linked to
-it; its preserved packages; the matches it keeps), with forms to send a notice and record the
-answers.
+it; its preserved packages; the matches it keeps), with forms to send a notice, record the
+answers and add files (hashed in memory and dropped, or sealed as evidence).
 
 Who sees what is the services' (``hanoix.services.content_notices``): an authority's drafters,
 24/7 officers and examiners, as for the CLI; another authority's case or notice answers as a
@@ -10,20 +10,31 @@ missing one. The victim's reference is shown to them, as the CLI shows it; never
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from hanoix.content.matches import KEPT_PER_CASE
 from hanoix.content.notices import NoticeState, parse_deadline
 from hanoix.errors import HanoixError, NotFoundError
+from hanoix.services import content as content_service
 from hanoix.services import content_notices as service
+from hanoix.services import content_upload
 from hanoix.services.auth import Principal
 from hanoix.services.node import Node
 from hanoix.services.requests import user_for_principal
 from hanoix.web.routing import page_router
-from hanoix.web.session import CheckedForm, NodeOf, SignedInUser
+from hanoix.web.session import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    CheckedForm,
+    NodeOf,
+    SignedInUser,
+    check_form_token,
+)
 from hanoix.web.templating import N_, gettext_for, render
 
 router = page_router()
@@ -47,18 +58,39 @@ DONE = {
     "acknowledged": N_("Acknowledgement recorded."),
     "removed": N_("Removal recorded."),
     "refused": N_("Refusal recorded."),
+    "added": N_("Content added: its hashes are listed, the files were not kept."),
+    "preserved": N_("Content added and sealed as evidence; the files were not kept in the clear."),
 }
 
 TextField = Annotated[str, Form(max_length=2000)]
 
 
+#: Cases on one page of the desk; the next page is a link.
+DESK_PAGE = 50
+
+
 @router.get("/desk/removal", response_class=HTMLResponse)
-def removal_desk(request: Request, principal: SignedInUser, node: NodeOf) -> HTMLResponse:
-    rows = service.desk(node, user_for_principal(node, principal))
+def removal_desk(
+    request: Request,
+    principal: SignedInUser,
+    node: NodeOf,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> HTMLResponse:
+    page = service.desk_page(
+        node, user_for_principal(node, principal), limit=DESK_PAGE, cursor=cursor
+    )
+    # A cursor is base64url: safe in a query as it is.
+    following = None if page.next_cursor is None else f"cursor={page.next_cursor}"
     return render(
         request,
         "content/desk.html",
-        {"rows": rows, "now": node.clock.now(), "state_names": NOTICE_STATE_NAMES},
+        {
+            "rows": page.items,
+            "now": node.clock.now(),
+            "state_names": NOTICE_STATE_NAMES,
+            "next_query": following,
+            "first_page": cursor is None,
+        },
     )
 
 
@@ -84,6 +116,8 @@ def _case_page(
             s.value for s in (NoticeState.SENT, NoticeState.ACKNOWLEDGED, NoticeState.REUPLOADED)
         },
         "kept_at_most": KEPT_PER_CASE,
+        "max_files": content_upload.MAX_FILES,
+        "max_bytes": content_upload.MAX_BODY_BYTES,
         "confirmation": _(DONE[done]) if done in DONE else None,
         "refused": refused.message if refused else None,
         "problems": refused.problems if refused else [],
@@ -163,3 +197,50 @@ def answer_notice(
             raise
         return _case_page(request, node, principal, case, refused=refused)
     return RedirectResponse(f"/content/cases/{answered.case}?done={state.value}", status_code=303)
+
+
+async def _checked_content_form(request: Request) -> content_upload.ContentForm:
+    """The case page's file form, read into memory, once its form token is checked (as
+    :data:`CheckedForm` checks it, before anything else: a form without it is refused whoever
+    sends it). Read here, not by Starlette's parser, which writes large files to disk."""
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is not None or not content_upload.is_form(request.headers):
+        check_form_token(request, sent)  # no token anywhere: refused as any form without it
+    form = await content_upload.read_form(request.headers, request.stream())
+    if sent is None:
+        check_form_token(request, next(iter(form.fields.get(CSRF_FIELD, [])), None))
+    return form
+
+
+@router.post("/content/cases/{reference}/content", response_class=HTMLResponse)
+async def add_content(
+    request: Request,
+    reference: str,
+    form: Annotated[content_upload.ContentForm, Depends(_checked_content_form)],
+    principal: SignedInUser,
+    node: NodeOf,
+) -> Response:
+    """The case page's file form: the files are hashed and dropped (sealed too, with the
+    preserve box), never written to a disk in the clear."""
+    preserve = form.flag("preserve")
+    user = await run_in_threadpool(user_for_principal, node, principal)
+    try:
+        await run_in_threadpool(
+            partial(
+                content_service.add_files,
+                node,
+                user,
+                reference,
+                form.files,
+                preserve=preserve,
+                consent=["preserve"] if form.flag("consent_preserve") else [],
+                ask=content_upload.no_passphrase,
+            )
+        )
+    except NotFoundError:
+        raise
+    except HanoixError as refused:
+        page = partial(_case_page, request, node, principal, reference, refused=refused)
+        return await run_in_threadpool(page)
+    done = "preserved" if preserve else "added"
+    return RedirectResponse(f"/content/cases/{reference}?done={done}", status_code=303)

@@ -25,7 +25,7 @@ from hanoix.services.auth import Principal
 from hanoix.statistics import DEFAULT_THRESHOLD, check_period
 from hanoix.statistics.privacy import MAX_EPSILON, MIN_EPSILON, check_epsilon
 from hanoix.statistics.readers import reads_global, reads_statistics
-from hanoix.statistics.render import to_csv
+from hanoix.statistics.render import KIND_CODES, kind_title, to_csv
 from hanoix.statistics.report import MAX_THRESHOLD, check_threshold
 from hanoix.web.routing import page_router
 from hanoix.web.session import NodeOf, SignedInUser
@@ -84,7 +84,9 @@ def _label_for(request: Request) -> Any:
     _ = gettext_for(request)
 
     def label(code: str) -> str:
-        return str(_(LABELS[code])) if code in LABELS else code.replace("_", " ")
+        if code in LABELS:
+            return str(_(LABELS[code]))
+        return kind_title(code) if code in KIND_CODES else code.replace("_", " ")
 
     return label
 

@@ -145,14 +145,21 @@ def _same_origin(request: Request) -> bool:
 
 async def checked_form(request: Request) -> None:
     """Refuse a POST that does not carry this browser's form token or comes from elsewhere."""
-    if not _same_origin(request):
-        raise FormRefused
-    secret = request.cookies.get(session_cookie(request)) or request.cookies.get(PRE_SESSION_COOKIE)
     sent = request.headers.get(CSRF_HEADER)
-    if sent is None:
+    if sent is None and _same_origin(request):
         form = await request.form()
         field = form.get(CSRF_FIELD)
         sent = field if isinstance(field, str) else None
+    check_form_token(request, sent)
+
+
+def check_form_token(request: Request, sent: str | None) -> None:
+    """Refuse a POST from elsewhere, or whose form token (``sent``, from the header or the
+    form) is not this browser's. For a route that reads its form itself (files kept in
+    memory: web/content.py) rather than through :data:`CheckedForm`."""
+    if not _same_origin(request):
+        raise FormRefused
+    secret = request.cookies.get(session_cookie(request)) or request.cookies.get(PRE_SESSION_COOKIE)
     if (
         not secret
         or not sent

@@ -204,6 +204,7 @@ WEB_PAGES = [
     "/desk/requests",
     "/desk/approvals",
     "/desk/removal",
+    "/content/lists",
     "/reports",
     "/reports/signed.json",
     "/reports/report.csv",
@@ -218,6 +219,8 @@ WEB_FORMS = [
     "/account/second-factor",
     "/account/second-factor/confirm",
     "/personal-data",
+    "/content/lists/publish",
+    "/content/lists/withdraw",
 ]
 
 
@@ -309,6 +312,20 @@ def a_notice(body: dict[str, Any]) -> Setup:
         return Call(path={"notice": sent.reference}, json=body)
 
     return call
+
+
+def an_upload_to_a_case(node: Node) -> Call:
+    """A case and a multipart body of one file to add to it (the body is read by the route)."""
+    made = a_case(node)
+    boundary = "matrix-boundary"
+    made.content = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="files"; filename="m.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+        f"matrix upload {next(_serial)}\r\n--{boundary}--\r\n"
+    ).encode()
+    made.headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    return made
 
 
 def a_link(node: Node) -> Call:
@@ -403,6 +420,7 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         {**CASE_WORK, "D": 201, "O": 201, "E": 201},
     ),
     ("POST", "/api/v1/content/cases/{reference}/requests"): (a_link, CASE_WORK),
+    ("POST", "/api/v1/content/cases/{reference}/content"): (an_upload_to_a_case, CASE_WORK),
     ("DELETE", "/api/v1/content/cases/{reference}/requests/{request}"): (
         a_linked_case,
         {**CASE_WORK, "D": 204, "O": 204, "E": 204},
@@ -427,6 +445,15 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
             json={
                 "platform": "example",
                 "hashFeedbacks": [{"hashValue": "ab" * 32, "feedbackValue": "Blocked"}],
+            }
+        ),
+        expect("DOEXF", foreign=200),
+    ),
+    ("POST", "/api/v1/content/votes"): (
+        lambda n: Call(
+            json={
+                "platform": "example",
+                "votes": [{"signal": "pdq", "hash": "ab" * 32, "vote": "upvote"}],
             }
         ),
         expect("DOEXF", foreign=200),
@@ -530,6 +557,10 @@ ROWS: dict[tuple[str, str], tuple[Setup, dict[str, int]]] = {
         PUBLIC,
     ),
     ("POST", "/content/cases/{reference}/notices"): (
+        lambda n: Call(path={"reference": "RC-000001"}),
+        dict.fromkeys(PRINCIPALS, 403),
+    ),
+    ("POST", "/content/cases/{reference}/content"): (
         lambda n: Call(path={"reference": "RC-000001"}),
         dict.fromkeys(PRINCIPALS, 403),
     ),

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from hanoix.api.app import create_app
 from hanoix.api.limits import (
     AUTH_BODY_BYTES,
+    CONTENT_ADD_BODY_BYTES,
     DEFAULT_BODY_BYTES,
     ENVELOPE_BODY_BYTES,
     REQUEST_BODY_BYTES,
@@ -83,6 +84,9 @@ def test_each_route_has_its_limit() -> None:
         UPLOAD_FORM_BODY_BYTES
     )
     assert limit_for("POST", "/requests/AUT-2026-000001/evidence/seal")[0] == DEFAULT_BODY_BYTES
+    for added in ("/api/v1/content/cases/RC-000001/content", "/content/cases/RC-000001/content"):
+        assert limit_for("POST", added)[0] == CONTENT_ADD_BODY_BYTES
+    assert limit_for("POST", "/api/v1/content/cases/RC-000001/notices")[0] == DEFAULT_BODY_BYTES
     assert AUTH_BODY_BYTES < DEFAULT_BODY_BYTES < REQUEST_BODY_BYTES
 
 
@@ -184,7 +188,13 @@ def test_the_bounds_are_in_the_schema_and_the_docs() -> None:
         limits.MAX_REQUEST_TEXT_BYTES,
     ):
         assert f"{bound:,}" in requests_doc, bound
-    for bound in (AUTH_BODY_BYTES, REQUEST_BODY_BYTES, DEFAULT_BODY_BYTES, ENVELOPE_BODY_BYTES):
+    for bound in (
+        AUTH_BODY_BYTES,
+        REQUEST_BODY_BYTES,
+        DEFAULT_BODY_BYTES,
+        ENVELOPE_BODY_BYTES,
+        CONTENT_ADD_BODY_BYTES,
+    ):
         assert f"{bound:,}" in api_doc, bound
 
 

@@ -105,3 +105,64 @@ def test_a_case_worker_withdraws_a_hash_and_records_platform_feedback_the_matche
     assert hit.json()["matched"] is False
     lists = client.get("/api/v1/content/lists", headers=drafter)
     assert lists.status_code == 200 and lists.json()["held"] == []
+
+
+def test_a_case_worker_records_a_platforms_votes_as_ncmec_has_them_the_matcher_may_not(
+    client: TestClient, node: Node
+) -> None:
+    from hanoix.content.signals import hash_content
+    from hanoix.services.custody import CustodyLedger
+
+    hashes = hash_content(encode(scene()))
+    assert hashes.pdq is not None
+    body = {
+        "platform": "example-platform",
+        "votes": [
+            {"signal": "pdq", "hash": hashes.pdq.value, "vote": "upvote"},
+            {"signal": "md5", "hash": hashes.md5, "vote": "downvote", "reason": "a logo"},
+            {"signal": "sha256", "hash": "0" * 64, "vote": "upvote"},
+        ],
+    }
+    drafter = token(node, "drafter")
+    assert (
+        client.post("/api/v1/content/votes", json=body, headers=token(node, "platform")).status_code
+        == 403
+    )
+    told = client.post("/api/v1/content/votes", json=body, headers=drafter)
+    assert told.status_code == 200, told.text
+    up, down = told.json()["recorded"]
+    assert (up["verdict"], up["opinion"], len(up["lists"])) == ("upvote", "POSITIVE_CLASS", 1)
+    assert down["verdict"] == "downvote" and down["reason"] == "a logo"
+    assert down["opinion"] == "NEGATIVE_CLASS" and down["exchange"] == "ncmec"
+    assert told.json()["unknown"] == ["0" * 64]
+    texts = [
+        e.entry if isinstance(e.entry, str) else e.entry.decode()
+        for e in CustodyLedger(node).entries()
+    ]
+    votes = [t for t in texts if '"content.feedback"' in t]
+    assert len(votes) == 2 and "a logo" in votes[1] and "example-platform" in votes[0]
+    for bad, field in (
+        (
+            {**body, "votes": [{"signal": "md5", "hash": hashes.pdq.value, "vote": "upvote"}]},
+            "votes.0",
+        ),
+        (
+            {
+                **body,
+                "votes": [
+                    {"signal": "pdq", "hash": hashes.pdq.value, "vote": "upvote", "reason": "x"}
+                ],
+            },
+            "votes.0",
+        ),
+        (
+            {**body, "votes": [{"signal": "pdq", "hash": hashes.pdq.value, "vote": "meh"}]},
+            "votes.0.vote",
+        ),
+        ({**body, "votes": []}, "votes"),
+    ):
+        refused = client.post("/api/v1/content/votes", json=bad, headers=drafter)
+        assert refused.status_code == 422, refused.text
+        assert field in {p["field"] for p in refused.json()["problems"]}, refused.json()
+    after = [e for e in CustodyLedger(node).entries()]
+    assert len(after) == len(texts)  # nothing of a refused body recorded

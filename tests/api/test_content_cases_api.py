@@ -98,7 +98,7 @@ def test_a_case_is_opened_noticed_answered_and_shown_with_what_it_keeps(
     assert kept["signals"] == ["pdq"] and kept["distance"] == 0 and kept["reopened"] is True
     assert kept["by"] == user_named(node, "platform").id and kept["list"] == "local"
     assert body["requests"] == [] and body["preserved"] == []
-    [row] = client.get(f"{API}/cases", headers=me).json()
+    [row] = client.get(f"{API}/cases", headers=me).json()["items"]
     assert row["case"]["case"] == case and row["open_notices"] == 1 and row["overdue"] == 0
 
 
@@ -115,11 +115,11 @@ def test_notices_are_listed_overdue_first_and_alone_with_overdue(
         )
         assert sent.status_code == 201, sent.text
     clock.advance(timedelta(hours=2))
-    every = client.get(f"{API}/notices", headers=me).json()
+    every = client.get(f"{API}/notices", headers=me).json()["items"]
     assert [(n["to"], n["overdue"]) for n in every] == [("Late", True), ("Later", False)]
-    overdue = client.get(f"{API}/notices?overdue=true", headers=me).json()
+    overdue = client.get(f"{API}/notices?overdue=true", headers=me).json()["items"]
     assert [n["to"] for n in overdue] == ["Late"]
-    of_case = client.get(f"{API}/notices?case={case}", headers=me).json()
+    of_case = client.get(f"{API}/notices?case={case}", headers=me).json()["items"]
     assert len(of_case) == 2
     bad = client.get(f"{API}/notices?case=AUT-2026-000001", headers=me)
     assert bad.status_code == 422 and _fields(bad) == {"query.case"}
@@ -184,8 +184,8 @@ def test_bad_input_is_a_422_naming_its_field(client: TestClient, node: Node) -> 
         assert answer.status_code == 422, (path, body, answer.text)
         assert field in _fields(answer), (path, body, answer.json())
     # Nothing of it was done: one case, one notice, still as sent.
-    assert len(client.get(f"{API}/cases", headers=me).json()) == 1
-    [notice] = client.get(f"{API}/notices", headers=me).json()
+    assert len(client.get(f"{API}/cases", headers=me).json()["items"]) == 1
+    [notice] = client.get(f"{API}/notices", headers=me).json()["items"]
     assert notice["state"] == "sent" and notice["version"] == 1
 
 
@@ -221,8 +221,8 @@ def test_another_authoritys_case_and_notice_answer_as_missing_ones(
         assert hidden.text.replace(sent["notice"], "<id>") == missing.text.replace(
             "RN-000999", "<id>"
         )
-    assert client.get(f"{API}/cases", headers=other).json() == []
-    assert client.get(f"{API}/notices", headers=other).json() == []
+    assert client.get(f"{API}/cases", headers=other).json()["items"] == []
+    assert client.get(f"{API}/notices", headers=other).json()["items"] == []
 
 
 CASE_ROUTES = [
@@ -247,3 +247,170 @@ def test_a_matcher_an_auditor_and_an_approver_reach_no_case(client: TestClient, 
             answer = client.request(method, API + path, headers=headers, json={})
             assert answer.status_code == 403, (who, method, path, answer.text)
             assert case not in answer.text and "v-api-1" not in answer.text
+
+
+# --- adding content over HTTP (multipart), and paging ---------------------------------------
+
+
+def test_content_is_added_by_upload_hashed_and_matched_not_kept(
+    client: TestClient, node: Node
+) -> None:
+    case = _open(client, node, "v-upload")
+    me = token(node, "drafter")
+    copies = edited_copies()
+    sent = client.post(
+        f"{API}/cases/{case}/content",
+        files=[("files", ("a.jpg", copies["jpeg-60"])), ("files", ("b.bin", b"not a picture"))],
+        headers=me,
+    )
+    assert sent.status_code == 200, sent.text
+    answer = sent.json()
+    assert answer["case"] == case
+    first, second = answer["files"]
+    assert first["file"] == "a.jpg" and first["listed"] == 3 and first["pdq"]
+    assert second["file"] == "b.bin" and second["pdq"] is None and second["note"]
+    assert "package_id" in first and first["package_id"] is None
+    again = client.post(
+        f"{API}/cases/{case}/content", files={"files": ("b.bin", b"not a picture")}, headers=me
+    )
+    assert again.json()["files"][0]["listed"] == 0  # the same file twice lists nothing new
+    matched = client.post(
+        "/api/v1/content/match",
+        content=b"not a picture",
+        headers={**token(node, "platform"), "Content-Type": "application/octet-stream"},
+    )
+    assert matched.json()["matched"] is True
+
+
+def test_an_upload_without_files_or_with_a_consent_alone_is_refused_naming_the_field(
+    client: TestClient, node: Node
+) -> None:
+    case = _open(client, node, "v-upload-2")
+    me = token(node, "drafter")
+    empty = client.post(f"{API}/cases/{case}/content", data={"preserve": "false"}, headers=me)
+    assert empty.status_code == 422 and "files" in empty.text
+    as_json = client.post(f"{API}/cases/{case}/content", json={"files": []}, headers=me)
+    assert as_json.status_code == 422 and _fields(as_json) == {"files"}
+    for files, data, field in (
+        ({"files": ("x.bin", b"x")}, {"consent": "preserve"}, "consent"),  # without preserve
+        ({"other": ("x.bin", b"x")}, {}, "files"),  # a file in another part
+        ({"files": ("x.bin", b"x")}, {"preserve": "maybe"}, "preserve"),
+    ):
+        refused = client.post(f"{API}/cases/{case}/content", files=files, data=data, headers=me)
+        assert refused.status_code == 422 and _fields(refused) == {field}, refused.text
+    shown = client.get(f"{API}/cases/{case}", headers=me).json()
+    assert shown["hashes"] == 3  # the scene _open listed; nothing of the refused uploads
+
+
+def test_preserving_an_upload_needs_the_victims_consent_and_seals_it(
+    client: TestClient, node: Node
+) -> None:
+    from hanoix.services import evidence, exchange
+
+    folder = exchange.authority_keys_dir(node, "AUT-CA")
+    evidence.write_key_set(folder, authority="AUT-CA", state="AUT", passphrase=None)
+    case = _open(client, node, "v-upload-3")  # consent: hash and share, not preserve
+    me = token(node, "drafter")
+    media = b"HANOIX-UPLOAD-PRESERVED-" + bytes(range(64))
+    refused = client.post(
+        f"{API}/cases/{case}/content",
+        files={"files": ("m.bin", media)},
+        data={"preserve": "true"},
+        headers=me,
+    )
+    assert refused.status_code == 422 and "consent" in refused.text
+    assert client.get(f"{API}/cases/{case}", headers=me).json()["preserved"] == []
+    sealed = client.post(
+        f"{API}/cases/{case}/content",
+        files={"files": ("m.bin", media)},
+        data={"preserve": "true", "consent": "preserve"},
+        headers=me,
+    )
+    assert sealed.status_code == 200, sealed.text
+    [item] = sealed.json()["files"]
+    shown = client.get(f"{API}/cases/{case}", headers=me).json()
+    assert [p["package_id"] for p in shown["preserved"]] == [item["package_id"]]
+    assert "preserve" in shown["consent"]
+
+
+def test_another_authority_cannot_add_to_a_case_and_a_matcher_cannot_add_at_all(
+    client: TestClient, node: Node
+) -> None:
+    case = _open(client, node, "v-upload-4")
+    files = {"files": ("x.bin", b"x")}
+    hidden = client.post(
+        f"{API}/cases/{case}/content", files=files, headers=token(node, "prosecutor")
+    )
+    missing = client.post(
+        f"{API}/cases/RC-000999/content", files=files, headers=token(node, "prosecutor")
+    )
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.text.replace(case, "<id>") == missing.text.replace("RC-000999", "<id>")
+    for who in ("platform", "auditor", "approver"):
+        answer = client.post(f"{API}/cases/{case}/content", files=files, headers=token(node, who))
+        assert answer.status_code == 403, (who, answer.text)
+
+
+def test_cases_and_notices_are_paged_with_a_cursor_in_the_desks_order(
+    client: TestClient, node: Node, clock: Any
+) -> None:
+    from datetime import timedelta
+
+    me = token(node, "drafter")
+    cases = [_open(client, node, f"v-page-{i}") for i in range(5)]
+    for case, deadline in zip(cases[:3], ("1h", "7d", "2d"), strict=True):
+        sent = client.post(
+            f"{API}/cases/{case}/notices", json={"to": "T", "deadline": deadline}, headers=me
+        )
+        assert sent.status_code == 201
+    clock.advance(timedelta(hours=2))
+    seen: list[str] = []
+    url: str | None = f"{API}/cases?limit=2"
+    pages = 0
+    while url is not None:
+        answer = client.get(url, headers=me)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert len(body["items"]) <= 2
+        seen += [row["case"]["case"] for row in body["items"]]
+        pages += 1
+        if body["next_cursor"] is None:
+            assert "Link" not in answer.headers
+            url = None
+        else:
+            assert 'rel="next"' in answer.headers["Link"]
+            url = f"{API}/cases?limit=2&cursor={body['next_cursor']}"
+    # Overdue first, then the nearest deadline (2d before 7d), then the newest without one.
+    assert seen == [cases[0], cases[2], cases[1], cases[4], cases[3]] and pages == 3
+    first = client.get(f"{API}/notices?limit=1", headers=me).json()
+    assert first["items"][0]["overdue"] is True and first["next_cursor"]
+    rest = client.get(f"{API}/notices?limit=5&cursor={first['next_cursor']}", headers=me).json()
+    assert [n["case"] for n in rest["items"]] == [cases[2], cases[1]] and rest[
+        "next_cursor"
+    ] is None
+    for bad in ("cursor=nonsense", f"cursor={first['next_cursor']}x", "limit=0", "limit=501"):
+        refused = client.get(f"{API}/cases?{bad}", headers=me)
+        assert refused.status_code == 422, (bad, refused.text)
+    # A notices cursor is not a cases cursor.
+    crossed = client.get(f"{API}/cases?cursor={first['next_cursor']}", headers=me)
+    assert crossed.status_code == 422 and "cursor" in crossed.text
+
+
+def test_preserving_with_a_protected_key_names_the_cli_and_lists_nothing(
+    client: TestClient, node: Node
+) -> None:
+    from hanoix.services import evidence, exchange
+
+    folder = exchange.authority_keys_dir(node, "AUT-CA")
+    evidence.write_key_set(folder, authority="AUT-CA", state="AUT", passphrase=b"long secret 1")
+    case = _open(client, node, "v-upload-5")
+    refused = client.post(
+        f"{API}/cases/{case}/content",
+        files={"files": ("m.bin", b"media kept only with the passphrase")},
+        data={"preserve": "true", "consent": "preserve"},
+        headers=token(node, "drafter"),
+    )
+    assert refused.status_code == 422 and _fields(refused) == {"preserve"}
+    assert "hanoix content add" in refused.text
+    shown = client.get(f"{API}/cases/{case}", headers=token(node, "drafter")).json()
+    assert shown["preserved"] == [] and shown["hashes"] == 3

@@ -16,6 +16,27 @@ def test_health_reports_ok_and_the_schema(node: Node) -> None:
     assert body["schema_current"] is True
 
 
+def test_only_an_administrator_or_auditor_learns_the_version_and_schema(node: Node) -> None:
+    import hanoix
+    from hanoix.store import migrate
+    from tests.services.requests_world import populate, token
+
+    populate(node)
+    with TestClient(create_app(node)) as client:
+        anonymous = client.get("/api/v1/health").json()
+        bad = client.get("/api/v1/health", headers={"Authorization": "Bearer hxt_x_y"})
+        drafter = client.get("/api/v1/health", headers=token(node, "drafter")).json()
+        admin = client.get("/api/v1/health", headers=token(node, "admin")).json()
+        auditor = client.get("/api/v1/health", headers=token(node, "auditor")).json()
+    for told_nothing in (anonymous, bad.json(), drafter):
+        assert told_nothing["version"] is None and told_nothing["schema_revision"] is None
+        assert told_nothing["status"] == "ok" and told_nothing["schema_current"] is True
+    assert bad.status_code == 200  # a bad token is a stranger here, not an error
+    for told in (admin, auditor):
+        assert told["version"] == hanoix.__version__
+        assert told["schema_revision"] == migrate.HEAD_REVISION
+
+
 def test_openapi_document_is_served(node: Node) -> None:
     with TestClient(create_app(node)) as client:
         response = client.get("/api/v1/openapi.json")

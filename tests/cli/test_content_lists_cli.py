@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hanoix.config import load_settings
-from hanoix.content.signals import hash_content
+from hanoix.content.signals import ContentHashes, hash_content
 from hanoix.services.node import Node
 from tests.content.images import edited_copies, encode, scene
 from tests.services.requests_world import populate
@@ -27,15 +27,22 @@ def run(cli: Any, tmp_path: Path) -> Any:
     return lambda *args: cli("--home", str(home), "content", *args)
 
 
-def test_export_import_feedback_and_withdraw(run: Any, tmp_path: Path) -> None:
+def _listed(run: Any, tmp_path: Path, victim: str) -> ContentHashes:
+    """An Art. 14 case opened on the CLI, listing the drawn scene: its hashes."""
     opened = run(
-        "case", "new", "--article", "14", "--victim-ref", "c-2026-1", "--consent", "none",
+        "case", "new", "--article", "14", "--victim-ref", victim, "--consent", "none",
         "--as", "drafter", "--json",
     )  # fmt: skip
     picture = tmp_path / "scene.png"
     picture.write_bytes(encode(scene()))
     assert run("add", picture, "--case", opened.json()["case"], "--as", "drafter").exit_code == 0
     hashes = hash_content(picture.read_bytes())
+    assert hashes.pdq is not None
+    return hashes
+
+
+def test_export_import_feedback_and_withdraw(run: Any, tmp_path: Path) -> None:
+    hashes = _listed(run, tmp_path, "c-2026-1")
     assert hashes.pdq is not None
 
     te_file = tmp_path / "list.txt"
@@ -106,3 +113,59 @@ def test_bad_list_input_exits_2_saying_what_to_fix(run: Any, tmp_path: Path) -> 
     assert reason.exit_code == 2 and "court-order" in reason.stderr
     nobody = run("list", "publish", "--to", "VNM", "--as", "auditor")
     assert nobody.exit_code == 1 and "may not work removal cases" in nobody.stderr
+
+
+def test_a_list_still_waiting_for_parts_is_shown_with_what_is_missing(
+    run: Any, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from hanoix.store import content as store
+
+    node = Node.open(load_settings(tmp_path / "home", environ={}))
+    with node.unit_of_work() as session:
+        at = datetime(2026, 12, 5, tzinfo=UTC)
+        store.stage_part(session, "VNM:VNM-CA", "vnm.example", 4, 2, 3, "{}", at)
+    node.close()
+    shown = run("list", "show", "--as", "drafter")
+    assert shown.exit_code == 0, shown.stderr
+    assert "VNM:VNM-CA from vnm.example: serial 4 not imported, 1 of 3 parts received, " in (
+        shown.stdout + shown.stderr
+    )
+    assert "missing 1, 3" in shown.stdout + shown.stderr
+    [pending] = run("list", "show", "--as", "drafter", "--json").json()["incomplete"]
+    assert pending["missing"] == [1, 3]
+
+
+def test_a_platforms_vote_is_recorded_and_a_bad_one_says_what_to_fix(
+    run: Any, tmp_path: Path
+) -> None:
+    hashes = _listed(run, tmp_path, "c-2026-2")
+    assert hashes.pdq is not None
+    up = run(
+        "list", "vote", hashes.md5, "--vote", "upvote", "--platform", "example",
+        "--as", "drafter", "--json",
+    )  # fmt: skip
+    assert up.exit_code == 0, up.stderr
+    [recorded] = up.json()["recorded"]
+    assert recorded["signal"] == "md5" and recorded["opinion"] == "POSITIVE_CLASS"
+    down = run(
+        "list", "vote", hashes.pdq.value, "--signal", "pdq", "--vote", "downvote",
+        "--reason", "a logo", "--platform", "example", "--as", "drafter",
+    )  # fmt: skip
+    assert down.exit_code == 0 and "downvote by example" in down.stderr
+    unknown = run(
+        "list", "vote", "0" * 32, "--vote", "upvote", "--platform", "example", "--as", "drafter",
+    )  # fmt: skip
+    assert unknown.exit_code == 0 and "not recorded" in unknown.stderr
+    for args, words in (
+        ([hashes.pdq.value, "--vote", "upvote"], "--signal"),
+        ([hashes.md5, "--vote", "sideways"], "upvote or downvote"),
+        ([hashes.md5, "--vote", "upvote", "--reason", "x"], "downvote only"),
+    ):
+        bad = run("list", "vote", *args, "--platform", "example", "--as", "drafter")
+        assert bad.exit_code == 2 and words in bad.stderr, (args, bad.stderr)
+    refused = run(
+        "list", "vote", hashes.md5, "--vote", "upvote", "--platform", "x", "--as", "auditor"
+    )
+    assert refused.exit_code != 0

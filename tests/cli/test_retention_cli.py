@@ -31,6 +31,7 @@ def test_policy_shows_the_defaults_and_the_node_s_setting(
         "inbox-payloads": 30,
         "opened-evidence": 7,
         "sessions": 30,
+        "access-records": 2190,
     }
     assert {row["article"] for row in shown.json()} == {"Art. 36(2)"}
 

@@ -57,6 +57,8 @@ def test_report_verify_and_every_format_without_personal_data(
     assert written.exit_code == 0, written.stderr
     html = page.read_text()
     assert html.count("<svg") == 3 and "<metadata" not in html
+    # Kinds by their titles in the page (the CSV above keeps the codes).
+    assert "<th scope='row'>Mutual legal assistance (mla)</th>" in html
     for fetched in ("<script", "src=", 'href="http', "href='http", "@import", "url(http"):
         assert fetched not in html
     summary = cli("--home", home, "statistics", "report", *YEAR)

@@ -49,10 +49,29 @@ def crop(image: Image.Image, fraction: float) -> Image.Image:
     return image.crop((dx, dy, w - dx, h - dy))
 
 
+def cut(image: Image.Image, left: float, top: float, right: float, bottom: float) -> Image.Image:
+    """``image`` with the given shares of its width and height cut from each side."""
+    w, h = image.size
+    return image.crop((int(w * left), int(h * top), w - int(w * right), h - int(h * bottom)))
+
+
+def cropped_copies() -> dict[str, bytes]:
+    """Copies of :func:`scene` with 5% of the width and of the height cut, from various sides:
+    far from its own PDQ hash, near one of its cropped windows'."""
+    original = scene()
+    return {
+        "cropped-5-centre": encode(cut(original, 0.025, 0.025, 0.025, 0.025)),
+        "cropped-5-left": encode(cut(original, 0.05, 0, 0, 0)),
+        "cropped-5-corner-jpeg": encode(cut(original, 0, 0.05, 0.05, 0), "JPEG", quality=70),
+        "cropped-5-uneven": encode(cut(original, 0.013, 0.037, 0.012, 0.013)),
+    }
+
+
 def edited_copies() -> dict[str, bytes]:
     """The copies of :func:`scene` that must still match it."""
     original = scene()
     return {
+        **cropped_copies(),
         "resized": encode(original.resize((400, 300))),
         "jpeg-60": encode(original, "JPEG", quality=60),
         "cropped": encode(crop(original, 0.01)),

@@ -105,7 +105,12 @@ def test_distances_computed_at_once_equal_those_computed_one_by_one() -> None:
         for _ in range(50)
     ]
     listed.append(HashEntry("RC-000002", "local", "pdq", hashed.pdq.variants[3], 100))
+    # An entry with cropped windows is as near as the nearest of its hashes.
+    crops = tuple(f"{rng.getrandbits(256):064x}" for _ in range(3))
+    listed.append(
+        HashEntry("RC-000003", "local", "pdq", crops[0], 100, crops=(*crops[1:], hashed.pdq.value))
+    )
     together = pdq_distances(hashed, listed)
-    assert together == [pdq_distance(hashed, entry.value) for entry in listed]
-    assert together[-1] == 0
+    assert together == [pdq_distance(hashed, entry) for entry in listed]
+    assert together[-2:] == [0, 0]
     assert pdq_distances(hashed, []) == []

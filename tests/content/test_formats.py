@@ -19,7 +19,7 @@ from hanoix.content.formats import (
     write_te_file,
 )
 from hanoix.content.lists import ListedHash, WithdrawalReason, WithdrawnHash
-from hanoix.errors import FileFormatError
+from hanoix.errors import FileFormatError, InputError
 
 WHEN = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 PDQ = "f0" * 32
@@ -118,3 +118,55 @@ def test_ncmec_entries_are_read_by_threatexchanges_ncmec_client() -> None:
         read_ncmec(b'<!DOCTYPE x [<!ENTITY a "b">]><queryResult/>', "f")
     with pytest.raises(FileFormatError, match="queryResult"):
         read_ncmec(b"<other/>", "f")
+
+
+def test_a_videos_vpdq_hash_goes_in_the_local_file_as_threatexchanges_vpdq_signal(
+    tmp_path: Path,
+) -> None:
+    from threatexchange.exchanges.impl.file_api import (
+        FileCollaborationConfig,
+        LocalFileSignalExchangeAPI,
+    )
+    from threatexchange.extensions.vpdq.vpdq_util import json_to_vpdq
+
+    from hanoix.content.video import VideoFrame, VpdqHash
+
+    frames = tuple(VideoFrame(f"{n:x}" * 64, 90, n, float(n)) for n in range(1, 4))
+    video = VpdqHash(frames)
+    entries = [*ENTRIES, ListedHash("vpdq", video.digest, None, 16, WHEN, frames)]
+    path = tmp_path / "list.txt"
+    path.write_bytes(write_te_file(entries))
+    api = LocalFileSignalExchangeAPI(FileCollaborationConfig(filename=str(path), name="aut"))
+    [delta] = list(api.fetch_iter([], None))
+    [(_, value)] = [key for key in delta.updates if key[0] == "vpdq"]
+    assert [(f.pdq_hex, f.quality, f.timestamp) for f in json_to_vpdq(value)] == [
+        (f.pdq, f.quality, f.timestamp) for f in frames
+    ]
+    videos: dict[str, tuple[VideoFrame, ...]] = {}
+    assert read_te_file(path.read_bytes(), "list.txt", videos)[-1] == ("vpdq", video.digest)
+    assert [f.pdq for f in videos[video.digest]] == [f.pdq for f in frames]
+    with pytest.raises(FileFormatError, match="line 1: a vpdq value"):
+        read_te_file(b'vpdq ["nothex,90,0.000"]\n', "bad.txt")
+
+
+def test_votes_are_named_as_threatexchanges_ncmec_client_and_opinions_name_them() -> None:
+    from threatexchange.exchanges.clients.ncmec.hash_api import FeedbackType
+    from threatexchange.exchanges.fetch_state import SignalOpinionCategory
+
+    from hanoix.content.formats import VOTES, check_vote
+
+    assert {FeedbackType(vote).value for vote in VOTES} == {"upvote", "downvote"}
+    assert SignalOpinionCategory[VOTES["upvote"]] is SignalOpinionCategory.POSITIVE_CLASS
+    assert SignalOpinionCategory[VOTES["downvote"]] is SignalOpinionCategory.NEGATIVE_CLASS
+    vote = check_vote("PDQ", PDQ.upper(), "downvote", "  not abuse material ")
+    assert (vote.signal, vote.value, vote.reason) == ("pdq", PDQ, "not abuse material")
+    for signal, value, kind, reason, words in (
+        ("sha1", PDQ, "upvote", None, "give sha256"),
+        ("md5", PDQ, "upvote", None, "32 hex digits"),
+        ("pdq", "zz" * 32, "upvote", None, "64 hex digits"),
+        ("pdq", PDQ, "like", None, "upvote or downvote"),
+        ("pdq", PDQ, "upvote", "why", "downvote only"),
+        ("pdq", PDQ, "downvote", "x" * 201, "at most 200"),
+    ):
+        with pytest.raises(InputError, match=words):
+            check_vote(signal, value, kind, reason)

@@ -1,13 +1,18 @@
-"""The index of listed PDQ hashes finds exactly what comparing with every hash finds."""
+"""The index of listed PDQ hashes finds exactly what comparing with every hash finds, and the
+index of listed videos' frames the same matches as comparing with every listed video."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
-from hanoix.content.index import PdqIndex
-from hanoix.content.signals import hamming
+from hanoix.content.cases import HashEntry, MatchPolicy, match
+from hanoix.content.index import PdqIndex, VideoIndex
+from hanoix.content.signals import ContentHashes, hamming
+from hanoix.content.video import VideoFrame, VpdqHash
 from hanoix.errors import InputError
 
 
@@ -62,3 +67,62 @@ def test_bad_hashes_and_radii_are_named() -> None:
         PdqIndex(31).add(["z" * 64])
     with pytest.raises(InputError, match="between 0 and 255"):
         PdqIndex(256)
+
+
+def _video(rng: random.Random, frames: int) -> list[VideoFrame]:
+    found = []
+    for n in range(frames):
+        # Some frames too flat to count, some a still scene repeated.
+        quality = 30 if rng.random() < 0.1 else 90
+        value = found[-1].pdq if found and rng.random() < 0.1 else _hash(rng)
+        found.append(VideoFrame(value, quality, n, float(n)))
+    return found
+
+
+def _query(frames: Sequence[VideoFrame]) -> ContentHashes:
+    video = VpdqHash(tuple(frames))
+    return ContentHashes(0, "0" * 64, "0" * 32, None, "video", vpdq=video)
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        MatchPolicy(),
+        MatchPolicy(vpdq_distance=20, vpdq_query_percent=50.0, vpdq_compared_percent=30.0),
+        MatchPolicy(vpdq_distance=40, vpdq_quality=60, vpdq_query_percent=10.0),
+    ],
+)
+def test_the_video_index_finds_the_same_matches_as_comparing_with_every_listed_video(
+    policy: MatchPolicy,
+) -> None:
+    rng = random.Random(policy.vpdq_distance)
+    listed = [
+        HashEntry(
+            None, "AUT:AUT-CA", "vpdq", f"{n:064x}", frames=tuple(_video(rng, rng.randint(5, 40)))
+        )
+        for n in range(200)
+    ]
+    index = VideoIndex(policy.vpdq_distance, policy.vpdq_quality)
+    index.add([entry.frames for entry in listed[:80]])
+    index.add([entry.frames for entry in listed[80:]])  # numbers continue
+    assert len(index) == 200
+    queries: list[list[VideoFrame]] = []
+    for n in range(0, 200, 11):
+        frames = list(listed[n].frames)
+        # Re-encoded (every frame some bits off, around the distance), a clip of it, a clip
+        # mixed with another video and with unrelated frames, and something else entirely.
+        queries.append([replace(f, pdq=_flipped(f.pdq, rng.randint(0, 45), rng)) for f in frames])
+        queries.append(frames[: max(1, len(frames) // 3)])
+        other = list(listed[(n + 1) % 200].frames)
+        queries.append(frames[::2] + other[::3] + _video(rng, 4))
+        queries.append(_video(rng, 12))
+    matched = 0
+    for frames in queries:
+        query = _query(frames)
+        candidates = index.candidates(frames)
+        assert len(candidates) <= 3  # never every listed video
+        by_index = match("q", query, [], [], policy, [listed[c] for c in candidates])
+        by_all = match("q", query, [], [], policy, listed)
+        assert by_index.matches == by_all.matches
+        matched += by_all.matched
+    assert matched > len(queries) // 4  # the comparison is not one of empty answers

@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from hanoix.content.signals import hamming, hash_content
-from tests.content.images import edited_copies, encode, flat, scene, unrelated
+from hanoix.content.signals import CROP_WINDOWS, hamming, hash_content
+from tests.content.images import cropped_copies, edited_copies, encode, flat, scene, unrelated
 
 
 def test_any_bytes_get_exact_digests_and_a_note_that_they_are_not_an_image() -> None:
@@ -44,6 +44,34 @@ def test_light_edits_keep_the_pdq_hash_near(name: str) -> None:
     copy = hash_content(edited_copies()[name]).pdq
     assert original is not None and copy is not None
     assert hamming(original.value, copy.value) <= 31
+
+
+def test_a_query_has_no_cropped_windows_and_a_picture_being_listed_has_every_one() -> None:
+    query = hash_content(encode(scene())).pdq
+    assert query is not None and query.crops == ()
+    listed = hash_content(encode(scene()), crops=True).pdq
+    assert listed is not None and len(listed.crops) == len(CROP_WINDOWS) == 35
+    assert len(set(listed.crops)) == 35 and listed.value not in listed.crops
+    # The windows leave the hash itself as it was.
+    assert listed == query and listed.variants == query.variants
+
+
+@pytest.mark.parametrize("name", sorted(cropped_copies()))
+def test_a_copy_cut_by_five_percent_is_far_from_the_hash_and_near_a_cropped_window(
+    name: str,
+) -> None:
+    listed = hash_content(encode(scene()), crops=True).pdq
+    copy = hash_content(cropped_copies()[name]).pdq
+    assert listed is not None and copy is not None
+    assert hamming(listed.value, copy.value) > 31
+    assert min(hamming(window, copy.value) for window in listed.crops) <= 31
+
+
+def test_a_picture_too_small_to_cut_lists_the_windows_it_has() -> None:
+    from PIL import Image
+
+    tiny = hash_content(encode(scene().resize((8, 6), Image.Resampling.BILINEAR)), crops=True)
+    assert tiny.pdq is not None and 0 < len(tiny.pdq.crops) <= len(CROP_WINDOWS)
 
 
 def test_a_mirror_image_is_near_only_through_the_dihedral_variants() -> None:

@@ -118,9 +118,9 @@ def test_import_letter_registers_the_request_the_network_would(
 ) -> None:
     request = outgoing(world_node, "approved")
     issued = letters.issue(world_node, user(world_node, "editor"), str(request.reference))
-    registered = letters.import_letter(
-        receiving_node, user(receiving_node, "vnm-clerk"), issued.pdf
-    )
+    imported = letters.import_letter(receiving_node, user(receiving_node, "vnm-clerk"), issued.pdf)
+    assert not imported.checked.ledger_checked  # no proof at hand, the node not asked
+    registered = imported.request
     assert registered.reference == request.reference
     assert registered.kind is request.kind
     assert registered.terms == request.terms

@@ -90,11 +90,17 @@ def test_a_letter_is_written_verified_and_imported(
     assert refused.exit_code == 1
     assert "FAIL signature: altered after signing" in refused.stderr
 
+    bare = tmp_path / "bare.json"
+    bare.write_text('{"format": "nothing"}', "utf-8")
+    refused = run(receiving_node, "request", "import-letter", str(out), "--proof", str(bare))
+    assert refused.exit_code == 2, refused.stderr
     imported = run(
-        receiving_node, "request", "import-letter", str(out), "--as", "vnm-clerk", "--json"
+        receiving_node, "request", "import-letter", str(out), "--offline", "--as", "vnm-clerk"
     )
     assert imported.exit_code == 0, imported.stderr
-    assert imported.json()["reference"] == str(request.reference)
+    assert str(request.reference) in imported.stdout + imported.stderr
+    assert "ok   signature:" in imported.stderr
+    assert "skip ledger: not checked" in imported.stderr
 
 
 def test_an_unknown_language_and_a_file_that_is_not_a_letter_are_usage_errors(

@@ -246,6 +246,24 @@ def test_the_requesting_nodes_proof_of_the_issue_is_checked_when_at_hand(
     assert "does not verify" in ledger_failure(forged)
 
 
+def test_import_checks_the_record_of_the_issue_when_it_has_a_proof_and_refuses_a_wrong_one(
+    world_node: Node, receiving_node: Node
+) -> None:
+    issued = _issued(world_node)
+    assert issued.ledger is not None
+    proof = letters.proof_of(world_node, issued.pdf)
+    clerk = user(receiving_node, "vnm-clerk")
+    ledger = CustodyLedger(world_node)
+    index = issued.ledger.index - 1
+    approval = next(ledger.entries(index, index + 1)).entry
+    with pytest.raises(letters.LetterNotVerifiedError, match=r"ledger: .*step 3"):
+        letters.import_letter(receiving_node, clerk, issued.pdf, replace(proof, entry=approval))
+    with pytest.raises(NotFoundError):
+        service.show(receiving_node, clerk, issued.reference)  # nothing imported
+    imported = letters.import_letter(receiving_node, clerk, issued.pdf, proof)
+    assert imported.checked.ledger_checked and str(imported.request.reference) == issued.reference
+
+
 def test_the_requesting_node_proves_only_the_issue_of_the_letter_asked_for(
     world_node: Node,
 ) -> None:

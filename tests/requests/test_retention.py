@@ -77,6 +77,10 @@ def test_every_category_has_a_default_with_its_article_and_basis() -> None:
     )
     assert {str(p.article) for p in PERIODS.values()} == {"Art. 36(2)"}
     assert {p.basis for p in PERIODS.values()} == {Basis.RECALLED}
+    # The record of who read what outlives what it is about.
+    assert PERIODS[Category.ACCESS_RECORDS].default_days > max(
+        p.default_days for c, p in PERIODS.items() if c is not Category.ACCESS_RECORDS
+    )
 
 
 def test_an_item_is_due_when_its_period_has_run_and_not_a_second_before() -> None:

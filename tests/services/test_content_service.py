@@ -76,21 +76,51 @@ def test_an_administrator_may_neither_open_cases_nor_match(world: Node) -> None:
         content.match(world, admin, [("f", b"x")])
 
 
-def test_no_media_bytes_are_stored_in_the_database_or_the_home(world: Node, tmp_path: Path) -> None:
-    drafter = _user(world, "drafter")
-    case = content.open_case(world, drafter, article=16, victim_ref="v-9", consent=["hash"])
-    marker = b"HANOIX-MEDIA-MARKER-" + bytes(range(32))
-    content.add_content(world, drafter, case.reference, [("secret.bin", marker * 4)])
-    world.close()
-    for path in tmp_path.rglob("*"):
+#: Media with a marker in it, larger than the 1 MiB past which Starlette's form parser would
+#: write an uploaded file to a temporary file.
+MARKER = b"HANOIX-MEDIA-MARKER-" + bytes(range(32))
+MEDIA = MARKER * (2 * 1024 * 1024 // len(MARKER))
+
+
+def assert_no_media_kept(node: Node, root: Path, marker: bytes = MARKER) -> None:
+    """Nothing under ``root`` (the node's home, its database files, the temporary folder the
+    test gave the process) holds ``marker``, nor, on PostgreSQL, the hash table. Closes the
+    node."""
+    node.close()
+    for path in root.rglob("*"):
         if path.is_file():
             assert marker not in path.read_bytes(), path
-    if world.settings.database_url.startswith("postgresql"):
+    if node.settings.database_url.startswith("postgresql"):
         import psycopg
 
-        with psycopg.connect(world.settings.database_url.replace("+psycopg", "")) as db:
+        with psycopg.connect(node.settings.database_url.replace("+psycopg", "")) as db:
             rows = db.execute("SELECT case_id, list_name, signal, value FROM content_hashes")
             assert marker.hex() not in repr(rows.fetchall())
+
+
+@pytest.mark.parametrize("how", ["service", "api"])
+def test_no_media_bytes_are_stored_in_the_database_or_the_home(
+    world: Node, tmp_path: Path, kept_temporary_files: Path, how: str
+) -> None:
+    drafter = _user(world, "drafter")
+    case = content.open_case(world, drafter, article=16, victim_ref="v-9", consent=["hash"])
+    if how == "service":
+        content.add_content(world, drafter, case.reference, [("secret.bin", MEDIA)])
+    else:
+        from fastapi.testclient import TestClient
+
+        from hanoix.api.app import create_app
+        from tests.services.requests_world import token
+
+        with TestClient(create_app(world)) as client:
+            sent = client.post(
+                f"/api/v1/content/cases/{case.reference}/content",
+                files={"files": ("secret.bin", MEDIA)},
+                headers=token(world, "drafter"),
+            )
+        assert sent.status_code == 200, sent.text
+    assert content.show_case(world, drafter, case.reference).hashes == 2  # SHA-256, MD5
+    assert_no_media_kept(world, tmp_path)
 
 
 def test_opening_a_case_and_listing_content_are_custody_events_without_the_victim(
@@ -124,7 +154,7 @@ def test_the_index_follows_the_lists_as_they_grow_and_shrink(world: Node) -> Non
     drafter = _user(world, "drafter")
     case = content.open_case(world, drafter, article=16, victim_ref="v-idx", consent=["hash"])
     original, other = encode(scene()), encode(unrelated())
-    copy = next(iter(edited_copies().values()))
+    copy = edited_copies()["resized"]
 
     def matched_cases(data: bytes, policy: MatchPolicy | None = None) -> bool:
         [result] = content.match(world, drafter, [("q.png", data)], policy)

@@ -37,6 +37,20 @@ def test_a_request_holding_the_identifier_is_found_with_its_steps_and_readings(
     assert ("read:request-contents", "approver") in whats
 
 
+def test_reading_the_history_and_opening_a_draft_in_its_form_are_recorded(world: Node) -> None:
+    sent = outgoing(world, "sent", proceeding=f"against {NAME}, born 1970")
+    draft = outgoing(world, "draft", proceeding=f"against {NAME}, a second file")
+    service.history(world, user(world, "approver"), str(sent.reference))
+    service.editable_draft(world, user(world, "editor"), str(draft.reference))
+    found = {p.subject: p for p in personal_data.find(world, user(world, "dpo"), NAME).places}
+    reads = {
+        subject: [(a.what, a.actor) for a in place.accesses if a.what.startswith("read:")]
+        for subject, place in found.items()
+    }
+    assert reads[str(sent.reference)] == [("read:request-history", "approver")]
+    assert reads[str(draft.reference)] == [("read:draft-form", "editor")]
+
+
 def test_a_removal_case_is_found_by_its_victim_reference(world: Node) -> None:
     case = content.open_case(
         world, user(world, "drafter"), article=16, victim_ref="victim-4711", consent=["hash"]
@@ -93,3 +107,25 @@ def test_a_package_received_for_a_request_found_is_listed_with_its_custody_event
     assert ("evidence-package", package) in kinds
     (listed,) = [p for p in found.places if p.kind == "evidence-package"]
     assert [(a.what, a.actor) for a in listed.accesses] == [("package.opened", "examiner")]
+
+
+def test_a_stored_request_that_cannot_be_read_is_named_and_the_search_goes_on(
+    world: Node,
+) -> None:
+    from sqlalchemy import update
+
+    from hanoix.store.requests import RequestRow
+
+    broken = outgoing(world, "sent", proceeding=f"against {NAME}, first file")
+    found_too = outgoing(world, "sent", proceeding=f"against {NAME}, second file")
+    with world.unit_of_work() as session:
+        session.execute(
+            update(RequestRow)
+            .where(RequestRow.reference == str(broken.reference))
+            .values(document={"format": 99, "proceeding": f"against {NAME}"})
+        )
+    places = {p.subject: p for p in personal_data.find(world, user(world, "dpo"), NAME).places}
+    assert places[str(found_too.reference)].kind == "request"
+    unreadable = places[str(broken.reference)]
+    assert unreadable.kind == "request-unreadable" and unreadable.accesses == []
+    assert "cannot be read" in unreadable.where[0] and "layout 99" in unreadable.where[0]

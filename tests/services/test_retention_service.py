@@ -127,6 +127,40 @@ def test_ended_sessions_tokens_and_sign_in_windows_go(world: Node, clock: FixedC
         assert store.sessions_ended_before(session, clock.now()) == []
 
 
+def test_records_of_reading_go_together_after_six_years_in_one_erasure(
+    world: Node, clock: FixedClock
+) -> None:
+    import json
+
+    def read_by(actor: str) -> None:
+        with world.unit_of_work() as session:
+            store.record_read(
+                session,
+                store.Read("AUT-2026-000001", "request-contents", actor, "AUT-CA", clock.now()),
+            )
+
+    read_by("early")
+    clock.advance(timedelta(days=10))
+    read_by("later")
+    clock.advance(timedelta(days=6 * 365 - 5))
+    read_by("recent")
+    assert retention.plan(world, RetentionPolicy.parse({"access-records": 6 * 365 + 10})) == []
+    report = retention.run(world)
+    (item,) = report.items
+    assert item.category is Category.ACCESS_RECORDS and item.rule == "access-records:2190d"
+    assert report.erased == 1
+    with world.reading() as session:
+        left = store.reads_of(session, ["AUT-2026-000001"])
+    assert sorted(r.actor for r in left) == ["later", "recent"]
+    events = [
+        json.loads(e.entry) for e in CustodyLedger(world).entries() if b"data.erased" in e.entry
+    ]
+    (event,) = events
+    assert event["details"]["category"] == "access-records"
+    assert event["subject"] == {"access_records": item.subject.removeprefix("reads-until:")}
+    assert retention.run(world).items == []  # nothing more due until the next ones age
+
+
 def test_opened_evidence_copies_go_after_a_week(
     world: Node, clock: FixedClock, settings: Settings
 ) -> None:

@@ -107,13 +107,14 @@ def test_an_authoritys_shareable_hashes_withdrawals_and_shares_on_both_databases
         )
         store.add_entries(session, int(shared.reference.removeprefix("RC-")), [video], AT)
         listed, withdrawn = store.shareable(session, "AUT-CA")
-        # A video's vPDQ frames stay home: a list carries its digests only.
-        assert {e.value for e in listed} == {"22" * 32, PDQ} and withdrawn == []
+        # A video travels with its frames.
+        assert {e.value for e in listed} == {"22" * 32, PDQ, "33" * 32} and withdrawn == []
+        assert [e.frames for e in listed if e.signal == "vpdq"] == [video.frames]
         gone = store.withdraw_local(session, "AUT-CA", PDQ, WithdrawalReason.VICTIM, AT)
         assert [case for case, _, _ in gone] == [shared.reference]
         assert store.withdraw_local(session, "AUT-CA", PDQ, WithdrawalReason.VICTIM, AT) == []
         listed, withdrawn = store.shareable(session, "AUT-CA")
-        assert [e.value for e in listed] == ["22" * 32]
+        assert [e.value for e in listed] == ["22" * 32, "33" * 32]
         assert [(w.value, w.reason) for w in withdrawn] == [(PDQ, WithdrawalReason.VICTIM)]
         assert store.next_serial(session, "AUT:AUT-CA") == 1
         store.record_share(session, "AUT:AUT-CA", "vnm.example", "VNM", 1, AT)
@@ -124,3 +125,36 @@ def test_an_authoritys_shareable_hashes_withdrawals_and_shares_on_both_databases
         ]
         assert store.holders(session, "AUT-CA", "11" * 32) == (True, [])
         session.commit()
+
+
+def test_an_imported_video_keeps_its_frames_and_parts_wait_on_both_databases(
+    engine: Engine,
+) -> None:
+    from hanoix.content.lists import HashList, ListedHash
+    from hanoix.content.video import VideoFrame, VpdqHash
+
+    frames = tuple(VideoFrame(f"{n:x}" * 64, 90, n, n * 1.5) for n in range(1, 5))
+    video = ListedHash("vpdq", VpdqHash(frames).digest, None, 16, AT, frames)
+    many = tuple(ListedHash("sha256", f"{n:064x}", None, 14, AT) for n in range(500))
+    with Session(engine) as session:
+        generation = store.video_generation(session)
+        done = store.import_list(
+            session, HashList("aut.example", "AUT", "AUT-CA", 1, AT, (video, *many)), "k" * 16, AT
+        )
+        assert done.added == 501
+        assert store.stage_part(session, "AUT:AUT-CA", "aut.example", 2, 2, 3, "{}", AT)
+        assert not store.stage_part(session, "AUT:AUT-CA", "aut.example", 2, 2, 3, "{}", AT)
+        session.commit()
+    with Session(engine) as session:
+        [entry] = store.video_entries(session)
+        assert (entry.list, entry.origin, entry.value) == ("AUT:AUT-CA", "aut.example", video.value)
+        assert [(f.pdq, f.timestamp) for f in entry.frames] == [
+            (f.pdq, f.timestamp) for f in frames
+        ]
+        assert store.video_generation(session) != generation
+        assert len(store.exact_entries(session, [("sha256", f"{499:064x}")])) == 1
+        [pending] = store.pending_lists(session)
+        assert pending.as_dict()["missing"] == [1, 3] and pending.serial == 2
+        assert store.staged_parts(session, "AUT:AUT-CA", 2) == ["{}"]
+        store.drop_parts(session, "AUT:AUT-CA", 2)
+        assert store.pending_lists(session) == []

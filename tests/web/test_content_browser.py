@@ -34,7 +34,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def world(tmp_path: Path, clock: FixedClock) -> Iterator[Node]:
-    node = Node.open(load_settings(tmp_path / "home", environ={}), clock=clock)
+    settings = load_settings(tmp_path / "home", environ={"HANOIX_STATE": "AUT"})
+    node = Node.open(settings, clock=clock)
     node.initialise()
     populate(node)
     try:
@@ -82,3 +83,36 @@ def test_an_officer_finds_the_overdue_case_and_records_the_removal_by_clicking(
         if n.reference == made["late"]
     ]
     assert late.state is NoticeState.REMOVED and late.confirmation == "ET-2026-118"
+
+
+def test_files_are_added_from_the_case_page_with_progress_and_the_lists_page_reads_well(
+    world: Node, clock: FixedClock
+) -> None:
+    made = removal_world(world, clock)
+    media = b"HANOIX-BROWSER-MEDIA" * (3 * 1024 * 1024 // 20)  # 3 MiB: several progress events
+    with served_in_thread(create_app(world)) as base, chromium() as browser:
+        page = _signed_in_page(browser, world, base, "drafter")
+        watched = Watched(page, base)
+        page.goto(f"{base}/content/cases/{made['quiet']}")
+        form = page.get_by_test_id("add-content")
+        page.locator("summary", has_text="Add content").click()
+        assert accessibility_problems(page) == []
+        form.get_by_label("Files (pictures, videos or any other)").set_input_files(
+            [{"name": "clip.bin", "mimeType": "application/octet-stream", "buffer": media}]
+        )
+        with page.expect_navigation():
+            form.get_by_role("button", name="Add the files").click()
+        assert page.get_by_test_id("confirmation").is_visible()
+        assert page.get_by_test_id("hashes").locator("tbody tr").count() == 2  # SHA-256, MD5
+        assert "clip.bin" not in page.content()
+        page.goto(f"{base}/content/lists")
+        assert "AUT:AUT-CA" in page.get_by_test_id("own-list").inner_text()
+        assert page.get_by_test_id("no-held").is_visible()
+        assert accessibility_problems(page) == []
+        page.locator("summary", has_text="Publish the list to other States").click()
+        page.locator("summary", has_text="Withdraw a hash").click()
+        assert accessibility_problems(page) == []
+        screenshot(page, "removal-lists")
+        page.context.close()
+    assert not watched.outside, watched.outside
+    assert not watched.errors, watched.errors

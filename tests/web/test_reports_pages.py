@@ -62,6 +62,7 @@ def test_a_reader_sees_the_tables_and_charts_in_french(aut: Node) -> None:
         assert drawn.startswith("<svg") and "<script" not in drawn and "Demandes par issue" in drawn
         table = re.search(r'data-table="outcomes_sent">(.*?)</table>', html, re.S)
         assert table and "&lt;5" in table.group(1)
+        assert "Mutual legal assistance (mla)" in table.group(1)
         for value in (NAME, EMAIL):
             assert value not in html and value not in drawn
         signed = client.get(f"/reports/signed.json?{YEAR}")

@@ -8,8 +8,8 @@ a claim of 256 cost about 25 ms of CPU, a tenth of a millisecond per message. Th
 free rows; the urgent lane's look and the worker's next-due time use it as well, so it
 replaces the old one (one index less to keep up at each insert and status change).
 
-Revision ID: 0026_batch
-Revises: 0025_content_lists
+Revision ID: 0028_batch
+Revises: 0027_lists
 Create Date: 2026-12-05
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0026_batch"
-down_revision = "0025_content_lists"
+revision = "0028_batch"
+down_revision = "0027_lists"
 branch_labels = None
 depends_on = None
 
