@@ -26,7 +26,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -793,19 +792,23 @@ def wait_for_interrupt(demo: Demo, on_waiting: Callable[[], None] | None = None)
 
     `on_waiting` runs once the handlers are in place: a prompt printed before them would let a
     Ctrl-C pressed at once reach the CLI's own interrupt path instead of ending the wait."""
-    stop = threading.Event()
+    # The handler only appends to a list: setting a threading.Event there could deadlock, as
+    # the handler runs in the main thread, possibly while that thread holds the Event's own
+    # (not reentrant) lock inside Event.wait (CI saw the demo hang once on Ctrl-C).
+    received: list[int] = []
     handlers = {
-        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+        sig: signal.signal(sig, lambda signum, _frame: received.append(signum))
+        for sig in (signal.SIGINT, signal.SIGTERM)
     }
     try:
         if on_waiting is not None:
             on_waiting()
-        while not stop.is_set():
+        while not received:
             if any(
                 m.process is not None and m.process.poll() is not None for m in demo.nodes.values()
             ):
                 return
-            stop.wait(0.5)
+            time.sleep(0.5)
     finally:
         for sig, previous in handlers.items():
             signal.signal(sig, previous)
