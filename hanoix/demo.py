@@ -342,7 +342,10 @@ class Demo:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (code, env.get("PYTHONPATH")) if p)
         with (member.home / "serve.log").open("wb") as log:
             member.process = subprocess.Popen(  # noqa: S603  (our own argv, no shell)
-                [sys.executable, "-m", "hanoix", "--home", str(member.home), "serve"],
+                [
+                    *(sys.executable, "-m", "hanoix", "--home", str(member.home), "serve"),
+                    *("--parent", str(os.getpid())),  # a demo killed outright takes them along
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -32,8 +32,19 @@ def serve(
             "listener and delivery worker run once, in the process that starts them.",
         ),
     ] = 1,
+    parent: Annotated[
+        int | None,
+        typer.Option(
+            hidden=True,
+            min=1,
+            help="Stop when process PARENT is no longer this one's parent (the demo's nodes end "
+            "with the demo, even one killed outright).",
+        ),
+    ] = None,
 ) -> None:
     """Start the node's HTTP server (API and web UI)."""
     from hanoix.runtime.server import serve_node
 
-    serve_node(state(ctx).settings, host=host, port=port, worker=worker, workers=workers)
+    serve_node(
+        state(ctx).settings, host=host, port=port, worker=worker, workers=workers, parent=parent
+    )

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import os
+import signal
 import socket
 import sys
+import threading
+import time
 
 from hanoix.api.app import API_PREFIX, create_app
 from hanoix.config import Settings
@@ -43,12 +47,22 @@ def _require_free_port(host: str, port: int) -> None:
             raise ConfigurationError(f"cannot bind {host}:{port}: {exc.strerror}") from exc
 
 
+def _stop_without_parent(parent: int) -> None:
+    """Stop this server as SIGTERM would once ``parent`` is gone: an orphan is adopted by
+    another process, so its parent's id changes."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    get_logger("hanoix.server").warning("node.parent_gone", parent=parent)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def serve_node(
     settings: Settings,
     host: str | None = None,
     port: int | None = None,
     worker: bool | None = None,
     workers: int = 1,
+    parent: int | None = None,
 ) -> None:
     if workers < 1:
         raise ConfigurationError(f"--workers {workers}: serve with 1 API process or more")
@@ -69,6 +83,10 @@ def serve_node(
             file=sys.stderr,
             flush=True,
         )
+    if parent is not None:
+        threading.Thread(
+            target=_stop_without_parent, args=(parent,), name="hanoix-parent", daemon=True
+        ).start()
     # The app, plus the federation TLS listener and delivery worker as configured.
     if workers > 1:
         serving.run_processes(

@@ -167,3 +167,46 @@ def test_serve_with_no_workers_is_a_usage_error(cli: object, tmp_path: Path) -> 
     result = cli("--home", tmp_path / "h", "serve", "--workers", "0")  # type: ignore[operator]
     assert result.exit_code == 2
     assert "--workers" in result.stderr
+
+
+def test_a_server_started_with_parent_stops_when_that_parent_is_killed(tmp_path: Path) -> None:
+    # The demo starts its nodes with --parent: a demo killed outright (SIGKILL, no handler
+    # runs) must not leave three servers behind on their ports.
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "HANOIX_HOME": str(tmp_path / "home")}
+    middle = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, subprocess, sys, time\n"
+            "with open(sys.argv[2], 'wb') as log:\n"
+            "    subprocess.Popen([sys.executable, '-m', 'hanoix', 'serve', '--port', sys.argv[1],"
+            " '--parent', str(os.getpid())], stdout=log, stderr=subprocess.STDOUT)\n"
+            "time.sleep(600)\n",
+            str(port),
+            str(log),
+        ],
+        env=env,
+    )
+    try:
+
+        def answers() -> bool:
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).is_success
+            except httpx.TransportError:
+                return False
+
+        deadline = time.monotonic() + 30
+        while not answers() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert answers(), log.read_text()
+        middle.kill()
+        middle.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while answers() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not answers(), "the server outlived its parent"
+        assert "node.parent_gone" in log.read_text()
+    finally:
+        middle.kill()
