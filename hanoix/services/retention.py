@@ -84,7 +84,7 @@ class RunReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "at": self.at.isoformat().replace("+00:00", "Z"),
+            "at": _stamp(self.at),
             "dry_run": self.dry_run,
             "policy": self.policy,
             "due": [item.as_dict() for item in self.items],
@@ -176,7 +176,7 @@ def _event(node: Node, item: Due, subject: dict[str, str], authority: str) -> Cu
             "rule": item.rule,
             "article": str(item.article),
             "basis": item.basis.value,
-            "due_at": item.due_at.isoformat().replace("+00:00", "Z"),
+            "due_at": _stamp(item.due_at),
         },
     )
 
@@ -280,7 +280,7 @@ def _erase_session(node: Node, item: Due) -> None:
 
 
 def _erase_reads(node: Node, item: Due) -> None:
-    until = datetime.fromisoformat(item.subject.removeprefix(READS_UNTIL).replace("Z", "+00:00"))
+    until = datetime.fromisoformat(item.subject.removeprefix(READS_UNTIL))
     with node.unit_of_work() as session:
         if store.delete_reads_until(session, until):
             _record(node, session, item, {"access_records": _stamp(until)}, _node_authority(node))

@@ -330,17 +330,19 @@ def video_entries(session: Session) -> list[HashEntry]:
 
 def _in_force(
     session: Session, table: type[ContentHashRow] | type[ContentListEntryRow], signal: str
-) -> tuple[int, int, int]:
-    """How many rows of ``signal`` in force ``table`` holds, the highest row number and their
-    sum (a row withdrawn and another added changes the sum)."""
-    count, highest, total = session.execute(
+) -> tuple[int, int, int, int]:
+    """How many rows of ``signal`` in force ``table`` holds, the highest row number, their
+    sum (a row withdrawn and another added changes the sum) and how many carry cropped
+    windows (a newer serial may bring an entry's windows)."""
+    count, highest, total, cropped = session.execute(
         select(
             func.count(),
             func.coalesce(func.max(table.id), 0),
             func.coalesce(func.sum(table.id), 0),
+            func.count(table.crops),
         ).where(table.signal == signal, table.withdrawn_at.is_(None))
     ).one()
-    return int(count), int(highest), int(total)
+    return int(count), int(highest), int(total), int(cropped)
 
 
 def video_generation(session: Session) -> tuple[int, ...]:
@@ -959,18 +961,10 @@ def pdq_generation(session: Session) -> tuple[int, int, tuple[int, ...]]:
     current: how many of this node's cases' entries there are and the highest row number among
     them (rows are added, and withdrawn, never brought back: an unchanged pair is an unchanged
     set, and a count grown by exactly the rows above the last highest is an append), and for
-    the imported lists the count, highest and sum of their rows in force (a newer list may
-    withdraw some and bring others back: any change rebuilds) and how many of them carry
-    cropped windows (a newer serial may bring an entry's windows)."""
-    count, highest, _ = _in_force(session, ContentHashRow, PDQ)
-    cropped = session.scalar(
-        select(func.count()).where(
-            ContentListEntryRow.signal == PDQ,
-            ContentListEntryRow.withdrawn_at.is_(None),
-            ContentListEntryRow.crops.is_not(None),
-        )
-    )
-    return count, highest, (*_in_force(session, ContentListEntryRow, PDQ), int(cropped or 0))
+    the imported lists what :func:`_in_force` says of their rows (a newer list may withdraw
+    some, bring others back or bring windows: any change rebuilds)."""
+    count, highest, _, _ = _in_force(session, ContentHashRow, PDQ)
+    return count, highest, _in_force(session, ContentListEntryRow, PDQ)
 
 
 def pdq_entries_after(session: Session, row: int) -> list[tuple[int, HashEntry]]:
