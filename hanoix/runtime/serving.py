@@ -46,6 +46,20 @@ from hanoix.services.retention import Scheduler
 _log = get_logger("hanoix.federation.serving")
 
 
+def prepare_routes(app: FastAPI) -> FastAPI:
+    """Build every route's matching state before the first request, not during it.
+
+    FastAPI builds an included router's routes lazily, the first time a request is matched
+    against them: measured here, 0.35 s of CPU for the node's application, paid by whichever
+    request came first (a peer's first batch, an officer's first page). A path that no route
+    has is matched against every one of them, which builds them all.
+    """
+    scope = {"type": "http", "method": "GET", "path": "/\x00", "root_path": "", "headers": []}
+    for route in app.router.routes:
+        route.matches(scope)
+    return app
+
+
 def federation_app(node: Node) -> FastAPI:
     """An application with the node-to-node API only (for the TLS listener)."""
     app = FastAPI(title="Hanoi Exchange federation", docs_url=None, redoc_url=None)
@@ -53,7 +67,7 @@ def federation_app(node: Node) -> FastAPI:
     problems.install(app)
     app.include_router(peer_router)
     headers.install(app)
-    return app
+    return prepare_routes(app)
 
 
 def tls_context(node: Node) -> ssl.SSLContext:
@@ -150,6 +164,7 @@ def run(
     say) until stopped."""
     favour_short_steps()
     common = _common(log_level)
+    prepare_routes(app)
     servers = [uvicorn.Server(uvicorn.Config(app, host=host, port=port, **common))]
     tls = _tls_server(node, common)
     if tls is not None:
@@ -189,7 +204,7 @@ def worker_app(settings: Settings) -> FastAPI:
     interpreter: it sets up logging and opens the node again (the parent upgraded the schema)."""
     configure_logging(settings.log_level, settings.log_json)
     favour_short_steps()
-    return create_app(Node.open(settings))
+    return prepare_routes(create_app(Node.open(settings)))
 
 
 def run_processes(
