@@ -11,8 +11,9 @@ Prints, for the given sizes (defaults are the issue's: 10,000 messages, 1,000 qu
     .venv/bin/python -m benchmarks.federation --messages 2000 --queued 500 --transfer-mib 256
 
 The nodes are ``hanoix serve`` processes with their own homes (SQLite) in a temporary folder;
-messages are queued by this process into the sender's database, the sender's in-server worker
-delivers them. The harness is the one the multi-node tests use.
+messages are queued by this process into the sender's database (``enqueue_many``, 200 to a
+transaction, as a node queues a list's parts), the sender's in-server worker delivers them.
+The harness is the one the multi-node tests use.
 """
 
 from __future__ import annotations
@@ -49,10 +50,12 @@ def _queue(sender: NodeProcess, recipient: NodeProcess, count: int, *, urgent: b
     federation = sender.federation
     step = 1 if urgent else 200
     for start in range(0, count, step):
+        messages = [
+            Message(recipient.origin, "federation.ping", {"n": n}, urgent=urgent)
+            for n in range(start, min(count, start + step))
+        ]
         with sender.node.unit_of_work() as session:
-            for n in range(start, min(count, start + step)):
-                message = Message(recipient.origin, "federation.ping", {"n": n}, urgent=urgent)
-                ids.append(federation.enqueue(session, message).header.id)
+            ids += [sealed.header.id for sealed in federation.enqueue_many(session, messages)]
         if urgent:
             time.sleep(0.01)
     return ids

@@ -25,9 +25,10 @@ import random as _random
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, BinaryIO
@@ -210,6 +211,23 @@ def _pieces(handle: BinaryIO, length: int, name: str) -> Iterator[bytes]:
         yield data
 
 
+ROUNDS_IN_FLIGHT = 2
+"""Rounds the running lane has on their way at once (:meth:`Worker._pipeline_step`)."""
+
+
+@dataclass
+class _Round:
+    """A claimed round: its envelopes, and the requests carrying them (or their outcomes)."""
+
+    items: list[store.OutboxItem]
+    uploads: list[Future[Outcome]]
+    sends: list[Future[list[tuple[store.OutboxItem, Outcome, Receipt | None]]]] = field(
+        default_factory=list
+    )
+    urgent: list[Future[None]] = field(default_factory=list)
+    outcomes: list[tuple[store.OutboxItem, Outcome, Receipt | None]] = field(default_factory=list)
+
+
 class Worker:
     """Delivers the outbox of one node. ``run`` loops until ``stop`` is set."""
 
@@ -312,27 +330,63 @@ class Worker:
 
     def _ordinary_lane(self, stop: threading.Event) -> None:
         unavailable = False
-        while not stop.is_set():
-            try:
-                taken = self.run_once()
-                wait = self._idle_wait() if taken == 0 else 0.0
-                if unavailable:
-                    _log.info("federation.worker_database_back")
-                    unavailable = False
-            except UnavailableError as exc:
-                # The database is down or the disk full: nothing was taken or recorded that
-                # is not leased (claimed envelopes come back when their lease ends). Say so
-                # once, in one line, and try again at the polling pace.
-                if not unavailable:
-                    _log.warning("federation.worker_database_unavailable", reason=exc.message)
-                    unavailable = True
-                wait = self.settings.poll_interval
-            except Exception:  # noqa: BLE001  (the loop must survive a bad round; it is logged)
-                _log.exception("federation.worker_round_failed")
-                wait = self.settings.poll_interval
-            if wait > 0:
-                self.federation.state.outbox_signal.wait(wait)
-                self.federation.state.outbox_signal.clear()
+        rounds: deque[_Round] = deque()
+        try:
+            while not stop.is_set():
+                try:
+                    wait = self._pipeline_step(rounds)
+                    if unavailable:
+                        _log.info("federation.worker_database_back")
+                        unavailable = False
+                except UnavailableError as exc:
+                    # The database is down or the disk full: nothing was taken or recorded
+                    # that is not leased (claimed envelopes come back when their lease ends).
+                    # Say so once, in one line, and try again at the polling pace.
+                    if not unavailable:
+                        _log.warning("federation.worker_database_unavailable", reason=exc.message)
+                        unavailable = True
+                    wait = self.settings.poll_interval
+                except Exception:  # noqa: BLE001  (the loop must survive a bad round; logged)
+                    _log.exception("federation.worker_round_failed")
+                    wait = self.settings.poll_interval
+                if wait > 0:
+                    self.federation.state.outbox_signal.wait(wait)
+                    self.federation.state.outbox_signal.clear()
+        finally:
+            # What is on its way is recorded before the lane stops: its envelopes would
+            # otherwise wait for their lease to end before going again (and be sent twice).
+            while rounds:
+                with contextlib.suppress(Exception):
+                    self._finish_round(rounds.popleft())
+            self._in_round.clear()
+
+    def _pipeline_step(self, rounds: deque[_Round]) -> float:
+        """Claim and send a round while the one before it is on its way, then record the
+        oldest once ``ROUNDS_IN_FLIGHT`` are out (or nothing more is due); return how long to
+        wait before the next step (0: at once).
+
+        One round at a time left both nodes idle half the time: the sender's claim and
+        record, then the receiver's checks and write, then the sender's reading of the
+        receipts, each waited for the other. With the next round claimed and queued behind
+        the requests of the one in flight, the sender's work overlaps the receiver's; the
+        requests in flight stay at ``concurrency`` (the pool's threads), so a peer is not sent
+        more at once than before, and urgent envelopes keep their own lane."""
+        # Set before the claim: the urgent lane looks often from the moment requests may leave.
+        self._in_round.set()
+        try:
+            started = self._start_round() if len(rounds) < ROUNDS_IN_FLIGHT else None
+            if started is not None:
+                rounds.append(started)
+                if len(rounds) < ROUNDS_IN_FLIGHT:
+                    return 0.0
+            if not rounds:
+                self._in_round.clear()
+                return self._idle_wait()
+            self._finish_round(rounds.popleft())
+            return 0.0
+        finally:
+            if not rounds:
+                self._in_round.clear()
 
     def _urgent_lane(self, stop: threading.Event) -> None:
         """Urgent envelopes only, on a thread of their own: they never wait for a round of
@@ -424,43 +478,57 @@ class Worker:
         when its requests are back (urgent envelopes do not wait for a round: they have their
         own lane, :meth:`run_urgent_once`). Envelopes with an evidence transfer go to their
         own threads and record their outcome alone; the round does not wait for them unless
-        ``wait_transfers``.
+        ``wait_transfers``. (The running lane overlaps rounds: :meth:`_pipeline_step`.)
         """
-        items, directory = self._claim(urgent_only=False)
-        if not items:
-            return 0
         self._in_round.set()
         try:
-            small, uploads = self._split(items)
-            # Urgent envelopes claimed with a round go in requests of their own, recorded as
-            # soon as they are back: in a round's requests they waited for the slowest of them
-            # and for the round's write (a fifth of a second behind a full round).
-            urgent = [item for item in small if item.urgent]
-            units = self._units([item for item in small if not item.urgent])
-            outcomes: list[tuple[store.OutboxItem, Outcome, Receipt | None]] = []
-            if self.settings.concurrency == 1:
-                for unit in self._units(urgent, spread=1):
-                    self._record_all(self._unit_outcomes(unit, directory))
-                for unit in units:
-                    outcomes += self._unit_outcomes(unit, directory)
-            else:
-                urgent_rounds = [
-                    self._pool.submit(self._deliver_and_record, unit, directory)
-                    for unit in self._units(urgent, spread=1)
-                ]
-                # One write transaction for the round rather than one per request: every
-                # other writer of the outbox (the API queueing, another worker) waits less.
-                for future in [self._pool.submit(self._unit_outcomes, u, directory) for u in units]:
-                    outcomes += future.result()
-                for pending in urgent_rounds:
-                    pending.result()
-            self._record_all(outcomes)
+            started = self._start_round()
+            if started is None:
+                return 0
+            self._finish_round(started, wait_transfers=wait_transfers)
         finally:
             self._in_round.clear()
+        return len(started.items)
+
+    def _start_round(self) -> _Round | None:
+        """Claim the due envelopes and put their requests on their way (``None``: none due)."""
+        items, directory = self._claim(urgent_only=False)
+        if not items:
+            return None
+        small, uploads = self._split(items)
+        # Urgent envelopes claimed with a round go in requests of their own, recorded as
+        # soon as they are back: in a round's requests they waited for the slowest of them
+        # and for the round's write (a fifth of a second behind a full round).
+        urgent = [item for item in small if item.urgent]
+        units = self._units([item for item in small if not item.urgent])
+        if self.settings.concurrency == 1:
+            # Sent here, one request after the other, as the round is started.
+            for unit in self._units(urgent, spread=1):
+                self._record_all(self._unit_outcomes(unit, directory))
+            outcomes: list[tuple[store.OutboxItem, Outcome, Receipt | None]] = []
+            for unit in units:
+                outcomes += self._unit_outcomes(unit, directory)
+            return _Round(items, uploads, outcomes=outcomes)
+        urgent_rounds = [
+            self._pool.submit(self._deliver_and_record, unit, directory)
+            for unit in self._units(urgent, spread=1)
+        ]
+        sends = [self._pool.submit(self._unit_outcomes, unit, directory) for unit in units]
+        return _Round(items, uploads, sends=sends, urgent=urgent_rounds)
+
+    def _finish_round(self, started: _Round, *, wait_transfers: bool = False) -> None:
+        """Wait for a round's requests and record their outcomes in one transaction (every
+        other writer of the outbox, the API queueing or another worker, waits less than for
+        one transaction per request)."""
+        outcomes = list(started.outcomes)
+        for future in started.sends:
+            outcomes += future.result()
+        for pending in started.urgent:
+            pending.result()
+        self._record_all(outcomes)
         if wait_transfers:
-            for upload in uploads:
+            for upload in started.uploads:
                 upload.result()
-        return len(items)
 
     def _outbox_writer(self, urgent: bool) -> contextlib.AbstractContextManager[None]:
         """The lanes' write transactions take turns, the urgent lane's first (on SQLite)."""

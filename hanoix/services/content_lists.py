@@ -204,8 +204,9 @@ def publish(
         hash_list, left_out = _fitted(whole, budget)
         documents = sign_parts(hash_list, signer, budget)
         for entry in recipients:
-            for document in documents:
-                federation.enqueue(session, Message(entry.origin, LIST_MESSAGE, document))
+            federation.enqueue_many(
+                session, [Message(entry.origin, LIST_MESSAGE, document) for document in documents]
+            )
             store.record_share(session, name, entry.origin, entry.state, hash_list.serial, now)
         published = Published(
             name,

@@ -33,6 +33,7 @@ from hanoix.federation.receipts import (
     verify_receipt,
 )
 from hanoix.ledger import merkle
+from hanoix.ledger.events import canonical_json
 from tests.federation.builders import party
 from tests.golden import as_golden, read_golden
 
@@ -228,6 +229,10 @@ def test_a_tampered_receipt_of_version_2_is_refused(position: int, bit: int) -> 
         ("batch_index", 5, "batch_index"),
         ("batch_path", ["00" * 32] * 18, "batch_path"),
         ("batch_path", ["XY" * 32], "hash"),
+        ("batch_path", ["AB" * 32], "hash"),
+        ("batch_path", ["00" * 31 + "0\n"], "hash"),
+        ("batch_path", ["00" * 31], "hash"),
+        ("batch_path", [None], "hash"),
         ("batch_path", "00" * 32, "batch_path"),
     ],
 )
@@ -237,6 +242,22 @@ def test_a_malformed_batch_position_is_refused_by_name(
     fields = {**_batch()[0].as_dict(), field: value}
     with pytest.raises(ReceiptError, match=message):
         parse_receipt(fields)
+
+
+@given(
+    st.text(alphabet="0123456789abcdef", min_size=32, max_size=32),
+    st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
+)
+def test_a_leaf_written_directly_is_the_canonical_one(envelope_id: str, sha256: str) -> None:
+    canonical = canonical_json({"envelope_id": envelope_id, "envelope_sha256": sha256})
+    assert batch_leaf(envelope_id, sha256) == merkle.leaf_hash(canonical)
+
+
+def test_a_leaf_of_other_text_is_still_canonicalised() -> None:
+    # Not reached by a receipt that parsed (hex only), but the leaf stays RFC 8785's.
+    odd = 'Q"\u00e9\n'
+    canonical = canonical_json({"envelope_id": odd, "envelope_sha256": "ab"})
+    assert batch_leaf(odd, "ab") == merkle.leaf_hash(canonical)
 
 
 def test_a_receipt_of_version_1_with_batch_members_is_malformed() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from hanoix.errors import UnavailableError
 from hanoix.runtime.worker import URGENT_POLL_IN_ROUND, RetryPolicy
@@ -341,3 +342,79 @@ def test_the_urgent_lane_sends_an_urgent_envelope_while_the_one_before_is_in_fli
     assert overlapped == [True]
     assert items[first].status == items[second].status == store.DELIVERED
     assert len(inbox(net, "b")) == 2
+
+
+def _claimed(net: Network) -> int:
+    """Envelopes of node ``a`` claimed by a round and not recorded yet."""
+    row = store.OutboxRow
+    with net["a"].node.unit_of_work() as session:
+        return len(
+            session.scalars(
+                select(row.seq).where(row.status == store.PENDING, row.lease_until.is_not(None))
+            ).all()
+        )
+
+
+def test_the_running_lane_claims_the_next_round_while_one_is_on_its_way(net: Network) -> None:
+    router = Router(net)
+    worker = worker_for(net["a"], router)
+    worker.settings = worker.settings.model_copy(update={"batch": 2, "concurrency": 2})
+    ids = [send(net, "a", "b", text=f"routine {n}") for n in range(6)]
+    claimed_while_first_out: list[int] = []
+    first = threading.Event()
+
+    def hold_the_first_round(request: httpx.Request) -> httpx.Response | None:
+        if not first.is_set():
+            first.set()
+            # Held (boundedly) until a second round of two is claimed behind this one.
+            for _ in range(500):
+                if _claimed(net) >= 4:
+                    break
+                time.sleep(0.01)
+            claimed_while_first_out.append(_claimed(net))
+        return None
+
+    router.faults.append(hold_the_first_round)
+    stop = threading.Event()
+    lane = threading.Thread(target=worker.run, args=(stop,))
+    lane.start()
+    try:
+        for _ in range(1000):
+            if all(item.status == store.DELIVERED for item in outbox(net, "a").values()):
+                break
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        lane.join(timeout=30)
+    assert claimed_while_first_out and claimed_while_first_out[0] >= 4
+    items = outbox(net, "a")
+    assert [items[i].status for i in ids] == [store.DELIVERED] * 6
+    assert [items[i].attempts for i in ids] == [1] * 6
+    assert sorted(m.envelope_id for m in inbox(net, "b")) == sorted(ids)
+
+
+def test_a_lane_told_to_stop_records_what_is_on_its_way_first(net: Network) -> None:
+    router = Router(net)
+    worker = worker_for(net["a"], router)
+    worker.settings = worker.settings.model_copy(update={"batch": 2, "concurrency": 2})
+    ids = [send(net, "a", "b", text=f"routine {n}") for n in range(4)]
+    stop = threading.Event()
+
+    def answer_once_stopped(request: httpx.Request) -> httpx.Response | None:
+        stop.wait(timeout=10)
+        return None
+
+    router.faults.append(answer_once_stopped)
+    lane = threading.Thread(target=worker.run, args=(stop,))
+    lane.start()
+    for _ in range(500):
+        if _claimed(net) == 4:
+            break
+        time.sleep(0.01)
+    stop.set()
+    lane.join(timeout=30)
+    assert not lane.is_alive()
+    # Both rounds (the second was on its way when the lane saw it should stop) recorded,
+    # not left leased until their lease ends.
+    items = outbox(net, "a")
+    assert [items[i].status for i in ids] == [store.DELIVERED] * 4

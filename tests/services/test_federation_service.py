@@ -86,6 +86,58 @@ def test_a_message_is_queued_only_if_the_callers_transaction_commits(net: Networ
     assert list(outbox(net, "a")) == [envelope_id]
 
 
+def test_many_messages_queued_at_once_keep_their_order_and_are_delivered_as_one_by_one(
+    net: Network,
+) -> None:
+    a, b = net["a"], net["b"]
+    first = send(net, "a", "b", "before")
+    with a.node.unit_of_work() as session:
+        # One queued alone in the same transaction goes before the many queued after it.
+        alone = a.federation.enqueue(session, Message(b.origin, "federation.notice", {"text": "0"}))
+        many = a.federation.enqueue_many(
+            session,
+            [
+                Message(b.origin, "federation.notice", {"text": str(n)}, urgent=n == 2)
+                for n in range(1, 4)
+            ],
+        )
+    ids = [first, alone.header.id] + [sealed.header.id for sealed in many]
+    with a.node.unit_of_work() as session:
+        rows = session.scalars(select(store.OutboxRow).order_by(store.OutboxRow.seq)).all()
+    assert [row.envelope_id for row in rows] == ids
+    by_id = {row.envelope_id: row for row in rows}
+    for sealed in many:
+        row = by_id[sealed.header.id]
+        assert (row.envelope, row.digest, row.status, row.attempts) == (
+            sealed.data,
+            sealed.digest,
+            store.PENDING,
+            0,
+        )
+        assert row.urgent is sealed.header.urgent
+        assert row.priority == (store.PRIORITY_URGENT if row.urgent else store.PRIORITY_NORMAL)
+        assert row.next_attempt_at == row.created_at
+    assert worker_for(a, Router(net)).drain() >= 1
+    assert all(item.status == store.DELIVERED for item in outbox(net, "a").values())
+    texts = sorted(json.loads(item.payload)["text"] for item in inbox(net, "b"))
+    assert texts == ["0", "1", "2", "3", "before"]
+
+
+def test_many_messages_are_queued_all_or_none(net: Network) -> None:
+    a, b = net["a"], net["b"]
+    with a.node.unit_of_work() as session:
+        with pytest.raises(UnknownPeerError, match="lists no node"):
+            a.federation.enqueue_many(
+                session,
+                [
+                    Message(b.origin, "federation.ping"),
+                    Message("nowhere.example", "federation.ping"),
+                ],
+            )
+        assert a.federation.enqueue_many(session, []) == []
+    assert outbox(net, "a") == {}
+
+
 def test_delivery_takes_effect_once_and_keeps_a_verified_receipt(net: Network) -> None:
     router = Router(net)
     envelope_id = send(net, "a", "b", "please preserve", urgent=True)
