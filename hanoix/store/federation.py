@@ -650,6 +650,14 @@ def add_inbox(
     )
 
 
+def add_inbox_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert inbox rows (each with :func:`add_inbox`'s arguments) in one statement: a batch
+    of envelopes taken together. A row already there fails the statement, as it would fail
+    :func:`add_inbox`."""
+    if rows:
+        session.connection().execute(_INSERT_INBOX, [{**row, "duplicates": 0} for row in rows])
+
+
 _SET_INBOX_RECEIPT = (
     update(InboxRow)
     .where(InboxRow.envelope_id == bindparam("row_envelope_id"))

@@ -644,6 +644,66 @@ def test_a_batch_taken_whole_opens_no_savepoint(receiving: Network) -> None:
     assert isinstance(repeat[0], InboundResult) and repeat[0].duplicate
 
 
+def _inbox_inserts_during(net: Network, name: str, work: Callable[[], object]) -> list[int]:
+    """The inbox INSERT statements ``work`` ran on node ``name``: the rows of each."""
+    seen: list[int] = []
+
+    def keep(
+        _conn: object, _cursor: object, statement: str, parameters: Any, *_rest: object
+    ) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO FEDERATION_INBOX"):
+            many = isinstance(parameters, list) and not isinstance(parameters[0], str | int)
+            seen.append(len(parameters) if many else 1)
+
+    engine = net[name].node.engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    return seen
+
+
+def test_a_batchs_inbox_rows_go_in_one_statement_before_their_handlers_run(
+    receiving: Network,
+) -> None:
+    found: list[bool] = []
+
+    def sees_its_row(node: object, session: Session, envelope: OpenedEnvelope) -> None:
+        found.append(store.get_inbox(session, envelope.id) is not None)
+
+    registry.register("test.sees-its-row", sees_its_row)
+    try:
+        data = _batch_of(receiving, ["test.sees-its-row"] * 3 + ["test.unknown-here"])
+        results: list[object] = []
+
+        def take() -> None:
+            take_batch = receiving["b"].federation.process_inbound_batch
+            results.extend(take_batch(data, batch_receipts=True))
+
+        assert _inbox_inserts_during(receiving, "b", take) == [3]
+    finally:
+        registry.unregister("test.sees-its-row")
+    assert found == [True, True, True]
+    assert [type(r) for r in results] == [InboundResult] * 3 + [EnvelopeRejectedError]
+    for item, result in zip(data[:3], results[:3], strict=True):
+        assert isinstance(result, InboundResult)
+        assert _check_receipt(receiving, item, result.receipt).batch is not None
+
+
+def test_an_envelope_twice_in_one_batch_is_taken_once(receiving: Network) -> None:
+    data = _batch_of(receiving, ["federation.ping", "federation.ping"])
+    twice = [data[0], data[1], data[0]]
+    results = receiving["b"].federation.process_inbound_batch(twice, batch_receipts=True)
+    first, other, repeat = results
+    assert isinstance(first, InboundResult) and not first.duplicate
+    assert isinstance(other, InboundResult) and not other.duplicate
+    assert isinstance(repeat, InboundResult) and repeat.duplicate
+    assert repeat.receipt == first.receipt
+    ids = [read_envelope(item).header.id for item in data]
+    assert sorted(item.envelope_id for item in inbox(receiving, "b")) == sorted(ids)
+
+
 def test_a_handler_refusing_after_it_wrote_rolls_back_only_its_own_envelope(
     receiving: Network,
 ) -> None:

@@ -87,6 +87,26 @@ class _Checked:
 BatchCheck = BatchSigner | EnvelopeRejectedError | None
 
 
+def _inbox_row(checked: _Checked) -> dict[str, Any]:
+    """The inbox row of an envelope taken new (:func:`store.add_inbox`'s arguments)."""
+    header = checked.header
+    assert checked.opened is not None
+    return dict(
+        envelope_id=header.id,
+        sender=header.sender,
+        type=header.type,
+        urgent=header.urgent,
+        in_reply_to=header.in_reply_to,
+        created_at=header.created,
+        expires_at=header.expires,
+        received_at=checked.now,
+        digest=checked.parsed.digest,
+        payload=json.dumps(checked.opened.payload, sort_keys=True, ensure_ascii=False),
+        # Without a receipt yet, a batch receipt is kept by _sign_taken before the commit.
+        receipt="" if checked.receipt is None else json.dumps(checked.receipt, sort_keys=True),
+    )
+
+
 class Inbox(Peers):
     """The receiving side of the node's federation."""
 
@@ -256,13 +276,16 @@ class Inbox(Peers):
             received = store.inbox_ids_among(
                 session, [envelope.header.id for envelope in checked.values()]
             )
+            inserted = set() if savepoints else self._insert_new(session, checked, received)
             for index, envelope in checked.items():
                 try:
                     if savepoints:
                         with session.begin_nested():
                             results[index] = self._apply(session, envelope, received)
                     else:
-                        results[index] = self._apply(session, envelope, received, atomic=False)
+                        results[index] = self._apply(
+                            session, envelope, received, atomic=False, inserted=inserted
+                        )
                     taken.append(index)
                 except _SavepointsNeededError:
                     raise
@@ -278,6 +301,25 @@ class Inbox(Peers):
             if batch_receipts:
                 self._sign_taken(session, identity, directory, now, checked, taken, results)
         return taken, retry
+
+    def _insert_new(
+        self, session: Session, checked: dict[int, _Checked], received: set[str]
+    ) -> set[str]:
+        """Insert, in one statement, the inbox rows of the envelopes about to be taken new (not
+        taken before, not refused by :meth:`_check`), before their handlers run, as
+        :meth:`_take` would one by one; return their ids. A failure (a concurrent delivery of
+        one of them, an id twice in the batch) has the batch applied again with savepoints,
+        where each is inserted alone and the one that failed is answered alone."""
+        fresh = [
+            envelope
+            for envelope in checked.values()
+            if envelope.header.id not in received and envelope.refusal is None
+        ]
+        try:
+            store.add_inbox_many(session, [_inbox_row(envelope) for envelope in fresh])
+        except Exception as exc:
+            raise _SavepointsNeededError from exc
+        return {envelope.header.id for envelope in fresh}
 
     def _sign_taken(
         self,
@@ -422,6 +464,7 @@ class Inbox(Peers):
         received: set[str] | None,
         *,
         atomic: bool = True,
+        inserted: set[str] | None = None,
     ) -> InboundResult:
         """Step 5 and the effect, in the caller's transaction (never commits): a repeat is
         answered with its first receipt; otherwise the refusal :meth:`_check` kept is raised,
@@ -429,7 +472,8 @@ class Inbox(Peers):
         ``received``: the ids of the caller's batch already in the inbox (looked up
         together), when it did. Not ``atomic`` (no savepoint around this envelope): a
         failure once something was written raises :class:`_SavepointsNeededError` instead (a
-        refusal raised before, with nothing written, is raised as it is)."""
+        refusal raised before, with nothing written, is raised as it is). ``inserted``: the
+        ids whose inbox rows the caller inserted already (:meth:`_insert_new`)."""
         parsed, header = checked.parsed, checked.header
         maybe_taken = received is None or header.id in received
         existing = store.get_inbox(session, header.id) if maybe_taken else None
@@ -448,29 +492,19 @@ class Inbox(Peers):
         if atomic:
             return self._take(session, checked)
         try:
-            return self._take(session, checked)
+            return self._take(session, checked, inserted=header.id in (inserted or ()))
         except Exception as exc:
             raise _SavepointsNeededError from exc
 
-    def _take(self, session: Session, checked: _Checked) -> InboundResult:
-        """The inbox row and the handler's effect of an envelope taken new."""
-        parsed, header = checked.parsed, checked.header
+    def _take(
+        self, session: Session, checked: _Checked, *, inserted: bool = False
+    ) -> InboundResult:
+        """The inbox row (unless ``inserted`` already) and the handler's effect of an
+        envelope taken new."""
+        header = checked.header
         assert checked.opened is not None and checked.handler is not None
-        store.add_inbox(
-            session,
-            envelope_id=header.id,
-            sender=header.sender,
-            type=header.type,
-            urgent=header.urgent,
-            in_reply_to=header.in_reply_to,
-            created_at=header.created,
-            expires_at=header.expires,
-            received_at=checked.now,
-            digest=parsed.digest,
-            payload=json.dumps(checked.opened.payload, sort_keys=True, ensure_ascii=False),
-            # Without a receipt yet, a batch receipt is kept by _sign_taken before the commit.
-            receipt="" if checked.receipt is None else json.dumps(checked.receipt, sort_keys=True),
-        )
+        if not inserted:
+            store.add_inbox(session, **_inbox_row(checked))
         try:
             checked.handler(self.node, session, checked.opened)
         except EnvelopeRejectedError:
