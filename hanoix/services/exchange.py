@@ -384,8 +384,16 @@ def _on_request_step(node: Node, session: Session, envelope: OpenedEnvelope) -> 
     _vouched_authority(sender, authority, envelope)
     request = request_store.load(session, reference)
     if request is None or request.counterpart.state != sender.state or side is request.side:
-        # Not a request this node shares with the sender: the same answer as a missing one.
-        raise _bad(envelope, not_found(reference).message)
+        # A step may overtake the request itself (both on their way at once, or the request
+        # sent again after a failed attempt): taken later, not lost. A request this node holds
+        # but does not share with the sender gets the same answer as a missing one, so that
+        # no peer learns which references exist; a step for a request that never comes is
+        # retried until its envelope expires.
+        raise EnvelopeRejectedError(
+            Reason.TRANSFER_INCOMPLETE,
+            f"{not_found(reference).message}: send the request (request.sent) first",
+            envelope_id=envelope.id,
+        )
     # The 24/7 view shows the step only to those who may see the request.
     link_inbox_to_request(session, envelope.id, reference)
     held = _network_seq(request, side)

@@ -120,6 +120,28 @@ def test_a_step_that_overtakes_its_predecessor_is_retried_not_lost(net: Network)
     assert load(net["a"], reference).status is Status.IN_EXECUTION  # type: ignore[attr-defined]
 
 
+def test_a_step_that_overtakes_the_request_itself_is_retried_not_lost(net: Network) -> None:
+    reference = sent_mla(net)
+    take(net["a"], "drafter", reference, Action.WITHDRAW, note="sent by mistake")
+    with net["a"].node.unit_of_work() as session:
+        queued = fed_store.list_outbox(session, limit=100)
+    (step,) = [item for item in queued if item.type == "request.step"]
+    # The step reaches Viet Nam before the request does.
+    with pytest.raises(EnvelopeRejectedError) as refused:
+        net["v"].federation.process_inbound(step.envelope)
+    assert refused.value.reason is Reason.TRANSFER_INCOMPLETE and refused.value.retryable
+    assert f"request {reference} not found" in refused.value.message
+    deliver(net)
+    # Sent side by side, the step may overtake the request once more: it is retried later.
+    for member in net.members.values():
+        member.clock.advance(timedelta(minutes=10))
+    deliver(net)
+    assert load(net["v"], reference).status is Status.WITHDRAWN  # type: ignore[attr-defined]
+    with net["a"].node.unit_of_work() as session:
+        statuses = {item.status for item in fed_store.list_outbox(session, limit=100)}
+    assert statuses == {fed_store.DELIVERED}
+
+
 def test_evidence_returned_for_a_request_is_verified_attached_and_opens(
     net: Network, tmp_path: Path
 ) -> None:
@@ -304,31 +326,44 @@ def test_the_third_node_sees_nothing(net: Network) -> None:
     assert reference not in json.dumps(entries)
 
 
-def test_a_step_for_a_request_the_receiver_does_not_share_is_refused(net: Network) -> None:
+def test_a_step_for_a_request_the_receiver_does_not_share_is_refused_as_a_missing_one(
+    net: Network,
+) -> None:
     reference = sent_mla(net)
     deliver(net)
     z = net["z"]
-    with z.node.unit_of_work() as session:
-        queued = z.federation.enqueue(
-            session,
-            Message(
-                net["a"].origin,
-                "request.step",
-                {
-                    "reference": reference,
-                    "action": "refuse",
-                    "seq": 2,
-                    "side": "requested",
-                    "at": "2026-11-23T12:00:00Z",
-                    "authority": "ZAF-CA",
-                    "note": None,
-                    "payload": None,
-                },
-            ),
-        )
-    with pytest.raises(EnvelopeRejectedError) as refused:
-        net["a"].federation.process_inbound(queued.data)
-    assert refused.value.reason is Reason.BAD_PAYLOAD
+
+    def step_about(about: str) -> bytes:
+        with z.node.unit_of_work() as session:
+            queued = z.federation.enqueue(
+                session,
+                Message(
+                    net["a"].origin,
+                    "request.step",
+                    {
+                        "reference": about,
+                        "action": "refuse",
+                        "seq": 2,
+                        "side": "requested",
+                        "at": "2026-11-23T12:00:00Z",
+                        "authority": "ZAF-CA",
+                        "note": None,
+                        "payload": None,
+                    },
+                ),
+            )
+        return queued.data
+
+    missing = "AUT-2026-000999"
+    answers = []
+    for about in (reference, missing):
+        with pytest.raises(EnvelopeRejectedError) as refused:
+            net["a"].federation.process_inbound(step_about(about))
+        answers.append(refused.value)
+    # The same answer whether Austria holds the request (shared with Viet Nam) or not: no peer
+    # learns which references exist. Retryable, as for a step that overtook its request.
+    assert {(a.reason, a.retryable) for a in answers} == {(Reason.TRANSFER_INCOMPLETE, True)}
+    assert answers[0].message.replace(reference, missing) == answers[1].message
     assert load(net["a"], reference).status is Status.RECEIVED  # type: ignore[attr-defined]
 
 
