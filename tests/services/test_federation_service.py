@@ -612,12 +612,16 @@ def receiving(tmp_path: Path, db_url: str) -> Iterator[Network]:
     network.close()
 
 
-def _savepoints_during(net: Network, name: str, work: Callable[[], object]) -> int:
-    """How many savepoints ``work`` opened on node ``name``'s database."""
-    seen: list[str] = []
+def _statements_during(
+    net: Network, name: str, work: Callable[[], object]
+) -> list[tuple[str, Any]]:
+    """The statements ``work`` ran on node ``name``'s database, with their parameters."""
+    seen: list[tuple[str, Any]] = []
 
-    def keep(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        seen.append(statement)
+    def keep(
+        _conn: object, _cursor: object, statement: str, parameters: Any, *_rest: object
+    ) -> None:
+        seen.append((statement.lstrip().upper(), parameters))
 
     engine = net[name].node.engine
     event.listen(engine, "before_cursor_execute", keep)
@@ -625,7 +629,13 @@ def _savepoints_during(net: Network, name: str, work: Callable[[], object]) -> i
         work()
     finally:
         event.remove(engine, "before_cursor_execute", keep)
-    return sum(1 for statement in seen if statement.lstrip().upper().startswith("SAVEPOINT"))
+    return seen
+
+
+def _savepoints_during(net: Network, name: str, work: Callable[[], object]) -> int:
+    """How many savepoints ``work`` opened on node ``name``'s database."""
+    statements = _statements_during(net, name, work)
+    return sum(1 for statement, _ in statements if statement.startswith("SAVEPOINT"))
 
 
 def test_a_batch_taken_whole_opens_no_savepoint(receiving: Network) -> None:
@@ -646,22 +656,11 @@ def test_a_batch_taken_whole_opens_no_savepoint(receiving: Network) -> None:
 
 def _inbox_inserts_during(net: Network, name: str, work: Callable[[], object]) -> list[int]:
     """The inbox INSERT statements ``work`` ran on node ``name``: the rows of each."""
-    seen: list[int] = []
-
-    def keep(
-        _conn: object, _cursor: object, statement: str, parameters: Any, *_rest: object
-    ) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO FEDERATION_INBOX"):
-            many = isinstance(parameters, list) and not isinstance(parameters[0], str | int)
-            seen.append(len(parameters) if many else 1)
-
-    engine = net[name].node.engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        work()
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-    return seen
+    return [
+        len(parameters) if isinstance(parameters, list) else 1
+        for statement, parameters in _statements_during(net, name, work)
+        if statement.startswith("INSERT INTO FEDERATION_INBOX")
+    ]
 
 
 def test_a_batchs_inbox_rows_go_in_one_statement_before_their_handlers_run(
