@@ -31,7 +31,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from hanoix.content.lists import ListedHash, WithdrawnHash, check_signal, compact_frames, frames_of
+from hanoix.content.lists import ListedHash, WithdrawnHash, check_signal, frames_of
 from hanoix.content.signals import MD5, PDQ, SHA256, VPDQ
 from hanoix.content.video import VideoFrame, VpdqHash
 from hanoix.errors import FileFormatError, InputError
@@ -92,8 +92,7 @@ def write_te_file(entries: Iterable[ListedHash]) -> bytes:
     """One ``type value`` line per hash in force that the format can name (a video's vPDQ
     hash as its frames, which the library's vPDQ signal reads)."""
     lines = [
-        f"{TE_NAMES[e.signal]} "
-        + (json.dumps(compact_frames(e.frames)) if e.signal == VPDQ else e.value)
+        f"{TE_NAMES[e.signal]} " + (VpdqHash(e.frames).signal if e.signal == VPDQ else e.value)
         for e in entries
         if e.signal in TE_NAMES
     ]

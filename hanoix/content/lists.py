@@ -113,16 +113,12 @@ class ListedHash:
             "listed": _time(self.listed),
         }
         if self.signal == VPDQ:
-            found["frames"] = compact_frames(self.frames)
+            # The video's features (VpdqHash.features); the SHA-256 of their JSON array is the
+            # listed value.
+            found["frames"] = VpdqHash(self.frames).features
         if self.crops:
             found["crops"] = list(self.crops)
         return found
-
-
-def compact_frames(frames: Iterable[VideoFrame]) -> list[str]:
-    """A video's frames as the ``threatexchange`` library writes vPDQ features (``hex,quality,
-    seconds``); their JSON array's SHA-256 is the video's listed value."""
-    return [f"{f.pdq},{f.quality},{f.timestamp:.3f}" for f in frames]
 
 
 def frames_of(items: Any, what: str) -> tuple[VideoFrame, ...]:
@@ -271,7 +267,7 @@ def check_signal(signal: str, value: str) -> None:
     """Refuse a value that is not a well-formed hash of its signal."""
     length = SIGNAL_HEX.get(signal)
     if length is None:
-        raise _BadListError(f"signal {signal!r}: give sha256, md5 or pdq")
+        raise _BadListError(f"signal {signal!r}: give one of {', '.join(SIGNAL_HEX)}")
     if len(value) != length or not _HEX.fullmatch(value):
         raise _BadListError(
             f"a {signal} value is {length} lower-case hex digits, not {value[:80]!r}"

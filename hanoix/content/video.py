@@ -72,10 +72,16 @@ class VpdqHash:
     frames: tuple[VideoFrame, ...]
 
     @property
+    def features(self) -> list[str]:
+        """The frames as the ``threatexchange`` library writes vPDQ features:
+        ``"hex,quality,timestamp"`` strings, in order."""
+        return [f"{f.pdq},{f.quality},{f.timestamp:.3f}" for f in self.frames]
+
+    @property
     def signal(self) -> str:
-        """The hash as the ``threatexchange`` library writes a vPDQ signal: a JSON list of
-        ``"hex,quality,timestamp"`` strings (what lists exchanged with other systems carry)."""
-        return json.dumps([f"{f.pdq},{f.quality},{f.timestamp:.3f}" for f in self.frames])
+        """The hash as the ``threatexchange`` library writes a vPDQ signal: the JSON list of
+        its :attr:`features` (what lists exchanged with other systems carry)."""
+        return json.dumps(self.features)
 
     @property
     def digest(self) -> str:

@@ -31,7 +31,7 @@ from hanoix.evidence.errors import BadSignatureError
 from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey, SigningKey
 from hanoix.federation import codec
 from hanoix.federation.codec import FieldError
-from hanoix.federation.directory import Directory
+from hanoix.federation.directory import Directory, listed_signing_key
 from hanoix.federation.errors import EnvelopeRejectedError, Reason
 from hanoix.ledger import merkle
 
@@ -211,28 +211,10 @@ def verify_batch(
             Reason.WRONG_RECIPIENT,
             f"signed batch: addressed to {addressed!r}, this node is {recipient!r}",
         )
-    entry = directory.node(sender)
-    if entry is None:
-        raise EnvelopeRejectedError(
-            Reason.UNKNOWN_SENDER,
-            f"signed batch: the directory (serial {directory.serial}) lists no node {sender!r}",
-        )
-    listed = entry.find_key(KeyKind.SIGNING, key_id)
-    if listed is None:
-        raise EnvelopeRejectedError(
-            Reason.UNKNOWN_KEY,
-            f"signed batch: {sender!r} has no signing key {key_id} in the directory (serial "
-            f"{directory.serial})",
-        )
-    problem = listed.problem_at(now)
-    if problem is not None:
-        reason = Reason.REVOKED_KEY if listed.revoked is not None else Reason.KEY_NOT_VALID
-        raise EnvelopeRejectedError(reason, f"signed batch: {sender!r}: {problem}")
+    public = listed_signing_key(directory, sender, key_id, now, step="signed batch")
     root = batch_root(digests)
     try:
-        listed.public(entry.origin, entry.state).check_signature(
-            signature, _statement(sender, addressed, key_id, len(digests), root)
-        )
+        public.check_signature(signature, _statement(sender, addressed, key_id, len(digests), root))
     except BadSignatureError:
         raise EnvelopeRejectedError(
             Reason.BAD_SIGNATURE,

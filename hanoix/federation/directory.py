@@ -46,7 +46,9 @@ from hanoix.federation.codec import FieldError
 from hanoix.federation.errors import (
     DirectoryError,
     DirectoryVerificationError,
+    EnvelopeRejectedError,
     FederationConfigError,
+    Reason,
 )
 from hanoix.federation.transport import check_base_url, fingerprint
 from hanoix.ledger.checkpoint import NoteVerifier
@@ -332,6 +334,41 @@ class Directory:
         """A copy with ``entry`` added or replacing the entry of the same origin."""
         others = tuple(n for n in self.nodes if n.origin != entry.origin)
         return replace(self, nodes=(*others, entry))
+
+
+def listed_signing_key(
+    directory: Directory,
+    sender: str,
+    key_id: str,
+    now: datetime,
+    *,
+    step: str,
+    envelope_id: str | None = None,
+) -> PublicKey:
+    """The signing key ``key_id`` that ``directory`` lists for ``sender``, usable ``now``:
+    what an envelope's signature (step 3) and a batch's are checked with. Raises
+    :class:`EnvelopeRejectedError` naming ``step`` (and ``envelope_id``) otherwise."""
+    entry = directory.node(sender)
+    if entry is None:
+        raise EnvelopeRejectedError(
+            Reason.UNKNOWN_SENDER,
+            f"{step}: the directory (serial {directory.serial}) lists no node {sender!r}",
+            envelope_id=envelope_id,
+        )
+    key = entry.find_key(KeyKind.SIGNING, key_id)
+    if key is None:
+        raise EnvelopeRejectedError(
+            Reason.UNKNOWN_KEY,
+            f"{step}: {sender!r} has no signing key {key_id} in the directory (serial "
+            f"{directory.serial})",
+            envelope_id=envelope_id,
+        )
+    problem = key.problem_at(now)
+    if problem is not None:
+        reason = Reason.REVOKED_KEY if key.revoked is not None else Reason.KEY_NOT_VALID
+        message = f"{step}: {sender!r}: {problem}"
+        raise EnvelopeRejectedError(reason, message, envelope_id=envelope_id)
+    return key.public(entry.origin, entry.state)
 
 
 def parse_body(body: Any) -> Directory:

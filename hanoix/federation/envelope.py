@@ -45,7 +45,7 @@ from hanoix.evidence.keys import DecryptionKey, KeyKind, PublicKey, SigningKey
 from hanoix.federation import batch as batching
 from hanoix.federation import codec
 from hanoix.federation.codec import FieldError
-from hanoix.federation.directory import Directory
+from hanoix.federation.directory import Directory, listed_signing_key
 from hanoix.federation.errors import EnvelopeRejectedError, Reason
 
 #: The protocol version of the envelopes this node seals unless told otherwise. It changes
@@ -480,29 +480,14 @@ def sender_key(envelope: ParsedEnvelope, directory: Directory, now: datetime) ->
     if envelope.version == BATCHED_VERSION:
         # Its signature is its batch's: alone, nobody vouches for it.
         raise _unsigned_alone(header)
-    entry = directory.node(header.sender)
-    if entry is None:
-        raise EnvelopeRejectedError(
-            Reason.UNKNOWN_SENDER,
-            f"envelope step 3: the directory (serial {directory.serial}) lists no node "
-            f"{header.sender!r}",
-            envelope_id=header.id,
-        )
-    key = entry.find_key(KeyKind.SIGNING, envelope.sender_key)
-    if key is None:
-        raise EnvelopeRejectedError(
-            Reason.UNKNOWN_KEY,
-            f"envelope step 3: {header.sender!r} has no signing key {envelope.sender_key} in "
-            f"the directory (serial {directory.serial})",
-            envelope_id=header.id,
-        )
-    problem = key.problem_at(now)
-    if problem is not None:
-        reason = Reason.REVOKED_KEY if key.revoked is not None else Reason.KEY_NOT_VALID
-        raise EnvelopeRejectedError(
-            reason, f"envelope step 3: {header.sender!r}: {problem}", envelope_id=header.id
-        )
-    return key.public(entry.origin, entry.state)
+    return listed_signing_key(
+        directory,
+        header.sender,
+        envelope.sender_key,
+        now,
+        step="envelope step 3",
+        envelope_id=header.id,
+    )
 
 
 def open_envelope(

@@ -543,7 +543,7 @@ class Worker:
         # sender's CPU went to the urgent lane's, a tenth of a receiving node's to its idle
         # lane's).
         with self.node.reading() as session:
-            if not store.urgent_due(session, now, urgent_only=urgent_only):
+            if not store.due_now(session, now, urgent_only=urgent_only):
                 return [], None
         with self._outbox_writer(urgent_only), self.node.unit_of_work() as session:
             # A lease lost in a power cut only has the envelope sent again (the peer answers

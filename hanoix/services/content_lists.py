@@ -203,10 +203,15 @@ def publish(
         whole, signer = _own_list(node, session, authority)
         hash_list, left_out = _fitted(whole, budget)
         documents = sign_parts(hash_list, signer, budget)
+        federation.enqueue_many(
+            session,
+            [
+                Message(entry.origin, LIST_MESSAGE, document)
+                for entry in recipients
+                for document in documents
+            ],
+        )
         for entry in recipients:
-            federation.enqueue_many(
-                session, [Message(entry.origin, LIST_MESSAGE, document) for document in documents]
-            )
             store.record_share(session, name, entry.origin, entry.state, hash_list.serial, now)
         published = Published(
             name,
@@ -235,8 +240,9 @@ def export_signed(node: Node, user: User, *, part_bytes: int | None = None) -> l
     authority = rules.authority_of_case_worker(user)
     with node.unit_of_work() as session:
         whole, signer = _own_list(node, session, authority)
-        hash_list, _left_out = _fitted(whole, _budget(node, part_bytes))
-        documents = sign_parts(hash_list, signer, _budget(node, part_bytes))
+        budget = _budget(node, part_bytes)
+        hash_list, _left_out = _fitted(whole, budget)
+        documents = sign_parts(hash_list, signer, budget)
         store.record_share(
             session, hash_list.name, FILE_RECIPIENT, hash_list.state, hash_list.serial,
             hash_list.issued,
@@ -455,9 +461,11 @@ def receive_part(
         json.dumps(document, ensure_ascii=False),
         node.clock.now(),
     )
-    documents = store.staged_parts(session, hash_list.name, hash_list.serial)
-    if len(documents) < signed.part.parts:
+    # Counted, not read: each part is up to content_list_part_bytes, and reading every part
+    # held at each arrival cost the square of the parts.
+    if store.staged_count(session, hash_list.name, hash_list.serial) < signed.part.parts:
         return None
+    documents = store.staged_parts(session, hash_list.name, hash_list.serial)
     parts = [
         read_document(json.loads(text), f"list {hash_list.name} serial {hash_list.serial}")
         for text in documents

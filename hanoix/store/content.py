@@ -9,7 +9,7 @@ and from the core's values here; nothing here commits: the caller's unit of work
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -833,6 +833,18 @@ def stage_part(
     return True
 
 
+def staged_count(session: Session, name: str, serial: int) -> int:
+    """How many parts of ``name`` serial ``serial`` are held (without reading them)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ContentListPartRow)
+            .where(ContentListPartRow.name == name, ContentListPartRow.serial == serial)
+        )
+        or 0
+    )
+
+
 def staged_parts(session: Session, name: str, serial: int) -> list[str]:
     """The documents of the parts of ``name`` serial ``serial`` held, in order."""
     return list(
@@ -879,7 +891,8 @@ class PendingList:
 
 def pending_lists(session: Session) -> list[PendingList]:
     """Every list in parts of which some part, not all, has come (not imported)."""
-    found: dict[tuple[str, int], PendingList] = {}
+    first: dict[tuple[str, int], PendingList] = {}
+    received: dict[tuple[str, int], list[int]] = {}
     for name, origin, serial, part, parts, at in session.execute(
         select(
             ContentListPartRow.name,
@@ -891,14 +904,15 @@ def pending_lists(session: Session) -> list[PendingList]:
         ).order_by(ContentListPartRow.name, ContentListPartRow.serial, ContentListPartRow.part)
     ):
         key = (name, serial)
-        was = found.get(key)
+        was = first.get(key)
         if was is None:
-            found[key] = PendingList(name, origin, serial, parts, (part,), at)
-        else:
-            found[key] = PendingList(
-                name, origin, serial, parts, (*was.received, part), min(was.since, at)
-            )
-    return list(found.values())
+            first[key] = PendingList(name, origin, serial, parts, (), at)
+        elif at < was.since:
+            first[key] = replace(was, since=at)
+        received.setdefault(key, []).append(part)
+    # The parts gathered in lists, each pending list made once (a tuple grown a part at a
+    # time was copied as often as the list has parts).
+    return [replace(head, received=tuple(received[key])) for key, head in first.items()]
 
 
 def apply_withdrawal(

@@ -271,24 +271,31 @@ def add_outbox(
     rows of a transaction in one multi-row INSERT), and on SQLite the first insert takes the
     write lock, which a caller queueing several messages then held while sealing each of the
     others (the delivery worker's claims and records waited for it)."""
-    session.add(
-        OutboxRow(
-            envelope_id=envelope_id,
-            recipient=recipient,
-            type=type,
-            urgent=urgent,
-            priority=PRIORITY_URGENT if urgent else PRIORITY_NORMAL,
-            in_reply_to=in_reply_to,
-            envelope=envelope,
-            digest=digest,
-            transfer_id=transfer_id,
-            created_at=created_at,
-            expires_at=expires_at,
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=created_at,
-        )
+    values = dict(
+        envelope_id=envelope_id,
+        recipient=recipient,
+        type=type,
+        urgent=urgent,
+        in_reply_to=in_reply_to,
+        envelope=envelope,
+        digest=digest,
+        transfer_id=transfer_id,
+        created_at=created_at,
+        expires_at=expires_at,
     )
+    session.add(OutboxRow(**_queued(values)))
+
+
+def _queued(values: dict[str, Any]) -> dict[str, Any]:
+    """An outbox row as queued: ``values`` (:func:`add_outbox`'s arguments) and its state."""
+    return {
+        "transfer_id": None,
+        **values,
+        "priority": PRIORITY_URGENT if values["urgent"] else PRIORITY_NORMAL,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": values["created_at"],
+    }
 
 
 _INSERT_OUTBOX = insert(OutboxRow)
@@ -302,20 +309,7 @@ def add_outbox_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         return
     if session.new:
         session.flush()
-    session.connection().execute(
-        _INSERT_OUTBOX,
-        [
-            {
-                **row,
-                "transfer_id": row.get("transfer_id"),
-                "priority": PRIORITY_URGENT if row["urgent"] else PRIORITY_NORMAL,
-                "status": PENDING,
-                "attempts": 0,
-                "next_attempt_at": row["created_at"],
-            }
-            for row in rows
-        ],
-    )
+    session.connection().execute(_INSERT_OUTBOX, [_queued(row) for row in rows])
 
 
 def claim_due(
@@ -395,7 +389,7 @@ _DUE = (
 )
 
 
-def urgent_due(session: Session, now: datetime, *, urgent_only: bool = True) -> bool:
+def due_now(session: Session, now: datetime, *, urgent_only: bool = True) -> bool:
     """Whether an urgent envelope (not ``urgent_only``: any envelope) is due and free to claim
     now: one small read, taking no write lock, for a worker that looks often
     (:func:`claim_due` takes the lock)."""
@@ -632,32 +626,29 @@ def add_inbox(
     payload: str,
     receipt: str,
 ) -> None:
-    """Insert the inbox row at once, so that a concurrent duplicate fails here: one cached
-    Core statement on the session's connection (an ORM object flushed, or an ORM insert,
-    cost several times the statement itself, and every envelope of a batch pays it)."""
-    session.connection().execute(
-        _INSERT_INBOX,
-        dict(
-            envelope_id=envelope_id,
-            sender=sender,
-            type=type,
-            urgent=urgent,
-            in_reply_to=in_reply_to,
-            created_at=created_at,
-            expires_at=expires_at,
-            received_at=received_at,
-            digest=digest,
-            payload=payload,
-            receipt=receipt,
-            duplicates=0,
-        ),
+    """Insert the inbox row at once, so that a concurrent duplicate fails here (see
+    :func:`add_inbox_many`)."""
+    row = dict(
+        envelope_id=envelope_id,
+        sender=sender,
+        type=type,
+        urgent=urgent,
+        in_reply_to=in_reply_to,
+        created_at=created_at,
+        expires_at=expires_at,
+        received_at=received_at,
+        digest=digest,
+        payload=payload,
+        receipt=receipt,
     )
+    add_inbox_many(session, [row])
 
 
 def add_inbox_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert inbox rows (each with :func:`add_inbox`'s arguments) in one statement: a batch
-    of envelopes taken together. A row already there fails the statement, as it would fail
-    :func:`add_inbox`."""
+    """Insert inbox rows (each with :func:`add_inbox`'s arguments) at once, in one cached Core
+    statement on the session's connection (an ORM object flushed, or an ORM insert, cost
+    several times the statement itself, and every envelope of a batch pays it). A row already
+    there fails the statement."""
     if rows:
         session.connection().execute(_INSERT_INBOX, [{**row, "duplicates": 0} for row in rows])
 

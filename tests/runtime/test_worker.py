@@ -91,7 +91,7 @@ def test_the_worker_loop_waits_out_an_unavailable_database_then_delivers(
     # tests/faults/test_database_outage.py does it for real with a stopped server.
     network = make_network(tmp_path, ["a", "b"], settings={"poll_interval": 0.05})
     try:
-        failures = {"urgent_due": 3, "next_due": 3}
+        failures = {"due_now": 3, "next_due": 3}
 
         def failing(name: str) -> object:
             real = getattr(store, name)
@@ -124,7 +124,7 @@ def test_the_worker_loop_waits_out_an_unavailable_database_then_delivers(
         loop.join(timeout=10)
         assert alive, "the worker's loop ended when the database was unavailable"
         assert outbox(network, "a")[envelope_id].status == store.DELIVERED
-        assert failures == {"urgent_due": 0, "next_due": 0}
+        assert failures == {"due_now": 0, "next_due": 0}
         assert len(inbox(network, "b")) == 1
     finally:
         network.close()
